@@ -1,0 +1,11 @@
+#pragma once
+
+#include <iosfwd>
+
+namespace wp::cli {
+
+//! Runs `iexec-pool <args>`; returns the process exit code.
+int run_iexec_pool(int argc, const char* const* argv, std::ostream& out, std::ostream& err);
+int run_iexec_pool(int argc, char** argv);
+
+}  // namespace wp::cli
