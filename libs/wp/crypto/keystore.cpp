@@ -4,7 +4,6 @@
 #include <crypto++/misc.h>
 #include <crypto++/modes.h>
 #include <crypto++/pwdbased.h>
-#include <crypto++/scrypt.h>
 #include <crypto++/secblock.h>
 #include <crypto++/sha.h>
 
@@ -20,6 +19,7 @@
 #include <wp/core/keccak.hpp>
 
 #include "random.hpp"
+#include "scrypt.hpp"
 #include "uuid.hpp"
 
 namespace wp {
@@ -102,12 +102,12 @@ struct ScryptParams {
     std::uint64_t p;
 };
 
-// Parameters are validated by the caller. Crypto++ reports allocation failures by throwing.
+// Parameters are validated (and bounded) by the caller; only allocation can still fail.
 Result<CryptoPP::SecByteBlock> derive_scrypt(std::string_view password, ByteView salt, const ScryptParams& s) {
     CryptoPP::SecByteBlock dk(kKeyLen);
     try {
-        CryptoPP::Scrypt().DeriveKey(dk.data(), dk.size(), password_ptr(password), password.size(), salt.data(),
-                                     salt.size(), s.n, s.r, s.p);
+        scrypt(as_bytes(password), salt, s.n, static_cast<std::uint32_t>(s.r), static_cast<std::uint32_t>(s.p),
+               std::span<std::uint8_t>(dk.data(), dk.size()));
     } catch (const std::exception& e) {
         return fail(Errc::kCrypto, std::string("scrypt failed: ") + e.what());
     }
@@ -258,8 +258,8 @@ Result<PrivateKey> keystore_decrypt(std::string_view json_text, std::string_view
     auto key = PrivateKey::from_bytes(ByteView(plain.data(), plain.size()));
     if (!key) return make_error(key.error().with_context("keystore: decrypted private key"));
     if (claimed && *claimed != key->address())
-        return fail(Errc::kCrypto, "address " + claimed->to_checksum() + " does not match the decrypted key's address " +
-                                       key->address().to_checksum());
+        return fail(Errc::kCrypto, "address " + claimed->to_checksum() +
+                                       " does not match the decrypted key's address " + key->address().to_checksum());
     return key;
 }
 

@@ -231,7 +231,8 @@ TEST(KeystoreDecrypt, TamperedCiphertextOrMac) {
 }
 
 TEST(KeystoreDecrypt, AddressMismatch) {
-    const std::string text = mutate(kBase, [](json::object& o) { o["address"] = "008aeeda4d805471df9b2a5b0f38a0c3bcba786b"; });
+    const std::string text =
+        mutate(kBase, [](json::object& o) { o["address"] = "008aeeda4d805471df9b2a5b0f38a0c3bcba786b"; });
     expect_error(text, Errc::kCrypto,
                  "address 0x008AeEda4D805471dF9b2A5B0f38A0C3bCBA786b does not match the decrypted key's address "
                  "0xFCAd0B19bB29D4674531d6f115237E16AfCE377c",
@@ -363,7 +364,8 @@ TEST(KeystoreDecrypt, Pbkdf2ParameterRules) {
                  "crypto.kdfparams.prf 'hmac-sha512' is not supported (only hmac-sha256)");
     expect_error(with("prf", 5), Errc::kDecoding, "crypto.kdfparams.prf must be a string");
     expect_error(with("c", 0), Errc::kInvalidArgument, "crypto.kdfparams.c must be at least 1");
-    expect_error(with("c", 10'000'001), Errc::kInvalidArgument, "crypto.kdfparams.c = 10000001 exceeds the limit 10000000");
+    expect_error(with("c", 10'000'001), Errc::kInvalidArgument,
+                 "crypto.kdfparams.c = 10000001 exceeds the limit 10000000");
     expect_error(with("c", std::uint64_t{1} << 40), Errc::kInvalidArgument, "exceeds the limit");
     expect_error(with("dklen", 31), Errc::kInvalidArgument, "crypto.kdfparams.dklen must be between 32 and 64");
     expect_error(mutate(kSpecPbkdf2, [](json::object& o) { kdfparams_of(o).erase("c"); }), Errc::kDecoding,
@@ -407,9 +409,11 @@ TEST(KeystoreEncrypt, DefaultOptionsShapeAndRoundTrip) {
     // {"address","id","version","Crypto":{"cipher","cipherparams":{"iv"},"ciphertext","kdf",
     //  "kdfparams":{"salt","n","dklen","p","r"},"mac"}} with n = 131072, r = 8, p = 1.
     const std::regex shape(
-        R"(^\{"address":"fcad0b19bb29d4674531d6f115237e16afce377c","id":"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}",)"
-        R"("version":3,"Crypto":\{"cipher":"aes-128-ctr","cipherparams":\{"iv":"[0-9a-f]{32}"\},"ciphertext":"[0-9a-f]{64}",)"
-        R"("kdf":"scrypt","kdfparams":\{"salt":"[0-9a-f]{64}","n":131072,"dklen":32,"p":1,"r":8\},"mac":"[0-9a-f]{64}"\}\}$)");
+        R"(^\{"address":"fcad0b19bb29d4674531d6f115237e16afce377c",)"
+        R"("id":"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}",)"
+        R"("version":3,"Crypto":\{"cipher":"aes-128-ctr","cipherparams":\{"iv":"[0-9a-f]{32}"\},)"
+        R"("ciphertext":"[0-9a-f]{64}","kdf":"scrypt",)"
+        R"("kdfparams":\{"salt":"[0-9a-f]{64}","n":131072,"dklen":32,"p":1,"r":8\},"mac":"[0-9a-f]{64}"\}\}$)");
     EXPECT_TRUE(std::regex_match(text, shape)) << text;
 }
 
@@ -418,7 +422,8 @@ TEST(KeystoreFileName, SdkFormat) {
     const Address addr = *Address::parse(kKeyAddress);
     // JS: new Date(1709622489012).toISOString() = "2024-03-05T07:08:09.012Z"
     const system_clock::time_point t1{milliseconds(1709622489012) + microseconds(999)};
-    EXPECT_EQ(keystore_file_name(addr, t1), "UTC--2024-03-05T07-08-09.012000000Z--FCAd0B19bB29D4674531d6f115237E16AfCE377c");
+    EXPECT_EQ(keystore_file_name(addr, t1),
+              "UTC--2024-03-05T07-08-09.012000000Z--FCAd0B19bB29D4674531d6f115237E16AfCE377c");
     // JS: new Date(946684799999).toISOString() = "1999-12-31T23:59:59.999Z"
     const system_clock::time_point t2{milliseconds(946684799999)};
     EXPECT_EQ(keystore_file_name(*Address::parse(kSpecAddress), t2),
