@@ -11,8 +11,8 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
-#include <cstdlib>
 #include <cstdio>
+#include <cstdlib>
 #include <string>
 #include <string_view>
 
@@ -44,25 +44,29 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         if (wp::to_hex(*strict) != lowercase(input)) fail("from_hex accepted an input that does not re-encode", input);
         if (strict->size() * 2 + 2 != size) fail("from_hex returned the wrong number of bytes", input);
     } else {
-        if (strict.error().code != wp::Errc::kInvalidHex) fail("from_hex failed with a code other than kInvalidHex", input);
+        if (strict.error().code != wp::Errc::kInvalidHex)
+            fail("from_hex failed with a code other than kInvalidHex", input);
         if (strict.error().message.empty()) fail("from_hex failed without a message", input);
     }
 
     const auto lenient = wp::from_hex_lenient_prefix(input);
     const std::string_view digits = wp::has_hex_prefix(input) ? input.substr(2) : input;
     if (lenient) {
-        if (wp::to_hex_no_prefix(*lenient) != lowercase(digits)) fail("from_hex_lenient_prefix does not re-encode", input);
+        if (wp::to_hex_no_prefix(*lenient) != lowercase(digits))
+            fail("from_hex_lenient_prefix does not re-encode", input);
     } else if (lenient.error().message.empty()) {
         fail("from_hex_lenient_prefix failed without a message", input);
     }
     if (wp::has_hex_prefix(input) && strict.has_value() != lenient.has_value())
         fail("from_hex and from_hex_lenient_prefix disagree on a 0x-prefixed input", input);
-    if (strict && lenient && *strict != *lenient) fail("from_hex and from_hex_lenient_prefix decode differently", input);
+    if (strict && lenient && *strict != *lenient)
+        fail("from_hex and from_hex_lenient_prefix decode differently", input);
 
     const auto word = wp::bytes32_from_hex(input);
     if (word.has_value() != (strict.has_value() && strict->size() == 32))
         fail("bytes32_from_hex disagrees with from_hex", input);
-    if (word && !std::equal(word->begin(), word->end(), strict->begin())) fail("bytes32_from_hex decodes differently", input);
+    if (word && !std::equal(word->begin(), word->end(), strict->begin()))
+        fail("bytes32_from_hex decodes differently", input);
 
     const auto round = wp::from_hex(wp::to_hex(raw));
     if (!round || !std::equal(round->begin(), round->end(), raw.begin(), raw.end()))
