@@ -10,8 +10,8 @@ set -euo pipefail
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$repo"
-say() { printf '\n==== %s\n' "$*"; }
 start=$SECONDS
+say() { printf '\n==== [%4d s] %s\n' "$((SECONDS - start))" "$*"; }
 
 # ccache: key on paths relative to the checkout, so fresh clones reuse earlier builds.
 export CCACHE_BASEDIR="$repo"
@@ -34,10 +34,9 @@ ctest --preset ci --output-on-failure -j2 || status=1
 say "ctest: build-fuzz/ (label fuzz)"
 ctest --preset fuzz --output-on-failure -j2 || status=1
 
-elapsed=$((SECONDS - start))
 if ((status == 0)); then
-    say "all tests passed (${elapsed} s)"
+    say "all tests passed"
 else
-    say "FAILED: see the ctest output above (${elapsed} s)"
+    say "FAILED: see the ctest output above"
 fi
 exit "$status"
