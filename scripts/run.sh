@@ -6,7 +6,7 @@ set -euo pipefail
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$repo"
-export CCACHE_BASEDIR="$repo"
+export CCACHE_BASEDIR="$repo" CCACHE_NOHASHDIR=1
 
 bash scripts/install-deps.sh
 cmake --preset release

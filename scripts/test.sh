@@ -13,8 +13,9 @@ cd "$repo"
 start=$SECONDS
 say() { printf '\n==== [%4d s] %s\n' "$((SECONDS - start))" "$*"; }
 
-# ccache: key on paths relative to the checkout, so fresh clones reuse earlier builds.
-export CCACHE_BASEDIR="$repo"
+# ccache: key on paths relative to the checkout (and not on the working directory, which -g would
+# add), so a fresh clone reuses earlier builds of the same sources.
+export CCACHE_BASEDIR="$repo" CCACHE_NOHASHDIR=1
 
 say "dependencies"
 bash scripts/install-deps.sh
