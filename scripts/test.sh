@@ -29,15 +29,37 @@ cmake --preset fuzz
 cmake --build --preset fuzz
 
 status=0
-say "ctest: build/ (all labels)"
-ctest --preset ci --output-on-failure -j2 || status=1
+passed=0
+failed=0
+# run_ctest <title> <ctest args...>: runs ctest, adds its counts to passed/failed.
+run_ctest() {
+    local title=$1 log
+    shift
+    say "ctest: $title"
+    log="$(mktemp)"
+    if ! ctest "$@" 2>&1 | tee "$log"; then
+        status=1
+    fi
+    local line total bad
+    line="$(grep -E '[0-9]+ tests failed out of [0-9]+' "$log" | tail -1 || true)"
+    if [[ -n "$line" ]]; then
+        bad="$(sed -E 's/.* ([0-9]+) tests failed out of ([0-9]+).*/\1/' <<<"$line")"
+        total="$(sed -E 's/.* ([0-9]+) tests failed out of ([0-9]+).*/\2/' <<<"$line")"
+        passed=$((passed + total - bad))
+        failed=$((failed + bad))
+    else
+        status=1
+    fi
+    rm -f "$log"
+}
 
-say "ctest: build-fuzz/ (label fuzz)"
-ctest --preset fuzz --output-on-failure -j2 || status=1
+run_ctest "build/ (all labels)" --preset ci --output-on-failure -j2
+run_ctest "build-fuzz/ (label fuzz)" --preset fuzz --output-on-failure -j2
 
 if ((status == 0)); then
     say "all tests passed"
 else
     say "FAILED: see the ctest output above"
 fi
+echo "test.sh: ${passed} passed, ${failed} failed"
 exit "$status"
