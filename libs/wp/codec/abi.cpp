@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cassert>
 #include <cstring>
+#include <type_traits>
 #include <utility>
 
 #include <boost/json/object.hpp>
@@ -180,6 +181,33 @@ bool valid_utf8(ByteView s) {
 
 std::string type_label(const AbiType& t) { return t.canonical(); }
 
+// Fast 32-byte big-endian conversions (U256::to_be32 / from_be32 shift byte by byte).
+void store_be32(std::uint8_t* dst, const U256& v) {
+    const auto& backend = v.native().backend();
+    using Limb = std::remove_cv_t<std::remove_pointer_t<decltype(backend.limbs())>>;
+    std::memset(dst, 0, 32);
+    const Limb* limbs = backend.limbs();
+    const std::size_t n = std::min<std::size_t>(backend.size(), 32 / sizeof(Limb));
+    for (std::size_t i = 0; i < n; ++i) {
+        Limb limb = limbs[i];
+        for (std::size_t k = 0; k < sizeof(Limb); ++k) {
+            dst[31 - i * sizeof(Limb) - k] = static_cast<std::uint8_t>(limb & 0xff);
+            limb >>= 8;
+        }
+    }
+}
+
+U256 load_be32(const std::uint8_t* src) {
+    U256::Native v = 0;
+    for (std::size_t i = 0; i < 4; ++i) {
+        std::uint64_t part = 0;
+        for (std::size_t k = 0; k < 8; ++k) part = (part << 8) | src[8 * i + k];
+        if (i != 0) v <<= 64;
+        v |= part;
+    }
+    return U256(v);
+}
+
 // ---------------------------------------------------------------------------------------------------------
 // Encoder: one output buffer; static values are written in place in their head slot, dynamic values are
 // appended and their head slot receives the offset relative to the start of the enclosing tuple.
@@ -222,11 +250,18 @@ class Encoder {
         return fail(path, "expected a value for " + type_label(t) + ", got a " + alternative_name(v) + " value");
     }
 
+    void append_u64(std::uint64_t v) {
+        out_.resize(out_.size() + 32, 0);
+        write_u64(out_.size() - 32, v);
+    }
+
     void write_u64(std::size_t pos, std::uint64_t v) {
         for (std::size_t k = 0; k < 8; ++k) out_[pos + 31 - k] = static_cast<std::uint8_t>(v >> (8 * k));
     }
 
-    void write_word(std::size_t pos, ByteView word) { std::copy(word.begin(), word.end(), out_.begin() + static_cast<std::ptrdiff_t>(pos)); }
+    void write_word(std::size_t pos, ByteView word) {
+        std::copy(word.begin(), word.end(), out_.begin() + static_cast<std::ptrdiff_t>(pos));
+    }
 
     Result<void> static_at(std::size_t pos, const AbiType& t, const AbiValue& v, const PathNode* path) {
         switch (t.kind()) {
@@ -235,7 +270,7 @@ class Encoder {
                 if (u == nullptr) return mismatch(t, v, path);
                 if (u->bit_length() > t.bits())
                     return fail(path, "value " + u->to_dec() + " does not fit in " + type_label(t));
-                write_word(pos, u->to_be32());
+                store_be32(out_.data() + pos, *u);
                 return {};
             }
             case Kind::kInt: {
@@ -243,7 +278,7 @@ class Encoder {
                 if (s == nullptr) return mismatch(t, v, path);
                 if (!s->fits_bits(t.bits()))
                     return fail(path, "value " + s->to_dec() + " does not fit in " + type_label(t));
-                write_word(pos, s->word.to_be32());
+                store_be32(out_.data() + pos, s->word);
                 return {};
             }
             case Kind::kAddress: {
@@ -292,8 +327,7 @@ class Encoder {
 
     void append_padded(ByteView data) {
         const std::size_t len = data.size();
-        Bytes32 len_word = U256(static_cast<std::uint64_t>(len)).to_be32();
-        append(out_, len_word);
+        append_u64(len);
         append(out_, data);
         const std::size_t pad = (32 - len % 32) % 32;
         out_.insert(out_.end(), pad, 0);
@@ -317,7 +351,7 @@ class Encoder {
             case Kind::kArray: {
                 const List* l = v.as_list();
                 if (l == nullptr) return mismatch(t, v, path);
-                append(out_, U256(static_cast<std::uint64_t>(l->size())).to_be32());
+                append_u64(l->size());
                 return sequence(seq_of(t, l->size()), *l, path);
             }
             case Kind::kFixedArray:
@@ -358,6 +392,7 @@ class Decoder {
         std::size_t head_total = 0;
         if (s.repeat) {
             const std::size_t eh = s.items[0].head_size();
+            if (eh == 0) return fail(parent, "zero-size element type " + type_label(s.items[0]));
             if (s.count > avail / eh)
                 return fail(parent, "data too short: " + std::to_string(s.count) + " elements of " +
                                         hex_num(eh) + " bytes do not fit in the " + hex_num(avail) +
@@ -445,28 +480,23 @@ class Decoder {
         }
         WP_TRY_VOID(spend(1, path));
         const std::uint8_t* w = d_.data() + pos;
-        const auto word = [&] {
-            Bytes32 b;
-            std::memcpy(b.data(), w, 32);
-            return b;
-        };
         switch (t.kind()) {
             case Kind::kUint: {
                 const std::size_t pad = 32 - t.bits() / 8;
                 if (!all_equal(w, pad, 0))
                     return fail(path, "dirty high bits for " + type_label(t) + " at " + hex_num(pos));
-                return AbiValue::uint_(U256::from_be32(word()));
+                return AbiValue::uint_(load_be32(w));
             }
             case Kind::kInt: {
                 const std::size_t pad = 32 - t.bits() / 8;
                 const std::uint8_t fill = (w[pad] & 0x80) != 0 ? 0xff : 0x00;
                 if (!all_equal(w, pad, fill))
                     return fail(path, "bad sign extension for " + type_label(t) + " at " + hex_num(pos));
-                return AbiValue::int_(AbiInt{U256::from_be32(word())});
+                return AbiValue::int_(AbiInt{load_be32(w)});
             }
             case Kind::kAddress:
                 if (!all_equal(w, 12, 0)) return fail(path, "dirty high bytes for address at " + hex_num(pos));
-                return AbiValue::address(Address::from_word(word()));
+                return AbiValue::address(*Address::from_view(ByteView(w + 12, 20)));
             case Kind::kBool:
                 if (!all_equal(w, 31, 0) || w[31] > 1)
                     return fail(path, "invalid bool " + to_hex(ByteView(w, 32)) + " at " + hex_num(pos));
@@ -512,6 +542,7 @@ class Decoder {
                 WP_TRY(std::size_t len, read_u64(pos, path, "array length"));
                 const std::size_t avail = d_.size() - pos - 32;
                 const std::size_t eh = t.element().head_size();
+                if (eh == 0) return fail(path, "zero-size element type " + type_label(t.element()));
                 if (len > avail / eh)
                     return fail(path, "array length " + std::to_string(len) + " at " + hex_num(pos) +
                                           " exceeds the remaining " + hex_num(avail) + " bytes");
@@ -616,7 +647,8 @@ Result<void> pack(const AbiType& t, const AbiValue& v, bool in_array, const Path
             const U256* u = v.as_uint();
             if (u == nullptr) return mismatch();
             if (u->bit_length() > t.bits()) return fail("value " + u->to_dec() + " does not fit in " + type_label(t));
-            const Bytes32 w = u->to_be32();
+            Bytes32 w;
+            store_be32(w.data(), *u);
             const std::size_t n = in_array ? 32 : t.bits() / 8;
             append(out, ByteView(w.data() + 32 - n, n));
             return {};
@@ -625,7 +657,8 @@ Result<void> pack(const AbiType& t, const AbiValue& v, bool in_array, const Path
             const AbiInt* s = v.as_int();
             if (s == nullptr) return mismatch();
             if (!s->fits_bits(t.bits())) return fail("value " + s->to_dec() + " does not fit in " + type_label(t));
-            const Bytes32 w = s->word.to_be32();
+            Bytes32 w;
+            store_be32(w.data(), s->word);
             const std::size_t n = in_array ? 32 : t.bits() / 8;
             append(out, ByteView(w.data() + 32 - n, n));
             return {};
@@ -898,7 +931,8 @@ Result<boost::json::value> to_json(const AbiType& t, const AbiValue& v, AbiJsonT
             boost::json::object obj;
             for (std::size_t i = 0; i < s.count; ++i) {
                 const AbiType& ct = s.at(i);
-                const PathNode cp = child_path(path, s.repeat, ct, i);
+                const PathNode cp = s.repeat ? PathNode{path, PathNode::Step::kIndex, i, nullptr}
+                                             : PathNode{path, PathNode::Step::kField, i, &ct.name()};
                 WP_TRY(boost::json::value jv, to_json(ct, (*l)[i], tuples, &cp));
                 if (as_object) {
                     obj[ct.name()] = std::move(jv);
