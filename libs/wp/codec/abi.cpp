@@ -94,17 +94,14 @@ PathNode child_path(const PathNode* parent, bool repeat, const AbiType& t, std::
 
 std::string render(const PathNode* p) {
     std::vector<const PathNode*> chain;
-    for (; p != nullptr; p = p->parent) chain.push_back(p);
+    for (; p != nullptr; p = p->parent)
+        chain.push_back(p);
     std::string out;
     for (auto it = chain.rbegin(); it != chain.rend(); ++it) {
         const PathNode& n = **it;
         switch (n.step) {
-            case PathNode::Step::kArg:
-                out += "arg " + std::to_string(n.index);
-                break;
-            case PathNode::Step::kIndex:
-                out += "[" + std::to_string(n.index) + "]";
-                break;
+            case PathNode::Step::kArg: out += "arg " + std::to_string(n.index); break;
+            case PathNode::Step::kIndex: out += "[" + std::to_string(n.index) + "]"; break;
             case PathNode::Step::kField:
                 out += "." + ((n.name != nullptr && !n.name->empty()) ? *n.name : std::to_string(n.index));
                 break;
@@ -201,7 +198,8 @@ U256 load_be32(const std::uint8_t* src) {
     U256::Native v = 0;
     for (std::size_t i = 0; i < 4; ++i) {
         std::uint64_t part = 0;
-        for (std::size_t k = 0; k < 8; ++k) part = (part << 8) | src[8 * i + k];
+        for (std::size_t k = 0; k < 8; ++k)
+            part = (part << 8) | src[8 * i + k];
         if (i != 0) v <<= 64;
         v |= part;
     }
@@ -224,7 +222,8 @@ class Encoder {
                               "expected " + std::to_string(s.count) + " values, got " + std::to_string(values.size()));
         const std::size_t base = out_.size();
         std::size_t head_total = 0;
-        for (std::size_t i = 0; i < s.count; ++i) head_total += s.at(i).head_size();
+        for (std::size_t i = 0; i < s.count; ++i)
+            head_total += s.at(i).head_size();
         out_.resize(base + head_total, 0);
         std::size_t head = base;
         for (std::size_t i = 0; i < s.count; ++i) {
@@ -256,7 +255,8 @@ class Encoder {
     }
 
     void write_u64(std::size_t pos, std::uint64_t v) {
-        for (std::size_t k = 0; k < 8; ++k) out_[pos + 31 - k] = static_cast<std::uint8_t>(v >> (8 * k));
+        for (std::size_t k = 0; k < 8; ++k)
+            out_[pos + 31 - k] = static_cast<std::uint8_t>(v >> (8 * k));
     }
 
     void write_word(std::size_t pos, ByteView word) {
@@ -382,7 +382,9 @@ constexpr std::size_t kWorkPerWord = 4;
 class Decoder {
   public:
     Decoder(ByteView data, const AbiDecodeOptions& options)
-        : d_(data), strict_(options.strictness == AbiStrictness::kStrict), max_depth_(options.max_depth),
+        : d_(data),
+          strict_(options.strictness == AbiStrictness::kStrict),
+          max_depth_(options.max_depth),
           budget_(kWorkPerWord * (data.size() / 32) + kWorkPerWord) {}
 
     // Decodes the sequence whose encoding starts at absolute position `base`; returns the number of bytes
@@ -394,9 +396,9 @@ class Decoder {
             const std::size_t eh = s.items[0].head_size();
             if (eh == 0) return fail(parent, "zero-size element type " + type_label(s.items[0]));
             if (s.count > avail / eh)
-                return fail(parent, "data too short: " + std::to_string(s.count) + " elements of " +
-                                        hex_num(eh) + " bytes do not fit in the " + hex_num(avail) +
-                                        " bytes available at " + hex_num(base));
+                return fail(parent, "data too short: " + std::to_string(s.count) + " elements of " + hex_num(eh) +
+                                        " bytes do not fit in the " + hex_num(avail) + " bytes available at " +
+                                        hex_num(base));
             head_total = s.count * eh;
         } else {
             for (std::size_t i = 0; i < s.count; ++i) {
@@ -459,7 +461,8 @@ class Decoder {
                                       " does not fit in 64 bits");
         }
         std::uint64_t v = 0;
-        for (std::size_t k = 24; k < 32; ++k) v = (v << 8) | w[k];
+        for (std::size_t k = 24; k < 32; ++k)
+            v = (v << 8) | w[k];
         return static_cast<std::size_t>(v);
     }
 
@@ -507,9 +510,7 @@ class Decoder {
                     return fail(path, "dirty padding for " + type_label(t) + " at " + hex_num(pos));
                 return AbiValue::fixed_bytes(ByteView(w, n));
             }
-            default:
-                assert(false && "dynamic type in static_value");
-                return fail(path, "internal error");
+            default: assert(false && "dynamic type in static_value"); return fail(path, "internal error");
         }
     }
 
@@ -524,7 +525,8 @@ class Decoder {
                     return fail(path, "length " + std::to_string(len) + " at " + hex_num(pos) + " exceeds the " +
                                           std::to_string(avail) + " bytes available");
                 const std::size_t padded = (len + 31) / 32 * 32;
-                if (padded > avail) return fail(path, "missing padding after " + type_label(t) + " data at " + hex_num(pos));
+                if (padded > avail)
+                    return fail(path, "missing padding after " + type_label(t) + " data at " + hex_num(pos));
                 const std::uint8_t* p = d_.data() + pos + 32;
                 if (!all_equal(p + len, padded - len, 0))
                     return fail(path, "non-zero padding after " + type_label(t) + " data at " + hex_num(pos));
@@ -559,9 +561,7 @@ class Decoder {
                 out = AbiValue::list(std::move(l));
                 return used;
             }
-            default:
-                assert(false && "static type in dynamic_value");
-                return fail(path, "internal error");
+            default: assert(false && "static type in dynamic_value"); return fail(path, "internal error");
         }
     }
 
@@ -601,8 +601,7 @@ Result<std::vector<AbiValue>> abi_decode(const std::vector<AbiType>& types, Byte
                                          const AbiDecodeOptions& options) {
     if (data.size() > options.max_input_size)
         return make_error(Errc::kDecoding, std::string(kDecodePrefix) + "input of " + std::to_string(data.size()) +
-                                               " bytes exceeds the limit of " +
-                                               std::to_string(options.max_input_size));
+                                               " bytes exceeds the limit of " + std::to_string(options.max_input_size));
     for (const AbiType& t : types) {
         if (t.depth() > options.max_depth)
             return make_error(Errc::kDecoding, std::string(kDecodePrefix) + "type " + t.canonical() +
@@ -624,9 +623,8 @@ Result<std::vector<AbiValue>> abi_decode_call(const AbiSignature& signature, Byt
                                                std::to_string(calldata.size()) + " bytes)");
     const AbiSelector sel = signature.selector();
     if (!std::equal(sel.begin(), sel.end(), calldata.begin()))
-        return make_error(Errc::kDecoding, std::string(kDecodePrefix) + "selector " +
-                                               to_hex(calldata.first(4)) + " does not match " + to_hex(sel) + " (" +
-                                               signature.canonical() + ")");
+        return make_error(Errc::kDecoding, std::string(kDecodePrefix) + "selector " + to_hex(calldata.first(4)) +
+                                               " does not match " + to_hex(sel) + " (" + signature.canonical() + ")");
     return abi_decode(signature.inputs, calldata.subspan(4), options);
 }
 
@@ -638,7 +636,9 @@ namespace {
 constexpr std::string_view kPackedPrefix = "ABI encodePacked: ";
 
 Result<void> pack(const AbiType& t, const AbiValue& v, bool in_array, const PathNode* path, Bytes& out) {
-    const auto fail = [&](const std::string& msg) { return path_error(Errc::kInvalidArgument, kPackedPrefix, path, msg); };
+    const auto fail = [&](const std::string& msg) {
+        return path_error(Errc::kInvalidArgument, kPackedPrefix, path, msg);
+    };
     const auto mismatch = [&] {
         return fail("expected a value for " + type_label(t) + ", got a " + alternative_name(v) + " value");
     };
@@ -716,8 +716,7 @@ Result<void> pack(const AbiType& t, const AbiValue& v, bool in_array, const Path
             }
             return {};
         }
-        case Kind::kTuple:
-            return fail("tuples cannot be packed");
+        case Kind::kTuple: return fail("tuples cannot be packed");
     }
     return fail("internal error");
 }
@@ -759,10 +758,10 @@ const char* json_kind_name(const boost::json::value& j) {
 }
 
 Result<AbiValue> from_json(const AbiType& t, const boost::json::value& j, const PathNode* path) {
-    const auto fail = [&](const std::string& msg) { return path_error(Errc::kInvalidArgument, kJsonPrefix, path, msg); };
-    const auto wrap = [&](const Error& e) {
-        return path_error(e.code, kJsonPrefix, path, e.message);
+    const auto fail = [&](const std::string& msg) {
+        return path_error(Errc::kInvalidArgument, kJsonPrefix, path, msg);
     };
+    const auto wrap = [&](const Error& e) { return path_error(e.code, kJsonPrefix, path, e.message); };
     const auto expected = [&](const char* what) {
         return fail(std::string("expected ") + what + " for " + type_label(t) + ", got " + json_kind_name(j));
     };
@@ -876,8 +875,8 @@ Result<AbiValue> from_json(const AbiType& t, const boost::json::value& j, const 
                     l.push_back(std::move(v));
                 }
                 for (const auto& kv : *o) {
-                    const bool known = std::any_of(comps.begin(), comps.end(),
-                                                   [&](const AbiType& c) { return c.name() == kv.key(); });
+                    const bool known =
+                        std::any_of(comps.begin(), comps.end(), [&](const AbiType& c) { return c.name() == kv.key(); });
                     if (!known) return fail("unknown key '" + std::string(kv.key()) + "'");
                 }
                 return AbiValue::list(std::move(l));
@@ -922,11 +921,11 @@ Result<boost::json::value> to_json(const AbiType& t, const AbiValue& v, AbiJsonT
             if (l == nullptr) return mismatch();
             const Seq s = seq_of(t, t.kind() == Kind::kArray ? l->size() : t.length());
             if (l->size() != s.count)
-                return path_error(Errc::kInvalidArgument, kJsonPrefix, path,
-                                  type_label(t) + " needs " + std::to_string(s.count) + " values, got " +
-                                      std::to_string(l->size()));
-            const bool as_object = t.kind() == Kind::kTuple && tuples == AbiJsonTuples::kObjectWhenNamed &&
-                                   t.has_component_names();
+                return path_error(
+                    Errc::kInvalidArgument, kJsonPrefix, path,
+                    type_label(t) + " needs " + std::to_string(s.count) + " values, got " + std::to_string(l->size()));
+            const bool as_object =
+                t.kind() == Kind::kTuple && tuples == AbiJsonTuples::kObjectWhenNamed && t.has_component_names();
             boost::json::array arr;
             boost::json::object obj;
             for (std::size_t i = 0; i < s.count; ++i) {

@@ -167,6 +167,45 @@ const std::string kIntExtremes =
     "ffffffffffffffffffffffffffffffff80000000000000000000000000000000"
     "000000000000000000000000000000000000000000000000000000000000007f"
     "0000000000000000000000000000000000000000000000000000000000000000";
+// ethers: defaultAbiCoder().encode(["string[2][]","bytes[][3]","(uint16,bytes2)[2]","(bool,address)"],
+//   [[["a","b"],["","ccc"]], [["0x01"],[],["0x","0x0203"]], [[1,"0xaabb"],[65535,"0x0000"]], [false, "0x3333…"]])
+const std::string kFixedArraysOfDynamic =
+    "0x0000000000000000000000000000000000000000000000000000000000000100"
+    "00000000000000000000000000000000000000000000000000000000000002c0"
+    "0000000000000000000000000000000000000000000000000000000000000001"
+    "aabb000000000000000000000000000000000000000000000000000000000000"
+    "000000000000000000000000000000000000000000000000000000000000ffff"
+    "0000000000000000000000000000000000000000000000000000000000000000"
+    "0000000000000000000000000000000000000000000000000000000000000000"
+    "0000000000000000000000003333333333333333333333333333333333333333"
+    "0000000000000000000000000000000000000000000000000000000000000002"
+    "0000000000000000000000000000000000000000000000000000000000000040"
+    "0000000000000000000000000000000000000000000000000000000000000100"
+    "0000000000000000000000000000000000000000000000000000000000000040"
+    "0000000000000000000000000000000000000000000000000000000000000080"
+    "0000000000000000000000000000000000000000000000000000000000000001"
+    "6100000000000000000000000000000000000000000000000000000000000000"
+    "0000000000000000000000000000000000000000000000000000000000000001"
+    "6200000000000000000000000000000000000000000000000000000000000000"
+    "0000000000000000000000000000000000000000000000000000000000000040"
+    "0000000000000000000000000000000000000000000000000000000000000060"
+    "0000000000000000000000000000000000000000000000000000000000000000"
+    "0000000000000000000000000000000000000000000000000000000000000003"
+    "6363630000000000000000000000000000000000000000000000000000000000"
+    "0000000000000000000000000000000000000000000000000000000000000060"
+    "00000000000000000000000000000000000000000000000000000000000000e0"
+    "0000000000000000000000000000000000000000000000000000000000000100"
+    "0000000000000000000000000000000000000000000000000000000000000001"
+    "0000000000000000000000000000000000000000000000000000000000000020"
+    "0000000000000000000000000000000000000000000000000000000000000001"
+    "0100000000000000000000000000000000000000000000000000000000000000"
+    "0000000000000000000000000000000000000000000000000000000000000000"
+    "0000000000000000000000000000000000000000000000000000000000000002"
+    "0000000000000000000000000000000000000000000000000000000000000040"
+    "0000000000000000000000000000000000000000000000000000000000000060"
+    "0000000000000000000000000000000000000000000000000000000000000000"
+    "0000000000000000000000000000000000000000000000000000000000000002"
+    "0203000000000000000000000000000000000000000000000000000000000000";
 
 // ethers: defaultAbiCoder().encode(["(uint8,(string,bytes32[])[2],int16[])", "string[][]", "int256", "int8"],
 //   [[7, [["a", [ZeroHash]], ["bc", []]], [-1, 300, -32768]], [["x"], [], ["", "yy"]], -1n, -128])
@@ -191,8 +230,8 @@ const char* const kR =
     "address beneficiary,address callback,string params,bytes32 salt,bytes sign)";
 
 std::string match_orders_signature() {
-    return std::string("matchOrders(") + kA + " appOrder, " + kD + " datasetOrder, " + kW + " workerpoolOrder, " +
-           kR + " requestOrder) returns (bytes32)";
+    return std::string("matchOrders(") + kA + " appOrder, " + kD + " datasetOrder, " + kW + " workerpoolOrder, " + kR +
+           " requestOrder) returns (bytes32)";
 }
 
 Bytes hex(std::string_view s) {
@@ -290,27 +329,32 @@ TEST(AbiType, TuplesNamesAndSizes) {
 }
 
 TEST(AbiType, RejectsInvalidTypes) {
-    for (const char* bad : {"", "uint7", "uint264", "uint0", "uint08", "int257", "bytes0", "bytes33", "bytes01",
-                            "()", "tuple()", "uint256[0]", "(uint256", "uint256)", "uint256[", "uint256[x]",
-                            "uint256[-1]", "foo", "tuple", "uint256 a b", "(uint256,)", "(,uint256)", "uint256,",
-                            "uint256[]]", "address indexed a", "Uint256", "uint256[01]"}) {
+    for (const char* bad : {"",           "uint7",       "uint264",  "uint0",      "uint08",
+                            "int257",     "bytes0",      "bytes33",  "bytes01",    "()",
+                            "tuple()",    "uint256[0]",  "(uint256", "uint256)",   "uint256[",
+                            "uint256[x]", "uint256[-1]", "foo",      "tuple",      "uint256 a b",
+                            "(uint256,)", "(,uint256)",  "uint256,", "uint256[]]", "address indexed a",
+                            "Uint256",    "uint256[01]"}) {
         auto r = parse_abi_type(bad);
         EXPECT_FALSE(r) << "accepted: '" << bad << "'";
         if (!r) {
             EXPECT_NE(r.error().message.find("ABI type"), std::string::npos) << r.error().message;
         }
     }
-    EXPECT_EQ(error_of(parse_abi_type("uint7")), "ABI type: invalid integer size in 'uint7' (8..256, multiple of 8) at position 0");
+    EXPECT_EQ(error_of(parse_abi_type("uint7")),
+              "ABI type: invalid integer size in 'uint7' (8..256, multiple of 8) at position 0");
     EXPECT_EQ(error_of(parse_abi_type("(address,foo)")), "ABI type: unknown type 'foo' at position 9");
     EXPECT_EQ(parse_abi_type("function").error().code, Errc::kUnsupported);
     EXPECT_EQ(parse_abi_type("fixed128x18").error().code, Errc::kUnsupported);
     // Depth limit: 32 levels are accepted, 33 are not (arrays and tuples alike).
     std::string deep = "uint8";
-    for (int i = 0; i < 32; ++i) deep += "[]";
+    for (int i = 0; i < 32; ++i)
+        deep += "[]";
     EXPECT_TRUE(parse_abi_type(deep));
     EXPECT_FALSE(parse_abi_type(deep + "[]"));
     std::string tup = "uint8";
-    for (int i = 0; i < 32; ++i) tup = "(" + tup + ")";
+    for (int i = 0; i < 32; ++i)
+        tup = "(" + tup + ")";
     EXPECT_TRUE(parse_abi_type(tup));
     EXPECT_FALSE(parse_abi_type("(" + tup + ")"));
     std::string open(100000, '(');
@@ -422,7 +466,7 @@ TEST(AbiEncode, SpecF) {
 
 TEST(AbiEncode, SpecG) {
     auto out = abi_encode_call("g(uint256[][],string[])", {list({list({u(1), u(2)}), list({u(3)})}),
-                                                          list({str("one"), str("two"), str("three")})});
+                                                           list({str("one"), str("two"), str("three")})});
     ASSERT_TRUE(out) << out.error().message;
     EXPECT_EQ(to_hex(*out), kSpecG);
     // Decoding gives the arguments back.
@@ -436,8 +480,7 @@ TEST(AbiEncode, SpecG) {
 TEST(AbiEncode, NestedDynamicTuplesAgainstEthers) {
     const auto ts = types("(uint8,(string,bytes32[])[2],int16[]), string[][], int256, int8");
     const std::vector<AbiValue> vs{
-        list({u(7),
-              list({list({str("a"), list({AbiValue::fixed_bytes(Bytes32{})})}), list({str("bc"), list({})})}),
+        list({u(7), list({list({str("a"), list({AbiValue::fixed_bytes(Bytes32{})})}), list({str("bc"), list({})})}),
               list({AbiValue::int_(-1), AbiValue::int_(300), AbiValue::int_(-32768)})}),
         list({list({str("x")}), list({}), list({str(""), str("yy")})}),
         AbiValue::int_(-1),
@@ -457,6 +500,27 @@ TEST(AbiEncode, NestedDynamicTuplesAgainstEthers) {
     auto from_j = values_from_json(ts, *j);
     ASSERT_TRUE(from_j) << from_j.error().message;
     EXPECT_EQ(*from_j, vs);
+}
+
+TEST(AbiEncode, FixedArraysOfDynamicTypesAgainstEthers) {
+    const auto ts = types("string[2][],bytes[][3],(uint16,bytes2)[2],(bool,address)");
+    const std::vector<AbiValue> vs{
+        list({list({str("a"), str("b")}), list({str(""), str("ccc")})}),
+        list({list({AbiValue::bytes({0x01})}), list({}), list({AbiValue::bytes({}), AbiValue::bytes({0x02, 0x03})})}),
+        list({list({u(1), AbiValue::fixed_bytes(Bytes{0xaa, 0xbb})}),
+              list({u(65535), AbiValue::fixed_bytes(Bytes{0, 0})})}),
+        list(
+            {AbiValue::bool_(false), AbiValue::address(*Address::parse("0x3333333333333333333333333333333333333333"))}),
+    };
+    auto out = abi_encode(ts, vs);
+    ASSERT_TRUE(out) << out.error().message;
+    EXPECT_EQ(to_hex(*out), kFixedArraysOfDynamic);
+    auto back = abi_decode(ts, *out);
+    ASSERT_TRUE(back) << back.error().message;
+    EXPECT_EQ(*back, vs);
+    EXPECT_EQ(ts[2].head_size(), 128u);
+    EXPECT_FALSE(ts[2].is_dynamic());
+    EXPECT_TRUE(ts[1].is_dynamic());
 }
 
 TEST(AbiEncode, IntegerExtremes) {
@@ -544,8 +608,10 @@ TEST_F(AbiDecodeSam, AcceptsCanonical) {
 
 TEST_F(AbiDecodeSam, Offsets) {
     EXPECT_EQ(strict_error(with_word(0, "61")), "ABI decode: arg 0: non-canonical offset 0x61 (expected 0x60)");
-    EXPECT_EQ(strict_error(with_word(0, "20")), "ABI decode: arg 0: offset 0x20 points into the head (head is 0x60 bytes)");
-    EXPECT_EQ(lenient_error(with_word(0, "20")), "ABI decode: arg 0: offset 0x20 points into the head (head is 0x60 bytes)");
+    EXPECT_EQ(strict_error(with_word(0, "20")),
+              "ABI decode: arg 0: offset 0x20 points into the head (head is 0x60 bytes)");
+    EXPECT_EQ(lenient_error(with_word(0, "20")),
+              "ABI decode: arg 0: offset 0x20 points into the head (head is 0x60 bytes)");
     EXPECT_EQ(strict_error(with_word(2, "1e0")),
               "ABI decode: arg 2: offset 0x1e0 out of bounds (0x120 bytes available from 0x0)");
     EXPECT_EQ(lenient_error(with_word(2, "1e0")),
@@ -566,8 +632,9 @@ TEST_F(AbiDecodeSam, Offsets) {
 
 TEST_F(AbiDecodeSam, NonCanonicalButValidLayoutIsLenientOnly) {
     // Tails swapped: the uint256[] first, then the bytes.
-    const Bytes swapped = hex("0x" + word("e0") + word("1") + word("60") + word("3") + word("1") + word("2") +
-                              word("3") + word("4") + "6461766500000000000000000000000000000000000000000000000000000000");
+    const Bytes swapped =
+        hex("0x" + word("e0") + word("1") + word("60") + word("3") + word("1") + word("2") + word("3") + word("4") +
+            "6461766500000000000000000000000000000000000000000000000000000000");
     EXPECT_EQ(strict_error(swapped), "ABI decode: arg 0: non-canonical offset 0xe0 (expected 0x60)");
     auto v = abi_decode(ts, swapped, {.strictness = AbiStrictness::kLenient});
     ASSERT_TRUE(v) << v.error().message;
@@ -628,11 +695,10 @@ TEST_F(AbiDecodeSam, Padding) {
     dirty[32 * 4 + 31] = 1;  // last padding byte after "dave"
     EXPECT_EQ(strict_error(dirty), "ABI decode: arg 0: non-zero padding after bytes data at 0x60");
     EXPECT_EQ(lenient_error(dirty), "ABI decode: arg 0: non-zero padding after bytes data at 0x60");
-    EXPECT_EQ(strict_error(with_word(1, "2")),
-              "ABI decode: arg 1: invalid bool 0x" + word("2") + " at 0x20");
+    EXPECT_EQ(strict_error(with_word(1, "2")), "ABI decode: arg 1: invalid bool 0x" + word("2") + " at 0x20");
     EXPECT_EQ(strict_error(with_word(1, "100000000000000000000000000000000000000000000000000000000000001")),
-              "ABI decode: arg 1: invalid bool 0x" + word("100000000000000000000000000000000000000000000000000000000000001") +
-                  " at 0x20");
+              "ABI decode: arg 1: invalid bool 0x" +
+                  word("100000000000000000000000000000000000000000000000000000000000001") + " at 0x20");
 }
 
 TEST(AbiDecode, ElementaryPadding) {
@@ -646,7 +712,8 @@ TEST(AbiDecode, ElementaryPadding) {
     EXPECT_EQ(strict("int8", word("80")), "ABI decode: arg 0: bad sign extension for int8 at 0x0");
     EXPECT_EQ(strict("int8", std::string(62, 'f') + "80"), "<ok>");
     EXPECT_EQ(strict("int8", std::string(62, 'f') + "7f"), "ABI decode: arg 0: bad sign extension for int8 at 0x0");
-    EXPECT_EQ(strict("int8", "7" + std::string(61, 'f') + "80"), "ABI decode: arg 0: bad sign extension for int8 at 0x0");
+    EXPECT_EQ(strict("int8", "7" + std::string(61, 'f') + "80"),
+              "ABI decode: arg 0: bad sign extension for int8 at 0x0");
     EXPECT_EQ(strict("int256", "8" + std::string(63, '0')), "<ok>");
     EXPECT_EQ(strict("address", word("1111111111111111111111111111111111111111")), "<ok>");
     EXPECT_EQ(strict("address", word("011111111111111111111111111111111111111111")),
@@ -681,9 +748,8 @@ TEST(AbiDecode, PathsInErrors) {
     auto it = std::search(enc.begin(), enc.end(), w300.begin(), w300.end());
     ASSERT_NE(it, enc.end());
     *it = 0x80;
-    EXPECT_EQ(error_of(abi_decode(ts, enc)),
-              "ABI decode: arg 0.2[1]: bad sign extension for int16 at " +
-                  U256(static_cast<std::uint64_t>(it - enc.begin())).to_hex_quantity());
+    EXPECT_EQ(error_of(abi_decode(ts, enc)), "ABI decode: arg 0.2[1]: bad sign extension for int16 at " +
+                                                 U256(static_cast<std::uint64_t>(it - enc.begin())).to_hex_quantity());
 }
 
 TEST(AbiDecode, DepthAndWorkLimits) {
@@ -699,9 +765,11 @@ TEST(AbiDecode, DepthAndWorkLimits) {
     // Aliasing in lenient mode: n outer offsets all pointing at one inner array of m elements.
     const auto aliased = [](std::size_t n, std::size_t m) {
         std::string h = "0x" + word("20") + word(to_hex_no_prefix(U256(n).to_be_minimal()));
-        for (std::size_t i = 0; i < n; ++i) h += word(to_hex_no_prefix(U256(32 * n).to_be_minimal()));
+        for (std::size_t i = 0; i < n; ++i)
+            h += word(to_hex_no_prefix(U256(32 * n).to_be_minimal()));
         h += word(to_hex_no_prefix(U256(m).to_be_minimal()));
-        for (std::size_t i = 0; i < m; ++i) h += word("7");
+        for (std::size_t i = 0; i < m; ++i)
+            h += word("7");
         return *from_hex(h);
     };
     const AbiDecodeOptions lenient{.strictness = AbiStrictness::kLenient};
@@ -724,7 +792,8 @@ TEST(AbiDecode, DepthAndWorkLimits) {
 
 TEST(AbiDecode, Call) {
     auto sig = *parse_abi_signature("transfer(address,uint256)");
-    const Bytes call = *abi_encode_call(sig, {AbiValue::address(*Address::parse("0x1111111111111111111111111111111111111111")), u(5)});
+    const Bytes call =
+        *abi_encode_call(sig, {AbiValue::address(*Address::parse("0x1111111111111111111111111111111111111111")), u(5)});
     EXPECT_EQ(to_hex(call), "0xa9059cbb" + word("1111111111111111111111111111111111111111") + word("5"));
     EXPECT_TRUE(abi_decode_call(sig, call));
     Bytes other = call;
@@ -815,7 +884,8 @@ TEST(AbiJson, Numbers) {
     EXPECT_EQ(*value_from_json(t8, json("255")), u(255));
     EXPECT_EQ(*value_from_json(t8, json(R"("0xff")")), u(255));
     EXPECT_EQ(*value_from_json(t256, json("18446744073709551615")), AbiValue::uint_(U256(~std::uint64_t{0})));
-    EXPECT_EQ(*value_from_json(t256, json(R"("115792089237316195423570985008687907853269984665640564039457584007913129639935")")),
+    EXPECT_EQ(*value_from_json(
+                  t256, json(R"("115792089237316195423570985008687907853269984665640564039457584007913129639935")")),
               AbiValue::uint_(U256::max()));
     EXPECT_EQ(error_of(value_from_json(t8, json("256"))), "ABI JSON: value 256 does not fit in uint8");
     EXPECT_EQ(error_of(value_from_json(t8, json("-1"))), "ABI JSON: negative value -1 for uint8");
@@ -865,17 +935,22 @@ TEST(AbiJson, ArraysAndTuples) {
     EXPECT_EQ(error_of(value_from_json(type("uint8[2]"), json("[1]"))), "ABI JSON: uint8[2] needs 2 elements, got 1");
     EXPECT_EQ(error_of(value_from_json(type("uint8[]"), json("[1,-2]"))), "ABI JSON: [1]: negative value -2 for uint8");
     const auto named = type("(address app,uint256 appprice,bytes sign)");
-    const auto expected = list({AbiValue::address(*Address::parse("0x1111111111111111111111111111111111111111")),
-                                u(5), AbiValue::bytes({0xab})});
+    const auto expected = list({AbiValue::address(*Address::parse("0x1111111111111111111111111111111111111111")), u(5),
+                                AbiValue::bytes({0xab})});
     EXPECT_EQ(*value_from_json(named, json(R"({"sign":"0xab","appprice":"5",
-        "app":"0x1111111111111111111111111111111111111111"})")), expected);
+        "app":"0x1111111111111111111111111111111111111111"})")),
+              expected);
     EXPECT_EQ(*value_from_json(named, json(R"(["0x1111111111111111111111111111111111111111",5,"0xab"])")), expected);
     EXPECT_EQ(error_of(value_from_json(named, json(R"({"app":"0x1111111111111111111111111111111111111111",
-        "appprice":"5"})"))), "ABI JSON: missing key 'sign'");
+        "appprice":"5"})"))),
+              "ABI JSON: missing key 'sign'");
     EXPECT_EQ(error_of(value_from_json(named, json(R"({"app":"0x1111111111111111111111111111111111111111",
-        "appprice":"5","sign":"0x","extra":1})"))), "ABI JSON: unknown key 'extra'");
+        "appprice":"5","sign":"0x","extra":1})"))),
+              "ABI JSON: unknown key 'extra'");
     EXPECT_EQ(error_of(value_from_json(named, json(R"({"app":"0x1111111111111111111111111111111111111111",
-        "appprice":"5","sign":"0xzz"})"))).substr(0, 16), "ABI JSON: .sign:");
+        "appprice":"5","sign":"0xzz"})")))
+                  .substr(0, 16),
+              "ABI JSON: .sign:");
     EXPECT_EQ(error_of(value_from_json(named, json("[1,2]"))), "ABI JSON: tuple needs 3 components, got 2");
     EXPECT_FALSE(value_from_json(type("(uint8,bool)"), json(R"({"0":1,"1":true})")));
     EXPECT_EQ(error_of(values_from_json(types("uint8,bool"), json("[1]"))), "ABI JSON: expected 2 arguments, got 1");
@@ -890,9 +965,8 @@ TEST(AbiJson, ArraysAndTuples) {
               R"({"app":"0x1111111111111111111111111111111111111111","appprice":"5","sign":"0xab"})");
     EXPECT_EQ(boost::json::serialize(*value_to_json(named, expected)),
               R"(["0x1111111111111111111111111111111111111111","5","0xab"])");
-    EXPECT_EQ(boost::json::serialize(*value_to_json(type("address"),
-                                                    AbiValue::address(*Address::parse(
-                                                        "0x15d34aaf54267db7d7c367839aaf71a00a2c6a65")))),
+    EXPECT_EQ(boost::json::serialize(*value_to_json(
+                  type("address"), AbiValue::address(*Address::parse("0x15d34aaf54267db7d7c367839aaf71a00a2c6a65")))),
               R"("0x15d34AAf54267DB7D7c367839AAf71A00a2C6A65")");
     EXPECT_FALSE(value_to_json(type("uint8"), AbiValue::bool_(true)));
     EXPECT_FALSE(value_to_json(type("uint8[2]"), list({u(1)})));

@@ -19,9 +19,7 @@ AbiType AbiType::make(Kind kind, std::size_t size, std::vector<AbiType> children
     t.children_ = std::move(children);
     switch (kind) {
         case Kind::kBytes:
-        case Kind::kString:
-            t.dynamic_ = true;
-            break;
+        case Kind::kString: t.dynamic_ = true; break;
         case Kind::kArray:
             t.dynamic_ = true;
             t.depth_ = t.children_[0].depth_ + 1;
@@ -46,8 +44,7 @@ AbiType AbiType::make(Kind kind, std::size_t size, std::vector<AbiType> children
             if (!t.dynamic_) t.head_size_ = total;
             break;
         }
-        default:
-            break;
+        default: break;
     }
     if (t.dynamic_) t.head_size_ = 32;
     return t;
@@ -123,27 +120,13 @@ namespace {
 void append_type(std::string& out, const AbiType& t, bool with_names) {
     using K = AbiType::Kind;
     switch (t.kind()) {
-        case K::kUint:
-            out += "uint" + std::to_string(t.bits());
-            return;
-        case K::kInt:
-            out += "int" + std::to_string(t.bits());
-            return;
-        case K::kAddress:
-            out += "address";
-            return;
-        case K::kBool:
-            out += "bool";
-            return;
-        case K::kFixedBytes:
-            out += "bytes" + std::to_string(t.byte_size());
-            return;
-        case K::kBytes:
-            out += "bytes";
-            return;
-        case K::kString:
-            out += "string";
-            return;
+        case K::kUint: out += "uint" + std::to_string(t.bits()); return;
+        case K::kInt: out += "int" + std::to_string(t.bits()); return;
+        case K::kAddress: out += "address"; return;
+        case K::kBool: out += "bool"; return;
+        case K::kFixedBytes: out += "bytes" + std::to_string(t.byte_size()); return;
+        case K::kBytes: out += "bytes"; return;
+        case K::kString: out += "string"; return;
         case K::kFixedArray:
             append_type(out, t.element(), with_names);
             out += "[" + std::to_string(t.length()) + "]";
@@ -195,9 +178,9 @@ bool is_location_keyword(std::string_view w) {
 }
 
 bool is_function_modifier(std::string_view w) {
-    static constexpr std::string_view kModifiers[] = {"external", "public",   "internal", "private", "view",
-                                                      "pure",     "payable",  "nonpayable", "constant", "anonymous",
-                                                      "virtual",  "override"};
+    static constexpr std::string_view kModifiers[] = {"external", "public",    "internal", "private",
+                                                      "view",     "pure",      "payable",  "nonpayable",
+                                                      "constant", "anonymous", "virtual",  "override"};
     return std::find(std::begin(kModifiers), std::end(kModifiers), w) != std::end(kModifiers);
 }
 
@@ -236,8 +219,8 @@ class Parser {
             if (t.depth() > kAbiMaxTypeDepth)
                 return fail_at(open, "type nesting deeper than " + std::to_string(kAbiMaxTypeDepth));
             if (t.head_size() > kAbiMaxStaticSize)
-                return fail_at(open, "tuple too large (static size above " + std::to_string(kAbiMaxStaticSize) +
-                                         " bytes)");
+                return fail_at(open,
+                               "tuple too large (static size above " + std::to_string(kAbiMaxStaticSize) + " bytes)");
         } else {
             if (word.empty()) return fail("expected a type");
             WP_TRY(t, elementary(word, start));
@@ -260,8 +243,8 @@ class Parser {
                 if (!parse_size(digits, k)) return fail_at(open, "invalid array length '" + std::string(digits) + "'");
                 if (k == 0) return fail_at(open, "zero-length array is not a valid ABI type");
                 if (t.head_size() > kAbiMaxStaticSize / k)
-                    return fail_at(open, "fixed array too large (encoding above " +
-                                             std::to_string(kAbiMaxStaticSize) + " bytes)");
+                    return fail_at(
+                        open, "fixed array too large (encoding above " + std::to_string(kAbiMaxStaticSize) + " bytes)");
                 t = AbiType::fixed_array(std::move(t), k);
             }
             pos_ = close + 1;
@@ -368,7 +351,8 @@ class Parser {
     }
 
     void skip_ws() {
-        while (pos_ < s_.size() && is_space(s_[pos_])) ++pos_;
+        while (pos_ < s_.size() && is_space(s_[pos_]))
+            ++pos_;
     }
     bool at_end() const { return pos_ >= s_.size(); }
     std::size_t pos() const { return pos_; }
@@ -385,7 +369,8 @@ class Parser {
     std::string_view peek_ident() const {
         if (pos_ >= s_.size() || !is_ident_start(s_[pos_])) return {};
         std::size_t end = pos_ + 1;
-        while (end < s_.size() && is_ident_char(s_[end])) ++end;
+        while (end < s_.size() && is_ident_char(s_[end]))
+            ++end;
         return s_.substr(pos_, end - pos_);
     }
 
@@ -402,7 +387,8 @@ class Parser {
             const std::string_view digits = w.substr(is_unsigned ? 4 : 3);
             if (parse_size(digits, n) && n >= 8 && n <= 256 && n % 8 == 0)
                 return is_unsigned ? AbiType::uint_(static_cast<unsigned>(n)) : AbiType::int_(static_cast<unsigned>(n));
-            if (!digits.empty() && std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; }))
+            if (!digits.empty() &&
+                std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; }))
                 return fail_at(at, "invalid integer size in '" + std::string(w) + "' (8..256, multiple of 8)");
         }
         if (w.starts_with("bytes")) {
@@ -412,9 +398,8 @@ class Parser {
                 return fail_at(at, "invalid size in '" + std::string(w) + "' (bytes1..bytes32)");
         }
         if (w == "function" || w.starts_with("fixed") || w.starts_with("ufixed"))
-            return make_error(Errc::kUnsupported,
-                              std::string(what_) + ": type '" + std::string(w) + "' is not supported at position " +
-                                  std::to_string(at));
+            return make_error(Errc::kUnsupported, std::string(what_) + ": type '" + std::string(w) +
+                                                      "' is not supported at position " + std::to_string(at));
         return fail_at(at, "unknown type '" + std::string(w) + "'");
     }
 
