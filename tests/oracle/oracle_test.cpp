@@ -130,9 +130,9 @@ TEST(Oracle, OrdersEip712) {
     const auto& list = section("orders");
     for (std::size_t i = 0; i < list.size(); ++i) {
         const auto& c = list[i];
-        auto kind = protocol::order_kind_from_name(str(c, "kind"));
+        auto kind = parse_order_kind(str(c, "kind"));
         ASSERT_TRUE(kind) << kind.error().message;
-        auto order = protocol::order_from_json(*kind, c.at("order"));
+        auto order = order_from_json(*kind, c.at("order"));
         if (!order) {
             bad.add(i, "order_from_json: " + order.error().message);
             continue;
@@ -141,16 +141,16 @@ TEST(Oracle, OrdersEip712) {
         auto chain_id = U256::from_dec(d.at("chainId").as_string());
         auto hub = Address::parse(d.at("verifyingContract").as_string());
         ASSERT_TRUE(chain_id && hub);
-        const protocol::Domain domain{*chain_id, *hub};
+        const Domain domain = Domain::iexec(*chain_id, *hub);
         bad.expect_eq(i, to_hex(domain.separator()), str(c, "domainSeparator"), "domain separator");
-        bad.expect_eq(i, to_hex(protocol::struct_hash(*order)), str(c, "structHash"), "struct hash");
-        bad.expect_eq(i, to_hex(protocol::order_hash(domain, *order)), str(c, "orderHash"), "order hash");
-        const auto op = static_cast<protocol::OrderOperation>(c.at("operation").as_int64());
-        bad.expect_eq(i, to_hex(protocol::operation_struct_hash(*order, op)), str(c, "operationStructHash"),
+        bad.expect_eq(i, to_hex(struct_hash(*order)), str(c, "structHash"), "struct hash");
+        bad.expect_eq(i, to_hex(order_hash(domain, *order)), str(c, "orderHash"), "order hash");
+        const auto op = static_cast<OrderOperation>(c.at("operation").as_int64());
+        bad.expect_eq(i, to_hex(operation_struct_hash(*order, op)), str(c, "operationStructHash"),
                       "operation struct hash");
         auto key = PrivateKey::from_hex(str(c, "privateKey"));
         ASSERT_TRUE(key);
-        bad.expect_eq(i, to_hex(protocol::sign_order(domain, *order, *key).to_bytes65()), str(c, "sign"), "sign");
+        bad.expect_eq(i, to_hex(sign_order(domain, *order, *key)), str(c, "sign"), "sign");
     }
 }
 
