@@ -379,7 +379,7 @@ const std::vector<Field>& standard_domain_fields() {
 }
 
 Result<Types> Types::create(TypeMap types, const Limits& limits) {
-    if (types.size() > limits.max_types)
+    if (types.size() - (types.contains(kDomainType) ? 1u : 0u) > limits.max_types)
         return make_error(Errc::kUnsupported, "more than " + std::to_string(limits.max_types) + " types");
     Types out;
     // Names, field types, references.

@@ -51,7 +51,7 @@ using TypeMap = std::map<std::string, std::vector<Field>, std::less<>>;
 
 //! Resource bounds; inputs beyond them are rejected (Errc::kUnsupported) instead of processed.
 struct Limits {
-    std::size_t max_types = 64;            //!< struct types in one document
+    std::size_t max_types = 64;            //!< struct types in one document, EIP712Domain not counted
     std::size_t max_fields = 128;          //!< members of one struct
     std::size_t max_name_length = 256;     //!< type and field names, type strings
     std::size_t max_array_dimensions = 8;  //!< `T[][][]...`

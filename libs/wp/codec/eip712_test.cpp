@@ -384,6 +384,15 @@ TEST(Eip712, Limits) {
     auto chain = parse_typed_data(json::value{{"types", types}, {"domain", json::object{}}, {"message", msg}});
     ASSERT_TRUE(chain) << chain.error().message;
     EXPECT_EQ(chain->primary_type, "T0");
+    // Exactly max_types message types (plus the derived EIP712Domain) is accepted; one more is not.
+    options = Options{};
+    options.limits.max_types = 40;
+    EXPECT_TRUE(parse_typed_data(json::value{{"types", types}, {"domain", json::object{}}, {"message", msg}}, options));
+    options.limits.max_types = 39;
+    auto too_many =
+        parse_typed_data(json::value{{"types", types}, {"domain", json::object{}}, {"message", msg}}, options);
+    ASSERT_FALSE(too_many);
+    EXPECT_EQ(too_many.error().code, Errc::kUnsupported);
 }
 
 }  // namespace
