@@ -1,6 +1,7 @@
 #include "order.hpp"
 
 #include <array>
+#include <cassert>
 #include <cmath>
 #include <span>
 

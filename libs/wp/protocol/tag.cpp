@@ -38,7 +38,7 @@ Bytes32 make_tag(std::uint64_t value) noexcept {
 
 bool tag_has_bit(const Bytes32& tag, unsigned bit) noexcept {
     if (bit >= 256) return false;
-    return (tag[31 - bit / 8] >> (bit % 8)) & 1u;
+    return ((static_cast<unsigned>(tag[31 - bit / 8]) >> (bit % 8)) & 1u) != 0;
 }
 
 Bytes32 tag_or(const Bytes32& a, const Bytes32& b) noexcept {
