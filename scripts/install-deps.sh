@@ -11,7 +11,7 @@ say() { printf '[install-deps] %s\n' "$*"; }
 apt_packages=(
     build-essential cmake ninja-build ccache pkg-config g++
     clang-14 libclang-rt-14-dev lld-14 clang-format-14 clang-tidy-14
-    libsecp256k1-dev libboost1.81-dev libboost-json1.81-dev libcrypto++-dev
+    libsecp256k1-dev libboost1.81-dev libboost-json1.81-dev libcrypto++-dev libssl-dev
     libsqlite3-dev libpq-dev postgresql
     libcli11-dev libspdlog-dev libfmt-dev libexpected-dev
     libgtest-dev libgmock-dev libbenchmark-dev

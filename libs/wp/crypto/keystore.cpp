@@ -4,8 +4,13 @@
 #include <crypto++/misc.h>
 #include <crypto++/modes.h>
 #include <crypto++/pwdbased.h>
+#include <crypto++/scrypt.h>
 #include <crypto++/secblock.h>
 #include <crypto++/sha.h>
+
+#include <openssl/crypto.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
 
 #include <boost/json.hpp>
 
@@ -19,7 +24,6 @@
 #include <wp/core/keccak.hpp>
 
 #include "random.hpp"
-#include "scrypt.hpp"
 #include "uuid.hpp"
 
 namespace wp {
@@ -105,12 +109,9 @@ struct ScryptParams {
 // Parameters are validated (and bounded) by the caller; only allocation can still fail.
 Result<CryptoPP::SecByteBlock> derive_scrypt(std::string_view password, ByteView salt, const ScryptParams& s) {
     CryptoPP::SecByteBlock dk(kKeyLen);
-    try {
-        scrypt(as_bytes(password), salt, s.n, static_cast<std::uint32_t>(s.r), static_cast<std::uint32_t>(s.p),
-               std::span<std::uint8_t>(dk.data(), dk.size()));
-    } catch (const std::exception& e) {
-        return fail(Errc::kCrypto, std::string("scrypt failed: ") + e.what());
-    }
+    WP_TRY_VOID(detail::keystore_scrypt(as_bytes(password), salt, s.n, static_cast<std::uint32_t>(s.r),
+                                        static_cast<std::uint32_t>(s.p),
+                                        std::span<std::uint8_t>(dk.data(), dk.size())));
     return dk;
 }
 
@@ -326,5 +327,48 @@ std::string keystore_file_name(const Address& address, std::chrono::system_clock
                   static_cast<int>(tod.seconds().count()), static_cast<int>(tod.subseconds().count()));
     return std::string(buf) + address.to_checksum().substr(2);
 }
+
+namespace detail {
+
+Result<void> keystore_scrypt(ByteView password, ByteView salt, std::uint64_t n, std::uint32_t r, std::uint32_t p,
+                             std::span<std::uint8_t> out) {
+    if (n < 2 || !is_power_of_two(n))
+        return fail(Errc::kInvalidArgument, "scrypt n must be a power of two greater than 1, got " + std::to_string(n));
+    if (r == 0 || p == 0) return fail(Errc::kInvalidArgument, "scrypt r and p must be at least 1");
+    if (std::uint64_t{r} * p >= (std::uint64_t{1} << 30))
+        return fail(Errc::kInvalidArgument, "scrypt r*p must be below 2^30");
+    static const std::uint8_t kEmpty = 0;
+    const std::uint8_t* pw = password.empty() ? &kEmpty : password.data();
+    const std::uint8_t* st = salt.empty() ? &kEmpty : salt.data();
+
+    if (16 * std::uint64_t{r} < 64 && n >= (std::uint64_t{1} << (16 * r))) {
+        // OpenSSL refuses n >= 2^(16 r) (RFC 7914's rule); Crypto++ computes it like geth.
+        try {
+            CryptoPP::Scrypt().DeriveKey(out.data(), out.size(), pw, password.size(), st, salt.size(), n, r, p);
+        } catch (const std::exception& e) {
+            CryptoPP::SecureWipeBuffer(out.data(), out.size());
+            return fail(Errc::kCrypto, std::string("scrypt failed: ") + e.what());
+        }
+        return {};
+    }
+
+    // OpenSSL allocates 128 r (n + p + 2) bytes and refuses to exceed maxmem: pass exactly that (saturated),
+    // the caller having bounded the cost (KeystoreLimits).
+    constexpr std::uint64_t kMax = std::numeric_limits<std::uint64_t>::max();
+    const std::uint64_t blocks = n > kMax - p - 2 ? kMax : n + p + 2;
+    const std::uint64_t maxmem = blocks > kMax / 128 / r ? kMax : 128 * std::uint64_t{r} * blocks;
+    ERR_clear_error();
+    if (EVP_PBE_scrypt(reinterpret_cast<const char*>(pw), password.size(), st, salt.size(), n, r, p, maxmem, out.data(),
+                       out.size()) != 1) {
+        OPENSSL_cleanse(out.data(), out.size());
+        char reason[256] = "unknown error";
+        if (const unsigned long code = ERR_get_error(); code != 0) ERR_error_string_n(code, reason, sizeof reason);
+        ERR_clear_error();
+        return fail(Errc::kCrypto, std::string("scrypt failed (OpenSSL): ") + reason);
+    }
+    return {};
+}
+
+}  // namespace detail
 
 }  // namespace wp

@@ -12,6 +12,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -107,5 +108,20 @@ std::string keystore_encrypt(const PrivateKey& key, std::string_view password, c
 //! EIP-55 checksummed address without 0x (geth uses lowercase there; the SDK does not). The time is
 //! truncated to the millisecond, e.g. "UTC--2024-03-05T07-08-09.012000000Z--f39Fd6e51aad88F6F4ce6aB8827279cffFb92266".
 std::string keystore_file_name(const Address& address, std::chrono::system_clock::time_point time);
+
+namespace detail {
+
+//! scrypt (RFC 7914) as keystore files use it: fills `out` with scrypt(password, salt, N = n, r, p,
+//! dkLen = out.size()). Computed by OpenSSL (EVP_PBE_scrypt), except when n ≥ 2^(16·r), which RFC 7914
+//! and OpenSSL refuse but geth accepts (the spec's own scrypt test vector has n = 2^18, r = 1): then by
+//! Crypto++'s Scrypt. The cost is not bounded here (callers check KeystoreLimits first); OpenSSL is
+//! allowed exactly the 128 · r · (n + p + 2) bytes it needs.
+//! Errors: Errc::kInvalidArgument if n is not a power of two > 1, r or p is 0, or r · p ≥ 2^30;
+//! Errc::kCrypto if the library fails (e.g. memory cannot be allocated); `out` is then zeroed.
+//! Exposed for tests (RFC 7914 vectors); use keystore_decrypt / keystore_encrypt.
+Result<void> keystore_scrypt(ByteView password, ByteView salt, std::uint64_t n, std::uint32_t r, std::uint32_t p,
+                             std::span<std::uint8_t> out);
+
+}  // namespace detail
 
 }  // namespace wp
