@@ -87,8 +87,8 @@ struct ReplicateView {
         kFailed,       //!< last relevant status FAILED
     };
     State state{State::kPending};
-    Bytes32 result_hash;  //!< meaningful when kContributed
-    U256 worker_weight;   //!< w recorded at replicate creation (worker_weight(score)); 0 = ignored
+    Bytes32 result_hash;                   //!< meaningful when kContributed
+    U256 worker_weight;                    //!< w recorded at replicate creation (worker_weight(score)); 0 = ignored
     bool created_within_one_period{true};  //!< created less than one category period (maxExecutionTime) ago
 };
 

@@ -25,12 +25,12 @@ TEST(PocoConsensus, WorkerWeightTable) {
     EXPECT_EQ(worker_weight(29), U256(8));
     EXPECT_EQ(worker_weight(30), U256(9));
     EXPECT_EQ(contribution_log_weight(0), U256(1));
-    EXPECT_EQ(contribution_log_weight(14), U256(1));   // log2 3 = 1
-    EXPECT_EQ(contribution_log_weight(15), U256(2));   // log2 4
-    EXPECT_EQ(contribution_log_weight(26), U256(2));   // log2 7
-    EXPECT_EQ(contribution_log_weight(27), U256(3));   // log2 8
-    EXPECT_EQ(contribution_log_weight(50), U256(3));   // 50/3 − 1 = 15
-    EXPECT_EQ(contribution_log_weight(51), U256(4));   // 51/3 − 1 = 16
+    EXPECT_EQ(contribution_log_weight(14), U256(1));  // log2 3 = 1
+    EXPECT_EQ(contribution_log_weight(15), U256(2));  // log2 4
+    EXPECT_EQ(contribution_log_weight(26), U256(2));  // log2 7
+    EXPECT_EQ(contribution_log_weight(27), U256(3));  // log2 8
+    EXPECT_EQ(contribution_log_weight(50), U256(3));  // 50/3 − 1 = 15
+    EXPECT_EQ(contribution_log_weight(51), U256(4));  // 51/3 − 1 = 16
     // Huge scores do not overflow: w = (2^256−1)/3 − 1 = 0x5555…5554, just under 2^255 → log2 = 254.
     EXPECT_EQ(contribution_log_weight(U256::max()), U256(254));
     EXPECT_EQ(log2_floor(0), 0u);
@@ -85,7 +85,7 @@ TEST(PocoConsensus, ConditionEdgeCases) {
 }
 
 TEST(PocoConsensus, ConditionStrictAndErrors) {
-    EXPECT_FALSE(*consensus_condition(0, 1, 1));   // 0 > 0 is false
+    EXPECT_FALSE(*consensus_condition(0, 1, 1));                            // 0 > 0 is false
     EXPECT_EQ(consensus_condition(1, 1, 0).error().code, Errc::kOverflow);  // trust − 1 underflows
     EXPECT_EQ(consensus_condition(U256::max(), 1, 2).error().code, Errc::kOverflow);
     EXPECT_EQ(consensus_condition(1, U256::max(), 3).error().code, Errc::kOverflow);
@@ -108,7 +108,7 @@ TEST(PocoConsensus, Reopen) {
 
 TEST(PocoConsensus, FreshContributionsTable) {
     // §6.3 table: trust 0/1 → 1, 2 → 1, 3–4 → 2, 5–8 → 3, 9–16 → 4, 100 → 7.
-    const std::pair<std::uint64_t, std::uint64_t> table[] = {{0, 1}, {1, 1}, {2, 1}, {3, 2},  {4, 2},  {5, 3},
+    const std::pair<std::uint64_t, std::uint64_t> table[] = {{0, 1}, {1, 1}, {2, 1},  {3, 2},  {4, 2},  {5, 3},
                                                              {8, 3}, {9, 4}, {16, 4}, {17, 5}, {100, 7}};
     for (auto [trust, n] : table) {
         EXPECT_EQ(fresh_contributions_needed(trust), n) << "trust " << trust;

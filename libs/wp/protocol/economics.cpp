@@ -33,8 +33,7 @@ BalanceMovement seize(const Address& a, const U256& v, const Bytes32& ref) { ret
 // (100 − ratio), failing like the contract's checked subtraction when ratio > 100.
 Result<U256> workers_share(const U256& ratio) {
     if (ratio > U256(100))
-        return make_error(Errc::kOverflow,
-                          "schedulerRewardRatio " + ratio.to_dec() + " > 100: 100 − ratio underflows");
+        return make_error(Errc::kOverflow, "schedulerRewardRatio " + ratio.to_dec() + " > 100: 100 − ratio underflows");
     return U256(U256::Native(100 - ratio.low_u64()));
 }
 
@@ -57,7 +56,9 @@ Result<U256> task_price(const Deal& deal) {
     return task_price(deal.app.price, deal.dataset.price, deal.workerpool.price);
 }
 
-Result<U256> sponsor_lock(const U256& price, const U256& volume) { return mul(price, volume, "sponsor lock price·volume"); }
+Result<U256> sponsor_lock(const U256& price, const U256& volume) {
+    return mul(price, volume, "sponsor lock price·volume");
+}
 
 Result<U256> scheduler_stake(const U256& workerpool_price) {
     WP_TRY(U256 p, mul(workerpool_price, U256(kWorkerpoolStakeRatio), "scheduler stake price·30"));
@@ -197,8 +198,8 @@ Result<RewardDistribution> finalize_rewards(const Deal& deal, const Bytes32& tas
     return rewards;
 }
 
-Result<RewardDistribution> contribute_and_finalize_rewards(const Deal& deal, const Bytes32& task_id,
-                                                           const U256& kitty, const Address& worker) {
+Result<RewardDistribution> contribute_and_finalize_rewards(const Deal& deal, const Bytes32& task_id, const U256& kitty,
+                                                           const Address& worker) {
     WP_TRY(auto success, success_work(deal, task_id, kitty));
     WP_TRY(auto rewards, distribute_rewards_fast(deal, task_id, worker));
     success.insert(success.end(), rewards.movements.begin(), rewards.movements.end());

@@ -109,10 +109,10 @@ struct ScoreUpdate {
 struct RewardDistribution {
     std::vector<BalanceMovement> movements;  //!< in emission order
     std::vector<ScoreUpdate> scores;         //!< in contributor order
-    U256 total_reward;      //!< workerpool.price + workerStake·#(non-PROVED contributors)
-    U256 total_log_weight;  //!< Σ weight of the PROVED contributors
-    U256 workers_reward;    //!< total_reward·(100 − schedulerRewardRatio)/100
-    U256 scheduler_reward;  //!< what is left for the workerpool owner (rounding dust included)
+    U256 total_reward;                       //!< workerpool.price + workerStake·#(non-PROVED contributors)
+    U256 total_log_weight;                   //!< Σ weight of the PROVED contributors
+    U256 workers_reward;                     //!< total_reward·(100 − schedulerRewardRatio)/100
+    U256 scheduler_reward;                   //!< what is left for the workerpool owner (rounding dust included)
 };
 
 //! `distributeRewards` (§6.6), contributors in push order:
@@ -136,8 +136,8 @@ Result<RewardDistribution> distribute_rewards_fast(const Deal& deal, const Bytes
 Result<RewardDistribution> finalize_rewards(const Deal& deal, const Bytes32& task_id, const U256& kitty,
                                             std::span<const ContributorState> contributors);
 //! Every movement of `contributeAndFinalize` (§6.7): success_work then distribute_rewards_fast.
-Result<RewardDistribution> contribute_and_finalize_rewards(const Deal& deal, const Bytes32& task_id,
-                                                           const U256& kitty, const Address& worker);
+Result<RewardDistribution> contribute_and_finalize_rewards(const Deal& deal, const Bytes32& task_id, const U256& kitty,
+                                                           const Address& worker);
 //! Every movement of `claim` (§6.8): failed_work, then unlock(worker, workerStake) for EVERY
 //! contributor (whatever its status; no seizure, no score change).
 Result<std::vector<BalanceMovement>> claim_movements(const Deal& deal, const Bytes32& task_id,

@@ -83,11 +83,11 @@ TEST(PocoEconomics, MulDiv) {
 TEST(PocoEconomics, KittyPayout) {
     // §6.6: x = min(max(K·10/100, 1e9), K). Anvil-verified: K = 3e9 → 1e9.
     EXPECT_EQ(*kitty_payout(3 * kRlc), U256(kRlc));
-    EXPECT_EQ(*kitty_payout(20 * kRlc), U256(2 * kRlc));             // 10 % above the minimum
-    EXPECT_EQ(*kitty_payout(kRlc / 2), U256(kRlc / 2));              // capped by the kitty
+    EXPECT_EQ(*kitty_payout(20 * kRlc), U256(2 * kRlc));  // 10 % above the minimum
+    EXPECT_EQ(*kitty_payout(kRlc / 2), U256(kRlc / 2));   // capped by the kitty
     EXPECT_EQ(*kitty_payout(15), U256(15));
-    EXPECT_EQ(*kitty_payout(10 * kRlc), U256(kRlc));                 // exactly the minimum
-    EXPECT_EQ(*kitty_payout(10 * kRlc + 19), U256(kRlc + 1));        // floor(10·(1e10+19)/100)
+    EXPECT_EQ(*kitty_payout(10 * kRlc), U256(kRlc));           // exactly the minimum
+    EXPECT_EQ(*kitty_payout(10 * kRlc + 19), U256(kRlc + 1));  // floor(10·(1e10+19)/100)
     EXPECT_EQ(*kitty_payout(0), U256(0));
 }
 
@@ -110,7 +110,7 @@ TEST(PocoEconomics, MatchLocks) {
     ASSERT_TRUE(locks);
     // lock(sponsor, 15 RLC·2), then lock(scheduler, 3 RLC·2).
     EXPECT_EQ(*locks, (std::vector<BalanceMovement>{mv(EscrowOp::kLock, kSponsor, 30 * kRlc, false),
-                                                     mv(EscrowOp::kLock, kScheduler, 6 * kRlc, false)}));
+                                                    mv(EscrowOp::kLock, kScheduler, 6 * kRlc, false)}));
 }
 
 TEST(PocoEconomics, SuccessWorkWithKitty) {
@@ -149,7 +149,7 @@ TEST(PocoEconomics, SuccessWorkDatasetAndZeroPrices) {
     m = success_work(free, task_ref(), 0);
     ASSERT_TRUE(m);
     EXPECT_EQ(*m, (std::vector<BalanceMovement>{mv(EscrowOp::kSeize, kSponsor, 0),
-                                                 mv(EscrowOp::kUnlock, kScheduler, 0, false)}));
+                                                mv(EscrowOp::kUnlock, kScheduler, 0, false)}));
 }
 
 ContributorState proved(const Address& w, std::uint64_t weight = 1, std::uint64_t score = 0) {
@@ -200,8 +200,8 @@ TEST(PocoEconomics, DistributeThreeWinnersOneLoser) {
                                 mv(EscrowOp::kReward, kW3, 4'290'000'000),
                                 mv(EscrowOp::kReward, kScheduler, 130'000'000),
                             }));
-    EXPECT_EQ(r->scores, (std::vector<ScoreUpdate>{
-                             {kW1, 0, 1, true}, {kW4, 10, 6, false}, {kW2, 0, 1, true}, {kW3, 0, 1, true}}));
+    EXPECT_EQ(r->scores,
+              (std::vector<ScoreUpdate>{{kW1, 0, 1, true}, {kW4, 10, 6, false}, {kW2, 0, 1, true}, {kW3, 0, 1, true}}));
 }
 
 TEST(PocoEconomics, DistributeOneRevealerAfterReopen) {
@@ -260,9 +260,7 @@ TEST(PocoEconomics, DistributeErrors) {
     EXPECT_EQ(distribute_rewards(d, task_ref(), std::vector<ContributorState>{proved(kW1)}).error().code,
               Errc::kOverflow);
     // A PROVED contributor with weight 0 and nobody else: mulDiv by 0 (the contract panics).
-    EXPECT_EQ(distribute_rewards(worked_deal(), task_ref(), std::vector<ContributorState>{proved(kW1, 0)})
-                  .error()
-                  .code,
+    EXPECT_EQ(distribute_rewards(worked_deal(), task_ref(), std::vector<ContributorState>{proved(kW1, 0)}).error().code,
               Errc::kInvalidArgument);
     // No contributors at all: the scheduler gets the price.
     auto r = distribute_rewards(worked_deal(), task_ref(), std::vector<ContributorState>{});
@@ -285,8 +283,8 @@ TEST(PocoEconomics, ContributeAndFinalizeFastPath) {
 }
 
 TEST(PocoEconomics, FinalizeConcatenatesSuccessWorkAndRewards) {
-    auto r = finalize_rewards(worked_deal(), task_ref(), 3 * kRlc,
-                              std::vector<ContributorState>{proved(kW1), proved(kW2)});
+    auto r =
+        finalize_rewards(worked_deal(), task_ref(), 3 * kRlc, std::vector<ContributorState>{proved(kW1), proved(kW2)});
     ASSERT_TRUE(r);
     ASSERT_EQ(r->movements.size(), 5u + 5u);
     EXPECT_EQ(r->movements[3], mv(EscrowOp::kSeize, kitty_address(), kRlc));

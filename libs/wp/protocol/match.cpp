@@ -43,9 +43,9 @@ std::optional<tl::unexpected<MatchRevert>> check_signature(SignatureCheck check,
         case SignatureCheck::kInvalid:
             return fail(code, std::string(what) + " order is neither presigned nor validly signed by " + addr(signer));
         case SignatureCheck::kInvalidFormat:
-            return fail_reason("invalid-signature-format", std::string(what) + " order signature is neither 65 nor 64 " +
-                                                               "bytes long and " + addr(signer) +
-                                                               " is an EOA that did not presign it");
+            return fail_reason("invalid-signature-format",
+                               std::string(what) + " order signature is neither 65 nor 64 " + "bytes long and " +
+                                   addr(signer) + " is an EOA that did not presign it");
     }
     return std::nullopt;
 }
@@ -109,8 +109,8 @@ tl::expected<MatchedDeal, MatchRevert> match_orders(const AppOrder& app, const D
 
     // ---- Environment and prices.
     if (!(R.category == W.category))
-        return fail(0x00, "request category " + R.category.to_dec() + " != workerpool order category " +
-                              W.category.to_dec());
+        return fail(0x00,
+                    "request category " + R.category.to_dec() + " != workerpool order category " + W.category.to_dec());
     if (!(R.category < facts.category_count))
         return fail(0x01, "request category " + R.category.to_dec() + " does not exist (" +
                               facts.category_count.to_dec() + " categories)");
@@ -157,8 +157,8 @@ tl::expected<MatchedDeal, MatchRevert> match_orders(const AppOrder& app, const D
     };
     for (const auto& r : restrictions) {
         if (!is_authorized_by_restriction(*r.restriction, *r.account, facts.group_member))
-            return fail(r.code, std::string(r.text) + " " + addr(*r.restriction) + " does not authorize " +
-                                    addr(*r.account));
+            return fail(r.code,
+                        std::string(r.text) + " " + addr(*r.restriction) + " does not authorize " + addr(*r.account));
     }
 
     // ---- Authenticity.
@@ -196,12 +196,12 @@ tl::expected<MatchedDeal, MatchRevert> match_orders(const AppOrder& app, const D
     auto volume = compute_deal_volume(A, D, W, R, facts);
     if (!volume) return fail_panic(volume.error().message);
     if (volume->is_zero())
-        return fail(0x60, "no volume left: remaining app " + (A.volume.native() - facts.consumed_app.native()).str() +
-                              (out.has_dataset
-                                   ? ", dataset " + (D.volume.native() - facts.consumed_dataset.native()).str()
-                                   : std::string()) +
-                              ", workerpool " + (W.volume.native() - facts.consumed_workerpool.native()).str() +
-                              ", request " + (R.volume.native() - facts.consumed_request.native()).str());
+        return fail(
+            0x60, "no volume left: remaining app " + (A.volume.native() - facts.consumed_app.native()).str() +
+                      (out.has_dataset ? ", dataset " + (D.volume.native() - facts.consumed_dataset.native()).str()
+                                       : std::string()) +
+                      ", workerpool " + (W.volume.native() - facts.consumed_workerpool.native()).str() + ", request " +
+                      (R.volume.native() - facts.consumed_request.native()).str());
     out.volume = *volume;
 
     // ---- Record.

@@ -114,7 +114,7 @@ TEST(PocoMatch, SuccessRecordsTheDeal) {
 
 TEST(PocoMatch, DealValuesFromPoliciesTrustAndTags) {
     Fixture f;
-    f.R.trust = 0;  // deal.trust = max(0, 1)
+    f.R.trust = 0;              // deal.trust = max(0, 1)
     f.W.tag = make_tag(0x109);  // the workerpool's extra GPU bit is not part of the deal tag
     f.F.worker_stake_ratio_policy = 45;
     f.F.scheduler_reward_ratio_policy = 7;
@@ -193,8 +193,7 @@ TEST(PocoMatch, PriceAndEnvironmentChecks) {
         ASSERT_FALSE(m);
         EXPECT_EQ(m.error().reason, "iExecV5-matchOrders-0x06");
         EXPECT_EQ(m.error().kind, RevertKind::kReason);
-        EXPECT_NE(m.error().explanation.find(
-                      "0x0000000000000000000000000000000000000000000000000000000000000100"),
+        EXPECT_NE(m.error().explanation.find("0x0000000000000000000000000000000000000000000000000000000000000100"),
                   std::string::npos)
             << m.error().explanation;
     }

@@ -2,16 +2,18 @@
 
 #include <string>
 
-
 namespace wp {
 
 namespace {
 
 Result<U256> deadline(const U256& base, const U256& timeref, std::uint64_t ratio, const char* what) {
     auto span = checked_mul(timeref, U256(ratio));
-    if (!span) return make_error(Errc::kOverflow, std::string(what) + ": timeref·" + std::to_string(ratio) + " overflows");
+    if (!span)
+        return make_error(Errc::kOverflow, std::string(what) + ": timeref·" + std::to_string(ratio) + " overflows");
     auto sum = checked_add(base, *span);
-    if (!sum) return make_error(Errc::kOverflow, std::string(what) + ": time + timeref·" + std::to_string(ratio) + " overflows");
+    if (!sum)
+        return make_error(Errc::kOverflow,
+                          std::string(what) + ": time + timeref·" + std::to_string(ratio) + " overflows");
     return *sum;
 }
 
@@ -36,8 +38,8 @@ Result<Task> initialize_task(const Deal& deal, const Bytes32& deal_id, const U25
     auto end = checked_add(deal.bot_first, deal.bot_size);
     if (!end) return make_error(Errc::kOverflow, "initialize: botFirst + botSize overflows");
     if (!(idx < *end))
-        return make_error(Errc::kInvalidArgument, "initialize: idx " + idx.to_dec() +
-                                                      " is not below botFirst + botSize = " + end->to_dec());
+        return make_error(Errc::kInvalidArgument,
+                          "initialize: idx " + idx.to_dec() + " is not below botFirst + botSize = " + end->to_dec());
     Task task;
     task.status = TaskStatus::kActive;
     task.deal_id = deal_id;

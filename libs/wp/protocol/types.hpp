@@ -68,16 +68,16 @@ struct Deal {
     Resource app;
     Resource dataset;  //!< all zero when the deal has no dataset
     Resource workerpool;
-    U256 trust;     //!< max(request trust, 1)
+    U256 trust;  //!< max(request trust, 1)
     U256 category;
-    Bytes32 tag;    //!< app | dataset | request tag (6.2: dataset TEE framework bits masked)
+    Bytes32 tag;  //!< app | dataset | request tag (6.2: dataset TEE framework bits masked)
     Address requester;
     Address beneficiary;
     Address callback;
     std::string params;
-    U256 start_time;  //!< block.timestamp of the match
-    U256 bot_first;   //!< first task index: consumed[requestHash] before the match
-    U256 bot_size;    //!< the deal volume
+    U256 start_time;              //!< block.timestamp of the match
+    U256 bot_first;               //!< first task index: consumed[requestHash] before the match
+    U256 bot_size;                //!< the deal volume
     U256 worker_stake;            //!< workerpool.price · workerStakeRatioPolicy / 100
     U256 scheduler_reward_ratio;  //!< the workerpool's schedulerRewardRatioPolicy at match time
     Address sponsor;              //!< the payer
