@@ -13,7 +13,7 @@ cmake --preset release
 cmake --build --preset release
 
 if [[ ! -x build/bin/iexec ]]; then
-    echo "run.sh: build/bin/iexec was not built (apps/ has no iexec target yet)" >&2
+    echo "run.sh: build/bin/iexec was not built (see the build output above)" >&2
     exit 1
 fi
 exec ./build/bin/iexec --version
