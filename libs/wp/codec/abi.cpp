@@ -178,34 +178,6 @@ bool valid_utf8(ByteView s) {
 
 std::string type_label(const AbiType& t) { return t.canonical(); }
 
-// Fast 32-byte big-endian conversions (U256::to_be32 / from_be32 shift byte by byte).
-void store_be32(std::uint8_t* dst, const U256& v) {
-    const auto& backend = v.native().backend();
-    using Limb = std::remove_cv_t<std::remove_pointer_t<decltype(backend.limbs())>>;
-    std::memset(dst, 0, 32);
-    const Limb* limbs = backend.limbs();
-    const std::size_t n = std::min<std::size_t>(backend.size(), 32 / sizeof(Limb));
-    for (std::size_t i = 0; i < n; ++i) {
-        Limb limb = limbs[i];
-        for (std::size_t k = 0; k < sizeof(Limb); ++k) {
-            dst[31 - i * sizeof(Limb) - k] = static_cast<std::uint8_t>(limb & 0xff);
-            limb >>= 8;
-        }
-    }
-}
-
-U256 load_be32(const std::uint8_t* src) {
-    U256::Native v = 0;
-    for (std::size_t i = 0; i < 4; ++i) {
-        std::uint64_t part = 0;
-        for (std::size_t k = 0; k < 8; ++k)
-            part = (part << 8) | src[8 * i + k];
-        if (i != 0) v <<= 64;
-        v |= part;
-    }
-    return U256(v);
-}
-
 // ---------------------------------------------------------------------------------------------------------
 // Encoder: one output buffer; static values are written in place in their head slot, dynamic values are
 // appended and their head slot receives the offset relative to the start of the enclosing tuple.
@@ -270,7 +242,7 @@ class Encoder {
                 if (u == nullptr) return mismatch(t, v, path);
                 if (u->bit_length() > t.bits())
                     return fail(path, "value " + u->to_dec() + " does not fit in " + type_label(t));
-                store_be32(out_.data() + pos, *u);
+                u->store_be32(out_.data() + pos);
                 return {};
             }
             case Kind::kInt: {
@@ -278,7 +250,7 @@ class Encoder {
                 if (s == nullptr) return mismatch(t, v, path);
                 if (!s->fits_bits(t.bits()))
                     return fail(path, "value " + s->to_dec() + " does not fit in " + type_label(t));
-                store_be32(out_.data() + pos, s->word);
+                s->word.store_be32(out_.data() + pos);
                 return {};
             }
             case Kind::kAddress: {
@@ -488,14 +460,14 @@ class Decoder {
                 const std::size_t pad = 32 - t.bits() / 8;
                 if (!all_equal(w, pad, 0))
                     return fail(path, "dirty high bits for " + type_label(t) + " at " + hex_num(pos));
-                return AbiValue::uint_(load_be32(w));
+                return AbiValue::uint_(U256::load_be32(w));
             }
             case Kind::kInt: {
                 const std::size_t pad = 32 - t.bits() / 8;
                 const std::uint8_t fill = (w[pad] & 0x80) != 0 ? 0xff : 0x00;
                 if (!all_equal(w, pad, fill))
                     return fail(path, "bad sign extension for " + type_label(t) + " at " + hex_num(pos));
-                return AbiValue::int_(AbiInt{load_be32(w)});
+                return AbiValue::int_(AbiInt{U256::load_be32(w)});
             }
             case Kind::kAddress:
                 if (!all_equal(w, 12, 0)) return fail(path, "dirty high bytes for address at " + hex_num(pos));
@@ -648,7 +620,7 @@ Result<void> pack(const AbiType& t, const AbiValue& v, bool in_array, const Path
             if (u == nullptr) return mismatch();
             if (u->bit_length() > t.bits()) return fail("value " + u->to_dec() + " does not fit in " + type_label(t));
             Bytes32 w;
-            store_be32(w.data(), *u);
+            u->store_be32(w.data());
             const std::size_t n = in_array ? 32 : t.bits() / 8;
             append(out, ByteView(w.data() + 32 - n, n));
             return {};
@@ -658,7 +630,7 @@ Result<void> pack(const AbiType& t, const AbiValue& v, bool in_array, const Path
             if (s == nullptr) return mismatch();
             if (!s->fits_bits(t.bits())) return fail("value " + s->to_dec() + " does not fit in " + type_label(t));
             Bytes32 w;
-            store_be32(w.data(), s->word);
+            s->word.store_be32(w.data());
             const std::size_t n = in_array ? 32 : t.bits() / 8;
             append(out, ByteView(w.data() + 32 - n, n));
             return {};

@@ -1,5 +1,9 @@
 #include "uint256.hpp"
 
+#include <algorithm>
+#include <cstring>
+#include <type_traits>
+
 #include "hex.hpp"
 
 namespace wp {
@@ -55,7 +59,34 @@ Result<U256> U256::from_be(ByteView bytes) {
     return U256(v);
 }
 
-U256 U256::from_be32(const Bytes32& b) { return *from_be(b.view()); }
+U256 U256::from_be32(const Bytes32& b) { return load_be32(b.data()); }
+
+U256 U256::load_be32(const std::uint8_t* src) noexcept {
+    // Four 64-bit limbs at a time: much faster than shifting the big integer byte by byte.
+    Native v = 0;
+    for (std::size_t i = 0; i < 4; ++i) {
+        std::uint64_t part = 0;
+        for (std::size_t k = 0; k < 8; ++k) part = (part << 8) | src[8 * i + k];
+        if (i != 0) v <<= 64;
+        v |= part;
+    }
+    return U256(v);
+}
+
+void U256::store_be32(std::uint8_t* dst) const noexcept {
+    const auto& backend = v_.backend();
+    using Limb = std::remove_cv_t<std::remove_pointer_t<decltype(backend.limbs())>>;
+    std::memset(dst, 0, 32);
+    const Limb* limbs = backend.limbs();
+    const std::size_t n = std::min<std::size_t>(backend.size(), 32 / sizeof(Limb));
+    for (std::size_t i = 0; i < n; ++i) {
+        Limb limb = limbs[i];
+        for (std::size_t k = 0; k < sizeof(Limb); ++k) {
+            dst[31 - i * sizeof(Limb) - k] = static_cast<std::uint8_t>(limb & 0xff);
+            limb >>= 8;
+        }
+    }
+}
 
 std::string U256::to_dec() const { return v_.str(); }
 
@@ -69,11 +100,7 @@ std::string U256::to_hex_quantity() const {
 
 Bytes32 U256::to_be32() const {
     Bytes32 out;
-    Native v = v_;
-    for (int i = 31; i >= 0; --i) {
-        out[static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(v & 0xff);
-        v >>= 8;
-    }
+    store_be32(out.data());
     return out;
 }
 

@@ -35,11 +35,15 @@ class U256 {
     //! Big-endian bytes, at most 32 (shorter inputs are left-padded).
     static Result<U256> from_be(ByteView bytes);
     static U256 from_be32(const Bytes32& b);
+    //! Reads exactly 32 big-endian bytes at src (the ABI word form).
+    static U256 load_be32(const std::uint8_t* src) noexcept;
 
     std::string to_dec() const;
     //! 0x-prefixed minimal hex ("0x0" for zero): the JSON-RPC QUANTITY form.
     std::string to_hex_quantity() const;
     Bytes32 to_be32() const;
+    //! Writes the value as 32 big-endian bytes at dst (the ABI word form).
+    void store_be32(std::uint8_t* dst) const noexcept;
     //! Minimal big-endian bytes (empty for zero): the RLP integer form.
     Bytes to_be_minimal() const;
 
