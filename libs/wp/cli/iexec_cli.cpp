@@ -5,6 +5,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "parse.hpp"
 #include "utils.hpp"
 #include "version.hpp"
 
@@ -140,15 +141,7 @@ int run_iexec(int argc, const char* const* argv, std::ostream& out, std::ostream
         l.app->callback([&, &l = l] { run(l, utils_abi_encode(abi_signature, abi_args)); });
     }
 
-    try {
-        app.parse(argc, argv);
-    } catch (const CLI::ParseError& e) {
-        // --help / --version print and succeed; usage errors are plain text on stderr with
-        // exit code 1, never JSON, as the SDK does.
-        if (e.get_exit_code() == 0) return app.exit(e, out, err);
-        err << "error: " << e.what() << '\n';
-        return 1;
-    }
+    if (auto done = parse_or_exit(app, argc, argv, out, err)) return *done;
     return exit_code;
 }
 

@@ -4,6 +4,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "parse.hpp"
 #include "version.hpp"
 
 namespace wp::cli {
@@ -12,13 +13,7 @@ int run_iexec_pool(int argc, const char* const* argv, std::ostream& out, std::os
     CLI::App app{"iexec-pool: run an iExec workerpool (chain, market, scheduler, workers, dashboard)", "iexec-pool"};
     app.set_version_flag("-V,--version", version());
     app.require_subcommand(0, 1);
-    try {
-        app.parse(argc, argv);
-    } catch (const CLI::ParseError& e) {
-        if (e.get_exit_code() == 0) return app.exit(e, out, err);
-        err << "error: " << e.what() << '\n';
-        return 1;
-    }
+    if (auto done = parse_or_exit(app, argc, argv, out, err)) return *done;
     if (app.get_subcommands().empty()) {
         out << app.help();
     }
