@@ -56,7 +56,9 @@ say "node $(node --version), npm $(npm --version)"
 
 # npm_ci_locked <dir> <label>: `npm ci` in <dir> unless node_modules already matches the committed
 # package-lock.json (a stamp file holds the lock's sha256). Optional dependencies are always included (the anvil
-# binary is one; an npm configured with omit=optional would silently leave it out). Sets npm_ran=1 when it installed.
+# binary is one; an npm configured with omit=optional would silently leave it out). --prefer-offline: the lock pins
+# every integrity hash, so cached tarballs need no revalidation (about 2x faster with a warm cache). Sets npm_ran=1
+# when it installed.
 # (Errors exit explicitly: errexit does not apply inside a function called from an if / || context.)
 npm_ci_locked() {
     local dir="$1" label="$2"
@@ -71,7 +73,7 @@ npm_ci_locked() {
     say "npm: npm ci in $label"
     local t0=$SECONDS
     rm -f "$stamp"
-    if ! npm ci --prefix "$dir" --include=optional --no-audit --no-fund --loglevel=error; then
+    if ! npm ci --prefix "$dir" --include=optional --prefer-offline --no-audit --no-fund --loglevel=error; then
         say "ERROR: npm ci failed in $label" >&2
         exit 1
     fi
