@@ -54,19 +54,100 @@ if ((node_major < 18)); then
 fi
 say "node $(node --version), npm $(npm --version)"
 
+# npm_ci_locked <dir> <label>: `npm ci` in <dir> unless node_modules already matches the committed
+# package-lock.json (a stamp file holds the lock's sha256). Optional dependencies are always included (the anvil
+# binary is one; an npm configured with omit=optional would silently leave it out). --prefer-offline: the lock pins
+# every integrity hash, so cached tarballs need no revalidation (about 2x faster with a warm cache). Sets npm_ran=1
+# when it installed.
+# (Errors exit explicitly: errexit does not apply inside a function called from an if / || context.)
+npm_ci_locked() {
+    local dir="$1" label="$2"
+    local stamp="$dir/node_modules/.wp-lock-sha256"
+    local want
+    want="$(sha256sum "$dir/package-lock.json" | cut -d' ' -f1)"
+    if [[ -f "$stamp" && "$(cat "$stamp")" == "$want" ]]; then
+        say "npm: $label/node_modules is up to date"
+        npm_ran=0
+        return 0
+    fi
+    say "npm: npm ci in $label"
+    local t0=$SECONDS
+    rm -f "$stamp"
+    if ! npm ci --prefix "$dir" --include=optional --prefer-offline --no-audit --no-fund --loglevel=error; then
+        say "ERROR: npm ci failed in $label" >&2
+        exit 1
+    fi
+    echo "$want" >"$stamp"
+    say "npm: $label installed in $((SECONDS - t0)) s"
+    npm_ran=1
+}
+
 # The ethers oracle (tests/oracle): exact versions from the committed package-lock.json.
 oracle="$repo/tests/oracle"
 if [[ -f "$oracle/package-lock.json" ]]; then
-    stamp="$oracle/node_modules/.wp-lock-sha256"
-    want="$(sha256sum "$oracle/package-lock.json" | cut -d' ' -f1)"
-    if [[ -f "$stamp" && "$(cat "$stamp")" == "$want" ]]; then
-        say "npm: tests/oracle/node_modules is up to date"
-    else
-        say "npm: npm ci in tests/oracle"
-        npm ci --prefix "$oracle" --no-audit --no-fund --loglevel=error
-        echo "$want" >"$stamp"
+    npm_ci_locked "$oracle" tests/oracle
+    if ((npm_ran)); then
         say "npm: ethers $(node -p "require('$oracle/node_modules/ethers/package.json').version") installed"
     fi
+fi
+
+# The local devnet (tools/devnet): the anvil binary (@foundry-rs/anvil, through its platform package) and the
+# iExec SDK, exact versions from the committed package-lock.json (shared/reference/local-chain.md section 2).
+devnet="$repo/tools/devnet"
+case "$(uname -s)-$(uname -m)" in
+    Linux-x86_64) anvil_platform=linux-amd64 ;;
+    Linux-aarch64) anvil_platform=linux-arm64 ;;
+    Darwin-x86_64) anvil_platform=darwin-amd64 ;;
+    Darwin-arm64) anvil_platform=darwin-arm64 ;;
+    *) anvil_platform="" ;;
+esac
+anvil_bin="$devnet/node_modules/@foundry-rs/anvil-$anvil_platform/bin/anvil"
+if [[ -n "$anvil_platform" && -f "$devnet/node_modules/.wp-lock-sha256" && ! -x "$anvil_bin" ]]; then
+    rm -f "$devnet/node_modules/.wp-lock-sha256"  # stamp present but the binary vanished: reinstall
+fi
+npm_ci_locked "$devnet" tools/devnet
+if [[ -z "$anvil_platform" ]]; then
+    say "WARNING: no anvil binary package for $(uname -s)-$(uname -m); the anvil tests will be skipped" >&2
+elif [[ ! -x "$anvil_bin" ]]; then
+    say "ERROR: $anvil_bin is missing after npm ci. It comes from the optional dependency" >&2
+    say "       @foundry-rs/anvil-$anvil_platform; check that npm does not omit optional dependencies." >&2
+    exit 1
+else
+    say "anvil: $("$anvil_bin" --version | head -1) at ${anvil_bin#"$repo/"}"
+fi
+
+# The PoCo 6.1.0 contracts (artifacts + deployments), read by libs/wp/deploy. `npm install @iexec/poco` fails (its
+# dependencies are GitHub URLs), so the published tarball is fetched with `npm pack` and unpacked into
+# tools/devnet/poco/package. The tarball's sha256 is pinned here.
+poco_version=6.1.0
+poco_sha256=3ee5d88d5531ca9ef13f30ef434fb92b40562edcc1a23e852715dff3e655ff1a
+poco_dir="$devnet/poco"
+poco_tgz="$poco_dir/iexec-poco-$poco_version.tgz"
+poco_stamp="$poco_dir/package/.wp-unpacked-sha256"
+if [[ -f "$poco_stamp" && "$(cat "$poco_stamp")" == "$poco_sha256" ]]; then
+    say "poco: tools/devnet/poco/package is up to date (@iexec/poco@$poco_version)"
+else
+    mkdir -p "$poco_dir"
+    if [[ ! -f "$poco_tgz" ]] || [[ "$(sha256sum "$poco_tgz" | cut -d' ' -f1)" != "$poco_sha256" ]]; then
+        say "poco: npm pack @iexec/poco@$poco_version"
+        rm -f "$poco_tgz"
+        (cd "$poco_dir" && npm pack "@iexec/poco@$poco_version" --loglevel=error >/dev/null)
+    fi
+    got="$(sha256sum "$poco_tgz" | cut -d' ' -f1)"
+    if [[ "$got" != "$poco_sha256" ]]; then
+        say "ERROR: $poco_tgz has sha256 $got, expected $poco_sha256" >&2
+        exit 1
+    fi
+    rm -rf "$poco_dir/package"
+    tar -xzf "$poco_tgz" -C "$poco_dir"
+    for f in artifacts/contracts/Diamond.sol/Diamond.json deployments/arbitrumSepolia/RLC.json; do
+        if [[ ! -f "$poco_dir/package/$f" ]]; then
+            say "ERROR: $f is missing from the @iexec/poco@$poco_version tarball" >&2
+            exit 1
+        fi
+    done
+    echo "$poco_sha256" >"$poco_stamp"
+    say "poco: unpacked into tools/devnet/poco/package"
 fi
 
 say "done"
