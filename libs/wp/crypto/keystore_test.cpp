@@ -444,13 +444,11 @@ TEST(KeystoreEncrypt, RoundTripSmallN) {
 
 TEST(KeystoreEncrypt, DefaultOptionsShapeAndRoundTrip) {
     const PrivateKey key = key_from(kKey);
-    const auto start = std::chrono::steady_clock::now();
+    // Speed belongs to wp_bench (BM_KeystoreDecryptDefault), never to a timed test.
     const std::string text = keystore_encrypt(key, "iexec");
     auto back = keystore_decrypt(text, "iexec");
-    const auto elapsed = std::chrono::steady_clock::now() - start;
     ASSERT_TRUE(back.has_value()) << back.error().message;
     EXPECT_EQ(back->secret(), key.secret());
-    EXPECT_LT(elapsed, std::chrono::seconds(10));
 
     // {"address","id","version","Crypto":{"cipher","cipherparams":{"iv"},"ciphertext","kdf",
     //  "kdfparams":{"salt","n","dklen","p","r"},"mac"}} with n = 131072, r = 8, p = 1.
