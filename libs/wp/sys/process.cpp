@@ -1,15 +1,15 @@
 #include "process.hpp"
 
-#include <cerrno>
-#include <cstring>
 #include <fcntl.h>
-#include <fstream>
 #include <signal.h>
 #include <spawn.h>
-#include <sstream>
 #include <sys/wait.h>
-#include <thread>
 #include <unistd.h>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <thread>
 
 extern char** environ;
 
@@ -65,8 +65,7 @@ Process::~Process() {
 }
 
 Result<Process> Process::spawn(const SpawnOptions& options) {
-    if (options.argv.empty() || options.argv[0].empty())
-        return make_error(Errc::kInvalidArgument, "spawn: empty argv");
+    if (options.argv.empty() || options.argv[0].empty()) return make_error(Errc::kInvalidArgument, "spawn: empty argv");
 
     FileActions actions;
     const std::string out = options.stdout_path.empty() ? "/dev/null" : options.stdout_path;

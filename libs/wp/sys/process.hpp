@@ -7,11 +7,11 @@
 // Errors are Errc::kIo (spawn / wait failures, with errno text) and Errc::kTimeout (wait deadline).
 // Not thread-safe: one Process is used by one thread at a time.
 
+#include <sys/types.h>
 #include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
-#include <sys/types.h>
 #include <vector>
 
 #include <wp/core/result.hpp>

@@ -1,6 +1,6 @@
+#include <gtest/gtest.h>
 #include <csignal>
 #include <cstdio>
-#include <gtest/gtest.h>
 #include <string>
 
 #include <wp/sys/process.hpp>
@@ -77,8 +77,7 @@ TEST(Tcp, FreePortAndWait) {
     auto w = wait_for_tcp_port("127.0.0.1", *port, std::chrono::milliseconds(60));
     ASSERT_FALSE(w);
     EXPECT_EQ(w.error().code, Errc::kTimeout);
-    EXPECT_EQ(wait_for_tcp_port("localhost", *port, std::chrono::milliseconds(1)).error().code,
-              Errc::kInvalidArgument);
+    EXPECT_EQ(wait_for_tcp_port("localhost", *port, std::chrono::milliseconds(1)).error().code, Errc::kInvalidArgument);
 }
 
 }  // namespace
