@@ -255,17 +255,26 @@ struct HttpClient::Impl : std::enable_shared_from_this<HttpClient::Impl> {
                        });
     }
 
+    void close_everything() {
+        stopping = true;
+        idle.clear();
+        for (Connection* c : active) {
+            beast::error_code ignored;
+            c->tcp_layer().socket().cancel(ignored);
+            c->tcp_layer().socket().close(ignored);
+        }
+        for (auto* t : timers) t->cancel();
+    }
+
     void shutdown() {
-        asio::post(io, [this] {
-            stopping = true;
-            idle.clear();
-            for (Connection* c : active) {
-                beast::error_code ignored;
-                c->tcp_layer().socket().cancel(ignored);
-                c->tcp_layer().socket().close(ignored);
-            }
-            for (auto* t : timers) t->cancel();
-        });
+        if (std::this_thread::get_id() == thread_id) {
+            // The last owner went away inside a completion callback: finish in the background.
+            close_everything();
+            work.reset();
+            thread.detach();
+            return;
+        }
+        asio::post(io, [this] { close_everything(); });
         work.reset();
         if (thread.joinable()) thread.join();
     }
@@ -275,10 +284,12 @@ HttpClient::HttpClient(HttpClientOptions options) : impl_(std::make_shared<Impl>
     Impl* impl = impl_.get();
     std::promise<void> started;
     auto ready = started.get_future();
-    impl->thread = std::thread([impl, &started] {
-        impl->thread_id = std::this_thread::get_id();
+    // The thread keeps the state alive: it may outlive the HttpClient when the client is destroyed from a
+    // completion callback (see shutdown()).
+    impl->thread = std::thread([keep = impl_, &started] {
+        keep->thread_id = std::this_thread::get_id();
         started.set_value();
-        impl->io.run();
+        keep->io.run();
     });
     ready.wait();
 }
