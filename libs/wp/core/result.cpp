@@ -14,6 +14,10 @@ const char* to_string(Errc code) noexcept {
         case Errc::kWrongPassword: return "wrong-password";
         case Errc::kUnsupported: return "unsupported";
         case Errc::kIo: return "io";
+        case Errc::kNetwork: return "network";
+        case Errc::kTimeout: return "timeout";
+        case Errc::kTooLarge: return "too-large";
+        case Errc::kRemote: return "remote";
     }
     return "unknown";
 }

@@ -25,6 +25,10 @@ enum class Errc {
     kWrongPassword,    //!< keystore MAC mismatch
     kUnsupported,      //!< a valid input this implementation does not handle (e.g. an unknown KDF)
     kIo,               //!< file or process error (only in modules that do I/O)
+    kNetwork,          //!< transport failure: DNS, connect refused/reset, TLS, malformed HTTP, unexpected HTTP status
+    kTimeout,          //!< a deadline expired (connect, request, process wait)
+    kTooLarge,         //!< a size limit was exceeded (HTTP body, JSON-RPC response)
+    kRemote,           //!< the remote side answered with an error (e.g. a JSON-RPC error object)
 };
 
 //! Stable short name of an error code, e.g. "invalid-hex".

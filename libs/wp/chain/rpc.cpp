@@ -1,0 +1,302 @@
+#include "rpc.hpp"
+
+#include <atomic>
+#include <map>
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+
+#include <wp/core/hex.hpp>
+#include <wp/net/http_client.hpp>
+
+namespace wp::chain {
+namespace json = boost::json;
+
+namespace {
+
+RpcError make_rpc_error(Errc kind, std::string message) {
+    RpcError e;
+    e.kind = kind;
+    e.message = std::move(message);
+    return e;
+}
+
+std::string truncate(std::string_view s, std::size_t n = 200) {
+    if (s.size() <= n) return std::string(s);
+    return std::string(s.substr(0, n)) + "...";
+}
+
+bool retryable_status(unsigned status) { return status == 429 || (status >= 500 && status <= 599); }
+
+}  // namespace
+
+std::optional<Bytes> RpcError::revert_data() const {
+    const json::value* d = &data;
+    if (const auto* obj = data.if_object()) {
+        if (const auto* inner = obj->if_contains("data")) d = inner;
+    }
+    const auto* s = d->if_string();
+    if (s == nullptr) return std::nullopt;
+    auto bytes = from_hex(std::string_view(s->data(), s->size()));
+    if (!bytes) return std::nullopt;
+    return *bytes;
+}
+
+RpcResult<json::value> parse_rpc_response(const json::value& response, std::uint64_t id, std::string_view method) {
+    const std::string where(method);
+    const auto* obj = response.if_object();
+    if (obj == nullptr)
+        return tl::unexpected(make_rpc_error(Errc::kDecoding, where + ": response is not a JSON object"));
+    const auto* version = obj->if_contains("jsonrpc");
+    if (version == nullptr || !version->is_string() || version->get_string() != "2.0")
+        return tl::unexpected(make_rpc_error(Errc::kDecoding, where + ": response lacks \"jsonrpc\":\"2.0\""));
+    const auto* rid = obj->if_contains("id");
+    const bool id_ok =
+        rid != nullptr &&
+        ((rid->is_uint64() && rid->get_uint64() == id) ||
+         (rid->is_int64() && rid->get_int64() >= 0 && static_cast<std::uint64_t>(rid->get_int64()) == id));
+    const auto* result = obj->if_contains("result");
+    const auto* error = obj->if_contains("error");
+    if (error != nullptr && result == nullptr) {
+        const auto* eobj = error->if_object();
+        const auto* code = eobj != nullptr ? eobj->if_contains("code") : nullptr;
+        const auto* msg = eobj != nullptr ? eobj->if_contains("message") : nullptr;
+        if (code == nullptr || !code->is_int64() || msg == nullptr || !msg->is_string())
+            return tl::unexpected(make_rpc_error(
+                Errc::kDecoding, where + ": malformed error object " + truncate(json::serialize(*error))));
+        // Errors for unparsable requests carry "id": null; accept those as well as our own id.
+        if (!id_ok && !(rid != nullptr && rid->is_null()))
+            return tl::unexpected(make_rpc_error(
+                Errc::kDecoding, where + ": response id does not match request id " + std::to_string(id)));
+        RpcError e;
+        e.kind = Errc::kRemote;
+        e.code = code->get_int64();
+        e.rpc_message = std::string(msg->get_string());
+        if (const auto* d = eobj->if_contains("data")) e.data = *d;
+        e.message = where + ": JSON-RPC error " + std::to_string(e.code) + ": " + e.rpc_message;
+        if (!e.data.is_null()) e.message += " (data " + truncate(json::serialize(e.data)) + ")";
+        return tl::unexpected(std::move(e));
+    }
+    if (!id_ok)
+        return tl::unexpected(
+            make_rpc_error(Errc::kDecoding, where + ": response id does not match request id " + std::to_string(id)));
+    if (result == nullptr || error != nullptr)
+        return tl::unexpected(
+            make_rpc_error(Errc::kDecoding, where + ": response must have exactly one of \"result\" and \"error\""));
+    return *result;
+}
+
+struct JsonRpcClient::State {
+    JsonRpcOptions options;
+    std::shared_ptr<net::HttpClient> http;
+    std::atomic<std::uint64_t> next_id{1};
+    std::atomic<bool> closed{false};  // set by ~JsonRpcClient: pending calls stop retrying
+
+    // The outcome of the HTTP exchange: the parsed JSON body, or the final transport / decoding error.
+    using BodyCallback = std::function<void(RpcResult<json::value>, unsigned attempts)>;
+
+    std::chrono::milliseconds backoff(unsigned attempt) const {
+        // attempt >= 2: initial * multiplier^(attempt - 2), capped.
+        auto delay = options.retry.initial_backoff;
+        for (unsigned i = 2; i < attempt && delay < options.retry.max_backoff; ++i) delay *= options.retry.multiplier;
+        return std::min(delay, options.retry.max_backoff);
+    }
+
+    static void send(const std::shared_ptr<State>& self, std::string label, std::string body, unsigned attempt,
+                     BodyCallback done) {
+        net::HttpRequest req;
+        req.method = "POST";
+        req.url = self->options.url;
+        req.headers = self->options.headers;
+        req.headers.emplace_back("Content-Type", "application/json");
+        req.body = body;
+        req.timeout = self->options.timeout;
+        req.max_response_bytes = self->options.max_response_bytes;
+        self->http->async_request(std::move(req), [self, label = std::move(label), body = std::move(body), attempt,
+                                                   done = std::move(done)](Result<net::HttpResponse> r) mutable {
+            RpcError failure;
+            if (!r) {
+                failure = make_rpc_error(r.error().code, label + ": " + r.error().message);
+                if (r.error().code != Errc::kNetwork && r.error().code != Errc::kTimeout) {
+                    failure.attempts = attempt;
+                    done(tl::unexpected(std::move(failure)), attempt);
+                    return;
+                }
+            } else {
+                std::error_code ec;
+                json::value parsed = json::parse(r->body, ec);
+                if (r->status == 200) {
+                    if (ec) {
+                        auto e = make_rpc_error(Errc::kDecoding, label + ": response is not JSON: " + ec.message());
+                        e.attempts = attempt;
+                        done(tl::unexpected(std::move(e)), attempt);
+                    } else {
+                        done(std::move(parsed), attempt);
+                    }
+                    return;
+                }
+                // A JSON-RPC error answer under an HTTP error status is still a JSON-RPC error.
+                const bool rpc_body =
+                    !ec && (parsed.is_array() || (parsed.is_object() && parsed.as_object().contains("jsonrpc") &&
+                                                  parsed.as_object().contains("error")));
+                if (rpc_body) {
+                    done(std::move(parsed), attempt);
+                    return;
+                }
+                failure = make_rpc_error(Errc::kNetwork,
+                                         label + ": HTTP " + std::to_string(r->status) + ": " + truncate(r->body));
+                failure.http_status = r->status;
+                if (!retryable_status(r->status)) {
+                    failure.attempts = attempt;
+                    done(tl::unexpected(std::move(failure)), attempt);
+                    return;
+                }
+            }
+            if (self->closed.load()) {
+                failure.message += " (not retried: the JSON-RPC client was destroyed)";
+                failure.attempts = attempt;
+                done(tl::unexpected(std::move(failure)), attempt);
+                return;
+            }
+            if (attempt >= std::max(1u, self->options.retry.max_attempts)) {
+                failure.attempts = attempt;
+                if (attempt > 1) failure.message += " (after " + std::to_string(attempt) + " attempts)";
+                done(tl::unexpected(std::move(failure)), attempt);
+                return;
+            }
+            auto http = self->http;
+            http->run_after(self->backoff(attempt + 1), [self, label = std::move(label), body = std::move(body),
+                                                         attempt, done = std::move(done)]() mutable {
+                send(self, std::move(label), std::move(body), attempt + 1, std::move(done));
+            });
+        });
+    }
+};
+
+JsonRpcClient::JsonRpcClient(JsonRpcOptions options, std::shared_ptr<net::HttpClient> http)
+    : state_(std::make_shared<State>()) {
+    state_->options = std::move(options);
+    state_->http = http ? std::move(http) : std::make_shared<net::HttpClient>();
+}
+
+JsonRpcClient::~JsonRpcClient() { state_->closed.store(true); }
+
+void JsonRpcClient::async_call(std::string method, json::array params, Callback done) {
+    const std::uint64_t id = state_->next_id.fetch_add(1);
+    json::object request;
+    request["jsonrpc"] = "2.0";
+    request["id"] = id;
+    request["method"] = method;
+    request["params"] = std::move(params);
+    State::send(state_, method, json::serialize(request), 1,
+                [id, method, done = std::move(done)](RpcResult<json::value> body, unsigned attempts) {
+                    if (!body) {
+                        done(std::move(body));
+                        return;
+                    }
+                    auto r = parse_rpc_response(*body, id, method);
+                    if (!r) r.error().attempts = attempts;
+                    done(std::move(r));
+                });
+}
+
+std::future<RpcResult<json::value>> JsonRpcClient::call_future(std::string method, json::array params) {
+    auto promise = std::make_shared<std::promise<RpcResult<json::value>>>();
+    auto future = promise->get_future();
+    async_call(std::move(method), std::move(params),
+               [promise](RpcResult<json::value> r) { promise->set_value(std::move(r)); });
+    return future;
+}
+
+RpcResult<json::value> JsonRpcClient::call(std::string_view method, json::array params) {
+    if (state_->http->in_io_thread())
+        return tl::unexpected(make_rpc_error(Errc::kInvalidArgument,
+                                             std::string(method) + ": synchronous call from the HTTP I/O thread"));
+    return call_future(std::string(method), std::move(params)).get();
+}
+
+void JsonRpcClient::async_batch(std::vector<RpcCall> calls, BatchCallback done) {
+    if (calls.empty()) {
+        done(std::vector<RpcResult<json::value>>{});
+        return;
+    }
+    json::array request;
+    std::vector<std::uint64_t> ids;
+    std::vector<std::string> methods;
+    for (auto& c : calls) {
+        const std::uint64_t id = state_->next_id.fetch_add(1);
+        ids.push_back(id);
+        methods.push_back(c.method);
+        json::object one;
+        one["jsonrpc"] = "2.0";
+        one["id"] = id;
+        one["method"] = c.method;
+        one["params"] = std::move(c.params);
+        request.push_back(std::move(one));
+    }
+    const std::string label = "batch of " + std::to_string(calls.size());
+    State::send(state_, label, json::serialize(request), 1,
+                [ids = std::move(ids), methods = std::move(methods), label, done = std::move(done)](
+                    RpcResult<json::value> body, unsigned attempts) {
+                    if (!body) {
+                        done(tl::unexpected(std::move(body).error()));
+                        return;
+                    }
+                    const auto* answers = body->if_array();
+                    if (answers == nullptr) {
+                        // The server rejected the batch as a whole (e.g. -32600 with "id": null).
+                        auto whole = parse_rpc_response(*body, 0, label);
+                        RpcError e = whole ? make_rpc_error(Errc::kDecoding, label + ": response is not a JSON array")
+                                           : std::move(whole).error();
+                        e.attempts = attempts;
+                        done(tl::unexpected(std::move(e)));
+                        return;
+                    }
+                    std::map<std::uint64_t, std::size_t> index;
+                    for (std::size_t i = 0; i < ids.size(); ++i) index[ids[i]] = i;
+                    std::vector<std::optional<RpcResult<json::value>>> slots(ids.size());
+                    for (const auto& answer : *answers) {
+                        const auto* obj = answer.if_object();
+                        const auto* rid = obj != nullptr ? obj->if_contains("id") : nullptr;
+                        std::optional<std::uint64_t> id;
+                        if (rid != nullptr && rid->is_uint64()) id = rid->get_uint64();
+                        if (rid != nullptr && rid->is_int64() && rid->get_int64() >= 0)
+                            id = static_cast<std::uint64_t>(rid->get_int64());
+                        auto it = id ? index.find(*id) : index.end();
+                        if (it == index.end() || slots[it->second]) {
+                            auto e = make_rpc_error(Errc::kDecoding, label + ": answer with unknown or duplicate id " +
+                                                                         truncate(json::serialize(answer), 80));
+                            e.attempts = attempts;
+                            done(tl::unexpected(std::move(e)));
+                            return;
+                        }
+                        slots[it->second] = parse_rpc_response(answer, *id, methods[it->second]);
+                    }
+                    std::vector<RpcResult<json::value>> out;
+                    out.reserve(ids.size());
+                    for (std::size_t i = 0; i < ids.size(); ++i) {
+                        if (slots[i]) out.push_back(std::move(*slots[i]));
+                        else
+                            out.push_back(tl::unexpected(make_rpc_error(
+                                Errc::kDecoding,
+                                methods[i] + ": no answer for id " + std::to_string(ids[i]) + " in the batch")));
+                    }
+                    done(std::move(out));
+                });
+}
+
+JsonRpcClient::BatchResult JsonRpcClient::batch(std::vector<RpcCall> calls) {
+    if (state_->http->in_io_thread())
+        return tl::unexpected(
+            make_rpc_error(Errc::kInvalidArgument, "batch: synchronous call from the HTTP I/O thread"));
+    auto promise = std::make_shared<std::promise<BatchResult>>();
+    auto future = promise->get_future();
+    async_batch(std::move(calls), [promise](BatchResult r) { promise->set_value(std::move(r)); });
+    return future.get();
+}
+
+const JsonRpcOptions& JsonRpcClient::options() const { return state_->options; }
+
+net::HttpClient& JsonRpcClient::http() { return *state_->http; }
+
+}  // namespace wp::chain

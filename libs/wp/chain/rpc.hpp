@@ -1,0 +1,125 @@
+#pragma once
+// JsonRpcClient: JSON-RPC 2.0 (https://www.jsonrpc.org/specification) over net::HttpClient POST requests.
+//
+// - call(method, params) sends {"jsonrpc":"2.0","id":N,"method":...,"params":[...]} and returns `result`.
+//   The response must be an object with "jsonrpc":"2.0", the same id, and exactly one of result / error.
+// - batch(calls) sends one JSON array; the answers are matched to the calls by id (any order); every id must
+//   be answered exactly once (a missing answer is an error for that call, an unknown or duplicate id fails
+//   the batch). An empty batch returns an empty vector without a request.
+// - Errors are RpcError values. A JSON-RPC error object becomes kind Errc::kRemote with its code, message
+//   and data (revert data for eth_call / eth_estimateGas); it is NEVER retried.
+// - Retries with exponential back-off happen only on transport failures: Errc::kNetwork / Errc::kTimeout from
+//   the HTTP client (refused, reset, DNS, TLS, timeout) and HTTP 429 / 5xx answers whose body is not a JSON-RPC
+//   error response. Attempt k (k >= 2) waits min(initial_backoff * multiplier^(k-2), max_backoff) first.
+//   Other HTTP statuses, malformed responses (Errc::kDecoding) and size-limit hits (Errc::kTooLarge) fail
+//   at once. Note that a retried eth_sendRawTransaction may answer "already known": callers treat that as sent.
+// - The async variants call back on the HTTP client's I/O thread (see net/http_client.hpp); the client's
+//   state is shared with in-flight calls, so a JsonRpcClient may be destroyed while calls are pending: each
+//   still completes exactly once (the HTTP exchange in progress finishes or times out; no further retries).
+// - The sync variants must not be called from that I/O thread (they return Errc::kInvalidArgument).
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <future>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <boost/json/array.hpp>
+#include <boost/json/value.hpp>
+
+#include <wp/core/bytes.hpp>
+#include <wp/core/result.hpp>
+#include <wp/net/http.hpp>
+
+namespace wp::net {
+class HttpClient;
+}
+
+namespace wp::chain {
+
+//! Why a JSON-RPC call failed.
+struct RpcError {
+    //! Errc::kRemote: the server answered with a JSON-RPC error object (code, rpc_message, data are set).
+    //! Errc::kNetwork / kTimeout: transport failure after the retries (http_status set for HTTP errors).
+    //! Errc::kTooLarge: the response exceeded the size limit. Errc::kDecoding: not a valid JSON-RPC response
+    //! or an unexpected result shape. Errc::kInvalidArgument: bad use (e.g. sync call from the I/O thread).
+    Errc kind{Errc::kNetwork};
+    //! Human message, starting with the method: "eth_call: JSON-RPC error 3: execution reverted (data 0x...)".
+    std::string message;
+    std::int64_t code{0};                 //!< JSON-RPC error code (kind == kRemote)
+    std::string rpc_message;              //!< JSON-RPC error message (kind == kRemote)
+    boost::json::value data;              //!< JSON-RPC error data, null when absent (kind == kRemote)
+    std::optional<unsigned> http_status;  //!< HTTP status of a failed exchange, when there was one
+    unsigned attempts{1};                 //!< HTTP attempts made
+
+    bool is_rpc_error() const { return kind == Errc::kRemote; }
+    //! The revert data of a JSON-RPC error: `data` when it is a 0x hex string, else data.data when that is
+    //! (some nodes nest it); nullopt when there is none or it is not valid hex.
+    std::optional<Bytes> revert_data() const;
+    Error to_error() const { return Error{kind, message}; }
+    //! Lets WP_TRY propagate an RpcError into a Result<T> function.
+    operator Error() const { return to_error(); }  // NOLINT(google-explicit-constructor)
+};
+
+template <class T>
+using RpcResult = tl::expected<T, RpcError>;
+
+struct RetryPolicy {
+    unsigned max_attempts{4};  //!< total HTTP attempts, >= 1 (1 disables retries)
+    std::chrono::milliseconds initial_backoff{100};
+    std::chrono::milliseconds max_backoff{std::chrono::seconds(2)};
+    unsigned multiplier{2};
+};
+
+struct JsonRpcOptions {
+    std::string url;                                              //!< the endpoint, e.g. http://127.0.0.1:8545
+    std::chrono::milliseconds timeout{std::chrono::seconds(30)};  //!< per HTTP attempt
+    std::size_t max_response_bytes{std::size_t{64} << 20};
+    RetryPolicy retry{};
+    net::HttpHeaders headers{};  //!< extra headers on every request (e.g. an API key)
+};
+
+struct RpcCall {
+    std::string method;
+    boost::json::array params{};
+};
+
+class JsonRpcClient {
+  public:
+    using Callback = std::function<void(RpcResult<boost::json::value>)>;
+    using BatchResult = RpcResult<std::vector<RpcResult<boost::json::value>>>;
+    using BatchCallback = std::function<void(BatchResult)>;
+
+    //! Uses `http` when given (share one HttpClient between clients), else creates its own.
+    explicit JsonRpcClient(JsonRpcOptions options, std::shared_ptr<net::HttpClient> http = nullptr);
+    ~JsonRpcClient();
+    JsonRpcClient(const JsonRpcClient&) = delete;
+    JsonRpcClient& operator=(const JsonRpcClient&) = delete;
+
+    RpcResult<boost::json::value> call(std::string_view method, boost::json::array params = {});
+    void async_call(std::string method, boost::json::array params, Callback done);
+    std::future<RpcResult<boost::json::value>> call_future(std::string method, boost::json::array params = {});
+
+    //! One HTTP request for all calls; the outer error is for the whole exchange, the inner ones per call.
+    BatchResult batch(std::vector<RpcCall> calls);
+    void async_batch(std::vector<RpcCall> calls, BatchCallback done);
+
+    const JsonRpcOptions& options() const;
+    net::HttpClient& http();
+
+  private:
+    struct State;
+    std::shared_ptr<State> state_;
+};
+
+//! Parses one JSON-RPC response object for request id `id` (exposed for tests and the in-process transport):
+//! the result, or an RpcError (kRemote for an error object, kDecoding for a malformed response).
+RpcResult<boost::json::value> parse_rpc_response(const boost::json::value& response, std::uint64_t id,
+                                                 std::string_view method);
+
+}  // namespace wp::chain
