@@ -53,15 +53,13 @@ Result<SignedTx> sign_transaction(const TxRequest& request, const PrivateKey& ke
 Result<std::vector<chain::Receipt>> send_and_confirm(chain::JsonRpcClient& rpc, const std::vector<SignedTx>& txs,
                                                       std::chrono::milliseconds timeout, const TxProgress& progress) {
     if (txs.empty()) return std::vector<chain::Receipt>{};
-    std::vector<chain::RpcCall> sends;
-    sends.reserve(txs.size());
-    for (const auto& tx : txs) sends.push_back({"eth_sendRawTransaction", boost::json::array{to_hex(tx.raw)}});
-    WP_TRY(auto answers, rpc.batch(std::move(sends)));
-    for (std::size_t i = 0; i < txs.size(); ++i) {
-        const auto& answer = answers[i];
+    // One request per transaction, in nonce order: a JSON-RPC batch may be processed concurrently by the node,
+    // and anvil then queues the out-of-order nonces without always mining them once the gap is filled.
+    const auto send = [&](std::size_t i) -> Result<void> {
+        auto answer = rpc.call("eth_sendRawTransaction", boost::json::array{to_hex(txs[i].raw)});
         if (!answer) {
             if (answer.error().is_rpc_error() && answer.error().rpc_message.find("already known") != std::string::npos)
-                continue;
+                return {};
             return make_error(answer.error().kind, txs[i].description + " (nonce " + std::to_string(txs[i].nonce) +
                                                        "): " + answer.error().message);
         }
@@ -72,11 +70,14 @@ Result<std::vector<chain::Receipt>> send_and_confirm(chain::JsonRpcClient& rpc, 
                                                    boost::json::serialize(*answer) + ", expected " +
                                                    to_hex(txs[i].hash));
         }
-    }
+        return {};
+    };
+    for (std::size_t i = 0; i < txs.size(); ++i) WP_TRY_VOID(send(i));
 
     std::vector<std::optional<chain::Receipt>> receipts(txs.size());
     std::size_t reported = 0;
     const auto deadline = std::chrono::steady_clock::now() + timeout;
+    auto last_progress = std::chrono::steady_clock::now();
     for (;;) {
         std::vector<chain::RpcCall> queries;
         std::vector<std::size_t> indexes;
@@ -99,11 +100,22 @@ Result<std::vector<chain::Receipt>> send_and_confirm(chain::JsonRpcClient& rpc, 
             }
             receipts[i] = std::move(*receipt);
         }
+        const std::size_t before = reported;
         while (reported < txs.size() && receipts[reported]) {
             if (progress) progress(reported + 1, txs.size(), txs[reported], *receipts[reported]);
             ++reported;
         }
         if (reported == txs.size()) break;
+        const auto now = std::chrono::steady_clock::now();
+        if (reported != before) {
+            last_progress = now;
+        } else if (now - last_progress > std::chrono::seconds(2)) {
+            // Stalled: the node may have dropped a transaction; sending it again is harmless ("already known").
+            for (std::size_t i = reported; i < txs.size(); ++i) {
+                if (!receipts[i]) (void)send(i);
+            }
+            last_progress = now;
+        }
         if (std::chrono::steady_clock::now() >= deadline) {
             return make_error(Errc::kTimeout, "no receipt for " + txs[reported].description + " (tx " +
                                                   to_hex(txs[reported].hash) + ") after " +
