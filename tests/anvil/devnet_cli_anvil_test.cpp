@@ -21,8 +21,9 @@ TEST(DevnetCli, StartsWritesTheInfoFileAndStopsOnSigint) {
     std::filesystem::create_directories(dir);
     const auto info_file = dir / "info.json";
     sys::SpawnOptions spawn;
-    spawn.argv = {WP_IEXEC_POOL_BIN, "devnet", "--port", std::to_string(*port), "--info-file", info_file.string(),
-                  "--data-dir", (dir / "data").string(), "--anvil", WP_ANVIL_BIN, "--poco-package", WP_POCO_DIR};
+    spawn.argv = {WP_IEXEC_POOL_BIN, "devnet",           "--port",         std::to_string(*port),
+                  "--info-file",     info_file.string(), "--data-dir",     (dir / "data").string(),
+                  "--anvil",         WP_ANVIL_BIN,       "--poco-package", WP_POCO_DIR};
     spawn.stdout_path = (dir / "out.log").string();
     spawn.stderr_path = (dir / "err.log").string();
     auto process = sys::Process::spawn(spawn);

@@ -85,9 +85,8 @@ int run_deploy_poco(const DeployPocoArgs& args, std::ostream& out, std::ostream&
     chain::JsonRpcOptions rpc_options;
     rpc_options.url = args.rpc;
     chain::JsonRpcClient rpc(rpc_options);
-    auto deployment = devnet::deploy_poco(rpc, *artifacts, *key, {}, [&](std::string_view line) {
-        out << line << std::endl;
-    });
+    auto deployment =
+        devnet::deploy_poco(rpc, *artifacts, *key, {}, [&](std::string_view line) { out << line << std::endl; });
     if (!deployment) {
         err << "deploy-poco: " << deployment.error().message << "\n";
         return 1;
@@ -145,8 +144,8 @@ int run_devnet(const DevnetArgs& args, std::ostream& out, std::ostream& err) {
     while (StopSignals::received() == 0) {
         auto ended = devnet->node.process().try_wait();
         if (!ended || *ended) {
-            err << "devnet: anvil stopped unexpectedly ("
-                << (ended ? (*ended)->to_string() : ended.error().message) << ")\n";
+            err << "devnet: anvil stopped unexpectedly (" << (ended ? (*ended)->to_string() : ended.error().message)
+                << ")\n";
             code = 1;
             break;
         }

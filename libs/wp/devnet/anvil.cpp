@@ -64,7 +64,8 @@ Result<AnvilNode> AnvilNode::start(const AnvilOptions& options) {
         if (std::chrono::steady_clock::now() >= deadline) {
             (void)process.terminate();
             return make_error(Errc::kTimeout, "anvil: port " + std::to_string(options.port) + " not ready after " +
-                                                  std::to_string(options.ready_timeout.count()) + " ms" + log_tail(log));
+                                                  std::to_string(options.ready_timeout.count()) + " ms" +
+                                                  log_tail(log));
         }
     }
     return AnvilNode(options, std::move(process));

@@ -19,12 +19,12 @@ namespace wp::devnet {
 inline constexpr std::string_view kAnvilMnemonic = "test test test test test test test test test test test junk";
 
 struct AnvilOptions {
-    std::string binary;               //!< path of the anvil binary (required)
-    std::string host{"127.0.0.1"};    //!< loopback only
+    std::string binary;             //!< path of the anvil binary (required)
+    std::string host{"127.0.0.1"};  //!< loopback only
     std::uint16_t port{8545};
     std::uint64_t chain_id{31337};
     unsigned accounts{10};
-    std::string balance{"1000000"};   //!< ETH per dev account
+    std::string balance{"1000000"};  //!< ETH per dev account
     std::string mnemonic{kAnvilMnemonic};
     //! When set: created if missing; anvil's stdout and stderr go to <data_dir>/anvil.log. Empty: discarded.
     std::filesystem::path data_dir{};

@@ -44,7 +44,8 @@ Result<void> write_file_atomically(const std::filesystem::path& path, std::strin
         if (!file.flush()) return make_error(Errc::kIo, "cannot write " + tmp.string());
     }
     std::filesystem::rename(tmp, path, ec);
-    if (ec) return make_error(Errc::kIo, "cannot rename " + tmp.string() + " to " + path.string() + ": " + ec.message());
+    if (ec)
+        return make_error(Errc::kIo, "cannot rename " + tmp.string() + " to " + path.string() + ": " + ec.message());
     return {};
 }
 
@@ -68,8 +69,8 @@ Result<Devnet> start_devnet(const DevnetOptions& options, const LogLine& log) {
 
     std::vector<PrivateKey> funded;
     for (std::size_t i = 1; i <= options.funded_accounts && i < keys.size(); ++i) funded.push_back(keys[i]);
-    auto funding = fund_accounts(rpc, deployment->plan.rlc, deployment->plan.hub, keys[0], funded, options.funding,
-                                 log);
+    auto funding =
+        fund_accounts(rpc, deployment->plan.rlc, deployment->plan.hub, keys[0], funded, options.funding, log);
     if (!funding) return tl::unexpected(prefixed("funding", funding.error()));
     const auto t2 = std::chrono::steady_clock::now();
 

@@ -2,8 +2,8 @@
 #include <fstream>
 #include <sstream>
 
-#include <boost/json/parse.hpp>
 #include <gtest/gtest.h>
+#include <boost/json/parse.hpp>
 
 #include <wp/core/hex.hpp>
 #include <wp/devnet/anvil.hpp>
@@ -21,8 +21,18 @@ TEST(Anvil, ArgvFollowsLocalChainSection3) {
     options.binary = "/opt/anvil";
     options.port = 18545;
     options.extra_args = {"--silent"};
-    const std::vector<std::string> expected{"/opt/anvil", "--host", "127.0.0.1", "--port", "18545", "--chain-id",
-                                            "31337", "--accounts", "10", "--balance", "1000000", "--mnemonic",
+    const std::vector<std::string> expected{"/opt/anvil",
+                                            "--host",
+                                            "127.0.0.1",
+                                            "--port",
+                                            "18545",
+                                            "--chain-id",
+                                            "31337",
+                                            "--accounts",
+                                            "10",
+                                            "--balance",
+                                            "1000000",
+                                            "--mnemonic",
                                             "test test test test test test test test test test test junk",
                                             "--silent"};
     EXPECT_EQ(anvil_argv(options), expected);

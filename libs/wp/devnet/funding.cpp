@@ -25,9 +25,8 @@ Bytes erc20_transfer_calldata(const Address& to, const U256& amount) {
 }
 
 Bytes approve_and_call_calldata(const Address& spender, const U256& amount, ByteView extra) {
-    return encode_or_die("approveAndCall(address,uint256,bytes)",
-                         {AbiValue::address(spender), AbiValue::uint_(amount),
-                          AbiValue::bytes(Bytes(extra.begin(), extra.end()))});
+    return encode_or_die("approveAndCall(address,uint256,bytes)", {AbiValue::address(spender), AbiValue::uint_(amount),
+                                                                   AbiValue::bytes(Bytes(extra.begin(), extra.end()))});
 }
 
 Bytes balance_of_calldata(const Address& owner) {
@@ -71,8 +70,9 @@ Result<void> fund_accounts(chain::JsonRpcClient& rpc, const Address& rlc, const 
     }
     const auto progress = [&](std::string_view what) {
         return [&log, what](std::size_t index, std::size_t total, const SignedTx& tx, const chain::Receipt&) {
-            if (log) log(std::string(what) + ": " + std::to_string(index) + "/" + std::to_string(total) + " " +
-                         tx.description);
+            if (log)
+                log(std::string(what) + ": " + std::to_string(index) + "/" + std::to_string(total) + " " +
+                    tx.description);
         };
     };
     WP_TRY_VOID(send_and_confirm(rpc, transfers, options.timeout, progress("funding")));
@@ -82,8 +82,8 @@ Result<void> fund_accounts(chain::JsonRpcClient& rpc, const Address& rlc, const 
         for (const auto* key : targets) {
             WP_TRY(const std::uint64_t account_nonce,
                    eth.get_transaction_count(key->address(), chain::BlockTag::pending()));
-            TxRequest request{rlc, approve_and_call_calldata(hub, options.stake_amount, {}), U256(0),
-                              options.gas_limit, "deposit (approveAndCall) for " + key->address().to_checksum()};
+            TxRequest request{rlc, approve_and_call_calldata(hub, options.stake_amount, {}), U256(0), options.gas_limit,
+                              "deposit (approveAndCall) for " + key->address().to_checksum()};
             WP_TRY(auto tx, sign_transaction(request, *key, chain_id, account_nonce, fees));
             deposits.push_back(std::move(tx));
         }

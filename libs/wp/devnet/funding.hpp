@@ -23,7 +23,7 @@ inline constexpr std::uint64_t kNanoRlcPerRlc = 1'000'000'000;
 
 struct FundingOptions {
     U256 wallet_amount{U256(1'000'000'000'000'000ULL)};  //!< RLC transferred: 1,000,000 RLC
-    U256 stake_amount{U256(100'000'000'000'000ULL)};         //!< deposited: 100,000 RLC
+    U256 stake_amount{U256(100'000'000'000'000ULL)};     //!< deposited: 100,000 RLC
     std::uint64_t gas_limit{200'000};
     std::chrono::milliseconds timeout{std::chrono::seconds(30)};
 };

@@ -27,8 +27,8 @@ Result<Bytes32> call_word(chain::EthClient& eth, const Address& to, std::string_
     return *Bytes32::from_view(*out);
 }
 
-Result<void> expect_word(chain::EthClient& eth, const Address& hub, std::string_view signature,
-                         const Bytes32& expected, std::string_view what) {
+Result<void> expect_word(chain::EthClient& eth, const Address& hub, std::string_view signature, const Bytes32& expected,
+                         std::string_view what) {
     WP_TRY(auto word, call_word(eth, hub, signature));
     if (word != expected) {
         return make_error(Errc::kRemote, "PoCo check " + std::string(signature) + ": got " + to_hex(word) +
@@ -91,8 +91,8 @@ Result<PocoDeployment> deploy_poco(chain::JsonRpcClient& rpc, const PocoArtifact
     }
     const auto progress = [&](std::size_t index, std::size_t total, const SignedTx& tx, const chain::Receipt& r) {
         if (!log) return;
-        std::string line = "deploying PoCo: " + std::to_string(index) + "/" + std::to_string(total) + " " +
-                           tx.description;
+        std::string line =
+            "deploying PoCo: " + std::to_string(index) + "/" + std::to_string(total) + " " + tx.description;
         if (r.contract_address) line += " at " + r.contract_address->to_checksum();
         log(line);
     };

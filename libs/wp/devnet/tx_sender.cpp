@@ -51,7 +51,7 @@ Result<SignedTx> sign_transaction(const TxRequest& request, const PrivateKey& ke
 }
 
 Result<std::vector<chain::Receipt>> send_and_confirm(chain::JsonRpcClient& rpc, const std::vector<SignedTx>& txs,
-                                                      std::chrono::milliseconds timeout, const TxProgress& progress) {
+                                                     std::chrono::milliseconds timeout, const TxProgress& progress) {
     if (txs.empty()) return std::vector<chain::Receipt>{};
     // One request per transaction, in nonce order: a JSON-RPC batch may be processed concurrently by the node,
     // and anvil then queues the out-of-order nonces without always mining them once the gap is filled.

@@ -63,7 +63,7 @@ using TxProgress = std::function<void(std::size_t, std::size_t, const SignedTx&,
 //! transaction), a receipt with status 0 ("<description>: reverted (nonce N, tx 0x…)"), a hash the node returns
 //! that differs from ours (Errc::kDecoding), Errc::kTimeout.
 Result<std::vector<chain::Receipt>> send_and_confirm(chain::JsonRpcClient& rpc, const std::vector<SignedTx>& txs,
-                                                      std::chrono::milliseconds timeout,
-                                                      const TxProgress& progress = {});
+                                                     std::chrono::milliseconds timeout,
+                                                     const TxProgress& progress = {});
 
 }  // namespace wp::devnet
