@@ -122,6 +122,11 @@ int run_devnet(const DevnetArgs& args, std::ostream& out, std::ostream& err) {
         err << "devnet: " << devnet.error().message << "\n";
         return 1;
     }
+    if (StopSignals::received() != 0) {
+        out << "interrupted: stopping anvil" << std::endl;
+        auto status = devnet->node.stop();
+        return status ? 130 : 1;
+    }
     out << "PoCo deployed in " << devnet->deploy_time.count() << " ms (" << devnet->deployment.gas_used
         << " gas); accounts 1-9 funded in " << devnet->fund_time.count() << " ms\n";
     print_addresses(out, devnet->info);
