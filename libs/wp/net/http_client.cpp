@@ -129,8 +129,16 @@ struct HttpClient::Impl : std::enable_shared_from_this<HttpClient::Impl> {
         } untrack{this, conn.get()};
 
         const auto connect_deadline = std::min(deadline, Clock::now() + options.connect_timeout);
-        tcp::resolver resolver(io);
-        auto [rec, endpoints] = co_await resolver.async_resolve(url.host, std::to_string(url.port), kTuple);
+        // The resolver is shared with the guard timer, whose handler may run after this frame is gone.
+        auto resolver = std::make_shared<tcp::resolver>(io);
+        asio::steady_timer resolve_guard(io, connect_deadline);
+        resolve_guard.async_wait([resolver](const beast::error_code& ec) {
+            if (!ec) resolver->cancel();
+        });
+        auto [rec, endpoints] = co_await resolver->async_resolve(url.host, std::to_string(url.port), kTuple);
+        resolve_guard.cancel();
+        if (rec == asio::error::operation_aborted && !stopping && Clock::now() >= connect_deadline)
+            co_return make_error(Errc::kTimeout, describe(req) + "resolve " + url.host + " timed out");
         if (rec) co_return io_error(req, rec, "resolve " + url.host, timeout);
         if (stopping) co_return make_error(Errc::kNetwork, describe(req) + "client shut down");
         conn->tcp_layer().expires_at(connect_deadline);

@@ -31,7 +31,9 @@ constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
 struct Session {
     explicit Session(tcp::socket socket) : stream(std::move(socket)) {}
     beast::tcp_stream stream;
-    bool busy{false};  // touched only on the session's strand
+    // Touched only on the session's strand.
+    bool busy{false};             // a request is being read, handled or answered
+    bool close_requested{false};  // close_idle() arrived while busy: close once the response is written
 };
 
 }  // namespace
@@ -129,11 +131,11 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
             const bool keep = message.keep_alive() && !stopping.load();
             res.keep_alive(keep);
             res.prepare_payload();
+            handled.fetch_add(1);
             s->stream.expires_after(options.request_timeout);
             auto [wec, wn] = co_await http::async_write(s->stream, res, kTuple);
             (void)wn;
-            handled.fetch_add(1);
-            if (wec || !keep) break;
+            if (wec || !keep || s->close_requested) break;
         }
         beast::error_code ignored;
         s->stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
@@ -166,7 +168,10 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
         std::lock_guard lock(mutex);
         for (const auto& s : sessions) {
             asio::post(s->stream.get_executor(), [s] {
-                if (s->busy) return;
+                if (s->busy) {
+                    s->close_requested = true;
+                    return;
+                }
                 beast::error_code ignored;
                 s->stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
                 s->stream.socket().close(ignored);

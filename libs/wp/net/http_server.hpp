@@ -74,13 +74,14 @@ class HttpServer {
     //! Graceful stop (see the header comment). Idempotent.
     void stop(std::chrono::milliseconds grace = std::chrono::seconds(5));
 
-    //! Closes the connections that are waiting for a new request (as an idle timeout would). Tests use it to
-    //! simulate a server dropping keep-alive connections.
+    //! Closes the connections that are waiting for a new request (as an idle timeout would); a connection
+    //! busy with a request is closed right after its response. Tests use it to simulate a server dropping
+    //! keep-alive connections.
     void close_idle_connections();
 
     //! Connections accepted since start().
     std::uint64_t connections_accepted() const;
-    //! Requests answered since start().
+    //! Requests answered since start() (counted when the response is handed to the connection).
     std::uint64_t requests_handled() const;
 
   private:
