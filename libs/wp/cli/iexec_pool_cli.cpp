@@ -4,6 +4,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "devnet_cmd.hpp"
 #include "parse.hpp"
 #include "version.hpp"
 
@@ -13,11 +14,37 @@ int run_iexec_pool(int argc, const char* const* argv, std::ostream& out, std::os
     CLI::App app{"iexec-pool: run an iExec workerpool (chain, market, scheduler, workers, dashboard)", "iexec-pool"};
     app.set_version_flag("-V,--version", version());
     app.require_subcommand(0, 1);
+    int code = 0;
+
+    DeployPocoArgs deploy;
+    deploy.poco_package = default_poco_dir();
+    CLI::App* deploy_cmd =
+        app.add_subcommand("deploy-poco", "deploy PoCo v6.1.0 (token mode) on a chain with deterministic addresses");
+    deploy_cmd->add_option("--rpc", deploy.rpc, "JSON-RPC URL")->required();
+    deploy_cmd->add_option("--poco-package", deploy.poco_package, "unpacked @iexec/poco@6.1.0 package")
+        ->required(deploy.poco_package.empty());
+    deploy_cmd->add_option("--deployer-key", deploy.deployer_key, "deployer private key (default: anvil account 0)");
+    deploy_cmd->add_option("--info-file", deploy.info_file, "write the deployment info JSON there");
+    deploy_cmd->callback([&] { code = run_deploy_poco(deploy, out, err); });
+
+    DevnetArgs devnet;
+    devnet.anvil = default_anvil_bin();
+    devnet.poco_package = default_poco_dir();
+    CLI::App* devnet_cmd = app.add_subcommand(
+        "devnet", "start anvil on 127.0.0.1, deploy PoCo, fund the dev accounts; Ctrl-C stops it");
+    devnet_cmd->add_option("--port", devnet.port, "RPC port")->capture_default_str();
+    devnet_cmd->add_option("--data-dir", devnet.data_dir, "directory for anvil.log");
+    devnet_cmd->add_option("--info-file", devnet.info_file, "write the deployment info JSON there");
+    devnet_cmd->add_option("--anvil", devnet.anvil, "anvil binary")->required(devnet.anvil.empty());
+    devnet_cmd->add_option("--poco-package", devnet.poco_package, "unpacked @iexec/poco@6.1.0 package")
+        ->required(devnet.poco_package.empty());
+    devnet_cmd->callback([&] { code = run_devnet(devnet, out, err); });
+
     if (auto done = parse_or_exit(app, argc, argv, out, err)) return *done;
     if (app.get_subcommands().empty()) {
         out << app.help();
     }
-    return 0;
+    return code;
 }
 
 int run_iexec_pool(int argc, char** argv) { return run_iexec_pool(argc, argv, std::cout, std::cerr); }

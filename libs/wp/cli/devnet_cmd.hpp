@@ -1,0 +1,38 @@
+#pragma once
+// `iexec-pool deploy-poco` and `iexec-pool devnet` (the logic is in libs/wp/devnet; this is the CLI glue).
+
+#include <cstdint>
+#include <iosfwd>
+#include <string>
+
+namespace wp::cli {
+
+struct DeployPocoArgs {
+    std::string rpc;           //!< JSON-RPC URL
+    std::string poco_package;  //!< unpacked @iexec/poco@6.1.0
+    std::string deployer_key;  //!< 0x hex; empty: anvil dev account 0
+    std::string info_file;     //!< where to write the deployment info JSON (empty: stdout only)
+};
+
+struct DevnetArgs {
+    std::uint16_t port{8545};
+    std::string data_dir;  //!< anvil.log goes there (empty: discarded)
+    std::string info_file;
+    std::string anvil;         //!< anvil binary
+    std::string poco_package;  //!< unpacked @iexec/poco@6.1.0
+};
+
+//! The default anvil binary / PoCo package: $WP_ANVIL_BIN / $WP_POCO_DIR, else the paths configured at build time
+//! (tools/devnet of the source tree), else empty.
+std::string default_anvil_bin();
+std::string default_poco_dir();
+
+//! Deploys PoCo on `args.rpc`, prints the progress and the addresses, writes the info file. Returns the exit code.
+int run_deploy_poco(const DeployPocoArgs& args, std::ostream& out, std::ostream& err);
+
+//! Starts anvil, deploys PoCo, funds the dev accounts, prints the addresses and a chain.json, writes the info
+//! file, then waits for SIGINT / SIGTERM and stops anvil. Returns 0 after a clean stop, 1 on errors (including
+//! anvil dying on its own).
+int run_devnet(const DevnetArgs& args, std::ostream& out, std::ostream& err);
+
+}  // namespace wp::cli

@@ -1,0 +1,84 @@
+#include "devnet.hpp"
+
+#include <fstream>
+#include <system_error>
+
+#include <boost/json/object.hpp>
+#include <boost/json/serialize.hpp>
+
+#include <wp/chain/rpc.hpp>
+
+#include "dev_accounts.hpp"
+
+namespace wp::devnet {
+
+std::string sdk_chain_json(std::uint64_t chain_id, std::string_view host, const Address& hub) {
+    // Fixed shape: written by hand so that the key order and indentation are stable.
+    auto quote = [](std::string_view s) { return boost::json::serialize(boost::json::value(s)); };
+    std::string out;
+    out += "{\n";
+    out += "  \"default\": \"dev\",\n";
+    out += "  \"chains\": {\n";
+    out += "    \"dev\": {\n";
+    out += "      \"id\": " + quote(std::to_string(chain_id)) + ",\n";
+    out += "      \"host\": " + quote(host) + ",\n";
+    out += "      \"hub\": " + quote(hub.to_checksum()) + "\n";
+    out += "    }\n";
+    out += "  }\n";
+    out += "}\n";
+    return out;
+}
+
+Result<void> write_file_atomically(const std::filesystem::path& path, std::string_view text) {
+    std::error_code ec;
+    if (path.has_parent_path()) {
+        std::filesystem::create_directories(path.parent_path(), ec);
+        if (ec) return make_error(Errc::kIo, "cannot create " + path.parent_path().string() + ": " + ec.message());
+    }
+    std::filesystem::path tmp = path;
+    tmp += ".tmp";
+    {
+        std::ofstream file(tmp, std::ios::binary | std::ios::trunc);
+        if (!file) return make_error(Errc::kIo, "cannot write " + tmp.string());
+        file.write(text.data(), static_cast<std::streamsize>(text.size()));
+        if (!file.flush()) return make_error(Errc::kIo, "cannot write " + tmp.string());
+    }
+    std::filesystem::rename(tmp, path, ec);
+    if (ec)
+        return make_error(Errc::kIo, "cannot rename " + tmp.string() + " to " + path.string() + ": " + ec.message());
+    return {};
+}
+
+Result<Devnet> start_devnet(const DevnetOptions& options, const LogLine& log) {
+    auto prefixed = [](std::string_view step, const Error& e) { return e.with_context(step); };
+    auto artifacts = load_poco_artifacts(options.poco_dir);
+    if (!artifacts) return tl::unexpected(prefixed("PoCo package", artifacts.error()));
+    auto node = AnvilNode::start(options.anvil);
+    if (!node) return tl::unexpected(node.error());
+    if (log) log("anvil " + std::to_string(node->process().pid()) + " listening on " + node->url());
+
+    chain::JsonRpcOptions rpc_options;
+    rpc_options.url = node->url();
+    chain::JsonRpcClient rpc(rpc_options);
+    const auto keys = dev_keys(kDevAccountCount);
+
+    const auto t0 = std::chrono::steady_clock::now();
+    auto deployment = deploy_poco(rpc, *artifacts, keys[0], options.deploy, log);
+    if (!deployment) return tl::unexpected(prefixed("deploy", deployment.error()));
+    const auto t1 = std::chrono::steady_clock::now();
+
+    std::vector<PrivateKey> funded;
+    for (std::size_t i = 1; i <= options.funded_accounts && i < keys.size(); ++i) funded.push_back(keys[i]);
+    auto funding =
+        fund_accounts(rpc, deployment->plan.rlc, deployment->plan.hub, keys[0], funded, options.funding, log);
+    if (!funding) return tl::unexpected(prefixed("funding", funding.error()));
+    const auto t2 = std::chrono::steady_clock::now();
+
+    DeploymentInfo info = deployment->info;
+    info.accounts = dev_accounts(std::min<std::size_t>(options.anvil.accounts, kDevAccountCount));
+    return Devnet{std::move(*node), std::move(*deployment), std::move(info),
+                  std::chrono::duration_cast<std::chrono::milliseconds>(t1 - t0),
+                  std::chrono::duration_cast<std::chrono::milliseconds>(t2 - t1)};
+}
+
+}  // namespace wp::devnet
