@@ -235,6 +235,17 @@ class Encoder {
         std::copy(word.begin(), word.end(), out_.begin() + static_cast<std::ptrdiff_t>(pos));
     }
 
+    // The values of a fixed array or tuple, checked against the number of elements the type has.
+    Result<const List*> fixed_list(const AbiType& t, const AbiValue& v, const PathNode* path) const {
+        const List* l = v.as_list();
+        if (l == nullptr) return mismatch(t, v, path);
+        const std::size_t count = seq_of(t, t.length()).count;
+        if (l->size() != count)
+            return fail(path, type_label(t) + " needs " + std::to_string(count) + " values, got " +
+                                  std::to_string(l->size()));
+        return l;
+    }
+
     Result<void> static_at(std::size_t pos, const AbiType& t, const AbiValue& v, const PathNode* path) {
         switch (t.kind()) {
             case Kind::kUint: {
@@ -276,12 +287,8 @@ class Encoder {
             }
             case Kind::kFixedArray:
             case Kind::kTuple: {
-                const List* l = v.as_list();
-                if (l == nullptr) return mismatch(t, v, path);
+                WP_TRY(const List* l, fixed_list(t, v, path));
                 const Seq s = seq_of(t, t.length());
-                if (l->size() != s.count)
-                    return fail(path, type_label(t) + " needs " + std::to_string(s.count) + " values, got " +
-                                          std::to_string(l->size()));
                 std::size_t p = pos;
                 for (std::size_t i = 0; i < s.count; ++i) {
                     const AbiType& ct = s.at(i);
@@ -328,12 +335,8 @@ class Encoder {
             }
             case Kind::kFixedArray:
             case Kind::kTuple: {
-                const List* l = v.as_list();
-                if (l == nullptr) return mismatch(t, v, path);
+                WP_TRY(const List* l, fixed_list(t, v, path));
                 const Seq s = seq_of(t, t.length());
-                if (l->size() != s.count)
-                    return fail(path, type_label(t) + " needs " + std::to_string(s.count) + " values, got " +
-                                          std::to_string(l->size()));
                 return sequence(s, *l, path);
             }
             default:
