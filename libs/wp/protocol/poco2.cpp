@@ -562,12 +562,9 @@ TaskResult<TaskOutcome> apply_reopen(const ReopenFacts& f) {
     out.task_id = f.task_id;
     out.record = f.record;
     Task& task = out.record.task;
-    for (const Address& w : task.contributors) {
-        auto it = out.record.contributions.find(w);
-        if (it != out.record.contributions.end() && it->second.result_hash == task.consensus_value)
-            it->second.status = ContributionStatus::kRejected;
-        // An absent contribution has resultHash 0; consensusValue is never 0 while REVEALING.
-    }
+    for (const Address& w : task.contributors)  // L292–L299 (an absent contribution reads as zero)
+        if (out.record.contribution_of(w).result_hash == task.consensus_value)
+            out.record.contributions[w].status = ContributionStatus::kRejected;
     (void)reopen_consensus(out.record.consensus, task.consensus_value);
     task.status = TaskStatus::kActive;
     task.consensus_value = Bytes32{};
