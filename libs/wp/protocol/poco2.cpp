@@ -264,6 +264,14 @@ TaskResult<void> check_initialize(const InitializeFacts& f) {
         return bare(TaskCheck::kInitializeNotUnset, "task " + hex(task_id(f.deal_id, f.idx)) +
                                                         " is already initialized (status " +
                                                         std::string(to_string(f.task_status)) + ")");
+    if (!f.category_exists) {  // L94: out-of-bounds array read
+        TaskRevert r;
+        r.kind = RevertKind::kPanic;
+        r.reason = "Panic(0x32)";
+        r.explanation = "the deal's category " + deal.category.to_dec() + " does not exist";
+        r.check = TaskCheck::kArithmetic;
+        return Fail(std::move(r));
+    }
     auto task = initialize_task(deal, f.deal_id, f.idx, f.timeref);  // L95–L96
     if (!task) return panic(TaskCheck::kArithmetic, task.error());
     return {};

@@ -205,10 +205,14 @@ struct InitializeFacts {
     Deal deal;        //!< m_deals[dealid]; all zero for an unknown deal
     TaskStatus task_status{TaskStatus::kUnset};  //!< m_tasks[keccak256(dealid ‖ idx)].status
     U256 timeref;     //!< m_categories[deal.category].workClockTimeRef
+    //! deal.category < countCategory(): m_categories is an array, so reading a missing category at
+    //! L94 panics 0x32 (unreachable for deals made by matchOrders, whose check 0x01 ensures it).
+    bool category_exists{true};
 };
 
 //! initialize: L84 idx ≥ botFirst; L85 idx < botFirst + botSize (the sum overflowing: Panic 0x11);
-//! L89 status UNSET; the deadlines overflowing: Panic 0x11. Callable by anyone, no time condition.
+//! L89 status UNSET; L94 the category missing: Panic 0x32; the deadlines overflowing: Panic 0x11.
+//! Callable by anyone, no time condition.
 TaskResult<void> check_initialize(const InitializeFacts& facts);
 //! Effects: the task of initialize_task (task.hpp), consensus.total = 1, no contributions; event
 //! TaskInitialize(taskid, deal.workerpool.pointer).

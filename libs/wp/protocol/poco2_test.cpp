@@ -240,6 +240,14 @@ TEST(Poco2Initialize, Reverts) {
     EXPECT_EQ(r.error().kind, RevertKind::kPanic);
     EXPECT_EQ(r.error().reason, "Panic(0x11)");
     EXPECT_EQ(r.error().check, TaskCheck::kArithmetic);
+    // L94 reads m_categories[deal.category], an array: a missing category panics 0x32 after L89.
+    auto h = init_facts(make_deal(1), 0);
+    h.category_exists = false;
+    auto p = check_initialize(h);
+    ASSERT_FALSE(p);
+    EXPECT_EQ(p.error().reason, "Panic(0x32)");
+    h.task_status = TaskStatus::kActive;
+    expect_bare(check_initialize(h), TaskCheck::kInitializeNotUnset);
 }
 
 TEST(Poco2Initialize, Array) {
@@ -414,6 +422,27 @@ TEST(Poco2Contribute, EnclaveAndTeebroker) {
         return digest == eip191_hash(authorization_hash(kWorker1.address(), f.task_id, enclave));
     };
     expect_ok(check_contribute(f));
+}
+
+TEST(Poco2Contribute, ConsensusArithmeticPanics) {
+    // score = 2^256 − 1 → w = (2^256 − 1)/3 − 1. With trust 4, checkConsensus computes group·4 =
+    // 4w > 2^256 → Panic(0x11) (L394), after every require passed.
+    const Deal deal = make_deal(4);
+    auto f = contribute_facts(deal, initialized(deal).record, kWorker1, kDigestA, 1500);
+    f.caller_score = U256::max();
+    auto r = check_contribute(f);
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().kind, RevertKind::kPanic);
+    EXPECT_EQ(r.error().reason, "Panic(0x11)");
+    EXPECT_EQ(r.error().check, TaskCheck::kArithmetic);
+    EXPECT_EQ(r.error().to_error().code, Errc::kOverflow);
+    // With trust 3 the same worker reaches consensus alone: 3w > 2·(1 + w) ⇔ w > 2.
+    Deal t3 = make_deal(3);
+    auto g = contribute_facts(t3, initialized(t3).record, kWorker1, kDigestA, 1500);
+    g.caller_score = U256::max();
+    auto out = contribute_ok(g);
+    EXPECT_TRUE(out.consensus_reached);
+    EXPECT_EQ(out.record.contribution_of(kWorker1.address()).weight, U256(254));  // (2^256 − 1)/3 − 1 ≈ 2^254.4 → floor(log2) = 254
 }
 
 // ---- the trust-3 scenario: A, B, A, A (§6.3, verified on anvil: consensus on the 4th, 3 winners) -----
