@@ -136,7 +136,8 @@ class HubAnvil : public PocoFixture {
     }
 
     //! Orders of local-chain.md §5 (category 0, trust 1, tag 0) signed with OUR EIP-712 code.
-    static Orders make_orders(const Assets& assets, const U256& volume, bool with_dataset, std::uint64_t salt) {
+    static Orders make_orders(const Assets& assets, const U256& volume, bool with_dataset, std::uint64_t salt,
+                              std::uint64_t trust = 1) {
         Orders o;
         o.app.app = assets.app;
         o.app.appprice = kAppPrice;
@@ -154,7 +155,7 @@ class HubAnvil : public PocoFixture {
         o.workerpool.workerpoolprice = kWorkerpoolPrice;
         o.workerpool.volume = volume;
         o.workerpool.category = U256(0);
-        o.workerpool.trust = U256(1);
+        o.workerpool.trust = U256(trust);
         o.workerpool.salt = U256(salt + 2).to_be32();
         o.workerpool.sign = sign_order(domain(), Order(o.workerpool), key(kScheduler));
         o.request.app = assets.app;
@@ -168,7 +169,7 @@ class HubAnvil : public PocoFixture {
         o.request.requester = address(kRequester);
         o.request.volume = volume;
         o.request.category = U256(0);
-        o.request.trust = U256(1);
+        o.request.trust = U256(trust);
         o.request.beneficiary = address(kRequester);
         o.request.params = R"({"iexec_args":"hello"})";
         o.request.salt = U256(salt + 3).to_be32();
@@ -322,13 +323,13 @@ class HubAnvil : public PocoFixture {
         return expected_id;
     }
 
-    //! contribute from the worker with the scheduler's authorization (ids.hpp); checks the contribution.
-    static void contribute(const Bytes32& task, const Bytes32& digest) {
-        const Address worker = address(kWorker);
+    //! contribute from `worker_index` with the scheduler's authorization (ids.hpp); checks the contribution.
+    static void contribute(const Bytes32& task, const Bytes32& digest, std::size_t worker_index = kWorker) {
+        const Address worker = address(worker_index);
         const Bytes auth = sign_authorization(key(kScheduler), worker, task, Address{});
         const Bytes32 hash = result_hash(task, digest);
         const Bytes32 seal = result_seal(worker, task, digest);
-        auto receipt = send(hub().contribute(task, hash, seal, Address{}, {}, auth), key(kWorker));
+        auto receipt = send(hub().contribute(task, hash, seal, Address{}, {}, auth), key(worker_index));
         ASSERT_TRUE(receipt) << receipt.error().message;
         auto contribution = hub().view_contribution(task, worker);
         ASSERT_TRUE(contribution) << contribution.error().message;
@@ -648,6 +649,85 @@ TEST_F(HubAnvil, ClaimAfterTheFinalDeadlineRefundsTheRequesterAndSeizesTheSchedu
     apply_movements(ledger, rewards.movements);
     EXPECT_EQ(balances(participants()), ledger);
     EXPECT_EQ(hub().frozen_of(kitty_address()).value(), U256(0));
+}
+
+TEST_F(HubAnvil, ContributeAndFinalizeFastPath) {
+    const Assets assets = create_assets();
+    const Orders orders = make_orders(assets, U256(1), /*with_dataset=*/true, 600);
+    auto ledger = balances(participants());
+    const MatchedOnChain m = match(orders);
+    ASSERT_FALSE(m.deal_id == Bytes32{});
+    apply_movements(ledger, match_locks(m.deal, U256(1)).value());
+    const Bytes32 task = initialize(m, 0);
+    const Bytes32 digest = keccak256(as_bytes("fast"));
+    const Bytes auth = sign_authorization(key(kScheduler), address(kWorker), task, Address{});
+    const Bytes results = bytes_of("ipfs://fast");
+    auto receipt = send(hub().contribute_and_finalize(task, digest, results, {}, Address{}, {}, auth), key(kWorker));
+    ASSERT_TRUE(receipt) << receipt.error().message;
+    const auto t = hub().view_task(task).value();
+    EXPECT_EQ(t.status, TaskStatus::kCompleted);
+    EXPECT_EQ(t.consensus_value, result_hash(task, digest));
+    EXPECT_EQ(t.result_digest, digest);
+    EXPECT_EQ(t.results, results);
+    EXPECT_EQ(t.reveal_counter, U256(1));
+    EXPECT_EQ(t.winner_counter, U256(1));
+    EXPECT_EQ(t.reveal_deadline, reveal_deadline(U256(block_timestamp().value()), U256(300)).value());
+    // PROVED with weight 0, no stake locked (protocol.md §6.7).
+    EXPECT_EQ(hub().view_contribution(task, address(kWorker)).value(),
+              (Contribution{ContributionStatus::kProved, result_hash(task, digest),
+                            result_seal(address(kWorker), task, digest), Address{}, U256(0)}));
+    const auto rewards = contribute_and_finalize_rewards(m.deal, task, U256(0), address(kWorker)).value();
+    EXPECT_EQ(rewards.workers_reward, U256(9));  // 10·99/100 (local-chain.md §5: 9.9e9 of 10e9)
+    apply_movements(ledger, rewards.movements);
+    EXPECT_EQ(balances(participants()), ledger);
+}
+
+TEST_F(HubAnvil, TwoAgreeingWorkersAtTrust3ShareTheRewardAndEachGainOneScorePoint) {
+    const std::size_t second_worker = 6;
+    const Assets assets = create_assets();
+    const Orders orders = make_orders(assets, U256(1), /*with_dataset=*/false, 500, /*trust=*/3);
+    auto accounts = participants();
+    accounts.push_back(address(second_worker));
+    auto ledger = balances(accounts);
+    const MatchedOnChain m = match(orders);
+    ASSERT_FALSE(m.deal_id == Bytes32{});
+    EXPECT_EQ(m.deal.trust, U256(3));
+    apply_movements(ledger, match_locks(m.deal, U256(1)).value());
+    const Bytes32 task = initialize(m, 0);
+    const Bytes32 digest = keccak256(as_bytes("result-of-hello"));
+
+    // Trust 3 with fresh workers (weight 2 each): the first contribution is not enough, the second one is.
+    ASSERT_NO_FATAL_FAILURE(contribute(task, digest, kWorker));
+    EXPECT_EQ(hub().view_task(task).value().status, TaskStatus::kActive);
+    ASSERT_NO_FATAL_FAILURE(contribute(task, digest, second_worker));
+    EXPECT_EQ(hub().view_task(task).value().status, TaskStatus::kRevealing);
+    EXPECT_EQ(hub().view_task(task).value().winner_counter, U256(2));
+    apply_movements(ledger, {BalanceMovement{EscrowOp::kLock, address(kWorker), m.deal.worker_stake, {}},
+                             BalanceMovement{EscrowOp::kLock, address(second_worker), m.deal.worker_stake, {}}});
+    EXPECT_EQ(balances(accounts), ledger);
+
+    ASSERT_TRUE(send(hub().reveal(task, digest), key(kWorker)));
+    ASSERT_TRUE(send(hub().reveal(task, digest), key(second_worker)));
+    const U256 score1 = hub().view_score(address(kWorker)).value();
+    const U256 score2 = hub().view_score(address(second_worker)).value();
+    ASSERT_TRUE(send(hub().finalize(task, bytes_of("ok"), {}), key(kScheduler)));
+    EXPECT_EQ(hub().view_task(task).value().status, TaskStatus::kCompleted);
+
+    const std::vector<ContributorState> contributors{
+        {address(kWorker), ContributionStatus::kProved, U256(1), score1},
+        {address(second_worker), ContributionStatus::kProved, U256(1), score2}};
+    const auto rewards = finalize_rewards(m.deal, task, U256(0), contributors).value();
+    // workersReward = 10·99/100 = 9; each winner mulDiv(9, 1, 2) = 4; the scheduler gets 10 − 8 = 2.
+    EXPECT_EQ(rewards.workers_reward, U256(9));
+    EXPECT_EQ(rewards.scheduler_reward, U256(2));
+    apply_movements(ledger, rewards.movements);
+    EXPECT_EQ(balances(accounts), ledger);
+    // AccurateContribution: score + 1 for each winner (contributors.length > 1).
+    ASSERT_EQ(rewards.scores.size(), 2u);
+    EXPECT_EQ(hub().view_score(address(kWorker)).value(), rewards.scores[0].new_score);
+    EXPECT_EQ(hub().view_score(address(second_worker)).value(), rewards.scores[1].new_score);
+    EXPECT_EQ(rewards.scores[0].new_score, checked_add(score1, U256(1)).value());
+    EXPECT_EQ(rewards.scores[1].new_score, checked_add(score2, U256(1)).value());
 }
 
 // ---- closing an order ------------------------------------------------------------------------------------------
