@@ -107,7 +107,8 @@ struct WorkerpoolParams {
 
 // ---- The ABI table -----------------------------------------------------------------------------------------
 
-//! Every function the Hub calls. The contract names are those of the package's ABI files.
+//! Every function the Hub calls. The contract names are those of the package's ABI files. New functions are added
+//! just before kCount_ (with their table entry in hub.cpp, in the same position); kCount_ stays last.
 enum class HubFn : std::uint8_t {
     // hub diamond (IexecInterfaceToken): views
     kViewDeal,
