@@ -17,32 +17,36 @@ start)
     if [ -f "$dir/devnet.pid" ]; then "$0" stop "$dir" >/dev/null 2>&1; fi
     rm -f "$dir/info.json" "$dir/devnet.pid"
     port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-    port=""
-    for _ in $(seq 1 200); do
-        candidate=$((20000 + RANDOM % 30000))
-        if port_free "$candidate"; then port=$candidate; break; fi
-    done
-    [ -n "$port" ] || { echo "devnet_fixture: no free TCP port found" >&2; exit 1; }
-    "$bin" devnet --port "$port" --info-file "$dir/info.json" --data-dir "$dir/data" \
-        >"$dir/devnet.log" 2>&1 </dev/null &
-    pid=$!
-    echo "$pid" >"$dir/devnet.pid"
-    for _ in $(seq 1 1200); do
-        if [ -f "$dir/info.json" ]; then
-            echo "devnet_fixture: devnet (pid $pid) ready on port $port; info $dir/info.json"
-            exit 0
-        fi
-        if ! kill -0 "$pid" 2>/dev/null; then
-            echo "devnet_fixture: iexec-pool devnet exited early; its log:" >&2
+    # Up to 3 attempts: another process may take the chosen port before anvil binds it.
+    for attempt in 1 2 3; do
+        port=""
+        for _ in $(seq 1 200); do
+            candidate=$((20000 + RANDOM % 30000))
+            if port_free "$candidate"; then port=$candidate; break; fi
+        done
+        [ -n "$port" ] || { echo "devnet_fixture: no free TCP port found" >&2; exit 1; }
+        "$bin" devnet --port "$port" --info-file "$dir/info.json" --data-dir "$dir/data" \
+            >"$dir/devnet.log" 2>&1 </dev/null &
+        pid=$!
+        echo "$pid" >"$dir/devnet.pid"
+        for _ in $(seq 1 1200); do
+            if [ -f "$dir/info.json" ]; then
+                echo "devnet_fixture: devnet (pid $pid) ready on port $port; info $dir/info.json"
+                exit 0
+            fi
+            kill -0 "$pid" 2>/dev/null || break
+            sleep 0.1
+        done
+        if kill -0 "$pid" 2>/dev/null; then
+            echo "devnet_fixture: no info file after 120 s; log:" >&2
             cat "$dir/devnet.log" >&2
-            rm -f "$dir/devnet.pid"
+            "$0" stop "$dir" >&2
             exit 1
         fi
-        sleep 0.1
+        echo "devnet_fixture: attempt $attempt: iexec-pool devnet exited early; its log:" >&2
+        cat "$dir/devnet.log" >&2
+        rm -f "$dir/devnet.pid"
     done
-    echo "devnet_fixture: no info file after 120 s; log:" >&2
-    cat "$dir/devnet.log" >&2
-    kill -TERM "$pid" 2>/dev/null
     exit 1
     ;;
 stop)
