@@ -103,7 +103,8 @@ class EventFeedAnvil : public ::testing::Test {
         return {{rlc_, ev::Erc20Transfer{addr(from), addr(to), U256(amount)}}};
     }
     Expected deposit_events(std::size_t from, std::uint64_t amount) const {
-        // approve (RLC Approval), then receiveApproval: RLC.transferFrom(from → hub), mint SRLC (hub Transfer 0 → from).
+        // approve (RLC Approval), then receiveApproval: RLC.transferFrom(from → hub), mint SRLC (hub Transfer 0 →
+        // from).
         return {{rlc_, ev::Erc20Approval{addr(from), hub_, U256(amount)}},
                 {rlc_, ev::Erc20Transfer{addr(from), hub_, U256(amount)}},
                 {hub_, ev::Erc20Transfer{Address(), addr(from), U256(amount)}}};

@@ -60,7 +60,8 @@ Result<ChainEntry> parse_entry(const json::value& value, const std::string& path
         const std::string text(*s);
         if (key == "id") {
             auto id = parse_decimal_u64(text);
-            if (!id) return fail(field, "expected a string of decimal digits that fits in 64 bits, got \"" + text + "\"");
+            if (!id)
+                return fail(field, "expected a string of decimal digits that fits in 64 bits, got \"" + text + "\"");
             e.id = *id;
         } else if (key == "host") {
             e.host = text;

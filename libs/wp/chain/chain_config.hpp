@@ -49,8 +49,8 @@ struct ChainEntry {
 
 //! The whole chain.json.
 struct ChainsFile {
-    std::optional<std::string> default_chain;           //!< "default"
-    std::optional<bool> allow_experimental_networks;    //!< "allowExperimentalNetworks"
+    std::optional<std::string> default_chain;                //!< "default"
+    std::optional<bool> allow_experimental_networks;         //!< "allowExperimentalNetworks"
     std::vector<std::pair<std::string, ChainEntry>> chains;  //!< "chains", in file order (names are unique)
 
     //! The entry named `name`, or nullptr.

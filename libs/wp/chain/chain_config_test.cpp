@@ -31,8 +31,8 @@ TEST(ChainConfig, KnownNetworksMatchProtocolMdAndThePocoDeployments) {
     ASSERT_FALSE(protocol.empty());
     const auto expect_row = [&](std::string_view network, std::uint64_t id, std::string_view item,
                                 std::string_view address) {
-        const std::string row = "| " + std::string(network) + " | " + std::to_string(id) + " | " +
-                                std::string(item) + " | `" + std::string(address) + "` |";
+        const std::string row = "| " + std::string(network) + " | " + std::to_string(id) + " | " + std::string(item) +
+                                " | `" + std::string(address) + "` |";
         EXPECT_NE(protocol.find(row), std::string::npos) << row;
     };
     const std::filesystem::path deployments = std::filesystem::path(WP_POCO_DIR) / "deployments";
@@ -74,8 +74,8 @@ TEST(ChainConfig, KnownNetworksMatchProtocolMdAndThePocoDeployments) {
     }
 
     // The SDK's own defaults, when the SDK is installed beside the PoCo package (scripts/install-deps.sh layout).
-    const auto config_js = read_text(std::filesystem::path(WP_POCO_DIR) /
-                                     "../../node_modules/iexec/dist/esm/common/utils/config.js");
+    const auto config_js =
+        read_text(std::filesystem::path(WP_POCO_DIR) / "../../node_modules/iexec/dist/esm/common/utils/config.js");
     if (config_js.empty()) {
         std::cout << "iexec SDK not installed beside the PoCo package: SDK defaults not cross-checked\n";
     } else {
@@ -83,10 +83,14 @@ TEST(ChainConfig, KnownNetworksMatchProtocolMdAndThePocoDeployments) {
             const auto at = config_js.find("id: " + std::to_string(n.id) + ",");
             ASSERT_NE(at, std::string::npos) << n.id;
             const auto block = config_js.substr(at, config_js.find("isExperimental", at) - at);
-            for (auto [key, value] :
-                 {std::pair<std::string_view, std::string_view>{"name", n.name}, {"hub", n.hub}, {"host", n.host},
-                  {"sms", n.sms}, {"ipfsGateway", n.ipfs_gateway}, {"ipfsNode", n.ipfs_node},
-                  {"iexecGateway", n.iexec_gateway}, {"compass", n.compass}}) {
+            for (auto [key, value] : {std::pair<std::string_view, std::string_view>{"name", n.name},
+                                      {"hub", n.hub},
+                                      {"host", n.host},
+                                      {"sms", n.sms},
+                                      {"ipfsGateway", n.ipfs_gateway},
+                                      {"ipfsNode", n.ipfs_node},
+                                      {"iexecGateway", n.iexec_gateway},
+                                      {"compass", n.compass}}) {
                 EXPECT_NE(block.find(std::string(key) + ": '" + std::string(value) + "'"), std::string::npos)
                     << n.id << " " << key;
             }
@@ -126,8 +130,8 @@ TEST(ChainConfig, DefaultFileIsWhatIexecInitWrites) {
 }
 
 TEST(ChainConfig, LocalFileAndRoundTrip) {
-    const auto file = local_chains_file("dev", 31337, "http://127.0.0.1:8545",
-                                        addr("0x5fc8d32690cc91d4c39d9d3abcbd16989f875707"));
+    const auto file =
+        local_chains_file("dev", 31337, "http://127.0.0.1:8545", addr("0x5fc8d32690cc91d4c39d9d3abcbd16989f875707"));
     const auto text = to_json_text(file);
     EXPECT_EQ(text,
               "{\n  \"default\": \"dev\",\n  \"chains\": {\n    \"dev\": {\n      \"id\": \"31337\",\n"
@@ -183,7 +187,8 @@ TEST(ChainConfig, StrictParsingNamesTheField) {
     EXPECT_EQ(err(R"({"chains":{"dev":{"native":true}}})"), "chain.json: chains.dev: unknown key \"native\"");
     EXPECT_EQ(err(R"({"chains":{"dev":{"sms":"sms.local"}}})"),
               "chain.json: chains.dev.sms: \"sms.local\" is not a valid URL (expected http:// or https://)");
-    EXPECT_EQ(err(R"({"chains":{"dev":{"sms":{"scone":"http://x"}}}})"), "chain.json: chains.dev.sms: expected a JSON string");
+    EXPECT_EQ(err(R"({"chains":{"dev":{"sms":{"scone":"http://x"}}}})"),
+              "chain.json: chains.dev.sms: expected a JSON string");
     EXPECT_EQ(err(R"({"chains":{"dev":{"hub":"0x098bFCb1E50ebcA0BaA92C12eA0c3F045A1aD9f1"}}})")
                   .rfind("chain.json: chains.dev.hub: ", 0),
               0u);

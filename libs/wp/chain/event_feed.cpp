@@ -24,7 +24,8 @@ Result<Headers> fetch_headers(JsonRpcClient& rpc, const std::vector<std::uint64_
     if (numbers.empty()) return out;
     std::vector<RpcCall> calls;
     calls.reserve(numbers.size());
-    for (auto n : numbers) calls.push_back(RpcCall{"eth_getBlockByNumber", json::array{BlockTag::number(n).str(), false}});
+    for (auto n : numbers)
+        calls.push_back(RpcCall{"eth_getBlockByNumber", json::array{BlockTag::number(n).str(), false}});
     auto answers = rpc.batch(std::move(calls));
     if (!answers) return make_error(answers.error().to_error());
     for (std::size_t i = 0; i < numbers.size(); ++i) {
@@ -133,7 +134,7 @@ Result<std::vector<Log>> EventFeed::read_logs(std::uint64_t from, std::uint64_t 
     if (logs) return std::move(*logs);
     if (from == to || !is_range_error(logs.error()) || depth >= 64) {
         return make_error(logs.error().to_error().with_context("event feed: eth_getLogs blocks " +
-                                                                std::to_string(from) + ".." + std::to_string(to)));
+                                                               std::to_string(from) + ".." + std::to_string(to)));
     }
     const std::uint64_t mid = from + (to - from) / 2;
     WP_TRY(auto left, read_logs(from, mid, depth + 1));

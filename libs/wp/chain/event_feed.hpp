@@ -75,9 +75,9 @@ struct FeedOptions {
     std::vector<Address> addresses{};  //!< emitting contracts (empty: any)
     //! Topic filter per position (LogFilter::topics): nullopt = any, else one of the values.
     std::vector<std::optional<std::vector<Bytes32>>> topics{};
-    std::uint64_t confirmations{0};     //!< only blocks <= head − confirmations are read
+    std::uint64_t confirmations{0};       //!< only blocks <= head − confirmations are read
     std::uint64_t max_block_range{1000};  //!< blocks per poll() and per eth_getLogs (>= 1)
-    std::size_t history{64};            //!< K: block hashes kept in the cursor (>= 1); deeper reorgs are errors
+    std::size_t history{64};              //!< K: block hashes kept in the cursor (>= 1); deeper reorgs are errors
 };
 
 //! One poll() result.
@@ -89,10 +89,10 @@ struct FeedBatch {
     //! The blocks read by this poll: from_block … from_block + block_count − 1 (block_count 0: none).
     std::uint64_t from_block{0};
     std::uint64_t block_count{0};
-    FeedCursor cursor;       //!< the cursor after this batch (persist it with the batch's effects)
-    bool caught_up{false};   //!< true when the cursor reached the confirmed head (poll again later)
-    bool retry{false};       //!< true when the chain moved during the read and nothing was delivered
-    std::uint64_t head{0};   //!< the node's head block number seen by this poll
+    FeedCursor cursor;      //!< the cursor after this batch (persist it with the batch's effects)
+    bool caught_up{false};  //!< true when the cursor reached the confirmed head (poll again later)
+    bool retry{false};      //!< true when the chain moved during the read and nothing was delivered
+    std::uint64_t head{0};  //!< the node's head block number seen by this poll
 };
 
 //! True for node errors that mean "ask for a smaller range": JSON-RPC errors (kind kRemote) with code -32005

@@ -102,8 +102,8 @@ class FakeNode {
             l.address = other ? kOther : kHub;
             l.topics = {keccak256(as_bytes("Payload(uint256)"))};
             l.data = Bytes(32, 0);
-            for (int k = 0; k < 8; ++k) l.data[31 - static_cast<std::size_t>(k)] =
-                static_cast<std::uint8_t>(payloads[i] >> (8 * k));
+            for (int k = 0; k < 8; ++k)
+                l.data[31 - static_cast<std::size_t>(k)] = static_cast<std::uint8_t>(payloads[i] >> (8 * k));
             l.block_number = number;
             l.block_hash = b.hash;
             l.transaction_hash = keccak256(seed);
@@ -142,9 +142,12 @@ class FakeNode {
                 out["result"] = nullptr;
             } else {
                 const auto& b = blocks_[n];
-                out["result"] = json::object{{"number", U256(n).to_hex_quantity()}, {"hash", to_hex(b.hash)},
-                                             {"parentHash", to_hex(b.parent)},   {"timestamp", "0x1"},
-                                             {"gasLimit", "0x1c9c380"},          {"gasUsed", "0x0"}};
+                out["result"] = json::object{{"number", U256(n).to_hex_quantity()},
+                                             {"hash", to_hex(b.hash)},
+                                             {"parentHash", to_hex(b.parent)},
+                                             {"timestamp", "0x1"},
+                                             {"gasLimit", "0x1c9c380"},
+                                             {"gasUsed", "0x0"}};
             }
         } else if (method == "eth_getLogs") {
             const auto& f = params.at(0).as_object();
@@ -154,7 +157,8 @@ class FakeNode {
             std::set<std::string> addresses;
             if (const auto* a = f.if_contains("address")) {
                 if (a->is_string()) addresses.insert(std::string(a->as_string()));
-                else for (const auto& x : a->as_array()) addresses.insert(std::string(x.as_string()));
+                else
+                    for (const auto& x : a->as_array()) addresses.insert(std::string(x.as_string()));
             }
             json::array logs;
             for (auto n = from; n <= to && n < blocks_.size(); ++n) {
@@ -167,9 +171,9 @@ class FakeNode {
             }
             corrupt_next_ = false;
             if (logs.size() > max_results_) {
-                out["error"] = json::object{{"code", -32005},
-                                            {"message", "query returned more than " + std::to_string(max_results_) +
-                                                            " results"}};
+                out["error"] =
+                    json::object{{"code", -32005},
+                                 {"message", "query returned more than " + std::to_string(max_results_) + " results"}};
             } else {
                 out["result"] = std::move(logs);
             }
@@ -241,8 +245,8 @@ TEST_F(EventFeedTest, OrderedDeliveryInBoundedRanges) {
     ASSERT_EQ(feed.cursor().recent_hashes.size(), 11u);
     EXPECT_EQ(feed.cursor().recent_hashes.front(), node_.hash(0));
     EXPECT_EQ(feed.cursor().recent_hashes.back(), node_.hash(10));
-    EXPECT_EQ(node_.log_ranges(), (std::vector<std::pair<std::uint64_t, std::uint64_t>>{
-                                      {1, 3}, {4, 6}, {7, 9}, {10, 10}}));
+    EXPECT_EQ(node_.log_ranges(),
+              (std::vector<std::pair<std::uint64_t, std::uint64_t>>{{1, 3}, {4, 6}, {7, 9}, {10, 10}}));
     // Nothing new: caught up, no read.
     auto idle = feed.poll();
     ASSERT_TRUE(idle);
@@ -433,7 +437,8 @@ TEST(FeedCursor, JsonRoundTripAndStrictness) {
     EXPECT_EQ(err(R"({"recentHashes":[]})"), "cursor: missing field \"nextBlock\"");
     EXPECT_EQ(err(R"({"nextBlock":1})"), "cursor: missing field \"recentHashes\"");
     EXPECT_EQ(err(R"({"nextBlock":1,"recentHashes":[],"x":1})"), "cursor: unknown key \"x\"");
-    EXPECT_EQ(err(R"({"nextBlock":1,"recentHashes":["0x00","0x00"]})"), "cursor.recentHashes: 2 hashes but nextBlock is 1");
+    EXPECT_EQ(err(R"({"nextBlock":1,"recentHashes":["0x00","0x00"]})"),
+              "cursor.recentHashes: 2 hashes but nextBlock is 1");
     EXPECT_EQ(err(R"({"nextBlock":2,"recentHashes":["0x00"]})").rfind("cursor.recentHashes[0]: ", 0), 0u);
     EXPECT_EQ(err("[1]"), "cursor: expected a JSON object");
     EXPECT_EQ(err("{").rfind("cursor: invalid JSON", 0), 0u);
@@ -450,8 +455,9 @@ TEST(EventFeedRangeErrors, Classification) {
     };
     EXPECT_TRUE(is_range_error(remote(-32005, "whatever")));
     EXPECT_TRUE(is_range_error(remote(-32000, "query returned more than 10000 results")));
-    EXPECT_TRUE(is_range_error(remote(-32602, "Log response size exceeded. You can make eth_getLogs requests with up "
-                                              "to a 2K block range")));
+    EXPECT_TRUE(is_range_error(remote(-32602,
+                                      "Log response size exceeded. You can make eth_getLogs requests with up "
+                                      "to a 2K block range")));
     EXPECT_TRUE(is_range_error(remote(-32000, "exceed maximum block range: 50000")));
     EXPECT_TRUE(is_range_error(remote(-32000, "Too Many Logs")));
     EXPECT_FALSE(is_range_error(remote(-32000, "header not found")));

@@ -39,13 +39,13 @@ const AbiValue::List& list(const AbiValue& v) { return *v.as_list(); }
 
 AppOrder app_order(const AbiValue& v) {
     const auto& f = list(v);
-    return AppOrder{addr(f[0]), uint(f[1]), uint(f[2]), b32(f[3]), addr(f[4]), addr(f[5]), addr(f[6]), b32(f[7]),
-                    bytes(f[8])};
+    return AppOrder{addr(f[0]), uint(f[1]), uint(f[2]), b32(f[3]),  addr(f[4]),
+                    addr(f[5]), addr(f[6]), b32(f[7]),  bytes(f[8])};
 }
 DatasetOrder dataset_order(const AbiValue& v) {
     const auto& f = list(v);
-    return DatasetOrder{addr(f[0]), uint(f[1]), uint(f[2]), b32(f[3]), addr(f[4]), addr(f[5]), addr(f[6]),
-                        b32(f[7]),  bytes(f[8])};
+    return DatasetOrder{addr(f[0]), uint(f[1]), uint(f[2]), b32(f[3]),  addr(f[4]),
+                        addr(f[5]), addr(f[6]), b32(f[7]),  bytes(f[8])};
 }
 WorkerpoolOrder workerpool_order(const AbiValue& v) {
     const auto& f = list(v);
@@ -54,8 +54,8 @@ WorkerpoolOrder workerpool_order(const AbiValue& v) {
 }
 RequestOrder request_order(const AbiValue& v) {
     const auto& f = list(v);
-    return RequestOrder{addr(f[0]),  uint(f[1]),  addr(f[2]),  uint(f[3]),  addr(f[4]), uint(f[5]),
-                        addr(f[6]),  uint(f[7]),  b32(f[8]),   uint(f[9]),  uint(f[10]), addr(f[11]),
+    return RequestOrder{addr(f[0]),  uint(f[1]), addr(f[2]), uint(f[3]),  addr(f[4]),  uint(f[5]),
+                        addr(f[6]),  uint(f[7]), b32(f[8]),  uint(f[9]),  uint(f[10]), addr(f[11]),
                         addr(f[12]), str(f[13]), b32(f[14]), bytes(f[15])};
 }
 
@@ -76,7 +76,7 @@ constexpr std::string_view kRequestOrderTuple =
 struct Entry {
     PocoEventSpec spec;
     AbiSignature signature;
-    std::vector<AbiType> data_types;         // the non-indexed parameters, in order
+    std::vector<AbiType> data_types;          // the non-indexed parameters, in order
     std::vector<std::size_t> data_positions;  // their positions among all parameters
     Builder build;
 };
@@ -138,60 +138,91 @@ const Table& table() {
         Table t;
         auto& e = t.entries;
         add<Erc20Transfer>(e, "Transfer", "Transfer(address indexed from,address indexed to,uint256 value)",
-                           [](const Values& v) { return Erc20Transfer{addr(v[0]), addr(v[1]), uint(v[2])}; });
+                           [](const Values& v) {
+                               return Erc20Transfer{addr(v[0]), addr(v[1]), uint(v[2])};
+                           });
         add<Erc721Transfer>(e, "Transfer", "Transfer(address indexed from,address indexed to,uint256 indexed tokenId)",
-                            [](const Values& v) { return Erc721Transfer{addr(v[0]), addr(v[1]), uint(v[2])}; });
+                            [](const Values& v) {
+                                return Erc721Transfer{addr(v[0]), addr(v[1]), uint(v[2])};
+                            });
         add<Erc20Approval>(e, "Approval", "Approval(address indexed owner,address indexed spender,uint256 value)",
-                           [](const Values& v) { return Erc20Approval{addr(v[0]), addr(v[1]), uint(v[2])}; });
-        add<Erc721Approval>(
-            e, "Approval", "Approval(address indexed owner,address indexed approved,uint256 indexed tokenId)",
-            [](const Values& v) { return Erc721Approval{addr(v[0]), addr(v[1]), uint(v[2])}; });
+                           [](const Values& v) {
+                               return Erc20Approval{addr(v[0]), addr(v[1]), uint(v[2])};
+                           });
+        add<Erc721Approval>(e, "Approval",
+                            "Approval(address indexed owner,address indexed approved,uint256 indexed tokenId)",
+                            [](const Values& v) {
+                                return Erc721Approval{addr(v[0]), addr(v[1]), uint(v[2])};
+                            });
         add<ApprovalForAll>(e, "ApprovalForAll",
                             "ApprovalForAll(address indexed owner,address indexed operator,bool approved)",
-                            [](const Values& v) { return ApprovalForAll{addr(v[0]), addr(v[1]), boolean(v[2])}; });
-        add<OwnershipTransferred>(
-            e, "OwnershipTransferred",
-            "OwnershipTransferred(address indexed previousOwner,address indexed newOwner)",
-            [](const Values& v) { return OwnershipTransferred{addr(v[0]), addr(v[1])}; });
-        add<Lock>(e, "Lock", "Lock(address owner,uint256 amount)",
-                  [](const Values& v) { return Lock{addr(v[0]), uint(v[1])}; });
-        add<Unlock>(e, "Unlock", "Unlock(address owner,uint256 amount)",
-                    [](const Values& v) { return Unlock{addr(v[0]), uint(v[1])}; });
-        add<Reward>(e, "Reward", "Reward(address owner,uint256 amount,bytes32 ref)",
-                    [](const Values& v) { return Reward{addr(v[0]), uint(v[1]), b32(v[2])}; });
-        add<Seize>(e, "Seize", "Seize(address owner,uint256 amount,bytes32 ref)",
-                   [](const Values& v) { return Seize{addr(v[0]), uint(v[1]), b32(v[2])}; });
+                            [](const Values& v) {
+                                return ApprovalForAll{addr(v[0]), addr(v[1]), boolean(v[2])};
+                            });
+        add<OwnershipTransferred>(e, "OwnershipTransferred",
+                                  "OwnershipTransferred(address indexed previousOwner,address indexed newOwner)",
+                                  [](const Values& v) {
+                                      return OwnershipTransferred{addr(v[0]), addr(v[1])};
+                                  });
+        add<Lock>(e, "Lock", "Lock(address owner,uint256 amount)", [](const Values& v) {
+            return Lock{addr(v[0]), uint(v[1])};
+        });
+        add<Unlock>(e, "Unlock", "Unlock(address owner,uint256 amount)", [](const Values& v) {
+            return Unlock{addr(v[0]), uint(v[1])};
+        });
+        add<Reward>(e, "Reward", "Reward(address owner,uint256 amount,bytes32 ref)", [](const Values& v) {
+            return Reward{addr(v[0]), uint(v[1]), b32(v[2])};
+        });
+        add<Seize>(e, "Seize", "Seize(address owner,uint256 amount,bytes32 ref)", [](const Values& v) {
+            return Seize{addr(v[0]), uint(v[1]), b32(v[2])};
+        });
         add<SchedulerNotice>(e, "SchedulerNotice", "SchedulerNotice(address indexed workerpool,bytes32 dealid)",
-                             [](const Values& v) { return SchedulerNotice{addr(v[0]), b32(v[1])}; });
+                             [](const Values& v) {
+                                 return SchedulerNotice{addr(v[0]), b32(v[1])};
+                             });
         add<OrdersMatched>(e, "OrdersMatched",
                            "OrdersMatched(bytes32 dealid,bytes32 appHash,bytes32 datasetHash,bytes32 workerpoolHash,"
                            "bytes32 requestHash,uint256 volume)",
                            [](const Values& v) {
                                return OrdersMatched{b32(v[0]), b32(v[1]), b32(v[2]), b32(v[3]), b32(v[4]), uint(v[5])};
                            });
-        add<DealSponsored>(e, "DealSponsored", "DealSponsored(bytes32 dealId,address sponsor)",
-                           [](const Values& v) { return DealSponsored{b32(v[0]), addr(v[1])}; });
+        add<DealSponsored>(e, "DealSponsored", "DealSponsored(bytes32 dealId,address sponsor)", [](const Values& v) {
+            return DealSponsored{b32(v[0]), addr(v[1])};
+        });
         add<TaskInitialize>(e, "TaskInitialize", "TaskInitialize(bytes32 indexed taskid,address indexed workerpool)",
-                            [](const Values& v) { return TaskInitialize{b32(v[0]), addr(v[1])}; });
+                            [](const Values& v) {
+                                return TaskInitialize{b32(v[0]), addr(v[1])};
+                            });
         add<TaskContribute>(e, "TaskContribute",
                             "TaskContribute(bytes32 indexed taskid,address indexed worker,bytes32 hash)",
-                            [](const Values& v) { return TaskContribute{b32(v[0]), addr(v[1]), b32(v[2])}; });
+                            [](const Values& v) {
+                                return TaskContribute{b32(v[0]), addr(v[1]), b32(v[2])};
+                            });
         add<TaskConsensus>(e, "TaskConsensus", "TaskConsensus(bytes32 indexed taskid,bytes32 consensus)",
-                           [](const Values& v) { return TaskConsensus{b32(v[0]), b32(v[1])}; });
+                           [](const Values& v) {
+                               return TaskConsensus{b32(v[0]), b32(v[1])};
+                           });
         add<TaskReveal>(e, "TaskReveal", "TaskReveal(bytes32 indexed taskid,address indexed worker,bytes32 digest)",
-                        [](const Values& v) { return TaskReveal{b32(v[0]), addr(v[1]), b32(v[2])}; });
+                        [](const Values& v) {
+                            return TaskReveal{b32(v[0]), addr(v[1]), b32(v[2])};
+                        });
         add<TaskReopen>(e, "TaskReopen", "TaskReopen(bytes32 indexed taskid)",
                         [](const Values& v) { return TaskReopen{b32(v[0])}; });
-        add<TaskFinalize>(e, "TaskFinalize", "TaskFinalize(bytes32 indexed taskid,bytes results)",
-                          [](const Values& v) { return TaskFinalize{b32(v[0]), bytes(v[1])}; });
+        add<TaskFinalize>(e, "TaskFinalize", "TaskFinalize(bytes32 indexed taskid,bytes results)", [](const Values& v) {
+            return TaskFinalize{b32(v[0]), bytes(v[1])};
+        });
         add<TaskClaimed>(e, "TaskClaimed", "TaskClaimed(bytes32 indexed taskid)",
                          [](const Values& v) { return TaskClaimed{b32(v[0])}; });
         add<AccurateContribution>(e, "AccurateContribution",
                                   "AccurateContribution(address indexed worker,bytes32 indexed taskid)",
-                                  [](const Values& v) { return AccurateContribution{addr(v[0]), b32(v[1])}; });
+                                  [](const Values& v) {
+                                      return AccurateContribution{addr(v[0]), b32(v[1])};
+                                  });
         add<FaultyContribution>(e, "FaultyContribution",
                                 "FaultyContribution(address indexed worker,bytes32 indexed taskid)",
-                                [](const Values& v) { return FaultyContribution{addr(v[0]), b32(v[1])}; });
+                                [](const Values& v) {
+                                    return FaultyContribution{addr(v[0]), b32(v[1])};
+                                });
         add<SignedAppOrder>(e, "SignedAppOrder", "SignedAppOrder(bytes32 appHash)",
                             [](const Values& v) { return SignedAppOrder{b32(v[0])}; });
         add<SignedDatasetOrder>(e, "SignedDatasetOrder", "SignedDatasetOrder(bytes32 datasetHash)",
@@ -212,19 +243,21 @@ const Table& table() {
                                [](const Values& v) { return BroadcastAppOrder{app_order(v[0])}; });
         add<BroadcastDatasetOrder>(e, "BroadcastDatasetOrder", kBroadcastDataset,
                                    [](const Values& v) { return BroadcastDatasetOrder{dataset_order(v[0])}; });
-        add<BroadcastWorkerpoolOrder>(e, "BroadcastWorkerpoolOrder", kBroadcastWorkerpool, [](const Values& v) {
-            return BroadcastWorkerpoolOrder{workerpool_order(v[0])};
-        });
+        add<BroadcastWorkerpoolOrder>(e, "BroadcastWorkerpoolOrder", kBroadcastWorkerpool,
+                                      [](const Values& v) { return BroadcastWorkerpoolOrder{workerpool_order(v[0])}; });
         add<BroadcastRequestOrder>(e, "BroadcastRequestOrder", kBroadcastRequest,
                                    [](const Values& v) { return BroadcastRequestOrder{request_order(v[0])}; });
-        add<CreateCategory>(
-            e, "CreateCategory",
-            "CreateCategory(uint256 catid,string name,string description,uint256 workClockTimeRef)",
-            [](const Values& v) { return CreateCategory{uint(v[0]), str(v[1]), str(v[2]), uint(v[3])}; });
+        add<CreateCategory>(e, "CreateCategory",
+                            "CreateCategory(uint256 catid,string name,string description,uint256 workClockTimeRef)",
+                            [](const Values& v) {
+                                return CreateCategory{uint(v[0]), str(v[1]), str(v[2]), uint(v[3])};
+                            });
         add<PolicyUpdate>(e, "PolicyUpdate",
                           "PolicyUpdate(uint256 oldWorkerStakeRatioPolicy,uint256 newWorkerStakeRatioPolicy,"
                           "uint256 oldSchedulerRewardRatioPolicy,uint256 newSchedulerRewardRatioPolicy)",
-                          [](const Values& v) { return PolicyUpdate{uint(v[0]), uint(v[1]), uint(v[2]), uint(v[3])}; });
+                          [](const Values& v) {
+                              return PolicyUpdate{uint(v[0]), uint(v[1]), uint(v[2]), uint(v[3])};
+                          });
         for (const auto& entry : t.entries) t.specs.push_back(entry.spec);
         return t;
     }();
@@ -232,18 +265,42 @@ const Table& table() {
 }
 
 constexpr std::array<std::string_view, std::variant_size_v<PocoEvent>> kNames = {
-    "Transfer",           "Approval",           "Transfer",
-    "Approval",           "ApprovalForAll",     "OwnershipTransferred",
-    "Lock",               "Unlock",             "Reward",
-    "Seize",              "SchedulerNotice",    "OrdersMatched",
-    "DealSponsored",      "TaskInitialize",     "TaskContribute",
-    "TaskConsensus",      "TaskReveal",         "TaskReopen",
-    "TaskFinalize",       "TaskClaimed",        "AccurateContribution",
-    "FaultyContribution", "SignedAppOrder",     "SignedDatasetOrder",
-    "SignedWorkerpoolOrder", "SignedRequestOrder", "ClosedAppOrder",
-    "ClosedDatasetOrder", "ClosedWorkerpoolOrder", "ClosedRequestOrder",
-    "BroadcastAppOrder",  "BroadcastDatasetOrder", "BroadcastWorkerpoolOrder",
-    "BroadcastRequestOrder", "CreateCategory",  "PolicyUpdate",
+    "Transfer",
+    "Approval",
+    "Transfer",
+    "Approval",
+    "ApprovalForAll",
+    "OwnershipTransferred",
+    "Lock",
+    "Unlock",
+    "Reward",
+    "Seize",
+    "SchedulerNotice",
+    "OrdersMatched",
+    "DealSponsored",
+    "TaskInitialize",
+    "TaskContribute",
+    "TaskConsensus",
+    "TaskReveal",
+    "TaskReopen",
+    "TaskFinalize",
+    "TaskClaimed",
+    "AccurateContribution",
+    "FaultyContribution",
+    "SignedAppOrder",
+    "SignedDatasetOrder",
+    "SignedWorkerpoolOrder",
+    "SignedRequestOrder",
+    "ClosedAppOrder",
+    "ClosedDatasetOrder",
+    "ClosedWorkerpoolOrder",
+    "ClosedRequestOrder",
+    "BroadcastAppOrder",
+    "BroadcastDatasetOrder",
+    "BroadcastWorkerpoolOrder",
+    "BroadcastRequestOrder",
+    "CreateCategory",
+    "PolicyUpdate",
 };
 
 // "ABI decode: arg 1.sign: …" → "sign…" with the parameter name in place of "arg 1".

@@ -284,25 +284,26 @@ struct PolicyUpdate {
 }  // namespace events
 
 //! One decoded PoCo event (see the header comment for the covered set).
-using PocoEvent = std::variant<
-    events::Erc20Transfer, events::Erc20Approval, events::Erc721Transfer, events::Erc721Approval,
-    events::ApprovalForAll, events::OwnershipTransferred, events::Lock, events::Unlock, events::Reward,
-    events::Seize, events::SchedulerNotice, events::OrdersMatched, events::DealSponsored, events::TaskInitialize,
-    events::TaskContribute, events::TaskConsensus, events::TaskReveal, events::TaskReopen, events::TaskFinalize,
-    events::TaskClaimed, events::AccurateContribution, events::FaultyContribution, events::SignedAppOrder,
-    events::SignedDatasetOrder, events::SignedWorkerpoolOrder, events::SignedRequestOrder, events::ClosedAppOrder,
-    events::ClosedDatasetOrder, events::ClosedWorkerpoolOrder, events::ClosedRequestOrder,
-    events::BroadcastAppOrder, events::BroadcastDatasetOrder, events::BroadcastWorkerpoolOrder,
-    events::BroadcastRequestOrder, events::CreateCategory, events::PolicyUpdate>;
+using PocoEvent =
+    std::variant<events::Erc20Transfer, events::Erc20Approval, events::Erc721Transfer, events::Erc721Approval,
+                 events::ApprovalForAll, events::OwnershipTransferred, events::Lock, events::Unlock, events::Reward,
+                 events::Seize, events::SchedulerNotice, events::OrdersMatched, events::DealSponsored,
+                 events::TaskInitialize, events::TaskContribute, events::TaskConsensus, events::TaskReveal,
+                 events::TaskReopen, events::TaskFinalize, events::TaskClaimed, events::AccurateContribution,
+                 events::FaultyContribution, events::SignedAppOrder, events::SignedDatasetOrder,
+                 events::SignedWorkerpoolOrder, events::SignedRequestOrder, events::ClosedAppOrder,
+                 events::ClosedDatasetOrder, events::ClosedWorkerpoolOrder, events::ClosedRequestOrder,
+                 events::BroadcastAppOrder, events::BroadcastDatasetOrder, events::BroadcastWorkerpoolOrder,
+                 events::BroadcastRequestOrder, events::CreateCategory, events::PolicyUpdate>;
 
 //! The description of one decodable event.
 struct PocoEventSpec {
-    std::string_view name;       //!< "Transfer", "TaskContribute", ...
-    std::string_view signature;  //!< with `indexed` and parameter names, e.g.
-                                 //!< "TaskContribute(bytes32 indexed taskid,address indexed worker,bytes32 hash)"
-    std::string canonical;       //!< "TaskContribute(bytes32,address,bytes32)"
-    Bytes32 topic0;              //!< keccak256(canonical)
-    std::size_t topic_count{1};  //!< 1 + number of indexed parameters
+    std::string_view name;         //!< "Transfer", "TaskContribute", ...
+    std::string_view signature;    //!< with `indexed` and parameter names, e.g.
+                                   //!< "TaskContribute(bytes32 indexed taskid,address indexed worker,bytes32 hash)"
+    std::string canonical;         //!< "TaskContribute(bytes32,address,bytes32)"
+    Bytes32 topic0;                //!< keccak256(canonical)
+    std::size_t topic_count{1};    //!< 1 + number of indexed parameters
     std::size_t variant_index{0};  //!< PocoEvent::index() of the decoded value
 };
 
