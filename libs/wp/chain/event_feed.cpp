@@ -18,29 +18,35 @@ namespace json = boost::json;
 
 using Headers = std::map<std::uint64_t, std::optional<BlockHeader>>;
 
-// One JSON-RPC batch of eth_getBlockByNumber(n, false); nullopt for blocks the node does not have.
+// eth_getBlockByNumber(n, false) for each number, in JSON-RPC batches of at most kMaxBatch calls (providers cap
+// batch sizes); nullopt for blocks the node does not have.
+constexpr std::size_t kMaxBatch = 100;
+
 Result<Headers> fetch_headers(JsonRpcClient& rpc, const std::vector<std::uint64_t>& numbers) {
     Headers out;
-    if (numbers.empty()) return out;
-    std::vector<RpcCall> calls;
-    calls.reserve(numbers.size());
-    for (auto n : numbers)
-        calls.push_back(RpcCall{"eth_getBlockByNumber", json::array{BlockTag::number(n).str(), false}});
-    auto answers = rpc.batch(std::move(calls));
-    if (!answers) return make_error(answers.error().to_error());
-    for (std::size_t i = 0; i < numbers.size(); ++i) {
-        auto& answer = (*answers)[i];
-        const std::string what = "eth_getBlockByNumber(" + std::to_string(numbers[i]) + ")";
-        if (!answer) return make_error(answer.error().to_error());
-        if (answer->is_null()) {
-            out[numbers[i]] = std::nullopt;
-            continue;
+    for (std::size_t begin = 0; begin < numbers.size(); begin += kMaxBatch) {
+        const std::size_t end = std::min(numbers.size(), begin + kMaxBatch);
+        std::vector<RpcCall> calls;
+        calls.reserve(end - begin);
+        for (std::size_t i = begin; i < end; ++i)
+            calls.push_back(RpcCall{"eth_getBlockByNumber", json::array{BlockTag::number(numbers[i]).str(), false}});
+        auto answers = rpc.batch(std::move(calls));
+        if (!answers) return make_error(answers.error().to_error());
+        for (std::size_t i = begin; i < end; ++i) {
+            auto& answer = (*answers)[i - begin];
+            const std::string what = "eth_getBlockByNumber(" + std::to_string(numbers[i]) + ")";
+            if (!answer) return make_error(answer.error().to_error());
+            if (answer->is_null()) {
+                out[numbers[i]] = std::nullopt;
+                continue;
+            }
+            auto header = parse_block_header(*answer);
+            if (!header) return make_error(header.error().with_context(what));
+            if (header->number != numbers[i])
+                return make_error(Errc::kDecoding,
+                                  what + ": the node returned block " + std::to_string(header->number));
+            out[numbers[i]] = std::move(*header);
         }
-        auto header = parse_block_header(*answer);
-        if (!header) return make_error(header.error().with_context(what));
-        if (header->number != numbers[i])
-            return make_error(Errc::kDecoding, what + ": the node returned block " + std::to_string(header->number));
-        out[numbers[i]] = std::move(*header);
     }
     return out;
 }
@@ -206,7 +212,7 @@ Result<FeedBatch> EventFeed::poll() {
         return a.block_number != b.block_number ? a.block_number < b.block_number : a.log_index < b.log_index;
     });
 
-    // 3. One batch of headers: the parent link of `from`, the blocks with logs, the last K blocks of the range.
+    // 3. Headers: the parent link of `from`, the blocks with logs, the last K blocks of the range.
     const bool fresh = cur.recent_hashes.empty() && from > 0;
     const std::uint64_t tail_first = to - from >= options_.history ? to - options_.history + 1 : from;
     std::vector<std::uint64_t> numbers;

@@ -17,10 +17,11 @@
 //     start block itself is detected and rolled back like any other.
 //   - Reading a range [from, to]: eth_getLogs(from, to) with the feed's addresses and topics; if the node refuses
 //     the range ("too many results", "block range too large", response size limits: see is_range_error), the
-//     range is split in halves and each half is read the same way, down to single blocks. Then one batch of
-//     eth_getBlockByNumber fetches block `from`, the blocks that have logs, and the last K blocks of the range.
-//     The batch is accepted only if the headers chain (each stored block's parent hash is the previous stored
-//     hash, and block `from` extends the cursor's last block) and every log's blockHash equals its block's hash;
+//     range is split in halves and each half is read the same way, down to single blocks. Then JSON-RPC batches
+//     (at most 100 calls each) of eth_getBlockByNumber fetch block `from`, the blocks that have logs, and the last K
+//     blocks of the range. The batch is accepted only if the headers chain (each stored block's parent hash is the
+//     previous stored hash, and block `from` extends the cursor's last block; also: the recent history restarts at the
+//     range's last K blocks when the range is longer than K) and every log's blockHash equals its block's hash;
 //     otherwise the chain moved during the read, nothing is delivered, the cursor is unchanged, and the next
 //     poll() sees the reorg (FeedBatch::retry is set).
 //   - Delivered logs are sorted by (block number, log index); logs with removed = true are never delivered.
@@ -28,7 +29,7 @@
 //
 // Threading and blocking: a feed is not thread-safe. poll() never sleeps or waits for new blocks; it blocks only
 // for the JSON-RPC calls it makes (at most: eth_blockNumber, one or two getBlockByNumber requests for the
-// verification, the eth_getLogs calls of one range (more when the range is split), one getBlockByNumber batch).
+// verification, the eth_getLogs calls of one range (more when the range is split), the getBlockByNumber batches).
 // A caller loops on poll() while FeedBatch::caught_up is false, and sleeps between polls when it is true.
 
 #include <cstddef>

@@ -402,6 +402,30 @@ TEST_F(EventFeedTest, SplitsRangesTheNodeRefuses) {
     EXPECT_EQ(feed.cursor().next_block, 5u);
 }
 
+TEST_F(EventFeedTest, LongRangesWithManyLogBlocks) {
+    // 250 blocks with logs in one range: the header lookups go out in several JSON-RPC batches; only the last
+    // K = 8 hashes are kept.
+    std::vector<std::uint64_t> expected;
+    for (std::uint64_t i = 1; i <= 250; ++i) {
+        node_.mine("a", {i});
+        expected.push_back(i);
+    }
+    EventFeed feed(*eth_, FeedOptions{.max_block_range = 1000, .history = 8}, FeedCursor::at(1));
+    auto batch = feed.poll();
+    ASSERT_TRUE(batch) << batch.error().message;
+    EXPECT_EQ(payloads(batch->logs), expected);
+    EXPECT_EQ(batch->cursor.next_block, 251u);
+    ASSERT_EQ(batch->cursor.recent_hashes.size(), 8u);
+    EXPECT_EQ(batch->cursor.recent_hashes.front(), node_.hash(243));
+    // A reorg within those 8 blocks is still handled.
+    node_.truncate(247);
+    node_.mine("b", {1000});
+    auto reorg = feed.poll();
+    ASSERT_TRUE(reorg) << reorg.error().message;
+    EXPECT_EQ(reorg->rollback_from, 247u);
+    EXPECT_EQ(payloads(reorg->logs), (std::vector<std::uint64_t>{1000}));
+}
+
 TEST_F(EventFeedTest, RemovedLogsAreNeverDelivered) {
     node_.mine("a", {1});
     node_.mine("a", {2});
