@@ -3,9 +3,7 @@
 #include <fstream>
 #include <system_error>
 
-#include <boost/json/object.hpp>
-#include <boost/json/serialize.hpp>
-
+#include <wp/chain/chain_config.hpp>
 #include <wp/chain/rpc.hpp>
 
 #include "dev_accounts.hpp"
@@ -13,20 +11,7 @@
 namespace wp::devnet {
 
 std::string sdk_chain_json(std::uint64_t chain_id, std::string_view host, const Address& hub) {
-    // Fixed shape: written by hand so that the key order and indentation are stable.
-    auto quote = [](std::string_view s) { return boost::json::serialize(boost::json::value(s)); };
-    std::string out;
-    out += "{\n";
-    out += "  \"default\": \"dev\",\n";
-    out += "  \"chains\": {\n";
-    out += "    \"dev\": {\n";
-    out += "      \"id\": " + quote(std::to_string(chain_id)) + ",\n";
-    out += "      \"host\": " + quote(host) + ",\n";
-    out += "      \"hub\": " + quote(hub.to_checksum()) + "\n";
-    out += "    }\n";
-    out += "  }\n";
-    out += "}\n";
-    return out;
+    return chain::to_json_text(chain::local_chains_file("dev", chain_id, std::string(host), hub));
 }
 
 Result<void> write_file_atomically(const std::filesystem::path& path, std::string_view text) {

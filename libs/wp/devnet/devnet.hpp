@@ -17,7 +17,7 @@
 
 namespace wp::devnet {
 
-//! The iexec SDK v9 chain.json for a local chain (shared/reference/sdk-cli-and-market.md §2.2), two-space indented,
+//! The iexec SDK v9 chain.json for a local chain (chain/chain_config.hpp local_chains_file + to_json_text), two-space indented,
 //! with a trailing newline: {"default":"dev","chains":{"dev":{"id":"<chain id as a string>","host":"<rpc>",
 //! "hub":"<checksummed hub>"}}}.
 std::string sdk_chain_json(std::uint64_t chain_id, std::string_view host, const Address& hub);
