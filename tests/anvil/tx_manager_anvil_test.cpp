@@ -2,7 +2,9 @@
 // gap, no reuse), fee-bump replacement of a stuck transaction, legacy vs EIP-1559 selection, confirmation depth,
 // revert decoding (failing estimate and reverted receipt), released nonces (filler and roll-back), and a journaled
 // transaction that was never broadcast before a crash.
+#include <atomic>
 #include <chrono>
+#include <thread>
 #include <filesystem>
 #include <iostream>
 #include <map>
@@ -302,11 +304,16 @@ TEST_F(TxManagerAnvil, ReportedOnlyAtTheConfirmationDepth) {
     auto m = open(std::make_shared<MemoryTxJournal>(), options);
     ASSERT_TRUE(m);
     const auto h = m->submit(transfer(PrivateKey::generate().address(), 1, 1));
-    auto round = m->poll();  // sent; anvil mines it at once
-    ASSERT_TRUE(round && round->empty());
+    // Sent; anvil mines it (asynchronously): poll until the manager has seen the receipt.
+    Result<std::vector<TxOutcome>> round = std::vector<TxOutcome>{};
+    for (int i = 0; i < 200 && m->status(h) != TxStatus::kMined; ++i) {
+        round = m->poll();
+        ASSERT_TRUE(round && round->empty());
+        std::this_thread::sleep_for(5ms);
+    }
+    ASSERT_EQ(m->status(h), TxStatus::kMined);
     round = m->poll();
     ASSERT_TRUE(round && round->empty());
-    EXPECT_EQ(m->status(h), TxStatus::kMined);
     mine();
     round = m->poll();
     ASSERT_TRUE(round && round->empty());
@@ -319,11 +326,76 @@ TEST_F(TxManagerAnvil, ReportedOnlyAtTheConfirmationDepth) {
     EXPECT_FALSE(m->status(h).has_value());
     // An explicit per-call depth of 1 is reported in the round that sees it.
     const auto h2 = m->submit(transfer(PrivateKey::generate().address(), 1, 2), {.confirmations = 1});
-    ASSERT_TRUE(m->poll());
-    round = m->poll();
-    ASSERT_TRUE(round);
+    for (int i = 0; i < 200 && m->status(h2) != TxStatus::kMined; ++i) {
+        round = m->poll();
+        ASSERT_TRUE(round);
+        if (!round->empty()) break;
+        std::this_thread::sleep_for(5ms);
+    }
     ASSERT_EQ(round->size(), 1u);
     EXPECT_EQ((*round)[0].handle, h2);
+}
+
+TEST_F(TxManagerAnvil, ReorgBeforeTheDepthIsSentAgain) {
+    ASSERT_NO_FATAL_FAILURE(start());
+    TxManagerOptions options;
+    options.confirmations = 3;
+    auto m = open(std::make_shared<MemoryTxJournal>(), options);
+    ASSERT_TRUE(m);
+    const Address sink = PrivateKey::generate().address();
+    const auto snapshot = call("evm_snapshot");
+    const auto h = m->submit(transfer(sink, 9, 1));
+    for (int i = 0; i < 200 && m->status(h) != TxStatus::kMined; ++i) {
+        ASSERT_TRUE(m->poll());
+        std::this_thread::sleep_for(5ms);
+    }
+    ASSERT_EQ(m->status(h), TxStatus::kMined);
+    const auto first_block = eth_->block_number().value();
+    // The block with the transaction disappears (and the transaction with it), then the chain grows past the depth.
+    ASSERT_TRUE(call("evm_revert", {snapshot}).as_bool());
+    EXPECT_EQ(eth_->get_balance(sink).value(), U256());
+    mine(3);
+    auto outcomes = collect(*m, 1, true, 20s);
+    ASSERT_EQ(outcomes.size(), 1u);
+    ASSERT_TRUE(outcomes[0].ok());
+    EXPECT_GT(outcomes[0].receipt->block_number, first_block + 1);  // mined again, after the reorg
+    EXPECT_EQ(outcomes[0].hashes.size(), 1u);                        // the same transaction
+    EXPECT_EQ(eth_->get_balance(sink).value(), U256(9u));
+    EXPECT_EQ(eth_->get_transaction_count(m->address()).value(), 1u);
+}
+
+TEST_F(TxManagerAnvil, ConcurrentWaitersAndAPoller) {
+    ASSERT_NO_FATAL_FAILURE(start());
+    TxManagerOptions options;
+    options.poll_interval = 5ms;
+    auto m = open(std::make_shared<MemoryTxJournal>(), options);
+    ASSERT_TRUE(m);
+    const Address sink = PrivateKey::generate().address();
+    std::atomic<bool> stop{false};
+    std::atomic<std::size_t> polled{0};
+    std::thread poller([&] {
+        while (!stop) {
+            if (auto r = m->poll()) polled += r->size();
+            std::this_thread::sleep_for(2ms);
+        }
+    });
+    std::vector<std::thread> senders;
+    std::atomic<std::size_t> ok{0};
+    for (std::uint64_t t = 0; t < 4; ++t) {
+        senders.emplace_back([&, t] {
+            for (std::uint64_t i = 0; i < 10; ++i) {
+                auto o = m->send_and_wait(transfer(sink, 1, t * 100 + i), {}, 30s);
+                if (o && o->ok()) ++ok;
+            }
+        });
+    }
+    for (auto& s : senders) s.join();
+    stop = true;
+    poller.join();
+    EXPECT_EQ(ok.load(), 40u);
+    EXPECT_EQ(polled.load(), 0u);  // every outcome went to its waiter
+    EXPECT_EQ(eth_->get_balance(sink).value(), U256(40u));
+    EXPECT_EQ(eth_->get_transaction_count(m->address()).value(), 40u);
 }
 
 TEST_F(TxManagerAnvil, RevertsAreDecodedForEstimatesAndReceipts) {

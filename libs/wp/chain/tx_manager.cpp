@@ -216,6 +216,29 @@ Result<std::vector<TxOutcome>> TxManager::poll() {
 }
 
 Result<TxOutcome> TxManager::wait(TxHandle handle, std::chrono::milliseconds timeout) {
+    {
+        std::lock_guard lock(mutex_);
+        if (!status_locked(handle)) {
+            return make_error(Errc::kInvalidArgument,
+                              "TxManager::wait: call " + std::to_string(handle.id) + " is not in flight");
+        }
+        waited_.insert(handle.id);
+    }
+    return wait_registered(handle, timeout);
+}
+
+Result<TxOutcome> TxManager::send_and_wait(ContractCall call, SubmitOptions options, std::chrono::milliseconds timeout) {
+    TxHandle handle;
+    {
+        // Registered as waited before it is queued: a concurrent poll() cannot take its outcome.
+        std::lock_guard lock(mutex_);
+        handle = submit(std::move(call), options);
+        waited_.insert(handle.id);
+    }
+    return wait_registered(handle, timeout);
+}
+
+Result<TxOutcome> TxManager::wait_registered(TxHandle handle, std::chrono::milliseconds timeout) {
     const auto deadline = Clock::now() + timeout;
     const auto take = [&]() -> std::optional<TxOutcome> {
         for (auto it = ready_.begin(); it != ready_.end(); ++it) {
@@ -228,15 +251,6 @@ Result<TxOutcome> TxManager::wait(TxHandle handle, std::chrono::milliseconds tim
         }
         return std::nullopt;
     };
-    {
-        std::lock_guard lock(mutex_);
-        const auto s = status_locked(handle);
-        if (!s) {
-            return make_error(Errc::kInvalidArgument,
-                              "TxManager::wait: call " + std::to_string(handle.id) + " is not in flight");
-        }
-        waited_.insert(handle.id);
-    }
     std::string last_error;
     for (;;) {
         {
@@ -249,15 +263,12 @@ Result<TxOutcome> TxManager::wait(TxHandle handle, std::chrono::milliseconds tim
                 waited_.erase(handle.id);
                 return make_error(Errc::kTimeout, "TxManager::wait: call " + std::to_string(handle.id) +
                                                       " not completed after " + std::to_string(timeout.count()) +
-                                                      " ms" + (last_error.empty() ? "" : " (last error: " + last_error + ")"));
+                                                      " ms" +
+                                                      (last_error.empty() ? "" : " (last error: " + last_error + ")"));
             }
         }
         std::this_thread::sleep_for(options_.poll_interval);
     }
-}
-
-Result<TxOutcome> TxManager::send_and_wait(ContractCall call, SubmitOptions options, std::chrono::milliseconds timeout) {
-    return wait(submit(std::move(call), options), timeout);
 }
 
 std::vector<TxHandle> TxManager::recovered() const {

@@ -62,7 +62,9 @@
 // queue lock (it never waits for I/O). poll() / wait() serialise on an internal mutex and make synchronous
 // JSON-RPC calls (a few batched round trips plus one request per broadcast); a daemon calls poll() from its own
 // loop or a dedicated thread. Each outcome is delivered exactly once: to the wait(h) waiting for it, else to
-// the next poll().
+// the next poll(). With poll() running in another thread, submit() then wait() races with it (the outcome may
+// go to poll() first, and wait() then fails "not in flight"): use send_and_wait(), which registers the waiter
+// before queueing the call.
 
 #include <chrono>
 #include <cstddef>
@@ -178,7 +180,7 @@ class TxManager {
     //! (unknown, or its outcome was already delivered). RPC errors of a round are retried until the timeout.
     Result<TxOutcome> wait(TxHandle handle, std::chrono::milliseconds timeout = std::chrono::minutes(5));
 
-    //! submit + wait.
+    //! submit + wait, with the waiter registered before the call is queued (safe next to a polling thread).
     Result<TxOutcome> send_and_wait(ContractCall call, SubmitOptions options = {},
                                     std::chrono::milliseconds timeout = std::chrono::minutes(5));
 
@@ -247,6 +249,7 @@ class TxManager {
     Result<std::vector<RpcResult<boost::json::value>>> batch(std::vector<RpcCall> calls);
     const RevertDecoder& decoder() const;
     std::optional<TxStatus> status_locked(TxHandle handle) const;
+    Result<TxOutcome> wait_registered(TxHandle handle, std::chrono::milliseconds timeout);
     template <class F>
     JournalRecord journal_record(JournalRecord::Kind kind, std::uint64_t id, std::uint64_t nonce, F&& fill) const;
 
