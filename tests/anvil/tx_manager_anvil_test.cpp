@@ -4,11 +4,11 @@
 // transaction that was never broadcast before a crash.
 #include <atomic>
 #include <chrono>
-#include <thread>
 #include <filesystem>
 #include <iostream>
 #include <map>
 #include <set>
+#include <thread>
 
 #include <gtest/gtest.h>
 
@@ -32,13 +32,14 @@ constexpr const char* kKey0 = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5ef
 //   CALLDATASIZE ISZERO PUSH1 0x2f JUMPI  PUSH32 0x08c379a0<<224 PUSH1 0 MSTORE  PUSH1 0x20 PUSH1 4 MSTORE
 //   PUSH1 4 PUSH1 0x24 MSTORE  PUSH32 "nope" PUSH1 0x44 MSTORE  PUSH1 0x64 PUSH1 0 REVERT  JUMPDEST STOP
 Bytes reverter_init_code() {
-    Bytes runtime = from_hex("0x3615602f57"
-                             "7f08c379a000000000000000000000000000000000000000000000000000000000600052"
-                             "6020600452"
-                             "6004602452"
-                             "7f6e6f706500000000000000000000000000000000000000000000000000000000604452"
-                             "60646000fd"
-                             "5b00")
+    Bytes runtime = from_hex(
+                        "0x3615602f57"
+                        "7f08c379a000000000000000000000000000000000000000000000000000000000600052"
+                        "6020600452"
+                        "6004602452"
+                        "7f6e6f706500000000000000000000000000000000000000000000000000000000604452"
+                        "60646000fd"
+                        "5b00")
                         .value();
     runtime[3] = static_cast<std::uint8_t>(runtime.size() - 2);  // the JUMPDEST
     // PUSH1 len DUP1 PUSH1 0x0b PUSH1 0 CODECOPY PUSH1 0 RETURN, then the runtime.
@@ -178,8 +179,9 @@ TEST_F(TxManagerAnvil, FiveHundredInFlightWithRestartNoGapNoReuse) {
     EXPECT_GE(b->stats().broadcasts, 100u + dropped);
     EXPECT_EQ(b->stats().fillers, 0u);
     const auto elapsed = std::chrono::steady_clock::now() - t0;
-    std::cout << "500 transactions (restart in the middle, " << dropped << " dropped from the pool): "
-              << std::chrono::duration_cast<std::chrono::milliseconds>(elapsed).count() << " ms\n";
+    std::cout << "500 transactions (restart in the middle, " << dropped
+              << " dropped from the pool): " << std::chrono::duration_cast<std::chrono::milliseconds>(elapsed).count()
+              << " ms\n";
 
     // Every call mined exactly once, with its own nonce; nonces 0..499 contiguous.
     ASSERT_EQ(outcomes.size(), kTotal);
@@ -359,7 +361,7 @@ TEST_F(TxManagerAnvil, ReorgBeforeTheDepthIsSentAgain) {
     ASSERT_EQ(outcomes.size(), 1u);
     ASSERT_TRUE(outcomes[0].ok());
     EXPECT_GT(outcomes[0].receipt->block_number, first_block + 1);  // mined again, after the reorg
-    EXPECT_EQ(outcomes[0].hashes.size(), 1u);                        // the same transaction
+    EXPECT_EQ(outcomes[0].hashes.size(), 1u);                       // the same transaction
     EXPECT_EQ(eth_->get_balance(sink).value(), U256(9u));
     EXPECT_EQ(eth_->get_transaction_count(m->address()).value(), 1u);
 }

@@ -15,8 +15,8 @@ Result<void> check_cap(const U256& value, const std::optional<U256>& cap, std::s
                        std::string_view what) {
     if (cap && value > *cap) {
         return make_error(Errc::kInvalidArgument, "fee cap exceeded: " + std::string(what) + " needs " +
-                                                      std::string(field) + " " + wei_text(value) + ", above the cap of " +
-                                                      wei_text(*cap));
+                                                      std::string(field) + " " + wei_text(value) +
+                                                      ", above the cap of " + wei_text(*cap));
     }
     return {};
 }
@@ -71,8 +71,8 @@ Result<FeeParams> bump_fees(const FeeParams& old, const std::optional<FeeParams>
             out.max_fee_per_gas = std::max(out.max_fee_per_gas, current->max_fee_per_gas);
         }
         if (out.max_fee_per_gas < out.max_priority_fee_per_gas) out.max_fee_per_gas = out.max_priority_fee_per_gas;
-        WP_TRY_VOID(
-            check_cap(out.max_priority_fee_per_gas, policy.max_priority_fee_cap, "maxPriorityFeePerGas", "replacement"));
+        WP_TRY_VOID(check_cap(out.max_priority_fee_per_gas, policy.max_priority_fee_cap, "maxPriorityFeePerGas",
+                              "replacement"));
         WP_TRY_VOID(check_cap(out.max_fee_per_gas, policy.max_fee_cap, "maxFeePerGas", "replacement"));
     } else {
         out.gas_price = bump_value(old.gas_price, policy.bump_percent);
@@ -134,13 +134,15 @@ Result<std::uint64_t> estimate_gas_limit(EthClient& eth, const ContractCall& cal
     auto estimate = eth.estimate_gas(to_call_request(call, from));
     if (!estimate) {
         auto data = estimate.error().revert_data();
-        if (estimate.error().is_rpc_error() && (data || estimate.error().rpc_message.find("revert") != std::string::npos)) {
+        if (estimate.error().is_rpc_error() &&
+            (data || estimate.error().rpc_message.find("revert") != std::string::npos)) {
             auto decoded = decoder.decode(data ? ByteView(*data) : ByteView());
             std::string message = describe_revert(call.description, "gas estimation reverted", decoded);
             if (revert) *revert = std::move(decoded);
             return make_error(Errc::kRemote, std::move(message));
         }
-        return make_error(estimate.error().kind, call.description + ": gas estimation failed: " + estimate.error().message);
+        return make_error(estimate.error().kind,
+                          call.description + ": gas estimation failed: " + estimate.error().message);
     }
     return gas_limit_for(*estimate, block->gas_limit, policy, call.description);
 }

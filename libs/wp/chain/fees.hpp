@@ -39,12 +39,12 @@ namespace wp::chain {
 inline const U256 kOneGwei{1'000'000'000u};
 
 struct FeePolicy {
-    bool force_legacy{false};                     //!< legacy transactions even when the chain has a base fee
-    unsigned base_fee_multiplier{2};              //!< maxFee = multiplier * baseFee + tip
-    U256 default_priority_fee{kOneGwei};          //!< tip when eth_maxPriorityFeePerGas is not available
-    std::optional<U256> max_fee_cap{};            //!< bound on maxFeePerGas / gasPrice (nullopt: none)
-    std::optional<U256> max_priority_fee_cap{};   //!< bound on maxPriorityFeePerGas (nullopt: none)
-    unsigned bump_percent{10};                    //!< minimal increase of both fee fields for a replacement
+    bool force_legacy{false};                    //!< legacy transactions even when the chain has a base fee
+    unsigned base_fee_multiplier{2};             //!< maxFee = multiplier * baseFee + tip
+    U256 default_priority_fee{kOneGwei};         //!< tip when eth_maxPriorityFeePerGas is not available
+    std::optional<U256> max_fee_cap{};           //!< bound on maxFeePerGas / gasPrice (nullopt: none)
+    std::optional<U256> max_priority_fee_cap{};  //!< bound on maxPriorityFeePerGas (nullopt: none)
+    unsigned bump_percent{10};                   //!< minimal increase of both fee fields for a replacement
 };
 
 //! The fee fields of one transaction.
@@ -75,7 +75,8 @@ Result<FeeParams> compute_fees(const FeeMarket& market, const FeePolicy& policy 
 //! Pure: the fees for a replacement of a transaction sent with `old` (same type), following `current` (the
 //! fees compute_fees suggests now, same type; nullopt to ignore). Errc::kInvalidArgument when a cap forbids
 //! the minimal bump ("fee cap exceeded: replacement needs maxFeePerGas >= N") or the types differ.
-Result<FeeParams> bump_fees(const FeeParams& old, const std::optional<FeeParams>& current, const FeePolicy& policy = {});
+Result<FeeParams> bump_fees(const FeeParams& old, const std::optional<FeeParams>& current,
+                            const FeePolicy& policy = {});
 
 //! ceil(value * (100 + percent) / 100), and at least value + 1 (exact, no overflow below 2^250).
 U256 bump_value(const U256& value, unsigned percent);
@@ -84,7 +85,7 @@ U256 bump_value(const U256& value, unsigned percent);
 Result<FeeParams> suggest_fees(EthClient& eth, const FeePolicy& policy = {});
 
 struct GasPolicy {
-    unsigned margin_percent{120};         //!< limit = ceil(estimate * margin_percent / 100), >= 100
+    unsigned margin_percent{120};            //!< limit = ceil(estimate * margin_percent / 100), >= 100
     std::optional<std::uint64_t> max_gas{};  //!< cap on the limit (nullopt: the block gas limit only)
 };
 
@@ -104,8 +105,8 @@ std::string describe_revert(std::string_view description, std::string_view what,
 //! block's gas limit. A revert is Errc::kRemote with describe_revert(description, "gas estimation reverted", …)
 //! (decoded with `decoder`); `revert`, when given, receives the decoded revert.
 Result<std::uint64_t> estimate_gas_limit(EthClient& eth, const ContractCall& call, const Address& from,
-                                         const GasPolicy& policy = {}, const RevertDecoder& decoder =
-                                                                           default_revert_decoder(),
+                                         const GasPolicy& policy = {},
+                                         const RevertDecoder& decoder = default_revert_decoder(),
                                          DecodedRevert* revert = nullptr);
 
 }  // namespace wp::chain

@@ -77,21 +77,25 @@ TEST(Fees, BumpValueIsCeilingOfTenPercentAndStrictlyHigher) {
     // geth legacypool: a replacement needs new >= old * (100 + 10) / 100 on both fields, and strictly higher.
     EXPECT_EQ(bump_value(u("1000000000"), 10), u("1100000000"));
     EXPECT_EQ(bump_value(u("2000000001"), 10), u("2200000002"));  // 2200000001.1 rounded up
-    EXPECT_EQ(bump_value(u("0"), 10), u("1"));                     // 0 -> strictly higher
-    EXPECT_EQ(bump_value(u("5"), 10), u("6"));                     // 5.5 -> 6
-    EXPECT_EQ(bump_value(u("9"), 0), u("10"));                     // +0 % still strictly higher
+    EXPECT_EQ(bump_value(u("0"), 10), u("1"));                    // 0 -> strictly higher
+    EXPECT_EQ(bump_value(u("5"), 10), u("6"));                    // 5.5 -> 6
+    EXPECT_EQ(bump_value(u("9"), 0), u("10"));                    // +0 % still strictly higher
     EXPECT_EQ(bump_value(u("100"), 25), u("125"));
 }
 
 TEST(Fees, BumpFollowsTheMarketAndRespectsTheCap) {
-    FeeParams old{.type = TxType::kDynamicFee, .gas_price = {}, .max_fee_per_gas = u("3000000000"),
+    FeeParams old{.type = TxType::kDynamicFee,
+                  .gas_price = {},
+                  .max_fee_per_gas = u("3000000000"),
                   .max_priority_fee_per_gas = u("1000000000")};
     auto bumped = bump_fees(old, std::nullopt);
     ASSERT_TRUE(bumped);
     EXPECT_EQ(bumped->max_fee_per_gas, u("3300000000"));
     EXPECT_EQ(bumped->max_priority_fee_per_gas, u("1100000000"));
     // The market moved above the bump: follow it (field by field).
-    FeeParams market{.type = TxType::kDynamicFee, .gas_price = {}, .max_fee_per_gas = u("5000000000"),
+    FeeParams market{.type = TxType::kDynamicFee,
+                     .gas_price = {},
+                     .max_fee_per_gas = u("5000000000"),
                      .max_priority_fee_per_gas = u("1000000000")};
     bumped = bump_fees(old, market);
     ASSERT_TRUE(bumped);
@@ -103,8 +107,8 @@ TEST(Fees, BumpFollowsTheMarketAndRespectsTheCap) {
     ASSERT_FALSE(bumped);
     EXPECT_EQ(bumped.error().message,
               "fee cap exceeded: replacement needs maxFeePerGas 3300000000 wei, above the cap of 3200000000 wei");
-    FeeParams legacy{.type = TxType::kLegacy, .gas_price = u("20000000000"), .max_fee_per_gas = {},
-                     .max_priority_fee_per_gas = {}};
+    FeeParams legacy{
+        .type = TxType::kLegacy, .gas_price = u("20000000000"), .max_fee_per_gas = {}, .max_priority_fee_per_gas = {}};
     bumped = bump_fees(legacy, std::nullopt);
     ASSERT_TRUE(bumped);
     EXPECT_EQ(bumped->gas_price, u("22000000000"));
@@ -139,10 +143,13 @@ TEST(Gas, DescribeRevert) {
 TEST(Signing, Eip155ExampleTransaction) {
     // The example of https://eips.ethereum.org/EIPS/eip-155 (chain id 1, nonce 9, 20 gwei, key 0x4646...46).
     auto key = PrivateKey::from_hex("0x4646464646464646464646464646464646464646464646464646464646464646").value();
-    TxRequest request{Address::parse("0x3535353535353535353535353535353535353535").value(), {},
-                      u("1000000000000000000"), 21000, "eip155"};
-    FeeParams fees{.type = TxType::kLegacy, .gas_price = u("20000000000"), .max_fee_per_gas = {},
-                   .max_priority_fee_per_gas = {}};
+    TxRequest request{Address::parse("0x3535353535353535353535353535353535353535").value(),
+                      {},
+                      u("1000000000000000000"),
+                      21000,
+                      "eip155"};
+    FeeParams fees{
+        .type = TxType::kLegacy, .gas_price = u("20000000000"), .max_fee_per_gas = {}, .max_priority_fee_per_gas = {}};
     auto signed_tx = sign_transaction(request, key, 1, 9, fees);
     ASSERT_TRUE(signed_tx) << signed_tx.error().message;
     EXPECT_EQ(to_hex(signed_tx->raw),
@@ -158,7 +165,9 @@ TEST(Signing, Eip155ExampleTransaction) {
 
 TEST(Signing, DynamicFeeFieldsAndSender) {
     auto key = PrivateKey::from_hex("0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80").value();
-    FeeParams fees{.type = TxType::kDynamicFee, .gas_price = {}, .max_fee_per_gas = u("3000000000"),
+    FeeParams fees{.type = TxType::kDynamicFee,
+                   .gas_price = {},
+                   .max_fee_per_gas = u("3000000000"),
                    .max_priority_fee_per_gas = u("1000000000")};
     TxRequest request{std::nullopt, Bytes{0x60, 0x00}, U256(), 60000, "create"};
     auto signed_tx = sign_transaction(request, key, 31337, 4, fees).value();

@@ -77,9 +77,9 @@ class Reader {
     Result<void> no_extra() const {
         if (used_ == o_.size()) return {};
         for (const auto& kv : o_) {
-            static constexpr std::string_view kKnown[] = {"v",    "kind", "chain_id",    "from",   "id",
-                                                          "nonce", "time_ms", "hash", "raw", "description",
-                                                          "filler", "block", "status", "reason"};
+            static constexpr std::string_view kKnown[] = {"v",      "kind",    "chain_id", "from",  "id",
+                                                          "nonce",  "time_ms", "hash",     "raw",   "description",
+                                                          "filler", "block",   "status",   "reason"};
             bool known = false;
             for (auto k : kKnown) known = known || kv.key() == k;
             if (!known) return make_error(field_error(kv.key(), "unknown field"));
@@ -135,9 +135,7 @@ std::string to_json_line(const JournalRecord& r) {
             o["block"] = r.block;
             o["status"] = r.status ? 1 : 0;
             break;
-        case JournalRecord::Kind::kReleased:
-            o["reason"] = r.reason;
-            break;
+        case JournalRecord::Kind::kReleased: o["reason"] = r.reason; break;
     }
     return json::serialize(o);
 }
@@ -221,7 +219,8 @@ Result<std::unique_ptr<FileTxJournal>> FileTxJournal::open(const std::filesystem
     const auto parent = path.parent_path();
     if (!parent.empty()) {
         std::filesystem::create_directories(parent, ec);
-        if (ec) return make_error(Errc::kIo, "journal " + path.string() + ": cannot create its directory: " + ec.message());
+        if (ec)
+            return make_error(Errc::kIo, "journal " + path.string() + ": cannot create its directory: " + ec.message());
     }
     const bool existed = std::filesystem::exists(path, ec);
     const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);

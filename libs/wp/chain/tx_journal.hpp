@@ -41,16 +41,16 @@ struct JournalRecord {
     Kind kind{Kind::kSigned};
     std::uint64_t chain_id{0};
     Address from;
-    std::uint64_t id{0};       //!< the call (TxHandle::id), unique within the journal for (chain_id, from)
+    std::uint64_t id{0};  //!< the call (TxHandle::id), unique within the journal for (chain_id, from)
     std::uint64_t nonce{0};
-    std::int64_t time_ms{0};   //!< Unix time in milliseconds when the record was made (informative)
-    Bytes32 hash;              //!< kSigned: keccak256(raw); kConfirmed: the mined transaction
-    Bytes raw;                 //!< kSigned
-    std::string description;   //!< kSigned
-    bool filler{false};        //!< kSigned: a 0-value self-transfer that fills a released nonce
-    std::uint64_t block{0};    //!< kConfirmed
-    bool status{false};        //!< kConfirmed
-    std::string reason;        //!< kReleased
+    std::int64_t time_ms{0};  //!< Unix time in milliseconds when the record was made (informative)
+    Bytes32 hash;             //!< kSigned: keccak256(raw); kConfirmed: the mined transaction
+    Bytes raw;                //!< kSigned
+    std::string description;  //!< kSigned
+    bool filler{false};       //!< kSigned: a 0-value self-transfer that fills a released nonce
+    std::uint64_t block{0};   //!< kConfirmed
+    bool status{false};       //!< kConfirmed
+    std::string reason;       //!< kReleased
 
     friend bool operator==(const JournalRecord&, const JournalRecord&) = default;
 };

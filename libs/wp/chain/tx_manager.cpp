@@ -26,7 +26,7 @@ enum class SendResult { kAccepted, kKnown, kNonceTooLow, kUnderpriced, kRejected
 SendResult classify(const RpcError& error) {
     if (!error.is_rpc_error()) {
         return error.kind == Errc::kNetwork || error.kind == Errc::kTimeout ? SendResult::kTransport
-                                                                           : SendResult::kRejected;
+                                                                            : SendResult::kRejected;
     }
     std::string m = error.rpc_message;
     std::transform(m.begin(), m.end(), m.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
@@ -73,8 +73,7 @@ const char* to_string(TxStatus status) {
     return "?";
 }
 
-TxManager::TxManager(JsonRpcClient& rpc, PrivateKey key, std::shared_ptr<TxJournal> journal,
-                     TxManagerOptions options)
+TxManager::TxManager(JsonRpcClient& rpc, PrivateKey key, std::shared_ptr<TxJournal> journal, TxManagerOptions options)
     : rpc_(rpc),
       eth_(rpc),
       key_(std::move(key)),
@@ -139,8 +138,8 @@ Result<void> TxManager::recover() {
                 }
                 auto o = owner.find(r.nonce);
                 if (o != owner.end() && o->second != r.id) {
-                    return make_error(Errc::kDecoding, where + ": the nonce is already owned by call " +
-                                                           std::to_string(o->second));
+                    return make_error(Errc::kDecoding,
+                                      where + ": the nonce is already owned by call " + std::to_string(o->second));
                 }
                 owner[r.nonce] = r.id;
                 auto& call = calls[r.id];
@@ -227,7 +226,8 @@ Result<TxOutcome> TxManager::wait(TxHandle handle, std::chrono::milliseconds tim
     return wait_registered(handle, timeout);
 }
 
-Result<TxOutcome> TxManager::send_and_wait(ContractCall call, SubmitOptions options, std::chrono::milliseconds timeout) {
+Result<TxOutcome> TxManager::send_and_wait(ContractCall call, SubmitOptions options,
+                                           std::chrono::milliseconds timeout) {
     TxHandle handle;
     {
         // Registered as waited before it is queued: a concurrent poll() cannot take its outcome.
@@ -445,9 +445,8 @@ Result<void> TxManager::confirm(const Head& head) {
             WP_TRY(auto receipt, parse_receipt(*answers[i]));
             if (receipt.block_hash != slot->receipt->block_hash) slot->receipt = std::move(receipt);
         }
-        std::erase_if(due, [&](Slot* s) {
-            return !s->receipt || head.number + 1 < s->receipt->block_number + s->confirmations;
-        });
+        std::erase_if(
+            due, [&](Slot* s) { return !s->receipt || head.number + 1 < s->receipt->block_number + s->confirmations; });
     }
     // Reverted: replay the call at the receipt's block to learn why.
     std::vector<RpcCall> replays;
@@ -460,8 +459,8 @@ Result<void> TxManager::confirm(const Head& head) {
         call.data = slot->request.data;
         if (slot->request.value != U256()) call.value = slot->request.value;
         call.gas = slot->request.gas_limit;
-        replays.push_back({"eth_call", json::array{to_json(call), json::string(BlockTag::number(
-                                                                      slot->receipt->block_number).str())}});
+        replays.push_back({"eth_call", json::array{to_json(call),
+                                                   json::string(BlockTag::number(slot->receipt->block_number).str())}});
         reverted.push_back(slot);
     }
     std::map<Slot*, DecodedRevert> reasons;
@@ -764,7 +763,7 @@ Result<void> TxManager::journal_new_attempts(std::vector<Slot*>& to_journal) {
 
 void TxManager::release(Slot& slot, const std::string& reason) {
     const JournalRecord record = journal_record(JournalRecord::Kind::kReleased, slot.id, slot.nonce,
-                                                       [&](JournalRecord& r) { r.reason = reason; });
+                                                [&](JournalRecord& r) { r.reason = reason; });
     // If this append fails, a restart sees the call in flight again, re-sends it and releases it then.
     (void)journal_->append(std::span<const JournalRecord>(&record, 1));
     ++stats_.released;
@@ -821,13 +820,13 @@ void TxManager::broadcast(const Head& head) {
             }
             // Another transaction (not ours) holds this nonce in the pool: fail the call, keep the nonce taken.
             const JournalRecord record = journal_record(JournalRecord::Kind::kReleased, slot.id, slot.nonce,
-                                                       [&](JournalRecord& r) { r.reason = slot.last_error; });
+                                                        [&](JournalRecord& r) { r.reason = slot.last_error; });
             (void)journal_->append(std::span<const JournalRecord>(&record, 1));
             if (!slot.filler) {
                 TxOutcome outcome = outcome_of(slot, TxStatus::kFailed);
-                outcome.error = Error{Errc::kRemote, slot.description + ": nonce " + std::to_string(nonce) +
-                                                         " is held in the pool by another transaction: " +
-                                                         slot.last_error};
+                outcome.error =
+                    Error{Errc::kRemote, slot.description + ": nonce " + std::to_string(nonce) +
+                                             " is held in the pool by another transaction: " + slot.last_error};
                 finish(std::move(outcome));
             }
             erase.push_back(nonce);

@@ -140,8 +140,8 @@ struct TxManagerOptions {
     std::uint64_t replace_after_blocks{0};  //!< 0: only replace_after applies
     std::chrono::milliseconds rebroadcast_after{std::chrono::seconds(5)};
     std::chrono::milliseconds poll_interval{std::chrono::milliseconds(100)};  //!< wait() between rounds
-    std::size_t max_in_flight{0};    //!< at most this many unconfirmed calls with a nonce (0: no limit)
-    std::size_t rpc_batch_size{200};  //!< calls per JSON-RPC batch request
+    std::size_t max_in_flight{0};           //!< at most this many unconfirmed calls with a nonce (0: no limit)
+    std::size_t rpc_batch_size{200};        //!< calls per JSON-RPC batch request
     const RevertDecoder* decoder{nullptr};  //!< nullptr: default_revert_decoder()
 };
 
@@ -199,7 +199,7 @@ class TxManager {
         Bytes32 hash;
         Bytes raw;
         FeeParams fees;
-        bool rejected{false};  //!< its latest broadcast was refused with a JSON-RPC error
+        bool rejected{false};   //!< its latest broadcast was refused with a JSON-RPC error
         bool broadcast{false};  //!< sent at least once
     };
     struct Slot {

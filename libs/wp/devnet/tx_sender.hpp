@@ -28,9 +28,9 @@ namespace wp::devnet {
 // The fee and signing parts now live in wp_chain (chain/fees.hpp, chain/signing.hpp); these names are kept for
 // the devnet code and its callers.
 using chain::FeeParams;
+using chain::sign_transaction;
 using chain::SignedTx;
 using chain::TxRequest;
-using chain::sign_transaction;
 //! With the default FeePolicy: EIP-1559 (type 2) when the latest block has a base fee (maxFee = 2 * baseFee + tip),
 //! else legacy.
 using chain::suggest_fees;
