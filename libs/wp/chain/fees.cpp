@@ -6,7 +6,7 @@ namespace wp::chain {
 namespace {
 
 std::string wei_text(const U256& v) {
-    const U256::Native gwei = kOneGwei.native();
+    const U256::Native gwei(kGwei);
     if (v.native() != 0 && v.native() % gwei == 0) return U256(U256::Native(v.native() / gwei)).to_dec() + " gwei";
     return v.to_dec() + " wei";
 }

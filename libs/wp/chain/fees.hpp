@@ -36,12 +36,12 @@
 
 namespace wp::chain {
 
-inline const U256 kOneGwei{1'000'000'000u};
+inline constexpr std::uint64_t kGwei = 1'000'000'000;  //!< wei per gwei
 
 struct FeePolicy {
     bool force_legacy{false};                    //!< legacy transactions even when the chain has a base fee
     unsigned base_fee_multiplier{2};             //!< maxFee = multiplier * baseFee + tip
-    U256 default_priority_fee{kOneGwei};         //!< tip when eth_maxPriorityFeePerGas is not available
+    U256 default_priority_fee{kGwei};            //!< tip when eth_maxPriorityFeePerGas is not available
     std::optional<U256> max_fee_cap{};           //!< bound on maxFeePerGas / gasPrice (nullopt: none)
     std::optional<U256> max_priority_fee_cap{};  //!< bound on maxPriorityFeePerGas (nullopt: none)
     unsigned bump_percent{10};                   //!< minimal increase of both fee fields for a replacement

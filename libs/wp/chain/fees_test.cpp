@@ -24,7 +24,7 @@ TEST(Fees, Eip1559WhenTheBlockHasABaseFee) {
 TEST(Fees, TipFallsBackWhenTheNodeHasNoPriorityFeeMethod) {
     auto fees = compute_fees({.base_fee = u("7"), .priority_fee = std::nullopt, .gas_price = std::nullopt});
     ASSERT_TRUE(fees);
-    EXPECT_EQ(fees->max_priority_fee_per_gas, kOneGwei);
+    EXPECT_EQ(fees->max_priority_fee_per_gas, U256(kGwei));
     EXPECT_EQ(fees->max_fee_per_gas, u("1000000014"));
     FeePolicy policy;
     policy.default_priority_fee = u("5");

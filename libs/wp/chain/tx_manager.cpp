@@ -73,20 +73,21 @@ const char* to_string(TxStatus status) {
     return "?";
 }
 
-TxManager::TxManager(JsonRpcClient& rpc, PrivateKey key, std::shared_ptr<TxJournal> journal, TxManagerOptions options)
+TxManager::TxManager(JsonRpcClient& rpc, const PrivateKey& key, std::shared_ptr<TxJournal> journal,
+                     TxManagerOptions options)
     : rpc_(rpc),
       eth_(rpc),
-      key_(std::move(key)),
+      key_(key),
       address_(key_.address()),
       journal_(std::move(journal)),
       options_(std::move(options)) {}
 
 TxManager::~TxManager() = default;
 
-Result<std::unique_ptr<TxManager>> TxManager::open(JsonRpcClient& rpc, PrivateKey key,
+Result<std::unique_ptr<TxManager>> TxManager::open(JsonRpcClient& rpc, const PrivateKey& key,
                                                    std::shared_ptr<TxJournal> journal, TxManagerOptions options) {
     if (!journal) return make_error(Errc::kInvalidArgument, "TxManager: no journal");
-    std::unique_ptr<TxManager> manager(new TxManager(rpc, std::move(key), std::move(journal), std::move(options)));
+    std::unique_ptr<TxManager> manager(new TxManager(rpc, key, std::move(journal), std::move(options)));
     WP_TRY(manager->chain_id_, manager->eth_.chain_id());
     WP_TRY_VOID(manager->recover());
     return manager;
@@ -488,6 +489,7 @@ Result<void> TxManager::confirm(const Head& head) {
         }
     }
     std::vector<JournalRecord> records;
+    records.reserve(due.size());
     for (Slot* slot : due) {
         records.push_back(journal_record(JournalRecord::Kind::kConfirmed, slot->id, slot->nonce, [&](JournalRecord& r) {
             r.hash = slot->receipt->transaction_hash;
@@ -819,8 +821,9 @@ void TxManager::broadcast(const Head& head) {
                 continue;
             }
             // Another transaction (not ours) holds this nonce in the pool: fail the call, keep the nonce taken.
+            const std::string reason = slot.last_error;
             const JournalRecord record = journal_record(JournalRecord::Kind::kReleased, slot.id, slot.nonce,
-                                                        [&](JournalRecord& r) { r.reason = slot.last_error; });
+                                                        [&reason](JournalRecord& r) { r.reason = reason; });
             (void)journal_->append(std::span<const JournalRecord>(&record, 1));
             if (!slot.filler) {
                 TxOutcome outcome = outcome_of(slot, TxStatus::kFailed);

@@ -159,7 +159,7 @@ class TxManager {
     //! Reads the chain id, loads and replays the journal (see the header comment), reads the account's nonces.
     //! Errors: RPC failures, journal errors (a corrupt journal is never ignored), a journal whose records are
     //! inconsistent (two calls owning one nonce).
-    static Result<std::unique_ptr<TxManager>> open(JsonRpcClient& rpc, PrivateKey key,
+    static Result<std::unique_ptr<TxManager>> open(JsonRpcClient& rpc, const PrivateKey& key,
                                                    std::shared_ptr<TxJournal> journal, TxManagerOptions options = {});
     ~TxManager();
     TxManager(const TxManager&) = delete;
@@ -230,7 +230,7 @@ class TxManager {
         FeeMarket market;
     };
 
-    TxManager(JsonRpcClient& rpc, PrivateKey key, std::shared_ptr<TxJournal> journal, TxManagerOptions options);
+    TxManager(JsonRpcClient& rpc, const PrivateKey& key, std::shared_ptr<TxJournal> journal, TxManagerOptions options);
     Result<void> recover();
     Result<void> advance();
     Result<Head> read_head();
