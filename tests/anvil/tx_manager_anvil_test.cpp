@@ -216,6 +216,25 @@ TEST_F(TxManagerAnvil, FiveHundredInFlightWithRestartNoGapNoReuse) {
     for (const auto& [id, o] : outcomes) EXPECT_EQ(o.receipt->to, sink);
 }
 
+TEST_F(TxManagerAnvil, MaxInFlightHoldsBackQueuedCalls) {
+    ASSERT_NO_FATAL_FAILURE(start());
+    automine(false);
+    TxManagerOptions options;
+    options.max_in_flight = 5;
+    auto m = open(std::make_shared<MemoryTxJournal>(), options);
+    ASSERT_TRUE(m);
+    const Address sink = PrivateKey::generate().address();
+    for (std::uint64_t i = 0; i < 20; ++i) m->submit(transfer(sink, 1, i));
+    ASSERT_TRUE(m->poll());
+    EXPECT_EQ(m->next_nonce(), 5u);
+    EXPECT_EQ(m->in_flight(), 20u);
+    EXPECT_EQ(call("txpool_status").as_object().at("pending"), "0x5");
+    auto outcomes = collect(*m, 20, true, 30s);
+    EXPECT_EQ(outcomes.size(), 20u);
+    EXPECT_EQ(m->next_nonce(), 20u);
+    EXPECT_EQ(eth_->get_balance(sink).value(), U256(20u));
+}
+
 TEST_F(TxManagerAnvil, StuckTransactionIsReplacedWithBumpedFees) {
     ASSERT_NO_FATAL_FAILURE(start());
     automine(false);

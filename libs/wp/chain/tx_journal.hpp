@@ -20,6 +20,11 @@
 //   {"v":1,"kind":"released",…common…,"reason":"insufficient funds for gas * price + value"}
 // `from` is the checksummed address, integers are JSON numbers, byte strings 0x hex. Parsing is strict: every
 // field present with its type, no unknown field, "v" == 1, and for kSigned hash == keccak256(raw).
+//
+// Compaction (not done by FileTxJournal, which only grows, about 1 KB per transaction): an implementation may
+// delete every record of a closed call (one that has a kConfirmed or kReleased record), except the records of
+// the call with the highest id (new ids continue after it). A restarted manager then behaves the same: closed
+// calls are never looked at again, and the next nonce comes from the node's transaction count.
 
 #include <cstdint>
 #include <filesystem>

@@ -142,7 +142,7 @@ struct TxManagerOptions {
     std::chrono::milliseconds poll_interval{std::chrono::milliseconds(100)};  //!< wait() between rounds
     std::size_t max_in_flight{0};           //!< at most this many unconfirmed calls with a nonce (0: no limit)
     std::size_t rpc_batch_size{200};        //!< calls per JSON-RPC batch request
-    const RevertDecoder* decoder{nullptr};  //!< nullptr: default_revert_decoder()
+    const RevertDecoder* decoder{nullptr};  //!< nullptr: default_revert_decoder(); else must outlive the manager
 };
 
 struct TxManagerStats {
