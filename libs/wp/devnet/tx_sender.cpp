@@ -8,48 +8,6 @@
 
 namespace wp::devnet {
 
-Result<FeeParams> suggest_fees(chain::EthClient& eth) {
-    WP_TRY(auto block, eth.get_block_by_number(chain::BlockTag::latest()));
-    FeeParams fees;
-    if (block && block->base_fee_per_gas) {
-        fees.type = TxType::kDynamicFee;
-        auto priority = eth.max_priority_fee_per_gas();
-        fees.max_priority_fee_per_gas = priority ? *priority : U256(1'000'000'000u);
-        fees.max_fee_per_gas =
-            U256(U256::Native(block->base_fee_per_gas->native() * 2 + fees.max_priority_fee_per_gas.native()));
-    } else {
-        fees.type = TxType::kLegacy;
-        WP_TRY(fees.gas_price, eth.gas_price());
-    }
-    return fees;
-}
-
-Result<SignedTx> sign_transaction(const TxRequest& request, const PrivateKey& key, std::uint64_t chain_id,
-                                  std::uint64_t nonce, const FeeParams& fees) {
-    Transaction tx;
-    tx.type = fees.type;
-    tx.chain_id = chain_id;
-    tx.nonce = nonce;
-    if (fees.type == TxType::kDynamicFee) {
-        tx.max_fee_per_gas = fees.max_fee_per_gas;
-        tx.max_priority_fee_per_gas = fees.max_priority_fee_per_gas;
-    } else {
-        tx.gas_price = fees.gas_price;
-    }
-    tx.gas_limit = request.gas_limit;
-    tx.to = request.to;
-    tx.value = request.value;
-    tx.data = request.data;
-    WP_TRY(auto signed_tx, tx::sign(tx, key));
-    WP_TRY(auto raw, tx::encode(signed_tx));
-    SignedTx out;
-    out.hash = tx::tx_hash(raw);
-    out.raw = std::move(raw);
-    out.nonce = nonce;
-    out.description = request.description;
-    return out;
-}
-
 Result<std::vector<chain::Receipt>> send_and_confirm(chain::JsonRpcClient& rpc, const std::vector<SignedTx>& txs,
                                                      std::chrono::milliseconds timeout, const TxProgress& progress) {
     if (txs.empty()) return std::vector<chain::Receipt>{};

@@ -13,7 +13,9 @@
 #include <vector>
 
 #include <wp/chain/eth.hpp>
+#include <wp/chain/fees.hpp>
 #include <wp/chain/rpc.hpp>
+#include <wp/chain/signing.hpp>
 #include <wp/codec/transaction.hpp>
 #include <wp/core/address.hpp>
 #include <wp/core/bytes.hpp>
@@ -23,37 +25,15 @@
 
 namespace wp::devnet {
 
-//! Fees for new transactions: EIP-1559 (type 2) when the latest block has a base fee, else legacy.
-struct FeeParams {
-    TxType type{TxType::kDynamicFee};
-    U256 gas_price;                 //!< legacy
-    U256 max_fee_per_gas;           //!< type 2: 2 * baseFee + maxPriorityFee
-    U256 max_priority_fee_per_gas;  //!< type 2: eth_maxPriorityFeePerGas (1 gwei if the node lacks it)
-};
-
-//! Reads the latest block (and eth_maxPriorityFeePerGas or eth_gasPrice) and derives FeeParams as above.
-Result<FeeParams> suggest_fees(chain::EthClient& eth);
-
-//! What to send (the sender, nonce and fees are given to sign_transaction).
-struct TxRequest {
-    std::optional<Address> to;  //!< nullopt: contract creation
-    Bytes data;
-    U256 value{};
-    std::uint64_t gas_limit{0};
-    std::string description;
-};
-
-//! A signed transaction ready for eth_sendRawTransaction.
-struct SignedTx {
-    Bytes raw;
-    Bytes32 hash;  //!< keccak256(raw)
-    std::uint64_t nonce{0};
-    std::string description;
-};
-
-//! Builds the transaction (type from `fees`), signs it with `key` and encodes it.
-Result<SignedTx> sign_transaction(const TxRequest& request, const PrivateKey& key, std::uint64_t chain_id,
-                                  std::uint64_t nonce, const FeeParams& fees);
+// The fee and signing parts now live in wp_chain (chain/fees.hpp, chain/signing.hpp); these names are kept for
+// the devnet code and its callers.
+using chain::FeeParams;
+using chain::sign_transaction;
+using chain::SignedTx;
+using chain::TxRequest;
+//! With the default FeePolicy: EIP-1559 (type 2) when the latest block has a base fee (maxFee = 2 * baseFee + tip),
+//! else legacy.
+using chain::suggest_fees;
 
 //! Called once per mined transaction, in the order of `txs`: (1-based index, total, the transaction, receipt).
 using TxProgress = std::function<void(std::size_t, std::size_t, const SignedTx&, const chain::Receipt&)>;

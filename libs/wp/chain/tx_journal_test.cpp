@@ -1,0 +1,218 @@
+// The transaction journal: JSON-lines format, strict parsing, file durability rules (torn last line, corruption).
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <sstream>
+
+#include <wp/chain/tx_journal.hpp>
+#include <wp/core/hex.hpp>
+#include <wp/core/keccak.hpp>
+
+namespace wp::chain {
+namespace {
+
+const Address kFrom = Address::parse("0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266").value();
+
+JournalRecord signed_record(std::uint64_t id, std::uint64_t nonce) {
+    JournalRecord r;
+    r.kind = JournalRecord::Kind::kSigned;
+    r.chain_id = 31337;
+    r.from = kFrom;
+    r.id = id;
+    r.nonce = nonce;
+    r.time_ms = 1700000000000;
+    r.raw = Bytes{0x02, 0xc0, static_cast<std::uint8_t>(nonce)};
+    r.hash = keccak256(r.raw);
+    r.description = "call \"" + std::to_string(id) + "\"";
+    return r;
+}
+
+std::vector<JournalRecord> sample() {
+    std::vector<JournalRecord> records{signed_record(1, 0), signed_record(2, 1)};
+    JournalRecord confirmed;
+    confirmed.kind = JournalRecord::Kind::kConfirmed;
+    confirmed.chain_id = 31337;
+    confirmed.from = kFrom;
+    confirmed.id = 1;
+    confirmed.nonce = 0;
+    confirmed.time_ms = 1700000000001;
+    confirmed.hash = records[0].hash;
+    confirmed.block = 12;
+    confirmed.status = true;
+    records.push_back(confirmed);
+    JournalRecord released;
+    released.kind = JournalRecord::Kind::kReleased;
+    released.chain_id = 31337;
+    released.from = kFrom;
+    released.id = 2;
+    released.nonce = 1;
+    released.time_ms = 1700000000002;
+    released.reason = "insufficient funds for gas * price + value";
+    records.push_back(released);
+    JournalRecord filler = signed_record(3, 1);
+    filler.filler = true;
+    filler.description = "nonce filler";
+    records.push_back(filler);
+    return records;
+}
+
+std::filesystem::path temp_path(const std::string& name) {
+    auto dir = std::filesystem::path(testing::TempDir()) / ("wp_journal_" + name);
+    std::filesystem::remove_all(dir);
+    return dir / "sub" / "tx.jsonl";
+}
+
+std::string read(const std::filesystem::path& p) {
+    std::ifstream in(p, std::ios::binary);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+TEST(JournalRecord, ExactJsonLines) {
+    auto records = sample();
+    EXPECT_EQ(to_json_line(records[2]),
+              R"({"v":1,"kind":"confirmed","chain_id":31337,"from":"0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266",)"
+              R"("id":1,"nonce":0,"time_ms":1700000000001,"hash":")" +
+                  to_hex(records[0].hash) + R"(","block":12,"status":1})");
+    EXPECT_EQ(to_json_line(records[3]),
+              R"({"v":1,"kind":"released","chain_id":31337,"from":"0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266",)"
+              R"("id":2,"nonce":1,"time_ms":1700000000002,"reason":"insufficient funds for gas * price + value"})");
+    EXPECT_EQ(to_json_line(records[0]),
+              R"({"v":1,"kind":"signed","chain_id":31337,"from":"0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266",)"
+              R"("id":1,"nonce":0,"time_ms":1700000000000,"hash":")" +
+                  to_hex(records[0].hash) + R"(","raw":"0x02c000","description":"call \"1\"","filler":false})");
+    for (const auto& r : records) {
+        auto back = parse_journal_record(to_json_line(r));
+        ASSERT_TRUE(back) << back.error().message;
+        EXPECT_EQ(*back, r);
+    }
+}
+
+TEST(JournalRecord, StrictParsing) {
+    const std::string good = to_json_line(sample()[0]);
+    auto expect_error = [](std::string_view line, std::string_view message) {
+        auto r = parse_journal_record(line);
+        ASSERT_FALSE(r) << line;
+        EXPECT_EQ(r.error().code, Errc::kDecoding);
+        EXPECT_EQ(r.error().message, message) << line;
+    };
+    expect_error("", "journal record: invalid JSON: incomplete JSON");
+    expect_error("[1]", "journal record: not a JSON object");
+    std::string s = good;
+    s.replace(s.find("\"v\":1"), 5, "\"v\":2");
+    expect_error(s, "journal record: field \"v\": unsupported version 2");
+    s = good;
+    s.replace(s.find("signed"), 6, "mined");
+    expect_error(s, "journal record: field \"kind\": unknown kind \"mined\"");
+    s = good;
+    s.replace(s.find("\"nonce\":0"), 9, "\"nonce\":-1");
+    expect_error(s, "journal record: field \"nonce\": not a non-negative integer");
+    s = good;
+    s.replace(s.find("\"raw\":\"0x02c000\""), 16, "\"raw\":\"0x02c001\"");
+    expect_error(s, "journal record: field \"hash\": is not keccak256(raw)");
+    s = good;
+    s.replace(s.find(",\"filler\":false"), 15, "");
+    expect_error(s, "journal record: field \"filler\": missing");
+    s = good;
+    s.insert(s.size() - 1, ",\"extra\":1");
+    expect_error(s, "journal record: field \"extra\": unknown field");
+    s = good;
+    s.insert(s.size() - 1, ",\"block\":1");  // a known field that a signed record does not have
+    expect_error(s, "journal record: fields that do not belong to its kind");
+    s = good;
+    s.replace(s.find("0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"), 42, "0xf39fd6e51aad88f6f4ce6ab8827279cffFb92266");
+    auto bad_checksum = parse_journal_record(s);
+    ASSERT_FALSE(bad_checksum);
+    EXPECT_EQ(bad_checksum.error().message.rfind("journal record: field \"from\": ", 0), 0u);
+}
+
+TEST(MemoryTxJournal, KeepsOrder) {
+    MemoryTxJournal journal;
+    auto records = sample();
+    ASSERT_TRUE(journal.append(std::span(records).first(2)));
+    ASSERT_TRUE(journal.append(std::span(records).subspan(2)));
+    EXPECT_EQ(journal.size(), records.size());
+    EXPECT_EQ(journal.load().value(), records);
+}
+
+TEST(FileTxJournal, RoundTripAcrossReopen) {
+    const auto path = temp_path("roundtrip");
+    auto records = sample();
+    {
+        auto journal = FileTxJournal::open(path);
+        ASSERT_TRUE(journal) << journal.error().message;
+        EXPECT_TRUE((*journal)->load().value().empty());
+        ASSERT_TRUE((*journal)->append(std::span(records).first(3)));
+        ASSERT_TRUE((*journal)->append(std::span(records).subspan(3)));
+        EXPECT_EQ((*journal)->load().value(), records);
+    }
+    auto journal = FileTxJournal::open(path).value();
+    EXPECT_EQ(journal->repaired_bytes(), 0u);
+    EXPECT_EQ(journal->load().value(), records);
+    std::string expected;
+    for (const auto& r : records) expected += to_json_line(r) + "\n";
+    EXPECT_EQ(read(path), expected);
+}
+
+TEST(FileTxJournal, TornLastLineIsDroppedAndTruncated) {
+    const auto path = temp_path("torn");
+    auto records = sample();
+    {
+        auto journal = FileTxJournal::open(path).value();
+        ASSERT_TRUE(journal->append(std::span(records).first(2)));
+    }
+    const std::string clean = read(path);
+    {
+        std::ofstream out(path, std::ios::app | std::ios::binary);
+        const std::string partial = to_json_line(records[2]);
+        out << partial.substr(0, partial.size() / 2);  // a crash in the middle of write()
+    }
+    auto journal = FileTxJournal::open(path).value();
+    EXPECT_GT(journal->repaired_bytes(), 0u);
+    EXPECT_EQ(read(path), clean);
+    EXPECT_EQ(journal->load().value(), std::vector<JournalRecord>(records.begin(), records.begin() + 2));
+    ASSERT_TRUE(journal->append(std::span(records).subspan(2)));  // appends start on a clean line
+    EXPECT_EQ(journal->load().value(), records);
+
+    // A complete record whose newline never made it is also a torn write: its append() never returned.
+    const auto path2 = temp_path("torn2");
+    {
+        auto j = FileTxJournal::open(path2).value();
+        ASSERT_TRUE(j->append(std::span(records).first(1)));
+    }
+    {
+        std::ofstream out(path2, std::ios::app | std::ios::binary);
+        out << to_json_line(records[1]);
+    }
+    auto j2 = FileTxJournal::open(path2).value();
+    EXPECT_EQ(j2->load().value().size(), 1u);
+}
+
+TEST(FileTxJournal, CorruptLineIsAnErrorNamingTheLine) {
+    const auto path = temp_path("corrupt");
+    auto records = sample();
+    {
+        auto journal = FileTxJournal::open(path).value();
+        ASSERT_TRUE(journal->append(records));
+    }
+    std::string text = read(path);
+    // Damage line 3 (a complete line: not a torn write).
+    std::size_t pos = 0;
+    for (int i = 0; i < 2; ++i) pos = text.find('\n', pos) + 1;
+    text[pos + 2] = 'X';
+    {
+        std::ofstream out(path, std::ios::trunc | std::ios::binary);
+        out << text;
+    }
+    auto journal = FileTxJournal::open(path).value();
+    EXPECT_EQ(journal->repaired_bytes(), 0u);
+    auto loaded = journal->load();
+    ASSERT_FALSE(loaded);
+    EXPECT_EQ(loaded.error().code, Errc::kDecoding);
+    EXPECT_EQ(loaded.error().message.rfind("journal " + path.string() + " line 3: journal record: ", 0), 0u)
+        << loaded.error().message;
+}
+
+}  // namespace
+}  // namespace wp::chain

@@ -1,0 +1,851 @@
+#include "tx_manager.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <thread>
+
+#include <boost/json/serialize.hpp>
+
+#include <wp/core/hex.hpp>
+
+namespace wp::chain {
+namespace json = boost::json;
+namespace {
+
+using Clock = std::chrono::steady_clock;
+constexpr unsigned kMissingRoundsBeforeFailure = 3;
+constexpr std::uint64_t kFillerGas = 21000;
+
+std::int64_t unix_ms() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+enum class SendResult { kAccepted, kKnown, kNonceTooLow, kUnderpriced, kRejected, kTransport };
+
+SendResult classify(const RpcError& error) {
+    if (!error.is_rpc_error()) {
+        return error.kind == Errc::kNetwork || error.kind == Errc::kTimeout ? SendResult::kTransport
+                                                                            : SendResult::kRejected;
+    }
+    std::string m = error.rpc_message;
+    std::transform(m.begin(), m.end(), m.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    if (m.find("already known") != std::string::npos || m.find("known transaction") != std::string::npos ||
+        m.find("already imported") != std::string::npos || m.find("already in") != std::string::npos) {
+        return SendResult::kKnown;
+    }
+    if (m.find("nonce too low") != std::string::npos || m.find("nonce is too low") != std::string::npos) {
+        return SendResult::kNonceTooLow;
+    }
+    if (m.find("replacement") != std::string::npos && m.find("underpriced") != std::string::npos) {
+        return SendResult::kUnderpriced;
+    }
+    return SendResult::kRejected;
+}
+
+JournalRecord base_record(JournalRecord::Kind kind, std::uint64_t chain_id, const Address& from, std::uint64_t id,
+                          std::uint64_t nonce) {
+    JournalRecord r;
+    r.kind = kind;
+    r.chain_id = chain_id;
+    r.from = from;
+    r.id = id;
+    r.nonce = nonce;
+    r.time_ms = unix_ms();
+    return r;
+}
+
+std::string tx_suffix(std::uint64_t nonce, const Bytes32& hash) {
+    return " (nonce " + std::to_string(nonce) + ", tx " + to_hex(hash) + ")";
+}
+
+}  // namespace
+
+const char* to_string(TxStatus status) {
+    switch (status) {
+        case TxStatus::kQueued: return "queued";
+        case TxStatus::kPending: return "pending";
+        case TxStatus::kMined: return "mined";
+        case TxStatus::kConfirmed: return "confirmed";
+        case TxStatus::kReverted: return "reverted";
+        case TxStatus::kFailed: return "failed";
+    }
+    return "?";
+}
+
+TxManager::TxManager(JsonRpcClient& rpc, const PrivateKey& key, std::shared_ptr<TxJournal> journal,
+                     TxManagerOptions options)
+    : rpc_(rpc),
+      eth_(rpc),
+      key_(key),
+      address_(key_.address()),
+      journal_(std::move(journal)),
+      options_(std::move(options)) {}
+
+TxManager::~TxManager() = default;
+
+Result<std::unique_ptr<TxManager>> TxManager::open(JsonRpcClient& rpc, const PrivateKey& key,
+                                                   std::shared_ptr<TxJournal> journal, TxManagerOptions options) {
+    if (!journal) return make_error(Errc::kInvalidArgument, "TxManager: no journal");
+    std::unique_ptr<TxManager> manager(new TxManager(rpc, key, std::move(journal), std::move(options)));
+    WP_TRY(manager->chain_id_, manager->eth_.chain_id());
+    WP_TRY_VOID(manager->recover());
+    return manager;
+}
+
+template <class F>
+JournalRecord TxManager::journal_record(JournalRecord::Kind kind, std::uint64_t id, std::uint64_t nonce,
+                                        F&& fill) const {
+    JournalRecord r = base_record(kind, chain_id_, address_, id, nonce);
+    fill(r);
+    return r;
+}
+
+const RevertDecoder& TxManager::decoder() const {
+    return options_.decoder ? *options_.decoder : default_revert_decoder();
+}
+
+// ---- restart ----
+
+Result<void> TxManager::recover() {
+    WP_TRY(auto records, journal_->load());
+    struct Call {
+        std::uint64_t nonce{0};
+        std::string description;
+        bool filler{false};
+        std::vector<Attempt> attempts;
+        Transaction last;
+        bool closed{false};
+    };
+    std::map<std::uint64_t, Call> calls;
+    std::map<std::uint64_t, std::uint64_t> owner;  // nonce -> id (confirmed nonces included)
+    std::uint64_t max_id = 0;
+    for (const auto& r : records) {
+        if (r.chain_id != chain_id_ || r.from != address_) continue;
+        max_id = std::max(max_id, r.id);
+        const std::string where = "journal: call " + std::to_string(r.id) + " nonce " + std::to_string(r.nonce);
+        auto it = calls.find(r.id);
+        if (it != calls.end() && it->second.nonce != r.nonce) {
+            return make_error(Errc::kDecoding, where + ": the call had nonce " + std::to_string(it->second.nonce));
+        }
+        switch (r.kind) {
+            case JournalRecord::Kind::kSigned: {
+                auto tx = tx::decode(r.raw);
+                if (!tx) return make_error(Errc::kDecoding, where + ": " + tx.error().message);
+                if (tx->nonce != r.nonce || tx->chain_id != chain_id_) {
+                    return make_error(Errc::kDecoding, where + ": the raw transaction has nonce " +
+                                                           std::to_string(tx->nonce) + " and chain id " +
+                                                           std::to_string(tx->chain_id));
+                }
+                auto o = owner.find(r.nonce);
+                if (o != owner.end() && o->second != r.id) {
+                    return make_error(Errc::kDecoding,
+                                      where + ": the nonce is already owned by call " + std::to_string(o->second));
+                }
+                owner[r.nonce] = r.id;
+                auto& call = calls[r.id];
+                call.nonce = r.nonce;
+                call.description = r.description;
+                call.filler = r.filler;
+                call.attempts.push_back(Attempt{r.hash, r.raw, fees_of(*tx), false, true});
+                call.last = std::move(*tx);
+                break;
+            }
+            case JournalRecord::Kind::kConfirmed:
+                if (it == calls.end()) return make_error(Errc::kDecoding, where + ": confirmed but never signed");
+                it->second.closed = true;
+                break;
+            case JournalRecord::Kind::kReleased:
+                if (it == calls.end()) return make_error(Errc::kDecoding, where + ": released but never signed");
+                it->second.closed = true;
+                if (auto o = owner.find(r.nonce); o != owner.end() && o->second == r.id) owner.erase(o);
+                break;
+        }
+    }
+    next_id_ = max_id + 1;
+
+    WP_TRY(const auto latest_count, eth_.get_transaction_count(address_, BlockTag::latest()));
+    WP_TRY(const auto pending_count, eth_.get_transaction_count(address_, BlockTag::pending()));
+    const std::uint64_t owned_end = owner.empty() ? 0 : owner.rbegin()->first + 1;
+    next_nonce_ = std::max(pending_count, owned_end);
+    for (std::uint64_t n = latest_count; n < owned_end; ++n) {
+        if (!owner.contains(n)) free_nonces_.insert(n);
+    }
+    const auto now = Clock::now();
+    for (auto& [id, call] : calls) {
+        if (call.closed) continue;
+        Slot slot;
+        slot.id = id;
+        slot.description = call.description;
+        slot.filler = call.filler;
+        slot.confirmations = options_.confirmations;
+        slot.nonce = call.nonce;
+        slot.request = TxRequest{call.last.to, call.last.data, call.last.value, call.last.gas_limit, call.description};
+        slot.attempts = std::move(call.attempts);
+        slot.needs_broadcast = true;
+        slot.last_signed = now;
+        live_[call.nonce] = std::move(slot);
+        if (!call.filler) recovered_.push_back(TxHandle{id});
+    }
+    return {};
+}
+
+// ---- public API ----
+
+TxHandle TxManager::submit(ContractCall call, SubmitOptions options) {
+    std::lock_guard lock(queue_mutex_);
+    const TxHandle handle{next_id_++};
+    queue_.push_back(Queued{handle.id, std::move(call), options});
+    return handle;
+}
+
+Result<std::vector<TxOutcome>> TxManager::poll() {
+    std::lock_guard lock(mutex_);
+    auto round = advance();
+    if (!round) return make_error(round.error());
+    std::vector<TxOutcome> out;
+    for (auto it = ready_.begin(); it != ready_.end();) {
+        if (waited_.contains(it->handle.id)) {
+            ++it;
+        } else {
+            out.push_back(std::move(*it));
+            it = ready_.erase(it);
+        }
+    }
+    return out;
+}
+
+Result<TxOutcome> TxManager::wait(TxHandle handle, std::chrono::milliseconds timeout) {
+    {
+        std::lock_guard lock(mutex_);
+        if (!status_locked(handle)) {
+            return make_error(Errc::kInvalidArgument,
+                              "TxManager::wait: call " + std::to_string(handle.id) + " is not in flight");
+        }
+        waited_.insert(handle.id);
+    }
+    return wait_registered(handle, timeout);
+}
+
+Result<TxOutcome> TxManager::send_and_wait(ContractCall call, SubmitOptions options,
+                                           std::chrono::milliseconds timeout) {
+    TxHandle handle;
+    {
+        // Registered as waited before it is queued: a concurrent poll() cannot take its outcome.
+        std::lock_guard lock(mutex_);
+        handle = submit(std::move(call), options);
+        waited_.insert(handle.id);
+    }
+    return wait_registered(handle, timeout);
+}
+
+Result<TxOutcome> TxManager::wait_registered(TxHandle handle, std::chrono::milliseconds timeout) {
+    const auto deadline = Clock::now() + timeout;
+    const auto take = [&]() -> std::optional<TxOutcome> {
+        for (auto it = ready_.begin(); it != ready_.end(); ++it) {
+            if (it->handle == handle) {
+                TxOutcome outcome = std::move(*it);
+                ready_.erase(it);
+                waited_.erase(handle.id);
+                return outcome;
+            }
+        }
+        return std::nullopt;
+    };
+    std::string last_error;
+    for (;;) {
+        {
+            std::lock_guard lock(mutex_);
+            if (auto outcome = take()) return std::move(*outcome);
+            auto round = advance();
+            if (!round) last_error = round.error().message;
+            if (auto outcome = take()) return std::move(*outcome);
+            if (Clock::now() >= deadline) {
+                waited_.erase(handle.id);
+                return make_error(Errc::kTimeout, "TxManager::wait: call " + std::to_string(handle.id) +
+                                                      " not completed after " + std::to_string(timeout.count()) +
+                                                      " ms" +
+                                                      (last_error.empty() ? "" : " (last error: " + last_error + ")"));
+            }
+        }
+        std::this_thread::sleep_for(options_.poll_interval);
+    }
+}
+
+std::vector<TxHandle> TxManager::recovered() const {
+    std::lock_guard lock(mutex_);
+    return recovered_;
+}
+
+std::size_t TxManager::in_flight() const {
+    std::lock_guard lock(mutex_);
+    std::size_t n = accepted_.size();
+    for (const auto& [nonce, slot] : live_) n += slot.filler ? 0 : 1;
+    std::lock_guard queue_lock(queue_mutex_);
+    return n + queue_.size();
+}
+
+std::optional<TxStatus> TxManager::status(TxHandle handle) const {
+    std::lock_guard lock(mutex_);
+    return status_locked(handle);
+}
+
+std::optional<TxStatus> TxManager::status_locked(TxHandle handle) const {
+    for (const auto& o : ready_) {
+        if (o.handle == handle) return o.status;
+    }
+    for (const auto& [nonce, slot] : live_) {
+        if (slot.id == handle.id && !slot.filler) return slot.receipt ? TxStatus::kMined : TxStatus::kPending;
+    }
+    for (const auto& q : accepted_) {
+        if (q.id == handle.id) return TxStatus::kQueued;
+    }
+    std::lock_guard queue_lock(queue_mutex_);
+    for (const auto& q : queue_) {
+        if (q.id == handle.id) return TxStatus::kQueued;
+    }
+    return std::nullopt;
+}
+
+std::uint64_t TxManager::next_nonce() const {
+    std::lock_guard lock(mutex_);
+    return free_nonces_.empty() ? next_nonce_ : *free_nonces_.begin();
+}
+
+TxManagerStats TxManager::stats() const {
+    std::lock_guard lock(mutex_);
+    return stats_;
+}
+
+// ---- one round ----
+
+Result<std::vector<RpcResult<json::value>>> TxManager::batch(std::vector<RpcCall> calls) {
+    std::vector<RpcResult<json::value>> out;
+    out.reserve(calls.size());
+    const std::size_t chunk = std::max<std::size_t>(options_.rpc_batch_size, 1);
+    for (std::size_t begin = 0; begin < calls.size(); begin += chunk) {
+        const std::size_t end = std::min(calls.size(), begin + chunk);
+        std::vector<RpcCall> part(std::make_move_iterator(calls.begin() + static_cast<std::ptrdiff_t>(begin)),
+                                  std::make_move_iterator(calls.begin() + static_cast<std::ptrdiff_t>(end)));
+        auto answers = rpc_.batch(std::move(part));
+        if (!answers) return make_error(answers.error().to_error());
+        for (auto& a : *answers) out.push_back(std::move(a));
+    }
+    return out;
+}
+
+Result<void> TxManager::advance() {
+    ++stats_.rounds;
+    WP_TRY(const auto head, read_head());
+    WP_TRY_VOID(check_receipts(head));
+    WP_TRY_VOID(confirm(head));
+    std::vector<Slot*> to_journal;
+    auto started = start_queued(head, to_journal);
+    plan_fillers(head, to_journal);
+    plan_replacements(head, to_journal);
+    WP_TRY_VOID(journal_new_attempts(to_journal));
+    broadcast(head);
+    if (!started) return make_error(started.error());
+    return {};
+}
+
+Result<TxManager::Head> TxManager::read_head() {
+    const json::string address = json::string(address_.to_checksum());
+    WP_TRY(auto answers, batch({{"eth_getBlockByNumber", json::array{"latest", false}},
+                                {"eth_getTransactionCount", json::array{address, "latest"}},
+                                {"eth_maxPriorityFeePerGas", {}},
+                                {"eth_gasPrice", {}}}));
+    if (!answers[0]) return make_error(answers[0].error().to_error());
+    if (!answers[1]) return make_error(answers[1].error().to_error());
+    WP_TRY(auto block, parse_block_header(*answers[0]));
+    Head head;
+    head.number = block.number;
+    head.gas_limit = block.gas_limit;
+    head.market.base_fee = block.base_fee_per_gas;
+    WP_TRY(head.latest_count, parse_quantity_u64(*answers[1], "eth_getTransactionCount"));
+    if (answers[2]) {
+        if (auto tip = parse_quantity(*answers[2], "eth_maxPriorityFeePerGas")) head.market.priority_fee = *tip;
+    }
+    if (answers[3]) {
+        if (auto price = parse_quantity(*answers[3], "eth_gasPrice")) head.market.gas_price = *price;
+    }
+    return head;
+}
+
+Result<void> TxManager::check_receipts(const Head& head) {
+    std::vector<RpcCall> calls;
+    std::vector<Slot*> owners;
+    for (auto& [nonce, slot] : live_) {
+        if (slot.receipt || nonce >= head.latest_count) continue;
+        for (const auto& attempt : slot.attempts) {
+            if (attempt.rejected) continue;
+            calls.push_back({"eth_getTransactionReceipt", json::array{json::string(to_hex(attempt.hash))}});
+            owners.push_back(&slot);
+        }
+    }
+    if (calls.empty()) return {};
+    WP_TRY(auto answers, batch(std::move(calls)));
+    std::set<Slot*> asked(owners.begin(), owners.end());
+    for (std::size_t i = 0; i < answers.size(); ++i) {
+        if (!answers[i]) return make_error(answers[i].error().to_error());
+        if (answers[i]->is_null()) continue;
+        auto receipt = parse_receipt(*answers[i]);
+        if (!receipt) return make_error(receipt.error().with_context("eth_getTransactionReceipt"));
+        owners[i]->receipt = std::move(*receipt);
+        owners[i]->missing_rounds = 0;
+    }
+    std::vector<JournalRecord> records;
+    for (Slot* slot : asked) {
+        if (slot->receipt) continue;
+        if (++slot->missing_rounds < kMissingRoundsBeforeFailure) continue;
+        const std::string reason = "nonce " + std::to_string(slot->nonce) +
+                                   " was used by a transaction this manager did not send (none of its " +
+                                   std::to_string(slot->attempts.size()) + " transaction(s) was mined)";
+        records.push_back(journal_record(JournalRecord::Kind::kReleased, slot->id, slot->nonce,
+                                         [&](JournalRecord& r) { r.reason = reason; }));
+    }
+    if (records.empty()) return {};
+    WP_TRY_VOID(journal_->append(records));
+    for (const auto& r : records) {
+        auto it = live_.find(r.nonce);
+        if (!it->second.filler) {
+            TxOutcome outcome = outcome_of(it->second, TxStatus::kFailed);
+            outcome.error = Error{Errc::kRemote, it->second.description + ": " + r.reason};
+            finish(std::move(outcome));
+        }
+        live_.erase(it);
+    }
+    return {};
+}
+
+Result<void> TxManager::confirm(const Head& head) {
+    std::vector<Slot*> due;
+    for (auto& [nonce, slot] : live_) {
+        if (slot.receipt && head.number + 1 >= slot.receipt->block_number + slot.confirmations) due.push_back(&slot);
+    }
+    if (due.empty()) return {};
+    // With a confirmation depth, the receipt must still be where it was (else a reorg moved or dropped it).
+    std::vector<RpcCall> recheck;
+    std::vector<Slot*> rechecked;
+    for (Slot* slot : due) {
+        if (slot->confirmations <= 1) continue;
+        recheck.push_back(
+            {"eth_getTransactionReceipt", json::array{json::string(to_hex(slot->receipt->transaction_hash))}});
+        rechecked.push_back(slot);
+    }
+    if (!recheck.empty()) {
+        WP_TRY(auto answers, batch(std::move(recheck)));
+        for (std::size_t i = 0; i < answers.size(); ++i) {
+            if (!answers[i]) return make_error(answers[i].error().to_error());
+            Slot* slot = rechecked[i];
+            if (answers[i]->is_null()) {
+                slot->receipt.reset();
+                slot->needs_broadcast = true;
+                continue;
+            }
+            WP_TRY(auto receipt, parse_receipt(*answers[i]));
+            if (receipt.block_hash != slot->receipt->block_hash) slot->receipt = std::move(receipt);
+        }
+        std::erase_if(
+            due, [&](Slot* s) { return !s->receipt || head.number + 1 < s->receipt->block_number + s->confirmations; });
+    }
+    // Reverted: replay the call at the receipt's block to learn why.
+    std::vector<RpcCall> replays;
+    std::vector<Slot*> reverted;
+    for (Slot* slot : due) {
+        if (slot->receipt->status || slot->filler) continue;
+        CallRequest call;
+        call.from = address_;
+        call.to = slot->request.to;
+        call.data = slot->request.data;
+        if (slot->request.value != U256()) call.value = slot->request.value;
+        call.gas = slot->request.gas_limit;
+        replays.push_back({"eth_call", json::array{to_json(call),
+                                                   json::string(BlockTag::number(slot->receipt->block_number).str())}});
+        reverted.push_back(slot);
+    }
+    std::map<Slot*, DecodedRevert> reasons;
+    if (!replays.empty()) {
+        WP_TRY(auto answers, batch(std::move(replays)));
+        for (std::size_t i = 0; i < answers.size(); ++i) {
+            Slot* slot = reverted[i];
+            DecodedRevert decoded;
+            if (answers[i]) {
+                // The replay did not revert (the state changed since): say what we know.
+                decoded.kind = DecodedRevert::Kind::kUnknown;
+                if (slot->receipt->gas_used >= slot->request.gas_limit) {
+                    decoded.reason = "out of gas (gas limit " + std::to_string(slot->request.gas_limit) + ")";
+                } else {
+                    decoded.reason = "unknown reason (the replay at block " +
+                                     std::to_string(slot->receipt->block_number) + " did not revert)";
+                }
+            } else if (answers[i].error().is_rpc_error()) {
+                auto data = answers[i].error().revert_data();
+                decoded = decoder().decode(data ? ByteView(*data) : ByteView());
+            } else {
+                return make_error(answers[i].error().to_error());
+            }
+            reasons[slot] = std::move(decoded);
+        }
+    }
+    std::vector<JournalRecord> records;
+    records.reserve(due.size());
+    for (Slot* slot : due) {
+        records.push_back(journal_record(JournalRecord::Kind::kConfirmed, slot->id, slot->nonce, [&](JournalRecord& r) {
+            r.hash = slot->receipt->transaction_hash;
+            r.block = slot->receipt->block_number;
+            r.status = slot->receipt->status;
+        }));
+    }
+    WP_TRY_VOID(journal_->append(records));
+    for (Slot* slot : due) {
+        const std::uint64_t nonce = slot->nonce;
+        if (!slot->filler) {
+            TxOutcome outcome = outcome_of(*slot, slot->receipt->status ? TxStatus::kConfirmed : TxStatus::kReverted);
+            outcome.hash = slot->receipt->transaction_hash;
+            outcome.receipt = slot->receipt;
+            if (!slot->receipt->status) {
+                auto& decoded = reasons[slot];
+                std::string message;
+                if (decoded.kind == DecodedRevert::Kind::kUnknown && decoded.data.empty() && !decoded.reason.empty()) {
+                    message = slot->description + ": reverted: " + decoded.reason;
+                } else {
+                    message = describe_revert(slot->description, "reverted", decoded);
+                }
+                outcome.error = Error{Errc::kRemote, message + tx_suffix(nonce, slot->receipt->transaction_hash)};
+                outcome.revert = std::move(decoded);
+            }
+            finish(std::move(outcome));
+        }
+        live_.erase(nonce);
+    }
+    return {};
+}
+
+std::uint64_t TxManager::take_nonce() {
+    if (!free_nonces_.empty()) {
+        const std::uint64_t n = *free_nonces_.begin();
+        free_nonces_.erase(free_nonces_.begin());
+        return n;
+    }
+    return next_nonce_++;
+}
+
+Result<TxManager::Attempt> TxManager::sign_attempt(const Slot& slot, const FeeParams& fees) {
+    WP_TRY(auto signed_tx, sign_transaction(slot.request, key_, chain_id_, slot.nonce, fees));
+    return Attempt{signed_tx.hash, std::move(signed_tx.raw), fees, false, false};
+}
+
+TxOutcome TxManager::outcome_of(const Slot& slot, TxStatus status) const {
+    TxOutcome outcome;
+    outcome.handle = TxHandle{slot.id};
+    outcome.description = slot.description;
+    outcome.status = status;
+    outcome.nonce = slot.nonce;
+    for (const auto& a : slot.attempts) outcome.hashes.push_back(a.hash);
+    return outcome;
+}
+
+void TxManager::finish(TxOutcome outcome) { ready_.push_back(std::move(outcome)); }
+
+Result<void> TxManager::start_queued(const Head& head, std::vector<Slot*>& to_journal) {
+    {
+        std::lock_guard queue_lock(queue_mutex_);
+        while (!queue_.empty()) {
+            accepted_.push_back(std::move(queue_.front()));
+            queue_.pop_front();
+        }
+    }
+    if (accepted_.empty()) return {};
+    std::size_t take = accepted_.size();
+    if (options_.max_in_flight > 0) {
+        take = live_.size() >= options_.max_in_flight ? 0 : std::min(take, options_.max_in_flight - live_.size());
+    }
+    if (take == 0) return {};
+
+    const auto fail = [&](const Queued& q, std::string message, std::optional<DecodedRevert> revert = {}) {
+        TxOutcome outcome;
+        outcome.handle = TxHandle{q.id};
+        outcome.description = q.call.description;
+        outcome.status = TxStatus::kFailed;
+        outcome.error = Error{Errc::kRemote, std::move(message)};
+        outcome.revert = std::move(revert);
+        finish(std::move(outcome));
+    };
+    const auto fees = compute_fees(head.market, options_.fees);
+    std::vector<RpcCall> estimates;
+    for (std::size_t i = 0; i < take; ++i) {
+        const auto& q = accepted_[i];
+        if (q.options.gas_limit) continue;
+        estimates.push_back({"eth_estimateGas", json::array{to_json(to_call_request(q.call, address_))}});
+    }
+    std::vector<RpcResult<json::value>> answers;
+    if (fees && !estimates.empty()) {
+        WP_TRY(answers, batch(std::move(estimates)));  // on error everything stays in accepted_
+    }
+    std::size_t next_answer = 0;
+    for (std::size_t i = 0; i < take; ++i) {
+        Queued q = std::move(accepted_.front());
+        accepted_.pop_front();
+        if (!fees) {
+            fail(q, q.call.description + ": " + fees.error().message);
+            continue;
+        }
+        std::uint64_t gas = 0;
+        if (q.options.gas_limit) {
+            gas = *q.options.gas_limit;
+        } else {
+            const auto& answer = answers[next_answer++];
+            if (!answer) {
+                const auto& e = answer.error();
+                auto data = e.revert_data();
+                if (e.is_rpc_error() && (data || e.rpc_message.find("revert") != std::string::npos)) {
+                    auto decoded = decoder().decode(data ? ByteView(*data) : ByteView());
+                    fail(q, describe_revert(q.call.description, "gas estimation reverted", decoded), decoded);
+                } else {
+                    fail(q, q.call.description + ": gas estimation failed: " + e.message);
+                }
+                continue;
+            }
+            auto estimate = parse_quantity_u64(*answer, "eth_estimateGas");
+            if (!estimate) {
+                fail(q, q.call.description + ": " + estimate.error().message);
+                continue;
+            }
+            auto limit = gas_limit_for(*estimate, head.gas_limit, options_.gas, q.call.description);
+            if (!limit) {
+                fail(q, limit.error().message);
+                continue;
+            }
+            gas = *limit;
+        }
+        Slot slot;
+        slot.id = q.id;
+        slot.description = q.call.description;
+        slot.request = TxRequest{q.call.to, std::move(q.call.data), q.call.value, gas, q.call.description};
+        slot.confirmations = std::max<std::uint64_t>(q.options.confirmations.value_or(options_.confirmations), 1);
+        slot.nonce = take_nonce();
+        slot.last_signed = Clock::now();
+        slot.last_signed_block = head.number;
+        auto attempt = sign_attempt(slot, *fees);
+        if (!attempt) {
+            free_nonces_.insert(slot.nonce);
+            fail(q, q.call.description + ": signing: " + attempt.error().message);
+            continue;
+        }
+        slot.attempts.push_back(std::move(*attempt));
+        const std::uint64_t nonce = slot.nonce;
+        auto [it, inserted] = live_.emplace(nonce, std::move(slot));
+        if (!inserted) {  // cannot happen: a nonce in free_nonces_ / >= next_nonce_ is never live
+            fail(q, q.call.description + ": internal error: nonce " + std::to_string(nonce) + " already in flight");
+            continue;
+        }
+        to_journal.push_back(&it->second);
+    }
+    return {};
+}
+
+void TxManager::plan_fillers(const Head& head, std::vector<Slot*>& to_journal) {
+    while (!free_nonces_.empty() && *free_nonces_.rbegin() + 1 == next_nonce_) {
+        free_nonces_.erase(std::prev(free_nonces_.end()));
+        --next_nonce_;
+    }
+    if (free_nonces_.empty()) return;
+    auto fees = compute_fees(head.market, options_.fees);
+    if (!fees) return;  // e.g. above the fee cap: try again next round
+    for (auto it = free_nonces_.begin(); it != free_nonces_.end();) {
+        const std::uint64_t nonce = *it;
+        if (nonce < head.latest_count) {  // consumed on chain already: nothing to fill
+            it = free_nonces_.erase(it);
+            continue;
+        }
+        Slot slot;
+        {
+            std::lock_guard queue_lock(queue_mutex_);
+            slot.id = next_id_++;
+        }
+        slot.description = "nonce filler";
+        slot.filler = true;
+        slot.request = TxRequest{address_, {}, U256(), kFillerGas, slot.description};
+        slot.confirmations = 1;
+        slot.nonce = nonce;
+        slot.last_signed = Clock::now();
+        slot.last_signed_block = head.number;
+        auto attempt = sign_attempt(slot, *fees);
+        if (!attempt) {
+            ++it;
+            continue;
+        }
+        slot.attempts.push_back(std::move(*attempt));
+        auto [pos, inserted] = live_.emplace(nonce, std::move(slot));
+        if (inserted) {
+            to_journal.push_back(&pos->second);
+            ++stats_.fillers;
+        }
+        it = free_nonces_.erase(it);
+    }
+}
+
+void TxManager::plan_replacements(const Head& head, std::vector<Slot*>& to_journal) {
+    const auto now = Clock::now();
+    std::optional<FeeParams> current;
+    if (auto fees = compute_fees(head.market, options_.fees)) current = *fees;
+    for (auto& [nonce, slot] : live_) {
+        if (slot.receipt || nonce < head.latest_count || slot.attempts.empty()) continue;
+        const Attempt& last = slot.attempts.back();
+        if (!last.broadcast) continue;
+        const bool by_time = now - slot.last_signed >= options_.replace_after;
+        const bool by_blocks =
+            options_.replace_after_blocks > 0 && head.number >= slot.last_signed_block + options_.replace_after_blocks;
+        if (!by_time && !by_blocks) continue;
+        // Bump from the highest fees signed so far (a rejected replacement must not lower the next one).
+        FeeParams old = slot.attempts.front().fees;
+        for (const auto& a : slot.attempts) {
+            if (a.fees.fee_cap() > old.fee_cap()) old = a.fees;
+        }
+        std::optional<FeeParams> follow = current && current->type == old.type ? current : std::nullopt;
+        slot.last_signed = now;
+        slot.last_signed_block = head.number;
+        auto bumped = bump_fees(old, follow, options_.fees);
+        if (!bumped) {
+            slot.last_error = bumped.error().message;
+            continue;
+        }
+        auto attempt = sign_attempt(slot, *bumped);
+        if (!attempt) {
+            slot.last_error = attempt.error().message;
+            continue;
+        }
+        slot.attempts.push_back(std::move(*attempt));
+        slot.needs_broadcast = true;
+        ++stats_.replacements;
+        to_journal.push_back(&slot);
+    }
+}
+
+Result<void> TxManager::journal_new_attempts(std::vector<Slot*>& to_journal) {
+    if (to_journal.empty()) return {};
+    std::vector<JournalRecord> records;
+    records.reserve(to_journal.size());
+    for (Slot* slot : to_journal) {
+        const Attempt& a = slot->attempts.back();
+        records.push_back(journal_record(JournalRecord::Kind::kSigned, slot->id, slot->nonce, [&](JournalRecord& r) {
+            r.hash = a.hash;
+            r.raw = a.raw;
+            r.description = slot->description;
+            r.filler = slot->filler;
+        }));
+    }
+    auto appended = journal_->append(records);
+    if (appended) {
+        stats_.signed_txs += records.size();
+        to_journal.clear();
+        return {};
+    }
+    // Nothing of this round reached the journal, so nothing of it may be broadcast.
+    for (Slot* slot : to_journal) {
+        if (slot->attempts.size() > 1) {
+            slot->attempts.pop_back();
+            continue;
+        }
+        const std::uint64_t nonce = slot->nonce;
+        if (!slot->filler) {
+            TxOutcome outcome = outcome_of(*slot, TxStatus::kFailed);
+            outcome.nonce.reset();
+            outcome.hashes.clear();
+            outcome.error = Error{appended.error().code, slot->description + ": " + appended.error().message};
+            finish(std::move(outcome));
+        }
+        free_nonces_.insert(nonce);
+        live_.erase(nonce);
+    }
+    to_journal.clear();
+    return make_error(appended.error());
+}
+
+void TxManager::release(Slot& slot, const std::string& reason) {
+    const JournalRecord record = journal_record(JournalRecord::Kind::kReleased, slot.id, slot.nonce,
+                                                [&](JournalRecord& r) { r.reason = reason; });
+    // If this append fails, a restart sees the call in flight again, re-sends it and releases it then.
+    (void)journal_->append(std::span<const JournalRecord>(&record, 1));
+    ++stats_.released;
+    free_nonces_.insert(slot.nonce);
+    if (!slot.filler) {
+        TxOutcome outcome = outcome_of(slot, TxStatus::kFailed);
+        outcome.nonce.reset();
+        outcome.error = Error{Errc::kRemote, slot.description + ": rejected by the node: " + reason +
+                                                 tx_suffix(slot.nonce, slot.attempts.back().hash)};
+        finish(std::move(outcome));
+    }
+}
+
+void TxManager::broadcast(const Head& head) {
+    const auto now = Clock::now();
+    std::vector<std::uint64_t> erase;
+    for (auto& [nonce, slot] : live_) {
+        if (slot.receipt || nonce < head.latest_count) continue;
+        if (!slot.needs_broadcast && now - slot.last_broadcast < options_.rebroadcast_after) continue;
+        // The latest transaction the node has not refused (replacements are tried first).
+        Attempt* attempt = nullptr;
+        for (auto it = slot.attempts.rbegin(); it != slot.attempts.rend(); ++it) {
+            if (!it->rejected) {
+                attempt = &*it;
+                break;
+            }
+        }
+        if (!attempt) attempt = &slot.attempts.back();
+        auto answer = rpc_.call("eth_sendRawTransaction", json::array{json::string(to_hex(attempt->raw))});
+        ++stats_.broadcasts;
+        slot.last_broadcast = now;
+        slot.needs_broadcast = false;
+        attempt->broadcast = true;
+        if (answer) {
+            attempt->rejected = false;
+            continue;
+        }
+        const auto kind = classify(answer.error());
+        if (kind == SendResult::kTransport) {
+            // The node may or may not have it: try again next round, and stop sending for this round.
+            slot.needs_broadcast = true;
+            slot.last_error = answer.error().message;
+            break;
+        }
+        if (kind == SendResult::kKnown || kind == SendResult::kNonceTooLow) {
+            attempt->rejected = false;
+            continue;
+        }
+        slot.last_error = answer.error().rpc_message.empty() ? answer.error().message : answer.error().rpc_message;
+        if (kind == SendResult::kUnderpriced) {
+            if (slot.attempts.size() > 1) {
+                attempt->rejected = true;  // the pool keeps an earlier, cheaper one of ours
+                continue;
+            }
+            // Another transaction (not ours) holds this nonce in the pool: fail the call, keep the nonce taken.
+            const std::string reason = slot.last_error;
+            const JournalRecord record = journal_record(JournalRecord::Kind::kReleased, slot.id, slot.nonce,
+                                                        [&reason](JournalRecord& r) { r.reason = reason; });
+            (void)journal_->append(std::span<const JournalRecord>(&record, 1));
+            if (!slot.filler) {
+                TxOutcome outcome = outcome_of(slot, TxStatus::kFailed);
+                outcome.error =
+                    Error{Errc::kRemote, slot.description + ": nonce " + std::to_string(nonce) +
+                                             " is held in the pool by another transaction: " + slot.last_error};
+                finish(std::move(outcome));
+            }
+            erase.push_back(nonce);
+            continue;
+        }
+        attempt->rejected = true;
+        const bool all_rejected =
+            std::all_of(slot.attempts.begin(), slot.attempts.end(), [](const Attempt& a) { return a.rejected; });
+        if (all_rejected) {
+            release(slot, slot.last_error);
+            erase.push_back(nonce);
+        } else {
+            slot.needs_broadcast = true;  // re-send the transaction the pool still holds
+        }
+    }
+    for (auto n : erase) live_.erase(n);
+}
+
+}  // namespace wp::chain

@@ -1,0 +1,279 @@
+#pragma once
+// TxManager: sends ContractCalls from one wallet with locally signed transactions, many in flight at once, and
+// reports each call's outcome once it is mined and confirmed. Survives restarts through a TxJournal.
+//
+// Life of a call
+//   submit(call)   queues it (no I/O) and returns a TxHandle.
+//   poll()         does one round of work for every call, with batched JSON-RPC requests:
+//     1. one batch: the latest block (number, gas limit, base fee), eth_getTransactionCount(latest),
+//        eth_maxPriorityFeePerGas, eth_gasPrice (fees.hpp: FeePolicy decides type 2 vs legacy);
+//     2. receipts (batched) for every unmined nonce below the latest transaction count, for ALL the hashes sent
+//        with that nonce (the original and its replacements: whichever was mined wins);
+//     3. confirmation: a call is confirmed when head >= receipt.block + confirmations - 1; with confirmations > 1
+//        its receipt is fetched again then and must still be in the same block (else it waits again: reorg);
+//        a receipt with status 0 is explained by replaying the call with eth_call at the receipt's block
+//        (RevertDecoder): "<description>: reverted: <reason> (nonce N, tx 0x…)";
+//     4. queued calls: eth_estimateGas (batched; skipped when SubmitOptions::gas_limit is set) -> gas_limit_for
+//        (margin and cap, fees.hpp). A revert here fails the call with its decoded reason and NO nonce is used;
+//     5. nonces are assigned (the lowest released nonce first, else the next one), the transactions signed and
+//        ALL new signed transactions (new calls, replacements, fillers) appended to the journal (one durable
+//        append) BEFORE any of them is broadcast;
+//     6. broadcasts, in nonce order, one eth_sendRawTransaction request each (a JSON-RPC batch may be executed
+//        out of order by the node, and out-of-order nonces can stay queued in anvil);
+//     7. returns the outcomes completed in this round (and earlier ones not taken by wait()).
+//   wait(h) / send_and_wait(call) loop over poll() for the CLI (blocking, with a timeout).
+//
+// Stuck transactions: an unmined transaction whose latest broadcast is older than `replace_after` (or, when
+// `replace_after_blocks` > 0, that many blocks old) is replaced: same nonce, same call and gas, fees from
+// bump_fees (>= +bump_percent on both fields and at least the current suggestion; geth's rule). When the fee
+// cap forbids the bump the transaction keeps waiting with its current fees. Independently, an unmined
+// transaction not re-sent for `rebroadcast_after` is broadcast again (nodes answer "already known"; a node that
+// dropped it takes it back).
+//
+// Nonce rules (never a reuse for two different calls, never a permanent gap):
+//   - a nonce is owned by one call from its kSigned journal record on; replacements keep the call and nonce;
+//   - a send that fails with a transport error (timeout, reset) MAY have reached the node: the call keeps its
+//     nonce and the transaction is broadcast again later;
+//   - node answers "already known" / "nonce too low" count as sent (the receipts tell which hash was mined);
+//   - a transaction the node rejects with any other JSON-RPC error (insufficient funds, intrinsic gas too low,
+//     fee cap below base fee, ...) is not in that node's pool. When EVERY transaction signed for a call has been
+//     rejected (its latest broadcast answered such an error), nothing with its nonce can be pending: the call
+//     fails with the node's message, a kReleased record is journaled and the nonce is RELEASED. (A rejected
+//     replacement alone changes nothing: the transaction it was to replace is still pending.) A released
+//     nonce is given to the next call that gets a nonce; if later nonces are already in flight and no call
+//     takes it in the same round, it is filled at once with a 0-value self-transfer (21000 gas, "nonce
+//     filler"), so the transactions behind it are not blocked; a released nonce above every in-flight nonce
+//     simply lowers the next nonce. (This assumes one node, or nodes sharing a pool, behind the RPC URL.)
+//   - "replacement transaction underpriced" on a call's first transaction means another transaction with that
+//     nonce is in the pool (not ours: ours are journaled): the call fails and the nonce is NOT released;
+//   - a nonce below the account's latest transaction count with no receipt for any of our hashes (after three
+//     rounds) was consumed by a transaction this manager did not send (the key is used elsewhere): the call
+//     fails with that message.
+//   One manager per (wallet, chain) at a time; other software must not send from the same key.
+//
+// Restart (open()): the journal's records for (chain id, wallet) are replayed: calls with kSigned but neither
+// kConfirmed nor kReleased are in flight again (recovered(); their handles keep their ids, outcomes come from
+// poll() / wait() as usual). Their transactions are re-broadcast at the first poll() when their nonce is at or
+// above the latest transaction count, else their receipts are looked up. The next nonce is
+//   max(eth_getTransactionCount(pending), highest journaled nonce still owned + 1)
+// and journaled nonces below it that are owned by no call (released before the restart) are filled as above.
+//
+// Thread safety: every public member function may be called from any thread. submit() only takes a short
+// queue lock (it never waits for I/O). poll() / wait() serialise on an internal mutex and make synchronous
+// JSON-RPC calls (a few batched round trips plus one request per broadcast); a daemon calls poll() from its own
+// loop or a dedicated thread. Each outcome is delivered exactly once: to the wait(h) waiting for it, else to
+// the next poll(). With poll() running in another thread, submit() then wait() races with it (the outcome may
+// go to poll() first, and wait() then fails "not in flight"): use send_and_wait(), which registers the waiter
+// before queueing the call.
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <wp/core/address.hpp>
+#include <wp/core/bytes.hpp>
+#include <wp/core/result.hpp>
+#include <wp/crypto/secp256k1.hpp>
+
+#include "contract_call.hpp"
+#include "eth.hpp"
+#include "fees.hpp"
+#include "revert.hpp"
+#include "rpc.hpp"
+#include "signing.hpp"
+#include "tx_journal.hpp"
+
+namespace wp::chain {
+
+//! A submitted call (ids are unique per journal and wallet; they survive a restart).
+struct TxHandle {
+    std::uint64_t id{0};
+    friend auto operator<=>(const TxHandle&, const TxHandle&) = default;
+};
+
+struct SubmitOptions {
+    //! Use this gas limit and skip eth_estimateGas (e.g. a call that only succeeds after earlier in-flight calls).
+    std::optional<std::uint64_t> gas_limit{};
+    //! Overrides TxManagerOptions::confirmations for this call.
+    std::optional<std::uint64_t> confirmations{};
+};
+
+enum class TxStatus {
+    kQueued,     //!< submitted, no nonce yet
+    kPending,    //!< signed and broadcast, not mined
+    kMined,      //!< mined, waiting for its confirmation depth
+    kConfirmed,  //!< final: mined with status 1 and confirmed
+    kReverted,   //!< final: mined with status 0 and confirmed (revert decoded)
+    kFailed,     //!< final: never mined (estimate reverted, rejected by the node, fee cap, nonce consumed elsewhere)
+};
+
+//! "queued", "pending", "mined", "confirmed", "reverted", "failed".
+const char* to_string(TxStatus status);
+
+struct TxOutcome {
+    TxHandle handle;
+    std::string description;
+    TxStatus status{TxStatus::kFailed};
+    std::optional<std::uint64_t> nonce;   //!< when one was assigned (and kept)
+    std::optional<Bytes32> hash;          //!< the mined transaction
+    std::vector<Bytes32> hashes;          //!< every transaction signed for this call (original, replacements)
+    std::optional<Receipt> receipt;       //!< kConfirmed / kReverted
+    std::optional<DecodedRevert> revert;  //!< kReverted, or kFailed by a reverting gas estimation
+    std::optional<Error> error;           //!< every status but kConfirmed: the one-line explanation
+
+    bool ok() const { return status == TxStatus::kConfirmed; }
+};
+
+struct TxManagerOptions {
+    FeePolicy fees{};
+    GasPolicy gas{};
+    std::uint64_t confirmations{1};  //!< 1: reported in the round that sees the receipt
+    std::chrono::milliseconds replace_after{std::chrono::seconds(60)};
+    std::uint64_t replace_after_blocks{0};  //!< 0: only replace_after applies
+    std::chrono::milliseconds rebroadcast_after{std::chrono::seconds(5)};
+    std::chrono::milliseconds poll_interval{std::chrono::milliseconds(100)};  //!< wait() between rounds
+    std::size_t max_in_flight{0};           //!< at most this many unconfirmed calls with a nonce (0: no limit)
+    std::size_t rpc_batch_size{200};        //!< calls per JSON-RPC batch request
+    const RevertDecoder* decoder{nullptr};  //!< nullptr: default_revert_decoder(); else must outlive the manager
+};
+
+struct TxManagerStats {
+    std::uint64_t signed_txs{0};    //!< transactions signed and journaled (including replacements and fillers)
+    std::uint64_t broadcasts{0};    //!< eth_sendRawTransaction requests
+    std::uint64_t replacements{0};  //!< fee-bumped replacements signed
+    std::uint64_t fillers{0};       //!< nonce fillers signed
+    std::uint64_t released{0};      //!< nonces released after rejected sends
+    std::uint64_t rounds{0};        //!< poll() rounds
+};
+
+class TxManager {
+  public:
+    //! Reads the chain id, loads and replays the journal (see the header comment), reads the account's nonces.
+    //! Errors: RPC failures, journal errors (a corrupt journal is never ignored), a journal whose records are
+    //! inconsistent (two calls owning one nonce).
+    static Result<std::unique_ptr<TxManager>> open(JsonRpcClient& rpc, const PrivateKey& key,
+                                                   std::shared_ptr<TxJournal> journal, TxManagerOptions options = {});
+    ~TxManager();
+    TxManager(const TxManager&) = delete;
+    TxManager& operator=(const TxManager&) = delete;
+
+    Address address() const { return address_; }
+    std::uint64_t chain_id() const { return chain_id_; }
+
+    //! Queues a call; never blocks on I/O, never fails (problems are reported in its outcome).
+    TxHandle submit(ContractCall call, SubmitOptions options = {});
+
+    //! One round of work (header comment); returns the outcomes completed and not claimed by a wait().
+    //! An error (e.g. the node unreachable) leaves every call as it was; the next round retries.
+    Result<std::vector<TxOutcome>> poll();
+
+    //! Runs rounds until `handle` completes (its outcome is returned: check ok()) or `timeout` passes
+    //! (Errc::kTimeout; the call stays in flight). Errc::kInvalidArgument for a handle that is not in flight
+    //! (unknown, or its outcome was already delivered). RPC errors of a round are retried until the timeout.
+    Result<TxOutcome> wait(TxHandle handle, std::chrono::milliseconds timeout = std::chrono::minutes(5));
+
+    //! submit + wait, with the waiter registered before the call is queued (safe next to a polling thread).
+    Result<TxOutcome> send_and_wait(ContractCall call, SubmitOptions options = {},
+                                    std::chrono::milliseconds timeout = std::chrono::minutes(5));
+
+    //! The calls found in flight in the journal by open().
+    std::vector<TxHandle> recovered() const;
+    //! Queued plus unconfirmed calls (fillers excluded).
+    std::size_t in_flight() const;
+    //! The state of a call still known to the manager (nullopt once its outcome was delivered).
+    std::optional<TxStatus> status(TxHandle handle) const;
+    //! The nonce the next call will get if no nonce is released before.
+    std::uint64_t next_nonce() const;
+    TxManagerStats stats() const;
+
+  private:
+    struct Attempt {
+        Bytes32 hash;
+        Bytes raw;
+        FeeParams fees;
+        bool rejected{false};   //!< its latest broadcast was refused with a JSON-RPC error
+        bool broadcast{false};  //!< sent at least once
+    };
+    struct Slot {
+        std::uint64_t id{0};
+        std::string description;
+        TxRequest request;
+        bool filler{false};
+        std::uint64_t confirmations{1};
+        std::uint64_t nonce{0};
+        std::vector<Attempt> attempts;
+        bool needs_broadcast{true};
+        std::chrono::steady_clock::time_point last_signed{};
+        std::chrono::steady_clock::time_point last_broadcast{};
+        std::uint64_t last_signed_block{0};
+        std::optional<Receipt> receipt;
+        unsigned missing_rounds{0};
+        std::string last_error;
+    };
+    struct Queued {
+        std::uint64_t id{0};
+        ContractCall call;
+        SubmitOptions options;
+    };
+    struct Head {
+        std::uint64_t number{0};
+        std::uint64_t gas_limit{0};
+        std::uint64_t latest_count{0};
+        FeeMarket market;
+    };
+
+    TxManager(JsonRpcClient& rpc, const PrivateKey& key, std::shared_ptr<TxJournal> journal, TxManagerOptions options);
+    Result<void> recover();
+    Result<void> advance();
+    Result<Head> read_head();
+    Result<void> check_receipts(const Head& head);
+    Result<void> confirm(const Head& head);
+    Result<void> start_queued(const Head& head, std::vector<Slot*>& to_journal);
+    void plan_replacements(const Head& head, std::vector<Slot*>& to_journal);
+    void plan_fillers(const Head& head, std::vector<Slot*>& to_journal);
+    Result<void> journal_new_attempts(std::vector<Slot*>& to_journal);
+    void broadcast(const Head& head);
+    void release(Slot& slot, const std::string& reason);
+    void finish(TxOutcome outcome);
+    Result<Attempt> sign_attempt(const Slot& slot, const FeeParams& fees);
+    std::uint64_t take_nonce();
+    TxOutcome outcome_of(const Slot& slot, TxStatus status) const;
+    Result<std::vector<RpcResult<boost::json::value>>> batch(std::vector<RpcCall> calls);
+    const RevertDecoder& decoder() const;
+    std::optional<TxStatus> status_locked(TxHandle handle) const;
+    Result<TxOutcome> wait_registered(TxHandle handle, std::chrono::milliseconds timeout);
+    template <class F>
+    JournalRecord journal_record(JournalRecord::Kind kind, std::uint64_t id, std::uint64_t nonce, F&& fill) const;
+
+    JsonRpcClient& rpc_;
+    EthClient eth_;
+    PrivateKey key_;
+    Address address_;
+    std::shared_ptr<TxJournal> journal_;
+    TxManagerOptions options_;
+    std::uint64_t chain_id_{0};
+
+    mutable std::mutex queue_mutex_;
+    std::deque<Queued> queue_;
+    std::uint64_t next_id_{1};
+
+    mutable std::mutex mutex_;
+    std::map<std::uint64_t, Slot> live_;  //!< by nonce
+    std::set<std::uint64_t> free_nonces_;
+    std::uint64_t next_nonce_{0};
+    std::vector<TxHandle> recovered_;
+    std::deque<Queued> accepted_;  //!< taken from queue_ by a round, waiting for a nonce
+    std::deque<TxOutcome> ready_;
+    std::set<std::uint64_t> waited_;
+    TxManagerStats stats_;
+};
+
+}  // namespace wp::chain

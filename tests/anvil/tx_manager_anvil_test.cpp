@@ -1,0 +1,554 @@
+// TxManager against a real anvil: 500 transactions in flight from one wallet with a restart in the middle (no nonce
+// gap, no reuse), fee-bump replacement of a stuck transaction, legacy vs EIP-1559 selection, confirmation depth,
+// revert decoding (failing estimate and reverted receipt), released nonces (filler and roll-back), and a journaled
+// transaction that was never broadcast before a crash.
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <iostream>
+#include <map>
+#include <set>
+#include <thread>
+
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+
+#include <wp/chain/eth.hpp>
+#include <wp/chain/tx_manager.hpp>
+#include <wp/core/hex.hpp>
+#include <wp/devnet/anvil.hpp>
+#include <wp/sys/tcp.hpp>
+
+namespace wp::chain {
+namespace {
+
+using namespace std::chrono_literals;
+namespace json = boost::json;
+
+constexpr const char* kKey0 = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
+
+// Runtime code: STOP when called without calldata, else revert Error("nope").
+//   CALLDATASIZE ISZERO PUSH1 0x2f JUMPI  PUSH32 0x08c379a0<<224 PUSH1 0 MSTORE  PUSH1 0x20 PUSH1 4 MSTORE
+//   PUSH1 4 PUSH1 0x24 MSTORE  PUSH32 "nope" PUSH1 0x44 MSTORE  PUSH1 0x64 PUSH1 0 REVERT  JUMPDEST STOP
+Bytes reverter_init_code() {
+    Bytes runtime = from_hex(
+                        "0x3615602f57"
+                        "7f08c379a000000000000000000000000000000000000000000000000000000000600052"
+                        "6020600452"
+                        "6004602452"
+                        "7f6e6f706500000000000000000000000000000000000000000000000000000000604452"
+                        "60646000fd"
+                        "5b00")
+                        .value();
+    runtime[3] = static_cast<std::uint8_t>(runtime.size() - 2);  // the JUMPDEST
+    // PUSH1 len DUP1 PUSH1 0x0b PUSH1 0 CODECOPY PUSH1 0 RETURN, then the runtime.
+    Bytes init{0x60, static_cast<std::uint8_t>(runtime.size()), 0x80, 0x60, 0x0b, 0x60, 0x00, 0x39, 0x60, 0x00, 0xf3};
+    append(init, runtime);
+    return init;
+}
+
+class TxManagerAnvil : public ::testing::Test {
+  protected:
+    void start(std::vector<std::string> extra_args = {}) {
+        devnet::AnvilOptions options;
+        options.binary = WP_ANVIL_BIN;
+        auto port = sys::find_free_tcp_port();
+        ASSERT_TRUE(port) << port.error().message;
+        options.port = *port;
+        options.extra_args = std::move(extra_args);
+        auto node = devnet::AnvilNode::start(options);
+        ASSERT_TRUE(node) << node.error().message;
+        node_ = std::make_unique<devnet::AnvilNode>(std::move(*node));
+        rpc_ = std::make_unique<JsonRpcClient>(JsonRpcOptions{.url = node_->url(), .timeout = 20s});
+        eth_ = std::make_unique<EthClient>(*rpc_);
+        dir_ = std::filesystem::path(testing::TempDir()) / ("wp_txm_" + std::to_string(*port));
+        std::filesystem::remove_all(dir_);
+    }
+
+    json::value call(const char* method, json::array params = {}) {
+        auto r = rpc_->call(method, std::move(params));
+        EXPECT_TRUE(r) << method << ": " << r.error().message;
+        return r ? *r : json::value();
+    }
+    void mine(unsigned blocks = 1) {
+        for (unsigned i = 0; i < blocks; ++i) call("evm_mine");
+    }
+    void automine(bool on) { call("evm_setAutomine", {on}); }
+
+    std::unique_ptr<TxManager> open(std::shared_ptr<TxJournal> journal, TxManagerOptions options = {},
+                                    const char* key = kKey0) {
+        auto m = TxManager::open(*rpc_, PrivateKey::from_hex(key).value(), std::move(journal), options);
+        EXPECT_TRUE(m) << m.error().message;
+        return m ? std::move(*m) : nullptr;
+    }
+
+    // Polls (mining a block after each round when `mine_blocks`) until `count` outcomes arrived.
+    std::vector<TxOutcome> collect(TxManager& m, std::size_t count, bool mine_blocks,
+                                   std::chrono::milliseconds timeout = 60s) {
+        std::vector<TxOutcome> out;
+        const auto deadline = std::chrono::steady_clock::now() + timeout;
+        while (out.size() < count && std::chrono::steady_clock::now() < deadline) {
+            auto round = m.poll();
+            EXPECT_TRUE(round) << round.error().message;
+            if (round) {
+                for (auto& o : *round) out.push_back(std::move(o));
+            }
+            if (out.size() >= count) break;
+            if (mine_blocks) {
+                mine();
+            } else {
+                std::this_thread::sleep_for(10ms);
+            }
+        }
+        EXPECT_EQ(out.size(), count);
+        return out;
+    }
+
+    std::unique_ptr<devnet::AnvilNode> node_;
+    std::unique_ptr<JsonRpcClient> rpc_;
+    std::unique_ptr<EthClient> eth_;
+    std::filesystem::path dir_;
+};
+
+ContractCall transfer(const Address& to, std::uint64_t wei, std::uint64_t tag) {
+    ContractCall c;
+    c.to = to;
+    c.value = U256(wei);
+    c.data = U256(tag).to_be_minimal();
+    c.description = "transfer #" + std::to_string(tag);
+    return c;
+}
+
+TEST_F(TxManagerAnvil, FiveHundredInFlightWithRestartNoGapNoReuse) {
+    ASSERT_NO_FATAL_FAILURE(start());
+    const auto t0 = std::chrono::steady_clock::now();
+    const Address wallet = PrivateKey::from_hex(kKey0).value().address();
+    const Address sink = PrivateKey::generate().address();
+    const auto journal_path = dir_ / "tx.jsonl";
+    constexpr std::uint64_t kTotal = 500;
+    std::map<std::uint64_t, std::uint64_t> value_of;  // handle id -> wei
+    std::map<std::uint64_t, TxOutcome> outcomes;      // handle id -> outcome (each exactly once)
+    const auto record = [&](std::vector<TxOutcome> list) {
+        for (auto& o : list) {
+            EXPECT_TRUE(o.ok()) << (o.error ? o.error->message : "");
+            EXPECT_FALSE(outcomes.contains(o.handle.id)) << "outcome delivered twice for call " << o.handle.id;
+            outcomes[o.handle.id] = std::move(o);
+        }
+    };
+    automine(false);
+    TxManagerOptions options;
+    options.rebroadcast_after = 500ms;
+    std::size_t dropped = 0;
+    {
+        auto journal = std::shared_ptr<TxJournal>(FileTxJournal::open(journal_path).value());
+        auto a = open(journal, options);
+        ASSERT_TRUE(a);
+        for (std::uint64_t i = 0; i < 250; ++i) value_of[a->submit(transfer(sink, i + 1, i)).id] = i + 1;
+        auto round = a->poll();  // estimates, signs, journals and broadcasts the 250
+        ASSERT_TRUE(round) << round.error().message;
+        EXPECT_EQ(a->next_nonce(), 250u);
+        mine();
+        record(a->poll().value());  // the 250 are mined (confirmations = 1)
+        for (std::uint64_t i = 250; i < 400; ++i) value_of[a->submit(transfer(sink, i + 1, i)).id] = i + 1;
+        ASSERT_TRUE(a->poll());  // 150 more in the pool, not mined
+        EXPECT_EQ(a->in_flight(), 150u);
+        // Lose some of them from the node's pool: the next manager must re-send them from the journal.
+        const auto pool = call("txpool_content");
+        if (const auto* pending = pool.as_object().at("pending").if_object()) {
+            for (const auto& [from, by_nonce] : *pending) {
+                for (const auto& [nonce, tx] : by_nonce.as_object()) {
+                    const auto n = std::stoull(std::string(nonce));
+                    if (n % 7 == 0 && n < 390) {
+                        call("anvil_dropTransaction", {tx.as_object().at("hash")});
+                        ++dropped;
+                    }
+                }
+            }
+        }
+        // `a` is destroyed here with 150 transactions in flight (and 50 calls never submitted).
+    }
+    EXPECT_GT(dropped, 10u);
+    auto journal = std::shared_ptr<TxJournal>(FileTxJournal::open(journal_path).value());
+    auto b = open(journal, options);
+    ASSERT_TRUE(b);
+    EXPECT_EQ(b->recovered().size(), 150u);
+    EXPECT_EQ(b->next_nonce(), 400u);
+    for (std::uint64_t i = 400; i < kTotal; ++i) value_of[b->submit(transfer(sink, i + 1, i)).id] = i + 1;
+    record(collect(*b, 250, true));
+    EXPECT_GE(b->stats().broadcasts, 100u + dropped);
+    EXPECT_EQ(b->stats().fillers, 0u);
+    const auto elapsed = std::chrono::steady_clock::now() - t0;
+    std::cout << "500 transactions (restart in the middle, " << dropped
+              << " dropped from the pool): " << std::chrono::duration_cast<std::chrono::milliseconds>(elapsed).count()
+              << " ms\n";
+
+    // Every call mined exactly once, with its own nonce; nonces 0..499 contiguous.
+    ASSERT_EQ(outcomes.size(), kTotal);
+    std::set<std::uint64_t> nonces;
+    std::set<Bytes32> hashes;
+    for (const auto& [id, o] : outcomes) {
+        ASSERT_TRUE(o.nonce && o.hash && o.receipt);
+        EXPECT_TRUE(nonces.insert(*o.nonce).second) << "nonce " << *o.nonce << " used twice";
+        EXPECT_TRUE(hashes.insert(*o.hash).second);
+    }
+    EXPECT_EQ(*nonces.begin(), 0u);
+    EXPECT_EQ(*nonces.rbegin(), kTotal - 1);
+    EXPECT_EQ(eth_->get_transaction_count(wallet).value(), kTotal);
+    // The chain itself: every transaction from the wallet, block by block.
+    std::set<std::uint64_t> chain_nonces;
+    std::map<std::uint64_t, std::uint64_t> chain_values;
+    const auto head = eth_->block_number().value();
+    for (std::uint64_t n = 1; n <= head; ++n) {
+        auto block = call("eth_getBlockByNumber", {json::string(BlockTag::number(n).str()), true});
+        for (const auto& tx : block.as_object().at("transactions").as_array()) {
+            const auto& o = tx.as_object();
+            if (Address::parse(o.at("from").as_string()).value() != wallet) continue;
+            const auto nonce = parse_quantity_u64(o.at("nonce"), "nonce").value();
+            EXPECT_TRUE(chain_nonces.insert(nonce).second) << "nonce " << nonce << " mined twice";
+            ++chain_values[parse_quantity_u64(o.at("value"), "value").value()];
+        }
+    }
+    EXPECT_EQ(chain_nonces.size(), kTotal);
+    EXPECT_EQ(*chain_nonces.rbegin(), kTotal - 1);
+    for (std::uint64_t v = 1; v <= kTotal; ++v) EXPECT_EQ(chain_values[v], 1u) << "value " << v;
+    EXPECT_EQ(eth_->get_balance(sink).value(), U256(kTotal * (kTotal + 1) / 2));
+    for (const auto& [id, o] : outcomes) EXPECT_EQ(o.receipt->to, sink);
+}
+
+TEST_F(TxManagerAnvil, MaxInFlightHoldsBackQueuedCalls) {
+    ASSERT_NO_FATAL_FAILURE(start());
+    automine(false);
+    TxManagerOptions options;
+    options.max_in_flight = 5;
+    auto m = open(std::make_shared<MemoryTxJournal>(), options);
+    ASSERT_TRUE(m);
+    const Address sink = PrivateKey::generate().address();
+    for (std::uint64_t i = 0; i < 20; ++i) m->submit(transfer(sink, 1, i));
+    ASSERT_TRUE(m->poll());
+    EXPECT_EQ(m->next_nonce(), 5u);
+    EXPECT_EQ(m->in_flight(), 20u);
+    EXPECT_EQ(call("txpool_status").as_object().at("pending"), "0x5");
+    auto outcomes = collect(*m, 20, true, 30s);
+    EXPECT_EQ(outcomes.size(), 20u);
+    EXPECT_EQ(m->next_nonce(), 20u);
+    EXPECT_EQ(eth_->get_balance(sink).value(), U256(20u));
+}
+
+TEST_F(TxManagerAnvil, StuckTransactionIsReplacedWithBumpedFees) {
+    ASSERT_NO_FATAL_FAILURE(start());
+    automine(false);
+    TxManagerOptions options;
+    options.replace_after = 300ms;
+    auto m = open(std::make_shared<MemoryTxJournal>(), options);
+    ASSERT_TRUE(m);
+    const Address sink = PrivateKey::generate().address();
+    const auto h = m->submit(transfer(sink, 1000, 1));
+    ASSERT_TRUE(m->poll());
+    ASSERT_TRUE(m->poll());  // too early: no replacement
+    EXPECT_EQ(m->stats().replacements, 0u);
+    std::this_thread::sleep_for(350ms);
+    ASSERT_TRUE(m->poll());
+    EXPECT_EQ(m->stats().replacements, 1u);
+    mine();
+    auto outcomes = collect(*m, 1, false, 10s);
+    ASSERT_EQ(outcomes.size(), 1u);
+    const auto& o = outcomes[0];
+    EXPECT_EQ(o.handle, h);
+    ASSERT_TRUE(o.ok()) << o.error->message;
+    ASSERT_EQ(o.hashes.size(), 2u);
+    EXPECT_EQ(*o.hash, o.hashes[1]);  // the replacement was mined, not the original
+    EXPECT_TRUE(call("eth_getTransactionByHash", {json::string(to_hex(o.hashes[0]))}).is_null());
+    auto mined = call("eth_getTransactionByHash", {json::string(to_hex(o.hashes[1]))}).as_object();
+    auto original_fees = compute_fees({.base_fee = U256(1'000'000'000u), .priority_fee = {}, .gas_price = {}});
+    const auto max_fee = parse_quantity(mined.at("maxFeePerGas"), "maxFeePerGas").value();
+    const auto tip = parse_quantity(mined.at("maxPriorityFeePerGas"), "tip").value();
+    EXPECT_EQ(parse_quantity_u64(mined.at("nonce"), "nonce").value(), 0u);
+    // At least +10 % on both fields over the original (anvil's first block: base fee 1 gwei, tip 1 gwei).
+    EXPECT_GE(tip, bump_value(original_fees->max_priority_fee_per_gas, 10));
+    EXPECT_GE(max_fee, bump_value(original_fees->max_fee_per_gas, 10));
+    EXPECT_EQ(eth_->get_balance(sink).value(), U256(1000u));
+}
+
+TEST_F(TxManagerAnvil, FeeCapKeepsTheOriginalWhichThenWins) {
+    ASSERT_NO_FATAL_FAILURE(start());
+    automine(false);
+    TxManagerOptions options;
+    options.replace_after = 100ms;
+    options.fees.max_fee_cap = U256(3'000'000'000u);  // exactly the first suggestion: no room for a bump
+    auto m = open(std::make_shared<MemoryTxJournal>(), options);
+    ASSERT_TRUE(m);
+    const auto h = m->submit(transfer(PrivateKey::generate().address(), 5, 1));
+    ASSERT_TRUE(m->poll());
+    std::this_thread::sleep_for(150ms);
+    ASSERT_TRUE(m->poll());
+    EXPECT_EQ(m->stats().replacements, 0u);
+    mine();
+    auto outcomes = collect(*m, 1, false, 10s);
+    ASSERT_EQ(outcomes.size(), 1u);
+    EXPECT_EQ(outcomes[0].handle, h);
+    EXPECT_TRUE(outcomes[0].ok());
+    EXPECT_EQ(outcomes[0].hashes.size(), 1u);
+}
+
+TEST_F(TxManagerAnvil, LegacyOnAPreLondonChainAndWhenForced) {
+    ASSERT_NO_FATAL_FAILURE(start({"--hardfork", "berlin"}));
+    auto block = eth_->get_block_by_number(BlockTag::latest()).value();
+    ASSERT_TRUE(block);
+    EXPECT_FALSE(block->base_fee_per_gas.has_value());
+    auto m = open(std::make_shared<MemoryTxJournal>());
+    ASSERT_TRUE(m);
+    auto o = m->send_and_wait(transfer(PrivateKey::generate().address(), 7, 1), {}, 20s);
+    ASSERT_TRUE(o) << o.error().message;
+    ASSERT_TRUE(o->ok()) << o->error->message;
+    EXPECT_EQ(o->receipt->type, 0u);
+
+    ASSERT_NO_FATAL_FAILURE(start());
+    m = open(std::make_shared<MemoryTxJournal>());
+    ASSERT_TRUE(m);
+    o = m->send_and_wait(transfer(PrivateKey::generate().address(), 7, 1), {}, 20s);
+    ASSERT_TRUE(o && o->ok());
+    EXPECT_EQ(o->receipt->type, 2u);
+    TxManagerOptions legacy;
+    legacy.fees.force_legacy = true;
+    m = open(std::make_shared<MemoryTxJournal>(), legacy);
+    ASSERT_TRUE(m);
+    o = m->send_and_wait(transfer(PrivateKey::generate().address(), 7, 2), {}, 20s);
+    ASSERT_TRUE(o && o->ok());
+    EXPECT_EQ(o->receipt->type, 0u);
+}
+
+TEST_F(TxManagerAnvil, ReportedOnlyAtTheConfirmationDepth) {
+    ASSERT_NO_FATAL_FAILURE(start());
+    TxManagerOptions options;
+    options.confirmations = 3;
+    auto m = open(std::make_shared<MemoryTxJournal>(), options);
+    ASSERT_TRUE(m);
+    const auto h = m->submit(transfer(PrivateKey::generate().address(), 1, 1));
+    // Sent; anvil mines it (asynchronously): poll until the manager has seen the receipt.
+    Result<std::vector<TxOutcome>> round = std::vector<TxOutcome>{};
+    for (int i = 0; i < 200 && m->status(h) != TxStatus::kMined; ++i) {
+        round = m->poll();
+        ASSERT_TRUE(round && round->empty());
+        std::this_thread::sleep_for(5ms);
+    }
+    ASSERT_EQ(m->status(h), TxStatus::kMined);
+    round = m->poll();
+    ASSERT_TRUE(round && round->empty());
+    mine();
+    round = m->poll();
+    ASSERT_TRUE(round && round->empty());
+    mine();
+    round = m->poll();
+    ASSERT_TRUE(round);
+    ASSERT_EQ(round->size(), 1u);
+    EXPECT_TRUE((*round)[0].ok());
+    EXPECT_EQ((*round)[0].receipt->block_number + 2, eth_->block_number().value());
+    EXPECT_FALSE(m->status(h).has_value());
+    // An explicit per-call depth of 1 is reported in the round that sees it.
+    const auto h2 = m->submit(transfer(PrivateKey::generate().address(), 1, 2), {.confirmations = 1});
+    for (int i = 0; i < 200 && m->status(h2) != TxStatus::kMined; ++i) {
+        round = m->poll();
+        ASSERT_TRUE(round);
+        if (!round->empty()) break;
+        std::this_thread::sleep_for(5ms);
+    }
+    ASSERT_EQ(round->size(), 1u);
+    EXPECT_EQ((*round)[0].handle, h2);
+}
+
+TEST_F(TxManagerAnvil, ReorgBeforeTheDepthIsSentAgain) {
+    ASSERT_NO_FATAL_FAILURE(start());
+    TxManagerOptions options;
+    options.confirmations = 3;
+    auto m = open(std::make_shared<MemoryTxJournal>(), options);
+    ASSERT_TRUE(m);
+    const Address sink = PrivateKey::generate().address();
+    const auto snapshot = call("evm_snapshot");
+    const auto h = m->submit(transfer(sink, 9, 1));
+    for (int i = 0; i < 200 && m->status(h) != TxStatus::kMined; ++i) {
+        ASSERT_TRUE(m->poll());
+        std::this_thread::sleep_for(5ms);
+    }
+    ASSERT_EQ(m->status(h), TxStatus::kMined);
+    const auto first_block = eth_->block_number().value();
+    // The block with the transaction disappears (and the transaction with it), then the chain grows past the depth.
+    ASSERT_TRUE(call("evm_revert", {snapshot}).as_bool());
+    EXPECT_EQ(eth_->get_balance(sink).value(), U256());
+    mine(3);
+    auto outcomes = collect(*m, 1, true, 20s);
+    ASSERT_EQ(outcomes.size(), 1u);
+    ASSERT_TRUE(outcomes[0].ok());
+    EXPECT_GT(outcomes[0].receipt->block_number, first_block + 1);  // mined again, after the reorg
+    EXPECT_EQ(outcomes[0].hashes.size(), 1u);                       // the same transaction
+    EXPECT_EQ(eth_->get_balance(sink).value(), U256(9u));
+    EXPECT_EQ(eth_->get_transaction_count(m->address()).value(), 1u);
+}
+
+TEST_F(TxManagerAnvil, ConcurrentWaitersAndAPoller) {
+    ASSERT_NO_FATAL_FAILURE(start());
+    TxManagerOptions options;
+    options.poll_interval = 5ms;
+    auto m = open(std::make_shared<MemoryTxJournal>(), options);
+    ASSERT_TRUE(m);
+    const Address sink = PrivateKey::generate().address();
+    std::atomic<bool> stop{false};
+    std::atomic<std::size_t> polled{0};
+    std::thread poller([&] {
+        while (!stop) {
+            if (auto r = m->poll()) polled += r->size();
+            std::this_thread::sleep_for(2ms);
+        }
+    });
+    std::vector<std::thread> senders;
+    std::atomic<std::size_t> ok{0};
+    for (std::uint64_t t = 0; t < 4; ++t) {
+        senders.emplace_back([&, t] {
+            for (std::uint64_t i = 0; i < 10; ++i) {
+                auto o = m->send_and_wait(transfer(sink, 1, t * 100 + i), {}, 30s);
+                if (o && o->ok()) ++ok;
+            }
+        });
+    }
+    for (auto& s : senders) s.join();
+    stop = true;
+    poller.join();
+    EXPECT_EQ(ok.load(), 40u);
+    EXPECT_EQ(polled.load(), 0u);  // every outcome went to its waiter
+    EXPECT_EQ(eth_->get_balance(sink).value(), U256(40u));
+    EXPECT_EQ(eth_->get_transaction_count(m->address()).value(), 40u);
+}
+
+TEST_F(TxManagerAnvil, RevertsAreDecodedForEstimatesAndReceipts) {
+    ASSERT_NO_FATAL_FAILURE(start());
+    auto m = open(std::make_shared<MemoryTxJournal>());
+    ASSERT_TRUE(m);
+    auto deployed = m->send_and_wait(ContractCall{std::nullopt, reverter_init_code(), U256(), "deploy reverter"});
+    ASSERT_TRUE(deployed && deployed->ok()) << (deployed ? deployed->error->message : deployed.error().message);
+    ASSERT_TRUE(deployed->receipt->contract_address);
+    const Address reverter = *deployed->receipt->contract_address;
+    EXPECT_EQ(deployed->nonce, 0u);
+
+    auto fine = m->send_and_wait(ContractCall{reverter, {}, U256(), "poke without data"});
+    ASSERT_TRUE(fine && fine->ok());
+    EXPECT_EQ(m->next_nonce(), 2u);
+
+    auto estimate = m->send_and_wait(ContractCall{reverter, Bytes{1}, U256(), "poke"});
+    ASSERT_TRUE(estimate);
+    EXPECT_EQ(estimate->status, TxStatus::kFailed);
+    ASSERT_TRUE(estimate->error);
+    EXPECT_EQ(estimate->error->message, "poke: gas estimation reverted: nope");
+    ASSERT_TRUE(estimate->revert);
+    EXPECT_EQ(estimate->revert->reason, "nope");
+    EXPECT_FALSE(estimate->nonce);
+    EXPECT_EQ(m->next_nonce(), 2u);  // no nonce used
+
+    auto reverted = m->send_and_wait(ContractCall{reverter, Bytes{1}, U256(), "poke"}, {.gas_limit = 100000});
+    ASSERT_TRUE(reverted);
+    EXPECT_EQ(reverted->status, TxStatus::kReverted);
+    ASSERT_TRUE(reverted->receipt);
+    EXPECT_FALSE(reverted->receipt->status);
+    EXPECT_EQ(reverted->nonce, 2u);
+    EXPECT_EQ(reverted->error->message, "poke: reverted: nope (nonce 2, tx " + to_hex(*reverted->hash) + ")");
+    EXPECT_EQ(reverted->revert->kind, DecodedRevert::Kind::kErrorString);
+
+    // The standalone estimate helper says the same.
+    DecodedRevert why;
+    auto limit = estimate_gas_limit(*eth_, ContractCall{reverter, Bytes{1}, U256(), "poke"},
+                                    PrivateKey::from_hex(kKey0).value().address(), {}, default_revert_decoder(), &why);
+    ASSERT_FALSE(limit);
+    EXPECT_EQ(limit.error().message, "poke: gas estimation reverted: nope");
+    EXPECT_EQ(why.reason, "nope");
+    auto ok_limit = estimate_gas_limit(*eth_, ContractCall{reverter, {}, U256(), "poke"},
+                                       PrivateKey::from_hex(kKey0).value().address());
+    ASSERT_TRUE(ok_limit) << ok_limit.error().message;
+    EXPECT_GT(*ok_limit, 21000u);
+}
+
+TEST_F(TxManagerAnvil, RejectedSendReleasesItsNonceAndFillsTheGap) {
+    ASSERT_NO_FATAL_FAILURE(start());
+    const auto key = PrivateKey::generate();
+    const auto key_hex = to_hex(key.secret());
+    call("anvil_setBalance", {json::string(key.address().to_checksum()), "0xde0b6b3a7640000"});  // 1 ETH
+    auto m = open(std::make_shared<MemoryTxJournal>(), {}, key_hex.c_str());
+    ASSERT_TRUE(m);
+    const Address sink = PrivateKey::generate().address();
+    const SubmitOptions gas{.gas_limit = 30000};
+    const auto a = m->submit(transfer(sink, 1, 1), gas);
+    ContractCall too_much = transfer(sink, 1, 2);
+    too_much.value = U256::from_dec("2000000000000000000").value();  // 2 ETH: the node refuses it
+    const auto b = m->submit(too_much, gas);
+    const auto c = m->submit(transfer(sink, 3, 3), gas);
+    auto outcomes = collect(*m, 3, false, 20s);
+    std::map<std::uint64_t, TxOutcome> by_id;
+    for (auto& o : outcomes) by_id[o.handle.id] = o;
+    ASSERT_EQ(by_id.size(), 3u);
+    EXPECT_TRUE(by_id[a.id].ok());
+    EXPECT_TRUE(by_id[c.id].ok());
+    EXPECT_EQ(by_id[b.id].status, TxStatus::kFailed);
+    EXPECT_NE(by_id[b.id].error->message.find("transfer #2: rejected by the node: "), std::string::npos)
+        << by_id[b.id].error->message;
+    EXPECT_EQ(by_id[c.id].nonce, 2u);
+    EXPECT_EQ(m->stats().released, 1u);
+    EXPECT_EQ(m->stats().fillers, 1u);  // nonce 1 was filled so that nonce 2 could be mined
+    // Wait for the filler's confirmation, then: the account nonce is 3 and no gap remains.
+    for (int i = 0; i < 50 && m->stats().fillers > 0 && eth_->get_transaction_count(key.address()).value() < 3; ++i) {
+        ASSERT_TRUE(m->poll());
+    }
+    EXPECT_EQ(eth_->get_transaction_count(key.address()).value(), 3u);
+    EXPECT_EQ(eth_->get_balance(sink).value(), U256(4u));
+
+    // A released nonce above every in-flight one just lowers the next nonce.
+    const auto d = m->submit(too_much, gas);
+    outcomes = collect(*m, 1, false, 10s);
+    ASSERT_EQ(outcomes.size(), 1u);
+    EXPECT_EQ(outcomes[0].handle, d);
+    EXPECT_EQ(outcomes[0].status, TxStatus::kFailed);
+    ASSERT_TRUE(m->poll());
+    EXPECT_EQ(m->next_nonce(), 3u);
+    auto e = m->send_and_wait(transfer(sink, 5, 5), gas, 10s);
+    ASSERT_TRUE(e && e->ok());
+    EXPECT_EQ(e->nonce, 3u);
+    EXPECT_EQ(m->stats().fillers, 1u);
+}
+
+TEST_F(TxManagerAnvil, JournaledButNeverBroadcastIsSentAfterRestart) {
+    ASSERT_NO_FATAL_FAILURE(start());
+    const auto key = PrivateKey::from_hex(kKey0).value();
+    const Address sink = PrivateKey::generate().address();
+    auto fees = suggest_fees(*eth_).value();
+    auto signed_tx = sign_transaction(TxRequest{sink, {}, U256(77u), 21000, "before the crash"}, key, 31337, 0, fees);
+    ASSERT_TRUE(signed_tx);
+    auto journal = std::make_shared<MemoryTxJournal>();
+    JournalRecord r;
+    r.kind = JournalRecord::Kind::kSigned;
+    r.chain_id = 31337;
+    r.from = key.address();
+    r.id = 41;
+    r.nonce = 0;
+    r.hash = signed_tx->hash;
+    r.raw = signed_tx->raw;
+    r.description = "before the crash";
+    ASSERT_TRUE(journal->append(std::span(&r, 1)));
+    auto m = open(journal);
+    ASSERT_TRUE(m);
+    ASSERT_EQ(m->recovered().size(), 1u);
+    EXPECT_EQ(m->recovered()[0].id, 41u);
+    EXPECT_EQ(m->next_nonce(), 1u);
+    auto o = m->wait(TxHandle{41}, 10s);
+    ASSERT_TRUE(o) << o.error().message;
+    ASSERT_TRUE(o->ok());
+    EXPECT_EQ(*o->hash, signed_tx->hash);
+    EXPECT_EQ(o->description, "before the crash");
+    EXPECT_EQ(eth_->get_balance(sink).value(), U256(77u));
+    // New handles continue after the journal's ids; the next call gets nonce 1.
+    const auto h = m->submit(transfer(sink, 1, 1));
+    EXPECT_EQ(h.id, 42u);
+    auto next = m->wait(h, 10s);
+    ASSERT_TRUE(next && next->ok());
+    EXPECT_EQ(next->nonce, 1u);
+    EXPECT_FALSE(m->wait(h, 1s));  // already delivered
+}
+
+}  // namespace
+}  // namespace wp::chain
