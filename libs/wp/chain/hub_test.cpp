@@ -14,18 +14,15 @@
 #include <wp/chain/hub.hpp>
 #include <wp/chain/rpc.hpp>
 #include <wp/core/hex.hpp>
+#include <wp/sys/process.hpp>
 
 namespace wp::chain {
 namespace {
 
 namespace fs = std::filesystem;
 
-std::string read_text(const fs::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::stringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
+//! The file's text, "" when it cannot be read (the callers say which file was missing).
+std::string read_text(const fs::path& path) { return sys::read_text_file(path.string()).value_or(""); }
 
 const boost::json::object& vectors() {
     static const boost::json::object kVectors = [] {

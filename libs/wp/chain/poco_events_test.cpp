@@ -14,18 +14,15 @@
 #include <wp/codec/abi_type.hpp>
 #include <wp/core/hex.hpp>
 #include <wp/core/keccak.hpp>
+#include <wp/sys/process.hpp>
 
 namespace wp::chain {
 namespace {
 
 namespace json = boost::json;
 
-std::string read_text(const std::filesystem::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
+//! The file's text, "" when it cannot be read (the callers say which file was missing).
+std::string read_text(const std::filesystem::path& path) { return sys::read_text_file(path.string()).value_or(""); }
 
 Bytes32 b32(std::string_view hex) { return *bytes32_from_hex(hex); }
 Address addr(std::string_view hex) { return *Address::parse(hex); }
