@@ -95,7 +95,8 @@ class JsonRpcClient {
     using BatchResult = RpcResult<std::vector<RpcResult<boost::json::value>>>;
     using BatchCallback = std::function<void(BatchResult)>;
 
-    //! Uses `http` when given (share one HttpClient between clients), else creates its own.
+    //! Uses `http` when given (to share one HttpClient between clients, or to configure TLS: ca_file, verify_tls),
+    //! else creates its own with the default options.
     explicit JsonRpcClient(JsonRpcOptions options, std::shared_ptr<net::HttpClient> http = nullptr);
     ~JsonRpcClient();
     JsonRpcClient(const JsonRpcClient&) = delete;

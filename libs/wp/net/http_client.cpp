@@ -63,6 +63,11 @@ struct HttpClient::Impl : std::enable_shared_from_this<HttpClient::Impl> {
             tls_context = std::make_unique<ssl::context>(ssl::context::tls_client);
             tls_context->set_default_verify_paths();
             tls_context->set_verify_mode(options.verify_tls ? ssl::verify_peer : ssl::verify_none);
+            if (!options.ca_file.empty()) {
+                beast::error_code ec;
+                tls_context->load_verify_file(options.ca_file, ec);
+                if (ec) tls_error = "TLS: cannot load ca_file " + options.ca_file + ": " + ec.message();
+            }
         }
         return *tls_context;
     }
@@ -71,6 +76,7 @@ struct HttpClient::Impl : std::enable_shared_from_this<HttpClient::Impl> {
     asio::io_context io;
     asio::executor_work_guard<asio::io_context::executor_type> work;
     std::unique_ptr<ssl::context> tls_context;
+    std::string tls_error;  // set when the TLS context could not be configured (ca_file): every https request fails
     std::thread thread;
     std::thread::id thread_id;
 
@@ -121,6 +127,7 @@ struct HttpClient::Impl : std::enable_shared_from_this<HttpClient::Impl> {
     asio::awaitable<Result<ConnectionPtr>> connect(const HttpRequest& req, const Url& url, Clock::time_point deadline,
                                                    std::chrono::milliseconds timeout) {
         auto conn = std::make_unique<Connection>(io, url.tls() ? &tls() : nullptr);
+        if (url.tls() && !tls_error.empty()) co_return make_error(Errc::kInvalidArgument, describe(req) + tls_error);
         active.insert(conn.get());
         struct Untrack {
             Impl* self;

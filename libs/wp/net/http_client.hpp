@@ -11,7 +11,8 @@
 // - Deadlines: `connect_timeout` bounds DNS + TCP connect + TLS handshake; `request_timeout` bounds the whole
 //   request from the call to the last response byte, connect included (Errc::kTimeout).
 // - The response body is limited to `max_response_bytes` (Errc::kTooLarge), headers to 64 KiB.
-// - HTTPS: system trust store, SNI, host name verification (verify_tls = false disables both checks; tests only).
+// - HTTPS: system trust store (plus `ca_file`), SNI, host name or IP verification (verify_tls = false disables both
+//   checks; tests only).
 // - Errors: Errc::kInvalidArgument (bad URL or method), Errc::kNetwork (resolve / connect / TLS / I/O / malformed
 //   HTTP, with the system message), Errc::kTimeout, Errc::kTooLarge. Messages start with "METHOD url: ".
 //   An HTTP error status (4xx, 5xx) is not an error here: it is a response.
@@ -47,6 +48,9 @@ struct HttpClientOptions {
     //! Idle keep-alive connections kept per origin; extra ones are closed.
     std::size_t max_idle_per_origin{8};
     bool verify_tls{true};
+    //! PEM file of extra trusted certificates (a private CA, or a node's self-signed certificate), added to the
+    //! system trust store. A file that cannot be loaded fails every https request with Errc::kInvalidArgument.
+    std::string ca_file{};
     std::string user_agent{"wp-net/0.1"};
 };
 

@@ -1,5 +1,10 @@
 #include <gtest/gtest.h>
+#include <unistd.h>
 #include <atomic>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
@@ -7,6 +12,7 @@
 #include <wp/net/http.hpp>
 #include <wp/net/http_client.hpp>
 #include <wp/net/http_server.hpp>
+#include <wp/sys/process.hpp>
 #include <wp/sys/tcp.hpp>
 
 namespace wp::net {
@@ -300,6 +306,96 @@ TEST_F(HttpTest, HttpsToPlainServerFailsHandshake) {
     ASSERT_FALSE(r);
     EXPECT_EQ(r.error().code, Errc::kNetwork);
     EXPECT_NE(r.error().message.find("TLS handshake"), std::string::npos) << r.error().message;
+}
+
+// A real TLS server: `openssl s_server -WWW` serving files over HTTPS with a self-signed certificate made at test
+// time (openssl is part of the OpenSSL package the project builds against).
+class TlsServer {
+  public:
+    //! `san`: the certificate's subjectAltName, e.g. "DNS:localhost,IP:127.0.0.1".
+    static std::unique_ptr<TlsServer> start(const std::string& name, const std::string& san) {
+        auto s = std::unique_ptr<TlsServer>(new TlsServer);
+        s->dir_ = std::filesystem::path(testing::TempDir()) / ("wp_net_tls_" + name + "_" + std::to_string(::getpid()));
+        std::filesystem::create_directories(s->dir_);
+        auto keygen = sys::Process::spawn(
+            {.argv = {"openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+                      "-keyout", "key.pem", "-out", "cert.pem", "-days", "2", "-subj", "/CN=wp-test", "-addext",
+                      "subjectAltName=" + san},
+             .working_dir = s->dir_.string()});
+        if (!keygen) throw std::runtime_error("openssl is missing: " + keygen.error().message);
+        auto done = keygen->wait_for(std::chrono::seconds(20));
+        if (!done || !done->success()) throw std::runtime_error("openssl req failed");
+        std::ofstream(s->dir_ / "hello.txt") << "hello over tls";
+        auto port = sys::find_free_tcp_port();
+        if (!port) throw std::runtime_error(port.error().message);
+        s->port_ = *port;
+        auto server = sys::Process::spawn({.argv = {"openssl", "s_server", "-accept", "127.0.0.1:" + std::to_string(*port),
+                                                    "-cert", "cert.pem", "-key", "key.pem", "-WWW", "-quiet"},
+                                           .working_dir = s->dir_.string(),
+                                           .die_with_parent = true});
+        if (!server) throw std::runtime_error(server.error().message);
+        s->process_ = std::move(*server);
+        if (!sys::wait_for_tcp_port("127.0.0.1", *port, std::chrono::seconds(10)))
+            throw std::runtime_error("openssl s_server did not start");
+        return s;
+    }
+    ~TlsServer() {
+        (void)process_.terminate(std::chrono::milliseconds(500));
+        std::error_code ec;
+        std::filesystem::remove_all(dir_, ec);
+    }
+    std::string url(const std::string& host) const { return "https://" + host + ":" + std::to_string(port_) + "/hello.txt"; }
+    std::string ca_file() const { return (dir_ / "cert.pem").string(); }
+
+  private:
+    TlsServer() = default;
+    std::filesystem::path dir_;
+    std::uint16_t port_{0};
+    sys::Process process_;
+};
+
+TEST(Https, VerifiesTheServerWithACaFileByNameAndByIp) {
+    auto server = TlsServer::start("ok", "DNS:localhost,IP:127.0.0.1");
+    HttpClient client(HttpClientOptions{.ca_file = server->ca_file()});
+    for (const char* host : {"localhost", "127.0.0.1"}) {
+        auto r = client.get(server->url(host));
+        ASSERT_TRUE(r) << host << ": " << r.error().message;
+        EXPECT_EQ(r->status, 200u);
+        EXPECT_EQ(r->body, "hello over tls");
+    }
+}
+
+TEST(Https, RejectsAnUntrustedCertificateUnlessVerificationIsOff) {
+    auto server = TlsServer::start("untrusted", "DNS:localhost,IP:127.0.0.1");
+    HttpClient strict;
+    auto r = strict.get(server->url("localhost"));
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().code, Errc::kNetwork);
+    EXPECT_NE(r.error().message.find("TLS handshake"), std::string::npos) << r.error().message;
+
+    HttpClient lax(HttpClientOptions{.verify_tls = false});
+    auto ok = lax.get(server->url("localhost"));
+    ASSERT_TRUE(ok) << ok.error().message;
+    EXPECT_EQ(ok->body, "hello over tls");
+}
+
+TEST(Https, RejectsACertificateForAnotherName) {
+    auto server = TlsServer::start("wrong_name", "DNS:wrong.example");
+    HttpClient client(HttpClientOptions{.ca_file = server->ca_file()});
+    for (const char* host : {"localhost", "127.0.0.1"}) {
+        auto r = client.get(server->url(host));
+        ASSERT_FALSE(r) << host;
+        EXPECT_EQ(r.error().code, Errc::kNetwork);
+        EXPECT_NE(r.error().message.find("TLS handshake"), std::string::npos) << r.error().message;
+    }
+}
+
+TEST(Https, AnUnreadableCaFileFailsEveryHttpsRequestAndNamesTheFile) {
+    HttpClient client(HttpClientOptions{.ca_file = "/nonexistent/ca.pem"});
+    auto r = client.get("https://127.0.0.1:1/x");
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().code, Errc::kInvalidArgument);
+    EXPECT_NE(r.error().message.find("/nonexistent/ca.pem"), std::string::npos) << r.error().message;
 }
 
 }  // namespace
