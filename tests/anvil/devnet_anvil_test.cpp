@@ -127,5 +127,74 @@ TEST(Devnet, NonZeroNonceIsPlannedFromTheCurrentNonce) {
     std::filesystem::remove_all(anvil_options.data_dir);
 }
 
+TEST(Devnet, StateFileKeepsTheChainAcrossRestarts) {
+    DevnetOptions options;
+    options.anvil = test_anvil();
+    options.poco_dir = WP_POCO_DIR;
+    options.state_file = options.anvil.data_dir / "state" / "chain.json";
+    std::filesystem::remove_all(options.anvil.data_dir);
+    const Address receiver = addr("0x000000000000000000000000000000000000bEEF");
+    const auto keys = dev_keys(2);
+
+    std::uint64_t block_before = 0;
+    {
+        auto devnet = start_devnet(options);
+        ASSERT_TRUE(devnet) << devnet.error().message;
+        EXPECT_FALSE(devnet->resumed);
+        chain::JsonRpcClient rpc(chain::JsonRpcOptions{.url = devnet->node.url()});
+        chain::EthClient eth(rpc);
+        // Something to remember: 12345 nRLC from dev account 1 to a fresh address.
+        auto fees = suggest_fees(eth);
+        ASSERT_TRUE(fees);
+        Bytes data = *from_hex("0xa9059cbb");  // transfer(address,uint256)
+        append(data, receiver.to_word());
+        append(data, U256(12345).to_be32());
+        auto nonce = eth.get_transaction_count(keys[1].address());
+        ASSERT_TRUE(nonce);
+        auto tx = sign_transaction({devnet->info.token, data, U256(0), 100'000, "transfer"}, keys[1], 31337, *nonce,
+                                   *fees);
+        ASSERT_TRUE(tx);
+        ASSERT_TRUE(send_and_confirm(rpc, {*tx}, std::chrono::seconds(10)));
+        auto block = eth.block_number();
+        ASSERT_TRUE(block);
+        block_before = *block;
+        ASSERT_TRUE(devnet->node.stop());  // SIGINT: anvil writes the state file
+    }
+    ASSERT_TRUE(std::filesystem::exists(options.state_file));
+
+    std::vector<std::string> lines;
+    auto devnet = start_devnet(options, [&](std::string_view line) { lines.emplace_back(line); });
+    ASSERT_TRUE(devnet) << devnet.error().message;
+    EXPECT_TRUE(devnet->resumed);
+    EXPECT_EQ(devnet->info.hub, addr("0x5FC8d32690cc91D4c39d9d3abcBD16989F875707"));
+    for (const auto& line : lines) EXPECT_EQ(line.find("deploying PoCo"), std::string::npos) << line;
+    chain::JsonRpcClient rpc(chain::JsonRpcOptions{.url = devnet->node.url()});
+    chain::EthClient eth(rpc);
+    auto block = eth.block_number();
+    ASSERT_TRUE(block);
+    EXPECT_GE(*block, block_before);
+    auto kept = balance_of(rpc, devnet->info.token, receiver);
+    ASSERT_TRUE(kept);
+    EXPECT_EQ(*kept, U256(12345));
+    ASSERT_TRUE(devnet->node.stop());
+
+    // A state file of another chain (no PoCo at the planned addresses) is refused with a clear message.
+    std::filesystem::remove_all(options.anvil.data_dir);
+    {
+        auto other = options.anvil;
+        other.extra_args = {"--state", options.state_file.string()};
+        std::filesystem::create_directories(options.state_file.parent_path());
+        auto node = AnvilNode::start(other);
+        ASSERT_TRUE(node) << node.error().message;
+        ASSERT_TRUE(node->stop());
+    }
+    ASSERT_TRUE(std::filesystem::exists(options.state_file));
+    auto refused = start_devnet(options);
+    ASSERT_FALSE(refused);
+    EXPECT_NE(refused.error().message.find("does not hold the devnet's PoCo deployment"), std::string::npos)
+        << refused.error().message;
+    std::filesystem::remove_all(options.anvil.data_dir);
+}
+
 }  // namespace
 }  // namespace wp::devnet

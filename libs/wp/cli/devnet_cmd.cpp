@@ -113,6 +113,7 @@ int run_devnet(const DevnetArgs& args, std::ostream& out, std::ostream& err) {
     options.anvil.port = args.port;
     options.anvil.data_dir = args.data_dir;
     options.poco_dir = args.poco_package;
+    options.state_file = args.state_file;
     if (options.anvil.binary.empty()) {
         err << "devnet: no anvil binary (--anvil or WP_ANVIL_BIN; scripts/install-deps.sh installs one)\n";
         return 1;
@@ -127,8 +128,9 @@ int run_devnet(const DevnetArgs& args, std::ostream& out, std::ostream& err) {
         auto status = devnet->node.stop();
         return status ? 130 : 1;
     }
-    out << "PoCo deployed in " << devnet->deploy_time.count() << " ms (" << devnet->deployment.gas_used
-        << " gas); accounts 1-9 funded in " << devnet->fund_time.count() << " ms\n";
+    if (!devnet->resumed)
+        out << "PoCo deployed in " << devnet->deploy_time.count() << " ms (" << devnet->deployment.gas_used
+            << " gas); accounts 1-9 funded in " << devnet->fund_time.count() << " ms\n";
     print_addresses(out, devnet->info);
     out << "accounts (public test keys, never use them elsewhere):\n";
     for (std::size_t i = 0; i < devnet->info.accounts.size(); ++i) {

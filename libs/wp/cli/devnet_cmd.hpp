@@ -18,6 +18,7 @@ struct DevnetArgs {
     std::uint16_t port{8545};
     std::string data_dir;  //!< anvil.log goes there (empty: discarded)
     std::string info_file;
+    std::string state_file;    //!< keep the chain there across runs (empty: a fresh chain every time)
     std::string anvil;         //!< anvil binary
     std::string poco_package;  //!< unpacked @iexec/poco@6.1.0
 };

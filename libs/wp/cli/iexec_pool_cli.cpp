@@ -35,6 +35,9 @@ int run_iexec_pool(int argc, const char* const* argv, std::ostream& out, std::os
     devnet_cmd->add_option("--port", devnet.port, "RPC port")->capture_default_str();
     devnet_cmd->add_option("--data-dir", devnet.data_dir, "directory for anvil.log");
     devnet_cmd->add_option("--info-file", devnet.info_file, "write the deployment info JSON there");
+    devnet_cmd->add_option("--state", devnet.state_file,
+                           "keep the chain in this file: loaded at start when it exists (no new deployment), saved "
+                           "every 5 s and on Ctrl-C");
     devnet_cmd->add_option("--anvil", devnet.anvil, "anvil binary")->required(devnet.anvil.empty());
     devnet_cmd->add_option("--poco-package", devnet.poco_package, "unpacked @iexec/poco@6.1.0 package")
         ->required(devnet.poco_package.empty());

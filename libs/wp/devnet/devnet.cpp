@@ -38,7 +38,21 @@ Result<Devnet> start_devnet(const DevnetOptions& options, const LogLine& log) {
     auto prefixed = [](std::string_view step, const Error& e) { return e.with_context(step); };
     auto artifacts = load_poco_artifacts(options.poco_dir);
     if (!artifacts) return tl::unexpected(prefixed("PoCo package", artifacts.error()));
-    auto node = AnvilNode::start(options.anvil);
+    AnvilOptions anvil = options.anvil;
+    bool resume = false;
+    if (!options.state_file.empty()) {
+        std::error_code ec;
+        resume = std::filesystem::file_size(options.state_file, ec) > 0 && !ec;
+        if (options.state_file.has_parent_path()) {
+            std::filesystem::create_directories(options.state_file.parent_path(), ec);
+            if (ec)
+                return make_error(Errc::kIo, "state: cannot create " + options.state_file.parent_path().string() +
+                                                 ": " + ec.message());
+        }
+        anvil.extra_args.insert(anvil.extra_args.end(), {"--state", options.state_file.string(), "--state-interval",
+                                                         std::to_string(options.state_interval.count())});
+    }
+    auto node = AnvilNode::start(anvil);
     if (!node) return tl::unexpected(node.error());
     if (log) log("anvil " + std::to_string(node->process().pid()) + " listening on " + node->url());
 
@@ -46,6 +60,32 @@ Result<Devnet> start_devnet(const DevnetOptions& options, const LogLine& log) {
     rpc_options.url = node->url();
     chain::JsonRpcClient rpc(rpc_options);
     const auto keys = dev_keys(kDevAccountCount);
+
+    if (resume) {
+        chain::EthClient eth(rpc);
+        auto chain_id = eth.chain_id();
+        if (!chain_id) return tl::unexpected(prefixed("state", chain_id.error()));
+        auto plan = plan_poco_deployment(*artifacts, {.deployer = keys[0].address(), .chain_id = *chain_id});
+        if (!plan) return tl::unexpected(prefixed("state", plan.error()));
+        if (auto ok = verify_poco_deployment(eth, *plan, keys[0].address(), *chain_id); !ok)
+            return make_error(Errc::kInvalidArgument, "state: " + options.state_file.string() +
+                                                          " does not hold the devnet's PoCo deployment (" +
+                                                          ok.error().message + "); remove it to start a fresh chain");
+        auto block = eth.block_number();
+        if (!block) return tl::unexpected(prefixed("state", block.error()));
+        if (log)
+            log("resumed the chain saved in " + options.state_file.string() + " (block " + std::to_string(*block) +
+                "): PoCo found at the planned addresses, nothing deployed");
+        PocoDeployment deployment;
+        deployment.info = deployment_info_from_plan(*plan, *chain_id, node->url());
+        deployment.plan = std::move(*plan);
+        deployment.chain_id = *chain_id;
+        DeploymentInfo info = deployment.info;
+        info.accounts = dev_accounts(std::min<std::size_t>(options.anvil.accounts, kDevAccountCount));
+        Devnet out{std::move(*node), std::move(deployment), std::move(info), {}, {}};
+        out.resumed = true;
+        return out;
+    }
 
     const auto t0 = std::chrono::steady_clock::now();
     auto deployment = deploy_poco(rpc, *artifacts, keys[0], options.deploy, log);

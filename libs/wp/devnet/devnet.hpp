@@ -32,6 +32,11 @@ struct DevnetOptions {
     DeployPocoOptions deploy{};
     FundingOptions funding{};
     std::size_t funded_accounts{kDevFundedAccounts};  //!< dev accounts 1..funded_accounts are funded
+    //! Keeps the chain across runs (anvil --state): loaded at start when the file exists, written every
+    //! state_interval and when anvil stops cleanly. With a loaded state nothing is deployed or funded: the
+    //! deployment found there must pass verify_poco_deployment for the planned addresses. Empty: a fresh chain.
+    std::filesystem::path state_file{};
+    std::chrono::seconds state_interval{5};
     static constexpr std::size_t kDevFundedAccounts = 9;
 };
 
@@ -41,10 +46,11 @@ struct Devnet {
     DeploymentInfo info;  //!< with the 10 dev accounts (account 0 is the deployer)
     std::chrono::milliseconds deploy_time{0};
     std::chrono::milliseconds fund_time{0};
+    bool resumed{false};  //!< true when the chain was loaded from DevnetOptions::state_file
 };
 
-//! Starts anvil, deploys PoCo from dev account 0, funds dev accounts 1..funded_accounts. The node is stopped if a
-//! later step fails. Errors from each step, prefixed with the step ("deploy: …", "funding: …").
+//! Starts anvil, deploys PoCo from dev account 0, funds dev accounts 1..funded_accounts (or resumes a saved state,
+//! see DevnetOptions::state_file). The node is stopped if a later step fails. Errors from each step, prefixed with the step ("deploy: …", "funding: …").
 Result<Devnet> start_devnet(const DevnetOptions& options, const LogLine& log = {});
 
 }  // namespace wp::devnet
