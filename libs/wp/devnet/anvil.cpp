@@ -43,6 +43,7 @@ Result<AnvilNode> AnvilNode::start(const AnvilOptions& options) {
     if (options.binary.empty()) return make_error(Errc::kInvalidArgument, "anvil: no binary given");
     sys::SpawnOptions spawn;
     spawn.argv = anvil_argv(options);
+    spawn.die_with_parent = true;  // anvil must not outlive a SIGKILLed iexec-pool or test
     std::filesystem::path log;
     if (!options.data_dir.empty()) {
         std::error_code ec;

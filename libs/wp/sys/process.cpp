@@ -2,7 +2,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <cerrno>
@@ -29,17 +29,23 @@ ExitStatus decode_status(int raw) {
     return s;
 }
 
-class FileActions {
-  public:
-    FileActions() { posix_spawn_file_actions_init(&actions_); }
-    ~FileActions() { posix_spawn_file_actions_destroy(&actions_); }
-    FileActions(const FileActions&) = delete;
-    FileActions& operator=(const FileActions&) = delete;
-    posix_spawn_file_actions_t* get() { return &actions_; }
+//! Writes an errno value to the error pipe and exits: only async-signal-safe calls (runs between fork and exec).
+[[noreturn]] void child_fail(int pipe_fd, int err) {
+    ssize_t ignored = ::write(pipe_fd, &err, sizeof err);
+    (void)ignored;
+    ::_exit(127);
+}
 
-  private:
-    posix_spawn_file_actions_t actions_{};
-};
+//! Opens `path` onto `target_fd` in the child (async-signal-safe).
+bool child_redirect(const char* path, int flags, int target_fd) {
+    const int fd = ::open(path, flags, 0644);
+    if (fd < 0) return false;
+    if (fd != target_fd) {
+        if (::dup2(fd, target_fd) < 0) return false;
+        ::close(fd);
+    }
+    return true;
+}
 
 }  // namespace
 
@@ -67,28 +73,9 @@ Process::~Process() {
 Result<Process> Process::spawn(const SpawnOptions& options) {
     if (options.argv.empty() || options.argv[0].empty()) return make_error(Errc::kInvalidArgument, "spawn: empty argv");
 
-    FileActions actions;
     const std::string out = options.stdout_path.empty() ? "/dev/null" : options.stdout_path;
     const std::string err = options.stderr_path.empty() ? "/dev/null" : options.stderr_path;
-    if (posix_spawn_file_actions_addopen(actions.get(), STDIN_FILENO, "/dev/null", O_RDONLY, 0) != 0 ||
-        posix_spawn_file_actions_addopen(actions.get(), STDOUT_FILENO, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
-                                         0644) != 0)
-        return make_error(Errc::kIo, "spawn " + options.argv[0] + ": cannot set up stdout");
-    int rc = 0;
-    if (err == out && !options.stdout_path.empty())
-        rc = posix_spawn_file_actions_adddup2(actions.get(), STDOUT_FILENO, STDERR_FILENO);
-    else
-        rc = posix_spawn_file_actions_addopen(actions.get(), STDERR_FILENO, err.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
-                                              0644);
-    if (rc != 0) return make_error(Errc::kIo, "spawn " + options.argv[0] + ": cannot set up stderr");
-    if (!options.working_dir.empty()) {
-#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 29))
-        if (posix_spawn_file_actions_addchdir_np(actions.get(), options.working_dir.c_str()) != 0)
-            return make_error(Errc::kIo, "spawn " + options.argv[0] + ": cannot set the working directory");
-#else
-        return make_error(Errc::kUnsupported, "spawn: working_dir needs glibc >= 2.29");
-#endif
-    }
+    const bool shared_output = err == out && !options.stdout_path.empty();
 
     std::vector<char*> argv;
     argv.reserve(options.argv.size() + 1);
@@ -113,9 +100,53 @@ Result<Process> Process::spawn(const SpawnOptions& options) {
     for (auto& e : env_storage) envp.push_back(e.data());
     envp.push_back(nullptr);
 
-    pid_t pid = 0;
-    rc = posix_spawnp(&pid, argv[0], actions.get(), nullptr, argv.data(), envp.data());
-    if (rc != 0) return make_error(Errc::kIo, "spawn " + options.argv[0] + ": " + errno_text(rc));
+    // fork + exec rather than posix_spawn: the child must set PR_SET_PDEATHSIG before exec, which posix_spawn
+    // cannot do. Everything the child needs is prepared above; between fork and exec it only makes
+    // async-signal-safe calls. Exec failures come back through a close-on-exec pipe.
+    int error_pipe[2];
+    if (::pipe2(error_pipe, O_CLOEXEC) != 0)
+        return make_error(Errc::kIo, "spawn " + options.argv[0] + ": pipe: " + errno_text(errno));
+    const pid_t parent = ::getpid();
+    const pid_t pid = ::fork();
+    if (pid < 0) {
+        const int e = errno;
+        ::close(error_pipe[0]);
+        ::close(error_pipe[1]);
+        return make_error(Errc::kIo, "spawn " + options.argv[0] + ": fork: " + errno_text(e));
+    }
+    if (pid == 0) {
+        ::close(error_pipe[0]);
+        if (options.die_with_parent) {
+            if (::prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) child_fail(error_pipe[1], errno);
+            if (::getppid() != parent) ::_exit(127);  // the parent died before prctl took effect
+        }
+        sigset_t none;
+        sigemptyset(&none);
+        ::sigprocmask(SIG_SETMASK, &none, nullptr);
+        if (!child_redirect("/dev/null", O_RDONLY, STDIN_FILENO) ||
+            !child_redirect(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, STDOUT_FILENO))
+            child_fail(error_pipe[1], errno);
+        if (shared_output ? ::dup2(STDOUT_FILENO, STDERR_FILENO) < 0
+                          : !child_redirect(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, STDERR_FILENO))
+            child_fail(error_pipe[1], errno);
+        if (!options.working_dir.empty() && ::chdir(options.working_dir.c_str()) != 0)
+            child_fail(error_pipe[1], errno);
+        ::execvpe(argv[0], argv.data(), envp.data());
+        child_fail(error_pipe[1], errno);
+    }
+    ::close(error_pipe[1]);
+    int child_errno = 0;
+    ssize_t n = 0;
+    do {
+        n = ::read(error_pipe[0], &child_errno, sizeof child_errno);
+    } while (n < 0 && errno == EINTR);
+    ::close(error_pipe[0]);
+    if (n > 0) {
+        int raw = 0;
+        while (::waitpid(pid, &raw, 0) < 0 && errno == EINTR) {
+        }
+        return make_error(Errc::kIo, "spawn " + options.argv[0] + ": " + errno_text(child_errno));
+    }
     return Process(pid);
 }
 

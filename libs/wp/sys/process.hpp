@@ -31,6 +31,10 @@ struct SpawnOptions {
     std::string stderr_path{};
     //! Working directory of the child; "" keeps the current one.
     std::string working_dir{};
+    //! Linux: the child gets SIGKILL when the thread that spawned it ends (PR_SET_PDEATHSIG), so a helper such as
+    //! anvil never outlives a parent killed by SIGKILL. Spawn from a thread that lives as long as the child
+    //! (the main thread, typically): the signal follows the spawning thread, not the process.
+    bool die_with_parent{false};
 };
 
 //! How a child ended: exited with a code, or was killed by a signal.

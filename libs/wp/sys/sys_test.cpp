@@ -1,7 +1,10 @@
 #include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <csignal>
 #include <cstdio>
 #include <string>
+#include <thread>
 
 #include <wp/sys/process.hpp>
 #include <wp/sys/tcp.hpp>
@@ -68,6 +71,49 @@ TEST(Process, SpawnErrors) {
     EXPECT_EQ(p.error().code, Errc::kIo);
     EXPECT_NE(p.error().message.find("/nonexistent/program"), std::string::npos);
     EXPECT_EQ(Process::spawn({}).error().code, Errc::kInvalidArgument);
+}
+
+//! True when `pid` no longer runs: gone, or a zombie waiting for its new parent to reap it.
+bool process_gone(pid_t pid) {
+    std::FILE* f = std::fopen(("/proc/" + std::to_string(pid) + "/stat").c_str(), "r");
+    if (f == nullptr) return true;
+    char state = '?';
+    const int n = std::fscanf(f, "%*d (%*[^)]) %c", &state);
+    std::fclose(f);
+    return n == 1 && (state == 'Z' || state == 'X');
+}
+
+TEST(Process, DieWithParentKillsTheChildWhenItsParentIsKilled) {
+    // A forked intermediate process spawns `sleep 30` with die_with_parent, reports its pid, then is SIGKILLed.
+    int fds[2];
+    ASSERT_EQ(::pipe(fds), 0);
+    const pid_t middle = ::fork();
+    ASSERT_GE(middle, 0);
+    if (middle == 0) {
+        ::close(fds[0]);
+        auto p = Process::spawn({.argv = {"sleep", "30"}, .die_with_parent = true});
+        const pid_t grandchild = p ? p->pid() : -1;
+        ssize_t w = ::write(fds[1], &grandchild, sizeof grandchild);
+        (void)w;
+        ::pause();
+        ::_exit(0);
+    }
+    ::close(fds[1]);
+    pid_t grandchild = 0;
+    ASSERT_EQ(::read(fds[0], &grandchild, sizeof grandchild), static_cast<ssize_t>(sizeof grandchild));
+    ::close(fds[0]);
+    ASSERT_GT(grandchild, 0);
+    EXPECT_FALSE(process_gone(grandchild));
+    ::kill(middle, SIGKILL);
+    int raw = 0;
+    ASSERT_EQ(::waitpid(middle, &raw, 0), middle);
+    bool gone = false;
+    for (int i = 0; i < 500 && !gone; ++i) {  // up to 5 s; normally immediate
+        gone = process_gone(grandchild);
+        if (!gone) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    EXPECT_TRUE(gone) << "the grandchild " << grandchild << " survived its parent";
+    if (!gone) ::kill(grandchild, SIGKILL);
 }
 
 TEST(Tcp, FreePortAndWait) {
