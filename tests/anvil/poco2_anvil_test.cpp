@@ -11,6 +11,7 @@
 // The money figures are those of poco2_test.cpp's worked scenario (app 5 RLC, workerpool 10 RLC, trust 3, workers
 // A, B, A, A, the dissenter with score 10, a kitty of 3 RLC): the dissenter's score is set with anvil_setStorageAt in
 // m_workerScores (ERC-7201 slot of PocoStorageLib + 18), the kitty is filled by a claimed task.
+#include <functional>
 #include <map>
 #include <sstream>
 #include <string>
@@ -20,9 +21,11 @@
 
 #include <wp/chain/match_facts.hpp>
 #include <wp/core/keccak.hpp>
+#include <wp/crypto/eip191.hpp>
 #include <wp/protocol/ids.hpp>
 #include <wp/protocol/match.hpp>
 #include <wp/protocol/poco2.hpp>
+#include <wp/protocol/tag.hpp>
 
 #include "poco_orders.hpp"
 
@@ -207,13 +210,20 @@ class Poco2Anvil : public PocoOrdersFixture {
         return out;
     }
 
-    //! A deal with the prices of poco2_test.cpp (app 5 RLC, workerpool 10 RLC, no dataset), matched as predicted.
-    DealOnChain match_deal(std::uint64_t trust, std::uint64_t volume, std::uint64_t salt) {
-        DealOnChain d;
+    //! Orders with the prices of poco2_test.cpp (app 5 RLC, workerpool 10 RLC, no dataset), `tweak`ed, signed.
+    Orders deal_orders(std::uint64_t trust, std::uint64_t volume, std::uint64_t salt,
+                       const std::function<void(Orders&)>& tweak = {}) {
         Orders o = make_orders(assets_, U256(volume), /*with_dataset=*/false, salt, trust);
         o.app.appprice = o.request.appmaxprice = U256(5 * kG);
         o.workerpool.workerpoolprice = o.request.workerpoolmaxprice = U256(10 * kG);
-        d.orders = sign_all(o);
+        if (tweak) tweak(o);
+        return sign_all(o);
+    }
+
+    //! matchOrders as predicted by match_orders from the chain facts; the deal as viewDeal shows it.
+    static DealOnChain match_on_chain(const Orders& orders) {
+        DealOnChain d;
+        d.orders = orders;
         chain::MatchFactsOptions options;
         options.version = PocoVersion::kV6_1;
         auto facts = chain::match_facts_from_chain(hub(), d.orders.app, d.orders.dataset, d.orders.workerpool,
@@ -230,6 +240,11 @@ class Poco2Anvil : public PocoOrdersFixture {
         d.deal = hub().view_deal(d.deal_id).value();
         EXPECT_EQ(d.deal.worker_stake, U256(3 * kG));
         return d;
+    }
+
+    DealOnChain match_deal(std::uint64_t trust, std::uint64_t volume, std::uint64_t salt,
+                           const std::function<void(Orders&)>& tweak = {}) {
+        return match_on_chain(deal_orders(trust, volume, salt, tweak));
     }
 
     //! evm_setNextBlockTimestamp(latest + 1 + extra): the block.timestamp of the next transaction.
@@ -673,6 +688,151 @@ TEST_F(Poco2Anvil, ClaimAfterTheFinalDeadlineWithContributors) {
     step("claim idx 0", apply_claim(claim_facts(out.task_id, now, out.record.consensus)), hub().claim(out.task_id),
          kStranger, now);
     EXPECT_EQ(hub().view_account(address(kRequester)).value().locked, U256(0));
+}
+
+// contributeAndFinalize and finalize with a callback (deal.callback ≠ 0: resultsCallback must hash to the digest).
+TEST_F(Poco2Anvil, FastPathAndCallbacks) {
+    const Address callback = address(kDatasetOwner);  // an EOA: the call succeeds and does nothing
+    const DealOnChain d = match_deal(1, 2, 500, [&](Orders& o) { o.request.callback = callback; });
+    ASSERT_FALSE(d.deal_id == Bytes32{});
+    ASSERT_EQ(d.deal.callback, callback);
+    const Bytes callback_data = bytes_of("callback data of task 0");
+    const Bytes32 digest = keccak256(callback_data);
+
+    // Task 0, fast path.
+    U256 now = pin_now();
+    TaskOutcome out = step("initialize 0", apply_initialize(initialize_facts(d.deal_id, 0)),
+                           hub().initialize(d.deal_id, U256(0)), kScheduler, now);
+    auto fast = [&](const Bytes& results_callback, const U256& at) {
+        ContributeAndFinalizeFacts f;
+        f.task_id = out.task_id;
+        f.result_digest = digest;
+        f.results = bytes_of("ipfs://fast");
+        f.results_callback = results_callback;
+        f.authorization_sign = sign_authorization(key(kScheduler), address(kW1), out.task_id, Address{});
+        f.caller = address(kW1);
+        f.now = at;
+        f.record = record_from_chain(out.task_id, out.record.consensus);
+        f.deal = hub().view_deal(d.deal_id).value();
+        f.kitty = hub().frozen_of(kitty_address()).value();
+        f.teebroker = hub().teebroker().value();
+        f.hub = info().hub;
+        return f;
+    };
+    auto fast_call = [&](const ContributeAndFinalizeFacts& f) {
+        return hub().contribute_and_finalize(f.task_id, f.result_digest, f.results, f.results_callback,
+                                             f.enclave_challenge, f.enclave_sign, f.authorization_sign);
+    };
+    {
+        auto wrong = fast(bytes_of("not the digest preimage"), dry_now());
+        expect_revert("fast path, wrong callback data", check_contribute_and_finalize(wrong),
+                      TaskCheck::kFastCallback, fast_call(wrong), address(kW1));
+        auto none = fast({}, dry_now());
+        expect_revert("fast path, no callback data", check_contribute_and_finalize(none), TaskCheck::kFastCallback,
+                      fast_call(none), address(kW1));
+        auto unauthorized = fast(callback_data, dry_now());
+        unauthorized.authorization_sign = sign_authorization(key(kW1), address(kW1), out.task_id, Address{});
+        expect_revert("fast path, self-signed authorization", check_contribute_and_finalize(unauthorized),
+                      TaskCheck::kFastAuthorization, fast_call(unauthorized), address(kW1));
+    }
+    now = pin_now();
+    auto ok = fast(callback_data, now);
+    const TaskOutcome done = step("contributeAndFinalize", apply_contribute_and_finalize(ok), fast_call(ok), kW1, now);
+    EXPECT_EQ(done.callback, std::optional<Address>(callback));
+    EXPECT_EQ(hub().result_for(done.task_id).value(), callback_data);
+    {
+        auto again = fast(callback_data, dry_now());
+        expect_revert("fast path twice", check_contribute_and_finalize(again), TaskCheck::kFastNotActive,
+                      fast_call(again), address(kW1));
+    }
+
+    // Task 1, classic path: finalize needs the callback data too.
+    now = pin_now();
+    out = step("initialize 1", apply_initialize(initialize_facts(d.deal_id, 1)), hub().initialize(d.deal_id, U256(1)),
+               kScheduler, now);
+    const Bytes32 task = out.task_id;
+    now = pin_now();
+    auto f = contribute_facts(task, address(kW2), digest, now, out.record.consensus);
+    out = step("contribute 1", apply_contribute(f), contribute_call(f), kW2, now);
+    now = pin_now();
+    out = step("reveal 1", apply_reveal(reveal_facts(task, address(kW2), digest, now, out.record.consensus)),
+               hub().reveal(task, digest), kW2, now);
+    const Bytes results = bytes_of("ipfs://classic");
+    expect_revert("finalize without callback data",
+                  check_finalize(finalize_facts(task, address(kScheduler), results, dry_now(), out.record.consensus)),
+                  TaskCheck::kFinalizeCallback, hub().finalize(task, results, {}), address(kScheduler));
+    {
+        auto wrong = finalize_facts(task, address(kScheduler), results, dry_now(), out.record.consensus);
+        wrong.results_callback = bytes_of("wrong");
+        expect_revert("finalize with wrong callback data", check_finalize(wrong), TaskCheck::kFinalizeCallback,
+                      hub().finalize(task, results, wrong.results_callback), address(kScheduler));
+    }
+    now = pin_now();
+    auto fin = finalize_facts(task, address(kScheduler), results, now, out.record.consensus);
+    fin.results_callback = callback_data;
+    out = step("finalize with callback", apply_finalize(fin), hub().finalize(task, results, callback_data), kScheduler,
+               now);
+    EXPECT_EQ(out.callback, std::optional<Address>(callback));
+}
+
+// A TEE deal (tag 0x1): contributions need an enclave challenge and its signature; and a deal whose botFirst > 0.
+TEST_F(Poco2Anvil, TeeContributionsAndBotFirst) {
+    const DealOnChain d = match_deal(1, 1, 600, [](Orders& o) {
+        o.app.tag = o.workerpool.tag = o.request.tag = make_tag(0x1);
+    });
+    ASSERT_FALSE(d.deal_id == Bytes32{});
+    U256 now = pin_now();
+    TaskOutcome out = step("initialize TEE", apply_initialize(initialize_facts(d.deal_id, 0)),
+                           hub().initialize(d.deal_id, U256(0)), kScheduler, now);
+    const Bytes32 task = out.task_id;
+    const PrivateKey enclave = PrivateKey::generate();
+    auto tee = [&](const U256& at) {
+        auto f = contribute_facts(task, address(kW1), kDigestA, at, out.record.consensus);
+        f.enclave_challenge = enclave.address();
+        f.authorization_sign = sign_authorization(key(kScheduler), address(kW1), task, enclave.address());
+        f.enclave_sign =
+            eip191_sign(enclave, enclave_message_hash(f.result_hash, f.result_seal).view()).to_bytes65();
+        return f;
+    };
+    {
+        auto no_enclave = contribute_facts(task, address(kW1), kDigestA, dry_now(), out.record.consensus);
+        expect_revert("TEE without enclave", check_contribute(no_enclave), TaskCheck::kContributeTeeNeedsEnclave,
+                      contribute_call(no_enclave), address(kW1));
+        auto bad_enclave_sign = tee(dry_now());
+        bad_enclave_sign.enclave_sign = eip191_sign(key(kW1), bad_enclave_sign.result_hash.view()).to_bytes65();
+        expect_revert("TEE, enclave signature by someone else", check_contribute(bad_enclave_sign),
+                      TaskCheck::kContributeEnclaveSignature, contribute_call(bad_enclave_sign), address(kW1));
+        auto auth_without_enclave = tee(dry_now());
+        auth_without_enclave.authorization_sign = sign_authorization(key(kScheduler), address(kW1), task, Address{});
+        expect_revert("TEE, authorization for enclave 0", check_contribute(auth_without_enclave),
+                      TaskCheck::kContributeAuthorization, contribute_call(auth_without_enclave), address(kW1));
+    }
+    now = pin_now();
+    auto f = tee(now);
+    out = step("TEE contribute", apply_contribute(f), contribute_call(f), kW1, now);
+    EXPECT_EQ(hub().view_contribution(task, address(kW1)).value().enclave_challenge, enclave.address());
+
+    // botFirst: a request of volume 3 matched first with a workerpool order of volume 1, then of volume 2.
+    const Orders first = deal_orders(1, 3, 700, [](Orders& o) { o.workerpool.volume = U256(1); });
+    const DealOnChain d1 = match_on_chain(first);
+    Orders second = first;
+    second.workerpool.volume = U256(2);
+    second.workerpool.salt = U256(701).to_be32();
+    second.workerpool.sign = sign_order(domain(), Order(second.workerpool), key(kScheduler));
+    const DealOnChain d2 = match_on_chain(second);
+    ASSERT_EQ(d1.deal.bot_size, U256(1));
+    ASSERT_EQ(d2.deal.bot_first, U256(1));
+    ASSERT_EQ(d2.deal.bot_size, U256(2));
+    expect_revert("initialize idx < botFirst", check_initialize(initialize_facts(d2.deal_id, 0)),
+                  TaskCheck::kInitializeIdxBelowFirst, hub().initialize(d2.deal_id, U256(0)), address(kScheduler));
+    expect_revert("initialize idx = botFirst + botSize", check_initialize(initialize_facts(d2.deal_id, 3)),
+                  TaskCheck::kInitializeIdxPastEnd, hub().initialize(d2.deal_id, U256(3)), address(kScheduler));
+    expect_revert("initialize of an unknown deal", check_initialize(initialize_facts(keccak256(as_bytes("no")), 0)),
+                  TaskCheck::kInitializeIdxPastEnd, hub().initialize(keccak256(as_bytes("no")), U256(0)),
+                  address(kScheduler));
+    now = pin_now();
+    step("initialize idx 2 of the second deal", apply_initialize(initialize_facts(d2.deal_id, 2)),
+         hub().initialize(d2.deal_id, U256(2)), kScheduler, now);
 }
 
 }  // namespace
