@@ -20,6 +20,7 @@
 #include <gtest/gtest.h>
 
 #include <wp/chain/match_facts.hpp>
+#include <wp/codec/abi.hpp>
 #include <wp/core/keccak.hpp>
 #include <wp/crypto/eip191.hpp>
 #include <wp/protocol/ids.hpp>
@@ -368,9 +369,19 @@ class Poco2Anvil : public PocoOrdersFixture {
     //! Sends `call` from `signer` at the pinned `now` and compares the chain after it with `predicted`.
     static TaskOutcome step(const std::string& label, const TaskResult<TaskOutcome>& predicted,
                             const chain::HubResult<chain::ContractCall>& call, std::size_t signer, const U256& now) {
+        if (!predicted) {
+            ADD_FAILURE() << label << ": predicted a revert: " << explain(predicted.error());
+            return {};
+        }
+        step_all(label, {*predicted}, call, signer, now);
+        return *predicted;
+    }
+
+    //! step() of a call that runs several task operations (initializeArray, claimArray...): the events of the
+    //! outcomes concatenated, their movements applied in order, each task's record compared.
+    static void step_all(const std::string& label, const std::vector<TaskOutcome>& outcomes,
+                         const chain::HubResult<chain::ContractCall>& call, std::size_t signer, const U256& now) {
         SCOPED_TRACE(label);
-        EXPECT_TRUE(predicted) << "predicted a revert: " << explain(predicted.error());
-        if (!predicted) return {};
         const auto who = everyone();
         EscrowBook book;
         book.hub = info().hub;
@@ -379,8 +390,7 @@ class Poco2Anvil : public PocoOrdersFixture {
         for (auto w : workers()) scores[address(w)] = hub().view_score(address(w)).value();
 
         auto receipt = send(call, key(signer));
-        EXPECT_TRUE(receipt) << receipt.error().message;
-        if (!receipt) return *predicted;
+        ASSERT_TRUE(receipt) << receipt.error().message;
         EXPECT_EQ(U256(block_timestamp(chain::BlockTag::number(receipt->block_number)).value()), now)
             << "the pinned timestamp was not used";
 
@@ -388,33 +398,35 @@ class Poco2Anvil : public PocoOrdersFixture {
         std::vector<std::string> unknown;
         const auto events = decode_hub_events(*receipt, info().hub, unknown);
         EXPECT_TRUE(unknown.empty()) << unknown.front();
-        EXPECT_EQ(describe(events), describe(predicted->events));
-        // Storage.
-        const Bytes32 task = predicted->task_id;
-        EXPECT_EQ(describe(hub().view_task(task).value()), describe(predicted->record.task));
-        for (auto w : workers()) {
-            EXPECT_EQ(describe(hub().view_contribution(task, address(w)).value()),
-                      describe(predicted->record.contribution_of(address(w))))
-                << "worker account " << w;
+        std::vector<TaskEvent> predicted_events;
+        for (const auto& o : outcomes) predicted_events.insert(predicted_events.end(), o.events.begin(), o.events.end());
+        EXPECT_EQ(describe(events), describe(predicted_events));
+        for (const auto& predicted : outcomes) {
+            // Storage.
+            const Bytes32 task = predicted.task_id;
+            EXPECT_EQ(describe(hub().view_task(task).value()), describe(predicted.record.task));
+            for (auto w : workers()) {
+                EXPECT_EQ(describe(hub().view_contribution(task, address(w)).value()),
+                          describe(predicted.record.contribution_of(address(w))))
+                    << "worker account " << w;
+            }
+            // Balances: the accounts before plus the predicted escrow movements (the hub's own balance included).
+            auto applied = apply_escrow_movements(book, predicted.movements);
+            EXPECT_TRUE(applied) << (applied ? "" : explain(applied.error()));
+            for (const auto& u : predicted.scores) {
+                EXPECT_EQ(scores[u.worker], u.old_score) << u.worker.to_checksum();
+                scores[u.worker] = u.new_score;
+            }
         }
-        // Balances: the accounts before plus the predicted escrow movements (the hub's own balance included).
-        auto applied = apply_escrow_movements(book, predicted->movements);
-        EXPECT_TRUE(applied) << (applied ? "" : explain(applied.error()));
         const auto after = accounts(who);
         for (const auto& a : who) {
             EXPECT_EQ(after.at(a), book.account(a))
                 << a.to_checksum() << ": chain {" << after.at(a).stake.to_dec() << ", " << after.at(a).locked.to_dec()
                 << "} predicted {" << book.account(a).stake.to_dec() << ", " << book.account(a).locked.to_dec() << "}";
         }
-        // Scores.
-        for (const auto& u : predicted->scores) {
-            EXPECT_EQ(scores[u.worker], u.old_score) << u.worker.to_checksum();
-            scores[u.worker] = u.new_score;
-        }
         for (auto w : workers()) {
             EXPECT_EQ(hub().view_score(address(w)).value(), scores[address(w)]) << "score of worker account " << w;
         }
-        return *predicted;
     }
 
     //! check_X predicted `check`; the dry run from `from` reverts exactly as predicted.
@@ -833,6 +845,69 @@ TEST_F(Poco2Anvil, TeeContributionsAndBotFirst) {
     now = pin_now();
     step("initialize idx 2 of the second deal", apply_initialize(initialize_facts(d2.deal_id, 2)),
          hub().initialize(d2.deal_id, U256(2)), kScheduler, now);
+}
+
+// initializeArray, claimArray and initializeAndClaimArray (one transaction, several tasks).
+TEST_F(Poco2Anvil, ArrayCalls) {
+    const DealOnChain d = match_deal(1, 4, 800);
+    ASSERT_FALSE(d.deal_id == Bytes32{});
+    // Unequal lengths (calldata built by hand: the Hub's builder refuses it).
+    {
+        const InitializeFacts one = initialize_facts(d.deal_id, 0);
+        const std::vector<InitializeFacts> items{one};
+        auto predicted = apply_initialize_array(items, 2);
+        ASSERT_FALSE(predicted);
+        const auto data = abi_encode_call(
+            chain::hub_signature(chain::HubFn::kInitializeArray),
+            {AbiValue::list({AbiValue::fixed_bytes(d.deal_id.view())}),
+             AbiValue::list({AbiValue::uint_(U256(0)), AbiValue::uint_(U256(1))})});
+        ASSERT_TRUE(data);
+        chain::HubResult<chain::ContractCall> call = chain::ContractCall{info().hub, *data, U256(), "initializeArray"};
+        expect_revert("initializeArray lengths", tl::unexpected(predicted.error()), TaskCheck::kArrayLengths, call,
+                      address(kScheduler));
+    }
+    // The same task twice in one array: the second initialize reverts, so does the whole call.
+    {
+        const std::vector<InitializeFacts> items{initialize_facts(d.deal_id, 0), initialize_facts(d.deal_id, 0)};
+        auto predicted = apply_initialize_array(items, 2);
+        ASSERT_FALSE(predicted);
+        const std::vector<Bytes32> deals{d.deal_id, d.deal_id};
+        const std::vector<U256> idxs{U256(0), U256(0)};
+        expect_revert("initializeArray twice the same task", tl::unexpected(predicted.error()),
+                      TaskCheck::kInitializeNotUnset, hub().initialize_array(deals, idxs), address(kScheduler));
+    }
+    U256 now = pin_now();
+    const std::vector<InitializeFacts> items{initialize_facts(d.deal_id, 0), initialize_facts(d.deal_id, 1)};
+    auto initialized = apply_initialize_array(items, 2);
+    ASSERT_TRUE(initialized) << explain(initialized.error());
+    {
+        const std::vector<Bytes32> deals{d.deal_id, d.deal_id};
+        const std::vector<U256> idxs{U256(0), U256(1)};
+        step_all("initializeArray", *initialized, hub().initialize_array(deals, idxs), kScheduler, now);
+    }
+    // One contribution on task 1, so its claim unlocks a worker stake too.
+    now = pin_now();
+    auto f = contribute_facts(initialized->at(1).task_id, address(kW1), kDigestA, now,
+                              initialized->at(1).record.consensus);
+    ASSERT_NO_FATAL_FAILURE(step("contribute", apply_contribute(f), contribute_call(f), kW1, now));
+    ASSERT_NO_FATAL_FAILURE(advance_past(initialized->at(0).record.task.final_deadline));
+
+    now = pin_now();
+    const std::vector<ClaimFacts> claims{claim_facts(initialized->at(0).task_id, now, {}),
+                                         claim_facts(initialized->at(1).task_id, now, {})};
+    auto claimed = apply_claim_array(claims);
+    ASSERT_TRUE(claimed) << explain(claimed.error());
+    const std::vector<Bytes32> tasks{initialized->at(0).task_id, initialized->at(1).task_id};
+    step_all("claimArray", *claimed, hub().claim_array(tasks), kStranger, now);
+
+    now = pin_now();
+    const std::vector<InitializeFacts> late{initialize_facts(d.deal_id, 2), initialize_facts(d.deal_id, 3)};
+    auto both = apply_initialize_and_claim_array(late, 2, now, info().hub);
+    ASSERT_TRUE(both) << explain(both.error());
+    const std::vector<Bytes32> deals{d.deal_id, d.deal_id};
+    const std::vector<U256> idxs{U256(2), U256(3)};
+    step_all("initializeAndClaimArray", *both, hub().initialize_and_claim_array(deals, idxs), kStranger, now);
+    EXPECT_EQ(hub().view_account(address(kRequester)).value().locked, U256(0));
 }
 
 }  // namespace
