@@ -2,7 +2,10 @@
 // transactions, against a baseline of plain RLC transfers sent the same way (the ratio is what to read: the absolute
 // numbers depend on the machine).
 //
-//   ./build/bin/wp_lifecycle_bench [--tasks N] [--workers K] [--rounds R]
+//   ./build/bin/wp_lifecycle_bench [--tasks N] [--workers K] [--rounds R] [--block-time S] [--anvil-arg ARG]...
+//
+//   --block-time S switches anvil to interval mining after the setup (default: automine, one block per
+//   transaction); --anvil-arg passes an argument to anvil (e.g. --anvil-arg --prune-history).
 //
 // Setup (not timed): a devnet (anvil + PoCo 6.1.0 by our deployer + funding, libs/wp/devnet), an app and a workerpool,
 // one deal of volume N at trust 1 (local-chain.md §5 prices). Timed, per round, four phases, each ONE batch of
@@ -10,18 +13,25 @@
 //   initialize(deal, i) × N from the scheduler;  contribute × N (task i by worker i mod K);
 //   reveal × N (same workers);                    finalize × N from the scheduler.
 // Every wallet's nonces are assigned locally and stay sequential. Gas: eth_estimateGas of the first transaction of
-// each phase (the state it needs is mined by then) × 1.5 + 50,000 for the whole phase.
+// each phase (the state it needs is mined by then) × 1.2 + 20,000 for the whole phase.
 // Baseline (same round): 4N RLC.transfer, in four batches of N from the same senders (scheduler, then the workers, then
 // the workers, then the scheduler), so the transaction count, the batching and the nonce pattern are those of the
 // lifecycle. Reported: wall time, transactions/s, tasks/s, and lifecycle time / baseline time.
+// Caveat: in automine mode (one block per transaction) anvil 1.x slows down as the chain grows (≈200 tx/s on a fresh
+// devnet, ≈25–40 tx/s after ~1,000 blocks on a 2-core machine; --prune-history and --transaction-block-keeper do not
+// change it), so rounds alternate which run goes first; with --block-time the throughput is bounded by the block gas
+// limit instead (the gas limits, not the gas used, fill the 30M block) and is stable round after round.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include <boost/json.hpp>
 
 #include <wp/chain/eth.hpp>
 #include <wp/chain/hub.hpp>
@@ -75,7 +85,7 @@ struct Bench {
 
     std::uint64_t gas_for(const chain::ContractCall& call, const Address& from) {
         const auto gas = must(hub->estimate_gas(call, from), "estimate " + call.description);
-        return gas + gas / 2 + 50'000;
+        return gas + gas / 5 + 20'000;
     }
 
     devnet::SignedTx sign(const chain::ContractCall& call, Wallet& w, std::uint64_t gas) {
@@ -99,8 +109,15 @@ double seconds_since(Clock::time_point t0) { return std::chrono::duration<double
 
 struct PhaseTimes {
     double initialize{0}, contribute{0}, reveal{0}, finalize{0};
+    std::uint64_t gas_used{0};  //!< Σ receipt.gasUsed of the four phases
     double total() const { return initialize + contribute + reveal + finalize; }
 };
+
+std::uint64_t gas_of(const std::vector<chain::Receipt>& receipts) {
+    std::uint64_t gas = 0;
+    for (const auto& r : receipts) gas += r.gas_used;
+    return gas;
+}
 
 //! The lifecycle of N tasks of `deal_id`; returns the time of each phase.
 PhaseTimes run_lifecycle(Bench& b, const Bytes32& deal_id, std::size_t n, std::size_t workers) {
@@ -119,7 +136,7 @@ PhaseTimes run_lifecycle(Bench& b, const Bytes32& deal_id, std::size_t n, std::s
         for (std::size_t i = 0; i < n; ++i) {
             txs.push_back(b.sign(must(b.hub->initialize(deal_id, U256(i)), "initialize"), scheduler, gas));
         }
-        b.send_all(txs, "initialize");
+        times.gas_used += gas_of(b.send_all(txs, "initialize"));
     }
     times.initialize = seconds_since(t0);
 
@@ -137,7 +154,7 @@ PhaseTimes run_lifecycle(Bench& b, const Bytes32& deal_id, std::size_t n, std::s
             if (gas == 0) gas = b.gas_for(call, w.address);
             txs.push_back(b.sign(call, w, gas));
         }
-        b.send_all(txs, "contribute");
+        times.gas_used += gas_of(b.send_all(txs, "contribute"));
     }
     times.contribute = seconds_since(t0);
 
@@ -152,7 +169,7 @@ PhaseTimes run_lifecycle(Bench& b, const Bytes32& deal_id, std::size_t n, std::s
             if (gas == 0) gas = b.gas_for(call, w.address);
             txs.push_back(b.sign(call, w, gas));
         }
-        b.send_all(txs, "reveal");
+        times.gas_used += gas_of(b.send_all(txs, "reveal"));
     }
     times.reveal = seconds_since(t0);
 
@@ -167,7 +184,7 @@ PhaseTimes run_lifecycle(Bench& b, const Bytes32& deal_id, std::size_t n, std::s
             if (gas == 0) gas = b.gas_for(call, scheduler.address);
             txs.push_back(b.sign(call, scheduler, gas));
         }
-        b.send_all(txs, "finalize");
+        times.gas_used += gas_of(b.send_all(txs, "finalize"));
     }
     times.finalize = seconds_since(t0);
 
@@ -192,7 +209,7 @@ PhaseTimes run_baseline(Bench& b, std::size_t n, std::size_t workers) {
             Wallet& w = from_workers ? b.wallet(kWorkerAccounts[i % workers]) : b.wallet(kScheduler);
             txs.push_back(b.sign(transfer, w, gas));
         }
-        b.send_all(txs, "RLC transfers");
+        times.gas_used += gas_of(b.send_all(txs, "RLC transfers"));
         return seconds_since(t0);
     };
     times.initialize = batch(false);
@@ -206,6 +223,8 @@ struct Options {
     std::size_t tasks{100};
     std::size_t workers{6};
     std::size_t rounds{1};
+    std::size_t block_time{0};            //!< 0: automine (one block per transaction); else evm_setIntervalMining
+    std::vector<std::string> anvil_args;  //!< extra anvil arguments (e.g. --prune-history)
 };
 
 Options parse_args(int argc, char** argv) {
@@ -222,8 +241,14 @@ Options parse_args(int argc, char** argv) {
             o.workers = value();
         } else if (arg == "--rounds") {
             o.rounds = value();
+        } else if (arg == "--block-time") {
+            o.block_time = value();
+        } else if (arg == "--anvil-arg") {
+            if (i + 1 >= argc) fail("missing value after --anvil-arg");
+            o.anvil_args.emplace_back(argv[++i]);
         } else {
-            fail("usage: wp_lifecycle_bench [--tasks N] [--workers K (1-6)] [--rounds R]");
+            fail("usage: wp_lifecycle_bench [--tasks N] [--workers K (1-6)] [--rounds R] [--block-time S] "
+                 "[--anvil-arg ARG]...");
         }
     }
     if (o.tasks == 0 || o.workers == 0 || o.workers > std::size(kWorkerAccounts) || o.rounds == 0) {
@@ -241,6 +266,7 @@ int main(int argc, char** argv) {
     options.anvil.binary = WP_ANVIL_BIN;
     options.anvil.port = must(sys::find_free_tcp_port(), "free port");
     options.poco_dir = WP_POCO_DIR;
+    options.anvil.extra_args = opt.anvil_args;
     Bench b{must(devnet::start_devnet(options), "start_devnet"), {}, {}, {}, {}, {}};
     chain::JsonRpcOptions rpc_options;
     rpc_options.url = b.devnet.info.rpc;
@@ -269,11 +295,17 @@ int main(int argc, char** argv) {
     b.send_one(must(b.hub->create_workerpool(pool), "createWorkerpool"), kScheduler);
     const Domain domain = Domain::iexec(U256(info.chain_id), info.hub);
     const double setup_time = seconds_since(setup0);
+    if (opt.block_time > 0) {
+        // Interval mining from now on (the setup above was automined): many transactions per block.
+        must(b.rpc->call("evm_setIntervalMining", {boost::json::value(opt.block_time)}), "evm_setIntervalMining");
+    }
 
-    std::printf("wp_lifecycle_bench: %zu tasks, %zu workers, %zu round(s), trust 1 (setup %.1f s)\n", opt.tasks,
-                opt.workers, opt.rounds, setup_time);
-    std::printf("%-6s %-10s %10s %10s %10s %10s %10s %10s %10s\n", "round", "run", "init s", "contrib s", "reveal s",
-                "final s", "total s", "tx/s", "tasks/s");
+    std::printf("wp_lifecycle_bench: %zu tasks, %zu workers, %zu round(s), trust 1, %s (setup %.1f s)\n", opt.tasks,
+                opt.workers, opt.rounds,
+                opt.block_time > 0 ? ("interval mining " + std::to_string(opt.block_time) + " s").c_str() : "automine",
+                setup_time);
+    std::printf("%-6s %-10s %10s %10s %10s %10s %10s %10s %10s %12s\n", "round", "run", "init s", "contrib s",
+                "reveal s", "final s", "total s", "tx/s", "tasks/s", "gas/task");
     for (std::size_t round = 0; round < opt.rounds; ++round) {
         const U256 volume(opt.tasks);
         AppOrder a;
@@ -308,17 +340,26 @@ int main(int argc, char** argv) {
         std::copy(dry.begin(), dry.end(), deal_id.bytes.begin());
         b.send_one(match, kRequester);
 
-        const PhaseTimes life = run_lifecycle(b, deal_id, opt.tasks, opt.workers);
-        const PhaseTimes base = run_baseline(b, opt.tasks, opt.workers);
+        // Automine gets slower as the chain grows (one block per transaction): alternate which run goes first.
+        PhaseTimes life;
+        PhaseTimes base;
+        if (round % 2 == 0) {
+            life = run_lifecycle(b, deal_id, opt.tasks, opt.workers);
+            base = run_baseline(b, opt.tasks, opt.workers);
+        } else {
+            base = run_baseline(b, opt.tasks, opt.workers);
+            life = run_lifecycle(b, deal_id, opt.tasks, opt.workers);
+        }
         const double txs = 4.0 * static_cast<double>(opt.tasks);
         auto row = [&](const char* name, const PhaseTimes& t, bool tasks) {
             std::printf("%-6zu %-10s %10.3f %10.3f %10.3f %10.3f %10.3f %10.1f ", round + 1, name, t.initialize,
                         t.contribute, t.reveal, t.finalize, t.total(), txs / t.total());
             if (tasks) {
-                std::printf("%10.1f\n", static_cast<double>(opt.tasks) / t.total());
+                std::printf("%10.1f ", static_cast<double>(opt.tasks) / t.total());
             } else {
-                std::printf("%10s\n", "-");
+                std::printf("%10s ", "-");
             }
+            std::printf("%12llu\n", static_cast<unsigned long long>(t.gas_used / opt.tasks));  // 4 tx per task
         };
         row("lifecycle", life, true);
         row("transfers", base, false);
