@@ -247,8 +247,9 @@ Options parse_args(int argc, char** argv) {
             if (i + 1 >= argc) fail("missing value after --anvil-arg");
             o.anvil_args.emplace_back(argv[++i]);
         } else {
-            fail("usage: wp_lifecycle_bench [--tasks N] [--workers K (1-6)] [--rounds R] [--block-time S] "
-                 "[--anvil-arg ARG]...");
+            fail(
+                "usage: wp_lifecycle_bench [--tasks N] [--workers K (1-6)] [--rounds R] [--block-time S] "
+                "[--anvil-arg ARG]...");
         }
     }
     if (o.tasks == 0 || o.workers == 0 || o.workers > std::size(kWorkerAccounts) || o.rounds == 0) {
@@ -273,9 +274,8 @@ int main(int argc, char** argv) {
     b.rpc = std::make_unique<chain::JsonRpcClient>(rpc_options);
     b.eth = std::make_unique<chain::EthClient>(*b.rpc);
     const auto& info = b.devnet.info;
-    b.hub = std::make_unique<chain::Hub>(
-        *b.eth, chain::PocoAddresses{info.hub, info.token, info.app_registry, info.dataset_registry,
-                                     info.workerpool_registry});
+    b.hub = std::make_unique<chain::Hub>(*b.eth, chain::PocoAddresses{info.hub, info.token, info.app_registry,
+                                                                      info.dataset_registry, info.workerpool_registry});
     for (const auto& account : info.accounts) {
         Wallet w{must(PrivateKey::from_bytes(account.private_key.view()), "key"), account.address, 0};
         w.nonce = must(b.eth->get_transaction_count(account.address, chain::BlockTag::pending()), "nonce");

@@ -44,8 +44,7 @@ const Bytes32 kDigestA = keccak256(as_bytes("result A"));
 const Bytes32 kDigestB = keccak256(as_bytes("result B"));
 
 // PocoStorageLib.POCO_STORAGE_LOCATION (erc7201:iexec.poco.storage.PocoStorage); m_workerScores is member 18.
-const U256 kPocoStorage =
-    U256::from_hex("0x5862653c6982c162832160cf30593645e8487b257e44d77cdd6b51eee2651b00").value();
+const U256 kPocoStorage = U256::from_hex("0x5862653c6982c162832160cf30593645e8487b257e44d77cdd6b51eee2651b00").value();
 constexpr std::uint64_t kWorkerScoresMember = 18;
 
 std::string hex(const Bytes32& b) { return to_hex(b); }
@@ -270,11 +269,12 @@ class Poco2Anvil : public PocoOrdersFixture {
 
     //! m_workerScores[worker] = score (storage write; checked through viewScore).
     static void set_score(const Address& worker, std::uint64_t score) {
-        Bytes preimage = concat(worker.to_word().view(), checked_add(kPocoStorage, U256(kWorkerScoresMember)).value().to_be32().view());
+        Bytes preimage = concat(worker.to_word().view(),
+                                checked_add(kPocoStorage, U256(kWorkerScoresMember)).value().to_be32().view());
         const Bytes32 slot = keccak256(preimage);
-        auto r = rpc().call("anvil_setStorageAt", {boost::json::value(info().hub.to_checksum()),
-                                                   boost::json::value(hex(slot)),
-                                                   boost::json::value(hex(U256(score).to_be32()))});
+        auto r = rpc().call("anvil_setStorageAt",
+                            {boost::json::value(info().hub.to_checksum()), boost::json::value(hex(slot)),
+                             boost::json::value(hex(U256(score).to_be32()))});
         ASSERT_TRUE(r) << r.error().message;
         ASSERT_EQ(hub().view_score(worker).value(), U256(score));
     }
@@ -399,7 +399,8 @@ class Poco2Anvil : public PocoOrdersFixture {
         const auto events = decode_hub_events(*receipt, info().hub, unknown);
         EXPECT_TRUE(unknown.empty()) << unknown.front();
         std::vector<TaskEvent> predicted_events;
-        for (const auto& o : outcomes) predicted_events.insert(predicted_events.end(), o.events.begin(), o.events.end());
+        for (const auto& o : outcomes)
+            predicted_events.insert(predicted_events.end(), o.events.begin(), o.events.end());
         EXPECT_EQ(describe(events), describe(predicted_events));
         for (const auto& predicted : outcomes) {
             // Storage.
@@ -478,8 +479,8 @@ TEST_F(Poco2Anvil, Trust3WithADissenterStepByStep) {
     ConsensusState consensus = out.record.consensus;
 
     // Reverts while ACTIVE without contributions.
-    expect_revert("initialize twice", check_initialize(initialize_facts(d.deal_id, 0)),
-                  TaskCheck::kInitializeNotUnset, hub().initialize(d.deal_id, U256(0)), address(kScheduler));
+    expect_revert("initialize twice", check_initialize(initialize_facts(d.deal_id, 0)), TaskCheck::kInitializeNotUnset,
+                  hub().initialize(d.deal_id, U256(0)), address(kScheduler));
     expect_revert("initialize idx = botSize", check_initialize(initialize_facts(d.deal_id, 1)),
                   TaskCheck::kInitializeIdxPastEnd, hub().initialize(d.deal_id, U256(1)), address(kScheduler));
     expect_revert("reveal while ACTIVE", check_reveal(reveal_facts(task, address(kW1), kDigestA, dry_now(), consensus)),
@@ -500,8 +501,7 @@ TEST_F(Poco2Anvil, Trust3WithADissenterStepByStep) {
         f.record = record_from_chain(task, consensus);
         f.deal = d.deal;
         f.hub = info().hub;
-        expect_revert("contributeAndFinalize at trust 3", check_contribute_and_finalize(f),
-                      TaskCheck::kFastTrustNotOne,
+        expect_revert("contributeAndFinalize at trust 3", check_contribute_and_finalize(f), TaskCheck::kFastTrustNotOne,
                       hub().contribute_and_finalize(task, kDigestA, f.results, {}, Address{}, {}, f.authorization_sign),
                       address(kW1));
     }
@@ -625,8 +625,7 @@ TEST_F(Poco2Anvil, ReopenThenANewConsensus) {
                   TaskCheck::kRevealDeadline, hub().reveal(task, kDigestA), address(kW1));
     expect_revert("finalize without reveals",
                   check_finalize(finalize_facts(task, address(kScheduler), bytes_of("r"), dry_now(), consensus)),
-                  TaskCheck::kFinalizeRevealsIncomplete, hub().finalize(task, bytes_of("r"), {}),
-                  address(kScheduler));
+                  TaskCheck::kFinalizeRevealsIncomplete, hub().finalize(task, bytes_of("r"), {}), address(kScheduler));
     expect_revert("reopen by a worker", check_reopen(reopen_facts(task, address(kW1), dry_now(), consensus)),
                   TaskCheck::kReopenNotScheduler, hub().reopen(task), address(kW1));
 
@@ -636,8 +635,8 @@ TEST_F(Poco2Anvil, ReopenThenANewConsensus) {
     consensus = out.record.consensus;
     {
         auto again = contribute_facts(task, address(kW1), kDigestB, dry_now(), consensus);
-        expect_revert("a REJECTED worker contributes again", check_contribute(again),
-                      TaskCheck::kContributeAlreadyDone, contribute_call(again), address(kW1));
+        expect_revert("a REJECTED worker contributes again", check_contribute(again), TaskCheck::kContributeAlreadyDone,
+                      contribute_call(again), address(kW1));
     }
     for (auto w : {kW3, kW4}) {
         now = pin_now();
@@ -651,8 +650,7 @@ TEST_F(Poco2Anvil, ReopenThenANewConsensus) {
                hub().reveal(task, kDigestB), kW3, now);
     expect_revert("finalize with 1 of 2 reveals before the deadline",
                   check_finalize(finalize_facts(task, address(kScheduler), bytes_of("r"), dry_now(), consensus)),
-                  TaskCheck::kFinalizeRevealsIncomplete, hub().finalize(task, bytes_of("r"), {}),
-                  address(kScheduler));
+                  TaskCheck::kFinalizeRevealsIncomplete, hub().finalize(task, bytes_of("r"), {}), address(kScheduler));
     ASSERT_NO_FATAL_FAILURE(advance_past(out.record.task.reveal_deadline));
     now = pin_now();
     const Bytes results = bytes_of("ipfs://QmReopened");
@@ -737,8 +735,8 @@ TEST_F(Poco2Anvil, FastPathAndCallbacks) {
     };
     {
         auto wrong = fast(bytes_of("not the digest preimage"), dry_now());
-        expect_revert("fast path, wrong callback data", check_contribute_and_finalize(wrong),
-                      TaskCheck::kFastCallback, fast_call(wrong), address(kW1));
+        expect_revert("fast path, wrong callback data", check_contribute_and_finalize(wrong), TaskCheck::kFastCallback,
+                      fast_call(wrong), address(kW1));
         auto none = fast({}, dry_now());
         expect_revert("fast path, no callback data", check_contribute_and_finalize(none), TaskCheck::kFastCallback,
                       fast_call(none), address(kW1));
@@ -789,9 +787,8 @@ TEST_F(Poco2Anvil, FastPathAndCallbacks) {
 
 // A TEE deal (tag 0x1): contributions need an enclave challenge and its signature; and a deal whose botFirst > 0.
 TEST_F(Poco2Anvil, TeeContributionsAndBotFirst) {
-    const DealOnChain d = match_deal(1, 1, 600, [](Orders& o) {
-        o.app.tag = o.workerpool.tag = o.request.tag = make_tag(0x1);
-    });
+    const DealOnChain d =
+        match_deal(1, 1, 600, [](Orders& o) { o.app.tag = o.workerpool.tag = o.request.tag = make_tag(0x1); });
     ASSERT_FALSE(d.deal_id == Bytes32{});
     U256 now = pin_now();
     TaskOutcome out = step("initialize TEE", apply_initialize(initialize_facts(d.deal_id, 0)),
@@ -802,8 +799,7 @@ TEST_F(Poco2Anvil, TeeContributionsAndBotFirst) {
         auto f = contribute_facts(task, address(kW1), kDigestA, at, out.record.consensus);
         f.enclave_challenge = enclave.address();
         f.authorization_sign = sign_authorization(key(kScheduler), address(kW1), task, enclave.address());
-        f.enclave_sign =
-            eip191_sign(enclave, enclave_message_hash(f.result_hash, f.result_seal).view()).to_bytes65();
+        f.enclave_sign = eip191_sign(enclave, enclave_message_hash(f.result_hash, f.result_seal).view()).to_bytes65();
         return f;
     };
     {
@@ -857,10 +853,9 @@ TEST_F(Poco2Anvil, ArrayCalls) {
         const std::vector<InitializeFacts> items{one};
         auto predicted = apply_initialize_array(items, 2);
         ASSERT_FALSE(predicted);
-        const auto data = abi_encode_call(
-            chain::hub_signature(chain::HubFn::kInitializeArray),
-            {AbiValue::list({AbiValue::fixed_bytes(d.deal_id.view())}),
-             AbiValue::list({AbiValue::uint_(U256(0)), AbiValue::uint_(U256(1))})});
+        const auto data = abi_encode_call(chain::hub_signature(chain::HubFn::kInitializeArray),
+                                          {AbiValue::list({AbiValue::fixed_bytes(d.deal_id.view())}),
+                                           AbiValue::list({AbiValue::uint_(U256(0)), AbiValue::uint_(U256(1))})});
         ASSERT_TRUE(data);
         chain::HubResult<chain::ContractCall> call = chain::ContractCall{info().hub, *data, U256(), "initializeArray"};
         expect_revert("initializeArray lengths", tl::unexpected(predicted.error()), TaskCheck::kArrayLengths, call,
@@ -887,8 +882,8 @@ TEST_F(Poco2Anvil, ArrayCalls) {
     }
     // One contribution on task 1, so its claim unlocks a worker stake too.
     now = pin_now();
-    auto f = contribute_facts(initialized->at(1).task_id, address(kW1), kDigestA, now,
-                              initialized->at(1).record.consensus);
+    auto f =
+        contribute_facts(initialized->at(1).task_id, address(kW1), kDigestA, now, initialized->at(1).record.consensus);
     ASSERT_NO_FATAL_FAILURE(step("contribute", apply_contribute(f), contribute_call(f), kW1, now));
     ASSERT_NO_FATAL_FAILURE(advance_past(initialized->at(0).record.task.final_deadline));
 

@@ -29,8 +29,8 @@ HubResult<SignatureCheck> signature_check_from_chain(Hub& hub, const Address& ac
 
 HubResult<bool> group_member_from_chain(Hub& hub, const Address& restriction, const Address& account,
                                         const BlockTag& block) {
-    auto data = abi_encode_call("keyHasPurpose(bytes32,uint256)",
-                                {AbiValue::fixed_bytes(account.to_word().view()), AbiValue::uint_(U256(kGroupMemberPurpose))});
+    auto data = abi_encode_call("keyHasPurpose(bytes32,uint256)", {AbiValue::fixed_bytes(account.to_word().view()),
+                                                                   AbiValue::uint_(U256(kGroupMemberPurpose))});
     if (!data) return tl::unexpected(HubError{Errc::kInvalidArgument, "keyHasPurpose: " + data.error().message, {}});
     CallRequest request;
     request.to = restriction;
@@ -131,12 +131,16 @@ HubResult<MatchFacts> match_facts_from_chain(Hub& hub, const AppOrder& app, cons
     }
 
     // The ten restriction checks (0x12–0x1b): evaluate the group-membership ones now.
-    const std::pair<Address, Address> restrictions[] = {
-        {request.workerpool, workerpool.workerpool}, {app.datasetrestrict, dataset.dataset},
-        {app.workerpoolrestrict, workerpool.workerpool}, {app.requesterrestrict, request.requester},
-        {dataset.apprestrict, app.app}, {dataset.workerpoolrestrict, workerpool.workerpool},
-        {dataset.requesterrestrict, request.requester}, {workerpool.apprestrict, app.app},
-        {workerpool.datasetrestrict, dataset.dataset}, {workerpool.requesterrestrict, request.requester}};
+    const std::pair<Address, Address> restrictions[] = {{request.workerpool, workerpool.workerpool},
+                                                        {app.datasetrestrict, dataset.dataset},
+                                                        {app.workerpoolrestrict, workerpool.workerpool},
+                                                        {app.requesterrestrict, request.requester},
+                                                        {dataset.apprestrict, app.app},
+                                                        {dataset.workerpoolrestrict, workerpool.workerpool},
+                                                        {dataset.requesterrestrict, request.requester},
+                                                        {workerpool.apprestrict, app.app},
+                                                        {workerpool.datasetrestrict, dataset.dataset},
+                                                        {workerpool.requesterrestrict, request.requester}};
     std::map<std::pair<Address, Address>, bool> members;
     for (const auto& [restriction, account] : restrictions) {
         if (restriction.is_zero() || restriction == account || members.contains({restriction, account})) continue;
