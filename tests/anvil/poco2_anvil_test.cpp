@@ -814,6 +814,28 @@ TEST_F(Poco2Anvil, TeeContributionsAndBotFirst) {
         auth_without_enclave.authorization_sign = sign_authorization(key(kScheduler), address(kW1), task, Address{});
         expect_revert("TEE, authorization for enclave 0", check_contribute(auth_without_enclave),
                       TaskCheck::kContributeAuthorization, contribute_call(auth_without_enclave), address(kW1));
+        // The fast path has the same two TEE checks (L213, L227).
+        ContributeAndFinalizeFacts fast;
+        fast.task_id = task;
+        fast.result_digest = kDigestA;
+        fast.results = bytes_of("ipfs://tee");
+        fast.authorization_sign = sign_authorization(key(kScheduler), address(kW1), task, Address{});
+        fast.caller = address(kW1);
+        fast.now = dry_now();
+        fast.record = record_from_chain(task, out.record.consensus);
+        fast.deal = d.deal;
+        fast.hub = info().hub;
+        auto fast_call = [&](const ContributeAndFinalizeFacts& x) {
+            return hub().contribute_and_finalize(x.task_id, x.result_digest, x.results, x.results_callback,
+                                                 x.enclave_challenge, x.enclave_sign, x.authorization_sign);
+        };
+        expect_revert("TEE fast path without enclave", check_contribute_and_finalize(fast),
+                      TaskCheck::kFastTeeNeedsEnclave, fast_call(fast), address(kW1));
+        fast.enclave_challenge = enclave.address();
+        fast.authorization_sign = sign_authorization(key(kScheduler), address(kW1), task, enclave.address());
+        fast.enclave_sign = eip191_sign(key(kW1), kDigestA.view()).to_bytes65();
+        expect_revert("TEE fast path, enclave signature by someone else", check_contribute_and_finalize(fast),
+                      TaskCheck::kFastEnclaveSignature, fast_call(fast), address(kW1));
     }
     now = pin_now();
     auto f = tee(now);
@@ -903,6 +925,89 @@ TEST_F(Poco2Anvil, ArrayCalls) {
     const std::vector<U256> idxs{U256(2), U256(3)};
     step_all("initializeAndClaimArray", *both, hub().initialize_and_claim_array(deals, idxs), kStranger, now);
     EXPECT_EQ(hub().view_account(address(kRequester)).value().locked, U256(0));
+}
+
+// The remaining reachable requires: a wrong seal, reopen of an ACTIVE task, the fast path on a reopened task, and the
+// final deadline for finalize, reopen and the fast path.
+TEST_F(Poco2Anvil, SealReopenAndFinalDeadlineReverts) {
+    const DealOnChain d = match_deal(1, 2, 900);
+    ASSERT_FALSE(d.deal_id == Bytes32{});
+    U256 now = pin_now();
+    TaskOutcome out = step("initialize 0", apply_initialize(initialize_facts(d.deal_id, 0)),
+                           hub().initialize(d.deal_id, U256(0)), kScheduler, now);
+    const Bytes32 task = out.task_id;
+    // W1 contributes the seal of W2: accepted (the seal is only checked at reveal), consensus at trust 1.
+    now = pin_now();
+    auto f = contribute_facts(task, address(kW1), kDigestA, now, out.record.consensus);
+    f.result_seal = result_seal(address(kW2), task, kDigestA);
+    out = step("contribute with W2's seal", apply_contribute(f), contribute_call(f), kW1, now);
+    ASSERT_TRUE(out.consensus_reached);
+    expect_revert("reveal with a wrong seal",
+                  check_reveal(reveal_facts(task, address(kW1), kDigestA, dry_now(), out.record.consensus)),
+                  TaskCheck::kRevealResultSeal, hub().reveal(task, kDigestA), address(kW1));
+    ASSERT_NO_FATAL_FAILURE(advance_past(out.record.task.reveal_deadline));
+    now = pin_now();
+    out = step("reopen", apply_reopen(reopen_facts(task, address(kScheduler), now, out.record.consensus)),
+               hub().reopen(task), kScheduler, now);
+    expect_revert("reopen an ACTIVE task",
+                  check_reopen(reopen_facts(task, address(kScheduler), dry_now(), out.record.consensus)),
+                  TaskCheck::kReopenNotRevealing, hub().reopen(task), address(kScheduler));
+    {
+        ContributeAndFinalizeFacts fast;
+        fast.task_id = task;
+        fast.result_digest = kDigestB;
+        fast.results = bytes_of("ipfs://fast");
+        fast.authorization_sign = sign_authorization(key(kScheduler), address(kW2), task, Address{});
+        fast.caller = address(kW2);
+        fast.now = dry_now();
+        fast.record = record_from_chain(task, out.record.consensus);
+        fast.deal = d.deal;
+        fast.hub = info().hub;
+        expect_revert(
+            "fast path on a task with (rejected) contributors", check_contribute_and_finalize(fast),
+            TaskCheck::kFastHasContributors,
+            hub().contribute_and_finalize(task, kDigestB, fast.results, {}, Address{}, {}, fast.authorization_sign),
+            address(kW2));
+    }
+    // W2 contributes B and reveals; then the final deadline passes before finalize.
+    now = pin_now();
+    f = contribute_facts(task, address(kW2), kDigestB, now, out.record.consensus);
+    out = step("W2 contributes B", apply_contribute(f), contribute_call(f), kW2, now);
+    now = pin_now();
+    out = step("W2 reveals B", apply_reveal(reveal_facts(task, address(kW2), kDigestB, now, out.record.consensus)),
+               hub().reveal(task, kDigestB), kW2, now);
+    ASSERT_NO_FATAL_FAILURE(advance_past(out.record.task.final_deadline));
+    expect_revert(
+        "finalize after the final deadline",
+        check_finalize(finalize_facts(task, address(kScheduler), bytes_of("r"), dry_now(), out.record.consensus)),
+        TaskCheck::kFinalizeFinalDeadline, hub().finalize(task, bytes_of("r"), {}), address(kScheduler));
+    expect_revert("reopen after the final deadline",
+                  check_reopen(reopen_facts(task, address(kScheduler), dry_now(), out.record.consensus)),
+                  TaskCheck::kReopenFinalDeadline, hub().reopen(task), address(kScheduler));
+    // Task 1 initialized after its deadlines: the fast path is too late.
+    now = pin_now();
+    out = step("initialize 1 late", apply_initialize(initialize_facts(d.deal_id, 1)),
+               hub().initialize(d.deal_id, U256(1)), kScheduler, now);
+    {
+        ContributeAndFinalizeFacts fast;
+        fast.task_id = out.task_id;
+        fast.result_digest = kDigestA;
+        fast.results = bytes_of("ipfs://late");
+        fast.authorization_sign = sign_authorization(key(kScheduler), address(kW3), out.task_id, Address{});
+        fast.caller = address(kW3);
+        fast.now = dry_now();
+        fast.record = record_from_chain(out.task_id, out.record.consensus);
+        fast.deal = d.deal;
+        fast.hub = info().hub;
+        expect_revert("fast path after the contribution deadline", check_contribute_and_finalize(fast),
+                      TaskCheck::kFastDeadline,
+                      hub().contribute_and_finalize(out.task_id, kDigestA, fast.results, {}, Address{}, {},
+                                                    fast.authorization_sign),
+                      address(kW3));
+    }
+    // The claim of the REVEALING task 0 after its final deadline (a revealed contribution, never finalized).
+    now = pin_now();
+    step("claim the revealed task", apply_claim(claim_facts(task, now, {})), hub().claim(task), kStranger, now);
 }
 
 }  // namespace
