@@ -268,15 +268,15 @@ class Poco2Anvil : public PocoOrdersFixture {
     }
 
     //! m_workerScores[worker] = score (storage write; checked through viewScore).
-    static void set_score(const Address& worker, std::uint64_t score) {
+    static void set_score(const Address& worker, const U256& score) {
         Bytes preimage = concat(worker.to_word().view(),
                                 checked_add(kPocoStorage, U256(kWorkerScoresMember)).value().to_be32().view());
         const Bytes32 slot = keccak256(preimage);
-        auto r = rpc().call("anvil_setStorageAt",
-                            {boost::json::value(info().hub.to_checksum()), boost::json::value(hex(slot)),
-                             boost::json::value(hex(U256(score).to_be32()))});
+        auto r =
+            rpc().call("anvil_setStorageAt", {boost::json::value(info().hub.to_checksum()),
+                                              boost::json::value(hex(slot)), boost::json::value(hex(score.to_be32()))});
         ASSERT_TRUE(r) << r.error().message;
-        ASSERT_EQ(hub().view_score(worker).value(), U256(score));
+        ASSERT_EQ(hub().view_score(worker).value(), score);
     }
 
     //! The task's storage as the views show it; the consensus groups (not exposed) come from the model.
@@ -1008,6 +1008,40 @@ TEST_F(Poco2Anvil, SealReopenAndFinalDeadlineReverts) {
     // The claim of the REVEALING task 0 after its final deadline (a revealed contribution, never finalized).
     now = pin_now();
     step("claim the revealed task", apply_claim(claim_facts(task, now, {})), hub().claim(task), kStranger, now);
+}
+
+// Scores near 2^256 (storage write): checkConsensus overflows at trust 4 (Panic 0x11); at trust 3 one worker reaches
+// the consensus alone with weight floor(log2((2^256 − 1)/3 − 1)) = 254.
+TEST_F(Poco2Anvil, HugeScores) {
+    ASSERT_NO_FATAL_FAILURE(set_score(address(kW1), U256::max()));
+    const DealOnChain d4 = match_deal(4, 1, 1000);
+    ASSERT_FALSE(d4.deal_id == Bytes32{});
+    U256 now = pin_now();
+    TaskOutcome out = step("initialize trust 4", apply_initialize(initialize_facts(d4.deal_id, 0)),
+                           hub().initialize(d4.deal_id, U256(0)), kScheduler, now);
+    {
+        auto f = contribute_facts(out.task_id, address(kW1), kDigestA, dry_now(), out.record.consensus);
+        expect_revert("trust 4, score 2^256 − 1", check_contribute(f), TaskCheck::kArithmetic, contribute_call(f),
+                      address(kW1));
+    }
+    const DealOnChain d3 = match_deal(3, 1, 1100);
+    ASSERT_FALSE(d3.deal_id == Bytes32{});
+    now = pin_now();
+    out = step("initialize trust 3", apply_initialize(initialize_facts(d3.deal_id, 0)),
+               hub().initialize(d3.deal_id, U256(0)), kScheduler, now);
+    const Bytes32 task = out.task_id;
+    now = pin_now();
+    auto f = contribute_facts(task, address(kW1), kDigestA, now, out.record.consensus);
+    out = step("trust 3, one huge worker", apply_contribute(f), contribute_call(f), kW1, now);
+    EXPECT_TRUE(out.consensus_reached);
+    EXPECT_EQ(hub().view_contribution(task, address(kW1)).value().weight, U256(254));
+    now = pin_now();
+    out = step("reveal", apply_reveal(reveal_facts(task, address(kW1), kDigestA, now, out.record.consensus)),
+               hub().reveal(task, kDigestA), kW1, now);
+    now = pin_now();
+    step("finalize",
+         apply_finalize(finalize_facts(task, address(kScheduler), bytes_of("r"), now, out.record.consensus)),
+         hub().finalize(task, bytes_of("r"), {}), kScheduler, now);
 }
 
 }  // namespace
