@@ -144,7 +144,20 @@ TEST_F(MatchCodesAnvil, CompatibilityChecks0x00To0x07) {
     expect_match("0x06 R.tag bit not in W.tag", sign_all(o), code("0x06"));
     o = base_;
     o.dataset.tag = make_tag(0x100);
-    expect_match("0x06 D.tag bit not in W.tag (6.1: no TEE mask)", sign_all(o), code("0x06"));
+    expect_match("0x06 D.tag bit not in W.tag", sign_all(o), code("0x06"));
+    // A dataset TEE-framework bit (0x2, Scone) the workerpool lacks: 6.1.0 reverts 0x06 (6.2 masks D.tag & ~0x0E
+    // and would match: the version matters).
+    o = base_;
+    o.dataset.tag = make_tag(0x2);
+    o = sign_all(o);
+    expect_match("0x06 D.tag TEE framework bit on 6.1", o, code("0x06"));
+    {
+        chain::MatchFactsOptions v62;
+        v62.version = PocoVersion::kV6_2;
+        auto facts = chain::match_facts_from_chain(hub(), o.app, o.dataset, o.workerpool, o.request, v62);
+        ASSERT_TRUE(facts) << facts.error().message;
+        EXPECT_TRUE(match_orders(o.app, o.dataset, o.workerpool, o.request, *facts)) << "6.2 masks the dataset's 0x0E";
+    }
 
     o = base_;
     o.request.tag = make_tag(0x1);  // TEE asked by the request, the workerpool offers it, the app does not
@@ -337,6 +350,61 @@ TEST_F(MatchCodesAnvil, PresignedOrdersMatchWithoutSignatures) {
     auto predicted = expect_match("all presigned", unsigned_orders, std::nullopt);
     ASSERT_TRUE(predicted);
     ASSERT_NO_FATAL_FAILURE(send_match(unsigned_orders, *predicted));
+}
+
+// match_facts_from_chain itself: every field against what the test set up.
+TEST_F(MatchCodesAnvil, FactsFromChain) {
+    Orders o = base_;
+    o.workerpool.requesterrestrict = assets_.app;  // a contract restriction: evaluated through keyHasPurpose
+    o = sign_all(o);
+    chain::MatchFactsOptions options;
+    options.version = PocoVersion::kV6_1;
+    options.sponsor = address(8);
+    auto facts = chain::match_facts_from_chain(hub(), o.app, o.dataset, o.workerpool, o.request, options);
+    ASSERT_TRUE(facts) << facts.error().message;
+    EXPECT_EQ(facts->version, PocoVersion::kV6_1);
+    EXPECT_EQ(facts->domain_separator, domain().separator());
+    EXPECT_EQ(facts->category_count, U256(5));
+    EXPECT_EQ(facts->app.owner, std::optional<Address>(address(kAppOwner)));
+    EXPECT_TRUE(facts->app.registered);
+    EXPECT_EQ(facts->app.signature, SignatureCheck::kValid);
+    EXPECT_EQ(facts->dataset.owner, std::optional<Address>(address(kDatasetOwner)));
+    EXPECT_TRUE(facts->dataset.registered);
+    EXPECT_EQ(facts->dataset.signature, SignatureCheck::kValid);
+    EXPECT_EQ(facts->workerpool.owner, std::optional<Address>(address(kScheduler)));
+    EXPECT_TRUE(facts->workerpool.registered);
+    EXPECT_EQ(facts->workerpool.signature, SignatureCheck::kValid);
+    EXPECT_EQ(facts->request_signature, SignatureCheck::kValid);
+    EXPECT_EQ(facts->consumed_app, U256(0));
+    EXPECT_EQ(facts->consumed_dataset, U256(0));
+    EXPECT_EQ(facts->consumed_workerpool, U256(0));
+    EXPECT_EQ(facts->consumed_request, U256(0));
+    EXPECT_EQ(facts->worker_stake_ratio_policy, U256(30));
+    EXPECT_EQ(facts->scheduler_reward_ratio_policy, U256(1));
+    EXPECT_EQ(facts->sponsor, std::optional<Address>(address(8)));
+    EXPECT_EQ(facts->sponsor_balance, std::optional<U256>(hub().balance_of(address(8)).value()));
+    EXPECT_EQ(facts->workerpool_owner_balance, std::optional<U256>(hub().balance_of(address(kScheduler)).value()));
+    EXPECT_EQ(facts->timestamp, U256(block_timestamp().value()));
+    ASSERT_TRUE(facts->group_member);
+    EXPECT_FALSE(facts->group_member(assets_.app, address(kRequester)));
+    // The group-membership oracle on its own: no code / a contract without keyHasPurpose are both "not a member".
+    EXPECT_FALSE(chain::group_member_from_chain(hub(), address(7), address(kRequester)).value());
+    EXPECT_FALSE(chain::group_member_from_chain(hub(), assets_.app, address(kRequester)).value());
+    // Signatures: wrong signer, bad length, presigned.
+    const Bytes32 hash = order_hash(domain(), Order(o.request));
+    EXPECT_EQ(chain::signature_check_from_chain(hub(), address(kRequester), hash, o.app.sign).value(),
+              SignatureCheck::kInvalid);
+    EXPECT_EQ(chain::signature_check_from_chain(hub(), address(kRequester), hash, Bytes(3, 1)).value(),
+              SignatureCheck::kInvalidFormat);
+    ASSERT_TRUE(send(hub().manage_request_order(o.request, OrderOperation::kSign, {}), key(kRequester)));
+    EXPECT_EQ(chain::signature_check_from_chain(hub(), address(kRequester), hash, Bytes{}).value(),
+              SignatureCheck::kValid);
+    // An asset address without code: no owner, not registered, the signature not evaluated.
+    o.app.app = address(7);
+    facts = chain::match_facts_from_chain(hub(), o.app, o.dataset, o.workerpool, o.request, options);
+    ASSERT_TRUE(facts) << facts.error().message;
+    EXPECT_FALSE(facts->app.owner);
+    EXPECT_FALSE(facts->app.registered);
 }
 
 }  // namespace
