@@ -1,0 +1,62 @@
+#pragma once
+// match_facts_from_chain: everything protocol::match_orders (protocol/match.hpp) needs about four orders, read from a
+// PoCo deployment through the Hub's views, all at ONE block (protocol.md §5.2–§5.5). This is the preflight of the CLI
+// and of the market: read the facts, run the pure match_orders, and only send matchOrders when it predicts a deal.
+//
+// What is read, mirroring what IexecPoco1Facet._matchOrders reads (in the same order of dependence):
+//   - domain separator (eip712domain_separator()), countCategory();
+//   - per asset (app; dataset when D.dataset ≠ 0; workerpool): owner() of the entry (a failed call, e.g. an address
+//     without code, leaves AssetFacts::owner empty: the contract reverts with no data), registry.isRegistered(asset),
+//     and verifyPresignatureOrSignature(owner, orderHash, sign) — the contract's own check, so presigned orders,
+//     ERC-1271 owners and the "invalid-signature-format" revert (SignatureCheck::kInvalidFormat) come out exactly;
+//   - verifyPresignatureOrSignature(R.requester, requestHash, R.sign);
+//   - viewConsumed of the four order hashes (the dataset's only with a dataset);
+//   - the workerpool entry's m_workerStakeRatioPolicy / m_schedulerRewardRatioPolicy (left at their defaults when
+//     W.workerpool is not a workerpool: the contract reverts earlier, at 0x40 or at owner());
+//   - for each of the ten restriction checks 0x12–0x1b whose restriction is neither 0 nor the account:
+//     restriction.keyHasPurpose(bytes32(uint256(uint160(account))), 4) by eth_call (no code, a revert or
+//     undecodable return data = false), stored so MatchFacts::group_member needs no chain access later;
+//   - the free balances (balanceOf) of the payer (the sponsor, else R.requester) and of the workerpool owner;
+//   - the block's timestamp (the deal's startTime will be the timestamp of the block that includes the match,
+//     which is later: compare the deal record's other fields, or override facts.timestamp).
+//
+// Errors: a transport or decoding failure of any read is returned as the HubError of that read (a revert of the
+// signature check other than "invalid-signature-format" included). A revert of owner() is a fact, not an error.
+
+#include <optional>
+
+#include <wp/protocol/match.hpp>
+#include <wp/protocol/order.hpp>
+
+#include "eth.hpp"
+#include "hub.hpp"
+
+namespace wp::chain {
+
+struct MatchFactsOptions {
+    //! The rules to evaluate (match.hpp PocoVersion): kV6_1 for the 6.1.0 npm package (the devnet), kV6_2 for the
+    //! live Arbitrum deployment.
+    PocoVersion version{PocoVersion::kV6_2};
+    //! sponsorMatchOrders' msg.sender; empty for matchOrders (the requester pays).
+    std::optional<Address> sponsor;
+    //! Where to read; "latest" is resolved to a block number first so every read sees the same state.
+    BlockTag block{BlockTag::latest()};
+};
+
+//! The MatchFacts of (A, D, W, R) at options.block (see the header comment). Pass DatasetOrder{} for no dataset.
+HubResult<MatchFacts> match_facts_from_chain(Hub& hub, const AppOrder& app, const DatasetOrder& dataset,
+                                             const WorkerpoolOrder& workerpool, const RequestOrder& request,
+                                             const MatchFactsOptions& options = {});
+
+//! verifyPresignatureOrSignature(account, hash, sign) as a SignatureCheck: true → kValid, false → kInvalid, a revert
+//! "invalid-signature-format" → kInvalidFormat; any other failure is returned.
+HubResult<SignatureCheck> signature_check_from_chain(Hub& hub, const Address& account, const Bytes32& hash,
+                                                     ByteView sign, const BlockTag& block = BlockTag::latest());
+
+//! keyHasPurpose(bytes32(uint256(uint160(account))), GROUPMEMBER_PURPOSE = 4) on `restriction` by eth_call, as
+//! SignatureVerifier._isAccountAuthorizedByRestriction evaluates it for a restriction that is neither 0 nor the
+//! account: no code, a revert or return data that is not an ABI bool = false. Transport failures are returned.
+HubResult<bool> group_member_from_chain(Hub& hub, const Address& restriction, const Address& account,
+                                        const BlockTag& block = BlockTag::latest());
+
+}  // namespace wp::chain
