@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include <wp/chain/hub.hpp>
+#include <wp/chain/match_facts.hpp>
 #include <wp/codec/abi.hpp>
 #include <wp/core/hex.hpp>
 #include <wp/core/keccak.hpp>
@@ -19,7 +20,7 @@
 #include <wp/protocol/task.hpp>
 #include <wp/protocol/types.hpp>
 
-#include "poco_fixture.hpp"
+#include "poco_orders.hpp"
 
 namespace wp::test {
 namespace {
@@ -28,8 +29,6 @@ using chain::RegistryKind;
 
 U256 add(const U256& a, const U256& b) { return checked_add(a, b).value(); }
 U256 sub(const U256& a, const U256& b) { return checked_sub(a, b).value(); }
-Bytes32 b32(std::string_view s) { return bytes32_from_hex(s).value(); }
-Bytes bytes_of(std::string_view s) { return Bytes(as_bytes(s).begin(), as_bytes(s).end()); }
 
 constexpr std::string_view kOrdersMatched = "OrdersMatched(bytes32,bytes32,bytes32,bytes32,bytes32,uint256)";
 constexpr std::string_view kTaskInitialize = "TaskInitialize(bytes32,address)";
@@ -66,19 +65,6 @@ void apply_movements(std::map<Address, Balance>& ledger, const std::vector<Balan
     }
 }
 
-struct Assets {
-    Address app;
-    Address dataset;
-    Address workerpool;
-};
-
-struct Orders {
-    AppOrder app;
-    DatasetOrder dataset;  //!< zero when the deal has no dataset
-    WorkerpoolOrder workerpool;
-    RequestOrder request;
-};
-
 //! A matched deal as the tests see it.
 struct MatchedOnChain {
     Orders orders;
@@ -87,134 +73,14 @@ struct MatchedOnChain {
     std::uint64_t match_time{0};
 };
 
-// Prices of local-chain.md §5 (app 5, workerpool 10) plus a dataset at 2 nRLC.
-const U256 kAppPrice(5);
-const U256 kDatasetPrice(2);
-const U256 kWorkerpoolPrice(10);
-
-class HubAnvil : public PocoFixture {
+class HubAnvil : public PocoOrdersFixture {
   protected:
-    static Domain domain() { return Domain::iexec(U256(info().chain_id), info().hub); }
-
-    static chain::AppParams app_params() {
-        chain::AppParams p;
-        p.owner = address(kAppOwner);
-        p.name = "hello-app";
-        p.multiaddr = bytes_of("docker.io/iexechub/hello:1.0.0");
-        p.checksum = b32("0x00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff");
-        return p;
-    }
-    static chain::DatasetParams dataset_params() {
-        chain::DatasetParams p;
-        p.owner = address(kDatasetOwner);
-        p.name = "hello-dataset";
-        p.multiaddr = bytes_of("ipfs://QmHelloDataset");
-        p.checksum = b32("0xffeeddccbbaa99887766554433221100ffeeddccbbaa99887766554433221100");
-        return p;
-    }
-    static chain::WorkerpoolParams workerpool_params() { return {address(kScheduler), "hello-pool"}; }
-
-    //! Creates the app, the dataset and the workerpool; checks each address against predict*().
-    static Assets create_assets() {
-        Assets assets;
-        auto predicted_app = hub().predict_app(app_params());
-        EXPECT_TRUE(predicted_app) << predicted_app.error().message;
-        auto r1 = send(hub().create_app(app_params()), key(kAppOwner));
-        EXPECT_TRUE(r1) << r1.error().message;
-        auto predicted_dataset = hub().predict_dataset(dataset_params());
-        EXPECT_TRUE(predicted_dataset) << predicted_dataset.error().message;
-        auto r2 = send(hub().create_dataset(dataset_params()), key(kDatasetOwner));
-        EXPECT_TRUE(r2) << r2.error().message;
-        auto predicted_pool = hub().predict_workerpool(workerpool_params());
-        EXPECT_TRUE(predicted_pool) << predicted_pool.error().message;
-        auto r3 = send(hub().create_workerpool(workerpool_params()), key(kScheduler));
-        EXPECT_TRUE(r3) << r3.error().message;
-        if (predicted_app) assets.app = *predicted_app;
-        if (predicted_dataset) assets.dataset = *predicted_dataset;
-        if (predicted_pool) assets.workerpool = *predicted_pool;
-        return assets;
-    }
-
-    //! Orders of local-chain.md §5 (category 0, trust 1, tag 0) signed with OUR EIP-712 code.
-    static Orders make_orders(const Assets& assets, const U256& volume, bool with_dataset, std::uint64_t salt,
-                              std::uint64_t trust = 1) {
-        Orders o;
-        o.app.app = assets.app;
-        o.app.appprice = kAppPrice;
-        o.app.volume = volume;
-        o.app.salt = U256(salt).to_be32();
-        o.app.sign = sign_order(domain(), Order(o.app), key(kAppOwner));
-        if (with_dataset) {
-            o.dataset.dataset = assets.dataset;
-            o.dataset.datasetprice = kDatasetPrice;
-            o.dataset.volume = volume;
-            o.dataset.salt = U256(salt + 1).to_be32();
-            o.dataset.sign = sign_order(domain(), Order(o.dataset), key(kDatasetOwner));
-        }
-        o.workerpool.workerpool = assets.workerpool;
-        o.workerpool.workerpoolprice = kWorkerpoolPrice;
-        o.workerpool.volume = volume;
-        o.workerpool.category = U256(0);
-        o.workerpool.trust = U256(trust);
-        o.workerpool.salt = U256(salt + 2).to_be32();
-        o.workerpool.sign = sign_order(domain(), Order(o.workerpool), key(kScheduler));
-        o.request.app = assets.app;
-        o.request.appmaxprice = kAppPrice;
-        if (with_dataset) {
-            o.request.dataset = assets.dataset;
-            o.request.datasetmaxprice = kDatasetPrice;
-        }
-        o.request.workerpool = assets.workerpool;
-        o.request.workerpoolmaxprice = kWorkerpoolPrice;
-        o.request.requester = address(kRequester);
-        o.request.volume = volume;
-        o.request.category = U256(0);
-        o.request.trust = U256(trust);
-        o.request.beneficiary = address(kRequester);
-        o.request.params = R"({"iexec_args":"hello"})";
-        o.request.salt = U256(salt + 3).to_be32();
-        o.request.sign = sign_order(domain(), Order(o.request), key(kRequester));
-        return o;
-    }
-
-    static SignatureCheck signature_check(const Address& signer, const Bytes32& hash, const Bytes& sign) {
-        auto valid = hub().verify_signature(signer, hash, sign);
-        EXPECT_TRUE(valid) << valid.error().message;
-        return valid && *valid ? SignatureCheck::kValid : SignatureCheck::kInvalid;
-    }
-
-    //! Everything matchOrders reads, read from the chain through the Hub (protocol match.hpp MatchFacts).
+    //! Everything matchOrders reads, from the chain (chain/match_facts.hpp) with the 6.1.0 rules of the devnet.
     static MatchFacts read_match_facts(const Orders& o) {
-        MatchFacts f;
-        f.version = PocoVersion::kV6_1;
-        f.domain_separator = hub().domain_separator().value();
-        f.category_count = hub().count_category().value();
-        const bool has_dataset = !o.dataset.dataset.is_zero();
-        auto asset = [&](const Address& entry, RegistryKind kind, const Order& order) {
-            AssetFacts a;
-            auto owner = hub().entry_owner(entry);
-            if (owner) a.owner = *owner;
-            a.registered = hub().is_registered(kind, entry).value();
-            if (owner) a.signature = signature_check(*owner, order_hash(f.domain_separator, order), order_sign(order));
-            return a;
-        };
-        f.app = asset(o.app.app, RegistryKind::kApp, Order(o.app));
-        if (has_dataset) f.dataset = asset(o.dataset.dataset, RegistryKind::kDataset, Order(o.dataset));
-        f.workerpool = asset(o.workerpool.workerpool, RegistryKind::kWorkerpool, Order(o.workerpool));
-        f.request_signature =
-            signature_check(o.request.requester, order_hash(f.domain_separator, Order(o.request)), o.request.sign);
-        f.consumed_app = hub().view_consumed(order_hash(f.domain_separator, Order(o.app))).value();
-        f.consumed_dataset =
-            has_dataset ? hub().view_consumed(order_hash(f.domain_separator, Order(o.dataset))).value() : U256();
-        f.consumed_workerpool = hub().view_consumed(order_hash(f.domain_separator, Order(o.workerpool))).value();
-        f.consumed_request = hub().view_consumed(order_hash(f.domain_separator, Order(o.request))).value();
-        auto pool = hub().workerpool_entry(o.workerpool.workerpool).value();
-        f.worker_stake_ratio_policy = pool.worker_stake_ratio_policy;
-        f.scheduler_reward_ratio_policy = pool.scheduler_reward_ratio_policy;
-        f.sponsor_balance = hub().balance_of(o.request.requester).value();
-        if (f.workerpool.owner) f.workerpool_owner_balance = hub().balance_of(*f.workerpool.owner).value();
-        f.timestamp = U256(block_timestamp().value());
-        return f;
+        auto facts = chain::match_facts_from_chain(hub(), o.app, o.dataset, o.workerpool, o.request,
+                                                   {.version = PocoVersion::kV6_1});
+        EXPECT_TRUE(facts) << facts.error().message;
+        return facts ? *facts : MatchFacts{};
     }
 
     //! Predicts with protocol::match_orders, sends matchOrders from the requester, and checks the event, the deal

@@ -38,7 +38,7 @@ struct MatchFactsOptions {
     //! live Arbitrum deployment.
     PocoVersion version{PocoVersion::kV6_2};
     //! sponsorMatchOrders' msg.sender; empty for matchOrders (the requester pays).
-    std::optional<Address> sponsor;
+    std::optional<Address> sponsor{};
     //! Where to read; "latest" is resolved to a block number first so every read sees the same state.
     BlockTag block{BlockTag::latest()};
 };
