@@ -114,9 +114,22 @@ Result<FeedCursor> FeedCursor::from_json_text(std::string_view text) {
 
 // ---- EventFeed ----
 
+bool is_rate_limit_error(const RpcError& error) {
+    if (error.http_status == 429u) return true;
+    if (error.kind != Errc::kRemote) return false;
+    if (error.code == 429) return true;
+    const std::string_view m = error.rpc_message;
+    for (std::string_view needle : {"rate limit", "rate-limit", "ratelimit", "rate exceeded", "too many requests",
+                                    "request limit", "request count", "compute units", "throughput"}) {
+        if (contains_ci(m, needle)) return true;
+    }
+    return contains_ci(m, "exceed") && contains_ci(m, "capacity");
+}
+
 bool is_range_error(const RpcError& error) {
     if (error.kind == Errc::kTooLarge) return true;
     if (error.kind != Errc::kRemote) return false;
+    if (is_rate_limit_error(error)) return false;
     if (error.code == -32005) return true;
     for (std::string_view needle :
          {"too many", "range", "limit", "exceed", "more than", "response size", "too large"}) {
@@ -160,9 +173,20 @@ Result<FeedBatch> EventFeed::poll() {
     // 1. Is the last block read still on the chain? If not, roll back to the common ancestor.
     if (!cur.recent_hashes.empty()) {
         const std::uint64_t last = cur.next_block - 1;
-        WP_TRY(auto last_header, fetch_headers(rpc, {last}));
-        const auto& h = last_header[last];
-        if (!h || h->hash != cur.recent_hashes.back()) {
+        std::optional<BlockHeader> h;
+        if (batch.head >= last) {
+            WP_TRY(auto last_header, fetch_headers(rpc, {last}));
+            h = last_header[last];
+        }
+        if (!h) {
+            // The node is behind the cursor (a lagging load-balanced backend, a restarted node): not a reorg.
+            batch.from_block = cur.next_block;
+            batch.caught_up = true;
+            batch.retry = true;
+            batch.cursor = cur;
+            return batch;
+        }
+        if (h->hash != cur.recent_hashes.back()) {
             const std::uint64_t first = cur.next_block - cur.recent_hashes.size();
             std::vector<std::uint64_t> numbers;
             for (std::uint64_t n = first; n < last; ++n) numbers.push_back(n);
@@ -199,6 +223,34 @@ Result<FeedBatch> EventFeed::poll() {
     const std::uint64_t target = batch.head - options_.confirmations;
     const std::uint64_t to = target - from >= options_.max_block_range ? from + options_.max_block_range - 1 : target;
 
+    auto moved = [&] {
+        batch.retry = true;
+        batch.cursor = cur;
+        cursor_ = cur;
+        return batch;
+    };
+
+    // 3. Headers BEFORE the logs: the parent link of `from` and the last K blocks of the range (ending at `to`).
+    const bool fresh = cur.recent_hashes.empty() && from > 0;
+    const std::uint64_t tail_first = to - from >= options_.history ? to - options_.history + 1 : from;
+    std::vector<std::uint64_t> numbers;
+    if (fresh) numbers.push_back(from - 1);
+    numbers.push_back(from);
+    for (std::uint64_t n = tail_first; n <= to; ++n) numbers.push_back(n);
+    numbers.erase(std::unique(numbers.begin(), numbers.end()), numbers.end());
+    WP_TRY(auto headers, fetch_headers(rpc, numbers));
+    for (const auto& [n, h] : headers) {
+        if (!h) return moved();  // a block at or below the head vanished: the chain is being reorganised
+    }
+    const Bytes32 from_parent = headers[from]->parent_hash;
+    if (!cur.recent_hashes.empty() && from_parent != cur.recent_hashes.back()) return moved();
+    if (fresh && from_parent != headers[from - 1]->hash) return moved();
+    for (std::uint64_t n = tail_first + 1; n <= to; ++n) {
+        if (headers[n]->parent_hash != headers[n - 1]->hash) return moved();
+    }
+    const Bytes32 to_hash = headers[to]->hash;
+
+    // 4. The logs.
     WP_TRY(auto logs, read_logs(from, to, 0));
     std::erase_if(logs, [](const Log& l) { return l.removed; });
     for (const auto& l : logs) {
@@ -212,38 +264,25 @@ Result<FeedBatch> EventFeed::poll() {
         return a.block_number != b.block_number ? a.block_number < b.block_number : a.log_index < b.log_index;
     });
 
-    // 3. Headers: the parent link of `from`, the blocks with logs, the last K blocks of the range.
-    const bool fresh = cur.recent_hashes.empty() && from > 0;
-    const std::uint64_t tail_first = to - from >= options_.history ? to - options_.history + 1 : from;
-    std::vector<std::uint64_t> numbers;
-    if (fresh) numbers.push_back(from - 1);
-    numbers.push_back(from);
-    for (const auto& l : logs) numbers.push_back(l.block_number);
-    for (std::uint64_t n = tail_first; n <= to; ++n) numbers.push_back(n);
-    std::sort(numbers.begin(), numbers.end());
-    numbers.erase(std::unique(numbers.begin(), numbers.end()), numbers.end());
-    WP_TRY(auto headers, fetch_headers(rpc, numbers));
-
-    auto moved = [&] {
-        batch.retry = true;
-        batch.cursor = cur;
-        cursor_ = cur;
-        return batch;
-    };
-    for (const auto& [n, h] : headers) {
-        if (!h) return moved();  // a block at or below the head vanished: the chain is being reorganised
-    }
-    const Bytes32 from_parent = headers[from]->parent_hash;
-    if (!cur.recent_hashes.empty() && from_parent != cur.recent_hashes.back()) return moved();
-    if (fresh && from_parent != headers[from - 1]->hash) return moved();
-    for (std::uint64_t n = tail_first + 1; n <= to; ++n) {
-        if (headers[n]->parent_hash != headers[n - 1]->hash) return moved();
-    }
+    // 5. Headers AFTER the logs: `to` must be unchanged (so are its ancestors, the blocks read), and every log's
+    //    block hash must be the hash of its block on that chain.
+    std::vector<std::uint64_t> after{to};
     for (const auto& l : logs) {
-        if (headers[l.block_number]->hash != l.block_hash) return moved();
+        if (l.block_number < tail_first) after.push_back(l.block_number);
+    }
+    std::sort(after.begin(), after.end());
+    after.erase(std::unique(after.begin(), after.end()), after.end());
+    WP_TRY(auto after_headers, fetch_headers(rpc, after));
+    for (const auto& [n, h] : after_headers) {
+        if (!h) return moved();
+    }
+    if (after_headers[to]->hash != to_hash) return moved();
+    for (const auto& l : logs) {
+        const auto& h = l.block_number < tail_first ? after_headers[l.block_number] : headers[l.block_number];
+        if (h->hash != l.block_hash) return moved();
     }
 
-    // 4. Advance.
+    // 6. Advance.
     if (tail_first != from) cur.recent_hashes.clear();
     if (fresh && tail_first == from) cur.recent_hashes.push_back(headers[from - 1]->hash);
     for (std::uint64_t n = tail_first; n <= to; ++n) cur.recent_hashes.push_back(headers[n]->hash);

@@ -1,6 +1,7 @@
 // EventFeed against an in-process fake node (net::HttpServer answering eth_blockNumber, eth_getBlockByNumber and
 // eth_getLogs, batches included) whose chain the tests extend and reorganise at will.
 #include <mutex>
+#include <optional>
 #include <set>
 
 #include <gtest/gtest.h>
@@ -83,6 +84,22 @@ class FakeNode {
         std::lock_guard lock(mu_);
         corrupt_next_ = true;
     }
+    //! Right after answering the next eth_getLogs, the chain reorganises: blocks from `keep` on are replaced by one
+    //! block (salt) with the given payloads (a reorg between the logs read and the header reads).
+    void reorg_after_next_logs(std::uint64_t keep, std::string salt, std::vector<std::uint64_t> payloads) {
+        std::lock_guard lock(mu_);
+        pending_reorg_ = PendingReorg{keep, std::move(salt), std::move(payloads)};
+    }
+    //! The node pretends its last `n` blocks do not exist (a lagging or restarted node behind a load balancer).
+    void set_lag(std::uint64_t n) {
+        std::lock_guard lock(mu_);
+        lag_ = n;
+    }
+    //! Answers eth_getLogs with this JSON-RPC error, once.
+    void fail_next_logs(std::int64_t code, std::string message) {
+        std::lock_guard lock(mu_);
+        next_logs_error_ = std::make_pair(code, std::move(message));
+    }
     std::vector<std::pair<std::uint64_t, std::uint64_t>> log_ranges() {
         std::lock_guard lock(mu_);
         return ranges_;
@@ -128,6 +145,8 @@ class FakeNode {
                             {"removed", l.removed}};
     }
 
+    std::size_t visible_locked() const { return blocks_.size() - lag_; }
+
     json::object answer(const json::object& req) {
         std::lock_guard lock(mu_);
         const auto method = req.at("method").as_string();
@@ -135,10 +154,10 @@ class FakeNode {
         json::object out{{"jsonrpc", "2.0"}, {"id", req.at("id")}};
         auto number = [](const json::value& v) { return U256::from_hex(v.as_string()).value().low_u64(); };
         if (method == "eth_blockNumber") {
-            out["result"] = U256(blocks_.size() - 1).to_hex_quantity();
+            out["result"] = U256(visible_locked() - 1).to_hex_quantity();
         } else if (method == "eth_getBlockByNumber") {
             const auto n = number(params.at(0));
-            if (n >= blocks_.size()) {
+            if (n >= visible_locked()) {
                 out["result"] = nullptr;
             } else {
                 const auto& b = blocks_[n];
@@ -154,6 +173,11 @@ class FakeNode {
             const auto from = number(f.at("fromBlock"));
             const auto to = number(f.at("toBlock"));
             ranges_.emplace_back(from, to);
+            if (next_logs_error_) {
+                out["error"] = json::object{{"code", next_logs_error_->first}, {"message", next_logs_error_->second}};
+                next_logs_error_.reset();
+                return out;
+            }
             std::set<std::string> addresses;
             if (const auto* a = f.if_contains("address")) {
                 if (a->is_string()) addresses.insert(std::string(a->as_string()));
@@ -161,7 +185,7 @@ class FakeNode {
                     for (const auto& x : a->as_array()) addresses.insert(std::string(x.as_string()));
             }
             json::array logs;
-            for (auto n = from; n <= to && n < blocks_.size(); ++n) {
+            for (auto n = from; n <= to && n < visible_locked(); ++n) {
                 for (const auto& l : blocks_[n].logs) {
                     if (!addresses.empty() && !addresses.count(l.address.to_lower_hex())) continue;
                     Bytes32 hash = blocks_[n].hash;
@@ -177,14 +201,28 @@ class FakeNode {
             } else {
                 out["result"] = std::move(logs);
             }
+            if (pending_reorg_) {
+                blocks_.resize(pending_reorg_->keep);
+                append_locked(pending_reorg_->salt, pending_reorg_->payloads);
+                pending_reorg_.reset();
+            }
         } else {
             out["error"] = json::object{{"code", -32601}, {"message", "method not found"}};
         }
         return out;
     }
 
+    struct PendingReorg {
+        std::uint64_t keep;
+        std::string salt;
+        std::vector<std::uint64_t> payloads;
+    };
+
     std::mutex mu_;
     std::vector<FakeBlock> blocks_;
+    std::optional<PendingReorg> pending_reorg_;
+    std::uint64_t lag_{0};
+    std::optional<std::pair<std::int64_t, std::string>> next_logs_error_;
     std::size_t max_results_{1000};
     bool corrupt_next_{false};
     std::vector<std::pair<std::uint64_t, std::uint64_t>> ranges_;
@@ -340,14 +378,20 @@ TEST_F(EventFeedTest, ReorgToAShorterChainThenNewBlocks) {
     EventFeed feed(*eth_, FeedOptions{}, FeedCursor::at(1));
     drain(feed);
     node_.truncate(2);  // head 1: blocks 2, 3 gone, nothing new yet
+    // A node whose head is below the last block read looks like a node that is behind: wait, no rollback yet.
     auto batch = feed.poll();
     ASSERT_TRUE(batch) << batch.error().message;
-    EXPECT_EQ(batch->rollback_from, 2u);
-    EXPECT_TRUE(batch->logs.empty());
+    EXPECT_FALSE(batch->rollback_from);
     EXPECT_TRUE(batch->caught_up);
-    EXPECT_EQ(batch->cursor.next_block, 2u);
-    node_.mine("c", {20});
-    EXPECT_EQ(payloads(drain(feed)), (std::vector<std::uint64_t>{20}));
+    EXPECT_EQ(batch->cursor.next_block, 4u);
+    node_.mine("c", {20});  // 2
+    node_.mine("c", {});    // 3: block 3 now has another hash: the reorg is seen
+    batch = feed.poll();
+    ASSERT_TRUE(batch) << batch.error().message;
+    EXPECT_EQ(batch->rollback_from, 2u);
+    EXPECT_EQ(payloads(batch->logs), (std::vector<std::uint64_t>{20}));
+    EXPECT_TRUE(batch->caught_up);
+    EXPECT_EQ(batch->cursor.next_block, 4u);
 }
 
 TEST_F(EventFeedTest, ReorgOfTheStartBlock) {
@@ -402,6 +446,22 @@ TEST_F(EventFeedTest, SplitsRangesTheNodeRefuses) {
     EXPECT_EQ(feed.cursor().next_block, 5u);
 }
 
+TEST_F(EventFeedTest, RateLimitedReadsAreNotSplit) {
+    node_.mine("a", {1});
+    node_.mine("a", {2});
+    EventFeed feed(*eth_, FeedOptions{}, FeedCursor::at(1));
+    node_.fail_next_logs(-32005, "project ID request rate exceeded");
+    auto limited = feed.poll();
+    ASSERT_FALSE(limited);
+    EXPECT_EQ(limited.error().code, Errc::kRemote);
+    EXPECT_NE(limited.error().message.find("request rate exceeded"), std::string::npos) << limited.error().message;
+    EXPECT_EQ(feed.cursor(), FeedCursor::at(1));
+    EXPECT_EQ(node_.log_ranges(), (std::vector<std::pair<std::uint64_t, std::uint64_t>>{{1, 2}}));  // no split
+    // Later, the same range is read whole.
+    EXPECT_EQ(payloads(drain(feed)), (std::vector<std::uint64_t>{1, 2}));
+    EXPECT_EQ(node_.log_ranges(), (std::vector<std::pair<std::uint64_t, std::uint64_t>>{{1, 2}, {1, 2}}));
+}
+
 TEST_F(EventFeedTest, LongRangesWithManyLogBlocks) {
     // 250 blocks with logs in one range: the header lookups go out in several JSON-RPC batches; only the last
     // K = 8 hashes are kept.
@@ -420,6 +480,7 @@ TEST_F(EventFeedTest, LongRangesWithManyLogBlocks) {
     // A reorg within those 8 blocks is still handled.
     node_.truncate(247);
     node_.mine("b", {1000});
+    node_.mine_empty(3, "b");  // back to height 250: a shorter chain is only seen once it grows back
     auto reorg = feed.poll();
     ASSERT_TRUE(reorg) << reorg.error().message;
     EXPECT_EQ(reorg->rollback_from, 247u);
@@ -444,6 +505,66 @@ TEST_F(EventFeedTest, ReadRacingAReorgDeliversNothing) {
     EXPECT_TRUE(batch->logs.empty());
     EXPECT_EQ(batch->cursor, FeedCursor::at(1));
     EXPECT_EQ(payloads(drain(feed)), (std::vector<std::uint64_t>{1}));
+}
+
+TEST_F(EventFeedTest, ReorgBetweenLogsAndHeadersIsNotLost) {
+    // confirmations = 0: block 2 of fork X has no log; the chain switches to fork Y (block 2 with a log) after
+    // eth_getLogs answered for X and before the headers are read. Y's log must be delivered exactly once.
+    node_.mine("a", {1});  // 1
+    EventFeed feed(*eth_, FeedOptions{}, FeedCursor::at(1));
+    EXPECT_EQ(payloads(drain(feed)), (std::vector<std::uint64_t>{1}));
+    node_.mine("x", {});  // 2 on fork X
+    node_.reorg_after_next_logs(2, "y", {7});
+    auto batch = feed.poll();
+    ASSERT_TRUE(batch) << batch.error().message;
+    EXPECT_TRUE(batch->retry);
+    EXPECT_TRUE(batch->logs.empty());
+    EXPECT_FALSE(batch->rollback_from);
+    EXPECT_EQ(batch->cursor.next_block, 2u);
+    std::vector<Log> all = drain(feed);
+    node_.mine("y", {8});  // 3
+    auto more = drain(feed);
+    all.insert(all.end(), more.begin(), more.end());
+    EXPECT_EQ(payloads(all), (std::vector<std::uint64_t>{7, 8}));
+    for (const auto& l : all) EXPECT_EQ(l.block_hash, node_.hash(l.block_number));
+    EXPECT_EQ(feed.cursor().recent_hashes.back(), node_.hash(3));
+}
+
+TEST_F(EventFeedTest, ReorgBetweenLogsAndHeadersInALongRange) {
+    // The same race in a range longer than the history: the reorg replaces the last block of the range.
+    for (std::uint64_t i = 1; i <= 9; ++i) node_.mine("a", {i});
+    node_.mine("x", {});  // 10 on fork X
+    node_.reorg_after_next_logs(10, "y", {100});
+    EventFeed feed(*eth_, FeedOptions{.history = 4}, FeedCursor::at(1));
+    auto batch = feed.poll();
+    ASSERT_TRUE(batch) << batch.error().message;
+    EXPECT_TRUE(batch->retry);
+    EXPECT_TRUE(batch->logs.empty());
+    auto all = drain(feed);
+    EXPECT_EQ(payloads(all), (std::vector<std::uint64_t>{1, 2, 3, 4, 5, 6, 7, 8, 9, 100}));
+}
+
+TEST_F(EventFeedTest, NodeBehindTheCursorIsNotAReorg) {
+    for (std::uint64_t i = 1; i <= 8; ++i) node_.mine("a", {i});
+    EventFeed feed(*eth_, FeedOptions{.history = 4}, FeedCursor::at(1));
+    EXPECT_EQ(payloads(drain(feed)), (std::vector<std::uint64_t>{1, 2, 3, 4, 5, 6, 7, 8}));
+    const auto before = feed.cursor();
+    node_.set_lag(5);  // head 3: five blocks behind, more than the 4 stored hashes
+    for (int i = 0; i < 3; ++i) {
+        auto batch = feed.poll();
+        ASSERT_TRUE(batch) << batch.error().message;
+        EXPECT_FALSE(batch->rollback_from);
+        EXPECT_TRUE(batch->caught_up);
+        EXPECT_TRUE(batch->retry);
+        EXPECT_TRUE(batch->logs.empty());
+        EXPECT_EQ(batch->head, 3u);
+        EXPECT_EQ(batch->cursor, before);
+    }
+    EXPECT_EQ(feed.cursor(), before);
+    node_.set_lag(0);  // the node recovers
+    node_.mine("a", {9});
+    auto rest = drain(feed);  // drain() also asserts no rollback
+    EXPECT_EQ(payloads(rest), (std::vector<std::uint64_t>{9}));
 }
 
 TEST(FeedCursor, JsonRoundTripAndStrictness) {
@@ -485,6 +606,31 @@ TEST(EventFeedRangeErrors, Classification) {
     EXPECT_TRUE(is_range_error(remote(-32000, "exceed maximum block range: 50000")));
     EXPECT_TRUE(is_range_error(remote(-32000, "Too Many Logs")));
     EXPECT_FALSE(is_range_error(remote(-32000, "header not found")));
+    EXPECT_TRUE(is_range_error(remote(-32000, "block range is too wide")));
+    EXPECT_TRUE(is_range_error(remote(-32005, "query returned more than 10000 results. Try with this block range "
+                                              "[0x1, 0x10].")));
+    // Rate limits are not range errors (splitting would only multiply the requests).
+    const RpcError rate_limited[] = {
+        remote(-32005, "project ID request rate exceeded"),
+        remote(-32005, "daily request count exceeded, request rate limited"),
+        remote(429, "Your app has exceeded its compute units per second capacity. If you have retries enabled, you "
+                    "can safely ignore this message."),
+        remote(-32000, "Too Many Requests"),
+        remote(-32016, "Rate limit exceeded"),
+        remote(-32007, "request limit reached"),
+    };
+    for (const auto& e : rate_limited) {
+        EXPECT_TRUE(is_rate_limit_error(e)) << e.rpc_message;
+        EXPECT_FALSE(is_range_error(e)) << e.rpc_message;
+    }
+    EXPECT_FALSE(is_rate_limit_error(remote(-32005, "query returned more than 10000 results")));
+    EXPECT_FALSE(is_rate_limit_error(remote(-32000, "exceed maximum block range: 50000")));
+    EXPECT_FALSE(is_rate_limit_error(remote(-32602, "Log response size exceeded.")));
+    RpcError http_429;
+    http_429.kind = Errc::kNetwork;
+    http_429.http_status = 429;
+    EXPECT_TRUE(is_rate_limit_error(http_429));
+    EXPECT_FALSE(is_range_error(http_429));
     RpcError too_large;
     too_large.kind = Errc::kTooLarge;
     EXPECT_TRUE(is_range_error(too_large));

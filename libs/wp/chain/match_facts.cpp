@@ -1,9 +1,11 @@
 #include "match_facts.hpp"
 
+#include <algorithm>
 #include <map>
 #include <utility>
 
 #include <wp/codec/abi.hpp>
+#include <wp/core/hex.hpp>
 #include <wp/protocol/types.hpp>
 
 namespace wp::chain {
@@ -50,15 +52,54 @@ HubResult<bool> group_member_from_chain(Hub& hub, const Address& restriction, co
     return (*out)[31] == 1;
 }
 
+HubResult<BlockTag> pin_block(EthClient& eth, const BlockTag& block) {
+    if (block == BlockTag::latest()) {
+        auto number = eth.block_number();
+        if (!number) return tl::unexpected(hub_error_from_rpc("eth_blockNumber", number.error()));
+        return BlockTag::number(*number);
+    }
+    if (block == BlockTag::safe() || block == BlockTag::finalized()) {
+        const std::string what = "eth_getBlockByNumber(" + block.str() + ")";
+        auto header = eth.get_block_by_number(block);
+        if (!header) return tl::unexpected(hub_error_from_rpc(what, header.error()));
+        if (!*header) return tl::unexpected(HubError{Errc::kRemote, what + ": the node has no such block", {}});
+        return BlockTag::number((*header)->number);
+    }
+    return block;
+}
+
+HubResult<std::optional<Address>> entry_owner_from_chain(Hub& hub, const Address& entry, const BlockTag& block) {
+    CallRequest request;
+    request.to = entry;
+    auto data = abi_encode_call("owner()", {});
+    if (!data) return tl::unexpected(HubError{Errc::kInvalidArgument, "owner: " + data.error().message, {}});
+    request.data = std::move(*data);
+    auto out = hub.eth().call(request, block);
+    if (!out) {
+        HubError e = hub_error_from_rpc("owner", out.error());
+        if (e.reverted()) return std::optional<Address>();
+        return tl::unexpected(std::move(e));
+    }
+    if (out->empty()) return std::optional<Address>();  // no code (or a fallback that returns nothing)
+    bool clean = out->size() >= 32;
+    for (std::size_t i = 0; clean && i < 12; ++i) clean = (*out)[i] == 0;
+    if (!clean) {
+        return tl::unexpected(HubError{Errc::kDecoding,
+                                       "owner: return data is not an ABI address (" + std::to_string(out->size()) +
+                                           " bytes: " + to_hex(*out) + ")",
+                                       {}});
+    }
+    Bytes32 word;
+    std::copy(out->begin(), out->begin() + 32, word.bytes.begin());
+    return std::optional<Address>(Address::from_word(word));
+}
+
 HubResult<MatchFacts> match_facts_from_chain(Hub& hub, const AppOrder& app, const DatasetOrder& dataset,
                                              const WorkerpoolOrder& workerpool, const RequestOrder& request,
                                              const MatchFactsOptions& options) {
-    BlockTag block = options.block;
-    if (block == BlockTag::latest()) {
-        auto number = hub.eth().block_number();
-        if (!number) return tl::unexpected(hub_error_from_rpc("eth_blockNumber", number.error()));
-        block = BlockTag::number(*number);
-    }
+    auto pinned = pin_block(hub.eth(), options.block);
+    if (!pinned) return tl::unexpected(std::move(pinned).error());
+    const BlockTag block = *pinned;
     MatchFacts f;
     f.version = options.version;
     f.sponsor = options.sponsor;
@@ -75,12 +116,9 @@ HubResult<MatchFacts> match_facts_from_chain(Hub& hub, const AppOrder& app, cons
     auto asset = [&](const Address& entry, RegistryKind kind, const Order& order,
                      const char* what) -> HubResult<AssetFacts> {
         AssetFacts a;
-        auto owner = hub.entry_owner(entry, block);
-        if (owner) {
-            a.owner = *owner;
-        } else if (!owner.error().reverted() && owner.error().kind != Errc::kDecoding) {
-            return tl::unexpected(wrap(what, std::move(owner).error()));
-        }
+        auto owner = entry_owner_from_chain(hub, entry, block);
+        if (!owner) return tl::unexpected(wrap(what, std::move(owner).error()));
+        a.owner = *owner;
         auto registered = hub.is_registered(kind, entry, block);
         if (!registered) return tl::unexpected(wrap(what, std::move(registered).error()));
         a.registered = *registered;

@@ -5,8 +5,9 @@
 //
 // What is read, mirroring what IexecPoco1Facet._matchOrders reads (in the same order of dependence):
 //   - domain separator (eip712domain_separator()), countCategory();
-//   - per asset (app; dataset when D.dataset ≠ 0; workerpool): owner() of the entry (a failed call, e.g. an address
-//     without code, leaves AssetFacts::owner empty: the contract reverts with no data), registry.isRegistered(asset),
+//   - per asset (app; dataset when D.dataset ≠ 0; workerpool): owner() of the entry (entry_owner_from_chain: a
+//     revert or empty return data, e.g. an address without code, leaves AssetFacts::owner empty: the contract
+//     reverts there), registry.isRegistered(asset),
 //     and verifyPresignatureOrSignature(owner, orderHash, sign) — the contract's own check, so presigned orders,
 //     ERC-1271 owners and the "invalid-signature-format" revert (SignatureCheck::kInvalidFormat) come out exactly;
 //   - verifyPresignatureOrSignature(R.requester, requestHash, R.sign);
@@ -21,7 +22,9 @@
 //     which is later: compare the deal record's other fields, or override facts.timestamp).
 //
 // Errors: a transport or decoding failure of any read is returned as the HubError of that read (a revert of the
-// signature check other than "invalid-signature-format" included). A revert of owner() is a fact, not an error.
+// signature check other than "invalid-signature-format" included). A revert of owner() or its empty return data is
+// a fact, not an error; a malformed answer (an RPC result that is not hex, return data that is not an ABI address)
+// is an error.
 
 #include <optional>
 
@@ -39,7 +42,8 @@ struct MatchFactsOptions {
     PocoVersion version{PocoVersion::kV6_2};
     //! sponsorMatchOrders' msg.sender; empty for matchOrders (the requester pays).
     std::optional<Address> sponsor{};
-    //! Where to read; "latest" is resolved to a block number first so every read sees the same state.
+    //! Where to read; a moving tag ("latest", "safe", "finalized") is resolved to a block number first
+    //! (pin_block) so every read sees the same state ("pending" cannot be pinned: see pin_block).
     BlockTag block{BlockTag::latest()};
 };
 
@@ -47,6 +51,21 @@ struct MatchFactsOptions {
 HubResult<MatchFacts> match_facts_from_chain(Hub& hub, const AppOrder& app, const DatasetOrder& dataset,
                                              const WorkerpoolOrder& workerpool, const RequestOrder& request,
                                              const MatchFactsOptions& options = {});
+
+//! The block a moving tag names now, as a block number, so that several reads see one state: "latest" →
+//! eth_blockNumber; "safe", "finalized" → the number of eth_getBlockByNumber(tag, false) (a node that has no
+//! such block, e.g. no finality information: HubError kRemote "…: the node has no such block").
+//! "pending" is returned as is: the pending block is not built yet, and nodes refuse state reads at its number
+//! (anvil: "BlockOutOfRangeError: block height is N but requested was N+1"), so pending reads cannot be pinned.
+//! A number or "earliest" is returned as is. RPC failures are returned (hub_error_from_rpc).
+HubResult<BlockTag> pin_block(EthClient& eth, const BlockTag& block);
+
+//! owner() of a registry entry (app, dataset, workerpool) by eth_call at `block`, as IexecPoco1Facet reads it:
+//! the address, or nullopt when the call reverts or returns no data (an address without code) — matchOrders
+//! reverts there. Errors: return data that is not an ABI address (shorter than 32 bytes, or non-zero upper 12
+//! bytes: Errc::kDecoding), a malformed RPC answer and transport failures (hub_error_from_rpc).
+HubResult<std::optional<Address>> entry_owner_from_chain(Hub& hub, const Address& entry,
+                                                         const BlockTag& block = BlockTag::latest());
 
 //! verifyPresignatureOrSignature(account, hash, sign) as a SignatureCheck: true → kValid, false → kInvalid, a revert
 //! "invalid-signature-format" → kInvalidFormat; any other failure is returned.
