@@ -57,7 +57,7 @@ Bytes reverter_init_code() {
 class FaultProxy {
   public:
     struct Fault {
-        json::object error;    // the JSON-RPC error object to answer
+        json::object error;   // the JSON-RPC error object to answer
         bool forward{false};  // forward the request upstream anyway (its answer is discarded)
     };
     using Rule = std::function<std::optional<Fault>(const std::string& method, const json::array& params)>;
@@ -724,7 +724,8 @@ TEST_F(TxManagerAnvil, RateLimitedSendIsRetriedNotReleased) {
     auto m = open(std::make_shared<MemoryTxJournal>(), {}, kKey0, &rpc);
     ASSERT_TRUE(m);
     proxy.set_rule([](const std::string& method, const json::array&) -> std::optional<FaultProxy::Fault> {
-        if (method == "eth_sendRawTransaction") return FaultProxy::Fault{rpc_error(-32005, "limit exceeded"), false};
+        if (method == "eth_sendRawTransaction")
+            return FaultProxy::Fault{rpc_error(-32005, "call quota exceeded"), false};
         return std::nullopt;
     });
     const Address sink = PrivateKey::generate().address();
@@ -793,7 +794,7 @@ TEST_F(TxManagerAnvil, FailedJournalAppendKeepsTheCallAndItsNonce) {
     EXPECT_EQ(m->status(a), TxStatus::kPending);
     EXPECT_EQ(m->next_nonce(), 1u);
     EXPECT_EQ(call("txpool_status").as_object().at("pending"), "0x0");  // not broadcast
-    EXPECT_FALSE(m->poll());                                              // still failing: still nothing lost
+    EXPECT_FALSE(m->poll());                                            // still failing: still nothing lost
     EXPECT_EQ(m->status(a), TxStatus::kPending);
     journal->fail_all = false;
     ASSERT_TRUE(m->poll());
@@ -855,8 +856,10 @@ TEST_F(TxManagerAnvil, ReleasedNonceUsedOnChainIsNotReused) {
     ASSERT_TRUE(rejected);
     EXPECT_EQ(rejected->status, TxStatus::kFailed);
     EXPECT_EQ(m->next_nonce(), 0u);
-    send_foreign(key, 0);  // mined at once (automine)
-    EXPECT_EQ(eth_->get_transaction_count(PrivateKey::from_hex(key).value().address()).value(), 1u);
+    send_foreign(key, 0);  // mined by automine (asynchronously: wait for it)
+    const Address wallet = PrivateKey::from_hex(key).value().address();
+    for (int i = 0; i < 200 && eth_->get_transaction_count(wallet).value() < 1; ++i) std::this_thread::sleep_for(5ms);
+    ASSERT_EQ(eth_->get_transaction_count(wallet).value(), 1u);
     auto o = m->send_and_wait(transfer(sink, 3, 2), gas, 20s);
     ASSERT_TRUE(o) << o.error().message;
     ASSERT_TRUE(o->ok()) << o->error->message;
@@ -1043,9 +1046,9 @@ TEST_F(TxManagerAnvil, RecoveredTransactionIsNotReplacedAtOnce) {
     mine(10);
     const auto key = PrivateKey::from_hex(kKey0).value();
     auto fees = suggest_fees(*eth_).value();
-    auto signed_tx =
-        sign_transaction(TxRequest{PrivateKey::generate().address(), {}, U256(1u), 21000, "before"}, key, 31337, 0, fees)
-            .value();
+    auto signed_tx = sign_transaction(TxRequest{PrivateKey::generate().address(), {}, U256(1u), 21000, "before"}, key,
+                                      31337, 0, fees)
+                         .value();
     auto journal = std::make_shared<MemoryTxJournal>();
     JournalRecord r;
     r.kind = JournalRecord::Kind::kSigned;

@@ -80,7 +80,8 @@ Result<FeeParams> bump_fees(const FeeParams& old, const std::optional<FeeParams>
             out.max_fee_per_gas = std::max(out.max_fee_per_gas, current->max_fee_per_gas);
         }
         if (out.max_fee_per_gas < out.max_priority_fee_per_gas) out.max_fee_per_gas = out.max_priority_fee_per_gas;
-        if (out.max_fee_per_gas <= old.max_fee_per_gas || out.max_priority_fee_per_gas <= old.max_priority_fee_per_gas) {
+        if (out.max_fee_per_gas <= old.max_fee_per_gas ||
+            out.max_priority_fee_per_gas <= old.max_priority_fee_per_gas) {
             return make_error(Errc::kInvalidArgument, "fee bump: " + old.to_string() + " cannot be raised (2^256 - 1)");
         }
         WP_TRY_VOID(check_cap(out.max_priority_fee_per_gas, policy.max_priority_fee_cap, "maxPriorityFeePerGas",

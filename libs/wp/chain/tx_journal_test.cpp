@@ -227,12 +227,11 @@ TEST(FileTxJournal, FailedWriteIsRolledBackSoTheNextAppendStartsOnACleanLine) {
     const std::string clean = read(path);
     // write() writes 10 bytes, then fails with ENOSPC: half a line reached the file.
     int calls = 0;
-    journal->set_io_hooks_for_testing({.write =
-                                           [&](int fd, const void* data, std::size_t size) -> ssize_t {
-                                               if (++calls == 1) return ::write(fd, data, std::min<std::size_t>(size, 10));
-                                               errno = ENOSPC;
-                                               return -1;
-                                           },
+    journal->set_io_hooks_for_testing({.write = [&](int fd, const void* data, std::size_t size) -> ssize_t {
+                                           if (++calls == 1) return ::write(fd, data, std::min<std::size_t>(size, 10));
+                                           errno = ENOSPC;
+                                           return -1;
+                                       },
                                        .sync = {}});
     auto failed = journal->append(std::span(records).subspan(1, 2));
     ASSERT_FALSE(failed);

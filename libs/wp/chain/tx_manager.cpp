@@ -465,8 +465,7 @@ Result<void> TxManager::check_receipts(const Head& head) {
             head.number < *slot->missing_since_block + options_.foreign_nonce_blocks) {
             continue;
         }
-        const std::string reason = "no receipt for any of our transactions with nonce " +
-                                   std::to_string(slot->nonce) +
+        const std::string reason = "no receipt for any of our transactions with nonce " + std::to_string(slot->nonce) +
                                    " (mined by another sender, or the node's receipt index is pruned)";
         records.push_back(journal_record(JournalRecord::Kind::kReleased, slot->id, slot->nonce,
                                          [&](JournalRecord& r) { r.reason = reason; }));
@@ -717,7 +716,8 @@ Result<void> TxManager::start_queued(const Head& head) {
         }
         slot.attempts.push_back(std::move(*attempt));
         const std::uint64_t nonce = slot.nonce;
-        if (!live_.emplace(nonce, std::move(slot)).second) {  // cannot happen: a nonce in free_nonces_ / >= next_nonce_ is never live
+        // Cannot fail: a nonce in free_nonces_ / >= next_nonce_ is never live.
+        if (!live_.emplace(nonce, std::move(slot)).second) {
             fail(q, q.call.description + ": internal error: nonce " + std::to_string(nonce) + " already in flight");
             continue;
         }

@@ -171,7 +171,7 @@ struct TxManagerOptions {
     std::uint64_t replace_after_blocks{0};  //!< 0: only replace_after applies
     std::chrono::milliseconds rebroadcast_after{std::chrono::seconds(5)};
     std::chrono::milliseconds poll_interval{std::chrono::milliseconds(100)};  //!< wait() between rounds
-    std::size_t max_in_flight{0};           //!< at most this many unconfirmed calls with a nonce (0: no limit)
+    std::size_t max_in_flight{0};  //!< at most this many unconfirmed calls with a nonce (0: no limit)
     //! A nonce below the latest transaction count with no receipt for any of our hashes fails its call once the
     //! head has advanced this many blocks since the manager first saw it so (and at least 3 rounds passed).
     std::uint64_t foreign_nonce_blocks{3};
@@ -316,7 +316,7 @@ class TxManager {
     mutable std::mutex mutex_;
     std::map<std::uint64_t, Slot> live_;  //!< by nonce
     std::set<std::uint64_t> free_nonces_;
-    std::set<std::uint64_t> blocked_nonces_;       //!< held in the pool by a foreign transaction: fillers only
+    std::set<std::uint64_t> blocked_nonces_;         //!< held in the pool by a foreign transaction: fillers only
     std::map<std::uint64_t, Backoff> fill_backoff_;  //!< by nonce: fillers that were rejected
     std::uint64_t next_nonce_{0};
     std::vector<TxHandle> recovered_;
