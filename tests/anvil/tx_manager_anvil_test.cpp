@@ -1076,5 +1076,40 @@ TEST_F(TxManagerAnvil, RecoveredTransactionIsNotReplacedAtOnce) {
     EXPECT_EQ(m->stats().replacements, 0u);
 }
 
+// Finding 10: replacements bump from the highest ACCEPTED fees: refused replacements do not ratchet the fees up
+// (the same replacement is not signed again while the market is unchanged).
+TEST_F(TxManagerAnvil, RefusedReplacementsDoNotRaiseTheBase) {
+    ASSERT_NO_FATAL_FAILURE(start());
+    automine(false);
+    FaultProxy proxy(node_->url());
+    JsonRpcClient rpc(JsonRpcOptions{.url = proxy.url(), .timeout = 20s});
+    TxManagerOptions options;
+    options.replace_after = 100ms;
+    auto m = open(std::make_shared<MemoryTxJournal>(), options, kKey0, &rpc);
+    ASSERT_TRUE(m);
+    const Address sink = PrivateKey::generate().address();
+    const auto a = m->submit(transfer(sink, 3, 1));
+    ASSERT_TRUE(m->poll());
+    ASSERT_EQ(proxy.sent().size(), 1u);
+    const std::string first = proxy.sent()[0];
+    proxy.set_rule([first](const std::string& method, const json::array& params) -> std::optional<FaultProxy::Fault> {
+        if (method == "eth_sendRawTransaction" && params.at(0).as_string() != first) {
+            return FaultProxy::Fault{rpc_error(-32000, "max fee per gas higher than the node allows"), false};
+        }
+        return std::nullopt;
+    });
+    for (int i = 0; i < 4; ++i) {
+        std::this_thread::sleep_for(120ms);
+        ASSERT_TRUE(m->poll());
+    }
+    EXPECT_EQ(m->stats().replacements, 1u);  // one bump of the original; not a bump of the refused bump, etc.
+    proxy.set_rule({});
+    mine();
+    auto outcomes = collect(*m, 1, false, 10s);
+    ASSERT_EQ(outcomes.size(), 1u);
+    EXPECT_EQ(outcomes[0].handle, a);
+    ASSERT_TRUE(outcomes[0].ok()) << outcomes[0].error->message;
+}
+
 }  // namespace
 }  // namespace wp::chain
