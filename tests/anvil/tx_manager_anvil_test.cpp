@@ -2,6 +2,7 @@
 // gap, no reuse), fee-bump replacement of a stuck transaction, legacy vs EIP-1559 selection, confirmation depth,
 // revert decoding (failing estimate and reverted receipt), released nonces (filler and roll-back), and a journaled
 // transaction that was never broadcast before a crash.
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <filesystem>
@@ -17,7 +18,9 @@
 #include <wp/chain/eth.hpp>
 #include <wp/chain/tx_manager.hpp>
 #include <wp/core/hex.hpp>
+#include <wp/core/keccak.hpp>
 #include <wp/devnet/anvil.hpp>
+#include <wp/net/http_server.hpp>
 #include <wp/sys/tcp.hpp>
 
 namespace wp::chain {
@@ -48,6 +51,105 @@ Bytes reverter_init_code() {
     return init;
 }
 
+// A JSON-RPC proxy in front of anvil that can answer chosen requests with an error (and still forward them, to
+// model a node that took a transaction but answered an error, e.g. behind a load balancer). Batches are forwarded
+// call by call.
+class FaultProxy {
+  public:
+    struct Fault {
+        json::object error;   // the JSON-RPC error object to answer
+        bool forward{false};  // forward the request upstream anyway (its answer is discarded)
+    };
+    using Rule = std::function<std::optional<Fault>(const std::string& method, const json::array& params)>;
+
+    explicit FaultProxy(const std::string& upstream) : upstream_(JsonRpcOptions{.url = upstream, .timeout = 20s}) {
+        server_.route("POST", "/", [this](const net::ServerRequest& r) { return handle(r); });
+        EXPECT_TRUE(server_.start());
+    }
+    std::string url() const { return server_.base_url() + "/"; }
+    void set_rule(Rule rule) {
+        std::lock_guard lock(mutex_);
+        rule_ = std::move(rule);
+    }
+    //! Every raw transaction sent through the proxy, in order.
+    std::vector<std::string> sent() const {
+        std::lock_guard lock(mutex_);
+        return sent_;
+    }
+
+  private:
+    json::object answer(const json::object& request) {
+        json::object out;
+        out["jsonrpc"] = "2.0";
+        out["id"] = request.at("id");
+        const std::string method(request.at("method").as_string());
+        json::array params;
+        if (const auto* p = request.if_contains("params"); p && p->is_array()) params = p->as_array();
+        Rule rule;
+        {
+            std::lock_guard lock(mutex_);
+            rule = rule_;
+            if (method == "eth_sendRawTransaction") sent_.emplace_back(params.at(0).as_string());
+        }
+        std::optional<Fault> fault = rule ? rule(method, params) : std::nullopt;
+        if (fault && !fault->forward) {
+            out["error"] = fault->error;
+            return out;
+        }
+        auto r = upstream_.call(method, params);
+        if (fault) {
+            out["error"] = fault->error;
+        } else if (r) {
+            out["result"] = *r;
+        } else {
+            json::object e{{"code", r.error().code}, {"message", r.error().rpc_message}};
+            if (!r.error().data.is_null()) e["data"] = r.error().data;
+            if (!r.error().is_rpc_error()) e = {{"code", -32603}, {"message", r.error().message}};
+            out["error"] = std::move(e);
+        }
+        return out;
+    }
+    net::HttpResponse handle(const net::ServerRequest& r) {
+        std::error_code ec;
+        auto body = json::parse(r.body, ec);
+        if (ec) return net::HttpResponse::json(400, "{}");
+        if (auto* batch = body.if_array()) {
+            json::array out;
+            for (auto& one : *batch) out.push_back(answer(one.as_object()));
+            return net::HttpResponse::json(200, json::serialize(out));
+        }
+        return net::HttpResponse::json(200, json::serialize(answer(body.as_object())));
+    }
+
+    JsonRpcClient upstream_;
+    mutable std::mutex mutex_;
+    Rule rule_;
+    std::vector<std::string> sent_;
+    net::HttpServer server_{net::HttpServerOptions{.threads = 2}};
+};
+
+json::object rpc_error(std::int64_t code, const char* message) { return {{"code", code}, {"message", message}}; }
+
+// A journal whose appends can be made to fail (all of them, or those with a kReleased record).
+class FlakyJournal : public TxJournal {
+  public:
+    std::atomic<bool> fail_all{false};
+    std::atomic<bool> fail_released{false};
+    std::atomic<int> failures{0};
+    Result<void> append(std::span<const JournalRecord> records) override {
+        const bool released = std::any_of(records.begin(), records.end(), [](const JournalRecord& r) {
+            return r.kind == JournalRecord::Kind::kReleased;
+        });
+        if (fail_all || (fail_released && released)) {
+            ++failures;
+            return make_error(Errc::kIo, "journal: write: No space left on device");
+        }
+        return inner.append(records);
+    }
+    Result<std::vector<JournalRecord>> load() override { return inner.load(); }
+    MemoryTxJournal inner;
+};
+
 class TxManagerAnvil : public ::testing::Test {
   protected:
     void start(std::vector<std::string> extra_args = {}) {
@@ -77,8 +179,8 @@ class TxManagerAnvil : public ::testing::Test {
     void automine(bool on) { call("evm_setAutomine", {on}); }
 
     std::unique_ptr<TxManager> open(std::shared_ptr<TxJournal> journal, TxManagerOptions options = {},
-                                    const char* key = kKey0) {
-        auto m = TxManager::open(*rpc_, PrivateKey::from_hex(key).value(), std::move(journal), options);
+                                    const char* key = kKey0, JsonRpcClient* rpc = nullptr) {
+        auto m = TxManager::open(rpc ? *rpc : *rpc_, PrivateKey::from_hex(key).value(), std::move(journal), options);
         EXPECT_TRUE(m) << m.error().message;
         return m ? std::move(*m) : nullptr;
     }
@@ -103,6 +205,25 @@ class TxManagerAnvil : public ::testing::Test {
         }
         EXPECT_EQ(out.size(), count);
         return out;
+    }
+
+    // A funded fresh key (1 ETH), as hex.
+    std::string funded_key() {
+        const auto key = PrivateKey::generate();
+        call("anvil_setBalance", {json::string(key.address().to_checksum()), "0xde0b6b3a7640000"});
+        return to_hex(key.secret());
+    }
+    // Sends a self-signed transfer from `key` with `nonce` directly to anvil (a "foreign" transaction the manager
+    // did not send), with `fee_factor` times the suggested fees. Returns its hash.
+    Bytes32 send_foreign(const std::string& key_hex, std::uint64_t nonce, unsigned fee_factor = 1) {
+        auto fees = suggest_fees(*eth_).value();
+        fees.max_fee_per_gas = checked_mul(fees.max_fee_per_gas, U256(fee_factor)).value();
+        fees.max_priority_fee_per_gas = checked_mul(fees.max_priority_fee_per_gas, U256(fee_factor)).value();
+        auto signed_tx = sign_transaction(TxRequest{PrivateKey::generate().address(), {}, U256(1u), 21000, "foreign"},
+                                          PrivateKey::from_hex(key_hex).value(), 31337, nonce, fees)
+                             .value();
+        call("eth_sendRawTransaction", {json::string(to_hex(signed_tx.raw))});
+        return signed_tx.hash;
     }
 
     std::unique_ptr<devnet::AnvilNode> node_;
@@ -548,6 +669,446 @@ TEST_F(TxManagerAnvil, JournaledButNeverBroadcastIsSentAfterRestart) {
     ASSERT_TRUE(next && next->ok());
     EXPECT_EQ(next->nonce, 1u);
     EXPECT_FALSE(m->wait(h, 1s));  // already delivered
+}
+
+// Finding 1: a transaction the node accepted once, whose later re-broadcast is refused, may still be in a pool
+// and be mined: its nonce is kept (not released and reused), and the call completes when it is mined.
+TEST_F(TxManagerAnvil, RefusedRebroadcastOfAnAcceptedTransactionKeepsItsNonce) {
+    ASSERT_NO_FATAL_FAILURE(start());
+    automine(false);
+    FaultProxy proxy(node_->url());
+    JsonRpcClient rpc(JsonRpcOptions{.url = proxy.url(), .timeout = 20s});
+    TxManagerOptions options;
+    options.rebroadcast_after = 0ms;  // re-send every round
+    auto m = open(std::make_shared<MemoryTxJournal>(), options, kKey0, &rpc);
+    ASSERT_TRUE(m);
+    const Address sink = PrivateKey::generate().address();
+    const auto a = m->submit(transfer(sink, 5, 1));
+    ASSERT_TRUE(m->poll());
+    ASSERT_EQ(proxy.sent().size(), 1u);  // accepted by anvil
+    const std::string first = proxy.sent()[0];
+    proxy.set_rule([first](const std::string& method, const json::array& params) -> std::optional<FaultProxy::Fault> {
+        if (method == "eth_sendRawTransaction" && params.at(0).as_string() == first) {
+            return FaultProxy::Fault{rpc_error(-32000, "insufficient funds for gas * price + value"), false};
+        }
+        return std::nullopt;
+    });
+    for (int i = 0; i < 3; ++i) {
+        auto round = m->poll();
+        ASSERT_TRUE(round) << round.error().message;
+        EXPECT_TRUE(round->empty());  // the call is not failed
+    }
+    EXPECT_GE(proxy.sent().size(), 4u);
+    EXPECT_EQ(m->stats().released, 0u);
+    EXPECT_EQ(m->status(a), TxStatus::kPending);
+    EXPECT_EQ(m->next_nonce(), 1u);  // nonce 0 is not given to the next call
+    const auto b = m->submit(transfer(sink, 7, 2));
+    ASSERT_TRUE(m->poll());
+    mine();
+    auto outcomes = collect(*m, 2, false, 10s);
+    ASSERT_EQ(outcomes.size(), 2u);
+    std::map<std::uint64_t, TxOutcome> by_id;
+    for (auto& o : outcomes) by_id[o.handle.id] = o;
+    ASSERT_TRUE(by_id[a.id].ok()) << by_id[a.id].error->message;
+    ASSERT_TRUE(by_id[b.id].ok()) << by_id[b.id].error->message;
+    EXPECT_EQ(by_id[a.id].nonce, 0u);
+    EXPECT_EQ(by_id[b.id].nonce, 1u);
+    EXPECT_EQ(eth_->get_balance(sink).value(), U256(12u));
+}
+
+// Finding 1: rate limiting (-32005) is not a rejection: the call keeps its nonce and is sent again.
+TEST_F(TxManagerAnvil, RateLimitedSendIsRetriedNotReleased) {
+    ASSERT_NO_FATAL_FAILURE(start());
+    FaultProxy proxy(node_->url());
+    JsonRpcClient rpc(JsonRpcOptions{.url = proxy.url(), .timeout = 20s});
+    auto m = open(std::make_shared<MemoryTxJournal>(), {}, kKey0, &rpc);
+    ASSERT_TRUE(m);
+    proxy.set_rule([](const std::string& method, const json::array&) -> std::optional<FaultProxy::Fault> {
+        if (method == "eth_sendRawTransaction")
+            return FaultProxy::Fault{rpc_error(-32005, "call quota exceeded"), false};
+        return std::nullopt;
+    });
+    const Address sink = PrivateKey::generate().address();
+    const auto a = m->submit(transfer(sink, 3, 1));
+    for (int i = 0; i < 3; ++i) {
+        auto round = m->poll();
+        ASSERT_TRUE(round);
+        EXPECT_TRUE(round->empty());
+    }
+    EXPECT_EQ(m->status(a), TxStatus::kPending);
+    EXPECT_EQ(m->stats().released, 0u);
+    proxy.set_rule({});
+    auto o = m->wait(a, 10s);
+    ASSERT_TRUE(o) << o.error().message;
+    ASSERT_TRUE(o->ok()) << o->error->message;
+    EXPECT_EQ(o->nonce, 0u);
+    EXPECT_EQ(o->hashes.size(), 1u);
+}
+
+// Finding 2: a replacement the node answered with an error but that got into the pool anyway (another node
+// behind the URL took it) and was mined: its receipt is found, the call is confirmed with it.
+TEST_F(TxManagerAnvil, MinedReplacementThatTheNodeRefusedIsFound) {
+    ASSERT_NO_FATAL_FAILURE(start());
+    automine(false);
+    FaultProxy proxy(node_->url());
+    JsonRpcClient rpc(JsonRpcOptions{.url = proxy.url(), .timeout = 20s});
+    TxManagerOptions options;
+    options.replace_after = 200ms;
+    auto m = open(std::make_shared<MemoryTxJournal>(), options, kKey0, &rpc);
+    ASSERT_TRUE(m);
+    const Address sink = PrivateKey::generate().address();
+    const auto a = m->submit(transfer(sink, 11, 1));
+    ASSERT_TRUE(m->poll());
+    std::this_thread::sleep_for(250ms);
+    proxy.set_rule([](const std::string& method, const json::array&) -> std::optional<FaultProxy::Fault> {
+        if (method == "eth_sendRawTransaction") return FaultProxy::Fault{rpc_error(-32000, "internal error"), true};
+        return std::nullopt;
+    });
+    ASSERT_TRUE(m->poll());  // the replacement: forwarded to anvil (replaces the original there), answered an error
+    EXPECT_EQ(m->stats().replacements, 1u);
+    proxy.set_rule({});
+    mine();
+    auto outcomes = collect(*m, 1, false, 10s);
+    ASSERT_EQ(outcomes.size(), 1u);
+    EXPECT_EQ(outcomes[0].handle, a);
+    ASSERT_TRUE(outcomes[0].ok()) << outcomes[0].error->message;
+    ASSERT_GE(outcomes[0].hashes.size(), 2u);
+    EXPECT_EQ(*outcomes[0].hash, outcomes[0].hashes[1]);
+    EXPECT_EQ(eth_->get_balance(sink).value(), U256(11u));
+}
+
+// Finding 3: a journal append that fails keeps the calls and their nonces; nothing unjournaled is broadcast; the
+// same records are appended at the next round.
+TEST_F(TxManagerAnvil, FailedJournalAppendKeepsTheCallAndItsNonce) {
+    ASSERT_NO_FATAL_FAILURE(start());
+    automine(false);
+    auto journal = std::make_shared<FlakyJournal>();
+    auto m = open(journal);
+    ASSERT_TRUE(m);
+    const Address sink = PrivateKey::generate().address();
+    journal->fail_all = true;
+    const auto a = m->submit(transfer(sink, 2, 1));
+    auto round = m->poll();
+    ASSERT_FALSE(round);
+    EXPECT_EQ(round.error().message, "journal: write: No space left on device");
+    EXPECT_EQ(m->status(a), TxStatus::kPending);
+    EXPECT_EQ(m->next_nonce(), 1u);
+    EXPECT_EQ(call("txpool_status").as_object().at("pending"), "0x0");  // not broadcast
+    EXPECT_FALSE(m->poll());                                            // still failing: still nothing lost
+    EXPECT_EQ(m->status(a), TxStatus::kPending);
+    journal->fail_all = false;
+    ASSERT_TRUE(m->poll());
+    EXPECT_EQ(call("txpool_status").as_object().at("pending"), "0x1");
+    EXPECT_EQ(journal->inner.size(), 1u);
+    mine();
+    auto outcomes = collect(*m, 1, false, 10s);
+    ASSERT_EQ(outcomes.size(), 1u);
+    ASSERT_TRUE(outcomes[0].ok());
+    EXPECT_EQ(outcomes[0].nonce, 0u);
+}
+
+// Finding 3: the nonce of a rejected call is freed only once its kReleased record is durable; else a later call
+// would journal the same nonce and the journal could never be recovered.
+TEST_F(TxManagerAnvil, NonceIsReleasedOnlyAfterTheReleaseIsJournaled) {
+    ASSERT_NO_FATAL_FAILURE(start());
+    const auto key = funded_key();
+    auto journal = std::make_shared<FlakyJournal>();
+    auto m = open(journal, {}, key.c_str());
+    ASSERT_TRUE(m);
+    const Address sink = PrivateKey::generate().address();
+    const SubmitOptions gas{.gas_limit = 30000};
+    ContractCall too_much = transfer(sink, 1, 1);
+    too_much.value = U256::from_dec("2000000000000000000").value();  // 2 ETH: the node refuses it
+    journal->fail_released = true;
+    const auto a = m->submit(too_much, gas);
+    auto round = m->poll();
+    ASSERT_TRUE(round) << round.error().message;
+    EXPECT_TRUE(round->empty());
+    EXPECT_GE(journal->failures.load(), 1);
+    EXPECT_EQ(m->status(a), TxStatus::kPending);
+    const auto b = m->submit(transfer(sink, 4, 2), gas);
+    ASSERT_TRUE(m->poll());
+    journal->fail_released = false;
+    auto outcomes = collect(*m, 2, false, 20s);
+    std::map<std::uint64_t, TxOutcome> by_id;
+    for (auto& o : outcomes) by_id[o.handle.id] = o;
+    ASSERT_EQ(by_id.size(), 2u);
+    EXPECT_EQ(by_id[a.id].status, TxStatus::kFailed);
+    EXPECT_NE(by_id[a.id].error->message.find("rejected by the node"), std::string::npos);
+    ASSERT_TRUE(by_id[b.id].ok()) << by_id[b.id].error->message;
+    EXPECT_EQ(by_id[b.id].nonce, 1u);
+    // The journal is consistent: another manager recovers it.
+    auto again = TxManager::open(*rpc_, PrivateKey::from_hex(key).value(), journal);
+    ASSERT_TRUE(again) << again.error().message;
+}
+
+// Finding 6: a released nonce consumed on chain by someone else is not given to the next call.
+TEST_F(TxManagerAnvil, ReleasedNonceUsedOnChainIsNotReused) {
+    ASSERT_NO_FATAL_FAILURE(start());
+    const auto key = funded_key();
+    auto m = open(std::make_shared<MemoryTxJournal>(), {}, key.c_str());
+    ASSERT_TRUE(m);
+    const Address sink = PrivateKey::generate().address();
+    const SubmitOptions gas{.gas_limit = 30000};
+    ContractCall too_much = transfer(sink, 1, 1);
+    too_much.value = U256::from_dec("2000000000000000000").value();
+    auto rejected = m->send_and_wait(too_much, gas, 10s);
+    ASSERT_TRUE(rejected);
+    EXPECT_EQ(rejected->status, TxStatus::kFailed);
+    EXPECT_EQ(m->next_nonce(), 0u);
+    send_foreign(key, 0);  // mined by automine (asynchronously: wait for it)
+    const Address wallet = PrivateKey::from_hex(key).value().address();
+    for (int i = 0; i < 200 && eth_->get_transaction_count(wallet).value() < 1; ++i) std::this_thread::sleep_for(5ms);
+    ASSERT_EQ(eth_->get_transaction_count(wallet).value(), 1u);
+    auto o = m->send_and_wait(transfer(sink, 3, 2), gas, 20s);
+    ASSERT_TRUE(o) << o.error().message;
+    ASSERT_TRUE(o->ok()) << o->error->message;
+    EXPECT_EQ(o->nonce, 1u);
+}
+
+// Finding 7: "replacement underpriced" on a first transaction: the call fails, the nonce is blocked (never given to
+// a call), filled once the foreign transaction is gone; the same after a restart.
+TEST_F(TxManagerAnvil, NonceHeldByAForeignTransactionIsBlockedThenFilled) {
+    ASSERT_NO_FATAL_FAILURE(start());
+    automine(false);
+    const auto key = funded_key();
+    auto journal = std::make_shared<MemoryTxJournal>();
+    TxManagerOptions options;
+    options.filler_backoff = 50ms;
+    auto m = open(journal, options, key.c_str());
+    ASSERT_TRUE(m);
+    const Address sink = PrivateKey::generate().address();
+    const SubmitOptions gas{.gas_limit = 30000};
+    const auto foreign = send_foreign(key, 0, 3);  // after open(): the manager's next nonce is 0
+    const auto a = m->submit(transfer(sink, 1, 1), gas);
+    auto outcomes = collect(*m, 1, false, 10s);
+    ASSERT_EQ(outcomes.size(), 1u);
+    EXPECT_EQ(outcomes[0].handle, a);
+    EXPECT_EQ(outcomes[0].status, TxStatus::kFailed);
+    EXPECT_NE(outcomes[0].error->message.find("transfer #1: nonce 0 is held in the pool by another transaction: "),
+              std::string::npos)
+        << outcomes[0].error->message;
+    const auto b = m->submit(transfer(sink, 2, 2), gas);
+    ASSERT_TRUE(m->poll());
+    EXPECT_EQ(m->status(b), TxStatus::kPending);
+    EXPECT_EQ(m->next_nonce(), 2u);  // b got nonce 1, not the blocked 0
+    m.reset();
+    // After a restart: the same (nonce 0 blocked, not free).
+    m = open(journal, options, key.c_str());
+    ASSERT_TRUE(m);
+    EXPECT_EQ(m->next_nonce(), 2u);
+    EXPECT_EQ(m->recovered().size(), 1u);
+    call("anvil_dropTransaction", {json::string(to_hex(foreign))});
+    std::this_thread::sleep_for(60ms);
+    for (int i = 0; i < 20 && m->stats().fillers == 0; ++i) {
+        ASSERT_TRUE(m->poll());
+        std::this_thread::sleep_for(20ms);
+    }
+    EXPECT_EQ(m->stats().fillers, 1u);
+    mine();
+    auto done = m->wait(b, 10s);
+    ASSERT_TRUE(done) << done.error().message;
+    ASSERT_TRUE(done->ok()) << done->error->message;
+    EXPECT_EQ(done->nonce, 1u);
+    EXPECT_EQ(eth_->get_transaction_count(PrivateKey::from_hex(key).value().address()).value(), 2u);
+    EXPECT_EQ(eth_->get_balance(sink).value(), U256(2u));
+}
+
+// Finding 8: a nonce used by a foreign transaction fails its call only after foreign_nonce_blocks blocks, with a
+// message that says what is known.
+TEST_F(TxManagerAnvil, ForeignNonceIsDecidedByBlocksNotRounds) {
+    ASSERT_NO_FATAL_FAILURE(start());
+    automine(false);
+    const auto key = funded_key();
+    auto m = open(std::make_shared<MemoryTxJournal>(), {}, key.c_str());
+    ASSERT_TRUE(m);
+    const auto a = m->submit(transfer(PrivateKey::generate().address(), 1, 1), {.gas_limit = 30000});
+    ASSERT_TRUE(m->poll());
+    call("anvil_dropAllTransactions");
+    send_foreign(key, 0);
+    mine();
+    for (int i = 0; i < 6; ++i) {
+        auto round = m->poll();
+        ASSERT_TRUE(round);
+        EXPECT_TRUE(round->empty());  // rounds alone decide nothing
+    }
+    mine(2);
+    auto round = m->poll();
+    ASSERT_TRUE(round);
+    EXPECT_TRUE(round->empty());
+    mine();
+    round = m->poll();
+    ASSERT_TRUE(round);
+    ASSERT_EQ(round->size(), 1u);
+    EXPECT_EQ((*round)[0].handle, a);
+    EXPECT_EQ((*round)[0].status, TxStatus::kFailed);
+    EXPECT_EQ((*round)[0].error->message,
+              "transfer #1: no receipt for any of our transactions with nonce 0 (mined by another sender, or the "
+              "node's receipt index is pruned)");
+}
+
+// Finding 9: a failing receipt request for one call does not hold back the others.
+TEST_F(TxManagerAnvil, OneFailingReceiptDoesNotStopTheRound) {
+    ASSERT_NO_FATAL_FAILURE(start());
+    automine(false);
+    FaultProxy proxy(node_->url());
+    JsonRpcClient rpc(JsonRpcOptions{.url = proxy.url(), .timeout = 20s});
+    auto m = open(std::make_shared<MemoryTxJournal>(), {}, kKey0, &rpc);
+    ASSERT_TRUE(m);
+    const Address sink = PrivateKey::generate().address();
+    const auto a = m->submit(transfer(sink, 1, 1));
+    const auto b = m->submit(transfer(sink, 2, 2));
+    ASSERT_TRUE(m->poll());
+    ASSERT_EQ(proxy.sent().size(), 2u);
+    const std::string bad = to_hex(keccak256(from_hex(proxy.sent()[0]).value()));
+    proxy.set_rule([bad](const std::string& method, const json::array& params) -> std::optional<FaultProxy::Fault> {
+        if (method == "eth_getTransactionReceipt" && params.at(0).as_string() == bad) {
+            return FaultProxy::Fault{rpc_error(-32603, "header not found"), false};
+        }
+        return std::nullopt;
+    });
+    mine();
+    auto round = m->poll();
+    ASSERT_TRUE(round) << round.error().message;
+    ASSERT_EQ(round->size(), 1u);
+    EXPECT_EQ((*round)[0].handle, b);
+    EXPECT_TRUE((*round)[0].ok());
+    EXPECT_EQ(m->status(a), TxStatus::kPending);
+    proxy.set_rule({});
+    round = m->poll();
+    ASSERT_TRUE(round);
+    ASSERT_EQ(round->size(), 1u);
+    EXPECT_EQ((*round)[0].handle, a);
+    EXPECT_TRUE((*round)[0].ok());
+}
+
+// Finding 10: a filler the node keeps refusing is re-signed with an exponential back-off, not every round.
+TEST_F(TxManagerAnvil, RefusedFillersBackOff) {
+    ASSERT_NO_FATAL_FAILURE(start());
+    const auto key = funded_key();
+    const Address wallet = PrivateKey::from_hex(key).value().address();
+    FaultProxy proxy(node_->url());
+    JsonRpcClient rpc(JsonRpcOptions{.url = proxy.url(), .timeout = 20s});
+    TxManagerOptions options;
+    options.filler_backoff = 200ms;
+    auto m = open(std::make_shared<MemoryTxJournal>(), options, key.c_str(), &rpc);
+    ASSERT_TRUE(m);
+    proxy.set_rule([wallet](const std::string& method, const json::array& params) -> std::optional<FaultProxy::Fault> {
+        if (method != "eth_sendRawTransaction") return std::nullopt;
+        auto tx = tx::decode(from_hex(params.at(0).as_string()).value()).value();
+        if (tx.to == wallet) return FaultProxy::Fault{rpc_error(-32000, "intrinsic gas too low"), false};
+        return std::nullopt;
+    });
+    const Address sink = PrivateKey::generate().address();
+    const SubmitOptions gas{.gas_limit = 30000};
+    ContractCall too_much = transfer(sink, 1, 1);
+    too_much.value = U256::from_dec("2000000000000000000").value();
+    m->submit(too_much, gas);
+    const auto b = m->submit(transfer(sink, 2, 2), gas);
+    const auto t0 = std::chrono::steady_clock::now();
+    while (std::chrono::steady_clock::now() - t0 < 500ms) {
+        ASSERT_TRUE(m->poll());
+        std::this_thread::sleep_for(10ms);
+    }
+    // Rounds every ~10 ms for 500 ms; fillers at ~0, 200, 600 ms: at most 3 (without back-off: one per round).
+    EXPECT_GE(m->stats().fillers, 1u);
+    EXPECT_LE(m->stats().fillers, 3u);
+    proxy.set_rule({});
+    auto o = m->wait(b, 10s);
+    ASSERT_TRUE(o) << o.error().message;
+    ASSERT_TRUE(o->ok()) << o->error->message;
+    EXPECT_EQ(o->nonce, 1u);
+}
+
+// Finding 11: a journal kept across a chain reset (same chain id, fresh chain) is refused.
+TEST_F(TxManagerAnvil, JournalFromAnotherChainInstanceIsRefused) {
+    ASSERT_NO_FATAL_FAILURE(start());
+    auto journal = std::make_shared<MemoryTxJournal>();
+    {
+        auto m = open(journal);
+        ASSERT_TRUE(m);
+        auto o = m->send_and_wait(transfer(PrivateKey::generate().address(), 1, 1), {}, 10s);
+        ASSERT_TRUE(o && o->ok());
+    }
+    ASSERT_NO_FATAL_FAILURE(start());  // a fresh anvil, chain id 31337 again
+    auto m = TxManager::open(*rpc_, PrivateKey::from_hex(kKey0).value(), journal);
+    ASSERT_FALSE(m);
+    EXPECT_EQ(m.error().message,
+              "in-memory journal is from another chain instance: the node's nonce for "
+              "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266 is 0 but the journal has confirmed nonce 0");
+}
+
+// Finding 12: a recovered transaction is not replaced at the first round when replace_after_blocks is set: the
+// blocks count from the restart.
+TEST_F(TxManagerAnvil, RecoveredTransactionIsNotReplacedAtOnce) {
+    ASSERT_NO_FATAL_FAILURE(start());
+    automine(false);
+    mine(10);
+    const auto key = PrivateKey::from_hex(kKey0).value();
+    auto fees = suggest_fees(*eth_).value();
+    auto signed_tx = sign_transaction(TxRequest{PrivateKey::generate().address(), {}, U256(1u), 21000, "before"}, key,
+                                      31337, 0, fees)
+                         .value();
+    auto journal = std::make_shared<MemoryTxJournal>();
+    JournalRecord r;
+    r.kind = JournalRecord::Kind::kSigned;
+    r.chain_id = 31337;
+    r.from = key.address();
+    r.id = 1;
+    r.nonce = 0;
+    r.hash = signed_tx.hash;
+    r.raw = signed_tx.raw;
+    r.description = "before";
+    ASSERT_TRUE(journal->append(std::span(&r, 1)));
+    TxManagerOptions options;
+    options.replace_after = std::chrono::hours(1);
+    options.replace_after_blocks = 3;
+    auto m = open(journal, options);
+    ASSERT_TRUE(m);
+    ASSERT_TRUE(m->poll());
+    ASSERT_TRUE(m->poll());
+    EXPECT_EQ(m->stats().replacements, 0u);
+    mine(3);  // mined in the first of these blocks: the receipt comes before any replacement
+    auto outcomes = collect(*m, 1, false, 10s);
+    ASSERT_EQ(outcomes.size(), 1u);
+    ASSERT_TRUE(outcomes[0].ok());
+    EXPECT_EQ(*outcomes[0].hash, signed_tx.hash);
+    EXPECT_EQ(m->stats().replacements, 0u);
+}
+
+// Finding 10: replacements bump from the highest ACCEPTED fees: refused replacements do not ratchet the fees up
+// (the same replacement is not signed again while the market is unchanged).
+TEST_F(TxManagerAnvil, RefusedReplacementsDoNotRaiseTheBase) {
+    ASSERT_NO_FATAL_FAILURE(start());
+    automine(false);
+    FaultProxy proxy(node_->url());
+    JsonRpcClient rpc(JsonRpcOptions{.url = proxy.url(), .timeout = 20s});
+    TxManagerOptions options;
+    options.replace_after = 100ms;
+    auto m = open(std::make_shared<MemoryTxJournal>(), options, kKey0, &rpc);
+    ASSERT_TRUE(m);
+    const Address sink = PrivateKey::generate().address();
+    const auto a = m->submit(transfer(sink, 3, 1));
+    ASSERT_TRUE(m->poll());
+    ASSERT_EQ(proxy.sent().size(), 1u);
+    const std::string first = proxy.sent()[0];
+    proxy.set_rule([first](const std::string& method, const json::array& params) -> std::optional<FaultProxy::Fault> {
+        if (method == "eth_sendRawTransaction" && params.at(0).as_string() != first) {
+            return FaultProxy::Fault{rpc_error(-32000, "max fee per gas higher than the node allows"), false};
+        }
+        return std::nullopt;
+    });
+    for (int i = 0; i < 4; ++i) {
+        std::this_thread::sleep_for(120ms);
+        ASSERT_TRUE(m->poll());
+    }
+    EXPECT_EQ(m->stats().replacements, 1u);  // one bump of the original; not a bump of the refused bump, etc.
+    proxy.set_rule({});
+    mine();
+    auto outcomes = collect(*m, 1, false, 10s);
+    ASSERT_EQ(outcomes.size(), 1u);
+    EXPECT_EQ(outcomes[0].handle, a);
+    ASSERT_TRUE(outcomes[0].ok()) << outcomes[0].error->message;
 }
 
 }  // namespace

@@ -50,10 +50,19 @@ Result<FeeParams> compute_fees(const FeeMarket& market, const FeePolicy& policy)
 }
 
 U256 bump_value(const U256& value, unsigned percent) {
-    const U256::Native scaled = value.native() * (100u + percent);
-    U256::Native bumped = scaled / 100u;
-    if (scaled % 100u != 0) bumped += 1;
-    if (bumped <= value.native()) bumped = value.native() + 1;
+    const U256 kMax = ~U256();
+    // U256 arithmetic: 100 + percent cannot wrap (unsigned would at UINT_MAX - 99), value * (100 + percent) is
+    // checked; an overflow saturates at 2^256 - 1 (any fee cap then refuses it).
+    auto factor = checked_add(U256(100u), U256(percent));
+    if (!factor) return kMax;
+    auto scaled = checked_mul(value, *factor);
+    if (!scaled) return kMax;
+    U256::Native bumped = scaled->native() / 100u;
+    if (scaled->native() % 100u != 0) bumped += 1;  // ceil: < 2^256 since scaled < 2^256
+    if (bumped <= value.native()) {
+        if (value == kMax) return kMax;
+        bumped = value.native() + 1;
+    }
     return U256(bumped);
 }
 
@@ -71,12 +80,19 @@ Result<FeeParams> bump_fees(const FeeParams& old, const std::optional<FeeParams>
             out.max_fee_per_gas = std::max(out.max_fee_per_gas, current->max_fee_per_gas);
         }
         if (out.max_fee_per_gas < out.max_priority_fee_per_gas) out.max_fee_per_gas = out.max_priority_fee_per_gas;
+        if (out.max_fee_per_gas <= old.max_fee_per_gas ||
+            out.max_priority_fee_per_gas <= old.max_priority_fee_per_gas) {
+            return make_error(Errc::kInvalidArgument, "fee bump: " + old.to_string() + " cannot be raised (2^256 - 1)");
+        }
         WP_TRY_VOID(check_cap(out.max_priority_fee_per_gas, policy.max_priority_fee_cap, "maxPriorityFeePerGas",
                               "replacement"));
         WP_TRY_VOID(check_cap(out.max_fee_per_gas, policy.max_fee_cap, "maxFeePerGas", "replacement"));
     } else {
         out.gas_price = bump_value(old.gas_price, policy.bump_percent);
         if (current) out.gas_price = std::max(out.gas_price, current->gas_price);
+        if (out.gas_price <= old.gas_price) {
+            return make_error(Errc::kInvalidArgument, "fee bump: " + old.to_string() + " cannot be raised (2^256 - 1)");
+        }
         WP_TRY_VOID(check_cap(out.gas_price, policy.max_fee_cap, "gasPrice", "replacement"));
     }
     return out;

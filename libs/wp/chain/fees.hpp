@@ -74,11 +74,14 @@ Result<FeeParams> compute_fees(const FeeMarket& market, const FeePolicy& policy 
 
 //! Pure: the fees for a replacement of a transaction sent with `old` (same type), following `current` (the
 //! fees compute_fees suggests now, same type; nullopt to ignore). Errc::kInvalidArgument when a cap forbids
-//! the minimal bump ("fee cap exceeded: replacement needs maxFeePerGas >= N") or the types differ.
+//! the minimal bump ("fee cap exceeded: replacement needs maxFeePerGas N, above the cap of M"), when a field is
+//! already 2^256 - 1, or when the types differ.
 Result<FeeParams> bump_fees(const FeeParams& old, const std::optional<FeeParams>& current,
                             const FeePolicy& policy = {});
 
-//! ceil(value * (100 + percent) / 100), and at least value + 1 (exact, no overflow below 2^250).
+//! max(ceil(value * (100 + percent) / 100), value + 1), computed exactly in 256 bits (checked arithmetic); a result
+//! that does not fit saturates at 2^256 - 1 (bump_fees then fails: a fee of 2^256 - 1 cannot be raised, and any
+//! fee cap refuses it first).
 U256 bump_value(const U256& value, unsigned percent);
 
 //! Reads the latest block, eth_maxPriorityFeePerGas (type 2) or eth_gasPrice (legacy) and calls compute_fees.

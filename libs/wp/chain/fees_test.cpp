@@ -1,6 +1,8 @@
 // Fee policy, fee bumps, gas limits and transaction signing (chain/fees.hpp, chain/signing.hpp).
 #include <gtest/gtest.h>
 
+#include <limits>
+
 #include <wp/chain/fees.hpp>
 #include <wp/chain/signing.hpp>
 #include <wp/core/hex.hpp>
@@ -81,6 +83,28 @@ TEST(Fees, BumpValueIsCeilingOfTenPercentAndStrictlyHigher) {
     EXPECT_EQ(bump_value(u("5"), 10), u("6"));                    // 5.5 -> 6
     EXPECT_EQ(bump_value(u("9"), 0), u("10"));                    // +0 % still strictly higher
     EXPECT_EQ(bump_value(u("100"), 25), u("125"));
+}
+
+TEST(Fees, BumpValueNeverWraps) {
+    const U256 max = ~U256();
+    // 2^256 - 1 and values whose +10 % does not fit saturate instead of wrapping to a small number.
+    EXPECT_EQ(bump_value(max, 10), max);
+    const U256 big = U256::from_hex("0xf000000000000000000000000000000000000000000000000000000000000000").value();
+    EXPECT_EQ(bump_value(big, 10), max);
+    // Large values are exact: ceil(v * 110 / 100) = (v * 110 + 99) / 100.
+    const U256 large = checked_div(max, U256(200u)).value();
+    const U256 expected =
+        checked_div(checked_add(checked_mul(large, U256(110u)).value(), U256(99u)).value(), U256(100u)).value();
+    EXPECT_EQ(bump_value(large, 10), expected);
+    EXPECT_GT(expected, large);
+    // 100 + percent does not wrap in unsigned arithmetic: UINT_MAX % is a huge bump, not a -99 % one.
+    EXPECT_EQ(bump_value(u("100"), std::numeric_limits<unsigned>::max()),
+              checked_add(U256(100u), U256(std::numeric_limits<unsigned>::max())).value());
+    // A fee already at 2^256 - 1 cannot be bumped: an error, not a "replacement" with the same fee.
+    FeeParams top{.type = TxType::kLegacy, .gas_price = max, .max_fee_per_gas = {}, .max_priority_fee_per_gas = {}};
+    auto bumped = bump_fees(top, std::nullopt);
+    ASSERT_FALSE(bumped);
+    EXPECT_EQ(bumped.error().code, Errc::kInvalidArgument);
 }
 
 TEST(Fees, BumpFollowsTheMarketAndRespectsTheCap) {

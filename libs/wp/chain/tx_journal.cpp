@@ -1,6 +1,7 @@
 #include "tx_journal.hpp"
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -226,6 +227,15 @@ Result<std::unique_ptr<FileTxJournal>> FileTxJournal::open(const std::filesystem
     const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
     if (fd < 0) return make_error(io_error(path, "open"));
     std::unique_ptr<FileTxJournal> journal(new FileTxJournal(path, fd, 0));
+    while (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        if (errno == EINTR) continue;
+        if (errno == EWOULDBLOCK) {
+            return make_error(Errc::kIo, "journal " + path.string() +
+                                             ": already open (locked by another FileTxJournal, in this or another "
+                                             "process): one journal has one writer");
+        }
+        return make_error(io_error(path, "flock"));
+    }
     if (!existed) {
         const int dir = ::open(parent.empty() ? "." : parent.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (dir >= 0) {
@@ -257,17 +267,42 @@ Result<void> FileTxJournal::append(std::span<const JournalRecord> records) {
         text += '\n';
     }
     std::lock_guard lock(mutex_);
-    if (::lseek(fd_, 0, SEEK_END) < 0) return make_error(io_error(path_, "seek"));
+    if (!broken_.empty()) return make_error(Errc::kIo, broken_);
+    const off_t start = ::lseek(fd_, 0, SEEK_END);
+    if (start < 0) return make_error(io_error(path_, "seek"));
+    // On a failed write, cut the file back to where this append started: a partial line must not stay in front of
+    // the next append (it would glue onto it and make a complete, unparsable line).
+    const auto roll_back = [&](std::string_view what) -> Error {
+        Error error = io_error(path_, what);
+        if (::ftruncate(fd_, start) != 0) {
+            broken_ = error.message + "; truncating back to " + std::to_string(start) + " bytes failed too (" +
+                      std::strerror(errno) + "): the journal is unusable until reopened";
+            return Error{Errc::kIo, broken_};
+        }
+        return error;
+    };
     std::size_t done = 0;
     while (done < text.size()) {
-        const ssize_t n = ::write(fd_, text.data() + done, text.size() - done);
+        const ssize_t n = io_.write ? io_.write(fd_, text.data() + done, text.size() - done)
+                                    : ::write(fd_, text.data() + done, text.size() - done);
         if (n < 0) {
             if (errno == EINTR) continue;
-            return make_error(io_error(path_, "write"));
+            return make_error(roll_back("write"));
+        }
+        if (n == 0) {
+            errno = EIO;
+            return make_error(roll_back("write"));
         }
         done += static_cast<std::size_t>(n);
     }
-    if (::fdatasync(fd_) != 0) return make_error(io_error(path_, "fsync"));
+    if ((io_.sync ? io_.sync(fd_) : ::fdatasync(fd_)) != 0) {
+        // After a failed fsync the kernel may have dropped the dirty pages (and cleared the error): what the file
+        // holds is unknown, so nothing more is written through this object.
+        const Error error = io_error(path_, "fsync");
+        (void)::ftruncate(fd_, start);
+        broken_ = error.message + ": the journal is unusable until reopened";
+        return make_error(error);
+    }
     return {};
 }
 

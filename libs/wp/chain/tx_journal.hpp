@@ -9,9 +9,12 @@
 //               broadcast of that raw transaction. A replacement is one more kSigned record (same id and nonce).
 //   kConfirmed  call `id` was mined with `hash` in block `block`, `status` (1 success / 0 reverted), and reached
 //               its confirmation depth: the manager forgets it.
-//   kReleased   call `id` gave up its `nonce` and failed (`reason` says why): every transaction signed for it was
-//               rejected by the node (the nonce is free again), or the nonce was consumed by a transaction this
-//               manager did not send (it is below the account's transaction count: nothing to free).
+//   kReleased   call `id` gave up its `nonce` and failed (`reason` says why), written BEFORE the nonce is
+//               reused: no transaction signed for it was ever accepted by the node (the nonce is free again);
+//               or a foreign transaction holds the nonce in the pool (reason starting "nonce held in the pool by
+//               another transaction: ": the nonce is blocked, filled by nonce fillers only, also after a
+//               restart); or no receipt exists for any of its transactions while the nonce is below the
+//               account's transaction count (nothing to free).
 //
 // JSON-lines format (FileTxJournal), one object per line, fields in this order:
 //   {"v":1,"kind":"signed","chain_id":31337,"from":"0x…","id":7,"nonce":3,"time_ms":…,"hash":"0x…","raw":"0x…",
@@ -28,12 +31,15 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <span>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include <sys/types.h>
 
 #include <wp/core/address.hpp>
 #include <wp/core/bytes.hpp>
@@ -74,6 +80,8 @@ class TxJournal {
     virtual Result<void> append(std::span<const JournalRecord> records) = 0;
     //! Every record appended so far, in order.
     virtual Result<std::vector<JournalRecord>> load() = 0;
+    //! How error messages name this journal, e.g. "journal /x/tx.jsonl".
+    virtual std::string name() const { return "journal"; }
 };
 
 //! In memory (tests, or a CLI that accepts losing the journal): survives the manager, not the process.
@@ -81,6 +89,7 @@ class MemoryTxJournal : public TxJournal {
   public:
     Result<void> append(std::span<const JournalRecord> records) override;
     Result<std::vector<JournalRecord>> load() override;
+    std::string name() const override { return "in-memory journal"; }
     std::size_t size() const;
 
   private:
@@ -88,16 +97,25 @@ class MemoryTxJournal : public TxJournal {
     std::vector<JournalRecord> records_;
 };
 
-//! Append-only JSON-lines file. Every append() writes its lines with one write() and fsync()s the file before
-//! returning (the directory is fsync'ed when the file is created).
+//! Append-only JSON-lines file. Every append() writes its lines with write() (repeated until all is written) and
+//! fdatasync()s the file before returning (the directory is fsync'ed when the file is created).
+//! Exclusive: open() takes flock(LOCK_EX | LOCK_NB) on the file, held until the object is destroyed; a second
+//! open of the same file (another process, or another FileTxJournal in this process) fails with Errc::kIo
+//! ("journal <file>: already open (locked by another FileTxJournal, ...)").
+//! Failed append(): when write() fails (or writes nothing) the file is truncated back to its size before that
+//! append, so a partial line never stays in front of the next append; the error is Errc::kIo and nothing of the
+//! append is in the journal. When fdatasync() fails the file is also truncated back, but the object becomes
+//! unusable: the kernel may have dropped the dirty pages and cleared the error, so the content on disk is not
+//! known; every later append() fails with the same message ("...: the journal is unusable until reopened").
+//! (Likewise when the truncation itself fails.) Reopening re-reads what is really on disk.
 //! Crash tolerance: a last line without its terminating newline is a torn write whose append() never returned
 //! (so nothing was broadcast on its behalf): open() drops it and truncates the file to the last complete line.
 //! Any complete line that does not parse is corruption: load() fails with Errc::kDecoding naming the file and
 //! the 1-based line number ("journal /x/tx.jsonl line 7: journal record: ...").
 class FileTxJournal : public TxJournal {
   public:
-    //! Opens (creating the file and its parent directory if missing) and repairs a torn last line.
-    //! Errc::kIo for file-system errors.
+    //! Opens (creating the file and its parent directory if missing), locks it and repairs a torn last line.
+    //! Errc::kIo for file-system errors and for a file already locked.
     static Result<std::unique_ptr<FileTxJournal>> open(const std::filesystem::path& path);
     ~FileTxJournal() override;
     FileTxJournal(const FileTxJournal&) = delete;
@@ -105,9 +123,21 @@ class FileTxJournal : public TxJournal {
 
     Result<void> append(std::span<const JournalRecord> records) override;
     Result<std::vector<JournalRecord>> load() override;
+    //! "journal <path>".
+    std::string name() const override { return "journal " + path_.string(); }
     const std::filesystem::path& path() const { return path_; }
     //! Bytes dropped by open() as a torn last line (0 when the file was clean).
     std::size_t repaired_bytes() const { return repaired_bytes_; }
+
+    //! Fault injection for tests: replacements for ::write / ::fdatasync (same contract: -1 and errno on failure).
+    struct IoHooks {
+        std::function<ssize_t(int fd, const void* data, std::size_t size)> write;
+        std::function<int(int fd)> sync;
+    };
+    void set_io_hooks_for_testing(IoHooks hooks) {
+        std::lock_guard lock(mutex_);
+        io_ = std::move(hooks);
+    }
 
   private:
     FileTxJournal(std::filesystem::path path, int fd, std::size_t repaired)
@@ -116,6 +146,8 @@ class FileTxJournal : public TxJournal {
     int fd_{-1};
     std::size_t repaired_bytes_{0};
     std::mutex mutex_;
+    IoHooks io_;
+    std::string broken_;  //!< non-empty: a failed fdatasync / truncation made the object unusable
 };
 
 }  // namespace wp::chain

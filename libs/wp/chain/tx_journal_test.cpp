@@ -1,6 +1,11 @@
 // The transaction journal: JSON-lines format, strict parsing, file durability rules (torn last line, corruption).
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 
@@ -212,6 +217,74 @@ TEST(FileTxJournal, CorruptLineIsAnErrorNamingTheLine) {
     EXPECT_EQ(loaded.error().code, Errc::kDecoding);
     EXPECT_EQ(loaded.error().message.rfind("journal " + path.string() + " line 3: journal record: ", 0), 0u)
         << loaded.error().message;
+}
+
+TEST(FileTxJournal, FailedWriteIsRolledBackSoTheNextAppendStartsOnACleanLine) {
+    const auto path = temp_path("partial");
+    auto records = sample();
+    auto journal = FileTxJournal::open(path).value();
+    ASSERT_TRUE(journal->append(std::span(records).first(1)));
+    const std::string clean = read(path);
+    // write() writes 10 bytes, then fails with ENOSPC: half a line reached the file.
+    int calls = 0;
+    journal->set_io_hooks_for_testing({.write = [&](int fd, const void* data, std::size_t size) -> ssize_t {
+                                           if (++calls == 1) return ::write(fd, data, std::min<std::size_t>(size, 10));
+                                           errno = ENOSPC;
+                                           return -1;
+                                       },
+                                       .sync = {}});
+    auto failed = journal->append(std::span(records).subspan(1, 2));
+    ASSERT_FALSE(failed);
+    EXPECT_EQ(failed.error().code, Errc::kIo);
+    EXPECT_EQ(failed.error().message, "journal " + path.string() + ": write: " + std::strerror(ENOSPC));
+    EXPECT_EQ(read(path), clean);  // the 10 bytes are gone
+    // The disk has room again: the same records go in, and every line parses (now and after a reopen).
+    journal->set_io_hooks_for_testing({});
+    ASSERT_TRUE(journal->append(std::span(records).subspan(1)));
+    EXPECT_EQ(journal->load().value(), records);
+    journal.reset();
+    EXPECT_EQ(FileTxJournal::open(path).value()->load().value(), records);
+}
+
+TEST(FileTxJournal, FailedFsyncMakesTheObjectUnusable) {
+    const auto path = temp_path("fsync");
+    auto records = sample();
+    auto journal = FileTxJournal::open(path).value();
+    ASSERT_TRUE(journal->append(std::span(records).first(1)));
+    const std::string clean = read(path);
+    journal->set_io_hooks_for_testing({.write = {}, .sync = [](int) {
+                                           errno = EIO;
+                                           return -1;
+                                       }});
+    auto failed = journal->append(std::span(records).subspan(1, 1));
+    ASSERT_FALSE(failed);
+    const std::string expected = "journal " + path.string() + ": fsync: " + std::strerror(EIO);
+    EXPECT_EQ(failed.error().message, expected);
+    EXPECT_EQ(read(path), clean);
+    journal->set_io_hooks_for_testing({});  // even with a working disk: this object no longer writes
+    auto again = journal->append(std::span(records).subspan(1, 1));
+    ASSERT_FALSE(again);
+    EXPECT_EQ(again.error().code, Errc::kIo);
+    EXPECT_EQ(again.error().message, expected + ": the journal is unusable until reopened");
+    EXPECT_EQ(read(path), clean);
+    journal.reset();
+    auto reopened = FileTxJournal::open(path).value();
+    ASSERT_TRUE(reopened->append(std::span(records).subspan(1)));
+    EXPECT_EQ(reopened->load().value(), records);
+}
+
+TEST(FileTxJournal, OneWriterPerFile) {
+    const auto path = temp_path("lock");
+    auto first = FileTxJournal::open(path);
+    ASSERT_TRUE(first) << first.error().message;
+    auto second = FileTxJournal::open(path);
+    ASSERT_FALSE(second);
+    EXPECT_EQ(second.error().code, Errc::kIo);
+    EXPECT_EQ(second.error().message.rfind("journal " + path.string() + ": already open", 0), 0u)
+        << second.error().message;
+    first->reset();
+    auto third = FileTxJournal::open(path);  // the lock goes with the object
+    EXPECT_TRUE(third) << third.error().message;
 }
 
 }  // namespace

@@ -23,6 +23,10 @@ std::int64_t unix_ms() {
 
 enum class SendResult { kAccepted, kKnown, kNonceTooLow, kUnderpriced, kRejected, kTransport };
 
+// The prefix of the kReleased reason of a call whose nonce is held in the pool by a foreign transaction: recover()
+// blocks such a nonce (fillers only) as the running manager does.
+constexpr std::string_view kForeignHoldPrefix = "nonce held in the pool by another transaction: ";
+
 SendResult classify(const RpcError& error) {
     if (!error.is_rpc_error()) {
         return error.kind == Errc::kNetwork || error.kind == Errc::kTimeout ? SendResult::kTransport
@@ -30,6 +34,12 @@ SendResult classify(const RpcError& error) {
     }
     std::string m = error.rpc_message;
     std::transform(m.begin(), m.end(), m.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    // Rate limits (EIP-1474 -32005 "limit exceeded", providers' "rate limit" / "too many requests") say nothing
+    // about the transaction: try again later, as for a transport error.
+    if (error.code == -32005 || m.find("rate limit") != std::string::npos ||
+        m.find("too many requests") != std::string::npos || m.find("limit exceeded") != std::string::npos) {
+        return SendResult::kTransport;
+    }
     if (m.find("already known") != std::string::npos || m.find("known transaction") != std::string::npos ||
         m.find("already imported") != std::string::npos || m.find("already in") != std::string::npos) {
         return SendResult::kKnown;
@@ -119,6 +129,8 @@ Result<void> TxManager::recover() {
     };
     std::map<std::uint64_t, Call> calls;
     std::map<std::uint64_t, std::uint64_t> owner;  // nonce -> id (confirmed nonces included)
+    std::set<std::uint64_t> held;                  // released because a foreign transaction holds the nonce
+    std::optional<std::uint64_t> max_confirmed;    // the highest nonce with a kConfirmed record
     std::uint64_t max_id = 0;
     for (const auto& r : records) {
         if (r.chain_id != chain_id_ || r.from != address_) continue;
@@ -147,18 +159,31 @@ Result<void> TxManager::recover() {
                 call.nonce = r.nonce;
                 call.description = r.description;
                 call.filler = r.filler;
-                call.attempts.push_back(Attempt{r.hash, r.raw, fees_of(*tx), false, true});
+                // It may have been broadcast (and accepted) before the restart: count it as accepted.
+                call.attempts.push_back(Attempt{.hash = r.hash,
+                                                .raw = r.raw,
+                                                .fees = fees_of(*tx),
+                                                .rejected = false,
+                                                .broadcast = true,
+                                                .accepted = true,
+                                                .journaled = true});
                 call.last = std::move(*tx);
                 break;
             }
             case JournalRecord::Kind::kConfirmed:
                 if (it == calls.end()) return make_error(Errc::kDecoding, where + ": confirmed but never signed");
                 it->second.closed = true;
+                max_confirmed = std::max(max_confirmed.value_or(0), r.nonce);
                 break;
             case JournalRecord::Kind::kReleased:
                 if (it == calls.end()) return make_error(Errc::kDecoding, where + ": released but never signed");
                 it->second.closed = true;
                 if (auto o = owner.find(r.nonce); o != owner.end() && o->second == r.id) owner.erase(o);
+                if (r.reason.starts_with(kForeignHoldPrefix)) {
+                    held.insert(r.nonce);
+                } else {
+                    held.erase(r.nonce);
+                }
                 break;
         }
     }
@@ -166,10 +191,23 @@ Result<void> TxManager::recover() {
 
     WP_TRY(const auto latest_count, eth_.get_transaction_count(address_, BlockTag::latest()));
     WP_TRY(const auto pending_count, eth_.get_transaction_count(address_, BlockTag::pending()));
-    const std::uint64_t owned_end = owner.empty() ? 0 : owner.rbegin()->first + 1;
+    WP_TRY(const auto head_number, eth_.block_number());
+    if (max_confirmed && latest_count <= *max_confirmed) {
+        return make_error(Errc::kInvalidArgument,
+                          journal_->name() + " is from another chain instance: the node's nonce for " +
+                              address_.to_checksum() + " is " + std::to_string(latest_count) +
+                              " but the journal has confirmed nonce " + std::to_string(*max_confirmed));
+    }
+    std::uint64_t owned_end = owner.empty() ? 0 : owner.rbegin()->first + 1;
+    if (!held.empty()) owned_end = std::max(owned_end, *held.rbegin() + 1);
     next_nonce_ = std::max(pending_count, owned_end);
     for (std::uint64_t n = latest_count; n < owned_end; ++n) {
-        if (!owner.contains(n)) free_nonces_.insert(n);
+        if (owner.contains(n)) continue;
+        if (held.contains(n)) {
+            blocked_nonces_.insert(n);
+        } else {
+            free_nonces_.insert(n);
+        }
     }
     const auto now = Clock::now();
     for (auto& [id, call] : calls) {
@@ -184,6 +222,7 @@ Result<void> TxManager::recover() {
         slot.attempts = std::move(call.attempts);
         slot.needs_broadcast = true;
         slot.last_signed = now;
+        slot.last_signed_block = head_number;  // replace_after_blocks counts from the restart
         live_[call.nonce] = std::move(slot);
         if (!call.filler) recovered_.push_back(TxHandle{id});
     }
@@ -337,14 +376,17 @@ Result<std::vector<RpcResult<json::value>>> TxManager::batch(std::vector<RpcCall
 Result<void> TxManager::advance() {
     ++stats_.rounds;
     WP_TRY(const auto head, read_head());
+    sync_nonces(head);
+    // Records a previous round could not append go first: until they are durable nothing else moves.
+    WP_TRY_VOID(journal_new_attempts());
     WP_TRY_VOID(check_receipts(head));
     WP_TRY_VOID(confirm(head));
-    std::vector<Slot*> to_journal;
-    auto started = start_queued(head, to_journal);
-    plan_fillers(head, to_journal);
-    plan_replacements(head, to_journal);
-    WP_TRY_VOID(journal_new_attempts(to_journal));
-    broadcast(head);
+    auto started = start_queued(head);
+    plan_fillers(head);
+    plan_replacements(head);
+    auto journaled = journal_new_attempts();
+    broadcast(head);  // only journaled transactions
+    if (!journaled) return make_error(journaled.error());
     if (!started) return make_error(started.error());
     return {};
 }
@@ -372,13 +414,22 @@ Result<TxManager::Head> TxManager::read_head() {
     return head;
 }
 
+void TxManager::sync_nonces(const Head& head) {
+    // Nonces below the latest count are used on chain: never hand them out (whoever used them).
+    free_nonces_.erase(free_nonces_.begin(), free_nonces_.lower_bound(head.latest_count));
+    blocked_nonces_.erase(blocked_nonces_.begin(), blocked_nonces_.lower_bound(head.latest_count));
+    fill_backoff_.erase(fill_backoff_.begin(), fill_backoff_.lower_bound(head.latest_count));
+    next_nonce_ = std::max(next_nonce_, head.latest_count);
+}
+
 Result<void> TxManager::check_receipts(const Head& head) {
     std::vector<RpcCall> calls;
     std::vector<Slot*> owners;
     for (auto& [nonce, slot] : live_) {
         if (slot.receipt || nonce >= head.latest_count) continue;
+        // Every hash of the nonce, rejected ones included: a node may have refused a transaction another node
+        // of the pool had taken (and mined).
         for (const auto& attempt : slot.attempts) {
-            if (attempt.rejected) continue;
             calls.push_back({"eth_getTransactionReceipt", json::array{json::string(to_hex(attempt.hash))}});
             owners.push_back(&slot);
         }
@@ -386,21 +437,36 @@ Result<void> TxManager::check_receipts(const Head& head) {
     if (calls.empty()) return {};
     WP_TRY(auto answers, batch(std::move(calls)));
     std::set<Slot*> asked(owners.begin(), owners.end());
+    std::set<Slot*> unknown;  // an answer failed: no conclusion for this slot in this round
     for (std::size_t i = 0; i < answers.size(); ++i) {
-        if (!answers[i]) return make_error(answers[i].error().to_error());
+        Slot* slot = owners[i];
+        if (!answers[i]) {
+            slot->last_error = answers[i].error().message;
+            unknown.insert(slot);
+            continue;
+        }
         if (answers[i]->is_null()) continue;
         auto receipt = parse_receipt(*answers[i]);
-        if (!receipt) return make_error(receipt.error().with_context("eth_getTransactionReceipt"));
-        owners[i]->receipt = std::move(*receipt);
-        owners[i]->missing_rounds = 0;
+        if (!receipt) {
+            slot->last_error = receipt.error().with_context("eth_getTransactionReceipt").message;
+            unknown.insert(slot);
+            continue;
+        }
+        slot->receipt = std::move(*receipt);
+        slot->missing_rounds = 0;
+        slot->missing_since_block.reset();
     }
     std::vector<JournalRecord> records;
     for (Slot* slot : asked) {
-        if (slot->receipt) continue;
-        if (++slot->missing_rounds < kMissingRoundsBeforeFailure) continue;
-        const std::string reason = "nonce " + std::to_string(slot->nonce) +
-                                   " was used by a transaction this manager did not send (none of its " +
-                                   std::to_string(slot->attempts.size()) + " transaction(s) was mined)";
+        if (slot->receipt || unknown.contains(slot)) continue;
+        if (!slot->missing_since_block) slot->missing_since_block = head.number;
+        ++slot->missing_rounds;
+        if (slot->missing_rounds < kMissingRoundsBeforeFailure ||
+            head.number < *slot->missing_since_block + options_.foreign_nonce_blocks) {
+            continue;
+        }
+        const std::string reason = "no receipt for any of our transactions with nonce " + std::to_string(slot->nonce) +
+                                   " (mined by another sender, or the node's receipt index is pruned)";
         records.push_back(journal_record(JournalRecord::Kind::kReleased, slot->id, slot->nonce,
                                          [&](JournalRecord& r) { r.reason = reason; }));
     }
@@ -433,21 +499,32 @@ Result<void> TxManager::confirm(const Head& head) {
             {"eth_getTransactionReceipt", json::array{json::string(to_hex(slot->receipt->transaction_hash))}});
         rechecked.push_back(slot);
     }
+    std::set<Slot*> skipped;  // an answer for it failed: it waits for the next round, the others go on
     if (!recheck.empty()) {
         WP_TRY(auto answers, batch(std::move(recheck)));
         for (std::size_t i = 0; i < answers.size(); ++i) {
-            if (!answers[i]) return make_error(answers[i].error().to_error());
             Slot* slot = rechecked[i];
+            if (!answers[i]) {
+                slot->last_error = answers[i].error().message;
+                skipped.insert(slot);
+                continue;
+            }
             if (answers[i]->is_null()) {
                 slot->receipt.reset();
                 slot->needs_broadcast = true;
                 continue;
             }
-            WP_TRY(auto receipt, parse_receipt(*answers[i]));
-            if (receipt.block_hash != slot->receipt->block_hash) slot->receipt = std::move(receipt);
+            auto receipt = parse_receipt(*answers[i]);
+            if (!receipt) {
+                slot->last_error = receipt.error().with_context("eth_getTransactionReceipt").message;
+                skipped.insert(slot);
+                continue;
+            }
+            if (receipt->block_hash != slot->receipt->block_hash) slot->receipt = std::move(*receipt);
         }
-        std::erase_if(
-            due, [&](Slot* s) { return !s->receipt || head.number + 1 < s->receipt->block_number + s->confirmations; });
+        std::erase_if(due, [&](Slot* s) {
+            return skipped.contains(s) || !s->receipt || head.number + 1 < s->receipt->block_number + s->confirmations;
+        });
     }
     // Reverted: replay the call at the receipt's block to learn why.
     std::vector<RpcCall> replays;
@@ -483,11 +560,15 @@ Result<void> TxManager::confirm(const Head& head) {
                 auto data = answers[i].error().revert_data();
                 decoded = decoder().decode(data ? ByteView(*data) : ByteView());
             } else {
-                return make_error(answers[i].error().to_error());
+                slot->last_error = answers[i].error().message;  // transport: replay again next round
+                skipped.insert(slot);
+                continue;
             }
             reasons[slot] = std::move(decoded);
         }
+        std::erase_if(due, [&](Slot* s) { return skipped.contains(s); });
     }
+    if (due.empty()) return {};
     std::vector<JournalRecord> records;
     records.reserve(due.size());
     for (Slot* slot : due) {
@@ -533,7 +614,7 @@ std::uint64_t TxManager::take_nonce() {
 
 Result<TxManager::Attempt> TxManager::sign_attempt(const Slot& slot, const FeeParams& fees) {
     WP_TRY(auto signed_tx, sign_transaction(slot.request, key_, chain_id_, slot.nonce, fees));
-    return Attempt{signed_tx.hash, std::move(signed_tx.raw), fees, false, false};
+    return Attempt{.hash = signed_tx.hash, .raw = std::move(signed_tx.raw), .fees = fees};
 }
 
 TxOutcome TxManager::outcome_of(const Slot& slot, TxStatus status) const {
@@ -548,7 +629,7 @@ TxOutcome TxManager::outcome_of(const Slot& slot, TxStatus status) const {
 
 void TxManager::finish(TxOutcome outcome) { ready_.push_back(std::move(outcome)); }
 
-Result<void> TxManager::start_queued(const Head& head, std::vector<Slot*>& to_journal) {
+Result<void> TxManager::start_queued(const Head& head) {
     {
         std::lock_guard queue_lock(queue_mutex_);
         while (!queue_.empty()) {
@@ -635,30 +716,34 @@ Result<void> TxManager::start_queued(const Head& head, std::vector<Slot*>& to_jo
         }
         slot.attempts.push_back(std::move(*attempt));
         const std::uint64_t nonce = slot.nonce;
-        auto [it, inserted] = live_.emplace(nonce, std::move(slot));
-        if (!inserted) {  // cannot happen: a nonce in free_nonces_ / >= next_nonce_ is never live
+        // Cannot fail: a nonce in free_nonces_ / >= next_nonce_ is never live.
+        if (!live_.emplace(nonce, std::move(slot)).second) {
             fail(q, q.call.description + ": internal error: nonce " + std::to_string(nonce) + " already in flight");
             continue;
         }
-        to_journal.push_back(&it->second);
     }
     return {};
 }
 
-void TxManager::plan_fillers(const Head& head, std::vector<Slot*>& to_journal) {
+void TxManager::plan_fillers(const Head& head) {
     while (!free_nonces_.empty() && *free_nonces_.rbegin() + 1 == next_nonce_) {
         free_nonces_.erase(std::prev(free_nonces_.end()));
+        fill_backoff_.erase(next_nonce_ - 1);
         --next_nonce_;
     }
-    if (free_nonces_.empty()) return;
+    if (free_nonces_.empty() && blocked_nonces_.empty()) return;
     auto fees = compute_fees(head.market, options_.fees);
     if (!fees) return;  // e.g. above the fee cap: try again next round
-    for (auto it = free_nonces_.begin(); it != free_nonces_.end();) {
-        const std::uint64_t nonce = *it;
-        if (nonce < head.latest_count) {  // consumed on chain already: nothing to fill
-            it = free_nonces_.erase(it);
-            continue;
+    const auto now = Clock::now();
+    std::set<std::uint64_t> to_fill;
+    for (auto* nonces : {&free_nonces_, &blocked_nonces_}) {
+        for (auto n : *nonces) {
+            if (auto b = fill_backoff_.find(n); b != fill_backoff_.end() && now < b->second.not_before) continue;
+            to_fill.insert(n);
         }
+    }
+    for (const std::uint64_t nonce : to_fill) {
+        if (live_.contains(nonce)) continue;
         Slot slot;
         {
             std::lock_guard queue_lock(queue_mutex_);
@@ -669,40 +754,40 @@ void TxManager::plan_fillers(const Head& head, std::vector<Slot*>& to_journal) {
         slot.request = TxRequest{address_, {}, U256(), kFillerGas, slot.description};
         slot.confirmations = 1;
         slot.nonce = nonce;
-        slot.last_signed = Clock::now();
+        slot.last_signed = now;
         slot.last_signed_block = head.number;
         auto attempt = sign_attempt(slot, *fees);
-        if (!attempt) {
-            ++it;
-            continue;
-        }
+        if (!attempt) continue;
         slot.attempts.push_back(std::move(*attempt));
-        auto [pos, inserted] = live_.emplace(nonce, std::move(slot));
-        if (inserted) {
-            to_journal.push_back(&pos->second);
-            ++stats_.fillers;
-        }
-        it = free_nonces_.erase(it);
+        live_.emplace(nonce, std::move(slot));
+        ++stats_.fillers;
+        free_nonces_.erase(nonce);
+        blocked_nonces_.erase(nonce);
     }
 }
 
-void TxManager::plan_replacements(const Head& head, std::vector<Slot*>& to_journal) {
+void TxManager::plan_replacements(const Head& head) {
     const auto now = Clock::now();
     std::optional<FeeParams> current;
     if (auto fees = compute_fees(head.market, options_.fees)) current = *fees;
     for (auto& [nonce, slot] : live_) {
         if (slot.receipt || nonce < head.latest_count || slot.attempts.empty()) continue;
         const Attempt& last = slot.attempts.back();
-        if (!last.broadcast) continue;
+        if (!last.broadcast || !last.journaled) continue;
         const bool by_time = now - slot.last_signed >= options_.replace_after;
         const bool by_blocks =
             options_.replace_after_blocks > 0 && head.number >= slot.last_signed_block + options_.replace_after_blocks;
         if (!by_time && !by_blocks) continue;
-        // Bump from the highest fees signed so far (a rejected replacement must not lower the next one).
-        FeeParams old = slot.attempts.front().fees;
+        // Bump from the highest fees the node accepted (what its pool holds); a rejected replacement does not
+        // raise the base (else every round of rejections would ratchet the fees up).
+        const bool any_accepted =
+            std::any_of(slot.attempts.begin(), slot.attempts.end(), [](const Attempt& a) { return a.accepted; });
+        std::optional<FeeParams> base;
         for (const auto& a : slot.attempts) {
-            if (a.fees.fee_cap() > old.fee_cap()) old = a.fees;
+            if (any_accepted && !a.accepted) continue;
+            if (!base || a.fees.fee_cap() > base->fee_cap()) base = a.fees;
         }
+        const FeeParams old = *base;
         std::optional<FeeParams> follow = current && current->type == old.type ? current : std::nullopt;
         slot.last_signed = now;
         slot.last_signed_block = head.number;
@@ -716,67 +801,92 @@ void TxManager::plan_replacements(const Head& head, std::vector<Slot*>& to_journ
             slot.last_error = attempt.error().message;
             continue;
         }
+        if (std::any_of(slot.attempts.begin(), slot.attempts.end(),
+                        [&](const Attempt& a) { return a.hash == attempt->hash; })) {
+            continue;  // the same transaction again (e.g. after a rejected replacement at the same fees)
+        }
         slot.attempts.push_back(std::move(*attempt));
         slot.needs_broadcast = true;
         ++stats_.replacements;
-        to_journal.push_back(&slot);
     }
 }
 
-Result<void> TxManager::journal_new_attempts(std::vector<Slot*>& to_journal) {
-    if (to_journal.empty()) return {};
+Result<void> TxManager::journal_new_attempts() {
     std::vector<JournalRecord> records;
-    records.reserve(to_journal.size());
-    for (Slot* slot : to_journal) {
-        const Attempt& a = slot->attempts.back();
-        records.push_back(journal_record(JournalRecord::Kind::kSigned, slot->id, slot->nonce, [&](JournalRecord& r) {
-            r.hash = a.hash;
-            r.raw = a.raw;
-            r.description = slot->description;
-            r.filler = slot->filler;
-        }));
-    }
-    auto appended = journal_->append(records);
-    if (appended) {
-        stats_.signed_txs += records.size();
-        to_journal.clear();
-        return {};
-    }
-    // Nothing of this round reached the journal, so nothing of it may be broadcast.
-    for (Slot* slot : to_journal) {
-        if (slot->attempts.size() > 1) {
-            slot->attempts.pop_back();
-            continue;
+    std::vector<Attempt*> pending;
+    for (auto& [nonce, slot] : live_) {
+        for (auto& a : slot.attempts) {
+            if (a.journaled) continue;
+            records.push_back(journal_record(JournalRecord::Kind::kSigned, slot.id, slot.nonce, [&](JournalRecord& r) {
+                r.hash = a.hash;
+                r.raw = a.raw;
+                r.description = slot.description;
+                r.filler = slot.filler;
+            }));
+            pending.push_back(&a);
         }
-        const std::uint64_t nonce = slot->nonce;
-        if (!slot->filler) {
-            TxOutcome outcome = outcome_of(*slot, TxStatus::kFailed);
-            outcome.nonce.reset();
-            outcome.hashes.clear();
-            outcome.error = Error{appended.error().code, slot->description + ": " + appended.error().message};
-            finish(std::move(outcome));
-        }
-        free_nonces_.insert(nonce);
-        live_.erase(nonce);
     }
-    to_journal.clear();
-    return make_error(appended.error());
+    if (records.empty()) return {};
+    // On failure every slot keeps its nonce and its unjournaled transactions (never broadcast); the same
+    // records are appended again at the start of the next round.
+    WP_TRY_VOID(journal_->append(records));
+    for (Attempt* a : pending) a->journaled = true;
+    stats_.signed_txs += records.size();
+    return {};
 }
 
-void TxManager::release(Slot& slot, const std::string& reason) {
+bool TxManager::release(Slot& slot, const std::string& reason) {
     const JournalRecord record = journal_record(JournalRecord::Kind::kReleased, slot.id, slot.nonce,
                                                 [&](JournalRecord& r) { r.reason = reason; });
-    // If this append fails, a restart sees the call in flight again, re-sends it and releases it then.
-    (void)journal_->append(std::span<const JournalRecord>(&record, 1));
+    // The nonce is free only once the journal says so: else a later call could journal the same nonce while the
+    // journal still shows it owned by this one (and recover() would refuse the journal). On failure the slot
+    // stays (its transactions are rejected: the next broadcast is rejected again and the release retried).
+    if (auto appended = journal_->append(std::span<const JournalRecord>(&record, 1)); !appended) {
+        slot.last_error = reason + " (releasing the nonce: " + appended.error().message + ")";
+        slot.needs_broadcast = true;
+        return false;
+    }
     ++stats_.released;
     free_nonces_.insert(slot.nonce);
-    if (!slot.filler) {
+    if (slot.filler) {
+        auto& backoff = fill_backoff_[slot.nonce];
+        ++backoff.failures;
+        auto delay = options_.filler_backoff;
+        for (unsigned i = 1; i < backoff.failures && delay < options_.filler_backoff_max; ++i) delay *= 2;
+        backoff.not_before = Clock::now() + std::min(delay, options_.filler_backoff_max);
+    } else {
         TxOutcome outcome = outcome_of(slot, TxStatus::kFailed);
         outcome.nonce.reset();
         outcome.error = Error{Errc::kRemote, slot.description + ": rejected by the node: " + reason +
                                                  tx_suffix(slot.nonce, slot.attempts.back().hash)};
         finish(std::move(outcome));
     }
+    return true;
+}
+
+bool TxManager::block_nonce(Slot& slot) {
+    const std::string reason = std::string(kForeignHoldPrefix) + slot.last_error;
+    const JournalRecord record = journal_record(JournalRecord::Kind::kReleased, slot.id, slot.nonce,
+                                                [&](JournalRecord& r) { r.reason = reason; });
+    if (auto appended = journal_->append(std::span<const JournalRecord>(&record, 1)); !appended) {
+        slot.last_error += " (releasing the nonce: " + appended.error().message + ")";
+        slot.needs_broadcast = true;
+        return false;
+    }
+    blocked_nonces_.insert(slot.nonce);
+    auto& backoff = fill_backoff_[slot.nonce];
+    ++backoff.failures;
+    auto delay = options_.filler_backoff;
+    for (unsigned i = 1; i < backoff.failures && delay < options_.filler_backoff_max; ++i) delay *= 2;
+    backoff.not_before = Clock::now() + std::min(delay, options_.filler_backoff_max);
+    if (!slot.filler) {
+        TxOutcome outcome = outcome_of(slot, TxStatus::kFailed);
+        outcome.nonce.reset();
+        outcome.error = Error{Errc::kRemote, slot.description + ": nonce " + std::to_string(slot.nonce) +
+                                                 " is held in the pool by another transaction: " + slot.last_error};
+        finish(std::move(outcome));
+    }
+    return true;
 }
 
 void TxManager::broadcast(const Head& head) {
@@ -785,15 +895,19 @@ void TxManager::broadcast(const Head& head) {
     for (auto& [nonce, slot] : live_) {
         if (slot.receipt || nonce < head.latest_count) continue;
         if (!slot.needs_broadcast && now - slot.last_broadcast < options_.rebroadcast_after) continue;
-        // The latest transaction the node has not refused (replacements are tried first).
+        // The latest journaled transaction the node has not refused (replacements are tried first).
         Attempt* attempt = nullptr;
+        Attempt* latest = nullptr;
         for (auto it = slot.attempts.rbegin(); it != slot.attempts.rend(); ++it) {
+            if (!it->journaled) continue;
+            if (!latest) latest = &*it;
             if (!it->rejected) {
                 attempt = &*it;
                 break;
             }
         }
-        if (!attempt) attempt = &slot.attempts.back();
+        if (!attempt) attempt = latest;
+        if (!attempt) continue;  // nothing journaled yet
         auto answer = rpc_.call("eth_sendRawTransaction", json::array{json::string(to_hex(attempt->raw))});
         ++stats_.broadcasts;
         slot.last_broadcast = now;
@@ -801,49 +915,39 @@ void TxManager::broadcast(const Head& head) {
         attempt->broadcast = true;
         if (answer) {
             attempt->rejected = false;
+            attempt->accepted = true;
+            if (slot.filler) fill_backoff_.erase(nonce);
             continue;
         }
         const auto kind = classify(answer.error());
         if (kind == SendResult::kTransport) {
-            // The node may or may not have it: try again next round, and stop sending for this round.
+            // The node may or may not have it (or is rate limiting us): try again next round, and stop sending
+            // for this round.
             slot.needs_broadcast = true;
             slot.last_error = answer.error().message;
             break;
         }
         if (kind == SendResult::kKnown || kind == SendResult::kNonceTooLow) {
             attempt->rejected = false;
+            attempt->accepted = true;
             continue;
         }
         slot.last_error = answer.error().rpc_message.empty() ? answer.error().message : answer.error().rpc_message;
-        if (kind == SendResult::kUnderpriced) {
-            if (slot.attempts.size() > 1) {
-                attempt->rejected = true;  // the pool keeps an earlier, cheaper one of ours
-                continue;
-            }
-            // Another transaction (not ours) holds this nonce in the pool: fail the call, keep the nonce taken.
-            const std::string reason = slot.last_error;
-            const JournalRecord record = journal_record(JournalRecord::Kind::kReleased, slot.id, slot.nonce,
-                                                        [&reason](JournalRecord& r) { r.reason = reason; });
-            (void)journal_->append(std::span<const JournalRecord>(&record, 1));
-            if (!slot.filler) {
-                TxOutcome outcome = outcome_of(slot, TxStatus::kFailed);
-                outcome.error =
-                    Error{Errc::kRemote, slot.description + ": nonce " + std::to_string(nonce) +
-                                             " is held in the pool by another transaction: " + slot.last_error};
-                finish(std::move(outcome));
-            }
-            erase.push_back(nonce);
+        attempt->rejected = true;
+        const bool ever_accepted =
+            std::any_of(slot.attempts.begin(), slot.attempts.end(), [](const Attempt& a) { return a.accepted; });
+        if (ever_accepted) {
+            // One of ours was in the pool once and may still be (here or in another node's pool) and be mined:
+            // keep the nonce until it is below the count, then the receipts tell. Re-send after rebroadcast_after.
             continue;
         }
-        attempt->rejected = true;
-        const bool all_rejected =
-            std::all_of(slot.attempts.begin(), slot.attempts.end(), [](const Attempt& a) { return a.rejected; });
-        if (all_rejected) {
-            release(slot, slot.last_error);
-            erase.push_back(nonce);
-        } else {
-            slot.needs_broadcast = true;  // re-send the transaction the pool still holds
+        if (kind == SendResult::kUnderpriced) {
+            // None of ours was ever accepted: another transaction (not ours) holds this nonce in the pool.
+            if (block_nonce(slot)) erase.push_back(nonce);
+            continue;
         }
+        // Every transaction of this nonce was refused and none was ever accepted: nothing of ours can be pending.
+        if (release(slot, slot.last_error)) erase.push_back(nonce);
     }
     for (auto n : erase) live_.erase(n);
 }

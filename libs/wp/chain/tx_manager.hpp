@@ -6,57 +6,88 @@
 //   submit(call)   queues it (no I/O) and returns a TxHandle.
 //   poll()         does one round of work for every call, with batched JSON-RPC requests:
 //     1. one batch: the latest block (number, gas limit, base fee), eth_getTransactionCount(latest),
-//        eth_maxPriorityFeePerGas, eth_gasPrice (fees.hpp: FeePolicy decides type 2 vs legacy);
-//     2. receipts (batched) for every unmined nonce below the latest transaction count, for ALL the hashes sent
-//        with that nonce (the original and its replacements: whichever was mined wins);
+//        eth_maxPriorityFeePerGas, eth_gasPrice (fees.hpp: FeePolicy decides type 2 vs legacy); then released
+//        and blocked nonces below that count are forgotten (used on chain) and the next nonce is raised to at
+//        least the count; signed transactions a previous round could not journal are appended first (if that
+//        fails again the round stops there with the journal's error);
+//     2. receipts (batched) for every unmined nonce below the latest transaction count, for ALL the hashes signed
+//        with that nonce (the original, its replacements, rejected ones too: whichever was mined wins). A
+//        receipt request that fails (or an unparsable receipt) only skips that nonce for this round;
 //     3. confirmation: a call is confirmed when head >= receipt.block + confirmations - 1; with confirmations > 1
 //        its receipt is fetched again then and must still be in the same block (else it waits again: reorg);
 //        a receipt with status 0 is explained by replaying the call with eth_call at the receipt's block
-//        (RevertDecoder): "<description>: reverted: <reason> (nonce N, tx 0x…)";
+//        (RevertDecoder): "<description>: reverted: <reason> (nonce N, tx 0x…)". A failed re-check or a replay
+//        failing with a transport error only delays that call to the next round;
 //     4. queued calls: eth_estimateGas (batched; skipped when SubmitOptions::gas_limit is set) -> gas_limit_for
 //        (margin and cap, fees.hpp). A revert here fails the call with its decoded reason and NO nonce is used;
 //     5. nonces are assigned (the lowest released nonce first, else the next one), the transactions signed and
 //        ALL new signed transactions (new calls, replacements, fillers) appended to the journal (one durable
-//        append) BEFORE any of them is broadcast;
-//     6. broadcasts, in nonce order, one eth_sendRawTransaction request each (a JSON-RPC batch may be executed
-//        out of order by the node, and out-of-order nonces can stay queued in anvil);
+//        append) BEFORE any of them is broadcast. If that append fails, nothing is undone: every call keeps its
+//        nonce, its unjournaled transactions are not broadcast, and the same records are appended again at the
+//        start of the next round (poll() returns the journal's error);
+//     6. broadcasts, in nonce order, one eth_sendRawTransaction request each, of journaled transactions only (a
+//        JSON-RPC batch may be executed out of order by the node, and out-of-order nonces can stay queued in
+//        anvil);
 //     7. returns the outcomes completed in this round (and earlier ones not taken by wait()).
 //   wait(h) / send_and_wait(call) loop over poll() for the CLI (blocking, with a timeout).
 //
 // Stuck transactions: an unmined transaction whose latest broadcast is older than `replace_after` (or, when
 // `replace_after_blocks` > 0, that many blocks old) is replaced: same nonce, same call and gas, fees from
-// bump_fees (>= +bump_percent on both fields and at least the current suggestion; geth's rule). When the fee
-// cap forbids the bump the transaction keeps waiting with its current fees. Independently, an unmined
+// bump_fees (>= +bump_percent on both fields and at least the current suggestion; geth's rule), applied to the
+// highest fees of a transaction of that nonce the node ACCEPTED (a rejected replacement does not raise the base;
+// the same transaction is not signed twice). When the fee cap forbids the bump the transaction keeps waiting
+// with its current fees. Independently, an unmined
 // transaction not re-sent for `rebroadcast_after` is broadcast again (nodes answer "already known"; a node that
 // dropped it takes it back).
 //
 // Nonce rules (never a reuse for two different calls, never a permanent gap):
 //   - a nonce is owned by one call from its kSigned journal record on; replacements keep the call and nonce;
 //   - a send that fails with a transport error (timeout, reset) MAY have reached the node: the call keeps its
-//     nonce and the transaction is broadcast again later;
+//     nonce and the transaction is broadcast again later. Rate limiting (JSON-RPC error -32005, or a message
+//     with "rate limit" / "too many requests" / "limit exceeded"; HTTP 429 is retried by the RPC client) is
+//     treated the same way: it says nothing about the transaction. Either stops the broadcasts of that round;
 //   - node answers "already known" / "nonce too low" count as sent (the receipts tell which hash was mined);
-//   - a transaction the node rejects with any other JSON-RPC error (insufficient funds, intrinsic gas too low,
-//     fee cap below base fee, ...) is not in that node's pool. When EVERY transaction signed for a call has been
-//     rejected (its latest broadcast answered such an error), nothing with its nonce can be pending: the call
-//     fails with the node's message, a kReleased record is journaled and the nonce is RELEASED. (A rejected
-//     replacement alone changes nothing: the transaction it was to replace is still pending.) A released
-//     nonce is given to the next call that gets a nonce; if later nonces are already in flight and no call
-//     takes it in the same round, it is filled at once with a 0-value self-transfer (21000 gas, "nonce
-//     filler"), so the transactions behind it are not blocked; a released nonce above every in-flight nonce
-//     simply lowers the next nonce. (This assumes one node, or nodes sharing a pool, behind the RPC URL.)
-//   - "replacement transaction underpriced" on a call's first transaction means another transaction with that
-//     nonce is in the pool (not ours: ours are journaled): the call fails and the nonce is NOT released;
-//   - a nonce below the account's latest transaction count with no receipt for any of our hashes (after three
-//     rounds) was consumed by a transaction this manager did not send (the key is used elsewhere): the call
-//     fails with that message.
+//   - an attempt is ACCEPTED once any eth_sendRawTransaction of it succeeded (or answered "already known" /
+//     "nonce too low"); transactions recovered from the journal count as accepted (they may have been sent
+//     before the restart). Any other JSON-RPC error (insufficient funds, intrinsic gas too low, fee cap below
+//     base fee, ...) marks that attempt rejected for now; while some attempt of the nonce was ever accepted the
+//     nonce is kept (that transaction may still be in this or another node's pool and be mined): it is sent again
+//     after rebroadcast_after, and once the nonce is below the latest count the receipts of all its hashes
+//     decide. Only when NO attempt of the nonce was ever accepted is the call failed with the node's message
+//     ("<description>: rejected by the node: <message> (nonce N, tx 0x…)"), a kReleased record journaled and,
+//     once that append succeeded, the nonce RELEASED (if it fails, the call keeps the nonce and the release is
+//     retried at the next broadcast). A released nonce is given to the next call that gets a nonce; if later
+//     nonces are already in flight and no call takes it in the same round, it is filled at once with a 0-value
+//     self-transfer (21000 gas, "nonce filler"), so the transactions behind it are not blocked; a released nonce
+//     above every in-flight nonce simply lowers the next nonce. A filler that is itself rejected releases the
+//     nonce again, and the next filler for it waits filler_backoff * 2^(failures-1) (at most
+//     filler_backoff_max). (This assumes one node, or nodes sharing a pool, behind the RPC URL.)
+//   - "replacement transaction underpriced" when no attempt of the nonce was ever accepted means another
+//     transaction (not ours: ours are journaled) holds the nonce in the pool: the call fails ("<description>:
+//     nonce N is held in the pool by another transaction: <message>"), a kReleased record is journaled with a
+//     reason starting "nonce held in the pool by another transaction: ", and the nonce is BLOCKED: never given
+//     to a call, filled by nonce fillers only (with the back-off above; a filler answered "underpriced" again
+//     blocks it again) until one is accepted or the nonce falls below the latest count. After a restart the
+//     same reason blocks the nonce again. ("underpriced" for a replacement when an earlier attempt was accepted
+//     just marks that replacement rejected: ours is in the pool.)
+//   - a nonce below the account's latest transaction count with no receipt for any of our hashes, once the head
+//     has advanced foreign_nonce_blocks blocks since the manager first saw it so (and after at least three
+//     rounds), fails its call: "<description>: no receipt for any of our transactions with nonce N (mined by
+//     another sender, or the node's receipt index is pruned)".
 //   One manager per (wallet, chain) at a time; other software must not send from the same key.
 //
 // Restart (open()): the journal's records for (chain id, wallet) are replayed: calls with kSigned but neither
 // kConfirmed nor kReleased are in flight again (recovered(); their handles keep their ids, outcomes come from
 // poll() / wait() as usual). Their transactions are re-broadcast at the first poll() when their nonce is at or
-// above the latest transaction count, else their receipts are looked up. The next nonce is
-//   max(eth_getTransactionCount(pending), highest journaled nonce still owned + 1)
-// and journaled nonces below it that are owned by no call (released before the restart) are filled as above.
+// above the latest transaction count, else their receipts are looked up; replace_after / replace_after_blocks
+// count from the restart (the head block at open()). The next nonce is
+//   max(eth_getTransactionCount(pending), highest journaled nonce still owned or blocked + 1)
+// and journaled nonces below it that are owned by no call (released before the restart) are free (given to calls
+// or filled as above), or blocked when their release said a foreign transaction held them.
+// A journal kept across a chain reset (e.g. a restarted anvil with the same chain id) is refused: when the node's
+// latest transaction count is <= the highest nonce with a kConfirmed record, open() fails with
+// Errc::kInvalidArgument "<journal name> is from another chain instance: the node's nonce for <address> is N but
+// the journal has confirmed nonce M" (nothing would ever be mined otherwise).
 //
 // Thread safety: every public member function may be called from any thread. submit() only takes a short
 // queue lock (it never waits for I/O). poll() / wait() serialise on an internal mutex and make synchronous
@@ -140,7 +171,14 @@ struct TxManagerOptions {
     std::uint64_t replace_after_blocks{0};  //!< 0: only replace_after applies
     std::chrono::milliseconds rebroadcast_after{std::chrono::seconds(5)};
     std::chrono::milliseconds poll_interval{std::chrono::milliseconds(100)};  //!< wait() between rounds
-    std::size_t max_in_flight{0};           //!< at most this many unconfirmed calls with a nonce (0: no limit)
+    std::size_t max_in_flight{0};  //!< at most this many unconfirmed calls with a nonce (0: no limit)
+    //! A nonce below the latest transaction count with no receipt for any of our hashes fails its call once the
+    //! head has advanced this many blocks since the manager first saw it so (and at least 3 rounds passed).
+    std::uint64_t foreign_nonce_blocks{3};
+    //! A filler for a nonce is signed again after its previous filler was rejected (or the nonce is held by a
+    //! foreign transaction) only after filler_backoff * 2^(failures - 1), at most filler_backoff_max.
+    std::chrono::milliseconds filler_backoff{std::chrono::seconds(1)};
+    std::chrono::milliseconds filler_backoff_max{std::chrono::seconds(60)};
     std::size_t rpc_batch_size{200};        //!< calls per JSON-RPC batch request
     const RevertDecoder* decoder{nullptr};  //!< nullptr: default_revert_decoder(); else must outlive the manager
 };
@@ -150,7 +188,7 @@ struct TxManagerStats {
     std::uint64_t broadcasts{0};    //!< eth_sendRawTransaction requests
     std::uint64_t replacements{0};  //!< fee-bumped replacements signed
     std::uint64_t fillers{0};       //!< nonce fillers signed
-    std::uint64_t released{0};      //!< nonces released after rejected sends
+    std::uint64_t released{0};      //!< nonces released after rejected sends (journaled kReleased, filler or call)
     std::uint64_t rounds{0};        //!< poll() rounds
 };
 
@@ -158,7 +196,7 @@ class TxManager {
   public:
     //! Reads the chain id, loads and replays the journal (see the header comment), reads the account's nonces.
     //! Errors: RPC failures, journal errors (a corrupt journal is never ignored), a journal whose records are
-    //! inconsistent (two calls owning one nonce).
+    //! inconsistent (two calls owning one nonce), a journal from another chain instance (header comment).
     static Result<std::unique_ptr<TxManager>> open(JsonRpcClient& rpc, const PrivateKey& key,
                                                    std::shared_ptr<TxJournal> journal, TxManagerOptions options = {});
     ~TxManager();
@@ -172,7 +210,8 @@ class TxManager {
     TxHandle submit(ContractCall call, SubmitOptions options = {});
 
     //! One round of work (header comment); returns the outcomes completed and not claimed by a wait().
-    //! An error (e.g. the node unreachable) leaves every call as it was; the next round retries.
+    //! An error (e.g. the node unreachable, a journal append failing) loses nothing: every call keeps its nonce
+    //! and state, and the next round retries.
     Result<std::vector<TxOutcome>> poll();
 
     //! Runs rounds until `handle` completes (its outcome is returned: check ok()) or `timeout` passes
@@ -201,6 +240,8 @@ class TxManager {
         FeeParams fees;
         bool rejected{false};   //!< its latest broadcast was refused with a JSON-RPC error
         bool broadcast{false};  //!< sent at least once
+        bool accepted{false};   //!< the node took it at least once (or recovered: it may have been sent before)
+        bool journaled{false};  //!< its kSigned record is durable (only then may it be broadcast)
     };
     struct Slot {
         std::uint64_t id{0};
@@ -216,7 +257,12 @@ class TxManager {
         std::uint64_t last_signed_block{0};
         std::optional<Receipt> receipt;
         unsigned missing_rounds{0};
+        std::optional<std::uint64_t> missing_since_block;  //!< head when first seen below the count, no receipt
         std::string last_error;
+    };
+    struct Backoff {
+        std::chrono::steady_clock::time_point not_before{};
+        unsigned failures{0};
     };
     struct Queued {
         std::uint64_t id{0};
@@ -236,12 +282,14 @@ class TxManager {
     Result<Head> read_head();
     Result<void> check_receipts(const Head& head);
     Result<void> confirm(const Head& head);
-    Result<void> start_queued(const Head& head, std::vector<Slot*>& to_journal);
-    void plan_replacements(const Head& head, std::vector<Slot*>& to_journal);
-    void plan_fillers(const Head& head, std::vector<Slot*>& to_journal);
-    Result<void> journal_new_attempts(std::vector<Slot*>& to_journal);
+    void sync_nonces(const Head& head);
+    Result<void> start_queued(const Head& head);
+    void plan_replacements(const Head& head);
+    void plan_fillers(const Head& head);
+    Result<void> journal_new_attempts();
     void broadcast(const Head& head);
-    void release(Slot& slot, const std::string& reason);
+    bool release(Slot& slot, const std::string& reason);
+    bool block_nonce(Slot& slot);
     void finish(TxOutcome outcome);
     Result<Attempt> sign_attempt(const Slot& slot, const FeeParams& fees);
     std::uint64_t take_nonce();
@@ -268,6 +316,8 @@ class TxManager {
     mutable std::mutex mutex_;
     std::map<std::uint64_t, Slot> live_;  //!< by nonce
     std::set<std::uint64_t> free_nonces_;
+    std::set<std::uint64_t> blocked_nonces_;         //!< held in the pool by a foreign transaction: fillers only
+    std::map<std::uint64_t, Backoff> fill_backoff_;  //!< by nonce: fillers that were rejected
     std::uint64_t next_nonce_{0};
     std::vector<TxHandle> recovered_;
     std::deque<Queued> accepted_;  //!< taken from queue_ by a round, waiting for a nonce
