@@ -38,7 +38,7 @@ struct Session {
 
 }  // namespace
 
-struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
+struct HttpServer::Impl {
     explicit Impl(HttpServerOptions opts) : options(std::move(opts)) {}
 
     HttpServerOptions options;
@@ -145,8 +145,10 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
         sessions_changed.notify_all();
     }
 
+    // No shared_from_this() here: stop() may stop the io_context while this frame is still queued, and a frame that
+    // owned the Impl (which owns the io_context that owns the frame) would never be freed. HttpServer::stop() joins
+    // the I/O threads before the Impl can go away, and ~io_context destroys the frames still queued.
     asio::awaitable<void> accept_loop() {
-        auto self = shared_from_this();
         for (;;) {
             tcp::socket socket(asio::make_strand(io));
             auto [ec] = co_await acceptor->async_accept(socket, kTuple);
