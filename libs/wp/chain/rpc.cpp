@@ -164,8 +164,8 @@ struct JsonRpcClient::State {
                 done(tl::unexpected(std::move(failure)), attempt);
                 return;
             }
-            auto http = self->http;
-            http->run_after(self->backoff(attempt + 1), [self, label = std::move(label), body = std::move(body),
+            auto client = self->http;
+            client->run_after(self->backoff(attempt + 1), [self, label = std::move(label), body = std::move(body),
                                                          attempt, done = std::move(done)]() mutable {
                 send(self, std::move(label), std::move(body), attempt + 1, std::move(done));
             });

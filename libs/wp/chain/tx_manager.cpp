@@ -814,7 +814,8 @@ void TxManager::plan_replacements(const Head& head) {
 Result<void> TxManager::journal_new_attempts() {
     std::vector<JournalRecord> records;
     std::vector<Attempt*> pending;
-    for (auto& [nonce, slot] : live_) {
+    for (auto& entry : live_) {
+        auto& slot = entry.second;  // not a structured binding: clang 14 cannot capture those in the lambda below
         for (auto& a : slot.attempts) {
             if (a.journaled) continue;
             records.push_back(journal_record(JournalRecord::Kind::kSigned, slot.id, slot.nonce, [&](JournalRecord& r) {
