@@ -322,6 +322,28 @@ class Poco2Anvil : public PocoOrdersFixture {
         return hub().contribute(f.task_id, f.result_hash, f.result_seal, f.enclave_challenge, f.enclave_sign,
                                 f.authorization_sign);
     }
+    //! contributeAndFinalize facts of `worker` on `task` (no enclave, no callback), everything else read from the chain.
+    static ContributeAndFinalizeFacts fast_facts(const Bytes32& task, const Address& worker, const Bytes32& digest,
+                                                 std::string_view results, const U256& now,
+                                                 const ConsensusState& consensus) {
+        ContributeAndFinalizeFacts f;
+        f.task_id = task;
+        f.result_digest = digest;
+        f.results = bytes_of(results);
+        f.authorization_sign = sign_authorization(key(kScheduler), worker, task, Address{});
+        f.caller = worker;
+        f.now = now;
+        f.record = record_from_chain(task, consensus);
+        f.deal = hub().view_deal(f.record.task.deal_id).value();
+        f.kitty = hub().frozen_of(kitty_address()).value();
+        f.teebroker = hub().teebroker().value();
+        f.hub = info().hub;
+        return f;
+    }
+    static chain::HubResult<chain::ContractCall> fast_call(const ContributeAndFinalizeFacts& f) {
+        return hub().contribute_and_finalize(f.task_id, f.result_digest, f.results, f.results_callback,
+                                             f.enclave_challenge, f.enclave_sign, f.authorization_sign);
+    }
 
     static RevealFacts reveal_facts(const Bytes32& task, const Address& worker, const Bytes32& digest, const U256& now,
                                     const ConsensusState& consensus) {
@@ -491,19 +513,9 @@ TEST_F(Poco2Anvil, Trust3WithADissenterStepByStep) {
     expect_revert("claim too early", check_claim(claim_facts(task, dry_now(), consensus)),
                   TaskCheck::kClaimBeforeFinalDeadline, hub().claim(task), address(kStranger));
     {
-        ContributeAndFinalizeFacts f;
-        f.task_id = task;
-        f.result_digest = kDigestA;
-        f.results = bytes_of("fast");
-        f.authorization_sign = sign_authorization(key(kScheduler), address(kW1), task, Address{});
-        f.caller = address(kW1);
-        f.now = dry_now();
-        f.record = record_from_chain(task, consensus);
-        f.deal = d.deal;
-        f.hub = info().hub;
+        const auto f = fast_facts(task, address(kW1), kDigestA, "fast", dry_now(), consensus);
         expect_revert("contributeAndFinalize at trust 3", check_contribute_and_finalize(f), TaskCheck::kFastTrustNotOne,
-                      hub().contribute_and_finalize(task, kDigestA, f.results, {}, Address{}, {}, f.authorization_sign),
-                      address(kW1));
+                      fast_call(f), address(kW1));
     }
 
     // W1 A.
@@ -714,24 +726,9 @@ TEST_F(Poco2Anvil, FastPathAndCallbacks) {
     TaskOutcome out = step("initialize 0", apply_initialize(initialize_facts(d.deal_id, 0)),
                            hub().initialize(d.deal_id, U256(0)), kScheduler, now);
     auto fast = [&](const Bytes& results_callback, const U256& at) {
-        ContributeAndFinalizeFacts f;
-        f.task_id = out.task_id;
-        f.result_digest = digest;
-        f.results = bytes_of("ipfs://fast");
+        auto f = fast_facts(out.task_id, address(kW1), digest, "ipfs://fast", at, out.record.consensus);
         f.results_callback = results_callback;
-        f.authorization_sign = sign_authorization(key(kScheduler), address(kW1), out.task_id, Address{});
-        f.caller = address(kW1);
-        f.now = at;
-        f.record = record_from_chain(out.task_id, out.record.consensus);
-        f.deal = hub().view_deal(d.deal_id).value();
-        f.kitty = hub().frozen_of(kitty_address()).value();
-        f.teebroker = hub().teebroker().value();
-        f.hub = info().hub;
         return f;
-    };
-    auto fast_call = [&](const ContributeAndFinalizeFacts& f) {
-        return hub().contribute_and_finalize(f.task_id, f.result_digest, f.results, f.results_callback,
-                                             f.enclave_challenge, f.enclave_sign, f.authorization_sign);
     };
     {
         auto wrong = fast(bytes_of("not the digest preimage"), dry_now());
@@ -815,20 +812,7 @@ TEST_F(Poco2Anvil, TeeContributionsAndBotFirst) {
         expect_revert("TEE, authorization for enclave 0", check_contribute(auth_without_enclave),
                       TaskCheck::kContributeAuthorization, contribute_call(auth_without_enclave), address(kW1));
         // The fast path has the same two TEE checks (L213, L227).
-        ContributeAndFinalizeFacts fast;
-        fast.task_id = task;
-        fast.result_digest = kDigestA;
-        fast.results = bytes_of("ipfs://tee");
-        fast.authorization_sign = sign_authorization(key(kScheduler), address(kW1), task, Address{});
-        fast.caller = address(kW1);
-        fast.now = dry_now();
-        fast.record = record_from_chain(task, out.record.consensus);
-        fast.deal = d.deal;
-        fast.hub = info().hub;
-        auto fast_call = [&](const ContributeAndFinalizeFacts& x) {
-            return hub().contribute_and_finalize(x.task_id, x.result_digest, x.results, x.results_callback,
-                                                 x.enclave_challenge, x.enclave_sign, x.authorization_sign);
-        };
+        auto fast = fast_facts(task, address(kW1), kDigestA, "ipfs://tee", dry_now(), out.record.consensus);
         expect_revert("TEE fast path without enclave", check_contribute_and_finalize(fast),
                       TaskCheck::kFastTeeNeedsEnclave, fast_call(fast), address(kW1));
         fast.enclave_challenge = enclave.address();
@@ -953,21 +937,9 @@ TEST_F(Poco2Anvil, SealReopenAndFinalDeadlineReverts) {
                   check_reopen(reopen_facts(task, address(kScheduler), dry_now(), out.record.consensus)),
                   TaskCheck::kReopenNotRevealing, hub().reopen(task), address(kScheduler));
     {
-        ContributeAndFinalizeFacts fast;
-        fast.task_id = task;
-        fast.result_digest = kDigestB;
-        fast.results = bytes_of("ipfs://fast");
-        fast.authorization_sign = sign_authorization(key(kScheduler), address(kW2), task, Address{});
-        fast.caller = address(kW2);
-        fast.now = dry_now();
-        fast.record = record_from_chain(task, out.record.consensus);
-        fast.deal = d.deal;
-        fast.hub = info().hub;
-        expect_revert(
-            "fast path on a task with (rejected) contributors", check_contribute_and_finalize(fast),
-            TaskCheck::kFastHasContributors,
-            hub().contribute_and_finalize(task, kDigestB, fast.results, {}, Address{}, {}, fast.authorization_sign),
-            address(kW2));
+        const auto fast = fast_facts(task, address(kW2), kDigestB, "ipfs://fast", dry_now(), out.record.consensus);
+        expect_revert("fast path on a task with (rejected) contributors", check_contribute_and_finalize(fast),
+                      TaskCheck::kFastHasContributors, fast_call(fast), address(kW2));
     }
     // W2 contributes B and reveals; then the final deadline passes before finalize.
     now = pin_now();
@@ -989,21 +961,10 @@ TEST_F(Poco2Anvil, SealReopenAndFinalDeadlineReverts) {
     out = step("initialize 1 late", apply_initialize(initialize_facts(d.deal_id, 1)),
                hub().initialize(d.deal_id, U256(1)), kScheduler, now);
     {
-        ContributeAndFinalizeFacts fast;
-        fast.task_id = out.task_id;
-        fast.result_digest = kDigestA;
-        fast.results = bytes_of("ipfs://late");
-        fast.authorization_sign = sign_authorization(key(kScheduler), address(kW3), out.task_id, Address{});
-        fast.caller = address(kW3);
-        fast.now = dry_now();
-        fast.record = record_from_chain(out.task_id, out.record.consensus);
-        fast.deal = d.deal;
-        fast.hub = info().hub;
+        const auto fast =
+            fast_facts(out.task_id, address(kW3), kDigestA, "ipfs://late", dry_now(), out.record.consensus);
         expect_revert("fast path after the contribution deadline", check_contribute_and_finalize(fast),
-                      TaskCheck::kFastDeadline,
-                      hub().contribute_and_finalize(out.task_id, kDigestA, fast.results, {}, Address{}, {},
-                                                    fast.authorization_sign),
-                      address(kW3));
+                      TaskCheck::kFastDeadline, fast_call(fast), address(kW3));
     }
     // The claim of the REVEALING task 0 after its final deadline (a revealed contribution, never finalized).
     now = pin_now();
