@@ -162,6 +162,14 @@ TEST(Devnet, StateFileKeepsTheChainAcrossRestarts) {
     }
     ASSERT_TRUE(std::filesystem::exists(options.state_file));
 
+    // Each restart takes a fresh port: the previous one may have been picked by a test running in parallel
+    // since anvil released it.
+    auto fresh_port = [&] {
+        auto port = sys::find_free_tcp_port();
+        ASSERT_TRUE(port) << port.error().message;
+        options.anvil.port = *port;
+    };
+    ASSERT_NO_FATAL_FAILURE(fresh_port());
     std::vector<std::string> lines;
     auto devnet = start_devnet(options, [&](std::string_view line) { lines.emplace_back(line); });
     ASSERT_TRUE(devnet) << devnet.error().message;
@@ -180,6 +188,7 @@ TEST(Devnet, StateFileKeepsTheChainAcrossRestarts) {
 
     // A state file of another chain (no PoCo at the planned addresses) is refused with a clear message.
     std::filesystem::remove_all(options.anvil.data_dir);
+    ASSERT_NO_FATAL_FAILURE(fresh_port());
     {
         auto other = options.anvil;
         other.extra_args = {"--state", options.state_file.string()};
@@ -189,6 +198,7 @@ TEST(Devnet, StateFileKeepsTheChainAcrossRestarts) {
         ASSERT_TRUE(node->stop());
     }
     ASSERT_TRUE(std::filesystem::exists(options.state_file));
+    ASSERT_NO_FATAL_FAILURE(fresh_port());
     auto refused = start_devnet(options);
     ASSERT_FALSE(refused);
     EXPECT_NE(refused.error().message.find("does not hold the devnet's PoCo deployment"), std::string::npos)
