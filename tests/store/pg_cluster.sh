@@ -7,11 +7,15 @@
 # initdb and postgres refuse to run as root: when run as root the server runs as the `postgres` user (created by the
 # Debian postgresql packages) or, without it, as `nobody`, through runuser. Authentication is `trust` on 127.0.0.1
 # only; the URL is postgresql://wp@127.0.0.1:<port>/postgres.
-# Missing server binaries: exits 1 and names the Debian package to install.
+# Missing server binaries: exits 1 and names the Debian package to install. WP_PG_BINDIR=<dir> chooses the server
+# binaries (default: the newest /usr/lib/postgresql/*/bin, then PATH).
 set -u
 
 find_bindir() {
-    if [ -n "${WP_PG_BINDIR:-}" ] && [ -x "$WP_PG_BINDIR/initdb" ]; then echo "$WP_PG_BINDIR"; return 0; fi
+    if [ -n "${WP_PG_BINDIR:-}" ]; then
+        if [ -x "$WP_PG_BINDIR/initdb" ] && [ -x "$WP_PG_BINDIR/pg_ctl" ]; then echo "$WP_PG_BINDIR"; return 0; fi
+        return 1
+    fi
     local d
     for d in $(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -t/ -k4 -V -r); do
         if [ -x "$d/initdb" ] && [ -x "$d/pg_ctl" ]; then echo "$d"; return 0; fi

@@ -10,12 +10,15 @@
 #include <atomic>
 #include <filesystem>
 #include <latch>
+#include <ostream>
 #include <random>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include <gtest/gtest.h>
+
+#include <wp/sys/process.hpp>
 
 #include "connection.hpp"
 #include "pg_test_support.hpp"
@@ -25,12 +28,39 @@ namespace {
 
 U256 dec(std::string_view s) { return *U256::from_dec(s); }
 
+TEST(StorePgHarness, MissingServerFailsNamingThePackage) {
+    const std::string dir =
+        (std::filesystem::temp_directory_path() / ("wp-pg-missing-" + std::to_string(::getpid()))).string();
+    sys::SpawnOptions o;
+    o.argv = {WP_SOURCE_DIR "/tests/store/pg_cluster.sh", "start", dir};
+    o.env = {"WP_PG_BINDIR=/nonexistent/postgresql/bin"};
+    o.stderr_path = dir + ".log";
+    auto p = sys::Process::spawn(o);
+    ASSERT_TRUE(p) << p.error().message;
+    auto status = p->wait_for(std::chrono::seconds(60));
+    ASSERT_TRUE(status);
+    EXPECT_FALSE(status->success());
+    auto log = sys::read_text_file(dir + ".log");
+    ASSERT_TRUE(log);
+    EXPECT_NE(log->find("install the Debian package 'postgresql'"), std::string::npos) << *log;
+    std::error_code ec;
+    std::filesystem::remove_all(dir, ec);
+    std::filesystem::remove(dir + ".log", ec);
+}
+
 const char* const kTwo53Minus1 = "9007199254740991";
 const char* const kTwo53 = "9007199254740992";
 const char* const kTwo53Plus1 = "9007199254740993";
 const char* const kTwo64 = "18446744073709551616";
 const char* const kTwo255 = "57896044618658097711785492504343953926634992332820282019728792003956564819968";
 const char* const kTwo256Minus1 = "115792089237316195423570985008687907853269984665640564039457584007913129639935";
+
+}  // namespace
+
+// Readable ctest names: "Backends/StoreTest.X/Postgres  # GetParam() = postgres".
+void PrintTo(Backend b, std::ostream* os) { *os << (b == Backend::kSqlite ? "sqlite" : "postgres"); }
+
+namespace {
 
 std::string backend_name(const ::testing::TestParamInfo<Backend>& info) {
     return info.param == Backend::kSqlite ? "Sqlite" : "Postgres";
