@@ -6,6 +6,7 @@
 #include <condition_variable>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <string>
 #include <utility>
@@ -396,7 +397,16 @@ class DatabaseImpl {
                 return begun;
             }
             Tx tx(*conn, writable);
-            auto result = fn(tx);
+            std::optional<Result<void>> outcome;
+            try {
+                outcome.emplace(fn(tx));
+            } catch (...) {  // fn must not throw; if it does, the connection still goes back to its pool
+                conn->rollback();
+                const bool broken = conn->broken();
+                pool.release(std::move(conn), broken);
+                throw;
+            }
+            auto result = std::move(*outcome);
             ++transactions_;
             if (!result) {
                 const Failure f = conn->failure();

@@ -24,7 +24,11 @@
 //     an unknown ${name} is an error;
 //   - common to both (use them as is): BIGINT, TEXT, BOOLEAN, INSERT ... ON CONFLICT (...) DO UPDATE SET
 //     x = excluded.x / DO NOTHING, RETURNING, CREATE TABLE / INDEX IF NOT EXISTS, LIMIT / OFFSET.
-//     Avoid AUTOINCREMENT, SERIAL, PRAGMA and backend functions in shared SQL.
+//     Avoid AUTOINCREMENT, SERIAL, PRAGMA, `::` casts and backend functions in shared SQL.
+//   - PostgreSQL infers each parameter's type from the statement and the binding is checked against it (bytes to a
+//     BIGINT parameter is an error); a parameter without context (`SELECT $1`) needs `CAST($1 AS BIGINT)`.
+//   - Results of aggregates: COUNT(*) is an integer on both; SUM(bigint) is numeric on PostgreSQL and is read exactly
+//     by get<std::int64_t> when it fits.
 //
 // Types (binding and getters are exact: no double anywhere, no 2^53 cap)
 //   C++ value              column type             stored as
@@ -51,7 +55,9 @@
 //   retryable failure inside fn every further statement of that attempt fails too (the attempt is doomed), so fn
 //   simply propagates errors with WP_TRY. A connection lost DURING COMMIT is not retried (the outcome is unknown):
 //   Errc::kIo "... commit outcome unknown ...".
-//   Never call write()/read() from inside fn (with SQLite a nested write() deadlocks on the writer).
+//   Never call write()/read() from inside fn (with SQLite a nested write() deadlocks on the writer). fn should not
+//   throw; if it does, the transaction is rolled back, the connection returned to its pool and the exception
+//   propagates. A connection that cannot be (re)opened (PostgreSQL down) is returned as an error at once.
 //
 // Durability: an acknowledged write() is durable as configured: SQLite synchronous=FULL (survives power loss) or
 //   NORMAL (WAL: consistent, but the last commits may roll back after a power loss); PostgreSQL keeps the server's

@@ -12,6 +12,7 @@
 #include <latch>
 #include <ostream>
 #include <random>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
@@ -378,6 +379,26 @@ TEST_P(StoreTest, CommitOnValueRollbackOnError) {
         [](Tx& tx) { return tx.exec("INSERT INTO kv (k, v) VALUES ($1, $2) ON CONFLICT (k) DO NOTHING", "a", 0); });
     ASSERT_TRUE(n);
     EXPECT_EQ(*n, 0);
+}
+
+TEST_P(StoreTest, AThrowingFnRollsBackAndReturnsTheConnection) {
+    Options o;
+    o.pool_size = 1;
+    o.pool_timeout = std::chrono::milliseconds(2000);
+    Database db = open(o);
+    ASSERT_TRUE(create_kv(db));
+    for (int i = 0; i < 2; ++i) {  // twice: the (single) connection must have come back each time
+        EXPECT_THROW((void)db.write([](Tx& tx) -> Result<void> {
+            WP_TRY_VOID(tx.exec("INSERT INTO kv (k, v) VALUES ('thrown', 1)"));
+            throw std::runtime_error("boom");
+        }),
+                     std::runtime_error);
+        EXPECT_THROW((void)db.read([](Tx&) -> Result<void> { throw std::runtime_error("boom"); }), std::runtime_error);
+    }
+    EXPECT_FALSE(read_kv(db, "thrown"));
+    auto w = db.write([](Tx& tx) { return tx.exec("INSERT INTO kv (k, v) VALUES ('after', 2)"); });
+    ASSERT_TRUE(w) << w.error().message;
+    EXPECT_EQ(*read_kv(db, "after"), 2);
 }
 
 TEST_P(StoreTest, ErrorMessagesNameTheStatementAndColumn) {
