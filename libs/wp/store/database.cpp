@@ -241,7 +241,10 @@ Result<std::int64_t> Tx::insert_many(std::string_view table, const std::vector<s
     // SQLite allows 32,766 variables per statement, PostgreSQL 65,535.
     const std::size_t chunk = std::max<std::size_t>(1, std::min<std::size_t>(500, 32000 / columns.size()));
     std::string head = "INSERT INTO " + std::string(table) + " (";
-    for (std::size_t c = 0; c < columns.size(); ++c) head += (c ? ", " : "") + columns[c];
+    for (std::size_t c = 0; c < columns.size(); ++c) {
+        if (c != 0) head += ", ";
+        head += columns[c];
+    }
     head += ") VALUES ";
     std::int64_t total = 0;
     std::vector<Param> flat;
@@ -250,9 +253,10 @@ Result<std::int64_t> Tx::insert_many(std::string_view table, const std::vector<s
         std::string sql = head;
         std::size_t index = 1;
         for (std::size_t r = 0; r < count; ++r) {
-            sql += r ? ", (" : "(";
+            sql += r != 0 ? ", (" : "(";
             for (std::size_t c = 0; c < columns.size(); ++c) {
-                sql += (c ? ", $" : "$") + std::to_string(index++);
+                sql += c != 0 ? ", $" : "$";
+                sql += std::to_string(index++);
             }
             sql += ")";
         }

@@ -138,7 +138,7 @@ class Param {
     Param(bool v) : kind_(Kind::kBool), int_(v ? 1 : 0) {}  // NOLINT(google-explicit-constructor)
     template <std::integral I>
     requires(!std::same_as<I, bool> && !std::same_as<I, char>) Param(I v) {  // NOLINT(google-explicit-constructor)
-        if constexpr (std::is_signed_v<I>) {
+        if constexpr (std::is_signed_v<I>) {                                 // NOLINT(bugprone-branch-clone)
             kind_ = Kind::kInt;
             int_ = static_cast<std::int64_t>(v);
         } else if (static_cast<std::uint64_t>(v) >
@@ -212,7 +212,7 @@ class Rows {
     const std::vector<std::string>& columns() const;
     Row operator[](std::size_t i) const { return Row(data_, i); }
 
-    class iterator {
+    class iterator {  // NOLINT(readability-identifier-naming): the standard name, for range-for
       public:
         using value_type = Row;
         using difference_type = std::ptrdiff_t;
