@@ -70,8 +70,10 @@
 //   appear in messages (they may be secrets).
 //
 // Thread safety: a Database may be used from any number of threads (connections come from pools; with SQLite all
-//   writes are serialised on one connection). A Tx, and the Rows it returns, belong to the thread running fn; a Tx
-//   must not be kept after fn returns. Rows and Row are plain values (shared immutable data) and may outlive fn.
+//   writes are serialised on one connection). A Tx belongs to the thread running fn and must not be kept after fn
+//   returns. Rows and Row are immutable values (shared data; copies are cheap) and may outlive fn.
+//   Open ONE Database per SQLite file per process: it is the file's single writer (several writers contend through
+//   SQLITE_BUSY and retries, and they are what triggers the WAL-reset bug of SQLite < 3.52; Debian 12 has 3.40.1).
 
 #include <array>
 #include <chrono>
