@@ -184,6 +184,26 @@ TEST_P(StoreTest, DurabilityAndPragmasReadBack) {
     }
 }
 
+TEST_P(StoreTest, ForeignKeysAreEnforced) {
+    Database db = open();
+    ASSERT_TRUE(db.write([](Tx& tx) {
+        return tx.exec_script(
+            "CREATE TABLE deals (id BIGINT PRIMARY KEY); "
+            "CREATE TABLE tasks (id BIGINT PRIMARY KEY, deal BIGINT NOT NULL REFERENCES deals (id))");
+    }));
+    auto orphan = db.write([](Tx& tx) { return tx.exec("INSERT INTO tasks (id, deal) VALUES (1, 42)"); });
+    ASSERT_FALSE(orphan);
+    EXPECT_NE(orphan.error().message.find(sqlite() ? "FOREIGN KEY constraint failed" : "foreign key"),
+              std::string::npos)
+        << orphan.error().message;
+    auto ok = db.write([](Tx& tx) -> Result<void> {
+        WP_TRY_VOID(tx.exec("INSERT INTO deals (id) VALUES (42)"));
+        WP_TRY_VOID(tx.exec("INSERT INTO tasks (id, deal) VALUES (1, 42)"));
+        return {};
+    });
+    EXPECT_TRUE(ok) << ok.error().message;
+}
+
 TEST_P(StoreTest, ReadTransactionsCannotWrite) {
     Database db = open();
     ASSERT_TRUE(create_kv(db));
