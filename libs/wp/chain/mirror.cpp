@@ -1,5 +1,7 @@
 #include "mirror.hpp"
 
+#include "store_names.hpp"
+
 #include <charconv>
 
 #include <boost/json.hpp>
@@ -25,16 +27,6 @@ const store::Migration kMigrations[] = {
      "  params TEXT NOT NULL,"
      "  PRIMARY KEY (name, block, seq));"},
 };
-
-bool valid_name(std::string_view name) {
-    if (name.empty() || name.size() > 200) return false;
-    for (char c : name) {
-        const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
-                        c == '.' || c == ':' || c == '-';
-        if (!ok) return false;
-    }
-    return true;
-}
 
 Result<std::optional<FeedCursor>> load_cursor(store::Tx& tx, const std::string& name) {
     WP_TRY(auto row, tx.query_opt("SELECT cursor FROM chain_mirror_cursor WHERE name = $1", name));
@@ -140,7 +132,7 @@ ChainMirror::ChainMirror(EthClient& eth, store::Database& db, MirrorHandler& han
 
 Result<std::unique_ptr<ChainMirror>> ChainMirror::open(EthClient& eth, store::Database& db, MirrorHandler& handler,
                                                        MirrorOptions options) {
-    if (!valid_name(options.name))
+    if (!is_valid_store_name(options.name))
         return make_error(Errc::kInvalidArgument,
                           "chain mirror: name '" + options.name + "' must be 1 to 200 characters of [A-Za-z0-9_.:-]");
     if (options.feed.max_block_range == 0 || options.feed.history == 0)

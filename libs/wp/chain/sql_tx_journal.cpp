@@ -1,5 +1,7 @@
 #include "sql_tx_journal.hpp"
 
+#include "store_names.hpp"
+
 namespace wp::chain {
 namespace {
 
@@ -17,16 +19,6 @@ const store::Migration kMigrations[] = {
      "CREATE INDEX IF NOT EXISTS tx_journal_call ON tx_journal (journal, chain_id, from_address, call_id);"},
 };
 
-bool valid_name(std::string_view name) {
-    if (name.empty() || name.size() > 200) return false;
-    for (char c : name) {
-        const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
-                        c == '.' || c == ':' || c == '-';
-        if (!ok) return false;
-    }
-    return true;
-}
-
 const char* kind_name(JournalRecord::Kind kind) {
     switch (kind) {
         case JournalRecord::Kind::kSigned: return "signed";
@@ -39,7 +31,7 @@ const char* kind_name(JournalRecord::Kind kind) {
 }  // namespace
 
 Result<std::unique_ptr<SqlTxJournal>> SqlTxJournal::open(store::Database& db, std::string journal) {
-    if (!valid_name(journal))
+    if (!is_valid_store_name(journal))
         return make_error(Errc::kInvalidArgument,
                           "SQL journal: name '" + journal + "' must be 1 to 200 characters of [A-Za-z0-9_.:-]");
     WP_TRY(auto version, store::migrate(db, "tx_journal", kMigrations));
