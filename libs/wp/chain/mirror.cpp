@@ -1,12 +1,12 @@
 #include "mirror.hpp"
 
-#include "store_names.hpp"
-
 #include <charconv>
 
 #include <boost/json.hpp>
 
 #include <wp/core/hex.hpp>
+
+#include "store_names.hpp"
 
 namespace wp::chain {
 namespace {
