@@ -1,0 +1,102 @@
+#include "sql_tx_journal.hpp"
+
+#include "store_names.hpp"
+
+namespace wp::chain {
+namespace {
+
+const store::Migration kMigrations[] = {
+    {1, "journal records",
+     "CREATE TABLE IF NOT EXISTS tx_journal ("
+     "  seq ${id},"
+     "  journal TEXT NOT NULL,"
+     "  chain_id BIGINT NOT NULL,"
+     "  from_address ${blob} NOT NULL,"
+     "  call_id BIGINT NOT NULL,"
+     "  nonce BIGINT NOT NULL,"
+     "  kind TEXT NOT NULL,"
+     "  record TEXT NOT NULL);"
+     "CREATE INDEX IF NOT EXISTS tx_journal_call ON tx_journal (journal, chain_id, from_address, call_id);"},
+};
+
+const char* kind_name(JournalRecord::Kind kind) {
+    switch (kind) {
+        case JournalRecord::Kind::kSigned: return "signed";
+        case JournalRecord::Kind::kConfirmed: return "confirmed";
+        case JournalRecord::Kind::kReleased: return "released";
+    }
+    return "?";
+}
+
+}  // namespace
+
+Result<std::unique_ptr<SqlTxJournal>> SqlTxJournal::open(store::Database& db, std::string journal) {
+    if (!is_valid_store_name(journal))
+        return make_error(Errc::kInvalidArgument,
+                          "SQL journal: name '" + journal + "' must be 1 to 200 characters of [A-Za-z0-9_.:-]");
+    WP_TRY(auto version, store::migrate(db, "tx_journal", kMigrations));
+    (void)version;
+    return std::unique_ptr<SqlTxJournal>(new SqlTxJournal(db, std::move(journal)));
+}
+
+std::string SqlTxJournal::name() const { return "journal " + journal_ + " in database " + db_.name(); }
+
+Result<void> SqlTxJournal::append_in(store::Tx& tx, std::span<const JournalRecord> records) {
+    if (records.empty()) return {};
+    std::vector<std::vector<store::Param>> rows;
+    rows.reserve(records.size());
+    for (const auto& r : records) {
+        rows.push_back({journal_, r.chain_id, r.from, r.id, r.nonce, kind_name(r.kind), to_json_line(r)});
+    }
+    auto n = tx.insert_many("tx_journal", {"journal", "chain_id", "from_address", "call_id", "nonce", "kind", "record"},
+                            rows);
+    if (!n) return make_error(n.error().with_context(name()));
+    return {};
+}
+
+Result<void> SqlTxJournal::append(std::span<const JournalRecord> records) {
+    if (records.empty()) return {};
+    return db_.write([&](store::Tx& tx) { return append_in(tx, records); });
+}
+
+Result<std::vector<JournalRecord>> SqlTxJournal::load() {
+    WP_TRY(auto rows, db_.read([&](store::Tx& tx) {
+        return tx.query("SELECT seq, record FROM tx_journal WHERE journal = $1 ORDER BY seq", journal_);
+    }));
+    std::vector<JournalRecord> out;
+    out.reserve(rows.size());
+    for (const auto& row : rows) {
+        WP_TRY(std::int64_t seq, row.get<std::int64_t>(0));
+        WP_TRY(std::string line, row.get<std::string>(1));
+        auto record = parse_journal_record(line);
+        if (!record) return make_error(record.error().with_context(name() + " seq " + std::to_string(seq)));
+        out.push_back(std::move(*record));
+    }
+    return out;
+}
+
+Result<std::size_t> SqlTxJournal::compact() {
+    // Records of closed calls go, except those of the highest call id of each (chain, wallet): new ids continue
+    // after it (tx_journal.hpp, "Compaction").
+    WP_TRY(auto n, db_.write([&](store::Tx& tx) {
+        return tx.exec(
+            "DELETE FROM tx_journal WHERE journal = $1"
+            " AND EXISTS (SELECT 1 FROM tx_journal c WHERE c.journal = tx_journal.journal"
+            "   AND c.chain_id = tx_journal.chain_id AND c.from_address = tx_journal.from_address"
+            "   AND c.call_id = tx_journal.call_id AND c.kind IN ('confirmed', 'released'))"
+            " AND tx_journal.call_id < (SELECT MAX(m.call_id) FROM tx_journal m WHERE m.journal = tx_journal.journal"
+            "   AND m.chain_id = tx_journal.chain_id AND m.from_address = tx_journal.from_address)",
+            journal_);
+    }));
+    return static_cast<std::size_t>(n);
+}
+
+Result<std::size_t> SqlTxJournal::size() {
+    WP_TRY(auto n, db_.read([&](store::Tx& tx) -> Result<std::int64_t> {
+        WP_TRY(auto row, tx.query_row("SELECT COUNT(*) FROM tx_journal WHERE journal = $1", journal_));
+        return row.get<std::int64_t>(0);
+    }));
+    return static_cast<std::size_t>(n);
+}
+
+}  // namespace wp::chain

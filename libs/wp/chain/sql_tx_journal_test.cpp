@@ -1,0 +1,167 @@
+// SqlTxJournal on a real SQLite file: round trip of every record kind, one transaction per append, the outbox form
+// (append_in rolled back with the caller's transaction), compaction, corruption and several journals in one file.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include <wp/chain/sql_tx_journal.hpp>
+#include <wp/core/keccak.hpp>
+
+namespace wp::chain {
+namespace {
+
+const Address kFrom = Address::parse("0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266").value();
+const Address kOther = Address::parse("0x70997970C51812dc3A010C7d01b50e0d17dc79C8").value();
+
+JournalRecord record(JournalRecord::Kind kind, std::uint64_t id, std::uint64_t nonce, const Address& from = kFrom) {
+    JournalRecord r;
+    r.kind = kind;
+    r.chain_id = 31337;
+    r.from = from;
+    r.id = id;
+    r.nonce = nonce;
+    r.time_ms = 1700000000000 + static_cast<std::int64_t>(id);
+    if (kind == JournalRecord::Kind::kSigned) {
+        r.raw = Bytes{0x02, 0xc0, static_cast<std::uint8_t>(nonce), static_cast<std::uint8_t>(id)};
+        r.hash = keccak256(r.raw);
+        r.description = "call " + std::to_string(id);
+    } else if (kind == JournalRecord::Kind::kConfirmed) {
+        r.hash = keccak256(Bytes{static_cast<std::uint8_t>(id)});
+        r.block = 100 + id;
+        r.status = true;
+    } else {
+        r.reason = "insufficient funds for gas * price + value";
+    }
+    return r;
+}
+
+class SqlTxJournalTest : public ::testing::Test {
+  protected:
+    void SetUp() override {
+        dir_ =
+            std::filesystem::temp_directory_path() / ("wp-sql-journal-" + std::to_string(::getpid()) + "-" +
+                                                      ::testing::UnitTest::GetInstance()->current_test_info()->name());
+        std::filesystem::remove_all(dir_);
+        std::filesystem::create_directories(dir_);
+        auto db = store::Database::open("sqlite:" + (dir_ / "journal.db").string());
+        ASSERT_TRUE(db) << db.error().message;
+        db_ = std::make_unique<store::Database>(std::move(*db));
+    }
+    void TearDown() override {
+        db_.reset();
+        std::filesystem::remove_all(dir_);
+    }
+    std::filesystem::path dir_;
+    std::unique_ptr<store::Database> db_;
+};
+
+TEST_F(SqlTxJournalTest, EveryRecordKindRoundTripsInAppendOrder) {
+    auto journal = SqlTxJournal::open(*db_, "core:wallet-a");
+    ASSERT_TRUE(journal) << journal.error().message;
+    std::vector<JournalRecord> records{
+        record(JournalRecord::Kind::kSigned, 1, 0), record(JournalRecord::Kind::kSigned, 2, 1),
+        record(JournalRecord::Kind::kConfirmed, 1, 0), record(JournalRecord::Kind::kReleased, 2, 1)};
+    records[1].filler = true;
+    ASSERT_TRUE((*journal)->append(std::span(records).first(2)));
+    ASSERT_TRUE((*journal)->append(std::span(records).subspan(2)));
+    auto loaded = (*journal)->load();
+    ASSERT_TRUE(loaded) << loaded.error().message;
+    EXPECT_EQ(*loaded, records);
+    EXPECT_EQ((*journal)->size().value(), 4u);
+    EXPECT_NE((*journal)->name().find("core:wallet-a"), std::string::npos);
+
+    // Reopened (a restarted daemon): the same records.
+    journal->reset();
+    auto again = SqlTxJournal::open(*db_, "core:wallet-a");
+    ASSERT_TRUE(again);
+    EXPECT_EQ((*again)->load().value(), records);
+}
+
+TEST_F(SqlTxJournalTest, AppendInCommitsOrRollsBackWithTheCallersTransaction) {
+    auto journal = SqlTxJournal::open(*db_);
+    ASSERT_TRUE(journal);
+    ASSERT_TRUE(db_->write([](store::Tx& tx) -> Result<void> {
+        WP_TRY(auto n, tx.exec("CREATE TABLE task (id BIGINT PRIMARY KEY, status TEXT NOT NULL)"));
+        (void)n;
+        return {};
+    }));
+    const std::vector<JournalRecord> one{record(JournalRecord::Kind::kSigned, 1, 0)};
+    // The daemon's state change and the journal record in one transaction that fails: neither is stored.
+    auto failed = db_->write([&](store::Tx& tx) -> Result<void> {
+        WP_TRY(auto n, tx.exec("INSERT INTO task (id, status) VALUES (1, 'initializing')"));
+        (void)n;
+        WP_TRY_VOID((*journal)->append_in(tx, one));
+        return make_error(Errc::kIo, "crash before commit");
+    });
+    ASSERT_FALSE(failed);
+    EXPECT_EQ((*journal)->size().value(), 0u);
+    // The same in a transaction that commits: both are stored.
+    ASSERT_TRUE(db_->write([&](store::Tx& tx) -> Result<void> {
+        WP_TRY(auto n, tx.exec("INSERT INTO task (id, status) VALUES (1, 'initializing')"));
+        (void)n;
+        return (*journal)->append_in(tx, one);
+    }));
+    EXPECT_EQ((*journal)->load().value(), one);
+}
+
+TEST_F(SqlTxJournalTest, CompactionDropsClosedCallsButKeepsTheHighestIdAndOpenCalls) {
+    auto journal = SqlTxJournal::open(*db_);
+    ASSERT_TRUE(journal);
+    using K = JournalRecord::Kind;
+    std::vector<JournalRecord> records{
+        record(K::kSigned, 1, 0),         record(K::kConfirmed, 1, 0),          // closed: dropped
+        record(K::kSigned, 2, 1),                                               // open: kept
+        record(K::kSigned, 3, 2),         record(K::kSigned, 3, 2),             // replaced then released: dropped
+        record(K::kReleased, 3, 2),       record(K::kSigned, 4, 2),             // open: kept
+        record(K::kSigned, 5, 3),         record(K::kConfirmed, 5, 3),          // closed but highest id: kept
+        record(K::kSigned, 1, 0, kOther), record(K::kConfirmed, 1, 0, kOther),  // another wallet's highest: kept
+        record(K::kSigned, 0, 0, kOther), record(K::kConfirmed, 0, 0, kOther),  // another wallet, closed: dropped
+    };
+    ASSERT_TRUE((*journal)->append(records));
+    auto deleted = (*journal)->compact();
+    ASSERT_TRUE(deleted) << deleted.error().message;
+    EXPECT_EQ(*deleted, 7u);
+    const std::vector<JournalRecord> kept{records[2], records[6], records[7], records[8], records[9], records[10]};
+    EXPECT_EQ((*journal)->load().value(), kept);
+    EXPECT_EQ((*journal)->compact().value(), 0u);  // idempotent
+}
+
+TEST_F(SqlTxJournalTest, JournalsSharingADatabaseAreSeparate) {
+    auto a = SqlTxJournal::open(*db_, "a");
+    auto b = SqlTxJournal::open(*db_, "b");
+    ASSERT_TRUE(a && b);
+    const std::vector<JournalRecord> ra{record(JournalRecord::Kind::kSigned, 1, 0)};
+    const std::vector<JournalRecord> rb{record(JournalRecord::Kind::kSigned, 7, 3)};
+    ASSERT_TRUE((*a)->append(ra));
+    ASSERT_TRUE((*b)->append(rb));
+    EXPECT_EQ((*a)->load().value(), ra);
+    EXPECT_EQ((*b)->load().value(), rb);
+}
+
+TEST_F(SqlTxJournalTest, ACorruptStoredRecordIsAnErrorNamingTheJournalAndSeq) {
+    auto journal = SqlTxJournal::open(*db_, "j");
+    ASSERT_TRUE(journal);
+    const std::vector<JournalRecord> one{record(JournalRecord::Kind::kSigned, 1, 0)};
+    ASSERT_TRUE((*journal)->append(one));
+    ASSERT_TRUE(db_->write([](store::Tx& tx) -> Result<void> {
+        WP_TRY(auto n, tx.exec("UPDATE tx_journal SET record = $1", std::string(R"({"v":1,"kind":"signed"})")));
+        (void)n;
+        return {};
+    }));
+    auto loaded = (*journal)->load();
+    ASSERT_FALSE(loaded);
+    EXPECT_EQ(loaded.error().code, Errc::kDecoding);
+    EXPECT_NE(loaded.error().message.find("journal j in database"), std::string::npos) << loaded.error().message;
+    EXPECT_NE(loaded.error().message.find("seq 1"), std::string::npos) << loaded.error().message;
+}
+
+TEST_F(SqlTxJournalTest, BadNamesAreRefused) {
+    for (const char* bad : {"", "a b", "x;DROP TABLE tx_journal", "é"}) {
+        auto j = SqlTxJournal::open(*db_, bad);
+        ASSERT_FALSE(j) << bad;
+        EXPECT_EQ(j.error().code, Errc::kInvalidArgument);
+    }
+}
+
+}  // namespace
+}  // namespace wp::chain
