@@ -411,7 +411,7 @@ TEST_F(ChallengeHttp, EthersSignedChallengeIsAccepted) {
     const std::string oracle_dir = std::string(WP_SOURCE_DIR) + "/tests/oracle";
     ASSERT_TRUE(std::filesystem::exists(oracle_dir + "/node_modules/ethers"))
         << "ethers is not installed: run `npm ci` in " << oracle_dir << " (scripts/install-deps.sh does it)";
-    const auto dir = std::filesystem::path(testing::TempDir());
+    const auto dir = testing_support::fresh_test_dir("ethers");
     for (std::string_view hex : {kKey01, kAnvil3}) {
         const auto k = key(hex);
         const auto doc = get_challenge(k.address());

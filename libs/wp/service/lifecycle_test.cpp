@@ -178,10 +178,8 @@ struct ChildProcess : testing::Test {
     net::HttpClient client;
 
     void SetUp() override {
-        dir = std::filesystem::path(testing::TempDir()) /
-              (std::string("wp_lifecycle_") + testing::UnitTest::GetInstance()->current_test_info()->name());
-        std::filesystem::remove_all(dir);
-        std::filesystem::create_directories(dir);
+        dir = testing_support::fresh_test_dir(std::string("lifecycle_") +
+                                              testing::UnitTest::GetInstance()->current_test_info()->name());
         auto p = sys::Process::spawn({.argv = {WP_SERVICE_LIFECYCLE_CHILD, (dir / "port").string()},
                                       .stdout_path = (dir / "out.txt").string(),
                                       .stderr_path = (dir / "err.txt").string(),

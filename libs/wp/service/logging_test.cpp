@@ -34,9 +34,9 @@ struct LogFile : testing::Test {
     std::filesystem::path path;
     void SetUp() override {
         clear_registered_secrets();
-        path = std::filesystem::path(testing::TempDir()) /
-               (std::string("wp_log_") + testing::UnitTest::GetInstance()->current_test_info()->name() + ".log");
-        std::filesystem::remove(path);
+        path = testing_support::fresh_test_dir(std::string("log_") +
+                                               testing::UnitTest::GetInstance()->current_test_info()->name()) /
+               "out.log";
     }
     void TearDown() override {
         clear_registered_secrets();

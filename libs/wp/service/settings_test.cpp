@@ -276,7 +276,7 @@ TEST(Settings, SampleConfigRoundTripsToDefaults) {
 
 TEST(Settings, ConfigFileFromDisk) {
     auto schema = test_schema();
-    const auto path = std::filesystem::path(testing::TempDir()) / "wp_settings_test.json";
+    const auto path = testing_support::fresh_test_dir("settings") / "core.json";
     {
         std::ofstream out(path);
         out << R"({"core": {"listen": {"port": 8100}}})";

@@ -18,12 +18,7 @@ using namespace std::chrono_literals;
 
 const Address kWorker = Address::parse("0x90F79bf6EB2c4f870365E785982E1f101E93b906").value();
 
-std::filesystem::path fresh_dir(const std::string& name) {
-    auto dir = std::filesystem::path(testing::TempDir()) / ("wp_token_" + name);
-    std::filesystem::remove_all(dir);
-    std::filesystem::create_directories(dir);
-    return dir;
-}
+std::filesystem::path fresh_dir(const std::string& name) { return testing_support::fresh_test_dir("token_" + name); }
 
 TEST(Base64Url, Rfc4648Vectors) {
     // RFC 4648 §10 (base64; the url alphabet differs only in '-' and '_', padding removed)
