@@ -76,10 +76,12 @@ Result<StoredChallenge> InMemoryChallengeStore::find_or_insert(const Address& ad
     const Key key{chain_id, address};
     if (auto it = by_owner_.find(key); it != by_owner_.end()) {
         if (it->second.expires_unix_ms > now_ms) return it->second;
+        by_hash_.erase(it->second.hash);
         by_owner_.erase(it);
     }
     if (by_owner_.size() >= max_entries_) evict_locked(now_ms);
     StoredChallenge fresh = make_fresh();
+    by_hash_[fresh.hash] = key;
     by_owner_[key] = fresh;
     return fresh;
 }
@@ -87,25 +89,20 @@ Result<StoredChallenge> InMemoryChallengeStore::find_or_insert(const Address& ad
 Result<std::optional<StoredChallenge>> InMemoryChallengeStore::find(const Bytes32& hash, const Address& address,
                                                                     std::int64_t now_ms) {
     std::lock_guard lock(mutex_);
-    // (chain id, address) keys: scan the entries of this address (one per chain).
-    for (const auto& [key, c] : by_owner_) {
-        if (key.second == address && c.hash == hash) {
-            if (c.expires_unix_ms <= now_ms) return std::optional<StoredChallenge>{};
-            return std::optional<StoredChallenge>{c};
-        }
-    }
-    return std::optional<StoredChallenge>{};
+    auto h = by_hash_.find(hash);
+    if (h == by_hash_.end() || h->second.second != address) return std::optional<StoredChallenge>{};
+    const auto& c = by_owner_.at(h->second);
+    if (c.expires_unix_ms <= now_ms) return std::optional<StoredChallenge>{};
+    return std::optional<StoredChallenge>{c};
 }
 
 Result<bool> InMemoryChallengeStore::consume(const Bytes32& hash, const Address& address) {
     std::lock_guard lock(mutex_);
-    for (auto it = by_owner_.begin(); it != by_owner_.end(); ++it) {
-        if (it->first.second == address && it->second.hash == hash) {
-            by_owner_.erase(it);
-            return true;
-        }
-    }
-    return false;
+    auto h = by_hash_.find(hash);
+    if (h == by_hash_.end() || h->second.second != address) return false;
+    by_owner_.erase(h->second);
+    by_hash_.erase(h);
+    return true;
 }
 
 std::size_t InMemoryChallengeStore::size() const {
@@ -114,11 +111,19 @@ std::size_t InMemoryChallengeStore::size() const {
 }
 
 void InMemoryChallengeStore::evict_locked(std::int64_t now_ms) {
-    std::erase_if(by_owner_, [&](const auto& kv) { return kv.second.expires_unix_ms <= now_ms; });
+    for (auto it = by_owner_.begin(); it != by_owner_.end();) {
+        if (it->second.expires_unix_ms <= now_ms) {
+            by_hash_.erase(it->second.hash);
+            it = by_owner_.erase(it);
+        } else {
+            ++it;
+        }
+    }
     while (by_owner_.size() >= max_entries_ && !by_owner_.empty()) {
         auto oldest = std::min_element(by_owner_.begin(), by_owner_.end(), [](const auto& a, const auto& b) {
             return a.second.expires_unix_ms < b.second.expires_unix_ms;
         });
+        by_hash_.erase(oldest->second.hash);
         by_owner_.erase(oldest);
     }
 }

@@ -106,6 +106,7 @@ class InMemoryChallengeStore final : public ChallengeStore {
     mutable std::mutex mutex_;
     std::size_t max_entries_;
     std::map<Key, StoredChallenge> by_owner_;
+    std::map<Bytes32, Key> by_hash_;  // index for find / consume (hashes are unique: random text)
 };
 
 //! Who a verified request comes from.

@@ -184,6 +184,7 @@ struct SettingsSources {
 //! The process environment as (name, value) pairs, restricted to names starting with "WP_".
 std::vector<std::pair<std::string, std::string>> process_environment();
 
+//! The loaded values of a schema. The schema must outlive the Settings (they point to its specs).
 class Settings {
   public:
     //! Loads the layers (see the file comment). Errc::kInvalidArgument with every problem, one per line;
