@@ -269,7 +269,17 @@ TEST_F(ChildProcess, SecondSignalForcesAFastStop) {
     wait_ready_body(R"({"ready":true,"state":"running"})");
     ASSERT_TRUE(child.kill(SIGTERM));
     wait_ready_body(R"({"ready":false,"state":"draining"})");
-    // the worker's graceful stop is blocked; a second signal (SIGINT this time) hurries it
+    // wait (with a deadline) until the worker's graceful stop is in progress (and blocked) ...
+    const auto deadline = std::chrono::steady_clock::now() + 30s;
+    auto graceful_stop_started = [&] {
+        const auto e = events();
+        return std::find(e.begin(), e.end(), "stop worker graceful") != e.end();
+    };
+    while (!graceful_stop_started()) {
+        ASSERT_LT(std::chrono::steady_clock::now(), deadline) << log();
+        std::this_thread::sleep_for(10ms);
+    }
+    // ... then a second signal (SIGINT this time) hurries it
     ASSERT_TRUE(child.kill(SIGINT));
     auto exit = child.wait_for(30s);
     ASSERT_TRUE(exit) << exit.error().message << log();
