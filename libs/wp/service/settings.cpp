@@ -865,4 +865,12 @@ std::vector<std::string> Settings::secret_values() const {
     return out;
 }
 
+std::vector<std::pair<std::string, std::string>> Settings::secret_entries() const {
+    std::vector<std::pair<std::string, std::string>> out;
+    for (const auto& [key, e] : entries_) {
+        if (e.spec->secret && !e.value.text.empty()) out.emplace_back(key, e.value.text);
+    }
+    return out;
+}
+
 }  // namespace wp::service

@@ -206,6 +206,8 @@ class Settings {
     std::string to_json(bool reveal_secrets = false) const;
     //! Non-empty values of the secret keys (to register with the log redactor).
     std::vector<std::string> secret_values() const;
+    //! (key, value) of the secret keys with a non-empty value.
+    std::vector<std::pair<std::string, std::string>> secret_entries() const;
 
   private:
     struct Entry {

@@ -45,6 +45,12 @@ TEST(SettingsCli, FlagsOverrideSetsOverrideEnvOverrideFile) {
     EXPECT_EQ(o.settings->get_integer("core.listen.port"), 7400);
     EXPECT_EQ(o.settings->origin("core.listen.port").to_string(), "flag --port 7400");
     EXPECT_FALSE(o.exit_code);
+    // several --set, the last one of a key wins
+    o = run(s, {"--set", "core.listen.port=1", "--set", "core.wallet.password=hunter2hunter2", "--set",
+                "core.listen.port=2"});
+    ASSERT_TRUE(o.settings) << o.output;
+    EXPECT_EQ(o.settings->get_integer("core.listen.port"), 2);
+    EXPECT_EQ(o.settings->get_string("core.wallet.password"), "hunter2hunter2");
 }
 
 TEST(SettingsCli, ValidatePrintAndErrors) {
