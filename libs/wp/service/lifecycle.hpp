@@ -63,8 +63,9 @@ class Component {
     //! Stops the component and releases its threads. kGraceful: finish the work in hand (drain); kFast: abandon
     //! it promptly. Called once, only after a successful start(), in reverse start order.
     virtual void stop(StopMode mode) = 0;
-    //! Called from another thread while stop(kGraceful) runs, when a second stop request asks to hurry:
-    //! the component should make its stop() return soon. Default: nothing.
+    //! Called from another thread (the one calling request_stop(), e.g. the signal thread) while stop(kGraceful)
+    //! runs, when a second stop request asks to hurry: the component should make its stop() return soon. It is
+    //! called under the runner's lock: it must not block nor call back into the runner. Default: nothing.
     virtual void force_stop() {}
     //! Current health (called from any thread, must not block). Default: ok.
     virtual HealthReport health() const { return {}; }
