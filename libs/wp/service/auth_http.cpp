@@ -1,5 +1,7 @@
 #include "auth_http.hpp"
 
+#include <boost/json/serialize.hpp>
+
 #include "logging.hpp"
 
 namespace wp::service {
@@ -20,6 +22,14 @@ Authenticator bearer_authenticator(const TokenService& tokens, std::string audie
         WP_TRY(auto claims, tokens.verify_bearer(*header, audience));
         return Identity{claims.subject, 0, claims.audience};
     };
+}
+
+Result<std::string> challenge_response_body(ChallengeAuth& auth, const Address& address, std::uint64_t chain_id) {
+    WP_TRY(auto doc, auth.challenge_document(address, chain_id));
+    boost::json::object body;
+    body["ok"] = true;
+    body["data"] = std::move(doc);
+    return boost::json::serialize(body);
 }
 
 net::HttpResponse market_auth_refusal() {

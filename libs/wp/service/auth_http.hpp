@@ -39,6 +39,9 @@ Authenticator challenge_authenticator(ChallengeAuth& auth, std::uint64_t chain_i
 //! Verifies a bearer token for `audience`.
 Authenticator bearer_authenticator(const TokenService& tokens, std::string audience);
 
+//! The body of the market's GET /challenge answer: {"ok":true,"data":<typed data of the pending challenge>}.
+Result<std::string> challenge_response_body(ChallengeAuth& auth, const Address& address, std::uint64_t chain_id);
+
 //! 403 {"ok":false,"error":"invalid authorization"} (the market's answer).
 net::HttpResponse market_auth_refusal();
 //! 401 {"ok":false,"error":"invalid authorization"} with WWW-Authenticate: Bearer.

@@ -16,6 +16,7 @@
 #include <wp/sys/process.hpp>
 
 #include "auth_header.hpp"
+#include "auth_http.hpp"
 #include "logging.hpp"
 #include "test_support.hpp"
 
@@ -328,28 +329,24 @@ struct ChallengeHttp : testing::Test {
             if (chain_id != std::to_string(chain))
                 return error_response(400, "chainId " + chain_id + " is not supported");
             if (!address) return error_response(400, "address: " + address.error().message);
-            auto doc = auth.challenge_document(*address, chain);
-            if (!doc) return error_response(500, "Internal error");
-            json::object body;
-            body["ok"] = true;
-            body["data"] = std::move(*doc);
-            return net::HttpResponse::json(200, json::serialize(body));
+            auto body = challenge_response_body(auth, *address, chain);
+            if (!body) return error_response(500, "Internal error");
+            return net::HttpResponse::json(200, *body);
         });
         server.route("POST", "/workerpoolorders", [this](const net::ServerRequest& req) {
-            const auto header = req.header("authorization");
             std::uint64_t chain_id = 0;
             const auto q = query_param(req.query, "chainId");
             if (q == "65535") chain_id = 65535;
             if (q == "1") chain_id = 1;
-            auto id = auth.verify(header ? *header : std::string_view{}, chain_id);
-            if (!id) {
-                log_warn("authorization refused", {{"reason", id.error().message}});
-                return error_response(403, kInvalidAuthorization);
-            }
-            json::object body;
-            body["ok"] = true;
-            body["address"] = id->address.to_checksum();
-            return net::HttpResponse::json(200, json::serialize(body));
+            // the route plugs the header authenticator of the request's chain (as a filter will)
+            auto handler = require_auth(challenge_authenticator(auth, chain_id),
+                                        [](const net::ServerRequest&, const Identity& id) {
+                                            json::object body;
+                                            body["ok"] = true;
+                                            body["address"] = id.address.to_checksum();
+                                            return net::HttpResponse::json(200, json::serialize(body));
+                                        });
+            return handler(req);
         });
         ASSERT_TRUE(server.start());
     }
