@@ -151,8 +151,47 @@ std::string json_kind(const json::value& v) {
     return "?";
 }
 
+// Strict UTF-8 (RFC 3629): no overlong forms, no surrogates, at most U+10FFFF. JSON text is UTF-8, so a value
+// from the environment or a flag must be too, or print-config could not be read back.
+bool valid_utf8(std::string_view s) {
+    std::size_t i = 0;
+    while (i < s.size()) {
+        const auto c = static_cast<unsigned char>(s[i]);
+        std::size_t n = 0;
+        std::uint32_t cp = 0;
+        if (c < 0x80) {
+            ++i;
+            continue;
+        } else if ((c & 0xe0) == 0xc0) {
+            n = 1;
+            cp = c & 0x1fu;
+        } else if ((c & 0xf0) == 0xe0) {
+            n = 2;
+            cp = c & 0x0fu;
+        } else if ((c & 0xf8) == 0xf0) {
+            n = 3;
+            cp = c & 0x07u;
+        } else {
+            return false;
+        }
+        if (i + n >= s.size()) return false;  // truncated sequence
+        for (std::size_t k = 1; k <= n; ++k) {
+            const auto cc = static_cast<unsigned char>(s[i + k]);
+            if ((cc & 0xc0) != 0x80) return false;
+            cp = (cp << 6) | (cc & 0x3fu);
+        }
+        static constexpr std::uint32_t kMin[] = {0, 0x80, 0x800, 0x10000};
+        if (cp < kMin[n] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return false;
+        i += n + 1;
+    }
+    return true;
+}
+
 // Text values of the string-like types (also used for JSON strings).
 Result<SettingValue> check_text(const SettingSpec& spec, std::string_view text) {
+    if (!valid_utf8(text)) {
+        return make_error(Errc::kInvalidArgument, spec.key + ": must be valid UTF-8 text");
+    }
     SettingValue v;
     v.text.assign(text.data(), text.size());
     const std::string got = quote(text);

@@ -3,6 +3,7 @@
 // Properties checked on every input:
 //  - Settings::load never crashes; failures are Errc::kInvalidArgument with a non-empty message;
 //  - an accepted config printed with to_json(true) loads back to the same settings (print-config round trip);
+//  - a value accepted in text form (env / --set) for any key survives --set -> print-config -> reload;
 //  - parse_duration / parse_byte_size: an accepted text formats back to a text that parses to the same value.
 
 #include <cstddef>
@@ -59,6 +60,18 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         auto s2 = wp::service::Settings::load(schema(), again);
         if (!s2) fail("print-config output does not load back");
         if (s2->to_json(true) != printed) fail("print-config round trip changed a value");
+    }
+    // The text form (environment, --set): an accepted value printed and read back through --set is unchanged.
+    for (const auto& spec : schema().specs()) {
+        if (!schema().parse_text(spec, input)) continue;
+        wp::service::SettingsSources set;
+        set.assignments.emplace_back(spec.key + "=" + std::string(input), "");
+        auto loaded = wp::service::Settings::load(schema(), set);
+        if (!loaded) fail("a value accepted by parse_text is refused by --set");
+        wp::service::SettingsSources reload;
+        reload.config_text = loaded->to_json(true);
+        auto again = wp::service::Settings::load(schema(), reload);
+        if (!again || again->to_json(true) != loaded->to_json(true)) fail("text value round trip changed");
     }
     if (auto d = wp::service::parse_duration(input)) {
         auto back = wp::service::parse_duration(wp::service::format_duration(*d));

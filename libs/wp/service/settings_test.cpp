@@ -192,6 +192,15 @@ TEST(Settings, TypedValueRules) {
     EXPECT_FALSE(load_text(schema, "{}", {}, {"core.listen.port=05"}));
     EXPECT_FALSE(load_text(schema, "{}", {}, {"core.listen.port= 5"}));
     EXPECT_TRUE(load_text(schema, "{}", {}, {"core.eagerInit=true"})->get_bool("core.eagerInit"));
+    // text values (environment, flags) must be UTF-8 like the JSON file, so print-config can be read back
+    for (const char* invalid : {"/\xff", "a\xc0\x80", "\xed\xa0\x80", "\xe2\x82", "\xf4\x90\x80\x80"}) {
+        auto r = load_text(schema, "{}", {{"WP_CORE_LISTEN_HOST", invalid}});
+        ASSERT_FALSE(r) << invalid;
+        EXPECT_EQ(r.error().message, "core.listen.host: must be valid UTF-8 text (environment WP_CORE_LISTEN_HOST)");
+    }
+    EXPECT_EQ(load_text(schema, "{}", {}, {"core.listen.host=h\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80"})
+                  ->get_string("core.listen.host"),
+              "h\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80");
 }
 
 TEST(Settings, DurationsAndByteSizes) {
