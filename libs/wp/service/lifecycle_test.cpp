@@ -14,7 +14,6 @@
 #include <wp/net/http_server.hpp>
 #include <wp/sys/process.hpp>
 
-#include "health_http.hpp"
 #include "test_support.hpp"
 
 namespace wp::service {
@@ -133,38 +132,6 @@ TEST(ComponentRunner, HealthIsTheWorstComponent) {
     EXPECT_EQ(runner.health().health, Health::kFatal);
     EXPECT_EQ(runner.health().detail, "store: fatal; chain: rpc lagging 12 blocks");
     runner.request_stop();
-    runner.stop_all();
-}
-
-TEST(HealthHttp, HealthAndReadyAnswers) {
-    Journal j;
-    Fake a(j, "store");
-    ComponentRunner runner;
-    runner.add(a);
-    net::HttpServer server;
-    add_health_routes(server, runner);
-    ASSERT_TRUE(server.start());
-    net::HttpClient client;
-    auto ready = client.get(server.base_url() + "/ready");
-    ASSERT_TRUE(ready);
-    EXPECT_EQ(ready->status, 503u);
-    EXPECT_EQ(ready->body, R"({"ready":false,"state":"created"})");
-    ASSERT_TRUE(runner.start_all());
-    ready = client.get(server.base_url() + "/ready");
-    EXPECT_EQ(ready->status, 200u);
-    EXPECT_EQ(ready->body, R"({"ready":true,"state":"running"})");
-    auto health = client.get(server.base_url() + "/health");
-    EXPECT_EQ(health->status, 200u);
-    EXPECT_EQ(health->body, R"({"status":"ok","state":"running","components":{"store":{"health":"ok"}}})");
-    a.health_ = {Health::kFatal, "disk full"};
-    health = client.get(server.base_url() + "/health");
-    EXPECT_EQ(health->status, 500u);
-    EXPECT_EQ(health->body, R"({"status":"fatal","state":"running","detail":"store: disk full",)"
-                            R"("components":{"store":{"health":"fatal","detail":"disk full"}}})");
-    runner.request_stop();
-    ready = client.get(server.base_url() + "/ready");
-    EXPECT_EQ(ready->status, 503u);
-    EXPECT_EQ(ready->body, R"({"ready":false,"state":"draining"})");
     runner.stop_all();
 }
 

@@ -14,7 +14,6 @@
 #include <wp/core/hex.hpp>
 #include <wp/crypto/secp256k1.hpp>
 
-#include "log_settings.hpp"
 #include "settings.hpp"
 #include "test_support.hpp"
 
@@ -116,39 +115,13 @@ TEST_F(LogFile, SecretSettingsAreMasked) {
     src.environment = {{"WP_WORKER_WALLET_PRIVATE_KEY", std::string(kKeyHex)}};
     auto settings = Settings::load(schema, src);
     ASSERT_TRUE(settings) << settings.error().message;
-    ASSERT_TRUE(register_secret_settings(*settings));
+    for (const auto& v : settings->secret_values()) ASSERT_TRUE(register_secret(v));
     log_info("effective config: " + settings->to_json());
     log_info("oops: " + settings->to_json(true));  // even the revealing form is masked in the log
     const auto out = contents();
     expect_no_key(out);
     WP_EXPECT_CONTAINS(out, "<secret>");
     WP_EXPECT_CONTAINS(out, "<redacted>");
-}
-
-TEST(LogSettings, DeclaredReadAndApplied) {
-    SettingsSchema schema;
-    add_log_settings(schema, "market");
-    schema.add_string("market.db.password", "", "Database password.").set_secret();
-    SettingsSources src;
-    src.assignments = {
-        {"market.log.level=debug", ""}, {"market.log.format=json", ""}, {"market.db.password=short", ""}};
-    auto s = Settings::load(schema, src);
-    ASSERT_TRUE(s) << s.error().message;
-    const auto o = log_options(*s, "market");
-    EXPECT_EQ(o.level, LogLevel::kDebug);
-    EXPECT_EQ(o.format, LogFormat::kJson);
-    EXPECT_EQ(o.file, "");
-    auto r = register_secret_settings(*s);
-    ASSERT_FALSE(r);
-    EXPECT_EQ(r.error().message,
-              "secret settings too short to be masked in logs (at least 8 characters): market.db.password");
-    EXPECT_EQ(r.error().message.find("short,"), std::string::npos);
-    src.assignments = {{"market.log.level=loud", ""}};
-    auto bad = Settings::load(schema, src);
-    ASSERT_FALSE(bad);
-    WP_EXPECT_CONTAINS(bad.error().message,
-                       "market.log.level: must be one of trace, debug, info, warn, error, critical, off, got 'loud'");
-    clear_registered_secrets();
 }
 
 TEST(Logging, SecretFieldNames) {

@@ -26,6 +26,7 @@
 //   url        string          an absolute http(s) URL (wp::net::parse_url rules)
 //   address    string          0x + 40 hex digits, EIP-55 checked when mixed case (wp::Address::parse)
 //   path       string          a non-empty file system path without NUL or control characters
+//   (every text value, whatever its layer, must be valid UTF-8, as JSON text is)
 //
 // Strictness: unknown keys, wrong JSON types, out-of-range values, malformed text, duplicate JSON keys,
 // a config file that is not one JSON object, nesting deeper than 16 or a file above 1 MiB are errors. Every
