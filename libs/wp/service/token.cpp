@@ -198,7 +198,11 @@ Result<void> TokenKeyring::save() const {
     json::object doc;
     doc["current"] = current_;
     doc["keys"] = std::move(keys);
-    const std::string text = json::serialize(doc) + "\n";
+    std::string text = json::serialize(doc) + "\n";
+    struct Wipe {
+        std::string& s;
+        ~Wipe() { OPENSSL_cleanse(s.data(), s.size()); }
+    } wipe{text};
     const std::string tmp = path_ + ".tmp";
     ::unlink(tmp.c_str());
     const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
@@ -239,11 +243,16 @@ Result<TokenKeyring> TokenKeyring::load_or_create(const std::string& data_dir) {
                           "token keys " + ring.path_ + ": must not be accessible by group or others (chmod 600)");
     }
     std::string text;
+    struct Wipe {
+        std::string& s;
+        ~Wipe() { OPENSSL_cleanse(s.data(), s.size()); }
+    } wipe{text};
     char buf[4096];
     ssize_t n = 0;
     while ((n = ::read(fd, buf, sizeof buf)) > 0 && text.size() < (1u << 20))
         text.append(buf, static_cast<std::size_t>(n));
     ::close(fd);
+    OPENSSL_cleanse(buf, sizeof buf);
     auto bad = [&](std::string why) { return make_error(Errc::kDecoding, "token keys " + ring.path_ + ": " + why); };
     json::error_code ec;
     const json::value doc = json::parse(text, ec);
