@@ -1,7 +1,8 @@
 // ChainMirror against a real anvil: an emitter contract (mirror_test_support.hpp) logs its calldata, the mirror
-// applies the logs to a SQLite database with PayloadHandler. Proves: every log applied once and resumed from the
-// stored cursor; a snapshot/revert reorg undoes the old branch and applies the new one; a process SIGKILLed
-// between applying and committing (and at random moments) and restarted applies every event exactly once.
+// applies the logs with PayloadHandler to a database of each backend (SQLite, PostgreSQL: ScratchDatabase). Proves:
+// every log applied once and resumed from the stored cursor; a snapshot/revert reorg undoes the old branch and applies
+// the new one; a process SIGKILLed between applying and committing (and at random moments) and restarted applies every
+// event exactly once.
 #include <chrono>
 #include <filesystem>
 #include <random>
@@ -13,6 +14,7 @@
 #include <wp/chain/mirror.hpp>
 #include <wp/chain/rpc.hpp>
 #include <wp/devnet/anvil.hpp>
+#include <wp/store/pg_test_support.hpp>
 #include <wp/sys/process.hpp>
 #include <wp/sys/tcp.hpp>
 
@@ -24,7 +26,7 @@ namespace {
 namespace json = boost::json;
 using namespace std::chrono_literals;
 
-class ChainMirrorAnvil : public ::testing::Test {
+class ChainMirrorAnvil : public ::testing::TestWithParam<store::Backend> {
   protected:
     void SetUp() override {
         auto port = sys::find_free_tcp_port();
@@ -49,13 +51,17 @@ class ChainMirrorAnvil : public ::testing::Test {
         auto address = Address::parse(receipt->at("contractAddress").as_string());
         ASSERT_TRUE(address);
         emitter_ = *address;
-        auto db = store::Database::open("sqlite:" + (dir_ / "mirror.db").string());
+        auto scratch = store::testing::ScratchDatabase::create(GetParam(), "mirror");
+        ASSERT_TRUE(scratch) << scratch.error().message;
+        scratch_.emplace(std::move(*scratch));
+        auto db = store::Database::open(scratch_->url());
         ASSERT_TRUE(db) << db.error().message;
         db_ = std::make_unique<store::Database>(std::move(*db));
         ASSERT_TRUE(store::migrate(*db_, "mirror_test", test::kPayloadMigrations));
     }
     void TearDown() override {
         db_.reset();
+        scratch_.reset();
         if (node_) (void)node_->stop();
         std::filesystem::remove_all(dir_);
     }
@@ -130,12 +136,13 @@ class ChainMirrorAnvil : public ::testing::Test {
     std::unique_ptr<devnet::AnvilNode> node_;
     std::unique_ptr<chain::JsonRpcClient> rpc_;
     std::unique_ptr<chain::EthClient> eth_;
+    std::optional<store::testing::ScratchDatabase> scratch_;
     std::unique_ptr<store::Database> db_;
     std::string from_;
     Address emitter_;
 };
 
-TEST_F(ChainMirrorAnvil, AppliesEveryLogOnceAndResumesFromTheStoredCursor) {
+TEST_P(ChainMirrorAnvil, AppliesEveryLogOnceAndResumesFromTheStoredCursor) {
     for (std::uint64_t i = 1; i <= 10; ++i) emit(i);
     {
         test::PayloadHandler handler;
@@ -159,7 +166,7 @@ TEST_F(ChainMirrorAnvil, AppliesEveryLogOnceAndResumesFromTheStoredCursor) {
     EXPECT_EQ(stored_payloads().size(), 15u);
 }
 
-TEST_F(ChainMirrorAnvil, ReorgUndoesTheOldBranchAndAppliesTheNewOne) {
+TEST_P(ChainMirrorAnvil, ReorgUndoesTheOldBranchAndAppliesTheNewOne) {
     emit(1);
     auto snapshot = rpc_->call("evm_snapshot");
     ASSERT_TRUE(snapshot && snapshot->is_string());
@@ -183,7 +190,7 @@ TEST_F(ChainMirrorAnvil, ReorgUndoesTheOldBranchAndAppliesTheNewOne) {
     EXPECT_EQ(applied_total(), 5);
 }
 
-TEST_F(ChainMirrorAnvil, AHandlerErrorRollsTheWholeBatchBackAndTheBatchIsReadAgain) {
+TEST_P(ChainMirrorAnvil, AHandlerErrorRollsTheWholeBatchBackAndTheBatchIsReadAgain) {
     for (std::uint64_t i = 1; i <= 4; ++i) emit(i);
     struct Failing : test::PayloadHandler {
         int fail_on_call = 2;
@@ -204,7 +211,7 @@ TEST_F(ChainMirrorAnvil, AHandlerErrorRollsTheWholeBatchBackAndTheBatchIsReadAga
     EXPECT_EQ(applied_total(), 4);
 }
 
-TEST_F(ChainMirrorAnvil, TwoInstancesOnOneDatabaseCannotBothApply) {
+TEST_P(ChainMirrorAnvil, TwoInstancesOnOneDatabaseCannotBothApply) {
     for (std::uint64_t i = 1; i <= 3; ++i) emit(i);
     test::PayloadHandler h1;
     test::PayloadHandler h2;
@@ -218,7 +225,7 @@ TEST_F(ChainMirrorAnvil, TwoInstancesOnOneDatabaseCannotBothApply) {
     EXPECT_EQ(applied_total(), 3);
 }
 
-TEST_F(ChainMirrorAnvil, KilledAtRandomPointsAppliesEveryEventOnce) {
+TEST_P(ChainMirrorAnvil, KilledAtRandomPointsAppliesEveryEventOnce) {
     for (std::uint64_t i = 1; i <= 40; ++i) emit(i);
     db_.reset();  // the children own the database now
     std::mt19937 rng(std::random_device{}());
@@ -230,7 +237,7 @@ TEST_F(ChainMirrorAnvil, KilledAtRandomPointsAppliesEveryEventOnce) {
         const int mode = round >= 40 ? 2 : (rng() % 4 == 0 ? 1 : 0);
         const long kill_at = mode == 0 ? static_cast<long>(1 + rng() % 4) : 0;
         sys::SpawnOptions o;
-        o.argv = {WP_MIRROR_CRASH_CHILD,   node_->url(), (dir_ / "mirror.db").string(), emitter_.to_checksum(),
+        o.argv = {WP_MIRROR_CRASH_CHILD,   node_->url(), scratch_->url(), emitter_.to_checksum(),
                   std::to_string(kill_at), "2"};
         o.stderr_path = (dir_ / "child.err").string();
         o.die_with_parent = true;
@@ -255,13 +262,17 @@ TEST_F(ChainMirrorAnvil, KilledAtRandomPointsAppliesEveryEventOnce) {
     ASSERT_TRUE(done);
     std::printf("killed %d times before the last run finished\n", kills);
     EXPECT_GE(kills, 3);
-    auto db = store::Database::open("sqlite:" + (dir_ / "mirror.db").string());
-    ASSERT_TRUE(db);
+    auto db = store::Database::open(scratch_->url());
+    ASSERT_TRUE(db) << db.error().message;
     db_ = std::make_unique<store::Database>(std::move(*db));
     EXPECT_EQ(stored_payloads(), chain_payloads());
     EXPECT_EQ(stored_payloads().size(), 40u);
     EXPECT_EQ(applied_total(), 40);
 }
+
+INSTANTIATE_TEST_SUITE_P(Backends, ChainMirrorAnvil,
+                         ::testing::Values(store::Backend::kSqlite, store::Backend::kPostgres),
+                         [](const auto& p) { return store::testing::backend_test_name(p.param); });
 
 TEST(ChainMirrorUndoParams, RoundTripAndStrictParsing) {
     const std::vector<store::Param> params{

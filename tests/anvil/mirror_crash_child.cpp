@@ -1,5 +1,5 @@
 // The crash child of chain_mirror_anvil_test (ChainMirrorAnvil.KilledAtRandomPointsAppliesEveryEventOnce):
-//   mirror_crash_child <rpc url> <sqlite db path> <emitter address> <kill at batch k, 0 = never> <max block range>
+//   mirror_crash_child <rpc url> <database url> <emitter address> <kill at batch k, 0 = never> <max block range>
 // opens the database and the mirror, and polls until caught up. With k > 0 it kills itself with SIGKILL inside the
 // k-th batch's transaction, after the batch was applied and before the commit (MirrorOptions::before_commit).
 // Exit codes: 0 caught up, 2 usage, 3 an error (printed on stderr).
@@ -21,13 +21,13 @@ int main(int argc, char** argv) {
         return 2;
     }
     const std::string rpc_url = argv[1];
-    const std::string db_path = argv[2];
+    const std::string db_url = argv[2];
     auto emitter = Address::parse(argv[3]);
     const long kill_at = std::strtol(argv[4], nullptr, 10);
     const long range = std::strtol(argv[5], nullptr, 10);
     if (!emitter || range < 1) return 2;
 
-    auto db = store::Database::open("sqlite:" + db_path);
+    auto db = store::Database::open(db_url);
     if (!db) {
         std::cerr << db.error().message << "\n";
         return 3;

@@ -1,11 +1,14 @@
-// SqlTxJournal on a real SQLite file: round trip of every record kind, one transaction per append, the outbox form
+// SqlTxJournal on SQLite and PostgreSQL (store::testing::ScratchDatabase; ctest gives the /Postgres cases the
+// shared cluster): round trip of every record kind, one transaction per append, the outbox form
 // (append_in rolled back with the caller's transaction), compaction, corruption and several journals in one file.
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <optional>
 
 #include <wp/chain/sql_tx_journal.hpp>
 #include <wp/core/keccak.hpp>
+#include <wp/store/pg_test_support.hpp>
 
 namespace wp::chain {
 namespace {
@@ -35,27 +38,26 @@ JournalRecord record(JournalRecord::Kind kind, std::uint64_t id, std::uint64_t n
     return r;
 }
 
-class SqlTxJournalTest : public ::testing::Test {
+class SqlTxJournalTest : public ::testing::TestWithParam<store::Backend> {
   protected:
     void SetUp() override {
-        dir_ =
-            std::filesystem::temp_directory_path() / ("wp-sql-journal-" + std::to_string(::getpid()) + "-" +
-                                                      ::testing::UnitTest::GetInstance()->current_test_info()->name());
-        std::filesystem::remove_all(dir_);
-        std::filesystem::create_directories(dir_);
-        auto db = store::Database::open("sqlite:" + (dir_ / "journal.db").string());
+        auto scratch = store::testing::ScratchDatabase::create(GetParam(), "sql_journal");
+        ASSERT_TRUE(scratch) << scratch.error().message;
+        scratch_.emplace(std::move(*scratch));
+        auto db = store::Database::open(scratch_->url());
         ASSERT_TRUE(db) << db.error().message;
         db_ = std::make_unique<store::Database>(std::move(*db));
     }
-    void TearDown() override {
-        db_.reset();
-        std::filesystem::remove_all(dir_);
-    }
-    std::filesystem::path dir_;
+    void TearDown() override { db_.reset(); }
+    std::optional<store::testing::ScratchDatabase> scratch_;
     std::unique_ptr<store::Database> db_;
 };
 
-TEST_F(SqlTxJournalTest, EveryRecordKindRoundTripsInAppendOrder) {
+INSTANTIATE_TEST_SUITE_P(Backends, SqlTxJournalTest,
+                         ::testing::Values(store::Backend::kSqlite, store::Backend::kPostgres),
+                         [](const auto& p) { return store::testing::backend_test_name(p.param); });
+
+TEST_P(SqlTxJournalTest, EveryRecordKindRoundTripsInAppendOrder) {
     auto journal = SqlTxJournal::open(*db_, "core:wallet-a");
     ASSERT_TRUE(journal) << journal.error().message;
     std::vector<JournalRecord> records{
@@ -77,7 +79,7 @@ TEST_F(SqlTxJournalTest, EveryRecordKindRoundTripsInAppendOrder) {
     EXPECT_EQ((*again)->load().value(), records);
 }
 
-TEST_F(SqlTxJournalTest, AppendInCommitsOrRollsBackWithTheCallersTransaction) {
+TEST_P(SqlTxJournalTest, AppendInCommitsOrRollsBackWithTheCallersTransaction) {
     auto journal = SqlTxJournal::open(*db_);
     ASSERT_TRUE(journal);
     ASSERT_TRUE(db_->write([](store::Tx& tx) -> Result<void> {
@@ -104,7 +106,7 @@ TEST_F(SqlTxJournalTest, AppendInCommitsOrRollsBackWithTheCallersTransaction) {
     EXPECT_EQ((*journal)->load().value(), one);
 }
 
-TEST_F(SqlTxJournalTest, CompactionDropsClosedCallsButKeepsTheHighestIdAndOpenCalls) {
+TEST_P(SqlTxJournalTest, CompactionDropsClosedCallsButKeepsTheHighestIdAndOpenCalls) {
     auto journal = SqlTxJournal::open(*db_);
     ASSERT_TRUE(journal);
     using K = JournalRecord::Kind;
@@ -126,7 +128,7 @@ TEST_F(SqlTxJournalTest, CompactionDropsClosedCallsButKeepsTheHighestIdAndOpenCa
     EXPECT_EQ((*journal)->compact().value(), 0u);  // idempotent
 }
 
-TEST_F(SqlTxJournalTest, JournalsSharingADatabaseAreSeparate) {
+TEST_P(SqlTxJournalTest, JournalsSharingADatabaseAreSeparate) {
     auto a = SqlTxJournal::open(*db_, "a");
     auto b = SqlTxJournal::open(*db_, "b");
     ASSERT_TRUE(a && b);
@@ -138,7 +140,7 @@ TEST_F(SqlTxJournalTest, JournalsSharingADatabaseAreSeparate) {
     EXPECT_EQ((*b)->load().value(), rb);
 }
 
-TEST_F(SqlTxJournalTest, ACorruptStoredRecordIsAnErrorNamingTheJournalAndSeq) {
+TEST_P(SqlTxJournalTest, ACorruptStoredRecordIsAnErrorNamingTheJournalAndSeq) {
     auto journal = SqlTxJournal::open(*db_, "j");
     ASSERT_TRUE(journal);
     const std::vector<JournalRecord> one{record(JournalRecord::Kind::kSigned, 1, 0)};
@@ -155,7 +157,7 @@ TEST_F(SqlTxJournalTest, ACorruptStoredRecordIsAnErrorNamingTheJournalAndSeq) {
     EXPECT_NE(loaded.error().message.find("seq 1"), std::string::npos) << loaded.error().message;
 }
 
-TEST_F(SqlTxJournalTest, BadNamesAreRefused) {
+TEST_P(SqlTxJournalTest, BadNamesAreRefused) {
     for (const char* bad : {"", "a b", "x;DROP TABLE tx_journal", "é"}) {
         auto j = SqlTxJournal::open(*db_, bad);
         ASSERT_FALSE(j) << bad;

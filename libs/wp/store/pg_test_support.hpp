@@ -11,16 +11,27 @@
 // Errors (Errc::kIo) carry the script's output, which names the Debian package to install when PostgreSQL is
 // missing: a test suite calls it and FAILS on error (never skips).
 // Thread safety: call it from the test thread (the first call starts the cluster).
+//
+// ScratchDatabase: a fresh, empty database for one test on either backend — a SQLite file in its own temporary
+// folder, or a PostgreSQL schema of its own on the cluster above (the URL selects it with search_path) — removed
+// by the destructor. Every suite that runs on both backends (store, chain mirror, SQL journal, market, core) uses
+// it, with test names ending in /Sqlite and /Postgres (wp_postgres_tests() in cmake/wp_postgres_tests.cmake gives
+// the /Postgres ones the shared ctest fixture).
 
 #include <stdlib.h>  // mkdtemp
+#include <unistd.h>  // getpid
 
+#include <atomic>
+#include <cctype>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include <wp/core/result.hpp>
+#include <wp/store/store.hpp>
 #include <wp/sys/process.hpp>
 
 namespace wp::store::testing {
@@ -91,5 +102,69 @@ inline Result<std::string> test_postgres_url(std::string script) {
     }
     return url;
 }
+
+//! "Sqlite" / "Postgres": the suffix of parameterised test names (INSTANTIATE_TEST_SUITE_P name generator).
+inline std::string backend_test_name(Backend backend) { return backend == Backend::kSqlite ? "Sqlite" : "Postgres"; }
+
+class ScratchDatabase {
+  public:
+    //! `tag` (any text; reduced to [a-z0-9_]) names the folder / schema together with the pid and a counter.
+    static Result<ScratchDatabase> create(Backend backend, std::string_view tag) {
+        static std::atomic<int> counter{0};
+        std::string name = "t_";
+        for (char c : tag.substr(0, 40))
+            name += std::isalnum(static_cast<unsigned char>(c))
+                        ? static_cast<char>(std::tolower(static_cast<unsigned char>(c)))
+                        : '_';
+        name += "_" + std::to_string(::getpid()) + "_" + std::to_string(counter++);
+        ScratchDatabase out;
+        if (backend == Backend::kSqlite) {
+            out.dir_ = std::filesystem::temp_directory_path() / name;
+            std::error_code ec;
+            std::filesystem::remove_all(out.dir_, ec);
+            std::filesystem::create_directories(out.dir_, ec);
+            if (ec) return make_error(Errc::kIo, "scratch database: cannot create " + out.dir_.string());
+            out.url_ = "sqlite:" + (out.dir_ / "test.db").string();
+            return out;
+        }
+        WP_TRY(std::string base, test_postgres_url());
+        auto admin = Database::open(base);
+        if (!admin) return make_error(admin.error());
+        WP_TRY_VOID(admin->write([&](Tx& tx) { return tx.exec_script("CREATE SCHEMA " + name); }));
+        out.schema_ = name;
+        out.base_url_ = base;
+        out.url_ = base + (base.find('?') == std::string::npos ? "?" : "&") + "options=-csearch_path%3D" + name;
+        return out;
+    }
+
+    ScratchDatabase(ScratchDatabase&& other) noexcept { *this = std::move(other); }
+    ScratchDatabase& operator=(ScratchDatabase&& other) noexcept {
+        std::swap(dir_, other.dir_);
+        std::swap(schema_, other.schema_);
+        std::swap(base_url_, other.base_url_);
+        std::swap(url_, other.url_);
+        return *this;
+    }
+    ~ScratchDatabase() {
+        if (!dir_.empty()) {
+            std::error_code ec;
+            std::filesystem::remove_all(dir_, ec);
+        }
+        if (!schema_.empty()) {
+            if (auto admin = Database::open(base_url_))
+                (void)admin->write([&](Tx& tx) { return tx.exec_script("DROP SCHEMA " + schema_ + " CASCADE"); });
+        }
+    }
+
+    //! The URL to open (sqlite:… or postgresql://…?options=-csearch_path%3D<schema>).
+    const std::string& url() const { return url_; }
+
+  private:
+    ScratchDatabase() = default;
+    std::filesystem::path dir_;
+    std::string schema_;
+    std::string base_url_;
+    std::string url_;
+};
 
 }  // namespace wp::store::testing

@@ -64,48 +64,17 @@ void PrintTo(Backend b, std::ostream* os) { *os << (b == Backend::kSqlite ? "sql
 namespace {
 
 std::string backend_name(const ::testing::TestParamInfo<Backend>& info) {
-    return info.param == Backend::kSqlite ? "Sqlite" : "Postgres";
+    return testing::backend_test_name(info.param);
 }
 
 class StoreTest : public ::testing::TestWithParam<Backend> {
   protected:
     void SetUp() override {
-        static std::atomic<int> counter{0};
-        const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-        std::string tag = std::string(info->name()).substr(0, std::string(info->name()).find('/'));
-        std::transform(tag.begin(), tag.end(), tag.begin(), [](char c) {
-            return std::isalnum(static_cast<unsigned char>(c))
-                       ? static_cast<char>(std::tolower(static_cast<unsigned char>(c)))
-                       : '_';
-        });
-        tag = "t_" + tag.substr(0, 40) + "_" + std::to_string(::getpid()) + "_" + std::to_string(counter++);
-        if (GetParam() == Backend::kSqlite) {
-            dir_ = std::filesystem::temp_directory_path() / tag;
-            std::filesystem::create_directories(dir_);
-            url_ = "sqlite:" + (dir_ / "test.db").string();
-        } else {
-            auto base = testing::test_postgres_url();
-            ASSERT_TRUE(base) << base.error().message;
-            schema_ = tag;
-            auto admin = Database::open(*base);
-            ASSERT_TRUE(admin) << admin.error().message;
-            auto created = admin->write([&](Tx& tx) { return tx.exec_script("CREATE SCHEMA " + schema_); });
-            ASSERT_TRUE(created) << created.error().message;
-            base_url_ = *base;
-            url_ = *base + (base->find('?') == std::string::npos ? "?" : "&") + "options=-csearch_path%3D" + schema_;
-        }
-    }
-
-    void TearDown() override {
-        if (!dir_.empty()) {
-            std::error_code ec;
-            std::filesystem::remove_all(dir_, ec);
-        }
-        if (!schema_.empty()) {
-            auto admin = Database::open(base_url_);
-            if (admin)
-                (void)admin->write([&](Tx& tx) { return tx.exec_script("DROP SCHEMA " + schema_ + " CASCADE"); });
-        }
+        const std::string name = ::testing::UnitTest::GetInstance()->current_test_info()->name();
+        auto scratch = testing::ScratchDatabase::create(GetParam(), name.substr(0, name.find('/')));
+        ASSERT_TRUE(scratch) << scratch.error().message;
+        scratch_.emplace(std::move(*scratch));
+        url_ = scratch_->url();
     }
 
     Database open(Options options = {}) {
@@ -117,10 +86,8 @@ class StoreTest : public ::testing::TestWithParam<Backend> {
 
     bool sqlite() const { return GetParam() == Backend::kSqlite; }
 
-    std::filesystem::path dir_;
+    std::optional<testing::ScratchDatabase> scratch_;
     std::string url_;
-    std::string base_url_;
-    std::string schema_;
 };
 
 INSTANTIATE_TEST_SUITE_P(Backends, StoreTest, ::testing::Values(Backend::kSqlite, Backend::kPostgres), backend_name);
