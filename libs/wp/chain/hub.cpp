@@ -265,10 +265,6 @@ std::vector<AbiValue> uint_list(std::span<const U256> items) {
     return out;
 }
 
-bool mentions_revert(std::string_view text) {
-    return text.find("revert") != std::string_view::npos || text.find("Revert") != std::string_view::npos;
-}
-
 }  // namespace
 
 // ---- Errors ---------------------------------------------------------------------------------------------------
@@ -281,9 +277,8 @@ std::string_view HubError::revert_reason() const {
 HubError hub_error_from_rpc(std::string_view method, const RpcError& error) {
     HubError out;
     out.kind = error.kind;
-    auto data = error.revert_data();
-    if (error.is_rpc_error() && (data || mentions_revert(error.rpc_message))) {
-        out.revert = default_revert_decoder().decode(data ? ByteView(*data) : ByteView{});
+    if (auto revert = revert_of(error)) {
+        out.revert = std::move(revert);
         out.message = std::string(method) + ": " + out.revert->to_string();
         return out;
     }
