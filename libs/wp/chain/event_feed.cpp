@@ -51,7 +51,6 @@ Result<Headers> fetch_headers(JsonRpcClient& rpc, const std::vector<std::uint64_
     return out;
 }
 
-
 }  // namespace
 
 // ---- FeedCursor ----
@@ -108,9 +107,7 @@ Result<FeedCursor> FeedCursor::from_json_text(std::string_view text) {
 
 // ---- EventFeed ----
 
-bool is_rate_limit_error(const RpcError& error) {
-    return classify_rpc_error(error) == RpcErrorClass::kRateLimited;
-}
+bool is_rate_limit_error(const RpcError& error) { return classify_rpc_error(error) == RpcErrorClass::kRateLimited; }
 
 bool is_range_error(const RpcError& error) { return classify_rpc_error(error) == RpcErrorClass::kRangeTooLarge; }
 

@@ -650,14 +650,16 @@ TEST(EventFeedRangeErrors, Classification) {
     EXPECT_TRUE(is_range_error(remote(-32000, "Too Many Logs")));
     EXPECT_FALSE(is_range_error(remote(-32000, "header not found")));
     EXPECT_TRUE(is_range_error(remote(-32000, "block range is too wide")));
-    EXPECT_TRUE(is_range_error(remote(-32005, "query returned more than 10000 results. Try with this block range "
-                                              "[0x1, 0x10].")));
+    EXPECT_TRUE(is_range_error(remote(-32005,
+                                      "query returned more than 10000 results. Try with this block range "
+                                      "[0x1, 0x10].")));
     // Rate limits are not range errors (splitting would only multiply the requests).
     const RpcError rate_limited[] = {
         remote(-32005, "project ID request rate exceeded"),
         remote(-32005, "daily request count exceeded, request rate limited"),
-        remote(429, "Your app has exceeded its compute units per second capacity. If you have retries enabled, you "
-                    "can safely ignore this message."),
+        remote(429,
+               "Your app has exceeded its compute units per second capacity. If you have retries enabled, you "
+               "can safely ignore this message."),
         remote(-32000, "Too Many Requests"),
         remote(-32016, "Rate limit exceeded"),
         remote(-32007, "request limit reached"),

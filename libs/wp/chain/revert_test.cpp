@@ -114,7 +114,8 @@ TEST(RevertDetector, NodeAnswersThatAreReverts) {
     EXPECT_EQ(revert_of(hardhat)->kind, DecodedRevert::Kind::kEmpty);
     EXPECT_TRUE(is_revert(rpc_error(-32000, "Execution Reverted")));
     // 3. OpenEthereum / Nethermind: "Reverted 0x..." in data.
-    auto nethermind = rpc_error(-32015, "VM execution error.", boost::json::string(std::string("Reverted ") + kMatchOrders0x60));
+    auto nethermind =
+        rpc_error(-32015, "VM execution error.", boost::json::string(std::string("Reverted ") + kMatchOrders0x60));
     ASSERT_TRUE(is_revert(nethermind));
     EXPECT_EQ(revert_of(nethermind)->reason, "iExecV5-matchOrders-0x60");
     // 4. Revert data under a generic code, also nested.

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cassert>
 #include <cctype>
 #include <map>
 
@@ -207,8 +208,8 @@ struct JsonRpcClient::State {
                 if (r->status == 200 || rpc_body) {
                     if (auto e = error_object_of(parsed, status)) {
                         failure = std::move(*e);
-                        failure.message = label + ": JSON-RPC error " + std::to_string(failure.code) + ": " +
-                                          failure.rpc_message;
+                        failure.message =
+                            label + ": JSON-RPC error " + std::to_string(failure.code) + ": " + failure.rpc_message;
                     } else if (status) {
                         // A batch answered under an error status: the status decides.
                         failure = make_rpc_error(Errc::kNetwork, label + ": HTTP " + std::to_string(*status));
@@ -239,7 +240,7 @@ struct JsonRpcClient::State {
                 return finish(attempt > 1 ? " (after " + std::to_string(attempt) + " attempts)" : "");
             auto client = self->http;
             client->run_after(self->backoff(attempt + 1), [self, label = std::move(label), body = std::move(body),
-                                                         attempt, done = std::move(done)]() mutable {
+                                                           attempt, done = std::move(done)]() mutable {
                 send(self, std::move(label), std::move(body), attempt + 1, std::move(done));
             });
         });
@@ -372,6 +373,24 @@ JsonRpcClient::BatchResult JsonRpcClient::batch(std::vector<RpcCall> calls) {
     auto future = promise->get_future();
     async_batch(std::move(calls), [promise](BatchResult r) { promise->set_value(std::move(r)); });
     return future.get();
+}
+
+std::vector<RpcResult<json::value>> batch_chunked(JsonRpcClient& rpc, std::vector<RpcCall> calls,
+                                                  std::size_t max_batch) {
+    assert(max_batch >= 1);
+    std::vector<RpcResult<json::value>> out;
+    out.reserve(calls.size());
+    for (std::size_t begin = 0; begin < calls.size(); begin += max_batch) {
+        const std::size_t end = std::min(calls.size(), begin + max_batch);
+        std::vector<RpcCall> chunk(std::make_move_iterator(calls.begin() + static_cast<std::ptrdiff_t>(begin)),
+                                   std::make_move_iterator(calls.begin() + static_cast<std::ptrdiff_t>(end)));
+        auto answers = rpc.batch(std::move(chunk));
+        for (std::size_t i = begin; i < end; ++i) {
+            if (answers) out.push_back(std::move((*answers)[i - begin]));
+            else out.push_back(tl::unexpected(answers.error()));
+        }
+    }
+    return out;
 }
 
 const JsonRpcOptions& JsonRpcClient::options() const { return state_->options; }

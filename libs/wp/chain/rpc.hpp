@@ -56,13 +56,13 @@ struct RpcError {
     Errc kind{Errc::kNetwork};
     //! Human message, starting with the method: "eth_call: JSON-RPC error 3: execution reverted (data 0x...)".
     std::string message;
-    std::int64_t code{0};                 //!< JSON-RPC error code (kind == kRemote)
-    std::string rpc_message;              //!< JSON-RPC error message (kind == kRemote)
-    boost::json::value data;              //!< JSON-RPC error data, null when absent (kind == kRemote)
+    std::int64_t code{0};     //!< JSON-RPC error code (kind == kRemote)
+    std::string rpc_message;  //!< JSON-RPC error message (kind == kRemote)
+    boost::json::value data;  //!< JSON-RPC error data, null when absent (kind == kRemote)
     //! HTTP status of the answer when it was not 200: set for HTTP errors (kind kNetwork) and for JSON-RPC error
     //! objects that came with an error status (kind kRemote, e.g. a 429 with a JSON-RPC body).
     std::optional<unsigned> http_status;
-    unsigned attempts{1};                 //!< HTTP attempts made
+    unsigned attempts{1};  //!< HTTP attempts made
 
     bool is_rpc_error() const { return kind == Errc::kRemote; }
     //! The revert data of a JSON-RPC error: `data` when it is a 0x hex string, else data.data when that is
@@ -162,6 +162,19 @@ class JsonRpcClient {
     struct State;
     std::shared_ptr<State> state_;
 };
+
+//! The default limit of calls per JSON-RPC batch of the batched reads (batch_chunked, EthClient::call_batch, the
+//! Hub's batched views, match_facts_from_chain): providers cap batch sizes (QuickNode and many public endpoints at
+//! 100, Alchemy at 1000; geth's default batch-request-limit is 1000; anvil has none), and one huge batch is one
+//! huge response. Above the limit the calls go out in several batches.
+inline constexpr std::size_t kMaxCallsPerBatch = 100;
+
+//! Sends `calls` in JSON-RPC batches of at most max_batch (>= 1, asserted) calls, one batch after the other, and
+//! returns one result per call, in order. A batch whose exchange fails as a whole (transport, HTTP status, a
+//! non-array answer) gives each of its calls that error; the other batches are still sent. Not from the HTTP I/O
+//! thread (as JsonRpcClient::batch).
+std::vector<RpcResult<boost::json::value>> batch_chunked(JsonRpcClient& rpc, std::vector<RpcCall> calls,
+                                                         std::size_t max_batch = kMaxCallsPerBatch);
 
 //! Parses one JSON-RPC response object for request id `id` (exposed for tests and the in-process transport):
 //! the result, or an RpcError (kRemote for an error object, kDecoding for a malformed response).
