@@ -5,9 +5,21 @@
 #   *_benchmark.cpp  are collected by bench/ into the one benchmark binary
 #   *_fuzz.cpp       are libFuzzer targets, built only with WP_FUZZ (tests/fuzz)
 # Everything else (*.cpp) is the library. Headers are included as <wp/<name>/x.hpp>.
+#
+# The module DAG is enforced by the build: a library sees only its own headers and those of the libraries it links.
+# There is no include path to libs/ itself; instead each module gets a staging directory
+# <build>/wp_include/<name>/ holding one entry, wp/<name> -> libs/wp/<name> (a symbolic link), which is the
+# module's only PUBLIC include directory. A dependent reaches it only through target_link_libraries (DEPS,
+# PRIVATE_DEPS, TEST_DEPS), so `#include <wp/devnet/anvil.hpp>` in a module that does not depend on devnet fails
+# to compile ("No such file or directory"). tests/dag/ proves it (ctest label "dag").
 function(wp_library name)
   cmake_parse_arguments(ARG "" "" "DEPS;PRIVATE_DEPS;TEST_DEPS" ${ARGN})
   set(dir ${CMAKE_CURRENT_SOURCE_DIR})
+  set(stage ${CMAKE_BINARY_DIR}/wp_include/${name})
+  file(MAKE_DIRECTORY ${stage}/wp)
+  if(NOT IS_SYMLINK ${stage}/wp/${name})
+    file(CREATE_LINK ${dir} ${stage}/wp/${name} SYMBOLIC)
+  endif()
   file(GLOB all_sources CONFIGURE_DEPENDS ${dir}/*.cpp)
   set(lib_sources "")
   set(test_sources "")
@@ -26,13 +38,13 @@ function(wp_library name)
 
   if(lib_sources)
     add_library(wp_${name} STATIC ${lib_sources})
-    target_include_directories(wp_${name} PUBLIC ${PROJECT_SOURCE_DIR}/libs)
+    target_include_directories(wp_${name} PUBLIC ${stage})
     target_link_libraries(wp_${name} PUBLIC ${ARG_DEPS} PRIVATE ${ARG_PRIVATE_DEPS})
     wp_set_warnings(wp_${name})
   else()
     # A module that has only headers so far.
     add_library(wp_${name} INTERFACE)
-    target_include_directories(wp_${name} INTERFACE ${PROJECT_SOURCE_DIR}/libs)
+    target_include_directories(wp_${name} INTERFACE ${stage})
     target_link_libraries(wp_${name} INTERFACE ${ARG_DEPS})
   endif()
   add_library(wp::${name} ALIAS wp_${name})

@@ -658,5 +658,86 @@ TEST_F(HubAnvil, ClosedWorkerpoolOrderMakesMatchOrdersRevert0x60AsPredicted) {
     EXPECT_EQ(gas.error().revert_reason(), "iExecV5-matchOrders-0x60");
 }
 
+// ---- batched views ----------------------------------------------------------------------------------------------
+
+// The batched reads (Hub::view_tasks, view_task_with_contributions, view_accounts, view_scores, view_deals) give,
+// item by item, exactly what the single views give, with a batch limit small enough to force several batches; an
+// item that reverts carries its own error without failing the others.
+TEST_F(HubAnvil, BatchedViewsEqualTheSingleViews) {
+    const std::size_t second_worker = 6;
+    const Assets assets = create_assets();
+    const Orders orders = make_orders(assets, U256(3), /*with_dataset=*/false, 500, /*trust=*/3);
+    const MatchedOnChain m = match(orders);
+    ASSERT_FALSE(m.deal_id == Bytes32{});
+    const Bytes32 task0 = initialize(m, 0);
+    const Bytes32 task1 = initialize(m, 1);
+    const Bytes32 digest = keccak256(as_bytes("batched"));
+    ASSERT_NO_FATAL_FAILURE(contribute(task0, digest, kWorker));
+    ASSERT_NO_FATAL_FAILURE(contribute(task0, digest, second_worker));
+    ASSERT_NO_FATAL_FAILURE(contribute(task1, digest, kWorker));
+
+    const auto block = chain::BlockTag::number(eth().block_number().value());
+    chain::Hub batched(eth(), hub().addresses());
+    batched.set_max_calls_per_batch(2);
+
+    // A page of tasks: the three of the deal (task 2 is not initialized: an empty record) and an unknown id.
+    const std::vector<Bytes32> ids{task0, task1, task_id(m.deal_id, U256(2)), keccak256(as_bytes("no such task"))};
+    auto tasks = batched.view_tasks(ids, block);
+    ASSERT_EQ(tasks.size(), ids.size());
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+        auto single = hub().view_task(ids[i], block);
+        ASSERT_TRUE(single) << single.error().message;
+        ASSERT_TRUE(tasks[i]) << tasks[i].error().message;
+        EXPECT_EQ(*tasks[i], *single) << i;
+    }
+    EXPECT_EQ(tasks[0]->contributors.size(), 2u);
+
+    // A task and all its contributions.
+    auto full = batched.view_task_with_contributions(task0);
+    ASSERT_TRUE(full) << full.error().message;
+    EXPECT_EQ(full->task, hub().view_task(task0, full->block).value());
+    ASSERT_EQ(full->contributions.size(), 2u);
+    for (std::size_t i = 0; i < 2; ++i) {
+        ASSERT_TRUE(full->contributions[i]) << full->contributions[i].error().message;
+        EXPECT_EQ(*full->contributions[i],
+                  hub().view_contribution(task0, full->task.contributors[i], full->block).value());
+        EXPECT_EQ(full->contributions[i]->status, ContributionStatus::kContributed);
+    }
+
+    // Accounts and scores of N workers.
+    const std::vector<Address> workers{address(kWorker), address(second_worker), address(kScheduler),
+                                       address(kRequester), address(kAppOwner)};
+    auto accounts = batched.view_accounts(workers, block);
+    auto scores = batched.view_scores(workers, block);
+    ASSERT_EQ(accounts.size(), workers.size());
+    ASSERT_EQ(scores.size(), workers.size());
+    for (std::size_t i = 0; i < workers.size(); ++i) {
+        ASSERT_TRUE(accounts[i]) << accounts[i].error().message;
+        ASSERT_TRUE(scores[i]) << scores[i].error().message;
+        EXPECT_EQ(*accounts[i], hub().view_account(workers[i], block).value()) << i;
+        EXPECT_EQ(*scores[i], hub().view_score(workers[i], block).value()) << i;
+    }
+    EXPECT_FALSE(accounts[0]->locked.is_zero());  // the worker's stake is locked by its contributions
+
+    // Deals; and an item that reverts (viewCategory past the count) fails alone in simulate_batch.
+    auto deals = batched.view_deals(std::vector<Bytes32>{m.deal_id}, block);
+    ASSERT_EQ(deals.size(), 1u);
+    ASSERT_TRUE(deals[0]) << deals[0].error().message;
+    EXPECT_EQ(*deals[0], hub().view_deal(m.deal_id, block).value());
+    const auto count = hub().count_category(block).value();
+    std::vector<chain::ContractCall> calls{
+        batched.build(chain::HubFn::kViewCategory, hub().address(), {AbiValue::uint_(U256(0))}).value(),
+        batched.build(chain::HubFn::kViewCategory, hub().address(), {AbiValue::uint_(count)}).value(),
+        batched.build(chain::HubFn::kCountCategory, hub().address(), {}).value()};
+    auto raw = batched.simulate_batch(calls, block);
+    ASSERT_EQ(raw.size(), 3u);
+    ASSERT_TRUE(raw[0]) << raw[0].error().message;
+    EXPECT_EQ(chain::decode_category(*raw[0]).value(), hub().view_category(U256(0), block).value());
+    ASSERT_FALSE(raw[1]);
+    EXPECT_TRUE(raw[1].error().reverted());
+    EXPECT_EQ(raw[1].error().message, "viewCategory: reverted without data");
+    ASSERT_TRUE(raw[2]) << raw[2].error().message;
+}
+
 }  // namespace
 }  // namespace wp::test

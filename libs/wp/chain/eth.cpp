@@ -290,6 +290,27 @@ RpcResult<Bytes> EthClient::call(const CallRequest& call, const BlockTag& block)
     return shape(parse_data(*v, "result"), "eth_call");
 }
 
+RpcCall eth_call_request(const CallRequest& call, const BlockTag& block) {
+    return RpcCall{"eth_call", json::array{json::value(to_json(call)), json::value(block.str())}};
+}
+
+RpcResult<Bytes> eth_call_result(RpcResult<json::value> answer) {
+    if (!answer) return tl::unexpected(std::move(answer).error());
+    return shape(parse_data(*answer, "result"), "eth_call");
+}
+
+std::vector<RpcResult<Bytes>> EthClient::call_batch(std::span<const CallRequest> calls, const BlockTag& block,
+                                                    std::size_t max_batch) {
+    std::vector<RpcCall> requests;
+    requests.reserve(calls.size());
+    for (const auto& c : calls) requests.push_back(eth_call_request(c, block));
+    auto answers = batch_chunked(rpc_, std::move(requests), max_batch);
+    std::vector<RpcResult<Bytes>> out;
+    out.reserve(answers.size());
+    for (auto& a : answers) out.push_back(eth_call_result(std::move(a)));
+    return out;
+}
+
 RpcResult<Bytes32> EthClient::send_raw_transaction(ByteView raw) {
     auto v = rpc_.call("eth_sendRawTransaction", {json::value(to_hex(raw))});
     if (!v) return tl::unexpected(std::move(v).error());

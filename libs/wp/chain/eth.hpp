@@ -13,6 +13,7 @@
 #include <chrono>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -121,6 +122,11 @@ boost::json::object to_json(const CallRequest& call);
 //! The JSON object of a log filter. Errc::kInvalidArgument if block_hash is combined with a block range.
 Result<boost::json::object> to_json(const LogFilter& filter);
 
+//! The JSON-RPC call eth_call(call, block), for batches.
+RpcCall eth_call_request(const CallRequest& call, const BlockTag& block);
+//! The return data of an eth_call answer (the RPC error as is; a result that is not 0x-hex: Errc::kDecoding).
+RpcResult<Bytes> eth_call_result(RpcResult<boost::json::value> answer);
+
 //! Typed eth_ methods over a JsonRpcClient (which must outlive this object). Result-shape errors are
 //! RpcError kind Errc::kDecoding with the method name in the message.
 class EthClient {
@@ -140,6 +146,12 @@ class EthClient {
     RpcResult<std::uint64_t> estimate_gas(const CallRequest& call, const std::optional<BlockTag>& block = {});
     //! eth_call: the returned bytes; a revert is an RpcError whose revert_data() holds the revert bytes.
     RpcResult<Bytes> call(const CallRequest& call, const BlockTag& block = BlockTag::latest());
+    //! eth_call of every request at `block`, in JSON-RPC batches of at most max_batch calls (batch_chunked): one
+    //! result per request, in order, each as call() would return it (a failed exchange: the error of each call
+    //! of that batch).
+    std::vector<RpcResult<Bytes>> call_batch(std::span<const CallRequest> calls,
+                                             const BlockTag& block = BlockTag::latest(),
+                                             std::size_t max_batch = kMaxCallsPerBatch);
     //! eth_sendRawTransaction: the transaction hash the node returns.
     RpcResult<Bytes32> send_raw_transaction(ByteView raw);
     //! nullopt while the transaction is pending or unknown.

@@ -51,13 +51,6 @@ Result<Headers> fetch_headers(JsonRpcClient& rpc, const std::vector<std::uint64_
     return out;
 }
 
-bool contains_ci(std::string_view haystack, std::string_view needle) {
-    auto it = std::search(haystack.begin(), haystack.end(), needle.begin(), needle.end(), [](char a, char b) {
-        return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b));
-    });
-    return it != haystack.end();
-}
-
 }  // namespace
 
 // ---- FeedCursor ----
@@ -114,29 +107,9 @@ Result<FeedCursor> FeedCursor::from_json_text(std::string_view text) {
 
 // ---- EventFeed ----
 
-bool is_rate_limit_error(const RpcError& error) {
-    if (error.http_status == 429u) return true;
-    if (error.kind != Errc::kRemote) return false;
-    if (error.code == 429) return true;
-    const std::string_view m = error.rpc_message;
-    for (std::string_view needle : {"rate limit", "rate-limit", "ratelimit", "rate exceeded", "too many requests",
-                                    "request limit", "request count", "compute units", "throughput"}) {
-        if (contains_ci(m, needle)) return true;
-    }
-    return contains_ci(m, "exceed") && contains_ci(m, "capacity");
-}
+bool is_rate_limit_error(const RpcError& error) { return classify_rpc_error(error) == RpcErrorClass::kRateLimited; }
 
-bool is_range_error(const RpcError& error) {
-    if (error.kind == Errc::kTooLarge) return true;
-    if (error.kind != Errc::kRemote) return false;
-    if (is_rate_limit_error(error)) return false;
-    if (error.code == -32005) return true;
-    for (std::string_view needle :
-         {"too many", "range", "limit", "exceed", "more than", "response size", "too large"}) {
-        if (contains_ci(error.rpc_message, needle)) return true;
-    }
-    return false;
-}
+bool is_range_error(const RpcError& error) { return classify_rpc_error(error) == RpcErrorClass::kRangeTooLarge; }
 
 EventFeed::EventFeed(EthClient& eth, FeedOptions options, FeedCursor cursor)
     : eth_(eth), options_(std::move(options)), cursor_(std::move(cursor)) {

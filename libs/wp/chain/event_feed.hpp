@@ -116,18 +116,13 @@ struct FeedBatch {
     std::uint64_t head{0};  //!< the node's head block number seen by this poll
 };
 
-//! True for node errors that mean "slow down, ask again later" (not "ask for a smaller range"): an HTTP 429
-//! answer, a JSON-RPC error (kind kRemote) with code 429, or whose message contains (case-insensitive)
-//! "rate limit", "rate-limit", "ratelimit", "rate exceeded", "too many requests", "request limit",
-//! "request count", "compute units" or "throughput", or both "exceed" and "capacity" (e.g. Infura's -32005
-//! "project ID request rate exceeded", Alchemy's "exceeded its compute units per second capacity").
+//! classify_rpc_error(error) == kRateLimited (rpc.hpp has the rules): "slow down, ask again later", not "ask for a
+//! smaller range". The JSON-RPC client already retried such an answer; a rate-limited eth_getLogs is never split:
+//! poll() returns the error (cursor unchanged) and the caller polls again after a back-off.
 bool is_rate_limit_error(const RpcError& error);
 
-//! True for node errors that mean "ask for a smaller range": Errc::kTooLarge (the response exceeded our size
-//! limit), or a JSON-RPC error (kind kRemote) that is not a rate limit (is_rate_limit_error) and has code -32005
-//! (limit exceeded) or a message containing (case-insensitive) "too many", "range", "limit", "exceed",
-//! "more than", "response size" or "too large". A rate-limited eth_getLogs is never split: poll() returns the
-//! error (cursor unchanged) and the caller polls again after a back-off.
+//! classify_rpc_error(error) == kRangeTooLarge (rpc.hpp has the rules): "ask for a smaller range" (the response
+//! exceeded our size limit, or the node refused the range: "query returned more than 10000 results", ...).
 bool is_range_error(const RpcError& error);
 
 class EventFeed {

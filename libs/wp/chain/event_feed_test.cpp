@@ -18,6 +18,7 @@ namespace wp::chain {
 namespace {
 
 namespace json = boost::json;
+using namespace std::chrono_literals;
 
 const Address kHub = *Address::parse("0x5FC8d32690cc91D4c39d9d3abcBD16989F875707");
 const Address kOther = *Address::parse("0x5FbDB2315678afecb367f032d93F642f64180aa3");
@@ -39,12 +40,14 @@ class FakeNode {
     void start() {
         server_.route("POST", "/", [this](const net::ServerRequest& r) {
             auto req = json::parse(r.body);
+            unsigned status = 200;
             if (req.is_array()) {
                 json::array out;
-                for (const auto& one : req.as_array()) out.push_back(answer(one.as_object()));
-                return net::HttpResponse::json(200, json::serialize(out));
+                for (const auto& one : req.as_array()) out.push_back(answer(one.as_object(), status));
+                return net::HttpResponse::json(status, json::serialize(out));
             }
-            return net::HttpResponse::json(200, json::serialize(answer(req.as_object())));
+            auto out = answer(req.as_object(), status);
+            return net::HttpResponse::json(status, json::serialize(out));
         });
         ASSERT_TRUE(server_.start());
     }
@@ -95,10 +98,10 @@ class FakeNode {
         std::lock_guard lock(mu_);
         lag_ = n;
     }
-    //! Answers eth_getLogs with this JSON-RPC error, once.
-    void fail_next_logs(std::int64_t code, std::string message) {
+    //! Answers the next `times` eth_getLogs with this JSON-RPC error object, under this HTTP status.
+    void fail_next_logs(std::int64_t code, std::string message, int times = 1, unsigned http_status = 200) {
         std::lock_guard lock(mu_);
-        next_logs_error_ = std::make_pair(code, std::move(message));
+        next_logs_error_ = LogsError{code, std::move(message), times, http_status};
     }
     std::vector<std::pair<std::uint64_t, std::uint64_t>> log_ranges() {
         std::lock_guard lock(mu_);
@@ -147,7 +150,7 @@ class FakeNode {
 
     std::size_t visible_locked() const { return blocks_.size() - lag_; }
 
-    json::object answer(const json::object& req) {
+    json::object answer(const json::object& req, unsigned& status) {
         std::lock_guard lock(mu_);
         const auto method = req.at("method").as_string();
         const auto& params = req.at("params").as_array();
@@ -174,8 +177,9 @@ class FakeNode {
             const auto to = number(f.at("toBlock"));
             ranges_.emplace_back(from, to);
             if (next_logs_error_) {
-                out["error"] = json::object{{"code", next_logs_error_->first}, {"message", next_logs_error_->second}};
-                next_logs_error_.reset();
+                out["error"] = json::object{{"code", next_logs_error_->code}, {"message", next_logs_error_->message}};
+                status = next_logs_error_->http_status;
+                if (--next_logs_error_->times <= 0) next_logs_error_.reset();
                 return out;
             }
             std::set<std::string> addresses;
@@ -222,7 +226,13 @@ class FakeNode {
     std::vector<FakeBlock> blocks_;
     std::optional<PendingReorg> pending_reorg_;
     std::uint64_t lag_{0};
-    std::optional<std::pair<std::int64_t, std::string>> next_logs_error_;
+    struct LogsError {
+        std::int64_t code;
+        std::string message;
+        int times;
+        unsigned http_status;
+    };
+    std::optional<LogsError> next_logs_error_;
     std::size_t max_results_{1000};
     bool corrupt_next_{false};
     std::vector<std::pair<std::uint64_t, std::uint64_t>> ranges_;
@@ -449,7 +459,10 @@ TEST_F(EventFeedTest, SplitsRangesTheNodeRefuses) {
 TEST_F(EventFeedTest, RateLimitedReadsAreNotSplit) {
     node_.mine("a", {1});
     node_.mine("a", {2});
-    EventFeed feed(*eth_, FeedOptions{}, FeedCursor::at(1));
+    // No retries in the client: the feed sees the rate limit itself.
+    JsonRpcClient once(JsonRpcOptions{.url = node_.url(), .retry = RetryPolicy{.max_attempts = 1}});
+    EthClient eth(once);
+    EventFeed feed(eth, FeedOptions{}, FeedCursor::at(1));
     node_.fail_next_logs(-32005, "project ID request rate exceeded");
     auto limited = feed.poll();
     ASSERT_FALSE(limited);
@@ -460,6 +473,34 @@ TEST_F(EventFeedTest, RateLimitedReadsAreNotSplit) {
     // Later, the same range is read whole.
     EXPECT_EQ(payloads(drain(feed)), (std::vector<std::uint64_t>{1, 2}));
     EXPECT_EQ(node_.log_ranges(), (std::vector<std::pair<std::uint64_t, std::uint64_t>>{{1, 2}, {1, 2}}));
+}
+
+// A provider's HTTP 429 whose body is a JSON-RPC error object with a message that, under HTTP 200, would read as a
+// range error: it is a rate limit for everybody (classify_rpc_error rule 1). The client retries it; when the
+// retries are exhausted the feed returns the error without splitting the range.
+TEST_F(EventFeedTest, Http429WithJsonRpcBodyIsARateLimitNotARangeError) {
+    node_.mine("a", {1});
+    node_.mine("a", {2});
+    JsonRpcClient rpc(JsonRpcOptions{
+        .url = node_.url(), .retry = RetryPolicy{.max_attempts = 3, .initial_backoff = 1ms, .max_backoff = 2ms}});
+    EthClient eth(rpc);
+    EventFeed feed(eth, FeedOptions{}, FeedCursor::at(1));
+    node_.fail_next_logs(-32000, "too many logs for your plan", 3, 429);
+    auto limited = feed.poll();
+    ASSERT_FALSE(limited);
+    EXPECT_NE(limited.error().message.find("too many logs for your plan"), std::string::npos)
+        << limited.error().message;
+    EXPECT_EQ(feed.cursor(), FeedCursor::at(1));
+    // Three HTTP attempts of the same range, no split.
+    EXPECT_EQ(node_.log_ranges(), (std::vector<std::pair<std::uint64_t, std::uint64_t>>{{1, 2}, {1, 2}, {1, 2}}));
+
+    // A shorter burst is absorbed by the client's retries: one poll delivers everything, still without a split.
+    node_.fail_next_logs(-32000, "too many logs for your plan", 2, 429);
+    auto batch = feed.poll();
+    ASSERT_TRUE(batch) << batch.error().message;
+    EXPECT_EQ(payloads(batch->logs), (std::vector<std::uint64_t>{1, 2}));
+    EXPECT_EQ(node_.log_ranges().size(), 6u);
+    for (const auto& range : node_.log_ranges()) EXPECT_EQ(range, (std::pair<std::uint64_t, std::uint64_t>{1, 2}));
 }
 
 TEST_F(EventFeedTest, LongRangesWithManyLogBlocks) {
@@ -598,7 +639,9 @@ TEST(EventFeedRangeErrors, Classification) {
         e.rpc_message = std::move(message);
         return e;
     };
-    EXPECT_TRUE(is_range_error(remote(-32005, "whatever")));
+    // A bare EIP-1474 -32005 "limit exceeded" names no range: a provider limit (classify_rpc_error rule 9).
+    EXPECT_FALSE(is_range_error(remote(-32005, "limit exceeded")));
+    EXPECT_TRUE(is_rate_limit_error(remote(-32005, "limit exceeded")));
     EXPECT_TRUE(is_range_error(remote(-32000, "query returned more than 10000 results")));
     EXPECT_TRUE(is_range_error(remote(-32602,
                                       "Log response size exceeded. You can make eth_getLogs requests with up "
@@ -607,18 +650,24 @@ TEST(EventFeedRangeErrors, Classification) {
     EXPECT_TRUE(is_range_error(remote(-32000, "Too Many Logs")));
     EXPECT_FALSE(is_range_error(remote(-32000, "header not found")));
     EXPECT_TRUE(is_range_error(remote(-32000, "block range is too wide")));
-    EXPECT_TRUE(is_range_error(remote(-32005, "query returned more than 10000 results. Try with this block range "
-                                              "[0x1, 0x10].")));
+    EXPECT_TRUE(is_range_error(remote(-32005,
+                                      "query returned more than 10000 results. Try with this block range "
+                                      "[0x1, 0x10].")));
     // Rate limits are not range errors (splitting would only multiply the requests).
     const RpcError rate_limited[] = {
         remote(-32005, "project ID request rate exceeded"),
         remote(-32005, "daily request count exceeded, request rate limited"),
-        remote(429, "Your app has exceeded its compute units per second capacity. If you have retries enabled, you "
-                    "can safely ignore this message."),
+        remote(429,
+               "Your app has exceeded its compute units per second capacity. If you have retries enabled, you "
+               "can safely ignore this message."),
         remote(-32000, "Too Many Requests"),
         remote(-32016, "Rate limit exceeded"),
         remote(-32007, "request limit reached"),
     };
+    RpcError http_429_rpc_body = remote(-32000, "too many logs for your plan");  // would be a range error under 200
+    http_429_rpc_body.http_status = 429;
+    EXPECT_TRUE(is_rate_limit_error(http_429_rpc_body));
+    EXPECT_FALSE(is_range_error(http_429_rpc_body));
     for (const auto& e : rate_limited) {
         EXPECT_TRUE(is_rate_limit_error(e)) << e.rpc_message;
         EXPECT_FALSE(is_range_error(e)) << e.rpc_message;

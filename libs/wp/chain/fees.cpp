@@ -149,12 +149,9 @@ Result<std::uint64_t> estimate_gas_limit(EthClient& eth, const ContractCall& cal
     if (!block) return make_error(Errc::kDecoding, "eth_getBlockByNumber: no latest block");
     auto estimate = eth.estimate_gas(to_call_request(call, from));
     if (!estimate) {
-        auto data = estimate.error().revert_data();
-        if (estimate.error().is_rpc_error() &&
-            (data || estimate.error().rpc_message.find("revert") != std::string::npos)) {
-            auto decoded = decoder.decode(data ? ByteView(*data) : ByteView());
-            std::string message = describe_revert(call.description, "gas estimation reverted", decoded);
-            if (revert) *revert = std::move(decoded);
+        if (auto decoded = revert_of(estimate.error(), decoder)) {
+            std::string message = describe_revert(call.description, "gas estimation reverted", *decoded);
+            if (revert) *revert = std::move(*decoded);
             return make_error(Errc::kRemote, std::move(message));
         }
         return make_error(estimate.error().kind,

@@ -105,8 +105,8 @@ CallRequest to_call_request(const ContractCall& call, const Address& from);
 std::string describe_revert(std::string_view description, std::string_view what, const DecodedRevert& revert);
 
 //! eth_estimateGas for `call` from `from` (at `block`, default latest), then gas_limit_for against the latest
-//! block's gas limit. A revert is Errc::kRemote with describe_revert(description, "gas estimation reverted", …)
-//! (decoded with `decoder`); `revert`, when given, receives the decoded revert.
+//! block's gas limit. A revert (is_revert, revert.hpp) is Errc::kRemote with describe_revert(description, "gas
+//! estimation reverted", …) (decoded with `decoder`); `revert`, when given, receives the decoded revert.
 Result<std::uint64_t> estimate_gas_limit(EthClient& eth, const ContractCall& call, const Address& from,
                                          const GasPolicy& policy = {},
                                          const RevertDecoder& decoder = default_revert_decoder(),

@@ -265,10 +265,6 @@ std::vector<AbiValue> uint_list(std::span<const U256> items) {
     return out;
 }
 
-bool mentions_revert(std::string_view text) {
-    return text.find("revert") != std::string_view::npos || text.find("Revert") != std::string_view::npos;
-}
-
 }  // namespace
 
 // ---- Errors ---------------------------------------------------------------------------------------------------
@@ -281,9 +277,8 @@ std::string_view HubError::revert_reason() const {
 HubError hub_error_from_rpc(std::string_view method, const RpcError& error) {
     HubError out;
     out.kind = error.kind;
-    auto data = error.revert_data();
-    if (error.is_rpc_error() && (data || mentions_revert(error.rpc_message))) {
-        out.revert = default_revert_decoder().decode(data ? ByteView(*data) : ByteView{});
+    if (auto revert = revert_of(error)) {
+        out.revert = std::move(revert);
         out.message = std::string(method) + ": " + out.revert->to_string();
         return out;
     }
@@ -547,7 +542,116 @@ HubResult<T> struct_view(Hub& hub, HubFn fn, const Address& to, const std::vecto
     return decode(ByteView(*out));
 }
 
+// The batched form of struct_view: one result per argument list, in order.
+template <class T, class Decode>
+std::vector<HubResult<T>> batched_view(Hub& hub, HubFn fn, const Address& to,
+                                       const std::vector<std::vector<AbiValue>>& args, const BlockTag& block,
+                                       Decode decode) {
+    const auto& sig = hub_signature(fn);
+    std::vector<std::optional<HubResult<T>>> slots(args.size());
+    std::vector<ContractCall> calls;
+    std::vector<std::size_t> index;
+    calls.reserve(args.size());
+    for (std::size_t i = 0; i < args.size(); ++i) {
+        auto data = abi_encode_call(sig, args[i]);
+        if (!data) {
+            slots[i] = tl::unexpected(make_hub_error(Errc::kInvalidArgument, sig.name, data.error().message));
+            continue;
+        }
+        calls.push_back(ContractCall{to, std::move(*data), U256{}, sig.name});
+        index.push_back(i);
+    }
+    auto raw = hub.simulate_batch(calls, block);
+    for (std::size_t k = 0; k < raw.size(); ++k) {
+        if (raw[k]) slots[index[k]] = decode(ByteView(*raw[k]));
+        else slots[index[k]] = tl::unexpected(std::move(raw[k]).error());
+    }
+    std::vector<HubResult<T>> out;
+    out.reserve(slots.size());
+    for (auto& slot : slots) out.push_back(std::move(*slot));
+    return out;
+}
+
+HubResult<U256> decode_uint_output(HubFn fn, ByteView data) {
+    auto v = decode_outputs(fn, data);
+    if (!v) return tl::unexpected(std::move(v).error());
+    return as_u(v->at(0));
+}
+
 }  // namespace
+
+void Hub::set_max_calls_per_batch(std::size_t n) {
+    assert(n >= 1);
+    max_calls_per_batch_ = n;
+}
+
+std::vector<HubResult<Bytes>> Hub::simulate_batch(std::span<const ContractCall> calls, const BlockTag& block) {
+    std::vector<CallRequest> requests;
+    requests.reserve(calls.size());
+    for (const auto& call : calls) {
+        CallRequest request;
+        request.to = call.to;
+        request.data = call.data;
+        if (!call.value.is_zero()) request.value = call.value;
+        requests.push_back(std::move(request));
+    }
+    auto answers = eth_.call_batch(requests, block, max_calls_per_batch_);
+    std::vector<HubResult<Bytes>> out;
+    out.reserve(answers.size());
+    for (std::size_t i = 0; i < answers.size(); ++i) {
+        if (answers[i]) out.emplace_back(std::move(*answers[i]));
+        else out.emplace_back(tl::unexpect, hub_error_from_rpc(calls[i].description, answers[i].error()));
+    }
+    return out;
+}
+
+std::vector<HubResult<Deal>> Hub::view_deals(std::span<const Bytes32> deal_ids, const BlockTag& block) {
+    std::vector<std::vector<AbiValue>> args;
+    for (const auto& id : deal_ids) args.push_back({b32(id)});
+    return batched_view<Deal>(*this, HubFn::kViewDeal, addresses_.hub, args, block, decode_deal);
+}
+
+std::vector<HubResult<Task>> Hub::view_tasks(std::span<const Bytes32> task_ids, const BlockTag& block) {
+    std::vector<std::vector<AbiValue>> args;
+    for (const auto& id : task_ids) args.push_back({b32(id)});
+    return batched_view<Task>(*this, HubFn::kViewTask, addresses_.hub, args, block, decode_task);
+}
+
+std::vector<HubResult<Contribution>> Hub::view_contributions(const Bytes32& task_id, std::span<const Address> workers,
+                                                             const BlockTag& block) {
+    std::vector<std::vector<AbiValue>> args;
+    for (const auto& w : workers) args.push_back({b32(task_id), a(w)});
+    return batched_view<Contribution>(*this, HubFn::kViewContribution, addresses_.hub, args, block,
+                                      decode_contribution);
+}
+
+std::vector<HubResult<Account>> Hub::view_accounts(std::span<const Address> accounts, const BlockTag& block) {
+    std::vector<std::vector<AbiValue>> args;
+    for (const auto& x : accounts) args.push_back({a(x)});
+    return batched_view<Account>(*this, HubFn::kViewAccount, addresses_.hub, args, block, decode_account);
+}
+
+std::vector<HubResult<U256>> Hub::view_scores(std::span<const Address> workers, const BlockTag& block) {
+    std::vector<std::vector<AbiValue>> args;
+    for (const auto& w : workers) args.push_back({a(w)});
+    return batched_view<U256>(*this, HubFn::kViewScore, addresses_.hub, args, block,
+                              [](ByteView data) { return decode_uint_output(HubFn::kViewScore, data); });
+}
+
+HubResult<TaskWithContributions> Hub::view_task_with_contributions(const Bytes32& task_id, const BlockTag& block) {
+    TaskWithContributions out;
+    out.block = block;
+    if (block == BlockTag::latest()) {
+        auto number = eth_.block_number();
+        if (!number) return tl::unexpected(hub_error_from_rpc("eth_blockNumber", number.error()));
+        out.block = BlockTag::number(*number);
+    }
+    auto task = view_task(task_id, out.block);
+    if (!task) return tl::unexpected(std::move(task).error());
+    out.task = std::move(*task);
+    out.contributions = view_contributions(task_id, out.task.contributors, out.block);
+    return out;
+}
 
 HubResult<Deal> Hub::view_deal(const Bytes32& deal_id, const BlockTag& block) {
     return struct_view<Deal>(*this, HubFn::kViewDeal, addresses_.hub, {b32(deal_id)}, block, decode_deal);

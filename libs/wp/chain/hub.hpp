@@ -10,8 +10,10 @@
 // - Every ABI signature is parsed once (a static table, hub_function_table()); the unit tests check each one
 //   against the ABIs of the @iexec/poco 6.1.0 package.
 // - Errors: HubError, whose message always starts with the Solidity method name ("viewDeal: ...",
-//   "matchOrders: reverted: iExecV5-matchOrders-0x60"). A revert (JSON-RPC error carrying revert data or
-//   saying "execution reverted") sets HubError::revert; compare codes with revert_reason().
+//   "matchOrders: reverted: iExecV5-matchOrders-0x60"). A revert (is_revert in revert.hpp: the chain module's one
+//   revert detector) sets HubError::revert; compare codes with revert_reason().
+// - Batched reads (simulate_batch, view_tasks, view_accounts, ...) put many views in JSON-RPC batches of at most
+//   max_calls_per_batch() calls, with one result (or error) per item.
 //
 // Thread-safety: a Hub holds no mutable state besides the EthClient reference; it is as thread-safe as the
 // EthClient it uses. The EthClient must outlive the Hub.
@@ -247,11 +249,19 @@ HubResult<WorkerpoolInfo> decode_workerpool_info(ByteView return_data);
 //! Decodes the outputs of `fn` (e.g. the bytes32 deal id a simulated matchOrders returns).
 HubResult<std::vector<AbiValue>> decode_outputs(HubFn fn, ByteView return_data);
 
-//! Classifies a JSON-RPC failure of `method`: a revert (kRemote with revert data, or a message saying
-//! "revert") gets `revert` decoded; the message is "<method>: reverted: <reason>" or "<method>: <rpc message>".
+//! Classifies a JSON-RPC failure of `method`: a revert (is_revert, revert.hpp) gets `revert` decoded; the message is
+//! "<method>: reverted: <reason>" or "<method>: <rpc message>".
 HubError hub_error_from_rpc(std::string_view method, const RpcError& error);
 
 // ---- The client --------------------------------------------------------------------------------------------
+
+//! view_task_with_contributions: a task and the contribution of each of its contributors, read at one block.
+struct TaskWithContributions {
+    BlockTag block{BlockTag::latest()};  //!< where everything was read (a number when the request said "latest")
+    Task task;
+    //! One per task.contributors, in that order (viewContribution(task_id, contributors[i])).
+    std::vector<HubResult<Contribution>> contributions;
+};
 
 class Hub {
   public:
@@ -261,6 +271,8 @@ class Hub {
     const PocoAddresses& addresses() const { return addresses_; }
     const Address& address() const { return addresses_.hub; }
     EthClient& eth() { return eth_; }
+    //! The registry address of `registry` (Errc::kInvalidArgument naming `fn` while it is unknown: zero).
+    HubResult<Address> registry_address(HubFn fn, RegistryKind registry) const;
     //! Reads token(), appregistry(), datasetregistry(), workerpoolregistry() from the hub and stores them.
     HubResult<PocoAddresses> resolve_addresses(const BlockTag& block = BlockTag::latest());
 
@@ -272,6 +284,46 @@ class Hub {
                               const BlockTag& block = BlockTag::latest());
     //! eth_estimateGas of `call` from `from` (a revert is decoded as in simulate).
     HubResult<std::uint64_t> estimate_gas(const ContractCall& call, const std::optional<Address>& from = {});
+
+    // ---- batched reads ----
+    //
+    // Many views in JSON-RPC batches: one HTTP exchange per batch of at most max_calls_per_batch() eth_calls
+    // (default kMaxCallsPerBatch = 100, rpc.hpp; more calls go out in several batches, one after the other, all at
+    // the same `block`: pass a block NUMBER for one consistent state across batches, "latest" may move between
+    // two batches). Results are decoded into the same protocol types as the single views and come one per input,
+    // in input order, each with its own error: the HubError the single view would return for that item (a revert,
+    // a decoding error), or, when a whole exchange failed (transport, HTTP status), that failure for every item of
+    // its batch. Calls that cannot be encoded fail alone (Errc::kInvalidArgument) and are not sent.
+
+    //! The batch limit (>= 1, asserted).
+    void set_max_calls_per_batch(std::size_t n);
+    std::size_t max_calls_per_batch() const { return max_calls_per_batch_; }
+
+    //! eth_call of every call (from nobody) at `block`: the return data or the HubError simulate() would give.
+    std::vector<HubResult<Bytes>> simulate_batch(std::span<const ContractCall> calls,
+                                                 const BlockTag& block = BlockTag::latest());
+    //! viewDeal / viewTask of each id (a page of tasks: the ids of a deal's tasks are task_id(deal, idx)).
+    std::vector<HubResult<Deal>> view_deals(std::span<const Bytes32> deal_ids,
+                                            const BlockTag& block = BlockTag::latest());
+    std::vector<HubResult<Task>> view_tasks(std::span<const Bytes32> task_ids,
+                                            const BlockTag& block = BlockTag::latest());
+    //! viewContribution(task_id, worker) of each worker.
+    std::vector<HubResult<Contribution>> view_contributions(const Bytes32& task_id, std::span<const Address> workers,
+                                                            const BlockTag& block = BlockTag::latest());
+    //! viewAccount / viewScore of each address (the stakes and scores of N workers).
+    std::vector<HubResult<Account>> view_accounts(std::span<const Address> accounts,
+                                                  const BlockTag& block = BlockTag::latest());
+    std::vector<HubResult<U256>> view_scores(std::span<const Address> workers,
+                                             const BlockTag& block = BlockTag::latest());
+    //! viewTask, then the contributions of all its contributors in batches, at one block: "latest" is pinned first
+    //! (eth_blockNumber), so at most 2 + ceil(contributors / max_calls_per_batch()) round trips. Errors: the
+    //! viewTask or eth_blockNumber failure; the contributions carry their own errors.
+    HubResult<TaskWithContributions> view_task_with_contributions(const Bytes32& task_id,
+                                                                  const BlockTag& block = BlockTag::latest());
+
+    //! The ContractCall of `fn` on `to` with `args` (e.g. a view to put in simulate_batch), named after the
+    //! method. Errc::kInvalidArgument when the arguments do not match the signature.
+    HubResult<ContractCall> build(HubFn fn, const Address& to, const std::vector<AbiValue>& args) const;
 
     // ---- hub views (protocol.md §11.3) ----
 
@@ -451,12 +503,11 @@ class Hub {
     HubResult<Address> view_address(HubFn fn, const Address& to, const std::vector<AbiValue>& args,
                                     const BlockTag& block);
     HubResult<bool> view_bool(HubFn fn, const Address& to, const std::vector<AbiValue>& args, const BlockTag& block);
-    HubResult<Address> registry_address(HubFn fn, RegistryKind registry) const;
     HubResult<Address> token_address(HubFn fn) const;
-    HubResult<ContractCall> build(HubFn fn, const Address& to, const std::vector<AbiValue>& args) const;
 
     EthClient& eth_;
     PocoAddresses addresses_;
+    std::size_t max_calls_per_batch_{kMaxCallsPerBatch};
 };
 
 }  // namespace wp::chain

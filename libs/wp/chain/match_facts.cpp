@@ -1,7 +1,10 @@
 #include "match_facts.hpp"
 
 #include <algorithm>
+#include <functional>
 #include <map>
+#include <memory>
+#include <type_traits>
 #include <utility>
 
 #include <wp/codec/abi.hpp>
@@ -12,36 +15,31 @@ namespace wp::chain {
 
 namespace {
 
+namespace json = boost::json;
+
 HubError wrap(std::string_view what, HubError e) {
     e.message = std::string(what) + ": " + e.message;
     return e;
 }
 
-}  // namespace
+// ---- interpretation of one read's answer (shared by the single reads and the batches) ----
 
-HubResult<SignatureCheck> signature_check_from_chain(Hub& hub, const Address& account, const Bytes32& hash,
-                                                     ByteView sign, const BlockTag& block) {
-    auto valid = hub.verify_presignature_or_signature(account, hash, sign, block);
-    if (valid) return *valid ? SignatureCheck::kValid : SignatureCheck::kInvalid;
-    if (valid.error().reverted() && valid.error().revert_reason() == "invalid-signature-format") {
-        return SignatureCheck::kInvalidFormat;
+HubResult<SignatureCheck> signature_check_of(HubResult<Bytes> out) {
+    if (!out) {
+        if (out.error().reverted() && out.error().revert_reason() == "invalid-signature-format")
+            return SignatureCheck::kInvalidFormat;
+        return tl::unexpected(std::move(out).error());
     }
-    return tl::unexpected(std::move(valid).error());
+    auto v = decode_outputs(HubFn::kVerifyPresignatureOrSignature, *out);
+    if (!v) return tl::unexpected(std::move(v).error());
+    const bool* valid = v->at(0).as_bool();
+    return valid != nullptr && *valid ? SignatureCheck::kValid : SignatureCheck::kInvalid;
 }
 
-HubResult<bool> group_member_from_chain(Hub& hub, const Address& restriction, const Address& account,
-                                        const BlockTag& block) {
-    auto data = abi_encode_call("keyHasPurpose(bytes32,uint256)", {AbiValue::fixed_bytes(account.to_word().view()),
-                                                                   AbiValue::uint_(U256(kGroupMemberPurpose))});
-    if (!data) return tl::unexpected(HubError{Errc::kInvalidArgument, "keyHasPurpose: " + data.error().message, {}});
-    CallRequest request;
-    request.to = restriction;
-    request.data = std::move(*data);
-    auto out = hub.eth().call(request, block);
+HubResult<bool> group_member_of(HubResult<Bytes> out) {
     if (!out) {
-        HubError e = hub_error_from_rpc("keyHasPurpose", out.error());
-        if (e.reverted()) return false;  // try/catch in the contract
-        return tl::unexpected(std::move(e));
+        if (out.error().reverted()) return false;  // try/catch in the contract
+        return tl::unexpected(std::move(out).error());
     }
     // No code: empty return data (the contract does not even call). Return data that is not a bool would make the
     // contract revert while decoding it (outside the catch): not modelled, counted as false.
@@ -50,6 +48,133 @@ HubResult<bool> group_member_from_chain(Hub& hub, const Address& restriction, co
         if ((*out)[i] != 0) return false;
     }
     return (*out)[31] == 1;
+}
+
+HubResult<std::optional<Address>> entry_owner_of(HubResult<Bytes> out) {
+    if (!out) {
+        if (out.error().reverted()) return std::optional<Address>();
+        return tl::unexpected(std::move(out).error());
+    }
+    if (out->empty()) return std::optional<Address>();  // no code (or a fallback that returns nothing)
+    bool clean = out->size() >= 32;
+    for (std::size_t i = 0; clean && i < 12; ++i) clean = (*out)[i] == 0;
+    if (!clean) {
+        return tl::unexpected(HubError{Errc::kDecoding,
+                                       "owner: return data is not an ABI address (" + std::to_string(out->size()) +
+                                           " bytes: " + to_hex(*out) + ")",
+                                       {}});
+    }
+    Bytes32 word;
+    std::copy(out->begin(), out->begin() + 32, word.bytes.begin());
+    return std::optional<Address>(Address::from_word(word));
+}
+
+// The first output of `fn` as T (U256, bool, Bytes32).
+template <class T>
+HubResult<T> single_output(HubFn fn, const HubResult<Bytes>& out) {
+    if (!out) return tl::unexpected(out.error());
+    auto v = decode_outputs(fn, *out);
+    if (!v) return tl::unexpected(std::move(v).error());
+    const AbiValue& first = v->at(0);
+    if constexpr (std::is_same_v<T, U256>) {
+        if (const auto* x = first.as_uint()) return *x;
+    } else if constexpr (std::is_same_v<T, bool>) {
+        if (const auto* x = first.as_bool()) return *x;
+    } else {
+        if (const auto* x = first.as_fixed_bytes()) {
+            auto b = Bytes32::from_view(ByteView(x->bytes));
+            if (b) return *b;
+        }
+    }
+    return tl::unexpected(HubError{Errc::kDecoding, hub_signature(fn).name + ": unexpected output type", {}});
+}
+
+HubResult<ContractCall> owner_call(const Address& entry) {
+    auto data = abi_encode_call("owner()", {});
+    if (!data) return tl::unexpected(HubError{Errc::kInvalidArgument, "owner: " + data.error().message, {}});
+    return ContractCall{entry, std::move(*data), U256{}, "owner"};
+}
+
+HubResult<ContractCall> group_member_call(const Address& restriction, const Address& account) {
+    auto data = abi_encode_call("keyHasPurpose(bytes32,uint256)", {AbiValue::fixed_bytes(account.to_word().view()),
+                                                                   AbiValue::uint_(U256(kGroupMemberPurpose))});
+    if (!data) return tl::unexpected(HubError{Errc::kInvalidArgument, "keyHasPurpose: " + data.error().message, {}});
+    return ContractCall{restriction, std::move(*data), U256{}, "keyHasPurpose"};
+}
+
+HubResult<Bytes> simulate_one(Hub& hub, const HubResult<ContractCall>& call, const BlockTag& block) {
+    if (!call) return tl::unexpected(call.error());
+    return hub.simulate(*call, std::nullopt, block);
+}
+
+// A set of reads sent together (batch_chunked, in batches of hub.max_calls_per_batch()), each answer handed to its
+// handler; the first handler error is kept (in the order the reads were added).
+class ReadBatch {
+  public:
+    ReadBatch(Hub& hub, BlockTag block) : hub_(hub), block_(std::move(block)) {}
+
+    //! An eth_call; `handle` gets the return data or the HubError (named after call.description). A call that
+    //! could not be built is handed its error at run().
+    void call(HubResult<ContractCall> call, std::function<HubResult<void>(HubResult<Bytes>)> handle) {
+        if (!call) {
+            local_.emplace_back(std::move(call).error(), std::move(handle));
+            return;
+        }
+        CallRequest request;
+        request.to = call->to;
+        request.data = call->data;
+        calls_.push_back(eth_call_request(request, block_));
+        handlers_.push_back([handle = std::move(handle), name = call->description](RpcResult<json::value> answer) {
+            auto bytes = eth_call_result(std::move(answer));
+            if (!bytes) return handle(tl::unexpected(hub_error_from_rpc(name, bytes.error())));
+            return handle(std::move(*bytes));
+        });
+    }
+    //! Any JSON-RPC call (e.g. eth_getBlockByNumber).
+    void raw(RpcCall call, std::function<HubResult<void>(RpcResult<json::value>)> handle) {
+        calls_.push_back(std::move(call));
+        handlers_.push_back(std::move(handle));
+    }
+    //! Sends everything; the first error of a handler, in the order the reads were added (builds first).
+    HubResult<void> run() {
+        std::optional<HubError> first;
+        for (auto& [error, handle] : local_) {
+            auto r = handle(tl::unexpected(error));
+            if (!r && !first) first = std::move(r).error();
+        }
+        auto answers = batch_chunked(hub_.eth().rpc(), std::move(calls_), hub_.max_calls_per_batch());
+        for (std::size_t i = 0; i < answers.size(); ++i) {
+            auto r = handlers_[i](std::move(answers[i]));
+            if (!r && !first) first = std::move(r).error();
+        }
+        calls_.clear();
+        handlers_.clear();
+        local_.clear();
+        if (first) return tl::unexpected(std::move(*first));
+        return {};
+    }
+
+  private:
+    Hub& hub_;
+    BlockTag block_;
+    std::vector<RpcCall> calls_;
+    std::vector<std::function<HubResult<void>(RpcResult<json::value>)>> handlers_;
+    std::vector<std::pair<HubError, std::function<HubResult<void>(HubResult<Bytes>)>>> local_;
+};
+
+}  // namespace
+
+HubResult<SignatureCheck> signature_check_from_chain(Hub& hub, const Address& account, const Bytes32& hash,
+                                                     ByteView sign, const BlockTag& block) {
+    auto call = hub.build(HubFn::kVerifyPresignatureOrSignature, hub.address(),
+                          {AbiValue::address(account), AbiValue::fixed_bytes(hash.view()),
+                           AbiValue::bytes(Bytes(sign.begin(), sign.end()))});
+    return signature_check_of(simulate_one(hub, call, block));
+}
+
+HubResult<bool> group_member_from_chain(Hub& hub, const Address& restriction, const Address& account,
+                                        const BlockTag& block) {
+    return group_member_of(simulate_one(hub, group_member_call(restriction, account), block));
 }
 
 HubResult<BlockTag> pin_block(EthClient& eth, const BlockTag& block) {
@@ -69,29 +194,7 @@ HubResult<BlockTag> pin_block(EthClient& eth, const BlockTag& block) {
 }
 
 HubResult<std::optional<Address>> entry_owner_from_chain(Hub& hub, const Address& entry, const BlockTag& block) {
-    CallRequest request;
-    request.to = entry;
-    auto data = abi_encode_call("owner()", {});
-    if (!data) return tl::unexpected(HubError{Errc::kInvalidArgument, "owner: " + data.error().message, {}});
-    request.data = std::move(*data);
-    auto out = hub.eth().call(request, block);
-    if (!out) {
-        HubError e = hub_error_from_rpc("owner", out.error());
-        if (e.reverted()) return std::optional<Address>();
-        return tl::unexpected(std::move(e));
-    }
-    if (out->empty()) return std::optional<Address>();  // no code (or a fallback that returns nothing)
-    bool clean = out->size() >= 32;
-    for (std::size_t i = 0; clean && i < 12; ++i) clean = (*out)[i] == 0;
-    if (!clean) {
-        return tl::unexpected(HubError{Errc::kDecoding,
-                                       "owner: return data is not an ABI address (" + std::to_string(out->size()) +
-                                           " bytes: " + to_hex(*out) + ")",
-                                       {}});
-    }
-    Bytes32 word;
-    std::copy(out->begin(), out->begin() + 32, word.bytes.begin());
-    return std::optional<Address>(Address::from_word(word));
+    return entry_owner_of(simulate_one(hub, owner_call(entry), block));
 }
 
 HubResult<MatchFacts> match_facts_from_chain(Hub& hub, const AppOrder& app, const DatasetOrder& dataset,
@@ -103,71 +206,57 @@ HubResult<MatchFacts> match_facts_from_chain(Hub& hub, const AppOrder& app, cons
     MatchFacts f;
     f.version = options.version;
     f.sponsor = options.sponsor;
-    {
-        auto separator = hub.domain_separator(block);
-        if (!separator) return tl::unexpected(std::move(separator).error());
-        f.domain_separator = *separator;
-        auto count = hub.count_category(block);
-        if (!count) return tl::unexpected(std::move(count).error());
-        f.category_count = *count;
-    }
     const bool has_dataset = !dataset.dataset.is_zero();
+    const Address payer = options.sponsor ? *options.sponsor : request.requester;
+    const auto a = [](const Address& x) { return AbiValue::address(x); };
 
-    auto asset = [&](const Address& entry, RegistryKind kind, const Order& order,
-                     const char* what) -> HubResult<AssetFacts> {
-        AssetFacts a;
-        auto owner = entry_owner_from_chain(hub, entry, block);
-        if (!owner) return tl::unexpected(wrap(what, std::move(owner).error()));
-        a.owner = *owner;
-        auto registered = hub.is_registered(kind, entry, block);
-        if (!registered) return tl::unexpected(wrap(what, std::move(registered).error()));
-        a.registered = *registered;
-        if (a.owner) {
-            auto check = signature_check_from_chain(hub, *a.owner, order_hash(f.domain_separator, order),
-                                                    order_sign(order), block);
-            if (!check) return tl::unexpected(wrap(what, std::move(check).error()));
-            a.signature = *check;
-        }
-        return a;
-    };
-    auto app_facts = asset(app.app, RegistryKind::kApp, Order(app), "app");
-    if (!app_facts) return tl::unexpected(std::move(app_facts).error());
-    f.app = *app_facts;
-    if (has_dataset) {
-        auto dataset_facts = asset(dataset.dataset, RegistryKind::kDataset, Order(dataset), "dataset");
-        if (!dataset_facts) return tl::unexpected(std::move(dataset_facts).error());
-        f.dataset = *dataset_facts;
-    }
-    auto pool_facts = asset(workerpool.workerpool, RegistryKind::kWorkerpool, Order(workerpool), "workerpool");
-    if (!pool_facts) return tl::unexpected(std::move(pool_facts).error());
-    f.workerpool = *pool_facts;
-    {
-        auto check = signature_check_from_chain(hub, request.requester, order_hash(f.domain_separator, Order(request)),
-                                                request.sign, block);
-        if (!check) return tl::unexpected(wrap("request", std::move(check).error()));
-        f.request_signature = *check;
-    }
-
-    auto consumed = [&](const Order& order, U256& out) -> HubResult<void> {
-        auto c = hub.view_consumed(order_hash(f.domain_separator, order), block);
-        if (!c) return tl::unexpected(std::move(c).error());
-        out = *c;
+    // Round 1: everything that needs neither the domain separator nor the owners.
+    ReadBatch first(hub, block);
+    first.call(hub.build(HubFn::kEip712DomainSeparator, hub.address(), {}),
+               [&](HubResult<Bytes> out) -> HubResult<void> {
+                   auto v = single_output<Bytes32>(HubFn::kEip712DomainSeparator, out);
+                   if (!v) return tl::unexpected(std::move(v).error());
+                   f.domain_separator = *v;
+                   return {};
+               });
+    first.call(hub.build(HubFn::kCountCategory, hub.address(), {}), [&](HubResult<Bytes> out) -> HubResult<void> {
+        auto v = single_output<U256>(HubFn::kCountCategory, out);
+        if (!v) return tl::unexpected(std::move(v).error());
+        f.category_count = *v;
         return {};
+    });
+    auto asset = [&](const Address& entry, RegistryKind kind, AssetFacts& facts, const char* what) {
+        first.call(owner_call(entry), [&facts, what](HubResult<Bytes> out) -> HubResult<void> {
+            auto owner = entry_owner_of(std::move(out));
+            if (!owner) return tl::unexpected(wrap(what, std::move(owner).error()));
+            facts.owner = *owner;
+            return {};
+        });
+        auto registry = hub.registry_address(HubFn::kRegistryIsRegistered, kind);
+        HubResult<ContractCall> call = registry ? hub.build(HubFn::kRegistryIsRegistered, *registry, {a(entry)})
+                                                : HubResult<ContractCall>(tl::unexpected(registry.error()));
+        first.call(std::move(call), [&facts, what](HubResult<Bytes> out) -> HubResult<void> {
+            auto registered = single_output<bool>(HubFn::kRegistryIsRegistered, out);
+            if (!registered) return tl::unexpected(wrap(what, std::move(registered).error()));
+            facts.registered = *registered;
+            return {};
+        });
     };
-    if (auto r = consumed(Order(app), f.consumed_app); !r) return tl::unexpected(std::move(r).error());
-    if (has_dataset) {
-        if (auto r = consumed(Order(dataset), f.consumed_dataset); !r) return tl::unexpected(std::move(r).error());
-    }
-    if (auto r = consumed(Order(workerpool), f.consumed_workerpool); !r) return tl::unexpected(std::move(r).error());
-    if (auto r = consumed(Order(request), f.consumed_request); !r) return tl::unexpected(std::move(r).error());
-
-    if (f.workerpool.owner && f.workerpool.registered) {
-        auto pool = hub.workerpool_entry(workerpool.workerpool, block);
-        if (!pool) return tl::unexpected(wrap("workerpool policies", std::move(pool).error()));
-        f.worker_stake_ratio_policy = pool->worker_stake_ratio_policy;
-        f.scheduler_reward_ratio_policy = pool->scheduler_reward_ratio_policy;
-    }
-
+    asset(app.app, RegistryKind::kApp, f.app, "app");
+    if (has_dataset) asset(dataset.dataset, RegistryKind::kDataset, f.dataset, "dataset");
+    asset(workerpool.workerpool, RegistryKind::kWorkerpool, f.workerpool, "workerpool");
+    // The workerpool's policies: read whatever W.workerpool is, used (and their errors reported) only when it is a
+    // registered workerpool with an owner, as the contract reads them.
+    HubResult<U256> stake_policy = U256{};
+    HubResult<U256> reward_policy = U256{};
+    first.call(hub.build(HubFn::kWorkerStakeRatioPolicy, workerpool.workerpool, {}), [&](HubResult<Bytes> out) {
+        stake_policy = single_output<U256>(HubFn::kWorkerStakeRatioPolicy, out);
+        return HubResult<void>{};
+    });
+    first.call(hub.build(HubFn::kSchedulerRewardRatioPolicy, workerpool.workerpool, {}), [&](HubResult<Bytes> out) {
+        reward_policy = single_output<U256>(HubFn::kSchedulerRewardRatioPolicy, out);
+        return HubResult<void>{};
+    });
     // The ten restriction checks (0x12–0x1b): evaluate the group-membership ones now.
     const std::pair<Address, Address> restrictions[] = {{request.workerpool, workerpool.workerpool},
                                                         {app.datasetrestrict, dataset.dataset},
@@ -179,32 +268,89 @@ HubResult<MatchFacts> match_facts_from_chain(Hub& hub, const AppOrder& app, cons
                                                         {workerpool.apprestrict, app.app},
                                                         {workerpool.datasetrestrict, dataset.dataset},
                                                         {workerpool.requesterrestrict, request.requester}};
-    std::map<std::pair<Address, Address>, bool> members;
+    auto members = std::make_shared<std::map<std::pair<Address, Address>, bool>>();
     for (const auto& [restriction, account] : restrictions) {
-        if (restriction.is_zero() || restriction == account || members.contains({restriction, account})) continue;
-        auto member = group_member_from_chain(hub, restriction, account, block);
-        if (!member) return tl::unexpected(std::move(member).error());
-        members[{restriction, account}] = *member;
+        if (restriction.is_zero() || restriction == account || members->contains({restriction, account})) continue;
+        (*members)[{restriction, account}] = false;
+        first.call(group_member_call(restriction, account),
+                   [&, key = std::make_pair(restriction, account)](HubResult<Bytes> out) -> HubResult<void> {
+                       auto member = group_member_of(std::move(out));
+                       if (!member) return tl::unexpected(std::move(member).error());
+                       (*members)[key] = *member;
+                       return {};
+                   });
     }
-    f.group_member = [members = std::move(members)](const Address& restriction, const Address& account) {
-        auto it = members.find({restriction, account});
-        return it != members.end() && it->second;
+    first.call(hub.build(HubFn::kBalanceOf, hub.address(), {a(payer)}), [&](HubResult<Bytes> out) -> HubResult<void> {
+        auto v = single_output<U256>(HubFn::kBalanceOf, out);
+        if (!v) return tl::unexpected(std::move(v).error());
+        f.sponsor_balance = *v;
+        return {};
+    });
+    first.raw(
+        RpcCall{"eth_getBlockByNumber", json::array{json::value(block.str()), json::value(false)}},
+        [&](RpcResult<json::value> answer) -> HubResult<void> {
+            if (!answer) return tl::unexpected(hub_error_from_rpc("eth_getBlockByNumber", answer.error()));
+            if (answer->is_null())
+                return tl::unexpected(HubError{Errc::kRemote, "eth_getBlockByNumber: no block " + block.str(), {}});
+            auto header = parse_block_header(*answer);
+            if (!header)
+                return tl::unexpected(HubError{Errc::kDecoding, "eth_getBlockByNumber: " + header.error().message, {}});
+            f.timestamp = U256(header->timestamp);
+            return {};
+        });
+    if (auto r = first.run(); !r) return tl::unexpected(std::move(r).error());
+    if (f.workerpool.owner && f.workerpool.registered) {
+        if (!stake_policy) return tl::unexpected(wrap("workerpool policies", std::move(stake_policy).error()));
+        if (!reward_policy) return tl::unexpected(wrap("workerpool policies", std::move(reward_policy).error()));
+        f.worker_stake_ratio_policy = *stake_policy;
+        f.scheduler_reward_ratio_policy = *reward_policy;
+    }
+    f.group_member = [members](const Address& restriction, const Address& account) {
+        auto it = members->find({restriction, account});
+        return it != members->end() && it->second;
     };
 
-    const Address payer = options.sponsor ? *options.sponsor : request.requester;
-    auto payer_balance = hub.balance_of(payer, block);
-    if (!payer_balance) return tl::unexpected(std::move(payer_balance).error());
-    f.sponsor_balance = *payer_balance;
+    // Round 2: the signature checks (owners, order hashes), the consumed volumes, the workerpool owner's balance.
+    ReadBatch second(hub, block);
+    auto signature = [&](const Address& signer, const Order& order, SignatureCheck& out, const char* what) {
+        auto call = hub.build(HubFn::kVerifyPresignatureOrSignature, hub.address(),
+                              {a(signer), AbiValue::fixed_bytes(order_hash(f.domain_separator, order).view()),
+                               AbiValue::bytes(order_sign(order))});
+        second.call(std::move(call), [&out, what](HubResult<Bytes> answer) -> HubResult<void> {
+            auto check = signature_check_of(std::move(answer));
+            if (!check) return tl::unexpected(wrap(what, std::move(check).error()));
+            out = *check;
+            return {};
+        });
+    };
+    if (f.app.owner) signature(*f.app.owner, Order(app), f.app.signature, "app");
+    if (has_dataset && f.dataset.owner) signature(*f.dataset.owner, Order(dataset), f.dataset.signature, "dataset");
+    if (f.workerpool.owner) signature(*f.workerpool.owner, Order(workerpool), f.workerpool.signature, "workerpool");
+    signature(request.requester, Order(request), f.request_signature, "request");
+    auto consumed = [&](const Order& order, U256& out) {
+        second.call(hub.build(HubFn::kViewConsumed, hub.address(),
+                              {AbiValue::fixed_bytes(order_hash(f.domain_separator, order).view())}),
+                    [&out](HubResult<Bytes> answer) -> HubResult<void> {
+                        auto v = single_output<U256>(HubFn::kViewConsumed, answer);
+                        if (!v) return tl::unexpected(std::move(v).error());
+                        out = *v;
+                        return {};
+                    });
+    };
+    consumed(Order(app), f.consumed_app);
+    if (has_dataset) consumed(Order(dataset), f.consumed_dataset);
+    consumed(Order(workerpool), f.consumed_workerpool);
+    consumed(Order(request), f.consumed_request);
     if (f.workerpool.owner) {
-        auto owner_balance = hub.balance_of(*f.workerpool.owner, block);
-        if (!owner_balance) return tl::unexpected(std::move(owner_balance).error());
-        f.workerpool_owner_balance = *owner_balance;
+        second.call(hub.build(HubFn::kBalanceOf, hub.address(), {a(*f.workerpool.owner)}),
+                    [&](HubResult<Bytes> out) -> HubResult<void> {
+                        auto v = single_output<U256>(HubFn::kBalanceOf, out);
+                        if (!v) return tl::unexpected(std::move(v).error());
+                        f.workerpool_owner_balance = *v;
+                        return {};
+                    });
     }
-
-    auto header = hub.eth().get_block_by_number(block);
-    if (!header) return tl::unexpected(hub_error_from_rpc("eth_getBlockByNumber", header.error()));
-    if (!*header) return tl::unexpected(HubError{Errc::kRemote, "eth_getBlockByNumber: no block " + block.str(), {}});
-    f.timestamp = U256((*header)->timestamp);
+    if (auto r = second.run(); !r) return tl::unexpected(std::move(r).error());
     return f;
 }
 

@@ -21,6 +21,12 @@
 //   - the block's timestamp (the deal's startTime will be the timestamp of the block that includes the match,
 //     which is later: compare the deal record's other fields, or override facts.timestamp).
 //
+// Batching: the reads go out in two JSON-RPC batches (batch_chunked, at most hub.max_calls_per_batch() calls each,
+// more batches above it) after pin_block: (1) domain separator, countCategory, owner() and isRegistered of each asset,
+// the workerpool policies, the group-membership checks, the payer's balance and the block header; (2) the signature
+// checks (they need the owners and the order hashes), the four viewConsumed and the workerpool owner's balance. So
+// 3 round trips (2 with a block number) instead of one per read.
+//
 // Errors: a transport or decoding failure of any read is returned as the HubError of that read (a revert of the
 // signature check other than "invalid-signature-format" included). A revert of owner() or its empty return data is
 // a fact, not an error; a malformed answer (an RPC result that is not hex, return data that is not an ABI address)

@@ -1,8 +1,13 @@
 #include "revert.hpp"
 
+#include <algorithm>
+#include <cctype>
+
 #include <boost/json/serialize.hpp>
 
 #include <wp/core/hex.hpp>
+
+#include "rpc.hpp"
 
 namespace wp::chain {
 namespace {
@@ -13,6 +18,24 @@ std::uint32_t selector_of(ByteView data) {
 }
 
 std::string hex_quantity_of(const U256& v) { return v.to_hex_quantity(); }
+
+bool contains_ci(std::string_view haystack, std::string_view needle) {
+    auto it = std::search(haystack.begin(), haystack.end(), needle.begin(), needle.end(), [](char a, char b) {
+        return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b));
+    });
+    return it != haystack.end();
+}
+
+constexpr std::string_view kRevertedPrefix = "Reverted ";
+
+// Rule 3 of is_revert: OpenEthereum / Nethermind put "Reverted 0x..." in `data`.
+std::optional<std::string_view> reverted_prefix_data(const RpcError& error) {
+    const auto* s = error.data.if_string();
+    if (s == nullptr) return std::nullopt;
+    const std::string_view text(s->data(), s->size());
+    if (text.substr(0, kRevertedPrefix.size()) != kRevertedPrefix) return std::nullopt;
+    return text.substr(kRevertedPrefix.size());
+}
 
 }  // namespace
 
@@ -123,6 +146,25 @@ const RevertDecoder& default_revert_decoder() {
         return d;
     }();
     return decoder;
+}
+
+bool is_revert(const RpcError& error) {
+    if (!error.is_rpc_error()) return false;
+    if (error.code == 3) return true;
+    if (contains_ci(error.rpc_message, "revert")) return true;
+    if (reverted_prefix_data(error)) return true;
+    auto data = error.revert_data();
+    return data && data->size() >= 4;
+}
+
+std::optional<DecodedRevert> revert_of(const RpcError& error, const RevertDecoder& decoder) {
+    if (!is_revert(error)) return std::nullopt;
+    if (auto rest = reverted_prefix_data(error)) {
+        auto bytes = from_hex(*rest);
+        return decoder.decode(bytes ? ByteView(*bytes) : ByteView{});
+    }
+    auto data = error.revert_data();
+    return decoder.decode(data ? ByteView(*data) : ByteView{});
 }
 
 }  // namespace wp::chain

@@ -7,8 +7,13 @@
 //   - selector of a registered custom error (e.g. the diamond's FunctionNotFound(bytes4)) -> its decoded args
 //   - anything else (unknown selector, malformed payload) -> kind kUnknown with the raw bytes.
 // Pure functions: no I/O, never throws.
+//
+// is_revert / revert_of decide whether a JSON-RPC error answer (of eth_call, eth_estimateGas, or an
+// eth_sendRawTransaction a node simulates) means "the EVM reverted". It is THE revert detector of the chain module:
+// the Hub, the TxManager and the JSON-RPC error classifier (classify_rpc_error in rpc.hpp) all use it.
 
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -71,5 +76,26 @@ class RevertDecoder {
 
 //! A decoder with the custom errors of the PoCo diamond registered (FunctionNotFound(bytes4), ...).
 const RevertDecoder& default_revert_decoder();
+
+struct RpcError;
+
+//! True iff `error` is a JSON-RPC error object (kind Errc::kRemote) that reports an EVM revert. Rules, in order:
+//!   1. code 3: geth, anvil, reth, erigon and Nethermind's "execution reverted" answer (with `data` holding the
+//!      revert data, or without data / "0x" for a revert without data);
+//!   2. the message contains "revert" (any case): "execution reverted", "execution reverted: <reason>" (geth
+//!      without the code), "VM Exception while processing transaction: revert <reason>" (hardhat, ganache),
+//!      "Reverted" (OpenEthereum / Nethermind -32015 "VM execution error." put it in `data` instead, see 3);
+//!   3. `data` is a string starting with "Reverted " (OpenEthereum, Nethermind: "Reverted 0x08c379a0...");
+//!   4. `data` (or data.data, see RpcError::revert_data) is hex of at least 4 bytes: a selector and its payload
+//!      (nodes that report a revert under a generic code, e.g. -32000 / -32603 with the Error(string) data).
+//! A revert of PoCo 6.1 without a reason (require(cond) without message, a call to a missing facet answered by the
+//! diamond with empty data) comes as rule 1 with no data: it IS a revert (DecodedRevert::Kind::kEmpty).
+//! Not reverts: transport errors, HTTP errors, rate limits, "out of gas" / "gas required exceeds allowance"
+//! (gas estimation limits, no revert data), "insufficient funds", "nonce too low" and other pool refusals.
+bool is_revert(const RpcError& error);
+
+//! The revert carried by `error` decoded with `decoder` when is_revert(error), else nullopt. The revert data is
+//! RpcError::revert_data() (rule 3: the hex after "Reverted "); none is an empty revert (Kind::kEmpty).
+std::optional<DecodedRevert> revert_of(const RpcError& error, const RevertDecoder& decoder = default_revert_decoder());
 
 }  // namespace wp::chain

@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include <wp/chain/revert.hpp>
+#include <wp/chain/rpc.hpp>
 #include <wp/core/hex.hpp>
 
 namespace wp::chain {
@@ -83,6 +84,61 @@ TEST(Revert, RegistrationErrors) {
     EXPECT_FALSE(d.register_error("not a signature("));
     ASSERT_TRUE(d.register_error("FunctionNotFound(bytes4)"));
     ASSERT_TRUE(d.register_error("FunctionNotFound(bytes4 selector)"));  // same error again: fine
+}
+
+// ---- the revert detector ----
+
+RpcError rpc_error(std::int64_t code, std::string message, boost::json::value data = nullptr) {
+    RpcError e;
+    e.kind = Errc::kRemote;
+    e.code = code;
+    e.rpc_message = std::move(message);
+    e.data = std::move(data);
+    return e;
+}
+
+TEST(RevertDetector, NodeAnswersThatAreReverts) {
+    // 1. geth / anvil: code 3 with the data.
+    auto geth = rpc_error(3, "execution reverted: iExecV5-matchOrders-0x60", kMatchOrders0x60);
+    ASSERT_TRUE(is_revert(geth));
+    EXPECT_EQ(revert_of(geth)->reason, "iExecV5-matchOrders-0x60");
+    // 1. PoCo 6.1 require(cond) without a message on anvil: code 3, no data, or "0x".
+    for (auto data : {boost::json::value(nullptr), boost::json::value("0x")}) {
+        auto empty = rpc_error(3, "execution reverted", data);
+        ASSERT_TRUE(is_revert(empty));
+        EXPECT_EQ(revert_of(empty)->kind, DecodedRevert::Kind::kEmpty);
+    }
+    // 2. A message with "revert" under another code (hardhat / ganache).
+    auto hardhat = rpc_error(-32603, "VM Exception while processing transaction: reverted with reason string 'x'");
+    EXPECT_TRUE(is_revert(hardhat));
+    EXPECT_EQ(revert_of(hardhat)->kind, DecodedRevert::Kind::kEmpty);
+    EXPECT_TRUE(is_revert(rpc_error(-32000, "Execution Reverted")));
+    // 3. OpenEthereum / Nethermind: "Reverted 0x..." in data.
+    auto nethermind =
+        rpc_error(-32015, "VM execution error.", boost::json::string(std::string("Reverted ") + kMatchOrders0x60));
+    ASSERT_TRUE(is_revert(nethermind));
+    EXPECT_EQ(revert_of(nethermind)->reason, "iExecV5-matchOrders-0x60");
+    // 4. Revert data under a generic code, also nested.
+    auto generic = rpc_error(-32000, "call failed", kPanic0x11);
+    ASSERT_TRUE(is_revert(generic));
+    EXPECT_EQ(revert_of(generic)->kind, DecodedRevert::Kind::kPanic);
+    auto nested = rpc_error(-32000, "call failed", boost::json::object{{"data", kFunctionNotFound}});
+    ASSERT_TRUE(is_revert(nested));
+    EXPECT_EQ(revert_of(nested)->kind, DecodedRevert::Kind::kCustom);
+}
+
+TEST(RevertDetector, AnswersThatAreNotReverts) {
+    for (const char* m : {"nonce too low", "insufficient funds for gas * price + value", "already known",
+                          "gas required exceeds allowance (30000000)", "out of gas", "invalid params",
+                          "project ID request rate exceeded"}) {
+        EXPECT_FALSE(is_revert(rpc_error(-32000, m))) << m;
+        EXPECT_FALSE(revert_of(rpc_error(-32000, m))) << m;
+    }
+    EXPECT_FALSE(is_revert(rpc_error(-32000, "header not found", "0x12")));  // data too short for a selector
+    RpcError network;
+    network.kind = Errc::kNetwork;
+    network.message = "eth_call: execution reverted";  // only JSON-RPC error objects count
+    EXPECT_FALSE(is_revert(network));
 }
 
 }  // namespace

@@ -1,6 +1,9 @@
 #include "rpc.hpp"
 
+#include <algorithm>
 #include <atomic>
+#include <cassert>
+#include <cctype>
 #include <map>
 
 #include <boost/json/parse.hpp>
@@ -8,6 +11,8 @@
 
 #include <wp/core/hex.hpp>
 #include <wp/net/http_client.hpp>
+
+#include "revert.hpp"
 
 namespace wp::chain {
 namespace json = boost::json;
@@ -26,9 +31,72 @@ std::string truncate(std::string_view s, std::size_t n = 200) {
     return std::string(s.substr(0, n)) + "...";
 }
 
-bool retryable_status(unsigned status) { return status == 429 || (status >= 500 && status <= 599); }
+bool contains_ci(std::string_view haystack, std::string_view needle) {
+    auto it = std::search(haystack.begin(), haystack.end(), needle.begin(), needle.end(), [](char a, char b) {
+        return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b));
+    });
+    return it != haystack.end();
+}
+
+bool contains_any_ci(std::string_view haystack, std::initializer_list<std::string_view> needles) {
+    return std::any_of(needles.begin(), needles.end(), [&](std::string_view n) { return contains_ci(haystack, n); });
+}
+
+// The JSON-RPC error of a single-response body ({"jsonrpc":"2.0","error":{code, message}} without "result"), for
+// the retry decision (the id is checked later by parse_rpc_response); nullopt for anything else.
+std::optional<RpcError> error_object_of(const json::value& body, std::optional<unsigned> http_status) {
+    const auto* obj = body.if_object();
+    if (obj == nullptr || obj->contains("result")) return std::nullopt;
+    const auto* error = obj->if_contains("error");
+    const auto* eobj = error != nullptr ? error->if_object() : nullptr;
+    const auto* code = eobj != nullptr ? eobj->if_contains("code") : nullptr;
+    const auto* msg = eobj != nullptr ? eobj->if_contains("message") : nullptr;
+    if (code == nullptr || !code->is_int64() || msg == nullptr || !msg->is_string()) return std::nullopt;
+    RpcError e;
+    e.kind = Errc::kRemote;
+    e.code = code->get_int64();
+    e.rpc_message = std::string(msg->get_string());
+    if (const auto* d = eobj->if_contains("data")) e.data = *d;
+    e.http_status = http_status;
+    return e;
+}
 
 }  // namespace
+
+const char* to_string(RpcErrorClass c) {
+    switch (c) {
+        case RpcErrorClass::kTransient: return "transient";
+        case RpcErrorClass::kRateLimited: return "rate-limited";
+        case RpcErrorClass::kRangeTooLarge: return "range-too-large";
+        case RpcErrorClass::kRejected: return "rejected";
+    }
+    return "rejected";
+}
+
+RpcErrorClass classify_rpc_error(const RpcError& error) {
+    if (error.http_status == 429u) return RpcErrorClass::kRateLimited;
+    const auto gateway_or_server = [](unsigned status) { return status == 408 || (status >= 500 && status <= 599); };
+    if (error.kind == Errc::kNetwork || error.kind == Errc::kTimeout) {
+        if (!error.http_status || gateway_or_server(*error.http_status)) return RpcErrorClass::kTransient;
+        return RpcErrorClass::kRejected;
+    }
+    if (error.kind == Errc::kTooLarge) return RpcErrorClass::kRangeTooLarge;
+    if (error.kind != Errc::kRemote) return RpcErrorClass::kRejected;
+    if (is_revert(error)) return RpcErrorClass::kRejected;
+    const std::string_view m = error.rpc_message;
+    if (error.code == 429 ||
+        contains_any_ci(m, {"rate limit", "rate-limit", "ratelimit", "rate exceeded", "too many requests",
+                            "request limit", "request count", "compute units", "throughput", "quota"}) ||
+        (contains_ci(m, "exceed") && contains_ci(m, "capacity"))) {
+        return RpcErrorClass::kRateLimited;
+    }
+    if (error.http_status == 502u || error.http_status == 503u || error.http_status == 504u)
+        return RpcErrorClass::kTransient;
+    if (contains_any_ci(m, {"too many", "range", "more than", "response size", "too large", "results"}))
+        return RpcErrorClass::kRangeTooLarge;
+    if (error.code == -32005 || contains_ci(m, "limit exceeded")) return RpcErrorClass::kRateLimited;
+    return RpcErrorClass::kRejected;
+}
 
 std::optional<Bytes> RpcError::revert_data() const {
     const json::value* d = &data;
@@ -92,8 +160,10 @@ struct JsonRpcClient::State {
     std::atomic<std::uint64_t> next_id{1};
     std::atomic<bool> closed{false};  // set by ~JsonRpcClient: pending calls stop retrying
 
-    // The outcome of the HTTP exchange: the parsed JSON body, or the final transport / decoding error.
-    using BodyCallback = std::function<void(RpcResult<json::value>, unsigned attempts)>;
+    // The outcome of the HTTP exchange: the parsed JSON body, or the final transport / decoding error; the HTTP
+    // status when it was not 200 (for the JSON-RPC errors of that body).
+    using BodyCallback =
+        std::function<void(RpcResult<json::value>, unsigned attempts, std::optional<unsigned> http_status)>;
 
     std::chrono::milliseconds backoff(unsigned attempt) const {
         // attempt >= 2: initial * multiplier^(attempt - 2), capped.
@@ -114,59 +184,63 @@ struct JsonRpcClient::State {
         req.max_response_bytes = self->options.max_response_bytes;
         self->http->async_request(std::move(req), [self, label = std::move(label), body = std::move(body), attempt,
                                                    done = std::move(done)](Result<net::HttpResponse> r) mutable {
+            // The failure that decides whether to retry (classify_rpc_error), and what to deliver when not retrying:
+            // either that failure or, for a JSON-RPC answer, the parsed body.
             RpcError failure;
+            std::optional<json::value> answer;
+            std::optional<unsigned> status;
             if (!r) {
                 failure = make_rpc_error(r.error().code, label + ": " + r.error().message);
-                if (r.error().code != Errc::kNetwork && r.error().code != Errc::kTimeout) {
-                    failure.attempts = attempt;
-                    done(tl::unexpected(std::move(failure)), attempt);
-                    return;
-                }
             } else {
+                if (r->status != 200) status = r->status;
                 std::error_code ec;
                 json::value parsed = json::parse(r->body, ec);
-                if (r->status == 200) {
-                    if (ec) {
-                        auto e = make_rpc_error(Errc::kDecoding, label + ": response is not JSON: " + ec.message());
-                        e.attempts = attempt;
-                        done(tl::unexpected(std::move(e)), attempt);
-                    } else {
-                        done(std::move(parsed), attempt);
-                    }
-                    return;
-                }
-                // A JSON-RPC error answer under an HTTP error status is still a JSON-RPC error.
+                // A JSON-RPC answer under an HTTP error status is still a JSON-RPC answer (its errors keep the status).
                 const bool rpc_body =
                     !ec && (parsed.is_array() || (parsed.is_object() && parsed.as_object().contains("jsonrpc") &&
                                                   parsed.as_object().contains("error")));
-                if (rpc_body) {
-                    done(std::move(parsed), attempt);
+                if (r->status == 200 && ec) {
+                    auto e = make_rpc_error(Errc::kDecoding, label + ": response is not JSON: " + ec.message());
+                    e.attempts = attempt;
+                    done(tl::unexpected(std::move(e)), attempt, status);
                     return;
                 }
-                failure = make_rpc_error(Errc::kNetwork,
-                                         label + ": HTTP " + std::to_string(r->status) + ": " + truncate(r->body));
-                failure.http_status = r->status;
-                if (!retryable_status(r->status)) {
-                    failure.attempts = attempt;
-                    done(tl::unexpected(std::move(failure)), attempt);
-                    return;
+                if (r->status == 200 || rpc_body) {
+                    if (auto e = error_object_of(parsed, status)) {
+                        failure = std::move(*e);
+                        failure.message =
+                            label + ": JSON-RPC error " + std::to_string(failure.code) + ": " + failure.rpc_message;
+                    } else if (status) {
+                        // A batch answered under an error status: the status decides.
+                        failure = make_rpc_error(Errc::kNetwork, label + ": HTTP " + std::to_string(*status));
+                        failure.http_status = status;
+                    } else {
+                        done(std::move(parsed), attempt, status);
+                        return;
+                    }
+                    answer = std::move(parsed);
+                } else {
+                    failure = make_rpc_error(Errc::kNetwork,
+                                             label + ": HTTP " + std::to_string(r->status) + ": " + truncate(r->body));
+                    failure.http_status = r->status;
                 }
             }
-            if (self->closed.load()) {
-                failure.message += " (not retried: the JSON-RPC client was destroyed)";
+            const auto finish = [&](std::string suffix) {
+                if (answer) {
+                    done(std::move(*answer), attempt, status);
+                    return;
+                }
+                failure.message += suffix;
                 failure.attempts = attempt;
-                done(tl::unexpected(std::move(failure)), attempt);
-                return;
-            }
-            if (attempt >= std::max(1u, self->options.retry.max_attempts)) {
-                failure.attempts = attempt;
-                if (attempt > 1) failure.message += " (after " + std::to_string(attempt) + " attempts)";
-                done(tl::unexpected(std::move(failure)), attempt);
-                return;
-            }
+                done(tl::unexpected(std::move(failure)), attempt, status);
+            };
+            if (!is_retryable(classify_rpc_error(failure))) return finish("");
+            if (self->closed.load()) return finish(" (not retried: the JSON-RPC client was destroyed)");
+            if (attempt >= std::max(1u, self->options.retry.max_attempts))
+                return finish(attempt > 1 ? " (after " + std::to_string(attempt) + " attempts)" : "");
             auto client = self->http;
             client->run_after(self->backoff(attempt + 1), [self, label = std::move(label), body = std::move(body),
-                                                         attempt, done = std::move(done)]() mutable {
+                                                           attempt, done = std::move(done)]() mutable {
                 send(self, std::move(label), std::move(body), attempt + 1, std::move(done));
             });
         });
@@ -189,13 +263,17 @@ void JsonRpcClient::async_call(std::string method, json::array params, Callback 
     request["method"] = method;
     request["params"] = std::move(params);
     State::send(state_, method, json::serialize(request), 1,
-                [id, method, done = std::move(done)](RpcResult<json::value> body, unsigned attempts) {
+                [id, method, done = std::move(done)](RpcResult<json::value> body, unsigned attempts,
+                                                     std::optional<unsigned> http_status) {
                     if (!body) {
                         done(std::move(body));
                         return;
                     }
                     auto r = parse_rpc_response(*body, id, method);
-                    if (!r) r.error().attempts = attempts;
+                    if (!r) {
+                        r.error().attempts = attempts;
+                        if (!r.error().http_status) r.error().http_status = http_status;
+                    }
                     done(std::move(r));
                 });
 }
@@ -237,7 +315,7 @@ void JsonRpcClient::async_batch(std::vector<RpcCall> calls, BatchCallback done) 
     const std::string label = "batch of " + std::to_string(calls.size());
     State::send(state_, label, json::serialize(request), 1,
                 [ids = std::move(ids), methods = std::move(methods), label, done = std::move(done)](
-                    RpcResult<json::value> body, unsigned attempts) {
+                    RpcResult<json::value> body, unsigned attempts, std::optional<unsigned> http_status) {
                     if (!body) {
                         done(tl::unexpected(std::move(body).error()));
                         return;
@@ -249,6 +327,7 @@ void JsonRpcClient::async_batch(std::vector<RpcCall> calls, BatchCallback done) 
                         RpcError e = whole ? make_rpc_error(Errc::kDecoding, label + ": response is not a JSON array")
                                            : std::move(whole).error();
                         e.attempts = attempts;
+                        if (!e.http_status) e.http_status = http_status;
                         done(tl::unexpected(std::move(e)));
                         return;
                     }
@@ -271,6 +350,7 @@ void JsonRpcClient::async_batch(std::vector<RpcCall> calls, BatchCallback done) 
                             return;
                         }
                         slots[it->second] = parse_rpc_response(answer, *id, methods[it->second]);
+                        if (!*slots[it->second]) slots[it->second]->error().http_status = http_status;
                     }
                     std::vector<RpcResult<json::value>> out;
                     out.reserve(ids.size());
@@ -293,6 +373,24 @@ JsonRpcClient::BatchResult JsonRpcClient::batch(std::vector<RpcCall> calls) {
     auto future = promise->get_future();
     async_batch(std::move(calls), [promise](BatchResult r) { promise->set_value(std::move(r)); });
     return future.get();
+}
+
+std::vector<RpcResult<json::value>> batch_chunked(JsonRpcClient& rpc, std::vector<RpcCall> calls,
+                                                  std::size_t max_batch) {
+    assert(max_batch >= 1);
+    std::vector<RpcResult<json::value>> out;
+    out.reserve(calls.size());
+    for (std::size_t begin = 0; begin < calls.size(); begin += max_batch) {
+        const std::size_t end = std::min(calls.size(), begin + max_batch);
+        std::vector<RpcCall> chunk(std::make_move_iterator(calls.begin() + static_cast<std::ptrdiff_t>(begin)),
+                                   std::make_move_iterator(calls.begin() + static_cast<std::ptrdiff_t>(end)));
+        auto answers = rpc.batch(std::move(chunk));
+        for (std::size_t i = begin; i < end; ++i) {
+            if (answers) out.push_back(std::move((*answers)[i - begin]));
+            else out.push_back(tl::unexpected(answers.error()));
+        }
+    }
+    return out;
 }
 
 const JsonRpcOptions& JsonRpcClient::options() const { return state_->options; }

@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 #include <atomic>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include <boost/json/parse.hpp>
@@ -34,9 +35,40 @@ class RpcStub {
     std::atomic<bool> drop_last_batch_answer{false};
     std::atomic<bool> wrong_id{false};
     std::atomic<std::size_t> pad_bytes{0};
+    //! The next N exchanges are answered with HTTP `status` and, for every call, this JSON-RPC error object.
+    void fail_with_rpc_error(int n, unsigned status, std::int64_t code, std::string message) {
+        std::lock_guard lock(mu_);
+        rpc_fail_ = RpcFailure{n, status, code, std::move(message)};
+    }
     net::HttpServer server_{net::HttpServerOptions{.threads = 2}};
 
   private:
+    struct RpcFailure {
+        int remaining;
+        unsigned status;
+        std::int64_t code;
+        std::string message;
+    };
+    std::mutex mu_;
+    std::optional<RpcFailure> rpc_fail_;
+
+    std::optional<net::HttpResponse> rpc_failure(const json::value& body) {
+        std::lock_guard lock(mu_);
+        if (!rpc_fail_ || rpc_fail_->remaining <= 0) return std::nullopt;
+        --rpc_fail_->remaining;
+        auto one = [&](const json::value& req) {
+            return json::object{{"jsonrpc", "2.0"},
+                                {"id", req.as_object().at("id")},
+                                {"error", {{"code", rpc_fail_->code}, {"message", rpc_fail_->message}}}};
+        };
+        if (const auto* arr = body.if_array()) {
+            json::array out;
+            for (const auto& r : *arr) out.push_back(one(r));
+            return net::HttpResponse::json(rpc_fail_->status, json::serialize(out));
+        }
+        return net::HttpResponse::json(rpc_fail_->status, json::serialize(one(body)));
+    }
+
     json::value answer(const json::object& req) {
         json::object out;
         out["jsonrpc"] = "2.0";
@@ -73,6 +105,7 @@ class RpcStub {
         if (ec)
             return net::HttpResponse::json(
                 200, R"({"jsonrpc":"2.0","id":null,"error":{"code":-32700,"message":"Parse error"}})");
+        if (auto failure = rpc_failure(body)) return std::move(*failure);
         if (auto* arr = body.if_array()) {
             json::array out;
             for (auto& one : *arr) out.push_back(answer(one.as_object()));
@@ -151,6 +184,154 @@ TEST(JsonRpc, Retries429AndGivesUpAfterMaxAttempts) {
     EXPECT_EQ(r.error().attempts, 4u);
     EXPECT_NE(r.error().message.find("after 4 attempts"), std::string::npos) << r.error().message;
     EXPECT_EQ(stub.http_requests.load(), 4);
+}
+
+// A provider's HTTP 429 whose body is a JSON-RPC error object: retried like any 429, and when the retries are
+// exhausted the caller gets the JSON-RPC error WITH the status, which classify_rpc_error calls a rate limit.
+TEST(JsonRpc, Http429WithJsonRpcErrorBodyIsARetriedRateLimit) {
+    RpcStub stub;
+    stub.fail_with_rpc_error(100, 429, -32000, "your plan does not allow this");
+    JsonRpcClient rpc(fast_retry(stub.url()));
+    auto r = rpc.call("eth_chainId");
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().kind, Errc::kRemote);
+    EXPECT_EQ(r.error().code, -32000);
+    EXPECT_EQ(r.error().http_status, 429u);
+    EXPECT_EQ(r.error().attempts, 4u);
+    EXPECT_EQ(stub.http_requests.load(), 4);
+    EXPECT_EQ(classify_rpc_error(r.error()), RpcErrorClass::kRateLimited);
+
+    // Once the provider lets us through again, the retries absorb it.
+    stub.http_requests = 0;
+    stub.fail_with_rpc_error(2, 429, -32000, "your plan does not allow this");
+    auto ok = rpc.call("eth_chainId");
+    ASSERT_TRUE(ok) << ok.error().message;
+    EXPECT_EQ(stub.http_requests.load(), 3);
+}
+
+TEST(JsonRpc, RateLimitErrorObjectUnder200IsRetried) {
+    RpcStub stub;
+    stub.fail_with_rpc_error(1, 200, -32005, "project ID request rate exceeded");
+    JsonRpcClient rpc(fast_retry(stub.url()));
+    auto ok = rpc.call("eth_chainId");
+    ASSERT_TRUE(ok) << ok.error().message;
+    EXPECT_EQ(stub.http_requests.load(), 2);
+
+    // With retries disabled the error reaches the caller, without an HTTP status (it came with 200).
+    JsonRpcOptions once = fast_retry(stub.url());
+    once.retry.max_attempts = 1;
+    JsonRpcClient single(once);
+    stub.fail_with_rpc_error(1, 200, -32005, "project ID request rate exceeded");
+    auto limited = single.call("eth_chainId");
+    ASSERT_FALSE(limited);
+    EXPECT_FALSE(limited.error().http_status);
+    EXPECT_EQ(classify_rpc_error(limited.error()), RpcErrorClass::kRateLimited);
+}
+
+TEST(JsonRpc, RejectedErrorObjectUnder500IsNotRetriedAndKeepsTheStatus) {
+    RpcStub stub;
+    stub.fail_with_rpc_error(100, 500, -32602, "invalid argument 0: hex string without 0x prefix");
+    JsonRpcClient rpc(fast_retry(stub.url()));
+    auto r = rpc.call("eth_chainId");
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().code, -32602);
+    EXPECT_EQ(r.error().http_status, 500u);
+    EXPECT_EQ(stub.http_requests.load(), 1);
+    EXPECT_EQ(classify_rpc_error(r.error()), RpcErrorClass::kRejected);
+
+    // 503 from a gateway: transient, retried.
+    stub.http_requests = 0;
+    stub.fail_with_rpc_error(1, 503, -32603, "upstream connect error");
+    auto ok = rpc.call("eth_chainId");
+    ASSERT_TRUE(ok) << ok.error().message;
+    EXPECT_EQ(stub.http_requests.load(), 2);
+}
+
+TEST(JsonRpc, BatchUnder429IsRetriedAndItsErrorsKeepTheStatus) {
+    RpcStub stub;
+    stub.fail_with_rpc_error(1, 429, -32000, "slow down");
+    JsonRpcClient rpc(fast_retry(stub.url()));
+    auto ok = rpc.batch({{"echo", {1}}, {"eth_chainId", {}}});
+    ASSERT_TRUE(ok) << ok.error().message;
+    EXPECT_TRUE((*ok)[0]);
+    EXPECT_TRUE((*ok)[1]);
+    EXPECT_EQ(stub.http_requests.load(), 2);
+
+    stub.http_requests = 0;
+    stub.fail_with_rpc_error(100, 429, -32000, "slow down");
+    auto limited = rpc.batch({{"echo", {1}}, {"eth_chainId", {}}});
+    ASSERT_TRUE(limited) << limited.error().message;
+    ASSERT_FALSE((*limited)[0]);
+    EXPECT_EQ((*limited)[0].error().http_status, 429u);
+    EXPECT_EQ(classify_rpc_error((*limited)[1].error()), RpcErrorClass::kRateLimited);
+    EXPECT_EQ(stub.http_requests.load(), 4);
+}
+
+RpcError remote(std::int64_t code, std::string message, std::optional<unsigned> status = std::nullopt) {
+    RpcError e;
+    e.kind = Errc::kRemote;
+    e.code = code;
+    e.rpc_message = std::move(message);
+    e.http_status = status;
+    return e;
+}
+
+RpcError transport(Errc kind, std::optional<unsigned> status = std::nullopt) {
+    RpcError e;
+    e.kind = kind;
+    e.http_status = status;
+    return e;
+}
+
+TEST(RpcErrorClassify, EveryRule) {
+    using C = RpcErrorClass;
+    // 1. HTTP 429, whatever the body.
+    EXPECT_EQ(classify_rpc_error(transport(Errc::kNetwork, 429)), C::kRateLimited);
+    EXPECT_EQ(classify_rpc_error(remote(-32000, "insufficient funds", 429)), C::kRateLimited);
+    // 2. Transport.
+    EXPECT_EQ(classify_rpc_error(transport(Errc::kNetwork)), C::kTransient);
+    EXPECT_EQ(classify_rpc_error(transport(Errc::kTimeout)), C::kTransient);
+    EXPECT_EQ(classify_rpc_error(transport(Errc::kNetwork, 503)), C::kTransient);
+    EXPECT_EQ(classify_rpc_error(transport(Errc::kNetwork, 500)), C::kTransient);
+    EXPECT_EQ(classify_rpc_error(transport(Errc::kNetwork, 408)), C::kTransient);
+    EXPECT_EQ(classify_rpc_error(transport(Errc::kNetwork, 404)), C::kRejected);
+    EXPECT_EQ(classify_rpc_error(transport(Errc::kNetwork, 401)), C::kRejected);
+    // 3, 4. Size limit, malformed answers, misuse.
+    EXPECT_EQ(classify_rpc_error(transport(Errc::kTooLarge)), C::kRangeTooLarge);
+    EXPECT_EQ(classify_rpc_error(transport(Errc::kDecoding)), C::kRejected);
+    EXPECT_EQ(classify_rpc_error(transport(Errc::kInvalidArgument)), C::kRejected);
+    // 5. Reverts, whatever their reason says.
+    EXPECT_EQ(classify_rpc_error(remote(3, "execution reverted: rate limit exceeded")), C::kRejected);
+    EXPECT_EQ(classify_rpc_error(remote(-32000, "execution reverted: too many tasks")), C::kRejected);
+    // 6. Rate limits.
+    for (const char* m : {"project ID request rate exceeded", "daily request count exceeded, request rate limited",
+                          "Too Many Requests", "Rate limit exceeded", "request limit reached", "call quota exceeded",
+                          "Your app has exceeded its compute units per second capacity"}) {
+        EXPECT_EQ(classify_rpc_error(remote(-32005, m)), C::kRateLimited) << m;
+        EXPECT_EQ(classify_rpc_error(remote(-32000, m)), C::kRateLimited) << m;
+    }
+    EXPECT_EQ(classify_rpc_error(remote(429, "whatever")), C::kRateLimited);
+    // 7. Gateways.
+    EXPECT_EQ(classify_rpc_error(remote(-32603, "internal error", 502)), C::kTransient);
+    EXPECT_EQ(classify_rpc_error(remote(-32603, "internal error", 500)), C::kRejected);
+    // 8. Ranges.
+    for (const char* m : {"query returned more than 10000 results", "block range is too wide",
+                          "Log response size exceeded. You can make eth_getLogs requests with up to a 2K block range",
+                          "exceed maximum block range: 50000", "Too Many Logs", "response too large"}) {
+        EXPECT_EQ(classify_rpc_error(remote(-32005, m)), C::kRangeTooLarge) << m;
+        EXPECT_EQ(classify_rpc_error(remote(-32602, m)), C::kRangeTooLarge) << m;
+    }
+    // 9. Bare EIP-1474 "limit exceeded".
+    EXPECT_EQ(classify_rpc_error(remote(-32005, "limit exceeded")), C::kRateLimited);
+    EXPECT_EQ(classify_rpc_error(remote(-32005, "whatever")), C::kRateLimited);
+    EXPECT_EQ(classify_rpc_error(remote(-32000, "limit exceeded")), C::kRateLimited);
+    // 10. Everything else.
+    for (const char* m : {"nonce too low", "insufficient funds for gas * price + value", "already known",
+                          "replacement transaction underpriced", "header not found", "intrinsic gas too low",
+                          "exceeds block gas limit", "gas required exceeds allowance (30000000)", "Method not found"}) {
+        EXPECT_EQ(classify_rpc_error(remote(-32000, m)), C::kRejected) << m;
+    }
+    EXPECT_STREQ(to_string(C::kRateLimited), "rate-limited");
 }
 
 TEST(JsonRpc, Http404IsNotRetried) {

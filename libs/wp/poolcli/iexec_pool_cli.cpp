@@ -4,15 +4,16 @@
 
 #include <CLI/CLI.hpp>
 
-#include "devnet_cmd.hpp"
-#include "parse.hpp"
-#include "version.hpp"
+#include <wp/cli/parse.hpp>
+#include <wp/cli/version.hpp>
 
-namespace wp::cli {
+#include "devnet_cmd.hpp"
+
+namespace wp::poolcli {
 
 int run_iexec_pool(int argc, const char* const* argv, std::ostream& out, std::ostream& err) {
     CLI::App app{"iexec-pool: run an iExec workerpool (chain, market, scheduler, workers, dashboard)", "iexec-pool"};
-    app.set_version_flag("-V,--version", version());
+    app.set_version_flag("-V,--version", cli::version());
     app.require_subcommand(0, 1);
     int code = 0;
 
@@ -30,8 +31,8 @@ int run_iexec_pool(int argc, const char* const* argv, std::ostream& out, std::os
     DevnetArgs devnet;
     devnet.anvil = default_anvil_bin();
     devnet.poco_package = default_poco_dir();
-    CLI::App* devnet_cmd = app.add_subcommand(
-        "devnet", "start anvil on 127.0.0.1, deploy PoCo, fund the dev accounts; Ctrl-C stops it");
+    CLI::App* devnet_cmd =
+        app.add_subcommand("devnet", "start anvil on 127.0.0.1, deploy PoCo, fund the dev accounts; Ctrl-C stops it");
     devnet_cmd->add_option("--port", devnet.port, "RPC port")->capture_default_str();
     devnet_cmd->add_option("--data-dir", devnet.data_dir, "directory for anvil.log");
     devnet_cmd->add_option("--info-file", devnet.info_file, "write the deployment info JSON there");
@@ -43,7 +44,7 @@ int run_iexec_pool(int argc, const char* const* argv, std::ostream& out, std::os
         ->required(devnet.poco_package.empty());
     devnet_cmd->callback([&] { code = run_devnet(devnet, out, err); });
 
-    if (auto done = parse_or_exit(app, argc, argv, out, err)) return *done;
+    if (auto done = cli::parse_or_exit(app, argc, argv, out, err)) return *done;
     if (app.get_subcommands().empty()) {
         out << app.help();
     }
@@ -52,4 +53,4 @@ int run_iexec_pool(int argc, const char* const* argv, std::ostream& out, std::os
 
 int run_iexec_pool(int argc, char** argv) { return run_iexec_pool(argc, argv, std::cout, std::cerr); }
 
-}  // namespace wp::cli
+}  // namespace wp::poolcli

@@ -2,10 +2,10 @@
 
 #include <iosfwd>
 
-namespace wp::cli {
+namespace wp::poolcli {
 
 //! Runs `iexec-pool <args>`; returns the process exit code.
 int run_iexec_pool(int argc, const char* const* argv, std::ostream& out, std::ostream& err);
 int run_iexec_pool(int argc, char** argv);
 
-}  // namespace wp::cli
+}  // namespace wp::poolcli

@@ -1,11 +1,13 @@
 #pragma once
 // `iexec-pool deploy-poco` and `iexec-pool devnet` (the logic is in libs/wp/devnet; this is the CLI glue).
+// Module poolcli: the operator's `iexec-pool` commands. Only apps/iexec-pool links it, so the user's `iexec`
+// binary (module cli) never links the devnet / anvil code.
 
 #include <cstdint>
 #include <iosfwd>
 #include <string>
 
-namespace wp::cli {
+namespace wp::poolcli {
 
 struct DeployPocoArgs {
     std::string rpc;           //!< JSON-RPC URL
@@ -36,4 +38,4 @@ int run_deploy_poco(const DeployPocoArgs& args, std::ostream& out, std::ostream&
 //! anvil dying on its own).
 int run_devnet(const DevnetArgs& args, std::ostream& out, std::ostream& err);
 
-}  // namespace wp::cli
+}  // namespace wp::poolcli

@@ -17,7 +17,7 @@
 #define WP_DEFAULT_POCO_DIR ""
 #endif
 
-namespace wp::cli {
+namespace wp::poolcli {
 
 namespace {
 
@@ -170,4 +170,4 @@ int run_devnet(const DevnetArgs& args, std::ostream& out, std::ostream& err) {
     return code;
 }
 
-}  // namespace wp::cli
+}  // namespace wp::poolcli
