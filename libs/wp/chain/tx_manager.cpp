@@ -2,7 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
-#include <thread>
+#include <limits>
 
 #include <boost/json/serialize.hpp>
 
@@ -12,14 +12,8 @@ namespace wp::chain {
 namespace json = boost::json;
 namespace {
 
-using Clock = std::chrono::steady_clock;
 constexpr unsigned kMissingRoundsBeforeFailure = 3;
 constexpr std::uint64_t kFillerGas = 21000;
-
-std::int64_t unix_ms() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
 
 enum class SendResult { kAccepted, kKnown, kNonceTooLow, kUnderpriced, kRejected, kTransport };
 
@@ -54,14 +48,14 @@ SendResult classify(const RpcError& error) {
 }
 
 JournalRecord base_record(JournalRecord::Kind kind, std::uint64_t chain_id, const Address& from, std::uint64_t id,
-                          std::uint64_t nonce) {
+                          std::uint64_t nonce, std::int64_t time_ms) {
     JournalRecord r;
     r.kind = kind;
     r.chain_id = chain_id;
     r.from = from;
     r.id = id;
     r.nonce = nonce;
-    r.time_ms = unix_ms();
+    r.time_ms = time_ms;
     return r;
 }
 
@@ -106,10 +100,12 @@ Result<std::unique_ptr<TxManager>> TxManager::open(JsonRpcClient& rpc, const Pri
 template <class F>
 JournalRecord TxManager::journal_record(JournalRecord::Kind kind, std::uint64_t id, std::uint64_t nonce,
                                         F&& fill) const {
-    JournalRecord r = base_record(kind, chain_id_, address_, id, nonce);
+    JournalRecord r = base_record(kind, chain_id_, address_, id, nonce, clock().unix_ms());
     fill(r);
     return r;
 }
+
+Clock& TxManager::clock() const { return options_.clock ? *options_.clock : system_clock(); }
 
 const RevertDecoder& TxManager::decoder() const {
     return options_.decoder ? *options_.decoder : default_revert_decoder();
@@ -209,7 +205,7 @@ Result<void> TxManager::recover() {
             free_nonces_.insert(n);
         }
     }
-    const auto now = Clock::now();
+    const auto now = clock().now();
     for (auto& [id, call] : calls) {
         if (call.closed) continue;
         Slot slot;
@@ -279,7 +275,7 @@ Result<TxOutcome> TxManager::send_and_wait(ContractCall call, SubmitOptions opti
 }
 
 Result<TxOutcome> TxManager::wait_registered(TxHandle handle, std::chrono::milliseconds timeout) {
-    const auto deadline = Clock::now() + timeout;
+    const auto deadline = clock().now() + timeout;
     const auto take = [&]() -> std::optional<TxOutcome> {
         for (auto it = ready_.begin(); it != ready_.end(); ++it) {
             if (it->handle == handle) {
@@ -299,7 +295,7 @@ Result<TxOutcome> TxManager::wait_registered(TxHandle handle, std::chrono::milli
             auto round = advance();
             if (!round) last_error = round.error().message;
             if (auto outcome = take()) return std::move(*outcome);
-            if (Clock::now() >= deadline) {
+            if (clock().now() >= deadline) {
                 waited_.erase(handle.id);
                 return make_error(Errc::kTimeout, "TxManager::wait: call " + std::to_string(handle.id) +
                                                       " not completed after " + std::to_string(timeout.count()) +
@@ -307,7 +303,7 @@ Result<TxOutcome> TxManager::wait_registered(TxHandle handle, std::chrono::milli
                                                       (last_error.empty() ? "" : " (last error: " + last_error + ")"));
             }
         }
-        std::this_thread::sleep_for(options_.poll_interval);
+        clock().sleep_for(options_.poll_interval);
     }
 }
 
@@ -377,6 +373,7 @@ Result<void> TxManager::advance() {
     ++stats_.rounds;
     WP_TRY(const auto head, read_head());
     sync_nonces(head);
+    check_stall(head);
     // Records a previous round could not append go first: until they are durable nothing else moves.
     WP_TRY_VOID(journal_new_attempts());
     WP_TRY_VOID(check_receipts(head));
@@ -396,7 +393,8 @@ Result<TxManager::Head> TxManager::read_head() {
     WP_TRY(auto answers, batch({{"eth_getBlockByNumber", json::array{"latest", false}},
                                 {"eth_getTransactionCount", json::array{address, "latest"}},
                                 {"eth_maxPriorityFeePerGas", {}},
-                                {"eth_gasPrice", {}}}));
+                                {"eth_gasPrice", {}},
+                                {"eth_getTransactionCount", json::array{address, "pending"}}}));
     if (!answers[0]) return make_error(answers[0].error().to_error());
     if (!answers[1]) return make_error(answers[1].error().to_error());
     WP_TRY(auto block, parse_block_header(*answers[0]));
@@ -410,6 +408,11 @@ Result<TxManager::Head> TxManager::read_head() {
     }
     if (answers[3]) {
         if (auto price = parse_quantity(*answers[3], "eth_gasPrice")) head.market.gas_price = *price;
+    }
+    // Only for the stall rule (check_stall): unknown counts as "something is ready" (no stall declared).
+    head.pending_count = std::numeric_limits<std::uint64_t>::max();
+    if (answers[4]) {
+        if (auto count = parse_quantity_u64(*answers[4], "eth_getTransactionCount")) head.pending_count = *count;
     }
     return head;
 }
@@ -706,7 +709,7 @@ Result<void> TxManager::start_queued(const Head& head) {
         slot.request = TxRequest{q.call.to, std::move(q.call.data), q.call.value, gas, q.call.description};
         slot.confirmations = std::max<std::uint64_t>(q.options.confirmations.value_or(options_.confirmations), 1);
         slot.nonce = take_nonce();
-        slot.last_signed = Clock::now();
+        slot.last_signed = clock().now();
         slot.last_signed_block = head.number;
         auto attempt = sign_attempt(slot, *fees);
         if (!attempt) {
@@ -734,7 +737,7 @@ void TxManager::plan_fillers(const Head& head) {
     if (free_nonces_.empty() && blocked_nonces_.empty()) return;
     auto fees = compute_fees(head.market, options_.fees);
     if (!fees) return;  // e.g. above the fee cap: try again next round
-    const auto now = Clock::now();
+    const auto now = clock().now();
     std::set<std::uint64_t> to_fill;
     for (auto* nonces : {&free_nonces_, &blocked_nonces_}) {
         for (auto n : *nonces) {
@@ -767,7 +770,7 @@ void TxManager::plan_fillers(const Head& head) {
 }
 
 void TxManager::plan_replacements(const Head& head) {
-    const auto now = Clock::now();
+    const auto now = clock().now();
     std::optional<FeeParams> current;
     if (auto fees = compute_fees(head.market, options_.fees)) current = *fees;
     for (auto& [nonce, slot] : live_) {
@@ -854,7 +857,7 @@ bool TxManager::release(Slot& slot, const std::string& reason) {
         ++backoff.failures;
         auto delay = options_.filler_backoff;
         for (unsigned i = 1; i < backoff.failures && delay < options_.filler_backoff_max; ++i) delay *= 2;
-        backoff.not_before = Clock::now() + std::min(delay, options_.filler_backoff_max);
+        backoff.not_before = clock().now() + std::min(delay, options_.filler_backoff_max);
     } else {
         TxOutcome outcome = outcome_of(slot, TxStatus::kFailed);
         outcome.nonce.reset();
@@ -879,7 +882,7 @@ bool TxManager::block_nonce(Slot& slot) {
     ++backoff.failures;
     auto delay = options_.filler_backoff;
     for (unsigned i = 1; i < backoff.failures && delay < options_.filler_backoff_max; ++i) delay *= 2;
-    backoff.not_before = Clock::now() + std::min(delay, options_.filler_backoff_max);
+    backoff.not_before = clock().now() + std::min(delay, options_.filler_backoff_max);
     if (!slot.filler) {
         TxOutcome outcome = outcome_of(slot, TxStatus::kFailed);
         outcome.nonce.reset();
@@ -891,12 +894,17 @@ bool TxManager::block_nonce(Slot& slot) {
 }
 
 void TxManager::broadcast(const Head& head) {
-    const auto now = Clock::now();
-    std::vector<std::uint64_t> erase;
+    const auto now = clock().now();
+    // Every slot due for a (re)broadcast, in nonce order, with the attempt to send: the latest journaled
+    // transaction the node has not refused (replacements are tried first).
+    struct Send {
+        std::uint64_t nonce;
+        Attempt* attempt;
+    };
+    std::vector<Send> sends;
     for (auto& [nonce, slot] : live_) {
         if (slot.receipt || nonce < head.latest_count) continue;
         if (!slot.needs_broadcast && now - slot.last_broadcast < options_.rebroadcast_after) continue;
-        // The latest journaled transaction the node has not refused (replacements are tried first).
         Attempt* attempt = nullptr;
         Attempt* latest = nullptr;
         for (auto it = slot.attempts.rbegin(); it != slot.attempts.rend(); ++it) {
@@ -909,48 +917,112 @@ void TxManager::broadcast(const Head& head) {
         }
         if (!attempt) attempt = latest;
         if (!attempt) continue;  // nothing journaled yet
-        auto answer = rpc_.call("eth_sendRawTransaction", json::array{json::string(to_hex(attempt->raw))});
-        ++stats_.broadcasts;
-        slot.last_broadcast = now;
-        slot.needs_broadcast = false;
-        attempt->broadcast = true;
-        if (answer) {
-            attempt->rejected = false;
-            attempt->accepted = true;
-            if (slot.filler) fill_backoff_.erase(nonce);
-            continue;
+        sends.push_back(Send{nonce, attempt});
+    }
+    std::vector<std::uint64_t> erase;
+    const std::size_t chunk = std::max<std::size_t>(options_.broadcast_batch_size, 1);
+    for (std::size_t begin = 0; begin < sends.size(); begin += chunk) {
+        const std::size_t end = std::min(sends.size(), begin + chunk);
+        std::vector<RpcCall> calls;
+        calls.reserve(end - begin);
+        for (std::size_t i = begin; i < end; ++i) {
+            calls.push_back({"eth_sendRawTransaction", json::array{json::string(to_hex(sends[i].attempt->raw))}});
         }
-        const auto kind = classify(answer.error());
-        if (kind == SendResult::kTransport) {
-            // The node may or may not have it (or is rate limiting us): try again next round, and stop sending
-            // for this round.
-            slot.needs_broadcast = true;
-            slot.last_error = answer.error().message;
+        auto answers = rpc_.batch(std::move(calls));
+        ++stats_.broadcast_batches;
+        if (!answers) {
+            // The whole exchange failed (transport, rate limit): the node may have some of them; they stay due
+            // and the rest of this round's broadcasts wait for the next round.
+            for (std::size_t i = begin; i < sends.size(); ++i) {
+                auto& slot = live_.at(sends[i].nonce);
+                slot.needs_broadcast = true;
+                slot.last_error = answers.error().message;
+            }
             break;
         }
-        if (kind == SendResult::kKnown || kind == SendResult::kNonceTooLow) {
-            attempt->rejected = false;
-            attempt->accepted = true;
-            continue;
+        bool stop = false;
+        for (std::size_t i = begin; i < end; ++i) {
+            const std::uint64_t nonce = sends[i].nonce;
+            Attempt* attempt = sends[i].attempt;
+            auto& slot = live_.at(nonce);
+            const auto& answer = (*answers)[i - begin];
+            ++stats_.broadcasts;
+            slot.last_broadcast = now;
+            slot.needs_broadcast = false;
+            attempt->broadcast = true;
+            if (answer) {
+                attempt->rejected = false;
+                attempt->accepted = true;
+                if (slot.filler) fill_backoff_.erase(nonce);
+                continue;
+            }
+            const auto kind = classify(answer.error());
+            if (kind == SendResult::kTransport) {
+                // The node may or may not have it (or is rate limiting us): send it again next round, and send
+                // no further batch in this round.
+                slot.needs_broadcast = true;
+                slot.last_error = answer.error().message;
+                stop = true;
+                continue;
+            }
+            if (kind == SendResult::kKnown || kind == SendResult::kNonceTooLow) {
+                attempt->rejected = false;
+                attempt->accepted = true;
+                continue;
+            }
+            slot.last_error = answer.error().rpc_message.empty() ? answer.error().message : answer.error().rpc_message;
+            attempt->rejected = true;
+            const bool ever_accepted =
+                std::any_of(slot.attempts.begin(), slot.attempts.end(), [](const Attempt& a) { return a.accepted; });
+            if (ever_accepted) {
+                // One of ours was in the pool once and may still be (here or in another node's pool) and be mined:
+                // keep the nonce until it is below the count, then the receipts tell. Re-send after
+                // rebroadcast_after.
+                continue;
+            }
+            if (kind == SendResult::kUnderpriced) {
+                // None of ours was ever accepted: another transaction (not ours) holds this nonce in the pool.
+                if (block_nonce(slot)) erase.push_back(nonce);
+                continue;
+            }
+            // Every transaction of this nonce was refused and none was ever accepted: nothing of ours can be
+            // pending.
+            if (release(slot, slot.last_error)) erase.push_back(nonce);
         }
-        slot.last_error = answer.error().rpc_message.empty() ? answer.error().message : answer.error().rpc_message;
-        attempt->rejected = true;
-        const bool ever_accepted =
-            std::any_of(slot.attempts.begin(), slot.attempts.end(), [](const Attempt& a) { return a.accepted; });
-        if (ever_accepted) {
-            // One of ours was in the pool once and may still be (here or in another node's pool) and be mined:
-            // keep the nonce until it is below the count, then the receipts tell. Re-send after rebroadcast_after.
-            continue;
+        if (stop) {
+            for (std::size_t i = end; i < sends.size(); ++i) live_.at(sends[i].nonce).needs_broadcast = true;
+            break;
         }
-        if (kind == SendResult::kUnderpriced) {
-            // None of ours was ever accepted: another transaction (not ours) holds this nonce in the pool.
-            if (block_nonce(slot)) erase.push_back(nonce);
-            continue;
-        }
-        // Every transaction of this nonce was refused and none was ever accepted: nothing of ours can be pending.
-        if (release(slot, slot.last_error)) erase.push_back(nonce);
     }
     for (auto n : erase) live_.erase(n);
+}
+
+void TxManager::check_stall(const Head& head) {
+    // The out-of-order stall: the lowest unmined nonce is ours and was accepted, yet the node reports nothing
+    // ready to mine (pending count == latest count) while we have accepted transactions above it. Seen when a
+    // JSON-RPC batch is executed out of order: anvil can keep the whole run in its "queued" set even once the gap
+    // is filled. Rule: once the condition holds for stall_after on the same nonce, the lowest transaction is
+    // broadcast again (a node that dropped it takes it back) and, when stall_kick_method is set (e.g.
+    // "evm_mine" on a development node), that method is called once (a new block re-evaluates the pool).
+    auto it = live_.find(head.latest_count);
+    const bool stalled =
+        it != live_.end() && !it->second.receipt && head.pending_count <= head.latest_count &&
+        live_.rbegin()->first > head.latest_count &&
+        std::any_of(it->second.attempts.begin(), it->second.attempts.end(), [](const Attempt& a) { return a.accepted; });
+    if (!stalled) {
+        stall_.reset();
+        return;
+    }
+    const auto now = clock().now();
+    if (!stall_ || stall_->nonce != head.latest_count) {
+        stall_ = Stall{head.latest_count, now};
+        return;
+    }
+    if (now - stall_->since < options_.stall_after) return;
+    ++stats_.stall_kicks;
+    it->second.needs_broadcast = true;
+    if (!options_.stall_kick_method.empty()) (void)rpc_.call(options_.stall_kick_method);
+    stall_ = Stall{head.latest_count, now};
 }
 
 }  // namespace wp::chain

@@ -5,7 +5,7 @@
 // Life of a call
 //   submit(call)   queues it (no I/O) and returns a TxHandle.
 //   poll()         does one round of work for every call, with batched JSON-RPC requests:
-//     1. one batch: the latest block (number, gas limit, base fee), eth_getTransactionCount(latest),
+//     1. one batch: the latest block (number, gas limit, base fee), eth_getTransactionCount(latest and pending),
 //        eth_maxPriorityFeePerGas, eth_gasPrice (fees.hpp: FeePolicy decides type 2 vs legacy); then released
 //        and blocked nonces below that count are forgotten (used on chain) and the next nonce is raised to at
 //        least the count; signed transactions a previous round could not journal are appended first (if that
@@ -25,9 +25,14 @@
 //        append) BEFORE any of them is broadcast. If that append fails, nothing is undone: every call keeps its
 //        nonce, its unjournaled transactions are not broadcast, and the same records are appended again at the
 //        start of the next round (poll() returns the journal's error);
-//     6. broadcasts, in nonce order, one eth_sendRawTransaction request each, of journaled transactions only (a
-//        JSON-RPC batch may be executed out of order by the node, and out-of-order nonces can stay queued in
-//        anvil);
+//     6. broadcasts of journaled transactions only, in nonce order, in JSON-RPC batches of broadcast_batch_size
+//        eth_sendRawTransaction calls (one round trip per batch: the node sees many transactions at once and mines
+//        them in few blocks). A batch may be executed out of order by the node; a nonce that arrives before its
+//        predecessor waits in the node's queue, which normally promotes it once the gap is filled. The stall rule
+//        covers the node that does not (anvil can keep a whole run "queued"): when the lowest unmined nonce is
+//        ours and accepted, higher nonces of ours are in flight, and eth_getTransactionCount(pending) equals the
+//        latest count (nothing ready) for stall_after on that same nonce, its transaction is broadcast again and
+//        stall_kick_method (e.g. "evm_mine" on a devnet) is called once; stats().stall_kicks counts these;
 //     7. returns the outcomes completed in this round (and earlier ones not taken by wait()).
 //   wait(h) / send_and_wait(call) loop over poll() for the CLI (blocking, with a timeout).
 //
@@ -111,6 +116,7 @@
 
 #include <wp/core/address.hpp>
 #include <wp/core/bytes.hpp>
+#include <wp/core/clock.hpp>
 #include <wp/core/result.hpp>
 #include <wp/crypto/secp256k1.hpp>
 
@@ -179,7 +185,14 @@ struct TxManagerOptions {
     //! foreign transaction) only after filler_backoff * 2^(failures - 1), at most filler_backoff_max.
     std::chrono::milliseconds filler_backoff{std::chrono::seconds(1)};
     std::chrono::milliseconds filler_backoff_max{std::chrono::seconds(60)};
-    std::size_t rpc_batch_size{200};        //!< calls per JSON-RPC batch request
+    std::size_t rpc_batch_size{200};        //!< calls per JSON-RPC batch request (reads)
+    //! eth_sendRawTransaction calls per JSON-RPC batch (step 6 of the header comment).
+    std::size_t broadcast_batch_size{100};
+    //! The out-of-order stall rule (header comment): how long the lowest nonce may wait with nothing ready.
+    std::chrono::milliseconds stall_after{std::chrono::milliseconds(300)};
+    //! Called (no parameters) when a stall is declared; empty: none. "evm_mine" for anvil / hardhat devnets.
+    std::string stall_kick_method{};
+    Clock* clock{nullptr};  //!< nullptr: wp::system_clock(); else must outlive the manager
     const RevertDecoder* decoder{nullptr};  //!< nullptr: default_revert_decoder(); else must outlive the manager
 };
 
@@ -190,6 +203,8 @@ struct TxManagerStats {
     std::uint64_t fillers{0};       //!< nonce fillers signed
     std::uint64_t released{0};      //!< nonces released after rejected sends (journaled kReleased, filler or call)
     std::uint64_t rounds{0};        //!< poll() rounds
+    std::uint64_t broadcast_batches{0};  //!< JSON-RPC batch requests carrying eth_sendRawTransaction calls
+    std::uint64_t stall_kicks{0};        //!< out-of-order stalls resolved (header comment)
 };
 
 class TxManager {
@@ -252,8 +267,8 @@ class TxManager {
         std::uint64_t nonce{0};
         std::vector<Attempt> attempts;
         bool needs_broadcast{true};
-        std::chrono::steady_clock::time_point last_signed{};
-        std::chrono::steady_clock::time_point last_broadcast{};
+        Clock::time_point last_signed{};
+        Clock::time_point last_broadcast{};
         std::uint64_t last_signed_block{0};
         std::optional<Receipt> receipt;
         unsigned missing_rounds{0};
@@ -261,7 +276,7 @@ class TxManager {
         std::string last_error;
     };
     struct Backoff {
-        std::chrono::steady_clock::time_point not_before{};
+        Clock::time_point not_before{};
         unsigned failures{0};
     };
     struct Queued {
@@ -273,7 +288,12 @@ class TxManager {
         std::uint64_t number{0};
         std::uint64_t gas_limit{0};
         std::uint64_t latest_count{0};
+        std::uint64_t pending_count{0};  //!< eth_getTransactionCount(pending); max() when unknown
         FeeMarket market;
+    };
+    struct Stall {
+        std::uint64_t nonce{0};
+        Clock::time_point since{};
     };
 
     TxManager(JsonRpcClient& rpc, const PrivateKey& key, std::shared_ptr<TxJournal> journal, TxManagerOptions options);
@@ -288,6 +308,8 @@ class TxManager {
     void plan_fillers(const Head& head);
     Result<void> journal_new_attempts();
     void broadcast(const Head& head);
+    void check_stall(const Head& head);
+    Clock& clock() const;
     bool release(Slot& slot, const std::string& reason);
     bool block_nonce(Slot& slot);
     void finish(TxOutcome outcome);
@@ -323,6 +345,7 @@ class TxManager {
     std::deque<Queued> accepted_;  //!< taken from queue_ by a round, waiting for a nonce
     std::deque<TxOutcome> ready_;
     std::set<std::uint64_t> waited_;
+    std::optional<Stall> stall_;
     TxManagerStats stats_;
 };
 
