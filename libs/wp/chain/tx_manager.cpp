@@ -1005,10 +1005,10 @@ void TxManager::check_stall(const Head& head) {
     // broadcast again (a node that dropped it takes it back) and, when stall_kick_method is set (e.g.
     // "evm_mine" on a development node), that method is called once (a new block re-evaluates the pool).
     auto it = live_.find(head.latest_count);
-    const bool stalled =
-        it != live_.end() && !it->second.receipt && head.pending_count <= head.latest_count &&
-        live_.rbegin()->first > head.latest_count &&
-        std::any_of(it->second.attempts.begin(), it->second.attempts.end(), [](const Attempt& a) { return a.accepted; });
+    const bool stalled = it != live_.end() && !it->second.receipt && head.pending_count <= head.latest_count &&
+                         live_.rbegin()->first > head.latest_count &&
+                         std::any_of(it->second.attempts.begin(), it->second.attempts.end(),
+                                     [](const Attempt& a) { return a.accepted; });
     if (!stalled) {
         stall_.reset();
         return;

@@ -185,24 +185,24 @@ struct TxManagerOptions {
     //! foreign transaction) only after filler_backoff * 2^(failures - 1), at most filler_backoff_max.
     std::chrono::milliseconds filler_backoff{std::chrono::seconds(1)};
     std::chrono::milliseconds filler_backoff_max{std::chrono::seconds(60)};
-    std::size_t rpc_batch_size{200};        //!< calls per JSON-RPC batch request (reads)
+    std::size_t rpc_batch_size{200};  //!< calls per JSON-RPC batch request (reads)
     //! eth_sendRawTransaction calls per JSON-RPC batch (step 6 of the header comment).
     std::size_t broadcast_batch_size{100};
     //! The out-of-order stall rule (header comment): how long the lowest nonce may wait with nothing ready.
     std::chrono::milliseconds stall_after{std::chrono::milliseconds(300)};
     //! Called (no parameters) when a stall is declared; empty: none. "evm_mine" for anvil / hardhat devnets.
     std::string stall_kick_method{};
-    Clock* clock{nullptr};  //!< nullptr: wp::system_clock(); else must outlive the manager
+    Clock* clock{nullptr};                  //!< nullptr: wp::system_clock(); else must outlive the manager
     const RevertDecoder* decoder{nullptr};  //!< nullptr: default_revert_decoder(); else must outlive the manager
 };
 
 struct TxManagerStats {
-    std::uint64_t signed_txs{0};    //!< transactions signed and journaled (including replacements and fillers)
-    std::uint64_t broadcasts{0};    //!< eth_sendRawTransaction requests
-    std::uint64_t replacements{0};  //!< fee-bumped replacements signed
-    std::uint64_t fillers{0};       //!< nonce fillers signed
-    std::uint64_t released{0};      //!< nonces released after rejected sends (journaled kReleased, filler or call)
-    std::uint64_t rounds{0};        //!< poll() rounds
+    std::uint64_t signed_txs{0};         //!< transactions signed and journaled (including replacements and fillers)
+    std::uint64_t broadcasts{0};         //!< eth_sendRawTransaction requests
+    std::uint64_t replacements{0};       //!< fee-bumped replacements signed
+    std::uint64_t fillers{0};            //!< nonce fillers signed
+    std::uint64_t released{0};           //!< nonces released after rejected sends (journaled kReleased, filler or call)
+    std::uint64_t rounds{0};             //!< poll() rounds
     std::uint64_t broadcast_batches{0};  //!< JSON-RPC batch requests carrying eth_sendRawTransaction calls
     std::uint64_t stall_kicks{0};        //!< out-of-order stalls resolved (header comment)
 };
