@@ -128,11 +128,32 @@ Result<void> TxManager::recover() {
     std::set<std::uint64_t> held;                  // released because a foreign transaction holds the nonce
     std::optional<std::uint64_t> max_confirmed;    // the highest nonce with a kConfirmed record
     std::uint64_t max_id = 0;
+    std::map<std::uint64_t, JournalRecord> intents;        // id -> kIntent
+    std::map<std::uint64_t, const JournalRecord*> finals;  // id -> the final record of a keyed call
     for (const auto& r : records) {
         if (r.chain_id != chain_id_ || r.from != address_) continue;
         max_id = std::max(max_id, r.id);
         const std::string where = "journal: call " + std::to_string(r.id) + " nonce " + std::to_string(r.nonce);
+        if (r.kind == JournalRecord::Kind::kIntent) {
+            if (intents.contains(r.id)) return make_error(Errc::kDecoding, where + ": a second intent record");
+            intents.emplace(r.id, r);
+            continue;
+        }
+        if (r.kind == JournalRecord::Kind::kFailed) {
+            if (!intents.contains(r.id)) return make_error(Errc::kDecoding, where + ": failed but no intent record");
+            finals[r.id] = &r;
+            continue;
+        }
+        if (r.kind != JournalRecord::Kind::kSigned && intents.contains(r.id)) finals[r.id] = &r;
         auto it = calls.find(r.id);
+        // A compacted keyed call keeps its final record without its kSigned records.
+        if (it == calls.end() && r.kind != JournalRecord::Kind::kSigned && intents.contains(r.id)) {
+            if (r.kind == JournalRecord::Kind::kConfirmed) max_confirmed = std::max(max_confirmed.value_or(0), r.nonce);
+            if (r.kind == JournalRecord::Kind::kReleased && r.reason.starts_with(kForeignHoldPrefix)) {
+                held.insert(r.nonce);
+            }
+            continue;
+        }
         if (it != calls.end() && it->second.nonce != r.nonce) {
             return make_error(Errc::kDecoding, where + ": the call had nonce " + std::to_string(it->second.nonce));
         }
@@ -181,6 +202,8 @@ Result<void> TxManager::recover() {
                     held.erase(r.nonce);
                 }
                 break;
+            case JournalRecord::Kind::kIntent:
+            case JournalRecord::Kind::kFailed: break;  // handled above
         }
     }
     next_id_ = max_id + 1;
@@ -205,6 +228,46 @@ Result<void> TxManager::recover() {
             free_nonces_.insert(n);
         }
     }
+    // Keyed calls: their state for find(); the ones never signed are queued again (same id).
+    for (auto& [id, intent] : intents) {
+        IntentState state;
+        state.handle = TxHandle{id};
+        state.key = intent.key;
+        state.description = intent.description;
+        state.status = TxStatus::kQueued;
+        if (auto f = finals.find(id); f != finals.end()) {
+            const JournalRecord& r = *f->second;
+            closed_ms_[id] = r.time_ms;
+            if (r.kind == JournalRecord::Kind::kConfirmed) {
+                state.status = r.status ? TxStatus::kConfirmed : TxStatus::kReverted;
+                state.nonce = r.nonce;
+                state.hash = r.hash;
+                state.block = r.block;
+                if (!r.status) {
+                    state.error = Error{Errc::kRemote, r.reason.empty() ? intent.description + ": reverted" : r.reason};
+                }
+            } else if (r.kind == JournalRecord::Kind::kReleased) {
+                state.status = TxStatus::kFailed;
+                state.error = Error{Errc::kRemote, intent.description + ": " + r.reason};
+            } else {
+                state.status = TxStatus::kFailed;
+                state.error = Error{Errc::kRemote, r.reason};
+            }
+        } else if (auto c = calls.find(id); c != calls.end()) {
+            state.status = TxStatus::kPending;
+            state.nonce = c->second.nonce;
+        } else {
+            SubmitOptions o;
+            if (intent.gas > 0) o.gas_limit = intent.gas;
+            o.confirmations = intent.confirmations;
+            o.key = intent.key;
+            queue_.push_back(
+                Queued{id, ContractCall{intent.to, intent.data, intent.value, intent.description}, o, std::nullopt});
+            recovered_.push_back(TxHandle{id});
+        }
+        intent_keys_[id] = intent.key;
+        intents_.emplace(intent.key, std::move(state));
+    }
     const auto now = clock().now();
     for (auto& [id, call] : calls) {
         if (call.closed) continue;
@@ -213,6 +276,10 @@ Result<void> TxManager::recover() {
         slot.description = call.description;
         slot.filler = call.filler;
         slot.confirmations = options_.confirmations;
+        if (auto in = intents.find(id); in != intents.end()) {
+            slot.key = in->second.key;
+            slot.confirmations = in->second.confirmations;
+        }
         slot.nonce = call.nonce;
         slot.request = TxRequest{call.last.to, call.last.data, call.last.value, call.last.gas_limit, call.description};
         slot.attempts = std::move(call.attempts);
@@ -228,10 +295,122 @@ Result<void> TxManager::recover() {
 // ---- public API ----
 
 TxHandle TxManager::submit(ContractCall call, SubmitOptions options) {
+    if (!options.key.empty()) {
+        ContractCall copy = call;
+        auto handle = submit_durable(std::move(call), options);
+        if (handle) return *handle;
+        // Not journaled: the call fails at the next round with the journal's error (nothing was sent).
+        std::lock_guard lock(queue_mutex_);
+        const TxHandle failed{next_id_++};
+        options.key.clear();
+        queue_.push_back(Queued{failed.id, std::move(copy), options, handle.error()});
+        return failed;
+    }
     std::lock_guard lock(queue_mutex_);
     const TxHandle handle{next_id_++};
-    queue_.push_back(Queued{handle.id, std::move(call), options});
+    queue_.push_back(Queued{handle.id, std::move(call), options, std::nullopt});
     return handle;
+}
+
+Result<TxHandle> TxManager::submit_durable(ContractCall call, SubmitOptions options) {
+    std::vector<DurableCall> calls;
+    calls.push_back(DurableCall{std::move(call), std::move(options)});
+    WP_TRY(auto handles, submit_durable(std::move(calls)));
+    return handles.at(0);
+}
+
+Result<std::vector<TxHandle>> TxManager::submit_durable(std::vector<DurableCall> calls) {
+    for (const auto& c : calls) {
+        if (c.options.key.empty()) {
+            return make_error(Errc::kInvalidArgument,
+                              "TxManager::submit_durable: " + c.call.description + ": options.key is empty");
+        }
+    }
+    // journal_mutex_ for the whole operation: two submits of one key are serialised, and compact() (which takes it
+    // too) sees every journaled intent either in queue_ or not journaled at all.
+    std::lock_guard journal_lock(journal_mutex_);
+    std::vector<TxHandle> handles(calls.size());
+    std::vector<JournalRecord> records;
+    std::vector<std::size_t> fresh;  // indexes of calls with a new key
+    std::map<std::string_view, std::uint64_t> batch_keys;
+    {
+        std::lock_guard intents_lock(intents_mutex_);
+        std::lock_guard queue_lock(queue_mutex_);
+        for (std::size_t i = 0; i < calls.size(); ++i) {
+            const auto& c = calls[i];
+            if (auto it = intents_.find(c.options.key); it != intents_.end()) {
+                handles[i] = it->second.handle;
+                continue;
+            }
+            if (auto it = batch_keys.find(c.options.key); it != batch_keys.end()) {
+                handles[i] = TxHandle{it->second};
+                continue;
+            }
+            handles[i] = TxHandle{next_id_++};
+            batch_keys.emplace(c.options.key, handles[i].id);
+            fresh.push_back(i);
+            JournalRecord r =
+                base_record(JournalRecord::Kind::kIntent, chain_id_, address_, handles[i].id, 0, clock().unix_ms());
+            r.key = c.options.key;
+            r.to = c.call.to;
+            r.data = c.call.data;
+            r.value = c.call.value;
+            r.gas = c.options.gas_limit.value_or(0);
+            r.confirmations = std::max<std::uint64_t>(c.options.confirmations.value_or(options_.confirmations), 1);
+            r.description = c.call.description;
+            records.push_back(std::move(r));
+        }
+    }
+    if (records.empty()) return handles;
+    if (auto appended = journal_->append(records); !appended) return make_error(appended.error());
+    appended_since_compaction_ += records.size();
+    std::lock_guard intents_lock(intents_mutex_);
+    std::lock_guard queue_lock(queue_mutex_);
+    for (std::size_t i : fresh) {
+        auto& c = calls[i];
+        IntentState state;
+        state.handle = handles[i];
+        state.key = c.options.key;
+        state.description = c.call.description;
+        state.status = TxStatus::kQueued;
+        intent_keys_[handles[i].id] = c.options.key;
+        intents_.emplace(c.options.key, std::move(state));
+        queue_.push_back(Queued{handles[i].id, std::move(c.call), std::move(c.options), std::nullopt});
+    }
+    return handles;
+}
+
+std::optional<IntentState> TxManager::find(std::string_view key) const {
+    std::lock_guard lock(intents_mutex_);
+    auto it = intents_.find(key);
+    if (it == intents_.end()) return std::nullopt;
+    return it->second;
+}
+
+Result<void> TxManager::append(std::span<const JournalRecord> records) {
+    std::lock_guard lock(journal_mutex_);
+    WP_TRY_VOID(journal_->append(records));
+    appended_since_compaction_ += records.size();
+    return {};
+}
+
+void TxManager::set_intent(std::uint64_t id, TxStatus status, const Slot* slot) {
+    std::lock_guard lock(intents_mutex_);
+    auto k = intent_keys_.find(id);
+    if (k == intent_keys_.end()) return;
+    auto& state = intents_.at(k->second);
+    if (state.final()) return;
+    state.status = status;
+    if (slot) {
+        state.nonce = slot->nonce;
+        if (slot->receipt) {
+            state.hash = slot->receipt->transaction_hash;
+            state.block = slot->receipt->block_number;
+        } else {
+            state.hash.reset();
+            state.block.reset();
+        }
+    }
 }
 
 Result<std::vector<TxOutcome>> TxManager::poll() {
@@ -372,6 +551,7 @@ Result<std::vector<RpcResult<json::value>>> TxManager::batch(std::vector<RpcCall
 Result<void> TxManager::advance() {
     ++stats_.rounds;
     WP_TRY(const auto head, read_head());
+    latest_count_ = head.latest_count;
     sync_nonces(head);
     check_stall(head);
     // Records a previous round could not append go first: until they are durable nothing else moves.
@@ -385,6 +565,64 @@ Result<void> TxManager::advance() {
     broadcast(head);  // only journaled transactions
     if (!journaled) return make_error(journaled.error());
     if (!started) return make_error(started.error());
+    if (options_.retention.compact_every > 0 && appended_since_compaction_ >= options_.retention.compact_every) {
+        WP_TRY_VOID(compact_locked());
+    }
+    return {};
+}
+
+Result<void> TxManager::compact() {
+    std::lock_guard lock(mutex_);
+    return compact_locked();
+}
+
+Result<void> TxManager::compact_locked() {
+    std::lock_guard journal_lock(journal_mutex_);
+    std::set<std::uint64_t> open;  // calls that keep every record
+    for (const auto& entry : live_) open.insert(entry.second.id);
+    for (const auto& q : accepted_) open.insert(q.id);
+    {
+        std::lock_guard queue_lock(queue_mutex_);
+        for (const auto& q : queue_) open.insert(q.id);
+    }
+    // Closed keyed calls: the newest keep_closed within max_age keep their intent and final records.
+    std::set<std::uint64_t> retained;
+    std::vector<std::uint64_t> dropped;
+    {
+        std::lock_guard intents_lock(intents_mutex_);
+        const std::int64_t oldest = clock().unix_ms() - options_.retention.max_age.count();
+        std::size_t kept = 0;
+        for (auto it = closed_ms_.rbegin(); it != closed_ms_.rend(); ++it) {
+            if (open.contains(it->first)) continue;
+            if (kept < options_.retention.keep_closed && it->second >= oldest) {
+                retained.insert(it->first);
+                ++kept;
+            } else {
+                dropped.push_back(it->first);
+            }
+        }
+    }
+    const std::uint64_t latest = latest_count_;
+    auto keep = [&](const JournalRecord& r) {
+        if (r.chain_id != chain_id_ || r.from != address_) return true;  // another wallet's
+        if (open.contains(r.id)) return true;
+        if (r.kind == JournalRecord::Kind::kReleased && r.reason.starts_with(kForeignHoldPrefix) && r.nonce >= latest) {
+            return true;  // still blocks its nonce after a restart
+        }
+        if (retained.contains(r.id)) return r.kind != JournalRecord::Kind::kSigned;
+        return false;
+    };
+    WP_TRY_VOID(journal_->compact(keep));
+    appended_since_compaction_ = 0;
+    ++stats_.compactions;
+    std::lock_guard intents_lock(intents_mutex_);
+    for (auto id : dropped) {
+        if (auto k = intent_keys_.find(id); k != intent_keys_.end()) {
+            intents_.erase(k->second);
+            intent_keys_.erase(k);
+        }
+        closed_ms_.erase(id);
+    }
     return {};
 }
 
@@ -458,6 +696,7 @@ Result<void> TxManager::check_receipts(const Head& head) {
         slot->receipt = std::move(*receipt);
         slot->missing_rounds = 0;
         slot->missing_since_block.reset();
+        if (!slot->key.empty()) set_intent(slot->id, TxStatus::kMined, slot);
     }
     std::vector<JournalRecord> records;
     for (Slot* slot : asked) {
@@ -474,7 +713,7 @@ Result<void> TxManager::check_receipts(const Head& head) {
                                          [&](JournalRecord& r) { r.reason = reason; }));
     }
     if (records.empty()) return {};
-    WP_TRY_VOID(journal_->append(records));
+    WP_TRY_VOID(append(records));
     for (const auto& r : records) {
         auto it = live_.find(r.nonce);
         if (!it->second.filler) {
@@ -515,6 +754,7 @@ Result<void> TxManager::confirm(const Head& head) {
             if (answers[i]->is_null()) {
                 slot->receipt.reset();
                 slot->needs_broadcast = true;
+                if (!slot->key.empty()) set_intent(slot->id, TxStatus::kPending, slot);
                 continue;
             }
             auto receipt = parse_receipt(*answers[i]);
@@ -523,7 +763,10 @@ Result<void> TxManager::confirm(const Head& head) {
                 skipped.insert(slot);
                 continue;
             }
-            if (receipt->block_hash != slot->receipt->block_hash) slot->receipt = std::move(*receipt);
+            if (receipt->block_hash != slot->receipt->block_hash) {
+                slot->receipt = std::move(*receipt);
+                if (!slot->key.empty()) set_intent(slot->id, TxStatus::kMined, slot);
+            }
         }
         std::erase_if(due, [&](Slot* s) {
             return skipped.contains(s) || !s->receipt || head.number + 1 < s->receipt->block_number + s->confirmations;
@@ -572,6 +815,19 @@ Result<void> TxManager::confirm(const Head& head) {
         std::erase_if(due, [&](Slot* s) { return skipped.contains(s); });
     }
     if (due.empty()) return {};
+    // The messages of reverted calls go into their kConfirmed records too (find() answers them after a restart).
+    std::map<Slot*, std::string> messages;
+    for (Slot* slot : due) {
+        if (slot->receipt->status || slot->filler) continue;
+        const auto& decoded = reasons[slot];
+        std::string message;
+        if (decoded.kind == DecodedRevert::Kind::kUnknown && decoded.data.empty() && !decoded.reason.empty()) {
+            message = slot->description + ": reverted: " + decoded.reason;
+        } else {
+            message = describe_revert(slot->description, "reverted", decoded);
+        }
+        messages[slot] = message + tx_suffix(slot->nonce, slot->receipt->transaction_hash);
+    }
     std::vector<JournalRecord> records;
     records.reserve(due.size());
     for (Slot* slot : due) {
@@ -579,9 +835,10 @@ Result<void> TxManager::confirm(const Head& head) {
             r.hash = slot->receipt->transaction_hash;
             r.block = slot->receipt->block_number;
             r.status = slot->receipt->status;
+            if (auto m = messages.find(slot); m != messages.end()) r.reason = m->second;
         }));
     }
-    WP_TRY_VOID(journal_->append(records));
+    WP_TRY_VOID(append(records));
     for (Slot* slot : due) {
         const std::uint64_t nonce = slot->nonce;
         if (!slot->filler) {
@@ -589,15 +846,8 @@ Result<void> TxManager::confirm(const Head& head) {
             outcome.hash = slot->receipt->transaction_hash;
             outcome.receipt = slot->receipt;
             if (!slot->receipt->status) {
-                auto& decoded = reasons[slot];
-                std::string message;
-                if (decoded.kind == DecodedRevert::Kind::kUnknown && decoded.data.empty() && !decoded.reason.empty()) {
-                    message = slot->description + ": reverted: " + decoded.reason;
-                } else {
-                    message = describe_revert(slot->description, "reverted", decoded);
-                }
-                outcome.error = Error{Errc::kRemote, message + tx_suffix(nonce, slot->receipt->transaction_hash)};
-                outcome.revert = std::move(decoded);
+                outcome.error = Error{Errc::kRemote, messages[slot]};
+                outcome.revert = std::move(reasons[slot]);
             }
             finish(std::move(outcome));
         }
@@ -623,6 +873,7 @@ Result<TxManager::Attempt> TxManager::sign_attempt(const Slot& slot, const FeePa
 TxOutcome TxManager::outcome_of(const Slot& slot, TxStatus status) const {
     TxOutcome outcome;
     outcome.handle = TxHandle{slot.id};
+    outcome.key = slot.key;
     outcome.description = slot.description;
     outcome.status = status;
     outcome.nonce = slot.nonce;
@@ -630,7 +881,21 @@ TxOutcome TxManager::outcome_of(const Slot& slot, TxStatus status) const {
     return outcome;
 }
 
-void TxManager::finish(TxOutcome outcome) { ready_.push_back(std::move(outcome)); }
+void TxManager::finish(TxOutcome outcome) {
+    if (!outcome.key.empty()) {
+        std::lock_guard lock(intents_mutex_);
+        if (auto it = intents_.find(outcome.key); it != intents_.end()) {
+            auto& state = it->second;
+            state.status = outcome.status;
+            state.nonce = outcome.nonce;
+            state.hash = outcome.receipt ? std::optional<Bytes32>(outcome.receipt->transaction_hash) : std::nullopt;
+            state.block = outcome.receipt ? std::optional<std::uint64_t>(outcome.receipt->block_number) : std::nullopt;
+            state.error = outcome.error;
+            closed_ms_[outcome.handle.id] = clock().unix_ms();
+        }
+    }
+    ready_.push_back(std::move(outcome));
+}
 
 Result<void> TxManager::start_queued(const Head& head) {
     {
@@ -640,6 +905,20 @@ Result<void> TxManager::start_queued(const Head& head) {
             queue_.pop_front();
         }
     }
+    // Keyed calls whose intent could not be journaled by submit(): fail them now (nothing was sent).
+    for (auto it = accepted_.begin(); it != accepted_.end();) {
+        if (!it->rejected) {
+            ++it;
+            continue;
+        }
+        TxOutcome outcome;
+        outcome.handle = TxHandle{it->id};
+        outcome.description = it->call.description;
+        outcome.status = TxStatus::kFailed;
+        outcome.error = Error{it->rejected->code, it->call.description + ": not journaled: " + it->rejected->message};
+        finish(std::move(outcome));
+        it = accepted_.erase(it);
+    }
     if (accepted_.empty()) return {};
     std::size_t take = accepted_.size();
     if (options_.max_in_flight > 0) {
@@ -647,14 +926,38 @@ Result<void> TxManager::start_queued(const Head& head) {
     }
     if (take == 0) return {};
 
+    // Failures before a nonce: a keyed call's kFailed record is journaled before its outcome is delivered.
+    std::vector<std::pair<Queued, TxOutcome>> failures;
     const auto fail = [&](const Queued& q, std::string message, std::optional<DecodedRevert> revert = {}) {
         TxOutcome outcome;
         outcome.handle = TxHandle{q.id};
+        outcome.key = q.options.key;
         outcome.description = q.call.description;
         outcome.status = TxStatus::kFailed;
         outcome.error = Error{Errc::kRemote, std::move(message)};
         outcome.revert = std::move(revert);
-        finish(std::move(outcome));
+        failures.emplace_back(q, std::move(outcome));
+    };
+    const auto deliver_failures = [&]() -> Result<void> {
+        std::vector<JournalRecord> records;
+        for (const auto& [q, outcome] : failures) {
+            if (q.options.key.empty()) continue;
+            records.push_back(journal_record(JournalRecord::Kind::kFailed, q.id, 0,
+                                             [&](JournalRecord& r) { r.reason = outcome.error->message; }));
+        }
+        if (auto appended = append(records); !appended) {
+            // Not durable: the keyed ones go back to the queue and are started (estimated) again next round.
+            for (auto it = failures.rbegin(); it != failures.rend(); ++it) {
+                if (it->first.options.key.empty()) {
+                    finish(std::move(it->second));
+                } else {
+                    accepted_.push_front(std::move(it->first));
+                }
+            }
+            return make_error(appended.error());
+        }
+        for (auto& f : failures) finish(std::move(f.second));
+        return {};
     };
     const auto fees = compute_fees(head.market, options_.fees);
     std::vector<RpcCall> estimates;
@@ -705,6 +1008,7 @@ Result<void> TxManager::start_queued(const Head& head) {
         }
         Slot slot;
         slot.id = q.id;
+        slot.key = q.options.key;
         slot.description = q.call.description;
         slot.request = TxRequest{q.call.to, std::move(q.call.data), q.call.value, gas, q.call.description};
         slot.confirmations = std::max<std::uint64_t>(q.options.confirmations.value_or(options_.confirmations), 1);
@@ -725,7 +1029,7 @@ Result<void> TxManager::start_queued(const Head& head) {
             continue;
         }
     }
-    return {};
+    return deliver_failures();
 }
 
 void TxManager::plan_fillers(const Head& head) {
@@ -833,9 +1137,13 @@ Result<void> TxManager::journal_new_attempts() {
     if (records.empty()) return {};
     // On failure every slot keeps its nonce and its unjournaled transactions (never broadcast); the same
     // records are appended again at the start of the next round.
-    WP_TRY_VOID(journal_->append(records));
+    WP_TRY_VOID(append(records));
     for (Attempt* a : pending) a->journaled = true;
     stats_.signed_txs += records.size();
+    for (const auto& entry : live_) {
+        if (!entry.second.key.empty() && !entry.second.receipt)
+            set_intent(entry.second.id, TxStatus::kPending, &entry.second);
+    }
     return {};
 }
 
@@ -845,7 +1153,7 @@ bool TxManager::release(Slot& slot, const std::string& reason) {
     // The nonce is free only once the journal says so: else a later call could journal the same nonce while the
     // journal still shows it owned by this one (and recover() would refuse the journal). On failure the slot
     // stays (its transactions are rejected: the next broadcast is rejected again and the release retried).
-    if (auto appended = journal_->append(std::span<const JournalRecord>(&record, 1)); !appended) {
+    if (auto appended = append(std::span<const JournalRecord>(&record, 1)); !appended) {
         slot.last_error = reason + " (releasing the nonce: " + appended.error().message + ")";
         slot.needs_broadcast = true;
         return false;
@@ -872,7 +1180,7 @@ bool TxManager::block_nonce(Slot& slot) {
     const std::string reason = std::string(kForeignHoldPrefix) + slot.last_error;
     const JournalRecord record = journal_record(JournalRecord::Kind::kReleased, slot.id, slot.nonce,
                                                 [&](JournalRecord& r) { r.reason = reason; });
-    if (auto appended = journal_->append(std::span<const JournalRecord>(&record, 1)); !appended) {
+    if (auto appended = append(std::span<const JournalRecord>(&record, 1)); !appended) {
         slot.last_error += " (releasing the nonce: " + appended.error().message + ")";
         slot.needs_broadcast = true;
         return false;

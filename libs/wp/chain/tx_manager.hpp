@@ -141,6 +141,10 @@ struct SubmitOptions {
     std::optional<std::uint64_t> gas_limit{};
     //! Overrides TxManagerOptions::confirmations for this call.
     std::optional<std::uint64_t> confirmations{};
+    //! The caller's idempotency key (e.g. "task:0x…:initialize"); empty: none. A keyed call is durable (see
+    //! submit_durable): its intent is journaled before it is acknowledged, and the same key never makes a second
+    //! call while the journal remembers it (TxManagerOptions::retention).
+    std::string key{};
 };
 
 enum class TxStatus {
@@ -155,8 +159,31 @@ enum class TxStatus {
 //! "queued", "pending", "mined", "confirmed", "reverted", "failed".
 const char* to_string(TxStatus status);
 
+//! One call of a batch of submit_durable().
+struct DurableCall {
+    ContractCall call;
+    SubmitOptions options;  //!< options.key must be non-empty
+};
+
+//! What find(key) knows about a keyed call, also after a restart.
+struct IntentState {
+    TxHandle handle;
+    std::string key;
+    std::string description;
+    TxStatus status{TxStatus::kQueued};
+    std::optional<std::uint64_t> nonce;  //!< once signed (kept also when it was released: see error)
+    std::optional<Bytes32> hash;         //!< kMined, kConfirmed, kReverted: the mined transaction
+    std::optional<std::uint64_t> block;  //!< same
+    std::optional<Error> error;          //!< kReverted, kFailed: the one-line explanation
+    bool final() const {
+        return status == TxStatus::kConfirmed || status == TxStatus::kReverted || status == TxStatus::kFailed;
+    }
+};
+
+
 struct TxOutcome {
     TxHandle handle;
+    std::string key;  //!< SubmitOptions::key (empty for unkeyed calls)
     std::string description;
     TxStatus status{TxStatus::kFailed};
     std::optional<std::uint64_t> nonce;   //!< when one was assigned (and kept)
@@ -193,6 +220,15 @@ struct TxManagerOptions {
     //! Called (no parameters) when a stall is declared; empty: none. "evm_mine" for anvil / hardhat devnets.
     std::string stall_kick_method{};
     Clock* clock{nullptr};                  //!< nullptr: wp::system_clock(); else must outlive the manager
+    //! Journal compaction (compact()): the final records of closed keyed calls kept for find() — the newest
+    //! keep_closed of them, and none older than max_age (by the time of their final record); compact() runs by
+    //! itself after a round once compact_every records were appended since the last one (0: never by itself).
+    //! A key dropped by compaction is forgotten: submitting it again makes a new call.
+    struct Retention {
+        std::size_t keep_closed{100'000};
+        std::chrono::milliseconds max_age{std::chrono::hours(24 * 7)};
+        std::size_t compact_every{20'000};
+    } retention{};
     const RevertDecoder* decoder{nullptr};  //!< nullptr: default_revert_decoder(); else must outlive the manager
 };
 
@@ -205,6 +241,7 @@ struct TxManagerStats {
     std::uint64_t rounds{0};             //!< poll() rounds
     std::uint64_t broadcast_batches{0};  //!< JSON-RPC batch requests carrying eth_sendRawTransaction calls
     std::uint64_t stall_kicks{0};        //!< out-of-order stalls resolved (header comment)
+    std::uint64_t compactions{0};        //!< journal compactions done
 };
 
 class TxManager {
@@ -221,8 +258,29 @@ class TxManager {
     Address address() const { return address_; }
     std::uint64_t chain_id() const { return chain_id_; }
 
-    //! Queues a call; never blocks on I/O, never fails (problems are reported in its outcome).
+    //! Queues a call; never blocks on I/O, never fails (problems are reported in its outcome). A call with
+    //! options.key goes through submit_durable(); if that fails (journal error), the returned handle's outcome is
+    //! kFailed with that error (nothing was journaled: submit the key again later).
     TxHandle submit(ContractCall call, SubmitOptions options = {});
+
+    //! Durable submit of a keyed call: the intent record (key, id, call, gas limit, confirmations, description) is
+    //! appended to the journal and durable when this returns the handle. A key the manager already knows (in
+    //! flight, final, or recovered from the journal) returns that call's handle and queues nothing. Waits for the
+    //! journal (disk), never for the node. Errors: Errc::kInvalidArgument for an empty key; the journal's error (then
+    //! nothing was queued). Thread safe.
+    Result<TxHandle> submit_durable(ContractCall call, SubmitOptions options);
+    //! The batch form: one journal append for every new key of `calls` (keys already known, also repeated ones
+    //! within `calls`, return the existing handle). The handles are in the order of `calls`.
+    Result<std::vector<TxHandle>> submit_durable(std::vector<DurableCall> calls);
+
+    //! The state of the keyed call `key` (queued, pending, mined, confirmed, reverted, failed) and its outcome, from
+    //! memory: never waits for I/O or for a running round. nullopt for a key never submitted (or dropped from the
+    //! journal by compaction after its retention).
+    std::optional<IntentState> find(std::string_view key) const;
+
+    //! Rewrites the journal without what is no longer needed (tx_journal.hpp "Compaction"; retention in
+    //! TxManagerOptions::retention). Waits for a running round. Errors: the journal's (nothing is lost).
+    Result<void> compact();
 
     //! One round of work (header comment); returns the outcomes completed and not claimed by a wait().
     //! An error (e.g. the node unreachable, a journal append failing) loses nothing: every call keeps its nonce
@@ -260,6 +318,7 @@ class TxManager {
     };
     struct Slot {
         std::uint64_t id{0};
+        std::string key;
         std::string description;
         TxRequest request;
         bool filler{false};
@@ -283,6 +342,7 @@ class TxManager {
         std::uint64_t id{0};
         ContractCall call;
         SubmitOptions options;
+        std::optional<Error> rejected;  //!< submit() of a keyed call whose intent could not be journaled
     };
     struct Head {
         std::uint64_t number{0};
@@ -320,6 +380,9 @@ class TxManager {
     const RevertDecoder& decoder() const;
     std::optional<TxStatus> status_locked(TxHandle handle) const;
     Result<TxOutcome> wait_registered(TxHandle handle, std::chrono::milliseconds timeout);
+    Result<void> append(std::span<const JournalRecord> records);
+    Result<void> compact_locked();
+    void set_intent(std::uint64_t id, TxStatus status, const Slot* slot);
     template <class F>
     JournalRecord journal_record(JournalRecord::Kind kind, std::uint64_t id, std::uint64_t nonce, F&& fill) const;
 
@@ -347,6 +410,14 @@ class TxManager {
     std::set<std::uint64_t> waited_;
     std::optional<Stall> stall_;
     TxManagerStats stats_;
+    std::uint64_t latest_count_{0};  //!< the latest transaction count seen by the last round
+    std::size_t appended_since_compaction_{0};
+
+    std::mutex journal_mutex_;  //!< every journal call (after mutex_ when both are taken)
+    mutable std::mutex intents_mutex_;
+    std::map<std::string, IntentState, std::less<>> intents_;  //!< by key
+    std::map<std::uint64_t, std::string> intent_keys_;         //!< id -> key
+    std::map<std::uint64_t, std::int64_t> closed_ms_;          //!< id -> time_ms of a keyed call's final record
 };
 
 }  // namespace wp::chain
