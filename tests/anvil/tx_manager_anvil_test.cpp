@@ -7,6 +7,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <future>
 #include <iostream>
 #include <map>
 #include <random>
@@ -1322,6 +1323,59 @@ TEST_F(TxManagerAnvil, KeyedIntentsSurviveSigkill) {
     std::getline(helper_out, last_line);
     std::cout << kills << " SIGKILLs, " << head << " blocks, " << signed_records
               << " signed records in the journal at the end; last run: " << last_line << "\n";
+}
+
+}  // namespace
+}  // namespace wp::chain
+
+namespace wp::chain {
+namespace {
+
+// submit, status and find answer while a round is blocked inside a JSON-RPC round trip; a waiter does not run a
+// second round meanwhile, it waits for the running one.
+TEST_F(TxManagerAnvil, StatusAndFindDoNotWaitForARunningRound) {
+    ASSERT_NO_FATAL_FAILURE(start());
+    FaultProxy proxy(node_->url());
+    JsonRpcClient rpc(JsonRpcOptions{.url = proxy.url(), .timeout = 20s});
+    auto m = open(std::make_shared<MemoryTxJournal>(), {}, kKey0, &rpc);
+    ASSERT_TRUE(m);
+    const Address sink = PrivateKey::generate().address();
+    const TxHandle keyed = m->submit_durable(transfer(sink, 1, 1), {.key = "k"}).value();
+    std::promise<void> entered;
+    std::promise<void> release;
+    std::shared_future<void> released = release.get_future().share();
+    std::atomic<bool> armed{true};
+    std::atomic<int> head_reads{0};
+    proxy.set_rule([&](const std::string& method, const json::array&) -> std::optional<FaultProxy::Fault> {
+        if (method != "eth_getBlockByNumber") return std::nullopt;
+        ++head_reads;
+        if (armed.exchange(false)) {
+            entered.set_value();
+            released.wait();
+        }
+        return std::nullopt;
+    });
+    std::thread poller([&] { EXPECT_TRUE(m->poll()); });
+    entered.get_future().wait();  // the round is now inside a JSON-RPC request
+    EXPECT_EQ(m->status(keyed), TxStatus::kQueued);
+    EXPECT_EQ(m->find("k")->status, TxStatus::kQueued);
+    const TxHandle plain = m->submit(transfer(sink, 2, 2));
+    EXPECT_EQ(m->status(plain), TxStatus::kQueued);
+    const TxHandle again = m->submit_durable(transfer(sink, 3, 3), {.key = "k2"}).value();
+    EXPECT_EQ(m->find("k2")->handle, again);
+    // A waiter started now waits for the running round instead of starting its own.
+    std::thread waiter([&] {
+        auto outcome = m->wait(plain, 30s);
+        EXPECT_TRUE(outcome && outcome->ok());
+    });
+    EXPECT_EQ(head_reads.load(), 1);
+    release.set_value();
+    poller.join();
+    waiter.join();
+    auto rest = collect(*m, 2, false);  // keyed "k" and "k2"
+    EXPECT_EQ(m->find("k")->status, TxStatus::kConfirmed);
+    EXPECT_EQ(m->find("k2")->status, TxStatus::kConfirmed);
+    EXPECT_FALSE(m->status(keyed));  // delivered
 }
 
 }  // namespace

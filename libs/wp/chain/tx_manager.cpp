@@ -264,6 +264,7 @@ Result<void> TxManager::recover() {
             queue_.push_back(
                 Queued{id, ContractCall{intent.to, intent.data, intent.value, intent.description}, o, std::nullopt});
             recovered_.push_back(TxHandle{id});
+            statuses_[id] = TxStatus::kQueued;
         }
         intent_keys_[id] = intent.key;
         intents_.emplace(intent.key, std::move(state));
@@ -287,7 +288,10 @@ Result<void> TxManager::recover() {
         slot.last_signed = now;
         slot.last_signed_block = head_number;  // replace_after_blocks counts from the restart
         live_[call.nonce] = std::move(slot);
-        if (!call.filler) recovered_.push_back(TxHandle{id});
+        if (!call.filler) {
+            recovered_.push_back(TxHandle{id});
+            statuses_[id] = TxStatus::kPending;
+        }
     }
     return {};
 }
@@ -295,20 +299,32 @@ Result<void> TxManager::recover() {
 // ---- public API ----
 
 TxHandle TxManager::submit(ContractCall call, SubmitOptions options) {
+    return submit_impl(std::move(call), std::move(options), false);
+}
+
+TxHandle TxManager::submit_impl(ContractCall call, SubmitOptions options, bool waited) {
     if (!options.key.empty()) {
         ContractCall copy = call;
-        auto handle = submit_durable(std::move(call), options);
-        if (handle) return *handle;
+        std::vector<DurableCall> calls;
+        calls.push_back(DurableCall{std::move(call), options});
+        auto handles = submit_durable_impl(std::move(calls), waited);
+        if (handles) return handles->at(0);
         // Not journaled: the call fails at the next round with the journal's error (nothing was sent).
+        options.key.clear();
         std::lock_guard lock(queue_mutex_);
         const TxHandle failed{next_id_++};
-        options.key.clear();
-        queue_.push_back(Queued{failed.id, std::move(copy), options, handle.error()});
+        queue_.push_back(Queued{failed.id, std::move(copy), options, handles.error()});
+        std::lock_guard outcome_lock(outcome_mutex_);
+        statuses_[failed.id] = TxStatus::kQueued;
+        if (waited) waited_.insert(failed.id);
         return failed;
     }
     std::lock_guard lock(queue_mutex_);
     const TxHandle handle{next_id_++};
     queue_.push_back(Queued{handle.id, std::move(call), options, std::nullopt});
+    std::lock_guard outcome_lock(outcome_mutex_);
+    statuses_[handle.id] = TxStatus::kQueued;
+    if (waited) waited_.insert(handle.id);
     return handle;
 }
 
@@ -320,6 +336,10 @@ Result<TxHandle> TxManager::submit_durable(ContractCall call, SubmitOptions opti
 }
 
 Result<std::vector<TxHandle>> TxManager::submit_durable(std::vector<DurableCall> calls) {
+    return submit_durable_impl(std::move(calls), false);
+}
+
+Result<std::vector<TxHandle>> TxManager::submit_durable_impl(std::vector<DurableCall> calls, bool waited) {
     for (const auto& c : calls) {
         if (c.options.key.empty()) {
             return make_error(Errc::kInvalidArgument,
@@ -366,7 +386,15 @@ Result<std::vector<TxHandle>> TxManager::submit_durable(std::vector<DurableCall>
     appended_since_compaction_ += records.size();
     std::lock_guard intents_lock(intents_mutex_);
     std::lock_guard queue_lock(queue_mutex_);
+    std::lock_guard outcome_lock(outcome_mutex_);
+    for (std::size_t i = 0; i < calls.size() && waited; ++i) {
+        // Only calls still in flight can be waited for (a final one's outcome was delivered already).
+        if (statuses_.contains(handles[i].id) || batch_keys.contains(calls[i].options.key)) {
+            waited_.insert(handles[i].id);
+        }
+    }
     for (std::size_t i : fresh) {
+        statuses_[handles[i].id] = TxStatus::kQueued;
         auto& c = calls[i];
         IntentState state;
         state.handle = handles[i];
@@ -394,8 +422,12 @@ Result<void> TxManager::append(std::span<const JournalRecord> records) {
     return {};
 }
 
-void TxManager::set_intent(std::uint64_t id, TxStatus status, const Slot* slot) {
+void TxManager::set_status(std::uint64_t id, TxStatus status, const Slot* slot) {
     std::lock_guard lock(intents_mutex_);
+    {
+        std::lock_guard outcome_lock(outcome_mutex_);
+        if (auto it = statuses_.find(id); it != statuses_.end()) it->second = status;
+    }
     auto k = intent_keys_.find(id);
     if (k == intent_keys_.end()) return;
     auto& state = intents_.at(k->second);
@@ -416,23 +448,31 @@ void TxManager::set_intent(std::uint64_t id, TxStatus status, const Slot* slot) 
 Result<std::vector<TxOutcome>> TxManager::poll() {
     std::lock_guard lock(mutex_);
     auto round = advance();
-    if (!round) return make_error(round.error());
     std::vector<TxOutcome> out;
-    for (auto it = ready_.begin(); it != ready_.end();) {
-        if (waited_.contains(it->handle.id)) {
-            ++it;
-        } else {
-            out.push_back(std::move(*it));
-            it = ready_.erase(it);
+    {
+        std::lock_guard outcome_lock(outcome_mutex_);
+        ++rounds_done_;
+        if (round) {
+            for (auto it = ready_.begin(); it != ready_.end();) {
+                if (waited_.contains(it->handle.id)) {
+                    ++it;
+                } else {
+                    statuses_.erase(it->handle.id);
+                    out.push_back(std::move(*it));
+                    it = ready_.erase(it);
+                }
+            }
         }
     }
+    round_cv_.notify_all();
+    if (!round) return make_error(round.error());
     return out;
 }
 
 Result<TxOutcome> TxManager::wait(TxHandle handle, std::chrono::milliseconds timeout) {
     {
-        std::lock_guard lock(mutex_);
-        if (!status_locked(handle)) {
+        std::lock_guard lock(outcome_mutex_);
+        if (!statuses_.contains(handle.id)) {
             return make_error(Errc::kInvalidArgument,
                               "TxManager::wait: call " + std::to_string(handle.id) + " is not in flight");
         }
@@ -443,46 +483,65 @@ Result<TxOutcome> TxManager::wait(TxHandle handle, std::chrono::milliseconds tim
 
 Result<TxOutcome> TxManager::send_and_wait(ContractCall call, SubmitOptions options,
                                            std::chrono::milliseconds timeout) {
-    TxHandle handle;
-    {
-        // Registered as waited before it is queued: a concurrent poll() cannot take its outcome.
-        std::lock_guard lock(mutex_);
-        handle = submit(std::move(call), options);
-        waited_.insert(handle.id);
-    }
+    // Registered as waited when it is queued: a concurrent poll() cannot take its outcome.
+    const TxHandle handle = submit_impl(std::move(call), std::move(options), true);
     return wait_registered(handle, timeout);
 }
 
 Result<TxOutcome> TxManager::wait_registered(TxHandle handle, std::chrono::milliseconds timeout) {
     const auto deadline = clock().now() + timeout;
+    // Under outcome_mutex_.
     const auto take = [&]() -> std::optional<TxOutcome> {
         for (auto it = ready_.begin(); it != ready_.end(); ++it) {
             if (it->handle == handle) {
                 TxOutcome outcome = std::move(*it);
                 ready_.erase(it);
                 waited_.erase(handle.id);
+                statuses_.erase(handle.id);
                 return outcome;
             }
         }
         return std::nullopt;
     };
+    const auto timed_out = [&](const std::string& last_error) {
+        std::lock_guard lock(outcome_mutex_);
+        waited_.erase(handle.id);
+        return make_error(Errc::kTimeout, "TxManager::wait: call " + std::to_string(handle.id) +
+                                              " not completed after " + std::to_string(timeout.count()) + " ms" +
+                                              (last_error.empty() ? "" : " (last error: " + last_error + ")"));
+    };
     std::string last_error;
     for (;;) {
         {
-            std::lock_guard lock(mutex_);
+            std::lock_guard lock(outcome_mutex_);
             if (auto outcome = take()) return std::move(*outcome);
-            auto round = advance();
-            if (!round) last_error = round.error().message;
-            if (auto outcome = take()) return std::move(*outcome);
-            if (clock().now() >= deadline) {
-                waited_.erase(handle.id);
-                return make_error(Errc::kTimeout, "TxManager::wait: call " + std::to_string(handle.id) +
-                                                      " not completed after " + std::to_string(timeout.count()) +
-                                                      " ms" +
-                                                      (last_error.empty() ? "" : " (last error: " + last_error + ")"));
-            }
         }
-        clock().sleep_for(options_.poll_interval);
+        std::unique_lock round(mutex_, std::try_to_lock);
+        if (round.owns_lock()) {
+            // No round is running: this waiter runs one (for every call), then lets the others look.
+            auto result = advance();
+            if (!result) last_error = result.error().message;
+            {
+                std::lock_guard lock(outcome_mutex_);
+                ++rounds_done_;
+            }
+            round.unlock();
+            round_cv_.notify_all();
+            {
+                std::lock_guard lock(outcome_mutex_);
+                if (auto outcome = take()) return std::move(*outcome);
+            }
+            if (clock().now() >= deadline) return timed_out(last_error);
+            clock().sleep_for(options_.poll_interval);
+        } else {
+            // Another thread (poll() or another waiter) is running the round: wait for its end, not for the lock.
+            std::unique_lock lock(outcome_mutex_);
+            const std::uint64_t seen = rounds_done_;
+            round_cv_.wait_for(lock, options_.poll_interval, [&] { return rounds_done_ != seen; });
+            if (auto outcome = take()) return std::move(*outcome);
+            lock.unlock();
+            if (clock().now() >= deadline) return timed_out(last_error);
+        }
     }
 }
 
@@ -500,25 +559,10 @@ std::size_t TxManager::in_flight() const {
 }
 
 std::optional<TxStatus> TxManager::status(TxHandle handle) const {
-    std::lock_guard lock(mutex_);
-    return status_locked(handle);
-}
-
-std::optional<TxStatus> TxManager::status_locked(TxHandle handle) const {
-    for (const auto& o : ready_) {
-        if (o.handle == handle) return o.status;
-    }
-    for (const auto& [nonce, slot] : live_) {
-        if (slot.id == handle.id && !slot.filler) return slot.receipt ? TxStatus::kMined : TxStatus::kPending;
-    }
-    for (const auto& q : accepted_) {
-        if (q.id == handle.id) return TxStatus::kQueued;
-    }
-    std::lock_guard queue_lock(queue_mutex_);
-    for (const auto& q : queue_) {
-        if (q.id == handle.id) return TxStatus::kQueued;
-    }
-    return std::nullopt;
+    std::lock_guard lock(outcome_mutex_);
+    auto it = statuses_.find(handle.id);
+    if (it == statuses_.end()) return std::nullopt;
+    return it->second;
 }
 
 std::uint64_t TxManager::next_nonce() const {
@@ -696,7 +740,7 @@ Result<void> TxManager::check_receipts(const Head& head) {
         slot->receipt = std::move(*receipt);
         slot->missing_rounds = 0;
         slot->missing_since_block.reset();
-        if (!slot->key.empty()) set_intent(slot->id, TxStatus::kMined, slot);
+        set_status(slot->id, TxStatus::kMined, slot);
     }
     std::vector<JournalRecord> records;
     for (Slot* slot : asked) {
@@ -754,7 +798,7 @@ Result<void> TxManager::confirm(const Head& head) {
             if (answers[i]->is_null()) {
                 slot->receipt.reset();
                 slot->needs_broadcast = true;
-                if (!slot->key.empty()) set_intent(slot->id, TxStatus::kPending, slot);
+                set_status(slot->id, TxStatus::kPending, slot);
                 continue;
             }
             auto receipt = parse_receipt(*answers[i]);
@@ -765,7 +809,7 @@ Result<void> TxManager::confirm(const Head& head) {
             }
             if (receipt->block_hash != slot->receipt->block_hash) {
                 slot->receipt = std::move(*receipt);
-                if (!slot->key.empty()) set_intent(slot->id, TxStatus::kMined, slot);
+                set_status(slot->id, TxStatus::kMined, slot);
             }
         }
         std::erase_if(due, [&](Slot* s) {
@@ -894,6 +938,8 @@ void TxManager::finish(TxOutcome outcome) {
             closed_ms_[outcome.handle.id] = clock().unix_ms();
         }
     }
+    std::lock_guard lock(outcome_mutex_);
+    statuses_[outcome.handle.id] = outcome.status;
     ready_.push_back(std::move(outcome));
 }
 
@@ -1024,10 +1070,12 @@ Result<void> TxManager::start_queued(const Head& head) {
         slot.attempts.push_back(std::move(*attempt));
         const std::uint64_t nonce = slot.nonce;
         // Cannot fail: a nonce in free_nonces_ / >= next_nonce_ is never live.
-        if (!live_.emplace(nonce, std::move(slot)).second) {
+        auto [placed, fresh] = live_.emplace(nonce, std::move(slot));
+        if (!fresh) {
             fail(q, q.call.description + ": internal error: nonce " + std::to_string(nonce) + " already in flight");
             continue;
         }
+        set_status(placed->second.id, TxStatus::kPending, &placed->second);
     }
     return deliver_failures();
 }
@@ -1140,10 +1188,6 @@ Result<void> TxManager::journal_new_attempts() {
     WP_TRY_VOID(append(records));
     for (Attempt* a : pending) a->journaled = true;
     stats_.signed_txs += records.size();
-    for (const auto& entry : live_) {
-        if (!entry.second.key.empty() && !entry.second.receipt)
-            set_intent(entry.second.id, TxStatus::kPending, &entry.second);
-    }
     return {};
 }
 

@@ -34,7 +34,32 @@
 //        latest count (nothing ready) for stall_after on that same nonce, its transaction is broadcast again and
 //        stall_kick_method (e.g. "evm_mine" on a devnet) is called once; stats().stall_kicks counts these;
 //     7. returns the outcomes completed in this round (and earlier ones not taken by wait()).
-//   wait(h) / send_and_wait(call) loop over poll() for the CLI (blocking, with a timeout).
+//   wait(h) / send_and_wait(call) for the CLI (blocking, with a timeout): a waiter runs a round only when none is
+//   running; otherwise it waits for the end of the running one (one round at a time, whoever runs it).
+//
+// The state of a call (TxStatus; status(h), find(key), IntentState):
+//
+//     submit / submit_durable            nonce assigned, signed          receipt seen
+//   ─────────────────────────▶ kQueued ─────────────────────────▶ kPending ──────────────▶ kMined
+//                                 │                                 │   ▲  reorg: receipt   │
+//                                 │ estimate reverted / fee cap /   │   └───── gone ────────┤
+//                                 │ signing failed (no nonce used)  │                       │ confirmation depth
+//                                 ▼                                 │ rejected, no attempt  ├──▶ kConfirmed (status 1)
+//                              kFailed ◀────────────────────────────┘ ever accepted /       └──▶ kReverted  (status 0)
+//                                        nonce held by a foreign tx / no receipt for any of our hashes
+//   Every arrow into a final state (kConfirmed, kReverted, kFailed) is journaled BEFORE the outcome is delivered
+//   (kConfirmed with the revert message for status 0, kReleased, kFailed); kPending starts once the nonce is
+//   assigned, and its transaction is journaled (kSigned) before any broadcast.
+//
+// Keyed calls (SubmitOptions::key, the caller's idempotency key, e.g. "task:<id>:initialize"): submit_durable()
+// journals a kIntent record (key, id, call, gas limit, confirmations, description) and returns only once it is
+// durable; a key the manager knows returns the existing handle (never a second transaction). After a restart,
+// find(key) answers from the journal: final states with their outcome (hash, block, error message), calls
+// signed but unfinished are in flight again (kPending), intents never signed are queued again with their id.
+// Compaction (compact(), or by itself every retention.compact_every records) rewrites the journal without the
+// records of closed calls, keeping for find() the kIntent and final record of the newest retention.keep_closed
+// closed keyed calls younger than retention.max_age (their raw transactions are dropped). A key dropped by
+// compaction is forgotten. Ids of calls dropped by compaction may be given again after a restart.
 //
 // Stuck transactions: an unmined transaction whose latest broadcast is older than `replace_after` (or, when
 // `replace_after_blocks` > 0, that many blocks old) is replaced: same nonce, same call and gas, fees from
@@ -94,15 +119,18 @@
 // Errc::kInvalidArgument "<journal name> is from another chain instance: the node's nonce for <address> is N but
 // the journal has confirmed nonce M" (nothing would ever be mined otherwise).
 //
-// Thread safety: every public member function may be called from any thread. submit() only takes a short
-// queue lock (it never waits for I/O). poll() / wait() serialise on an internal mutex and make synchronous
-// JSON-RPC calls (a few batched round trips plus one request per broadcast); a daemon calls poll() from its own
-// loop or a dedicated thread. Each outcome is delivered exactly once: to the wait(h) waiting for it, else to
-// the next poll(). With poll() running in another thread, submit() then wait() races with it (the outcome may
-// go to poll() first, and wait() then fails "not in flight"): use send_and_wait(), which registers the waiter
-// before queueing the call.
+// Thread safety: every public member function may be called from any thread. No lock is held across a JSON-RPC
+// round trip by submit(), status() and find(): they take short locks that a running round never holds during I/O
+// (submit() of an unkeyed call never waits for I/O; submit_durable() waits for the journal's disk write, never
+// for the node). poll() runs one round under the round lock and makes synchronous JSON-RPC calls (a few batched
+// round trips); a daemon calls poll() from its own loop or a dedicated thread. in_flight(), next_nonce(),
+// recovered(), stats() and compact() wait for a running round. Each outcome is delivered exactly once: to the
+// wait(h) waiting for it, else to the next poll(). With poll() running in another thread, submit() then wait()
+// races with it (the outcome may go to poll() first, and wait() then fails "not in flight"): use
+// send_and_wait(), which registers the waiter when the call is queued.
 
 #include <chrono>
+#include <condition_variable>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
@@ -180,7 +208,6 @@ struct IntentState {
     }
 };
 
-
 struct TxOutcome {
     TxHandle handle;
     std::string key;  //!< SubmitOptions::key (empty for unkeyed calls)
@@ -219,7 +246,7 @@ struct TxManagerOptions {
     std::chrono::milliseconds stall_after{std::chrono::milliseconds(300)};
     //! Called (no parameters) when a stall is declared; empty: none. "evm_mine" for anvil / hardhat devnets.
     std::string stall_kick_method{};
-    Clock* clock{nullptr};                  //!< nullptr: wp::system_clock(); else must outlive the manager
+    Clock* clock{nullptr};  //!< nullptr: wp::system_clock(); else must outlive the manager
     //! Journal compaction (compact()): the final records of closed keyed calls kept for find() — the newest
     //! keep_closed of them, and none older than max_age (by the time of their final record); compact() runs by
     //! itself after a round once compact_every records were appended since the last one (0: never by itself).
@@ -300,7 +327,8 @@ class TxManager {
     std::vector<TxHandle> recovered() const;
     //! Queued plus unconfirmed calls (fillers excluded).
     std::size_t in_flight() const;
-    //! The state of a call still known to the manager (nullopt once its outcome was delivered).
+    //! The state of a call still known to the manager (nullopt once its outcome was delivered). Never waits for a
+    //! running round.
     std::optional<TxStatus> status(TxHandle handle) const;
     //! The nonce the next call will get if no nonce is released before.
     std::uint64_t next_nonce() const;
@@ -378,11 +406,12 @@ class TxManager {
     TxOutcome outcome_of(const Slot& slot, TxStatus status) const;
     Result<std::vector<RpcResult<boost::json::value>>> batch(std::vector<RpcCall> calls);
     const RevertDecoder& decoder() const;
-    std::optional<TxStatus> status_locked(TxHandle handle) const;
     Result<TxOutcome> wait_registered(TxHandle handle, std::chrono::milliseconds timeout);
     Result<void> append(std::span<const JournalRecord> records);
     Result<void> compact_locked();
-    void set_intent(std::uint64_t id, TxStatus status, const Slot* slot);
+    void set_status(std::uint64_t id, TxStatus status, const Slot* slot);
+    TxHandle submit_impl(ContractCall call, SubmitOptions options, bool waited);
+    Result<std::vector<TxHandle>> submit_durable_impl(std::vector<DurableCall> calls, bool waited);
     template <class F>
     JournalRecord journal_record(JournalRecord::Kind kind, std::uint64_t id, std::uint64_t nonce, F&& fill) const;
 
@@ -406,8 +435,14 @@ class TxManager {
     std::uint64_t next_nonce_{0};
     std::vector<TxHandle> recovered_;
     std::deque<Queued> accepted_;  //!< taken from queue_ by a round, waiting for a nonce
+    // Under outcome_mutex_ (never held across I/O): what status(), wait() and poll() read without waiting for a
+    // running round.
+    mutable std::mutex outcome_mutex_;
+    std::condition_variable round_cv_;  //!< notified at the end of every round
+    std::uint64_t rounds_done_{0};
     std::deque<TxOutcome> ready_;
     std::set<std::uint64_t> waited_;
+    std::map<std::uint64_t, TxStatus> statuses_;  //!< every call not yet delivered (fillers excluded)
     std::optional<Stall> stall_;
     TxManagerStats stats_;
     std::uint64_t latest_count_{0};  //!< the latest transaction count seen by the last round
