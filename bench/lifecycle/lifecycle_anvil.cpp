@@ -85,7 +85,8 @@ const char* mode_name(Mode m) { return m == Mode::kPresigned ? "presigned" : "ma
 //! Sends pre-signed transactions in JSON-RPC batches of `batch` eth_sendRawTransaction calls, then polls their
 //! receipts in batches until all are mined; evm_mine when no receipt arrived for 300 ms (anvil's out-of-order-nonce
 //! stall). Returns Σ gasUsed. Exits on a rejected send or a reverted receipt.
-std::uint64_t send_presigned(chain::JsonRpcClient& rpc, const std::vector<chain::SignedTx>& txs, std::size_t batch) {
+std::uint64_t send_presigned(chain::JsonRpcClient& rpc, const std::vector<chain::SignedTx>& txs, std::size_t batch,
+                             bool kick) {
     for (std::size_t begin = 0; begin < txs.size(); begin += batch) {
         std::vector<chain::RpcCall> calls;
         for (std::size_t i = begin; i < std::min(txs.size(), begin + batch); ++i) {
@@ -119,7 +120,7 @@ std::uint64_t send_presigned(chain::JsonRpcClient& rpc, const std::vector<chain:
             mined[index[k]] = true;
             --left;
         }
-        if (left == before && SteadyClock::now() - last_progress > std::chrono::milliseconds(300)) {
+        if (kick && left == before && SteadyClock::now() - last_progress > std::chrono::milliseconds(300)) {
             (void)rpc.call("evm_mine");
             last_progress = SteadyClock::now();
         } else if (left != before) {
@@ -150,6 +151,7 @@ struct Bench {
     std::uint64_t chain_id{0};
     std::vector<Wallet> wallets;  //!< the 10 dev accounts
     std::size_t batch{100};
+    bool automine{true};
     std::filesystem::path journal_dir;
     std::map<std::size_t, std::unique_ptr<chain::TxManager>> managers;  //!< by account, opened on first use
 
@@ -167,7 +169,7 @@ struct Bench {
                 chain::FileTxJournal::open(journal_dir / ("wallet-" + std::to_string(account) + ".jsonl")), "journal");
             chain::TxManagerOptions options;
             options.broadcast_batch_size = batch;
-            options.stall_kick_method = "evm_mine";
+            if (automine) options.stall_kick_method = "evm_mine";  // interval mining: blocks come anyway
             options.poll_interval = std::chrono::milliseconds(2);
             m = must(chain::TxManager::open(*rpc, wallet(account).key, std::move(journal), options), "TxManager::open");
         }
@@ -198,7 +200,7 @@ struct Bench {
                 }
             }
             const auto t0 = SteadyClock::now();
-            const std::uint64_t gas = send_presigned(*rpc, txs, batch);
+            const std::uint64_t gas = send_presigned(*rpc, txs, batch, automine);
             return {seconds_since(t0), gas};
         }
         std::map<std::size_t, std::vector<Job>> by_wallet;
@@ -416,6 +418,7 @@ int main(int argc, char** argv) {
     const Options opt = parse_args(argc, argv);
     Bench b;
     b.batch = opt.batch;
+    b.automine = opt.block_time == 0;
     b.journal_dir = std::filesystem::temp_directory_path() / ("wp_lifecycle_bench." + std::to_string(::getpid()));
     struct Cleanup {
         std::filesystem::path dir;

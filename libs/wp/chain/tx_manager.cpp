@@ -1350,15 +1350,18 @@ void TxManager::broadcast(const Head& head) {
 }
 
 void TxManager::check_stall(const Head& head) {
-    // The out-of-order stall: the lowest unmined nonce is ours and was accepted, yet the node reports nothing
-    // ready to mine (pending count == latest count) while we have accepted transactions above it. Seen when a
-    // JSON-RPC batch is executed out of order: anvil can keep the whole run in its "queued" set even once the gap
-    // is filled. Rule: once the condition holds for stall_after on the same nonce, the lowest transaction is
-    // broadcast again (a node that dropped it takes it back) and, when stall_kick_method is set (e.g.
-    // "evm_mine" on a development node), that method is called once (a new block re-evaluates the pool).
+    // The out-of-order stall: the lowest unmined nonce is ours and was accepted, yet it is not mined. Two shapes:
+    //  - the node reports nothing ready (pending count == latest count): seen when a JSON-RPC batch is executed
+    //    out of order, anvil can keep the whole run in its "queued" set even once the gap is filled (or a node
+    //    dropped the transaction);
+    //  - with stall_kick_method set (an automine devnet), also when transactions are ready but no block comes
+    //    (anvil's automine can leave ready transactions unmined, e.g. when a batch needs more blocks than the
+    //    arrivals triggered).
+    // Rule: once the condition holds for stall_after on the same nonce, its transaction is broadcast again (a node
+    // that dropped it takes it back) and stall_kick_method (e.g. "evm_mine") is called once.
     auto it = live_.find(head.latest_count);
-    const bool stalled = it != live_.end() && !it->second.receipt && head.pending_count <= head.latest_count &&
-                         live_.rbegin()->first > head.latest_count &&
+    const bool stalled = it != live_.end() && !it->second.receipt &&
+                         (head.pending_count <= head.latest_count || !options_.stall_kick_method.empty()) &&
                          std::any_of(it->second.attempts.begin(), it->second.attempts.end(),
                                      [](const Attempt& a) { return a.accepted; });
     if (!stalled) {

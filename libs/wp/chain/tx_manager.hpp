@@ -30,9 +30,11 @@
 //        them in few blocks). A batch may be executed out of order by the node; a nonce that arrives before its
 //        predecessor waits in the node's queue, which normally promotes it once the gap is filled. The stall rule
 //        covers the node that does not (anvil can keep a whole run "queued"): when the lowest unmined nonce is
-//        ours and accepted, higher nonces of ours are in flight, and eth_getTransactionCount(pending) equals the
-//        latest count (nothing ready) for stall_after on that same nonce, its transaction is broadcast again and
-//        stall_kick_method (e.g. "evm_mine" on a devnet) is called once; stats().stall_kicks counts these;
+//        ours and accepted, and eth_getTransactionCount(pending) equals the latest count (nothing ready) — or,
+//        with stall_kick_method set (automine devnets), whatever the pending count — for stall_after on that same
+//        nonce, its transaction is broadcast again and stall_kick_method (e.g. "evm_mine") is called once;
+//        stats().stall_kicks counts these (do not set stall_kick_method with interval mining slower than
+//        stall_after: it would mine extra blocks);
 //     7. returns the outcomes completed in this round (and earlier ones not taken by wait()).
 //   wait(h) / send_and_wait(call) for the CLI (blocking, with a timeout): a waiter runs a round only when none is
 //   running; otherwise it waits for the end of the running one (one round at a time, whoever runs it).
