@@ -22,6 +22,7 @@
 
 #include <wp/chain/eth.hpp>
 #include <wp/chain/tx_manager.hpp>
+#include <wp/core/clock.hpp>
 #include <wp/core/hex.hpp>
 #include <wp/core/keccak.hpp>
 #include <wp/devnet/anvil.hpp>
@@ -369,8 +370,10 @@ TEST_F(TxManagerAnvil, MaxInFlightHoldsBackQueuedCalls) {
 TEST_F(TxManagerAnvil, StuckTransactionIsReplacedWithBumpedFees) {
     ASSERT_NO_FATAL_FAILURE(start());
     automine(false);
+    ManualClock clock;  // time moves only when the test says so
     TxManagerOptions options;
     options.replace_after = 300ms;
+    options.clock = &clock;
     auto m = open(std::make_shared<MemoryTxJournal>(), options);
     ASSERT_TRUE(m);
     const Address sink = PrivateKey::generate().address();
@@ -378,7 +381,10 @@ TEST_F(TxManagerAnvil, StuckTransactionIsReplacedWithBumpedFees) {
     ASSERT_TRUE(m->poll());
     ASSERT_TRUE(m->poll());  // too early: no replacement
     EXPECT_EQ(m->stats().replacements, 0u);
-    std::this_thread::sleep_for(350ms);
+    clock.advance(299ms);
+    ASSERT_TRUE(m->poll());
+    EXPECT_EQ(m->stats().replacements, 0u);
+    clock.advance(1ms);
     ASSERT_TRUE(m->poll());
     EXPECT_EQ(m->stats().replacements, 1u);
     mine();
@@ -404,14 +410,16 @@ TEST_F(TxManagerAnvil, StuckTransactionIsReplacedWithBumpedFees) {
 TEST_F(TxManagerAnvil, FeeCapKeepsTheOriginalWhichThenWins) {
     ASSERT_NO_FATAL_FAILURE(start());
     automine(false);
+    ManualClock clock;
     TxManagerOptions options;
+    options.clock = &clock;
     options.replace_after = 100ms;
     options.fees.max_fee_cap = U256(3'000'000'000u);  // exactly the first suggestion: no room for a bump
     auto m = open(std::make_shared<MemoryTxJournal>(), options);
     ASSERT_TRUE(m);
     const auto h = m->submit(transfer(PrivateKey::generate().address(), 5, 1));
     ASSERT_TRUE(m->poll());
-    std::this_thread::sleep_for(150ms);
+    clock.advance(150ms);
     ASSERT_TRUE(m->poll());
     EXPECT_EQ(m->stats().replacements, 0u);
     mine();
@@ -762,14 +770,16 @@ TEST_F(TxManagerAnvil, MinedReplacementThatTheNodeRefusedIsFound) {
     automine(false);
     FaultProxy proxy(node_->url());
     JsonRpcClient rpc(JsonRpcOptions{.url = proxy.url(), .timeout = 20s});
+    ManualClock clock;
     TxManagerOptions options;
+    options.clock = &clock;
     options.replace_after = 200ms;
     auto m = open(std::make_shared<MemoryTxJournal>(), options, kKey0, &rpc);
     ASSERT_TRUE(m);
     const Address sink = PrivateKey::generate().address();
     const auto a = m->submit(transfer(sink, 11, 1));
     ASSERT_TRUE(m->poll());
-    std::this_thread::sleep_for(250ms);
+    clock.advance(250ms);
     proxy.set_rule([](const std::string& method, const json::array&) -> std::optional<FaultProxy::Fault> {
         if (method == "eth_sendRawTransaction") return FaultProxy::Fault{rpc_error(-32000, "internal error"), true};
         return std::nullopt;
@@ -883,7 +893,9 @@ TEST_F(TxManagerAnvil, NonceHeldByAForeignTransactionIsBlockedThenFilled) {
     automine(false);
     const auto key = funded_key();
     auto journal = std::make_shared<MemoryTxJournal>();
+    ManualClock clock;
     TxManagerOptions options;
+    options.clock = &clock;
     options.filler_backoff = 50ms;
     auto m = open(journal, options, key.c_str());
     ASSERT_TRUE(m);
@@ -909,10 +921,10 @@ TEST_F(TxManagerAnvil, NonceHeldByAForeignTransactionIsBlockedThenFilled) {
     EXPECT_EQ(m->next_nonce(), 2u);
     EXPECT_EQ(m->recovered().size(), 1u);
     call("anvil_dropTransaction", {json::string(to_hex(foreign))});
-    std::this_thread::sleep_for(60ms);
+    clock.advance(60ms);  // past the filler back-off
     for (int i = 0; i < 20 && m->stats().fillers == 0; ++i) {
         ASSERT_TRUE(m->poll());
-        std::this_thread::sleep_for(20ms);
+        clock.advance(20ms);
     }
     EXPECT_EQ(m->stats().fillers, 1u);
     mine();
@@ -999,7 +1011,9 @@ TEST_F(TxManagerAnvil, RefusedFillersBackOff) {
     const Address wallet = PrivateKey::from_hex(key).value().address();
     FaultProxy proxy(node_->url());
     JsonRpcClient rpc(JsonRpcOptions{.url = proxy.url(), .timeout = 20s});
+    ManualClock clock;
     TxManagerOptions options;
+    options.clock = &clock;
     options.filler_backoff = 200ms;
     auto m = open(std::make_shared<MemoryTxJournal>(), options, key.c_str(), &rpc);
     ASSERT_TRUE(m);
@@ -1015,12 +1029,12 @@ TEST_F(TxManagerAnvil, RefusedFillersBackOff) {
     too_much.value = U256::from_dec("2000000000000000000").value();
     m->submit(too_much, gas);
     const auto b = m->submit(transfer(sink, 2, 2), gas);
-    const auto t0 = std::chrono::steady_clock::now();
-    while (std::chrono::steady_clock::now() - t0 < 500ms) {
+    for (int i = 0; i < 50; ++i) {
         ASSERT_TRUE(m->poll());
-        std::this_thread::sleep_for(10ms);
+        clock.advance(10ms);
     }
-    // Rounds every ~10 ms for 500 ms; fillers at ~0, 200, 600 ms: at most 3 (without back-off: one per round).
+    // 50 rounds 10 ms apart (on the manager's clock); the first filler is refused, the next ones wait 200 ms, then
+    // 400 ms: at most 3 fillers in 500 ms (without back-off: one per round).
     EXPECT_GE(m->stats().fillers, 1u);
     EXPECT_LE(m->stats().fillers, 3u);
     proxy.set_rule({});
@@ -1093,7 +1107,9 @@ TEST_F(TxManagerAnvil, RefusedReplacementsDoNotRaiseTheBase) {
     automine(false);
     FaultProxy proxy(node_->url());
     JsonRpcClient rpc(JsonRpcOptions{.url = proxy.url(), .timeout = 20s});
+    ManualClock clock;
     TxManagerOptions options;
+    options.clock = &clock;
     options.replace_after = 100ms;
     auto m = open(std::make_shared<MemoryTxJournal>(), options, kKey0, &rpc);
     ASSERT_TRUE(m);
@@ -1109,7 +1125,7 @@ TEST_F(TxManagerAnvil, RefusedReplacementsDoNotRaiseTheBase) {
         return std::nullopt;
     });
     for (int i = 0; i < 4; ++i) {
-        std::this_thread::sleep_for(120ms);
+        clock.advance(120ms);
         ASSERT_TRUE(m->poll());
     }
     EXPECT_EQ(m->stats().replacements, 1u);  // one bump of the original; not a bump of the refused bump, etc.
