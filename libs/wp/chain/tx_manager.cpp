@@ -84,7 +84,8 @@ TxManager::TxManager(JsonRpcClient& rpc, const PrivateKey& key, std::shared_ptr<
       key_(key),
       address_(key_.address()),
       journal_(std::move(journal)),
-      options_(std::move(options)) {}
+      options_(std::move(options)),
+      nonces_(clock(), options_.filler_backoff, options_.filler_backoff_max) {}
 
 TxManager::~TxManager() = default;
 
@@ -219,15 +220,17 @@ Result<void> TxManager::recover() {
     }
     std::uint64_t owned_end = owner.empty() ? 0 : owner.rbegin()->first + 1;
     if (!held.empty()) owned_end = std::max(owned_end, *held.rbegin() + 1);
-    next_nonce_ = std::max(pending_count, owned_end);
+    std::set<std::uint64_t> free;
+    std::set<std::uint64_t> blocked;
     for (std::uint64_t n = latest_count; n < owned_end; ++n) {
         if (owner.contains(n)) continue;
         if (held.contains(n)) {
-            blocked_nonces_.insert(n);
+            blocked.insert(n);
         } else {
-            free_nonces_.insert(n);
+            free.insert(n);
         }
     }
+    nonces_.reset(std::max(pending_count, owned_end), std::move(free), std::move(blocked));
     // Keyed calls: their state for find(); the ones never signed are queued again (same id).
     for (auto& [id, intent] : intents) {
         IntentState state;
@@ -567,7 +570,7 @@ std::optional<TxStatus> TxManager::status(TxHandle handle) const {
 
 std::uint64_t TxManager::next_nonce() const {
     std::lock_guard lock(mutex_);
-    return free_nonces_.empty() ? next_nonce_ : *free_nonces_.begin();
+    return nonces_.peek();
 }
 
 TxManagerStats TxManager::stats() const {
@@ -701,10 +704,7 @@ Result<TxManager::Head> TxManager::read_head() {
 
 void TxManager::sync_nonces(const Head& head) {
     // Nonces below the latest count are used on chain: never hand them out (whoever used them).
-    free_nonces_.erase(free_nonces_.begin(), free_nonces_.lower_bound(head.latest_count));
-    blocked_nonces_.erase(blocked_nonces_.begin(), blocked_nonces_.lower_bound(head.latest_count));
-    fill_backoff_.erase(fill_backoff_.begin(), fill_backoff_.lower_bound(head.latest_count));
-    next_nonce_ = std::max(next_nonce_, head.latest_count);
+    nonces_.sync(head.latest_count);
 }
 
 Result<void> TxManager::check_receipts(const Head& head) {
@@ -900,15 +900,6 @@ Result<void> TxManager::confirm(const Head& head) {
     return {};
 }
 
-std::uint64_t TxManager::take_nonce() {
-    if (!free_nonces_.empty()) {
-        const std::uint64_t n = *free_nonces_.begin();
-        free_nonces_.erase(free_nonces_.begin());
-        return n;
-    }
-    return next_nonce_++;
-}
-
 Result<TxManager::Attempt> TxManager::sign_attempt(const Slot& slot, const FeeParams& fees) {
     WP_TRY(auto signed_tx, sign_transaction(slot.request, key_, chain_id_, slot.nonce, fees));
     return Attempt{.hash = signed_tx.hash, .raw = std::move(signed_tx.raw), .fees = fees};
@@ -1058,12 +1049,12 @@ Result<void> TxManager::start_queued(const Head& head) {
         slot.description = q.call.description;
         slot.request = TxRequest{q.call.to, std::move(q.call.data), q.call.value, gas, q.call.description};
         slot.confirmations = std::max<std::uint64_t>(q.options.confirmations.value_or(options_.confirmations), 1);
-        slot.nonce = take_nonce();
+        slot.nonce = nonces_.take();
         slot.last_signed = clock().now();
         slot.last_signed_block = head.number;
         auto attempt = sign_attempt(slot, *fees);
         if (!attempt) {
-            free_nonces_.insert(slot.nonce);
+            nonces_.release(slot.nonce);
             fail(q, q.call.description + ": signing: " + attempt.error().message);
             continue;
         }
@@ -1081,23 +1072,12 @@ Result<void> TxManager::start_queued(const Head& head) {
 }
 
 void TxManager::plan_fillers(const Head& head) {
-    while (!free_nonces_.empty() && *free_nonces_.rbegin() + 1 == next_nonce_) {
-        free_nonces_.erase(std::prev(free_nonces_.end()));
-        fill_backoff_.erase(next_nonce_ - 1);
-        --next_nonce_;
-    }
-    if (free_nonces_.empty() && blocked_nonces_.empty()) return;
+    nonces_.trim();
+    if (!nonces_.has_unowned()) return;
     auto fees = compute_fees(head.market, options_.fees);
     if (!fees) return;  // e.g. above the fee cap: try again next round
     const auto now = clock().now();
-    std::set<std::uint64_t> to_fill;
-    for (auto* nonces : {&free_nonces_, &blocked_nonces_}) {
-        for (auto n : *nonces) {
-            if (auto b = fill_backoff_.find(n); b != fill_backoff_.end() && now < b->second.not_before) continue;
-            to_fill.insert(n);
-        }
-    }
-    for (const std::uint64_t nonce : to_fill) {
+    for (const std::uint64_t nonce : nonces_.due_for_filler()) {
         if (live_.contains(nonce)) continue;
         Slot slot;
         {
@@ -1116,8 +1096,7 @@ void TxManager::plan_fillers(const Head& head) {
         slot.attempts.push_back(std::move(*attempt));
         live_.emplace(nonce, std::move(slot));
         ++stats_.fillers;
-        free_nonces_.erase(nonce);
-        blocked_nonces_.erase(nonce);
+        nonces_.filled(nonce);
     }
 }
 
@@ -1203,14 +1182,10 @@ bool TxManager::release(Slot& slot, const std::string& reason) {
         return false;
     }
     ++stats_.released;
-    free_nonces_.insert(slot.nonce);
     if (slot.filler) {
-        auto& backoff = fill_backoff_[slot.nonce];
-        ++backoff.failures;
-        auto delay = options_.filler_backoff;
-        for (unsigned i = 1; i < backoff.failures && delay < options_.filler_backoff_max; ++i) delay *= 2;
-        backoff.not_before = clock().now() + std::min(delay, options_.filler_backoff_max);
+        nonces_.release_filler(slot.nonce);
     } else {
+        nonces_.release(slot.nonce);
         TxOutcome outcome = outcome_of(slot, TxStatus::kFailed);
         outcome.nonce.reset();
         outcome.error = Error{Errc::kRemote, slot.description + ": rejected by the node: " + reason +
@@ -1229,12 +1204,7 @@ bool TxManager::block_nonce(Slot& slot) {
         slot.needs_broadcast = true;
         return false;
     }
-    blocked_nonces_.insert(slot.nonce);
-    auto& backoff = fill_backoff_[slot.nonce];
-    ++backoff.failures;
-    auto delay = options_.filler_backoff;
-    for (unsigned i = 1; i < backoff.failures && delay < options_.filler_backoff_max; ++i) delay *= 2;
-    backoff.not_before = clock().now() + std::min(delay, options_.filler_backoff_max);
+    nonces_.block(slot.nonce);
     if (!slot.filler) {
         TxOutcome outcome = outcome_of(slot, TxStatus::kFailed);
         outcome.nonce.reset();
@@ -1305,7 +1275,7 @@ void TxManager::broadcast(const Head& head) {
             if (answer) {
                 attempt->rejected = false;
                 attempt->accepted = true;
-                if (slot.filler) fill_backoff_.erase(nonce);
+                if (slot.filler) nonces_.filler_accepted(nonce);
                 continue;
             }
             const auto kind = classify(answer.error());

@@ -153,6 +153,7 @@
 #include "contract_call.hpp"
 #include "eth.hpp"
 #include "fees.hpp"
+#include "nonce_allocator.hpp"
 #include "revert.hpp"
 #include "rpc.hpp"
 #include "signing.hpp"
@@ -364,10 +365,6 @@ class TxManager {
         std::optional<std::uint64_t> missing_since_block;  //!< head when first seen below the count, no receipt
         std::string last_error;
     };
-    struct Backoff {
-        Clock::time_point not_before{};
-        unsigned failures{0};
-    };
     struct Queued {
         std::uint64_t id{0};
         ContractCall call;
@@ -404,7 +401,6 @@ class TxManager {
     bool block_nonce(Slot& slot);
     void finish(TxOutcome outcome);
     Result<Attempt> sign_attempt(const Slot& slot, const FeeParams& fees);
-    std::uint64_t take_nonce();
     TxOutcome outcome_of(const Slot& slot, TxStatus status) const;
     Result<std::vector<RpcResult<boost::json::value>>> batch(std::vector<RpcCall> calls);
     const RevertDecoder& decoder() const;
@@ -431,10 +427,7 @@ class TxManager {
 
     mutable std::mutex mutex_;
     std::map<std::uint64_t, Slot> live_;  //!< by nonce
-    std::set<std::uint64_t> free_nonces_;
-    std::set<std::uint64_t> blocked_nonces_;         //!< held in the pool by a foreign transaction: fillers only
-    std::map<std::uint64_t, Backoff> fill_backoff_;  //!< by nonce: fillers that were rejected
-    std::uint64_t next_nonce_{0};
+    NonceAllocator nonces_;               //!< free / blocked nonces, the next nonce, filler back-off
     std::vector<TxHandle> recovered_;
     std::deque<Queued> accepted_;  //!< taken from queue_ by a round, waiting for a nonce
     // Under outcome_mutex_ (never held across I/O): what status(), wait() and poll() read without waiting for a
