@@ -267,7 +267,7 @@ Result<void> TxManager::recover() {
             queue_.push_back(
                 Queued{id, ContractCall{intent.to, intent.data, intent.value, intent.description}, o, std::nullopt});
             recovered_.push_back(TxHandle{id});
-            statuses_[id] = TxStatus::kQueued;
+            outcomes_.add(id, TxStatus::kQueued, false);
         }
         intent_keys_[id] = intent.key;
         intents_.emplace(intent.key, std::move(state));
@@ -293,7 +293,7 @@ Result<void> TxManager::recover() {
         live_[call.nonce] = std::move(slot);
         if (!call.filler) {
             recovered_.push_back(TxHandle{id});
-            statuses_[id] = TxStatus::kPending;
+            outcomes_.add(id, TxStatus::kPending, false);
         }
     }
     return {};
@@ -317,17 +317,13 @@ TxHandle TxManager::submit_impl(ContractCall call, SubmitOptions options, bool w
         std::lock_guard lock(queue_mutex_);
         const TxHandle failed{next_id_++};
         queue_.push_back(Queued{failed.id, std::move(copy), options, handles.error()});
-        std::lock_guard outcome_lock(outcome_mutex_);
-        statuses_[failed.id] = TxStatus::kQueued;
-        if (waited) waited_.insert(failed.id);
+        outcomes_.add(failed.id, TxStatus::kQueued, waited);
         return failed;
     }
     std::lock_guard lock(queue_mutex_);
     const TxHandle handle{next_id_++};
     queue_.push_back(Queued{handle.id, std::move(call), options, std::nullopt});
-    std::lock_guard outcome_lock(outcome_mutex_);
-    statuses_[handle.id] = TxStatus::kQueued;
-    if (waited) waited_.insert(handle.id);
+    outcomes_.add(handle.id, TxStatus::kQueued, waited);
     return handle;
 }
 
@@ -389,15 +385,8 @@ Result<std::vector<TxHandle>> TxManager::submit_durable_impl(std::vector<Durable
     appended_since_compaction_ += records.size();
     std::lock_guard intents_lock(intents_mutex_);
     std::lock_guard queue_lock(queue_mutex_);
-    std::lock_guard outcome_lock(outcome_mutex_);
-    for (std::size_t i = 0; i < calls.size() && waited; ++i) {
-        // Only calls still in flight can be waited for (a final one's outcome was delivered already).
-        if (statuses_.contains(handles[i].id) || batch_keys.contains(calls[i].options.key)) {
-            waited_.insert(handles[i].id);
-        }
-    }
     for (std::size_t i : fresh) {
-        statuses_[handles[i].id] = TxStatus::kQueued;
+        outcomes_.add(handles[i].id, TxStatus::kQueued, false);
         auto& c = calls[i];
         IntentState state;
         state.handle = handles[i];
@@ -408,6 +397,8 @@ Result<std::vector<TxHandle>> TxManager::submit_durable_impl(std::vector<Durable
         intents_.emplace(c.options.key, std::move(state));
         queue_.push_back(Queued{handles[i].id, std::move(c.call), std::move(c.options), std::nullopt});
     }
+    // Only calls still in flight can be waited for (a final one's outcome may have been delivered already).
+    for (std::size_t i = 0; i < calls.size() && waited; ++i) (void)outcomes_.register_waiter(handles[i].id);
     return handles;
 }
 
@@ -427,10 +418,7 @@ Result<void> TxManager::append(std::span<const JournalRecord> records) {
 
 void TxManager::set_status(std::uint64_t id, TxStatus status, const Slot* slot) {
     std::lock_guard lock(intents_mutex_);
-    {
-        std::lock_guard outcome_lock(outcome_mutex_);
-        if (auto it = statuses_.find(id); it != statuses_.end()) it->second = status;
-    }
+    outcomes_.set(id, status);
     auto k = intent_keys_.find(id);
     if (k == intent_keys_.end()) return;
     auto& state = intents_.at(k->second);
@@ -452,34 +440,16 @@ Result<std::vector<TxOutcome>> TxManager::poll() {
     std::lock_guard lock(mutex_);
     auto round = advance();
     std::vector<TxOutcome> out;
-    {
-        std::lock_guard outcome_lock(outcome_mutex_);
-        ++rounds_done_;
-        if (round) {
-            for (auto it = ready_.begin(); it != ready_.end();) {
-                if (waited_.contains(it->handle.id)) {
-                    ++it;
-                } else {
-                    statuses_.erase(it->handle.id);
-                    out.push_back(std::move(*it));
-                    it = ready_.erase(it);
-                }
-            }
-        }
-    }
-    round_cv_.notify_all();
+    if (round) out = outcomes_.take_unwaited();
+    outcomes_.round_finished();
     if (!round) return make_error(round.error());
     return out;
 }
 
 Result<TxOutcome> TxManager::wait(TxHandle handle, std::chrono::milliseconds timeout) {
-    {
-        std::lock_guard lock(outcome_mutex_);
-        if (!statuses_.contains(handle.id)) {
-            return make_error(Errc::kInvalidArgument,
-                              "TxManager::wait: call " + std::to_string(handle.id) + " is not in flight");
-        }
-        waited_.insert(handle.id);
+    if (!outcomes_.register_waiter(handle.id)) {
+        return make_error(Errc::kInvalidArgument,
+                          "TxManager::wait: call " + std::to_string(handle.id) + " is not in flight");
     }
     return wait_registered(handle, timeout);
 }
@@ -493,57 +463,33 @@ Result<TxOutcome> TxManager::send_and_wait(ContractCall call, SubmitOptions opti
 
 Result<TxOutcome> TxManager::wait_registered(TxHandle handle, std::chrono::milliseconds timeout) {
     const auto deadline = clock().now() + timeout;
-    // Under outcome_mutex_.
-    const auto take = [&]() -> std::optional<TxOutcome> {
-        for (auto it = ready_.begin(); it != ready_.end(); ++it) {
-            if (it->handle == handle) {
-                TxOutcome outcome = std::move(*it);
-                ready_.erase(it);
-                waited_.erase(handle.id);
-                statuses_.erase(handle.id);
-                return outcome;
-            }
-        }
-        return std::nullopt;
-    };
     const auto timed_out = [&](const std::string& last_error) {
-        std::lock_guard lock(outcome_mutex_);
-        waited_.erase(handle.id);
+        outcomes_.unregister_waiter(handle.id);
         return make_error(Errc::kTimeout, "TxManager::wait: call " + std::to_string(handle.id) +
                                               " not completed after " + std::to_string(timeout.count()) + " ms" +
                                               (last_error.empty() ? "" : " (last error: " + last_error + ")"));
     };
     std::string last_error;
     for (;;) {
-        {
-            std::lock_guard lock(outcome_mutex_);
-            if (auto outcome = take()) return std::move(*outcome);
-        }
+        if (auto outcome = outcomes_.take(handle.id)) return std::move(*outcome);
+        const std::uint64_t seen = outcomes_.rounds();
         std::unique_lock round(mutex_, std::try_to_lock);
         if (round.owns_lock()) {
             // No round is running: this waiter runs one (for every call), then lets the others look.
             auto result = advance();
             if (!result) last_error = result.error().message;
-            {
-                std::lock_guard lock(outcome_mutex_);
-                ++rounds_done_;
-            }
             round.unlock();
-            round_cv_.notify_all();
-            {
-                std::lock_guard lock(outcome_mutex_);
-                if (auto outcome = take()) return std::move(*outcome);
-            }
+            outcomes_.round_finished();
+            if (auto outcome = outcomes_.take(handle.id)) return std::move(*outcome);
             if (clock().now() >= deadline) return timed_out(last_error);
             clock().sleep_for(options_.poll_interval);
         } else {
             // Another thread (poll() or another waiter) is running the round: wait for its end, not for the lock.
-            std::unique_lock lock(outcome_mutex_);
-            const std::uint64_t seen = rounds_done_;
-            round_cv_.wait_for(lock, options_.poll_interval, [&] { return rounds_done_ != seen; });
-            if (auto outcome = take()) return std::move(*outcome);
-            lock.unlock();
-            if (clock().now() >= deadline) return timed_out(last_error);
+            outcomes_.wait_for_round(seen, options_.poll_interval);
+            if (clock().now() >= deadline) {
+                if (auto outcome = outcomes_.take(handle.id)) return std::move(*outcome);
+                return timed_out(last_error);
+            }
         }
     }
 }
@@ -561,12 +507,7 @@ std::size_t TxManager::in_flight() const {
     return n + queue_.size();
 }
 
-std::optional<TxStatus> TxManager::status(TxHandle handle) const {
-    std::lock_guard lock(outcome_mutex_);
-    auto it = statuses_.find(handle.id);
-    if (it == statuses_.end()) return std::nullopt;
-    return it->second;
-}
+std::optional<TxStatus> TxManager::status(TxHandle handle) const { return outcomes_.status(handle.id); }
 
 std::uint64_t TxManager::next_nonce() const {
     std::lock_guard lock(mutex_);
@@ -929,9 +870,7 @@ void TxManager::finish(TxOutcome outcome) {
             closed_ms_[outcome.handle.id] = clock().unix_ms();
         }
     }
-    std::lock_guard lock(outcome_mutex_);
-    statuses_[outcome.handle.id] = outcome.status;
-    ready_.push_back(std::move(outcome));
+    outcomes_.push(std::move(outcome));
 }
 
 Result<void> TxManager::start_queued(const Head& head) {

@@ -121,6 +121,12 @@
 // Errc::kInvalidArgument "<journal name> is from another chain instance: the node's nonce for <address> is N but
 // the journal has confirmed nonce M" (nothing would ever be mined otherwise).
 //
+// Parts: NonceAllocator (nonce_allocator.hpp: free / blocked nonces, next nonce, filler back-off), OutcomeQueue
+// (outcome_queue.hpp: states of calls in flight, outcomes until taken exactly once, round notifications), the
+// TxJournal (tx_journal.hpp); the round runner here calls, in order, the head reader, the receipt tracker, the
+// confirmer (reorg re-check, revert replay), the starter (estimates, nonces, signing), the filler and replacement
+// planners, the journal writer and the broadcaster (steps 1-6 above).
+//
 // Thread safety: every public member function may be called from any thread. No lock is held across a JSON-RPC
 // round trip by submit(), status() and find(): they take short locks that a running round never holds during I/O
 // (submit() of an unkeyed call never waits for I/O; submit_durable() waits for the journal's disk write, never
@@ -154,18 +160,14 @@
 #include "eth.hpp"
 #include "fees.hpp"
 #include "nonce_allocator.hpp"
+#include "outcome_queue.hpp"
 #include "revert.hpp"
 #include "rpc.hpp"
 #include "signing.hpp"
 #include "tx_journal.hpp"
+#include "tx_manager_types.hpp"
 
 namespace wp::chain {
-
-//! A submitted call (ids are unique per journal and wallet; they survive a restart).
-struct TxHandle {
-    std::uint64_t id{0};
-    friend auto operator<=>(const TxHandle&, const TxHandle&) = default;
-};
 
 struct SubmitOptions {
     //! Use this gas limit and skip eth_estimateGas (e.g. a call that only succeeds after earlier in-flight calls).
@@ -177,18 +179,6 @@ struct SubmitOptions {
     //! call while the journal remembers it (TxManagerOptions::retention).
     std::string key{};
 };
-
-enum class TxStatus {
-    kQueued,     //!< submitted, no nonce yet
-    kPending,    //!< signed and broadcast, not mined
-    kMined,      //!< mined, waiting for its confirmation depth
-    kConfirmed,  //!< final: mined with status 1 and confirmed
-    kReverted,   //!< final: mined with status 0 and confirmed (revert decoded)
-    kFailed,     //!< final: never mined (estimate reverted, rejected by the node, fee cap, nonce consumed elsewhere)
-};
-
-//! "queued", "pending", "mined", "confirmed", "reverted", "failed".
-const char* to_string(TxStatus status);
 
 //! One call of a batch of submit_durable().
 struct DurableCall {
@@ -209,21 +199,6 @@ struct IntentState {
     bool final() const {
         return status == TxStatus::kConfirmed || status == TxStatus::kReverted || status == TxStatus::kFailed;
     }
-};
-
-struct TxOutcome {
-    TxHandle handle;
-    std::string key;  //!< SubmitOptions::key (empty for unkeyed calls)
-    std::string description;
-    TxStatus status{TxStatus::kFailed};
-    std::optional<std::uint64_t> nonce;   //!< when one was assigned (and kept)
-    std::optional<Bytes32> hash;          //!< the mined transaction
-    std::vector<Bytes32> hashes;          //!< every transaction signed for this call (original, replacements)
-    std::optional<Receipt> receipt;       //!< kConfirmed / kReverted
-    std::optional<DecodedRevert> revert;  //!< kReverted, or kFailed by a reverting gas estimation
-    std::optional<Error> error;           //!< every status but kConfirmed: the one-line explanation
-
-    bool ok() const { return status == TxStatus::kConfirmed; }
 };
 
 struct TxManagerOptions {
@@ -430,14 +405,7 @@ class TxManager {
     NonceAllocator nonces_;               //!< free / blocked nonces, the next nonce, filler back-off
     std::vector<TxHandle> recovered_;
     std::deque<Queued> accepted_;  //!< taken from queue_ by a round, waiting for a nonce
-    // Under outcome_mutex_ (never held across I/O): what status(), wait() and poll() read without waiting for a
-    // running round.
-    mutable std::mutex outcome_mutex_;
-    std::condition_variable round_cv_;  //!< notified at the end of every round
-    std::uint64_t rounds_done_{0};
-    std::deque<TxOutcome> ready_;
-    std::set<std::uint64_t> waited_;
-    std::map<std::uint64_t, TxStatus> statuses_;  //!< every call not yet delivered (fillers excluded)
+    OutcomeQueue outcomes_;        //!< states of calls not yet delivered, outcomes until taken, round count
     std::optional<Stall> stall_;
     TxManagerStats stats_;
     std::uint64_t latest_count_{0};  //!< the latest transaction count seen by the last round
