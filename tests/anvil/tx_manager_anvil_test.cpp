@@ -1263,8 +1263,8 @@ TEST_F(TxManagerAnvil, KeyedIntentsSurviveSigkill) {
     unsigned kills = 0;
     bool done = false;
     for (int run = 0; run < 80 && !done; ++run) {
-        const bool last = run >= 60;  // (a full run makes ~60 journal calls: never reached in practice)
-        const unsigned kill_at = last ? 0 : std::uniform_int_distribution<unsigned>(1, 8)(random);
+        const bool last = run >= 60;  // (a full run makes ~30 journal calls: never reached in practice)
+        const unsigned kill_at = last ? 0 : std::uniform_int_distribution<unsigned>(1, 4)(random);
         const bool before = std::uniform_int_distribution<int>(0, 1)(random) == 1;
         sys::SpawnOptions spawn;
         spawn.argv = {WP_TXM_CRASH_HELPER,     node_->url(),
@@ -1287,7 +1287,7 @@ TEST_F(TxManagerAnvil, KeyedIntentsSurviveSigkill) {
         }
     }
     ASSERT_TRUE(done);
-    EXPECT_GE(kills, 5u);
+    EXPECT_GE(kills, 2u);  // a full run makes ~20-30 journal calls: typically 3-10 kills
 
     // The chain: every transfer from the wallet to the sink, block by block.
     const Address wallet = PrivateKey::from_hex(kKey0).value().address();

@@ -1,6 +1,6 @@
 // wp_txm_crash_helper: the process the durability test (tx_manager_anvil_test.cpp, KeyedIntentsSurviveSigkill) starts
 // again and again. It submits `count` keyed intents (key "intent:<i>", an ETH transfer of i + 1 wei to a fixed sink,
-// in durable batches of 10) from dev account 0 through a TxManager on a FileTxJournal, then polls until find() says
+// in durable batches of 50) from dev account 0 through a TxManager on a FileTxJournal, then polls until find() says
 // every intent is final, prints "done" and exits 0. Submitting again after a restart is idempotent (same keys).
 //
 //   wp_txm_crash_helper <rpc url> <journal path> <count> <kill at> <before|after>
@@ -77,9 +77,9 @@ int main(int argc, char** argv) {
     if (!opened) fail(opened.error().message);
     auto& manager = **opened;
     const Address sink = Address::parse("0x000000000000000000000000000000000000c0fe").value();
-    for (std::size_t begin = 0; begin < count; begin += 10) {
+    for (std::size_t begin = 0; begin < count; begin += 50) {
         std::vector<DurableCall> calls;
-        for (std::size_t i = begin; i < std::min(count, begin + 10); ++i) {
+        for (std::size_t i = begin; i < std::min(count, begin + 50); ++i) {
             SubmitOptions o;
             o.key = "intent:" + std::to_string(i);
             o.gas_limit = 21000;
