@@ -21,12 +21,14 @@
 #include <boost/json.hpp>
 
 #include <wp/chain/eth.hpp>
+#include <wp/chain/sql_tx_journal.hpp>
 #include <wp/chain/tx_manager.hpp>
 #include <wp/core/clock.hpp>
 #include <wp/core/hex.hpp>
 #include <wp/core/keccak.hpp>
 #include <wp/devnet/anvil.hpp>
 #include <wp/net/http_server.hpp>
+#include <wp/store/store.hpp>
 #include <wp/sys/process.hpp>
 #include <wp/sys/tcp.hpp>
 
@@ -64,8 +66,9 @@ Bytes reverter_init_code() {
 class FaultProxy {
   public:
     struct Fault {
-        json::object error;   // the JSON-RPC error object to answer
-        bool forward{false};  // forward the request upstream anyway (its answer is discarded)
+        json::object error;         // the JSON-RPC error object to answer
+        bool forward{false};        // forward the request upstream anyway (its answer is discarded)
+        unsigned http_status{200};  // the HTTP status of the whole answer (of its batch, for a batched call)
     };
     using Rule = std::function<std::optional<Fault>(const std::string& method, const json::array& params)>;
 
@@ -85,7 +88,7 @@ class FaultProxy {
     }
 
   private:
-    json::object answer(const json::object& request) {
+    json::object answer(const json::object& request, unsigned* http_status = nullptr) {
         json::object out;
         out["jsonrpc"] = "2.0";
         out["id"] = request.at("id");
@@ -99,6 +102,7 @@ class FaultProxy {
             if (method == "eth_sendRawTransaction") sent_.emplace_back(params.at(0).as_string());
         }
         std::optional<Fault> fault = rule ? rule(method, params) : std::nullopt;
+        if (fault && http_status != nullptr) *http_status = fault->http_status;
         if (fault && !fault->forward) {
             out["error"] = fault->error;
             return out;
@@ -122,10 +126,17 @@ class FaultProxy {
         if (ec) return net::HttpResponse::json(400, "{}");
         if (auto* batch = body.if_array()) {
             json::array out;
-            for (auto& one : *batch) out.push_back(answer(one.as_object()));
-            return net::HttpResponse::json(200, json::serialize(out));
+            unsigned status = 200;  // a fault with another HTTP status answers the whole batch with it
+            for (auto& one : *batch) {
+                unsigned s = 200;
+                out.push_back(answer(one.as_object(), &s));
+                if (s != 200) status = s;
+            }
+            return net::HttpResponse::json(status, json::serialize(out));
         }
-        return net::HttpResponse::json(200, json::serialize(answer(body.as_object())));
+        unsigned status = 200;
+        auto single = answer(body.as_object(), &status);
+        return net::HttpResponse::json(status, json::serialize(single));
     }
 
     JsonRpcClient upstream_;
@@ -763,6 +774,35 @@ TEST_F(TxManagerAnvil, RateLimitedSendIsRetriedNotReleased) {
     EXPECT_EQ(o->hashes.size(), 1u);
 }
 
+// A provider's HTTP 429 whose body is a JSON-RPC error object (not a rate-limit message) is a rate limit too
+// (classify_rpc_error): the call keeps its nonce and is sent again, never released.
+TEST_F(TxManagerAnvil, Http429WithAJsonRpcErrorBodyIsRetriedNotReleased) {
+    ASSERT_NO_FATAL_FAILURE(start());
+    FaultProxy proxy(node_->url());
+    JsonRpcClient rpc(JsonRpcOptions{.url = proxy.url(), .timeout = 20s, .retry = RetryPolicy{.max_attempts = 1}});
+    auto m = open(std::make_shared<MemoryTxJournal>(), {}, kKey0, &rpc);
+    ASSERT_TRUE(m);
+    proxy.set_rule([](const std::string& method, const json::array&) -> std::optional<FaultProxy::Fault> {
+        if (method == "eth_sendRawTransaction")
+            return FaultProxy::Fault{rpc_error(-32000, "request rejected"), false, 429};
+        return std::nullopt;
+    });
+    const Address sink = PrivateKey::generate().address();
+    const auto a = m->submit(transfer(sink, 3, 1));
+    for (int i = 0; i < 3; ++i) {
+        auto round = m->poll();
+        ASSERT_TRUE(round);
+        EXPECT_TRUE(round->empty());
+    }
+    EXPECT_EQ(m->status(a), TxStatus::kPending);
+    EXPECT_EQ(m->stats().released, 0u);
+    proxy.set_rule({});
+    auto o = m->wait(a, 10s);
+    ASSERT_TRUE(o) << o.error().message;
+    ASSERT_TRUE(o->ok()) << o->error->message;
+    EXPECT_EQ(o->nonce, 0u);
+}
+
 // Finding 2: a replacement the node answered with an error but that got into the pool anyway (another node
 // behind the URL took it) and was mined: its receipt is found, the call is confirmed with it.
 TEST_F(TxManagerAnvil, MinedReplacementThatTheNodeRefusedIsFound) {
@@ -1252,11 +1292,17 @@ TEST_F(TxManagerAnvil, KeyedIntentsAreIdempotentAndTheirOutcomesDurable) {
 // The durability proof: a process submits 300 keyed intents and is SIGKILLed at random journal calls (before or
 // after the append / compaction), then restarted until it finishes. Every intent is mined exactly once (the chain
 // is scanned block by block: each amount 1..300 once, nonces unique) and each outcome is found by its key.
-TEST_F(TxManagerAnvil, KeyedIntentsSurviveSigkill) {
-    ASSERT_NO_FATAL_FAILURE(start());
+// The journal is a file (FileTxJournal) or a store database (SqlTxJournal): the helper gets `journal_arg` (a path,
+// or a sqlite: / postgresql:// URL) and `reopen` opens the same journal for the checks.
+class TxManagerIntentsAnvil : public TxManagerAnvil {
+  protected:
+    void intents_survive_sigkill(const std::string& journal_arg,
+                                 const std::function<std::shared_ptr<TxJournal>()>& reopen);
+};
+
+void TxManagerIntentsAnvil::intents_survive_sigkill(const std::string& journal_arg,
+                                                    const std::function<std::shared_ptr<TxJournal>()>& reopen) {
     constexpr std::size_t kCount = 300;
-    const auto journal_path = dir_ / "intents.jsonl";
-    std::filesystem::create_directories(dir_);
     const unsigned seed = std::random_device{}();
     std::cout << "seed " << seed << "\n";
     std::mt19937 random(seed);
@@ -1267,9 +1313,9 @@ TEST_F(TxManagerAnvil, KeyedIntentsSurviveSigkill) {
         const unsigned kill_at = last ? 0 : std::uniform_int_distribution<unsigned>(1, 4)(random);
         const bool before = std::uniform_int_distribution<int>(0, 1)(random) == 1;
         sys::SpawnOptions spawn;
-        spawn.argv = {WP_TXM_CRASH_HELPER,     node_->url(),
-                      journal_path.string(),   std::to_string(kCount),
-                      std::to_string(kill_at), before ? "before" : "after"};
+        spawn.argv = {
+            WP_TXM_CRASH_HELPER,        node_->url(), journal_arg, std::to_string(kCount), std::to_string(kill_at),
+            before ? "before" : "after"};
         spawn.stderr_path = (dir_ / ("helper-" + std::to_string(run) + ".log")).string();
         spawn.stdout_path = (dir_ / "helper.out").string();
         spawn.die_with_parent = true;
@@ -1311,7 +1357,8 @@ TEST_F(TxManagerAnvil, KeyedIntentsSurviveSigkill) {
     EXPECT_EQ(eth_->get_balance(sink).value(), U256(kCount * (kCount + 1) / 2));
 
     // Each outcome by its key (a manager on the same journal, as a restarted daemon would).
-    auto journal = std::shared_ptr<TxJournal>(FileTxJournal::open(journal_path).value());
+    auto journal = reopen();
+    ASSERT_TRUE(journal);
     auto m = open(journal);
     ASSERT_TRUE(m);
     for (std::size_t i = 0; i < kCount; ++i) {
@@ -1339,6 +1386,26 @@ TEST_F(TxManagerAnvil, KeyedIntentsSurviveSigkill) {
     std::getline(helper_out, last_line);
     std::cout << kills << " SIGKILLs, " << head << " blocks, " << signed_records
               << " signed records in the journal at the end; last run: " << last_line << "\n";
+}
+
+TEST_F(TxManagerIntentsAnvil, KeyedIntentsSurviveSigkill) {
+    ASSERT_NO_FATAL_FAILURE(start());
+    std::filesystem::create_directories(dir_);
+    const auto path = dir_ / "intents.jsonl";
+    intents_survive_sigkill(path.string(),
+                            [&] { return std::shared_ptr<TxJournal>(FileTxJournal::open(path).value()); });
+}
+
+// The same proof with the journal in a SQLite database (SqlTxJournal, Durability::kFull).
+TEST_F(TxManagerIntentsAnvil, KeyedIntentsSurviveSigkillWithTheSqlJournal) {
+    ASSERT_NO_FATAL_FAILURE(start());
+    std::filesystem::create_directories(dir_);
+    const std::string url = "sqlite:" + (dir_ / "intents.db").string();
+    std::shared_ptr<store::Database> db;
+    intents_survive_sigkill(url, [&] {
+        db = std::make_shared<store::Database>(store::Database::open(url).value());
+        return std::shared_ptr<TxJournal>(SqlTxJournal::open(*db, "intents").value());
+    });
 }
 
 }  // namespace

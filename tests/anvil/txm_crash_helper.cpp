@@ -1,9 +1,10 @@
 // wp_txm_crash_helper: the process the durability test (tx_manager_anvil_test.cpp, KeyedIntentsSurviveSigkill) starts
 // again and again. It submits `count` keyed intents (key "intent:<i>", an ETH transfer of i + 1 wei to a fixed sink,
-// in durable batches of 50) from dev account 0 through a TxManager on a FileTxJournal, then polls until find() says
+// in durable batches of 50) from dev account 0 through a TxManager on a FileTxJournal (or a SqlTxJournal named
+// "intents" when the journal argument is a sqlite: / postgresql:// URL), then polls until find() says
 // every intent is final, prints "done" and exits 0. Submitting again after a restart is idempotent (same keys).
 //
-//   wp_txm_crash_helper <rpc url> <journal path> <count> <kill at> <before|after>
+//   wp_txm_crash_helper <rpc url> <journal path | database URL> <count> <kill at> <before|after>
 //
 // Crash points: journal calls (append and compact, counted from 1) go through a wrapper that kills the process
 // with SIGKILL right before (before) or right after (after) the <kill at>-th call; 0 never kills. The journal
@@ -15,8 +16,10 @@
 #include <thread>
 
 #include <wp/chain/rpc.hpp>
+#include <wp/chain/sql_tx_journal.hpp>
 #include <wp/chain/tx_journal.hpp>
 #include <wp/chain/tx_manager.hpp>
+#include <wp/store/store.hpp>
 
 namespace {
 
@@ -25,7 +28,7 @@ using namespace wp::chain;
 
 class KillingJournal : public TxJournal {
   public:
-    KillingJournal(std::unique_ptr<FileTxJournal> inner, unsigned kill_at, bool before)
+    KillingJournal(std::unique_ptr<TxJournal> inner, unsigned kill_at, bool before)
         : inner_(std::move(inner)), kill_at_(kill_at), before_(before) {}
     Result<void> append(std::span<const JournalRecord> records) override {
         return around([&] { return inner_->append(records); });
@@ -45,7 +48,7 @@ class KillingJournal : public TxJournal {
         if (kill) std::raise(SIGKILL);
         return r;
     }
-    std::unique_ptr<FileTxJournal> inner_;
+    std::unique_ptr<TxJournal> inner_;
     unsigned kill_at_;
     bool before_;
     unsigned calls_{0};
@@ -64,9 +67,22 @@ int main(int argc, char** argv) {
     const std::size_t count = std::strtoull(argv[3], nullptr, 10);
     const auto kill_at = static_cast<unsigned>(std::strtoul(argv[4], nullptr, 10));
     const bool before = std::string(argv[5]) == "before";
-    auto file = FileTxJournal::open(argv[2]);
-    if (!file) fail(file.error().message);
-    auto journal = std::make_shared<KillingJournal>(std::move(*file), kill_at, before);
+    const std::string where = argv[2];
+    std::unique_ptr<store::Database> db;
+    std::unique_ptr<TxJournal> inner;
+    if (where.starts_with("sqlite:") || where.starts_with("postgresql://")) {
+        auto opened_db = store::Database::open(where);
+        if (!opened_db) fail(opened_db.error().message);
+        db = std::make_unique<store::Database>(std::move(*opened_db));
+        auto sql = SqlTxJournal::open(*db, "intents");
+        if (!sql) fail(sql.error().message);
+        inner = std::move(*sql);
+    } else {
+        auto file = FileTxJournal::open(where);
+        if (!file) fail(file.error().message);
+        inner = std::move(*file);
+    }
+    auto journal = std::make_shared<KillingJournal>(std::move(inner), kill_at, before);
     JsonRpcClient rpc(JsonRpcOptions{.url = url, .timeout = std::chrono::seconds(20)});
     TxManagerOptions options;
     options.stall_kick_method = "evm_mine";

@@ -22,18 +22,12 @@ enum class SendResult { kAccepted, kKnown, kNonceTooLow, kUnderpriced, kRejected
 constexpr std::string_view kForeignHoldPrefix = "nonce held in the pool by another transaction: ";
 
 SendResult classify(const RpcError& error) {
-    if (!error.is_rpc_error()) {
-        return error.kind == Errc::kNetwork || error.kind == Errc::kTimeout ? SendResult::kTransport
-                                                                            : SendResult::kRejected;
-    }
+    // Transport failures and rate limits (classify_rpc_error, rpc.hpp: the one classifier of the chain module) say
+    // nothing about the transaction: try again later.
+    if (is_retryable(classify_rpc_error(error))) return SendResult::kTransport;
+    if (!error.is_rpc_error()) return SendResult::kRejected;
     std::string m = error.rpc_message;
     std::transform(m.begin(), m.end(), m.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    // Rate limits (EIP-1474 -32005 "limit exceeded", providers' "rate limit" / "too many requests") say nothing
-    // about the transaction: try again later, as for a transport error.
-    if (error.code == -32005 || m.find("rate limit") != std::string::npos ||
-        m.find("too many requests") != std::string::npos || m.find("limit exceeded") != std::string::npos) {
-        return SendResult::kTransport;
-    }
     if (m.find("already known") != std::string::npos || m.find("known transaction") != std::string::npos ||
         m.find("already imported") != std::string::npos || m.find("already in") != std::string::npos) {
         return SendResult::kKnown;
@@ -787,13 +781,15 @@ Result<void> TxManager::confirm(const Head& head) {
                     decoded.reason = "unknown reason (the replay at block " +
                                      std::to_string(slot->receipt->block_number) + " did not revert)";
                 }
-            } else if (answers[i].error().is_rpc_error()) {
-                auto data = answers[i].error().revert_data();
-                decoded = decoder().decode(data ? ByteView(*data) : ByteView());
-            } else {
-                slot->last_error = answers[i].error().message;  // transport: replay again next round
+            } else if (auto revert = revert_of(answers[i].error(), decoder())) {
+                decoded = std::move(*revert);
+            } else if (is_retryable(classify_rpc_error(answers[i].error()))) {
+                slot->last_error = answers[i].error().message;  // transport / rate limit: replay again next round
                 skipped.insert(slot);
                 continue;
+            } else {
+                auto data = answers[i].error().revert_data();
+                decoded = decoder().decode(data ? ByteView(*data) : ByteView());
             }
             reasons[slot] = std::move(decoded);
         }
@@ -961,10 +957,8 @@ Result<void> TxManager::start_queued(const Head& head) {
             const auto& answer = answers[next_answer++];
             if (!answer) {
                 const auto& e = answer.error();
-                auto data = e.revert_data();
-                if (e.is_rpc_error() && (data || e.rpc_message.find("revert") != std::string::npos)) {
-                    auto decoded = decoder().decode(data ? ByteView(*data) : ByteView());
-                    fail(q, describe_revert(q.call.description, "gas estimation reverted", decoded), decoded);
+                if (auto decoded = revert_of(e, decoder())) {
+                    fail(q, describe_revert(q.call.description, "gas estimation reverted", *decoded), *decoded);
                 } else {
                     fail(q, q.call.description + ": gas estimation failed: " + e.message);
                 }

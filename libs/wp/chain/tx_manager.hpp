@@ -74,10 +74,11 @@
 //
 // Nonce rules (never a reuse for two different calls, never a permanent gap):
 //   - a nonce is owned by one call from its kSigned journal record on; replacements keep the call and nonce;
-//   - a send that fails with a transport error (timeout, reset) MAY have reached the node: the call keeps its
-//     nonce and the transaction is broadcast again later. Rate limiting (JSON-RPC error -32005, or a message
-//     with "rate limit" / "too many requests" / "limit exceeded"; HTTP 429 is retried by the RPC client) is
-//     treated the same way: it says nothing about the transaction. Either stops the broadcasts of that round;
+//   - a send that fails with a transient error (classify_rpc_error in rpc.hpp, the chain module's one classifier:
+//     timeout, reset, HTTP 408 / 5xx) MAY have reached the node: the call keeps its nonce and the transaction is
+//     broadcast again later. A rate limit (same classifier: HTTP 429 whatever its body, -32005 or a rate-limit
+//     message) is treated the same way: it says nothing about the transaction. Either stops the broadcasts of
+//     that round. Any other HTTP status (401, 404, ...) means the node did not take it (rejected, below);
 //   - node answers "already known" / "nonce too low" count as sent (the receipts tell which hash was mined);
 //   - an attempt is ACCEPTED once any eth_sendRawTransaction of it succeeded (or answered "already known" /
 //     "nonce too low"); transactions recovered from the journal count as accepted (they may have been sent
