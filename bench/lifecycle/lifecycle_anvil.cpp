@@ -1,43 +1,51 @@
-// wp_lifecycle_bench: tasks per second through the whole PoCo task lifecycle on a local anvil, with pipelined
-// transactions, against a baseline of plain RLC transfers sent the same way (the ratio is what to read: the absolute
-// numbers depend on the machine).
+// wp_lifecycle_bench: transactions through TxManager against the ceiling of the same transactions pre-signed and sent
+// in raw JSON-RPC batches, measured in the same run (the ratio is what to read: the absolute numbers depend on the
+// machine).
 //
-//   ./build/bin/wp_lifecycle_bench [--tasks N] [--workers K] [--rounds R] [--block-time S] [--anvil-arg ARG]...
+//   ./build/bin/wp_lifecycle_bench [--mode lifecycle|transfers] [--tasks N] [--workers K] [--rounds R] [--batch B]
+//                                  [--block-time S] [--anvil-arg ARG]...
 //
-//   --block-time S switches anvil to interval mining after the setup (default: automine, one block per
-//   transaction); --anvil-arg passes an argument to anvil (e.g. --anvil-arg --prune-history).
-//
-// Setup (not timed): a devnet (anvil + PoCo 6.1.0 by our deployer + funding, libs/wp/devnet), an app and a workerpool,
-// one deal of volume N at trust 1 (local-chain.md §5 prices). Timed, per round, four phases, each ONE batch of
-// eth_sendRawTransaction followed by batched receipt polling (devnet::send_and_confirm):
-//   initialize(deal, i) × N from the scheduler;  contribute × N (task i by worker i mod K);
-//   reveal × N (same workers);                    finalize × N from the scheduler.
-// Every wallet's nonces are assigned locally and stay sequential. Gas: eth_estimateGas of the first transaction of
-// each phase (the state it needs is mined by then) × 1.2 + 20,000 for the whole phase.
-// Baseline (same round): 4N RLC.transfer, in four batches of N from the same senders (scheduler, then the workers, then
-// the workers, then the scheduler), so the transaction count, the batching and the nonce pattern are those of the
-// lifecycle. Reported: wall time, transactions/s, tasks/s, and lifecycle time / baseline time.
-// Caveat: in automine mode (one block per transaction) anvil 1.x slows down as the chain grows (≈200 tx/s on a fresh
-// devnet, ≈25–40 tx/s after ~1,000 blocks on a 2-core machine; --prune-history and --transaction-block-keeper do not
-// change it), so rounds alternate which run goes first; with --block-time the throughput is bounded by the block gas
-// limit instead (the gas limits, not the gas used, fill the 30M block) and is stable round after round.
+// --mode lifecycle (default): the whole PoCo task lifecycle on a devnet (anvil + PoCo 6.1.0 by our deployer + funding,
+//   libs/wp/devnet), an app and a workerpool, one deal of volume N at trust 1 per run (local-chain.md §5 prices).
+//   Timed, per run, four phases: initialize(deal, i) × N from the scheduler; contribute × N (task i by worker i mod K);
+//   reveal × N (same workers); finalize × N from the scheduler. Gas: eth_estimateGas of the first transaction of each
+//   phase (the state it needs is mined by then) × 1.2 + 20,000 for the whole phase (both runs use the same limits).
+//   Two runs per round, alternating which goes first (anvil's per-block cost grows with the chain):
+//     presigned  the ceiling: each phase's transactions signed before the timer, then sent in raw JSON-RPC batches of
+//                B eth_sendRawTransaction and their receipts polled in batches (evm_mine when no receipt arrives for
+//                300 ms: anvil's out-of-order-nonce stall, see tx_manager.hpp);
+//     manager    each phase's calls submitted to one TxManager per wallet (FileTxJournal in a temp dir, fixed gas
+//                limits, broadcast_batch_size B, stall_kick_method evm_mine), one thread per wallet calling poll()
+//                until its calls are confirmed; signing and journaling are inside the timed part.
+// --mode transfers: N ETH transfers (21,000 gas) from one wallet, pre-signed in raw batches vs through TxManager, each
+//   run on a FRESH anvil (no PoCo).
+// Reported: wall time, transactions/s, tasks/s and the ratio manager / presigned throughput (goal >= 0.90).
+// --block-time S switches anvil to interval mining after the setup (default: automine); --anvil-arg passes an argument
+// to anvil (e.g. --anvil-arg --prune-history).
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
+
+#include <unistd.h>
 
 #include <boost/json.hpp>
 
 #include <wp/chain/eth.hpp>
 #include <wp/chain/hub.hpp>
 #include <wp/chain/rpc.hpp>
+#include <wp/chain/tx_journal.hpp>
+#include <wp/chain/tx_manager.hpp>
 #include <wp/core/hex.hpp>
 #include <wp/core/keccak.hpp>
+#include <wp/devnet/dev_accounts.hpp>
 #include <wp/devnet/devnet.hpp>
 #include <wp/devnet/tx_sender.hpp>
 #include <wp/protocol/ids.hpp>
@@ -47,7 +55,7 @@
 namespace {
 
 using namespace wp;
-using Clock = std::chrono::steady_clock;
+using SteadyClock = std::chrono::steady_clock;
 
 constexpr std::size_t kAppOwner = 1;
 constexpr std::size_t kScheduler = 2;
@@ -67,19 +75,85 @@ T must(tl::expected<T, E> r, std::string_view what) {
     return std::move(*r);
 }
 
+double seconds_since(SteadyClock::time_point t0) {
+    return std::chrono::duration<double>(SteadyClock::now() - t0).count();
+}
+
+enum class Mode { kPresigned, kManager };
+const char* mode_name(Mode m) { return m == Mode::kPresigned ? "presigned" : "manager"; }
+
+//! Sends pre-signed transactions in JSON-RPC batches of `batch` eth_sendRawTransaction calls, then polls their
+//! receipts in batches until all are mined; evm_mine when no receipt arrived for 300 ms (anvil's out-of-order-nonce
+//! stall). Returns Σ gasUsed. Exits on a rejected send or a reverted receipt.
+std::uint64_t send_presigned(chain::JsonRpcClient& rpc, const std::vector<chain::SignedTx>& txs, std::size_t batch,
+                             bool kick) {
+    for (std::size_t begin = 0; begin < txs.size(); begin += batch) {
+        std::vector<chain::RpcCall> calls;
+        for (std::size_t i = begin; i < std::min(txs.size(), begin + batch); ++i) {
+            calls.push_back({"eth_sendRawTransaction", boost::json::array{to_hex(txs[i].raw)}});
+        }
+        auto answers = must(rpc.batch(std::move(calls)), "eth_sendRawTransaction batch");
+        for (std::size_t k = 0; k < answers.size(); ++k) {
+            if (!answers[k]) fail(txs[begin + k].description + ": " + answers[k].error().message);
+        }
+    }
+    std::vector<bool> mined(txs.size(), false);
+    std::size_t left = txs.size();
+    std::uint64_t gas = 0;
+    auto last_progress = SteadyClock::now();
+    const auto deadline = SteadyClock::now() + std::chrono::seconds(300);
+    while (left > 0) {
+        std::vector<chain::RpcCall> queries;
+        std::vector<std::size_t> index;
+        for (std::size_t i = 0; i < txs.size(); ++i) {
+            if (mined[i]) continue;
+            queries.push_back({"eth_getTransactionReceipt", boost::json::array{to_hex(txs[i].hash)}});
+            index.push_back(i);
+        }
+        auto answers = must(rpc.batch(std::move(queries)), "eth_getTransactionReceipt batch");
+        const std::size_t before = left;
+        for (std::size_t k = 0; k < answers.size(); ++k) {
+            if (!answers[k] || answers[k]->is_null()) continue;
+            const auto receipt = must(chain::parse_receipt(*answers[k]), "receipt");
+            if (!receipt.status) fail(txs[index[k]].description + ": reverted");
+            gas += receipt.gas_used;
+            mined[index[k]] = true;
+            --left;
+        }
+        if (kick && left == before && SteadyClock::now() - last_progress > std::chrono::milliseconds(300)) {
+            (void)rpc.call("evm_mine");
+            last_progress = SteadyClock::now();
+        } else if (left != before) {
+            last_progress = SteadyClock::now();
+        }
+        if (SteadyClock::now() > deadline) fail("receipts: timeout");
+        if (left > 0) std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+    return gas;
+}
+
+//! One call to send from dev account `account` with a fixed gas limit.
+struct Job {
+    std::size_t account;
+    chain::ContractCall call;
+    std::uint64_t gas;
+};
+
 struct Wallet {
     PrivateKey key;
     Address address;
-    std::uint64_t nonce{0};
 };
 
 struct Bench {
-    devnet::Devnet devnet;
     std::unique_ptr<chain::JsonRpcClient> rpc;
     std::unique_ptr<chain::EthClient> eth;
     std::unique_ptr<chain::Hub> hub;
+    std::uint64_t chain_id{0};
     std::vector<Wallet> wallets;  //!< the 10 dev accounts
-    devnet::FeeParams fees;
+    std::size_t batch{100};
+    bool automine{true};
+    std::filesystem::path journal_dir;
+    std::map<std::size_t, std::unique_ptr<chain::TxManager>> managers;  //!< by account, opened on first use
 
     Wallet& wallet(std::size_t i) { return wallets.at(i); }
 
@@ -88,24 +162,86 @@ struct Bench {
         return gas + gas / 5 + 20'000;
     }
 
-    devnet::SignedTx sign(const chain::ContractCall& call, Wallet& w, std::uint64_t gas) {
-        devnet::TxRequest request{call.to, call.data, call.value, gas, call.description};
-        return must(devnet::sign_transaction(request, w.key, devnet.info.chain_id, w.nonce++, fees), "sign");
+    chain::TxManager& manager(std::size_t account) {
+        auto& m = managers[account];
+        if (!m) {
+            auto journal = must(
+                chain::FileTxJournal::open(journal_dir / ("wallet-" + std::to_string(account) + ".jsonl")), "journal");
+            chain::TxManagerOptions options;
+            options.broadcast_batch_size = batch;
+            if (automine) options.stall_kick_method = "evm_mine";  // interval mining: blocks come anyway
+            options.poll_interval = std::chrono::milliseconds(2);
+            m = must(chain::TxManager::open(*rpc, wallet(account).key, std::move(journal), options), "TxManager::open");
+        }
+        return *m;
     }
 
-    std::vector<chain::Receipt> send_all(const std::vector<devnet::SignedTx>& txs, std::string_view what) {
-        return must(devnet::send_and_confirm(*rpc, txs, std::chrono::seconds(300)), what);
-    }
-
-    //! One transaction, sent and confirmed (setup).
-    chain::Receipt send_one(const chain::ContractCall& call, std::size_t account) {
-        Wallet& w = wallet(account);
-        auto tx = sign(call, w, gas_for(call, w.address));
-        return send_all({tx}, call.description).at(0);
+    //! The jobs, timed: presigned (signed first, untimed) or through the wallets' managers. Returns (seconds, gas).
+    std::pair<double, std::uint64_t> run(Mode mode, std::vector<Job> jobs) {
+        if (mode == Mode::kPresigned) {
+            const auto fees = must(chain::suggest_fees(*eth), "fees");
+            std::map<std::size_t, std::uint64_t> nonces;
+            std::map<std::size_t, std::vector<chain::SignedTx>> by_wallet;
+            for (auto& job : jobs) {
+                auto [it, fresh] = nonces.try_emplace(job.account, 0);
+                if (fresh) {
+                    it->second = must(
+                        eth->get_transaction_count(wallet(job.account).address, chain::BlockTag::pending()), "nonce");
+                }
+                chain::TxRequest request{job.call.to, job.call.data, job.call.value, job.gas, job.call.description};
+                by_wallet[job.account].push_back(must(
+                    chain::sign_transaction(request, wallet(job.account).key, chain_id, it->second++, fees), "sign"));
+            }
+            // Interleaved by index across wallets (as the lifecycle phases are sent), in nonce order per wallet.
+            std::vector<chain::SignedTx> txs;
+            for (std::size_t i = 0; txs.size() < jobs.size(); ++i) {
+                for (auto& [account, list] : by_wallet) {
+                    if (i < list.size()) txs.push_back(list[i]);
+                }
+            }
+            const auto t0 = SteadyClock::now();
+            const std::uint64_t gas = send_presigned(*rpc, txs, batch, automine);
+            return {seconds_since(t0), gas};
+        }
+        std::map<std::size_t, std::vector<Job>> by_wallet;
+        for (auto& job : jobs) by_wallet[job.account].push_back(std::move(job));
+        for (auto& [account, list] : by_wallet) (void)manager(account);  // opened before the timer
+        const auto t0 = SteadyClock::now();
+        std::vector<std::thread> threads;
+        std::vector<std::uint64_t> gas(by_wallet.size(), 0);
+        std::size_t k = 0;
+        for (auto& [account, list] : by_wallet) {
+            threads.emplace_back([this, account = account, &list = list, &g = gas[k++]] {
+                auto& m = managers.at(account);
+                for (auto& job : list) {
+                    chain::SubmitOptions o;
+                    o.gas_limit = job.gas;
+                    (void)m->submit(std::move(job.call), o);
+                }
+                std::size_t done = 0;
+                const auto deadline = SteadyClock::now() + std::chrono::seconds(300);
+                while (done < list.size()) {
+                    auto outcomes = m->poll();
+                    if (!outcomes) {
+                        std::fprintf(stderr, "poll: %s\n", outcomes.error().message.c_str());
+                    } else {
+                        for (const auto& o : *outcomes) {
+                            if (!o.ok()) fail(o.error ? o.error->message : o.description + ": failed");
+                            g += o.receipt->gas_used;
+                            ++done;
+                        }
+                    }
+                    if (SteadyClock::now() > deadline) fail("TxManager: timeout");
+                    if (done < list.size()) std::this_thread::sleep_for(std::chrono::milliseconds(2));
+                }
+            });
+        }
+        for (auto& t : threads) t.join();
+        std::uint64_t total = 0;
+        for (auto g : gas) total += g;
+        return {seconds_since(t0), total};
     }
 };
-
-double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
 
 struct PhaseTimes {
     double initialize{0}, contribute{0}, reveal{0}, finalize{0};
@@ -113,81 +249,62 @@ struct PhaseTimes {
     double total() const { return initialize + contribute + reveal + finalize; }
 };
 
-std::uint64_t gas_of(const std::vector<chain::Receipt>& receipts) {
-    std::uint64_t gas = 0;
-    for (const auto& r : receipts) gas += r.gas_used;
-    return gas;
-}
-
 //! The lifecycle of N tasks of `deal_id`; returns the time of each phase.
-PhaseTimes run_lifecycle(Bench& b, const Bytes32& deal_id, std::size_t n, std::size_t workers) {
+PhaseTimes run_lifecycle(Bench& b, Mode mode, const Bytes32& deal_id, std::size_t n, std::size_t workers) {
     PhaseTimes times;
     Wallet& scheduler = b.wallet(kScheduler);
     const Bytes32 digest = keccak256(as_bytes("bench result"));
     std::vector<Bytes32> tasks(n);
     for (std::size_t i = 0; i < n; ++i) tasks[i] = task_id(deal_id, U256(i));
-    auto worker_of = [&](std::size_t i) -> Wallet& { return b.wallet(kWorkerAccounts[i % workers]); };
-
-    // initialize
-    auto t0 = Clock::now();
+    auto worker_of = [&](std::size_t i) { return kWorkerAccounts[i % workers]; };
+    auto phase = [&](std::vector<Job> jobs, double& time) {
+        auto [seconds, gas] = b.run(mode, std::move(jobs));
+        time = seconds;
+        times.gas_used += gas;
+    };
     {
-        std::vector<devnet::SignedTx> txs;
+        std::vector<Job> jobs;
         const std::uint64_t gas = b.gas_for(must(b.hub->initialize(deal_id, U256(0)), "initialize"), scheduler.address);
         for (std::size_t i = 0; i < n; ++i) {
-            txs.push_back(b.sign(must(b.hub->initialize(deal_id, U256(i)), "initialize"), scheduler, gas));
+            jobs.push_back({kScheduler, must(b.hub->initialize(deal_id, U256(i)), "initialize"), gas});
         }
-        times.gas_used += gas_of(b.send_all(txs, "initialize"));
+        phase(std::move(jobs), times.initialize);
     }
-    times.initialize = seconds_since(t0);
-
-    // contribute
-    t0 = Clock::now();
     {
-        std::vector<devnet::SignedTx> txs;
+        std::vector<Job> jobs;
         std::uint64_t gas = 0;
         for (std::size_t i = 0; i < n; ++i) {
-            Wallet& w = worker_of(i);
+            Wallet& w = b.wallet(worker_of(i));
             const Bytes auth = sign_authorization(scheduler.key, w.address, tasks[i], Address{});
             auto call = must(b.hub->contribute(tasks[i], result_hash(tasks[i], digest),
                                                result_seal(w.address, tasks[i], digest), Address{}, {}, auth),
                              "contribute");
             if (gas == 0) gas = b.gas_for(call, w.address);
-            txs.push_back(b.sign(call, w, gas));
+            jobs.push_back({worker_of(i), std::move(call), gas});
         }
-        times.gas_used += gas_of(b.send_all(txs, "contribute"));
+        phase(std::move(jobs), times.contribute);
     }
-    times.contribute = seconds_since(t0);
-
-    // reveal
-    t0 = Clock::now();
     {
-        std::vector<devnet::SignedTx> txs;
+        std::vector<Job> jobs;
         std::uint64_t gas = 0;
         for (std::size_t i = 0; i < n; ++i) {
-            Wallet& w = worker_of(i);
             auto call = must(b.hub->reveal(tasks[i], digest), "reveal");
-            if (gas == 0) gas = b.gas_for(call, w.address);
-            txs.push_back(b.sign(call, w, gas));
+            if (gas == 0) gas = b.gas_for(call, b.wallet(worker_of(i)).address);
+            jobs.push_back({worker_of(i), std::move(call), gas});
         }
-        times.gas_used += gas_of(b.send_all(txs, "reveal"));
+        phase(std::move(jobs), times.reveal);
     }
-    times.reveal = seconds_since(t0);
-
-    // finalize
-    t0 = Clock::now();
     {
-        std::vector<devnet::SignedTx> txs;
+        std::vector<Job> jobs;
         const Bytes results(as_bytes("ipfs://bench").begin(), as_bytes("ipfs://bench").end());
         std::uint64_t gas = 0;
         for (std::size_t i = 0; i < n; ++i) {
             auto call = must(b.hub->finalize(tasks[i], results, {}), "finalize");
             if (gas == 0) gas = b.gas_for(call, scheduler.address);
-            txs.push_back(b.sign(call, scheduler, gas));
+            jobs.push_back({kScheduler, std::move(call), gas});
         }
-        times.gas_used += gas_of(b.send_all(txs, "finalize"));
+        phase(std::move(jobs), times.finalize);
     }
-    times.finalize = seconds_since(t0);
-
     // Spot check: every task COMPLETED.
     for (std::size_t i : {std::size_t{0}, n - 1}) {
         const auto task = must(b.hub->view_task(tasks[i]), "viewTask");
@@ -196,34 +313,13 @@ PhaseTimes run_lifecycle(Bench& b, const Bytes32& deal_id, std::size_t n, std::s
     return times;
 }
 
-//! The baseline: 4 batches of N RLC transfers with the senders of the lifecycle phases.
-PhaseTimes run_baseline(Bench& b, std::size_t n, std::size_t workers) {
-    PhaseTimes times;
-    const Address sink = PrivateKey::generate().address();
-    const auto transfer = must(b.hub->rlc_transfer(sink, U256(1)), "transfer");
-    const std::uint64_t gas = b.gas_for(transfer, b.wallet(kScheduler).address);
-    auto batch = [&](bool from_workers) {
-        const auto t0 = Clock::now();
-        std::vector<devnet::SignedTx> txs;
-        for (std::size_t i = 0; i < n; ++i) {
-            Wallet& w = from_workers ? b.wallet(kWorkerAccounts[i % workers]) : b.wallet(kScheduler);
-            txs.push_back(b.sign(transfer, w, gas));
-        }
-        times.gas_used += gas_of(b.send_all(txs, "RLC transfers"));
-        return seconds_since(t0);
-    };
-    times.initialize = batch(false);
-    times.contribute = batch(true);
-    times.reveal = batch(true);
-    times.finalize = batch(false);
-    return times;
-}
-
 struct Options {
+    std::string mode{"lifecycle"};
     std::size_t tasks{100};
     std::size_t workers{6};
     std::size_t rounds{1};
-    std::size_t block_time{0};            //!< 0: automine (one block per transaction); else evm_setIntervalMining
+    std::size_t batch{100};
+    std::size_t block_time{0};            //!< 0: automine; else evm_setIntervalMining
     std::vector<std::string> anvil_args;  //!< extra anvil arguments (e.g. --prune-history)
 };
 
@@ -241,58 +337,125 @@ Options parse_args(int argc, char** argv) {
             o.workers = value();
         } else if (arg == "--rounds") {
             o.rounds = value();
+        } else if (arg == "--batch") {
+            o.batch = value();
         } else if (arg == "--block-time") {
             o.block_time = value();
+        } else if (arg == "--mode") {
+            if (i + 1 >= argc) fail("missing value after --mode");
+            o.mode = argv[++i];
         } else if (arg == "--anvil-arg") {
             if (i + 1 >= argc) fail("missing value after --anvil-arg");
             o.anvil_args.emplace_back(argv[++i]);
         } else {
             fail(
-                "usage: wp_lifecycle_bench [--tasks N] [--workers K (1-6)] [--rounds R] [--block-time S] "
-                "[--anvil-arg ARG]...");
+                "usage: wp_lifecycle_bench [--mode lifecycle|transfers] [--tasks N] [--workers K (1-6)] [--rounds R] "
+                "[--batch B] [--block-time S] [--anvil-arg ARG]...");
         }
     }
-    if (o.tasks == 0 || o.workers == 0 || o.workers > std::size(kWorkerAccounts) || o.rounds == 0) {
-        fail("--tasks ≥ 1, 1 ≤ --workers ≤ 6, --rounds ≥ 1");
+    if (o.tasks == 0 || o.workers == 0 || o.workers > std::size(kWorkerAccounts) || o.rounds == 0 || o.batch == 0 ||
+        (o.mode != "lifecycle" && o.mode != "transfers")) {
+        fail("--mode lifecycle|transfers, --tasks ≥ 1, 1 ≤ --workers ≤ 6, --rounds ≥ 1, --batch ≥ 1");
     }
     return o;
+}
+
+void connect(Bench& b, const std::string& url, const std::vector<DeploymentAccount>& accounts) {
+    chain::JsonRpcOptions rpc_options;
+    rpc_options.url = url;
+    b.managers.clear();
+    b.hub.reset();
+    b.eth.reset();
+    b.rpc = std::make_unique<chain::JsonRpcClient>(rpc_options);
+    b.eth = std::make_unique<chain::EthClient>(*b.rpc);
+    b.chain_id = must(b.eth->chain_id(), "chain id");
+    b.wallets.clear();
+    for (const auto& account : accounts) {
+        b.wallets.push_back({must(PrivateKey::from_bytes(account.private_key.view()), "key"), account.address});
+    }
+}
+
+//! N ETH transfers from dev account 0, each run on a fresh anvil.
+int run_transfers(const Options& opt, Bench& b) {
+    std::printf("wp_lifecycle_bench --mode transfers: %zu transfers, batches of %zu, fresh anvil per run\n", opt.tasks,
+                opt.batch);
+    std::printf("%-6s %-10s %10s %10s %8s\n", "round", "run", "total s", "tx/s", "blocks");
+    for (std::size_t round = 0; round < opt.rounds; ++round) {
+        double tps[2] = {0, 0};
+        for (Mode mode : {Mode::kPresigned, Mode::kManager}) {
+            devnet::AnvilOptions anvil;
+            anvil.binary = WP_ANVIL_BIN;
+            anvil.port = must(sys::find_free_tcp_port(), "free port");
+            anvil.extra_args = opt.anvil_args;
+            auto node = must(devnet::AnvilNode::start(anvil), "anvil");
+            connect(b, node.url(), devnet::dev_accounts(10));
+            std::filesystem::remove_all(b.journal_dir);
+            std::filesystem::create_directories(b.journal_dir);
+            const Address sink = PrivateKey::generate().address();
+            std::vector<Job> jobs;
+            for (std::size_t i = 0; i < opt.tasks; ++i) {
+                jobs.push_back(
+                    {0, chain::ContractCall{sink, {}, U256(i + 1), "transfer " + std::to_string(i + 1)}, 21000});
+            }
+            const auto [seconds, gas] = b.run(mode, std::move(jobs));
+            (void)gas;
+            const auto blocks = must(b.eth->block_number(), "block number");
+            const double rate = static_cast<double>(opt.tasks) / seconds;
+            tps[mode == Mode::kManager ? 1 : 0] = rate;
+            std::printf("%-6zu %-10s %10.3f %10.1f %8llu\n", round + 1, mode_name(mode), seconds, rate,
+                        static_cast<unsigned long long>(blocks));
+            b.managers.clear();
+            (void)node.stop();
+        }
+        std::printf("%-6zu ratio manager / presigned throughput: %.2f\n", round + 1, tps[1] / tps[0]);
+    }
+    return 0;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
     const Options opt = parse_args(argc, argv);
-    const auto setup0 = Clock::now();
+    Bench b;
+    b.batch = opt.batch;
+    b.automine = opt.block_time == 0;
+    b.journal_dir = std::filesystem::temp_directory_path() / ("wp_lifecycle_bench." + std::to_string(::getpid()));
+    struct Cleanup {
+        std::filesystem::path dir;
+        ~Cleanup() {
+            std::error_code ec;
+            std::filesystem::remove_all(dir, ec);
+        }
+    } cleanup{b.journal_dir};
+    std::filesystem::create_directories(b.journal_dir);
+    if (opt.mode == "transfers") return run_transfers(opt, b);
+
+    const auto setup0 = SteadyClock::now();
     devnet::DevnetOptions options;
     options.anvil.binary = WP_ANVIL_BIN;
     options.anvil.port = must(sys::find_free_tcp_port(), "free port");
     options.poco_dir = WP_POCO_DIR;
     options.anvil.extra_args = opt.anvil_args;
-    Bench b{must(devnet::start_devnet(options), "start_devnet"), {}, {}, {}, {}, {}};
-    chain::JsonRpcOptions rpc_options;
-    rpc_options.url = b.devnet.info.rpc;
-    b.rpc = std::make_unique<chain::JsonRpcClient>(rpc_options);
-    b.eth = std::make_unique<chain::EthClient>(*b.rpc);
-    const auto& info = b.devnet.info;
+    devnet::Devnet devnet = must(devnet::start_devnet(options), "start_devnet");
+    const auto& info = devnet.info;
+    connect(b, info.rpc, info.accounts);
     b.hub = std::make_unique<chain::Hub>(*b.eth, chain::PocoAddresses{info.hub, info.token, info.app_registry,
                                                                       info.dataset_registry, info.workerpool_registry});
-    for (const auto& account : info.accounts) {
-        Wallet w{must(PrivateKey::from_bytes(account.private_key.view()), "key"), account.address, 0};
-        w.nonce = must(b.eth->get_transaction_count(account.address, chain::BlockTag::pending()), "nonce");
-        b.wallets.push_back(std::move(w));
-    }
-    b.fees = must(devnet::suggest_fees(*b.eth), "fees");
+    auto send_one = [&](chain::ContractCall call, std::size_t account) {
+        const std::uint64_t gas = b.gas_for(call, b.wallet(account).address);
+        (void)b.run(Mode::kPresigned, {Job{account, std::move(call), gas}});
+    };
 
-    // App, workerpool, one deal per round.
+    // App, workerpool, one deal per run.
     chain::AppParams app;
     app.owner = b.wallet(kAppOwner).address;
     app.name = "bench-app";
     app.multiaddr = Bytes(as_bytes("docker.io/bench:1").begin(), as_bytes("docker.io/bench:1").end());
     const Address app_address = must(b.hub->predict_app(app), "predictApp");
-    b.send_one(must(b.hub->create_app(app), "createApp"), kAppOwner);
+    send_one(must(b.hub->create_app(app), "createApp"), kAppOwner);
     const chain::WorkerpoolParams pool{b.wallet(kScheduler).address, "bench-pool"};
     const Address pool_address = must(b.hub->predict_workerpool(pool), "predictWorkerpool");
-    b.send_one(must(b.hub->create_workerpool(pool), "createWorkerpool"), kScheduler);
+    send_one(must(b.hub->create_workerpool(pool), "createWorkerpool"), kScheduler);
     const Domain domain = Domain::iexec(U256(info.chain_id), info.hub);
     const double setup_time = seconds_since(setup0);
     if (opt.block_time > 0) {
@@ -300,70 +463,71 @@ int main(int argc, char** argv) {
         must(b.rpc->call("evm_setIntervalMining", {boost::json::value(opt.block_time)}), "evm_setIntervalMining");
     }
 
-    std::printf("wp_lifecycle_bench: %zu tasks, %zu workers, %zu round(s), trust 1, %s (setup %.1f s)\n", opt.tasks,
-                opt.workers, opt.rounds,
-                opt.block_time > 0 ? ("interval mining " + std::to_string(opt.block_time) + " s").c_str() : "automine",
-                setup_time);
+    std::printf(
+        "wp_lifecycle_bench: %zu tasks, %zu workers, %zu round(s), trust 1, batches of %zu, %s (setup %.1f s)\n",
+        opt.tasks, opt.workers, opt.rounds, opt.batch,
+        opt.block_time > 0 ? ("interval mining " + std::to_string(opt.block_time) + " s").c_str() : "automine",
+        setup_time);
     std::printf("%-6s %-10s %10s %10s %10s %10s %10s %10s %10s %12s\n", "round", "run", "init s", "contrib s",
                 "reveal s", "final s", "total s", "tx/s", "tasks/s", "gas/task");
+    std::size_t deal_index = 0;
     for (std::size_t round = 0; round < opt.rounds; ++round) {
-        const U256 volume(opt.tasks);
-        AppOrder a;
-        a.app = app_address;
-        a.appprice = U256(5);
-        a.volume = volume;
-        a.salt = U256(7000 + round).to_be32();
-        a.sign = sign_order(domain, Order(a), b.wallet(kAppOwner).key);
-        WorkerpoolOrder w;
-        w.workerpool = pool_address;
-        w.workerpoolprice = U256(10);
-        w.volume = volume;
-        w.trust = U256(1);
-        w.salt = U256(8000 + round).to_be32();
-        w.sign = sign_order(domain, Order(w), b.wallet(kScheduler).key);
-        RequestOrder r;
-        r.app = app_address;
-        r.appmaxprice = U256(5);
-        r.workerpool = pool_address;
-        r.workerpoolmaxprice = U256(10);
-        r.requester = b.wallet(kRequester).address;
-        r.beneficiary = r.requester;
-        r.volume = volume;
-        r.trust = U256(1);
-        r.params = R"({"iexec_args":"bench"})";
-        r.salt = U256(9000 + round).to_be32();
-        r.sign = sign_order(domain, Order(r), b.wallet(kRequester).key);
-        const auto match = must(b.hub->match_orders(a, DatasetOrder{}, w, r), "matchOrders");
-        const Bytes dry = must(b.hub->simulate(match, r.requester), "matchOrders (dry run)");
-        Bytes32 deal_id;
-        if (dry.size() != 32) fail("matchOrders returned " + to_hex(dry));
-        std::copy(dry.begin(), dry.end(), deal_id.bytes.begin());
-        b.send_one(match, kRequester);
-
-        // Automine gets slower as the chain grows (one block per transaction): alternate which run goes first.
-        PhaseTimes life;
-        PhaseTimes base;
-        if (round % 2 == 0) {
-            life = run_lifecycle(b, deal_id, opt.tasks, opt.workers);
-            base = run_baseline(b, opt.tasks, opt.workers);
-        } else {
-            base = run_baseline(b, opt.tasks, opt.workers);
-            life = run_lifecycle(b, deal_id, opt.tasks, opt.workers);
+        auto new_deal = [&]() {
+            const U256 volume(opt.tasks);
+            const std::size_t salt = deal_index++;
+            AppOrder a;
+            a.app = app_address;
+            a.appprice = U256(5);
+            a.volume = volume;
+            a.salt = U256(7000 + salt).to_be32();
+            a.sign = sign_order(domain, Order(a), b.wallet(kAppOwner).key);
+            WorkerpoolOrder w;
+            w.workerpool = pool_address;
+            w.workerpoolprice = U256(10);
+            w.volume = volume;
+            w.trust = U256(1);
+            w.salt = U256(8000 + salt).to_be32();
+            w.sign = sign_order(domain, Order(w), b.wallet(kScheduler).key);
+            RequestOrder r;
+            r.app = app_address;
+            r.appmaxprice = U256(5);
+            r.workerpool = pool_address;
+            r.workerpoolmaxprice = U256(10);
+            r.requester = b.wallet(kRequester).address;
+            r.beneficiary = r.requester;
+            r.volume = volume;
+            r.trust = U256(1);
+            r.params = R"({"iexec_args":"bench"})";
+            r.salt = U256(9000 + salt).to_be32();
+            r.sign = sign_order(domain, Order(r), b.wallet(kRequester).key);
+            const auto match = must(b.hub->match_orders(a, DatasetOrder{}, w, r), "matchOrders");
+            const Bytes dry = must(b.hub->simulate(match, r.requester), "matchOrders (dry run)");
+            Bytes32 deal_id;
+            if (dry.size() != 32) fail("matchOrders returned " + to_hex(dry));
+            std::copy(dry.begin(), dry.end(), deal_id.bytes.begin());
+            send_one(match, kRequester);
+            return deal_id;
+        };
+        // Anvil's per-block cost grows with the chain: alternate which run goes first.
+        const Mode order[2] = {round % 2 == 0 ? Mode::kPresigned : Mode::kManager,
+                               round % 2 == 0 ? Mode::kManager : Mode::kPresigned};
+        PhaseTimes times[2];
+        for (Mode mode : order) {
+            const Bytes32 deal_id = new_deal();
+            times[mode == Mode::kManager ? 1 : 0] = run_lifecycle(b, mode, deal_id, opt.tasks, opt.workers);
         }
         const double txs = 4.0 * static_cast<double>(opt.tasks);
-        auto row = [&](const char* name, const PhaseTimes& t, bool tasks) {
-            std::printf("%-6zu %-10s %10.3f %10.3f %10.3f %10.3f %10.3f %10.1f ", round + 1, name, t.initialize,
-                        t.contribute, t.reveal, t.finalize, t.total(), txs / t.total());
-            if (tasks) {
-                std::printf("%10.1f ", static_cast<double>(opt.tasks) / t.total());
-            } else {
-                std::printf("%10s ", "-");
-            }
-            std::printf("%12llu\n", static_cast<unsigned long long>(t.gas_used / opt.tasks));  // 4 tx per task
+        auto row = [&](Mode mode, const PhaseTimes& t) {
+            std::printf("%-6zu %-10s %10.3f %10.3f %10.3f %10.3f %10.3f %10.1f %10.1f %12llu\n", round + 1,
+                        mode_name(mode), t.initialize, t.contribute, t.reveal, t.finalize, t.total(), txs / t.total(),
+                        static_cast<double>(opt.tasks) / t.total(),
+                        static_cast<unsigned long long>(t.gas_used / opt.tasks));  // 4 tx per task
         };
-        row("lifecycle", life, true);
-        row("transfers", base, false);
-        std::printf("%-6zu ratio lifecycle / baseline time: %.2f\n", round + 1, life.total() / base.total());
+        row(Mode::kPresigned, times[0]);
+        row(Mode::kManager, times[1]);
+        std::printf("%-6zu ratio manager / presigned throughput: %.2f\n", round + 1,
+                    times[0].total() / times[1].total());
     }
+    b.managers.clear();
     return 0;
 }

@@ -6,9 +6,14 @@
 #include <atomic>
 #include <chrono>
 #include <filesystem>
+#include <fstream>
+#include <future>
 #include <iostream>
 #include <map>
+#include <random>
 #include <set>
+
+#include <csignal>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -16,11 +21,15 @@
 #include <boost/json.hpp>
 
 #include <wp/chain/eth.hpp>
+#include <wp/chain/sql_tx_journal.hpp>
 #include <wp/chain/tx_manager.hpp>
+#include <wp/core/clock.hpp>
 #include <wp/core/hex.hpp>
 #include <wp/core/keccak.hpp>
 #include <wp/devnet/anvil.hpp>
 #include <wp/net/http_server.hpp>
+#include <wp/store/store.hpp>
+#include <wp/sys/process.hpp>
 #include <wp/sys/tcp.hpp>
 
 namespace wp::chain {
@@ -57,8 +66,9 @@ Bytes reverter_init_code() {
 class FaultProxy {
   public:
     struct Fault {
-        json::object error;   // the JSON-RPC error object to answer
-        bool forward{false};  // forward the request upstream anyway (its answer is discarded)
+        json::object error;         // the JSON-RPC error object to answer
+        bool forward{false};        // forward the request upstream anyway (its answer is discarded)
+        unsigned http_status{200};  // the HTTP status of the whole answer (of its batch, for a batched call)
     };
     using Rule = std::function<std::optional<Fault>(const std::string& method, const json::array& params)>;
 
@@ -78,7 +88,7 @@ class FaultProxy {
     }
 
   private:
-    json::object answer(const json::object& request) {
+    json::object answer(const json::object& request, unsigned* http_status = nullptr) {
         json::object out;
         out["jsonrpc"] = "2.0";
         out["id"] = request.at("id");
@@ -92,6 +102,7 @@ class FaultProxy {
             if (method == "eth_sendRawTransaction") sent_.emplace_back(params.at(0).as_string());
         }
         std::optional<Fault> fault = rule ? rule(method, params) : std::nullopt;
+        if (fault && http_status != nullptr) *http_status = fault->http_status;
         if (fault && !fault->forward) {
             out["error"] = fault->error;
             return out;
@@ -115,10 +126,17 @@ class FaultProxy {
         if (ec) return net::HttpResponse::json(400, "{}");
         if (auto* batch = body.if_array()) {
             json::array out;
-            for (auto& one : *batch) out.push_back(answer(one.as_object()));
-            return net::HttpResponse::json(200, json::serialize(out));
+            unsigned status = 200;  // a fault with another HTTP status answers the whole batch with it
+            for (auto& one : *batch) {
+                unsigned s = 200;
+                out.push_back(answer(one.as_object(), &s));
+                if (s != 200) status = s;
+            }
+            return net::HttpResponse::json(status, json::serialize(out));
         }
-        return net::HttpResponse::json(200, json::serialize(answer(body.as_object())));
+        unsigned status = 200;
+        auto single = answer(body.as_object(), &status);
+        return net::HttpResponse::json(status, json::serialize(single));
     }
 
     JsonRpcClient upstream_;
@@ -147,6 +165,10 @@ class FlakyJournal : public TxJournal {
         return inner.append(records);
     }
     Result<std::vector<JournalRecord>> load() override { return inner.load(); }
+    Result<void> compact(const std::function<bool(const JournalRecord&)>& keep) override {
+        if (fail_all) return make_error(Errc::kIo, "journal: write: No space left on device");
+        return inner.compact(keep);
+    }
     MemoryTxJournal inner;
 };
 
@@ -359,8 +381,10 @@ TEST_F(TxManagerAnvil, MaxInFlightHoldsBackQueuedCalls) {
 TEST_F(TxManagerAnvil, StuckTransactionIsReplacedWithBumpedFees) {
     ASSERT_NO_FATAL_FAILURE(start());
     automine(false);
+    ManualClock clock;  // time moves only when the test says so
     TxManagerOptions options;
     options.replace_after = 300ms;
+    options.clock = &clock;
     auto m = open(std::make_shared<MemoryTxJournal>(), options);
     ASSERT_TRUE(m);
     const Address sink = PrivateKey::generate().address();
@@ -368,7 +392,10 @@ TEST_F(TxManagerAnvil, StuckTransactionIsReplacedWithBumpedFees) {
     ASSERT_TRUE(m->poll());
     ASSERT_TRUE(m->poll());  // too early: no replacement
     EXPECT_EQ(m->stats().replacements, 0u);
-    std::this_thread::sleep_for(350ms);
+    clock.advance(299ms);
+    ASSERT_TRUE(m->poll());
+    EXPECT_EQ(m->stats().replacements, 0u);
+    clock.advance(1ms);
     ASSERT_TRUE(m->poll());
     EXPECT_EQ(m->stats().replacements, 1u);
     mine();
@@ -394,14 +421,16 @@ TEST_F(TxManagerAnvil, StuckTransactionIsReplacedWithBumpedFees) {
 TEST_F(TxManagerAnvil, FeeCapKeepsTheOriginalWhichThenWins) {
     ASSERT_NO_FATAL_FAILURE(start());
     automine(false);
+    ManualClock clock;
     TxManagerOptions options;
+    options.clock = &clock;
     options.replace_after = 100ms;
     options.fees.max_fee_cap = U256(3'000'000'000u);  // exactly the first suggestion: no room for a bump
     auto m = open(std::make_shared<MemoryTxJournal>(), options);
     ASSERT_TRUE(m);
     const auto h = m->submit(transfer(PrivateKey::generate().address(), 5, 1));
     ASSERT_TRUE(m->poll());
-    std::this_thread::sleep_for(150ms);
+    clock.advance(150ms);
     ASSERT_TRUE(m->poll());
     EXPECT_EQ(m->stats().replacements, 0u);
     mine();
@@ -745,6 +774,35 @@ TEST_F(TxManagerAnvil, RateLimitedSendIsRetriedNotReleased) {
     EXPECT_EQ(o->hashes.size(), 1u);
 }
 
+// A provider's HTTP 429 whose body is a JSON-RPC error object (not a rate-limit message) is a rate limit too
+// (classify_rpc_error): the call keeps its nonce and is sent again, never released.
+TEST_F(TxManagerAnvil, Http429WithAJsonRpcErrorBodyIsRetriedNotReleased) {
+    ASSERT_NO_FATAL_FAILURE(start());
+    FaultProxy proxy(node_->url());
+    JsonRpcClient rpc(JsonRpcOptions{.url = proxy.url(), .timeout = 20s, .retry = RetryPolicy{.max_attempts = 1}});
+    auto m = open(std::make_shared<MemoryTxJournal>(), {}, kKey0, &rpc);
+    ASSERT_TRUE(m);
+    proxy.set_rule([](const std::string& method, const json::array&) -> std::optional<FaultProxy::Fault> {
+        if (method == "eth_sendRawTransaction")
+            return FaultProxy::Fault{rpc_error(-32000, "request rejected"), false, 429};
+        return std::nullopt;
+    });
+    const Address sink = PrivateKey::generate().address();
+    const auto a = m->submit(transfer(sink, 3, 1));
+    for (int i = 0; i < 3; ++i) {
+        auto round = m->poll();
+        ASSERT_TRUE(round);
+        EXPECT_TRUE(round->empty());
+    }
+    EXPECT_EQ(m->status(a), TxStatus::kPending);
+    EXPECT_EQ(m->stats().released, 0u);
+    proxy.set_rule({});
+    auto o = m->wait(a, 10s);
+    ASSERT_TRUE(o) << o.error().message;
+    ASSERT_TRUE(o->ok()) << o->error->message;
+    EXPECT_EQ(o->nonce, 0u);
+}
+
 // Finding 2: a replacement the node answered with an error but that got into the pool anyway (another node
 // behind the URL took it) and was mined: its receipt is found, the call is confirmed with it.
 TEST_F(TxManagerAnvil, MinedReplacementThatTheNodeRefusedIsFound) {
@@ -752,14 +810,16 @@ TEST_F(TxManagerAnvil, MinedReplacementThatTheNodeRefusedIsFound) {
     automine(false);
     FaultProxy proxy(node_->url());
     JsonRpcClient rpc(JsonRpcOptions{.url = proxy.url(), .timeout = 20s});
+    ManualClock clock;
     TxManagerOptions options;
+    options.clock = &clock;
     options.replace_after = 200ms;
     auto m = open(std::make_shared<MemoryTxJournal>(), options, kKey0, &rpc);
     ASSERT_TRUE(m);
     const Address sink = PrivateKey::generate().address();
     const auto a = m->submit(transfer(sink, 11, 1));
     ASSERT_TRUE(m->poll());
-    std::this_thread::sleep_for(250ms);
+    clock.advance(250ms);
     proxy.set_rule([](const std::string& method, const json::array&) -> std::optional<FaultProxy::Fault> {
         if (method == "eth_sendRawTransaction") return FaultProxy::Fault{rpc_error(-32000, "internal error"), true};
         return std::nullopt;
@@ -873,7 +933,9 @@ TEST_F(TxManagerAnvil, NonceHeldByAForeignTransactionIsBlockedThenFilled) {
     automine(false);
     const auto key = funded_key();
     auto journal = std::make_shared<MemoryTxJournal>();
+    ManualClock clock;
     TxManagerOptions options;
+    options.clock = &clock;
     options.filler_backoff = 50ms;
     auto m = open(journal, options, key.c_str());
     ASSERT_TRUE(m);
@@ -899,10 +961,10 @@ TEST_F(TxManagerAnvil, NonceHeldByAForeignTransactionIsBlockedThenFilled) {
     EXPECT_EQ(m->next_nonce(), 2u);
     EXPECT_EQ(m->recovered().size(), 1u);
     call("anvil_dropTransaction", {json::string(to_hex(foreign))});
-    std::this_thread::sleep_for(60ms);
+    clock.advance(60ms);  // past the filler back-off
     for (int i = 0; i < 20 && m->stats().fillers == 0; ++i) {
         ASSERT_TRUE(m->poll());
-        std::this_thread::sleep_for(20ms);
+        clock.advance(20ms);
     }
     EXPECT_EQ(m->stats().fillers, 1u);
     mine();
@@ -989,7 +1051,9 @@ TEST_F(TxManagerAnvil, RefusedFillersBackOff) {
     const Address wallet = PrivateKey::from_hex(key).value().address();
     FaultProxy proxy(node_->url());
     JsonRpcClient rpc(JsonRpcOptions{.url = proxy.url(), .timeout = 20s});
+    ManualClock clock;
     TxManagerOptions options;
+    options.clock = &clock;
     options.filler_backoff = 200ms;
     auto m = open(std::make_shared<MemoryTxJournal>(), options, key.c_str(), &rpc);
     ASSERT_TRUE(m);
@@ -1005,12 +1069,12 @@ TEST_F(TxManagerAnvil, RefusedFillersBackOff) {
     too_much.value = U256::from_dec("2000000000000000000").value();
     m->submit(too_much, gas);
     const auto b = m->submit(transfer(sink, 2, 2), gas);
-    const auto t0 = std::chrono::steady_clock::now();
-    while (std::chrono::steady_clock::now() - t0 < 500ms) {
+    for (int i = 0; i < 50; ++i) {
         ASSERT_TRUE(m->poll());
-        std::this_thread::sleep_for(10ms);
+        clock.advance(10ms);
     }
-    // Rounds every ~10 ms for 500 ms; fillers at ~0, 200, 600 ms: at most 3 (without back-off: one per round).
+    // 50 rounds 10 ms apart (on the manager's clock); the first filler is refused, the next ones wait 200 ms, then
+    // 400 ms: at most 3 fillers in 500 ms (without back-off: one per round).
     EXPECT_GE(m->stats().fillers, 1u);
     EXPECT_LE(m->stats().fillers, 3u);
     proxy.set_rule({});
@@ -1083,7 +1147,9 @@ TEST_F(TxManagerAnvil, RefusedReplacementsDoNotRaiseTheBase) {
     automine(false);
     FaultProxy proxy(node_->url());
     JsonRpcClient rpc(JsonRpcOptions{.url = proxy.url(), .timeout = 20s});
+    ManualClock clock;
     TxManagerOptions options;
+    options.clock = &clock;
     options.replace_after = 100ms;
     auto m = open(std::make_shared<MemoryTxJournal>(), options, kKey0, &rpc);
     ASSERT_TRUE(m);
@@ -1099,7 +1165,7 @@ TEST_F(TxManagerAnvil, RefusedReplacementsDoNotRaiseTheBase) {
         return std::nullopt;
     });
     for (int i = 0; i < 4; ++i) {
-        std::this_thread::sleep_for(120ms);
+        clock.advance(120ms);
         ASSERT_TRUE(m->poll());
     }
     EXPECT_EQ(m->stats().replacements, 1u);  // one bump of the original; not a bump of the refused bump, etc.
@@ -1109,6 +1175,290 @@ TEST_F(TxManagerAnvil, RefusedReplacementsDoNotRaiseTheBase) {
     ASSERT_EQ(outcomes.size(), 1u);
     EXPECT_EQ(outcomes[0].handle, a);
     ASSERT_TRUE(outcomes[0].ok()) << outcomes[0].error->message;
+}
+
+}  // namespace
+}  // namespace wp::chain
+
+namespace wp::chain {
+namespace {
+
+TEST_F(TxManagerAnvil, KeyedIntentsAreIdempotentAndTheirOutcomesDurable) {
+    ASSERT_NO_FATAL_FAILURE(start());
+    auto journal = std::make_shared<MemoryTxJournal>();
+    const Address sink = PrivateKey::generate().address();
+    Address reverter;
+    TxHandle paid, refused, reverted_handle;
+    Bytes32 reverted_hash;
+    {
+        auto m = open(journal);
+        ASSERT_TRUE(m);
+        auto deployed = m->send_and_wait(ContractCall{std::nullopt, reverter_init_code(), U256(), "deploy reverter"});
+        ASSERT_TRUE(deployed && deployed->ok());
+        reverter = *deployed->receipt->contract_address;
+
+        // The intent is journaled when submit_durable returns; the same key returns the same call.
+        const std::size_t before = journal->size();
+        auto a = m->submit_durable(transfer(sink, 7, 1), {.key = "pay:1"});
+        ASSERT_TRUE(a) << a.error().message;
+        EXPECT_EQ(journal->size(), before + 1);
+        EXPECT_EQ(journal->load().value().back().kind, JournalRecord::Kind::kIntent);
+        EXPECT_EQ(journal->load().value().back().key, "pay:1");
+        EXPECT_EQ(m->find("pay:1")->status, TxStatus::kQueued);
+        auto again = m->submit_durable(transfer(sink, 999, 2), {.key = "pay:1"});
+        ASSERT_TRUE(again);
+        EXPECT_EQ(*again, *a);
+        EXPECT_EQ(journal->size(), before + 1);  // nothing new
+        paid = *a;
+        // A batch: one append for the new keys, repeated keys get the same handle.
+        std::vector<DurableCall> batch;
+        batch.push_back({ContractCall{reverter, Bytes{1}, U256(), "poke"}, {.key = "poke:estimate"}});
+        batch.push_back({ContractCall{reverter, Bytes{1}, U256(), "poke"}, {.gas_limit = 100000, .key = "poke:mined"}});
+        batch.push_back({transfer(sink, 999, 3), {.key = "pay:1"}});
+        batch.push_back({ContractCall{reverter, Bytes{1}, U256(), "poke"}, {.key = "poke:estimate"}});
+        auto handles = m->submit_durable(std::move(batch));
+        ASSERT_TRUE(handles) << handles.error().message;
+        ASSERT_EQ(handles->size(), 4u);
+        EXPECT_EQ((*handles)[2], paid);
+        EXPECT_EQ((*handles)[3], (*handles)[0]);
+        EXPECT_EQ(journal->size(), before + 3);
+        refused = (*handles)[0];
+        reverted_handle = (*handles)[1];
+        EXPECT_FALSE(m->submit_durable(transfer(sink, 1, 4), {}));  // a key is required
+
+        auto outcomes = collect(*m, 3, false);
+        for (const auto& o : outcomes) {
+            if (o.handle == paid) {
+                EXPECT_TRUE(o.ok());
+                EXPECT_EQ(o.key, "pay:1");
+            } else if (o.handle == refused) {
+                EXPECT_EQ(o.status, TxStatus::kFailed);
+            } else {
+                EXPECT_EQ(o.status, TxStatus::kReverted);
+                reverted_hash = *o.hash;
+            }
+        }
+        EXPECT_EQ(m->find("pay:1")->status, TxStatus::kConfirmed);
+        EXPECT_EQ(m->find("poke:estimate")->error->message, "poke: gas estimation reverted: nope");
+        EXPECT_FALSE(m->find("nobody"));
+    }
+    // After a restart: every keyed call answers find() from the journal, and no key is sent twice.
+    auto m = open(journal);
+    ASSERT_TRUE(m);
+    EXPECT_TRUE(m->recovered().empty());
+    const auto pay = m->find("pay:1");
+    ASSERT_TRUE(pay);
+    EXPECT_EQ(pay->handle, paid);
+    EXPECT_EQ(pay->status, TxStatus::kConfirmed);
+    ASSERT_TRUE(pay->hash && pay->block && pay->nonce);
+    EXPECT_EQ(eth_->get_transaction_receipt(*pay->hash).value()->block_number, *pay->block);
+    const auto estimate = m->find("poke:estimate");
+    EXPECT_EQ(estimate->status, TxStatus::kFailed);
+    EXPECT_EQ(estimate->error->message, "poke: gas estimation reverted: nope");
+    EXPECT_FALSE(estimate->nonce);
+    const auto mined = m->find("poke:mined");
+    EXPECT_EQ(mined->status, TxStatus::kReverted);
+    EXPECT_EQ(mined->hash, reverted_hash);
+    EXPECT_EQ(mined->error->message,
+              "poke: reverted: nope (nonce " + std::to_string(*mined->nonce) + ", tx " + to_hex(reverted_hash) + ")");
+    EXPECT_EQ(m->submit_durable(transfer(sink, 999, 5), {.key = "pay:1"}).value(), paid);
+    EXPECT_EQ(m->in_flight(), 0u);
+    EXPECT_EQ(eth_->get_balance(sink).value(), U256(7));
+
+    // Compaction drops the raw transactions of closed calls and keeps what find() needs.
+    ASSERT_TRUE(m->compact());
+    const auto compacted = journal->load().value();
+    for (const auto& r : compacted) EXPECT_NE(r.kind, JournalRecord::Kind::kSigned);
+    auto after = open(journal);
+    ASSERT_TRUE(after);
+    EXPECT_EQ(after->find("pay:1")->status, TxStatus::kConfirmed);
+    EXPECT_EQ(after->find("poke:mined")->status, TxStatus::kReverted);
+    EXPECT_EQ(after->find("poke:estimate")->status, TxStatus::kFailed);
+    // Retention: keep_closed = 1 keeps only the newest closed intent.
+    TxManagerOptions short_memory;
+    short_memory.retention.keep_closed = 1;
+    auto forgetful = open(journal, short_memory);
+    ASSERT_TRUE(forgetful);
+    ASSERT_TRUE(forgetful->compact());
+    auto last = open(journal);
+    EXPECT_FALSE(last->find("pay:1"));
+    EXPECT_TRUE(last->find("poke:mined"));
+    // A new call after compaction still gets the next nonce.
+    auto next = last->send_and_wait(transfer(sink, 1, 6));
+    ASSERT_TRUE(next && next->ok());
+    EXPECT_EQ(*next->nonce, eth_->get_transaction_count(PrivateKey::from_hex(kKey0).value().address()).value() - 1);
+}
+
+// The durability proof: a process submits 300 keyed intents and is SIGKILLed at random journal calls (before or
+// after the append / compaction), then restarted until it finishes. Every intent is mined exactly once (the chain
+// is scanned block by block: each amount 1..300 once, nonces unique) and each outcome is found by its key.
+// The journal is a file (FileTxJournal) or a store database (SqlTxJournal): the helper gets `journal_arg` (a path,
+// or a sqlite: / postgresql:// URL) and `reopen` opens the same journal for the checks.
+class TxManagerIntentsAnvil : public TxManagerAnvil {
+  protected:
+    void intents_survive_sigkill(const std::string& journal_arg,
+                                 const std::function<std::shared_ptr<TxJournal>()>& reopen);
+};
+
+void TxManagerIntentsAnvil::intents_survive_sigkill(const std::string& journal_arg,
+                                                    const std::function<std::shared_ptr<TxJournal>()>& reopen) {
+    constexpr std::size_t kCount = 300;
+    const unsigned seed = std::random_device{}();
+    std::cout << "seed " << seed << "\n";
+    std::mt19937 random(seed);
+    unsigned kills = 0;
+    bool done = false;
+    for (int run = 0; run < 80 && !done; ++run) {
+        const bool last = run >= 60;  // (a full run makes ~30 journal calls: never reached in practice)
+        const unsigned kill_at = last ? 0 : std::uniform_int_distribution<unsigned>(1, 4)(random);
+        const bool before = std::uniform_int_distribution<int>(0, 1)(random) == 1;
+        sys::SpawnOptions spawn;
+        spawn.argv = {
+            WP_TXM_CRASH_HELPER,        node_->url(), journal_arg, std::to_string(kCount), std::to_string(kill_at),
+            before ? "before" : "after"};
+        spawn.stderr_path = (dir_ / ("helper-" + std::to_string(run) + ".log")).string();
+        spawn.stdout_path = (dir_ / "helper.out").string();
+        spawn.die_with_parent = true;
+        auto process = sys::Process::spawn(spawn);
+        ASSERT_TRUE(process) << process.error().message;
+        auto status = process->wait_for(120s);
+        ASSERT_TRUE(status) << status.error().message;
+        if (status->success()) {
+            done = true;
+        } else {
+            ASSERT_FALSE(status->exited) << "run " << run << ": " << status->to_string() << " (see "
+                                         << spawn.stderr_path << ")";
+            EXPECT_EQ(status->signal, SIGKILL);
+            ++kills;
+        }
+    }
+    ASSERT_TRUE(done);
+    EXPECT_GE(kills, 2u);  // a full run makes ~20-30 journal calls: typically 3-10 kills
+
+    // The chain: every transfer from the wallet to the sink, block by block.
+    const Address wallet = PrivateKey::from_hex(kKey0).value().address();
+    const Address sink = Address::parse("0x000000000000000000000000000000000000c0fe").value();
+    std::set<std::uint64_t> nonces;
+    std::map<std::uint64_t, std::vector<Bytes32>> by_value;
+    const auto head = eth_->block_number().value();
+    for (std::uint64_t n = 1; n <= head; ++n) {
+        auto block = call("eth_getBlockByNumber", {json::string(BlockTag::number(n).str()), true});
+        for (const auto& tx : block.as_object().at("transactions").as_array()) {
+            const auto& o = tx.as_object();
+            if (Address::parse(o.at("from").as_string()).value() != wallet) continue;
+            EXPECT_TRUE(nonces.insert(parse_quantity_u64(o.at("nonce"), "nonce").value()).second);
+            if (o.at("to").is_null() || Address::parse(o.at("to").as_string()).value() != sink) continue;
+            by_value[parse_quantity_u64(o.at("value"), "value").value()].push_back(
+                bytes32_from_hex(o.at("hash").as_string()).value());
+        }
+    }
+    EXPECT_EQ(by_value.size(), kCount);
+    for (std::uint64_t v = 1; v <= kCount; ++v) EXPECT_EQ(by_value[v].size(), 1u) << "amount " << v;
+    EXPECT_EQ(eth_->get_balance(sink).value(), U256(kCount * (kCount + 1) / 2));
+
+    // Each outcome by its key (a manager on the same journal, as a restarted daemon would).
+    auto journal = reopen();
+    ASSERT_TRUE(journal);
+    auto m = open(journal);
+    ASSERT_TRUE(m);
+    for (std::size_t i = 0; i < kCount; ++i) {
+        const auto state = m->find("intent:" + std::to_string(i));
+        ASSERT_TRUE(state) << i;
+        EXPECT_EQ(state->status, TxStatus::kConfirmed) << i;
+        ASSERT_TRUE(state->hash) << i;
+        ASSERT_EQ(by_value[i + 1].size(), 1u);
+        EXPECT_EQ(*state->hash, by_value[i + 1][0]) << i;
+    }
+    // Compaction (the helper compacts every 40 records; its crash points include compactions): once every intent
+    // is closed, no raw transaction is left, and the keys still answer after a restart.
+    std::size_t signed_records = 0;
+    for (const auto& r : journal->load().value_or(std::vector<JournalRecord>{})) {
+        signed_records += r.kind == JournalRecord::Kind::kSigned ? 1 : 0;
+    }
+    ASSERT_TRUE(m->compact());
+    const auto compacted = journal->load().value();
+    for (const auto& r : compacted) EXPECT_NE(r.kind, JournalRecord::Kind::kSigned);
+    EXPECT_EQ(compacted.size(), 2 * kCount);  // intent + confirmed
+    m.reset();
+    EXPECT_EQ(open(journal)->find("intent:7")->status, TxStatus::kConfirmed);
+    std::ifstream helper_out(dir_ / "helper.out");
+    std::string last_line;
+    std::getline(helper_out, last_line);
+    std::cout << kills << " SIGKILLs, " << head << " blocks, " << signed_records
+              << " signed records in the journal at the end; last run: " << last_line << "\n";
+}
+
+TEST_F(TxManagerIntentsAnvil, KeyedIntentsSurviveSigkill) {
+    ASSERT_NO_FATAL_FAILURE(start());
+    std::filesystem::create_directories(dir_);
+    const auto path = dir_ / "intents.jsonl";
+    intents_survive_sigkill(path.string(),
+                            [&] { return std::shared_ptr<TxJournal>(FileTxJournal::open(path).value()); });
+}
+
+// The same proof with the journal in a SQLite database (SqlTxJournal, Durability::kFull).
+TEST_F(TxManagerIntentsAnvil, KeyedIntentsSurviveSigkillWithTheSqlJournal) {
+    ASSERT_NO_FATAL_FAILURE(start());
+    std::filesystem::create_directories(dir_);
+    const std::string url = "sqlite:" + (dir_ / "intents.db").string();
+    std::shared_ptr<store::Database> db;
+    intents_survive_sigkill(url, [&] {
+        db = std::make_shared<store::Database>(store::Database::open(url).value());
+        return std::shared_ptr<TxJournal>(SqlTxJournal::open(*db, "intents").value());
+    });
+}
+
+}  // namespace
+}  // namespace wp::chain
+
+namespace wp::chain {
+namespace {
+
+// submit, status and find answer while a round is blocked inside a JSON-RPC round trip; a waiter does not run a
+// second round meanwhile, it waits for the running one.
+TEST_F(TxManagerAnvil, StatusAndFindDoNotWaitForARunningRound) {
+    ASSERT_NO_FATAL_FAILURE(start());
+    FaultProxy proxy(node_->url());
+    JsonRpcClient rpc(JsonRpcOptions{.url = proxy.url(), .timeout = 20s});
+    auto m = open(std::make_shared<MemoryTxJournal>(), {}, kKey0, &rpc);
+    ASSERT_TRUE(m);
+    const Address sink = PrivateKey::generate().address();
+    const TxHandle keyed = m->submit_durable(transfer(sink, 1, 1), {.key = "k"}).value();
+    std::promise<void> entered;
+    std::promise<void> release;
+    std::shared_future<void> released = release.get_future().share();
+    std::atomic<bool> armed{true};
+    std::atomic<int> head_reads{0};
+    proxy.set_rule([&](const std::string& method, const json::array&) -> std::optional<FaultProxy::Fault> {
+        if (method != "eth_getBlockByNumber") return std::nullopt;
+        ++head_reads;
+        if (armed.exchange(false)) {
+            entered.set_value();
+            released.wait();
+        }
+        return std::nullopt;
+    });
+    std::thread poller([&] { EXPECT_TRUE(m->poll()); });
+    entered.get_future().wait();  // the round is now inside a JSON-RPC request
+    EXPECT_EQ(m->status(keyed), TxStatus::kQueued);
+    EXPECT_EQ(m->find("k")->status, TxStatus::kQueued);
+    const TxHandle plain = m->submit(transfer(sink, 2, 2));
+    EXPECT_EQ(m->status(plain), TxStatus::kQueued);
+    const TxHandle again = m->submit_durable(transfer(sink, 3, 3), {.key = "k2"}).value();
+    EXPECT_EQ(m->find("k2")->handle, again);
+    // A waiter started now waits for the running round instead of starting its own.
+    std::thread waiter([&] {
+        auto outcome = m->wait(plain, 30s);
+        EXPECT_TRUE(outcome && outcome->ok());
+    });
+    EXPECT_EQ(head_reads.load(), 1);
+    release.set_value();
+    poller.join();
+    waiter.join();
+    auto rest = collect(*m, 2, false);  // keyed "k" and "k2"
+    EXPECT_EQ(m->find("k")->status, TxStatus::kConfirmed);
+    EXPECT_EQ(m->find("k2")->status, TxStatus::kConfirmed);
+    EXPECT_FALSE(m->status(keyed));  // delivered
 }
 
 }  // namespace

@@ -24,6 +24,8 @@ const char* kind_name(JournalRecord::Kind kind) {
         case JournalRecord::Kind::kSigned: return "signed";
         case JournalRecord::Kind::kConfirmed: return "confirmed";
         case JournalRecord::Kind::kReleased: return "released";
+        case JournalRecord::Kind::kIntent: return "intent";
+        case JournalRecord::Kind::kFailed: return "failed";
     }
     return "?";
 }
@@ -75,20 +77,23 @@ Result<std::vector<JournalRecord>> SqlTxJournal::load() {
     return out;
 }
 
-Result<std::size_t> SqlTxJournal::compact() {
-    // Records of closed calls go, except those of the highest call id of each (chain, wallet): new ids continue
-    // after it (tx_journal.hpp, "Compaction").
-    WP_TRY(auto n, db_.write([&](store::Tx& tx) {
-        return tx.exec(
-            "DELETE FROM tx_journal WHERE journal = $1"
-            " AND EXISTS (SELECT 1 FROM tx_journal c WHERE c.journal = tx_journal.journal"
-            "   AND c.chain_id = tx_journal.chain_id AND c.from_address = tx_journal.from_address"
-            "   AND c.call_id = tx_journal.call_id AND c.kind IN ('confirmed', 'released'))"
-            " AND tx_journal.call_id < (SELECT MAX(m.call_id) FROM tx_journal m WHERE m.journal = tx_journal.journal"
-            "   AND m.chain_id = tx_journal.chain_id AND m.from_address = tx_journal.from_address)",
-            journal_);
-    }));
-    return static_cast<std::size_t>(n);
+Result<void> SqlTxJournal::compact(const std::function<bool(const JournalRecord&)>& keep) {
+    return db_.write([&](store::Tx& tx) -> Result<void> {
+        WP_TRY(auto rows, tx.query("SELECT seq, record FROM tx_journal WHERE journal = $1 ORDER BY seq", journal_));
+        std::vector<std::vector<store::Param>> dropped;
+        for (const auto& row : rows) {
+            WP_TRY(std::int64_t seq, row.get<std::int64_t>(0));
+            WP_TRY(std::string line, row.get<std::string>(1));
+            auto record = parse_journal_record(line);
+            if (!record) return make_error(record.error().with_context(name() + " seq " + std::to_string(seq)));
+            if (!keep(*record)) dropped.push_back({seq});
+        }
+        for (const auto& seq : dropped) {
+            WP_TRY(auto n, tx.exec_params("DELETE FROM tx_journal WHERE seq = $1", seq));
+            (void)n;
+        }
+        return {};
+    });
 }
 
 Result<std::size_t> SqlTxJournal::size() {

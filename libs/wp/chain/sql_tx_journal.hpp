@@ -17,15 +17,16 @@
 // load() reads every record of this journal in append order; a stored line that does not parse is corruption
 // (Errc::kDecoding naming the journal and the seq).
 //
-// Compaction: compact() deletes the records of closed calls (a call with a kConfirmed or kReleased record),
-// except those of the call with the highest id (new ids continue after it), as allowed by tx_journal.hpp; the
-// restarted manager behaves the same. Returns the number of records deleted.
+// Compaction: compact(keep) (TxManager decides what to keep, tx_journal.hpp "Compaction") deletes, in ONE write
+// transaction, the records for which keep(record) is false: after a crash the journal holds either all the old
+// records or exactly the kept ones.
 //
 // One writer: like FileTxJournal, one TxManager at a time per journal name; open() does not lock (the store has
 // no portable advisory lock): the daemon guarantees a single instance (its own database lock / lifecycle).
 // Thread safety: as TxJournal (the manager serialises its calls); the Database may be shared with other threads.
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <span>
 #include <string>
@@ -49,10 +50,10 @@ class SqlTxJournal : public TxJournal {
     //! "journal <name> in database <db name>".
     std::string name() const override;
 
+    Result<void> compact(const std::function<bool(const JournalRecord&)>& keep) override;
+
     //! Appends inside the caller's write transaction (the outbox); durable when that transaction commits.
     Result<void> append_in(store::Tx& tx, std::span<const JournalRecord> records);
-    //! Deletes the records of closed calls (header comment); returns how many were deleted.
-    Result<std::size_t> compact();
     //! Number of records stored for this journal.
     Result<std::size_t> size();
 

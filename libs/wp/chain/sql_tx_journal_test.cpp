@@ -106,26 +106,42 @@ TEST_P(SqlTxJournalTest, AppendInCommitsOrRollsBackWithTheCallersTransaction) {
     EXPECT_EQ((*journal)->load().value(), one);
 }
 
-TEST_P(SqlTxJournalTest, CompactionDropsClosedCallsButKeepsTheHighestIdAndOpenCalls) {
+TEST_P(SqlTxJournalTest, CompactionKeepsExactlyWhatThePredicateKeepsInOrder) {
     auto journal = SqlTxJournal::open(*db_);
     ASSERT_TRUE(journal);
     using K = JournalRecord::Kind;
-    std::vector<JournalRecord> records{
-        record(K::kSigned, 1, 0),         record(K::kConfirmed, 1, 0),          // closed: dropped
-        record(K::kSigned, 2, 1),                                               // open: kept
-        record(K::kSigned, 3, 2),         record(K::kSigned, 3, 2),             // replaced then released: dropped
-        record(K::kReleased, 3, 2),       record(K::kSigned, 4, 2),             // open: kept
-        record(K::kSigned, 5, 3),         record(K::kConfirmed, 5, 3),          // closed but highest id: kept
-        record(K::kSigned, 1, 0, kOther), record(K::kConfirmed, 1, 0, kOther),  // another wallet's highest: kept
-        record(K::kSigned, 0, 0, kOther), record(K::kConfirmed, 0, 0, kOther),  // another wallet, closed: dropped
-    };
+    const std::vector<JournalRecord> records{record(K::kSigned, 1, 0), record(K::kConfirmed, 1, 0),
+                                             record(K::kSigned, 2, 1), record(K::kReleased, 2, 1),
+                                             record(K::kSigned, 3, 1)};
     ASSERT_TRUE((*journal)->append(records));
-    auto deleted = (*journal)->compact();
-    ASSERT_TRUE(deleted) << deleted.error().message;
-    EXPECT_EQ(*deleted, 7u);
-    const std::vector<JournalRecord> kept{records[2], records[6], records[7], records[8], records[9], records[10]};
+    // Keep everything but the signed records of closed calls 1 and 2.
+    auto keep = [](const JournalRecord& r) { return r.kind != K::kSigned || r.id == 3; };
+    auto compacted = (*journal)->compact(keep);
+    ASSERT_TRUE(compacted) << compacted.error().message;
+    const std::vector<JournalRecord> kept{records[1], records[3], records[4]};
     EXPECT_EQ((*journal)->load().value(), kept);
-    EXPECT_EQ((*journal)->compact().value(), 0u);  // idempotent
+    // Appends continue after the kept records, in order.
+    const std::vector<JournalRecord> more{record(K::kConfirmed, 3, 1)};
+    ASSERT_TRUE((*journal)->append(more));
+    EXPECT_EQ((*journal)->load().value().back(), more[0]);
+    EXPECT_EQ((*journal)->size().value(), 4u);
+}
+
+TEST_P(SqlTxJournalTest, AFailingCompactionLeavesTheJournalUnchanged) {
+    auto journal = SqlTxJournal::open(*db_, "j");
+    ASSERT_TRUE(journal);
+    const std::vector<JournalRecord> records{record(JournalRecord::Kind::kSigned, 1, 0),
+                                             record(JournalRecord::Kind::kConfirmed, 1, 0)};
+    ASSERT_TRUE((*journal)->append(records));
+    // A stored record that no longer parses makes compaction fail before anything is deleted.
+    ASSERT_TRUE(db_->write([](store::Tx& tx) -> Result<void> {
+        WP_TRY(auto n, tx.exec("UPDATE tx_journal SET record = $1 WHERE kind = 'confirmed'", std::string("{}")));
+        (void)n;
+        return {};
+    }));
+    auto compacted = (*journal)->compact([](const JournalRecord&) { return false; });
+    ASSERT_FALSE(compacted);
+    EXPECT_EQ((*journal)->size().value(), 2u);
 }
 
 TEST_P(SqlTxJournalTest, JournalsSharingADatabaseAreSeparate) {

@@ -25,6 +25,8 @@ const char* kind_name(JournalRecord::Kind kind) {
         case JournalRecord::Kind::kSigned: return "signed";
         case JournalRecord::Kind::kConfirmed: return "confirmed";
         case JournalRecord::Kind::kReleased: return "released";
+        case JournalRecord::Kind::kIntent: return "intent";
+        case JournalRecord::Kind::kFailed: return "failed";
     }
     return "?";
 }
@@ -78,9 +80,9 @@ class Reader {
     Result<void> no_extra() const {
         if (used_ == o_.size()) return {};
         for (const auto& kv : o_) {
-            static constexpr std::string_view kKnown[] = {"v",      "kind",    "chain_id", "from",  "id",
-                                                          "nonce",  "time_ms", "hash",     "raw",   "description",
-                                                          "filler", "block",   "status",   "reason"};
+            static constexpr std::string_view kKnown[] = {
+                "v",      "kind",  "chain_id", "from",   "id",  "nonce", "time_ms", "hash",  "raw", "description",
+                "filler", "block", "status",   "reason", "key", "to",    "data",    "value", "gas", "confirmations"};
             bool known = false;
             for (auto k : kKnown) known = known || kv.key() == k;
             if (!known) return make_error(field_error(kv.key(), "unknown field"));
@@ -135,8 +137,19 @@ std::string to_json_line(const JournalRecord& r) {
             o["hash"] = to_hex(r.hash);
             o["block"] = r.block;
             o["status"] = r.status ? 1 : 0;
+            if (!r.reason.empty()) o["reason"] = r.reason;
             break;
         case JournalRecord::Kind::kReleased: o["reason"] = r.reason; break;
+        case JournalRecord::Kind::kIntent:
+            o["key"] = r.key;
+            o["to"] = r.to ? r.to->to_checksum() : std::string();
+            o["data"] = to_hex(r.data);
+            o["value"] = r.value.to_hex_quantity();
+            o["gas"] = r.gas;
+            o["confirmations"] = r.confirmations;
+            o["description"] = r.description;
+            break;
+        case JournalRecord::Kind::kFailed: o["reason"] = r.reason; break;
     }
     return json::serialize(o);
 }
@@ -158,6 +171,10 @@ Result<JournalRecord> parse_journal_record(std::string_view line) {
         r.kind = JournalRecord::Kind::kConfirmed;
     } else if (kind == "released") {
         r.kind = JournalRecord::Kind::kReleased;
+    } else if (kind == "intent") {
+        r.kind = JournalRecord::Kind::kIntent;
+    } else if (kind == "failed") {
+        r.kind = JournalRecord::Kind::kFailed;
     } else {
         return make_error(field_error("kind", "unknown kind \"" + kind + "\""));
     }
@@ -184,10 +201,34 @@ Result<JournalRecord> parse_journal_record(std::string_view line) {
             WP_TRY(auto status, in.u64("status"));
             if (status > 1) return make_error(field_error("status", "must be 0 or 1"));
             r.status = status == 1;
+            if (o->contains("reason")) {
+                WP_TRY(r.reason, in.str("reason"));
+                if (r.reason.empty()) return make_error(field_error("reason", "empty (omit the field instead)"));
+            }
             break;
         }
-        case JournalRecord::Kind::kReleased: {
+        case JournalRecord::Kind::kReleased:
+        case JournalRecord::Kind::kFailed: {
             WP_TRY(r.reason, in.str("reason"));
+            break;
+        }
+        case JournalRecord::Kind::kIntent: {
+            WP_TRY(r.key, in.str("key"));
+            if (r.key.empty()) return make_error(field_error("key", "empty"));
+            WP_TRY(auto to, in.str("to"));
+            if (!to.empty()) {
+                auto a = Address::parse(to);
+                if (!a) return make_error(field_error("to", a.error().message));
+                r.to = *a;
+            }
+            WP_TRY(r.data, in.bytes("data"));
+            WP_TRY(auto value_hex, in.str("value"));
+            auto v = U256::from_hex(value_hex);
+            if (!v) return make_error(field_error("value", v.error().message));
+            r.value = *v;
+            WP_TRY(r.gas, in.u64("gas"));
+            WP_TRY(r.confirmations, in.u64("confirmations"));
+            WP_TRY(r.description, in.str("description"));
             break;
         }
     }
@@ -206,6 +247,12 @@ Result<void> MemoryTxJournal::append(std::span<const JournalRecord> records) {
 Result<std::vector<JournalRecord>> MemoryTxJournal::load() {
     std::lock_guard lock(mutex_);
     return records_;
+}
+
+Result<void> MemoryTxJournal::compact(const std::function<bool(const JournalRecord&)>& keep) {
+    std::lock_guard lock(mutex_);
+    std::erase_if(records_, [&](const JournalRecord& r) { return !keep(r); });
+    return {};
 }
 
 std::size_t MemoryTxJournal::size() const {
@@ -308,6 +355,57 @@ Result<void> FileTxJournal::append(std::span<const JournalRecord> records) {
 
 Result<std::vector<JournalRecord>> FileTxJournal::load() {
     std::lock_guard lock(mutex_);
+    return load_locked();
+}
+
+Result<void> FileTxJournal::compact(const std::function<bool(const JournalRecord&)>& keep) {
+    std::lock_guard lock(mutex_);
+    if (!broken_.empty()) return make_error(Errc::kIo, broken_);
+    WP_TRY(auto records, load_locked());
+    std::string text;
+    for (const auto& r : records) {
+        if (!keep(r)) continue;
+        text += to_json_line(r);
+        text += '\n';
+    }
+    const std::filesystem::path temp = path_.string() + ".compact";
+    const int fd = ::open(temp.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0) return make_error(io_error(temp, "open"));
+    const auto abandon = [&](std::string_view what) -> Error {
+        Error error = io_error(temp, what);
+        ::close(fd);
+        (void)::unlink(temp.c_str());
+        return error;
+    };
+    // Locked before it becomes <path>: a process opening <path> after the rename finds it locked.
+    if (::flock(fd, LOCK_EX | LOCK_NB) != 0) return make_error(abandon("flock"));
+    std::size_t done = 0;
+    while (done < text.size()) {
+        const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) {
+            if (n == 0) errno = EIO;
+            return make_error(abandon("write"));
+        }
+        done += static_cast<std::size_t>(n);
+    }
+    if (::fdatasync(fd) != 0) return make_error(abandon("fsync"));
+    if (::rename(temp.c_str(), path_.c_str()) != 0) return make_error(abandon("rename"));
+    ::close(fd_);
+    fd_ = fd;
+    const auto parent = path_.parent_path();
+    const int dir = ::open(parent.empty() ? "." : parent.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dir < 0 || ::fsync(dir) != 0) {
+        const Error error = io_error(path_, "fsync of the directory after compaction");
+        if (dir >= 0) ::close(dir);
+        broken_ = error.message + ": the journal is unusable until reopened";
+        return make_error(error);
+    }
+    ::close(dir);
+    return {};
+}
+
+Result<std::vector<JournalRecord>> FileTxJournal::load_locked() {
     WP_TRY(auto content, read_all(fd_, path_));
     std::vector<JournalRecord> records;
     std::size_t line_number = 0;

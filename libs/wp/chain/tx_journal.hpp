@@ -8,7 +8,14 @@
 //               call, gas and fees can be recovered from it), `description`, `filler`. Written before the first
 //               broadcast of that raw transaction. A replacement is one more kSigned record (same id and nonce).
 //   kConfirmed  call `id` was mined with `hash` in block `block`, `status` (1 success / 0 reverted), and reached
-//               its confirmation depth: the manager forgets it.
+//               its confirmation depth: the manager forgets it (a keyed call keeps answering find()). `reason`
+//               (optional field, written only when non-empty) is the decoded revert message of a status-0 call.
+//   kIntent     a keyed call (SubmitOptions::key, the caller's idempotency key) was accepted: `key`, `to` (empty
+//               for a contract creation), `data`, `value`, `gas` (0: estimated when it is started),
+//               `confirmations`, `description`; `nonce` is 0. Written BEFORE submit_durable() returns, so the call
+//               is never lost and never submitted twice under the same key.
+//   kFailed     keyed call `id` failed before any transaction was signed for it (e.g. its gas estimation reverted):
+//               `reason` is its one-line error. Final.
 //   kReleased   call `id` gave up its `nonce` and failed (`reason` says why), written BEFORE the nonce is
 //               reused: no transaction signed for it was ever accepted by the node (the nonce is free again);
 //               or a foreign transaction holds the nonce in the pool (reason starting "nonce held in the pool by
@@ -21,19 +28,25 @@
 //    "description":"matchOrders","filler":false}
 //   {"v":1,"kind":"confirmed",…common…,"hash":"0x…","block":120,"status":1}
 //   {"v":1,"kind":"released",…common…,"reason":"insufficient funds for gas * price + value"}
+//   {"v":1,"kind":"intent",…common…,"key":"task:0x…:initialize","to":"0x…","data":"0x…","value":"0x0","gas":0,
+//    "confirmations":1,"description":"initialize"}
+//   {"v":1,"kind":"failed",…common…,"reason":"initialize: gas estimation reverted: …"}
 // `from` is the checksummed address, integers are JSON numbers, byte strings 0x hex. Parsing is strict: every
 // field present with its type, no unknown field, "v" == 1, and for kSigned hash == keccak256(raw).
 //
-// Compaction (not done by FileTxJournal, which only grows, about 1 KB per transaction): an implementation may
-// delete every record of a closed call (one that has a kConfirmed or kReleased record), except the records of
-// the call with the highest id (new ids continue after it). A restarted manager then behaves the same: closed
-// calls are never looked at again, and the next nonce comes from the node's transaction count.
+// Compaction (TxManager::compact() decides, TxJournal::compact() rewrites): the records of a closed call (one with
+// a kConfirmed, kReleased or kFailed record) may be deleted, except (a) those of the call with the highest id (new
+// ids continue after it), (b) for a keyed call kept for find(): its kIntent and final record (its kSigned records,
+// the bulk of the journal with the raw transactions, go), and (c) kReleased records that block a nonce. A restarted
+// manager then behaves the same: closed calls are never sent again, and the next nonce comes from the node's
+// transaction count.
 
 #include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -44,24 +57,31 @@
 #include <wp/core/address.hpp>
 #include <wp/core/bytes.hpp>
 #include <wp/core/result.hpp>
+#include <wp/core/uint256.hpp>
 
 namespace wp::chain {
 
 struct JournalRecord {
-    enum class Kind { kSigned, kConfirmed, kReleased };
+    enum class Kind { kSigned, kConfirmed, kReleased, kIntent, kFailed };
     Kind kind{Kind::kSigned};
     std::uint64_t chain_id{0};
     Address from;
     std::uint64_t id{0};  //!< the call (TxHandle::id), unique within the journal for (chain_id, from)
     std::uint64_t nonce{0};
-    std::int64_t time_ms{0};  //!< Unix time in milliseconds when the record was made (informative)
-    Bytes32 hash;             //!< kSigned: keccak256(raw); kConfirmed: the mined transaction
-    Bytes raw;                //!< kSigned
-    std::string description;  //!< kSigned
-    bool filler{false};       //!< kSigned: a 0-value self-transfer that fills a released nonce
-    std::uint64_t block{0};   //!< kConfirmed
-    bool status{false};       //!< kConfirmed
-    std::string reason;       //!< kReleased
+    std::int64_t time_ms{0};         //!< Unix time in milliseconds when the record was made (informative)
+    Bytes32 hash;                    //!< kSigned: keccak256(raw); kConfirmed: the mined transaction
+    Bytes raw;                       //!< kSigned
+    std::string description;         //!< kSigned, kIntent
+    bool filler{false};              //!< kSigned: a 0-value self-transfer that fills a released nonce
+    std::uint64_t block{0};          //!< kConfirmed
+    bool status{false};              //!< kConfirmed
+    std::string reason;              //!< kReleased, kFailed; kConfirmed with status 0 (may be empty)
+    std::string key;                 //!< kIntent: the caller's idempotency key (non-empty)
+    std::optional<Address> to;       //!< kIntent: nullopt for a contract creation
+    Bytes data;                      //!< kIntent
+    U256 value{};                    //!< kIntent
+    std::uint64_t gas{0};            //!< kIntent: the fixed gas limit, 0 to estimate
+    std::uint64_t confirmations{1};  //!< kIntent
 
     friend bool operator==(const JournalRecord&, const JournalRecord&) = default;
 };
@@ -82,6 +102,9 @@ class TxJournal {
     virtual Result<std::vector<JournalRecord>> load() = 0;
     //! How error messages name this journal, e.g. "journal /x/tx.jsonl".
     virtual std::string name() const { return "journal"; }
+    //! Keeps only the records for which keep(record) is true (order preserved), atomically: after a crash the
+    //! journal holds either all the old records or exactly the kept ones. `keep` must not call the journal.
+    virtual Result<void> compact(const std::function<bool(const JournalRecord&)>& keep) = 0;
 };
 
 //! In memory (tests, or a CLI that accepts losing the journal): survives the manager, not the process.
@@ -89,6 +112,7 @@ class MemoryTxJournal : public TxJournal {
   public:
     Result<void> append(std::span<const JournalRecord> records) override;
     Result<std::vector<JournalRecord>> load() override;
+    Result<void> compact(const std::function<bool(const JournalRecord&)>& keep) override;
     std::string name() const override { return "in-memory journal"; }
     std::size_t size() const;
 
@@ -123,6 +147,12 @@ class FileTxJournal : public TxJournal {
 
     Result<void> append(std::span<const JournalRecord> records) override;
     Result<std::vector<JournalRecord>> load() override;
+    //! Reads every record, writes the kept ones to "<path>.compact" (created, locked, written, fdatasync'ed), renames
+    //! it over <path> and fsyncs the directory, under the object's lock; the object then writes to the new file
+    //! (whose flock it already holds). On any failure before the rename the old file is untouched (the temp file
+    //! is removed); a failure of the directory fsync after the rename makes the object unusable (as for append).
+    //! A corrupt line fails with load()'s error and changes nothing.
+    Result<void> compact(const std::function<bool(const JournalRecord&)>& keep) override;
     //! "journal <path>".
     std::string name() const override { return "journal " + path_.string(); }
     const std::filesystem::path& path() const { return path_; }
@@ -142,6 +172,7 @@ class FileTxJournal : public TxJournal {
   private:
     FileTxJournal(std::filesystem::path path, int fd, std::size_t repaired)
         : path_(std::move(path)), fd_(fd), repaired_bytes_(repaired) {}
+    Result<std::vector<JournalRecord>> load_locked();
     std::filesystem::path path_;
     int fd_{-1};
     std::size_t repaired_bytes_{0};

@@ -289,3 +289,119 @@ TEST(FileTxJournal, OneWriterPerFile) {
 
 }  // namespace
 }  // namespace wp::chain
+
+namespace wp::chain {
+namespace {
+
+JournalRecord intent_record(std::uint64_t id, std::string key) {
+    JournalRecord r;
+    r.kind = JournalRecord::Kind::kIntent;
+    r.chain_id = 31337;
+    r.from = kFrom;
+    r.id = id;
+    r.time_ms = 1700000000100;
+    r.key = std::move(key);
+    r.to = Address::parse("0x70997970C51812dc3A010C7d01b50e0d17dc79C8").value();
+    r.data = Bytes{0xde, 0xad};
+    r.value = U256(1000);
+    r.gas = 21000;
+    r.confirmations = 2;
+    r.description = "pay";
+    return r;
+}
+
+TEST(JournalRecord, IntentFailedAndRevertReasonLines) {
+    JournalRecord intent = intent_record(9, "task:1:initialize");
+    EXPECT_EQ(to_json_line(intent),
+              R"({"v":1,"kind":"intent","chain_id":31337,"from":"0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266",)"
+              R"("id":9,"nonce":0,"time_ms":1700000000100,"key":"task:1:initialize",)"
+              R"("to":"0x70997970C51812dc3A010C7d01b50e0d17dc79C8","data":"0xdead","value":"0x3e8","gas":21000,)"
+              R"("confirmations":2,"description":"pay"})");
+    JournalRecord creation = intent;
+    creation.to.reset();
+    JournalRecord failed;
+    failed.kind = JournalRecord::Kind::kFailed;
+    failed.chain_id = 31337;
+    failed.from = kFrom;
+    failed.id = 9;
+    failed.reason = "pay: gas estimation reverted: nope";
+    EXPECT_EQ(to_json_line(failed),
+              R"({"v":1,"kind":"failed","chain_id":31337,"from":"0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266",)"
+              R"("id":9,"nonce":0,"time_ms":0,"reason":"pay: gas estimation reverted: nope"})");
+    JournalRecord reverted = sample()[2];
+    reverted.status = false;
+    reverted.reason = "call: reverted: nope (nonce 0, tx 0x…)";
+    for (const auto& r : {intent, creation, failed, reverted, sample()[2]}) {
+        auto back = parse_journal_record(to_json_line(r));
+        ASSERT_TRUE(back) << back.error().message;
+        EXPECT_EQ(*back, r);
+    }
+    EXPECT_EQ(to_json_line(sample()[2]).find("reason"), std::string::npos);  // omitted when empty
+    std::string s = to_json_line(intent);
+    s.replace(s.find("\"key\":\"task:1:initialize\""), 25, "\"key\":\"\"");
+    EXPECT_EQ(parse_journal_record(s).error().message, "journal record: field \"key\": empty");
+    s = to_json_line(intent);
+    s.replace(s.find("\"value\":\"0x3e8\""), 15, "\"value\":\"1000\"");
+    EXPECT_EQ(parse_journal_record(s).error().message.rfind("journal record: field \"value\": ", 0), 0u);
+    s = to_json_line(intent);
+    s.replace(s.find(",\"confirmations\":2"), 18, "");
+    EXPECT_EQ(parse_journal_record(s).error().message, "journal record: field \"confirmations\": missing");
+}
+
+TEST(MemoryTxJournal, CompactKeepsTheKeptRecordsInOrder) {
+    MemoryTxJournal journal;
+    auto records = sample();
+    ASSERT_TRUE(journal.append(records));
+    ASSERT_TRUE(journal.compact([](const JournalRecord& r) { return r.id != 1; }));
+    std::vector<JournalRecord> expected;
+    for (const auto& r : records) {
+        if (r.id != 1) expected.push_back(r);
+    }
+    EXPECT_EQ(journal.load().value(), expected);
+}
+
+TEST(FileTxJournal, CompactRewritesAtomicallyAndKeepsTheLock) {
+    const auto path = temp_path("compact");
+    auto records = sample();
+    auto journal = FileTxJournal::open(path).value();
+    ASSERT_TRUE(journal->append(records));
+    ASSERT_TRUE(journal->compact([](const JournalRecord& r) { return r.kind != JournalRecord::Kind::kSigned; }));
+    std::vector<JournalRecord> expected;
+    for (const auto& r : records) {
+        if (r.kind != JournalRecord::Kind::kSigned) expected.push_back(r);
+    }
+    EXPECT_EQ(journal->load().value(), expected);
+    EXPECT_FALSE(std::filesystem::exists(path.string() + ".compact"));
+    // The object writes to the new file, and the new file is locked against a second writer.
+    const JournalRecord more = intent_record(10, "k");
+    ASSERT_TRUE(journal->append(std::span(&more, 1)));
+    expected.push_back(more);
+    EXPECT_EQ(journal->load().value(), expected);
+    auto second = FileTxJournal::open(path);
+    ASSERT_FALSE(second);
+    EXPECT_NE(second.error().message.find("already open"), std::string::npos);
+    journal.reset();
+    EXPECT_EQ(FileTxJournal::open(path).value()->load().value(), expected);
+}
+
+TEST(FileTxJournal, CompactOfACorruptJournalChangesNothing) {
+    const auto path = temp_path("compact_corrupt");
+    auto records = sample();
+    {
+        auto journal = FileTxJournal::open(path).value();
+        ASSERT_TRUE(journal->append(records));
+    }
+    {
+        std::ofstream out(path, std::ios::app | std::ios::binary);
+        out << "{not json}\n";
+    }
+    const std::string before = read(path);
+    auto journal = FileTxJournal::open(path).value();
+    auto compacted = journal->compact([](const JournalRecord&) { return false; });
+    ASSERT_FALSE(compacted);
+    EXPECT_EQ(compacted.error().code, Errc::kDecoding);
+    EXPECT_EQ(read(path), before);
+}
+
+}  // namespace
+}  // namespace wp::chain

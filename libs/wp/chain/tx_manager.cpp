@@ -2,7 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
-#include <thread>
+#include <limits>
 
 #include <boost/json/serialize.hpp>
 
@@ -12,14 +12,8 @@ namespace wp::chain {
 namespace json = boost::json;
 namespace {
 
-using Clock = std::chrono::steady_clock;
 constexpr unsigned kMissingRoundsBeforeFailure = 3;
 constexpr std::uint64_t kFillerGas = 21000;
-
-std::int64_t unix_ms() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
 
 enum class SendResult { kAccepted, kKnown, kNonceTooLow, kUnderpriced, kRejected, kTransport };
 
@@ -28,18 +22,12 @@ enum class SendResult { kAccepted, kKnown, kNonceTooLow, kUnderpriced, kRejected
 constexpr std::string_view kForeignHoldPrefix = "nonce held in the pool by another transaction: ";
 
 SendResult classify(const RpcError& error) {
-    if (!error.is_rpc_error()) {
-        return error.kind == Errc::kNetwork || error.kind == Errc::kTimeout ? SendResult::kTransport
-                                                                            : SendResult::kRejected;
-    }
+    // Transport failures and rate limits (classify_rpc_error, rpc.hpp: the one classifier of the chain module) say
+    // nothing about the transaction: try again later.
+    if (is_retryable(classify_rpc_error(error))) return SendResult::kTransport;
+    if (!error.is_rpc_error()) return SendResult::kRejected;
     std::string m = error.rpc_message;
     std::transform(m.begin(), m.end(), m.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    // Rate limits (EIP-1474 -32005 "limit exceeded", providers' "rate limit" / "too many requests") say nothing
-    // about the transaction: try again later, as for a transport error.
-    if (error.code == -32005 || m.find("rate limit") != std::string::npos ||
-        m.find("too many requests") != std::string::npos || m.find("limit exceeded") != std::string::npos) {
-        return SendResult::kTransport;
-    }
     if (m.find("already known") != std::string::npos || m.find("known transaction") != std::string::npos ||
         m.find("already imported") != std::string::npos || m.find("already in") != std::string::npos) {
         return SendResult::kKnown;
@@ -54,14 +42,14 @@ SendResult classify(const RpcError& error) {
 }
 
 JournalRecord base_record(JournalRecord::Kind kind, std::uint64_t chain_id, const Address& from, std::uint64_t id,
-                          std::uint64_t nonce) {
+                          std::uint64_t nonce, std::int64_t time_ms) {
     JournalRecord r;
     r.kind = kind;
     r.chain_id = chain_id;
     r.from = from;
     r.id = id;
     r.nonce = nonce;
-    r.time_ms = unix_ms();
+    r.time_ms = time_ms;
     return r;
 }
 
@@ -90,7 +78,8 @@ TxManager::TxManager(JsonRpcClient& rpc, const PrivateKey& key, std::shared_ptr<
       key_(key),
       address_(key_.address()),
       journal_(std::move(journal)),
-      options_(std::move(options)) {}
+      options_(std::move(options)),
+      nonces_(clock(), options_.filler_backoff, options_.filler_backoff_max) {}
 
 TxManager::~TxManager() = default;
 
@@ -106,10 +95,12 @@ Result<std::unique_ptr<TxManager>> TxManager::open(JsonRpcClient& rpc, const Pri
 template <class F>
 JournalRecord TxManager::journal_record(JournalRecord::Kind kind, std::uint64_t id, std::uint64_t nonce,
                                         F&& fill) const {
-    JournalRecord r = base_record(kind, chain_id_, address_, id, nonce);
+    JournalRecord r = base_record(kind, chain_id_, address_, id, nonce, clock().unix_ms());
     fill(r);
     return r;
 }
+
+Clock& TxManager::clock() const { return options_.clock ? *options_.clock : system_clock(); }
 
 const RevertDecoder& TxManager::decoder() const {
     return options_.decoder ? *options_.decoder : default_revert_decoder();
@@ -132,11 +123,32 @@ Result<void> TxManager::recover() {
     std::set<std::uint64_t> held;                  // released because a foreign transaction holds the nonce
     std::optional<std::uint64_t> max_confirmed;    // the highest nonce with a kConfirmed record
     std::uint64_t max_id = 0;
+    std::map<std::uint64_t, JournalRecord> intents;        // id -> kIntent
+    std::map<std::uint64_t, const JournalRecord*> finals;  // id -> the final record of a keyed call
     for (const auto& r : records) {
         if (r.chain_id != chain_id_ || r.from != address_) continue;
         max_id = std::max(max_id, r.id);
         const std::string where = "journal: call " + std::to_string(r.id) + " nonce " + std::to_string(r.nonce);
+        if (r.kind == JournalRecord::Kind::kIntent) {
+            if (intents.contains(r.id)) return make_error(Errc::kDecoding, where + ": a second intent record");
+            intents.emplace(r.id, r);
+            continue;
+        }
+        if (r.kind == JournalRecord::Kind::kFailed) {
+            if (!intents.contains(r.id)) return make_error(Errc::kDecoding, where + ": failed but no intent record");
+            finals[r.id] = &r;
+            continue;
+        }
+        if (r.kind != JournalRecord::Kind::kSigned && intents.contains(r.id)) finals[r.id] = &r;
         auto it = calls.find(r.id);
+        // A compacted keyed call keeps its final record without its kSigned records.
+        if (it == calls.end() && r.kind != JournalRecord::Kind::kSigned && intents.contains(r.id)) {
+            if (r.kind == JournalRecord::Kind::kConfirmed) max_confirmed = std::max(max_confirmed.value_or(0), r.nonce);
+            if (r.kind == JournalRecord::Kind::kReleased && r.reason.starts_with(kForeignHoldPrefix)) {
+                held.insert(r.nonce);
+            }
+            continue;
+        }
         if (it != calls.end() && it->second.nonce != r.nonce) {
             return make_error(Errc::kDecoding, where + ": the call had nonce " + std::to_string(it->second.nonce));
         }
@@ -185,6 +197,8 @@ Result<void> TxManager::recover() {
                     held.erase(r.nonce);
                 }
                 break;
+            case JournalRecord::Kind::kIntent:
+            case JournalRecord::Kind::kFailed: break;  // handled above
         }
     }
     next_id_ = max_id + 1;
@@ -200,16 +214,59 @@ Result<void> TxManager::recover() {
     }
     std::uint64_t owned_end = owner.empty() ? 0 : owner.rbegin()->first + 1;
     if (!held.empty()) owned_end = std::max(owned_end, *held.rbegin() + 1);
-    next_nonce_ = std::max(pending_count, owned_end);
+    std::set<std::uint64_t> free;
+    std::set<std::uint64_t> blocked;
     for (std::uint64_t n = latest_count; n < owned_end; ++n) {
         if (owner.contains(n)) continue;
         if (held.contains(n)) {
-            blocked_nonces_.insert(n);
+            blocked.insert(n);
         } else {
-            free_nonces_.insert(n);
+            free.insert(n);
         }
     }
-    const auto now = Clock::now();
+    nonces_.reset(std::max(pending_count, owned_end), std::move(free), std::move(blocked));
+    // Keyed calls: their state for find(); the ones never signed are queued again (same id).
+    for (auto& [id, intent] : intents) {
+        IntentState state;
+        state.handle = TxHandle{id};
+        state.key = intent.key;
+        state.description = intent.description;
+        state.status = TxStatus::kQueued;
+        if (auto f = finals.find(id); f != finals.end()) {
+            const JournalRecord& r = *f->second;
+            closed_ms_[id] = r.time_ms;
+            if (r.kind == JournalRecord::Kind::kConfirmed) {
+                state.status = r.status ? TxStatus::kConfirmed : TxStatus::kReverted;
+                state.nonce = r.nonce;
+                state.hash = r.hash;
+                state.block = r.block;
+                if (!r.status) {
+                    state.error = Error{Errc::kRemote, r.reason.empty() ? intent.description + ": reverted" : r.reason};
+                }
+            } else if (r.kind == JournalRecord::Kind::kReleased) {
+                state.status = TxStatus::kFailed;
+                state.error = Error{Errc::kRemote, intent.description + ": " + r.reason};
+            } else {
+                state.status = TxStatus::kFailed;
+                state.error = Error{Errc::kRemote, r.reason};
+            }
+        } else if (auto c = calls.find(id); c != calls.end()) {
+            state.status = TxStatus::kPending;
+            state.nonce = c->second.nonce;
+        } else {
+            SubmitOptions o;
+            if (intent.gas > 0) o.gas_limit = intent.gas;
+            o.confirmations = intent.confirmations;
+            o.key = intent.key;
+            queue_.push_back(
+                Queued{id, ContractCall{intent.to, intent.data, intent.value, intent.description}, o, std::nullopt});
+            recovered_.push_back(TxHandle{id});
+            outcomes_.add(id, TxStatus::kQueued, false);
+        }
+        intent_keys_[id] = intent.key;
+        intents_.emplace(intent.key, std::move(state));
+    }
+    const auto now = clock().now();
     for (auto& [id, call] : calls) {
         if (call.closed) continue;
         Slot slot;
@@ -217,6 +274,10 @@ Result<void> TxManager::recover() {
         slot.description = call.description;
         slot.filler = call.filler;
         slot.confirmations = options_.confirmations;
+        if (auto in = intents.find(id); in != intents.end()) {
+            slot.key = in->second.key;
+            slot.confirmations = in->second.confirmations;
+        }
         slot.nonce = call.nonce;
         slot.request = TxRequest{call.last.to, call.last.data, call.last.value, call.last.gas_limit, call.description};
         slot.attempts = std::move(call.attempts);
@@ -224,7 +285,10 @@ Result<void> TxManager::recover() {
         slot.last_signed = now;
         slot.last_signed_block = head_number;  // replace_after_blocks counts from the restart
         live_[call.nonce] = std::move(slot);
-        if (!call.filler) recovered_.push_back(TxHandle{id});
+        if (!call.filler) {
+            recovered_.push_back(TxHandle{id});
+            outcomes_.add(id, TxStatus::kPending, false);
+        }
     }
     return {};
 }
@@ -232,82 +296,195 @@ Result<void> TxManager::recover() {
 // ---- public API ----
 
 TxHandle TxManager::submit(ContractCall call, SubmitOptions options) {
+    return submit_impl(std::move(call), std::move(options), false);
+}
+
+TxHandle TxManager::submit_impl(ContractCall call, SubmitOptions options, bool waited) {
+    if (!options.key.empty()) {
+        ContractCall copy = call;
+        std::vector<DurableCall> calls;
+        calls.push_back(DurableCall{std::move(call), options});
+        auto handles = submit_durable_impl(std::move(calls), waited);
+        if (handles) return handles->at(0);
+        // Not journaled: the call fails at the next round with the journal's error (nothing was sent).
+        options.key.clear();
+        std::lock_guard lock(queue_mutex_);
+        const TxHandle failed{next_id_++};
+        queue_.push_back(Queued{failed.id, std::move(copy), options, handles.error()});
+        outcomes_.add(failed.id, TxStatus::kQueued, waited);
+        return failed;
+    }
     std::lock_guard lock(queue_mutex_);
     const TxHandle handle{next_id_++};
-    queue_.push_back(Queued{handle.id, std::move(call), options});
+    queue_.push_back(Queued{handle.id, std::move(call), options, std::nullopt});
+    outcomes_.add(handle.id, TxStatus::kQueued, waited);
     return handle;
+}
+
+Result<TxHandle> TxManager::submit_durable(ContractCall call, SubmitOptions options) {
+    std::vector<DurableCall> calls;
+    calls.push_back(DurableCall{std::move(call), std::move(options)});
+    WP_TRY(auto handles, submit_durable(std::move(calls)));
+    return handles.at(0);
+}
+
+Result<std::vector<TxHandle>> TxManager::submit_durable(std::vector<DurableCall> calls) {
+    return submit_durable_impl(std::move(calls), false);
+}
+
+Result<std::vector<TxHandle>> TxManager::submit_durable_impl(std::vector<DurableCall> calls, bool waited) {
+    for (const auto& c : calls) {
+        if (c.options.key.empty()) {
+            return make_error(Errc::kInvalidArgument,
+                              "TxManager::submit_durable: " + c.call.description + ": options.key is empty");
+        }
+    }
+    // journal_mutex_ for the whole operation: two submits of one key are serialised, and compact() (which takes it
+    // too) sees every journaled intent either in queue_ or not journaled at all.
+    std::lock_guard journal_lock(journal_mutex_);
+    std::vector<TxHandle> handles(calls.size());
+    std::vector<JournalRecord> records;
+    std::vector<std::size_t> fresh;  // indexes of calls with a new key
+    std::map<std::string_view, std::uint64_t> batch_keys;
+    {
+        std::lock_guard intents_lock(intents_mutex_);
+        std::lock_guard queue_lock(queue_mutex_);
+        for (std::size_t i = 0; i < calls.size(); ++i) {
+            const auto& c = calls[i];
+            if (auto it = intents_.find(c.options.key); it != intents_.end()) {
+                handles[i] = it->second.handle;
+                continue;
+            }
+            if (auto it = batch_keys.find(c.options.key); it != batch_keys.end()) {
+                handles[i] = TxHandle{it->second};
+                continue;
+            }
+            handles[i] = TxHandle{next_id_++};
+            batch_keys.emplace(c.options.key, handles[i].id);
+            fresh.push_back(i);
+            JournalRecord r =
+                base_record(JournalRecord::Kind::kIntent, chain_id_, address_, handles[i].id, 0, clock().unix_ms());
+            r.key = c.options.key;
+            r.to = c.call.to;
+            r.data = c.call.data;
+            r.value = c.call.value;
+            r.gas = c.options.gas_limit.value_or(0);
+            r.confirmations = std::max<std::uint64_t>(c.options.confirmations.value_or(options_.confirmations), 1);
+            r.description = c.call.description;
+            records.push_back(std::move(r));
+        }
+    }
+    if (records.empty()) return handles;
+    if (auto appended = journal_->append(records); !appended) return make_error(appended.error());
+    appended_since_compaction_ += records.size();
+    std::lock_guard intents_lock(intents_mutex_);
+    std::lock_guard queue_lock(queue_mutex_);
+    for (std::size_t i : fresh) {
+        outcomes_.add(handles[i].id, TxStatus::kQueued, false);
+        auto& c = calls[i];
+        IntentState state;
+        state.handle = handles[i];
+        state.key = c.options.key;
+        state.description = c.call.description;
+        state.status = TxStatus::kQueued;
+        intent_keys_[handles[i].id] = c.options.key;
+        intents_.emplace(c.options.key, std::move(state));
+        queue_.push_back(Queued{handles[i].id, std::move(c.call), std::move(c.options), std::nullopt});
+    }
+    // Only calls still in flight can be waited for (a final one's outcome may have been delivered already).
+    for (std::size_t i = 0; i < calls.size() && waited; ++i) (void)outcomes_.register_waiter(handles[i].id);
+    return handles;
+}
+
+std::optional<IntentState> TxManager::find(std::string_view key) const {
+    std::lock_guard lock(intents_mutex_);
+    auto it = intents_.find(key);
+    if (it == intents_.end()) return std::nullopt;
+    return it->second;
+}
+
+Result<void> TxManager::append(std::span<const JournalRecord> records) {
+    std::lock_guard lock(journal_mutex_);
+    WP_TRY_VOID(journal_->append(records));
+    appended_since_compaction_ += records.size();
+    return {};
+}
+
+void TxManager::set_status(std::uint64_t id, TxStatus status, const Slot* slot) {
+    std::lock_guard lock(intents_mutex_);
+    outcomes_.set(id, status);
+    auto k = intent_keys_.find(id);
+    if (k == intent_keys_.end()) return;
+    auto& state = intents_.at(k->second);
+    if (state.final()) return;
+    state.status = status;
+    if (slot) {
+        state.nonce = slot->nonce;
+        if (slot->receipt) {
+            state.hash = slot->receipt->transaction_hash;
+            state.block = slot->receipt->block_number;
+        } else {
+            state.hash.reset();
+            state.block.reset();
+        }
+    }
 }
 
 Result<std::vector<TxOutcome>> TxManager::poll() {
     std::lock_guard lock(mutex_);
     auto round = advance();
-    if (!round) return make_error(round.error());
     std::vector<TxOutcome> out;
-    for (auto it = ready_.begin(); it != ready_.end();) {
-        if (waited_.contains(it->handle.id)) {
-            ++it;
-        } else {
-            out.push_back(std::move(*it));
-            it = ready_.erase(it);
-        }
-    }
+    if (round) out = outcomes_.take_unwaited();
+    outcomes_.round_finished();
+    if (!round) return make_error(round.error());
     return out;
 }
 
 Result<TxOutcome> TxManager::wait(TxHandle handle, std::chrono::milliseconds timeout) {
-    {
-        std::lock_guard lock(mutex_);
-        if (!status_locked(handle)) {
-            return make_error(Errc::kInvalidArgument,
-                              "TxManager::wait: call " + std::to_string(handle.id) + " is not in flight");
-        }
-        waited_.insert(handle.id);
+    if (!outcomes_.register_waiter(handle.id)) {
+        return make_error(Errc::kInvalidArgument,
+                          "TxManager::wait: call " + std::to_string(handle.id) + " is not in flight");
     }
     return wait_registered(handle, timeout);
 }
 
 Result<TxOutcome> TxManager::send_and_wait(ContractCall call, SubmitOptions options,
                                            std::chrono::milliseconds timeout) {
-    TxHandle handle;
-    {
-        // Registered as waited before it is queued: a concurrent poll() cannot take its outcome.
-        std::lock_guard lock(mutex_);
-        handle = submit(std::move(call), options);
-        waited_.insert(handle.id);
-    }
+    // Registered as waited when it is queued: a concurrent poll() cannot take its outcome.
+    const TxHandle handle = submit_impl(std::move(call), std::move(options), true);
     return wait_registered(handle, timeout);
 }
 
 Result<TxOutcome> TxManager::wait_registered(TxHandle handle, std::chrono::milliseconds timeout) {
-    const auto deadline = Clock::now() + timeout;
-    const auto take = [&]() -> std::optional<TxOutcome> {
-        for (auto it = ready_.begin(); it != ready_.end(); ++it) {
-            if (it->handle == handle) {
-                TxOutcome outcome = std::move(*it);
-                ready_.erase(it);
-                waited_.erase(handle.id);
-                return outcome;
-            }
-        }
-        return std::nullopt;
+    const auto deadline = clock().now() + timeout;
+    const auto timed_out = [&](const std::string& last_error) {
+        outcomes_.unregister_waiter(handle.id);
+        return make_error(Errc::kTimeout, "TxManager::wait: call " + std::to_string(handle.id) +
+                                              " not completed after " + std::to_string(timeout.count()) + " ms" +
+                                              (last_error.empty() ? "" : " (last error: " + last_error + ")"));
     };
     std::string last_error;
     for (;;) {
-        {
-            std::lock_guard lock(mutex_);
-            if (auto outcome = take()) return std::move(*outcome);
-            auto round = advance();
-            if (!round) last_error = round.error().message;
-            if (auto outcome = take()) return std::move(*outcome);
-            if (Clock::now() >= deadline) {
-                waited_.erase(handle.id);
-                return make_error(Errc::kTimeout, "TxManager::wait: call " + std::to_string(handle.id) +
-                                                      " not completed after " + std::to_string(timeout.count()) +
-                                                      " ms" +
-                                                      (last_error.empty() ? "" : " (last error: " + last_error + ")"));
+        if (auto outcome = outcomes_.take(handle.id)) return std::move(*outcome);
+        const std::uint64_t seen = outcomes_.rounds();
+        std::unique_lock round(mutex_, std::try_to_lock);
+        if (round.owns_lock()) {
+            // No round is running: this waiter runs one (for every call), then lets the others look.
+            auto result = advance();
+            if (!result) last_error = result.error().message;
+            round.unlock();
+            outcomes_.round_finished();
+            if (auto outcome = outcomes_.take(handle.id)) return std::move(*outcome);
+            if (clock().now() >= deadline) return timed_out(last_error);
+            clock().sleep_for(options_.poll_interval);
+        } else {
+            // Another thread (poll() or another waiter) is running the round: wait for its end, not for the lock.
+            outcomes_.wait_for_round(seen, options_.poll_interval);
+            if (clock().now() >= deadline) {
+                if (auto outcome = outcomes_.take(handle.id)) return std::move(*outcome);
+                return timed_out(last_error);
             }
         }
-        std::this_thread::sleep_for(options_.poll_interval);
     }
 }
 
@@ -324,31 +501,11 @@ std::size_t TxManager::in_flight() const {
     return n + queue_.size();
 }
 
-std::optional<TxStatus> TxManager::status(TxHandle handle) const {
-    std::lock_guard lock(mutex_);
-    return status_locked(handle);
-}
-
-std::optional<TxStatus> TxManager::status_locked(TxHandle handle) const {
-    for (const auto& o : ready_) {
-        if (o.handle == handle) return o.status;
-    }
-    for (const auto& [nonce, slot] : live_) {
-        if (slot.id == handle.id && !slot.filler) return slot.receipt ? TxStatus::kMined : TxStatus::kPending;
-    }
-    for (const auto& q : accepted_) {
-        if (q.id == handle.id) return TxStatus::kQueued;
-    }
-    std::lock_guard queue_lock(queue_mutex_);
-    for (const auto& q : queue_) {
-        if (q.id == handle.id) return TxStatus::kQueued;
-    }
-    return std::nullopt;
-}
+std::optional<TxStatus> TxManager::status(TxHandle handle) const { return outcomes_.status(handle.id); }
 
 std::uint64_t TxManager::next_nonce() const {
     std::lock_guard lock(mutex_);
-    return free_nonces_.empty() ? next_nonce_ : *free_nonces_.begin();
+    return nonces_.peek();
 }
 
 TxManagerStats TxManager::stats() const {
@@ -376,7 +533,9 @@ Result<std::vector<RpcResult<json::value>>> TxManager::batch(std::vector<RpcCall
 Result<void> TxManager::advance() {
     ++stats_.rounds;
     WP_TRY(const auto head, read_head());
+    latest_count_ = head.latest_count;
     sync_nonces(head);
+    check_stall(head);
     // Records a previous round could not append go first: until they are durable nothing else moves.
     WP_TRY_VOID(journal_new_attempts());
     WP_TRY_VOID(check_receipts(head));
@@ -388,6 +547,64 @@ Result<void> TxManager::advance() {
     broadcast(head);  // only journaled transactions
     if (!journaled) return make_error(journaled.error());
     if (!started) return make_error(started.error());
+    if (options_.retention.compact_every > 0 && appended_since_compaction_ >= options_.retention.compact_every) {
+        WP_TRY_VOID(compact_locked());
+    }
+    return {};
+}
+
+Result<void> TxManager::compact() {
+    std::lock_guard lock(mutex_);
+    return compact_locked();
+}
+
+Result<void> TxManager::compact_locked() {
+    std::lock_guard journal_lock(journal_mutex_);
+    std::set<std::uint64_t> open;  // calls that keep every record
+    for (const auto& entry : live_) open.insert(entry.second.id);
+    for (const auto& q : accepted_) open.insert(q.id);
+    {
+        std::lock_guard queue_lock(queue_mutex_);
+        for (const auto& q : queue_) open.insert(q.id);
+    }
+    // Closed keyed calls: the newest keep_closed within max_age keep their intent and final records.
+    std::set<std::uint64_t> retained;
+    std::vector<std::uint64_t> dropped;
+    {
+        std::lock_guard intents_lock(intents_mutex_);
+        const std::int64_t oldest = clock().unix_ms() - options_.retention.max_age.count();
+        std::size_t kept = 0;
+        for (auto it = closed_ms_.rbegin(); it != closed_ms_.rend(); ++it) {
+            if (open.contains(it->first)) continue;
+            if (kept < options_.retention.keep_closed && it->second >= oldest) {
+                retained.insert(it->first);
+                ++kept;
+            } else {
+                dropped.push_back(it->first);
+            }
+        }
+    }
+    const std::uint64_t latest = latest_count_;
+    auto keep = [&](const JournalRecord& r) {
+        if (r.chain_id != chain_id_ || r.from != address_) return true;  // another wallet's
+        if (open.contains(r.id)) return true;
+        if (r.kind == JournalRecord::Kind::kReleased && r.reason.starts_with(kForeignHoldPrefix) && r.nonce >= latest) {
+            return true;  // still blocks its nonce after a restart
+        }
+        if (retained.contains(r.id)) return r.kind != JournalRecord::Kind::kSigned;
+        return false;
+    };
+    WP_TRY_VOID(journal_->compact(keep));
+    appended_since_compaction_ = 0;
+    ++stats_.compactions;
+    std::lock_guard intents_lock(intents_mutex_);
+    for (auto id : dropped) {
+        if (auto k = intent_keys_.find(id); k != intent_keys_.end()) {
+            intents_.erase(k->second);
+            intent_keys_.erase(k);
+        }
+        closed_ms_.erase(id);
+    }
     return {};
 }
 
@@ -396,7 +613,8 @@ Result<TxManager::Head> TxManager::read_head() {
     WP_TRY(auto answers, batch({{"eth_getBlockByNumber", json::array{"latest", false}},
                                 {"eth_getTransactionCount", json::array{address, "latest"}},
                                 {"eth_maxPriorityFeePerGas", {}},
-                                {"eth_gasPrice", {}}}));
+                                {"eth_gasPrice", {}},
+                                {"eth_getTransactionCount", json::array{address, "pending"}}}));
     if (!answers[0]) return make_error(answers[0].error().to_error());
     if (!answers[1]) return make_error(answers[1].error().to_error());
     WP_TRY(auto block, parse_block_header(*answers[0]));
@@ -411,15 +629,17 @@ Result<TxManager::Head> TxManager::read_head() {
     if (answers[3]) {
         if (auto price = parse_quantity(*answers[3], "eth_gasPrice")) head.market.gas_price = *price;
     }
+    // Only for the stall rule (check_stall): unknown counts as "something is ready" (no stall declared).
+    head.pending_count = std::numeric_limits<std::uint64_t>::max();
+    if (answers[4]) {
+        if (auto count = parse_quantity_u64(*answers[4], "eth_getTransactionCount")) head.pending_count = *count;
+    }
     return head;
 }
 
 void TxManager::sync_nonces(const Head& head) {
     // Nonces below the latest count are used on chain: never hand them out (whoever used them).
-    free_nonces_.erase(free_nonces_.begin(), free_nonces_.lower_bound(head.latest_count));
-    blocked_nonces_.erase(blocked_nonces_.begin(), blocked_nonces_.lower_bound(head.latest_count));
-    fill_backoff_.erase(fill_backoff_.begin(), fill_backoff_.lower_bound(head.latest_count));
-    next_nonce_ = std::max(next_nonce_, head.latest_count);
+    nonces_.sync(head.latest_count);
 }
 
 Result<void> TxManager::check_receipts(const Head& head) {
@@ -455,6 +675,7 @@ Result<void> TxManager::check_receipts(const Head& head) {
         slot->receipt = std::move(*receipt);
         slot->missing_rounds = 0;
         slot->missing_since_block.reset();
+        set_status(slot->id, TxStatus::kMined, slot);
     }
     std::vector<JournalRecord> records;
     for (Slot* slot : asked) {
@@ -471,7 +692,7 @@ Result<void> TxManager::check_receipts(const Head& head) {
                                          [&](JournalRecord& r) { r.reason = reason; }));
     }
     if (records.empty()) return {};
-    WP_TRY_VOID(journal_->append(records));
+    WP_TRY_VOID(append(records));
     for (const auto& r : records) {
         auto it = live_.find(r.nonce);
         if (!it->second.filler) {
@@ -512,6 +733,7 @@ Result<void> TxManager::confirm(const Head& head) {
             if (answers[i]->is_null()) {
                 slot->receipt.reset();
                 slot->needs_broadcast = true;
+                set_status(slot->id, TxStatus::kPending, slot);
                 continue;
             }
             auto receipt = parse_receipt(*answers[i]);
@@ -520,7 +742,10 @@ Result<void> TxManager::confirm(const Head& head) {
                 skipped.insert(slot);
                 continue;
             }
-            if (receipt->block_hash != slot->receipt->block_hash) slot->receipt = std::move(*receipt);
+            if (receipt->block_hash != slot->receipt->block_hash) {
+                slot->receipt = std::move(*receipt);
+                set_status(slot->id, TxStatus::kMined, slot);
+            }
         }
         std::erase_if(due, [&](Slot* s) {
             return skipped.contains(s) || !s->receipt || head.number + 1 < s->receipt->block_number + s->confirmations;
@@ -556,19 +781,34 @@ Result<void> TxManager::confirm(const Head& head) {
                     decoded.reason = "unknown reason (the replay at block " +
                                      std::to_string(slot->receipt->block_number) + " did not revert)";
                 }
-            } else if (answers[i].error().is_rpc_error()) {
-                auto data = answers[i].error().revert_data();
-                decoded = decoder().decode(data ? ByteView(*data) : ByteView());
-            } else {
-                slot->last_error = answers[i].error().message;  // transport: replay again next round
+            } else if (auto revert = revert_of(answers[i].error(), decoder())) {
+                decoded = std::move(*revert);
+            } else if (is_retryable(classify_rpc_error(answers[i].error()))) {
+                slot->last_error = answers[i].error().message;  // transport / rate limit: replay again next round
                 skipped.insert(slot);
                 continue;
+            } else {
+                auto data = answers[i].error().revert_data();
+                decoded = decoder().decode(data ? ByteView(*data) : ByteView());
             }
             reasons[slot] = std::move(decoded);
         }
         std::erase_if(due, [&](Slot* s) { return skipped.contains(s); });
     }
     if (due.empty()) return {};
+    // The messages of reverted calls go into their kConfirmed records too (find() answers them after a restart).
+    std::map<Slot*, std::string> messages;
+    for (Slot* slot : due) {
+        if (slot->receipt->status || slot->filler) continue;
+        const auto& decoded = reasons[slot];
+        std::string message;
+        if (decoded.kind == DecodedRevert::Kind::kUnknown && decoded.data.empty() && !decoded.reason.empty()) {
+            message = slot->description + ": reverted: " + decoded.reason;
+        } else {
+            message = describe_revert(slot->description, "reverted", decoded);
+        }
+        messages[slot] = message + tx_suffix(slot->nonce, slot->receipt->transaction_hash);
+    }
     std::vector<JournalRecord> records;
     records.reserve(due.size());
     for (Slot* slot : due) {
@@ -576,9 +816,10 @@ Result<void> TxManager::confirm(const Head& head) {
             r.hash = slot->receipt->transaction_hash;
             r.block = slot->receipt->block_number;
             r.status = slot->receipt->status;
+            if (auto m = messages.find(slot); m != messages.end()) r.reason = m->second;
         }));
     }
-    WP_TRY_VOID(journal_->append(records));
+    WP_TRY_VOID(append(records));
     for (Slot* slot : due) {
         const std::uint64_t nonce = slot->nonce;
         if (!slot->filler) {
@@ -586,30 +827,14 @@ Result<void> TxManager::confirm(const Head& head) {
             outcome.hash = slot->receipt->transaction_hash;
             outcome.receipt = slot->receipt;
             if (!slot->receipt->status) {
-                auto& decoded = reasons[slot];
-                std::string message;
-                if (decoded.kind == DecodedRevert::Kind::kUnknown && decoded.data.empty() && !decoded.reason.empty()) {
-                    message = slot->description + ": reverted: " + decoded.reason;
-                } else {
-                    message = describe_revert(slot->description, "reverted", decoded);
-                }
-                outcome.error = Error{Errc::kRemote, message + tx_suffix(nonce, slot->receipt->transaction_hash)};
-                outcome.revert = std::move(decoded);
+                outcome.error = Error{Errc::kRemote, messages[slot]};
+                outcome.revert = std::move(reasons[slot]);
             }
             finish(std::move(outcome));
         }
         live_.erase(nonce);
     }
     return {};
-}
-
-std::uint64_t TxManager::take_nonce() {
-    if (!free_nonces_.empty()) {
-        const std::uint64_t n = *free_nonces_.begin();
-        free_nonces_.erase(free_nonces_.begin());
-        return n;
-    }
-    return next_nonce_++;
 }
 
 Result<TxManager::Attempt> TxManager::sign_attempt(const Slot& slot, const FeeParams& fees) {
@@ -620,6 +845,7 @@ Result<TxManager::Attempt> TxManager::sign_attempt(const Slot& slot, const FeePa
 TxOutcome TxManager::outcome_of(const Slot& slot, TxStatus status) const {
     TxOutcome outcome;
     outcome.handle = TxHandle{slot.id};
+    outcome.key = slot.key;
     outcome.description = slot.description;
     outcome.status = status;
     outcome.nonce = slot.nonce;
@@ -627,7 +853,21 @@ TxOutcome TxManager::outcome_of(const Slot& slot, TxStatus status) const {
     return outcome;
 }
 
-void TxManager::finish(TxOutcome outcome) { ready_.push_back(std::move(outcome)); }
+void TxManager::finish(TxOutcome outcome) {
+    if (!outcome.key.empty()) {
+        std::lock_guard lock(intents_mutex_);
+        if (auto it = intents_.find(outcome.key); it != intents_.end()) {
+            auto& state = it->second;
+            state.status = outcome.status;
+            state.nonce = outcome.nonce;
+            state.hash = outcome.receipt ? std::optional<Bytes32>(outcome.receipt->transaction_hash) : std::nullopt;
+            state.block = outcome.receipt ? std::optional<std::uint64_t>(outcome.receipt->block_number) : std::nullopt;
+            state.error = outcome.error;
+            closed_ms_[outcome.handle.id] = clock().unix_ms();
+        }
+    }
+    outcomes_.push(std::move(outcome));
+}
 
 Result<void> TxManager::start_queued(const Head& head) {
     {
@@ -637,6 +877,20 @@ Result<void> TxManager::start_queued(const Head& head) {
             queue_.pop_front();
         }
     }
+    // Keyed calls whose intent could not be journaled by submit(): fail them now (nothing was sent).
+    for (auto it = accepted_.begin(); it != accepted_.end();) {
+        if (!it->rejected) {
+            ++it;
+            continue;
+        }
+        TxOutcome outcome;
+        outcome.handle = TxHandle{it->id};
+        outcome.description = it->call.description;
+        outcome.status = TxStatus::kFailed;
+        outcome.error = Error{it->rejected->code, it->call.description + ": not journaled: " + it->rejected->message};
+        finish(std::move(outcome));
+        it = accepted_.erase(it);
+    }
     if (accepted_.empty()) return {};
     std::size_t take = accepted_.size();
     if (options_.max_in_flight > 0) {
@@ -644,14 +898,38 @@ Result<void> TxManager::start_queued(const Head& head) {
     }
     if (take == 0) return {};
 
+    // Failures before a nonce: a keyed call's kFailed record is journaled before its outcome is delivered.
+    std::vector<std::pair<Queued, TxOutcome>> failures;
     const auto fail = [&](const Queued& q, std::string message, std::optional<DecodedRevert> revert = {}) {
         TxOutcome outcome;
         outcome.handle = TxHandle{q.id};
+        outcome.key = q.options.key;
         outcome.description = q.call.description;
         outcome.status = TxStatus::kFailed;
         outcome.error = Error{Errc::kRemote, std::move(message)};
         outcome.revert = std::move(revert);
-        finish(std::move(outcome));
+        failures.emplace_back(q, std::move(outcome));
+    };
+    const auto deliver_failures = [&]() -> Result<void> {
+        std::vector<JournalRecord> records;
+        for (const auto& [q, outcome] : failures) {
+            if (q.options.key.empty()) continue;
+            records.push_back(journal_record(JournalRecord::Kind::kFailed, q.id, 0,
+                                             [&](JournalRecord& r) { r.reason = outcome.error->message; }));
+        }
+        if (auto appended = append(records); !appended) {
+            // Not durable: the keyed ones go back to the queue and are started (estimated) again next round.
+            for (auto it = failures.rbegin(); it != failures.rend(); ++it) {
+                if (it->first.options.key.empty()) {
+                    finish(std::move(it->second));
+                } else {
+                    accepted_.push_front(std::move(it->first));
+                }
+            }
+            return make_error(appended.error());
+        }
+        for (auto& f : failures) finish(std::move(f.second));
+        return {};
     };
     const auto fees = compute_fees(head.market, options_.fees);
     std::vector<RpcCall> estimates;
@@ -679,10 +957,8 @@ Result<void> TxManager::start_queued(const Head& head) {
             const auto& answer = answers[next_answer++];
             if (!answer) {
                 const auto& e = answer.error();
-                auto data = e.revert_data();
-                if (e.is_rpc_error() && (data || e.rpc_message.find("revert") != std::string::npos)) {
-                    auto decoded = decoder().decode(data ? ByteView(*data) : ByteView());
-                    fail(q, describe_revert(q.call.description, "gas estimation reverted", decoded), decoded);
+                if (auto decoded = revert_of(e, decoder())) {
+                    fail(q, describe_revert(q.call.description, "gas estimation reverted", *decoded), *decoded);
                 } else {
                     fail(q, q.call.description + ": gas estimation failed: " + e.message);
                 }
@@ -702,47 +978,39 @@ Result<void> TxManager::start_queued(const Head& head) {
         }
         Slot slot;
         slot.id = q.id;
+        slot.key = q.options.key;
         slot.description = q.call.description;
         slot.request = TxRequest{q.call.to, std::move(q.call.data), q.call.value, gas, q.call.description};
         slot.confirmations = std::max<std::uint64_t>(q.options.confirmations.value_or(options_.confirmations), 1);
-        slot.nonce = take_nonce();
-        slot.last_signed = Clock::now();
+        slot.nonce = nonces_.take();
+        slot.last_signed = clock().now();
         slot.last_signed_block = head.number;
         auto attempt = sign_attempt(slot, *fees);
         if (!attempt) {
-            free_nonces_.insert(slot.nonce);
+            nonces_.release(slot.nonce);
             fail(q, q.call.description + ": signing: " + attempt.error().message);
             continue;
         }
         slot.attempts.push_back(std::move(*attempt));
         const std::uint64_t nonce = slot.nonce;
         // Cannot fail: a nonce in free_nonces_ / >= next_nonce_ is never live.
-        if (!live_.emplace(nonce, std::move(slot)).second) {
+        auto [placed, fresh] = live_.emplace(nonce, std::move(slot));
+        if (!fresh) {
             fail(q, q.call.description + ": internal error: nonce " + std::to_string(nonce) + " already in flight");
             continue;
         }
+        set_status(placed->second.id, TxStatus::kPending, &placed->second);
     }
-    return {};
+    return deliver_failures();
 }
 
 void TxManager::plan_fillers(const Head& head) {
-    while (!free_nonces_.empty() && *free_nonces_.rbegin() + 1 == next_nonce_) {
-        free_nonces_.erase(std::prev(free_nonces_.end()));
-        fill_backoff_.erase(next_nonce_ - 1);
-        --next_nonce_;
-    }
-    if (free_nonces_.empty() && blocked_nonces_.empty()) return;
+    nonces_.trim();
+    if (!nonces_.has_unowned()) return;
     auto fees = compute_fees(head.market, options_.fees);
     if (!fees) return;  // e.g. above the fee cap: try again next round
-    const auto now = Clock::now();
-    std::set<std::uint64_t> to_fill;
-    for (auto* nonces : {&free_nonces_, &blocked_nonces_}) {
-        for (auto n : *nonces) {
-            if (auto b = fill_backoff_.find(n); b != fill_backoff_.end() && now < b->second.not_before) continue;
-            to_fill.insert(n);
-        }
-    }
-    for (const std::uint64_t nonce : to_fill) {
+    const auto now = clock().now();
+    for (const std::uint64_t nonce : nonces_.due_for_filler()) {
         if (live_.contains(nonce)) continue;
         Slot slot;
         {
@@ -761,13 +1029,12 @@ void TxManager::plan_fillers(const Head& head) {
         slot.attempts.push_back(std::move(*attempt));
         live_.emplace(nonce, std::move(slot));
         ++stats_.fillers;
-        free_nonces_.erase(nonce);
-        blocked_nonces_.erase(nonce);
+        nonces_.filled(nonce);
     }
 }
 
 void TxManager::plan_replacements(const Head& head) {
-    const auto now = Clock::now();
+    const auto now = clock().now();
     std::optional<FeeParams> current;
     if (auto fees = compute_fees(head.market, options_.fees)) current = *fees;
     for (auto& [nonce, slot] : live_) {
@@ -830,7 +1097,7 @@ Result<void> TxManager::journal_new_attempts() {
     if (records.empty()) return {};
     // On failure every slot keeps its nonce and its unjournaled transactions (never broadcast); the same
     // records are appended again at the start of the next round.
-    WP_TRY_VOID(journal_->append(records));
+    WP_TRY_VOID(append(records));
     for (Attempt* a : pending) a->journaled = true;
     stats_.signed_txs += records.size();
     return {};
@@ -842,20 +1109,16 @@ bool TxManager::release(Slot& slot, const std::string& reason) {
     // The nonce is free only once the journal says so: else a later call could journal the same nonce while the
     // journal still shows it owned by this one (and recover() would refuse the journal). On failure the slot
     // stays (its transactions are rejected: the next broadcast is rejected again and the release retried).
-    if (auto appended = journal_->append(std::span<const JournalRecord>(&record, 1)); !appended) {
+    if (auto appended = append(std::span<const JournalRecord>(&record, 1)); !appended) {
         slot.last_error = reason + " (releasing the nonce: " + appended.error().message + ")";
         slot.needs_broadcast = true;
         return false;
     }
     ++stats_.released;
-    free_nonces_.insert(slot.nonce);
     if (slot.filler) {
-        auto& backoff = fill_backoff_[slot.nonce];
-        ++backoff.failures;
-        auto delay = options_.filler_backoff;
-        for (unsigned i = 1; i < backoff.failures && delay < options_.filler_backoff_max; ++i) delay *= 2;
-        backoff.not_before = Clock::now() + std::min(delay, options_.filler_backoff_max);
+        nonces_.release_filler(slot.nonce);
     } else {
+        nonces_.release(slot.nonce);
         TxOutcome outcome = outcome_of(slot, TxStatus::kFailed);
         outcome.nonce.reset();
         outcome.error = Error{Errc::kRemote, slot.description + ": rejected by the node: " + reason +
@@ -869,17 +1132,12 @@ bool TxManager::block_nonce(Slot& slot) {
     const std::string reason = std::string(kForeignHoldPrefix) + slot.last_error;
     const JournalRecord record = journal_record(JournalRecord::Kind::kReleased, slot.id, slot.nonce,
                                                 [&](JournalRecord& r) { r.reason = reason; });
-    if (auto appended = journal_->append(std::span<const JournalRecord>(&record, 1)); !appended) {
+    if (auto appended = append(std::span<const JournalRecord>(&record, 1)); !appended) {
         slot.last_error += " (releasing the nonce: " + appended.error().message + ")";
         slot.needs_broadcast = true;
         return false;
     }
-    blocked_nonces_.insert(slot.nonce);
-    auto& backoff = fill_backoff_[slot.nonce];
-    ++backoff.failures;
-    auto delay = options_.filler_backoff;
-    for (unsigned i = 1; i < backoff.failures && delay < options_.filler_backoff_max; ++i) delay *= 2;
-    backoff.not_before = Clock::now() + std::min(delay, options_.filler_backoff_max);
+    nonces_.block(slot.nonce);
     if (!slot.filler) {
         TxOutcome outcome = outcome_of(slot, TxStatus::kFailed);
         outcome.nonce.reset();
@@ -891,12 +1149,17 @@ bool TxManager::block_nonce(Slot& slot) {
 }
 
 void TxManager::broadcast(const Head& head) {
-    const auto now = Clock::now();
-    std::vector<std::uint64_t> erase;
+    const auto now = clock().now();
+    // Every slot due for a (re)broadcast, in nonce order, with the attempt to send: the latest journaled
+    // transaction the node has not refused (replacements are tried first).
+    struct Send {
+        std::uint64_t nonce;
+        Attempt* attempt;
+    };
+    std::vector<Send> sends;
     for (auto& [nonce, slot] : live_) {
         if (slot.receipt || nonce < head.latest_count) continue;
         if (!slot.needs_broadcast && now - slot.last_broadcast < options_.rebroadcast_after) continue;
-        // The latest journaled transaction the node has not refused (replacements are tried first).
         Attempt* attempt = nullptr;
         Attempt* latest = nullptr;
         for (auto it = slot.attempts.rbegin(); it != slot.attempts.rend(); ++it) {
@@ -909,48 +1172,115 @@ void TxManager::broadcast(const Head& head) {
         }
         if (!attempt) attempt = latest;
         if (!attempt) continue;  // nothing journaled yet
-        auto answer = rpc_.call("eth_sendRawTransaction", json::array{json::string(to_hex(attempt->raw))});
-        ++stats_.broadcasts;
-        slot.last_broadcast = now;
-        slot.needs_broadcast = false;
-        attempt->broadcast = true;
-        if (answer) {
-            attempt->rejected = false;
-            attempt->accepted = true;
-            if (slot.filler) fill_backoff_.erase(nonce);
-            continue;
+        sends.push_back(Send{nonce, attempt});
+    }
+    std::vector<std::uint64_t> erase;
+    const std::size_t chunk = std::max<std::size_t>(options_.broadcast_batch_size, 1);
+    for (std::size_t begin = 0; begin < sends.size(); begin += chunk) {
+        const std::size_t end = std::min(sends.size(), begin + chunk);
+        std::vector<RpcCall> calls;
+        calls.reserve(end - begin);
+        for (std::size_t i = begin; i < end; ++i) {
+            calls.push_back({"eth_sendRawTransaction", json::array{json::string(to_hex(sends[i].attempt->raw))}});
         }
-        const auto kind = classify(answer.error());
-        if (kind == SendResult::kTransport) {
-            // The node may or may not have it (or is rate limiting us): try again next round, and stop sending
-            // for this round.
-            slot.needs_broadcast = true;
-            slot.last_error = answer.error().message;
+        auto answers = rpc_.batch(std::move(calls));
+        ++stats_.broadcast_batches;
+        if (!answers) {
+            // The whole exchange failed (transport, rate limit): the node may have some of them; they stay due
+            // and the rest of this round's broadcasts wait for the next round.
+            for (std::size_t i = begin; i < sends.size(); ++i) {
+                auto& slot = live_.at(sends[i].nonce);
+                slot.needs_broadcast = true;
+                slot.last_error = answers.error().message;
+            }
             break;
         }
-        if (kind == SendResult::kKnown || kind == SendResult::kNonceTooLow) {
-            attempt->rejected = false;
-            attempt->accepted = true;
-            continue;
+        bool stop = false;
+        for (std::size_t i = begin; i < end; ++i) {
+            const std::uint64_t nonce = sends[i].nonce;
+            Attempt* attempt = sends[i].attempt;
+            auto& slot = live_.at(nonce);
+            const auto& answer = (*answers)[i - begin];
+            ++stats_.broadcasts;
+            slot.last_broadcast = now;
+            slot.needs_broadcast = false;
+            attempt->broadcast = true;
+            if (answer) {
+                attempt->rejected = false;
+                attempt->accepted = true;
+                if (slot.filler) nonces_.filler_accepted(nonce);
+                continue;
+            }
+            const auto kind = classify(answer.error());
+            if (kind == SendResult::kTransport) {
+                // The node may or may not have it (or is rate limiting us): send it again next round, and send
+                // no further batch in this round.
+                slot.needs_broadcast = true;
+                slot.last_error = answer.error().message;
+                stop = true;
+                continue;
+            }
+            if (kind == SendResult::kKnown || kind == SendResult::kNonceTooLow) {
+                attempt->rejected = false;
+                attempt->accepted = true;
+                continue;
+            }
+            slot.last_error = answer.error().rpc_message.empty() ? answer.error().message : answer.error().rpc_message;
+            attempt->rejected = true;
+            const bool ever_accepted =
+                std::any_of(slot.attempts.begin(), slot.attempts.end(), [](const Attempt& a) { return a.accepted; });
+            if (ever_accepted) {
+                // One of ours was in the pool once and may still be (here or in another node's pool) and be mined:
+                // keep the nonce until it is below the count, then the receipts tell. Re-send after
+                // rebroadcast_after.
+                continue;
+            }
+            if (kind == SendResult::kUnderpriced) {
+                // None of ours was ever accepted: another transaction (not ours) holds this nonce in the pool.
+                if (block_nonce(slot)) erase.push_back(nonce);
+                continue;
+            }
+            // Every transaction of this nonce was refused and none was ever accepted: nothing of ours can be
+            // pending.
+            if (release(slot, slot.last_error)) erase.push_back(nonce);
         }
-        slot.last_error = answer.error().rpc_message.empty() ? answer.error().message : answer.error().rpc_message;
-        attempt->rejected = true;
-        const bool ever_accepted =
-            std::any_of(slot.attempts.begin(), slot.attempts.end(), [](const Attempt& a) { return a.accepted; });
-        if (ever_accepted) {
-            // One of ours was in the pool once and may still be (here or in another node's pool) and be mined:
-            // keep the nonce until it is below the count, then the receipts tell. Re-send after rebroadcast_after.
-            continue;
+        if (stop) {
+            for (std::size_t i = end; i < sends.size(); ++i) live_.at(sends[i].nonce).needs_broadcast = true;
+            break;
         }
-        if (kind == SendResult::kUnderpriced) {
-            // None of ours was ever accepted: another transaction (not ours) holds this nonce in the pool.
-            if (block_nonce(slot)) erase.push_back(nonce);
-            continue;
-        }
-        // Every transaction of this nonce was refused and none was ever accepted: nothing of ours can be pending.
-        if (release(slot, slot.last_error)) erase.push_back(nonce);
     }
     for (auto n : erase) live_.erase(n);
+}
+
+void TxManager::check_stall(const Head& head) {
+    // The out-of-order stall: the lowest unmined nonce is ours and was accepted, yet it is not mined. Two shapes:
+    //  - the node reports nothing ready (pending count == latest count): seen when a JSON-RPC batch is executed
+    //    out of order, anvil can keep the whole run in its "queued" set even once the gap is filled (or a node
+    //    dropped the transaction);
+    //  - with stall_kick_method set (an automine devnet), also when transactions are ready but no block comes
+    //    (anvil's automine can leave ready transactions unmined, e.g. when a batch needs more blocks than the
+    //    arrivals triggered).
+    // Rule: once the condition holds for stall_after on the same nonce, its transaction is broadcast again (a node
+    // that dropped it takes it back) and stall_kick_method (e.g. "evm_mine") is called once.
+    auto it = live_.find(head.latest_count);
+    const bool stalled = it != live_.end() && !it->second.receipt &&
+                         (head.pending_count <= head.latest_count || !options_.stall_kick_method.empty()) &&
+                         std::any_of(it->second.attempts.begin(), it->second.attempts.end(),
+                                     [](const Attempt& a) { return a.accepted; });
+    if (!stalled) {
+        stall_.reset();
+        return;
+    }
+    const auto now = clock().now();
+    if (!stall_ || stall_->nonce != head.latest_count) {
+        stall_ = Stall{head.latest_count, now};
+        return;
+    }
+    if (now - stall_->since < options_.stall_after) return;
+    ++stats_.stall_kicks;
+    it->second.needs_broadcast = true;
+    if (!options_.stall_kick_method.empty()) (void)rpc_.call(options_.stall_kick_method);
+    stall_ = Stall{head.latest_count, now};
 }
 
 }  // namespace wp::chain

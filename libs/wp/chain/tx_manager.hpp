@@ -5,7 +5,7 @@
 // Life of a call
 //   submit(call)   queues it (no I/O) and returns a TxHandle.
 //   poll()         does one round of work for every call, with batched JSON-RPC requests:
-//     1. one batch: the latest block (number, gas limit, base fee), eth_getTransactionCount(latest),
+//     1. one batch: the latest block (number, gas limit, base fee), eth_getTransactionCount(latest and pending),
 //        eth_maxPriorityFeePerGas, eth_gasPrice (fees.hpp: FeePolicy decides type 2 vs legacy); then released
 //        and blocked nonces below that count are forgotten (used on chain) and the next nonce is raised to at
 //        least the count; signed transactions a previous round could not journal are appended first (if that
@@ -25,11 +25,43 @@
 //        append) BEFORE any of them is broadcast. If that append fails, nothing is undone: every call keeps its
 //        nonce, its unjournaled transactions are not broadcast, and the same records are appended again at the
 //        start of the next round (poll() returns the journal's error);
-//     6. broadcasts, in nonce order, one eth_sendRawTransaction request each, of journaled transactions only (a
-//        JSON-RPC batch may be executed out of order by the node, and out-of-order nonces can stay queued in
-//        anvil);
+//     6. broadcasts of journaled transactions only, in nonce order, in JSON-RPC batches of broadcast_batch_size
+//        eth_sendRawTransaction calls (one round trip per batch: the node sees many transactions at once and mines
+//        them in few blocks). A batch may be executed out of order by the node; a nonce that arrives before its
+//        predecessor waits in the node's queue, which normally promotes it once the gap is filled. The stall rule
+//        covers the node that does not (anvil can keep a whole run "queued"): when the lowest unmined nonce is
+//        ours and accepted, and eth_getTransactionCount(pending) equals the latest count (nothing ready) — or,
+//        with stall_kick_method set (automine devnets), whatever the pending count — for stall_after on that same
+//        nonce, its transaction is broadcast again and stall_kick_method (e.g. "evm_mine") is called once;
+//        stats().stall_kicks counts these (do not set stall_kick_method with interval mining slower than
+//        stall_after: it would mine extra blocks);
 //     7. returns the outcomes completed in this round (and earlier ones not taken by wait()).
-//   wait(h) / send_and_wait(call) loop over poll() for the CLI (blocking, with a timeout).
+//   wait(h) / send_and_wait(call) for the CLI (blocking, with a timeout): a waiter runs a round only when none is
+//   running; otherwise it waits for the end of the running one (one round at a time, whoever runs it).
+//
+// The state of a call (TxStatus; status(h), find(key), IntentState):
+//
+//     submit / submit_durable            nonce assigned, signed          receipt seen
+//   ─────────────────────────▶ kQueued ─────────────────────────▶ kPending ──────────────▶ kMined
+//                                 │                                 │   ▲  reorg: receipt   │
+//                                 │ estimate reverted / fee cap /   │   └───── gone ────────┤
+//                                 │ signing failed (no nonce used)  │                       │ confirmation depth
+//                                 ▼                                 │ rejected, no attempt  ├──▶ kConfirmed (status 1)
+//                              kFailed ◀────────────────────────────┘ ever accepted /       └──▶ kReverted  (status 0)
+//                                        nonce held by a foreign tx / no receipt for any of our hashes
+//   Every arrow into a final state (kConfirmed, kReverted, kFailed) is journaled BEFORE the outcome is delivered
+//   (kConfirmed with the revert message for status 0, kReleased, kFailed); kPending starts once the nonce is
+//   assigned, and its transaction is journaled (kSigned) before any broadcast.
+//
+// Keyed calls (SubmitOptions::key, the caller's idempotency key, e.g. "task:<id>:initialize"): submit_durable()
+// journals a kIntent record (key, id, call, gas limit, confirmations, description) and returns only once it is
+// durable; a key the manager knows returns the existing handle (never a second transaction). After a restart,
+// find(key) answers from the journal: final states with their outcome (hash, block, error message), calls
+// signed but unfinished are in flight again (kPending), intents never signed are queued again with their id.
+// Compaction (compact(), or by itself every retention.compact_every records) rewrites the journal without the
+// records of closed calls, keeping for find() the kIntent and final record of the newest retention.keep_closed
+// closed keyed calls younger than retention.max_age (their raw transactions are dropped). A key dropped by
+// compaction is forgotten. Ids of calls dropped by compaction may be given again after a restart.
 //
 // Stuck transactions: an unmined transaction whose latest broadcast is older than `replace_after` (or, when
 // `replace_after_blocks` > 0, that many blocks old) is replaced: same nonce, same call and gas, fees from
@@ -42,10 +74,11 @@
 //
 // Nonce rules (never a reuse for two different calls, never a permanent gap):
 //   - a nonce is owned by one call from its kSigned journal record on; replacements keep the call and nonce;
-//   - a send that fails with a transport error (timeout, reset) MAY have reached the node: the call keeps its
-//     nonce and the transaction is broadcast again later. Rate limiting (JSON-RPC error -32005, or a message
-//     with "rate limit" / "too many requests" / "limit exceeded"; HTTP 429 is retried by the RPC client) is
-//     treated the same way: it says nothing about the transaction. Either stops the broadcasts of that round;
+//   - a send that fails with a transient error (classify_rpc_error in rpc.hpp, the chain module's one classifier:
+//     timeout, reset, HTTP 408 / 5xx) MAY have reached the node: the call keeps its nonce and the transaction is
+//     broadcast again later. A rate limit (same classifier: HTTP 429 whatever its body, -32005 or a rate-limit
+//     message) is treated the same way: it says nothing about the transaction. Either stops the broadcasts of
+//     that round. Any other HTTP status (401, 404, ...) means the node did not take it (rejected, below);
 //   - node answers "already known" / "nonce too low" count as sent (the receipts tell which hash was mined);
 //   - an attempt is ACCEPTED once any eth_sendRawTransaction of it succeeded (or answered "already known" /
 //     "nonce too low"); transactions recovered from the journal count as accepted (they may have been sent
@@ -89,15 +122,24 @@
 // Errc::kInvalidArgument "<journal name> is from another chain instance: the node's nonce for <address> is N but
 // the journal has confirmed nonce M" (nothing would ever be mined otherwise).
 //
-// Thread safety: every public member function may be called from any thread. submit() only takes a short
-// queue lock (it never waits for I/O). poll() / wait() serialise on an internal mutex and make synchronous
-// JSON-RPC calls (a few batched round trips plus one request per broadcast); a daemon calls poll() from its own
-// loop or a dedicated thread. Each outcome is delivered exactly once: to the wait(h) waiting for it, else to
-// the next poll(). With poll() running in another thread, submit() then wait() races with it (the outcome may
-// go to poll() first, and wait() then fails "not in flight"): use send_and_wait(), which registers the waiter
-// before queueing the call.
+// Parts: NonceAllocator (nonce_allocator.hpp: free / blocked nonces, next nonce, filler back-off), OutcomeQueue
+// (outcome_queue.hpp: states of calls in flight, outcomes until taken exactly once, round notifications), the
+// TxJournal (tx_journal.hpp); the round runner here calls, in order, the head reader, the receipt tracker, the
+// confirmer (reorg re-check, revert replay), the starter (estimates, nonces, signing), the filler and replacement
+// planners, the journal writer and the broadcaster (steps 1-6 above).
+//
+// Thread safety: every public member function may be called from any thread. No lock is held across a JSON-RPC
+// round trip by submit(), status() and find(): they take short locks that a running round never holds during I/O
+// (submit() of an unkeyed call never waits for I/O; submit_durable() waits for the journal's disk write, never
+// for the node). poll() runs one round under the round lock and makes synchronous JSON-RPC calls (a few batched
+// round trips); a daemon calls poll() from its own loop or a dedicated thread. in_flight(), next_nonce(),
+// recovered(), stats() and compact() wait for a running round. Each outcome is delivered exactly once: to the
+// wait(h) waiting for it, else to the next poll(). With poll() running in another thread, submit() then wait()
+// races with it (the outcome may go to poll() first, and wait() then fails "not in flight"): use
+// send_and_wait(), which registers the waiter when the call is queued.
 
 #include <chrono>
+#include <condition_variable>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
@@ -111,56 +153,53 @@
 
 #include <wp/core/address.hpp>
 #include <wp/core/bytes.hpp>
+#include <wp/core/clock.hpp>
 #include <wp/core/result.hpp>
 #include <wp/crypto/secp256k1.hpp>
 
 #include "contract_call.hpp"
 #include "eth.hpp"
 #include "fees.hpp"
+#include "nonce_allocator.hpp"
+#include "outcome_queue.hpp"
 #include "revert.hpp"
 #include "rpc.hpp"
 #include "signing.hpp"
 #include "tx_journal.hpp"
+#include "tx_manager_types.hpp"
 
 namespace wp::chain {
-
-//! A submitted call (ids are unique per journal and wallet; they survive a restart).
-struct TxHandle {
-    std::uint64_t id{0};
-    friend auto operator<=>(const TxHandle&, const TxHandle&) = default;
-};
 
 struct SubmitOptions {
     //! Use this gas limit and skip eth_estimateGas (e.g. a call that only succeeds after earlier in-flight calls).
     std::optional<std::uint64_t> gas_limit{};
     //! Overrides TxManagerOptions::confirmations for this call.
     std::optional<std::uint64_t> confirmations{};
+    //! The caller's idempotency key (e.g. "task:0x…:initialize"); empty: none. A keyed call is durable (see
+    //! submit_durable): its intent is journaled before it is acknowledged, and the same key never makes a second
+    //! call while the journal remembers it (TxManagerOptions::retention).
+    std::string key{};
 };
 
-enum class TxStatus {
-    kQueued,     //!< submitted, no nonce yet
-    kPending,    //!< signed and broadcast, not mined
-    kMined,      //!< mined, waiting for its confirmation depth
-    kConfirmed,  //!< final: mined with status 1 and confirmed
-    kReverted,   //!< final: mined with status 0 and confirmed (revert decoded)
-    kFailed,     //!< final: never mined (estimate reverted, rejected by the node, fee cap, nonce consumed elsewhere)
+//! One call of a batch of submit_durable().
+struct DurableCall {
+    ContractCall call;
+    SubmitOptions options;  //!< options.key must be non-empty
 };
 
-//! "queued", "pending", "mined", "confirmed", "reverted", "failed".
-const char* to_string(TxStatus status);
-
-struct TxOutcome {
+//! What find(key) knows about a keyed call, also after a restart.
+struct IntentState {
     TxHandle handle;
+    std::string key;
     std::string description;
-    TxStatus status{TxStatus::kFailed};
-    std::optional<std::uint64_t> nonce;   //!< when one was assigned (and kept)
-    std::optional<Bytes32> hash;          //!< the mined transaction
-    std::vector<Bytes32> hashes;          //!< every transaction signed for this call (original, replacements)
-    std::optional<Receipt> receipt;       //!< kConfirmed / kReverted
-    std::optional<DecodedRevert> revert;  //!< kReverted, or kFailed by a reverting gas estimation
-    std::optional<Error> error;           //!< every status but kConfirmed: the one-line explanation
-
-    bool ok() const { return status == TxStatus::kConfirmed; }
+    TxStatus status{TxStatus::kQueued};
+    std::optional<std::uint64_t> nonce;  //!< once signed (kept also when it was released: see error)
+    std::optional<Bytes32> hash;         //!< kMined, kConfirmed, kReverted: the mined transaction
+    std::optional<std::uint64_t> block;  //!< same
+    std::optional<Error> error;          //!< kReverted, kFailed: the one-line explanation
+    bool final() const {
+        return status == TxStatus::kConfirmed || status == TxStatus::kReverted || status == TxStatus::kFailed;
+    }
 };
 
 struct TxManagerOptions {
@@ -179,17 +218,36 @@ struct TxManagerOptions {
     //! foreign transaction) only after filler_backoff * 2^(failures - 1), at most filler_backoff_max.
     std::chrono::milliseconds filler_backoff{std::chrono::seconds(1)};
     std::chrono::milliseconds filler_backoff_max{std::chrono::seconds(60)};
-    std::size_t rpc_batch_size{200};        //!< calls per JSON-RPC batch request
+    std::size_t rpc_batch_size{200};  //!< calls per JSON-RPC batch request (reads)
+    //! eth_sendRawTransaction calls per JSON-RPC batch (step 6 of the header comment).
+    std::size_t broadcast_batch_size{100};
+    //! The out-of-order stall rule (header comment): how long the lowest nonce may wait with nothing ready.
+    std::chrono::milliseconds stall_after{std::chrono::milliseconds(300)};
+    //! Called (no parameters) when a stall is declared; empty: none. "evm_mine" for anvil / hardhat devnets.
+    std::string stall_kick_method{};
+    Clock* clock{nullptr};  //!< nullptr: wp::system_clock(); else must outlive the manager
+    //! Journal compaction (compact()): the final records of closed keyed calls kept for find() — the newest
+    //! keep_closed of them, and none older than max_age (by the time of their final record); compact() runs by
+    //! itself after a round once compact_every records were appended since the last one (0: never by itself).
+    //! A key dropped by compaction is forgotten: submitting it again makes a new call.
+    struct Retention {
+        std::size_t keep_closed{100'000};
+        std::chrono::milliseconds max_age{std::chrono::hours(24 * 7)};
+        std::size_t compact_every{20'000};
+    } retention{};
     const RevertDecoder* decoder{nullptr};  //!< nullptr: default_revert_decoder(); else must outlive the manager
 };
 
 struct TxManagerStats {
-    std::uint64_t signed_txs{0};    //!< transactions signed and journaled (including replacements and fillers)
-    std::uint64_t broadcasts{0};    //!< eth_sendRawTransaction requests
-    std::uint64_t replacements{0};  //!< fee-bumped replacements signed
-    std::uint64_t fillers{0};       //!< nonce fillers signed
-    std::uint64_t released{0};      //!< nonces released after rejected sends (journaled kReleased, filler or call)
-    std::uint64_t rounds{0};        //!< poll() rounds
+    std::uint64_t signed_txs{0};         //!< transactions signed and journaled (including replacements and fillers)
+    std::uint64_t broadcasts{0};         //!< eth_sendRawTransaction requests
+    std::uint64_t replacements{0};       //!< fee-bumped replacements signed
+    std::uint64_t fillers{0};            //!< nonce fillers signed
+    std::uint64_t released{0};           //!< nonces released after rejected sends (journaled kReleased, filler or call)
+    std::uint64_t rounds{0};             //!< poll() rounds
+    std::uint64_t broadcast_batches{0};  //!< JSON-RPC batch requests carrying eth_sendRawTransaction calls
+    std::uint64_t stall_kicks{0};        //!< out-of-order stalls resolved (header comment)
+    std::uint64_t compactions{0};        //!< journal compactions done
 };
 
 class TxManager {
@@ -206,8 +264,29 @@ class TxManager {
     Address address() const { return address_; }
     std::uint64_t chain_id() const { return chain_id_; }
 
-    //! Queues a call; never blocks on I/O, never fails (problems are reported in its outcome).
+    //! Queues a call; never blocks on I/O, never fails (problems are reported in its outcome). A call with
+    //! options.key goes through submit_durable(); if that fails (journal error), the returned handle's outcome is
+    //! kFailed with that error (nothing was journaled: submit the key again later).
     TxHandle submit(ContractCall call, SubmitOptions options = {});
+
+    //! Durable submit of a keyed call: the intent record (key, id, call, gas limit, confirmations, description) is
+    //! appended to the journal and durable when this returns the handle. A key the manager already knows (in
+    //! flight, final, or recovered from the journal) returns that call's handle and queues nothing. Waits for the
+    //! journal (disk), never for the node. Errors: Errc::kInvalidArgument for an empty key; the journal's error (then
+    //! nothing was queued). Thread safe.
+    Result<TxHandle> submit_durable(ContractCall call, SubmitOptions options);
+    //! The batch form: one journal append for every new key of `calls` (keys already known, also repeated ones
+    //! within `calls`, return the existing handle). The handles are in the order of `calls`.
+    Result<std::vector<TxHandle>> submit_durable(std::vector<DurableCall> calls);
+
+    //! The state of the keyed call `key` (queued, pending, mined, confirmed, reverted, failed) and its outcome, from
+    //! memory: never waits for I/O or for a running round. nullopt for a key never submitted (or dropped from the
+    //! journal by compaction after its retention).
+    std::optional<IntentState> find(std::string_view key) const;
+
+    //! Rewrites the journal without what is no longer needed (tx_journal.hpp "Compaction"; retention in
+    //! TxManagerOptions::retention). Waits for a running round. Errors: the journal's (nothing is lost).
+    Result<void> compact();
 
     //! One round of work (header comment); returns the outcomes completed and not claimed by a wait().
     //! An error (e.g. the node unreachable, a journal append failing) loses nothing: every call keeps its nonce
@@ -227,7 +306,8 @@ class TxManager {
     std::vector<TxHandle> recovered() const;
     //! Queued plus unconfirmed calls (fillers excluded).
     std::size_t in_flight() const;
-    //! The state of a call still known to the manager (nullopt once its outcome was delivered).
+    //! The state of a call still known to the manager (nullopt once its outcome was delivered). Never waits for a
+    //! running round.
     std::optional<TxStatus> status(TxHandle handle) const;
     //! The nonce the next call will get if no nonce is released before.
     std::uint64_t next_nonce() const;
@@ -245,6 +325,7 @@ class TxManager {
     };
     struct Slot {
         std::uint64_t id{0};
+        std::string key;
         std::string description;
         TxRequest request;
         bool filler{false};
@@ -252,28 +333,30 @@ class TxManager {
         std::uint64_t nonce{0};
         std::vector<Attempt> attempts;
         bool needs_broadcast{true};
-        std::chrono::steady_clock::time_point last_signed{};
-        std::chrono::steady_clock::time_point last_broadcast{};
+        Clock::time_point last_signed{};
+        Clock::time_point last_broadcast{};
         std::uint64_t last_signed_block{0};
         std::optional<Receipt> receipt;
         unsigned missing_rounds{0};
         std::optional<std::uint64_t> missing_since_block;  //!< head when first seen below the count, no receipt
         std::string last_error;
     };
-    struct Backoff {
-        std::chrono::steady_clock::time_point not_before{};
-        unsigned failures{0};
-    };
     struct Queued {
         std::uint64_t id{0};
         ContractCall call;
         SubmitOptions options;
+        std::optional<Error> rejected;  //!< submit() of a keyed call whose intent could not be journaled
     };
     struct Head {
         std::uint64_t number{0};
         std::uint64_t gas_limit{0};
         std::uint64_t latest_count{0};
+        std::uint64_t pending_count{0};  //!< eth_getTransactionCount(pending); max() when unknown
         FeeMarket market;
+    };
+    struct Stall {
+        std::uint64_t nonce{0};
+        Clock::time_point since{};
     };
 
     TxManager(JsonRpcClient& rpc, const PrivateKey& key, std::shared_ptr<TxJournal> journal, TxManagerOptions options);
@@ -288,16 +371,21 @@ class TxManager {
     void plan_fillers(const Head& head);
     Result<void> journal_new_attempts();
     void broadcast(const Head& head);
+    void check_stall(const Head& head);
+    Clock& clock() const;
     bool release(Slot& slot, const std::string& reason);
     bool block_nonce(Slot& slot);
     void finish(TxOutcome outcome);
     Result<Attempt> sign_attempt(const Slot& slot, const FeeParams& fees);
-    std::uint64_t take_nonce();
     TxOutcome outcome_of(const Slot& slot, TxStatus status) const;
     Result<std::vector<RpcResult<boost::json::value>>> batch(std::vector<RpcCall> calls);
     const RevertDecoder& decoder() const;
-    std::optional<TxStatus> status_locked(TxHandle handle) const;
     Result<TxOutcome> wait_registered(TxHandle handle, std::chrono::milliseconds timeout);
+    Result<void> append(std::span<const JournalRecord> records);
+    Result<void> compact_locked();
+    void set_status(std::uint64_t id, TxStatus status, const Slot* slot);
+    TxHandle submit_impl(ContractCall call, SubmitOptions options, bool waited);
+    Result<std::vector<TxHandle>> submit_durable_impl(std::vector<DurableCall> calls, bool waited);
     template <class F>
     JournalRecord journal_record(JournalRecord::Kind kind, std::uint64_t id, std::uint64_t nonce, F&& fill) const;
 
@@ -315,15 +403,20 @@ class TxManager {
 
     mutable std::mutex mutex_;
     std::map<std::uint64_t, Slot> live_;  //!< by nonce
-    std::set<std::uint64_t> free_nonces_;
-    std::set<std::uint64_t> blocked_nonces_;         //!< held in the pool by a foreign transaction: fillers only
-    std::map<std::uint64_t, Backoff> fill_backoff_;  //!< by nonce: fillers that were rejected
-    std::uint64_t next_nonce_{0};
+    NonceAllocator nonces_;               //!< free / blocked nonces, the next nonce, filler back-off
     std::vector<TxHandle> recovered_;
     std::deque<Queued> accepted_;  //!< taken from queue_ by a round, waiting for a nonce
-    std::deque<TxOutcome> ready_;
-    std::set<std::uint64_t> waited_;
+    OutcomeQueue outcomes_;        //!< states of calls not yet delivered, outcomes until taken, round count
+    std::optional<Stall> stall_;
     TxManagerStats stats_;
+    std::uint64_t latest_count_{0};  //!< the latest transaction count seen by the last round
+    std::size_t appended_since_compaction_{0};
+
+    std::mutex journal_mutex_;  //!< every journal call (after mutex_ when both are taken)
+    mutable std::mutex intents_mutex_;
+    std::map<std::string, IntentState, std::less<>> intents_;  //!< by key
+    std::map<std::uint64_t, std::string> intent_keys_;         //!< id -> key
+    std::map<std::uint64_t, std::int64_t> closed_ms_;          //!< id -> time_ms of a keyed call's final record
 };
 
 }  // namespace wp::chain

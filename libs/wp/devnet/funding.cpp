@@ -51,44 +51,39 @@ Result<void> fund_accounts(chain::JsonRpcClient& rpc, const Address& rlc, const 
     if (options.stake_amount > options.wallet_amount) {
         return make_error(Errc::kInvalidArgument, "funding: stake_amount exceeds wallet_amount");
     }
-    chain::EthClient eth(rpc);
-    WP_TRY(const std::uint64_t chain_id, eth.chain_id());
-    WP_TRY(const auto fees, suggest_fees(eth));
     const Address from = deployer.address();
-    WP_TRY(std::uint64_t nonce, eth.get_transaction_count(from, chain::BlockTag::pending()));
-
     std::vector<const PrivateKey*> targets;
     for (const auto& key : accounts) {
         if (key.address() != from) targets.push_back(&key);
     }
-    std::vector<SignedTx> transfers;
+    std::vector<CallToSend> transfers;
     for (const auto* key : targets) {
-        TxRequest request{rlc, erc20_transfer_calldata(key->address(), options.wallet_amount), U256(0),
-                          options.gas_limit, "RLC.transfer to " + key->address().to_checksum()};
-        WP_TRY(auto tx, sign_transaction(request, deployer, chain_id, nonce++, fees));
-        transfers.push_back(std::move(tx));
+        transfers.push_back(
+            CallToSend{&deployer,
+                       chain::ContractCall{rlc, erc20_transfer_calldata(key->address(), options.wallet_amount), U256(0),
+                                           "RLC.transfer to " + key->address().to_checksum()},
+                       options.gas_limit});
     }
     const auto progress = [&](std::string_view what) {
-        return [&log, what](std::size_t index, std::size_t total, const SignedTx& tx, const chain::Receipt&) {
+        return [&log, what](std::size_t index, std::size_t total, const std::string& description,
+                            const chain::Receipt&) {
             if (log)
-                log(std::string(what) + ": " + std::to_string(index) + "/" + std::to_string(total) + " " +
-                    tx.description);
+                log(std::string(what) + ": " + std::to_string(index) + "/" + std::to_string(total) + " " + description);
         };
     };
-    WP_TRY_VOID(send_and_confirm(rpc, transfers, options.timeout, progress("funding")));
+    WP_TRY_VOID(send_calls(rpc, std::move(transfers), options.timeout, progress("funding")));
 
-    std::vector<SignedTx> deposits;
+    std::vector<CallToSend> deposits;
     if (!options.stake_amount.is_zero()) {
         for (const auto* key : targets) {
-            WP_TRY(const std::uint64_t account_nonce,
-                   eth.get_transaction_count(key->address(), chain::BlockTag::pending()));
-            TxRequest request{rlc, approve_and_call_calldata(hub, options.stake_amount, {}), U256(0), options.gas_limit,
-                              "deposit (approveAndCall) for " + key->address().to_checksum()};
-            WP_TRY(auto tx, sign_transaction(request, *key, chain_id, account_nonce, fees));
-            deposits.push_back(std::move(tx));
+            deposits.push_back(
+                CallToSend{key,
+                           chain::ContractCall{rlc, approve_and_call_calldata(hub, options.stake_amount, {}), U256(0),
+                                               "deposit (approveAndCall) for " + key->address().to_checksum()},
+                           options.gas_limit});
         }
     }
-    WP_TRY_VOID(send_and_confirm(rpc, deposits, options.timeout, progress("staking")));
+    WP_TRY_VOID(send_calls(rpc, std::move(deposits), options.timeout, progress("staking")));
     return {};
 }
 

@@ -69,34 +69,38 @@ Result<PocoDeployment> deploy_poco(chain::JsonRpcClient& rpc, const PocoArtifact
     plan_options.chain_id = chain_id;
     plan_options.first_nonce = nonce;
     WP_TRY(auto plan, plan_poco_deployment(artifacts, plan_options));
-    WP_TRY(auto fees, suggest_fees(eth));
     std::uint64_t gas_limit = options.gas_limit;
     WP_TRY(auto latest, eth.get_block_by_number(chain::BlockTag::latest()));
     if (latest && latest->gas_limit < gas_limit) gas_limit = latest->gas_limit;
 
-    std::vector<SignedTx> signed_txs;
-    signed_txs.reserve(plan.transactions.size());
+    std::vector<CallToSend> calls;
+    calls.reserve(plan.transactions.size());
     for (const auto& planned : plan.transactions) {
-        TxRequest request;
-        request.to = planned.to;
-        request.data = planned.data;
-        request.gas_limit = gas_limit;
-        request.description = planned.description;
-        WP_TRY(auto signed_tx, sign_transaction(request, deployer, chain_id, planned.nonce, fees));
-        signed_txs.push_back(std::move(signed_tx));
+        calls.push_back(CallToSend{
+            &deployer, chain::ContractCall{planned.to, planned.data, U256(), planned.description}, gas_limit});
     }
     if (log) {
         log("deploying PoCo v6.1.0 from " + from.to_checksum() + " on chain " + std::to_string(chain_id) + ": " +
-            std::to_string(signed_txs.size()) + " transactions");
+            std::to_string(calls.size()) + " transactions");
     }
-    const auto progress = [&](std::size_t index, std::size_t total, const SignedTx& tx, const chain::Receipt& r) {
+    const auto progress = [&](std::size_t index, std::size_t total, const std::string& description,
+                              const chain::Receipt& r) {
         if (!log) return;
-        std::string line =
-            "deploying PoCo: " + std::to_string(index) + "/" + std::to_string(total) + " " + tx.description;
+        std::string line = "deploying PoCo: " + std::to_string(index) + "/" + std::to_string(total) + " " + description;
         if (r.contract_address) line += " at " + r.contract_address->to_checksum();
         log(line);
     };
-    WP_TRY(auto receipts, send_and_confirm(rpc, signed_txs, options.timeout, progress));
+    WP_TRY(auto sent, send_calls(rpc, std::move(calls), options.timeout, progress));
+    std::vector<chain::Receipt> receipts;
+    for (std::size_t i = 0; i < sent.size(); ++i) {
+        if (sent[i].nonce != plan.transactions[i].nonce) {
+            return make_error(Errc::kRemote, plan.transactions[i].description + ": sent with nonce " +
+                                                 std::to_string(sent[i].nonce) + ", planned " +
+                                                 std::to_string(plan.transactions[i].nonce) +
+                                                 " (another transaction from the deployer?)");
+        }
+        receipts.push_back(std::move(sent[i].receipt));
+    }
 
     PocoDeployment deployment;
     for (std::size_t i = 0; i < receipts.size(); ++i) {

@@ -1,12 +1,87 @@
 #include "tx_sender.hpp"
 
+#include <map>
 #include <thread>
+
+#include <wp/chain/tx_journal.hpp>
+#include <wp/chain/tx_manager.hpp>
+#include <wp/core/clock.hpp>
 
 #include <boost/json/serialize.hpp>
 
 #include <wp/core/hex.hpp>
 
 namespace wp::devnet {
+
+Result<std::vector<SentCall>> send_calls(chain::JsonRpcClient& rpc, std::vector<CallToSend> calls,
+                                         std::chrono::milliseconds timeout, const CallProgress& progress) {
+    struct Sender {
+        std::unique_ptr<chain::TxManager> manager;
+        std::size_t pending{0};
+    };
+    std::map<Address, Sender> senders;
+    std::map<std::pair<Address, std::uint64_t>, std::size_t> index_of;  // (sender, handle id) -> call index
+    std::vector<std::optional<chain::TxOutcome>> outcomes(calls.size());
+    chain::TxManagerOptions options;
+    options.stall_kick_method = "evm_mine";
+    options.retention.compact_every = 0;
+    for (std::size_t i = 0; i < calls.size(); ++i) {
+        auto& c = calls[i];
+        if (!c.sender || c.gas_limit == 0) {
+            return make_error(Errc::kInvalidArgument,
+                              "send_calls: " + c.call.description + ": a sender and a gas limit are required");
+        }
+        const Address from = c.sender->address();
+        auto& sender = senders[from];
+        if (!sender.manager) {
+            WP_TRY(sender.manager,
+                   chain::TxManager::open(rpc, *c.sender, std::make_shared<chain::MemoryTxJournal>(), options));
+        }
+        chain::SubmitOptions submit;
+        submit.gas_limit = c.gas_limit;
+        index_of[{from, sender.manager->submit(std::move(c.call), submit).id}] = i;
+        ++sender.pending;
+    }
+    Clock& clock = system_clock();
+    const auto deadline = clock.now() + timeout;
+    std::size_t done = 0;
+    std::size_t reported = 0;
+    while (done < calls.size()) {
+        for (auto& [from, sender] : senders) {
+            if (sender.pending == 0) continue;
+            auto round = sender.manager->poll();
+            if (!round) continue;  // e.g. the node briefly unreachable: the next round retries
+            for (auto& outcome : *round) {
+                const std::size_t i = index_of.at({from, outcome.handle.id});
+                outcomes[i] = std::move(outcome);
+                --sender.pending;
+                ++done;
+            }
+        }
+        for (std::size_t i = 0; i < calls.size() && outcomes[i]; ++i) {
+            if (!outcomes[i]->ok()) {
+                return make_error(Errc::kRemote, outcomes[i]->error ? outcomes[i]->error->message
+                                                                    : outcomes[i]->description + ": failed");
+            }
+        }
+        while (reported < calls.size() && outcomes[reported]) {
+            if (progress) {
+                progress(reported + 1, calls.size(), outcomes[reported]->description, *outcomes[reported]->receipt);
+            }
+            ++reported;
+        }
+        if (done == calls.size()) break;
+        if (clock.now() >= deadline) {
+            return make_error(Errc::kTimeout, std::to_string(done) + " of " + std::to_string(calls.size()) +
+                                                  " calls confirmed after " + std::to_string(timeout.count()) + " ms");
+        }
+        clock.sleep_for(std::chrono::milliseconds(5));
+    }
+    std::vector<SentCall> out;
+    out.reserve(calls.size());
+    for (auto& o : outcomes) out.push_back(SentCall{*o->nonce, std::move(*o->receipt)});
+    return out;
+}
 
 Result<std::vector<chain::Receipt>> send_and_confirm(chain::JsonRpcClient& rpc, const std::vector<SignedTx>& txs,
                                                      std::chrono::milliseconds timeout, const TxProgress& progress) {
