@@ -41,6 +41,7 @@ namespace websocket = beast::websocket;
 using tcp = asio::ip::tcp;
 constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
 constexpr std::size_t kHeaderLimit = 16 * 1024;
+constexpr auto kCloseGrace = std::chrono::seconds(2);
 
 using WsStream = websocket::stream<beast::tcp_stream>;
 
@@ -214,7 +215,7 @@ struct WsConn {
     std::size_t queued_bytes{0};
     bool writing{false};
     bool dropped{false};
-    bool closing{false};
+    websocket::close_code close_code{websocket::close_code::none};  // set once closing
     std::set<std::string> topics;
 };
 }  // namespace
@@ -232,7 +233,7 @@ struct WebSocketHub::Impl {
 
     // On the connection's strand.
     void enqueue(const std::shared_ptr<WsConn>& c, std::shared_ptr<const std::string> msg) {
-        if (c->dropped || c->closing) return;
+        if (c->close_code) return;
         if (c->queue.size() + 1 > options.max_queue_messages ||
             c->queued_bytes + msg->size() > options.max_queue_bytes) {
             drop(c);
@@ -250,7 +251,7 @@ struct WebSocketHub::Impl {
 
     asio::awaitable<void> write_loop(std::shared_ptr<WsConn> c) {
         auto& ws = *c->session->ws;
-        while (!c->queue.empty() && !c->dropped) {
+        while (!c->queue.empty() && !c->close_code) {
             auto msg = c->queue.front();
             ws.text(true);
             auto [ec, n] = co_await ws.async_write(asio::buffer(*msg), kTuple);
@@ -263,20 +264,26 @@ struct WebSocketHub::Impl {
             if (sent_counter) sent_counter->inc();
         }
         c->writing = false;
+        if (c->close_code) polite_close(c);
     }
 
-    // On the strand: a polite close when no write is in flight, else the socket is closed at once.
+    // On the strand. Sends a close frame with `code` once the frame being written (if any) is out; the socket is
+    // closed after kCloseGrace in any case (a client that stopped reading cannot take the close frame).
     void close(const std::shared_ptr<WsConn>& c, websocket::close_code code) {
-        if (c->writing) {
-            c->session->close_now();
-            return;
-        }
+        if (c->close_code) return;
+        c->close_code = code;
+        auto kill = std::make_shared<asio::steady_timer>(c->session->ex);
+        kill->expires_after(kCloseGrace);
+        kill->async_wait([c, kill](beast::error_code) { c->session->close_now(); });
+        if (!c->writing) polite_close(c);
+    }
+
+    void polite_close(const std::shared_ptr<WsConn>& c) {
         c->writing = true;  // no more writes
         asio::co_spawn(
             c->session->ex,
-            [c, code]() -> asio::awaitable<void> {
-                beast::get_lowest_layer(*c->session->ws).expires_after(std::chrono::seconds(2));
-                auto [ec] = co_await c->session->ws->async_close(websocket::close_reason(code), kTuple);
+            [c]() -> asio::awaitable<void> {
+                auto [ec] = co_await c->session->ws->async_close(websocket::close_reason(c->close_code), kTuple);
                 (void)ec;
                 c->session->close_now();
             },
@@ -287,8 +294,8 @@ struct WebSocketHub::Impl {
         c->dropped = true;
         dropped.fetch_add(1);
         if (dropped_counter) dropped_counter->inc();
-        c->queue.clear();
-        c->queued_bytes = 0;
+        c->queue.erase(c->queue.begin() + (c->writing && !c->queue.empty() ? 1 : 0), c->queue.end());
+        c->queued_bytes = c->queue.empty() ? 0 : c->queue.front()->size();
         close(c, websocket::close_code::policy_error);
     }
 
@@ -585,6 +592,7 @@ struct HttpServer::Impl {
                 rejected_header->inc();
                 break;
             }
+
             beast::error_code ec = hec;
             if (!ec) {
                 s->stream.expires_after(options.request_timeout);
@@ -834,11 +842,7 @@ struct HttpServer::Impl {
             std::lock_guard lock(hub->mutex);
             all.insert(all.end(), hub->conns.begin(), hub->conns.end());
             for (const auto& c : hub->conns)
-                asio::post(c->session->ex, [hub, c] {
-                    if (c->closing || c->dropped) return;
-                    c->closing = true;
-                    hub->close(c, websocket::close_code::going_away);
-                });
+                asio::post(c->session->ex, [hub, c] { hub->close(c, websocket::close_code::going_away); });
         }
     }
 };
