@@ -41,7 +41,6 @@ namespace websocket = beast::websocket;
 using tcp = asio::ip::tcp;
 constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
 constexpr std::size_t kHeaderLimit = 16 * 1024;
-constexpr auto kCloseGrace = std::chrono::seconds(2);
 
 using WsStream = websocket::stream<beast::tcp_stream>;
 
@@ -268,12 +267,12 @@ struct WebSocketHub::Impl {
     }
 
     // On the strand. Sends a close frame with `code` once the frame being written (if any) is out; the socket is
-    // closed after kCloseGrace in any case (a client that stopped reading cannot take the close frame).
+    // closed after options.close_grace in any case (a client that stopped reading cannot take the close frame).
     void close(const std::shared_ptr<WsConn>& c, websocket::close_code code) {
         if (c->close_code) return;
         c->close_code = code;
         auto kill = std::make_shared<asio::steady_timer>(c->session->ex);
-        kill->expires_after(kCloseGrace);
+        kill->expires_after(options.close_grace);
         kill->async_wait([c, kill](beast::error_code) { c->session->close_now(); });
         if (!c->writing) polite_close(c);
     }

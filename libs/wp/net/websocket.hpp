@@ -7,9 +7,10 @@
 //    `options.filters` (authentication: a filter answering an HttpError refuses the upgrade with that status);
 //    `authorize_topic` may refuse single subscriptions;
 //  - each connection has a send queue bounded by max_queue_messages AND max_queue_bytes. A publish that would exceed
-//    either limit DROPS the connection: it is closed with code 1008 (policy violation) when no frame is being
-//    written, else its socket is closed at once (a client that stopped reading cannot take a close frame anyway).
-//    Memory per connection never exceeds the limits; drops are counted (dropped(), wp_ws_dropped_total);
+//    either limit DROPS the connection: its queue is discarded (except the frame being written), a close frame with
+//    code 1008 (policy violation) follows that frame, and the socket is closed after close_grace in any case (a
+//    client that stopped reading cannot take the close frame). Memory per connection never exceeds the limits;
+//    drops are counted (dropped(), wp_ws_dropped_total);
 //  - keep-alive: the server pings a silent client after idle_timeout / 2 and closes it after idle_timeout without
 //    any frame (pongs included);
 //  - incoming messages larger than max_message_bytes close the connection (1009); protocol errors (bad JSON, unknown
@@ -41,6 +42,9 @@ struct WebSocketOptions {
     std::size_t max_message_bytes{std::size_t{64} << 10};
     std::size_t max_subscriptions{64};
     std::chrono::milliseconds idle_timeout{std::chrono::seconds(60)};
+    //! How long a closing connection may take to flush the frame in flight and the close frame before its socket is
+    //! closed.
+    std::chrono::milliseconds close_grace{std::chrono::seconds(2)};
     std::vector<Filter> filters{};
     //! Returns an error message to refuse `topic` for this upgrade request (nullopt: allowed).
     std::function<std::optional<std::string>(const ServerRequest& upgrade, std::string_view topic)> authorize_topic{};
