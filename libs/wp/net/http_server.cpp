@@ -424,6 +424,7 @@ struct HttpServer::Impl {
     void process(const std::shared_ptr<ServerRequest>& req, const RouteEntry* entry, const PathRouter::Match& match,
                  const std::shared_ptr<Responder::State>& st) {
         Responder responder(st);
+        if (responder.closed()) return;  // timed out (or the client left) while queued: skip the work
         try {
             for (const auto& f : global_filters)
                 if (auto r = f(*req)) {
@@ -945,6 +946,11 @@ void HttpServer::stop(std::chrono::milliseconds grace) {
     impl.io.stop();
     for (auto& t : impl.threads) t.join();
     impl.threads.clear();
+    {
+        // The posted close may not have run before io.stop(): no listener may outlive stop().
+        beast::error_code ignored;
+        impl.acceptor->close(ignored);
+    }
     std::vector<std::function<void()>> callbacks;
     {
         std::lock_guard lock(impl.mutex);

@@ -16,8 +16,8 @@
 //  - handle_async(): the handler gets a Responder it may complete later from any thread (long-poll). The request
 //    ends at the first of: the reply, its timeout (RouteOptions::timeout, default request_timeout; the reply is then
 //    RouteOptions::on_timeout() or 503 "request timed out"), the client closing the connection, server stop. In the
-//    last three cases the Responder's on_close callbacks run (on an I/O thread: keep them short) and later replies
-//    are dropped.
+//    last three cases the Responder's on_close callbacks run (on an I/O thread, or the thread calling stop(): keep
+//    them short) and later replies are dropped. A queued job whose request already ended is skipped.
 //  - Filters (use() for every request, RouteOptions::filters per route, in that order) run before the handler; a
 //    filter returns nullopt to continue or a Reply to answer at once. Global filters also see requests that end in
 //    404 / 405. A filter may store values in ServerRequest::attributes (e.g. the authenticated address).
