@@ -99,8 +99,9 @@ class WebSocketClient {
     //! The next message; Errc::kTimeout when none came within `timeout`; Errc::kNetwork once the connection is
     //! closed and every queued message was taken (the message says the close code and reason when there was one).
     Result<std::string> receive(std::chrono::milliseconds timeout);
-    //! Sends {"op":"subscribe","topic":topic} and waits for its ack (messages received before it stay queued);
-    //! an {"error":...} answer becomes Errc::kRemote with the server's message.
+    //! Sends {"op":"subscribe","topic":topic,"id":N} and waits for its ack (messages received before it stay
+    //! queued); an {"error":...} answer becomes Errc::kRemote with the server's message. A client with read = false
+    //! only sends.
     Result<void> subscribe(std::string_view topic, std::chrono::milliseconds timeout = std::chrono::seconds(5));
     Result<void> unsubscribe(std::string_view topic, std::chrono::milliseconds timeout = std::chrono::seconds(5));
     //! Close code received from the server (0 when none yet).
