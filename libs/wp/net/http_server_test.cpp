@@ -372,13 +372,13 @@ TEST(HandlerPool, SlowSyncHandlerTimesOut) {
 class LongPoll {
   public:
     void wait(Responder r) {
-        std::lock_guard lock(m_);
-        waiters_.push_back(r);
-        r.on_close([this] {
-            std::lock_guard lock2(m_);
+        r.on_close([this] {  // outside the lock: runs at once when the request already ended
+            std::lock_guard lock(m_);
             ++closed_;
             cv_.notify_all();
         });
+        std::lock_guard lock(m_);
+        waiters_.push_back(r);
         cv_.notify_all();
     }
     std::size_t publish(const std::string& event) {
