@@ -497,6 +497,11 @@ struct HttpServer::Impl {
     asio::awaitable<std::optional<Reply>> await_reply(std::shared_ptr<Session> s, std::shared_ptr<ServerRequest> req,
                                                       const RouteEntry* entry, PathRouter::Match match) {
         auto st = std::make_shared<Responder::State>();
+        if (entry && entry->sync && entry->options.run_inline) {
+            process(req, entry, match, st);  // a sync handler always replies before returning
+            std::lock_guard lock(st->mutex);
+            co_return std::move(st->reply);
+        }
         auto timer = std::make_shared<asio::steady_timer>(s->stream.get_executor());
         const bool is_async = entry && entry->async;
         const auto timeout = entry && entry->options.timeout ? *entry->options.timeout : options.request_timeout;

@@ -8,7 +8,8 @@
 // 204 with Allow when no OPTIONS route exists. A malformed percent escape in a path parameter answers 400.
 //
 // Handlers (all of them: route(), handle(), handle_async(), filters) run on a bounded pool of `worker_threads`
-// threads, never on the I/O threads; the connection's I/O coroutine waits for the reply without blocking a thread.
+// threads, never on the I/O threads (except routes that opt in with RouteOptions::run_inline, for handlers that
+// never block); the connection's I/O coroutine waits for the reply without blocking a thread.
 // Each connection has at most one request in flight, so the pool's queue is bounded by max_connections.
 //  - handle(): Reply(const ServerRequest&), where Reply is either a response or an HttpError. An HttpError becomes
 //    a response through the server's ErrorFormatter (default {"error":msg}; ok_false_error_formatter() gives the
@@ -150,6 +151,10 @@ struct RouteOptions {
     std::optional<std::chrono::milliseconds> timeout{};
     //! The reply when the deadline passes (default: 503 "request timed out"). Long-poll: an empty event list.
     std::function<Reply()> on_timeout{};
+    //! handle() / route() only: run the filters and the handler on the I/O thread instead of the pool, saving two
+    //! thread hand-offs per request. Only for handlers that never block (no I/O, no waiting on a lock held for long):
+    //! /metrics, /version, reads of in-memory state. The timeout does not apply.
+    bool run_inline{false};
 };
 
 struct CorsOptions {

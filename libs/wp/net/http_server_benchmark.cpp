@@ -4,6 +4,7 @@
 //                                threads, the handler inline on the I/O thread, no routing)
 //   net/server_router_get        HttpServer (2 I/O threads, 2 handler threads): router with a path template, strict
 //                                query parsing, the handler on the pool, metrics, CORS off
+//   net/server_router_inline_get the same route with RouteOptions::run_inline (the handler on the I/O thread)
 //
 // Both answer GET /orders/0x12?pageSize=20 with a small JSON body. The load driver keeps 100 keep-alive connections,
 // each sending requests back to back (one in flight per connection), from one client thread; items/s is requests/s.
@@ -135,16 +136,18 @@ void bm_beast_bare(benchmark::State& state) {
 }
 BENCHMARK(bm_beast_bare)->Name("baseline/beast_bare_get")->UseRealTime()->Unit(benchmark::kMillisecond);
 
-void bm_server_router(benchmark::State& state) {
+void bm_server_router(benchmark::State& state, bool run_inline) {
     wp::net::HttpServer server({.threads = 2, .worker_threads = 2});
-    server.handle("GET", "/orders/:id", [](const wp::net::ServerRequest& r) -> wp::net::Reply {
-        auto q = r.query_params();
-        if (!q) return tl::unexpected(wp::net::HttpError::bad_request(q.error()));
-        auto size = q->u64_or("pageSize", 20, 10, 1000);
-        if (!size) return tl::unexpected(wp::net::HttpError::bad_request(size.error()));
-        return wp::net::HttpResponse::json(
-            200, "{\"id\":\"" + std::string(*r.param("id")) + "\",\"pageSize\":" + std::to_string(*size) + "}");
-    });
+    server.handle("GET", "/orders/:id",
+                  [](const wp::net::ServerRequest& r) -> wp::net::Reply {
+                      auto q = r.query_params();
+                      if (!q) return tl::unexpected(wp::net::HttpError::bad_request(q.error()));
+                      auto size = q->u64_or("pageSize", 20, 10, 1000);
+                      if (!size) return tl::unexpected(wp::net::HttpError::bad_request(size.error()));
+                      return wp::net::HttpResponse::json(200, "{\"id\":\"" + std::string(*r.param("id")) +
+                                                                  "\",\"pageSize\":" + std::to_string(*size) + "}");
+                  },
+                  {.run_inline = run_inline});
     server.handle("GET", "/orders/count", [](const wp::net::ServerRequest&) -> wp::net::Reply {
         return wp::net::HttpResponse::json(200, "{}");
     });
@@ -154,6 +157,13 @@ void bm_server_router(benchmark::State& state) {
     }
     run_load(state, server.port());
 }
-BENCHMARK(bm_server_router)->Name("net/server_router_get")->UseRealTime()->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(bm_server_router, pool, false)
+    ->Name("net/server_router_get")
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(bm_server_router, inline, true)
+    ->Name("net/server_router_inline_get")
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
 
 }  // namespace
