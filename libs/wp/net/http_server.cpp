@@ -590,16 +590,29 @@ struct HttpServer::Impl {
             http::request_parser<http::string_body> parser;
             parser.body_limit(options.max_body_bytes);
             parser.header_limit(kHeaderLimit);
-            s->stream.expires_after(options.header_timeout);
-            auto [hec, hn] = co_await http::async_read_header(s->stream, buffer, parser, kTuple);
-            (void)hn;
-            if (hec == beast::error::timeout) {
-                rejected_header->inc();
-                break;
+            parser.eager(true);
+            // Parse what is already buffered without another trip through the event loop.
+            beast::error_code ec;
+            while (buffer.size() > 0 && !parser.is_done()) {
+                const auto used = parser.put(buffer.data(), ec);
+                buffer.consume(used);
+                if (ec == http::error::need_more) {
+                    ec = {};
+                    break;
+                }
+                if (ec || used == 0) break;
             }
-
-            beast::error_code ec = hec;
-            if (!ec) {
+            if (!ec && !parser.is_header_done()) {
+                s->stream.expires_after(options.header_timeout);
+                auto [hec, hn] = co_await http::async_read_header(s->stream, buffer, parser, kTuple);
+                (void)hn;
+                if (hec == beast::error::timeout) {
+                    rejected_header->inc();
+                    break;
+                }
+                ec = hec;
+            }
+            if (!ec && !parser.is_done()) {
                 s->stream.expires_after(options.request_timeout);
                 auto [bec, bn] = co_await http::async_read(s->stream, buffer, parser, kTuple);
                 (void)bn;

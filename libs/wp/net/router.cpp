@@ -82,6 +82,19 @@ std::optional<PathParams> PathTemplate::match(std::string_view path) const {
     return params;
 }
 
+bool PathTemplate::matches(std::string_view path) const {
+    if (path.empty() || path.front() != '/') return false;
+    std::size_t pos = 1;
+    for (const auto& s : segments_) {
+        if (pos > path.size()) return false;
+        const auto slash = std::min(path.find('/', pos), path.size());
+        const std::string_view seg = path.substr(pos, slash - pos);
+        if (s.param ? seg.empty() : seg != s.text) return false;
+        pos = slash + 1;
+    }
+    return pos > path.size();
+}
+
 bool PathTemplate::has_params() const {
     return std::any_of(segments_.begin(), segments_.end(), [](const Segment& s) { return s.param; });
 }
@@ -105,24 +118,31 @@ PathRouter::Match PathRouter::find(std::string_view method, std::string_view pat
     Match m;
     const Entry* best = nullptr;
     const Entry* best_get = nullptr;
+    bool any = false;
     for (const auto& e : entries_) {
-        if (!e.path.match(path)) continue;
-        if (std::find(m.allowed.begin(), m.allowed.end(), e.method) == m.allowed.end()) m.allowed.push_back(e.method);
+        if (!e.path.matches(path)) continue;
+        any = true;
         if (e.method == method) {
             if (!best || e.path.more_specific_than(best->path)) best = &e;
         } else if (method == "HEAD" && e.method == "GET") {
             if (!best_get || e.path.more_specific_than(best_get->path)) best_get = &e;
         }
     }
-    if (m.allowed.empty()) return m;
-    const bool has_get = std::find(m.allowed.begin(), m.allowed.end(), "GET") != m.allowed.end();
-    if (has_get && std::find(m.allowed.begin(), m.allowed.end(), "HEAD") == m.allowed.end())
-        m.allowed.emplace_back("HEAD");
-    if (std::find(m.allowed.begin(), m.allowed.end(), "OPTIONS") == m.allowed.end()) m.allowed.emplace_back("OPTIONS");
-    std::sort(m.allowed.begin(), m.allowed.end());
+    if (!any) return m;
     if (!best && best_get) {
         best = best_get;
         m.head_from_get = true;
+    }
+    if (!best || method == "OPTIONS" || method == "HEAD") {
+        for (const auto& e : entries_)
+            if (e.path.matches(path) && std::find(m.allowed.begin(), m.allowed.end(), e.method) == m.allowed.end())
+                m.allowed.push_back(e.method);
+        const bool has_get = std::find(m.allowed.begin(), m.allowed.end(), "GET") != m.allowed.end();
+        if (has_get && std::find(m.allowed.begin(), m.allowed.end(), "HEAD") == m.allowed.end())
+            m.allowed.emplace_back("HEAD");
+        if (std::find(m.allowed.begin(), m.allowed.end(), "OPTIONS") == m.allowed.end())
+            m.allowed.emplace_back("OPTIONS");
+        std::sort(m.allowed.begin(), m.allowed.end());
     }
     if (!best) {
         m.kind = Match::Kind::kMethodNotAllowed;

@@ -37,6 +37,8 @@ class PathTemplate {
 
     //! The raw parameter values when `path` matches, else nullopt.
     std::optional<PathParams> match(std::string_view path) const;
+    //! match(path).has_value(), without building the values.
+    bool matches(std::string_view path) const;
     const std::string& pattern() const { return pattern_; }
     bool has_params() const;
     //! True when this template takes precedence over `other` for a path both match (see above).
@@ -57,10 +59,12 @@ class PathRouter {
     struct Match {
         enum class Kind { kFound, kNotFound, kMethodNotAllowed };
         Kind kind{Kind::kNotFound};
-        std::size_t route{0};              //!< the id given to add() (kFound)
-        PathParams params;                 //!< raw values (kFound)
-        std::vector<std::string> allowed;  //!< methods of the matching templates, sorted (kFound / kMethodNotAllowed)
-        bool head_from_get{false};         //!< HEAD answered by the GET route (kFound)
+        std::size_t route{0};  //!< the id given to add() (kFound)
+        PathParams params;     //!< raw values (kFound)
+        //! Methods of the matching templates plus HEAD (with GET) and OPTIONS, sorted; filled for
+        //! kMethodNotAllowed and for OPTIONS / HEAD requests.
+        std::vector<std::string> allowed;
+        bool head_from_get{false};  //!< HEAD answered by the GET route (kFound)
     };
 
     //! Adds a route; returns its id (0, 1, 2, ...). Replaces the handler id of an identical (method, pattern).
