@@ -48,6 +48,8 @@ struct Session {
     explicit Session(tcp::socket socket) : ex(socket.get_executor()), stream(std::move(socket)) {}
     asio::any_io_executor ex;  // the session's strand
     beast::tcp_stream stream;
+    std::string remote;          // "ip:port" of the peer
+    std::string remote_ip;       // the peer's address
     std::optional<WsStream> ws;  // set once upgraded (stream is then moved-from)
     // Touched only on the session's strand.
     bool busy{false};             // a request is being read, handled or answered
@@ -645,12 +647,8 @@ struct HttpServer::Impl {
             for (const auto& field : message)
                 req->headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
             req->body = std::move(message.body());
-            beast::error_code rec;
-            const auto remote = s->stream.socket().remote_endpoint(rec);
-            if (!rec) {
-                req->remote_ip = ip_of(remote);
-                req->remote = remote.address().to_string() + ":" + std::to_string(remote.port());
-            }
+            req->remote = s->remote;
+            req->remote_ip = s->remote_ip;
 
             std::optional<Reply> reply;
             const RouteEntry* entry = nullptr;
@@ -834,6 +832,12 @@ struct HttpServer::Impl {
                 beast::error_code ignored;
                 socket.close(ignored);
                 continue;
+            }
+            beast::error_code rec;
+            const auto remote = session->stream.socket().remote_endpoint(rec);
+            if (!rec) {
+                session->remote_ip = ip_of(remote);
+                session->remote = remote.address().to_string() + ":" + std::to_string(remote.port());
             }
             connections_open->inc();
             asio::co_spawn(session->stream.get_executor(), serve(session), asio::detached);
