@@ -5,7 +5,8 @@
 //  - on success, pattern() is the input template;
 //  - when match(path) succeeds, substituting the returned values into the template rebuilds `path` exactly, and no
 //    value is empty or contains '/';
-//  - a template without parameters matches exactly its own text.
+//  - a template without parameters matches exactly its own text;
+//  - matches(path) agrees with match(path).
 
 #include <cstddef>
 #include <cstdint>
@@ -39,6 +40,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (t->pattern() != tmpl) fail("pattern differs from the input");
     if (!t->has_params() && t->match(tmpl) == std::nullopt) fail("a literal template does not match itself");
     auto m = t->match(path);
+    if (t->matches(path) != m.has_value()) fail("matches() disagrees with match()");
     if (!t->has_params() && m.has_value() != (path == tmpl)) fail("a literal template matched another path");
     if (!m) return 0;
     // Rebuild the path from the template and the values.
