@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 #include <atomic>
+#include <condition_variable>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -75,11 +76,52 @@ TEST(Headers, CaseInsensitiveLookup) {
     EXPECT_FALSE(find_header(h, "missing"));
 }
 
+// A gate the /slow handler waits on (no sleeps): the test sees when a request entered and decides when it may finish.
+class Gate {
+  public:
+    void pass() {
+        std::unique_lock lock(mutex_);
+        ++entered_;
+        cv_.notify_all();
+        cv_.wait(lock, [this] { return open_; });
+    }
+    void wait_entered(int n = 1) {
+        std::unique_lock lock(mutex_);
+        cv_.wait(lock, [&] { return entered_ >= n; });
+    }
+    void open() {
+        std::lock_guard lock(mutex_);
+        open_ = true;
+        cv_.notify_all();
+    }
+
+  private:
+    std::mutex mutex_;
+    std::condition_variable cv_;
+    int entered_{0};
+    bool open_{false};
+};
+
+// Waits for a condition driven by another thread (a server closing a connection): polls, asserts nothing on time.
+template <class Pred>
+bool eventually(Pred pred, std::chrono::milliseconds limit = std::chrono::seconds(10)) {
+    const auto end = std::chrono::steady_clock::now() + limit;
+    while (!pred()) {
+        if (std::chrono::steady_clock::now() > end) return false;
+        std::this_thread::yield();
+    }
+    return true;
+}
+
 class HttpTest : public ::testing::Test {
   protected:
     void SetUp() override { start_server({}); }
+    void TearDown() override { gate_->open(); }
 
     void start_server(HttpServerOptions options) {
+        if (server_) gate_->open();
+        server_.reset();
+        gate_ = std::make_shared<Gate>();
         server_ = std::make_unique<HttpServer>(options);
         server_->route("POST", "/echo", [](const ServerRequest& r) {
             auto res = HttpResponse::json(200, r.body);
@@ -89,8 +131,8 @@ class HttpTest : public ::testing::Test {
             return res;
         });
         server_->route("GET", "/hello", [](const ServerRequest&) { return HttpResponse::text(200, "hello"); });
-        server_->route("GET", "/slow", [](const ServerRequest&) {
-            std::this_thread::sleep_for(300ms);
+        server_->route("GET", "/slow", [gate = gate_](const ServerRequest&) {
+            gate->pass();
             return HttpResponse::text(200, "slow");
         });
         server_->route("GET", "/big",
@@ -100,6 +142,7 @@ class HttpTest : public ::testing::Test {
         base_ = server_->base_url();
     }
 
+    std::shared_ptr<Gate> gate_ = std::make_shared<Gate>();
     std::unique_ptr<HttpServer> server_;
     std::string base_;
 };
@@ -126,7 +169,7 @@ TEST_F(HttpTest, GetPostAndRouting) {
     r = client.get(base_ + "/echo");
     ASSERT_TRUE(r);
     EXPECT_EQ(r->status, 405u);
-    EXPECT_EQ(r->header("Allow"), "POST");
+    EXPECT_EQ(r->header("Allow"), "OPTIONS, POST");
     r = client.get(base_ + "/throw");
     ASSERT_TRUE(r);
     EXPECT_EQ(r->status, 500u);
@@ -177,12 +220,11 @@ TEST_F(HttpTest, AsyncCallbackRunsOnIoThread) {
 
 TEST_F(HttpTest, RequestTimeout) {
     HttpClient client(HttpClientOptions{.request_timeout = 50ms});
-    const auto start = std::chrono::steady_clock::now();
-    auto r = client.get(base_ + "/slow");
+    auto r = client.get(base_ + "/slow");  // the gate stays closed: the client's deadline passes
     ASSERT_FALSE(r);
     EXPECT_EQ(r.error().code, Errc::kTimeout) << r.error().message;
     EXPECT_NE(r.error().message.find("GET " + base_ + "/slow: "), std::string::npos) << r.error().message;
-    EXPECT_LT(std::chrono::steady_clock::now() - start, 250ms);
+    gate_->open();
     // Per-request override.
     r = client.request({.url = base_ + "/slow", .timeout = 5s});
     ASSERT_TRUE(r) << r.error().message;
@@ -194,7 +236,7 @@ TEST_F(HttpTest, ReconnectsWhenServerClosedIdleConnection) {
     ASSERT_TRUE(client.get(base_ + "/hello"));
     EXPECT_EQ(server_->connections_accepted(), 1u);
     server_->close_idle_connections();
-    std::this_thread::sleep_for(50ms);
+    ASSERT_TRUE(eventually([&] { return server_->connections_open() == 0; }));
     auto r = client.post(base_ + "/echo", "again");
     ASSERT_TRUE(r) << r.error().message;
     EXPECT_EQ(r->body, "again");
@@ -208,7 +250,7 @@ TEST_F(HttpTest, ReconnectsAfterServerIdleTimeout) {
     start_server({.idle_timeout = 100ms});
     HttpClient client;
     ASSERT_TRUE(client.get(base_ + "/hello"));
-    std::this_thread::sleep_for(300ms);
+    ASSERT_TRUE(eventually([&] { return server_->connections_open() == 0; }));  // closed by the idle timeout
     auto r = client.get(base_ + "/hello");
     ASSERT_TRUE(r) << r.error().message;
     EXPECT_EQ(server_->connections_accepted(), 2u);
@@ -240,8 +282,11 @@ TEST_F(HttpTest, ServerBodyLimit) {
 TEST_F(HttpTest, GracefulStopFinishesInFlightRequests) {
     HttpClient client;
     auto slow = client.request_future({.url = base_ + "/slow"});
-    std::this_thread::sleep_for(100ms);
-    server_->stop();
+    gate_->wait_entered();
+    std::thread stopper([&] { server_->stop(); });
+    ASSERT_TRUE(eventually([&] { return server_->stopping(); }));
+    gate_->open();
+    stopper.join();
     auto r = slow.get();
     ASSERT_TRUE(r) << r.error().message;
     EXPECT_EQ(r->body, "slow");
@@ -256,7 +301,7 @@ TEST_F(HttpTest, DestroyingClientCompletesInFlightRequests) {
     {
         HttpClient client;
         pending = client.request_future({.url = base_ + "/slow"});
-        std::this_thread::sleep_for(50ms);
+        gate_->wait_entered();
     }
     auto r = pending.get();
     ASSERT_FALSE(r);
@@ -329,10 +374,11 @@ class TlsServer {
         auto port = sys::find_free_tcp_port();
         if (!port) throw std::runtime_error(port.error().message);
         s->port_ = *port;
-        auto server = sys::Process::spawn({.argv = {"openssl", "s_server", "-accept", "127.0.0.1:" + std::to_string(*port),
-                                                    "-cert", "cert.pem", "-key", "key.pem", "-WWW", "-quiet"},
-                                           .working_dir = s->dir_.string(),
-                                           .die_with_parent = true});
+        auto server =
+            sys::Process::spawn({.argv = {"openssl", "s_server", "-accept", "127.0.0.1:" + std::to_string(*port),
+                                          "-cert", "cert.pem", "-key", "key.pem", "-WWW", "-quiet"},
+                                 .working_dir = s->dir_.string(),
+                                 .die_with_parent = true});
         if (!server) throw std::runtime_error(server.error().message);
         s->process_ = std::move(*server);
         if (!sys::wait_for_tcp_port("127.0.0.1", *port, std::chrono::seconds(10)))
@@ -344,7 +390,9 @@ class TlsServer {
         std::error_code ec;
         std::filesystem::remove_all(dir_, ec);
     }
-    std::string url(const std::string& host) const { return "https://" + host + ":" + std::to_string(port_) + "/hello.txt"; }
+    std::string url(const std::string& host) const {
+        return "https://" + host + ":" + std::to_string(port_) + "/hello.txt";
+    }
     std::string ca_file() const { return (dir_ / "cert.pem").string(); }
 
   private:
