@@ -19,17 +19,6 @@ const store::Migration kMigrations[] = {
      "CREATE INDEX IF NOT EXISTS tx_journal_call ON tx_journal (journal, chain_id, from_address, call_id);"},
 };
 
-const char* kind_name(JournalRecord::Kind kind) {
-    switch (kind) {
-        case JournalRecord::Kind::kSigned: return "signed";
-        case JournalRecord::Kind::kConfirmed: return "confirmed";
-        case JournalRecord::Kind::kReleased: return "released";
-        case JournalRecord::Kind::kIntent: return "intent";
-        case JournalRecord::Kind::kFailed: return "failed";
-    }
-    return "?";
-}
-
 }  // namespace
 
 Result<std::unique_ptr<SqlTxJournal>> SqlTxJournal::open(store::Database& db, std::string journal) {
@@ -48,7 +37,7 @@ Result<void> SqlTxJournal::append_in(store::Tx& tx, std::span<const JournalRecor
     std::vector<std::vector<store::Param>> rows;
     rows.reserve(records.size());
     for (const auto& r : records) {
-        rows.push_back({journal_, r.chain_id, r.from, r.id, r.nonce, kind_name(r.kind), to_json_line(r)});
+        rows.push_back({journal_, r.chain_id, r.from, r.id, r.nonce, to_string(r.kind), to_json_line(r)});
     }
     auto n = tx.insert_many("tx_journal", {"journal", "chain_id", "from_address", "call_id", "nonce", "kind", "record"},
                             rows);

@@ -20,17 +20,6 @@ namespace wp::chain {
 namespace json = boost::json;
 namespace {
 
-const char* kind_name(JournalRecord::Kind kind) {
-    switch (kind) {
-        case JournalRecord::Kind::kSigned: return "signed";
-        case JournalRecord::Kind::kConfirmed: return "confirmed";
-        case JournalRecord::Kind::kReleased: return "released";
-        case JournalRecord::Kind::kIntent: return "intent";
-        case JournalRecord::Kind::kFailed: return "failed";
-    }
-    return "?";
-}
-
 Error field_error(std::string_view field, std::string_view what) {
     return Error{Errc::kDecoding, "journal record: field \"" + std::string(field) + "\": " + std::string(what)};
 }
@@ -117,10 +106,21 @@ Result<std::string> read_all(int fd, const std::filesystem::path& path) {
 
 }  // namespace
 
+const char* to_string(JournalRecord::Kind kind) noexcept {
+    switch (kind) {
+        case JournalRecord::Kind::kSigned: return "signed";
+        case JournalRecord::Kind::kConfirmed: return "confirmed";
+        case JournalRecord::Kind::kReleased: return "released";
+        case JournalRecord::Kind::kIntent: return "intent";
+        case JournalRecord::Kind::kFailed: return "failed";
+    }
+    return "?";
+}
+
 std::string to_json_line(const JournalRecord& r) {
     json::object o;
     o["v"] = 1;
-    o["kind"] = kind_name(r.kind);
+    o["kind"] = to_string(r.kind);
     o["chain_id"] = r.chain_id;
     o["from"] = r.from.to_checksum();
     o["id"] = r.id;

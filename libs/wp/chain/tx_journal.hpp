@@ -86,6 +86,9 @@ struct JournalRecord {
     friend bool operator==(const JournalRecord&, const JournalRecord&) = default;
 };
 
+//! The record kind as written in the "kind" field: "signed", "confirmed", "released", "intent", "failed".
+const char* to_string(JournalRecord::Kind kind) noexcept;
+
 //! The JSON line of a record (without the newline), in the format of the header comment.
 std::string to_json_line(const JournalRecord& record);
 //! Strictly parses one line (Errc::kDecoding naming the field, e.g. "journal record: field \"nonce\": ...").

@@ -25,6 +25,13 @@ Result<std::vector<SentCall>> send_calls(chain::JsonRpcClient& rpc, std::vector<
     chain::TxManagerOptions options;
     options.stall_kick_method = "evm_mine";
     options.retention.compact_every = 0;
+    // One transaction per request, in nonce order: anvil executes a JSON-RPC batch concurrently, and with the 44
+    // large deployment transactions of one sender it sometimes keeps the run after a nonce gap in its queue even
+    // through evm_mine and re-broadcasts ("already imported"): seen as "deploy: 3 of 44 calls confirmed after
+    // 60000 ms" in about 1 devnet start in 16 under load. Sequential sends never produce the gap; if a transaction is
+    // stuck anyway, it is replaced with bumped fees after 5 s (anvil treats the replacement as a new transaction).
+    options.broadcast_batch_size = 1;
+    options.replace_after = std::chrono::seconds(5);
     for (std::size_t i = 0; i < calls.size(); ++i) {
         auto& c = calls[i];
         if (!c.sender || c.gas_limit == 0) {

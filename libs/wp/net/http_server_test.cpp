@@ -22,21 +22,14 @@
 #include "http_client.hpp"
 #include "json_body.hpp"
 #include "rate_limiter.hpp"
+#include <wp/net/test_support.hpp>
 
 namespace wp::net {
 namespace {
 
 using namespace std::chrono_literals;
 
-template <class Pred>
-bool eventually(Pred pred, std::chrono::milliseconds limit = std::chrono::seconds(10)) {
-    const auto end = std::chrono::steady_clock::now() + limit;
-    while (!pred()) {
-        if (std::chrono::steady_clock::now() > end) return false;
-        std::this_thread::yield();
-    }
-    return true;
-}
+using wp::net::testing::eventually;
 
 // A raw TCP client for what HttpClient cannot do (HEAD, half-sent headers, watching a close).
 class RawConn {

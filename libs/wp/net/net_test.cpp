@@ -15,6 +15,7 @@
 #include <wp/net/http_server.hpp>
 #include <wp/sys/process.hpp>
 #include <wp/sys/tcp.hpp>
+#include <wp/net/test_support.hpp>
 
 namespace wp::net {
 namespace {
@@ -102,16 +103,7 @@ class Gate {
     bool open_{false};
 };
 
-// Waits for a condition driven by another thread (a server closing a connection): polls, asserts nothing on time.
-template <class Pred>
-bool eventually(Pred pred, std::chrono::milliseconds limit = std::chrono::seconds(10)) {
-    const auto end = std::chrono::steady_clock::now() + limit;
-    while (!pred()) {
-        if (std::chrono::steady_clock::now() > end) return false;
-        std::this_thread::yield();
-    }
-    return true;
-}
+using wp::net::testing::eventually;
 
 class HttpTest : public ::testing::Test {
   protected:
@@ -360,7 +352,7 @@ class TlsServer {
     //! `san`: the certificate's subjectAltName, e.g. "DNS:localhost,IP:127.0.0.1".
     static std::unique_ptr<TlsServer> start(const std::string& name, const std::string& san) {
         auto s = std::unique_ptr<TlsServer>(new TlsServer);
-        s->dir_ = std::filesystem::path(testing::TempDir()) / ("wp_net_tls_" + name + "_" + std::to_string(::getpid()));
+        s->dir_ = std::filesystem::path(::testing::TempDir()) / ("wp_net_tls_" + name + "_" + std::to_string(::getpid()));
         std::filesystem::create_directories(s->dir_);
         auto keygen = sys::Process::spawn(
             {.argv = {"openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",

@@ -7,21 +7,14 @@
 #include <thread>
 
 #include "ws_protocol.hpp"
+#include <wp/net/test_support.hpp>
 
 namespace wp::net {
 namespace {
 
 using namespace std::chrono_literals;
 
-template <class Pred>
-bool eventually(Pred pred, std::chrono::milliseconds limit = std::chrono::seconds(10)) {
-    const auto end = std::chrono::steady_clock::now() + limit;
-    while (!pred()) {
-        if (std::chrono::steady_clock::now() > end) return false;
-        std::this_thread::yield();
-    }
-    return true;
-}
+using wp::net::testing::eventually;
 
 TEST(WsProtocol, ParsesTheThreeOps) {
     auto m = parse_ws_client_message(R"({"op":"subscribe","topic":"137:orders","id":7})");
