@@ -89,6 +89,8 @@ Result<std::unique_ptr<TxManager>> TxManager::open(JsonRpcClient& rpc, const Pri
     std::unique_ptr<TxManager> manager(new TxManager(rpc, key, std::move(journal), std::move(options)));
     WP_TRY(manager->chain_id_, manager->eth_.chain_id());
     WP_TRY_VOID(manager->recover());
+    std::lock_guard lock(manager->mutex_);
+    manager->publish();
     return manager;
 }
 
@@ -290,6 +292,8 @@ Result<void> TxManager::recover() {
             outcomes_.add(id, TxStatus::kPending, false);
         }
     }
+    std::lock_guard snapshot_lock(snapshot_mutex_);
+    snapshot_.unfinished = recovered_.size();  // the queued intents and the unfinished signed calls
     return {};
 }
 
@@ -312,12 +316,16 @@ TxHandle TxManager::submit_impl(ContractCall call, SubmitOptions options, bool w
         const TxHandle failed{next_id_++};
         queue_.push_back(Queued{failed.id, std::move(copy), options, handles.error()});
         outcomes_.add(failed.id, TxStatus::kQueued, waited);
+        std::lock_guard snapshot_lock(snapshot_mutex_);
+        ++snapshot_.unfinished;
         return failed;
     }
     std::lock_guard lock(queue_mutex_);
     const TxHandle handle{next_id_++};
     queue_.push_back(Queued{handle.id, std::move(call), options, std::nullopt});
     outcomes_.add(handle.id, TxStatus::kQueued, waited);
+    std::lock_guard snapshot_lock(snapshot_mutex_);
+    ++snapshot_.unfinished;
     return handle;
 }
 
@@ -391,6 +399,10 @@ Result<std::vector<TxHandle>> TxManager::submit_durable_impl(std::vector<Durable
         intents_.emplace(c.options.key, std::move(state));
         queue_.push_back(Queued{handles[i].id, std::move(c.call), std::move(c.options), std::nullopt});
     }
+    {
+        std::lock_guard snapshot_lock(snapshot_mutex_);
+        snapshot_.unfinished += fresh.size();
+    }
     // Only calls still in flight can be waited for (a final one's outcome may have been delivered already).
     for (std::size_t i = 0; i < calls.size() && waited; ++i) (void)outcomes_.register_waiter(handles[i].id);
     return handles;
@@ -432,7 +444,7 @@ void TxManager::set_status(std::uint64_t id, TxStatus status, const Slot* slot) 
 
 Result<std::vector<TxOutcome>> TxManager::poll() {
     std::lock_guard lock(mutex_);
-    auto round = advance();
+    auto round = run_round();
     std::vector<TxOutcome> out;
     if (round) out = outcomes_.take_unwaited();
     outcomes_.round_finished();
@@ -470,7 +482,7 @@ Result<TxOutcome> TxManager::wait_registered(TxHandle handle, std::chrono::milli
         std::unique_lock round(mutex_, std::try_to_lock);
         if (round.owns_lock()) {
             // No round is running: this waiter runs one (for every call), then lets the others look.
-            auto result = advance();
+            auto result = run_round();
             if (!result) last_error = result.error().message;
             round.unlock();
             outcomes_.round_finished();
@@ -488,29 +500,37 @@ Result<TxOutcome> TxManager::wait_registered(TxHandle handle, std::chrono::milli
     }
 }
 
-std::vector<TxHandle> TxManager::recovered() const {
-    std::lock_guard lock(mutex_);
-    return recovered_;
-}
+// recovered_ is written by open() only (before the manager is shared): no lock.
+std::vector<TxHandle> TxManager::recovered() const { return recovered_; }
 
 std::size_t TxManager::in_flight() const {
-    std::lock_guard lock(mutex_);
-    std::size_t n = accepted_.size();
-    for (const auto& [nonce, slot] : live_) n += slot.filler ? 0 : 1;
-    std::lock_guard queue_lock(queue_mutex_);
-    return n + queue_.size();
+    std::lock_guard lock(snapshot_mutex_);
+    return snapshot_.unfinished;
 }
 
 std::optional<TxStatus> TxManager::status(TxHandle handle) const { return outcomes_.status(handle.id); }
 
 std::uint64_t TxManager::next_nonce() const {
-    std::lock_guard lock(mutex_);
-    return nonces_.peek();
+    std::lock_guard lock(snapshot_mutex_);
+    return snapshot_.next_nonce;
 }
 
 TxManagerStats TxManager::stats() const {
-    std::lock_guard lock(mutex_);
-    return stats_;
+    std::lock_guard lock(snapshot_mutex_);
+    return snapshot_.stats;
+}
+
+void TxManager::publish() {
+    const std::uint64_t next = nonces_.peek();
+    std::lock_guard lock(snapshot_mutex_);
+    snapshot_.stats = stats_;
+    snapshot_.next_nonce = next;
+}
+
+Result<void> TxManager::run_round() {
+    auto round = advance();
+    publish();
+    return round;
 }
 
 // ---- one round ----
@@ -555,7 +575,9 @@ Result<void> TxManager::advance() {
 
 Result<void> TxManager::compact() {
     std::lock_guard lock(mutex_);
-    return compact_locked();
+    auto compacted = compact_locked();
+    publish();
+    return compacted;
 }
 
 Result<void> TxManager::compact_locked() {
@@ -865,6 +887,10 @@ void TxManager::finish(TxOutcome outcome) {
             state.error = outcome.error;
             closed_ms_[outcome.handle.id] = clock().unix_ms();
         }
+    }
+    {
+        std::lock_guard lock(snapshot_mutex_);
+        if (snapshot_.unfinished > 0) --snapshot_.unfinished;
     }
     outcomes_.push(std::move(outcome));
 }

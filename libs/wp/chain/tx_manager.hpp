@@ -133,10 +133,12 @@
 // (submit() of an unkeyed call never waits for I/O; submit_durable() waits for the journal's disk write, never
 // for the node). poll() runs one round under the round lock and makes synchronous JSON-RPC calls (a few batched
 // round trips); a daemon calls poll() from its own loop or a dedicated thread. in_flight(), next_nonce(),
-// recovered(), stats() and compact() wait for a running round. Each outcome is delivered exactly once: to the
-// wait(h) waiting for it, else to the next poll(). With poll() running in another thread, submit() then wait()
-// races with it (the outcome may go to poll() first, and wait() then fails "not in flight"): use
-// send_and_wait(), which registers the waiter when the call is queued.
+// recovered() and stats() never wait for a running round: they read a snapshot under a short lock (stats() and
+// next_nonce() as of the end of the last round, compaction or open(); in_flight() counts calls from their
+// submit() to their outcome; recovered() is fixed by open()). compact() waits for a running round. Each outcome is
+// delivered exactly once: to the wait(h) waiting for it, else to the next poll(). With poll() running in another
+// thread, submit() then wait() races with it (the outcome may go to poll() first, and wait() then fails "not in
+// flight"): use send_and_wait(), which registers the waiter when the call is queued.
 
 #include <chrono>
 #include <condition_variable>
@@ -302,15 +304,18 @@ class TxManager {
     Result<TxOutcome> send_and_wait(ContractCall call, SubmitOptions options = {},
                                     std::chrono::milliseconds timeout = std::chrono::minutes(5));
 
-    //! The calls found in flight in the journal by open().
+    //! The calls found in flight in the journal by open() (fixed by open(); never waits).
     std::vector<TxHandle> recovered() const;
-    //! Queued plus unconfirmed calls (fillers excluded).
+    //! Queued plus unconfirmed calls (fillers excluded): calls submitted (or recovered by open()) whose outcome
+    //! is not complete yet. Never waits for a running round (a call counts until the round that completes it).
     std::size_t in_flight() const;
     //! The state of a call still known to the manager (nullopt once its outcome was delivered). Never waits for a
     //! running round.
     std::optional<TxStatus> status(TxHandle handle) const;
-    //! The nonce the next call will get if no nonce is released before.
+    //! The nonce the next call will get if no nonce is released before, as of the end of the last round (or
+    //! open()). Never waits for a running round.
     std::uint64_t next_nonce() const;
+    //! The counters as of the end of the last round (or compaction). Never waits for a running round.
     TxManagerStats stats() const;
 
   private:
@@ -362,6 +367,8 @@ class TxManager {
     TxManager(JsonRpcClient& rpc, const PrivateKey& key, std::shared_ptr<TxJournal> journal, TxManagerOptions options);
     Result<void> recover();
     Result<void> advance();
+    Result<void> run_round();  //!< advance() then publish(); under mutex_
+    void publish();            //!< copies stats_ and the next nonce into the snapshot; under mutex_
     Result<Head> read_head();
     Result<void> check_receipts(const Head& head);
     Result<void> confirm(const Head& head);
@@ -411,6 +418,16 @@ class TxManager {
     TxManagerStats stats_;
     std::uint64_t latest_count_{0};  //!< the latest transaction count seen by the last round
     std::size_t appended_since_compaction_{0};
+
+    //! What in_flight(), next_nonce() and stats() answer without waiting for a round (a leaf lock: nothing is
+    //! called while it is held).
+    struct Snapshot {
+        TxManagerStats stats;
+        std::uint64_t next_nonce{0};
+        std::size_t unfinished{0};  //!< calls submitted / recovered whose outcome was not completed (no fillers)
+    };
+    mutable std::mutex snapshot_mutex_;
+    Snapshot snapshot_;
 
     std::mutex journal_mutex_;  //!< every journal call (after mutex_ when both are taken)
     mutable std::mutex intents_mutex_;
