@@ -102,6 +102,8 @@ JournalRecord TxManager::journal_record(JournalRecord::Kind kind, std::uint64_t 
     return r;
 }
 
+void TxManager::Attempt::move_to(AttemptState to) { state = checked_transition(state, to); }
+
 Clock& TxManager::clock() const { return options_.clock ? *options_.clock : system_clock(); }
 
 const RevertDecoder& TxManager::decoder() const {
@@ -174,13 +176,8 @@ Result<void> TxManager::recover() {
                 call.description = r.description;
                 call.filler = r.filler;
                 // It may have been broadcast (and accepted) before the restart: count it as accepted.
-                call.attempts.push_back(Attempt{.hash = r.hash,
-                                                .raw = r.raw,
-                                                .fees = fees_of(*tx),
-                                                .rejected = false,
-                                                .broadcast = true,
-                                                .accepted = true,
-                                                .journaled = true});
+                call.attempts.push_back(
+                    Attempt{.hash = r.hash, .raw = r.raw, .fees = fees_of(*tx), .state = AttemptState::kAccepted});
                 call.last = std::move(*tx);
                 break;
             }
@@ -274,7 +271,7 @@ Result<void> TxManager::recover() {
         Slot slot;
         slot.id = id;
         slot.description = call.description;
-        slot.filler = call.filler;
+        slot.kind = call.filler ? SlotKind::kFiller : SlotKind::kCall;
         slot.confirmations = options_.confirmations;
         if (auto in = intents.find(id); in != intents.end()) {
             slot.key = in->second.key;
@@ -283,7 +280,7 @@ Result<void> TxManager::recover() {
         slot.nonce = call.nonce;
         slot.request = TxRequest{call.last.to, call.last.data, call.last.value, call.last.gas_limit, call.description};
         slot.attempts = std::move(call.attempts);
-        slot.needs_broadcast = true;
+        slot.send_due = SendDue::kNow;
         slot.last_signed = now;
         slot.last_signed_block = head_number;  // replace_after_blocks counts from the restart
         live_[call.nonce] = std::move(slot);
@@ -717,7 +714,7 @@ Result<void> TxManager::check_receipts(const Head& head) {
     WP_TRY_VOID(append(records));
     for (const auto& r : records) {
         auto it = live_.find(r.nonce);
-        if (!it->second.filler) {
+        if (it->second.kind == SlotKind::kCall) {
             TxOutcome outcome = outcome_of(it->second, TxStatus::kFailed);
             outcome.error = Error{Errc::kRemote, it->second.description + ": " + r.reason};
             finish(std::move(outcome));
@@ -754,7 +751,7 @@ Result<void> TxManager::confirm(const Head& head) {
             }
             if (answers[i]->is_null()) {
                 slot->receipt.reset();
-                slot->needs_broadcast = true;
+                slot->send_due = SendDue::kNow;
                 set_status(slot->id, TxStatus::kPending, slot);
                 continue;
             }
@@ -777,7 +774,7 @@ Result<void> TxManager::confirm(const Head& head) {
     std::vector<RpcCall> replays;
     std::vector<Slot*> reverted;
     for (Slot* slot : due) {
-        if (slot->receipt->status || slot->filler) continue;
+        if (slot->receipt->status || slot->kind == SlotKind::kFiller) continue;
         CallRequest call;
         call.from = address_;
         call.to = slot->request.to;
@@ -821,7 +818,7 @@ Result<void> TxManager::confirm(const Head& head) {
     // The messages of reverted calls go into their kConfirmed records too (find() answers them after a restart).
     std::map<Slot*, std::string> messages;
     for (Slot* slot : due) {
-        if (slot->receipt->status || slot->filler) continue;
+        if (slot->receipt->status || slot->kind == SlotKind::kFiller) continue;
         const auto& decoded = reasons[slot];
         std::string message;
         if (decoded.kind == DecodedRevert::Kind::kUnknown && decoded.data.empty() && !decoded.reason.empty()) {
@@ -844,7 +841,7 @@ Result<void> TxManager::confirm(const Head& head) {
     WP_TRY_VOID(append(records));
     for (Slot* slot : due) {
         const std::uint64_t nonce = slot->nonce;
-        if (!slot->filler) {
+        if (slot->kind == SlotKind::kCall) {
             TxOutcome outcome = outcome_of(*slot, slot->receipt->status ? TxStatus::kConfirmed : TxStatus::kReverted);
             outcome.hash = slot->receipt->transaction_hash;
             outcome.receipt = slot->receipt;
@@ -1044,7 +1041,7 @@ void TxManager::plan_fillers(const Head& head) {
             slot.id = next_id_++;
         }
         slot.description = "nonce filler";
-        slot.filler = true;
+        slot.kind = SlotKind::kFiller;
         slot.request = TxRequest{address_, {}, U256(), kFillerGas, slot.description};
         slot.confirmations = 1;
         slot.nonce = nonce;
@@ -1066,18 +1063,18 @@ void TxManager::plan_replacements(const Head& head) {
     for (auto& [nonce, slot] : live_) {
         if (slot.receipt || nonce < head.latest_count || slot.attempts.empty()) continue;
         const Attempt& last = slot.attempts.back();
-        if (!last.broadcast || !last.journaled) continue;
+        if (!sent(last.state)) continue;  // sent implies journaled
         const bool by_time = now - slot.last_signed >= options_.replace_after;
         const bool by_blocks =
             options_.replace_after_blocks > 0 && head.number >= slot.last_signed_block + options_.replace_after_blocks;
         if (!by_time && !by_blocks) continue;
         // Bump from the highest fees the node accepted (what its pool holds); a rejected replacement does not
         // raise the base (else every round of rejections would ratchet the fees up).
-        const bool any_accepted =
-            std::any_of(slot.attempts.begin(), slot.attempts.end(), [](const Attempt& a) { return a.accepted; });
+        const bool any_accepted = std::any_of(slot.attempts.begin(), slot.attempts.end(),
+                                              [](const Attempt& a) { return ever_accepted(a.state); });
         std::optional<FeeParams> base;
         for (const auto& a : slot.attempts) {
-            if (any_accepted && !a.accepted) continue;
+            if (any_accepted && !ever_accepted(a.state)) continue;
             if (!base || a.fees.fee_cap() > base->fee_cap()) base = a.fees;
         }
         const FeeParams old = *base;
@@ -1099,7 +1096,7 @@ void TxManager::plan_replacements(const Head& head) {
             continue;  // the same transaction again (e.g. after a rejected replacement at the same fees)
         }
         slot.attempts.push_back(std::move(*attempt));
-        slot.needs_broadcast = true;
+        slot.send_due = SendDue::kNow;
         ++stats_.replacements;
     }
 }
@@ -1110,12 +1107,12 @@ Result<void> TxManager::journal_new_attempts() {
     for (auto& entry : live_) {
         auto& slot = entry.second;  // not a structured binding: clang 14 cannot capture those in the lambda below
         for (auto& a : slot.attempts) {
-            if (a.journaled) continue;
+            if (journaled(a.state)) continue;
             records.push_back(journal_record(JournalRecord::Kind::kSigned, slot.id, slot.nonce, [&](JournalRecord& r) {
                 r.hash = a.hash;
                 r.raw = a.raw;
                 r.description = slot.description;
-                r.filler = slot.filler;
+                r.filler = slot.kind == SlotKind::kFiller;  // the persisted form (unchanged)
             }));
             pending.push_back(&a);
         }
@@ -1124,7 +1121,7 @@ Result<void> TxManager::journal_new_attempts() {
     // On failure every slot keeps its nonce and its unjournaled transactions (never broadcast); the same
     // records are appended again at the start of the next round.
     WP_TRY_VOID(append(records));
-    for (Attempt* a : pending) a->journaled = true;
+    for (Attempt* a : pending) a->move_to(AttemptState::kJournaled);
     stats_.signed_txs += records.size();
     return {};
 }
@@ -1137,11 +1134,11 @@ bool TxManager::release(Slot& slot, const std::string& reason) {
     // stays (its transactions are rejected: the next broadcast is rejected again and the release retried).
     if (auto appended = append(std::span<const JournalRecord>(&record, 1)); !appended) {
         slot.last_error = reason + " (releasing the nonce: " + appended.error().message + ")";
-        slot.needs_broadcast = true;
+        slot.send_due = SendDue::kNow;
         return false;
     }
     ++stats_.released;
-    if (slot.filler) {
+    if (slot.kind == SlotKind::kFiller) {
         nonces_.release_filler(slot.nonce);
     } else {
         nonces_.release(slot.nonce);
@@ -1160,11 +1157,11 @@ bool TxManager::block_nonce(Slot& slot) {
                                                 [&](JournalRecord& r) { r.reason = reason; });
     if (auto appended = append(std::span<const JournalRecord>(&record, 1)); !appended) {
         slot.last_error += " (releasing the nonce: " + appended.error().message + ")";
-        slot.needs_broadcast = true;
+        slot.send_due = SendDue::kNow;
         return false;
     }
     nonces_.block(slot.nonce);
-    if (!slot.filler) {
+    if (slot.kind == SlotKind::kCall) {
         TxOutcome outcome = outcome_of(slot, TxStatus::kFailed);
         outcome.nonce.reset();
         outcome.error = Error{Errc::kRemote, slot.description + ": nonce " + std::to_string(slot.nonce) +
@@ -1185,13 +1182,13 @@ void TxManager::broadcast(const Head& head) {
     std::vector<Send> sends;
     for (auto& [nonce, slot] : live_) {
         if (slot.receipt || nonce < head.latest_count) continue;
-        if (!slot.needs_broadcast && now - slot.last_broadcast < options_.rebroadcast_after) continue;
+        if (slot.send_due != SendDue::kNow && now - slot.last_broadcast < options_.rebroadcast_after) continue;
         Attempt* attempt = nullptr;
         Attempt* latest = nullptr;
         for (auto it = slot.attempts.rbegin(); it != slot.attempts.rend(); ++it) {
-            if (!it->journaled) continue;
+            if (!journaled(it->state)) continue;
             if (!latest) latest = &*it;
-            if (!it->rejected) {
+            if (!refused(it->state)) {
                 attempt = &*it;
                 break;
             }
@@ -1216,7 +1213,7 @@ void TxManager::broadcast(const Head& head) {
             // and the rest of this round's broadcasts wait for the next round.
             for (std::size_t i = begin; i < sends.size(); ++i) {
                 auto& slot = live_.at(sends[i].nonce);
-                slot.needs_broadcast = true;
+                slot.send_due = SendDue::kNow;
                 slot.last_error = answers.error().message;
             }
             break;
@@ -1229,33 +1226,31 @@ void TxManager::broadcast(const Head& head) {
             const auto& answer = (*answers)[i - begin];
             ++stats_.broadcasts;
             slot.last_broadcast = now;
-            slot.needs_broadcast = false;
-            attempt->broadcast = true;
+            slot.send_due = SendDue::kOnRebroadcastTimer;
             if (answer) {
-                attempt->rejected = false;
-                attempt->accepted = true;
-                if (slot.filler) nonces_.filler_accepted(nonce);
+                attempt->move_to(after_send(attempt->state, SendAnswer::kTaken));
+                if (slot.kind == SlotKind::kFiller) nonces_.filler_accepted(nonce);
                 continue;
             }
             const auto kind = classify(answer.error());
             if (kind == SendResult::kTransport) {
                 // The node may or may not have it (or is rate limiting us): send it again next round, and send
                 // no further batch in this round.
-                slot.needs_broadcast = true;
+                attempt->move_to(after_send(attempt->state, SendAnswer::kUnknown));
+                slot.send_due = SendDue::kNow;
                 slot.last_error = answer.error().message;
                 stop = true;
                 continue;
             }
             if (kind == SendResult::kKnown || kind == SendResult::kNonceTooLow) {
-                attempt->rejected = false;
-                attempt->accepted = true;
+                attempt->move_to(after_send(attempt->state, SendAnswer::kTaken));
                 continue;
             }
             slot.last_error = answer.error().rpc_message.empty() ? answer.error().message : answer.error().rpc_message;
-            attempt->rejected = true;
-            const bool ever_accepted =
-                std::any_of(slot.attempts.begin(), slot.attempts.end(), [](const Attempt& a) { return a.accepted; });
-            if (ever_accepted) {
+            attempt->move_to(after_send(attempt->state, SendAnswer::kRefused));
+            const bool any_accepted = std::any_of(slot.attempts.begin(), slot.attempts.end(),
+                                                  [](const Attempt& a) { return ever_accepted(a.state); });
+            if (any_accepted) {
                 // One of ours was in the pool once and may still be (here or in another node's pool) and be mined:
                 // keep the nonce until it is below the count, then the receipts tell. Re-send after
                 // rebroadcast_after.
@@ -1271,7 +1266,7 @@ void TxManager::broadcast(const Head& head) {
             if (release(slot, slot.last_error)) erase.push_back(nonce);
         }
         if (stop) {
-            for (std::size_t i = end; i < sends.size(); ++i) live_.at(sends[i].nonce).needs_broadcast = true;
+            for (std::size_t i = end; i < sends.size(); ++i) live_.at(sends[i].nonce).send_due = SendDue::kNow;
             break;
         }
     }
@@ -1292,7 +1287,7 @@ void TxManager::check_stall(const Head& head) {
     const bool stalled = it != live_.end() && !it->second.receipt &&
                          (head.pending_count <= head.latest_count || !options_.stall_kick_method.empty()) &&
                          std::any_of(it->second.attempts.begin(), it->second.attempts.end(),
-                                     [](const Attempt& a) { return a.accepted; });
+                                     [](const Attempt& a) { return ever_accepted(a.state); });
     if (!stalled) {
         stall_.reset();
         return;
@@ -1304,7 +1299,7 @@ void TxManager::check_stall(const Head& head) {
     }
     if (now - stall_->since < options_.stall_after) return;
     ++stats_.stall_kicks;
-    it->second.needs_broadcast = true;
+    it->second.send_due = SendDue::kNow;
     if (!options_.stall_kick_method.empty()) (void)rpc_.call(options_.stall_kick_method);
     stall_ = Stall{head.latest_count, now};
 }

@@ -52,6 +52,12 @@
 //   Every arrow into a final state (kConfirmed, kReverted, kFailed) is journaled BEFORE the outcome is delivered
 //   (kConfirmed with the revert message for status 0, kReleased, kFailed); kPending starts once the nonce is
 //   assigned, and its transaction is journaled (kSigned) before any broadcast.
+//   Within kPending / kMined, each signed transaction of the call (original, replacements; fillers alike) has its
+//   own AttemptState (attempt_state.hpp, with its diagram and the one function that checks an arrow):
+//   kSigned -> kJournaled -> kSent / kAccepted / kRejected -> kRefusedAfterAccept. Only journaled attempts are
+//   sent; "some attempt of the nonce was ever accepted" (kAccepted, kRefusedAfterAccept) decides between keeping
+//   the nonce and failing / releasing it (Nonce rules below). These states are not persisted: the journal's
+//   records are unchanged (a recovered attempt starts kAccepted).
 //
 // Keyed calls (SubmitOptions::key, the caller's idempotency key, e.g. "task:<id>:initialize"): submit_durable()
 // journals a kIntent record (key, id, call, gas limit, confirmations, description) and returns only once it is
@@ -159,6 +165,7 @@
 #include <wp/core/result.hpp>
 #include <wp/crypto/secp256k1.hpp>
 
+#include "attempt_state.hpp"
 #include "contract_call.hpp"
 #include "eth.hpp"
 #include "fees.hpp"
@@ -323,21 +330,34 @@ class TxManager {
         Bytes32 hash;
         Bytes raw;
         FeeParams fees;
-        bool rejected{false};   //!< its latest broadcast was refused with a JSON-RPC error
-        bool broadcast{false};  //!< sent at least once
-        bool accepted{false};   //!< the node took it at least once (or recovered: it may have been sent before)
-        bool journaled{false};  //!< its kSigned record is durable (only then may it be broadcast)
+        //! attempt_state.hpp: kSigned until its kSigned record is durable (only then may it be broadcast), then
+        //! what the send answers said; recovered attempts start kAccepted (they may have been sent before).
+        AttemptState state{AttemptState::kSigned};
+        //! The only way to change `state`: checked_transition (attempt_state.hpp; aborts on an arrow not in the
+        //! diagram).
+        void move_to(AttemptState to);
     };
+    enum class SlotKind : std::uint8_t {
+        kCall,    //!< a submitted call: its outcome is delivered
+        kFiller,  //!< a nonce filler (0-value self-transfer): no outcome, no in_flight() count
+    };
+    //! When the slot's transaction is sent next (broadcast()).
+    enum class SendDue : std::uint8_t {
+        kNow,                 //!< new, recovered, replaced, reorged out, stalled, or its last send did not complete
+        kOnRebroadcastTimer,  //!< sent: again once rebroadcast_after has passed since last_broadcast
+    };
+    //! One nonce in flight. Its phase is TxStatus kPending (no receipt) or kMined (receipt, waiting for the
+    //! confirmation depth); it leaves live_ when its final record is journaled (kConfirmed / kReleased).
     struct Slot {
         std::uint64_t id{0};
         std::string key;
         std::string description;
         TxRequest request;
-        bool filler{false};
+        SlotKind kind{SlotKind::kCall};
         std::uint64_t confirmations{1};
         std::uint64_t nonce{0};
-        std::vector<Attempt> attempts;
-        bool needs_broadcast{true};
+        std::vector<Attempt> attempts;  //!< in signing order; each with its AttemptState
+        SendDue send_due{SendDue::kNow};
         Clock::time_point last_signed{};
         Clock::time_point last_broadcast{};
         std::uint64_t last_signed_block{0};
