@@ -1,7 +1,6 @@
 #include "tx_manager.hpp"
 
 #include <algorithm>
-#include <cctype>
 #include <limits>
 
 #include <boost/json/serialize.hpp>
@@ -15,31 +14,9 @@ namespace {
 constexpr unsigned kMissingRoundsBeforeFailure = 3;
 constexpr std::uint64_t kFillerGas = 21000;
 
-enum class SendResult { kAccepted, kKnown, kNonceTooLow, kUnderpriced, kRejected, kTransport };
-
 // The prefix of the kReleased reason of a call whose nonce is held in the pool by a foreign transaction: recover()
 // blocks such a nonce (fillers only) as the running manager does.
 constexpr std::string_view kForeignHoldPrefix = "nonce held in the pool by another transaction: ";
-
-SendResult classify(const RpcError& error) {
-    // Transport failures and rate limits (classify_rpc_error, rpc.hpp: the one classifier of the chain module) say
-    // nothing about the transaction: try again later.
-    if (is_retryable(classify_rpc_error(error))) return SendResult::kTransport;
-    if (!error.is_rpc_error()) return SendResult::kRejected;
-    std::string m = error.rpc_message;
-    std::transform(m.begin(), m.end(), m.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    if (m.find("already known") != std::string::npos || m.find("known transaction") != std::string::npos ||
-        m.find("already imported") != std::string::npos || m.find("already in") != std::string::npos) {
-        return SendResult::kKnown;
-    }
-    if (m.find("nonce too low") != std::string::npos || m.find("nonce is too low") != std::string::npos) {
-        return SendResult::kNonceTooLow;
-    }
-    if (m.find("replacement") != std::string::npos && m.find("underpriced") != std::string::npos) {
-        return SendResult::kUnderpriced;
-    }
-    return SendResult::kRejected;
-}
 
 JournalRecord base_record(JournalRecord::Kind kind, std::uint64_t chain_id, const Address& from, std::uint64_t id,
                           std::uint64_t nonce, std::int64_t time_ms) {
@@ -79,7 +56,8 @@ TxManager::TxManager(JsonRpcClient& rpc, const PrivateKey& key, std::shared_ptr<
       address_(key_.address()),
       journal_(std::move(journal)),
       options_(std::move(options)),
-      nonces_(clock(), options_.filler_backoff, options_.filler_backoff_max) {}
+      nonces_(clock(), options_.filler_backoff, options_.filler_backoff_max),
+      broadcaster_(rpc, options_.broadcast_batch_size) {}
 
 TxManager::~TxManager() = default;
 
@@ -1197,78 +1175,60 @@ void TxManager::broadcast(const Head& head) {
         if (!attempt) continue;  // nothing journaled yet
         sends.push_back(Send{nonce, attempt});
     }
+    std::vector<ByteView> raws;
+    raws.reserve(sends.size());
+    for (const auto& send : sends) raws.push_back(send.attempt->raw);
     std::vector<std::uint64_t> erase;
-    const std::size_t chunk = std::max<std::size_t>(options_.broadcast_batch_size, 1);
-    for (std::size_t begin = 0; begin < sends.size(); begin += chunk) {
-        const std::size_t end = std::min(sends.size(), begin + chunk);
-        std::vector<RpcCall> calls;
-        calls.reserve(end - begin);
-        for (std::size_t i = begin; i < end; ++i) {
-            calls.push_back({"eth_sendRawTransaction", json::array{json::string(to_hex(sends[i].attempt->raw))}});
+    // Broadcaster (broadcaster.hpp): batches of broadcast_batch_size, answers classified, no batch after a
+    // transport error or rate limit; here only what each answer means for the slot and its nonce.
+    const auto report = broadcaster_.send(raws, [&](std::size_t i, SendVerdict verdict, const RpcError* error) {
+        const std::uint64_t nonce = sends[i].nonce;
+        Attempt* attempt = sends[i].attempt;
+        auto& slot = live_.at(nonce);
+        ++stats_.broadcasts;
+        slot.last_broadcast = now;
+        slot.send_due = SendDue::kOnRebroadcastTimer;
+        if (verdict == SendVerdict::kAccepted) {
+            attempt->move_to(after_send(attempt->state, SendAnswer::kTaken));
+            if (slot.kind == SlotKind::kFiller) nonces_.filler_accepted(nonce);
+            return;
         }
-        auto answers = rpc_.batch(std::move(calls));
-        ++stats_.broadcast_batches;
-        if (!answers) {
-            // The whole exchange failed (transport, rate limit): the node may have some of them; they stay due
-            // and the rest of this round's broadcasts wait for the next round.
-            for (std::size_t i = begin; i < sends.size(); ++i) {
-                auto& slot = live_.at(sends[i].nonce);
-                slot.send_due = SendDue::kNow;
-                slot.last_error = answers.error().message;
-            }
-            break;
+        if (verdict == SendVerdict::kTransport) {
+            // The node may or may not have it (or is rate limiting us): send it again next round (the broadcaster
+            // sends no further batch in this round).
+            attempt->move_to(after_send(attempt->state, SendAnswer::kUnknown));
+            slot.send_due = SendDue::kNow;
+            slot.last_error = error->message;
+            return;
         }
-        bool stop = false;
-        for (std::size_t i = begin; i < end; ++i) {
-            const std::uint64_t nonce = sends[i].nonce;
-            Attempt* attempt = sends[i].attempt;
-            auto& slot = live_.at(nonce);
-            const auto& answer = (*answers)[i - begin];
-            ++stats_.broadcasts;
-            slot.last_broadcast = now;
-            slot.send_due = SendDue::kOnRebroadcastTimer;
-            if (answer) {
-                attempt->move_to(after_send(attempt->state, SendAnswer::kTaken));
-                if (slot.kind == SlotKind::kFiller) nonces_.filler_accepted(nonce);
-                continue;
-            }
-            const auto kind = classify(answer.error());
-            if (kind == SendResult::kTransport) {
-                // The node may or may not have it (or is rate limiting us): send it again next round, and send
-                // no further batch in this round.
-                attempt->move_to(after_send(attempt->state, SendAnswer::kUnknown));
-                slot.send_due = SendDue::kNow;
-                slot.last_error = answer.error().message;
-                stop = true;
-                continue;
-            }
-            if (kind == SendResult::kKnown || kind == SendResult::kNonceTooLow) {
-                attempt->move_to(after_send(attempt->state, SendAnswer::kTaken));
-                continue;
-            }
-            slot.last_error = answer.error().rpc_message.empty() ? answer.error().message : answer.error().rpc_message;
-            attempt->move_to(after_send(attempt->state, SendAnswer::kRefused));
-            const bool any_accepted = std::any_of(slot.attempts.begin(), slot.attempts.end(),
-                                                  [](const Attempt& a) { return ever_accepted(a.state); });
-            if (any_accepted) {
-                // One of ours was in the pool once and may still be (here or in another node's pool) and be mined:
-                // keep the nonce until it is below the count, then the receipts tell. Re-send after
-                // rebroadcast_after.
-                continue;
-            }
-            if (kind == SendResult::kUnderpriced) {
-                // None of ours was ever accepted: another transaction (not ours) holds this nonce in the pool.
-                if (block_nonce(slot)) erase.push_back(nonce);
-                continue;
-            }
-            // Every transaction of this nonce was refused and none was ever accepted: nothing of ours can be
-            // pending.
-            if (release(slot, slot.last_error)) erase.push_back(nonce);
+        if (verdict == SendVerdict::kKnown || verdict == SendVerdict::kNonceTooLow) {
+            attempt->move_to(after_send(attempt->state, SendAnswer::kTaken));
+            return;
         }
-        if (stop) {
-            for (std::size_t i = end; i < sends.size(); ++i) live_.at(sends[i].nonce).send_due = SendDue::kNow;
-            break;
+        slot.last_error = error->rpc_message.empty() ? error->message : error->rpc_message;
+        attempt->move_to(after_send(attempt->state, SendAnswer::kRefused));
+        const bool any_accepted = std::any_of(slot.attempts.begin(), slot.attempts.end(),
+                                              [](const Attempt& a) { return ever_accepted(a.state); });
+        if (any_accepted) {
+            // One of ours was in the pool once and may still be (here or in another node's pool) and be mined:
+            // keep the nonce until it is below the count, then the receipts tell. Re-send after rebroadcast_after.
+            return;
         }
+        if (verdict == SendVerdict::kUnderpriced) {
+            // None of ours was ever accepted: another transaction (not ours) holds this nonce in the pool.
+            if (block_nonce(slot)) erase.push_back(nonce);
+            return;
+        }
+        // Every transaction of this nonce was refused and none was ever accepted: nothing of ours can be pending.
+        if (release(slot, slot.last_error)) erase.push_back(nonce);
+    });
+    stats_.broadcast_batches += report.batches;
+    // Not answered (a whole exchange failed, or a batch after a transport error was not sent): the node may have
+    // some of them; they stay due and wait for the next round.
+    for (std::size_t i = report.unsent_from; i < sends.size(); ++i) {
+        auto& slot = live_.at(sends[i].nonce);
+        slot.send_due = SendDue::kNow;
+        if (report.exchange_error) slot.last_error = report.exchange_error->message;
     }
     for (auto n : erase) live_.erase(n);
 }

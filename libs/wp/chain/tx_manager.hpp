@@ -128,7 +128,8 @@
 // Errc::kInvalidArgument "<journal name> is from another chain instance: the node's nonce for <address> is N but
 // the journal has confirmed nonce M" (nothing would ever be mined otherwise).
 //
-// Parts: NonceAllocator (nonce_allocator.hpp: free / blocked nonces, next nonce, filler back-off), OutcomeQueue
+// Parts: NonceAllocator (nonce_allocator.hpp: free / blocked nonces, next nonce, filler back-off), Broadcaster
+// (broadcaster.hpp: batches of eth_sendRawTransaction, classification of the answers), OutcomeQueue
 // (outcome_queue.hpp: states of calls in flight, outcomes until taken exactly once, round notifications), the
 // TxJournal (tx_journal.hpp); the round runner here calls, in order, the head reader, the receipt tracker, the
 // confirmer (reorg re-check, revert replay), the starter (estimates, nonces, signing), the filler and replacement
@@ -166,6 +167,7 @@
 #include <wp/crypto/secp256k1.hpp>
 
 #include "attempt_state.hpp"
+#include "broadcaster.hpp"
 #include "contract_call.hpp"
 #include "eth.hpp"
 #include "fees.hpp"
@@ -431,6 +433,7 @@ class TxManager {
     mutable std::mutex mutex_;
     std::map<std::uint64_t, Slot> live_;  //!< by nonce
     NonceAllocator nonces_;               //!< free / blocked nonces, the next nonce, filler back-off
+    Broadcaster broadcaster_;             //!< batches of eth_sendRawTransaction, answers classified
     std::vector<TxHandle> recovered_;
     std::deque<Queued> accepted_;  //!< taken from queue_ by a round, waiting for a nonce
     OutcomeQueue outcomes_;        //!< states of calls not yet delivered, outcomes until taken, round count
