@@ -57,7 +57,8 @@ TxManager::TxManager(JsonRpcClient& rpc, const PrivateKey& key, std::shared_ptr<
       journal_(std::move(journal)),
       options_(std::move(options)),
       nonces_(clock(), options_.filler_backoff, options_.filler_backoff_max),
-      broadcaster_(rpc, options_.broadcast_batch_size) {}
+      broadcaster_(rpc, options_.broadcast_batch_size),
+      replacements_(ReplacementRule{options_.replace_after, options_.replace_after_blocks, options_.fees}) {}
 
 TxManager::~TxManager() = default;
 
@@ -1042,24 +1043,13 @@ void TxManager::plan_replacements(const Head& head) {
         if (slot.receipt || nonce < head.latest_count || slot.attempts.empty()) continue;
         const Attempt& last = slot.attempts.back();
         if (!sent(last.state)) continue;  // sent implies journaled
-        const bool by_time = now - slot.last_signed >= options_.replace_after;
-        const bool by_blocks =
-            options_.replace_after_blocks > 0 && head.number >= slot.last_signed_block + options_.replace_after_blocks;
-        if (!by_time && !by_blocks) continue;
-        // Bump from the highest fees the node accepted (what its pool holds); a rejected replacement does not
-        // raise the base (else every round of rejections would ratchet the fees up).
-        const bool any_accepted = std::any_of(slot.attempts.begin(), slot.attempts.end(),
-                                              [](const Attempt& a) { return ever_accepted(a.state); });
-        std::optional<FeeParams> base;
-        for (const auto& a : slot.attempts) {
-            if (any_accepted && !ever_accepted(a.state)) continue;
-            if (!base || a.fees.fee_cap() > base->fee_cap()) base = a.fees;
-        }
-        const FeeParams old = *base;
-        std::optional<FeeParams> follow = current && current->type == old.type ? current : std::nullopt;
+        if (!replacements_.due(now, head.number, slot.last_signed, slot.last_signed_block)) continue;
+        std::vector<AttemptFees> fees;
+        fees.reserve(slot.attempts.size());
+        for (const auto& a : slot.attempts) fees.push_back(AttemptFees{a.fees, a.state});
         slot.last_signed = now;
         slot.last_signed_block = head.number;
-        auto bumped = bump_fees(old, follow, options_.fees);
+        auto bumped = replacements_.fees(fees, current);  // ReplacementPlanner: the base is what the node accepted
         if (!bumped) {
             slot.last_error = bumped.error().message;
             continue;

@@ -129,7 +129,8 @@
 // the journal has confirmed nonce M" (nothing would ever be mined otherwise).
 //
 // Parts: NonceAllocator (nonce_allocator.hpp: free / blocked nonces, next nonce, filler back-off), Broadcaster
-// (broadcaster.hpp: batches of eth_sendRawTransaction, classification of the answers), OutcomeQueue
+// (broadcaster.hpp: batches of eth_sendRawTransaction, classification of the answers), ReplacementPlanner
+// (replacement_planner.hpp: when a stuck transaction is due for a replacement, and its fees), OutcomeQueue
 // (outcome_queue.hpp: states of calls in flight, outcomes until taken exactly once, round notifications), the
 // TxJournal (tx_journal.hpp); the round runner here calls, in order, the head reader, the receipt tracker, the
 // confirmer (reorg re-check, revert replay), the starter (estimates, nonces, signing), the filler and replacement
@@ -173,6 +174,7 @@
 #include "fees.hpp"
 #include "nonce_allocator.hpp"
 #include "outcome_queue.hpp"
+#include "replacement_planner.hpp"
 #include "revert.hpp"
 #include "rpc.hpp"
 #include "signing.hpp"
@@ -434,6 +436,7 @@ class TxManager {
     std::map<std::uint64_t, Slot> live_;  //!< by nonce
     NonceAllocator nonces_;               //!< free / blocked nonces, the next nonce, filler back-off
     Broadcaster broadcaster_;             //!< batches of eth_sendRawTransaction, answers classified
+    ReplacementPlanner replacements_;     //!< when a stuck transaction is replaced, and its fees
     std::vector<TxHandle> recovered_;
     std::deque<Queued> accepted_;  //!< taken from queue_ by a round, waiting for a nonce
     OutcomeQueue outcomes_;        //!< states of calls not yet delivered, outcomes until taken, round count
