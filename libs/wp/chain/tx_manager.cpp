@@ -58,7 +58,8 @@ TxManager::TxManager(JsonRpcClient& rpc, const PrivateKey& key, std::shared_ptr<
       options_(std::move(options)),
       nonces_(clock(), options_.filler_backoff, options_.filler_backoff_max),
       broadcaster_(rpc, options_.broadcast_batch_size),
-      replacements_(ReplacementRule{options_.replace_after, options_.replace_after_blocks, options_.fees}) {}
+      replacements_(ReplacementRule{options_.replace_after, options_.replace_after_blocks, options_.fees}),
+      stalls_(options_.stall_after) {}
 
 TxManager::~TxManager() = default;
 
@@ -1238,20 +1239,12 @@ void TxManager::check_stall(const Head& head) {
                          (head.pending_count <= head.latest_count || !options_.stall_kick_method.empty()) &&
                          std::any_of(it->second.attempts.begin(), it->second.attempts.end(),
                                      [](const Attempt& a) { return ever_accepted(a.state); });
-    if (!stalled) {
-        stall_.reset();
+    if (!stalls_.observe(stalled ? std::optional<std::uint64_t>(head.latest_count) : std::nullopt, clock().now())) {
         return;
     }
-    const auto now = clock().now();
-    if (!stall_ || stall_->nonce != head.latest_count) {
-        stall_ = Stall{head.latest_count, now};
-        return;
-    }
-    if (now - stall_->since < options_.stall_after) return;
     ++stats_.stall_kicks;
     it->second.send_due = SendDue::kNow;
     if (!options_.stall_kick_method.empty()) (void)rpc_.call(options_.stall_kick_method);
-    stall_ = Stall{head.latest_count, now};
 }
 
 }  // namespace wp::chain

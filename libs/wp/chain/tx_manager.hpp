@@ -130,7 +130,8 @@
 //
 // Parts: NonceAllocator (nonce_allocator.hpp: free / blocked nonces, next nonce, filler back-off), Broadcaster
 // (broadcaster.hpp: batches of eth_sendRawTransaction, classification of the answers), ReplacementPlanner
-// (replacement_planner.hpp: when a stuck transaction is due for a replacement, and its fees), OutcomeQueue
+// (replacement_planner.hpp: when a stuck transaction is due for a replacement, and its fees), StallDetector
+// (stall_detector.hpp: the timing of the stall rule), OutcomeQueue
 // (outcome_queue.hpp: states of calls in flight, outcomes until taken exactly once, round notifications), the
 // TxJournal (tx_journal.hpp); the round runner here calls, in order, the head reader, the receipt tracker, the
 // confirmer (reorg re-check, revert replay), the starter (estimates, nonces, signing), the filler and replacement
@@ -178,6 +179,7 @@
 #include "revert.hpp"
 #include "rpc.hpp"
 #include "signing.hpp"
+#include "stall_detector.hpp"
 #include "tx_journal.hpp"
 #include "tx_manager_types.hpp"
 
@@ -383,10 +385,6 @@ class TxManager {
         std::uint64_t pending_count{0};  //!< eth_getTransactionCount(pending); max() when unknown
         FeeMarket market;
     };
-    struct Stall {
-        std::uint64_t nonce{0};
-        Clock::time_point since{};
-    };
 
     TxManager(JsonRpcClient& rpc, const PrivateKey& key, std::shared_ptr<TxJournal> journal, TxManagerOptions options);
     Result<void> recover();
@@ -437,10 +435,10 @@ class TxManager {
     NonceAllocator nonces_;               //!< free / blocked nonces, the next nonce, filler back-off
     Broadcaster broadcaster_;             //!< batches of eth_sendRawTransaction, answers classified
     ReplacementPlanner replacements_;     //!< when a stuck transaction is replaced, and its fees
+    StallDetector stalls_;                //!< the timing of the out-of-order stall rule
     std::vector<TxHandle> recovered_;
     std::deque<Queued> accepted_;  //!< taken from queue_ by a round, waiting for a nonce
     OutcomeQueue outcomes_;        //!< states of calls not yet delivered, outcomes until taken, round count
-    std::optional<Stall> stall_;
     TxManagerStats stats_;
     std::uint64_t latest_count_{0};  //!< the latest transaction count seen by the last round
     std::size_t appended_since_compaction_{0};
