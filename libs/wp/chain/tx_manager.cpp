@@ -11,7 +11,6 @@ namespace wp::chain {
 namespace json = boost::json;
 namespace {
 
-constexpr unsigned kMissingRoundsBeforeFailure = 3;
 constexpr std::uint64_t kFillerGas = 21000;
 
 // The prefix of the kReleased reason of a call whose nonce is held in the pool by a foreign transaction: recover()
@@ -672,19 +671,13 @@ Result<void> TxManager::check_receipts(const Head& head) {
             continue;
         }
         slot->receipt = std::move(*receipt);
-        slot->missing_rounds = 0;
-        slot->missing_since_block.reset();
+        slot->missing.found();
         set_status(slot->id, TxStatus::kMined, slot);
     }
     std::vector<JournalRecord> records;
     for (Slot* slot : asked) {
         if (slot->receipt || unknown.contains(slot)) continue;
-        if (!slot->missing_since_block) slot->missing_since_block = head.number;
-        ++slot->missing_rounds;
-        if (slot->missing_rounds < kMissingRoundsBeforeFailure ||
-            head.number < *slot->missing_since_block + options_.foreign_nonce_blocks) {
-            continue;
-        }
+        if (!slot->missing.missing(head.number, options_.foreign_nonce_blocks)) continue;
         const std::string reason = "no receipt for any of our transactions with nonce " + std::to_string(slot->nonce) +
                                    " (mined by another sender, or the node's receipt index is pruned)";
         records.push_back(journal_record(JournalRecord::Kind::kReleased, slot->id, slot->nonce,

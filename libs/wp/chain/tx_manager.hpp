@@ -131,7 +131,8 @@
 // Parts: NonceAllocator (nonce_allocator.hpp: free / blocked nonces, next nonce, filler back-off), Broadcaster
 // (broadcaster.hpp: batches of eth_sendRawTransaction, classification of the answers), ReplacementPlanner
 // (replacement_planner.hpp: when a stuck transaction is due for a replacement, and its fees), StallDetector
-// (stall_detector.hpp: the timing of the stall rule), OutcomeQueue
+// (stall_detector.hpp: the timing of the stall rule), MissingReceiptWatch (missing_receipt.hpp: when a nonce
+// used without a receipt of ours fails its call), OutcomeQueue
 // (outcome_queue.hpp: states of calls in flight, outcomes until taken exactly once, round notifications), the
 // TxJournal (tx_journal.hpp); the round runner here calls, in order, the head reader, the receipt tracker, the
 // confirmer (reorg re-check, revert replay), the starter (estimates, nonces, signing), the filler and replacement
@@ -173,6 +174,7 @@
 #include "contract_call.hpp"
 #include "eth.hpp"
 #include "fees.hpp"
+#include "missing_receipt.hpp"
 #include "nonce_allocator.hpp"
 #include "outcome_queue.hpp"
 #include "replacement_planner.hpp"
@@ -368,8 +370,7 @@ class TxManager {
         Clock::time_point last_broadcast{};
         std::uint64_t last_signed_block{0};
         std::optional<Receipt> receipt;
-        unsigned missing_rounds{0};
-        std::optional<std::uint64_t> missing_since_block;  //!< head when first seen below the count, no receipt
+        MissingReceiptWatch missing;  //!< below the latest count with no receipt for any of our hashes
         std::string last_error;
     };
     struct Queued {
