@@ -1,7 +1,6 @@
 #include "tx_manager.hpp"
 
 #include <algorithm>
-#include <cctype>
 #include <limits>
 
 #include <boost/json/serialize.hpp>
@@ -12,34 +11,11 @@ namespace wp::chain {
 namespace json = boost::json;
 namespace {
 
-constexpr unsigned kMissingRoundsBeforeFailure = 3;
 constexpr std::uint64_t kFillerGas = 21000;
-
-enum class SendResult { kAccepted, kKnown, kNonceTooLow, kUnderpriced, kRejected, kTransport };
 
 // The prefix of the kReleased reason of a call whose nonce is held in the pool by a foreign transaction: recover()
 // blocks such a nonce (fillers only) as the running manager does.
 constexpr std::string_view kForeignHoldPrefix = "nonce held in the pool by another transaction: ";
-
-SendResult classify(const RpcError& error) {
-    // Transport failures and rate limits (classify_rpc_error, rpc.hpp: the one classifier of the chain module) say
-    // nothing about the transaction: try again later.
-    if (is_retryable(classify_rpc_error(error))) return SendResult::kTransport;
-    if (!error.is_rpc_error()) return SendResult::kRejected;
-    std::string m = error.rpc_message;
-    std::transform(m.begin(), m.end(), m.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    if (m.find("already known") != std::string::npos || m.find("known transaction") != std::string::npos ||
-        m.find("already imported") != std::string::npos || m.find("already in") != std::string::npos) {
-        return SendResult::kKnown;
-    }
-    if (m.find("nonce too low") != std::string::npos || m.find("nonce is too low") != std::string::npos) {
-        return SendResult::kNonceTooLow;
-    }
-    if (m.find("replacement") != std::string::npos && m.find("underpriced") != std::string::npos) {
-        return SendResult::kUnderpriced;
-    }
-    return SendResult::kRejected;
-}
 
 JournalRecord base_record(JournalRecord::Kind kind, std::uint64_t chain_id, const Address& from, std::uint64_t id,
                           std::uint64_t nonce, std::int64_t time_ms) {
@@ -79,7 +55,10 @@ TxManager::TxManager(JsonRpcClient& rpc, const PrivateKey& key, std::shared_ptr<
       address_(key_.address()),
       journal_(std::move(journal)),
       options_(std::move(options)),
-      nonces_(clock(), options_.filler_backoff, options_.filler_backoff_max) {}
+      nonces_(clock(), options_.filler_backoff, options_.filler_backoff_max),
+      broadcaster_(rpc, options_.broadcast_batch_size),
+      replacements_(ReplacementRule{options_.replace_after, options_.replace_after_blocks, options_.fees}),
+      stalls_(options_.stall_after) {}
 
 TxManager::~TxManager() = default;
 
@@ -89,6 +68,8 @@ Result<std::unique_ptr<TxManager>> TxManager::open(JsonRpcClient& rpc, const Pri
     std::unique_ptr<TxManager> manager(new TxManager(rpc, key, std::move(journal), std::move(options)));
     WP_TRY(manager->chain_id_, manager->eth_.chain_id());
     WP_TRY_VOID(manager->recover());
+    std::lock_guard lock(manager->mutex_);
+    manager->publish();
     return manager;
 }
 
@@ -99,6 +80,8 @@ JournalRecord TxManager::journal_record(JournalRecord::Kind kind, std::uint64_t 
     fill(r);
     return r;
 }
+
+void TxManager::Attempt::move_to(AttemptState to) { state = checked_transition(state, to); }
 
 Clock& TxManager::clock() const { return options_.clock ? *options_.clock : system_clock(); }
 
@@ -172,13 +155,8 @@ Result<void> TxManager::recover() {
                 call.description = r.description;
                 call.filler = r.filler;
                 // It may have been broadcast (and accepted) before the restart: count it as accepted.
-                call.attempts.push_back(Attempt{.hash = r.hash,
-                                                .raw = r.raw,
-                                                .fees = fees_of(*tx),
-                                                .rejected = false,
-                                                .broadcast = true,
-                                                .accepted = true,
-                                                .journaled = true});
+                call.attempts.push_back(
+                    Attempt{.hash = r.hash, .raw = r.raw, .fees = fees_of(*tx), .state = AttemptState::kAccepted});
                 call.last = std::move(*tx);
                 break;
             }
@@ -272,7 +250,7 @@ Result<void> TxManager::recover() {
         Slot slot;
         slot.id = id;
         slot.description = call.description;
-        slot.filler = call.filler;
+        slot.kind = call.filler ? SlotKind::kFiller : SlotKind::kCall;
         slot.confirmations = options_.confirmations;
         if (auto in = intents.find(id); in != intents.end()) {
             slot.key = in->second.key;
@@ -281,7 +259,7 @@ Result<void> TxManager::recover() {
         slot.nonce = call.nonce;
         slot.request = TxRequest{call.last.to, call.last.data, call.last.value, call.last.gas_limit, call.description};
         slot.attempts = std::move(call.attempts);
-        slot.needs_broadcast = true;
+        slot.send_due = SendDue::kNow;
         slot.last_signed = now;
         slot.last_signed_block = head_number;  // replace_after_blocks counts from the restart
         live_[call.nonce] = std::move(slot);
@@ -290,6 +268,8 @@ Result<void> TxManager::recover() {
             outcomes_.add(id, TxStatus::kPending, false);
         }
     }
+    std::lock_guard snapshot_lock(snapshot_mutex_);
+    snapshot_.unfinished = recovered_.size();  // the queued intents and the unfinished signed calls
     return {};
 }
 
@@ -312,12 +292,16 @@ TxHandle TxManager::submit_impl(ContractCall call, SubmitOptions options, bool w
         const TxHandle failed{next_id_++};
         queue_.push_back(Queued{failed.id, std::move(copy), options, handles.error()});
         outcomes_.add(failed.id, TxStatus::kQueued, waited);
+        std::lock_guard snapshot_lock(snapshot_mutex_);
+        ++snapshot_.unfinished;
         return failed;
     }
     std::lock_guard lock(queue_mutex_);
     const TxHandle handle{next_id_++};
     queue_.push_back(Queued{handle.id, std::move(call), options, std::nullopt});
     outcomes_.add(handle.id, TxStatus::kQueued, waited);
+    std::lock_guard snapshot_lock(snapshot_mutex_);
+    ++snapshot_.unfinished;
     return handle;
 }
 
@@ -391,6 +375,10 @@ Result<std::vector<TxHandle>> TxManager::submit_durable_impl(std::vector<Durable
         intents_.emplace(c.options.key, std::move(state));
         queue_.push_back(Queued{handles[i].id, std::move(c.call), std::move(c.options), std::nullopt});
     }
+    {
+        std::lock_guard snapshot_lock(snapshot_mutex_);
+        snapshot_.unfinished += fresh.size();
+    }
     // Only calls still in flight can be waited for (a final one's outcome may have been delivered already).
     for (std::size_t i = 0; i < calls.size() && waited; ++i) (void)outcomes_.register_waiter(handles[i].id);
     return handles;
@@ -432,7 +420,7 @@ void TxManager::set_status(std::uint64_t id, TxStatus status, const Slot* slot) 
 
 Result<std::vector<TxOutcome>> TxManager::poll() {
     std::lock_guard lock(mutex_);
-    auto round = advance();
+    auto round = run_round();
     std::vector<TxOutcome> out;
     if (round) out = outcomes_.take_unwaited();
     outcomes_.round_finished();
@@ -470,7 +458,7 @@ Result<TxOutcome> TxManager::wait_registered(TxHandle handle, std::chrono::milli
         std::unique_lock round(mutex_, std::try_to_lock);
         if (round.owns_lock()) {
             // No round is running: this waiter runs one (for every call), then lets the others look.
-            auto result = advance();
+            auto result = run_round();
             if (!result) last_error = result.error().message;
             round.unlock();
             outcomes_.round_finished();
@@ -488,29 +476,37 @@ Result<TxOutcome> TxManager::wait_registered(TxHandle handle, std::chrono::milli
     }
 }
 
-std::vector<TxHandle> TxManager::recovered() const {
-    std::lock_guard lock(mutex_);
-    return recovered_;
-}
+// recovered_ is written by open() only (before the manager is shared): no lock.
+std::vector<TxHandle> TxManager::recovered() const { return recovered_; }
 
 std::size_t TxManager::in_flight() const {
-    std::lock_guard lock(mutex_);
-    std::size_t n = accepted_.size();
-    for (const auto& [nonce, slot] : live_) n += slot.filler ? 0 : 1;
-    std::lock_guard queue_lock(queue_mutex_);
-    return n + queue_.size();
+    std::lock_guard lock(snapshot_mutex_);
+    return snapshot_.unfinished;
 }
 
 std::optional<TxStatus> TxManager::status(TxHandle handle) const { return outcomes_.status(handle.id); }
 
 std::uint64_t TxManager::next_nonce() const {
-    std::lock_guard lock(mutex_);
-    return nonces_.peek();
+    std::lock_guard lock(snapshot_mutex_);
+    return snapshot_.next_nonce;
 }
 
 TxManagerStats TxManager::stats() const {
-    std::lock_guard lock(mutex_);
-    return stats_;
+    std::lock_guard lock(snapshot_mutex_);
+    return snapshot_.stats;
+}
+
+void TxManager::publish() {
+    const std::uint64_t next = nonces_.peek();
+    std::lock_guard lock(snapshot_mutex_);
+    snapshot_.stats = stats_;
+    snapshot_.next_nonce = next;
+}
+
+Result<void> TxManager::run_round() {
+    auto round = advance();
+    publish();
+    return round;
 }
 
 // ---- one round ----
@@ -555,7 +551,9 @@ Result<void> TxManager::advance() {
 
 Result<void> TxManager::compact() {
     std::lock_guard lock(mutex_);
-    return compact_locked();
+    auto compacted = compact_locked();
+    publish();
+    return compacted;
 }
 
 Result<void> TxManager::compact_locked() {
@@ -673,19 +671,13 @@ Result<void> TxManager::check_receipts(const Head& head) {
             continue;
         }
         slot->receipt = std::move(*receipt);
-        slot->missing_rounds = 0;
-        slot->missing_since_block.reset();
+        slot->missing.found();
         set_status(slot->id, TxStatus::kMined, slot);
     }
     std::vector<JournalRecord> records;
     for (Slot* slot : asked) {
         if (slot->receipt || unknown.contains(slot)) continue;
-        if (!slot->missing_since_block) slot->missing_since_block = head.number;
-        ++slot->missing_rounds;
-        if (slot->missing_rounds < kMissingRoundsBeforeFailure ||
-            head.number < *slot->missing_since_block + options_.foreign_nonce_blocks) {
-            continue;
-        }
+        if (!slot->missing.missing(head.number, options_.foreign_nonce_blocks)) continue;
         const std::string reason = "no receipt for any of our transactions with nonce " + std::to_string(slot->nonce) +
                                    " (mined by another sender, or the node's receipt index is pruned)";
         records.push_back(journal_record(JournalRecord::Kind::kReleased, slot->id, slot->nonce,
@@ -695,7 +687,7 @@ Result<void> TxManager::check_receipts(const Head& head) {
     WP_TRY_VOID(append(records));
     for (const auto& r : records) {
         auto it = live_.find(r.nonce);
-        if (!it->second.filler) {
+        if (it->second.kind == SlotKind::kCall) {
             TxOutcome outcome = outcome_of(it->second, TxStatus::kFailed);
             outcome.error = Error{Errc::kRemote, it->second.description + ": " + r.reason};
             finish(std::move(outcome));
@@ -732,7 +724,7 @@ Result<void> TxManager::confirm(const Head& head) {
             }
             if (answers[i]->is_null()) {
                 slot->receipt.reset();
-                slot->needs_broadcast = true;
+                slot->send_due = SendDue::kNow;
                 set_status(slot->id, TxStatus::kPending, slot);
                 continue;
             }
@@ -755,7 +747,7 @@ Result<void> TxManager::confirm(const Head& head) {
     std::vector<RpcCall> replays;
     std::vector<Slot*> reverted;
     for (Slot* slot : due) {
-        if (slot->receipt->status || slot->filler) continue;
+        if (slot->receipt->status || slot->kind == SlotKind::kFiller) continue;
         CallRequest call;
         call.from = address_;
         call.to = slot->request.to;
@@ -799,7 +791,7 @@ Result<void> TxManager::confirm(const Head& head) {
     // The messages of reverted calls go into their kConfirmed records too (find() answers them after a restart).
     std::map<Slot*, std::string> messages;
     for (Slot* slot : due) {
-        if (slot->receipt->status || slot->filler) continue;
+        if (slot->receipt->status || slot->kind == SlotKind::kFiller) continue;
         const auto& decoded = reasons[slot];
         std::string message;
         if (decoded.kind == DecodedRevert::Kind::kUnknown && decoded.data.empty() && !decoded.reason.empty()) {
@@ -822,7 +814,7 @@ Result<void> TxManager::confirm(const Head& head) {
     WP_TRY_VOID(append(records));
     for (Slot* slot : due) {
         const std::uint64_t nonce = slot->nonce;
-        if (!slot->filler) {
+        if (slot->kind == SlotKind::kCall) {
             TxOutcome outcome = outcome_of(*slot, slot->receipt->status ? TxStatus::kConfirmed : TxStatus::kReverted);
             outcome.hash = slot->receipt->transaction_hash;
             outcome.receipt = slot->receipt;
@@ -865,6 +857,10 @@ void TxManager::finish(TxOutcome outcome) {
             state.error = outcome.error;
             closed_ms_[outcome.handle.id] = clock().unix_ms();
         }
+    }
+    {
+        std::lock_guard lock(snapshot_mutex_);
+        if (snapshot_.unfinished > 0) --snapshot_.unfinished;
     }
     outcomes_.push(std::move(outcome));
 }
@@ -1018,7 +1014,7 @@ void TxManager::plan_fillers(const Head& head) {
             slot.id = next_id_++;
         }
         slot.description = "nonce filler";
-        slot.filler = true;
+        slot.kind = SlotKind::kFiller;
         slot.request = TxRequest{address_, {}, U256(), kFillerGas, slot.description};
         slot.confirmations = 1;
         slot.nonce = nonce;
@@ -1040,25 +1036,14 @@ void TxManager::plan_replacements(const Head& head) {
     for (auto& [nonce, slot] : live_) {
         if (slot.receipt || nonce < head.latest_count || slot.attempts.empty()) continue;
         const Attempt& last = slot.attempts.back();
-        if (!last.broadcast || !last.journaled) continue;
-        const bool by_time = now - slot.last_signed >= options_.replace_after;
-        const bool by_blocks =
-            options_.replace_after_blocks > 0 && head.number >= slot.last_signed_block + options_.replace_after_blocks;
-        if (!by_time && !by_blocks) continue;
-        // Bump from the highest fees the node accepted (what its pool holds); a rejected replacement does not
-        // raise the base (else every round of rejections would ratchet the fees up).
-        const bool any_accepted =
-            std::any_of(slot.attempts.begin(), slot.attempts.end(), [](const Attempt& a) { return a.accepted; });
-        std::optional<FeeParams> base;
-        for (const auto& a : slot.attempts) {
-            if (any_accepted && !a.accepted) continue;
-            if (!base || a.fees.fee_cap() > base->fee_cap()) base = a.fees;
-        }
-        const FeeParams old = *base;
-        std::optional<FeeParams> follow = current && current->type == old.type ? current : std::nullopt;
+        if (!sent(last.state)) continue;  // sent implies journaled
+        if (!replacements_.due(now, head.number, slot.last_signed, slot.last_signed_block)) continue;
+        std::vector<AttemptFees> fees;
+        fees.reserve(slot.attempts.size());
+        for (const auto& a : slot.attempts) fees.push_back(AttemptFees{a.fees, a.state});
         slot.last_signed = now;
         slot.last_signed_block = head.number;
-        auto bumped = bump_fees(old, follow, options_.fees);
+        auto bumped = replacements_.fees(fees, current);  // ReplacementPlanner: the base is what the node accepted
         if (!bumped) {
             slot.last_error = bumped.error().message;
             continue;
@@ -1073,7 +1058,7 @@ void TxManager::plan_replacements(const Head& head) {
             continue;  // the same transaction again (e.g. after a rejected replacement at the same fees)
         }
         slot.attempts.push_back(std::move(*attempt));
-        slot.needs_broadcast = true;
+        slot.send_due = SendDue::kNow;
         ++stats_.replacements;
     }
 }
@@ -1084,12 +1069,12 @@ Result<void> TxManager::journal_new_attempts() {
     for (auto& entry : live_) {
         auto& slot = entry.second;  // not a structured binding: clang 14 cannot capture those in the lambda below
         for (auto& a : slot.attempts) {
-            if (a.journaled) continue;
+            if (journaled(a.state)) continue;
             records.push_back(journal_record(JournalRecord::Kind::kSigned, slot.id, slot.nonce, [&](JournalRecord& r) {
                 r.hash = a.hash;
                 r.raw = a.raw;
                 r.description = slot.description;
-                r.filler = slot.filler;
+                r.filler = slot.kind == SlotKind::kFiller;  // the persisted form (unchanged)
             }));
             pending.push_back(&a);
         }
@@ -1098,7 +1083,7 @@ Result<void> TxManager::journal_new_attempts() {
     // On failure every slot keeps its nonce and its unjournaled transactions (never broadcast); the same
     // records are appended again at the start of the next round.
     WP_TRY_VOID(append(records));
-    for (Attempt* a : pending) a->journaled = true;
+    for (Attempt* a : pending) a->move_to(AttemptState::kJournaled);
     stats_.signed_txs += records.size();
     return {};
 }
@@ -1111,11 +1096,11 @@ bool TxManager::release(Slot& slot, const std::string& reason) {
     // stays (its transactions are rejected: the next broadcast is rejected again and the release retried).
     if (auto appended = append(std::span<const JournalRecord>(&record, 1)); !appended) {
         slot.last_error = reason + " (releasing the nonce: " + appended.error().message + ")";
-        slot.needs_broadcast = true;
+        slot.send_due = SendDue::kNow;
         return false;
     }
     ++stats_.released;
-    if (slot.filler) {
+    if (slot.kind == SlotKind::kFiller) {
         nonces_.release_filler(slot.nonce);
     } else {
         nonces_.release(slot.nonce);
@@ -1134,11 +1119,11 @@ bool TxManager::block_nonce(Slot& slot) {
                                                 [&](JournalRecord& r) { r.reason = reason; });
     if (auto appended = append(std::span<const JournalRecord>(&record, 1)); !appended) {
         slot.last_error += " (releasing the nonce: " + appended.error().message + ")";
-        slot.needs_broadcast = true;
+        slot.send_due = SendDue::kNow;
         return false;
     }
     nonces_.block(slot.nonce);
-    if (!slot.filler) {
+    if (slot.kind == SlotKind::kCall) {
         TxOutcome outcome = outcome_of(slot, TxStatus::kFailed);
         outcome.nonce.reset();
         outcome.error = Error{Errc::kRemote, slot.description + ": nonce " + std::to_string(slot.nonce) +
@@ -1159,13 +1144,13 @@ void TxManager::broadcast(const Head& head) {
     std::vector<Send> sends;
     for (auto& [nonce, slot] : live_) {
         if (slot.receipt || nonce < head.latest_count) continue;
-        if (!slot.needs_broadcast && now - slot.last_broadcast < options_.rebroadcast_after) continue;
+        if (slot.send_due != SendDue::kNow && now - slot.last_broadcast < options_.rebroadcast_after) continue;
         Attempt* attempt = nullptr;
         Attempt* latest = nullptr;
         for (auto it = slot.attempts.rbegin(); it != slot.attempts.rend(); ++it) {
-            if (!it->journaled) continue;
+            if (!journaled(it->state)) continue;
             if (!latest) latest = &*it;
-            if (!it->rejected) {
+            if (!refused(it->state)) {
                 attempt = &*it;
                 break;
             }
@@ -1174,80 +1159,60 @@ void TxManager::broadcast(const Head& head) {
         if (!attempt) continue;  // nothing journaled yet
         sends.push_back(Send{nonce, attempt});
     }
+    std::vector<ByteView> raws;
+    raws.reserve(sends.size());
+    for (const auto& send : sends) raws.push_back(send.attempt->raw);
     std::vector<std::uint64_t> erase;
-    const std::size_t chunk = std::max<std::size_t>(options_.broadcast_batch_size, 1);
-    for (std::size_t begin = 0; begin < sends.size(); begin += chunk) {
-        const std::size_t end = std::min(sends.size(), begin + chunk);
-        std::vector<RpcCall> calls;
-        calls.reserve(end - begin);
-        for (std::size_t i = begin; i < end; ++i) {
-            calls.push_back({"eth_sendRawTransaction", json::array{json::string(to_hex(sends[i].attempt->raw))}});
+    // Broadcaster (broadcaster.hpp): batches of broadcast_batch_size, answers classified, no batch after a
+    // transport error or rate limit; here only what each answer means for the slot and its nonce.
+    const auto report = broadcaster_.send(raws, [&](std::size_t i, SendVerdict verdict, const RpcError* error) {
+        const std::uint64_t nonce = sends[i].nonce;
+        Attempt* attempt = sends[i].attempt;
+        auto& slot = live_.at(nonce);
+        ++stats_.broadcasts;
+        slot.last_broadcast = now;
+        slot.send_due = SendDue::kOnRebroadcastTimer;
+        if (verdict == SendVerdict::kAccepted) {
+            attempt->move_to(after_send(attempt->state, SendAnswer::kTaken));
+            if (slot.kind == SlotKind::kFiller) nonces_.filler_accepted(nonce);
+            return;
         }
-        auto answers = rpc_.batch(std::move(calls));
-        ++stats_.broadcast_batches;
-        if (!answers) {
-            // The whole exchange failed (transport, rate limit): the node may have some of them; they stay due
-            // and the rest of this round's broadcasts wait for the next round.
-            for (std::size_t i = begin; i < sends.size(); ++i) {
-                auto& slot = live_.at(sends[i].nonce);
-                slot.needs_broadcast = true;
-                slot.last_error = answers.error().message;
-            }
-            break;
+        if (verdict == SendVerdict::kTransport) {
+            // The node may or may not have it (or is rate limiting us): send it again next round (the broadcaster
+            // sends no further batch in this round).
+            attempt->move_to(after_send(attempt->state, SendAnswer::kUnknown));
+            slot.send_due = SendDue::kNow;
+            slot.last_error = error->message;
+            return;
         }
-        bool stop = false;
-        for (std::size_t i = begin; i < end; ++i) {
-            const std::uint64_t nonce = sends[i].nonce;
-            Attempt* attempt = sends[i].attempt;
-            auto& slot = live_.at(nonce);
-            const auto& answer = (*answers)[i - begin];
-            ++stats_.broadcasts;
-            slot.last_broadcast = now;
-            slot.needs_broadcast = false;
-            attempt->broadcast = true;
-            if (answer) {
-                attempt->rejected = false;
-                attempt->accepted = true;
-                if (slot.filler) nonces_.filler_accepted(nonce);
-                continue;
-            }
-            const auto kind = classify(answer.error());
-            if (kind == SendResult::kTransport) {
-                // The node may or may not have it (or is rate limiting us): send it again next round, and send
-                // no further batch in this round.
-                slot.needs_broadcast = true;
-                slot.last_error = answer.error().message;
-                stop = true;
-                continue;
-            }
-            if (kind == SendResult::kKnown || kind == SendResult::kNonceTooLow) {
-                attempt->rejected = false;
-                attempt->accepted = true;
-                continue;
-            }
-            slot.last_error = answer.error().rpc_message.empty() ? answer.error().message : answer.error().rpc_message;
-            attempt->rejected = true;
-            const bool ever_accepted =
-                std::any_of(slot.attempts.begin(), slot.attempts.end(), [](const Attempt& a) { return a.accepted; });
-            if (ever_accepted) {
-                // One of ours was in the pool once and may still be (here or in another node's pool) and be mined:
-                // keep the nonce until it is below the count, then the receipts tell. Re-send after
-                // rebroadcast_after.
-                continue;
-            }
-            if (kind == SendResult::kUnderpriced) {
-                // None of ours was ever accepted: another transaction (not ours) holds this nonce in the pool.
-                if (block_nonce(slot)) erase.push_back(nonce);
-                continue;
-            }
-            // Every transaction of this nonce was refused and none was ever accepted: nothing of ours can be
-            // pending.
-            if (release(slot, slot.last_error)) erase.push_back(nonce);
+        if (verdict == SendVerdict::kKnown || verdict == SendVerdict::kNonceTooLow) {
+            attempt->move_to(after_send(attempt->state, SendAnswer::kTaken));
+            return;
         }
-        if (stop) {
-            for (std::size_t i = end; i < sends.size(); ++i) live_.at(sends[i].nonce).needs_broadcast = true;
-            break;
+        slot.last_error = error->rpc_message.empty() ? error->message : error->rpc_message;
+        attempt->move_to(after_send(attempt->state, SendAnswer::kRefused));
+        const bool any_accepted = std::any_of(slot.attempts.begin(), slot.attempts.end(),
+                                              [](const Attempt& a) { return ever_accepted(a.state); });
+        if (any_accepted) {
+            // One of ours was in the pool once and may still be (here or in another node's pool) and be mined:
+            // keep the nonce until it is below the count, then the receipts tell. Re-send after rebroadcast_after.
+            return;
         }
+        if (verdict == SendVerdict::kUnderpriced) {
+            // None of ours was ever accepted: another transaction (not ours) holds this nonce in the pool.
+            if (block_nonce(slot)) erase.push_back(nonce);
+            return;
+        }
+        // Every transaction of this nonce was refused and none was ever accepted: nothing of ours can be pending.
+        if (release(slot, slot.last_error)) erase.push_back(nonce);
+    });
+    stats_.broadcast_batches += report.batches;
+    // Not answered (a whole exchange failed, or a batch after a transport error was not sent): the node may have
+    // some of them; they stay due and wait for the next round.
+    for (std::size_t i = report.unsent_from; i < sends.size(); ++i) {
+        auto& slot = live_.at(sends[i].nonce);
+        slot.send_due = SendDue::kNow;
+        if (report.exchange_error) slot.last_error = report.exchange_error->message;
     }
     for (auto n : erase) live_.erase(n);
 }
@@ -1266,21 +1231,13 @@ void TxManager::check_stall(const Head& head) {
     const bool stalled = it != live_.end() && !it->second.receipt &&
                          (head.pending_count <= head.latest_count || !options_.stall_kick_method.empty()) &&
                          std::any_of(it->second.attempts.begin(), it->second.attempts.end(),
-                                     [](const Attempt& a) { return a.accepted; });
-    if (!stalled) {
-        stall_.reset();
+                                     [](const Attempt& a) { return ever_accepted(a.state); });
+    if (!stalls_.observe(stalled ? std::optional<std::uint64_t>(head.latest_count) : std::nullopt, clock().now())) {
         return;
     }
-    const auto now = clock().now();
-    if (!stall_ || stall_->nonce != head.latest_count) {
-        stall_ = Stall{head.latest_count, now};
-        return;
-    }
-    if (now - stall_->since < options_.stall_after) return;
     ++stats_.stall_kicks;
-    it->second.needs_broadcast = true;
+    it->second.send_due = SendDue::kNow;
     if (!options_.stall_kick_method.empty()) (void)rpc_.call(options_.stall_kick_method);
-    stall_ = Stall{head.latest_count, now};
 }
 
 }  // namespace wp::chain

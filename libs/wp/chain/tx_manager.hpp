@@ -52,6 +52,12 @@
 //   Every arrow into a final state (kConfirmed, kReverted, kFailed) is journaled BEFORE the outcome is delivered
 //   (kConfirmed with the revert message for status 0, kReleased, kFailed); kPending starts once the nonce is
 //   assigned, and its transaction is journaled (kSigned) before any broadcast.
+//   Within kPending / kMined, each signed transaction of the call (original, replacements; fillers alike) has its
+//   own AttemptState (attempt_state.hpp, with its diagram and the one function that checks an arrow):
+//   kSigned -> kJournaled -> kSent / kAccepted / kRejected -> kRefusedAfterAccept. Only journaled attempts are
+//   sent; "some attempt of the nonce was ever accepted" (kAccepted, kRefusedAfterAccept) decides between keeping
+//   the nonce and failing / releasing it (Nonce rules below). These states are not persisted: the journal's
+//   records are unchanged (a recovered attempt starts kAccepted).
 //
 // Keyed calls (SubmitOptions::key, the caller's idempotency key, e.g. "task:<id>:initialize"): submit_durable()
 // journals a kIntent record (key, id, call, gas limit, confirmations, description) and returns only once it is
@@ -122,7 +128,11 @@
 // Errc::kInvalidArgument "<journal name> is from another chain instance: the node's nonce for <address> is N but
 // the journal has confirmed nonce M" (nothing would ever be mined otherwise).
 //
-// Parts: NonceAllocator (nonce_allocator.hpp: free / blocked nonces, next nonce, filler back-off), OutcomeQueue
+// Parts: NonceAllocator (nonce_allocator.hpp: free / blocked nonces, next nonce, filler back-off), Broadcaster
+// (broadcaster.hpp: batches of eth_sendRawTransaction, classification of the answers), ReplacementPlanner
+// (replacement_planner.hpp: when a stuck transaction is due for a replacement, and its fees), StallDetector
+// (stall_detector.hpp: the timing of the stall rule), MissingReceiptWatch (missing_receipt.hpp: when a nonce
+// used without a receipt of ours fails its call), OutcomeQueue
 // (outcome_queue.hpp: states of calls in flight, outcomes until taken exactly once, round notifications), the
 // TxJournal (tx_journal.hpp); the round runner here calls, in order, the head reader, the receipt tracker, the
 // confirmer (reorg re-check, revert replay), the starter (estimates, nonces, signing), the filler and replacement
@@ -133,10 +143,12 @@
 // (submit() of an unkeyed call never waits for I/O; submit_durable() waits for the journal's disk write, never
 // for the node). poll() runs one round under the round lock and makes synchronous JSON-RPC calls (a few batched
 // round trips); a daemon calls poll() from its own loop or a dedicated thread. in_flight(), next_nonce(),
-// recovered(), stats() and compact() wait for a running round. Each outcome is delivered exactly once: to the
-// wait(h) waiting for it, else to the next poll(). With poll() running in another thread, submit() then wait()
-// races with it (the outcome may go to poll() first, and wait() then fails "not in flight"): use
-// send_and_wait(), which registers the waiter when the call is queued.
+// recovered() and stats() never wait for a running round: they read a snapshot under a short lock (stats() and
+// next_nonce() as of the end of the last round, compaction or open(); in_flight() counts calls from their
+// submit() to their outcome; recovered() is fixed by open()). compact() waits for a running round. Each outcome is
+// delivered exactly once: to the wait(h) waiting for it, else to the next poll(). With poll() running in another
+// thread, submit() then wait() races with it (the outcome may go to poll() first, and wait() then fails "not in
+// flight"): use send_and_wait(), which registers the waiter when the call is queued.
 
 #include <chrono>
 #include <condition_variable>
@@ -157,14 +169,19 @@
 #include <wp/core/result.hpp>
 #include <wp/crypto/secp256k1.hpp>
 
+#include "attempt_state.hpp"
+#include "broadcaster.hpp"
 #include "contract_call.hpp"
 #include "eth.hpp"
 #include "fees.hpp"
+#include "missing_receipt.hpp"
 #include "nonce_allocator.hpp"
 #include "outcome_queue.hpp"
+#include "replacement_planner.hpp"
 #include "revert.hpp"
 #include "rpc.hpp"
 #include "signing.hpp"
+#include "stall_detector.hpp"
 #include "tx_journal.hpp"
 #include "tx_manager_types.hpp"
 
@@ -302,15 +319,18 @@ class TxManager {
     Result<TxOutcome> send_and_wait(ContractCall call, SubmitOptions options = {},
                                     std::chrono::milliseconds timeout = std::chrono::minutes(5));
 
-    //! The calls found in flight in the journal by open().
+    //! The calls found in flight in the journal by open() (fixed by open(); never waits).
     std::vector<TxHandle> recovered() const;
-    //! Queued plus unconfirmed calls (fillers excluded).
+    //! Queued plus unconfirmed calls (fillers excluded): calls submitted (or recovered by open()) whose outcome
+    //! is not complete yet. Never waits for a running round (a call counts until the round that completes it).
     std::size_t in_flight() const;
     //! The state of a call still known to the manager (nullopt once its outcome was delivered). Never waits for a
     //! running round.
     std::optional<TxStatus> status(TxHandle handle) const;
-    //! The nonce the next call will get if no nonce is released before.
+    //! The nonce the next call will get if no nonce is released before, as of the end of the last round (or
+    //! open()). Never waits for a running round.
     std::uint64_t next_nonce() const;
+    //! The counters as of the end of the last round (or compaction). Never waits for a running round.
     TxManagerStats stats() const;
 
   private:
@@ -318,27 +338,39 @@ class TxManager {
         Bytes32 hash;
         Bytes raw;
         FeeParams fees;
-        bool rejected{false};   //!< its latest broadcast was refused with a JSON-RPC error
-        bool broadcast{false};  //!< sent at least once
-        bool accepted{false};   //!< the node took it at least once (or recovered: it may have been sent before)
-        bool journaled{false};  //!< its kSigned record is durable (only then may it be broadcast)
+        //! attempt_state.hpp: kSigned until its kSigned record is durable (only then may it be broadcast), then
+        //! what the send answers said; recovered attempts start kAccepted (they may have been sent before).
+        AttemptState state{AttemptState::kSigned};
+        //! The only way to change `state`: checked_transition (attempt_state.hpp; aborts on an arrow not in the
+        //! diagram).
+        void move_to(AttemptState to);
     };
+    enum class SlotKind : std::uint8_t {
+        kCall,    //!< a submitted call: its outcome is delivered
+        kFiller,  //!< a nonce filler (0-value self-transfer): no outcome, no in_flight() count
+    };
+    //! When the slot's transaction is sent next (broadcast()).
+    enum class SendDue : std::uint8_t {
+        kNow,                 //!< new, recovered, replaced, reorged out, stalled, or its last send did not complete
+        kOnRebroadcastTimer,  //!< sent: again once rebroadcast_after has passed since last_broadcast
+    };
+    //! One nonce in flight. Its phase is TxStatus kPending (no receipt) or kMined (receipt, waiting for the
+    //! confirmation depth); it leaves live_ when its final record is journaled (kConfirmed / kReleased).
     struct Slot {
         std::uint64_t id{0};
         std::string key;
         std::string description;
         TxRequest request;
-        bool filler{false};
+        SlotKind kind{SlotKind::kCall};
         std::uint64_t confirmations{1};
         std::uint64_t nonce{0};
-        std::vector<Attempt> attempts;
-        bool needs_broadcast{true};
+        std::vector<Attempt> attempts;  //!< in signing order; each with its AttemptState
+        SendDue send_due{SendDue::kNow};
         Clock::time_point last_signed{};
         Clock::time_point last_broadcast{};
         std::uint64_t last_signed_block{0};
         std::optional<Receipt> receipt;
-        unsigned missing_rounds{0};
-        std::optional<std::uint64_t> missing_since_block;  //!< head when first seen below the count, no receipt
+        MissingReceiptWatch missing;  //!< below the latest count with no receipt for any of our hashes
         std::string last_error;
     };
     struct Queued {
@@ -354,14 +386,12 @@ class TxManager {
         std::uint64_t pending_count{0};  //!< eth_getTransactionCount(pending); max() when unknown
         FeeMarket market;
     };
-    struct Stall {
-        std::uint64_t nonce{0};
-        Clock::time_point since{};
-    };
 
     TxManager(JsonRpcClient& rpc, const PrivateKey& key, std::shared_ptr<TxJournal> journal, TxManagerOptions options);
     Result<void> recover();
     Result<void> advance();
+    Result<void> run_round();  //!< advance() then publish(); under mutex_
+    void publish();            //!< copies stats_ and the next nonce into the snapshot; under mutex_
     Result<Head> read_head();
     Result<void> check_receipts(const Head& head);
     Result<void> confirm(const Head& head);
@@ -404,13 +434,25 @@ class TxManager {
     mutable std::mutex mutex_;
     std::map<std::uint64_t, Slot> live_;  //!< by nonce
     NonceAllocator nonces_;               //!< free / blocked nonces, the next nonce, filler back-off
+    Broadcaster broadcaster_;             //!< batches of eth_sendRawTransaction, answers classified
+    ReplacementPlanner replacements_;     //!< when a stuck transaction is replaced, and its fees
+    StallDetector stalls_;                //!< the timing of the out-of-order stall rule
     std::vector<TxHandle> recovered_;
     std::deque<Queued> accepted_;  //!< taken from queue_ by a round, waiting for a nonce
     OutcomeQueue outcomes_;        //!< states of calls not yet delivered, outcomes until taken, round count
-    std::optional<Stall> stall_;
     TxManagerStats stats_;
     std::uint64_t latest_count_{0};  //!< the latest transaction count seen by the last round
     std::size_t appended_since_compaction_{0};
+
+    //! What in_flight(), next_nonce() and stats() answer without waiting for a round (a leaf lock: nothing is
+    //! called while it is held).
+    struct Snapshot {
+        TxManagerStats stats;
+        std::uint64_t next_nonce{0};
+        std::size_t unfinished{0};  //!< calls submitted / recovered whose outcome was not completed (no fillers)
+    };
+    mutable std::mutex snapshot_mutex_;
+    Snapshot snapshot_;
 
     std::mutex journal_mutex_;  //!< every journal call (after mutex_ when both are taken)
     mutable std::mutex intents_mutex_;
