@@ -745,6 +745,30 @@ TEST_F(TxManagerAnvil, RefusedRebroadcastOfAnAcceptedTransactionKeepsItsNonce) {
     EXPECT_EQ(eth_->get_balance(sink).value(), U256(12u));
 }
 
+// Sends one transfer while the proxy answers every eth_sendRawTransaction with `fault`: for three rounds the call
+// stays pending and no nonce is released; once the proxy forwards again, the call is mined with nonce 0 and one hash.
+void expect_send_fault_keeps_the_nonce(TxManager& m, FaultProxy& proxy, const FaultProxy::Fault& fault) {
+    proxy.set_rule([fault](const std::string& method, const json::array&) -> std::optional<FaultProxy::Fault> {
+        if (method == "eth_sendRawTransaction") return fault;
+        return std::nullopt;
+    });
+    const Address sink = PrivateKey::generate().address();
+    const auto a = m.submit(transfer(sink, 3, 1));
+    for (int i = 0; i < 3; ++i) {
+        auto round = m.poll();
+        ASSERT_TRUE(round);
+        EXPECT_TRUE(round->empty());
+    }
+    EXPECT_EQ(m.status(a), TxStatus::kPending);
+    EXPECT_EQ(m.stats().released, 0u);
+    proxy.set_rule({});
+    auto o = m.wait(a, 10s);
+    ASSERT_TRUE(o) << o.error().message;
+    ASSERT_TRUE(o->ok()) << o->error->message;
+    EXPECT_EQ(o->nonce, 0u);
+    EXPECT_EQ(o->hashes.size(), 1u);
+}
+
 // Finding 1: rate limiting (-32005) is not a rejection: the call keeps its nonce and is sent again.
 TEST_F(TxManagerAnvil, RateLimitedSendIsRetriedNotReleased) {
     ASSERT_NO_FATAL_FAILURE(start());
@@ -752,26 +776,7 @@ TEST_F(TxManagerAnvil, RateLimitedSendIsRetriedNotReleased) {
     JsonRpcClient rpc(JsonRpcOptions{.url = proxy.url(), .timeout = 20s});
     auto m = open(std::make_shared<MemoryTxJournal>(), {}, kKey0, &rpc);
     ASSERT_TRUE(m);
-    proxy.set_rule([](const std::string& method, const json::array&) -> std::optional<FaultProxy::Fault> {
-        if (method == "eth_sendRawTransaction")
-            return FaultProxy::Fault{rpc_error(-32005, "call quota exceeded"), false};
-        return std::nullopt;
-    });
-    const Address sink = PrivateKey::generate().address();
-    const auto a = m->submit(transfer(sink, 3, 1));
-    for (int i = 0; i < 3; ++i) {
-        auto round = m->poll();
-        ASSERT_TRUE(round);
-        EXPECT_TRUE(round->empty());
-    }
-    EXPECT_EQ(m->status(a), TxStatus::kPending);
-    EXPECT_EQ(m->stats().released, 0u);
-    proxy.set_rule({});
-    auto o = m->wait(a, 10s);
-    ASSERT_TRUE(o) << o.error().message;
-    ASSERT_TRUE(o->ok()) << o->error->message;
-    EXPECT_EQ(o->nonce, 0u);
-    EXPECT_EQ(o->hashes.size(), 1u);
+    expect_send_fault_keeps_the_nonce(*m, proxy, FaultProxy::Fault{rpc_error(-32005, "call quota exceeded"), false});
 }
 
 // A provider's HTTP 429 whose body is a JSON-RPC error object (not a rate-limit message) is a rate limit too
@@ -782,25 +787,7 @@ TEST_F(TxManagerAnvil, Http429WithAJsonRpcErrorBodyIsRetriedNotReleased) {
     JsonRpcClient rpc(JsonRpcOptions{.url = proxy.url(), .timeout = 20s, .retry = RetryPolicy{.max_attempts = 1}});
     auto m = open(std::make_shared<MemoryTxJournal>(), {}, kKey0, &rpc);
     ASSERT_TRUE(m);
-    proxy.set_rule([](const std::string& method, const json::array&) -> std::optional<FaultProxy::Fault> {
-        if (method == "eth_sendRawTransaction")
-            return FaultProxy::Fault{rpc_error(-32000, "request rejected"), false, 429};
-        return std::nullopt;
-    });
-    const Address sink = PrivateKey::generate().address();
-    const auto a = m->submit(transfer(sink, 3, 1));
-    for (int i = 0; i < 3; ++i) {
-        auto round = m->poll();
-        ASSERT_TRUE(round);
-        EXPECT_TRUE(round->empty());
-    }
-    EXPECT_EQ(m->status(a), TxStatus::kPending);
-    EXPECT_EQ(m->stats().released, 0u);
-    proxy.set_rule({});
-    auto o = m->wait(a, 10s);
-    ASSERT_TRUE(o) << o.error().message;
-    ASSERT_TRUE(o->ok()) << o->error->message;
-    EXPECT_EQ(o->nonce, 0u);
+    expect_send_fault_keeps_the_nonce(*m, proxy, FaultProxy::Fault{rpc_error(-32000, "request rejected"), false, 429});
 }
 
 // Finding 2: a replacement the node answered with an error but that got into the pool anyway (another node
