@@ -1,5 +1,7 @@
 #include "sql_tx_journal.hpp"
 
+#include <algorithm>
+
 #include "store_names.hpp"
 
 namespace wp::chain {
@@ -69,17 +71,23 @@ Result<std::vector<JournalRecord>> SqlTxJournal::load() {
 Result<void> SqlTxJournal::compact(const std::function<bool(const JournalRecord&)>& keep) {
     return db_.write([&](store::Tx& tx) -> Result<void> {
         WP_TRY(auto rows, tx.query("SELECT seq, record FROM tx_journal WHERE journal = $1 ORDER BY seq", journal_));
-        std::vector<std::vector<store::Param>> dropped;
+        std::vector<store::Param> dropped;
         for (const auto& row : rows) {
             WP_TRY(std::int64_t seq, row.get<std::int64_t>(0));
             WP_TRY(std::string line, row.get<std::string>(1));
             auto record = parse_journal_record(line);
             if (!record) return make_error(record.error().with_context(name() + " seq " + std::to_string(seq)));
-            if (!keep(*record)) dropped.push_back({seq});
+            if (!keep(*record)) dropped.emplace_back(seq);
         }
-        for (const auto& seq : dropped) {
-            WP_TRY(auto n, tx.exec_params("DELETE FROM tx_journal WHERE seq = $1", seq));
-            (void)n;
+        // In statements of at most 500 seqs (one round trip each on PostgreSQL, not one per record).
+        constexpr std::size_t kChunk = 500;
+        for (std::size_t begin = 0; begin < dropped.size(); begin += kChunk) {
+            const std::size_t n = std::min(kChunk, dropped.size() - begin);
+            std::string sql = "DELETE FROM tx_journal WHERE seq IN (";
+            for (std::size_t i = 0; i < n; ++i) sql += (i == 0 ? "$" : ", $") + std::to_string(i + 1);
+            sql += ")";
+            WP_TRY(auto deleted, tx.exec_params(sql, std::span(dropped).subspan(begin, n)));
+            (void)deleted;
         }
         return {};
     });

@@ -127,6 +127,19 @@ TEST_P(SqlTxJournalTest, CompactionKeepsExactlyWhatThePredicateKeepsInOrder) {
     EXPECT_EQ((*journal)->size().value(), 4u);
 }
 
+TEST_P(SqlTxJournalTest, CompactionOfManyRecordsDeletesInChunks) {
+    auto journal = SqlTxJournal::open(*db_);
+    ASSERT_TRUE(journal);
+    std::vector<JournalRecord> records;
+    for (std::uint64_t id = 1; id <= 1200; ++id) records.push_back(record(JournalRecord::Kind::kSigned, id, id - 1));
+    ASSERT_TRUE((*journal)->append(records));
+    // Keep every third record: 800 deleted, in two chunks of 500 and 300.
+    ASSERT_TRUE((*journal)->compact([](const JournalRecord& r) { return r.id % 3 == 0; }));
+    const auto kept = (*journal)->load().value();
+    ASSERT_EQ(kept.size(), 400u);
+    for (std::size_t i = 0; i < kept.size(); ++i) EXPECT_EQ(kept[i].id, 3 * (i + 1));
+}
+
 TEST_P(SqlTxJournalTest, AFailingCompactionLeavesTheJournalUnchanged) {
     auto journal = SqlTxJournal::open(*db_, "j");
     ASSERT_TRUE(journal);
