@@ -790,6 +790,50 @@ TEST_F(TxManagerAnvil, Http429WithAJsonRpcErrorBodyIsRetriedNotReleased) {
     expect_send_fault_keeps_the_nonce(*m, proxy, FaultProxy::Fault{rpc_error(-32000, "request rejected"), false, 429});
 }
 
+// The stall escalation: a node that answers "already known" for a transaction it does not have in its pool (here the
+// proxy swallows the first transaction) never mines it, whatever the re-broadcasts and evm_mine kicks; after
+// stall_replace_after_kicks kicks the manager replaces it at once (replace_after, 60 s, never comes in this test's
+// 12 virtual seconds), and the replacement, new to the node, is mined.
+TEST_F(TxManagerAnvil, AStallThatKicksDoNotMoveIsResolvedByAReplacement) {
+    ASSERT_NO_FATAL_FAILURE(start());
+    FaultProxy proxy(node_->url());
+    JsonRpcClient rpc(JsonRpcOptions{.url = proxy.url(), .timeout = 20s});
+    ManualClock clock;
+    TxManagerOptions options;
+    options.clock = &clock;
+    options.stall_kick_method = "evm_mine";
+    ASSERT_EQ(options.stall_replace_after_kicks, 3u);
+    auto m = open(std::make_shared<MemoryTxJournal>(), options, kKey0, &rpc);
+    ASSERT_TRUE(m);
+    auto swallowed = std::make_shared<std::string>();
+    proxy.set_rule(
+        [swallowed](const std::string& method, const json::array& params) -> std::optional<FaultProxy::Fault> {
+            if (method != "eth_sendRawTransaction") return std::nullopt;
+            const std::string raw(params.at(0).as_string());
+            if (swallowed->empty()) *swallowed = raw;
+            if (raw == *swallowed) return FaultProxy::Fault{rpc_error(-32000, "already known"), false};
+            return std::nullopt;
+        });
+    const Address sink = PrivateKey::generate().address();
+    const auto a = m->submit(transfer(sink, 5, 1));
+    std::optional<TxOutcome> outcome;
+    for (int i = 0; i < 30 && !outcome; ++i) {
+        auto round = m->poll();
+        ASSERT_TRUE(round) << round.error().message;
+        for (auto& o : *round) {
+            if (o.handle == a) outcome = std::move(o);
+        }
+        clock.advance(400ms);
+    }
+    ASSERT_TRUE(outcome) << "still " << to_string(*m->status(a)) << " after 30 rounds";
+    ASSERT_TRUE(outcome->ok()) << outcome->error->message;
+    EXPECT_EQ(outcome->hashes.size(), 2u);  // the swallowed one and its replacement
+    EXPECT_EQ(outcome->hash, outcome->hashes.back());
+    EXPECT_EQ(m->stats().stall_kicks, 3u);
+    EXPECT_EQ(m->stats().replacements, 1u);
+    EXPECT_EQ(eth_->get_balance(sink).value(), U256(5u));
+}
+
 // Finding 2: a replacement the node answered with an error but that got into the pool anyway (another node
 // behind the URL took it) and was mined: its receipt is found, the call is confirmed with it.
 TEST_F(TxManagerAnvil, MinedReplacementThatTheNodeRefusedIsFound) {

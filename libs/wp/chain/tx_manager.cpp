@@ -58,7 +58,7 @@ TxManager::TxManager(JsonRpcClient& rpc, const PrivateKey& key, std::shared_ptr<
       nonces_(clock(), options_.filler_backoff, options_.filler_backoff_max),
       broadcaster_(rpc, options_.broadcast_batch_size),
       replacements_(ReplacementRule{options_.replace_after, options_.replace_after_blocks, options_.fees}),
-      stalls_(options_.stall_after) {}
+      stalls_(options_.stall_after, options_.stall_replace_after_kicks) {}
 
 TxManager::~TxManager() = default;
 
@@ -1037,7 +1037,9 @@ void TxManager::plan_replacements(const Head& head) {
         if (slot.receipt || nonce < head.latest_count || slot.attempts.empty()) continue;
         const Attempt& last = slot.attempts.back();
         if (!sent(last.state)) continue;  // sent implies journaled
-        if (!replacements_.due(now, head.number, slot.last_signed, slot.last_signed_block)) continue;
+        if (!slot.replace_requested && !replacements_.due(now, head.number, slot.last_signed, slot.last_signed_block))
+            continue;
+        slot.replace_requested = false;
         std::vector<AttemptFees> fees;
         fees.reserve(slot.attempts.size());
         for (const auto& a : slot.attempts) fees.push_back(AttemptFees{a.fees, a.state});
@@ -1232,7 +1234,11 @@ void TxManager::check_stall(const Head& head) {
                          (head.pending_count <= head.latest_count || !options_.stall_kick_method.empty()) &&
                          std::any_of(it->second.attempts.begin(), it->second.attempts.end(),
                                      [](const Attempt& a) { return ever_accepted(a.state); });
-    if (!stalls_.observe(stalled ? std::optional<std::uint64_t>(head.latest_count) : std::nullopt, clock().now())) {
+    const auto action =
+        stalls_.observe(stalled ? std::optional<std::uint64_t>(head.latest_count) : std::nullopt, clock().now());
+    if (action == StallAction::kNone) return;
+    if (action == StallAction::kReplace) {
+        it->second.replace_requested = true;  // plan_replacements(), later in this round
         return;
     }
     ++stats_.stall_kicks;

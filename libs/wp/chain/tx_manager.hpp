@@ -34,7 +34,8 @@
 //        with stall_kick_method set (automine devnets), whatever the pending count — for stall_after on that same
 //        nonce, its transaction is broadcast again and stall_kick_method (e.g. "evm_mine") is called once;
 //        stats().stall_kicks counts these (do not set stall_kick_method with interval mining slower than
-//        stall_after: it would mine extra blocks);
+//        stall_after: it would mine extra blocks); after stall_replace_after_kicks kicks that did not move the
+//        nonce, the transaction is replaced at once (fee bump, as for a stuck transaction) instead;
 //     7. returns the outcomes completed in this round (and earlier ones not taken by wait()).
 //   wait(h) / send_and_wait(call) for the CLI (blocking, with a timeout): a waiter runs a round only when none is
 //   running; otherwise it waits for the end of the running one (one round at a time, whoever runs it).
@@ -242,6 +243,10 @@ struct TxManagerOptions {
     std::chrono::milliseconds stall_after{std::chrono::milliseconds(300)};
     //! Called (no parameters) when a stall is declared; empty: none. "evm_mine" for anvil / hardhat devnets.
     std::string stall_kick_method{};
+    //! After this many kicks on the same stalled nonce (0: never), the stalled transaction is replaced at once with
+    //! bumped fees (ReplacementPlanner's fees), without waiting for replace_after: a re-broadcast of the same bytes
+    //! can be ignored by a node that keeps it queued ("already imported"), a replacement cannot.
+    unsigned stall_replace_after_kicks{3};
     Clock* clock{nullptr};  //!< nullptr: wp::system_clock(); else must outlive the manager
     //! Journal compaction (compact()): the final records of closed keyed calls kept for find() — the newest
     //! keep_closed of them, and none older than max_age (by the time of their final record); compact() runs by
@@ -366,6 +371,7 @@ class TxManager {
         std::uint64_t nonce{0};
         std::vector<Attempt> attempts;  //!< in signing order; each with its AttemptState
         SendDue send_due{SendDue::kNow};
+        bool replace_requested{false};  //!< the stall rule escalated: plan_replacements() replaces it this round
         Clock::time_point last_signed{};
         Clock::time_point last_broadcast{};
         std::uint64_t last_signed_block{0};
