@@ -170,10 +170,7 @@ Result<std::size_t> ChainMirror::run_undo(store::Tx& tx, std::uint64_t from_bloc
 Result<MirrorStep> ChainMirror::poll() {
     const FeedCursor before = cursor_;
     auto polled = feed_.poll();
-    if (!polled) {
-        feed_.reset(before);
-        return make_error(polled.error());
-    }
+    if (!polled) return make_error(polled.error());  // EventFeed leaves its cursor unchanged on error
     FeedBatch batch = std::move(*polled);
     MirrorStep step;
     step.rolled_back_from = batch.rollback_from;
