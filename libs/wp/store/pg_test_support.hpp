@@ -116,7 +116,11 @@ class ScratchDatabase {
             name += std::isalnum(static_cast<unsigned char>(c))
                         ? static_cast<char>(std::tolower(static_cast<unsigned char>(c)))
                         : '_';
-        name += "_" + std::to_string(::getpid()) + "_" + std::to_string(counter++);
+        // Appended piecewise: gcc 12 -O3 reports a false -Wrestrict on `"_" + std::to_string(...)` here.
+        name += '_';
+        name += std::to_string(::getpid());
+        name += '_';
+        name += std::to_string(counter++);
         ScratchDatabase out;
         if (backend == Backend::kSqlite) {
             out.dir_ = std::filesystem::temp_directory_path() / name;

@@ -1,0 +1,94 @@
+#include "schema.hpp"
+
+#include <bit>
+
+namespace wp::market {
+namespace {
+
+const store::Migration kMigrations[] = {
+    {1, "orders, deals, categories, chain state, events outbox, challenges",
+     "CREATE TABLE market_orders ("
+     "  chain_id BIGINT NOT NULL,"
+     "  order_hash ${blob} NOT NULL,"
+     "  kind SMALLINT NOT NULL,"
+     "  status SMALLINT NOT NULL,"
+     "  signer ${blob} NOT NULL,"
+     "  resource ${blob} NOT NULL,"
+     "  price ${blob} NOT NULL,"
+     "  volume ${blob} NOT NULL,"
+     "  remaining ${blob} NOT NULL,"
+     "  tag ${blob} NOT NULL,"
+     "  tag_w0 BIGINT NOT NULL, tag_w1 BIGINT NOT NULL, tag_w2 BIGINT NOT NULL, tag_w3 BIGINT NOT NULL,"
+     "  category ${blob}, trust ${blob},"
+     "  app ${blob}, dataset ${blob}, workerpool ${blob}, requester ${blob}, beneficiary ${blob},"
+     "  app_restrict ${blob}, dataset_restrict ${blob}, workerpool_restrict ${blob}, requester_restrict ${blob},"
+     "  bulk SMALLINT NOT NULL DEFAULT 0,"
+     "  order_json TEXT NOT NULL,"
+     "  published_ms BIGINT NOT NULL,"
+     "  updated_ms BIGINT NOT NULL,"
+     "  PRIMARY KEY (chain_id, order_hash));"
+     "CREATE INDEX market_orders_book ON market_orders (chain_id, kind, status, price, published_ms, order_hash);"
+     "CREATE INDEX market_orders_resource ON market_orders (chain_id, kind, resource, status);"
+     "CREATE INDEX market_orders_signer ON market_orders (chain_id, kind, signer, status, published_ms);"
+     "CREATE TABLE market_deals ("
+     "  chain_id BIGINT NOT NULL,"
+     "  deal_id ${blob} NOT NULL,"
+     "  category ${blob} NOT NULL,"
+     "  requester ${blob} NOT NULL, beneficiary ${blob} NOT NULL,"
+     "  app ${blob} NOT NULL, dataset ${blob} NOT NULL, workerpool ${blob} NOT NULL,"
+     "  app_owner ${blob} NOT NULL, dataset_owner ${blob} NOT NULL, workerpool_owner ${blob} NOT NULL,"
+     "  apporder_hash ${blob} NOT NULL, datasetorder_hash ${blob} NOT NULL,"
+     "  workerpoolorder_hash ${blob} NOT NULL, requestorder_hash ${blob} NOT NULL,"
+     "  block_number BIGINT NOT NULL, log_index BIGINT NOT NULL, block_timestamp_ms BIGINT NOT NULL,"
+     "  transaction_hash ${blob} NOT NULL,"
+     "  document TEXT NOT NULL,"
+     "  PRIMARY KEY (chain_id, deal_id));"
+     "CREATE INDEX market_deals_block ON market_deals (chain_id, block_number, log_index);"
+     "CREATE TABLE market_categories ("
+     "  chain_id BIGINT NOT NULL,"
+     "  catid BIGINT NOT NULL,"
+     "  name TEXT NOT NULL, description TEXT NOT NULL,"
+     "  work_clock_time_ref ${blob} NOT NULL,"
+     "  transaction_hash ${blob} NOT NULL,"
+     "  block_number BIGINT NOT NULL, block_timestamp_ms BIGINT NOT NULL,"
+     "  PRIMARY KEY (chain_id, catid));"
+     "CREATE TABLE market_owners ("
+     "  chain_id BIGINT NOT NULL, entry ${blob} NOT NULL, registry SMALLINT NOT NULL,"
+     "  owner ${blob} NOT NULL, block_number BIGINT NOT NULL,"
+     "  PRIMARY KEY (chain_id, entry));"
+     "CREATE TABLE market_accounts ("
+     "  chain_id BIGINT NOT NULL, account ${blob} NOT NULL, stake ${blob} NOT NULL, block_number BIGINT NOT NULL,"
+     "  PRIMARY KEY (chain_id, account));"
+     "CREATE TABLE market_consumed ("
+     "  chain_id BIGINT NOT NULL, order_hash ${blob} NOT NULL, consumed ${blob} NOT NULL,"
+     "  PRIMARY KEY (chain_id, order_hash));"
+     "CREATE TABLE market_sync ("
+     "  chain_id BIGINT NOT NULL PRIMARY KEY, hub ${blob} NOT NULL, start_block BIGINT NOT NULL,"
+     "  complete SMALLINT NOT NULL, last_block BIGINT NOT NULL, last_block_ms BIGINT NOT NULL);"
+     "CREATE TABLE market_events ("
+     "  seq ${id},"
+     "  chain_id BIGINT NOT NULL, topic TEXT NOT NULL, event TEXT NOT NULL, payload TEXT NOT NULL,"
+     "  created_ms BIGINT NOT NULL);"
+     "CREATE TABLE market_challenges ("
+     "  chain_id BIGINT NOT NULL, address ${blob} NOT NULL, hash ${blob} NOT NULL, challenge TEXT NOT NULL,"
+     "  expires_ms BIGINT NOT NULL,"
+     "  PRIMARY KEY (chain_id, address));"
+     "CREATE UNIQUE INDEX market_challenges_hash ON market_challenges (hash);"},
+};
+
+}  // namespace
+
+Result<std::int64_t> migrate_market_schema(store::Database& db) { return store::migrate(db, "market", kMigrations); }
+
+TagWords tag_words(const Bytes32& tag) noexcept {
+    TagWords words;
+    for (int w = 0; w < 4; ++w) {
+        std::uint64_t v = 0;
+        // Word w covers bytes [32 - 8(w+1), 32 - 8w) of the big-endian tag.
+        for (int i = 0; i < 8; ++i) v = (v << 8) | tag[static_cast<std::size_t>(32 - 8 * (w + 1) + i)];
+        words.w[w] = std::bit_cast<std::int64_t>(v);
+    }
+    return words;
+}
+
+}  // namespace wp::market
