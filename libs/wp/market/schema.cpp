@@ -61,6 +61,7 @@ const store::Migration kMigrations[] = {
      "  PRIMARY KEY (chain_id, account));"
      "CREATE TABLE market_consumed ("
      "  chain_id BIGINT NOT NULL, order_hash ${blob} NOT NULL, consumed ${blob} NOT NULL,"
+     "  block_number BIGINT NOT NULL,"
      "  PRIMARY KEY (chain_id, order_hash));"
      "CREATE TABLE market_sync ("
      "  chain_id BIGINT NOT NULL PRIMARY KEY, hub ${blob} NOT NULL, start_block BIGINT NOT NULL,"

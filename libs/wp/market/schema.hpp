@@ -31,8 +31,10 @@
 //   market_owners(chain_id, entry, registry SMALLINT 0 app / 1 dataset / 2 workerpool, owner, block_number)
 //     PRIMARY KEY (chain_id, entry): the registered apps, datasets and workerpools and their current owners;
 //   market_accounts(chain_id, account, stake, block_number) PRIMARY KEY (chain_id, account): free SRLC balance;
-//   market_consumed(chain_id, order_hash, consumed) PRIMARY KEY (chain_id, order_hash): m_consumed from
-//     OrdersMatched volumes (only hashes matched since the mirror's start block);
+//   market_consumed(chain_id, order_hash, consumed, block_number) PRIMARY KEY (chain_id, order_hash): m_consumed
+//     from OrdersMatched volumes (hashes matched since the mirror's start block, and cold entries);
+//   block_number (owners, accounts, consumed): the block the row's value is true at (chain_state.hpp: a reorg
+//     back to block R drops the rows still valid at a block >= R after its undo actions ran);
 //   market_sync(chain_id PRIMARY KEY, hub, start_block, complete SMALLINT, last_block, last_block_ms):
 //     complete = 1 when the mirror started at (or before) the hub's deployment, so that a missing owner / consumed
 //     row means "none" and never needs an RPC.
