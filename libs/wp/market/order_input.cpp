@@ -16,7 +16,7 @@ namespace wp::market {
 namespace json = boost::json;
 namespace {
 
-constexpr std::uint64_t kMaxSafeInteger = 9007199254740991ULL;  // 2^53 - 1
+constexpr std::uint64_t kJsMaxSafeInteger = 9007199254740991ULL;  // 2^53 - 1
 
 std::string print_value(const json::value& v) {
     std::string s = json::serialize(v);
@@ -76,7 +76,7 @@ std::optional<DecimalText> split_decimal(std::string_view s) {
 Result<U256> from_double(const std::string& path, double d, std::uint64_t min) {
     if (d != std::floor(d)) return make_error(field_error(path, "must be an integer"));
     if (d < static_cast<double>(min)) return make_error(min_error(path, min));
-    if (d > static_cast<double>(kMaxSafeInteger))
+    if (d > static_cast<double>(kJsMaxSafeInteger))
         return make_error(field_error(path,
                                       "must be an exact integer: send values above 9007199254740991 as "
                                       "decimal strings"));

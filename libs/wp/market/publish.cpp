@@ -1,0 +1,396 @@
+#include "publish.hpp"
+
+#include <optional>
+#include <string>
+#include <utility>
+
+#include <boost/json/serialize.hpp>
+
+#include <wp/core/hex.hpp>
+#include <wp/crypto/secp256k1.hpp>
+#include <wp/net/json_body.hpp>
+#include <wp/protocol/tag.hpp>
+
+#include "documents.hpp"
+#include "order_book.hpp"
+
+namespace wp::market {
+namespace {
+
+PublishError refused(std::string message) { return PublishError{PublishError::Kind::kRefused, std::move(message)}; }
+PublishError internal(const Error& e) { return PublishError{PublishError::Kind::kInternal, e.message}; }
+PublishError internal(const chain::HubError& e) { return PublishError{PublishError::Kind::kInternal, e.message}; }
+
+std::string kind_name(OrderKind kind) { return std::string(order_key(kind)); }
+
+//! The registry and the resource of an app / dataset / workerpool order; nullopt for request orders.
+std::optional<std::pair<Registry, Address>> registered_resource(const Order& order) {
+    if (const auto* a = std::get_if<AppOrder>(&order)) return std::make_pair(Registry::kApp, a->app);
+    if (const auto* d = std::get_if<DatasetOrder>(&order)) return std::make_pair(Registry::kDataset, d->dataset);
+    if (const auto* w = std::get_if<WorkerpoolOrder>(&order))
+        return std::make_pair(Registry::kWorkerpool, w->workerpool);
+    return std::nullopt;
+}
+
+//! (price × 30 / 100) × remaining (PoCo's workerpool lock); nullopt when it exceeds 2^256 − 1.
+std::optional<U256> workerpool_lock(const U256& price, const U256& remaining) {
+    auto scaled = checked_mul(price, U256(30));
+    if (!scaled) return std::nullopt;
+    auto per_task = checked_div(*scaled, U256(100));
+    if (!per_task) return std::nullopt;
+    auto total = checked_mul(*per_task, remaining);
+    if (!total) return std::nullopt;
+    return *total;
+}
+
+//! (appmaxprice + datasetmaxprice + workerpoolmaxprice) × remaining; nullopt when it exceeds 2^256 − 1.
+std::optional<U256> request_cost(const RequestOrder& r, const U256& remaining) {
+    auto sum = checked_add(r.appmaxprice, r.datasetmaxprice);
+    if (!sum) return std::nullopt;
+    auto all = checked_add(*sum, r.workerpoolmaxprice);
+    if (!all) return std::nullopt;
+    auto total = checked_mul(*all, remaining);
+    if (!total) return std::nullopt;
+    return *total;
+}
+
+// The facts the rules read, from ChainState (before the write) or from the stored rows (inside it).
+class Facts {
+  public:
+    virtual ~Facts() = default;
+    //! Owner (zero: not registered).
+    virtual PublishResult<Address> owner(Registry registry, const Address& entry) = 0;
+    virtual PublishResult<U256> stake(const Address& account) = 0;
+    virtual PublishResult<U256> consumed(const Bytes32& hash) = 0;
+    virtual PublishResult<bool> category_exists(const U256& catid) = 0;
+};
+
+class LiveFacts final : public Facts {
+  public:
+    explicit LiveFacts(ChainState& state) : state_(state) {}
+    PublishResult<Address> owner(Registry registry, const Address& entry) override {
+        auto o = state_.owner(registry, entry);
+        if (!o) return tl::unexpected(internal(o.error()));
+        return o->value_or(Address{});
+    }
+    PublishResult<U256> stake(const Address& account) override {
+        auto s = state_.stake(account);
+        if (!s) return tl::unexpected(internal(s.error()));
+        return *s;
+    }
+    PublishResult<U256> consumed(const Bytes32& hash) override {
+        auto c = state_.consumed(hash);
+        if (!c) return tl::unexpected(internal(c.error()));
+        return *c;
+    }
+    PublishResult<bool> category_exists(const U256& catid) override {
+        auto c = state_.category_exists(catid);
+        if (!c) return tl::unexpected(internal(c.error()));
+        return *c;
+    }
+
+  private:
+    ChainState& state_;
+};
+
+// Stored facts inside the write transaction; a cold entry (nullopt) keeps the value seen before the transaction.
+class StoredFactsWithFallback final : public Facts {
+  public:
+    struct Seen {
+        std::optional<Address> owner;
+        std::optional<U256> stake;
+        std::optional<U256> consumed;
+        std::optional<bool> category;
+    };
+    StoredFactsWithFallback(StoredFacts& facts, const Seen& seen) : facts_(facts), seen_(seen) {}
+    PublishResult<Address> owner(Registry registry, const Address& entry) override {
+        auto o = facts_.owner(registry, entry);
+        if (!o) return tl::unexpected(internal(o.error()));
+        if (*o) return **o;
+        return seen_.owner.value_or(Address{});
+    }
+    PublishResult<U256> stake(const Address& account) override {
+        auto s = facts_.stake(account);
+        if (!s) return tl::unexpected(internal(s.error()));
+        if (*s) return **s;
+        return seen_.stake.value_or(U256{});
+    }
+    PublishResult<U256> consumed(const Bytes32& hash) override {
+        auto c = facts_.consumed(hash);
+        if (!c) return tl::unexpected(internal(c.error()));
+        if (*c) return **c;
+        return seen_.consumed.value_or(U256{});
+    }
+    PublishResult<bool> category_exists(const U256& catid) override {
+        auto c = facts_.category_exists(catid);
+        if (!c) return tl::unexpected(internal(c.error()));
+        if (*c) return **c;
+        return seen_.category.value_or(false);
+    }
+
+  private:
+    StoredFacts& facts_;
+    const Seen& seen_;
+};
+
+// Records what the rules read, so that the transaction can fall back on it for cold entries.
+class RecordingFacts final : public Facts {
+  public:
+    RecordingFacts(Facts& inner, StoredFactsWithFallback::Seen& seen) : inner_(inner), seen_(seen) {}
+    PublishResult<Address> owner(Registry registry, const Address& entry) override {
+        auto o = inner_.owner(registry, entry);
+        if (o) seen_.owner = *o;
+        return o;
+    }
+    PublishResult<U256> stake(const Address& account) override {
+        auto s = inner_.stake(account);
+        if (s) seen_.stake = *s;
+        return s;
+    }
+    PublishResult<U256> consumed(const Bytes32& hash) override {
+        auto c = inner_.consumed(hash);
+        if (c) seen_.consumed = *c;
+        return c;
+    }
+    PublishResult<bool> category_exists(const U256& catid) override {
+        auto c = inner_.category_exists(catid);
+        if (c) seen_.category = *c;
+        return c;
+    }
+
+  private:
+    Facts& inner_;
+    StoredFactsWithFallback::Seen& seen_;
+};
+
+struct Checked {
+    Address signer;
+    U256 remaining;
+};
+
+// The signature rule (4): local ecrecover, then the hub's verifySignature.
+PublishResult<void> check_signature(const ChainContext& chain, const Order& order, const Bytes32& hash,
+                                    const Address& signer) {
+    const Bytes& sign = order_sign(order);
+    if (auto sig = Signature::parse(sign, Signature::Format::kStrict)) {
+        auto recovered = recover_address(hash, *sig);
+        if (recovered && *recovered == signer) return {};
+    }
+    if (chain.hub == nullptr) return tl::unexpected(refused("invalid sign"));
+    auto valid = chain.hub->verify_signature(signer, hash, sign);
+    if (!valid) {
+        // A revert (e.g. a malformed signature for an EOA) is a refusal, a transport failure is not.
+        if (valid.error().kind == Errc::kRemote) return tl::unexpected(refused("invalid sign"));
+        return tl::unexpected(internal(valid.error()));
+    }
+    if (!*valid) return tl::unexpected(refused("invalid sign"));
+    return {};
+}
+
+// Rules 2..8 in the reference's order. `tx` reads the order book (a read snapshot or the write transaction).
+PublishResult<Checked> check_rules(store::Tx& tx, const ChainContext& chain, const PublishOptions& options,
+                                   const Order& order, const Bytes32& hash, const Address& caller, Facts& facts,
+                                   bool verify_sign) {
+    const OrderKind kind = kind_of(order);
+    // 2. already published
+    auto existing = find_order(tx, chain.chain_id, hash);
+    if (!existing) return tl::unexpected(internal(existing.error()));
+    if (*existing && (*existing)->status != OrderStatus::kDead)
+        return tl::unexpected(refused("order already published"));
+
+    // 3. resource deployed, signer is owner
+    Address signer;
+    if (auto resource = registered_resource(order)) {
+        auto owner = facts.owner(resource->first, resource->second);
+        if (!owner) return tl::unexpected(owner.error());
+        if (*owner == Address{}) return tl::unexpected(refused("Resource not deployed"));
+        signer = *owner;
+    } else {
+        signer = std::get<RequestOrder>(order).requester;
+    }
+    if (signer != caller)
+        return tl::unexpected(refused("only order signer " + signer.to_checksum() + " can publish an order"));
+
+    // 4. signature
+    if (verify_sign) {
+        auto sig = check_signature(chain, order, hash, signer);
+        if (!sig) return tl::unexpected(sig.error());
+    }
+
+    // 5. open orders per wallet
+    auto open = count_open_orders(tx, chain.chain_id, kind, signer);
+    if (!open) return tl::unexpected(internal(open.error()));
+    if (*open >= options.max_open_orders_per_wallet)
+        return tl::unexpected(refused("maximun of " + std::to_string(options.max_open_orders_per_wallet) +
+                                      " published open " + kind_name(kind) + " has been reached for wallet " +
+                                      signer.to_checksum()));
+
+    // 6. remaining volume
+    auto consumed = facts.consumed(hash);
+    if (!consumed) return tl::unexpected(consumed.error());
+    const U256& volume = order_volume(order);
+    if (*consumed >= volume) return tl::unexpected(refused("order already consumed"));
+    const U256 remaining = checked_sub(volume, *consumed).value();
+
+    // 7. stake and, for request orders, matching app / dataset orders
+    if (const auto* w = std::get_if<WorkerpoolOrder>(&order)) {
+        auto stake = facts.stake(signer);
+        if (!stake) return tl::unexpected(stake.error());
+        auto lock = workerpool_lock(w->workerpoolprice, remaining);
+        if (!lock || *stake < *lock)
+            return tl::unexpected(refused("workerpool owner's stake is too low to cover required workerpool lock"));
+    }
+    if (const auto* r = std::get_if<RequestOrder>(&order)) {
+        auto stake = facts.stake(signer);
+        if (!stake) return tl::unexpected(stake.error());
+        auto cost = request_cost(*r, remaining);
+        if (!cost || *stake < *cost)
+            return tl::unexpected(
+                refused("requester stake is too low to cover requestorder payment, minimum stake "
+                        "required is " +
+                        (cost ? cost->to_dec() : std::string("more than ") + U256::max().to_dec()) + " nRLC"));
+        const bool tee = tag_has_bit(r->tag, kTagBitTee);
+        ApporderFilters apps;
+        apps.app = AddressOrAny::of(r->app);
+        apps.dataset.value = AddressOrAny::of(r->dataset);
+        apps.workerpool.value = AddressOrAny::of(r->workerpool);
+        apps.requester.value = AddressOrAny::of(r->requester);
+        if (tee) apps.min_tag = make_tag(kTagTee);
+        apps.paging.page_size = kMinPageSize;
+        auto best_app = search_apporders(tx, chain.chain_id, apps);
+        if (!best_app) return tl::unexpected(internal(best_app.error()));
+        if (best_app->orders.empty())
+            return tl::unexpected(refused(std::string("No ") + (tee ? "tee enabled " : "") +
+                                          "apporder published for app " + r->app.to_checksum()));
+        const U256& app_price = std::get<AppOrder>(best_app->orders.front().order).appprice;
+        if (r->appmaxprice < app_price)
+            return tl::unexpected(refused("appmaxprice for app " + r->app.to_checksum() +
+                                          " is too low, actual best price is " + app_price.to_dec() + " nRLC"));
+        if (r->dataset != Address{}) {
+            DatasetorderFilters datasets;
+            datasets.dataset = AddressOrAny::of(r->dataset);
+            datasets.app.value = AddressOrAny::of(r->app);
+            datasets.workerpool.value = AddressOrAny::of(r->workerpool);
+            datasets.requester.value = AddressOrAny::of(r->requester);
+            datasets.paging.page_size = kMinPageSize;
+            auto best_ds = search_datasetorders(tx, chain.chain_id, datasets);
+            if (!best_ds) return tl::unexpected(internal(best_ds.error()));
+            if (best_ds->orders.empty())
+                return tl::unexpected(refused("No datasetorder published for dataset " + r->dataset.to_checksum()));
+            const U256& ds_price = std::get<DatasetOrder>(best_ds->orders.front().order).datasetprice;
+            if (r->datasetmaxprice < ds_price)
+                return tl::unexpected(refused("datasetmaxprice for dataset " + r->dataset.to_checksum() +
+                                              " is too low, actual best price is " + ds_price.to_dec() + " nRLC"));
+        }
+    }
+
+    // 8. the seed's workerpool rules
+    if (const auto* w = std::get_if<WorkerpoolOrder>(&order); w != nullptr && options.seed_rules) {
+        // PoCo treats trust 0 as 1 (the SDK's default trust is 0 with a TEE tag).
+        const U256 effective_trust = w->trust.is_zero() ? U256(1) : w->trust;
+        if (auto offer = validate_workerpool_offer(w->tag, effective_trust); !offer)
+            return tl::unexpected(refused(offer.error().message));
+        auto exists = facts.category_exists(w->category);
+        if (!exists) return tl::unexpected(exists.error());
+        if (!*exists) return tl::unexpected(refused("category " + w->category.to_dec() + " does not exist"));
+    }
+    return Checked{signer, remaining};
+}
+
+template <class T>
+PublishResult<T> from_store(Result<PublishResult<T>>&& r) {
+    if (!r) return tl::unexpected(internal(r.error()));
+    return std::move(*r);
+}
+
+}  // namespace
+
+unsigned PublishError::http_status() const {
+    switch (kind) {
+        case Kind::kRefused: return 403;
+        case Kind::kInvalid: return 400;
+        case Kind::kInternal: return 500;
+    }
+    return 500;
+}
+
+PublishResult<OrderRecord> Publisher::publish(const ChainContext& chain, const Order& order, const Address& caller) {
+    if (chain.state == nullptr)
+        return tl::unexpected(PublishError{PublishError::Kind::kInternal, "publish: chain state missing"});
+    // 1. the hash on the chain's domain
+    const Bytes32 hash = order_hash(chain.domain, order);
+
+    // The rules on live facts (cold entries fetched by ChainState, outside any transaction).
+    StoredFactsWithFallback::Seen seen;
+    LiveFacts live(*chain.state);
+    RecordingFacts recording(live, seen);
+    auto first = db_.read([&](store::Tx& tx) -> Result<PublishResult<Checked>> {
+        return check_rules(tx, chain, options_, order, hash, caller, recording, true);
+    });
+    auto checked = from_store(std::move(first));
+    if (!checked) return tl::unexpected(checked.error());
+
+    // One write: the rules again on the stored facts (the mirror may have moved), the order and its event.
+    const std::int64_t now = clock_.unix_ms();
+    auto written = db_.write([&](store::Tx& tx) -> Result<PublishResult<OrderRecord>> {
+        WP_TRY(auto stored, StoredFacts::open(tx, chain.chain_id));
+        StoredFactsWithFallback facts(stored, seen);
+        auto again = check_rules(tx, chain, options_, order, hash, caller, facts, false);
+        if (!again) return PublishResult<OrderRecord>(tl::unexpected(again.error()));
+        OrderRecord record;
+        record.chain_id = chain.chain_id;
+        record.order_hash = hash;
+        record.order = order;
+        record.status = OrderStatus::kOpen;
+        record.remaining = again->remaining;
+        record.signer = again->signer;
+        record.published_ms = now;
+        WP_TRY(auto inserted, insert_order(tx, record));
+        const std::string event = kind_name(kind_of(order)) + "_published";
+        const std::string payload =
+            boost::json::serialize(order_document(inserted, DocumentOptions{.with_chain_id = false}));
+        WP_TRY_VOID(append_event(tx, chain.chain_id, kTopicOrders, event, payload, now));
+        return PublishResult<OrderRecord>(std::move(inserted));
+    });
+    return from_store(std::move(written));
+}
+
+PublishResult<std::vector<Bytes32>> Publisher::unpublish(const ChainContext& chain, OrderKind kind,
+                                                         const UnpublishRequest& request, const Address& caller) {
+    const std::int64_t now = clock_.unix_ms();
+    auto written = db_.write([&](store::Tx& tx) -> Result<PublishResult<std::vector<Bytes32>>> {
+        using R = PublishResult<std::vector<Bytes32>>;
+        std::vector<Bytes32> hashes;
+        if (request.target == UnpublishTarget::kOrderHash) {
+            WP_TRY(auto found, find_order(tx, chain.chain_id, request.order_hash, kind));
+            if (!found || found->status != OrderStatus::kOpen)
+                return R(tl::unexpected(
+                    refused(kind_name(kind) + " with orderHash " + to_hex(request.order_hash) + " is not published")));
+            if (found->signer != caller)
+                return R(tl::unexpected(
+                    refused("only order signer " + found->signer.to_checksum() + " can unpublish an order")));
+            hashes.push_back(found->order_hash);
+        } else {
+            OrderSelection selection;
+            selection.kind = kind;
+            selection.status = OrderStatus::kOpen;
+            selection.signer = caller;
+            selection.resource = request.resource;
+            if (request.target == UnpublishTarget::kLast) selection.limit = 1;
+            WP_TRY(auto orders, select_orders(tx, chain.chain_id, selection));
+            if (orders.empty())
+                return R(tl::unexpected(
+                    refused("no open " + kind_name(kind) + " published by signer " + caller.to_checksum() + " for " +
+                            std::string(unpublish_resource_key(kind)) + " " + request.resource.to_checksum())));
+            for (const auto& o : orders) hashes.push_back(o.order_hash);
+        }
+        WP_TRY_VOID(delete_orders(tx, chain.chain_id, hashes));
+        const std::string event = kind_name(kind) + "_unpublished";
+        for (const auto& h : hashes)
+            WP_TRY_VOID(append_event(tx, chain.chain_id, kTopicOrders, event, net::json_quote(to_hex(h)), now));
+        return R(std::move(hashes));
+    });
+    return from_store(std::move(written));
+}
+
+}  // namespace wp::market

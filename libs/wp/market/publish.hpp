@@ -1,0 +1,122 @@
+#pragma once
+// The publish and unpublish rules of the market (iexec-market-api 7.1.2 api/src/services/order.js,
+// sdk-cli-and-market.md §5.3 and §5.4), plus the seed's own rules for workerpool orders (docs/market.md
+// "Deliberate deviations").
+//
+// publish(chain, order, caller) — the order already passed the schema (order_input.hpp) and the caller is the
+// authenticated address of the request's chain (the API checks both). Checks, in this order, the first failing one
+// answering 403 {"ok":false,"error":<message>} (PublishError::kRefused):
+//   1. orderHash = EIP-712 hash of the order on the chain's domain (ChainContext::domain, read from hub.domain());
+//   2. a stored order with that hash whose status is not dead → "order already published" (a dead one may be
+//      published again; it keeps its publication time, order_book.hpp insert_order);
+//   3. app / dataset / workerpool orders: the resource must be registered → "Resource not deployed"; the signer is
+//      its owner; request orders: the signer is order.requester. signer ≠ caller →
+//      "only order signer <signer> can publish an order";
+//   4. the signature: recovered locally (ecrecover over orderHash, 65-byte v 27/28 low-s or 64-byte EIP-2098) must
+//      give the signer; when it does not and the chain has a Hub, hub.verifySignature(signer, orderHash, sign) decides
+//      (ERC-1271 contract owners, delegated accounts) → "invalid sign";
+//   5. open orders of this kind signed by the signer < max_open_orders_per_wallet →
+//      "maximun of 50 published open workerpoolorder has been reached for wallet <signer>" (the reference's text,
+//      typo included);
+//   6. remaining = volume − consumed(orderHash) > 0 → "order already consumed";
+//   7. workerpool orders: stake(signer) ≥ (price × 30 / 100) × remaining →
+//      "workerpool owner's stake is too low to cover required workerpool lock";
+//      request orders: stake(requester) ≥ (appmaxprice + datasetmaxprice + workerpoolmaxprice) × remaining →
+//      "requester stake is too low to cover requestorder payment, minimum stake required is <cost> nRLC";
+//      then a matching open apporder (app, restricts ∈ {0x0, the request's workerpool / dataset / requester}, a tee
+//      apporder when the request's tag has tee; the cheapest) → "No apporder published for app <app>" /
+//      "No tee enabled apporder published for app <app>", its price ≤ appmaxprice →
+//      "appmaxprice for app <app> is too low, actual best price is <p> nRLC"; with a dataset, the same for
+//      datasetorders → "No datasetorder published for dataset <d>" /
+//      "datasetmaxprice for dataset <d> is too low, actual best price is <p> nRLC";
+//   8. ours, workerpool orders only (PublishOptions::seed_rules): the tag is one of standard 0x0, Scone 0x3, Gramine
+//      0x5, TDX 0x9, each optionally | GPU 0x100 ("Unsupported workerpool order tag 0x…; supported: …"); a TEE tag
+//      needs trust 1, trust 0 counting as 1 as in PoCo ("TEE workerpool orders must have trust 1 (got N)"); the
+//      category exists ("category N does not exist").
+// Addresses in messages are EIP-55 checksummed. Facts (owners, stakes, consumed volumes, categories) come from
+// ChainState (chain_state.hpp): no RPC in the common case. Then ONE write transaction re-reads the stored facts
+// (StoredFacts) and re-applies rules 2, 3, 5, 6 and 7 on them (the chain mirror may have moved meanwhile), inserts
+// the order (status open, remaining, signer, publication time = clock) and appends the outbox event
+// `<kind>order_published` (topic "orders", payload: the order document without chainId) — both or neither.
+//
+// unpublish(chain, kind, request, caller) (§5.4), refusals 403:
+//   - unpublish_orderHash: the order of that kind and hash must be open → "<kind>order with orderHash <h> is not
+//     published"; its signer must be the caller → "only order signer <signer> can unpublish an order";
+//   - unpublish_last / unpublish_all: the caller's open orders of that kind for the resource (app / dataset /
+//     workerpool / requester), newest first (last: only the newest) → none:
+//     "no open <kind>order published by signer <caller> for <resourceKey> <resource>".
+//   The orders are DELETED and one `<kind>order_unpublished` event per order (payload: the orderHash as a JSON
+//   string) is appended, in one transaction. Returns the hashes, newest first.
+//
+// Other failures (database, RPC) are PublishError::kInternal (500; the detail is for the logs only).
+// Thread safety: Publisher is stateless apart from its references; call it from any thread.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <tl/expected.hpp>
+
+#include <wp/chain/hub.hpp>
+#include <wp/core/address.hpp>
+#include <wp/core/bytes.hpp>
+#include <wp/core/clock.hpp>
+#include <wp/protocol/order.hpp>
+#include <wp/store/store.hpp>
+
+#include "chain_state.hpp"
+#include "model.hpp"
+#include "order_input.hpp"
+
+namespace wp::market {
+
+struct PublishError {
+    enum class Kind {
+        kRefused,   //!< a business rule: 403 with the message
+        kInvalid,   //!< bad input found late: 400 with the message
+        kInternal,  //!< database / chain failure: 500 (the message is for the logs)
+    };
+    Kind kind{Kind::kRefused};
+    std::string message;
+
+    //! 403, 400 or 500.
+    unsigned http_status() const;
+};
+
+template <class T>
+using PublishResult = tl::expected<T, PublishError>;
+
+//! What the rules need to know about one served chain.
+struct ChainContext {
+    std::uint64_t chain_id{0};
+    Domain domain;               //!< hub.domain(): the orders' EIP-712 domain on this chain
+    ChainState* state{nullptr};  //!< required
+    chain::Hub* hub{nullptr};    //!< optional: the verifySignature fallback (no fallback when null)
+};
+
+struct PublishOptions {
+    std::uint64_t max_open_orders_per_wallet{50};
+    //! The seed's workerpool-order rules (step 8). On by default; off only to reproduce the reference exactly.
+    bool seed_rules{true};
+};
+
+class Publisher {
+  public:
+    Publisher(store::Database& db, Clock& clock, PublishOptions options = {})
+        : db_(db), clock_(clock), options_(options) {}
+
+    //! Publishes the order (see the header comment); returns the stored record.
+    PublishResult<OrderRecord> publish(const ChainContext& chain, const Order& order, const Address& caller);
+    //! Unpublishes (see the header comment); returns the unpublished hashes, newest first.
+    PublishResult<std::vector<Bytes32>> unpublish(const ChainContext& chain, OrderKind kind,
+                                                  const UnpublishRequest& request, const Address& caller);
+
+    const PublishOptions& options() const { return options_; }
+
+  private:
+    store::Database& db_;
+    Clock& clock_;
+    PublishOptions options_;
+};
+
+}  // namespace wp::market
