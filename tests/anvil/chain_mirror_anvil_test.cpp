@@ -211,6 +211,69 @@ TEST_P(ChainMirrorAnvil, AHandlerErrorRollsTheWholeBatchBackAndTheBatchIsReadAga
     EXPECT_EQ(applied_total(), 4);
 }
 
+// prepare() sees each batch before its transaction (and a failing prepare applies nothing); transaction_applied() runs
+// once per transaction, after its last log, and the undo it records belongs to that transaction's block.
+TEST_P(ChainMirrorAnvil, PrepareSeesEachBatchAndTransactionAppliedRunsOncePerTransactionWithItsUndo) {
+    ASSERT_TRUE(db_->write([](store::Tx& tx) { return tx.exec("INSERT INTO totals (id, applied) VALUES (2, 0)"); }));
+    struct Hooked : test::PayloadHandler {
+        std::size_t prepared_logs = 0;
+        std::size_t applied_logs = 0;
+        bool fail_next_prepare = true;
+        bool applied_before_prepare = false;
+        std::vector<Bytes32> transactions;
+        Result<void> prepare(const chain::FeedBatch& batch) override {
+            if (fail_next_prepare && !batch.logs.empty()) {
+                fail_next_prepare = false;
+                return make_error(Errc::kNetwork, "injected prepare failure");
+            }
+            prepared_logs += batch.logs.size();
+            return {};
+        }
+        Result<void> apply(chain::MirrorContext& ctx, const chain::Log& log, const chain::PocoEvent* e) override {
+            if (++applied_logs > prepared_logs) applied_before_prepare = true;
+            return test::PayloadHandler::apply(ctx, log, e);
+        }
+        Result<void> transaction_applied(chain::MirrorContext& ctx) override {
+            transactions.push_back(ctx.log().transaction_hash);
+            WP_TRY(auto n, ctx.tx().exec("UPDATE totals SET applied = applied + 1 WHERE id = 2"));
+            (void)n;
+            return ctx.undo("UPDATE totals SET applied = applied - 1 WHERE id = 2");
+        }
+    } handler;
+    const auto transactions_total = [&] {
+        auto n = db_->read([](store::Tx& tx) -> Result<std::int64_t> {
+            WP_TRY(auto row, tx.query_row("SELECT applied FROM totals WHERE id = 2"));
+            return row.get<std::int64_t>(0);
+        });
+        return n ? *n : -1;
+    };
+    for (std::uint64_t i = 1; i <= 3; ++i) emit(i);
+    auto snapshot = rpc_->call("evm_snapshot");
+    ASSERT_TRUE(snapshot && snapshot->is_string());
+    emit(4);
+    emit(5);
+    auto mirror = chain::ChainMirror::open(*eth_, *db_, handler, options(100));
+    ASSERT_TRUE(mirror) << mirror.error().message;
+    auto failed = (*mirror)->poll();
+    ASSERT_FALSE(failed);
+    EXPECT_NE(failed.error().message.find("prepare: injected prepare failure"), std::string::npos)
+        << failed.error().message;
+    EXPECT_EQ(applied_total(), 0);
+    catch_up(**mirror, handler);
+    EXPECT_FALSE(handler.applied_before_prepare);
+    EXPECT_EQ(handler.transactions.size(), 5u);  // one log per emitter transaction
+    EXPECT_EQ(transactions_total(), 5);
+
+    auto reverted = rpc_->call("evm_revert", json::array{*snapshot});
+    ASSERT_TRUE(reverted && reverted->is_bool() && reverted->get_bool());
+    for (std::uint64_t i = 6; i <= 9; ++i) emit(i);
+    catch_up(**mirror, handler);
+    ASSERT_FALSE(handler.rollbacks.empty()) << "no reorg seen";
+    EXPECT_EQ(stored_payloads(), (std::multiset<std::uint64_t>{1, 2, 3, 6, 7, 8, 9}));
+    EXPECT_EQ(transactions_total(), 7);  // the undo of transactions 4 and 5 ran with their blocks
+    EXPECT_FALSE(handler.applied_before_prepare);
+}
+
 TEST_P(ChainMirrorAnvil, TwoInstancesOnOneDatabaseCannotBothApply) {
     for (std::uint64_t i = 1; i <= 3; ++i) emit(i);
     test::PayloadHandler h1;

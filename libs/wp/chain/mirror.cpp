@@ -198,6 +198,11 @@ Result<MirrorStep> ChainMirror::poll() {
         }
     }
 
+    if (auto prepared = handler_.prepare(batch); !prepared) {
+        feed_.reset(before);
+        return make_error(prepared.error().with_context("chain mirror '" + options_.name + "': prepare"));
+    }
+
     const std::string cursor_text = batch.cursor.to_json_text();
     const std::uint64_t keep_from =
         batch.cursor.next_block > options_.feed.history ? batch.cursor.next_block - options_.feed.history : 0;
@@ -232,6 +237,16 @@ Result<MirrorStep> ChainMirror::poll() {
                 return make_error(applied.error().with_context("chain mirror '" + options_.name + "': block " +
                                                                std::to_string(log.block_number) + " log " +
                                                                std::to_string(log.log_index)));
+            const bool last_of_transaction = i + 1 == batch.logs.size() ||
+                                             batch.logs[i + 1].block_number != log.block_number ||
+                                             batch.logs[i + 1].transaction_hash != log.transaction_hash;
+            if (last_of_transaction) {
+                auto done = handler_.transaction_applied(ctx);
+                if (!done)
+                    return make_error(done.error().with_context("chain mirror '" + options_.name + "': block " +
+                                                                std::to_string(log.block_number) + " transaction " +
+                                                                to_hex(log.transaction_hash.view())));
+            }
         }
         WP_TRY_VOID(handler_.batch_applied(tx, batch));
         if (options_.before_commit) options_.before_commit(batch);

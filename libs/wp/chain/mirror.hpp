@@ -4,13 +4,15 @@
 // It glues an EventFeed (event_feed.hpp), the typed PoCo decoders (poco_events.hpp) and the store (wp::store):
 //
 //   poll():
-//     1. EventFeed::poll() reads the next bounded block range (JSON-RPC; no database transaction is open);
+//     1. EventFeed::poll() reads the next bounded block range (JSON-RPC; no database transaction is open), then
+//        MirrorHandler::prepare(batch) may read the chain for the whole batch (still no transaction open);
 //     2. ONE write transaction: checks that the cursor stored under the mirror's name is still the one this mirror
 //        started the batch from (else another instance moved it: Errc::kInvalidArgument, nothing applied), then
 //          a. on a reorg (FeedBatch::rollback_from = B): runs the undo actions recorded for blocks >= B, newest
 //             first, deletes them, and calls MirrorHandler::rolled_back(tx, B);
 //          b. for each log of the batch, in (block, log index) order: MirrorHandler::apply(ctx, log, event),
-//             where event is the decoded PoCo event (nullptr for a log that is not a PoCo event);
+//             where event is the decoded PoCo event (nullptr for a log that is not a PoCo event); after the last
+//             log of each transaction, MirrorHandler::transaction_applied(ctx) with that log's context;
 //          c. MirrorHandler::batch_applied(tx, batch); the test hook before_commit;
 //          d. stores the new cursor and forgets the undo actions of blocks that can no longer be rolled back
 //             (older than the cursor's block-hash history);
@@ -89,6 +91,23 @@ class MirrorHandler {
     //! One log, in chain order. `event` is the decoded PoCo event, nullptr when the log is not one (unknown
     //! topic0); a log with a known topic0 that does not decode fails the batch (ChainMirror::poll's error).
     virtual Result<void> apply(MirrorContext& ctx, const Log& log, const PocoEvent* event) = 0;
+    //! Before the batch's write transaction, outside any database transaction: the handler may read the chain for
+    //! the whole batch at once (e.g. one batched request for every deal it creates) and keep the answers for
+    //! apply(), so that no RPC runs while the transaction holds the database's write lock. It must not write the
+    //! database. Called for every batch that is applied (new blocks, logs or a rollback), again when a batch is read
+    //! again after a failure. An error fails the poll: nothing is applied, the next poll() reads the same blocks again.
+    virtual Result<void> prepare(const FeedBatch& batch) {
+        (void)batch;
+        return {};
+    }
+    //! After the last log of each transaction (the logs of one transaction are consecutive in a batch: same block,
+    //! same transaction hash), with the context of that last log: undo actions are recorded for its block. For
+    //! effects that depend on all of a transaction's events together (e.g. a balance checked once every transfer
+    //! of the transaction was applied).
+    virtual Result<void> transaction_applied(MirrorContext& ctx) {
+        (void)ctx;
+        return {};
+    }
     //! After a reorg's undo actions ran: every effect of blocks >= from_block must now be gone.
     virtual Result<void> rolled_back(store::Tx& tx, std::uint64_t from_block) {
         (void)tx;
