@@ -42,8 +42,8 @@ struct OrderRecord {
     Order order;  //!< the signed order, as published (salt and sign included)
     OrderStatus status{OrderStatus::kOpen};
     U256 remaining;
-    Address signer;                    //!< checksummed in documents: the resource owner, or the requester
-    std::int64_t published_ms{0};      //!< publicationTimestamp, Unix milliseconds (ISO 8601 in documents)
+    Address signer;                //!< checksummed in documents: the resource owner, or the requester
+    std::int64_t published_ms{0};  //!< publicationTimestamp, Unix milliseconds (ISO 8601 in documents)
 
     friend bool operator==(const OrderRecord&, const OrderRecord&) = default;
 };

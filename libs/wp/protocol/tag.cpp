@@ -175,8 +175,10 @@ Result<void> validate_workerpool_offer(const Bytes32& tag, const U256& trust) {
     if (!known)
         return make_error(Errc::kInvalidArgument, "Unsupported workerpool order tag " + tag_to_hex(tag) +
                                                       "; supported: 0x0, 0x3, 0x5, 0x9, optionally | 0x100");
-    if (tag_has_bit(tag, kTagBitTee) && trust != U256(1))
-        return make_error(Errc::kInvalidArgument, "TEE workerpool orders must have trust 1 (got " + trust.to_dec() + ")");
+    // PoCo counts trust 0 as 1 (deal.trust = max(trust, 1)): both mean "one contribution, no replication".
+    if (tag_has_bit(tag, kTagBitTee) && trust > U256(1))
+        return make_error(Errc::kInvalidArgument,
+                          "TEE workerpool orders must have trust 1 (0 counts as 1; got " + trust.to_dec() + ")");
     return {};
 }
 

@@ -96,7 +96,8 @@ Result<void> validate_order_tag(OrderKind kind, const Bytes32& tag);
 //! The workerpool-order rules of the iExec "Manage a workerpool" documentation: the tag must be
 //! one of standard 0x0, Scone 0x3, Gramine 0x5 or TDX 0x9, optionally with GPU 0x100
 //! (`Unsupported workerpool order tag 0x…; supported: 0x0, 0x3, 0x5, 0x9, optionally | 0x100`),
-//! and a TEE tag requires trust 1 (`TEE workerpool orders must have trust 1 (got N)`).
+//! and a TEE tag requires trust 1, where 0 counts as 1 as in PoCo (deal.trust = max(trust, 1)), so the SDK's default
+//! order (tag tee,tdx, trust 0) passes: `TEE workerpool orders must have trust 1 (0 counts as 1; got N)`.
 Result<void> validate_workerpool_offer(const Bytes32& tag, const U256& trust);
 
 }  // namespace wp

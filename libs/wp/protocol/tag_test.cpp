@@ -116,7 +116,9 @@ TEST(TagRules, WorkerpoolOfferSeedRules) {
     EXPECT_EQ(error_of(validate_workerpool_offer(make_tag(0x100), 3)), "ok");
     for (std::uint64_t tee : {0x3ull, 0x5ull, 0x9ull, 0x103ull, 0x105ull, 0x109ull}) {
         EXPECT_EQ(error_of(validate_workerpool_offer(make_tag(tee), 1)), "ok") << tee;
-        EXPECT_EQ(error_of(validate_workerpool_offer(make_tag(tee), 0)), "TEE workerpool orders must have trust 1 (got 0)");
+        EXPECT_EQ(error_of(validate_workerpool_offer(make_tag(tee), 0)), "ok") << tee;  // 0 counts as 1
+        EXPECT_EQ(error_of(validate_workerpool_offer(make_tag(tee), 2)),
+                  "TEE workerpool orders must have trust 1 (0 counts as 1; got 2)");
     }
     EXPECT_EQ(error_of(validate_workerpool_offer(make_tag(0x1), 1)),
               "Unsupported workerpool order tag 0x0000000000000000000000000000000000000000000000000000000000000001; "
