@@ -8,6 +8,7 @@
 #include <wp/cli/version.hpp>
 
 #include "devnet_cmd.hpp"
+#include "market_cmd.hpp"
 
 namespace wp::poolcli {
 
@@ -43,6 +44,8 @@ int run_iexec_pool(int argc, const char* const* argv, std::ostream& out, std::os
     devnet_cmd->add_option("--poco-package", devnet.poco_package, "unpacked @iexec/poco@6.1.0 package")
         ->required(devnet.poco_package.empty());
     devnet_cmd->callback([&] { code = run_devnet(devnet, out, err); });
+
+    add_market_command(app, code);
 
     if (auto done = cli::parse_or_exit(app, argc, argv, out, err)) return *done;
     if (app.get_subcommands().empty()) {
