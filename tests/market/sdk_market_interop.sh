@@ -141,5 +141,29 @@ book="$(run "orderbook after cancel" true "$iexec" orderbook workerpool "$pool_a
 step "programmatic SDK orderbook calls"
 node "$here/sdk_orderbook_check.mjs" "$rpc" "$hub" "$market" || fail "sdk_orderbook_check.mjs"
 
+step "kill -9 during publications: every acknowledged order survives the restart"
+acks="$work/acks.txt"
+: >"$acks"
+node "$here/sdk_publish_burst.mjs" "$rpc" "$hub" "$market" "$acks" 40 >"$work/burst.log" 2>&1 &
+burst=$!
+for _ in $(seq 1 600); do
+    (($(wc -l <"$acks") >= 10)) && break
+    sleep 0.05
+done
+kill -9 "${pids[1]}"
+wait "$burst" || fail "the publisher acknowledged nothing: $(cat "$work/burst.log")"
+acknowledged=$(wc -l <"$acks")
+echo "acknowledged before the kill: $acknowledged"
+rm -f "$work/market.url"
+"$pool" market --rpc "$rpc" --hub "$hub" --port "$market_port" --db "$db" \
+    --url-file "$work/market.url" --set market.chain.pollInterval=200ms >>"$work/market.log" 2>&1 &
+pids+=($!)
+wait_file "$work/market.url" "iexec-pool market (restart)"
+while read -r h; do
+    got="$(http_get "$market/workerpoolorders/$h?chainId=31337" | json_get status)" || fail "acknowledged order $h lost"
+    [[ $got == open ]] || fail "acknowledged order $h: status $got"
+done <"$acks"
+echo "all $acknowledged acknowledged orders are there"
+
 echo
 echo "sdk market interop: OK"
