@@ -399,6 +399,11 @@ TEST_P(MarketApiTest, EveryWorkerpoolPublishRefusal) {
     const auto first = workerpool_order(owner_, pool_, 10, 3, 0x9, 0, 0, 1);
     ASSERT_EQ(publish(OrderKind::kWorkerpool, Order(first), owner_).status, 200u);
     refused(Order(first), owner_, 403, "order already published");
+    // A dead order may be published again (it keeps its publication time).
+    exec("UPDATE market_orders SET status = 3 WHERE order_hash = $1", order_hash(domain(), Order(first)));
+    auto again = publish(OrderKind::kWorkerpool, Order(first), owner_);
+    ASSERT_EQ(again.status, 200u) << again.text;
+    EXPECT_EQ(again.body.at("published").at("status").as_string(), "open");
     // Consumed.
     const auto consumed = workerpool_order(owner_, pool_, 10, 3, 0x9, 0, 0, 2);
     set_consumed(order_hash(domain(), Order(consumed)), U256(3));
