@@ -460,8 +460,16 @@ TEST_P(MarketApiTest, RequestOrderRefusalsAndMatchingOrders) {
     ASSERT_EQ(publish(OrderKind::kDataset, Order(dataset_order(ds_owner, dataset, 4)), ds_owner).status, 200u);
     refused(request_order(owner_, app, dataset, 6, 3, 10),
             "datasetmaxprice for dataset " + dataset.to_checksum() + " is too low, actual best price is 4 nRLC");
-    auto ok = publish(OrderKind::kRequest, Order(request_order(owner_, app, dataset, 6, 4, 10)), owner_);
+    const auto request = request_order(owner_, app, dataset, 6, 4, 10);
+    auto ok = publish(OrderKind::kRequest, Order(request), owner_);
     EXPECT_EQ(ok.status, 200u) << ok.text;
+    // Unpublishing the only matching apporder kills the dependent request order (reference: cleanApporder...).
+    const std::string request_hash = to_hex(order_hash(domain(), Order(request)));
+    auto u = unpublish(OrderKind::kApp, {{"target", "unpublish_all"}, {"app", app.to_checksum()}}, app_owner);
+    ASSERT_EQ(u.status, 200u) << u.text;
+    auto shown = get("/requestorders/" + request_hash + "?chainId=65535");
+    ASSERT_EQ(shown.status, 200u) << shown.text;
+    EXPECT_EQ(shown.body.at("status").as_string(), "dead");
     // The requester must be the caller.
     auto wrong = publish(OrderKind::kRequest, Order(request_order(owner_, app, kZero, 6, 0, 10)), other_);
     EXPECT_EQ(wrong.status, 403u);

@@ -1,5 +1,6 @@
 #include "publish.hpp"
 
+#include <algorithm>
 #include <optional>
 #include <string>
 #include <utility>
@@ -184,6 +185,62 @@ struct Checked {
     U256 remaining;
 };
 
+// The cheapest open apporder a request order can match (app, restricts 0x0 or the request's workerpool / dataset /
+// requester, tee when the request has it); nullopt when there is none.
+Result<std::optional<U256>> best_app_price(store::Tx& tx, std::uint64_t chain_id, const RequestOrder& r) {
+    ApporderFilters apps;
+    apps.app = AddressOrAny::of(r.app);
+    apps.dataset.value = AddressOrAny::of(r.dataset);
+    apps.workerpool.value = AddressOrAny::of(r.workerpool);
+    apps.requester.value = AddressOrAny::of(r.requester);
+    if (tag_has_bit(r.tag, kTagBitTee)) apps.min_tag = make_tag(kTagTee);
+    apps.paging.page_size = kMinPageSize;
+    WP_TRY(auto page, search_apporders(tx, chain_id, apps));
+    if (page.orders.empty()) return std::optional<U256>{};
+    return std::optional<U256>(std::get<AppOrder>(page.orders.front().order).appprice);
+}
+
+// The same for the request's dataset.
+Result<std::optional<U256>> best_dataset_price(store::Tx& tx, std::uint64_t chain_id, const RequestOrder& r) {
+    DatasetorderFilters datasets;
+    datasets.dataset = AddressOrAny::of(r.dataset);
+    datasets.app.value = AddressOrAny::of(r.app);
+    datasets.workerpool.value = AddressOrAny::of(r.workerpool);
+    datasets.requester.value = AddressOrAny::of(r.requester);
+    datasets.paging.page_size = kMinPageSize;
+    WP_TRY(auto page, search_datasetorders(tx, chain_id, datasets));
+    if (page.orders.empty()) return std::optional<U256>{};
+    return std::optional<U256>(std::get<DatasetOrder>(page.orders.front().order).datasetprice);
+}
+
+// After app (dataset) orders left the book: each open request order of those apps (datasets) that no longer has a
+// matchable open app (dataset) order at its max price becomes dead, announced as requestorder_unpublished (the
+// reference's cleanApporderDependantOrders / cleanDatasetorderDependantOrders).
+Result<void> clean_dependent_requests(store::Tx& tx, std::uint64_t chain_id, OrderKind kind,
+                                      const std::vector<Address>& resources, std::int64_t now) {
+    for (const Address& resource : resources) {
+        OrderSelection selection;
+        selection.kind = OrderKind::kRequest;
+        selection.status = OrderStatus::kOpen;
+        if (kind == OrderKind::kApp) selection.app = resource;
+        else selection.dataset = resource;
+        WP_TRY(auto requests, select_orders(tx, chain_id, selection));
+        for (const auto& rec : requests) {
+            const auto& r = std::get<RequestOrder>(rec.order);
+            WP_TRY(auto price,
+                   kind == OrderKind::kApp ? best_app_price(tx, chain_id, r) : best_dataset_price(tx, chain_id, r));
+            const U256& max = kind == OrderKind::kApp ? r.appmaxprice : r.datasetmaxprice;
+            if (price && *price <= max) continue;
+            WP_TRY(auto previous,
+                   set_order_status(tx, chain_id, rec.order_hash, OrderStatus::kDead, now, OrderStatus::kOpen));
+            if (previous)
+                WP_TRY_VOID(append_event(tx, chain_id, kTopicOrders, "requestorder_unpublished",
+                                         net::json_quote(to_hex(rec.order_hash)), now));
+        }
+    }
+    return {};
+}
+
 // Rules 2..8 in the reference's order. `tx` reads the order book (a read snapshot or the write transaction).
 PublishResult<Checked> check_rules(store::Tx& tx, const ChainContext& chain, const PublishOptions& options,
                                    const Order& order, const Bytes32& hash, const Address& caller, TxFacts& facts,
@@ -244,37 +301,22 @@ PublishResult<Checked> check_rules(store::Tx& tx, const ChainContext& chain, con
                         "required is " +
                         (cost ? cost->to_dec() : std::string("more than ") + U256::max().to_dec()) + " nRLC"));
         const bool tee = tag_has_bit(r->tag, kTagBitTee);
-        ApporderFilters apps;
-        apps.app = AddressOrAny::of(r->app);
-        apps.dataset.value = AddressOrAny::of(r->dataset);
-        apps.workerpool.value = AddressOrAny::of(r->workerpool);
-        apps.requester.value = AddressOrAny::of(r->requester);
-        if (tee) apps.min_tag = make_tag(kTagTee);
-        apps.paging.page_size = kMinPageSize;
-        auto best_app = search_apporders(tx, chain.chain_id, apps);
-        if (!best_app) return tl::unexpected(internal(best_app.error()));
-        if (best_app->orders.empty())
+        auto app_price = best_app_price(tx, chain.chain_id, *r);
+        if (!app_price) return tl::unexpected(internal(app_price.error()));
+        if (!*app_price)
             return tl::unexpected(refused(std::string("No ") + (tee ? "tee enabled " : "") +
                                           "apporder published for app " + r->app.to_checksum()));
-        const U256& app_price = std::get<AppOrder>(best_app->orders.front().order).appprice;
-        if (r->appmaxprice < app_price)
+        if (r->appmaxprice < **app_price)
             return tl::unexpected(refused("appmaxprice for app " + r->app.to_checksum() +
-                                          " is too low, actual best price is " + app_price.to_dec() + " nRLC"));
+                                          " is too low, actual best price is " + (*app_price)->to_dec() + " nRLC"));
         if (r->dataset != Address{}) {
-            DatasetorderFilters datasets;
-            datasets.dataset = AddressOrAny::of(r->dataset);
-            datasets.app.value = AddressOrAny::of(r->app);
-            datasets.workerpool.value = AddressOrAny::of(r->workerpool);
-            datasets.requester.value = AddressOrAny::of(r->requester);
-            datasets.paging.page_size = kMinPageSize;
-            auto best_ds = search_datasetorders(tx, chain.chain_id, datasets);
-            if (!best_ds) return tl::unexpected(internal(best_ds.error()));
-            if (best_ds->orders.empty())
+            auto ds_price = best_dataset_price(tx, chain.chain_id, *r);
+            if (!ds_price) return tl::unexpected(internal(ds_price.error()));
+            if (!*ds_price)
                 return tl::unexpected(refused("No datasetorder published for dataset " + r->dataset.to_checksum()));
-            const U256& ds_price = std::get<DatasetOrder>(best_ds->orders.front().order).datasetprice;
-            if (r->datasetmaxprice < ds_price)
+            if (r->datasetmaxprice < **ds_price)
                 return tl::unexpected(refused("datasetmaxprice for dataset " + r->dataset.to_checksum() +
-                                              " is too low, actual best price is " + ds_price.to_dec() + " nRLC"));
+                                              " is too low, actual best price is " + (*ds_price)->to_dec() + " nRLC"));
         }
     }
 
@@ -358,6 +400,7 @@ PublishResult<std::vector<Bytes32>> Publisher::unpublish(const ChainContext& cha
     auto written = db_.write([&](store::Tx& tx) -> Result<PublishResult<std::vector<Bytes32>>> {
         using R = PublishResult<std::vector<Bytes32>>;
         std::vector<Bytes32> hashes;
+        std::vector<Address> removed_resources;
         if (request.target == UnpublishTarget::kOrderHash) {
             WP_TRY(auto found, find_order(tx, chain.chain_id, request.order_hash, kind));
             if (!found || found->status != OrderStatus::kOpen)
@@ -367,6 +410,7 @@ PublishResult<std::vector<Bytes32>> Publisher::unpublish(const ChainContext& cha
                 return R(tl::unexpected(
                     refused("only order signer " + found->signer.to_checksum() + " can unpublish an order")));
             hashes.push_back(found->order_hash);
+            if (auto res = registered_resource(found->order)) removed_resources.push_back(res->second);
         } else {
             OrderSelection selection;
             selection.kind = kind;
@@ -380,11 +424,18 @@ PublishResult<std::vector<Bytes32>> Publisher::unpublish(const ChainContext& cha
                     refused("no open " + kind_name(kind) + " published by signer " + caller.to_checksum() + " for " +
                             std::string(unpublish_resource_key(kind)) + " " + request.resource.to_checksum())));
             for (const auto& o : orders) hashes.push_back(o.order_hash);
+            removed_resources.push_back(request.resource);
         }
         WP_TRY_VOID(delete_orders(tx, chain.chain_id, hashes));
         const std::string event = kind_name(kind) + "_unpublished";
         for (const auto& h : hashes)
             WP_TRY_VOID(append_event(tx, chain.chain_id, kTopicOrders, event, net::json_quote(to_hex(h)), now));
+        if (kind == OrderKind::kApp || kind == OrderKind::kDataset) {
+            std::vector<Address> resources;
+            for (const auto& r : removed_resources)
+                if (std::find(resources.begin(), resources.end(), r) == resources.end()) resources.push_back(r);
+            WP_TRY_VOID(clean_dependent_requests(tx, chain.chain_id, kind, resources, now));
+        }
         return R(std::move(hashes));
     });
     return from_store(std::move(written));

@@ -49,7 +49,10 @@
 //     workerpool / requester), newest first (last: only the newest) → none:
 //     "no open <kind>order published by signer <caller> for <resourceKey> <resource>".
 //   The orders are DELETED and one `<kind>order_unpublished` event per order (payload: the orderHash as a JSON
-//   string) is appended, in one transaction. Returns the hashes, newest first.
+//   string) is appended, in one transaction. App / dataset orders then clean their dependent request orders, as
+//   the reference's cleanApporderDependantOrders / cleanDatasetorderDependantOrders: each open request order of
+//   that app (dataset) without another matchable open app (dataset) order at its max price becomes dead
+//   (`requestorder_unpublished`), in the same transaction. Returns the hashes, newest first.
 //
 // Other failures (database, RPC) are PublishError::kInternal (500; the detail is for the logs only).
 // Thread safety: Publisher is stateless apart from its references; call it from any thread.
