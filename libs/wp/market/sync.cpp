@@ -303,8 +303,11 @@ class SyncOps {
         if (row) {
             WP_TRY(base, row->get<U256>(0));
         } else if (!complete()) {
-            WP_TRY(auto signs, tx_.query_opt("SELECT 1 FROM market_orders WHERE chain_id = $1 AND signer = $2 LIMIT 1",
-                                             chain_id(), account));
+            // Only workerpool and request orders depend on a stake.
+            WP_TRY(auto signs, tx_.query_opt("SELECT 1 FROM market_orders WHERE chain_id = $1 AND kind IN ($2, $3) "
+                                             "AND signer = $4 LIMIT 1",
+                                             chain_id(), static_cast<std::int64_t>(kind_code(OrderKind::kWorkerpool)),
+                                             static_cast<std::int64_t>(kind_code(OrderKind::kRequest)), account));
             if (!signs) return {};
             auto before = h_.hub_.view_account(account, chain::BlockTag::number(previous_block()));
             if (!before) return make_error(hub_error(before.error()));
@@ -472,10 +475,12 @@ class SyncOps {
             ++h_.stats_.deals;
             WP_TRY_VOID(event(kTopicDeals, "deal_created", json::serialize(deal_document(rec)), {}));
         }
-        const std::pair<Bytes32, OrderKind> hashes[] = {{m.app_hash, OrderKind::kApp},
-                                                        {m.dataset_hash, OrderKind::kDataset},
+        // The request order first: when the app / dataset order is filled by this match, its dependent request
+        // orders are judged with this one already up to date.
+        const std::pair<Bytes32, OrderKind> hashes[] = {{m.request_hash, OrderKind::kRequest},
                                                         {m.workerpool_hash, OrderKind::kWorkerpool},
-                                                        {m.request_hash, OrderKind::kRequest}};
+                                                        {m.dataset_hash, OrderKind::kDataset},
+                                                        {m.app_hash, OrderKind::kApp}};
         for (const auto& [hash, kind] : hashes) {
             if (hash.is_zero()) continue;
             WP_TRY(auto published, find_order(tx_, chain_id(), hash, kind));
