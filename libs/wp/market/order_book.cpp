@@ -1,73 +1,708 @@
 #include "order_book.hpp"
 
+#include <algorithm>
+#include <limits>
+#include <tuple>
+#include <utility>
+#include <variant>
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+
+#include <wp/core/clock.hpp>
+#include <wp/core/hex.hpp>
+
+#include "documents.hpp"
+#include "schema.hpp"
+
 namespace wp::market {
+namespace json = boost::json;
+
 namespace {
-Error unsupported() { return Error{Errc::kUnsupported, "order book: not implemented yet"}; }
+
+constexpr std::uint64_t kInt64Max = static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max());
+
+// ---- SQL building ------------------------------------------------------------------------------------------------
+
+//! A WHERE clause and its parameters ($1, $2, ... in order of use).
+class Where {
+  public:
+    //! Adds a parameter; returns its placeholder.
+    std::string bind(store::Param p) {
+        params_.push_back(std::move(p));
+        return "$" + std::to_string(params_.size());
+    }
+    void add(std::string condition) {
+        if (!sql_.empty()) sql_ += " AND ";
+        sql_ += condition;
+    }
+    void equals(std::string_view column, store::Param p) { add(std::string(column) + " = " + bind(std::move(p))); }
+
+    const std::string& sql() const { return sql_; }
+    std::vector<store::Param>& params() { return params_; }
+
+  private:
+    std::string sql_;
+    std::vector<store::Param> params_;
+};
+
+void add_restrict(Where& w, std::string_view column, const RestrictFilter& f) {
+    if (!f.value) {
+        w.equals(column, Address{});
+        return;
+    }
+    if (f.value->any) return;
+    if (f.strict) {
+        w.equals(column, f.value->address);
+        return;
+    }
+    const std::string zero = w.bind(Address{});
+    const std::string addr = w.bind(f.value->address);
+    w.add(std::string(column) + " IN (" + zero + ", " + addr + ")");
+}
+
+void add_exact(Where& w, std::string_view column, const std::optional<AddressOrAny>& f) {
+    if (f && !f->any) w.equals(column, f->address);
+}
+
+void add_tags(Where& w, const std::optional<Bytes32>& min_tag, const std::optional<Bytes32>& max_tag) {
+    if (min_tag && !min_tag->is_zero()) {
+        const TagWords words = tag_words(*min_tag);
+        for (int i = 0; i < 4; ++i) {
+            const std::int64_t m = words.w[i];
+            if (m == 0) continue;
+            const std::string p = w.bind(m);
+            w.add("(tag_w" + std::to_string(i) + " & " + p + ") = " + p);
+        }
+    }
+    if (max_tag) {
+        const TagWords words = tag_words(*max_tag);
+        for (int i = 0; i < 4; ++i) {
+            const std::int64_t outside = ~words.w[i];
+            if (outside == 0) continue;
+            w.add("(tag_w" + std::to_string(i) + " & " + w.bind(outside) + ") = 0");
+        }
+    }
+}
+
+void add_min_volume(Where& w, const std::optional<U256>& min_volume) {
+    if (min_volume && !min_volume->is_zero()) w.add("remaining >= " + w.bind(*min_volume));
+}
+
+Where open_orders_of_kind(std::uint64_t chain_id, OrderKind kind) {
+    Where w;
+    w.equals("chain_id", chain_id);
+    w.equals("kind", kind_code(kind));
+    w.equals("status", static_cast<std::int64_t>(OrderStatus::kOpen));
+    return w;
+}
+
+// ---- rows ----------------------------------------------------------------------------------------------------------
+
+constexpr std::string_view kOrderColumns = "order_hash, kind, status, remaining, signer, published_ms, order_json";
+
+Result<OrderStatus> status_from_code(std::int64_t code) {
+    if (code < 0 || code > 3)
+        return make_error(Errc::kDecoding, "market_orders: unknown status " + std::to_string(code));
+    return static_cast<OrderStatus>(code);
+}
+
+Result<OrderKind> kind_from_code(std::int64_t code) {
+    if (code < 0 || code > 3) return make_error(Errc::kDecoding, "market_orders: unknown kind " + std::to_string(code));
+    return static_cast<OrderKind>(code);
+}
+
+Result<OrderRecord> order_from_row(std::uint64_t chain_id, const store::Row& row) {
+    OrderRecord r;
+    r.chain_id = chain_id;
+    WP_TRY(r.order_hash, row.get<Bytes32>(0));
+    WP_TRY(std::int64_t kind_code_value, row.get<std::int64_t>(1));
+    WP_TRY(OrderKind kind, kind_from_code(kind_code_value));
+    WP_TRY(std::int64_t status_code, row.get<std::int64_t>(2));
+    WP_TRY(r.status, status_from_code(status_code));
+    WP_TRY(r.remaining, row.get<U256>(3));
+    WP_TRY(r.signer, row.get<Address>(4));
+    WP_TRY(r.published_ms, row.get<std::int64_t>(5));
+    WP_TRY(std::string text, row.get<std::string>(6));
+    boost::system::error_code ec;
+    const json::value parsed = json::parse(text, ec);
+    if (ec)
+        return make_error(Errc::kDecoding, "market_orders " + to_hex(r.order_hash.view()) +
+                                               ": order_json does not parse: " + ec.message());
+    auto order = order_from_json(kind, parsed);
+    if (!order)
+        return make_error(Errc::kDecoding,
+                          "market_orders " + to_hex(r.order_hash.view()) + ": order_json: " + order.error().message);
+    r.order = std::move(*order);
+    return r;
+}
+
+Result<std::vector<OrderRecord>> orders_from_rows(std::uint64_t chain_id, const store::Rows& rows) {
+    std::vector<OrderRecord> out;
+    out.reserve(rows.size());
+    for (const store::Row& row : rows) {
+        WP_TRY(auto r, order_from_row(chain_id, row));
+        out.push_back(std::move(r));
+    }
+    return out;
+}
+
+//! Runs the count and the page of a search.
+Result<OrderPage> run_order_search(store::Tx& tx, std::uint64_t chain_id, Where& w, bool price_descending,
+                                   const Paging& paging) {
+    const PageWindow window = resolve_page(paging);
+    WP_TRY(store::Row count_row,
+           tx.query_row_params("SELECT COUNT(*) FROM market_orders WHERE " + w.sql(), w.params()));
+    WP_TRY(std::int64_t count, count_row.get<std::int64_t>(0));
+
+    OrderPage page;
+    page.count = static_cast<std::uint64_t>(count);
+    if (window.skip < page.count) {
+        std::string sql = "SELECT " + std::string(kOrderColumns) + " FROM market_orders WHERE " + w.sql() +
+                          (price_descending ? " ORDER BY price DESC" : " ORDER BY price ASC") +
+                          ", published_ms ASC, order_hash ASC LIMIT " + w.bind(window.limit) + " OFFSET " +
+                          w.bind(window.skip);
+        WP_TRY(store::Rows rows, tx.query_params(sql, w.params()));
+        WP_TRY(page.orders, orders_from_rows(chain_id, rows));
+    }
+    page.next_page = next_page(window, page.orders.size());
+    return page;
+}
+
+// ---- the indexed columns of an order ------------------------------------------------------------------------------
+
+struct OrderColumns {
+    Address resource;
+    U256 price;
+    std::optional<U256> category, trust;
+    std::optional<Address> app, dataset, workerpool, requester, beneficiary;
+    std::optional<Address> app_restrict, dataset_restrict, workerpool_restrict, requester_restrict;
+    bool bulk{false};
+};
+
+OrderColumns columns_of(const Order& order) {
+    OrderColumns c;
+    std::visit(
+        [&](const auto& o) {
+            using T = std::decay_t<decltype(o)>;
+            if constexpr (std::is_same_v<T, AppOrder>) {
+                c.resource = o.app;
+                c.price = o.appprice;
+                c.app = o.app;
+                c.dataset_restrict = o.datasetrestrict;
+                c.workerpool_restrict = o.workerpoolrestrict;
+                c.requester_restrict = o.requesterrestrict;
+            } else if constexpr (std::is_same_v<T, DatasetOrder>) {
+                c.resource = o.dataset;
+                c.price = o.datasetprice;
+                c.dataset = o.dataset;
+                c.app_restrict = o.apprestrict;
+                c.workerpool_restrict = o.workerpoolrestrict;
+                c.requester_restrict = o.requesterrestrict;
+                c.bulk = is_bulk_datasetorder(o);
+            } else if constexpr (std::is_same_v<T, WorkerpoolOrder>) {
+                c.resource = o.workerpool;
+                c.price = o.workerpoolprice;
+                c.category = o.category;
+                c.trust = o.trust;
+                c.workerpool = o.workerpool;
+                c.app_restrict = o.apprestrict;
+                c.dataset_restrict = o.datasetrestrict;
+                c.requester_restrict = o.requesterrestrict;
+            } else {
+                c.resource = o.app;
+                c.price = o.workerpoolmaxprice;
+                c.category = o.category;
+                c.trust = o.trust;
+                c.app = o.app;
+                c.dataset = o.dataset;
+                c.workerpool = o.workerpool;
+                c.requester = o.requester;
+                c.beneficiary = o.beneficiary;
+            }
+        },
+        order);
+    return c;
+}
+
+Result<std::optional<OrderState>> update_state(store::Tx& tx, std::uint64_t chain_id, const Bytes32& order_hash,
+                                               const std::optional<OrderStatus>& status,
+                                               const std::optional<U256>& remaining, std::int64_t now_ms,
+                                               std::optional<OrderStatus> only_if) {
+    WP_TRY(auto row, tx.query_opt("SELECT status, remaining FROM market_orders WHERE chain_id = $1 AND order_hash = $2",
+                                  chain_id, order_hash));
+    if (!row) return std::optional<OrderState>{};
+    OrderState previous;
+    WP_TRY(std::int64_t code, row->get<std::int64_t>(0));
+    WP_TRY(previous.status, status_from_code(code));
+    WP_TRY(previous.remaining, row->get<U256>(1));
+    if (only_if && previous.status != *only_if) return std::optional<OrderState>{};
+    const OrderStatus next_status = status.value_or(previous.status);
+    const U256 next_remaining = remaining.value_or(previous.remaining);
+    WP_TRY_VOID(tx.exec(
+        "UPDATE market_orders SET status = $1, remaining = $2, updated_ms = $3 WHERE chain_id = $4 AND order_hash = $5",
+        static_cast<std::int64_t>(next_status), next_remaining, now_ms, chain_id, order_hash));
+    return std::optional<OrderState>(previous);
+}
+
+// ---- deals and categories rows ------------------------------------------------------------------------------------
+
+Result<DealRecord> deal_from_row(std::uint64_t chain_id, const store::Row& row, std::size_t column) {
+    WP_TRY(std::string text, row.get<std::string>(column));
+    boost::system::error_code ec;
+    const json::value parsed = json::parse(text, ec);
+    if (ec) return make_error(Errc::kDecoding, "market_deals: document does not parse: " + ec.message());
+    return deal_from_document(chain_id, parsed);
+}
+
+constexpr std::string_view kCategoryColumns =
+    "catid, name, description, work_clock_time_ref, transaction_hash, block_number, block_timestamp_ms";
+
+Result<CategoryRecord> category_from_row(std::uint64_t chain_id, const store::Row& row) {
+    CategoryRecord c;
+    c.chain_id = chain_id;
+    WP_TRY(c.catid, row.get<std::uint64_t>(0));
+    WP_TRY(c.name, row.get<std::string>(1));
+    WP_TRY(c.description, row.get<std::string>(2));
+    WP_TRY(c.work_clock_time_ref, row.get<U256>(3));
+    WP_TRY(c.transaction_hash, row.get<Bytes32>(4));
+    WP_TRY(c.block_number, row.get<std::uint64_t>(5));
+    WP_TRY(c.block_timestamp_ms, row.get<std::int64_t>(6));
+    return c;
+}
+
 }  // namespace
 
-PageWindow resolve_page(const Paging&) noexcept { return {}; }
-std::optional<std::uint64_t> next_page(const PageWindow&, std::size_t) noexcept { return std::nullopt; }
-bool is_bulk_datasetorder(const DatasetOrder&) noexcept { return false; }
-Result<OrderRecord> insert_order(store::Tx&, const OrderRecord&) { return make_error(unsupported()); }
-Result<std::optional<OrderRecord>> find_order(store::Tx&, std::uint64_t, const Bytes32&, std::optional<OrderKind>) {
-    return make_error(unsupported());
+// ---- paging ---------------------------------------------------------------------------------------------------------
+
+PageWindow resolve_page(const Paging& paging) noexcept {
+    PageWindow w;
+    if (paging.page_index || paging.page_size) {
+        w.limit = paging.page_size.value_or(kDefaultPageSize);
+        const std::uint64_t index = paging.page_index.value_or(0);
+        if (w.limit != 0 && index > kInt64Max / w.limit) w.skip = kInt64Max;
+        else w.skip = w.limit * index;
+    } else {
+        w.limit = kDefaultPageSize;
+        w.skip = paging.page.value_or(0);
+    }
+    w.skip = std::min(w.skip, kInt64Max);
+    w.limit = std::min(w.limit, kInt64Max);
+    return w;
 }
-Result<OrderPage> search_apporders(store::Tx&, std::uint64_t, const ApporderFilters&) {
-    return make_error(unsupported());
+
+std::optional<std::uint64_t> next_page(const PageWindow& window, std::size_t returned) noexcept {
+    if (returned != window.limit) return std::nullopt;
+    if (window.skip > std::numeric_limits<std::uint64_t>::max() - window.limit) return std::nullopt;
+    return window.skip + window.limit;
 }
-Result<OrderPage> search_datasetorders(store::Tx&, std::uint64_t, const DatasetorderFilters&) {
-    return make_error(unsupported());
+
+// ---- orders -------------------------------------------------------------------------------------------------------
+
+bool is_bulk_datasetorder(const DatasetOrder& order) noexcept {
+    return order.datasetprice.is_zero() && order.volume == U256(kDatasetInfiniteVolume);
 }
-Result<OrderPage> search_workerpoolorders(store::Tx&, std::uint64_t, const WorkerpoolorderFilters&) {
-    return make_error(unsupported());
+
+Result<OrderRecord> insert_order(store::Tx& tx, const OrderRecord& record) {
+    OrderRecord stored = record;
+    WP_TRY(auto existing, tx.query_opt("SELECT status, published_ms FROM market_orders WHERE chain_id = $1 AND "
+                                       "order_hash = $2",
+                                       record.chain_id, record.order_hash));
+    if (existing) {
+        WP_TRY(std::int64_t code, existing->get<std::int64_t>(0));
+        WP_TRY(OrderStatus status, status_from_code(code));
+        if (status != OrderStatus::kDead) return make_error(Errc::kInvalidArgument, "order already published");
+        WP_TRY(stored.published_ms, existing->get<std::int64_t>(1));
+        WP_TRY_VOID(tx.exec("DELETE FROM market_orders WHERE chain_id = $1 AND order_hash = $2", record.chain_id,
+                            record.order_hash));
+    }
+    const OrderColumns c = columns_of(record.order);
+    const Bytes32& tag = order_tag(record.order);
+    const TagWords words = tag_words(tag);
+    const std::string order_json = json::serialize(order_to_json(record.order, OrderJsonFields::kSigned));
+    const std::array<store::Param, 29> params{
+        record.chain_id,
+        record.order_hash,
+        kind_code(kind_of(record.order)),
+        static_cast<std::int64_t>(record.status),
+        record.signer,
+        c.resource,
+        c.price,
+        order_volume(record.order),
+        record.remaining,
+        tag,
+        words.w[0],
+        words.w[1],
+        words.w[2],
+        words.w[3],
+        c.category,
+        c.trust,
+        c.app,
+        c.dataset,
+        c.workerpool,
+        c.requester,
+        c.beneficiary,
+        c.app_restrict,
+        c.dataset_restrict,
+        c.workerpool_restrict,
+        c.requester_restrict,
+        std::int64_t{c.bulk ? 1 : 0},
+        order_json,
+        stored.published_ms,
+        record.published_ms,
+    };
+    WP_TRY_VOID(tx.exec_params(
+        "INSERT INTO market_orders (chain_id, order_hash, kind, status, signer, resource, price, volume, remaining, "
+        "tag, tag_w0, tag_w1, tag_w2, tag_w3, category, trust, app, dataset, workerpool, requester, beneficiary, "
+        "app_restrict, dataset_restrict, workerpool_restrict, requester_restrict, bulk, order_json, published_ms, "
+        "updated_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, "
+        "$20, $21, $22, $23, $24, $25, $26, $27, $28, $29)",
+        params));
+    return stored;
 }
-Result<OrderPage> search_requestorders(store::Tx&, std::uint64_t, const RequestorderFilters&) {
-    return make_error(unsupported());
+
+Result<std::optional<OrderRecord>> find_order(store::Tx& tx, std::uint64_t chain_id, const Bytes32& order_hash,
+                                              std::optional<OrderKind> kind) {
+    WP_TRY(auto row, tx.query_opt("SELECT " + std::string(kOrderColumns) +
+                                      " FROM market_orders WHERE chain_id = $1 AND order_hash = $2",
+                                  chain_id, order_hash));
+    if (!row) return std::optional<OrderRecord>{};
+    if (kind) {
+        WP_TRY(std::int64_t code, row->get<std::int64_t>(1));
+        if (code != kind_code(*kind)) return std::optional<OrderRecord>{};
+    }
+    WP_TRY(auto record, order_from_row(chain_id, *row));
+    return std::optional<OrderRecord>(std::move(record));
 }
-Result<std::uint64_t> count_open_orders(store::Tx&, std::uint64_t, OrderKind, const Address&) {
-    return make_error(unsupported());
+
+Result<OrderPage> search_apporders(store::Tx& tx, std::uint64_t chain_id, const ApporderFilters& f) {
+    Where w = open_orders_of_kind(chain_id, OrderKind::kApp);
+    add_exact(w, "resource", f.app);
+    if (f.app_owner) w.equals("signer", *f.app_owner);
+    add_restrict(w, "dataset_restrict", f.dataset);
+    add_restrict(w, "workerpool_restrict", f.workerpool);
+    add_restrict(w, "requester_restrict", f.requester);
+    add_min_volume(w, f.min_volume);
+    add_tags(w, f.min_tag, f.max_tag);
+    return run_order_search(tx, chain_id, w, false, f.paging);
 }
-Result<OpenOrderCounts> count_open_orders_by_kind(store::Tx&, std::uint64_t) { return make_error(unsupported()); }
-Result<std::vector<OrderRecord>> select_orders(store::Tx&, std::uint64_t, const OrderSelection&) {
-    return make_error(unsupported());
+
+Result<OrderPage> search_datasetorders(store::Tx& tx, std::uint64_t chain_id, const DatasetorderFilters& f) {
+    Where w = open_orders_of_kind(chain_id, OrderKind::kDataset);
+    add_exact(w, "resource", f.dataset);
+    if (f.dataset_owner) w.equals("signer", *f.dataset_owner);
+    add_restrict(w, "app_restrict", f.app);
+    add_restrict(w, "workerpool_restrict", f.workerpool);
+    add_restrict(w, "requester_restrict", f.requester);
+    add_min_volume(w, f.min_volume);
+    add_tags(w, f.min_tag, f.max_tag);
+    if (f.bulk_only) w.add("bulk = 1");
+    return run_order_search(tx, chain_id, w, false, f.paging);
 }
-Result<std::uint64_t> delete_orders(store::Tx&, std::uint64_t, std::span<const Bytes32>) {
-    return make_error(unsupported());
+
+Result<OrderPage> search_workerpoolorders(store::Tx& tx, std::uint64_t chain_id, const WorkerpoolorderFilters& f) {
+    Where w = open_orders_of_kind(chain_id, OrderKind::kWorkerpool);
+    if (f.category) w.equals("category", *f.category);
+    add_exact(w, "resource", f.workerpool);
+    if (f.workerpool_owner) w.equals("signer", *f.workerpool_owner);
+    add_restrict(w, "app_restrict", f.app);
+    add_restrict(w, "dataset_restrict", f.dataset);
+    add_restrict(w, "requester_restrict", f.requester);
+    if (f.min_trust && *f.min_trust > U256(1)) w.add("trust >= " + w.bind(*f.min_trust));
+    add_min_volume(w, f.min_volume);
+    add_tags(w, f.min_tag, f.max_tag);
+    return run_order_search(tx, chain_id, w, false, f.paging);
 }
-Result<std::optional<OrderState>> set_order_state(store::Tx&, std::uint64_t, const Bytes32&, const OrderState&,
-                                                  std::int64_t, std::optional<OrderStatus>) {
-    return make_error(unsupported());
+
+Result<OrderPage> search_requestorders(store::Tx& tx, std::uint64_t chain_id, const RequestorderFilters& f) {
+    Where w = open_orders_of_kind(chain_id, OrderKind::kRequest);
+    if (f.category) w.equals("category", *f.category);
+    add_exact(w, "app", f.app);
+    add_exact(w, "dataset", f.dataset);
+    add_exact(w, "requester", f.requester);
+    add_exact(w, "beneficiary", f.beneficiary);
+    add_restrict(w, "workerpool", f.workerpool);
+    if (f.max_trust) w.add("trust <= " + w.bind(*f.max_trust));
+    add_min_volume(w, f.min_volume);
+    add_tags(w, f.min_tag, f.max_tag);
+    return run_order_search(tx, chain_id, w, true, f.paging);
 }
-Result<std::optional<OrderState>> set_order_status(store::Tx&, std::uint64_t, const Bytes32&, OrderStatus, std::int64_t,
-                                                   std::optional<OrderStatus>) {
-    return make_error(unsupported());
+
+Result<std::uint64_t> count_open_orders(store::Tx& tx, std::uint64_t chain_id, OrderKind kind, const Address& signer) {
+    WP_TRY(auto row,
+           tx.query_row("SELECT COUNT(*) FROM market_orders WHERE chain_id = $1 AND kind = $2 AND signer = $3 "
+                        "AND status = $4",
+                        chain_id, kind_code(kind), signer, static_cast<std::int64_t>(OrderStatus::kOpen)));
+    WP_TRY(std::int64_t n, row.get<std::int64_t>(0));
+    return static_cast<std::uint64_t>(n);
 }
-Result<std::optional<OrderState>> set_order_remaining(store::Tx&, std::uint64_t, const Bytes32&, const U256&,
-                                                      std::int64_t, std::optional<OrderStatus>) {
-    return make_error(unsupported());
+
+Result<OpenOrderCounts> count_open_orders_by_kind(store::Tx& tx, std::uint64_t chain_id) {
+    OpenOrderCounts counts;
+    // One indexed count per kind (market_orders_book prefix): cheaper than a GROUP BY over every status.
+    for (OrderKind kind : {OrderKind::kApp, OrderKind::kDataset, OrderKind::kWorkerpool, OrderKind::kRequest}) {
+        WP_TRY(auto row, tx.query_row("SELECT COUNT(*) FROM market_orders WHERE chain_id = $1 AND kind = $2 AND "
+                                      "status = $3",
+                                      chain_id, kind_code(kind), static_cast<std::int64_t>(OrderStatus::kOpen)));
+        WP_TRY(std::int64_t n, row.get<std::int64_t>(0));
+        const auto v = static_cast<std::uint64_t>(n);
+        switch (kind) {
+            case OrderKind::kApp: counts.apporders = v; break;
+            case OrderKind::kDataset: counts.datasetorders = v; break;
+            case OrderKind::kWorkerpool: counts.workerpoolorders = v; break;
+            case OrderKind::kRequest: counts.requestorders = v; break;
+        }
+    }
+    return counts;
 }
-Result<std::int64_t> append_event(store::Tx&, std::uint64_t, std::string_view, std::string_view, std::string_view,
-                                  std::optional<std::int64_t>) {
-    return make_error(unsupported());
+
+Result<std::vector<OrderRecord>> select_orders(store::Tx& tx, std::uint64_t chain_id, const OrderSelection& s) {
+    if ((s.app || s.dataset) && s.kind != OrderKind::kRequest)
+        return make_error(Errc::kInvalidArgument, "select_orders: app / dataset select request orders only");
+    Where w;
+    w.equals("chain_id", chain_id);
+    w.equals("kind", kind_code(s.kind));
+    if (s.status) w.equals("status", static_cast<std::int64_t>(*s.status));
+    if (s.signer) w.equals("signer", *s.signer);
+    if (s.resource) w.equals(s.kind == OrderKind::kRequest ? "requester" : "resource", *s.resource);
+    if (s.app) w.equals("app", *s.app);
+    if (s.dataset) w.equals("dataset", *s.dataset);
+    std::string sql = "SELECT " + std::string(kOrderColumns) + " FROM market_orders WHERE " + w.sql() +
+                      " ORDER BY published_ms DESC, order_hash DESC";
+    if (s.limit) sql += " LIMIT " + w.bind(std::min(*s.limit, kInt64Max));
+    WP_TRY(store::Rows rows, tx.query_params(sql, w.params()));
+    return orders_from_rows(chain_id, rows);
 }
-Result<std::vector<MarketEvent>> events_after(store::Tx&, std::int64_t, std::uint64_t) {
-    return make_error(unsupported());
+
+Result<std::uint64_t> delete_orders(store::Tx& tx, std::uint64_t chain_id, std::span<const Bytes32> order_hashes) {
+    std::uint64_t deleted = 0;
+    for (const Bytes32& h : order_hashes) {
+        WP_TRY(std::int64_t n,
+               tx.exec("DELETE FROM market_orders WHERE chain_id = $1 AND order_hash = $2", chain_id, h));
+        deleted += static_cast<std::uint64_t>(n);
+    }
+    return deleted;
 }
-Result<std::uint64_t> delete_events_up_to(store::Tx&, std::int64_t) { return make_error(unsupported()); }
-Result<bool> insert_deal(store::Tx&, const DealRecord&, std::uint64_t) { return make_error(unsupported()); }
-Result<bool> delete_deal(store::Tx&, std::uint64_t, const Bytes32&) { return make_error(unsupported()); }
-Result<std::optional<DealRecord>> find_deal(store::Tx&, std::uint64_t, const Bytes32&) {
-    return make_error(unsupported());
+
+Result<std::optional<OrderState>> set_order_state(store::Tx& tx, std::uint64_t chain_id, const Bytes32& order_hash,
+                                                  const OrderState& state, std::int64_t now_ms,
+                                                  std::optional<OrderStatus> only_if) {
+    return update_state(tx, chain_id, order_hash, state.status, state.remaining, now_ms, only_if);
 }
-Result<DealPage> search_deals(store::Tx&, std::uint64_t, const DealFilters&) { return make_error(unsupported()); }
-Result<std::vector<OhlcEntry>> deal_ohlc(store::Tx&, std::uint64_t, const U256&) { return make_error(unsupported()); }
-Result<bool> insert_category(store::Tx&, const CategoryRecord&) { return make_error(unsupported()); }
-Result<bool> delete_category(store::Tx&, std::uint64_t, std::uint64_t) { return make_error(unsupported()); }
-Result<std::optional<CategoryRecord>> find_category(store::Tx&, std::uint64_t, std::uint64_t) {
-    return make_error(unsupported());
+
+Result<std::optional<OrderState>> set_order_status(store::Tx& tx, std::uint64_t chain_id, const Bytes32& order_hash,
+                                                   OrderStatus status, std::int64_t now_ms,
+                                                   std::optional<OrderStatus> only_if) {
+    return update_state(tx, chain_id, order_hash, status, std::nullopt, now_ms, only_if);
 }
-Result<CategoryPage> search_categories(store::Tx&, std::uint64_t, const CategoryFilters&) {
-    return make_error(unsupported());
+
+Result<std::optional<OrderState>> set_order_remaining(store::Tx& tx, std::uint64_t chain_id, const Bytes32& order_hash,
+                                                      const U256& remaining, std::int64_t now_ms,
+                                                      std::optional<OrderStatus> only_if) {
+    return update_state(tx, chain_id, order_hash, std::nullopt, remaining, now_ms, only_if);
+}
+
+// ---- events -------------------------------------------------------------------------------------------------------
+
+Result<std::int64_t> append_event(store::Tx& tx, std::uint64_t chain_id, std::string_view topic, std::string_view event,
+                                  std::string_view payload_json, std::optional<std::int64_t> created_ms) {
+    if (topic.empty()) return make_error(Errc::kInvalidArgument, "append_event: topic is empty");
+    if (event.empty()) return make_error(Errc::kInvalidArgument, "append_event: event is empty");
+    const std::int64_t now = created_ms ? *created_ms : system_clock().unix_ms();
+    WP_TRY(auto row, tx.query_row("INSERT INTO market_events (chain_id, topic, event, payload, created_ms) VALUES ($1, "
+                                  "$2, $3, $4, $5) RETURNING seq",
+                                  chain_id, topic, event, payload_json, now));
+    return row.get<std::int64_t>(0);
+}
+
+Result<std::vector<MarketEvent>> events_after(store::Tx& tx, std::int64_t after_seq, std::uint64_t limit) {
+    WP_TRY(auto rows, tx.query("SELECT seq, chain_id, topic, event, payload, created_ms FROM market_events WHERE seq > "
+                               "$1 ORDER BY seq LIMIT $2",
+                               after_seq, std::min(limit, kInt64Max)));
+    std::vector<MarketEvent> out;
+    out.reserve(rows.size());
+    for (const store::Row& row : rows) {
+        MarketEvent e;
+        WP_TRY(e.seq, row.get<std::int64_t>(0));
+        WP_TRY(e.chain_id, row.get<std::uint64_t>(1));
+        WP_TRY(e.topic, row.get<std::string>(2));
+        WP_TRY(e.event, row.get<std::string>(3));
+        WP_TRY(e.payload, row.get<std::string>(4));
+        WP_TRY(e.created_ms, row.get<std::int64_t>(5));
+        out.push_back(std::move(e));
+    }
+    return out;
+}
+
+Result<std::uint64_t> delete_events_up_to(store::Tx& tx, std::int64_t up_to_seq) {
+    WP_TRY(std::int64_t n, tx.exec("DELETE FROM market_events WHERE seq <= $1", up_to_seq));
+    return static_cast<std::uint64_t>(n);
+}
+
+// ---- deals --------------------------------------------------------------------------------------------------------
+
+Result<bool> insert_deal(store::Tx& tx, const DealRecord& d, std::uint64_t log_index) {
+    const std::string document = json::serialize(deal_document(d, DocumentOptions{.with_chain_id = false}));
+    const std::array<store::Param, 20> params{
+        d.chain_id,         d.deal_id,          d.category,
+        d.requester,        d.beneficiary,      d.app,
+        d.dataset,          d.workerpool,       d.app_owner,
+        d.dataset_owner,    d.workerpool_owner, d.app_hash,
+        d.dataset_hash,     d.workerpool_hash,  d.request_hash,
+        d.block_number,     log_index,          d.block_timestamp_ms,
+        d.transaction_hash, document,
+    };
+    WP_TRY(
+        std::int64_t n,
+        tx.exec_params("INSERT INTO market_deals (chain_id, deal_id, category, requester, beneficiary, app, dataset, "
+                       "workerpool, app_owner, dataset_owner, workerpool_owner, apporder_hash, datasetorder_hash, "
+                       "workerpoolorder_hash, requestorder_hash, block_number, log_index, block_timestamp_ms, "
+                       "transaction_hash, document) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, "
+                       "$13, $14, $15, $16, $17, $18, $19, $20) ON CONFLICT (chain_id, deal_id) DO NOTHING",
+                       params));
+    return n > 0;
+}
+
+Result<bool> delete_deal(store::Tx& tx, std::uint64_t chain_id, const Bytes32& deal_id) {
+    WP_TRY(std::int64_t n, tx.exec("DELETE FROM market_deals WHERE chain_id = $1 AND deal_id = $2", chain_id, deal_id));
+    return n > 0;
+}
+
+Result<std::optional<DealRecord>> find_deal(store::Tx& tx, std::uint64_t chain_id, const Bytes32& deal_id) {
+    WP_TRY(auto row,
+           tx.query_opt("SELECT document FROM market_deals WHERE chain_id = $1 AND deal_id = $2", chain_id, deal_id));
+    if (!row) return std::optional<DealRecord>{};
+    WP_TRY(auto deal, deal_from_row(chain_id, *row, 0));
+    return std::optional<DealRecord>(std::move(deal));
+}
+
+Result<DealPage> search_deals(store::Tx& tx, std::uint64_t chain_id, const DealFilters& f) {
+    Where w;
+    w.equals("chain_id", chain_id);
+    if (f.category) w.equals("category", *f.category);
+    const std::pair<std::string_view, const std::optional<Address>*> addresses[] = {
+        {"requester", &f.requester},
+        {"beneficiary", &f.beneficiary},
+        {"app", &f.app},
+        {"dataset", &f.dataset},
+        {"workerpool", &f.workerpool},
+        {"app_owner", &f.app_owner},
+        {"dataset_owner", &f.dataset_owner},
+        {"workerpool_owner", &f.workerpool_owner},
+    };
+    for (const auto& [column, value] : addresses)
+        if (*value) w.equals(column, **value);
+    const std::pair<std::string_view, const std::optional<Bytes32>*> hashes[] = {
+        {"apporder_hash", &f.apporder_hash},
+        {"datasetorder_hash", &f.datasetorder_hash},
+        {"workerpoolorder_hash", &f.workerpoolorder_hash},
+        {"requestorder_hash", &f.requestorder_hash},
+    };
+    for (const auto& [column, value] : hashes)
+        if (*value) w.equals(column, **value);
+
+    const PageWindow window = resolve_page(f.paging);
+    WP_TRY(store::Row count_row, tx.query_row_params("SELECT COUNT(*) FROM market_deals WHERE " + w.sql(), w.params()));
+    WP_TRY(std::int64_t count, count_row.get<std::int64_t>(0));
+    DealPage page;
+    page.count = static_cast<std::uint64_t>(count);
+    if (window.skip < page.count) {
+        const std::string sql = "SELECT document FROM market_deals WHERE " + w.sql() +
+                                " ORDER BY block_number DESC, deal_id ASC LIMIT " + w.bind(window.limit) + " OFFSET " +
+                                w.bind(window.skip);
+        WP_TRY(store::Rows rows, tx.query_params(sql, w.params()));
+        page.deals.reserve(rows.size());
+        for (const store::Row& row : rows) {
+            WP_TRY(auto deal, deal_from_row(chain_id, row, 0));
+            page.deals.push_back(std::move(deal));
+        }
+    }
+    page.next_page = next_page(window, page.deals.size());
+    return page;
+}
+
+Result<std::vector<OhlcEntry>> deal_ohlc(store::Tx& tx, std::uint64_t chain_id, const U256& category) {
+    // The workerpool price is only in the document: take every deal at or above the block of the 100th most recent
+    // one (ties on that block included), then sort as the reference and keep 100.
+    WP_TRY(auto cutoff, tx.query_opt("SELECT block_number FROM market_deals WHERE chain_id = $1 AND category = $2 "
+                                     "ORDER BY block_number DESC LIMIT 1 OFFSET $3",
+                                     chain_id, category, static_cast<std::int64_t>(kOhlcLimit - 1)));
+    std::int64_t min_block = 0;
+    if (cutoff) {
+        WP_TRY(min_block, cutoff->get<std::int64_t>(0));
+    }
+    WP_TRY(auto rows, tx.query("SELECT document FROM market_deals WHERE chain_id = $1 AND category = $2 AND "
+                               "block_number >= $3",
+                               chain_id, category, min_block));
+    std::vector<DealRecord> deals;
+    deals.reserve(rows.size());
+    for (const store::Row& row : rows) {
+        WP_TRY(auto deal, deal_from_row(chain_id, row, 0));
+        deals.push_back(std::move(deal));
+    }
+    std::sort(deals.begin(), deals.end(), [](const DealRecord& a, const DealRecord& b) {
+        if (a.block_number != b.block_number) return a.block_number > b.block_number;
+        if (a.workerpool_price != b.workerpool_price) return a.workerpool_price < b.workerpool_price;
+        return a.deal_id < b.deal_id;
+    });
+    if (deals.size() > kOhlcLimit) deals.resize(kOhlcLimit);
+    std::vector<OhlcEntry> out;
+    out.reserve(deals.size());
+    for (const auto& d : deals) out.push_back(OhlcEntry{d.block_timestamp_ms, d.workerpool_price, d.volume});
+    return out;
+}
+
+// ---- categories ---------------------------------------------------------------------------------------------------
+
+Result<bool> insert_category(store::Tx& tx, const CategoryRecord& c) {
+    WP_TRY(std::int64_t n,
+           tx.exec("INSERT INTO market_categories (chain_id, catid, name, description, work_clock_time_ref, "
+                   "transaction_hash, block_number, block_timestamp_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) "
+                   "ON CONFLICT (chain_id, catid) DO NOTHING",
+                   c.chain_id, c.catid, c.name, c.description, c.work_clock_time_ref, c.transaction_hash,
+                   c.block_number, c.block_timestamp_ms));
+    return n > 0;
+}
+
+Result<bool> delete_category(store::Tx& tx, std::uint64_t chain_id, std::uint64_t catid) {
+    WP_TRY(std::int64_t n,
+           tx.exec("DELETE FROM market_categories WHERE chain_id = $1 AND catid = $2", chain_id, catid));
+    return n > 0;
+}
+
+Result<std::optional<CategoryRecord>> find_category(store::Tx& tx, std::uint64_t chain_id, std::uint64_t catid) {
+    WP_TRY(auto row, tx.query_opt("SELECT " + std::string(kCategoryColumns) +
+                                      " FROM market_categories WHERE chain_id = $1 AND catid = $2",
+                                  chain_id, catid));
+    if (!row) return std::optional<CategoryRecord>{};
+    WP_TRY(auto c, category_from_row(chain_id, *row));
+    return std::optional<CategoryRecord>(std::move(c));
+}
+
+Result<CategoryPage> search_categories(store::Tx& tx, std::uint64_t chain_id, const CategoryFilters& f) {
+    Where w;
+    w.equals("chain_id", chain_id);
+    if (f.min_work_clock_time_ref) w.add("work_clock_time_ref >= " + w.bind(*f.min_work_clock_time_ref));
+    if (f.max_work_clock_time_ref) w.add("work_clock_time_ref <= " + w.bind(*f.max_work_clock_time_ref));
+    const PageWindow window = resolve_page(f.paging);
+    WP_TRY(store::Row count_row,
+           tx.query_row_params("SELECT COUNT(*) FROM market_categories WHERE " + w.sql(), w.params()));
+    WP_TRY(std::int64_t count, count_row.get<std::int64_t>(0));
+    CategoryPage page;
+    page.count = static_cast<std::uint64_t>(count);
+    if (window.skip < page.count) {
+        const std::string sql = "SELECT " + std::string(kCategoryColumns) + " FROM market_categories WHERE " + w.sql() +
+                                " ORDER BY work_clock_time_ref ASC, catid ASC LIMIT " + w.bind(window.limit) +
+                                " OFFSET " + w.bind(window.skip);
+        WP_TRY(store::Rows rows, tx.query_params(sql, w.params()));
+        page.categories.reserve(rows.size());
+        for (const store::Row& row : rows) {
+            WP_TRY(auto c, category_from_row(chain_id, row));
+            page.categories.push_back(std::move(c));
+        }
+    }
+    page.next_page = next_page(window, page.categories.size());
+    return page;
 }
 
 }  // namespace wp::market
