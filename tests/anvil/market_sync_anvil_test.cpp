@@ -258,6 +258,22 @@ TEST_P(MarketSyncAnvil, MatchUpdatesRemainingFillsTheRequestAndIndexesTheDeal) {
     EXPECT_EQ(state(pool), (market::OrderState{OrderStatus::kOpen, U256(2)}));
     EXPECT_EQ(state(request), (market::OrderState{OrderStatus::kFilled, U256(0)}));
     EXPECT_TRUE(has_event(seq, "apporder_updated", app));
+    // The reference's live documents: `_updated` without chainId, `_unpublished` the hash as a JSON string.
+    for (const auto& e : events_after(seq)) {
+        if (e.event == "workerpoolorder_updated") {
+            const auto doc = json::parse(e.payload);
+            ASSERT_TRUE(doc.is_object());
+            EXPECT_EQ(doc.as_object().if_contains("chainId"), nullptr) << e.payload;
+            EXPECT_EQ(json::serialize(doc.as_object().at("remaining")), "2");
+            EXPECT_EQ(doc.as_object().at("status").as_string(), "open");
+        }
+        if (e.event == "requestorder_unpublished") {
+            EXPECT_EQ(e.payload, "\"" + to_hex(request.view()) + "\"");
+        }
+        if (e.event == "deal_created") {
+            EXPECT_EQ(e.topic, "deals");
+        }
+    }
     EXPECT_TRUE(has_event(seq, "datasetorder_updated", dataset));
     EXPECT_TRUE(has_event(seq, "workerpoolorder_updated", pool));
     EXPECT_TRUE(has_event(seq, "requestorder_unpublished", request));

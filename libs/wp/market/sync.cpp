@@ -139,8 +139,10 @@ class SyncOps {
         const bool was_open = prev->status == OrderStatus::kOpen;
         const bool is_open = next.status == OrderStatus::kOpen;
         if (was_open && is_open) {
-            WP_TRY_VOID(event(kTopicOrders, key + "_updated", json::serialize(order_document(now)),
-                              json::serialize(order_document(old))));
+            // As the reference watcher: the document without chainId (eventsListener.js strips it).
+            WP_TRY_VOID(event(kTopicOrders, key + "_updated",
+                              json::serialize(order_document(now, {.with_chain_id = false})),
+                              json::serialize(order_document(old, {.with_chain_id = false}))));
         } else if (was_open) {
             WP_TRY_VOID(event(kTopicOrders, key + "_unpublished", hash_payload(before.order_hash),
                               json::serialize(order_document(old, {.with_chain_id = false})), key + "_published"));

@@ -9,10 +9,10 @@
 //   - OrdersMatched(deal, appHash, datasetHash, workerpoolHash, requestHash, volume) (hub):
 //       market_consumed[h] += volume for each hash (dataset hash 0x0 skipped);
 //       each PUBLISHED order h: remaining = min(remaining, order.volume − consumed); reaching 0 → status filled;
-//       an open order: `<kind>order_updated` (document) while remaining > 0, `<kind>order_unpublished` (hash) when
-//       filled; a filled app / dataset order cleans its dependent request orders (below);
-//       the deal row (viewDeal at that block — owners included — and the block's timestamp, read in prepare() for
-//       the whole batch) + `deal_created` (deal document).
+//       an open order: `<kind>order_updated` (its document without chainId, as the reference watcher sends it)
+//       while remaining > 0, `<kind>order_unpublished` (the hash, a JSON string) when filled; a filled app / dataset
+//       order cleans its dependent request orders (below); the deal row (viewDeal at that block — owners included — and
+//       the block's timestamp, read in prepare() for the whole batch) + `deal_created` (deal document).
 //   - ClosedAppOrder / ClosedDatasetOrder / ClosedWorkerpoolOrder / ClosedRequestOrder (hub): a published order →
 //       status canceled, remaining 0; `<kind>order_unpublished` when it was open; dependent request orders cleaned.
 //   - hub ERC-20 Transfer(from, to, value): market_accounts[from] −= value, [to] += value (mint / burn: address 0
