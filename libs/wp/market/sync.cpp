@@ -271,6 +271,8 @@ class SyncOps {
         WP_TRY(auto row, tx_.query_opt("SELECT stake FROM market_accounts WHERE chain_id = $1 AND account = $2",
                                        chain_id(), account));
         if (!row) return {};
+        WP_TRY(bool signs, signs_staked_orders(account));
+        if (!signs) return {};  // most transfers (workers' rewards, the hub's own account) end here
         WP_TRY(U256 stake, row->get<U256>(0));
         OrderSelection sel;
         sel.status = OrderStatus::kOpen;
@@ -296,6 +298,15 @@ class SyncOps {
 
     // -- chain state rows --
 
+    //! Whether `account` signs stored workerpool or request orders (the only ones a stake matters to).
+    Result<bool> signs_staked_orders(const Address& account) {
+        WP_TRY(auto row, tx_.query_opt("SELECT 1 FROM market_orders WHERE chain_id = $1 AND kind IN ($2, $3) AND "
+                                       "signer = $4 LIMIT 1",
+                                       chain_id(), static_cast<std::int64_t>(kind_code(OrderKind::kWorkerpool)),
+                                       static_cast<std::int64_t>(kind_code(OrderKind::kRequest)), account));
+        return row.has_value();
+    }
+
     //! market_accounts[account] ± value (see the header for a missing row).
     Result<void> move_stake(const Address& account, const U256& value, bool credit) {
         WP_TRY(auto row, tx_.query_opt("SELECT stake, block_number FROM market_accounts WHERE chain_id = $1 AND "
@@ -305,11 +316,7 @@ class SyncOps {
         if (row) {
             WP_TRY(base, row->get<U256>(0));
         } else if (!complete()) {
-            // Only workerpool and request orders depend on a stake.
-            WP_TRY(auto signs, tx_.query_opt("SELECT 1 FROM market_orders WHERE chain_id = $1 AND kind IN ($2, $3) "
-                                             "AND signer = $4 LIMIT 1",
-                                             chain_id(), static_cast<std::int64_t>(kind_code(OrderKind::kWorkerpool)),
-                                             static_cast<std::int64_t>(kind_code(OrderKind::kRequest)), account));
+            WP_TRY(bool signs, signs_staked_orders(account));
             if (!signs) return {};
             auto before = h_.hub_.view_account(account, chain::BlockTag::number(previous_block()));
             if (!before) return make_error(hub_error(before.error()));
