@@ -375,6 +375,44 @@ TEST_P(MarketSyncAnvil, StakeWithdrawalKillsTheWorkerpoolOrderAndTheDepositBring
     expect_stakes_exact();
 }
 
+// Request orders: their total cost (appmaxprice + datasetmaxprice + workerpoolmaxprice) · remaining against the
+// requester's stake, as the reference watcher; reopened only while a matchable app order is open.
+TEST_P(MarketSyncAnvil, RequesterStakeBelowTheTotalCostKillsTheRequestOrder) {
+    const auto assets = create_assets();
+    const auto o = make_orders(assets, U256(100), false, 310);
+    publish(o.app, address(test::kAppOwner));
+    const Bytes32 request = publish(o.request, address(test::kRequester));
+    open_mirror();
+    sync();
+    const U256 cost = *market::request_order_cost(o.request, U256(100));  // (5 + 0 + 10) · 100
+    EXPECT_EQ(cost, U256(1500));
+    auto account = hub().view_account(address(test::kRequester));
+    ASSERT_TRUE(account);
+    const std::int64_t seq = last_seq();
+    auto w = send(hub().withdraw(checked_add(checked_sub(account->stake, cost).value(), U256(1)).value()),
+                  key(test::kRequester));
+    ASSERT_TRUE(w) << w.error().message;
+    sync();
+    EXPECT_EQ(state(request), (market::OrderState{OrderStatus::kDead, U256(100)}));
+    EXPECT_TRUE(has_event(seq, "requestorder_unpublished", request));
+    auto d = send(hub().deposit_with_approve_and_call(U256(1)), key(test::kRequester));
+    ASSERT_TRUE(d) << d.error().message;
+    sync();
+    EXPECT_EQ(state(request), (market::OrderState{OrderStatus::kOpen, U256(100)}));
+    expect_stakes_exact();
+    // Without a matchable app order a covered stake does not bring it back: cancel the app order (→ dead), then
+    // deposit more.
+    auto c = send(hub().manage_app_order(o.app, OrderOperation::kClose, {}), key(test::kAppOwner));
+    ASSERT_TRUE(c) << c.error().message;
+    sync();
+    EXPECT_EQ(state(request).status, OrderStatus::kDead);
+    auto d2 = send(hub().deposit_with_approve_and_call(U256(1000)), key(test::kRequester));
+    ASSERT_TRUE(d2) << d2.error().message;
+    sync();
+    EXPECT_EQ(state(request).status, OrderStatus::kDead);
+    expect_stakes_exact();
+}
+
 TEST_P(MarketSyncAnvil, WorkerpoolTransferKillsTheOldOwnersOrdersAndTheReturnRevivesThem) {
     const auto assets = create_assets();
     const auto o = make_orders(assets, U256(4), false, 400);
