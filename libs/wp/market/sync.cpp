@@ -60,6 +60,11 @@ std::optional<U256> request_order_cost(const RequestOrder& order, const U256& re
 Result<SyncState> init_market_sync(store::Database& db, const MarketSyncOptions& options) {
     WP_TRY(const std::int64_t chain, db_int(options.chain_id, "chain id"));
     WP_TRY(const std::int64_t start, db_int(options.start_block, "start block"));
+    const auto& a = options.addresses;
+    if (a.hub.is_zero() || a.app_registry.is_zero() || a.dataset_registry.is_zero() || a.workerpool_registry.is_zero())
+        return make_error(Errc::kInvalidArgument,
+                          "market sync: options.addresses needs the hub and its three registries "
+                          "(chain::Hub::resolve_addresses)");
     return db.write([&](store::Tx& tx) -> Result<SyncState> {
         WP_TRY(auto existing, load_sync_state(tx, options.chain_id));
         if (existing) {

@@ -88,9 +88,10 @@ struct MarketSyncOptions {
     bool complete{false};
 };
 
-//! Creates the market_sync row of the chain (last_block = start_block − 1) or checks the existing one: a different
-//! hub is refused (Errc::kInvalidArgument "market sync for chain N: the database follows hub 0x…, not 0x…");
-//! start_block / complete of an existing row are kept (the mirror resumes from its cursor). Returns the stored row.
+//! Creates the market_sync row of the chain (last_block = start_block − 1) or checks the existing one. Errors:
+//! Errc::kInvalidArgument when options.addresses lacks the hub or a registry; a different hub is refused
+//! (Errc::kInvalidArgument "market sync for chain N: the database follows hub 0x…, not 0x…"); start_block / complete of
+//! an existing row are kept (the mirror resumes from its cursor). Returns the stored row.
 Result<SyncState> init_market_sync(store::Database& db, const MarketSyncOptions& options);
 
 //! The ChainMirror options of the market: name "market:<chainId>:<hub lowercase hex>", start_block, and the feed
