@@ -581,6 +581,42 @@ TEST_P(MarketSyncAnvil, IncompleteMirrorFetchesColdEntriesOnceAndStaysExact) {
     EXPECT_EQ(pool, pool_hash);
 }
 
+// A cold entry read at a block that a reorg then abandons is dropped with the rollback and read again on the new
+// branch (chain_state.hpp "Freshness").
+TEST_P(MarketSyncAnvil, ColdEntryReadOnAnAbandonedBranchIsDroppedByTheReorg) {
+    auto head = eth().block_number();
+    ASSERT_TRUE(head);
+    options_.start_block = *head + 1;
+    options_.complete = false;
+    open_mirror();
+    sync();
+    auto snapshot = rpc().call("evm_snapshot");
+    ASSERT_TRUE(snapshot && snapshot->is_string());
+    auto d = send(hub().deposit_with_approve_and_call(U256(777)), key(test::kScheduler));
+    ASSERT_TRUE(d) << d.error().message;
+    sync();
+    market::ChainState cold(*db_, hub(), options_.chain_id);
+    auto before = cold.stake(address(test::kScheduler));
+    ASSERT_TRUE(before) << before.error().message;
+    EXPECT_EQ(cold.stats().stored, 1u);
+    EXPECT_EQ(*before, hub().view_account(address(test::kScheduler)).value().stake);  // the deposit included
+
+    auto reverted = rpc().call("evm_revert", json::array{*snapshot});
+    ASSERT_TRUE(reverted && reverted->is_bool() && reverted->get_bool());
+    mine_blocks(3);
+    EXPECT_TRUE(sync()) << "no reorg seen";
+    auto stored = db_->read([&](store::Tx& tx) -> Result<std::optional<U256>> {
+        WP_TRY(auto facts, market::StoredFacts::open(tx, options_.chain_id));
+        return facts.stake(address(test::kScheduler));
+    });
+    ASSERT_TRUE(stored) << stored.error().message;
+    EXPECT_EQ(*stored, std::nullopt);  // cold again
+    auto after = cold.stake(address(test::kScheduler));
+    ASSERT_TRUE(after) << after.error().message;
+    EXPECT_EQ(*after, checked_sub(*before, U256(777)).value());
+    EXPECT_EQ(*after, hub().view_account(address(test::kScheduler)).value().stake);
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, MarketSyncAnvil,
                          ::testing::Values(store::Backend::kSqlite, store::Backend::kPostgres),
                          [](const ::testing::TestParamInfo<store::Backend>& p) {
