@@ -27,9 +27,31 @@ const store::Migration kMigrations[] = {
      "  published_ms BIGINT NOT NULL,"
      "  updated_ms BIGINT NOT NULL,"
      "  PRIMARY KEY (chain_id, order_hash));"
-     "CREATE INDEX market_orders_book ON market_orders (chain_id, kind, status, price, published_ms, order_hash);"
+     // The book in sort order, with the filter columns of the searches (restricts, category, tag words): an ordered
+     // scan evaluates the filters on the index and reads the table only for the rows of the page.
+     "CREATE INDEX market_orders_book ON market_orders (chain_id, kind, status, price, published_ms, order_hash,"
+     "  app_restrict, dataset_restrict, requester_restrict, workerpool_restrict, category, tag_w0, tag_w1, tag_w2,"
+     "  tag_w3);"
+     // Request orders sort by workerpoolmaxprice descending (the kind is written as a literal in their searches).
+     "CREATE INDEX market_orders_request_book ON market_orders (chain_id, status, price DESC, published_ms,"
+     "  order_hash, workerpool, category, tag_w0, tag_w1, tag_w2, tag_w3) WHERE kind = 3;"
+     // Selective restrict filters (isXStrict, a rare restrict address).
+     "CREATE INDEX market_orders_restricts ON market_orders (chain_id, kind, status, app_restrict, dataset_restrict,"
+     "  requester_restrict, workerpool_restrict);"
      "CREATE INDEX market_orders_resource ON market_orders (chain_id, kind, resource, status);"
      "CREATE INDEX market_orders_signer ON market_orders (chain_id, kind, signer, status, published_ms);"
+     // Open orders counted per combination of the searchable columns (order_book.cpp keeps it in the transaction
+     // of every change): a search's `count` sums a few rows instead of counting up to every open order. Absent
+     // columns are the empty blob; `workerpool` is the request order's workerpool (empty for other kinds); rows are
+     // split over `shard` so that concurrent PostgreSQL writers do not all update one row.
+     "CREATE TABLE market_order_counts ("
+     "  chain_id BIGINT NOT NULL, kind SMALLINT NOT NULL, category ${blob} NOT NULL,"
+     "  app_restrict ${blob} NOT NULL, dataset_restrict ${blob} NOT NULL, workerpool_restrict ${blob} NOT NULL,"
+     "  requester_restrict ${blob} NOT NULL, workerpool ${blob} NOT NULL,"
+     "  tag_w0 BIGINT NOT NULL, tag_w1 BIGINT NOT NULL, tag_w2 BIGINT NOT NULL, tag_w3 BIGINT NOT NULL,"
+     "  bulk SMALLINT NOT NULL, shard SMALLINT NOT NULL, n BIGINT NOT NULL,"
+     "  PRIMARY KEY (chain_id, kind, category, app_restrict, dataset_restrict, workerpool_restrict,"
+     "    requester_restrict, workerpool, tag_w0, tag_w1, tag_w2, tag_w3, bulk, shard));"
      "CREATE TABLE market_deals ("
      "  chain_id BIGINT NOT NULL,"
      "  deal_id ${blob} NOT NULL,"

@@ -60,6 +60,11 @@ std::optional<U256> request_order_cost(const RequestOrder& order, const U256& re
 Result<SyncState> init_market_sync(store::Database& db, const MarketSyncOptions& options) {
     WP_TRY(const std::int64_t chain, db_int(options.chain_id, "chain id"));
     WP_TRY(const std::int64_t start, db_int(options.start_block, "start block"));
+    const auto& a = options.addresses;
+    if (a.hub.is_zero() || a.app_registry.is_zero() || a.dataset_registry.is_zero() || a.workerpool_registry.is_zero())
+        return make_error(Errc::kInvalidArgument,
+                          "market sync: options.addresses needs the hub and its three registries "
+                          "(chain::Hub::resolve_addresses)");
     return db.write([&](store::Tx& tx) -> Result<SyncState> {
         WP_TRY(auto existing, load_sync_state(tx, options.chain_id));
         if (existing) {
@@ -139,8 +144,10 @@ class SyncOps {
         const bool was_open = prev->status == OrderStatus::kOpen;
         const bool is_open = next.status == OrderStatus::kOpen;
         if (was_open && is_open) {
-            WP_TRY_VOID(event(kTopicOrders, key + "_updated", json::serialize(order_document(now)),
-                              json::serialize(order_document(old))));
+            // As the reference watcher: the document without chainId (eventsListener.js strips it).
+            WP_TRY_VOID(event(kTopicOrders, key + "_updated",
+                              json::serialize(order_document(now, {.with_chain_id = false})),
+                              json::serialize(order_document(old, {.with_chain_id = false}))));
         } else if (was_open) {
             WP_TRY_VOID(event(kTopicOrders, key + "_unpublished", hash_payload(before.order_hash),
                               json::serialize(order_document(old, {.with_chain_id = false})), key + "_published"));
@@ -269,6 +276,8 @@ class SyncOps {
         WP_TRY(auto row, tx_.query_opt("SELECT stake FROM market_accounts WHERE chain_id = $1 AND account = $2",
                                        chain_id(), account));
         if (!row) return {};
+        WP_TRY(bool signs, signs_staked_orders(account));
+        if (!signs) return {};  // most transfers (workers' rewards, the hub's own account) end here
         WP_TRY(U256 stake, row->get<U256>(0));
         OrderSelection sel;
         sel.status = OrderStatus::kOpen;
@@ -294,6 +303,15 @@ class SyncOps {
 
     // -- chain state rows --
 
+    //! Whether `account` signs stored workerpool or request orders (the only ones a stake matters to).
+    Result<bool> signs_staked_orders(const Address& account) {
+        WP_TRY(auto row, tx_.query_opt("SELECT 1 FROM market_orders WHERE chain_id = $1 AND kind IN ($2, $3) AND "
+                                       "signer = $4 LIMIT 1",
+                                       chain_id(), static_cast<std::int64_t>(kind_code(OrderKind::kWorkerpool)),
+                                       static_cast<std::int64_t>(kind_code(OrderKind::kRequest)), account));
+        return row.has_value();
+    }
+
     //! market_accounts[account] ± value (see the header for a missing row).
     Result<void> move_stake(const Address& account, const U256& value, bool credit) {
         WP_TRY(auto row, tx_.query_opt("SELECT stake, block_number FROM market_accounts WHERE chain_id = $1 AND "
@@ -303,8 +321,7 @@ class SyncOps {
         if (row) {
             WP_TRY(base, row->get<U256>(0));
         } else if (!complete()) {
-            WP_TRY(auto signs, tx_.query_opt("SELECT 1 FROM market_orders WHERE chain_id = $1 AND signer = $2 LIMIT 1",
-                                             chain_id(), account));
+            WP_TRY(bool signs, signs_staked_orders(account));
             if (!signs) return {};
             auto before = h_.hub_.view_account(account, chain::BlockTag::number(previous_block()));
             if (!before) return make_error(hub_error(before.error()));
@@ -472,10 +489,12 @@ class SyncOps {
             ++h_.stats_.deals;
             WP_TRY_VOID(event(kTopicDeals, "deal_created", json::serialize(deal_document(rec)), {}));
         }
-        const std::pair<Bytes32, OrderKind> hashes[] = {{m.app_hash, OrderKind::kApp},
-                                                        {m.dataset_hash, OrderKind::kDataset},
+        // The request order first: when the app / dataset order is filled by this match, its dependent request
+        // orders are judged with this one already up to date.
+        const std::pair<Bytes32, OrderKind> hashes[] = {{m.request_hash, OrderKind::kRequest},
                                                         {m.workerpool_hash, OrderKind::kWorkerpool},
-                                                        {m.request_hash, OrderKind::kRequest}};
+                                                        {m.dataset_hash, OrderKind::kDataset},
+                                                        {m.app_hash, OrderKind::kApp}};
         for (const auto& [hash, kind] : hashes) {
             if (hash.is_zero()) continue;
             WP_TRY(auto published, find_order(tx_, chain_id(), hash, kind));
