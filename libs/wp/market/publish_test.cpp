@@ -10,6 +10,8 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
@@ -164,6 +166,38 @@ TEST_P(PublisherTest, NoHubMeansOnlyLocalSignatures) {
     auto missing_state = publisher.publish(chain, order_signed_by(owner_, 6), owner_.address());
     ASSERT_FALSE(missing_state);
     EXPECT_EQ(missing_state.error().kind, PublishError::Kind::kInternal);
+}
+
+}  // namespace
+}  // namespace wp::market
+
+namespace wp::market {
+namespace {
+
+TEST_P(PublisherTest, ConcurrentPublishesOfOneOrderPublishItOnce) {
+    chain::JsonRpcClient rpc(chain::JsonRpcOptions{.url = "http://127.0.0.1:1/"});
+    chain::EthClient eth(rpc);
+    chain::Hub hub(eth, kHub);
+    ChainState state(*db_, hub, kChain);
+    Publisher publisher(*db_, clock_);
+    const ChainContext chain{kChain, domain_, &state, nullptr};
+    const Order order = order_signed_by(owner_, 9);
+    std::atomic<int> published{0};
+    std::atomic<int> already{0};
+    std::atomic<int> other{0};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 4; ++t)
+        threads.emplace_back([&] {
+            auto r = publisher.publish(chain, order, owner_.address());
+            if (r) ++published;
+            else if (r.error().kind == PublishError::Kind::kRefused && r.error().message == "order already published")
+                ++already;
+            else ++other;
+        });
+    for (auto& t : threads) t.join();
+    EXPECT_EQ(published.load(), 1);
+    EXPECT_EQ(already.load(), 3);
+    EXPECT_EQ(other.load(), 0);
 }
 
 }  // namespace
