@@ -111,14 +111,25 @@ class SyncOps {
     SyncOps(MarketSyncHandler& h, chain::MirrorContext& ctx) : h_(h), ctx_(ctx), tx_(ctx.tx()) {}
 
     Result<void> init() {
-        WP_TRY(auto facts, StoredFacts::open(tx_, chain_id()));
-        facts_.emplace(std::move(facts));
+        if (!h_.complete_) {  // market_sync.complete never changes: read once per handler
+            WP_TRY(auto facts, StoredFacts::open(tx_, chain_id()));
+            h_.complete_ = facts.sync().complete;
+        }
         WP_TRY(block_, db_int(ctx_.block(), "block"));
         return {};
     }
 
     std::uint64_t chain_id() const { return h_.options_.chain_id; }
-    bool complete() const { return facts_->sync().complete; }
+    bool complete() const { return *h_.complete_; }
+
+    //! The stored facts (opened on first use; each lookup reads the rows as they are now in this transaction).
+    Result<const StoredFacts*> facts() {
+        if (!facts_) {
+            WP_TRY(auto facts, StoredFacts::open(tx_, chain_id()));
+            facts_.emplace(std::move(facts));
+        }
+        return &*facts_;
+    }
 
     // -- orders --
 
@@ -224,12 +235,14 @@ class SyncOps {
     Result<bool> alive(const OrderRecord& o) {
         if (o.remaining.is_zero()) return false;
         const auto owned = [&](Registry registry, const Address& entry) -> Result<bool> {
-            WP_TRY(auto owner, facts_->owner(registry, entry));
+            WP_TRY(const StoredFacts* f, facts());
+            WP_TRY(auto owner, f->owner(registry, entry));
             return owner && !owner->is_zero() && *owner == o.signer;
         };
         const auto covered = [&](const std::optional<U256>& need) -> Result<bool> {
             if (!need) return false;
-            WP_TRY(auto stake, facts_->stake(o.signer));
+            WP_TRY(const StoredFacts* f, facts());
+            WP_TRY(auto stake, f->stake(o.signer));
             return stake && *stake >= *need;
         };
         switch (kind_of(o.order)) {
@@ -521,8 +534,6 @@ class SyncOps {
     Result<void> on_registry_transfer(Registry registry, const ev::Erc721Transfer& t) {
         const Address entry = Address::from_word(t.token_id.to_be32());
         WP_TRY_VOID(set_owner(registry, entry, t.to));
-        WP_TRY(auto facts, StoredFacts::open(tx_, chain_id()));  // sees the new owner
-        facts_.emplace(std::move(facts));
         const OrderKind kind = registry == Registry::kApp       ? OrderKind::kApp
                                : registry == Registry::kDataset ? OrderKind::kDataset
                                                                 : OrderKind::kWorkerpool;

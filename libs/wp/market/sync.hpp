@@ -143,6 +143,7 @@ class MarketSyncHandler final : public chain::MirrorHandler {
     MarketSyncOptions options_;
     Clock* clock_;
     Prepared prepared_;
+    std::optional<bool> complete_;  //!< market_sync.complete, read on first use
     //! Accounts whose stake changed in the transaction being applied (flushed by transaction_applied).
     std::set<Address> touched_;
     MarketSyncStats stats_;
