@@ -225,10 +225,15 @@ Result<std::uint64_t> count_value(const store::Row& row) {
 //!    (total × (skip + limit) / count ≤ count): market_orders_book is walked, the filters evaluated on the index and
 //!    the table read only for the rows of the page; else market_orders_restricts may select and the page is sorted
 //!    (ORDER BY +price: SQLite would otherwise walk the book index to avoid the sort, reading every row).
-//! PostgreSQL has statistics and plans alone.
+//! PostgreSQL has statistics and plans alone, with custom plans (SET LOCAL plan_cache_mode = force_custom_plan).
 Result<OrderPage> run_order_search(store::Tx& tx, std::uint64_t chain_id, const OrderQuery& q, const Paging& paging) {
     const PageWindow window = resolve_page(paging);
     const bool sqlite = tx.backend() == store::Backend::kSqlite;
+    if (!sqlite) {
+        // The statements are prepared (store's statement cache): a generic plan, made without the parameter values,
+        // misjudges the restrict filters (most orders are public) and may read the whole book; plan each run.
+        WP_TRY_VOID(tx.exec("SET LOCAL plan_cache_mode = force_custom_plan"));
+    }
     std::vector<store::Param> params;
     OrderPage page;
     if (q.countable()) {

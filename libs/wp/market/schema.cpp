@@ -36,9 +36,6 @@ constexpr const char* kTablesV1 =
     // Request orders sort by workerpoolmaxprice descending (the kind is written as a literal in their searches).
     "CREATE INDEX market_orders_request_book ON market_orders (chain_id, status, price DESC, published_ms,"
     "  order_hash, workerpool, category, tag_w0, tag_w1, tag_w2, tag_w3) WHERE kind = 3;"
-    // Selective restrict filters (isXStrict, a rare restrict address).
-    "CREATE INDEX market_orders_restricts ON market_orders (chain_id, kind, status, app_restrict, dataset_restrict,"
-    "  requester_restrict, workerpool_restrict);"
     "CREATE INDEX market_orders_resource ON market_orders (chain_id, kind, resource, status);"
     "CREATE INDEX market_orders_signer ON market_orders (chain_id, kind, signer, status, published_ms);"
     // Open orders counted per combination of the searchable columns (kept by the triggers below, in the
@@ -51,8 +48,8 @@ constexpr const char* kTablesV1 =
     "  requester_restrict ${blob} NOT NULL, workerpool ${blob} NOT NULL,"
     "  tag_w0 BIGINT NOT NULL, tag_w1 BIGINT NOT NULL, tag_w2 BIGINT NOT NULL, tag_w3 BIGINT NOT NULL,"
     "  bulk SMALLINT NOT NULL, shard SMALLINT NOT NULL, n BIGINT NOT NULL,"
-    "  PRIMARY KEY (chain_id, kind, category, app_restrict, dataset_restrict, workerpool_restrict,"
-    "    requester_restrict, workerpool, tag_w0, tag_w1, tag_w2, tag_w3, bulk, shard));"
+    "  PRIMARY KEY (chain_id, kind, app_restrict, dataset_restrict, requester_restrict, workerpool_restrict,"
+    "    workerpool, category, tag_w0, tag_w1, tag_w2, tag_w3, bulk, shard));"
     "CREATE TABLE market_deals ("
     "  chain_id BIGINT NOT NULL,"
     "  deal_id ${blob} NOT NULL,"
@@ -103,56 +100,50 @@ constexpr const char* kTablesV1 =
 // status update), whoever runs it (order_book.cpp, an undo statement of the chain mirror): the count of a search is
 // only exact if no change bypasses it. The counted columns of a row never change after its insert (re-publication
 // deletes and inserts).
-#define WP_MARKET_COUNT_COLUMNS                                                                                       \
-    "chain_id, kind, category, app_restrict, dataset_restrict, workerpool_restrict, requester_restrict, workerpool, " \
+// clang-format off
+#define WP_MARKET_COUNT_COLUMNS \
+    "chain_id, kind, app_restrict, dataset_restrict, requester_restrict, workerpool_restrict, workerpool, category, " \
     "tag_w0, tag_w1, tag_w2, tag_w3, bulk, shard"
 
-#define WP_MARKET_COUNT_VALUES(row, delta)                                                                             \
-    "VALUES (" row ".chain_id, " row ".kind, COALESCE(" row ".category, x''), COALESCE(" row                           \
-    ".app_restrict, x''), "                                                                                            \
-    "COALESCE(" row ".dataset_restrict, x''), COALESCE(" row ".workerpool_restrict, x''), COALESCE(" row               \
-    ".requester_restrict, x''), CASE WHEN " row ".kind = 3 THEN " row ".workerpool ELSE x'' END, " row ".tag_w0, " row \
-    ".tag_w1, " row ".tag_w2, " row ".tag_w3, " row ".bulk, 0, " delta ")"
+// One count change for the row `row` (new / old): absent values are `empty`, the shard is `shard`.
+#define WP_MARKET_COUNT_UPSERT(row, delta, empty, shard) \
+    "INSERT INTO market_order_counts (" WP_MARKET_COUNT_COLUMNS ", n) VALUES (" \
+    row ".chain_id, " row ".kind, " \
+    "COALESCE(" row ".app_restrict, " empty "), COALESCE(" row ".dataset_restrict, " empty "), " \
+    "COALESCE(" row ".requester_restrict, " empty "), COALESCE(" row ".workerpool_restrict, " empty "), " \
+    "CASE WHEN " row ".kind = 3 THEN " row ".workerpool ELSE " empty " END, COALESCE(" row ".category, " empty "), " \
+    row ".tag_w0, " row ".tag_w1, " row ".tag_w2, " row ".tag_w3, " row ".bulk, " shard ", " delta ") " \
+    "ON CONFLICT (" WP_MARKET_COUNT_COLUMNS ") DO UPDATE SET n = market_order_counts.n + excluded.n;"
 
-#define WP_MARKET_COUNT_UPSERT(row, delta)                                                      \
-    "INSERT INTO market_order_counts (" WP_MARKET_COUNT_COLUMNS ", n) " WP_MARKET_COUNT_VALUES( \
-        row, delta) " ON CONFLICT (" WP_MARKET_COUNT_COLUMNS ") DO UPDATE SET n = market_order_counts.n + excluded.n;"
-
-// SQLite: one writer, one row per combination (shard 0).
+// SQLite: one writer, one row per combination (shard 0). Plus an index for selective restrict filters (isXStrict, a
+// rare restrict address) — SQLite only: PostgreSQL's generic plans (prepared statements) would take it for any restrict
+// filter and read most of the book.
 constexpr const char* kSqliteCountTriggers =
     "CREATE TRIGGER market_orders_count_insert AFTER INSERT ON market_orders WHEN new.status = 0 BEGIN "
-    WP_MARKET_COUNT_UPSERT("new", "1") " END;"
+    WP_MARKET_COUNT_UPSERT("new", "1", "x''", "0") " END;"
     "CREATE TRIGGER market_orders_count_delete AFTER DELETE ON market_orders WHEN old.status = 0 BEGIN "
-    WP_MARKET_COUNT_UPSERT("old", "-1") " END;"
+    WP_MARKET_COUNT_UPSERT("old", "-1", "x''", "0") " END;"
     "CREATE TRIGGER market_orders_count_close AFTER UPDATE OF status ON market_orders "
-    "WHEN old.status = 0 AND new.status <> 0 BEGIN " WP_MARKET_COUNT_UPSERT("old", "-1") " END;"
+    "WHEN old.status = 0 AND new.status <> 0 BEGIN " WP_MARKET_COUNT_UPSERT("old", "-1", "x''", "0") " END;"
     "CREATE TRIGGER market_orders_count_open AFTER UPDATE OF status ON market_orders "
-    "WHEN old.status <> 0 AND new.status = 0 BEGIN " WP_MARKET_COUNT_UPSERT("new", "1") " END;";
+    "WHEN old.status <> 0 AND new.status = 0 BEGIN " WP_MARKET_COUNT_UPSERT("new", "1", "x''", "0") " END;"
+    "CREATE INDEX market_orders_restricts ON market_orders (chain_id, kind, status, app_restrict, dataset_restrict,"
+    "  requester_restrict, workerpool_restrict);";
 
-// PostgreSQL: concurrent writers; each change goes to one of 16 shard rows picked at random, so that publishers of
+// PostgreSQL: concurrent writers; each change goes to one of 4 shard rows picked at random, so that publishers of
 // similar orders do not all update one row (a serialization failure each).
-#define WP_MARKET_PG_COUNT_UPSERT(row, delta)                                                                  \
-    "INSERT INTO market_order_counts (" WP_MARKET_COUNT_COLUMNS ", n) VALUES (" row ".chain_id, " row          \
-    ".kind, "                                                                                                  \
-    "COALESCE(" row ".category, e), COALESCE(" row ".app_restrict, e), COALESCE(" row                          \
-    ".dataset_restrict, e), "                                                                                  \
-    "COALESCE(" row ".workerpool_restrict, e), COALESCE(" row ".requester_restrict, e), CASE WHEN " row        \
-    ".kind = 3 "                                                                                               \
-    "THEN " row ".workerpool ELSE e END, " row ".tag_w0, " row ".tag_w1, " row ".tag_w2, " row ".tag_w3, " row \
-    ".bulk, floor(random() * 16)::smallint, " delta ") ON CONFLICT (" WP_MARKET_COUNT_COLUMNS                  \
-    ") DO UPDATE SET n = "                                                                                     \
-    "market_order_counts.n + excluded.n;"
-
 constexpr const char* kPostgresCountTriggers =
     "CREATE FUNCTION market_orders_count() RETURNS trigger LANGUAGE plpgsql AS $fn$ "
     "DECLARE e BYTEA := decode('', 'hex'); "
     "BEGIN "
     "  IF TG_OP = 'DELETE' OR TG_OP = 'UPDATE' THEN "
-    "    IF OLD.status = 0 AND (TG_OP = 'DELETE' OR NEW.status <> 0) THEN " WP_MARKET_PG_COUNT_UPSERT("OLD", "-1")
+    "    IF OLD.status = 0 AND (TG_OP = 'DELETE' OR NEW.status <> 0) THEN "
+    WP_MARKET_COUNT_UPSERT("OLD", "-1", "e", "floor(random() * 4)::smallint")
     "    END IF; "
     "  END IF; "
     "  IF TG_OP = 'INSERT' OR TG_OP = 'UPDATE' THEN "
-    "    IF NEW.status = 0 AND (TG_OP = 'INSERT' OR OLD.status <> 0) THEN " WP_MARKET_PG_COUNT_UPSERT("NEW", "1")
+    "    IF NEW.status = 0 AND (TG_OP = 'INSERT' OR OLD.status <> 0) THEN "
+    WP_MARKET_COUNT_UPSERT("NEW", "1", "e", "floor(random() * 4)::smallint")
     "    END IF; "
     "  END IF; "
     "  RETURN NULL; "
@@ -160,10 +151,9 @@ constexpr const char* kPostgresCountTriggers =
     "CREATE TRIGGER market_orders_count AFTER INSERT OR DELETE OR UPDATE OF status ON market_orders "
     "FOR EACH ROW EXECUTE FUNCTION market_orders_count();";
 
-#undef WP_MARKET_PG_COUNT_UPSERT
 #undef WP_MARKET_COUNT_UPSERT
-#undef WP_MARKET_COUNT_VALUES
 #undef WP_MARKET_COUNT_COLUMNS
+// clang-format on
 
 const store::Migration kMigrations[] = {
     {1, "orders, deals, categories, chain state, events outbox, challenges",
