@@ -336,6 +336,12 @@ TEST_P(MarketSyncAnvil, OnChainCancelMarksCanceledAndCleansTheDependentRequestOr
     ASSERT_TRUE(r) << r.error().message;
     auto r2 = send(hub().manage_workerpool_order(o.workerpool, OrderOperation::kClose, {}), key(test::kScheduler));
     ASSERT_TRUE(r2) << r2.error().message;
+    // An order that was never published: its consumed volume is the chain's too.
+    auto unpublished = o.workerpool;
+    unpublished.salt = U256(299).to_be32();
+    unpublished.sign = sign_order(domain(), Order(unpublished), key(test::kScheduler));
+    auto r3 = send(hub().manage_workerpool_order(unpublished, OrderOperation::kClose, {}), key(test::kScheduler));
+    ASSERT_TRUE(r3) << r3.error().message;
     sync();
     EXPECT_EQ(state(app), (market::OrderState{OrderStatus::kCanceled, U256(0)}));
     EXPECT_EQ(state(pool), (market::OrderState{OrderStatus::kCanceled, U256(0)}));
@@ -344,7 +350,7 @@ TEST_P(MarketSyncAnvil, OnChainCancelMarksCanceledAndCleansTheDependentRequestOr
     // The request order's only app order went away: dead.
     EXPECT_EQ(state(request), (market::OrderState{OrderStatus::kDead, U256(5)}));
     EXPECT_TRUE(has_event(seq, "requestorder_unpublished", request));
-    expect_consumed_exact({app, pool});  // CLOSE sets m_consumed to the volume
+    expect_consumed_exact({app, pool, order_hash(domain(), Order(unpublished))});  // CLOSE: m_consumed = volume
 }
 
 TEST_P(MarketSyncAnvil, StakeWithdrawalKillsTheWorkerpoolOrderAndTheDepositBringsItBack) {

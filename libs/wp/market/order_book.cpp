@@ -1,10 +1,7 @@
 #include "order_book.hpp"
 
 #include <algorithm>
-#include <functional>
 #include <limits>
-#include <random>
-#include <thread>
 #include <tuple>
 #include <utility>
 #include <variant>
@@ -219,7 +216,8 @@ Result<std::uint64_t> count_value(const store::Row& row) {
     return static_cast<std::uint64_t>(n);
 }
 
-//! Runs the count and the page of a search. The count comes from market_order_counts when every filter is one of its
+//! Runs the count and the page of a search. The count comes from market_order_counts (kept by triggers, schema.cpp)
+//! when every filter is one of its
 //! columns, else from COUNT(*). SQLite plans without statistics (the market never runs ANALYZE) and prefers the index
 //! with the most equality terms, so the plan is steered by writing the counted filter columns `+col` (no index use):
 //!  - with a resource / signer term: always, so that its own index is used for the count and the page;
@@ -227,10 +225,15 @@ Result<std::uint64_t> count_value(const store::Row& row) {
 //!    (total × (skip + limit) / count ≤ count): market_orders_book is walked, the filters evaluated on the index and
 //!    the table read only for the rows of the page; else market_orders_restricts may select and the page is sorted
 //!    (ORDER BY +price: SQLite would otherwise walk the book index to avoid the sort, reading every row).
-//! PostgreSQL has statistics and plans alone.
+//! PostgreSQL has statistics and plans alone, with custom plans (SET LOCAL plan_cache_mode = force_custom_plan).
 Result<OrderPage> run_order_search(store::Tx& tx, std::uint64_t chain_id, const OrderQuery& q, const Paging& paging) {
     const PageWindow window = resolve_page(paging);
     const bool sqlite = tx.backend() == store::Backend::kSqlite;
+    if (!sqlite) {
+        // The statements are prepared (store's statement cache): a generic plan, made without the parameter values,
+        // misjudges the restrict filters (most orders are public) and may read the whole book; plan each run.
+        WP_TRY_VOID(tx.exec("SET LOCAL plan_cache_mode = force_custom_plan"));
+    }
     std::vector<store::Param> params;
     OrderPage page;
     if (q.countable()) {
@@ -336,33 +339,6 @@ OrderColumns columns_of(const Order& order) {
     return c;
 }
 
-//! Adds `delta` to the market_order_counts row of the stored order (nothing when the order does not exist, or, with
-//! `only_open`, is not open). On PostgreSQL the row is one of 16 shards picked at random, so that concurrent
-//! publishers of similar orders do not all update one row (a serialization failure each); SQLite has one writer.
-Result<void> adjust_count(store::Tx& tx, std::uint64_t chain_id, const Bytes32& order_hash, std::int64_t delta,
-                          bool only_open) {
-    std::int64_t shard = 0;
-    if (tx.backend() == store::Backend::kPostgres) {
-        thread_local std::minstd_rand rng(
-            static_cast<std::uint32_t>(std::hash<std::thread::id>{}(std::this_thread::get_id())));
-        shard = static_cast<std::int64_t>(rng() % 16);
-    }
-    WP_TRY_VOID(tx.exec(
-        std::string(
-            "INSERT INTO market_order_counts (chain_id, kind, category, app_restrict, dataset_restrict, "
-            "workerpool_restrict, requester_restrict, workerpool, tag_w0, tag_w1, tag_w2, tag_w3, bulk, shard, n) "
-            "SELECT chain_id, kind, COALESCE(category, $3), COALESCE(app_restrict, $3), "
-            "COALESCE(dataset_restrict, $3), COALESCE(workerpool_restrict, $3), COALESCE(requester_restrict, $3), "
-            "CASE WHEN kind = 3 THEN workerpool ELSE $3 END, tag_w0, tag_w1, tag_w2, tag_w3, bulk, "
-            "CAST($4 AS SMALLINT), CAST($5 AS BIGINT) FROM market_orders WHERE chain_id = $1 AND order_hash = $2") +
-            (only_open ? " AND status = 0" : "") +
-            " ON CONFLICT (chain_id, kind, category, app_restrict, dataset_restrict, workerpool_restrict, "
-            "requester_restrict, workerpool, tag_w0, tag_w1, tag_w2, tag_w3, bulk, shard) DO UPDATE SET n = "
-            "market_order_counts.n + excluded.n",
-        chain_id, order_hash, Bytes{}, shard, delta));
-    return {};
-}
-
 Result<std::optional<OrderState>> update_state(store::Tx& tx, std::uint64_t chain_id, const Bytes32& order_hash,
                                                const std::optional<OrderStatus>& status,
                                                const std::optional<U256>& remaining, std::int64_t now_ms,
@@ -380,9 +356,6 @@ Result<std::optional<OrderState>> update_state(store::Tx& tx, std::uint64_t chai
     WP_TRY_VOID(tx.exec(
         "UPDATE market_orders SET status = $1, remaining = $2, updated_ms = $3 WHERE chain_id = $4 AND order_hash = $5",
         static_cast<std::int64_t>(next_status), next_remaining, now_ms, chain_id, order_hash));
-    const bool was_open = previous.status == OrderStatus::kOpen;
-    const bool is_open = next_status == OrderStatus::kOpen;
-    if (was_open != is_open) WP_TRY_VOID(adjust_count(tx, chain_id, order_hash, is_open ? 1 : -1, false));
     return std::optional<OrderState>(previous);
 }
 
@@ -499,8 +472,6 @@ Result<OrderRecord> insert_order(store::Tx& tx, const OrderRecord& record) {
         "updated_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, "
         "$20, $21, $22, $23, $24, $25, $26, $27, $28, $29)",
         params));
-    if (record.status == OrderStatus::kOpen)
-        WP_TRY_VOID(adjust_count(tx, record.chain_id, record.order_hash, 1, false));
     return stored;
 }
 
@@ -620,7 +591,6 @@ Result<std::vector<OrderRecord>> select_orders(store::Tx& tx, std::uint64_t chai
 Result<std::uint64_t> delete_orders(store::Tx& tx, std::uint64_t chain_id, std::span<const Bytes32> order_hashes) {
     std::uint64_t deleted = 0;
     for (const Bytes32& h : order_hashes) {
-        WP_TRY_VOID(adjust_count(tx, chain_id, h, -1, true));
         WP_TRY(std::int64_t n,
                tx.exec("DELETE FROM market_orders WHERE chain_id = $1 AND order_hash = $2", chain_id, h));
         deleted += static_cast<std::uint64_t>(n);

@@ -35,6 +35,14 @@ std::string hash_payload(const Bytes32& h) { return json::serialize(json::value(
 
 const Address kZero{};
 
+std::optional<Bytes32> closed_order_hash(const chain::PocoEvent& event) {
+    if (const auto* c = std::get_if<ev::ClosedAppOrder>(&event)) return c->order_hash;
+    if (const auto* c = std::get_if<ev::ClosedDatasetOrder>(&event)) return c->order_hash;
+    if (const auto* c = std::get_if<ev::ClosedWorkerpoolOrder>(&event)) return c->order_hash;
+    if (const auto* c = std::get_if<ev::ClosedRequestOrder>(&event)) return c->order_hash;
+    return std::nullopt;
+}
+
 }  // namespace
 
 std::optional<U256> workerpool_order_lock(const U256& price, const U256& remaining) {
@@ -111,14 +119,25 @@ class SyncOps {
     SyncOps(MarketSyncHandler& h, chain::MirrorContext& ctx) : h_(h), ctx_(ctx), tx_(ctx.tx()) {}
 
     Result<void> init() {
-        WP_TRY(auto facts, StoredFacts::open(tx_, chain_id()));
-        facts_.emplace(std::move(facts));
+        if (!h_.complete_) {  // market_sync.complete never changes: read once per handler
+            WP_TRY(auto facts, StoredFacts::open(tx_, chain_id()));
+            h_.complete_ = facts.sync().complete;
+        }
         WP_TRY(block_, db_int(ctx_.block(), "block"));
         return {};
     }
 
     std::uint64_t chain_id() const { return h_.options_.chain_id; }
-    bool complete() const { return facts_->sync().complete; }
+    bool complete() const { return *h_.complete_; }
+
+    //! The stored facts (opened on first use; each lookup reads the rows as they are now in this transaction).
+    Result<const StoredFacts*> facts() {
+        if (!facts_) {
+            WP_TRY(auto facts, StoredFacts::open(tx_, chain_id()));
+            facts_.emplace(std::move(facts));
+        }
+        return &*facts_;
+    }
 
     // -- orders --
 
@@ -224,12 +243,14 @@ class SyncOps {
     Result<bool> alive(const OrderRecord& o) {
         if (o.remaining.is_zero()) return false;
         const auto owned = [&](Registry registry, const Address& entry) -> Result<bool> {
-            WP_TRY(auto owner, facts_->owner(registry, entry));
+            WP_TRY(const StoredFacts* f, facts());
+            WP_TRY(auto owner, f->owner(registry, entry));
             return owner && !owner->is_zero() && *owner == o.signer;
         };
         const auto covered = [&](const std::optional<U256>& need) -> Result<bool> {
             if (!need) return false;
-            WP_TRY(auto stake, facts_->stake(o.signer));
+            WP_TRY(const StoredFacts* f, facts());
+            WP_TRY(auto stake, f->stake(o.signer));
             return stake && *stake >= *need;
         };
         switch (kind_of(o.order)) {
@@ -356,8 +377,8 @@ class SyncOps {
         return {};
     }
 
-    //! market_consumed[hash]: += volume (add), or = the chain's value at this block (set_from_chain). Returns the
-    //! new value, nullopt when the row is not kept (incomplete mirror, hash not needed).
+    //! market_consumed[hash] += volume. Returns the new value, nullopt when the row is not kept (incomplete mirror,
+    //! hash not needed).
     Result<std::optional<U256>> add_consumed(const Bytes32& hash, const U256& volume, bool needed) {
         WP_TRY(auto row, tx_.query_opt("SELECT consumed, block_number FROM market_consumed WHERE chain_id = $1 AND "
                                        "order_hash = $2",
@@ -408,10 +429,12 @@ class SyncOps {
             value = order_volume(published->order);
         } else {
             if (!row && !complete()) return {};
-            auto now = h_.hub_.view_consumed(hash, chain::BlockTag::number(ctx_.block()));
-            if (!now) return make_error(hub_error(now.error()));
-            ++h_.stats_.base_fetches;
-            value = *now;
+            // Read for the whole batch by prepare() (after a CLOSE the value no longer changes).
+            auto prepared = h_.prepared_.closed_consumed.find(hash);
+            if (prepared == h_.prepared_.closed_consumed.end())
+                return make_error(Errc::kInvalidArgument, "market sync: the consumed volume of closed order " +
+                                                              to_hex(hash.view()) + " was not prepared");
+            value = prepared->second;
         }
         return put_consumed(hash, value, row);
     }
@@ -521,8 +544,6 @@ class SyncOps {
     Result<void> on_registry_transfer(Registry registry, const ev::Erc721Transfer& t) {
         const Address entry = Address::from_word(t.token_id.to_be32());
         WP_TRY_VOID(set_owner(registry, entry, t.to));
-        WP_TRY(auto facts, StoredFacts::open(tx_, chain_id()));  // sees the new owner
-        facts_.emplace(std::move(facts));
         const OrderKind kind = registry == Registry::kApp       ? OrderKind::kApp
                                : registry == Registry::kDataset ? OrderKind::kDataset
                                                                 : OrderKind::kWorkerpool;
@@ -583,6 +604,7 @@ Result<void> MarketSyncHandler::prepare(const chain::FeedBatch& batch) {
     if (batch.logs.empty()) return {};
     prepared_.first_log = std::make_pair(batch.logs.front().block_number, batch.logs.front().log_index);
     std::vector<Bytes32> deal_ids;
+    std::vector<Bytes32> closed_hashes;
     std::vector<std::uint64_t> blocks;
     for (const auto& log : batch.logs) {
         if (log.address != options_.addresses.hub) continue;
@@ -590,6 +612,9 @@ Result<void> MarketSyncHandler::prepare(const chain::FeedBatch& batch) {
         if (!event) continue;  // apply() reports a log that does not decode
         if (const auto* m = std::get_if<ev::OrdersMatched>(&*event)) {
             deal_ids.push_back(m->deal_id);
+        } else if (const auto closed = closed_order_hash(*event)) {
+            closed_hashes.push_back(*closed);
+            continue;
         } else if (!std::holds_alternative<ev::CreateCategory>(*event)) {
             continue;
         }
@@ -601,6 +626,25 @@ Result<void> MarketSyncHandler::prepare(const chain::FeedBatch& batch) {
         for (std::size_t i = 0; i < deals.size(); ++i) {
             if (!deals[i]) return make_error(hub_error(deals[i].error()));
             prepared_.deals[deal_ids[i]] = std::move(*deals[i]);
+        }
+    }
+    if (!closed_hashes.empty()) {
+        // m_consumed of the closed orders (= their volume): used for the hashes that are not published.
+        std::vector<chain::ContractCall> calls;
+        calls.reserve(closed_hashes.size());
+        for (const auto& h : closed_hashes) {
+            auto call = hub_.build(chain::HubFn::kViewConsumed, hub_.address(), {AbiValue::fixed_bytes(h.view())});
+            if (!call) return make_error(hub_error(call.error()));
+            calls.push_back(std::move(*call));
+        }
+        auto answers = hub_.simulate_batch(calls, chain::BlockTag::number(batch.logs.back().block_number));
+        for (std::size_t i = 0; i < answers.size(); ++i) {
+            if (!answers[i]) return make_error(hub_error(answers[i].error()));
+            auto values = chain::decode_outputs(chain::HubFn::kViewConsumed, ByteView(*answers[i]));
+            if (!values) return make_error(hub_error(values.error()));
+            const U256* consumed = values->at(0).as_uint();
+            if (consumed == nullptr) return make_error(Errc::kDecoding, "viewConsumed: expected a uint256");
+            prepared_.closed_consumed[closed_hashes[i]] = *consumed;
         }
     }
     if (!blocks.empty()) {

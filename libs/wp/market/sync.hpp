@@ -13,8 +13,9 @@
 //       while remaining > 0, `<kind>order_unpublished` (the hash, a JSON string) when filled; a filled app / dataset
 //       order cleans its dependent request orders (below); the deal row (viewDeal at that block — owners included — and
 //       the block's timestamp, read in prepare() for the whole batch) + `deal_created` (deal document).
-//   - ClosedAppOrder / ClosedDatasetOrder / ClosedWorkerpoolOrder / ClosedRequestOrder (hub): a published order →
-//       status canceled, remaining 0; `<kind>order_unpublished` when it was open; dependent request orders cleaned.
+//   - ClosedAppOrder / ClosedDatasetOrder / ClosedWorkerpoolOrder / ClosedRequestOrder (hub): market_consumed[h] =
+//       the order's volume (PoCo's CLOSE; for an unpublished hash viewConsumed, read in prepare()); a published order
+//       → status canceled, remaining 0; `<kind>order_unpublished` when it was open; dependent request orders cleaned.
 //   - hub ERC-20 Transfer(from, to, value): market_accounts[from] −= value, [to] += value (mint / burn: address 0
 //       skipped). Every change of a free SRLC balance emits one (deposit = mint, withdraw = burn, the escrow's lock /
 //       unlock / reward are transfers between the account and the hub: protocol.md §7.5; seize only moves frozen
@@ -134,6 +135,7 @@ class MarketSyncHandler final : public chain::MirrorHandler {
     struct Prepared {
         std::map<Bytes32, Deal> deals;
         std::map<std::uint64_t, std::int64_t> block_ms;
+        std::map<Bytes32, U256> closed_consumed;  //!< viewConsumed of the batch's closed orders
         std::optional<std::pair<std::uint64_t, std::uint64_t>> first_log;  //!< (block, log index)
     };
 
@@ -143,6 +145,7 @@ class MarketSyncHandler final : public chain::MirrorHandler {
     MarketSyncOptions options_;
     Clock* clock_;
     Prepared prepared_;
+    std::optional<bool> complete_;  //!< market_sync.complete, read on first use
     //! Accounts whose stake changed in the transaction being applied (flushed by transaction_applied).
     std::set<Address> touched_;
     MarketSyncStats stats_;
