@@ -258,6 +258,22 @@ TEST_P(MarketSyncAnvil, MatchUpdatesRemainingFillsTheRequestAndIndexesTheDeal) {
     EXPECT_EQ(state(pool), (market::OrderState{OrderStatus::kOpen, U256(2)}));
     EXPECT_EQ(state(request), (market::OrderState{OrderStatus::kFilled, U256(0)}));
     EXPECT_TRUE(has_event(seq, "apporder_updated", app));
+    // The reference's live documents: `_updated` without chainId, `_unpublished` the hash as a JSON string.
+    for (const auto& e : events_after(seq)) {
+        if (e.event == "workerpoolorder_updated") {
+            const auto doc = json::parse(e.payload);
+            ASSERT_TRUE(doc.is_object());
+            EXPECT_EQ(doc.as_object().if_contains("chainId"), nullptr) << e.payload;
+            EXPECT_EQ(json::serialize(doc.as_object().at("remaining")), "2");
+            EXPECT_EQ(doc.as_object().at("status").as_string(), "open");
+        }
+        if (e.event == "requestorder_unpublished") {
+            EXPECT_EQ(e.payload, "\"" + to_hex(request.view()) + "\"");
+        }
+        if (e.event == "deal_created") {
+            EXPECT_EQ(e.topic, "deals");
+        }
+    }
     EXPECT_TRUE(has_event(seq, "datasetorder_updated", dataset));
     EXPECT_TRUE(has_event(seq, "workerpoolorder_updated", pool));
     EXPECT_TRUE(has_event(seq, "requestorder_unpublished", request));
@@ -320,6 +336,12 @@ TEST_P(MarketSyncAnvil, OnChainCancelMarksCanceledAndCleansTheDependentRequestOr
     ASSERT_TRUE(r) << r.error().message;
     auto r2 = send(hub().manage_workerpool_order(o.workerpool, OrderOperation::kClose, {}), key(test::kScheduler));
     ASSERT_TRUE(r2) << r2.error().message;
+    // An order that was never published: its consumed volume is the chain's too.
+    auto unpublished = o.workerpool;
+    unpublished.salt = U256(299).to_be32();
+    unpublished.sign = sign_order(domain(), Order(unpublished), key(test::kScheduler));
+    auto r3 = send(hub().manage_workerpool_order(unpublished, OrderOperation::kClose, {}), key(test::kScheduler));
+    ASSERT_TRUE(r3) << r3.error().message;
     sync();
     EXPECT_EQ(state(app), (market::OrderState{OrderStatus::kCanceled, U256(0)}));
     EXPECT_EQ(state(pool), (market::OrderState{OrderStatus::kCanceled, U256(0)}));
@@ -328,7 +350,7 @@ TEST_P(MarketSyncAnvil, OnChainCancelMarksCanceledAndCleansTheDependentRequestOr
     // The request order's only app order went away: dead.
     EXPECT_EQ(state(request), (market::OrderState{OrderStatus::kDead, U256(5)}));
     EXPECT_TRUE(has_event(seq, "requestorder_unpublished", request));
-    expect_consumed_exact({app, pool});  // CLOSE sets m_consumed to the volume
+    expect_consumed_exact({app, pool, order_hash(domain(), Order(unpublished))});  // CLOSE: m_consumed = volume
 }
 
 TEST_P(MarketSyncAnvil, StakeWithdrawalKillsTheWorkerpoolOrderAndTheDepositBringsItBack) {
@@ -356,6 +378,44 @@ TEST_P(MarketSyncAnvil, StakeWithdrawalKillsTheWorkerpoolOrderAndTheDepositBring
     sync();
     EXPECT_EQ(state(pool), (market::OrderState{OrderStatus::kOpen, U256(1000)}));
     EXPECT_TRUE(has_event(seq2, "workerpoolorder_published", pool));
+    expect_stakes_exact();
+}
+
+// Request orders: their total cost (appmaxprice + datasetmaxprice + workerpoolmaxprice) · remaining against the
+// requester's stake, as the reference watcher; reopened only while a matchable app order is open.
+TEST_P(MarketSyncAnvil, RequesterStakeBelowTheTotalCostKillsTheRequestOrder) {
+    const auto assets = create_assets();
+    const auto o = make_orders(assets, U256(100), false, 310);
+    publish(o.app, address(test::kAppOwner));
+    const Bytes32 request = publish(o.request, address(test::kRequester));
+    open_mirror();
+    sync();
+    const U256 cost = *market::request_order_cost(o.request, U256(100));  // (5 + 0 + 10) · 100
+    EXPECT_EQ(cost, U256(1500));
+    auto account = hub().view_account(address(test::kRequester));
+    ASSERT_TRUE(account);
+    const std::int64_t seq = last_seq();
+    auto w = send(hub().withdraw(checked_add(checked_sub(account->stake, cost).value(), U256(1)).value()),
+                  key(test::kRequester));
+    ASSERT_TRUE(w) << w.error().message;
+    sync();
+    EXPECT_EQ(state(request), (market::OrderState{OrderStatus::kDead, U256(100)}));
+    EXPECT_TRUE(has_event(seq, "requestorder_unpublished", request));
+    auto d = send(hub().deposit_with_approve_and_call(U256(1)), key(test::kRequester));
+    ASSERT_TRUE(d) << d.error().message;
+    sync();
+    EXPECT_EQ(state(request), (market::OrderState{OrderStatus::kOpen, U256(100)}));
+    expect_stakes_exact();
+    // Without a matchable app order a covered stake does not bring it back: cancel the app order (→ dead), then
+    // deposit more.
+    auto c = send(hub().manage_app_order(o.app, OrderOperation::kClose, {}), key(test::kAppOwner));
+    ASSERT_TRUE(c) << c.error().message;
+    sync();
+    EXPECT_EQ(state(request).status, OrderStatus::kDead);
+    auto d2 = send(hub().deposit_with_approve_and_call(U256(1000)), key(test::kRequester));
+    ASSERT_TRUE(d2) << d2.error().message;
+    sync();
+    EXPECT_EQ(state(request).status, OrderStatus::kDead);
     expect_stakes_exact();
 }
 
@@ -525,6 +585,42 @@ TEST_P(MarketSyncAnvil, IncompleteMirrorFetchesColdEntriesOnceAndStaysExact) {
     expect_consumed_exact({pool, request});
     EXPECT_GE(expect_stakes_exact(), 2u);
     EXPECT_EQ(pool, pool_hash);
+}
+
+// A cold entry read at a block that a reorg then abandons is dropped with the rollback and read again on the new
+// branch (chain_state.hpp "Freshness").
+TEST_P(MarketSyncAnvil, ColdEntryReadOnAnAbandonedBranchIsDroppedByTheReorg) {
+    auto head = eth().block_number();
+    ASSERT_TRUE(head);
+    options_.start_block = *head + 1;
+    options_.complete = false;
+    open_mirror();
+    sync();
+    auto snapshot = rpc().call("evm_snapshot");
+    ASSERT_TRUE(snapshot && snapshot->is_string());
+    auto d = send(hub().deposit_with_approve_and_call(U256(777)), key(test::kScheduler));
+    ASSERT_TRUE(d) << d.error().message;
+    sync();
+    market::ChainState cold(*db_, hub(), options_.chain_id);
+    auto before = cold.stake(address(test::kScheduler));
+    ASSERT_TRUE(before) << before.error().message;
+    EXPECT_EQ(cold.stats().stored, 1u);
+    EXPECT_EQ(*before, hub().view_account(address(test::kScheduler)).value().stake);  // the deposit included
+
+    auto reverted = rpc().call("evm_revert", json::array{*snapshot});
+    ASSERT_TRUE(reverted && reverted->is_bool() && reverted->get_bool());
+    mine_blocks(3);
+    EXPECT_TRUE(sync()) << "no reorg seen";
+    auto stored = db_->read([&](store::Tx& tx) -> Result<std::optional<U256>> {
+        WP_TRY(auto facts, market::StoredFacts::open(tx, options_.chain_id));
+        return facts.stake(address(test::kScheduler));
+    });
+    ASSERT_TRUE(stored) << stored.error().message;
+    EXPECT_EQ(*stored, std::nullopt);  // cold again
+    auto after = cold.stake(address(test::kScheduler));
+    ASSERT_TRUE(after) << after.error().message;
+    EXPECT_EQ(*after, checked_sub(*before, U256(777)).value());
+    EXPECT_EQ(*after, hub().view_account(address(test::kScheduler)).value().stake);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, MarketSyncAnvil,

@@ -232,11 +232,11 @@ struct MarketApi::Impl {
 
     Reply ohlc(const ServerRequest& req) const {
         WP_HTTP_TRY(ctx, begin(req));
-        if (!ctx.query.has("category")) return tl::unexpected(HttpError{400, "category is a required field", {}});
-        // The category rules of the list routes (the same parameter, the same messages).
-        auto filters = parse_workerpoolorders_query(ctx.query);
-        if (!filters) return tl::unexpected(bad_request(filters.error()));
-        const U256 category = filters->category.value_or(U256{});
+        auto text = ctx.query.get("category");
+        if (!text) return tl::unexpected(HttpError{400, "category is a required field", {}});
+        auto parsed = parse_safe_uint_param("category", *text);
+        if (!parsed) return tl::unexpected(bad_request(parsed.error()));
+        const U256 category(*parsed);
         const std::uint64_t chain_id = ctx.chain->chain_id;
         return read("GET /ohlc", [&](store::Tx& tx) -> Result<Reply> {
             WP_TRY(auto entries, deal_ohlc(tx, chain_id, category));

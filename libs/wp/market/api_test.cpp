@@ -33,6 +33,7 @@
 #include "chain_state.hpp"
 #include "challenge_store.hpp"
 #include "live.hpp"
+#include "order_book.hpp"
 #include "schema.hpp"
 
 namespace wp::market {
@@ -399,6 +400,11 @@ TEST_P(MarketApiTest, EveryWorkerpoolPublishRefusal) {
     const auto first = workerpool_order(owner_, pool_, 10, 3, 0x9, 0, 0, 1);
     ASSERT_EQ(publish(OrderKind::kWorkerpool, Order(first), owner_).status, 200u);
     refused(Order(first), owner_, 403, "order already published");
+    // A dead order may be published again (it keeps its publication time).
+    exec("UPDATE market_orders SET status = 3 WHERE order_hash = $1", order_hash(domain(), Order(first)));
+    auto again = publish(OrderKind::kWorkerpool, Order(first), owner_);
+    ASSERT_EQ(again.status, 200u) << again.text;
+    EXPECT_EQ(again.body.at("published").at("status").as_string(), "open");
     // Consumed.
     const auto consumed = workerpool_order(owner_, pool_, 10, 3, 0x9, 0, 0, 2);
     set_consumed(order_hash(domain(), Order(consumed)), U256(3));
@@ -455,8 +461,16 @@ TEST_P(MarketApiTest, RequestOrderRefusalsAndMatchingOrders) {
     ASSERT_EQ(publish(OrderKind::kDataset, Order(dataset_order(ds_owner, dataset, 4)), ds_owner).status, 200u);
     refused(request_order(owner_, app, dataset, 6, 3, 10),
             "datasetmaxprice for dataset " + dataset.to_checksum() + " is too low, actual best price is 4 nRLC");
-    auto ok = publish(OrderKind::kRequest, Order(request_order(owner_, app, dataset, 6, 4, 10)), owner_);
+    const auto request = request_order(owner_, app, dataset, 6, 4, 10);
+    auto ok = publish(OrderKind::kRequest, Order(request), owner_);
     EXPECT_EQ(ok.status, 200u) << ok.text;
+    // Unpublishing the only matching apporder kills the dependent request order (reference: cleanApporder...).
+    const std::string request_hash = to_hex(order_hash(domain(), Order(request)));
+    auto u = unpublish(OrderKind::kApp, {{"target", "unpublish_all"}, {"app", app.to_checksum()}}, app_owner);
+    ASSERT_EQ(u.status, 200u) << u.text;
+    auto shown = get("/requestorders/" + request_hash + "?chainId=65535");
+    ASSERT_EQ(shown.status, 200u) << shown.text;
+    EXPECT_EQ(shown.body.at("status").as_string(), "dead");
     // The requester must be the caller.
     auto wrong = publish(OrderKind::kRequest, Order(request_order(owner_, app, kZero, 6, 0, 10)), other_);
     EXPECT_EQ(wrong.status, 403u);
@@ -501,6 +515,48 @@ TEST_P(MarketApiTest, UnpublishRefusalsAndTargets) {
     EXPECT_EQ(r.text, R"({"ok":true,"unpublished":[")" + hb + R"(",")" + ha + R"("]})");
     r = unpublish(OrderKind::kWorkerpool, {{"target", "unpublish_all"}, {"workerpool", pool_.to_checksum()}}, owner_);
     EXPECT_EQ(r.status, 403u);
+}
+
+TEST_P(MarketApiTest, DealsCategoriesAndOhlc) {
+    start();
+    add_category(0);
+    DealRecord deal;
+    deal.chain_id = kChain;
+    deal.deal_id[31] = 7;
+    deal.app = addr("0x4444444444444444444444444444444444444444");
+    deal.workerpool = pool_;
+    deal.workerpool_owner = owner_.address();
+    deal.workerpool_price = 5;
+    deal.requester = other_.address();
+    deal.beneficiary = other_.address();
+    deal.volume = 2;
+    deal.block_number = 10;
+    deal.block_timestamp_ms = 1'600'000'000'000;
+    auto inserted = db_->write([&](store::Tx& tx) { return insert_deal(tx, deal, 0); });
+    ASSERT_TRUE(inserted) << inserted.error().message;
+    const std::string id = to_hex(deal.deal_id);
+
+    auto list = get("/deals?chainId=65535&workerpool=" + pool_.to_checksum());
+    ASSERT_EQ(list.status, 200u) << list.text;
+    EXPECT_EQ(list.body.at("count").as_int64(), 1);
+    EXPECT_EQ(list.body.at("deals").at(0).at("dealid").as_string(), id);
+    auto one = get("/deals/" + id + "?chainId=65535");
+    ASSERT_EQ(one.status, 200u) << one.text;
+    EXPECT_EQ(one.body.at("dealid").as_string(), id);
+    EXPECT_EQ(one.body.at("chainId").as_int64(), 65535);
+    EXPECT_EQ(one.body.at("workerpool").at("owner").as_string(), owner_.address().to_checksum());
+    auto ohlc = get("/ohlc?chainId=65535&category=0");
+    ASSERT_EQ(ohlc.status, 200u) << ohlc.text;
+    EXPECT_EQ(json::serialize(ohlc.body.at("ohlc")), R"([["2020-09-13T12:26:40.000Z",5,2]])");
+    EXPECT_EQ(get("/ohlc?chainId=65535&category=1.5").error(), "category must be an integer");
+
+    auto cats = get("/categories?chainId=65535");
+    ASSERT_EQ(cats.status, 200u) << cats.text;
+    EXPECT_EQ(cats.body.at("count").as_int64(), 1);
+    auto cat = get("/categories/0?chainId=65535");
+    ASSERT_EQ(cat.status, 200u) << cat.text;
+    EXPECT_EQ(cat.body.at("name").as_string(), "S");
+    EXPECT_EQ(cat.body.at("catid").as_int64(), 0);
 }
 
 TEST_P(MarketApiTest, QueryErrorsAre400NamingTheParameter) {

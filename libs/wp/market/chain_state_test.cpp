@@ -68,6 +68,9 @@ class ChainStateTest : public ::testing::TestWithParam<store::Backend> {
         MarketSyncOptions o;
         o.chain_id = kChain;
         o.addresses.hub = kHub;
+        o.addresses.app_registry = kEntry;
+        o.addresses.dataset_registry = kEntry;
+        o.addresses.workerpool_registry = kEntry;
         o.start_block = start;
         o.complete = complete;
         return o;
@@ -112,6 +115,11 @@ TEST_P(ChainStateTest, InitCreatesTheRowOnceAndRefusesAnotherHub) {
     auto again = init_market_sync(*db_, options(true, 5));
     ASSERT_TRUE(again) << again.error().message;
     EXPECT_EQ(*again, *first);
+    auto unresolved = options(false);
+    unresolved.addresses.workerpool_registry = Address{};
+    auto missing = init_market_sync(*db_, unresolved);
+    ASSERT_FALSE(missing);
+    EXPECT_NE(missing.error().message.find("needs the hub and its three registries"), std::string::npos);
     auto other = options(false);
     other.addresses.hub = kOther;
     auto refused = init_market_sync(*db_, other);

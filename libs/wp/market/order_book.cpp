@@ -46,56 +46,119 @@ class Where {
     std::vector<store::Param> params_;
 };
 
-void add_restrict(Where& w, std::string_view column, const RestrictFilter& f) {
-    if (!f.value) {
-        w.equals(column, Address{});
-        return;
-    }
-    if (f.value->any) return;
-    if (f.strict) {
-        w.equals(column, f.value->address);
-        return;
-    }
-    const std::string zero = w.bind(Address{});
-    const std::string addr = w.bind(f.value->address);
-    w.add(std::string(column) + " IN (" + zero + ", " + addr + ")");
-}
+//! The filter of an order search, rendered twice: on market_orders (count without the summary, and the page) and on
+//! market_order_counts (the count from the summary), whose filter columns have the same names.
+class OrderQuery {
+  public:
+    OrderQuery(std::uint64_t chain_id, OrderKind kind) : chain_id_(chain_id), kind_(kind) {}
 
-void add_exact(Where& w, std::string_view column, const std::optional<AddressOrAny>& f) {
-    if (f && !f->any) w.equals(column, f->address);
-}
-
-void add_tags(Where& w, const std::optional<Bytes32>& min_tag, const std::optional<Bytes32>& max_tag) {
-    if (min_tag && !min_tag->is_zero()) {
-        const TagWords words = tag_words(*min_tag);
-        for (int i = 0; i < 4; ++i) {
-            const std::int64_t m = words.w[i];
-            if (m == 0) continue;
-            const std::string p = w.bind(m);
-            w.add("(tag_w" + std::to_string(i) + " & " + p + ") = " + p);
+    //! restrict semantics (order_book.hpp) on `column`.
+    void restrict_filter(std::string_view column, const RestrictFilter& f) {
+        if (!f.value) {
+            add(column, "{c} = {1}", {Address{}}, true);
+        } else if (f.value->any) {
+            return;
+        } else if (f.strict) {
+            add(column, "{c} = {1}", {f.value->address}, true);
+        } else {
+            add(column, "{c} IN ({1}, {2})", {Address{}, f.value->address}, true);
         }
     }
-    if (max_tag) {
-        const TagWords words = tag_words(*max_tag);
-        for (int i = 0; i < 4; ++i) {
-            const std::int64_t outside = ~words.w[i];
-            if (outside == 0) continue;
-            w.add("(tag_w" + std::to_string(i) + " & " + w.bind(outside) + ") = 0");
+    //! column = address unless absent or any. `counted`: a column of market_order_counts.
+    void exact(std::string_view column, const std::optional<AddressOrAny>& f, bool counted) {
+        if (f && !f->any) add(column, "{c} = {1}", {f->address}, counted);
+    }
+    void equals(std::string_view column, store::Param p, bool counted) {
+        add(column, "{c} = {1}", {std::move(p)}, counted);
+    }
+    //! resource / signer = address: a selective term with an index of its own (market_orders_resource / _signer).
+    void key(std::string_view column, const std::optional<AddressOrAny>& f) {
+        if (f && !f->any) key(column, f->address);
+    }
+    void key(std::string_view column, const Address& a) {
+        add(column, "{c} = {1}", {a}, false);
+        has_key_ = true;
+    }
+    bool has_key() const { return has_key_; }
+    void compare(std::string_view column, std::string_view op, const U256& v, bool counted) {
+        add(column, "{c} " + std::string(op) + " {1}", {v}, counted);
+    }
+    void tags(const std::optional<Bytes32>& min_tag, const std::optional<Bytes32>& max_tag) {
+        if (min_tag && !min_tag->is_zero()) {
+            const TagWords words = tag_words(*min_tag);
+            for (int i = 0; i < 4; ++i)
+                if (words.w[i] != 0) add("tag_w" + std::to_string(i), "({c} & {1}) = {1}", {words.w[i]}, true);
+        }
+        if (max_tag) {
+            const TagWords words = tag_words(*max_tag);
+            for (int i = 0; i < 4; ++i)
+                if (~words.w[i] != 0) add("tag_w" + std::to_string(i), "({c} & {1}) = 0", {~words.w[i]}, true);
         }
     }
-}
+    void min_volume(const std::optional<U256>& v) {
+        if (v && !v->is_zero()) compare("remaining", ">=", *v, false);
+    }
+    void bulk_only() { add("bulk", "{c} = 1", {}, true); }
 
-void add_min_volume(Where& w, const std::optional<U256>& min_volume) {
-    if (min_volume && !min_volume->is_zero()) w.add("remaining >= " + w.bind(*min_volume));
-}
+    OrderKind kind() const { return kind_; }
+    //! Every filter is a column of market_order_counts.
+    bool countable() const {
+        return std::all_of(terms_.begin(), terms_.end(), [](const Term& t) { return t.counted; });
+    }
 
-Where open_orders_of_kind(std::uint64_t chain_id, OrderKind kind) {
-    Where w;
-    w.equals("chain_id", chain_id);
-    w.equals("kind", kind_code(kind));
-    w.equals("status", static_cast<std::int64_t>(OrderStatus::kOpen));
-    return w;
-}
+    //! "chain_id = $1 AND kind = <k> [AND status = 0] AND <terms>". `plus`: the filter columns are written `+col`
+    //! (SQLite: the term cannot use an index, so the planner walks the book in sort order).
+    std::string render(std::vector<store::Param>& params, bool counts_table, bool plus) const {
+        // Built piecewise (append, no `"x" + std::string`): gcc 12 -O3 reports false -Wrestrict on the latter.
+        params.clear();
+        params.emplace_back(chain_id_);
+        std::string sql = "chain_id = $1 AND kind = ";
+        sql += std::to_string(kind_code(kind_));
+        if (!counts_table) {
+            sql += " AND status = ";
+            sql += std::to_string(static_cast<int>(OrderStatus::kOpen));
+        }
+        for (const Term& t : terms_) {
+            if (counts_table && !t.counted) continue;
+            sql += " AND ";
+            // {c} is the column, {k} the k-th parameter of the term.
+            for (std::size_t i = 0; i < t.text.size(); ++i) {
+                if (t.text[i] == '{' && i + 2 < t.text.size() && t.text[i + 2] == '}') {
+                    const char key = t.text[i + 1];
+                    if (key == 'c') {
+                        if (plus && t.counted) sql += '+';
+                        sql += t.column;
+                    } else {
+                        sql += '$';
+                        sql += std::to_string(params.size() + static_cast<std::size_t>(key - '0'));
+                    }
+                    i += 2;
+                } else {
+                    sql += t.text[i];
+                }
+            }
+            for (const auto& p : t.params) params.push_back(p);
+        }
+        return sql;
+    }
+
+  private:
+    struct Term {
+        std::string column;
+        std::string text;  //!< {c}: the column; {1}, {2}: its parameters
+        std::vector<store::Param> params;
+        bool counted{true};
+    };
+
+    void add(std::string_view column, std::string text, std::vector<store::Param> params, bool counted) {
+        terms_.push_back(Term{std::string(column), std::move(text), std::move(params), counted});
+    }
+
+    std::uint64_t chain_id_;
+    OrderKind kind_;
+    std::vector<Term> terms_;
+    bool has_key_{false};
+};
 
 // ---- rows ----------------------------------------------------------------------------------------------------------
 
@@ -147,22 +210,73 @@ Result<std::vector<OrderRecord>> orders_from_rows(std::uint64_t chain_id, const 
     return out;
 }
 
-//! Runs the count and the page of a search.
-Result<OrderPage> run_order_search(store::Tx& tx, std::uint64_t chain_id, Where& w, bool price_descending,
-                                   const Paging& paging) {
-    const PageWindow window = resolve_page(paging);
-    WP_TRY(store::Row count_row,
-           tx.query_row_params("SELECT COUNT(*) FROM market_orders WHERE " + w.sql(), w.params()));
-    WP_TRY(std::int64_t count, count_row.get<std::int64_t>(0));
+Result<std::uint64_t> count_value(const store::Row& row, std::size_t column = 0) {
+    WP_TRY(std::int64_t n, row.get<std::int64_t>(column));
+    if (n < 0) return make_error(Errc::kDecoding, "market_order_counts: negative count " + std::to_string(n));
+    return static_cast<std::uint64_t>(n);
+}
 
+//! Runs the count and the page of a search. The count comes from market_order_counts (kept by triggers, schema.cpp)
+//! when every filter is one of its
+//! columns, else from COUNT(*). SQLite plans without statistics (the market never runs ANALYZE) and prefers the index
+//! with the most equality terms, so the plan is steered by writing the counted filter columns `+col` (no index use):
+//!  - with a resource / signer term: always, so that its own index is used for the count and the page;
+//!  - otherwise when walking the book in sort order is expected to read fewer rows than the matches
+//!    (total × (skip + limit) / count ≤ count): market_orders_book is walked, the filters evaluated on the index and
+//!    the table read only for the rows of the page; else market_orders_restricts may select and the page is sorted
+//!    (ORDER BY +price: SQLite would otherwise walk the book index to avoid the sort, reading every row).
+//! PostgreSQL has statistics and plans alone, with custom plans (SET LOCAL plan_cache_mode = force_custom_plan).
+Result<OrderPage> run_order_search(store::Tx& tx, std::uint64_t chain_id, const OrderQuery& q, const Paging& paging) {
+    const PageWindow window = resolve_page(paging);
+    const bool sqlite = tx.backend() == store::Backend::kSqlite;
+    if (!sqlite) {
+        // The statements are prepared (store's statement cache): a generic plan, made without the parameter values,
+        // misjudges the restrict filters (most orders are public) and may read the whole book; plan each run.
+        WP_TRY_VOID(tx.exec("SET LOCAL plan_cache_mode = force_custom_plan"));
+    }
+    std::vector<store::Param> params;
     OrderPage page;
-    page.count = static_cast<std::uint64_t>(count);
+    if (q.countable()) {
+        const std::string where = q.render(params, true, false);
+        WP_TRY(store::Row row,
+               tx.query_row_params("SELECT COALESCE(SUM(n), 0) FROM market_order_counts WHERE " + where, params));
+        WP_TRY(page.count, count_value(row));
+    } else {
+        const std::string where = q.render(params, false, sqlite && q.has_key());
+        WP_TRY(store::Row row, tx.query_row_params("SELECT COUNT(*) FROM market_orders WHERE " + where, params));
+        WP_TRY(page.count, count_value(row));
+    }
     if (window.skip < page.count) {
-        std::string sql = "SELECT " + std::string(kOrderColumns) + " FROM market_orders WHERE " + w.sql() +
-                          (price_descending ? " ORDER BY price DESC" : " ORDER BY price ASC") +
-                          ", published_ms ASC, order_hash ASC LIMIT " + w.bind(window.limit) + " OFFSET " +
-                          w.bind(window.skip);
-        WP_TRY(store::Rows rows, tx.query_params(sql, w.params()));
+        bool plus = false;       // the counted filter columns are written +col
+        bool sort_plus = false;  // ORDER BY +price: the planner cannot walk an index in order, so it selects and sorts
+        if (sqlite && q.has_key()) {
+            plus = true;
+            sort_plus = true;
+        } else if (sqlite) {
+            WP_TRY(store::Row row, tx.query_row("SELECT COALESCE(SUM(n), 0) FROM market_order_counts WHERE chain_id = "
+                                                "$1 AND kind = $2",
+                                                chain_id, kind_code(q.kind())));
+            WP_TRY(std::uint64_t total, count_value(row));
+            const long double walk = static_cast<long double>(total) *
+                                     static_cast<long double>(window.skip + std::min(window.limit, page.count)) /
+                                     static_cast<long double>(page.count);
+            plus = walk <= static_cast<long double>(page.count);
+            sort_plus = !plus;
+        }
+        const bool descending = q.kind() == OrderKind::kRequest;
+        std::string sql = "SELECT ";
+        sql += kOrderColumns;
+        sql += " FROM market_orders WHERE ";
+        sql += q.render(params, false, plus);
+        sql += sort_plus ? " ORDER BY +price" : " ORDER BY price";
+        sql += descending ? " DESC" : " ASC";
+        sql += ", published_ms ASC, order_hash ASC LIMIT $";
+        sql += std::to_string(params.size() + 1);
+        sql += " OFFSET $";
+        sql += std::to_string(params.size() + 2);
+        params.emplace_back(window.limit);
+        params.emplace_back(window.skip);
+        WP_TRY(store::Rows rows, tx.query_params(sql, params));
         WP_TRY(page.orders, orders_from_rows(chain_id, rows));
     }
     page.next_page = next_page(window, page.orders.size());
@@ -376,56 +490,56 @@ Result<std::optional<OrderRecord>> find_order(store::Tx& tx, std::uint64_t chain
 }
 
 Result<OrderPage> search_apporders(store::Tx& tx, std::uint64_t chain_id, const ApporderFilters& f) {
-    Where w = open_orders_of_kind(chain_id, OrderKind::kApp);
-    add_exact(w, "resource", f.app);
-    if (f.app_owner) w.equals("signer", *f.app_owner);
-    add_restrict(w, "dataset_restrict", f.dataset);
-    add_restrict(w, "workerpool_restrict", f.workerpool);
-    add_restrict(w, "requester_restrict", f.requester);
-    add_min_volume(w, f.min_volume);
-    add_tags(w, f.min_tag, f.max_tag);
-    return run_order_search(tx, chain_id, w, false, f.paging);
+    OrderQuery q(chain_id, OrderKind::kApp);
+    q.key("resource", f.app);
+    if (f.app_owner) q.key("signer", *f.app_owner);
+    q.restrict_filter("dataset_restrict", f.dataset);
+    q.restrict_filter("workerpool_restrict", f.workerpool);
+    q.restrict_filter("requester_restrict", f.requester);
+    q.min_volume(f.min_volume);
+    q.tags(f.min_tag, f.max_tag);
+    return run_order_search(tx, chain_id, q, f.paging);
 }
 
 Result<OrderPage> search_datasetorders(store::Tx& tx, std::uint64_t chain_id, const DatasetorderFilters& f) {
-    Where w = open_orders_of_kind(chain_id, OrderKind::kDataset);
-    add_exact(w, "resource", f.dataset);
-    if (f.dataset_owner) w.equals("signer", *f.dataset_owner);
-    add_restrict(w, "app_restrict", f.app);
-    add_restrict(w, "workerpool_restrict", f.workerpool);
-    add_restrict(w, "requester_restrict", f.requester);
-    add_min_volume(w, f.min_volume);
-    add_tags(w, f.min_tag, f.max_tag);
-    if (f.bulk_only) w.add("bulk = 1");
-    return run_order_search(tx, chain_id, w, false, f.paging);
+    OrderQuery q(chain_id, OrderKind::kDataset);
+    q.key("resource", f.dataset);
+    if (f.dataset_owner) q.key("signer", *f.dataset_owner);
+    q.restrict_filter("app_restrict", f.app);
+    q.restrict_filter("workerpool_restrict", f.workerpool);
+    q.restrict_filter("requester_restrict", f.requester);
+    q.min_volume(f.min_volume);
+    q.tags(f.min_tag, f.max_tag);
+    if (f.bulk_only) q.bulk_only();
+    return run_order_search(tx, chain_id, q, f.paging);
 }
 
 Result<OrderPage> search_workerpoolorders(store::Tx& tx, std::uint64_t chain_id, const WorkerpoolorderFilters& f) {
-    Where w = open_orders_of_kind(chain_id, OrderKind::kWorkerpool);
-    if (f.category) w.equals("category", *f.category);
-    add_exact(w, "resource", f.workerpool);
-    if (f.workerpool_owner) w.equals("signer", *f.workerpool_owner);
-    add_restrict(w, "app_restrict", f.app);
-    add_restrict(w, "dataset_restrict", f.dataset);
-    add_restrict(w, "requester_restrict", f.requester);
-    if (f.min_trust && *f.min_trust > U256(1)) w.add("trust >= " + w.bind(*f.min_trust));
-    add_min_volume(w, f.min_volume);
-    add_tags(w, f.min_tag, f.max_tag);
-    return run_order_search(tx, chain_id, w, false, f.paging);
+    OrderQuery q(chain_id, OrderKind::kWorkerpool);
+    if (f.category) q.equals("category", *f.category, true);
+    q.key("resource", f.workerpool);
+    if (f.workerpool_owner) q.key("signer", *f.workerpool_owner);
+    q.restrict_filter("app_restrict", f.app);
+    q.restrict_filter("dataset_restrict", f.dataset);
+    q.restrict_filter("requester_restrict", f.requester);
+    if (f.min_trust && *f.min_trust > U256(1)) q.compare("trust", ">=", *f.min_trust, false);
+    q.min_volume(f.min_volume);
+    q.tags(f.min_tag, f.max_tag);
+    return run_order_search(tx, chain_id, q, f.paging);
 }
 
 Result<OrderPage> search_requestorders(store::Tx& tx, std::uint64_t chain_id, const RequestorderFilters& f) {
-    Where w = open_orders_of_kind(chain_id, OrderKind::kRequest);
-    if (f.category) w.equals("category", *f.category);
-    add_exact(w, "app", f.app);
-    add_exact(w, "dataset", f.dataset);
-    add_exact(w, "requester", f.requester);
-    add_exact(w, "beneficiary", f.beneficiary);
-    add_restrict(w, "workerpool", f.workerpool);
-    if (f.max_trust) w.add("trust <= " + w.bind(*f.max_trust));
-    add_min_volume(w, f.min_volume);
-    add_tags(w, f.min_tag, f.max_tag);
-    return run_order_search(tx, chain_id, w, true, f.paging);
+    OrderQuery q(chain_id, OrderKind::kRequest);
+    if (f.category) q.equals("category", *f.category, true);
+    q.key("resource", f.app);  // a request order's resource is its app
+    q.exact("dataset", f.dataset, false);
+    q.exact("requester", f.requester, false);
+    q.exact("beneficiary", f.beneficiary, false);
+    q.restrict_filter("workerpool", f.workerpool);
+    if (f.max_trust) q.compare("trust", "<=", *f.max_trust, false);
+    q.min_volume(f.min_volume);
+    q.tags(f.min_tag, f.max_tag);
+    return run_order_search(tx, chain_id, q, f.paging);
 }
 
 Result<std::uint64_t> count_open_orders(store::Tx& tx, std::uint64_t chain_id, OrderKind kind, const Address& signer) {
@@ -438,14 +552,15 @@ Result<std::uint64_t> count_open_orders(store::Tx& tx, std::uint64_t chain_id, O
 }
 
 Result<OpenOrderCounts> count_open_orders_by_kind(store::Tx& tx, std::uint64_t chain_id) {
+    // From the summary (schema.cpp triggers): a few rows instead of every open order.
+    WP_TRY(auto rows, tx.query("SELECT kind, COALESCE(SUM(n), 0) FROM market_order_counts WHERE chain_id = $1 GROUP "
+                               "BY kind",
+                               chain_id));
     OpenOrderCounts counts;
-    // One indexed count per kind (market_orders_book prefix): cheaper than a GROUP BY over every status.
-    for (OrderKind kind : {OrderKind::kApp, OrderKind::kDataset, OrderKind::kWorkerpool, OrderKind::kRequest}) {
-        WP_TRY(auto row, tx.query_row("SELECT COUNT(*) FROM market_orders WHERE chain_id = $1 AND kind = $2 AND "
-                                      "status = $3",
-                                      chain_id, kind_code(kind), static_cast<std::int64_t>(OrderStatus::kOpen)));
-        WP_TRY(std::int64_t n, row.get<std::int64_t>(0));
-        const auto v = static_cast<std::uint64_t>(n);
+    for (const store::Row& row : rows) {
+        WP_TRY(std::int64_t code, row.get<std::int64_t>(0));
+        WP_TRY(OrderKind kind, kind_from_code(code));
+        WP_TRY(std::uint64_t v, count_value(row, 1));
         switch (kind) {
             case OrderKind::kApp: counts.apporders = v; break;
             case OrderKind::kDataset: counts.datasetorders = v; break;

@@ -37,6 +37,8 @@
 // when a stored row cannot be read back (a corrupt order_json, a document that no longer parses).
 //
 // Thread safety: free functions without state; a Tx belongs to one thread (store.hpp).
+// PostgreSQL: a search runs `SET LOCAL plan_cache_mode = force_custom_plan` in the caller's transaction (generic plans
+// of the prepared search statements misjudge the restrict filters); it lasts until that transaction ends.
 
 #include <cstdint>
 #include <optional>

@@ -663,6 +663,120 @@ TEST_P(OrderBookTest, StateUpdatesReturnThePreviousState) {
     EXPECT_EQ(*prev, std::nullopt);
 }
 
+TEST_P(OrderBookTest, SummaryCountsMatchADirectCountThroughEveryChange) {
+    // Orders over a few combinations of the counted columns; then every kind of change. A search whose filters are all
+    // counted columns takes its count from market_order_counts; adding minVolume = 1 (true for every order here)
+    // forces COUNT(*) on market_orders: both must agree after each step, for several filter sets.
+    std::vector<OrderRecord> recs;
+    for (std::uint32_t i = 0; i < 40; ++i) {
+        WorkerpoolOrder o = workerpool_order(700 + i);
+        o.category = U256(i % 3);
+        if (i % 5 == 0) o.apprestrict = addr(static_cast<std::uint8_t>(0x40 + i % 2));
+        if (i % 7 == 0) o.requesterrestrict = addr(0x50);
+        o.tag = make_tag(i % 4 == 0 ? 0x3 : (i % 4 == 1 ? 0x103 : 0));
+        if (i % 9 == 0) o.tag[0] = 0x80;
+        recs.push_back(record_of(o, i));
+    }
+    RequestOrder rq1 = request_order(800), rq2 = request_order(801);
+    rq2.workerpool = addr(0x61);
+    recs.push_back(record_of(rq1, 1));
+    recs.push_back(record_of(rq2, 2));
+    DatasetOrder bulk = dataset_order(900);
+    bulk.datasetprice = U256(0);
+    bulk.volume = U256(kDatasetInfiniteVolume);
+    recs.push_back(record_of(bulk, 3));
+    const auto h = insert(recs);
+
+    const std::vector<WorkerpoolorderFilters> wp_filters{
+        {},
+        {.category = U256(1)},
+        {.app = {AddressOrAny::of(addr(0x40)), false}},
+        {.app = {AddressOrAny::of(addr(0x41)), true}},
+        {.app = {AddressOrAny::any_value(), false}, .requester = {AddressOrAny::any_value(), false}},
+        {.category = U256(0), .requester = {AddressOrAny::of(addr(0x50)), false}, .min_tag = make_tag(0x3)},
+        {.max_tag = make_tag(0x103)},
+    };
+    const auto check = [&](const char* step) {
+        SCOPED_TRACE(step);
+        for (std::size_t i = 0; i < wp_filters.size(); ++i) {
+            WorkerpoolorderFilters direct = wp_filters[i];
+            direct.min_volume = U256(1);
+            EXPECT_EQ(workerpool_search(wp_filters[i]).count, workerpool_search(direct).count) << "filter " << i;
+        }
+        auto other = read([&](store::Tx& tx) -> Result<std::vector<std::uint64_t>> {
+            std::vector<std::uint64_t> out;
+            for (const RestrictFilter& w : {RestrictFilter{}, RestrictFilter{AddressOrAny::of(addr(0x61)), true},
+                                            RestrictFilter{AddressOrAny::any_value(), false}}) {
+                WP_TRY(auto a, search_requestorders(tx, kChain, {.workerpool = w}));
+                WP_TRY(auto b, search_requestorders(tx, kChain, {.workerpool = w, .min_volume = U256(1)}));
+                out.push_back(a.count * 1000 + b.count);
+            }
+            WP_TRY(auto c, search_datasetorders(tx, kChain, {.bulk_only = true}));
+            WP_TRY(auto d, search_datasetorders(tx, kChain, {.min_volume = U256(1), .bulk_only = true}));
+            out.push_back(c.count * 1000 + d.count);
+            return out;
+        });
+        ASSERT_TRUE(other) << other.error().message;
+        for (std::uint64_t v : *other) EXPECT_EQ(v / 1000, v % 1000);
+    };
+    check("inserted");
+    EXPECT_EQ(
+        workerpool_search({.app = {AddressOrAny::any_value(), false}, .requester = {AddressOrAny::any_value(), false}})
+            .count,
+        40u);
+
+    ASSERT_TRUE(write([&](store::Tx& tx) -> Result<int> {
+        WP_TRY_VOID(set_order_status(tx, kChain, h[0], OrderStatus::kFilled, 1));
+        WP_TRY_VOID(set_order_status(tx, kChain, h[5], OrderStatus::kDead, 1));
+        WP_TRY_VOID(set_order_status(tx, kChain, h[6], OrderStatus::kCanceled, 1));
+        WP_TRY_VOID(set_order_remaining(tx, kChain, h[7], U256(3), 1));             // no status change
+        WP_TRY_VOID(set_order_status(tx, kChain, h[8], OrderStatus::kOpen, 1));     // open -> open
+        WP_TRY_VOID(set_order_status(tx, kChain, h[40], OrderStatus::kDead, 1));    // a request order
+        WP_TRY_VOID(set_order_status(tx, kChain, h[42], OrderStatus::kFilled, 1));  // the bulk dataset order
+        return 0;
+    }));
+    check("status changes");
+    ASSERT_TRUE(write([&](store::Tx& tx) -> Result<int> {
+        WP_TRY_VOID(set_order_status(tx, kChain, h[5], OrderStatus::kOpen, 2));  // dead -> open again
+        WP_TRY_VOID(set_order_status(tx, kChain, h[6], OrderStatus::kDead, 2));  // canceled -> dead: not counted
+        const std::vector<Bytes32> gone{h[1], h[0], h[10]};                      // open, filled, open
+        WP_TRY_VOID(delete_orders(tx, kChain, gone));
+        return 0;
+    }));
+    check("reopened and deleted");
+    OrderRecord again = recs[6];  // dead: re-published
+    again.published_ms = 99;
+    ASSERT_TRUE(write([&](store::Tx& tx) { return insert_order(tx, again); }));
+    check("re-published");
+    // Statements that bypass order_book (the chain mirror's undo statements, direct SQL) keep the counts too.
+    ASSERT_TRUE(write([&](store::Tx& tx) -> Result<int> {
+        WP_TRY_VOID(
+            tx.exec("UPDATE market_orders SET status = $1, remaining = $2 WHERE chain_id = $3 AND "
+                    "order_hash = $4",
+                    std::int64_t{3}, U256(1), kChain, h[3]));
+        WP_TRY_VOID(
+            tx.exec("UPDATE market_orders SET status = $1, remaining = $2 WHERE chain_id = $3 AND "
+                    "order_hash = $4",
+                    std::int64_t{0}, U256(1), kChain, h[3]));
+        WP_TRY_VOID(
+            tx.exec("UPDATE market_orders SET status = 1 WHERE chain_id = $1 AND order_hash = $2", kChain, h[4]));
+        WP_TRY_VOID(tx.exec("DELETE FROM market_orders WHERE chain_id = $1 AND order_hash = $2", kChain, h[11]));
+        return 0;
+    }));
+    check("direct statements");
+    // A change rolled back leaves the counts as they were.
+    auto failed = write([&](store::Tx& tx) -> Result<int> {
+        WP_TRY_VOID(set_order_status(tx, kChain, h[2], OrderStatus::kDead, 3));
+        return make_error(Errc::kInvalidArgument, "roll back");
+    });
+    ASSERT_FALSE(failed);
+    check("rolled back");
+    EXPECT_EQ(
+        workerpool_search({.app = {AddressOrAny::any_value(), false}, .requester = {AddressOrAny::any_value(), false}})
+            .count,
+        35u);  // 40 - filled 0, 4 - canceled 6 - deleted 1, 10, 11 + 6 re-published (5 and 3: closed, then open again)
+}
+
 // ---- events outbox --------------------------------------------------------------------------------------------------
 
 TEST_P(OrderBookTest, EventsOutboxAppendsInOrderAndDeletesUpToASeq) {

@@ -1,5 +1,6 @@
 #include "publish.hpp"
 
+#include <algorithm>
 #include <optional>
 #include <string>
 #include <utility>
@@ -54,143 +55,196 @@ std::optional<U256> request_cost(const RequestOrder& r, const U256& remaining) {
     return *total;
 }
 
-// The facts the rules read, from ChainState (before the write) or from the stored rows (inside it).
-class Facts {
-  public:
-    virtual ~Facts() = default;
-    //! Owner (zero: not registered).
-    virtual PublishResult<Address> owner(Registry registry, const Address& entry) = 0;
-    virtual PublishResult<U256> stake(const Address& account) = 0;
-    virtual PublishResult<U256> consumed(const Bytes32& hash) = 0;
-    virtual PublishResult<bool> category_exists(const U256& catid) = 0;
+// What the rules read that the stored rows may lack (a cold entry of an incomplete mirror) or that needs the chain
+// (a signature that does not recover locally): fetched OUTSIDE any transaction, then the transaction runs again.
+struct Seen {
+    std::optional<Address> owner;
+    std::optional<U256> stake;
+    std::optional<U256> consumed;
+    std::optional<bool> category;
+    std::optional<bool> sign_valid;  // hub.verifySignature's answer
 };
 
-class LiveFacts final : public Facts {
-  public:
-    explicit LiveFacts(ChainState& state) : state_(state) {}
-    PublishResult<Address> owner(Registry registry, const Address& entry) override {
-        auto o = state_.owner(registry, entry);
-        if (!o) return tl::unexpected(internal(o.error()));
-        return o->value_or(Address{});
-    }
-    PublishResult<U256> stake(const Address& account) override {
-        auto s = state_.stake(account);
-        if (!s) return tl::unexpected(internal(s.error()));
-        return *s;
-    }
-    PublishResult<U256> consumed(const Bytes32& hash) override {
-        auto c = state_.consumed(hash);
-        if (!c) return tl::unexpected(internal(c.error()));
-        return *c;
-    }
-    PublishResult<bool> category_exists(const U256& catid) override {
-        auto c = state_.category_exists(catid);
-        if (!c) return tl::unexpected(internal(c.error()));
-        return *c;
-    }
-
-  private:
-    ChainState& state_;
+struct ColdNeed {
+    enum class What { kNone, kOwner, kStake, kConsumed, kCategory, kSignature } what{What::kNone};
+    Registry registry{Registry::kApp};
+    Address address;  // owner: the entry; stake / signature: the account
+    Bytes32 hash;
+    U256 catid;
 };
 
-// Stored facts inside the write transaction; a cold entry (nullopt) keeps the value seen before the transaction.
-class StoredFactsWithFallback final : public Facts {
+constexpr std::string_view kColdMarker =
+    "\x01"
+    "cold";
+
+PublishError cold() { return PublishError{PublishError::Kind::kInternal, std::string(kColdMarker)}; }
+bool is_cold(const PublishError& e) { return e.kind == PublishError::Kind::kInternal && e.message == kColdMarker; }
+
+// The facts inside the publish transaction: the stored rows, else what was fetched before, else "cold".
+class TxFacts {
   public:
-    struct Seen {
-        std::optional<Address> owner;
-        std::optional<U256> stake;
-        std::optional<U256> consumed;
-        std::optional<bool> category;
-    };
-    StoredFactsWithFallback(StoredFacts& facts, const Seen& seen) : facts_(facts), seen_(seen) {}
-    PublishResult<Address> owner(Registry registry, const Address& entry) override {
-        auto o = facts_.owner(registry, entry);
+    TxFacts(StoredFacts& stored, const Seen& seen, ColdNeed& need) : stored_(stored), seen_(seen), need_(need) {}
+
+    PublishResult<Address> owner(Registry registry, const Address& entry) {
+        auto o = stored_.owner(registry, entry);
         if (!o) return tl::unexpected(internal(o.error()));
         if (*o) return **o;
-        return seen_.owner.value_or(Address{});
+        if (seen_.owner) return *seen_.owner;
+        need_ = ColdNeed{ColdNeed::What::kOwner, registry, entry, {}, {}};
+        return tl::unexpected(cold());
     }
-    PublishResult<U256> stake(const Address& account) override {
-        auto s = facts_.stake(account);
+    PublishResult<U256> stake(const Address& account) {
+        auto s = stored_.stake(account);
         if (!s) return tl::unexpected(internal(s.error()));
         if (*s) return **s;
-        return seen_.stake.value_or(U256{});
+        if (seen_.stake) return *seen_.stake;
+        need_ = ColdNeed{ColdNeed::What::kStake, Registry::kApp, account, {}, {}};
+        return tl::unexpected(cold());
     }
-    PublishResult<U256> consumed(const Bytes32& hash) override {
-        auto c = facts_.consumed(hash);
+    PublishResult<U256> consumed(const Bytes32& hash) {
+        auto c = stored_.consumed(hash);
         if (!c) return tl::unexpected(internal(c.error()));
         if (*c) return **c;
-        return seen_.consumed.value_or(U256{});
+        if (seen_.consumed) return *seen_.consumed;
+        need_ = ColdNeed{ColdNeed::What::kConsumed, Registry::kApp, {}, hash, {}};
+        return tl::unexpected(cold());
     }
-    PublishResult<bool> category_exists(const U256& catid) override {
-        auto c = facts_.category_exists(catid);
+    PublishResult<bool> category_exists(const U256& catid) {
+        auto c = stored_.category_exists(catid);
         if (!c) return tl::unexpected(internal(c.error()));
         if (*c) return **c;
-        return seen_.category.value_or(false);
+        if (seen_.category) return *seen_.category;
+        need_ = ColdNeed{ColdNeed::What::kCategory, Registry::kApp, {}, {}, catid};
+        return tl::unexpected(cold());
+    }
+    //! The signature rule: the locally recovered signer, else the hub's answer (fetched outside).
+    PublishResult<void> signature(const std::optional<Address>& recovered, const Address& signer, bool has_hub) {
+        if (recovered && *recovered == signer) return {};
+        if (!has_hub) return tl::unexpected(refused("invalid sign"));
+        if (seen_.sign_valid) {
+            if (*seen_.sign_valid) return {};
+            return tl::unexpected(refused("invalid sign"));
+        }
+        need_ = ColdNeed{ColdNeed::What::kSignature, Registry::kApp, signer, {}, {}};
+        return tl::unexpected(cold());
     }
 
   private:
-    StoredFacts& facts_;
+    StoredFacts& stored_;
     const Seen& seen_;
+    ColdNeed& need_;
 };
 
-// Records what the rules read, so that the transaction can fall back on it for cold entries.
-class RecordingFacts final : public Facts {
-  public:
-    RecordingFacts(Facts& inner, StoredFactsWithFallback::Seen& seen) : inner_(inner), seen_(seen) {}
-    PublishResult<Address> owner(Registry registry, const Address& entry) override {
-        auto o = inner_.owner(registry, entry);
-        if (o) seen_.owner = *o;
-        return o;
+// Fetches what the transaction lacked (outside any transaction).
+PublishResult<void> fetch_cold(const ChainContext& chain, const Order& order, const Bytes32& hash, const ColdNeed& need,
+                               Seen& seen) {
+    ChainState& state = *chain.state;
+    switch (need.what) {
+        case ColdNeed::What::kOwner: {
+            auto o = state.owner(need.registry, need.address);
+            if (!o) return tl::unexpected(internal(o.error()));
+            seen.owner = o->value_or(Address{});
+            return {};
+        }
+        case ColdNeed::What::kStake: {
+            auto s = state.stake(need.address);
+            if (!s) return tl::unexpected(internal(s.error()));
+            seen.stake = *s;
+            return {};
+        }
+        case ColdNeed::What::kConsumed: {
+            auto c = state.consumed(need.hash);
+            if (!c) return tl::unexpected(internal(c.error()));
+            seen.consumed = *c;
+            return {};
+        }
+        case ColdNeed::What::kCategory: {
+            auto c = state.category_exists(need.catid);
+            if (!c) return tl::unexpected(internal(c.error()));
+            seen.category = *c;
+            return {};
+        }
+        case ColdNeed::What::kSignature: {
+            auto valid = chain.hub->verify_signature(need.address, hash, order_sign(order));
+            if (!valid) {
+                // A revert (e.g. a malformed signature for an EOA) is a refusal, a transport failure is not.
+                if (valid.error().kind != Errc::kRemote) return tl::unexpected(internal(valid.error()));
+                seen.sign_valid = false;
+            } else {
+                seen.sign_valid = *valid;
+            }
+            return {};
+        }
+        case ColdNeed::What::kNone: break;
     }
-    PublishResult<U256> stake(const Address& account) override {
-        auto s = inner_.stake(account);
-        if (s) seen_.stake = *s;
-        return s;
-    }
-    PublishResult<U256> consumed(const Bytes32& hash) override {
-        auto c = inner_.consumed(hash);
-        if (c) seen_.consumed = *c;
-        return c;
-    }
-    PublishResult<bool> category_exists(const U256& catid) override {
-        auto c = inner_.category_exists(catid);
-        if (c) seen_.category = *c;
-        return c;
-    }
-
-  private:
-    Facts& inner_;
-    StoredFactsWithFallback::Seen& seen_;
-};
+    return tl::unexpected(PublishError{PublishError::Kind::kInternal, "publish: nothing to fetch"});
+}
 
 struct Checked {
     Address signer;
     U256 remaining;
 };
 
-// The signature rule (4): local ecrecover, then the hub's verifySignature.
-PublishResult<void> check_signature(const ChainContext& chain, const Order& order, const Bytes32& hash,
-                                    const Address& signer) {
-    const Bytes& sign = order_sign(order);
-    if (auto sig = Signature::parse(sign, Signature::Format::kStrict)) {
-        auto recovered = recover_address(hash, *sig);
-        if (recovered && *recovered == signer) return {};
+// The cheapest open apporder a request order can match (app, restricts 0x0 or the request's workerpool / dataset /
+// requester, tee when the request has it); nullopt when there is none.
+Result<std::optional<U256>> best_app_price(store::Tx& tx, std::uint64_t chain_id, const RequestOrder& r) {
+    ApporderFilters apps;
+    apps.app = AddressOrAny::of(r.app);
+    apps.dataset.value = AddressOrAny::of(r.dataset);
+    apps.workerpool.value = AddressOrAny::of(r.workerpool);
+    apps.requester.value = AddressOrAny::of(r.requester);
+    if (tag_has_bit(r.tag, kTagBitTee)) apps.min_tag = make_tag(kTagTee);
+    apps.paging.page_size = kMinPageSize;
+    WP_TRY(auto page, search_apporders(tx, chain_id, apps));
+    if (page.orders.empty()) return std::optional<U256>{};
+    return std::optional<U256>(std::get<AppOrder>(page.orders.front().order).appprice);
+}
+
+// The same for the request's dataset.
+Result<std::optional<U256>> best_dataset_price(store::Tx& tx, std::uint64_t chain_id, const RequestOrder& r) {
+    DatasetorderFilters datasets;
+    datasets.dataset = AddressOrAny::of(r.dataset);
+    datasets.app.value = AddressOrAny::of(r.app);
+    datasets.workerpool.value = AddressOrAny::of(r.workerpool);
+    datasets.requester.value = AddressOrAny::of(r.requester);
+    datasets.paging.page_size = kMinPageSize;
+    WP_TRY(auto page, search_datasetorders(tx, chain_id, datasets));
+    if (page.orders.empty()) return std::optional<U256>{};
+    return std::optional<U256>(std::get<DatasetOrder>(page.orders.front().order).datasetprice);
+}
+
+// After app (dataset) orders left the book: each open request order of those apps (datasets) that no longer has a
+// matchable open app (dataset) order at its max price becomes dead, announced as requestorder_unpublished (the
+// reference's cleanApporderDependantOrders / cleanDatasetorderDependantOrders).
+Result<void> clean_dependent_requests(store::Tx& tx, std::uint64_t chain_id, OrderKind kind,
+                                      const std::vector<Address>& resources, std::int64_t now) {
+    for (const Address& resource : resources) {
+        OrderSelection selection;
+        selection.kind = OrderKind::kRequest;
+        selection.status = OrderStatus::kOpen;
+        if (kind == OrderKind::kApp) selection.app = resource;
+        else selection.dataset = resource;
+        WP_TRY(auto requests, select_orders(tx, chain_id, selection));
+        for (const auto& rec : requests) {
+            const auto& r = std::get<RequestOrder>(rec.order);
+            WP_TRY(auto price,
+                   kind == OrderKind::kApp ? best_app_price(tx, chain_id, r) : best_dataset_price(tx, chain_id, r));
+            const U256& max = kind == OrderKind::kApp ? r.appmaxprice : r.datasetmaxprice;
+            if (price && *price <= max) continue;
+            WP_TRY(auto previous,
+                   set_order_status(tx, chain_id, rec.order_hash, OrderStatus::kDead, now, OrderStatus::kOpen));
+            if (previous)
+                WP_TRY_VOID(append_event(tx, chain_id, kTopicOrders, "requestorder_unpublished",
+                                         net::json_quote(to_hex(rec.order_hash)), now));
+        }
     }
-    if (chain.hub == nullptr) return tl::unexpected(refused("invalid sign"));
-    auto valid = chain.hub->verify_signature(signer, hash, sign);
-    if (!valid) {
-        // A revert (e.g. a malformed signature for an EOA) is a refusal, a transport failure is not.
-        if (valid.error().kind == Errc::kRemote) return tl::unexpected(refused("invalid sign"));
-        return tl::unexpected(internal(valid.error()));
-    }
-    if (!*valid) return tl::unexpected(refused("invalid sign"));
     return {};
 }
 
 // Rules 2..8 in the reference's order. `tx` reads the order book (a read snapshot or the write transaction).
 PublishResult<Checked> check_rules(store::Tx& tx, const ChainContext& chain, const PublishOptions& options,
-                                   const Order& order, const Bytes32& hash, const Address& caller, Facts& facts,
-                                   bool verify_sign) {
+                                   const Order& order, const Bytes32& hash, const Address& caller, TxFacts& facts,
+                                   const std::optional<Address>& recovered) {
     const OrderKind kind = kind_of(order);
     // 2. already published
     auto existing = find_order(tx, chain.chain_id, hash);
@@ -212,10 +266,7 @@ PublishResult<Checked> check_rules(store::Tx& tx, const ChainContext& chain, con
         return tl::unexpected(refused("only order signer " + signer.to_checksum() + " can publish an order"));
 
     // 4. signature
-    if (verify_sign) {
-        auto sig = check_signature(chain, order, hash, signer);
-        if (!sig) return tl::unexpected(sig.error());
-    }
+    if (auto sig = facts.signature(recovered, signer, chain.hub != nullptr); !sig) return tl::unexpected(sig.error());
 
     // 5. open orders per wallet
     auto open = count_open_orders(tx, chain.chain_id, kind, signer);
@@ -250,37 +301,22 @@ PublishResult<Checked> check_rules(store::Tx& tx, const ChainContext& chain, con
                         "required is " +
                         (cost ? cost->to_dec() : std::string("more than ") + U256::max().to_dec()) + " nRLC"));
         const bool tee = tag_has_bit(r->tag, kTagBitTee);
-        ApporderFilters apps;
-        apps.app = AddressOrAny::of(r->app);
-        apps.dataset.value = AddressOrAny::of(r->dataset);
-        apps.workerpool.value = AddressOrAny::of(r->workerpool);
-        apps.requester.value = AddressOrAny::of(r->requester);
-        if (tee) apps.min_tag = make_tag(kTagTee);
-        apps.paging.page_size = kMinPageSize;
-        auto best_app = search_apporders(tx, chain.chain_id, apps);
-        if (!best_app) return tl::unexpected(internal(best_app.error()));
-        if (best_app->orders.empty())
+        auto app_price = best_app_price(tx, chain.chain_id, *r);
+        if (!app_price) return tl::unexpected(internal(app_price.error()));
+        if (!*app_price)
             return tl::unexpected(refused(std::string("No ") + (tee ? "tee enabled " : "") +
                                           "apporder published for app " + r->app.to_checksum()));
-        const U256& app_price = std::get<AppOrder>(best_app->orders.front().order).appprice;
-        if (r->appmaxprice < app_price)
+        if (r->appmaxprice < **app_price)
             return tl::unexpected(refused("appmaxprice for app " + r->app.to_checksum() +
-                                          " is too low, actual best price is " + app_price.to_dec() + " nRLC"));
+                                          " is too low, actual best price is " + (*app_price)->to_dec() + " nRLC"));
         if (r->dataset != Address{}) {
-            DatasetorderFilters datasets;
-            datasets.dataset = AddressOrAny::of(r->dataset);
-            datasets.app.value = AddressOrAny::of(r->app);
-            datasets.workerpool.value = AddressOrAny::of(r->workerpool);
-            datasets.requester.value = AddressOrAny::of(r->requester);
-            datasets.paging.page_size = kMinPageSize;
-            auto best_ds = search_datasetorders(tx, chain.chain_id, datasets);
-            if (!best_ds) return tl::unexpected(internal(best_ds.error()));
-            if (best_ds->orders.empty())
+            auto ds_price = best_dataset_price(tx, chain.chain_id, *r);
+            if (!ds_price) return tl::unexpected(internal(ds_price.error()));
+            if (!*ds_price)
                 return tl::unexpected(refused("No datasetorder published for dataset " + r->dataset.to_checksum()));
-            const U256& ds_price = std::get<DatasetOrder>(best_ds->orders.front().order).datasetprice;
-            if (r->datasetmaxprice < ds_price)
+            if (r->datasetmaxprice < **ds_price)
                 return tl::unexpected(refused("datasetmaxprice for dataset " + r->dataset.to_checksum() +
-                                              " is too low, actual best price is " + ds_price.to_dec() + " nRLC"));
+                                              " is too low, actual best price is " + (*ds_price)->to_dec() + " nRLC"));
         }
     }
 
@@ -317,42 +353,45 @@ unsigned PublishError::http_status() const {
 PublishResult<OrderRecord> Publisher::publish(const ChainContext& chain, const Order& order, const Address& caller) {
     if (chain.state == nullptr)
         return tl::unexpected(PublishError{PublishError::Kind::kInternal, "publish: chain state missing"});
-    // 1. the hash on the chain's domain
+    // 1. the hash on the chain's domain; the signer the signature gives (pure, outside the transaction).
     const Bytes32 hash = order_hash(chain.domain, order);
+    std::optional<Address> recovered;
+    if (auto sig = Signature::parse(order_sign(order), Signature::Format::kStrict))
+        if (auto a = recover_address(hash, *sig)) recovered = *a;
 
-    // The rules on live facts (cold entries fetched by ChainState, outside any transaction).
-    StoredFactsWithFallback::Seen seen;
-    LiveFacts live(*chain.state);
-    RecordingFacts recording(live, seen);
-    auto first = db_.read([&](store::Tx& tx) -> Result<PublishResult<Checked>> {
-        return check_rules(tx, chain, options_, order, hash, caller, recording, true);
-    });
-    auto checked = from_store(std::move(first));
-    if (!checked) return tl::unexpected(checked.error());
-
-    // One write: the rules again on the stored facts (the mirror may have moved), the order and its event.
-    const std::int64_t now = clock_.unix_ms();
-    auto written = db_.write([&](store::Tx& tx) -> Result<PublishResult<OrderRecord>> {
-        WP_TRY(auto stored, StoredFacts::open(tx, chain.chain_id));
-        StoredFactsWithFallback facts(stored, seen);
-        auto again = check_rules(tx, chain, options_, order, hash, caller, facts, false);
-        if (!again) return PublishResult<OrderRecord>(tl::unexpected(again.error()));
-        OrderRecord record;
-        record.chain_id = chain.chain_id;
-        record.order_hash = hash;
-        record.order = order;
-        record.status = OrderStatus::kOpen;
-        record.remaining = again->remaining;
-        record.signer = again->signer;
-        record.published_ms = now;
-        WP_TRY(auto inserted, insert_order(tx, record));
-        const std::string event = kind_name(kind_of(order)) + "_published";
-        const std::string payload =
-            boost::json::serialize(order_document(inserted, DocumentOptions{.with_chain_id = false}));
-        WP_TRY_VOID(append_event(tx, chain.chain_id, kTopicOrders, event, payload, now));
-        return PublishResult<OrderRecord>(std::move(inserted));
-    });
-    return from_store(std::move(written));
+    // One write transaction: the rules on the stored facts, the order and its event. A fact the tables lack (cold
+    // entry, or a signature only the hub can judge) ends the attempt: it is fetched outside, and the transaction
+    // runs again (at most once per fact).
+    Seen seen;
+    for (int attempt = 0; attempt < 8; ++attempt) {
+        ColdNeed need;
+        const std::int64_t now = clock_.unix_ms();
+        auto written = db_.write([&](store::Tx& tx) -> Result<PublishResult<OrderRecord>> {
+            need = ColdNeed{};
+            WP_TRY(auto stored, StoredFacts::open(tx, chain.chain_id));
+            TxFacts facts(stored, seen, need);
+            auto checked = check_rules(tx, chain, options_, order, hash, caller, facts, recovered);
+            if (!checked) return PublishResult<OrderRecord>(tl::unexpected(checked.error()));
+            OrderRecord record;
+            record.chain_id = chain.chain_id;
+            record.order_hash = hash;
+            record.order = order;
+            record.status = OrderStatus::kOpen;
+            record.remaining = checked->remaining;
+            record.signer = checked->signer;
+            record.published_ms = now;
+            WP_TRY(auto inserted, insert_order(tx, record));
+            const std::string event = kind_name(kind_of(order)) + "_published";
+            const std::string payload =
+                boost::json::serialize(order_document(inserted, DocumentOptions{.with_chain_id = false}));
+            WP_TRY_VOID(append_event(tx, chain.chain_id, kTopicOrders, event, payload, now));
+            return PublishResult<OrderRecord>(std::move(inserted));
+        });
+        auto result = from_store(std::move(written));
+        if (result || !is_cold(result.error())) return result;
+        if (auto fetched = fetch_cold(chain, order, hash, need, seen); !fetched) return tl::unexpected(fetched.error());
+    }
+    return tl::unexpected(PublishError{PublishError::Kind::kInternal, "publish: chain facts kept changing"});
 }
 
 PublishResult<std::vector<Bytes32>> Publisher::unpublish(const ChainContext& chain, OrderKind kind,
@@ -361,6 +400,7 @@ PublishResult<std::vector<Bytes32>> Publisher::unpublish(const ChainContext& cha
     auto written = db_.write([&](store::Tx& tx) -> Result<PublishResult<std::vector<Bytes32>>> {
         using R = PublishResult<std::vector<Bytes32>>;
         std::vector<Bytes32> hashes;
+        std::vector<Address> removed_resources;
         if (request.target == UnpublishTarget::kOrderHash) {
             WP_TRY(auto found, find_order(tx, chain.chain_id, request.order_hash, kind));
             if (!found || found->status != OrderStatus::kOpen)
@@ -370,6 +410,7 @@ PublishResult<std::vector<Bytes32>> Publisher::unpublish(const ChainContext& cha
                 return R(tl::unexpected(
                     refused("only order signer " + found->signer.to_checksum() + " can unpublish an order")));
             hashes.push_back(found->order_hash);
+            if (auto res = registered_resource(found->order)) removed_resources.push_back(res->second);
         } else {
             OrderSelection selection;
             selection.kind = kind;
@@ -383,11 +424,18 @@ PublishResult<std::vector<Bytes32>> Publisher::unpublish(const ChainContext& cha
                     refused("no open " + kind_name(kind) + " published by signer " + caller.to_checksum() + " for " +
                             std::string(unpublish_resource_key(kind)) + " " + request.resource.to_checksum())));
             for (const auto& o : orders) hashes.push_back(o.order_hash);
+            removed_resources.push_back(request.resource);
         }
         WP_TRY_VOID(delete_orders(tx, chain.chain_id, hashes));
         const std::string event = kind_name(kind) + "_unpublished";
         for (const auto& h : hashes)
             WP_TRY_VOID(append_event(tx, chain.chain_id, kTopicOrders, event, net::json_quote(to_hex(h)), now));
+        if (kind == OrderKind::kApp || kind == OrderKind::kDataset) {
+            std::vector<Address> resources;
+            for (const auto& r : removed_resources)
+                if (std::find(resources.begin(), resources.end(), r) == resources.end()) resources.push_back(r);
+            WP_TRY_VOID(clean_dependent_requests(tx, chain.chain_id, kind, resources, now));
+        }
         return R(std::move(hashes));
     });
     return from_store(std::move(written));

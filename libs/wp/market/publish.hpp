@@ -33,11 +33,14 @@
 //      0x5, TDX 0x9, each optionally | GPU 0x100 ("Unsupported workerpool order tag 0x…; supported: …"); a TEE tag
 //      needs trust 1, trust 0 counting as 1 as in PoCo ("TEE workerpool orders must have trust 1 (got N)"); the
 //      category exists ("category N does not exist").
-// Addresses in messages are EIP-55 checksummed. Facts (owners, stakes, consumed volumes, categories) come from
-// ChainState (chain_state.hpp): no RPC in the common case. Then ONE write transaction re-reads the stored facts
-// (StoredFacts) and re-applies rules 2, 3, 5, 6 and 7 on them (the chain mirror may have moved meanwhile), inserts
-// the order (status open, remaining, signer, publication time = clock) and appends the outbox event
-// `<kind>order_published` (topic "orders", payload: the order document without chainId) — both or neither.
+// Addresses in messages are EIP-55 checksummed. The checks, the insert of the order (status open, remaining,
+// signer, publication time = clock) and the outbox event `<kind>order_published` (topic "orders", payload: the order
+// document without chainId) run in ONE write transaction, reading the facts (owners, stakes, consumed volumes,
+// categories) from the mirrored tables (StoredFacts, chain_state.hpp): no RPC in the common case. The order's
+// signature is recovered before the transaction (pure). When the tables lack a fact (a cold entry of an incomplete
+// mirror) or the signature does not recover to the signer and a Hub is set, the attempt ends, the fact is fetched
+// OUTSIDE any transaction (ChainState: once, then stored; hub.verifySignature) and the transaction runs again —
+// never a database transaction held across an RPC.
 //
 // unpublish(chain, kind, request, caller) (§5.4), refusals 403:
 //   - unpublish_orderHash: the order of that kind and hash must be open → "<kind>order with orderHash <h> is not
@@ -46,7 +49,10 @@
 //     workerpool / requester), newest first (last: only the newest) → none:
 //     "no open <kind>order published by signer <caller> for <resourceKey> <resource>".
 //   The orders are DELETED and one `<kind>order_unpublished` event per order (payload: the orderHash as a JSON
-//   string) is appended, in one transaction. Returns the hashes, newest first.
+//   string) is appended, in one transaction. App / dataset orders then clean their dependent request orders, as
+//   the reference's cleanApporderDependantOrders / cleanDatasetorderDependantOrders: each open request order of
+//   that app (dataset) without another matchable open app (dataset) order at its max price becomes dead
+//   (`requestorder_unpublished`), in the same transaction. Returns the hashes, newest first.
 //
 // Other failures (database, RPC) are PublishError::kInternal (500; the detail is for the logs only).
 // Thread safety: Publisher is stateless apart from its references; call it from any thread.

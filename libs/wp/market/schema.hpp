@@ -17,6 +17,15 @@
 //   bulk SMALLINT (dataset orders: 1 for a bulk order, docs/market.md), order_json TEXT (the signed order in the
 //   SDK JSON form, order_to_json kSigned), published_ms, updated_ms.
 //   Unpublish DELETES the row (the reference does: a GET afterwards is 404); filled / canceled / dead stay.
+//   Indexes: market_orders_book (the sort order + the filter columns), market_orders_request_book (request orders,
+//   price descending; partial, WHERE kind = 3), market_orders_resource, market_orders_signer, and on SQLite only
+//   market_orders_restricts.
+//
+// market_order_counts — the number of OPEN orders per combination of (chain_id, kind, category, app_restrict,
+//   dataset_restrict, workerpool_restrict, requester_restrict, workerpool (request orders), tag_w0..3, bulk), split
+//   over `shard` rows (4 on PostgreSQL); absent values are the empty blob. Kept by triggers on market_orders, in the
+//   transaction of each change (any statement: the chain mirror's undo statements too);
+//   a search whose filters are all among these columns takes its count from SUM(n).
 //
 // market_deals — one row per deal (OrdersMatched), PRIMARY KEY (chain_id, deal_id): the filter columns
 //   (category, requester, beneficiary, app, dataset, workerpool, app_owner, dataset_owner, workerpool_owner,

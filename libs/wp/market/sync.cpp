@@ -35,6 +35,14 @@ std::string hash_payload(const Bytes32& h) { return json::serialize(json::value(
 
 const Address kZero{};
 
+std::optional<Bytes32> closed_order_hash(const chain::PocoEvent& event) {
+    if (const auto* c = std::get_if<ev::ClosedAppOrder>(&event)) return c->order_hash;
+    if (const auto* c = std::get_if<ev::ClosedDatasetOrder>(&event)) return c->order_hash;
+    if (const auto* c = std::get_if<ev::ClosedWorkerpoolOrder>(&event)) return c->order_hash;
+    if (const auto* c = std::get_if<ev::ClosedRequestOrder>(&event)) return c->order_hash;
+    return std::nullopt;
+}
+
 }  // namespace
 
 std::optional<U256> workerpool_order_lock(const U256& price, const U256& remaining) {
@@ -60,6 +68,11 @@ std::optional<U256> request_order_cost(const RequestOrder& order, const U256& re
 Result<SyncState> init_market_sync(store::Database& db, const MarketSyncOptions& options) {
     WP_TRY(const std::int64_t chain, db_int(options.chain_id, "chain id"));
     WP_TRY(const std::int64_t start, db_int(options.start_block, "start block"));
+    const auto& a = options.addresses;
+    if (a.hub.is_zero() || a.app_registry.is_zero() || a.dataset_registry.is_zero() || a.workerpool_registry.is_zero())
+        return make_error(Errc::kInvalidArgument,
+                          "market sync: options.addresses needs the hub and its three registries "
+                          "(chain::Hub::resolve_addresses)");
     return db.write([&](store::Tx& tx) -> Result<SyncState> {
         WP_TRY(auto existing, load_sync_state(tx, options.chain_id));
         if (existing) {
@@ -106,14 +119,25 @@ class SyncOps {
     SyncOps(MarketSyncHandler& h, chain::MirrorContext& ctx) : h_(h), ctx_(ctx), tx_(ctx.tx()) {}
 
     Result<void> init() {
-        WP_TRY(auto facts, StoredFacts::open(tx_, chain_id()));
-        facts_.emplace(std::move(facts));
+        if (!h_.complete_) {  // market_sync.complete never changes: read once per handler
+            WP_TRY(auto facts, StoredFacts::open(tx_, chain_id()));
+            h_.complete_ = facts.sync().complete;
+        }
         WP_TRY(block_, db_int(ctx_.block(), "block"));
         return {};
     }
 
     std::uint64_t chain_id() const { return h_.options_.chain_id; }
-    bool complete() const { return facts_->sync().complete; }
+    bool complete() const { return *h_.complete_; }
+
+    //! The stored facts (opened on first use; each lookup reads the rows as they are now in this transaction).
+    Result<const StoredFacts*> facts() {
+        if (!facts_) {
+            WP_TRY(auto facts, StoredFacts::open(tx_, chain_id()));
+            facts_.emplace(std::move(facts));
+        }
+        return &*facts_;
+    }
 
     // -- orders --
 
@@ -139,8 +163,10 @@ class SyncOps {
         const bool was_open = prev->status == OrderStatus::kOpen;
         const bool is_open = next.status == OrderStatus::kOpen;
         if (was_open && is_open) {
-            WP_TRY_VOID(event(kTopicOrders, key + "_updated", json::serialize(order_document(now)),
-                              json::serialize(order_document(old))));
+            // As the reference watcher: the document without chainId (eventsListener.js strips it).
+            WP_TRY_VOID(event(kTopicOrders, key + "_updated",
+                              json::serialize(order_document(now, {.with_chain_id = false})),
+                              json::serialize(order_document(old, {.with_chain_id = false}))));
         } else if (was_open) {
             WP_TRY_VOID(event(kTopicOrders, key + "_unpublished", hash_payload(before.order_hash),
                               json::serialize(order_document(old, {.with_chain_id = false})), key + "_published"));
@@ -217,12 +243,14 @@ class SyncOps {
     Result<bool> alive(const OrderRecord& o) {
         if (o.remaining.is_zero()) return false;
         const auto owned = [&](Registry registry, const Address& entry) -> Result<bool> {
-            WP_TRY(auto owner, facts_->owner(registry, entry));
+            WP_TRY(const StoredFacts* f, facts());
+            WP_TRY(auto owner, f->owner(registry, entry));
             return owner && !owner->is_zero() && *owner == o.signer;
         };
         const auto covered = [&](const std::optional<U256>& need) -> Result<bool> {
             if (!need) return false;
-            WP_TRY(auto stake, facts_->stake(o.signer));
+            WP_TRY(const StoredFacts* f, facts());
+            WP_TRY(auto stake, f->stake(o.signer));
             return stake && *stake >= *need;
         };
         switch (kind_of(o.order)) {
@@ -269,6 +297,8 @@ class SyncOps {
         WP_TRY(auto row, tx_.query_opt("SELECT stake FROM market_accounts WHERE chain_id = $1 AND account = $2",
                                        chain_id(), account));
         if (!row) return {};
+        WP_TRY(bool signs, signs_staked_orders(account));
+        if (!signs) return {};  // most transfers (workers' rewards, the hub's own account) end here
         WP_TRY(U256 stake, row->get<U256>(0));
         OrderSelection sel;
         sel.status = OrderStatus::kOpen;
@@ -294,6 +324,15 @@ class SyncOps {
 
     // -- chain state rows --
 
+    //! Whether `account` signs stored workerpool or request orders (the only ones a stake matters to).
+    Result<bool> signs_staked_orders(const Address& account) {
+        WP_TRY(auto row, tx_.query_opt("SELECT 1 FROM market_orders WHERE chain_id = $1 AND kind IN ($2, $3) AND "
+                                       "signer = $4 LIMIT 1",
+                                       chain_id(), static_cast<std::int64_t>(kind_code(OrderKind::kWorkerpool)),
+                                       static_cast<std::int64_t>(kind_code(OrderKind::kRequest)), account));
+        return row.has_value();
+    }
+
     //! market_accounts[account] ± value (see the header for a missing row).
     Result<void> move_stake(const Address& account, const U256& value, bool credit) {
         WP_TRY(auto row, tx_.query_opt("SELECT stake, block_number FROM market_accounts WHERE chain_id = $1 AND "
@@ -303,8 +342,7 @@ class SyncOps {
         if (row) {
             WP_TRY(base, row->get<U256>(0));
         } else if (!complete()) {
-            WP_TRY(auto signs, tx_.query_opt("SELECT 1 FROM market_orders WHERE chain_id = $1 AND signer = $2 LIMIT 1",
-                                             chain_id(), account));
+            WP_TRY(bool signs, signs_staked_orders(account));
             if (!signs) return {};
             auto before = h_.hub_.view_account(account, chain::BlockTag::number(previous_block()));
             if (!before) return make_error(hub_error(before.error()));
@@ -339,8 +377,8 @@ class SyncOps {
         return {};
     }
 
-    //! market_consumed[hash]: += volume (add), or = the chain's value at this block (set_from_chain). Returns the
-    //! new value, nullopt when the row is not kept (incomplete mirror, hash not needed).
+    //! market_consumed[hash] += volume. Returns the new value, nullopt when the row is not kept (incomplete mirror,
+    //! hash not needed).
     Result<std::optional<U256>> add_consumed(const Bytes32& hash, const U256& volume, bool needed) {
         WP_TRY(auto row, tx_.query_opt("SELECT consumed, block_number FROM market_consumed WHERE chain_id = $1 AND "
                                        "order_hash = $2",
@@ -391,10 +429,12 @@ class SyncOps {
             value = order_volume(published->order);
         } else {
             if (!row && !complete()) return {};
-            auto now = h_.hub_.view_consumed(hash, chain::BlockTag::number(ctx_.block()));
-            if (!now) return make_error(hub_error(now.error()));
-            ++h_.stats_.base_fetches;
-            value = *now;
+            // Read for the whole batch by prepare() (after a CLOSE the value no longer changes).
+            auto prepared = h_.prepared_.closed_consumed.find(hash);
+            if (prepared == h_.prepared_.closed_consumed.end())
+                return make_error(Errc::kInvalidArgument, "market sync: the consumed volume of closed order " +
+                                                              to_hex(hash.view()) + " was not prepared");
+            value = prepared->second;
         }
         return put_consumed(hash, value, row);
     }
@@ -472,10 +512,12 @@ class SyncOps {
             ++h_.stats_.deals;
             WP_TRY_VOID(event(kTopicDeals, "deal_created", json::serialize(deal_document(rec)), {}));
         }
-        const std::pair<Bytes32, OrderKind> hashes[] = {{m.app_hash, OrderKind::kApp},
-                                                        {m.dataset_hash, OrderKind::kDataset},
+        // The request order first: when the app / dataset order is filled by this match, its dependent request
+        // orders are judged with this one already up to date.
+        const std::pair<Bytes32, OrderKind> hashes[] = {{m.request_hash, OrderKind::kRequest},
                                                         {m.workerpool_hash, OrderKind::kWorkerpool},
-                                                        {m.request_hash, OrderKind::kRequest}};
+                                                        {m.dataset_hash, OrderKind::kDataset},
+                                                        {m.app_hash, OrderKind::kApp}};
         for (const auto& [hash, kind] : hashes) {
             if (hash.is_zero()) continue;
             WP_TRY(auto published, find_order(tx_, chain_id(), hash, kind));
@@ -502,8 +544,6 @@ class SyncOps {
     Result<void> on_registry_transfer(Registry registry, const ev::Erc721Transfer& t) {
         const Address entry = Address::from_word(t.token_id.to_be32());
         WP_TRY_VOID(set_owner(registry, entry, t.to));
-        WP_TRY(auto facts, StoredFacts::open(tx_, chain_id()));  // sees the new owner
-        facts_.emplace(std::move(facts));
         const OrderKind kind = registry == Registry::kApp       ? OrderKind::kApp
                                : registry == Registry::kDataset ? OrderKind::kDataset
                                                                 : OrderKind::kWorkerpool;
@@ -564,6 +604,7 @@ Result<void> MarketSyncHandler::prepare(const chain::FeedBatch& batch) {
     if (batch.logs.empty()) return {};
     prepared_.first_log = std::make_pair(batch.logs.front().block_number, batch.logs.front().log_index);
     std::vector<Bytes32> deal_ids;
+    std::vector<Bytes32> closed_hashes;
     std::vector<std::uint64_t> blocks;
     for (const auto& log : batch.logs) {
         if (log.address != options_.addresses.hub) continue;
@@ -571,6 +612,9 @@ Result<void> MarketSyncHandler::prepare(const chain::FeedBatch& batch) {
         if (!event) continue;  // apply() reports a log that does not decode
         if (const auto* m = std::get_if<ev::OrdersMatched>(&*event)) {
             deal_ids.push_back(m->deal_id);
+        } else if (const auto closed = closed_order_hash(*event)) {
+            closed_hashes.push_back(*closed);
+            continue;
         } else if (!std::holds_alternative<ev::CreateCategory>(*event)) {
             continue;
         }
@@ -582,6 +626,25 @@ Result<void> MarketSyncHandler::prepare(const chain::FeedBatch& batch) {
         for (std::size_t i = 0; i < deals.size(); ++i) {
             if (!deals[i]) return make_error(hub_error(deals[i].error()));
             prepared_.deals[deal_ids[i]] = std::move(*deals[i]);
+        }
+    }
+    if (!closed_hashes.empty()) {
+        // m_consumed of the closed orders (= their volume): used for the hashes that are not published.
+        std::vector<chain::ContractCall> calls;
+        calls.reserve(closed_hashes.size());
+        for (const auto& h : closed_hashes) {
+            auto call = hub_.build(chain::HubFn::kViewConsumed, hub_.address(), {AbiValue::fixed_bytes(h.view())});
+            if (!call) return make_error(hub_error(call.error()));
+            calls.push_back(std::move(*call));
+        }
+        auto answers = hub_.simulate_batch(calls, chain::BlockTag::number(batch.logs.back().block_number));
+        for (std::size_t i = 0; i < answers.size(); ++i) {
+            if (!answers[i]) return make_error(hub_error(answers[i].error()));
+            auto values = chain::decode_outputs(chain::HubFn::kViewConsumed, ByteView(*answers[i]));
+            if (!values) return make_error(hub_error(values.error()));
+            const U256* consumed = values->at(0).as_uint();
+            if (consumed == nullptr) return make_error(Errc::kDecoding, "viewConsumed: expected a uint256");
+            prepared_.closed_consumed[closed_hashes[i]] = *consumed;
         }
     }
     if (!blocks.empty()) {

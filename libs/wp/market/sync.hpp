@@ -9,12 +9,13 @@
 //   - OrdersMatched(deal, appHash, datasetHash, workerpoolHash, requestHash, volume) (hub):
 //       market_consumed[h] += volume for each hash (dataset hash 0x0 skipped);
 //       each PUBLISHED order h: remaining = min(remaining, order.volume − consumed); reaching 0 → status filled;
-//       an open order: `<kind>order_updated` (document) while remaining > 0, `<kind>order_unpublished` (hash) when
-//       filled; a filled app / dataset order cleans its dependent request orders (below);
-//       the deal row (viewDeal at that block — owners included — and the block's timestamp, read in prepare() for
-//       the whole batch) + `deal_created` (deal document).
-//   - ClosedAppOrder / ClosedDatasetOrder / ClosedWorkerpoolOrder / ClosedRequestOrder (hub): a published order →
-//       status canceled, remaining 0; `<kind>order_unpublished` when it was open; dependent request orders cleaned.
+//       an open order: `<kind>order_updated` (its document without chainId, as the reference watcher sends it)
+//       while remaining > 0, `<kind>order_unpublished` (the hash, a JSON string) when filled; a filled app / dataset
+//       order cleans its dependent request orders (below); the deal row (viewDeal at that block — owners included — and
+//       the block's timestamp, read in prepare() for the whole batch) + `deal_created` (deal document).
+//   - ClosedAppOrder / ClosedDatasetOrder / ClosedWorkerpoolOrder / ClosedRequestOrder (hub): market_consumed[h] =
+//       the order's volume (PoCo's CLOSE; for an unpublished hash viewConsumed, read in prepare()); a published order
+//       → status canceled, remaining 0; `<kind>order_unpublished` when it was open; dependent request orders cleaned.
 //   - hub ERC-20 Transfer(from, to, value): market_accounts[from] −= value, [to] += value (mint / burn: address 0
 //       skipped). Every change of a free SRLC balance emits one (deposit = mint, withdraw = burn, the escrow's lock /
 //       unlock / reward are transfers between the account and the hub: protocol.md §7.5; seize only moves frozen
@@ -88,9 +89,10 @@ struct MarketSyncOptions {
     bool complete{false};
 };
 
-//! Creates the market_sync row of the chain (last_block = start_block − 1) or checks the existing one: a different
-//! hub is refused (Errc::kInvalidArgument "market sync for chain N: the database follows hub 0x…, not 0x…");
-//! start_block / complete of an existing row are kept (the mirror resumes from its cursor). Returns the stored row.
+//! Creates the market_sync row of the chain (last_block = start_block − 1) or checks the existing one. Errors:
+//! Errc::kInvalidArgument when options.addresses lacks the hub or a registry; a different hub is refused
+//! (Errc::kInvalidArgument "market sync for chain N: the database follows hub 0x…, not 0x…"); start_block / complete of
+//! an existing row are kept (the mirror resumes from its cursor). Returns the stored row.
 Result<SyncState> init_market_sync(store::Database& db, const MarketSyncOptions& options);
 
 //! The ChainMirror options of the market: name "market:<chainId>:<hub lowercase hex>", start_block, and the feed
@@ -133,6 +135,7 @@ class MarketSyncHandler final : public chain::MirrorHandler {
     struct Prepared {
         std::map<Bytes32, Deal> deals;
         std::map<std::uint64_t, std::int64_t> block_ms;
+        std::map<Bytes32, U256> closed_consumed;  //!< viewConsumed of the batch's closed orders
         std::optional<std::pair<std::uint64_t, std::uint64_t>> first_log;  //!< (block, log index)
     };
 
@@ -142,6 +145,7 @@ class MarketSyncHandler final : public chain::MirrorHandler {
     MarketSyncOptions options_;
     Clock* clock_;
     Prepared prepared_;
+    std::optional<bool> complete_;  //!< market_sync.complete, read on first use
     //! Accounts whose stake changed in the transaction being applied (flushed by transaction_applied).
     std::set<Address> touched_;
     MarketSyncStats stats_;
