@@ -157,7 +157,10 @@ Book& search_book(bool postgres) {
         // Fresh statistics for the PostgreSQL planner (autovacuum may not have run yet). SQLite gets none: the
         // market never runs ANALYZE, and the search chooses its plan itself (order_book.cpp).
         (void)slot->db->write([](store::Tx& tx) -> Result<int> {
-            if (tx.backend() == store::Backend::kPostgres) WP_TRY_VOID(tx.exec("ANALYZE market_orders"));
+            if (tx.backend() == store::Backend::kPostgres) {
+                WP_TRY_VOID(tx.exec("ANALYZE market_orders"));
+                WP_TRY_VOID(tx.exec("ANALYZE market_order_counts"));
+            }
             return 0;
         });
     }
