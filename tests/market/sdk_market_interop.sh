@@ -155,8 +155,9 @@ wait "$burst" || fail "the publisher acknowledged nothing: $(cat "$work/burst.lo
 acknowledged=$(wc -l <"$acks")
 echo "acknowledged before the kill: $acknowledged"
 rm -f "$work/market.url"
+# Restarted with a 10-minute poll interval: it catches up once at start, then only on demand (below).
 "$pool" market --rpc "$rpc" --hub "$hub" --port "$market_port" --db "$db" \
-    --url-file "$work/market.url" --set market.chain.pollInterval=200ms >>"$work/market.log" 2>&1 &
+    --url-file "$work/market.url" --set market.chain.pollInterval=10m >>"$work/market.log" 2>&1 &
 pids+=($!)
 wait_file "$work/market.url" "iexec-pool market (restart)"
 while read -r h; do
@@ -164,6 +165,13 @@ while read -r h; do
     [[ $got == open ]] || fail "acknowledged order $h: status $got"
 done <"$acks"
 echo "all $acknowledged acknowledged orders are there"
+
+step "publish right after deploying: the market catches up on demand (its next poll is 10 minutes away)"
+: >"$acks"
+node "$here/sdk_publish_burst.mjs" "$rpc" "$hub" "$market" "$acks" 1 >"$work/catchup.log" 2>&1 ||
+    fail "publish right after deploy: $(cat "$work/catchup.log")"
+[[ $(wc -l <"$acks") == 1 ]] || fail "publish right after deploy was refused: $(cat "$work/catchup.log")"
+grep -q "caught up on demand" "$work/market.log" || fail "the publish succeeded without a catch-up: the check proves nothing"
 
 echo
 echo "sdk market interop: OK"

@@ -290,6 +290,9 @@ struct MarketApi::Impl {
             return tl::unexpected(bad_request(order.error()));
         }
         auto published = publisher.publish(*ctx.chain, *order, caller);
+        if (!published && published.error().kind == PublishError::Kind::kRefused && options.sync_to_head &&
+            options.sync_to_head(ctx.chain->chain_id))
+            published = publisher.publish(*ctx.chain, *order, caller);  // the mirror moved: the facts may differ
         if (!published) {
             publish_counters[ki][outcome_index(published.error())]->inc();
             return tl::unexpected(publish_http_error("POST order", published.error()));

@@ -73,6 +73,10 @@ struct MarketApiOptions {
     net::WebSocketOptions websocket{};
     //! GET /ready (e.g. "the first chain sync is done"); empty: always ready.
     std::function<net::HealthReport()> ready{};
+    //! Catch-up on demand: called when a publish is refused by a rule (a chain fact may not be mirrored yet: a
+    //! workerpool deployed or a deposit made in the last block). It brings the chain's mirror to the head and
+    //! returns true when the mirror moved, in which case the publish is evaluated once more. Empty: no retry.
+    std::function<bool(std::uint64_t chain_id)> sync_to_head{};
 };
 
 struct MarketApiDeps {

@@ -110,6 +110,7 @@ struct MarketService::Impl {
         }
         if (auto n = pump->pump_once(); !n)
             service::log_warn("market: live pump failed", {{"error", n.error().message}});
+        { std::lock_guard lock(mutex); }  // a waiter between its predicate check and its wait sees this round
         synced.notify_all();
         return behind;
     }
@@ -131,6 +132,21 @@ struct MarketService::Impl {
             woken = false;
             if (stop) return;
         }
+    }
+
+    MarketService::CatchUp sync_to_head(std::uint64_t chain_id, std::chrono::milliseconds timeout) {
+        ChainRuntime* c = find_chain(chain_id);
+        if (c == nullptr) return MarketService::CatchUp::kFailed;
+        auto head = c->api_eth->block_number();
+        if (!head) return MarketService::CatchUp::kFailed;
+        const std::uint64_t target = *head >= c->confirmations ? *head - c->confirmations : 0;
+        std::unique_lock lock(mutex);
+        if (c->applied_through.load() >= target) return MarketService::CatchUp::kAlreadyThere;
+        woken = true;
+        wake.notify_all();
+        const bool reached =
+            synced.wait_for(lock, timeout, [&] { return stop || c->applied_through.load() >= target; });
+        return reached && !stop ? MarketService::CatchUp::kCaughtUp : MarketService::CatchUp::kFailed;
     }
 
     net::HealthReport ready() const {
@@ -316,6 +332,13 @@ Result<std::unique_ptr<MarketService>> MarketService::open(const MarketConfig& c
     api_options.max_body_bytes = static_cast<std::size_t>(config.max_body_bytes);
     Impl* raw = impl.get();
     api_options.ready = [raw] { return raw->ready(); };
+    api_options.sync_to_head = [raw](std::uint64_t chain_id) {
+        const bool moved = raw->sync_to_head(chain_id, std::chrono::seconds(3)) == MarketService::CatchUp::kCaughtUp;
+        if (moved)
+            service::log_info("market: caught up on demand for a refused publish",
+                              {{"chainId", std::to_string(chain_id)}});
+        return moved;
+    };
     impl->api = std::make_unique<MarketApi>(std::move(deps), api_options);
 
     net::HttpServerOptions server_options;
@@ -358,18 +381,8 @@ bool MarketService::synced() const {
     return true;
 }
 
-bool MarketService::sync_to_head(std::uint64_t chain_id, std::chrono::milliseconds timeout) {
-    ChainRuntime* c = impl_->find_chain(chain_id);
-    if (c == nullptr) return false;
-    auto head = c->api_eth->block_number();
-    if (!head) return false;
-    const std::uint64_t target = *head >= c->confirmations ? *head - c->confirmations : 0;
-    std::unique_lock lock(impl_->mutex);
-    if (c->applied_through.load() >= target) return true;
-    impl_->woken = true;
-    impl_->wake.notify_all();
-    return impl_->synced.wait_for(lock, timeout, [&] { return impl_->stop || c->applied_through.load() >= target; }) &&
-           !impl_->stop;
+MarketService::CatchUp MarketService::sync_to_head(std::uint64_t chain_id, std::chrono::milliseconds timeout) {
+    return impl_->sync_to_head(chain_id, timeout);
 }
 
 }  // namespace wp::market

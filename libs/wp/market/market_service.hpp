@@ -54,10 +54,15 @@ class MarketService {
     std::vector<std::uint64_t> chain_ids() const;
     //! True once every chain mirror caught up at least once.
     bool synced() const;
+    //! What sync_to_head() found.
+    enum class CatchUp {
+        kAlreadyThere,  //!< the mirror had applied the head already: nothing changed
+        kCaughtUp,      //!< the mirror was behind and applied every block up to the head
+        kFailed,        //!< timeout, an unknown chain, an RPC error or a stop (answer from what is mirrored)
+    };
     //! Wakes the sync thread and waits (at most `timeout`) until the mirror of `chain_id` applied every block up to
-    //! the head seen now (minus the confirmations). True when it did; false on timeout, an unknown chain or an RPC
-    //! error (the caller then answers from what is mirrored).
-    bool sync_to_head(std::uint64_t chain_id, std::chrono::milliseconds timeout);
+    //! the head seen now (minus the confirmations).
+    CatchUp sync_to_head(std::uint64_t chain_id, std::chrono::milliseconds timeout);
 
     struct Impl;
 
