@@ -172,12 +172,15 @@
 
 #include "attempt_state.hpp"
 #include "broadcaster.hpp"
+#include "confirmer.hpp"
 #include "contract_call.hpp"
 #include "eth.hpp"
 #include "fees.hpp"
+#include "filler_planner.hpp"
 #include "missing_receipt.hpp"
 #include "nonce_allocator.hpp"
 #include "outcome_queue.hpp"
+#include "receipt_tracker.hpp"
 #include "replacement_planner.hpp"
 #include "revert.hpp"
 #include "rpc.hpp"
@@ -185,6 +188,8 @@
 #include "stall_detector.hpp"
 #include "tx_journal.hpp"
 #include "tx_manager_types.hpp"
+#include "tx_slot.hpp"
+#include "tx_starter.hpp"
 
 namespace wp::chain {
 
@@ -324,6 +329,12 @@ class TxManager {
     Result<TxOutcome> send_and_wait(ContractCall call, SubmitOptions options = {},
                                     std::chrono::milliseconds timeout = std::chrono::minutes(5));
 
+    //! The outcomes completed and not claimed by a wait(), in completion order, WITHOUT running a round: the pollable
+    //! queue for a thread other than the one running rounds. Never waits for a running round (an outcome completed
+    //! by a round still running is there as soon as its final record is journaled). Each outcome is delivered once:
+    //! here, by poll() or to its waiter.
+    std::vector<TxOutcome> take_outcomes();
+
     //! The calls found in flight in the journal by open() (fixed by open(); never waits).
     std::vector<TxHandle> recovered() const;
     //! Queued plus unconfirmed calls (fillers excluded): calls submitted (or recovered by open()) whose outcome
@@ -339,46 +350,8 @@ class TxManager {
     TxManagerStats stats() const;
 
   private:
-    struct Attempt {
-        Bytes32 hash;
-        Bytes raw;
-        FeeParams fees;
-        //! attempt_state.hpp: kSigned until its kSigned record is durable (only then may it be broadcast), then
-        //! what the send answers said; recovered attempts start kAccepted (they may have been sent before).
-        AttemptState state{AttemptState::kSigned};
-        //! The only way to change `state`: checked_transition (attempt_state.hpp; aborts on an arrow not in the
-        //! diagram).
-        void move_to(AttemptState to);
-    };
-    enum class SlotKind : std::uint8_t {
-        kCall,    //!< a submitted call: its outcome is delivered
-        kFiller,  //!< a nonce filler (0-value self-transfer): no outcome, no in_flight() count
-    };
-    //! When the slot's transaction is sent next (broadcast()).
-    enum class SendDue : std::uint8_t {
-        kNow,                 //!< new, recovered, replaced, reorged out, stalled, or its last send did not complete
-        kOnRebroadcastTimer,  //!< sent: again once rebroadcast_after has passed since last_broadcast
-    };
-    //! One nonce in flight. Its phase is TxStatus kPending (no receipt) or kMined (receipt, waiting for the
-    //! confirmation depth); it leaves live_ when its final record is journaled (kConfirmed / kReleased).
-    struct Slot {
-        std::uint64_t id{0};
-        std::string key;
-        std::string description;
-        TxRequest request;
-        SlotKind kind{SlotKind::kCall};
-        std::uint64_t confirmations{1};
-        std::uint64_t nonce{0};
-        std::vector<Attempt> attempts;  //!< in signing order; each with its AttemptState
-        SendDue send_due{SendDue::kNow};
-        bool replace_requested{false};  //!< the stall rule escalated: plan_replacements() replaces it this round
-        Clock::time_point last_signed{};
-        Clock::time_point last_broadcast{};
-        std::uint64_t last_signed_block{0};
-        std::optional<Receipt> receipt;
-        MissingReceiptWatch missing;  //!< below the latest count with no receipt for any of our hashes
-        std::string last_error;
-    };
+    using Attempt = TxAttempt;
+    using Slot = TxSlot;
     struct Queued {
         std::uint64_t id{0};
         ContractCall call;
@@ -392,33 +365,46 @@ class TxManager {
         std::uint64_t pending_count{0};  //!< eth_getTransactionCount(pending); max() when unknown
         FeeMarket market;
     };
+    //! A call that fails before it has a transaction (estimate, fees, signing): its keyed kFailed record is journaled
+    //! before the outcome is delivered; while that append runs its id is in closing_ (compaction keeps its intent).
+    struct Failure {
+        Queued queued;
+        TxOutcome outcome;
+    };
+    //! A nonce to give up after a send answer (journaled kReleased first, then applied).
+    struct Release {
+        SlotRef slot;
+        std::string reason;
+        bool foreign_hold{false};  //!< a foreign transaction holds it: blocked, not released
+    };
 
     TxManager(JsonRpcClient& rpc, const PrivateKey& key, std::shared_ptr<TxJournal> journal, TxManagerOptions options);
     Result<void> recover();
-    Result<void> advance();
-    Result<void> run_round();  //!< advance() then publish(); under mutex_
-    void publish();            //!< copies stats_ and the next nonce into the snapshot; under mutex_
+    Result<void> advance();    //!< one round; under round_mutex_, takes mutex_ only around in-memory steps
+    Result<void> run_round();  //!< advance() then publish()
+    void publish();            //!< copies stats_ and the next nonce into the snapshot; takes mutex_
     Result<Head> read_head();
-    Result<void> check_receipts(const Head& head);
+    Result<void> track_receipts(const Head& head);
     Result<void> confirm(const Head& head);
-    void sync_nonces(const Head& head);
     Result<void> start_queued(const Head& head);
-    void plan_replacements(const Head& head);
-    void plan_fillers(const Head& head);
+    bool check_stall(const Head& head);        //!< under mutex_; true: call stall_kick_method
+    void plan_fillers(const Head& head);       //!< under mutex_
+    void plan_replacements(const Head& head);  //!< under mutex_
+    Result<void> send_pipeline(const Head& head);
+    Result<void> sign_unsigned(const std::vector<SlotRef>& slots, const FeeParams& fees);
     Result<void> journal_new_attempts();
-    void broadcast(const Head& head);
-    void check_stall(const Head& head);
+    bool broadcast(const Head& head);  //!< one step of the pipeline; false: stop broadcasting in this round
+    Result<void> apply_releases(std::vector<Release> releases);
+    Result<void> deliver_failures(std::vector<Failure> failures);
     Clock& clock() const;
-    bool release(Slot& slot, const std::string& reason);
-    bool block_nonce(Slot& slot);
     void finish(TxOutcome outcome);
-    Result<Attempt> sign_attempt(const Slot& slot, const FeeParams& fees);
     TxOutcome outcome_of(const Slot& slot, TxStatus status) const;
     Result<std::vector<RpcResult<boost::json::value>>> batch(std::vector<RpcCall> calls);
     const RevertDecoder& decoder() const;
     Result<TxOutcome> wait_registered(TxHandle handle, std::chrono::milliseconds timeout);
     Result<void> append(std::span<const JournalRecord> records);
-    Result<void> compact_locked();
+    //! Compaction; `only_if_due`: only when retention.compact_every records were appended since the last one.
+    Result<void> compact_impl(bool only_if_due);
     void set_status(std::uint64_t id, TxStatus status, const Slot* slot);
     TxHandle submit_impl(ContractCall call, SubmitOptions options, bool waited);
     Result<std::vector<TxHandle>> submit_durable_impl(std::vector<DurableCall> calls, bool waited);
@@ -432,23 +418,29 @@ class TxManager {
     std::shared_ptr<TxJournal> journal_;
     TxManagerOptions options_;
     std::uint64_t chain_id_{0};
+    TxStarter starter_;  //!< estimates and signing (uses key_, chain_id_ once open() read it)
 
     mutable std::mutex queue_mutex_;
     std::deque<Queued> queue_;
     std::uint64_t next_id_{1};
 
+    //! One round at a time (poll() and waiters). Held across the round's JSON-RPC calls: it guards no state, only
+    //! the order of rounds; nothing else takes it.
+    std::mutex round_mutex_;
+    //! The in-memory state below (live_, accepted_, closing_, the parts, stats_, latest_count_). Held only around
+    //! in-memory steps: never across a JSON-RPC round trip nor a journal write.
     mutable std::mutex mutex_;
-    std::map<std::uint64_t, Slot> live_;  //!< by nonce
-    NonceAllocator nonces_;               //!< free / blocked nonces, the next nonce, filler back-off
-    Broadcaster broadcaster_;             //!< batches of eth_sendRawTransaction, answers classified
-    ReplacementPlanner replacements_;     //!< when a stuck transaction is replaced, and its fees
-    StallDetector stalls_;                //!< the timing of the out-of-order stall rule
+    SlotMap live_;                     //!< by nonce
+    NonceAllocator nonces_;            //!< free / blocked nonces, the next nonce, filler back-off
+    Broadcaster broadcaster_;          //!< batches of eth_sendRawTransaction, answers classified
+    ReplacementPlanner replacements_;  //!< when a stuck transaction is replaced, and its fees
+    StallDetector stalls_;             //!< the timing of the out-of-order stall rule
     std::vector<TxHandle> recovered_;
-    std::deque<Queued> accepted_;  //!< taken from queue_ by a round, waiting for a nonce
-    OutcomeQueue outcomes_;        //!< states of calls not yet delivered, outcomes until taken, round count
+    std::deque<Queued> accepted_;      //!< taken from queue_ by a round, waiting for a nonce
+    std::set<std::uint64_t> closing_;  //!< calls failing without a slot, their kFailed record being appended
+    OutcomeQueue outcomes_;            //!< states of calls not yet delivered, outcomes until taken, round count
     TxManagerStats stats_;
     std::uint64_t latest_count_{0};  //!< the latest transaction count seen by the last round
-    std::size_t appended_since_compaction_{0};
 
     //! What in_flight(), next_nonce() and stats() answer without waiting for a round (a leaf lock: nothing is
     //! called while it is held).
@@ -460,7 +452,9 @@ class TxManager {
     mutable std::mutex snapshot_mutex_;
     Snapshot snapshot_;
 
-    std::mutex journal_mutex_;  //!< every journal call (after mutex_ when both are taken)
+    //! Every journal call; taken before mutex_ when both are (compaction), never while mutex_ is held.
+    std::mutex journal_mutex_;
+    std::size_t appended_since_compaction_{0};  //!< under journal_mutex_
     mutable std::mutex intents_mutex_;
     std::map<std::string, IntentState, std::less<>> intents_;  //!< by key
     std::map<std::uint64_t, std::string> intent_keys_;         //!< id -> key
