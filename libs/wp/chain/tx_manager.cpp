@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <condition_variable>
+#include <future>
 #include <limits>
+#include <memory>
 #include <thread>
 
 #include <boost/json/serialize.hpp>
@@ -518,16 +520,35 @@ Result<void> TxManager::run_round() {
 // answers under it again to the slots their SlotRefs still name (tx_slot.hpp).
 
 Result<std::vector<RpcResult<json::value>>> TxManager::batch(std::vector<RpcCall> calls) {
+    // Batches of rpc_batch_size calls, up to kParallelBatches of them in flight at once (each on its own
+    // connection): a round reading 800 receipts waits for the slowest batch, not for the sum of them.
+    constexpr std::size_t kParallelBatches = 4;
+    using Answers = JsonRpcClient::BatchResult;
+    const std::size_t chunk = std::max<std::size_t>(options_.rpc_batch_size, 1);
     std::vector<RpcResult<json::value>> out;
     out.reserve(calls.size());
-    const std::size_t chunk = std::max<std::size_t>(options_.rpc_batch_size, 1);
-    for (std::size_t begin = 0; begin < calls.size(); begin += chunk) {
-        const std::size_t end = std::min(calls.size(), begin + chunk);
-        std::vector<RpcCall> part(std::make_move_iterator(calls.begin() + static_cast<std::ptrdiff_t>(begin)),
-                                  std::make_move_iterator(calls.begin() + static_cast<std::ptrdiff_t>(end)));
-        auto answers = rpc_.batch(std::move(part));
-        if (!answers) return make_error(answers.error().to_error());
-        for (auto& a : *answers) out.push_back(std::move(a));
+    std::size_t begin = 0;
+    while (begin < calls.size()) {
+        std::vector<std::future<Answers>> window;
+        for (std::size_t k = 0; k < kParallelBatches && begin < calls.size(); ++k) {
+            const std::size_t end = std::min(calls.size(), begin + chunk);
+            std::vector<RpcCall> part(std::make_move_iterator(calls.begin() + static_cast<std::ptrdiff_t>(begin)),
+                                      std::make_move_iterator(calls.begin() + static_cast<std::ptrdiff_t>(end)));
+            auto promise = std::make_shared<std::promise<Answers>>();
+            window.push_back(promise->get_future());
+            rpc_.async_batch(std::move(part), [promise](Answers answers) { promise->set_value(std::move(answers)); });
+            begin = end;
+        }
+        std::optional<Error> failed;
+        for (auto& f : window) {
+            auto answers = f.get();  // every batch of the window is waited for, also after a failure
+            if (!answers) {
+                if (!failed) failed = answers.error().to_error();
+                continue;
+            }
+            for (auto& a : *answers) out.push_back(std::move(a));
+        }
+        if (failed) return make_error(*failed);
     }
     return out;
 }

@@ -241,7 +241,9 @@ struct TxManagerOptions {
     //! foreign transaction) only after filler_backoff * 2^(failures - 1), at most filler_backoff_max.
     std::chrono::milliseconds filler_backoff{std::chrono::seconds(1)};
     std::chrono::milliseconds filler_backoff_max{std::chrono::seconds(60)};
-    std::size_t rpc_batch_size{200};  //!< calls per JSON-RPC batch request (reads)
+    //! Calls per JSON-RPC batch request of the reads (receipts, estimates, re-checks, replays); more calls go out in
+    //! several batches, up to 4 of them in flight at once.
+    std::size_t rpc_batch_size{200};
     //! eth_sendRawTransaction calls per JSON-RPC batch (step 6 of the header comment).
     std::size_t broadcast_batch_size{100};
     //! The out-of-order stall rule (header comment): how long the lowest nonce may wait with nothing ready.
