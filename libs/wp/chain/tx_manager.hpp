@@ -20,14 +20,17 @@
 //        failing with a transport error only delays that call to the next round;
 //     4. queued calls: eth_estimateGas (batched; skipped when SubmitOptions::gas_limit is set) -> gas_limit_for
 //        (margin and cap, fees.hpp). A revert here fails the call with its decoded reason and NO nonce is used;
-//     5. nonces are assigned (the lowest released nonce first, else the next one), the transactions signed and
-//        ALL new signed transactions (new calls, replacements, fillers) appended to the journal (one durable
-//        append) BEFORE any of them is broadcast. If that append fails, nothing is undone: every call keeps its
-//        nonce, its unjournaled transactions are not broadcast, and the same records are appended again at the
-//        start of the next round (poll() returns the journal's error);
+//     5. nonces are assigned (the lowest released nonce first, else the next one); then the new calls are signed
+//        and journaled in batches of broadcast_batch_size, PIPELINED with step 6: a helper thread signs and appends
+//        batch k+1 (one durable append per batch) while the round broadcasts batch k. Every signed transaction (new
+//        calls, replacements, fillers: these go with the first batch) is appended to the journal BEFORE it is
+//        broadcast. If an append fails, nothing is undone: every call keeps its nonce, its unjournaled (or not yet
+//        signed) transactions are not broadcast, the helper stops, and the same records are appended (the rest
+//        signed) at the start of the next round (poll() returns the journal's error);
 //     6. broadcasts of journaled transactions only, in nonce order, in JSON-RPC batches of broadcast_batch_size
 //        eth_sendRawTransaction calls (one round trip per batch: the node sees many transactions at once and mines
-//        them in few blocks). A batch may be executed out of order by the node; a nonce that arrives before its
+//        them in few blocks); a send that may not have reached the node (transport error, rate limit) stops the
+//        broadcasts of the round. A batch may be executed out of order by the node; a nonce that arrives before its
 //        predecessor waits in the node's queue, which normally promotes it once the gap is filled. The stall rule
 //        covers the node that does not (anvil can keep a whole run "queued"): when the lowest unmined nonce is
 //        ours and accepted, and eth_getTransactionCount(pending) equals the latest count (nothing ready) — or,
@@ -129,27 +132,35 @@
 // Errc::kInvalidArgument "<journal name> is from another chain instance: the node's nonce for <address> is N but
 // the journal has confirmed nonce M" (nothing would ever be mined otherwise).
 //
-// Parts: NonceAllocator (nonce_allocator.hpp: free / blocked nonces, next nonce, filler back-off), Broadcaster
-// (broadcaster.hpp: batches of eth_sendRawTransaction, classification of the answers), ReplacementPlanner
-// (replacement_planner.hpp: when a stuck transaction is due for a replacement, and its fees), StallDetector
-// (stall_detector.hpp: the timing of the stall rule), MissingReceiptWatch (missing_receipt.hpp: when a nonce
-// used without a receipt of ours fails its call), OutcomeQueue
-// (outcome_queue.hpp: states of calls in flight, outcomes until taken exactly once, round notifications), the
-// TxJournal (tx_journal.hpp); the round runner here calls, in order, the head reader, the receipt tracker, the
-// confirmer (reorg re-check, revert replay), the starter (estimates, nonces, signing), the filler and replacement
-// planners, the journal writer and the broadcaster (steps 1-6 above).
+// Parts, each with one job and its unit test: NonceAllocator (nonce_allocator.hpp: free / blocked nonces, next
+// nonce, filler back-off), ReceiptTracker (receipt_tracker.hpp: the receipt requests of step 2 and what the answers
+// say per nonce), MissingReceiptWatch (missing_receipt.hpp: when a nonce used without a receipt of ours fails its
+// call), Confirmer (confirmer.hpp: step 3, the confirmation depth, the reorg re-check, the revert replay and its
+// message), TxStarter (tx_starter.hpp: step 4-5, the estimate and its meaning, signing), FillerPlanner
+// (filler_planner.hpp: which nonces get a filler), ReplacementPlanner (replacement_planner.hpp: when a stuck
+// transaction is due for a replacement, and its fees), StallDetector (stall_detector.hpp: the timing of the stall
+// rule), Broadcaster (broadcaster.hpp: batches of eth_sendRawTransaction, classification of the answers),
+// OutcomeQueue (outcome_queue.hpp: states of calls in flight, outcomes until taken exactly once, round
+// notifications), the TxJournal (tx_journal.hpp), and the per-nonce state TxSlot / TxAttempt (tx_slot.hpp). The
+// round runner here sequences them (steps 1-6) and owns the locking: each part plans its JSON-RPC requests from a
+// copy taken under the state lock; the requests run without it; the answers are applied under it to the slots
+// their SlotRef (nonce + call id) still names (a late answer for a slot that left is dropped; the AttemptState
+// machine decides what a send answer means for an attempt in whatever state it is now).
 //
 // Thread safety: every public member function may be called from any thread. No lock is held across a JSON-RPC
-// round trip by submit(), status() and find(): they take short locks that a running round never holds during I/O
-// (submit() of an unkeyed call never waits for I/O; submit_durable() waits for the journal's disk write, never
-// for the node). poll() runs one round under the round lock and makes synchronous JSON-RPC calls (a few batched
-// round trips); a daemon calls poll() from its own loop or a dedicated thread. in_flight(), next_nonce(),
-// recovered() and stats() never wait for a running round: they read a snapshot under a short lock (stats() and
-// next_nonce() as of the end of the last round, compaction or open(); in_flight() counts calls from their
-// submit() to their outcome; recovered() is fixed by open()). compact() waits for a running round. Each outcome is
-// delivered exactly once: to the wait(h) waiting for it, else to the next poll(). With poll() running in another
-// thread, submit() then wait() races with it (the outcome may go to poll() first, and wait() then fails "not in
-// flight"): use send_and_wait(), which registers the waiter when the call is queued.
+// round trip: rounds run one at a time (a round lock that guards no state), and the manager's state lock is taken
+// only around in-memory steps of a round (never across a JSON-RPC call nor a journal write). So submit(),
+// submit_durable(), find(), status(), take_outcomes(), in_flight(), next_nonce(), recovered(), stats() and
+// compact() never wait for a round's I/O: submit() of an unkeyed call never waits for I/O; submit_durable() and
+// compact() wait for the journal (disk: another append in progress), never for the node. poll() runs one round
+// (after the running one, if any) and makes synchronous JSON-RPC calls (a few batched round trips); a daemon calls
+// poll() from its own loop or a dedicated thread, and may take outcomes from other threads with take_outcomes().
+// stats() and next_nonce() answer as of the end of the last round, compaction or open(); in_flight() counts calls
+// from their submit() to their outcome; recovered() is fixed by open(). Each outcome is delivered exactly once: to
+// the wait(h) waiting for it, else to take_outcomes() or the next poll() (as soon as its final record is
+// journaled, also while the round that completed it is still running). With poll() running in another thread,
+// submit() then wait() races with it (the outcome may go to poll() first, and wait() then fails "not in flight"):
+// use send_and_wait(), which registers the waiter when the call is queued.
 
 #include <chrono>
 #include <condition_variable>
@@ -314,10 +325,12 @@ class TxManager {
     std::optional<IntentState> find(std::string_view key) const;
 
     //! Rewrites the journal without what is no longer needed (tx_journal.hpp "Compaction"; retention in
-    //! TxManagerOptions::retention). Waits for a running round. Errors: the journal's (nothing is lost).
+    //! TxManagerOptions::retention). Does not wait for a running round (only for a journal append in progress):
+    //! calls in the round's hands keep all their records. Errors: the journal's (nothing is lost).
     Result<void> compact();
 
-    //! One round of work (header comment); returns the outcomes completed and not claimed by a wait().
+    //! One round of work (header comment); returns the outcomes completed and not claimed by a wait() or
+    //! take_outcomes(). Waits for a round running in another thread first.
     //! An error (e.g. the node unreachable, a journal append failing) loses nothing: every call keeps its nonce
     //! and state, and the next round retries.
     Result<std::vector<TxOutcome>> poll();
