@@ -39,7 +39,7 @@
 //        stats().stall_kicks counts these (do not set stall_kick_method with interval mining slower than
 //        stall_after: it would mine extra blocks); after stall_replace_after_kicks kicks that did not move the
 //        nonce, the transaction is replaced at once (fee bump, as for a stuck transaction) instead;
-//     7. returns the outcomes completed in this round (and earlier ones not taken by wait()).
+//     7. returns the outcomes completed in this round (and earlier ones not taken by wait() or take_outcomes()).
 //   wait(h) / send_and_wait(call) for the CLI (blocking, with a timeout): a waiter runs a round only when none is
 //   running; otherwise it waits for the end of the running one (one round at a time, whoever runs it).
 //
