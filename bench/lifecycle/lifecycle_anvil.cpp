@@ -3,7 +3,7 @@
 // machine).
 //
 //   ./build/bin/wp_lifecycle_bench [--mode lifecycle|transfers] [--tasks N] [--workers K] [--rounds R] [--batch B]
-//                                  [--repeat N] [--block-time S] [--anvil-arg ARG]...
+//                                  [--repeat N] [--concurrent] [--block-time S] [--anvil-arg ARG]...
 //
 // --mode lifecycle (default): the whole PoCo task lifecycle on a devnet (anvil + PoCo 6.1.0 by our deployer + funding,
 //   libs/wp/devnet), an app and a workerpool, one deal of volume N at trust 1 per run (local-chain.md §5 prices).
@@ -19,7 +19,8 @@
 //                until its calls are confirmed; signing and journaling are inside the timed part.
 // --mode transfers: N ETH transfers (21,000 gas) from one wallet, pre-signed in raw batches vs through TxManager, each
 //   run on a FRESH anvil (no PoCo); the two alternate which goes first; --repeat N runs each N times per round and
-//   compares the fastest of each (a shared machine's load spikes hit single runs).
+//   compares the fastest of each (a shared machine's load spikes hit single runs); --concurrent runs the two at the
+//   same time, each on its own fresh anvil, so that both see the same load (they also compete with each other).
 // Reported: wall time, transactions/s, tasks/s and the ratio manager / presigned throughput (goal >= 0.90), then the
 // ratios' min / median / max over the rounds and how many are below 0.90.
 // --block-time S switches anvil to interval mining after the setup (default: automine); --anvil-arg passes an argument
@@ -31,6 +32,7 @@
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -323,6 +325,7 @@ struct Options {
     std::size_t batch{100};
     std::size_t block_time{0};            //!< 0: automine; else evm_setIntervalMining
     std::size_t repeat{1};                //!< --mode transfers: runs of each kind per round, the fastest compared
+    bool concurrent{false};               //!< --mode transfers: both kinds at the same time, on two anvils
     std::vector<std::string> anvil_args;  //!< extra anvil arguments (e.g. --prune-history)
 };
 
@@ -342,6 +345,8 @@ Options parse_args(int argc, char** argv) {
             o.rounds = value();
         } else if (arg == "--batch") {
             o.batch = value();
+        } else if (arg == "--concurrent") {
+            o.concurrent = true;
         } else if (arg == "--repeat") {
             o.repeat = value();
         } else if (arg == "--block-time") {
@@ -355,7 +360,7 @@ Options parse_args(int argc, char** argv) {
         } else {
             fail(
                 "usage: wp_lifecycle_bench [--mode lifecycle|transfers] [--tasks N] [--workers K (1-6)] [--rounds R] "
-                "[--batch B] [--repeat N] [--block-time S] [--anvil-arg ARG]...");
+                "[--batch B] [--repeat N] [--concurrent] [--block-time S] [--anvil-arg ARG]...");
         }
     }
     if (o.tasks == 0 || o.workers == 0 || o.workers > std::size(kWorkerAccounts) || o.rounds == 0 || o.batch == 0 ||
@@ -394,39 +399,70 @@ void print_ratio_summary(std::vector<double> ratios) {
 //! --repeat N each kind runs N times per round and the fastest of each is compared (both see the same load).
 int run_transfers(const Options& opt, Bench& b) {
     std::printf(
-        "wp_lifecycle_bench --mode transfers: %zu transfers, batches of %zu, fresh anvil per run, best of %zu\n",
-        opt.tasks, opt.batch, opt.repeat);
+        "wp_lifecycle_bench --mode transfers: %zu transfers, batches of %zu, fresh anvil per run, best of %zu%s\n",
+        opt.tasks, opt.batch, opt.repeat, opt.concurrent ? ", both runs at once" : "");
     std::printf("%-6s %-10s %10s %10s %8s\n", "round", "run", "total s", "tx/s", "blocks");
     std::vector<double> ratios;
     for (std::size_t round = 0; round < opt.rounds; ++round) {
         double tps[2] = {0, 0};
         const Mode order[2] = {round % 2 == 0 ? Mode::kPresigned : Mode::kManager,
                                round % 2 == 0 ? Mode::kManager : Mode::kPresigned};
+        // One run of `mode` on its own fresh anvil, with its own Bench (client, journal directory).
+        // A fresh anvil (started from this thread), its client in `bench`.
+        auto start_node = [&](Bench& bench, bool fresh_journal) {
+            devnet::AnvilOptions anvil;
+            anvil.binary = WP_ANVIL_BIN;
+            anvil.port = must(sys::find_free_tcp_port(), "free port");
+            anvil.extra_args = opt.anvil_args;
+            auto node = must(devnet::AnvilNode::start(anvil), "anvil");
+            connect(bench, node.url(), devnet::dev_accounts(10));
+            if (fresh_journal) {  // the presigned run writes none
+                std::filesystem::remove_all(bench.journal_dir);
+                std::filesystem::create_directories(bench.journal_dir);
+            }
+            return node;
+        };
+        // The timed run of `mode` on the anvil of `bench`: seconds.
+        auto timed = [&](Mode mode, Bench& bench) {
+            const Address sink = PrivateKey::generate().address();
+            std::vector<Job> jobs;
+            for (std::size_t i = 0; i < opt.tasks; ++i) {
+                jobs.push_back(
+                    {0, chain::ContractCall{sink, {}, U256(i + 1), "transfer " + std::to_string(i + 1)}, 21000});
+            }
+            return bench.run(mode, std::move(jobs)).first;
+        };
+        auto report = [&](Mode mode, Bench& bench, double seconds) {
+            const auto blocks = must(bench.eth->block_number(), "block number");
+            const double rate = static_cast<double>(opt.tasks) / seconds;
+            double& best = tps[mode == Mode::kManager ? 1 : 0];
+            best = std::max(best, rate);
+            std::printf("%-6zu %-10s %10.3f %10.1f %8llu\n", round + 1, mode_name(mode), seconds, rate,
+                        static_cast<unsigned long long>(blocks));
+            bench.managers.clear();
+        };
         for (std::size_t rep = 0; rep < opt.repeat; ++rep) {
+            if (opt.concurrent) {
+                // Both at once, each on its own anvil: they see the same load of the (shared) machine.
+                Bench other;
+                other.batch = b.batch;
+                other.automine = b.automine;
+                other.journal_dir = b.journal_dir / "concurrent";
+                auto other_node = start_node(other, false);
+                auto node = start_node(b, true);
+                double presigned = 0;
+                std::thread t([&] { presigned = timed(Mode::kPresigned, other); });
+                const double manager = timed(Mode::kManager, b);
+                t.join();
+                report(Mode::kPresigned, other, presigned);
+                report(Mode::kManager, b, manager);
+                (void)other_node.stop();
+                (void)node.stop();
+                continue;
+            }
             for (Mode mode : order) {
-                devnet::AnvilOptions anvil;
-                anvil.binary = WP_ANVIL_BIN;
-                anvil.port = must(sys::find_free_tcp_port(), "free port");
-                anvil.extra_args = opt.anvil_args;
-                auto node = must(devnet::AnvilNode::start(anvil), "anvil");
-                connect(b, node.url(), devnet::dev_accounts(10));
-                std::filesystem::remove_all(b.journal_dir);
-                std::filesystem::create_directories(b.journal_dir);
-                const Address sink = PrivateKey::generate().address();
-                std::vector<Job> jobs;
-                for (std::size_t i = 0; i < opt.tasks; ++i) {
-                    jobs.push_back(
-                        {0, chain::ContractCall{sink, {}, U256(i + 1), "transfer " + std::to_string(i + 1)}, 21000});
-                }
-                const auto [seconds, gas] = b.run(mode, std::move(jobs));
-                (void)gas;
-                const auto blocks = must(b.eth->block_number(), "block number");
-                const double rate = static_cast<double>(opt.tasks) / seconds;
-                double& best = tps[mode == Mode::kManager ? 1 : 0];
-                best = std::max(best, rate);
-                std::printf("%-6zu %-10s %10.3f %10.1f %8llu\n", round + 1, mode_name(mode), seconds, rate,
-                            static_cast<unsigned long long>(blocks));
-                b.managers.clear();
+                auto node = start_node(b, mode == Mode::kManager);
+                report(mode, b, timed(mode, b));
                 (void)node.stop();
             }
         }
