@@ -153,12 +153,22 @@ class FlakyJournal : public TxJournal {
   public:
     std::atomic<bool> fail_all{false};
     std::atomic<bool> fail_released{false};
+    //! >= 0: that many more appends carrying kSigned records succeed, the later ones fail (-1: off).
+    std::atomic<int> signed_appends_left{-1};
     std::atomic<int> failures{0};
     Result<void> append(std::span<const JournalRecord> records) override {
         const bool released = std::any_of(records.begin(), records.end(), [](const JournalRecord& r) {
             return r.kind == JournalRecord::Kind::kReleased;
         });
-        if (fail_all || (fail_released && released)) {
+        const bool signed_records = std::any_of(records.begin(), records.end(), [](const JournalRecord& r) {
+            return r.kind == JournalRecord::Kind::kSigned;
+        });
+        bool signed_fails = false;
+        if (signed_records && signed_appends_left.load() >= 0) {
+            signed_fails = signed_appends_left.load() == 0;
+            if (!signed_fails) --signed_appends_left;
+        }
+        if (fail_all || (fail_released && released) || signed_fails) {
             ++failures;
             return make_error(Errc::kIo, "journal: write: No space left on device");
         }
@@ -1490,6 +1500,128 @@ TEST_F(TxManagerAnvil, StatusAndFindDoNotWaitForARunningRound) {
     EXPECT_EQ(m->find("k")->status, TxStatus::kConfirmed);
     EXPECT_EQ(m->find("k2")->status, TxStatus::kConfirmed);
     EXPECT_FALSE(m->status(keyed));  // delivered
+}
+
+// The round holds no lock across its JSON-RPC calls: while it is blocked inside eth_sendRawTransaction, the outcome it
+// completed before (the confirmation of an earlier call) can be taken from another thread, and submit(),
+// submit_durable(), find(), status(), stats() and compact() all complete. (Before, compact() waited for the round.)
+TEST_F(TxManagerAnvil, ARoundBlockedInsideAnRpcHoldsNoLock) {
+    ASSERT_NO_FATAL_FAILURE(start());
+    FaultProxy proxy(node_->url());
+    JsonRpcClient rpc(JsonRpcOptions{.url = proxy.url(), .timeout = 20s});
+    auto journal = std::make_shared<MemoryTxJournal>();
+    auto m = open(journal, {}, kKey0, &rpc);
+    ASSERT_TRUE(m);
+    const Address sink = PrivateKey::generate().address();
+    const TxHandle a = m->submit_durable(transfer(sink, 1, 1), {.key = "a"}).value();
+    ASSERT_TRUE(m->poll());  // a is sent (and mined by automine), not confirmed yet
+    ASSERT_EQ(m->status(a), TxStatus::kPending);
+    const TxHandle b = m->submit(transfer(sink, 2, 2));
+
+    std::promise<void> entered;
+    std::promise<void> release;
+    std::shared_future<void> released = release.get_future().share();
+    std::atomic<bool> armed{true};
+    proxy.set_rule([&](const std::string& method, const json::array&) -> std::optional<FaultProxy::Fault> {
+        if (method == "eth_sendRawTransaction" && armed.exchange(false)) {
+            entered.set_value();
+            released.wait();  // b's broadcast waits here
+        }
+        return std::nullopt;
+    });
+    std::promise<Result<std::vector<TxOutcome>>> polled;
+    std::thread poller([&] { polled.set_value(m->poll()); });
+    entered.get_future().wait();  // the round confirmed a, started b and is inside b's eth_sendRawTransaction
+
+    struct Seen {
+        std::vector<TxOutcome> outcomes;
+        std::optional<IntentState> a;
+        std::optional<TxStatus> b;
+        std::optional<TxStatus> c;
+        Result<TxHandle> d = make_error(Errc::kInvalidArgument, "not run");
+        Result<void> compacted = make_error(Errc::kInvalidArgument, "not run");
+        TxManagerStats stats;
+    };
+    auto others = std::async(std::launch::async, [&] {
+        Seen seen;
+        seen.outcomes = m->take_outcomes();
+        seen.a = m->find("a");
+        seen.b = m->status(b);
+        seen.c = m->status(m->submit(transfer(sink, 3, 3)));
+        seen.d = m->submit_durable(transfer(sink, 4, 4), {.key = "d"});
+        seen.compacted = m->compact();
+        seen.stats = m->stats();
+        return seen;
+    });
+    const auto ready = others.wait_for(60s);  // not a speed assertion: a call waiting for the round never returns
+    release.set_value();
+    poller.join();
+    ASSERT_EQ(ready, std::future_status::ready) << "a call waited for the round blocked inside an RPC";
+    const Seen seen = others.get();
+    ASSERT_EQ(seen.outcomes.size(), 1u);
+    EXPECT_EQ(seen.outcomes[0].handle, a);
+    EXPECT_TRUE(seen.outcomes[0].ok());
+    ASSERT_TRUE(seen.a);
+    EXPECT_EQ(seen.a->status, TxStatus::kConfirmed);
+    EXPECT_EQ(seen.b, TxStatus::kPending);
+    EXPECT_EQ(seen.c, TxStatus::kQueued);
+    ASSERT_TRUE(seen.d) << seen.d.error().message;
+    EXPECT_TRUE(seen.compacted) << seen.compacted.error().message;
+    EXPECT_EQ(seen.stats.compactions, 1u);
+
+    auto round = polled.get_future().get();
+    ASSERT_TRUE(round) << round.error().message;
+    for (const auto& o : *round) EXPECT_NE(o.handle, a) << "a's outcome delivered twice";
+    std::size_t done = round->size();
+    const auto rest = collect(*m, 3 - done, false);  // b, c and d
+    for (const auto& o : rest) EXPECT_TRUE(o.ok()) << o.description;
+    EXPECT_EQ(m->find("d")->status, TxStatus::kConfirmed);
+
+    // The compaction that ran during the round kept what a restart needs.
+    m.reset();
+    auto again = open(journal, {}, kKey0, &rpc);
+    ASSERT_TRUE(again);
+    EXPECT_EQ(again->find("a")->status, TxStatus::kConfirmed);
+    EXPECT_EQ(again->find("d")->status, TxStatus::kConfirmed);
+    EXPECT_TRUE(again->recovered().empty());
+}
+
+// Signing and journaling of the next batch overlap the broadcast of the previous one; a batch is broadcast only
+// once its records are durable. A journal that fails after the first batch: only that batch went out; the next
+// round appends the rest first, and every call is confirmed with contiguous nonces.
+TEST_F(TxManagerAnvil, PipelinedBatchesAreBroadcastOnlyOnceJournaled) {
+    ASSERT_NO_FATAL_FAILURE(start());
+    FaultProxy proxy(node_->url());
+    JsonRpcClient rpc(JsonRpcOptions{.url = proxy.url(), .timeout = 20s});
+    auto journal = std::make_shared<FlakyJournal>();
+    TxManagerOptions options;
+    options.broadcast_batch_size = 10;
+    options.stall_kick_method = "evm_mine";
+    auto m = open(journal, options, kKey0, &rpc);
+    ASSERT_TRUE(m);
+    const Address sink = PrivateKey::generate().address();
+    constexpr std::size_t kCalls = 35;
+    for (std::size_t i = 0; i < kCalls; ++i) (void)m->submit(transfer(sink, i + 1, i + 1), {.gas_limit = 30000});
+    journal->signed_appends_left = 1;  // the first batch's append succeeds, the second fails
+    auto first = m->poll();
+    ASSERT_FALSE(first);
+    EXPECT_NE(first.error().message.find("No space left on device"), std::string::npos) << first.error().message;
+    EXPECT_EQ(proxy.sent().size(), 10u);  // the first batch only
+    const auto records = journal->inner.load().value();
+    EXPECT_EQ(records.size(), 10u);
+    EXPECT_EQ(m->in_flight(), kCalls);
+
+    journal->signed_appends_left = -1;
+    const auto outcomes = collect(*m, kCalls, false);
+    std::set<std::uint64_t> nonces;
+    for (const auto& o : outcomes) {
+        EXPECT_TRUE(o.ok()) << o.description << ": " << (o.error ? o.error->message : "");
+        if (o.nonce) nonces.insert(*o.nonce);
+    }
+    ASSERT_EQ(nonces.size(), kCalls);
+    EXPECT_EQ(*nonces.begin(), 0u);
+    EXPECT_EQ(*nonces.rbegin(), kCalls - 1);
+    EXPECT_GE(m->stats().broadcast_batches, 4u);
 }
 
 }  // namespace

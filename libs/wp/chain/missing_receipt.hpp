@@ -5,7 +5,7 @@
 // (mined by another sender, or the node's receipt index is pruned). A receipt seen resets the watch. Rounds whose
 // receipt requests failed are not counted (the caller does not call missing() for them). Pure.
 //
-// Thread safety: none (one per slot, under TxManager's round lock).
+// Thread safety: none (one per slot, under TxManager's state lock).
 
 #include <cstdint>
 #include <optional>

@@ -11,7 +11,7 @@
 // raises `next` to at least that count; trim() lowers `next` over free nonces at its top (nothing above them in
 // flight, so no filler is needed).
 //
-// Thread safety: none (the manager calls it under its round lock).
+// Thread safety: none (the manager calls it under its state lock).
 
 #include <chrono>
 #include <cstdint>

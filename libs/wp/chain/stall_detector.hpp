@@ -8,7 +8,7 @@
 // node's pool: anvil can keep a transaction queued through re-broadcasts, "already imported", and evm_mine), and the
 // kick count starts again. Pure: the caller passes the time.
 //
-// Thread safety: none (TxManager calls it under its round lock).
+// Thread safety: none (TxManager calls it under its state lock).
 
 #include <chrono>
 #include <cstdint>

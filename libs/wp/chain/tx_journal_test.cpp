@@ -6,7 +6,10 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
+#include <iterator>
+#include <set>
 #include <sstream>
 
 #include <wp/chain/tx_journal.hpp>
@@ -130,6 +133,22 @@ TEST(JournalRecord, StrictParsing) {
     auto bad_checksum = parse_journal_record(s);
     ASSERT_FALSE(bad_checksum);
     EXPECT_EQ(bad_checksum.error().message.rfind("journal record: field \"from\": ", 0), 0u);
+}
+
+// The seed corpus of journal_record_fuzz.cpp (tests/fuzz/corpus/journal_record): valid records of every kind, so
+// the fuzzer starts from lines the parser accepts.
+TEST(JournalRecord, FuzzSeedsAreValidRecordsOfEveryKind) {
+    const std::filesystem::path dir = std::filesystem::path(WP_SOURCE_DIR) / "tests/fuzz/corpus/journal_record";
+    std::set<JournalRecord::Kind> kinds;
+    for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+        std::ifstream in(entry.path());
+        const std::string line((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        auto r = parse_journal_record(line);
+        ASSERT_TRUE(r) << entry.path() << ": " << r.error().message;
+        kinds.insert(r->kind);
+        EXPECT_EQ(parse_journal_record(to_json_line(*r)).value(), *r) << entry.path();
+    }
+    EXPECT_EQ(kinds.size(), 5u);
 }
 
 TEST(MemoryTxJournal, KeepsOrder) {

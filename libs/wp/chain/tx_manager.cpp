@@ -1,7 +1,11 @@
 #include "tx_manager.hpp"
 
 #include <algorithm>
+#include <condition_variable>
+#include <future>
 #include <limits>
+#include <memory>
+#include <thread>
 
 #include <boost/json/serialize.hpp>
 
@@ -10,8 +14,6 @@
 namespace wp::chain {
 namespace json = boost::json;
 namespace {
-
-constexpr std::uint64_t kFillerGas = 21000;
 
 // The prefix of the kReleased reason of a call whose nonce is held in the pool by a foreign transaction: recover()
 // blocks such a nonce (fillers only) as the running manager does.
@@ -55,6 +57,7 @@ TxManager::TxManager(JsonRpcClient& rpc, const PrivateKey& key, std::shared_ptr<
       address_(key_.address()),
       journal_(std::move(journal)),
       options_(std::move(options)),
+      starter_(key_, 0, options_.gas, decoder()),
       nonces_(clock(), options_.filler_backoff, options_.filler_backoff_max),
       broadcaster_(rpc, options_.broadcast_batch_size),
       replacements_(ReplacementRule{options_.replace_after, options_.replace_after_blocks, options_.fees}),
@@ -67,8 +70,8 @@ Result<std::unique_ptr<TxManager>> TxManager::open(JsonRpcClient& rpc, const Pri
     if (!journal) return make_error(Errc::kInvalidArgument, "TxManager: no journal");
     std::unique_ptr<TxManager> manager(new TxManager(rpc, key, std::move(journal), std::move(options)));
     WP_TRY(manager->chain_id_, manager->eth_.chain_id());
+    manager->starter_.set_chain_id(manager->chain_id_);
     WP_TRY_VOID(manager->recover());
-    std::lock_guard lock(manager->mutex_);
     manager->publish();
     return manager;
 }
@@ -80,8 +83,6 @@ JournalRecord TxManager::journal_record(JournalRecord::Kind kind, std::uint64_t 
     fill(r);
     return r;
 }
-
-void TxManager::Attempt::move_to(AttemptState to) { state = checked_transition(state, to); }
 
 Clock& TxManager::clock() const { return options_.clock ? *options_.clock : system_clock(); }
 
@@ -392,6 +393,7 @@ std::optional<IntentState> TxManager::find(std::string_view key) const {
 }
 
 Result<void> TxManager::append(std::span<const JournalRecord> records) {
+    if (records.empty()) return {};
     std::lock_guard lock(journal_mutex_);
     WP_TRY_VOID(journal_->append(records));
     appended_since_compaction_ += records.size();
@@ -419,14 +421,16 @@ void TxManager::set_status(std::uint64_t id, TxStatus status, const Slot* slot) 
 }
 
 Result<std::vector<TxOutcome>> TxManager::poll() {
-    std::lock_guard lock(mutex_);
-    auto round = run_round();
+    std::lock_guard round(round_mutex_);
+    auto result = run_round();
     std::vector<TxOutcome> out;
-    if (round) out = outcomes_.take_unwaited();
+    if (result) out = outcomes_.take_unwaited();
     outcomes_.round_finished();
-    if (!round) return make_error(round.error());
+    if (!result) return make_error(result.error());
     return out;
 }
+
+std::vector<TxOutcome> TxManager::take_outcomes() { return outcomes_.take_unwaited(); }
 
 Result<TxOutcome> TxManager::wait(TxHandle handle, std::chrono::milliseconds timeout) {
     if (!outcomes_.register_waiter(handle.id)) {
@@ -455,7 +459,7 @@ Result<TxOutcome> TxManager::wait_registered(TxHandle handle, std::chrono::milli
     for (;;) {
         if (auto outcome = outcomes_.take(handle.id)) return std::move(*outcome);
         const std::uint64_t seen = outcomes_.rounds();
-        std::unique_lock round(mutex_, std::try_to_lock);
+        std::unique_lock round(round_mutex_, std::try_to_lock);
         if (round.owns_lock()) {
             // No round is running: this waiter runs one (for every call), then lets the others look.
             auto result = run_round();
@@ -497,6 +501,7 @@ TxManagerStats TxManager::stats() const {
 }
 
 void TxManager::publish() {
+    std::lock_guard state(mutex_);
     const std::uint64_t next = nonces_.peek();
     std::lock_guard lock(snapshot_mutex_);
     snapshot_.stats = stats_;
@@ -510,57 +515,98 @@ Result<void> TxManager::run_round() {
 }
 
 // ---- one round ----
+// The round runs under round_mutex_ and takes mutex_ only around in-memory steps: it copies under the lock what a
+// request needs (the parts' plans), makes the JSON-RPC calls and journal appends without it, and applies the
+// answers under it again to the slots their SlotRefs still name (tx_slot.hpp).
 
 Result<std::vector<RpcResult<json::value>>> TxManager::batch(std::vector<RpcCall> calls) {
+    // Batches of rpc_batch_size calls, up to kParallelBatches of them in flight at once (each on its own
+    // connection): a round reading 800 receipts waits for the slowest batch, not for the sum of them.
+    constexpr std::size_t kParallelBatches = 4;
+    using Answers = JsonRpcClient::BatchResult;
+    const std::size_t chunk = std::max<std::size_t>(options_.rpc_batch_size, 1);
     std::vector<RpcResult<json::value>> out;
     out.reserve(calls.size());
-    const std::size_t chunk = std::max<std::size_t>(options_.rpc_batch_size, 1);
-    for (std::size_t begin = 0; begin < calls.size(); begin += chunk) {
-        const std::size_t end = std::min(calls.size(), begin + chunk);
-        std::vector<RpcCall> part(std::make_move_iterator(calls.begin() + static_cast<std::ptrdiff_t>(begin)),
-                                  std::make_move_iterator(calls.begin() + static_cast<std::ptrdiff_t>(end)));
-        auto answers = rpc_.batch(std::move(part));
-        if (!answers) return make_error(answers.error().to_error());
-        for (auto& a : *answers) out.push_back(std::move(a));
+    std::size_t begin = 0;
+    while (begin < calls.size()) {
+        std::vector<std::future<Answers>> window;
+        for (std::size_t k = 0; k < kParallelBatches && begin < calls.size(); ++k) {
+            const std::size_t end = std::min(calls.size(), begin + chunk);
+            std::vector<RpcCall> part(std::make_move_iterator(calls.begin() + static_cast<std::ptrdiff_t>(begin)),
+                                      std::make_move_iterator(calls.begin() + static_cast<std::ptrdiff_t>(end)));
+            auto promise = std::make_shared<std::promise<Answers>>();
+            window.push_back(promise->get_future());
+            rpc_.async_batch(std::move(part), [promise](Answers answers) { promise->set_value(std::move(answers)); });
+            begin = end;
+        }
+        std::optional<Error> failed;
+        for (auto& f : window) {
+            auto answers = f.get();  // every batch of the window is waited for, also after a failure
+            if (!answers) {
+                if (!failed) failed = answers.error().to_error();
+                continue;
+            }
+            for (auto& a : *answers) out.push_back(std::move(a));
+        }
+        if (failed) return make_error(*failed);
     }
     return out;
 }
 
 Result<void> TxManager::advance() {
-    ++stats_.rounds;
+    {
+        std::lock_guard lock(mutex_);
+        ++stats_.rounds;
+    }
     WP_TRY(const auto head, read_head());
-    latest_count_ = head.latest_count;
-    sync_nonces(head);
-    check_stall(head);
+    bool kick = false;
+    {
+        std::lock_guard lock(mutex_);
+        latest_count_ = head.latest_count;
+        // Nonces below the latest count are used on chain: never hand them out (whoever used them).
+        nonces_.sync(head.latest_count);
+        kick = check_stall(head);
+    }
+    if (kick && !options_.stall_kick_method.empty()) (void)rpc_.call(options_.stall_kick_method);
     // Records a previous round could not append go first: until they are durable nothing else moves.
     WP_TRY_VOID(journal_new_attempts());
-    WP_TRY_VOID(check_receipts(head));
+    WP_TRY_VOID(track_receipts(head));
     WP_TRY_VOID(confirm(head));
     auto started = start_queued(head);
-    plan_fillers(head);
-    plan_replacements(head);
-    auto journaled = journal_new_attempts();
-    broadcast(head);  // only journaled transactions
-    if (!journaled) return make_error(journaled.error());
-    if (!started) return make_error(started.error());
-    if (options_.retention.compact_every > 0 && appended_since_compaction_ >= options_.retention.compact_every) {
-        WP_TRY_VOID(compact_locked());
+    {
+        std::lock_guard lock(mutex_);
+        plan_fillers(head);
+        plan_replacements(head);
     }
-    return {};
+    auto sent = send_pipeline(head);  // only journaled transactions are broadcast
+    if (!sent) return make_error(sent.error());
+    if (!started) return make_error(started.error());
+    return compact_impl(true);
 }
 
 Result<void> TxManager::compact() {
-    std::lock_guard lock(mutex_);
-    auto compacted = compact_locked();
+    auto compacted = compact_impl(false);
     publish();
     return compacted;
 }
 
-Result<void> TxManager::compact_locked() {
+Result<void> TxManager::compact_impl(bool only_if_due) {
+    // journal_mutex_ first: no record is appended meanwhile, so the calls seen open below stay the only ones with
+    // records to keep (a call gets its first record, kIntent or kSigned, through an append).
     std::lock_guard journal_lock(journal_mutex_);
+    if (only_if_due &&
+        (options_.retention.compact_every == 0 || appended_since_compaction_ < options_.retention.compact_every)) {
+        return {};
+    }
     std::set<std::uint64_t> open;  // calls that keep every record
-    for (const auto& entry : live_) open.insert(entry.second.id);
-    for (const auto& q : accepted_) open.insert(q.id);
+    std::uint64_t latest = 0;
+    {
+        std::lock_guard lock(mutex_);
+        for (const auto& entry : live_) open.insert(entry.second.id);
+        for (const auto& q : accepted_) open.insert(q.id);
+        open.insert(closing_.begin(), closing_.end());
+        latest = latest_count_;
+    }
     {
         std::lock_guard queue_lock(queue_mutex_);
         for (const auto& q : queue_) open.insert(q.id);
@@ -582,7 +628,6 @@ Result<void> TxManager::compact_locked() {
             }
         }
     }
-    const std::uint64_t latest = latest_count_;
     auto keep = [&](const JournalRecord& r) {
         if (r.chain_id != chain_id_ || r.from != address_) return true;  // another wallet's
         if (open.contains(r.id)) return true;
@@ -594,7 +639,10 @@ Result<void> TxManager::compact_locked() {
     };
     WP_TRY_VOID(journal_->compact(keep));
     appended_since_compaction_ = 0;
-    ++stats_.compactions;
+    {
+        std::lock_guard lock(mutex_);
+        ++stats_.compactions;
+    }
     std::lock_guard intents_lock(intents_mutex_);
     for (auto id : dropped) {
         if (auto k = intent_keys_.find(id); k != intent_keys_.end()) {
@@ -635,203 +683,172 @@ Result<TxManager::Head> TxManager::read_head() {
     return head;
 }
 
-void TxManager::sync_nonces(const Head& head) {
-    // Nonces below the latest count are used on chain: never hand them out (whoever used them).
-    nonces_.sync(head.latest_count);
-}
-
-Result<void> TxManager::check_receipts(const Head& head) {
-    std::vector<RpcCall> calls;
-    std::vector<Slot*> owners;
-    for (auto& [nonce, slot] : live_) {
-        if (slot.receipt || nonce >= head.latest_count) continue;
-        // Every hash of the nonce, rejected ones included: a node may have refused a transaction another node
-        // of the pool had taken (and mined).
-        for (const auto& attempt : slot.attempts) {
-            calls.push_back({"eth_getTransactionReceipt", json::array{json::string(to_hex(attempt.hash))}});
-            owners.push_back(&slot);
-        }
+Result<void> TxManager::track_receipts(const Head& head) {
+    ReceiptTracker::Query query;
+    {
+        std::lock_guard lock(mutex_);
+        query = ReceiptTracker::plan(live_, head.latest_count);
     }
-    if (calls.empty()) return {};
+    if (query.empty()) return {};
+    auto calls = query.calls;
     WP_TRY(auto answers, batch(std::move(calls)));
-    std::set<Slot*> asked(owners.begin(), owners.end());
-    std::set<Slot*> unknown;  // an answer failed: no conclusion for this slot in this round
-    for (std::size_t i = 0; i < answers.size(); ++i) {
-        Slot* slot = owners[i];
-        if (!answers[i]) {
-            slot->last_error = answers[i].error().message;
-            unknown.insert(slot);
-            continue;
-        }
-        if (answers[i]->is_null()) continue;
-        auto receipt = parse_receipt(*answers[i]);
-        if (!receipt) {
-            slot->last_error = receipt.error().with_context("eth_getTransactionReceipt").message;
-            unknown.insert(slot);
-            continue;
-        }
-        slot->receipt = std::move(*receipt);
-        slot->missing.found();
-        set_status(slot->id, TxStatus::kMined, slot);
-    }
+    const auto findings = ReceiptTracker::read(query, answers);
     std::vector<JournalRecord> records;
-    for (Slot* slot : asked) {
-        if (slot->receipt || unknown.contains(slot)) continue;
-        if (!slot->missing.missing(head.number, options_.foreign_nonce_blocks)) continue;
-        const std::string reason = "no receipt for any of our transactions with nonce " + std::to_string(slot->nonce) +
-                                   " (mined by another sender, or the node's receipt index is pruned)";
-        records.push_back(journal_record(JournalRecord::Kind::kReleased, slot->id, slot->nonce,
-                                         [&](JournalRecord& r) { r.reason = reason; }));
+    {
+        std::lock_guard lock(mutex_);
+        for (const auto& f : findings) {
+            Slot* slot = find_slot(live_, f.slot);
+            if (!slot) continue;  // late: the slot left meanwhile
+            switch (f.kind) {
+                case ReceiptTracker::Finding::Kind::kMined:
+                    slot->receipt = f.receipt;
+                    slot->missing.found();
+                    set_status(slot->id, TxStatus::kMined, slot);
+                    break;
+                case ReceiptTracker::Finding::Kind::kUnknown: slot->last_error = f.error; break;
+                case ReceiptTracker::Finding::Kind::kNoReceipt: {
+                    if (!slot->missing.missing(head.number, options_.foreign_nonce_blocks)) break;
+                    const std::string reason = "no receipt for any of our transactions with nonce " +
+                                               std::to_string(slot->nonce) +
+                                               " (mined by another sender, or the node's receipt index is pruned)";
+                    records.push_back(journal_record(JournalRecord::Kind::kReleased, slot->id, slot->nonce,
+                                                     [&](JournalRecord& r) { r.reason = reason; }));
+                    break;
+                }
+            }
+        }
     }
     if (records.empty()) return {};
     WP_TRY_VOID(append(records));
+    std::lock_guard lock(mutex_);
     for (const auto& r : records) {
-        auto it = live_.find(r.nonce);
-        if (it->second.kind == SlotKind::kCall) {
-            TxOutcome outcome = outcome_of(it->second, TxStatus::kFailed);
-            outcome.error = Error{Errc::kRemote, it->second.description + ": " + r.reason};
+        Slot* slot = find_slot(live_, SlotRef{r.nonce, r.id});
+        if (!slot) continue;
+        if (slot->kind == SlotKind::kCall) {
+            TxOutcome outcome = outcome_of(*slot, TxStatus::kFailed);
+            outcome.error = Error{Errc::kRemote, slot->description + ": " + r.reason};
             finish(std::move(outcome));
         }
-        live_.erase(it);
+        live_.erase(r.nonce);
     }
     return {};
 }
 
 Result<void> TxManager::confirm(const Head& head) {
-    std::vector<Slot*> due;
-    for (auto& [nonce, slot] : live_) {
-        if (slot.receipt && head.number + 1 >= slot.receipt->block_number + slot.confirmations) due.push_back(&slot);
+    std::vector<Confirmer::Item> due;
+    {
+        std::lock_guard lock(mutex_);
+        due = Confirmer::due(live_, head.number);
     }
     if (due.empty()) return {};
     // With a confirmation depth, the receipt must still be where it was (else a reorg moved or dropped it).
-    std::vector<RpcCall> recheck;
-    std::vector<Slot*> rechecked;
-    for (Slot* slot : due) {
-        if (slot->confirmations <= 1) continue;
-        recheck.push_back(
-            {"eth_getTransactionReceipt", json::array{json::string(to_hex(slot->receipt->transaction_hash))}});
-        rechecked.push_back(slot);
+    std::vector<RpcCall> rechecks;
+    std::vector<std::size_t> rechecked;
+    for (std::size_t i = 0; i < due.size(); ++i) {
+        if (!due[i].needs_recheck()) continue;
+        rechecks.push_back(Confirmer::recheck_call(due[i]));
+        rechecked.push_back(i);
     }
-    std::set<Slot*> skipped;  // an answer for it failed: it waits for the next round, the others go on
-    if (!recheck.empty()) {
-        WP_TRY(auto answers, batch(std::move(recheck)));
-        for (std::size_t i = 0; i < answers.size(); ++i) {
-            Slot* slot = rechecked[i];
-            if (!answers[i]) {
-                slot->last_error = answers[i].error().message;
-                skipped.insert(slot);
+    std::set<std::size_t> skipped;  // no conclusion for it in this round: it waits, the others go on
+    if (!rechecks.empty()) {
+        WP_TRY(auto answers, batch(std::move(rechecks)));
+        std::lock_guard lock(mutex_);
+        for (std::size_t k = 0; k < answers.size() && k < rechecked.size(); ++k) {
+            auto& item = due[rechecked[k]];
+            Slot* slot = find_slot(live_, item.slot);
+            if (!slot) {
+                skipped.insert(rechecked[k]);
                 continue;
             }
-            if (answers[i]->is_null()) {
-                slot->receipt.reset();
-                slot->send_due = SendDue::kNow;
-                set_status(slot->id, TxStatus::kPending, slot);
-                continue;
-            }
-            auto receipt = parse_receipt(*answers[i]);
-            if (!receipt) {
-                slot->last_error = receipt.error().with_context("eth_getTransactionReceipt").message;
-                skipped.insert(slot);
-                continue;
-            }
-            if (receipt->block_hash != slot->receipt->block_hash) {
-                slot->receipt = std::move(*receipt);
-                set_status(slot->id, TxStatus::kMined, slot);
+            auto recheck = Confirmer::read_recheck(item, answers[k]);
+            switch (recheck.kind) {
+                case Confirmer::Recheck::Kind::kSame: break;
+                case Confirmer::Recheck::Kind::kUnknown:
+                    slot->last_error = recheck.error;
+                    skipped.insert(rechecked[k]);
+                    break;
+                case Confirmer::Recheck::Kind::kGone:
+                    slot->receipt.reset();
+                    slot->send_due = SendDue::kNow;
+                    set_status(slot->id, TxStatus::kPending, slot);
+                    skipped.insert(rechecked[k]);
+                    break;
+                case Confirmer::Recheck::Kind::kMoved:
+                    slot->receipt = *recheck.receipt;
+                    item.receipt = *recheck.receipt;
+                    set_status(slot->id, TxStatus::kMined, slot);
+                    if (!Confirmer::at_depth(item.receipt, item.confirmations, head.number)) {
+                        skipped.insert(rechecked[k]);
+                    }
+                    break;
             }
         }
-        std::erase_if(due, [&](Slot* s) {
-            return skipped.contains(s) || !s->receipt || head.number + 1 < s->receipt->block_number + s->confirmations;
-        });
     }
     // Reverted: replay the call at the receipt's block to learn why.
     std::vector<RpcCall> replays;
-    std::vector<Slot*> reverted;
-    for (Slot* slot : due) {
-        if (slot->receipt->status || slot->kind == SlotKind::kFiller) continue;
-        CallRequest call;
-        call.from = address_;
-        call.to = slot->request.to;
-        call.data = slot->request.data;
-        if (slot->request.value != U256()) call.value = slot->request.value;
-        call.gas = slot->request.gas_limit;
-        replays.push_back({"eth_call", json::array{to_json(call),
-                                                   json::string(BlockTag::number(slot->receipt->block_number).str())}});
-        reverted.push_back(slot);
+    std::vector<std::size_t> replayed;
+    for (std::size_t i = 0; i < due.size(); ++i) {
+        if (skipped.contains(i) || !due[i].needs_replay()) continue;
+        replays.push_back(Confirmer::replay_call(due[i], address_));
+        replayed.push_back(i);
     }
-    std::map<Slot*, DecodedRevert> reasons;
+    std::map<std::size_t, DecodedRevert> reasons;
     if (!replays.empty()) {
         WP_TRY(auto answers, batch(std::move(replays)));
-        for (std::size_t i = 0; i < answers.size(); ++i) {
-            Slot* slot = reverted[i];
-            DecodedRevert decoded;
-            if (answers[i]) {
-                // The replay did not revert (the state changed since): say what we know.
-                decoded.kind = DecodedRevert::Kind::kUnknown;
-                if (slot->receipt->gas_used >= slot->request.gas_limit) {
-                    decoded.reason = "out of gas (gas limit " + std::to_string(slot->request.gas_limit) + ")";
-                } else {
-                    decoded.reason = "unknown reason (the replay at block " +
-                                     std::to_string(slot->receipt->block_number) + " did not revert)";
-                }
-            } else if (auto revert = revert_of(answers[i].error(), decoder())) {
-                decoded = std::move(*revert);
-            } else if (is_retryable(classify_rpc_error(answers[i].error()))) {
-                slot->last_error = answers[i].error().message;  // transport / rate limit: replay again next round
-                skipped.insert(slot);
+        std::vector<std::pair<std::size_t, std::string>> retry;
+        for (std::size_t k = 0; k < answers.size() && k < replayed.size(); ++k) {
+            auto decoded = Confirmer::read_replay(due[replayed[k]], answers[k], decoder());
+            if (!decoded) {
+                retry.emplace_back(replayed[k], answers[k].error().message);  // transport / rate limit: next round
+                skipped.insert(replayed[k]);
                 continue;
-            } else {
-                auto data = answers[i].error().revert_data();
-                decoded = decoder().decode(data ? ByteView(*data) : ByteView());
             }
-            reasons[slot] = std::move(decoded);
+            reasons[replayed[k]] = std::move(*decoded);
         }
-        std::erase_if(due, [&](Slot* s) { return skipped.contains(s); });
+        if (!retry.empty()) {
+            std::lock_guard lock(mutex_);
+            for (auto& [i, message] : retry) {
+                if (Slot* slot = find_slot(live_, due[i].slot)) slot->last_error = std::move(message);
+            }
+        }
     }
-    if (due.empty()) return {};
     // The messages of reverted calls go into their kConfirmed records too (find() answers them after a restart).
-    std::map<Slot*, std::string> messages;
-    for (Slot* slot : due) {
-        if (slot->receipt->status || slot->kind == SlotKind::kFiller) continue;
-        const auto& decoded = reasons[slot];
-        std::string message;
-        if (decoded.kind == DecodedRevert::Kind::kUnknown && decoded.data.empty() && !decoded.reason.empty()) {
-            message = slot->description + ": reverted: " + decoded.reason;
-        } else {
-            message = describe_revert(slot->description, "reverted", decoded);
-        }
-        messages[slot] = message + tx_suffix(slot->nonce, slot->receipt->transaction_hash);
-    }
     std::vector<JournalRecord> records;
-    records.reserve(due.size());
-    for (Slot* slot : due) {
-        records.push_back(journal_record(JournalRecord::Kind::kConfirmed, slot->id, slot->nonce, [&](JournalRecord& r) {
-            r.hash = slot->receipt->transaction_hash;
-            r.block = slot->receipt->block_number;
-            r.status = slot->receipt->status;
-            if (auto m = messages.find(slot); m != messages.end()) r.reason = m->second;
-        }));
+    std::vector<std::size_t> closing;
+    std::map<std::size_t, std::string> messages;
+    for (std::size_t i = 0; i < due.size(); ++i) {
+        if (skipped.contains(i)) continue;
+        const auto& item = due[i];
+        if (item.needs_replay()) messages[i] = Confirmer::revert_message(item, reasons[i]);
+        records.push_back(
+            journal_record(JournalRecord::Kind::kConfirmed, item.slot.id, item.slot.nonce, [&](JournalRecord& r) {
+                r.hash = item.receipt.transaction_hash;
+                r.block = item.receipt.block_number;
+                r.status = item.receipt.status;
+                if (auto m = messages.find(i); m != messages.end()) r.reason = m->second;
+            }));
+        closing.push_back(i);
     }
+    if (records.empty()) return {};
     WP_TRY_VOID(append(records));
-    for (Slot* slot : due) {
-        const std::uint64_t nonce = slot->nonce;
+    std::lock_guard lock(mutex_);
+    for (std::size_t i : closing) {
+        const auto& item = due[i];
+        Slot* slot = find_slot(live_, item.slot);
+        if (!slot) continue;
         if (slot->kind == SlotKind::kCall) {
-            TxOutcome outcome = outcome_of(*slot, slot->receipt->status ? TxStatus::kConfirmed : TxStatus::kReverted);
-            outcome.hash = slot->receipt->transaction_hash;
-            outcome.receipt = slot->receipt;
-            if (!slot->receipt->status) {
-                outcome.error = Error{Errc::kRemote, messages[slot]};
-                outcome.revert = std::move(reasons[slot]);
+            TxOutcome outcome = outcome_of(*slot, item.receipt.status ? TxStatus::kConfirmed : TxStatus::kReverted);
+            outcome.hash = item.receipt.transaction_hash;
+            outcome.receipt = item.receipt;
+            if (!item.receipt.status) {
+                outcome.error = Error{Errc::kRemote, messages[i]};
+                outcome.revert = std::move(reasons[i]);
             }
             finish(std::move(outcome));
         }
-        live_.erase(nonce);
+        live_.erase(item.slot.nonce);
     }
     return {};
-}
-
-Result<TxManager::Attempt> TxManager::sign_attempt(const Slot& slot, const FeeParams& fees) {
-    WP_TRY(auto signed_tx, sign_transaction(slot.request, key_, chain_id_, slot.nonce, fees));
-    return Attempt{.hash = signed_tx.hash, .raw = std::move(signed_tx.raw), .fees = fees};
 }
 
 TxOutcome TxManager::outcome_of(const Slot& slot, TxStatus status) const {
@@ -865,38 +882,76 @@ void TxManager::finish(TxOutcome outcome) {
     outcomes_.push(std::move(outcome));
 }
 
+Result<void> TxManager::deliver_failures(std::vector<Failure> failures) {
+    if (failures.empty()) return {};
+    std::vector<JournalRecord> records;
+    for (const auto& f : failures) {
+        if (f.queued.options.key.empty()) continue;
+        records.push_back(journal_record(JournalRecord::Kind::kFailed, f.queued.id, 0,
+                                         [&](JournalRecord& r) { r.reason = f.outcome.error->message; }));
+    }
+    auto appended = append(records);
+    std::lock_guard lock(mutex_);
+    for (auto it = failures.rbegin(); it != failures.rend(); ++it) {
+        closing_.erase(it->queued.id);
+        if (!appended && !it->queued.options.key.empty()) {
+            // Not durable: back to the queue, started (estimated) again next round.
+            accepted_.push_front(std::move(it->queued));
+        } else {
+            finish(std::move(it->outcome));
+        }
+    }
+    if (!appended) return make_error(appended.error());
+    return {};
+}
+
 Result<void> TxManager::start_queued(const Head& head) {
+    std::size_t take = 0;
+    std::vector<RpcCall> estimates;
     {
-        std::lock_guard queue_lock(queue_mutex_);
-        while (!queue_.empty()) {
-            accepted_.push_back(std::move(queue_.front()));
-            queue_.pop_front();
+        std::lock_guard lock(mutex_);
+        {
+            std::lock_guard queue_lock(queue_mutex_);
+            while (!queue_.empty()) {
+                accepted_.push_back(std::move(queue_.front()));
+                queue_.pop_front();
+            }
         }
-    }
-    // Keyed calls whose intent could not be journaled by submit(): fail them now (nothing was sent).
-    for (auto it = accepted_.begin(); it != accepted_.end();) {
-        if (!it->rejected) {
-            ++it;
-            continue;
+        // Keyed calls whose intent could not be journaled by submit(): fail them now (nothing was sent).
+        for (auto it = accepted_.begin(); it != accepted_.end();) {
+            if (!it->rejected) {
+                ++it;
+                continue;
+            }
+            TxOutcome outcome;
+            outcome.handle = TxHandle{it->id};
+            outcome.description = it->call.description;
+            outcome.status = TxStatus::kFailed;
+            outcome.error =
+                Error{it->rejected->code, it->call.description + ": not journaled: " + it->rejected->message};
+            finish(std::move(outcome));
+            it = accepted_.erase(it);
         }
-        TxOutcome outcome;
-        outcome.handle = TxHandle{it->id};
-        outcome.description = it->call.description;
-        outcome.status = TxStatus::kFailed;
-        outcome.error = Error{it->rejected->code, it->call.description + ": not journaled: " + it->rejected->message};
-        finish(std::move(outcome));
-        it = accepted_.erase(it);
-    }
-    if (accepted_.empty()) return {};
-    std::size_t take = accepted_.size();
-    if (options_.max_in_flight > 0) {
-        take = live_.size() >= options_.max_in_flight ? 0 : std::min(take, options_.max_in_flight - live_.size());
+        take = accepted_.size();
+        if (options_.max_in_flight > 0) {
+            take = live_.size() >= options_.max_in_flight ? 0 : std::min(take, options_.max_in_flight - live_.size());
+        }
+        // The calls stay in accepted_ (compaction sees them open) until they get a slot or fail.
+        for (std::size_t i = 0; i < take; ++i) {
+            if (!accepted_[i].options.gas_limit) {
+                estimates.push_back(TxStarter::estimate_call(accepted_[i].call, address_));
+            }
+        }
     }
     if (take == 0) return {};
-
+    const auto fees = compute_fees(head.market, options_.fees);
+    std::vector<RpcResult<json::value>> answers;
+    if (fees && !estimates.empty()) {
+        WP_TRY(answers, batch(std::move(estimates)));  // on error everything stays in accepted_
+    }
     // Failures before a nonce: a keyed call's kFailed record is journaled before its outcome is delivered.
-    std::vector<std::pair<Queued, TxOutcome>> failures;
-    const auto fail = [&](const Queued& q, std::string message, std::optional<DecodedRevert> revert = {}) {
+    std::vector<Failure> failures;
+    const auto fail = [&](Queued q, std::string message, std::optional<DecodedRevert> revert = {}) {
         TxOutcome outcome;
         outcome.handle = TxHandle{q.id};
         outcome.key = q.options.key;
@@ -904,123 +959,80 @@ Result<void> TxManager::start_queued(const Head& head) {
         outcome.status = TxStatus::kFailed;
         outcome.error = Error{Errc::kRemote, std::move(message)};
         outcome.revert = std::move(revert);
-        failures.emplace_back(q, std::move(outcome));
+        closing_.insert(q.id);
+        failures.push_back(Failure{std::move(q), std::move(outcome)});
     };
-    const auto deliver_failures = [&]() -> Result<void> {
-        std::vector<JournalRecord> records;
-        for (const auto& [q, outcome] : failures) {
-            if (q.options.key.empty()) continue;
-            records.push_back(journal_record(JournalRecord::Kind::kFailed, q.id, 0,
-                                             [&](JournalRecord& r) { r.reason = outcome.error->message; }));
-        }
-        if (auto appended = append(records); !appended) {
-            // Not durable: the keyed ones go back to the queue and are started (estimated) again next round.
-            for (auto it = failures.rbegin(); it != failures.rend(); ++it) {
-                if (it->first.options.key.empty()) {
-                    finish(std::move(it->second));
-                } else {
-                    accepted_.push_front(std::move(it->first));
+    {
+        std::lock_guard lock(mutex_);
+        std::size_t next_answer = 0;
+        const auto now = clock().now();
+        for (std::size_t i = 0; i < take && !accepted_.empty(); ++i) {
+            Queued q = std::move(accepted_.front());
+            accepted_.pop_front();
+            if (!fees) {
+                std::string message = q.call.description + ": " + fees.error().message;
+                fail(std::move(q), std::move(message));
+                continue;
+            }
+            std::uint64_t gas = 0;
+            if (q.options.gas_limit) {
+                gas = *q.options.gas_limit;
+            } else {
+                auto decision =
+                    starter_.gas_from_estimate(answers.at(next_answer++), head.gas_limit, q.call.description);
+                if (!decision.gas) {
+                    std::string message = std::move(decision.error);
+                    fail(std::move(q), std::move(message), std::move(decision.revert));
+                    continue;
                 }
+                gas = *decision.gas;
             }
-            return make_error(appended.error());
-        }
-        for (auto& f : failures) finish(std::move(f.second));
-        return {};
-    };
-    const auto fees = compute_fees(head.market, options_.fees);
-    std::vector<RpcCall> estimates;
-    for (std::size_t i = 0; i < take; ++i) {
-        const auto& q = accepted_[i];
-        if (q.options.gas_limit) continue;
-        estimates.push_back({"eth_estimateGas", json::array{to_json(to_call_request(q.call, address_))}});
-    }
-    std::vector<RpcResult<json::value>> answers;
-    if (fees && !estimates.empty()) {
-        WP_TRY(answers, batch(std::move(estimates)));  // on error everything stays in accepted_
-    }
-    std::size_t next_answer = 0;
-    for (std::size_t i = 0; i < take; ++i) {
-        Queued q = std::move(accepted_.front());
-        accepted_.pop_front();
-        if (!fees) {
-            fail(q, q.call.description + ": " + fees.error().message);
-            continue;
-        }
-        std::uint64_t gas = 0;
-        if (q.options.gas_limit) {
-            gas = *q.options.gas_limit;
-        } else {
-            const auto& answer = answers[next_answer++];
-            if (!answer) {
-                const auto& e = answer.error();
-                if (auto decoded = revert_of(e, decoder())) {
-                    fail(q, describe_revert(q.call.description, "gas estimation reverted", *decoded), *decoded);
-                } else {
-                    fail(q, q.call.description + ": gas estimation failed: " + e.message);
-                }
+            // The slot gets its nonce now; send_pipeline() signs it (without the lock) and journals it before any
+            // broadcast.
+            Slot slot;
+            slot.id = q.id;
+            slot.key = q.options.key;
+            slot.description = q.call.description;
+            slot.request = TxRequest{q.call.to, std::move(q.call.data), q.call.value, gas, q.call.description};
+            slot.confirmations = std::max<std::uint64_t>(q.options.confirmations.value_or(options_.confirmations), 1);
+            slot.nonce = nonces_.take();
+            slot.last_signed = now;
+            slot.last_signed_block = head.number;
+            const std::uint64_t nonce = slot.nonce;
+            // Cannot fail: a free nonce or one >= the next nonce is never live.
+            auto [placed, fresh] = live_.emplace(nonce, std::move(slot));
+            if (!fresh) {
+                std::string message =
+                    q.call.description + ": internal error: nonce " + std::to_string(nonce) + " already in flight";
+                fail(std::move(q), std::move(message));
                 continue;
             }
-            auto estimate = parse_quantity_u64(*answer, "eth_estimateGas");
-            if (!estimate) {
-                fail(q, q.call.description + ": " + estimate.error().message);
-                continue;
-            }
-            auto limit = gas_limit_for(*estimate, head.gas_limit, options_.gas, q.call.description);
-            if (!limit) {
-                fail(q, limit.error().message);
-                continue;
-            }
-            gas = *limit;
+            set_status(placed->second.id, TxStatus::kPending, &placed->second);
         }
-        Slot slot;
-        slot.id = q.id;
-        slot.key = q.options.key;
-        slot.description = q.call.description;
-        slot.request = TxRequest{q.call.to, std::move(q.call.data), q.call.value, gas, q.call.description};
-        slot.confirmations = std::max<std::uint64_t>(q.options.confirmations.value_or(options_.confirmations), 1);
-        slot.nonce = nonces_.take();
-        slot.last_signed = clock().now();
-        slot.last_signed_block = head.number;
-        auto attempt = sign_attempt(slot, *fees);
-        if (!attempt) {
-            nonces_.release(slot.nonce);
-            fail(q, q.call.description + ": signing: " + attempt.error().message);
-            continue;
-        }
-        slot.attempts.push_back(std::move(*attempt));
-        const std::uint64_t nonce = slot.nonce;
-        // Cannot fail: a nonce in free_nonces_ / >= next_nonce_ is never live.
-        auto [placed, fresh] = live_.emplace(nonce, std::move(slot));
-        if (!fresh) {
-            fail(q, q.call.description + ": internal error: nonce " + std::to_string(nonce) + " already in flight");
-            continue;
-        }
-        set_status(placed->second.id, TxStatus::kPending, &placed->second);
     }
-    return deliver_failures();
+    return deliver_failures(std::move(failures));
 }
 
 void TxManager::plan_fillers(const Head& head) {
-    nonces_.trim();
-    if (!nonces_.has_unowned()) return;
+    const auto nonces = FillerPlanner::due(nonces_, live_);
+    if (nonces.empty()) return;
     auto fees = compute_fees(head.market, options_.fees);
     if (!fees) return;  // e.g. above the fee cap: try again next round
     const auto now = clock().now();
-    for (const std::uint64_t nonce : nonces_.due_for_filler()) {
-        if (live_.contains(nonce)) continue;
+    for (const std::uint64_t nonce : nonces) {
         Slot slot;
         {
             std::lock_guard queue_lock(queue_mutex_);
             slot.id = next_id_++;
         }
-        slot.description = "nonce filler";
+        slot.description = FillerPlanner::kDescription;
         slot.kind = SlotKind::kFiller;
-        slot.request = TxRequest{address_, {}, U256(), kFillerGas, slot.description};
+        slot.request = FillerPlanner::request(address_);
         slot.confirmations = 1;
         slot.nonce = nonce;
         slot.last_signed = now;
         slot.last_signed_block = head.number;
-        auto attempt = sign_attempt(slot, *fees);
+        auto attempt = starter_.sign(slot.request, nonce, *fees);
         if (!attempt) continue;
         slot.attempts.push_back(std::move(*attempt));
         live_.emplace(nonce, std::move(slot));
@@ -1050,176 +1062,314 @@ void TxManager::plan_replacements(const Head& head) {
             slot.last_error = bumped.error().message;
             continue;
         }
-        auto attempt = sign_attempt(slot, *bumped);
+        auto attempt = starter_.sign(slot.request, slot.nonce, *bumped);
         if (!attempt) {
             slot.last_error = attempt.error().message;
             continue;
         }
-        if (std::any_of(slot.attempts.begin(), slot.attempts.end(),
-                        [&](const Attempt& a) { return a.hash == attempt->hash; })) {
-            continue;  // the same transaction again (e.g. after a rejected replacement at the same fees)
-        }
+        if (slot.attempt(attempt->hash)) continue;  // the same transaction again (e.g. after a rejected replacement)
         slot.attempts.push_back(std::move(*attempt));
         slot.send_due = SendDue::kNow;
         ++stats_.replacements;
     }
 }
 
+// Signs the slots of a batch that have no transaction yet (new calls: nonce assigned by start_queued), without the
+// lock. A signing failure fails the call (kFailed journaled first for a keyed call) and frees its nonce.
+Result<void> TxManager::sign_unsigned(const std::vector<SlotRef>& slots, const FeeParams& fees) {
+    std::vector<std::pair<SlotRef, TxRequest>> work;
+    {
+        std::lock_guard lock(mutex_);
+        for (const auto& ref : slots) {
+            const Slot* slot = find_slot(live_, ref);
+            if (slot && slot->attempts.empty()) work.emplace_back(ref, slot->request);
+        }
+    }
+    std::vector<Result<Attempt>> signed_attempts;
+    signed_attempts.reserve(work.size());
+    for (const auto& [ref, request] : work) signed_attempts.push_back(starter_.sign(request, ref.nonce, fees));
+    std::vector<Failure> failures;
+    {
+        std::lock_guard lock(mutex_);
+        for (std::size_t i = 0; i < work.size(); ++i) {
+            Slot* slot = find_slot(live_, work[i].first);
+            if (!slot || !slot->attempts.empty()) continue;
+            if (signed_attempts[i]) {
+                slot->attempts.push_back(std::move(*signed_attempts[i]));
+                continue;
+            }
+            // Nothing was journaled for this nonce: it is free again.
+            SubmitOptions options;
+            options.gas_limit = slot->request.gas_limit;
+            options.confirmations = slot->confirmations;
+            options.key = slot->key;
+            Queued q{slot->id,
+                     ContractCall{slot->request.to, slot->request.data, slot->request.value, slot->description},
+                     options, std::nullopt};
+            TxOutcome outcome = outcome_of(*slot, TxStatus::kFailed);
+            outcome.nonce.reset();
+            outcome.error =
+                Error{Errc::kRemote, slot->description + ": signing: " + signed_attempts[i].error().message};
+            nonces_.release(slot->nonce);
+            closing_.insert(slot->id);
+            live_.erase(slot->nonce);
+            failures.push_back(Failure{std::move(q), std::move(outcome)});
+        }
+    }
+    return deliver_failures(std::move(failures));
+}
+
 Result<void> TxManager::journal_new_attempts() {
     std::vector<JournalRecord> records;
-    std::vector<Attempt*> pending;
-    for (auto& entry : live_) {
-        auto& slot = entry.second;  // not a structured binding: clang 14 cannot capture those in the lambda below
-        for (auto& a : slot.attempts) {
-            if (journaled(a.state)) continue;
-            records.push_back(journal_record(JournalRecord::Kind::kSigned, slot.id, slot.nonce, [&](JournalRecord& r) {
-                r.hash = a.hash;
-                r.raw = a.raw;
-                r.description = slot.description;
-                r.filler = slot.kind == SlotKind::kFiller;  // the persisted form (unchanged)
-            }));
-            pending.push_back(&a);
+    std::vector<std::pair<SlotRef, Bytes32>> pending;
+    {
+        std::lock_guard lock(mutex_);
+        for (auto& entry : live_) {
+            auto& slot = entry.second;  // not a structured binding: clang 14 cannot capture those in the lambda
+            for (auto& a : slot.attempts) {
+                if (journaled(a.state)) continue;
+                records.push_back(
+                    journal_record(JournalRecord::Kind::kSigned, slot.id, slot.nonce, [&](JournalRecord& r) {
+                        r.hash = a.hash;
+                        r.raw = a.raw;
+                        r.description = slot.description;
+                        r.filler = slot.kind == SlotKind::kFiller;  // the persisted form (unchanged)
+                    }));
+                pending.emplace_back(SlotRef{slot.nonce, slot.id}, a.hash);
+            }
         }
     }
     if (records.empty()) return {};
     // On failure every slot keeps its nonce and its unjournaled transactions (never broadcast); the same
     // records are appended again at the start of the next round.
     WP_TRY_VOID(append(records));
-    for (Attempt* a : pending) a->move_to(AttemptState::kJournaled);
+    std::lock_guard lock(mutex_);
+    for (const auto& [ref, hash] : pending) {
+        Slot* slot = find_slot(live_, ref);
+        if (!slot) continue;
+        if (Attempt* a = slot->attempt(hash); a && !journaled(a->state)) a->move_to(AttemptState::kJournaled);
+    }
     stats_.signed_txs += records.size();
     return {};
 }
 
-bool TxManager::release(Slot& slot, const std::string& reason) {
-    const JournalRecord record = journal_record(JournalRecord::Kind::kReleased, slot.id, slot.nonce,
-                                                [&](JournalRecord& r) { r.reason = reason; });
-    // The nonce is free only once the journal says so: else a later call could journal the same nonce while the
-    // journal still shows it owned by this one (and recover() would refuse the journal). On failure the slot
-    // stays (its transactions are rejected: the next broadcast is rejected again and the release retried).
-    if (auto appended = append(std::span<const JournalRecord>(&record, 1)); !appended) {
-        slot.last_error = reason + " (releasing the nonce: " + appended.error().message + ")";
-        slot.send_due = SendDue::kNow;
-        return false;
+// Steps 5-6 overlapped: the new slots (nonce assigned, not signed yet) are signed and journaled in batches of
+// broadcast_batch_size by a helper thread while the round thread broadcasts the batches already journaled. A batch
+// is broadcast only once its kSigned records are durable; the replacements and fillers planned this round go with
+// the first batch. A failed append stops the helper (the rest stays signed-but-unjournaled or unsigned, appended /
+// signed again next round); a send that may not have reached the node stops the broadcasts of this round.
+Result<void> TxManager::send_pipeline(const Head& head) {
+    std::vector<SlotRef> fresh;
+    {
+        std::lock_guard lock(mutex_);
+        for (const auto& [nonce, slot] : live_) {
+            if (slot.attempts.empty()) fresh.push_back(SlotRef{nonce, slot.id});
+        }
     }
-    ++stats_.released;
-    if (slot.kind == SlotKind::kFiller) {
-        nonces_.release_filler(slot.nonce);
-    } else {
-        nonces_.release(slot.nonce);
-        TxOutcome outcome = outcome_of(slot, TxStatus::kFailed);
-        outcome.nonce.reset();
-        outcome.error = Error{Errc::kRemote, slot.description + ": rejected by the node: " + reason +
-                                                 tx_suffix(slot.nonce, slot.attempts.back().hash)};
-        finish(std::move(outcome));
+    const std::size_t size = std::max<std::size_t>(options_.broadcast_batch_size, 1);
+    std::vector<std::vector<SlotRef>> batches;
+    for (std::size_t begin = 0; begin < fresh.size(); begin += size) {
+        batches.emplace_back(fresh.begin() + static_cast<std::ptrdiff_t>(begin),
+                             fresh.begin() + static_cast<std::ptrdiff_t>(std::min(fresh.size(), begin + size)));
     }
-    return true;
-}
-
-bool TxManager::block_nonce(Slot& slot) {
-    const std::string reason = std::string(kForeignHoldPrefix) + slot.last_error;
-    const JournalRecord record = journal_record(JournalRecord::Kind::kReleased, slot.id, slot.nonce,
-                                                [&](JournalRecord& r) { r.reason = reason; });
-    if (auto appended = append(std::span<const JournalRecord>(&record, 1)); !appended) {
-        slot.last_error += " (releasing the nonce: " + appended.error().message + ")";
-        slot.send_due = SendDue::kNow;
-        return false;
+    std::optional<FeeParams> fees;
+    if (!batches.empty()) {
+        auto computed = compute_fees(head.market, options_.fees);
+        if (computed) fees = *computed;  // else (fee cap): they stay unsigned until the fees allow it
     }
-    nonces_.block(slot.nonce);
-    if (slot.kind == SlotKind::kCall) {
-        TxOutcome outcome = outcome_of(slot, TxStatus::kFailed);
-        outcome.nonce.reset();
-        outcome.error = Error{Errc::kRemote, slot.description + ": nonce " + std::to_string(slot.nonce) +
-                                                 " is held in the pool by another transaction: " + slot.last_error};
-        finish(std::move(outcome));
-    }
-    return true;
-}
-
-void TxManager::broadcast(const Head& head) {
-    const auto now = clock().now();
-    // Every slot due for a (re)broadcast, in nonce order, with the attempt to send: the latest journaled
-    // transaction the node has not refused (replacements are tried first).
-    struct Send {
-        std::uint64_t nonce;
-        Attempt* attempt;
+    const auto prepare = [&](std::size_t k) -> Result<void> {
+        if (k < batches.size() && fees) WP_TRY_VOID(sign_unsigned(batches[k], *fees));
+        return journal_new_attempts();
     };
-    std::vector<Send> sends;
-    for (auto& [nonce, slot] : live_) {
-        if (slot.receipt || nonce < head.latest_count) continue;
-        if (slot.send_due != SendDue::kNow && now - slot.last_broadcast < options_.rebroadcast_after) continue;
-        Attempt* attempt = nullptr;
-        Attempt* latest = nullptr;
-        for (auto it = slot.attempts.rbegin(); it != slot.attempts.rend(); ++it) {
-            if (!journaled(it->state)) continue;
-            if (!latest) latest = &*it;
-            if (!refused(it->state)) {
-                attempt = &*it;
+    auto first = prepare(0);
+    if (!first || batches.size() <= 1 || !fees) {
+        broadcast(head);  // what is journaled
+        return first;
+    }
+    struct Progress {
+        std::mutex mutex;
+        std::condition_variable cv;
+        std::size_t prepared{1};  // batches journaled (the first one above)
+        bool done{false};
+        std::optional<Error> error;
+    } progress;
+    std::thread helper([&] {
+        for (std::size_t k = 1; k < batches.size(); ++k) {
+            auto prepared = prepare(k);
+            std::lock_guard lock(progress.mutex);
+            if (!prepared) {
+                progress.error = prepared.error();
                 break;
             }
+            progress.prepared = k + 1;
+            progress.cv.notify_all();
         }
-        if (!attempt) attempt = latest;
-        if (!attempt) continue;  // nothing journaled yet
-        sends.push_back(Send{nonce, attempt});
+        std::lock_guard lock(progress.mutex);
+        progress.done = true;
+        progress.cv.notify_all();
+    });
+    bool sending = broadcast(head);
+    for (std::size_t k = 1; k < batches.size() && sending; ++k) {
+        {
+            std::unique_lock lock(progress.mutex);
+            progress.cv.wait(lock, [&] { return progress.prepared > k || progress.done; });
+            if (progress.prepared <= k) break;  // the helper stopped (journal error)
+        }
+        sending = broadcast(head);
     }
+    helper.join();
+    if (sending) broadcast(head);  // anything journaled after the last step (e.g. a batch the loop did not wait for)
+    if (progress.error) return make_error(*progress.error);
+    return {};
+}
+
+bool TxManager::broadcast(const Head& head) {
+    // Every slot due for a (re)broadcast, in nonce order, with the attempt to send: the latest journaled
+    // transaction the node has not refused (replacements are tried first). Copied: sent without the lock.
+    struct Send {
+        SlotRef slot;
+        Bytes32 hash;
+        Bytes raw;
+    };
+    std::vector<Send> sends;
+    const auto now = clock().now();
+    {
+        std::lock_guard lock(mutex_);
+        for (auto& [nonce, slot] : live_) {
+            if (slot.receipt || nonce < head.latest_count) continue;
+            if (slot.send_due != SendDue::kNow && now - slot.last_broadcast < options_.rebroadcast_after) continue;
+            const Attempt* attempt = nullptr;
+            const Attempt* latest = nullptr;
+            for (auto it = slot.attempts.rbegin(); it != slot.attempts.rend(); ++it) {
+                if (!journaled(it->state)) continue;
+                if (!latest) latest = &*it;
+                if (!refused(it->state)) {
+                    attempt = &*it;
+                    break;
+                }
+            }
+            if (!attempt) attempt = latest;
+            if (!attempt) continue;  // nothing journaled yet
+            sends.push_back(Send{SlotRef{nonce, slot.id}, attempt->hash, attempt->raw});
+            // Not sent again by a later step of this round while this send is on the wire.
+            slot.send_due = SendDue::kOnRebroadcastTimer;
+            slot.last_broadcast = now;
+        }
+    }
+    if (sends.empty()) return true;
     std::vector<ByteView> raws;
     raws.reserve(sends.size());
-    for (const auto& send : sends) raws.push_back(send.attempt->raw);
-    std::vector<std::uint64_t> erase;
+    for (const auto& send : sends) raws.push_back(send.raw);
+    std::vector<Release> releases;
+    bool transport = false;
     // Broadcaster (broadcaster.hpp): batches of broadcast_batch_size, answers classified, no batch after a
-    // transport error or rate limit; here only what each answer means for the slot and its nonce.
+    // transport error or rate limit; here only what each answer means for the slot and its nonce, applied under
+    // the lock to the slot the answer is for (a slot that left meanwhile is skipped).
     const auto report = broadcaster_.send(raws, [&](std::size_t i, SendVerdict verdict, const RpcError* error) {
-        const std::uint64_t nonce = sends[i].nonce;
-        Attempt* attempt = sends[i].attempt;
-        auto& slot = live_.at(nonce);
+        std::lock_guard lock(mutex_);
         ++stats_.broadcasts;
-        slot.last_broadcast = now;
-        slot.send_due = SendDue::kOnRebroadcastTimer;
+        Slot* slot = find_slot(live_, sends[i].slot);
+        if (!slot) return;
+        Attempt* attempt = slot->attempt(sends[i].hash);
+        if (!attempt) return;
+        slot->last_broadcast = now;
+        slot->send_due = SendDue::kOnRebroadcastTimer;
         if (verdict == SendVerdict::kAccepted) {
             attempt->move_to(after_send(attempt->state, SendAnswer::kTaken));
-            if (slot.kind == SlotKind::kFiller) nonces_.filler_accepted(nonce);
+            if (slot->kind == SlotKind::kFiller) nonces_.filler_accepted(slot->nonce);
             return;
         }
         if (verdict == SendVerdict::kTransport) {
-            // The node may or may not have it (or is rate limiting us): send it again next round (the broadcaster
-            // sends no further batch in this round).
+            // The node may or may not have it (or is rate limiting us): send it again next round (no further
+            // batch in this round).
             attempt->move_to(after_send(attempt->state, SendAnswer::kUnknown));
-            slot.send_due = SendDue::kNow;
-            slot.last_error = error->message;
+            slot->send_due = SendDue::kNow;
+            slot->last_error = error->message;
+            transport = true;
             return;
         }
         if (verdict == SendVerdict::kKnown || verdict == SendVerdict::kNonceTooLow) {
             attempt->move_to(after_send(attempt->state, SendAnswer::kTaken));
             return;
         }
-        slot.last_error = error->rpc_message.empty() ? error->message : error->rpc_message;
+        slot->last_error = error->rpc_message.empty() ? error->message : error->rpc_message;
         attempt->move_to(after_send(attempt->state, SendAnswer::kRefused));
-        const bool any_accepted = std::any_of(slot.attempts.begin(), slot.attempts.end(),
-                                              [](const Attempt& a) { return ever_accepted(a.state); });
-        if (any_accepted) {
+        if (slot->any_accepted()) {
             // One of ours was in the pool once and may still be (here or in another node's pool) and be mined:
             // keep the nonce until it is below the count, then the receipts tell. Re-send after rebroadcast_after.
             return;
         }
-        if (verdict == SendVerdict::kUnderpriced) {
-            // None of ours was ever accepted: another transaction (not ours) holds this nonce in the pool.
-            if (block_nonce(slot)) erase.push_back(nonce);
-            return;
-        }
-        // Every transaction of this nonce was refused and none was ever accepted: nothing of ours can be pending.
-        if (release(slot, slot.last_error)) erase.push_back(nonce);
+        // None of ours was ever accepted. "Underpriced": another transaction (not ours) holds this nonce in the
+        // pool (blocked). Otherwise every transaction of this nonce was refused: nothing of ours can be pending.
+        releases.push_back(Release{sends[i].slot, slot->last_error, verdict == SendVerdict::kUnderpriced});
     });
-    stats_.broadcast_batches += report.batches;
-    // Not answered (a whole exchange failed, or a batch after a transport error was not sent): the node may have
-    // some of them; they stay due and wait for the next round.
-    for (std::size_t i = report.unsent_from; i < sends.size(); ++i) {
-        auto& slot = live_.at(sends[i].nonce);
-        slot.send_due = SendDue::kNow;
-        if (report.exchange_error) slot.last_error = report.exchange_error->message;
+    {
+        std::lock_guard lock(mutex_);
+        stats_.broadcast_batches += report.batches;
+        // Not answered (a whole exchange failed, or a batch after a transport error was not sent): the node may
+        // have some of them; they stay due and wait for the next round.
+        for (std::size_t i = report.unsent_from; i < sends.size(); ++i) {
+            Slot* slot = find_slot(live_, sends[i].slot);
+            if (!slot) continue;
+            slot->send_due = SendDue::kNow;
+            if (report.exchange_error) slot->last_error = report.exchange_error->message;
+        }
     }
-    for (auto n : erase) live_.erase(n);
+    (void)apply_releases(std::move(releases));  // a failed append keeps the slots (retried at the next send)
+    return !transport && report.unsent_from >= sends.size();
 }
 
-void TxManager::check_stall(const Head& head) {
+Result<void> TxManager::apply_releases(std::vector<Release> releases) {
+    if (releases.empty()) return {};
+    // The nonce is free only once the journal says so: else a later call could journal the same nonce while the
+    // journal still shows it owned by this one (and recover() would refuse the journal).
+    std::vector<JournalRecord> records;
+    for (const auto& r : releases) {
+        const std::string reason = r.foreign_hold ? std::string(kForeignHoldPrefix) + r.reason : r.reason;
+        records.push_back(journal_record(JournalRecord::Kind::kReleased, r.slot.id, r.slot.nonce,
+                                         [&](JournalRecord& record) { record.reason = reason; }));
+    }
+    auto appended = append(records);
+    std::lock_guard lock(mutex_);
+    for (const auto& r : releases) {
+        Slot* slot = find_slot(live_, r.slot);
+        if (!slot) continue;
+        if (!appended) {
+            // The slot stays (its transactions are rejected: the next broadcast is rejected again and the release
+            // retried).
+            slot->last_error += " (releasing the nonce: " + appended.error().message + ")";
+            slot->send_due = SendDue::kNow;
+            continue;
+        }
+        if (r.foreign_hold) {
+            nonces_.block(slot->nonce);
+            if (slot->kind == SlotKind::kCall) {
+                TxOutcome outcome = outcome_of(*slot, TxStatus::kFailed);
+                outcome.nonce.reset();
+                outcome.error = Error{Errc::kRemote, slot->description + ": nonce " + std::to_string(slot->nonce) +
+                                                         " is held in the pool by another transaction: " + r.reason};
+                finish(std::move(outcome));
+            }
+        } else {
+            ++stats_.released;
+            if (slot->kind == SlotKind::kFiller) {
+                nonces_.release_filler(slot->nonce);
+            } else {
+                nonces_.release(slot->nonce);
+                TxOutcome outcome = outcome_of(*slot, TxStatus::kFailed);
+                outcome.nonce.reset();
+                outcome.error = Error{Errc::kRemote, slot->description + ": rejected by the node: " + r.reason +
+                                                         tx_suffix(slot->nonce, slot->attempts.back().hash)};
+                finish(std::move(outcome));
+            }
+        }
+        live_.erase(r.slot.nonce);
+    }
+    if (!appended) return make_error(appended.error());
+    return {};
+}
+
+bool TxManager::check_stall(const Head& head) {
     // The out-of-order stall: the lowest unmined nonce is ours and was accepted, yet it is not mined. Two shapes:
     //  - the node reports nothing ready (pending count == latest count): seen when a JSON-RPC batch is executed
     //    out of order, anvil can keep the whole run in its "queued" set even once the gap is filled (or a node
@@ -1228,22 +1378,22 @@ void TxManager::check_stall(const Head& head) {
     //    (anvil's automine can leave ready transactions unmined, e.g. when a batch needs more blocks than the
     //    arrivals triggered).
     // Rule: once the condition holds for stall_after on the same nonce, its transaction is broadcast again (a node
-    // that dropped it takes it back) and stall_kick_method (e.g. "evm_mine") is called once.
+    // that dropped it takes it back) and stall_kick_method (e.g. "evm_mine") is called once (by the caller, without
+    // the lock).
     auto it = live_.find(head.latest_count);
     const bool stalled = it != live_.end() && !it->second.receipt &&
                          (head.pending_count <= head.latest_count || !options_.stall_kick_method.empty()) &&
-                         std::any_of(it->second.attempts.begin(), it->second.attempts.end(),
-                                     [](const Attempt& a) { return ever_accepted(a.state); });
+                         it->second.any_accepted();
     const auto action =
         stalls_.observe(stalled ? std::optional<std::uint64_t>(head.latest_count) : std::nullopt, clock().now());
-    if (action == StallAction::kNone) return;
+    if (action == StallAction::kNone) return false;
     if (action == StallAction::kReplace) {
         it->second.replace_requested = true;  // plan_replacements(), later in this round
-        return;
+        return false;
     }
     ++stats_.stall_kicks;
     it->second.send_due = SendDue::kNow;
-    if (!options_.stall_kick_method.empty()) (void)rpc_.call(options_.stall_kick_method);
+    return true;
 }
 
 }  // namespace wp::chain

@@ -20,14 +20,17 @@
 //        failing with a transport error only delays that call to the next round;
 //     4. queued calls: eth_estimateGas (batched; skipped when SubmitOptions::gas_limit is set) -> gas_limit_for
 //        (margin and cap, fees.hpp). A revert here fails the call with its decoded reason and NO nonce is used;
-//     5. nonces are assigned (the lowest released nonce first, else the next one), the transactions signed and
-//        ALL new signed transactions (new calls, replacements, fillers) appended to the journal (one durable
-//        append) BEFORE any of them is broadcast. If that append fails, nothing is undone: every call keeps its
-//        nonce, its unjournaled transactions are not broadcast, and the same records are appended again at the
-//        start of the next round (poll() returns the journal's error);
+//     5. nonces are assigned (the lowest released nonce first, else the next one); then the new calls are signed
+//        and journaled in batches of broadcast_batch_size, PIPELINED with step 6: a helper thread signs and appends
+//        batch k+1 (one durable append per batch) while the round broadcasts batch k. Every signed transaction (new
+//        calls, replacements, fillers: these go with the first batch) is appended to the journal BEFORE it is
+//        broadcast. If an append fails, nothing is undone: every call keeps its nonce, its unjournaled (or not yet
+//        signed) transactions are not broadcast, the helper stops, and the same records are appended (the rest
+//        signed) at the start of the next round (poll() returns the journal's error);
 //     6. broadcasts of journaled transactions only, in nonce order, in JSON-RPC batches of broadcast_batch_size
 //        eth_sendRawTransaction calls (one round trip per batch: the node sees many transactions at once and mines
-//        them in few blocks). A batch may be executed out of order by the node; a nonce that arrives before its
+//        them in few blocks); a send that may not have reached the node (transport error, rate limit) stops the
+//        broadcasts of the round. A batch may be executed out of order by the node; a nonce that arrives before its
 //        predecessor waits in the node's queue, which normally promotes it once the gap is filled. The stall rule
 //        covers the node that does not (anvil can keep a whole run "queued"): when the lowest unmined nonce is
 //        ours and accepted, and eth_getTransactionCount(pending) equals the latest count (nothing ready) — or,
@@ -36,7 +39,7 @@
 //        stats().stall_kicks counts these (do not set stall_kick_method with interval mining slower than
 //        stall_after: it would mine extra blocks); after stall_replace_after_kicks kicks that did not move the
 //        nonce, the transaction is replaced at once (fee bump, as for a stuck transaction) instead;
-//     7. returns the outcomes completed in this round (and earlier ones not taken by wait()).
+//     7. returns the outcomes completed in this round (and earlier ones not taken by wait() or take_outcomes()).
 //   wait(h) / send_and_wait(call) for the CLI (blocking, with a timeout): a waiter runs a round only when none is
 //   running; otherwise it waits for the end of the running one (one round at a time, whoever runs it).
 //
@@ -129,27 +132,35 @@
 // Errc::kInvalidArgument "<journal name> is from another chain instance: the node's nonce for <address> is N but
 // the journal has confirmed nonce M" (nothing would ever be mined otherwise).
 //
-// Parts: NonceAllocator (nonce_allocator.hpp: free / blocked nonces, next nonce, filler back-off), Broadcaster
-// (broadcaster.hpp: batches of eth_sendRawTransaction, classification of the answers), ReplacementPlanner
-// (replacement_planner.hpp: when a stuck transaction is due for a replacement, and its fees), StallDetector
-// (stall_detector.hpp: the timing of the stall rule), MissingReceiptWatch (missing_receipt.hpp: when a nonce
-// used without a receipt of ours fails its call), OutcomeQueue
-// (outcome_queue.hpp: states of calls in flight, outcomes until taken exactly once, round notifications), the
-// TxJournal (tx_journal.hpp); the round runner here calls, in order, the head reader, the receipt tracker, the
-// confirmer (reorg re-check, revert replay), the starter (estimates, nonces, signing), the filler and replacement
-// planners, the journal writer and the broadcaster (steps 1-6 above).
+// Parts, each with one job and its unit test: NonceAllocator (nonce_allocator.hpp: free / blocked nonces, next
+// nonce, filler back-off), ReceiptTracker (receipt_tracker.hpp: the receipt requests of step 2 and what the answers
+// say per nonce), MissingReceiptWatch (missing_receipt.hpp: when a nonce used without a receipt of ours fails its
+// call), Confirmer (confirmer.hpp: step 3, the confirmation depth, the reorg re-check, the revert replay and its
+// message), TxStarter (tx_starter.hpp: step 4-5, the estimate and its meaning, signing), FillerPlanner
+// (filler_planner.hpp: which nonces get a filler), ReplacementPlanner (replacement_planner.hpp: when a stuck
+// transaction is due for a replacement, and its fees), StallDetector (stall_detector.hpp: the timing of the stall
+// rule), Broadcaster (broadcaster.hpp: batches of eth_sendRawTransaction, classification of the answers),
+// OutcomeQueue (outcome_queue.hpp: states of calls in flight, outcomes until taken exactly once, round
+// notifications), the TxJournal (tx_journal.hpp), and the per-nonce state TxSlot / TxAttempt (tx_slot.hpp). The
+// round runner here sequences them (steps 1-6) and owns the locking: each part plans its JSON-RPC requests from a
+// copy taken under the state lock; the requests run without it; the answers are applied under it to the slots
+// their SlotRef (nonce + call id) still names (a late answer for a slot that left is dropped; the AttemptState
+// machine decides what a send answer means for an attempt in whatever state it is now).
 //
 // Thread safety: every public member function may be called from any thread. No lock is held across a JSON-RPC
-// round trip by submit(), status() and find(): they take short locks that a running round never holds during I/O
-// (submit() of an unkeyed call never waits for I/O; submit_durable() waits for the journal's disk write, never
-// for the node). poll() runs one round under the round lock and makes synchronous JSON-RPC calls (a few batched
-// round trips); a daemon calls poll() from its own loop or a dedicated thread. in_flight(), next_nonce(),
-// recovered() and stats() never wait for a running round: they read a snapshot under a short lock (stats() and
-// next_nonce() as of the end of the last round, compaction or open(); in_flight() counts calls from their
-// submit() to their outcome; recovered() is fixed by open()). compact() waits for a running round. Each outcome is
-// delivered exactly once: to the wait(h) waiting for it, else to the next poll(). With poll() running in another
-// thread, submit() then wait() races with it (the outcome may go to poll() first, and wait() then fails "not in
-// flight"): use send_and_wait(), which registers the waiter when the call is queued.
+// round trip: rounds run one at a time (a round lock that guards no state), and the manager's state lock is taken
+// only around in-memory steps of a round (never across a JSON-RPC call nor a journal write). So submit(),
+// submit_durable(), find(), status(), take_outcomes(), in_flight(), next_nonce(), recovered(), stats() and
+// compact() never wait for a round's I/O: submit() of an unkeyed call never waits for I/O; submit_durable() and
+// compact() wait for the journal (disk: another append in progress), never for the node. poll() runs one round
+// (after the running one, if any) and makes synchronous JSON-RPC calls (a few batched round trips); a daemon calls
+// poll() from its own loop or a dedicated thread, and may take outcomes from other threads with take_outcomes().
+// stats() and next_nonce() answer as of the end of the last round, compaction or open(); in_flight() counts calls
+// from their submit() to their outcome; recovered() is fixed by open(). Each outcome is delivered exactly once: to
+// the wait(h) waiting for it, else to take_outcomes() or the next poll() (as soon as its final record is
+// journaled, also while the round that completed it is still running). With poll() running in another thread,
+// submit() then wait() races with it (the outcome may go to poll() first, and wait() then fails "not in flight"):
+// use send_and_wait(), which registers the waiter when the call is queued.
 
 #include <chrono>
 #include <condition_variable>
@@ -172,12 +183,15 @@
 
 #include "attempt_state.hpp"
 #include "broadcaster.hpp"
+#include "confirmer.hpp"
 #include "contract_call.hpp"
 #include "eth.hpp"
 #include "fees.hpp"
+#include "filler_planner.hpp"
 #include "missing_receipt.hpp"
 #include "nonce_allocator.hpp"
 #include "outcome_queue.hpp"
+#include "receipt_tracker.hpp"
 #include "replacement_planner.hpp"
 #include "revert.hpp"
 #include "rpc.hpp"
@@ -185,6 +199,8 @@
 #include "stall_detector.hpp"
 #include "tx_journal.hpp"
 #include "tx_manager_types.hpp"
+#include "tx_slot.hpp"
+#include "tx_starter.hpp"
 
 namespace wp::chain {
 
@@ -236,7 +252,9 @@ struct TxManagerOptions {
     //! foreign transaction) only after filler_backoff * 2^(failures - 1), at most filler_backoff_max.
     std::chrono::milliseconds filler_backoff{std::chrono::seconds(1)};
     std::chrono::milliseconds filler_backoff_max{std::chrono::seconds(60)};
-    std::size_t rpc_batch_size{200};  //!< calls per JSON-RPC batch request (reads)
+    //! Calls per JSON-RPC batch request of the reads (receipts, estimates, re-checks, replays); more calls go out in
+    //! several batches, up to 4 of them in flight at once.
+    std::size_t rpc_batch_size{200};
     //! eth_sendRawTransaction calls per JSON-RPC batch (step 6 of the header comment).
     std::size_t broadcast_batch_size{100};
     //! The out-of-order stall rule (header comment): how long the lowest nonce may wait with nothing ready.
@@ -307,10 +325,12 @@ class TxManager {
     std::optional<IntentState> find(std::string_view key) const;
 
     //! Rewrites the journal without what is no longer needed (tx_journal.hpp "Compaction"; retention in
-    //! TxManagerOptions::retention). Waits for a running round. Errors: the journal's (nothing is lost).
+    //! TxManagerOptions::retention). Does not wait for a running round (only for a journal append in progress):
+    //! calls in the round's hands keep all their records. Errors: the journal's (nothing is lost).
     Result<void> compact();
 
-    //! One round of work (header comment); returns the outcomes completed and not claimed by a wait().
+    //! One round of work (header comment); returns the outcomes completed and not claimed by a wait() or
+    //! take_outcomes(). Waits for a round running in another thread first.
     //! An error (e.g. the node unreachable, a journal append failing) loses nothing: every call keeps its nonce
     //! and state, and the next round retries.
     Result<std::vector<TxOutcome>> poll();
@@ -323,6 +343,12 @@ class TxManager {
     //! submit + wait, with the waiter registered before the call is queued (safe next to a polling thread).
     Result<TxOutcome> send_and_wait(ContractCall call, SubmitOptions options = {},
                                     std::chrono::milliseconds timeout = std::chrono::minutes(5));
+
+    //! The outcomes completed and not claimed by a wait(), in completion order, WITHOUT running a round: the pollable
+    //! queue for a thread other than the one running rounds. Never waits for a running round (an outcome completed
+    //! by a round still running is there as soon as its final record is journaled). Each outcome is delivered once:
+    //! here, by poll() or to its waiter.
+    std::vector<TxOutcome> take_outcomes();
 
     //! The calls found in flight in the journal by open() (fixed by open(); never waits).
     std::vector<TxHandle> recovered() const;
@@ -339,46 +365,8 @@ class TxManager {
     TxManagerStats stats() const;
 
   private:
-    struct Attempt {
-        Bytes32 hash;
-        Bytes raw;
-        FeeParams fees;
-        //! attempt_state.hpp: kSigned until its kSigned record is durable (only then may it be broadcast), then
-        //! what the send answers said; recovered attempts start kAccepted (they may have been sent before).
-        AttemptState state{AttemptState::kSigned};
-        //! The only way to change `state`: checked_transition (attempt_state.hpp; aborts on an arrow not in the
-        //! diagram).
-        void move_to(AttemptState to);
-    };
-    enum class SlotKind : std::uint8_t {
-        kCall,    //!< a submitted call: its outcome is delivered
-        kFiller,  //!< a nonce filler (0-value self-transfer): no outcome, no in_flight() count
-    };
-    //! When the slot's transaction is sent next (broadcast()).
-    enum class SendDue : std::uint8_t {
-        kNow,                 //!< new, recovered, replaced, reorged out, stalled, or its last send did not complete
-        kOnRebroadcastTimer,  //!< sent: again once rebroadcast_after has passed since last_broadcast
-    };
-    //! One nonce in flight. Its phase is TxStatus kPending (no receipt) or kMined (receipt, waiting for the
-    //! confirmation depth); it leaves live_ when its final record is journaled (kConfirmed / kReleased).
-    struct Slot {
-        std::uint64_t id{0};
-        std::string key;
-        std::string description;
-        TxRequest request;
-        SlotKind kind{SlotKind::kCall};
-        std::uint64_t confirmations{1};
-        std::uint64_t nonce{0};
-        std::vector<Attempt> attempts;  //!< in signing order; each with its AttemptState
-        SendDue send_due{SendDue::kNow};
-        bool replace_requested{false};  //!< the stall rule escalated: plan_replacements() replaces it this round
-        Clock::time_point last_signed{};
-        Clock::time_point last_broadcast{};
-        std::uint64_t last_signed_block{0};
-        std::optional<Receipt> receipt;
-        MissingReceiptWatch missing;  //!< below the latest count with no receipt for any of our hashes
-        std::string last_error;
-    };
+    using Attempt = TxAttempt;
+    using Slot = TxSlot;
     struct Queued {
         std::uint64_t id{0};
         ContractCall call;
@@ -392,33 +380,46 @@ class TxManager {
         std::uint64_t pending_count{0};  //!< eth_getTransactionCount(pending); max() when unknown
         FeeMarket market;
     };
+    //! A call that fails before it has a transaction (estimate, fees, signing): its keyed kFailed record is journaled
+    //! before the outcome is delivered; while that append runs its id is in closing_ (compaction keeps its intent).
+    struct Failure {
+        Queued queued;
+        TxOutcome outcome;
+    };
+    //! A nonce to give up after a send answer (journaled kReleased first, then applied).
+    struct Release {
+        SlotRef slot;
+        std::string reason;
+        bool foreign_hold{false};  //!< a foreign transaction holds it: blocked, not released
+    };
 
     TxManager(JsonRpcClient& rpc, const PrivateKey& key, std::shared_ptr<TxJournal> journal, TxManagerOptions options);
     Result<void> recover();
-    Result<void> advance();
-    Result<void> run_round();  //!< advance() then publish(); under mutex_
-    void publish();            //!< copies stats_ and the next nonce into the snapshot; under mutex_
+    Result<void> advance();    //!< one round; under round_mutex_, takes mutex_ only around in-memory steps
+    Result<void> run_round();  //!< advance() then publish()
+    void publish();            //!< copies stats_ and the next nonce into the snapshot; takes mutex_
     Result<Head> read_head();
-    Result<void> check_receipts(const Head& head);
+    Result<void> track_receipts(const Head& head);
     Result<void> confirm(const Head& head);
-    void sync_nonces(const Head& head);
     Result<void> start_queued(const Head& head);
-    void plan_replacements(const Head& head);
-    void plan_fillers(const Head& head);
+    bool check_stall(const Head& head);        //!< under mutex_; true: call stall_kick_method
+    void plan_fillers(const Head& head);       //!< under mutex_
+    void plan_replacements(const Head& head);  //!< under mutex_
+    Result<void> send_pipeline(const Head& head);
+    Result<void> sign_unsigned(const std::vector<SlotRef>& slots, const FeeParams& fees);
     Result<void> journal_new_attempts();
-    void broadcast(const Head& head);
-    void check_stall(const Head& head);
+    bool broadcast(const Head& head);  //!< one step of the pipeline; false: stop broadcasting in this round
+    Result<void> apply_releases(std::vector<Release> releases);
+    Result<void> deliver_failures(std::vector<Failure> failures);
     Clock& clock() const;
-    bool release(Slot& slot, const std::string& reason);
-    bool block_nonce(Slot& slot);
     void finish(TxOutcome outcome);
-    Result<Attempt> sign_attempt(const Slot& slot, const FeeParams& fees);
     TxOutcome outcome_of(const Slot& slot, TxStatus status) const;
     Result<std::vector<RpcResult<boost::json::value>>> batch(std::vector<RpcCall> calls);
     const RevertDecoder& decoder() const;
     Result<TxOutcome> wait_registered(TxHandle handle, std::chrono::milliseconds timeout);
     Result<void> append(std::span<const JournalRecord> records);
-    Result<void> compact_locked();
+    //! Compaction; `only_if_due`: only when retention.compact_every records were appended since the last one.
+    Result<void> compact_impl(bool only_if_due);
     void set_status(std::uint64_t id, TxStatus status, const Slot* slot);
     TxHandle submit_impl(ContractCall call, SubmitOptions options, bool waited);
     Result<std::vector<TxHandle>> submit_durable_impl(std::vector<DurableCall> calls, bool waited);
@@ -432,23 +433,29 @@ class TxManager {
     std::shared_ptr<TxJournal> journal_;
     TxManagerOptions options_;
     std::uint64_t chain_id_{0};
+    TxStarter starter_;  //!< estimates and signing (uses key_, chain_id_ once open() read it)
 
     mutable std::mutex queue_mutex_;
     std::deque<Queued> queue_;
     std::uint64_t next_id_{1};
 
+    //! One round at a time (poll() and waiters). Held across the round's JSON-RPC calls: it guards no state, only
+    //! the order of rounds; nothing else takes it.
+    std::mutex round_mutex_;
+    //! The in-memory state below (live_, accepted_, closing_, the parts, stats_, latest_count_). Held only around
+    //! in-memory steps: never across a JSON-RPC round trip nor a journal write.
     mutable std::mutex mutex_;
-    std::map<std::uint64_t, Slot> live_;  //!< by nonce
-    NonceAllocator nonces_;               //!< free / blocked nonces, the next nonce, filler back-off
-    Broadcaster broadcaster_;             //!< batches of eth_sendRawTransaction, answers classified
-    ReplacementPlanner replacements_;     //!< when a stuck transaction is replaced, and its fees
-    StallDetector stalls_;                //!< the timing of the out-of-order stall rule
+    SlotMap live_;                     //!< by nonce
+    NonceAllocator nonces_;            //!< free / blocked nonces, the next nonce, filler back-off
+    Broadcaster broadcaster_;          //!< batches of eth_sendRawTransaction, answers classified
+    ReplacementPlanner replacements_;  //!< when a stuck transaction is replaced, and its fees
+    StallDetector stalls_;             //!< the timing of the out-of-order stall rule
     std::vector<TxHandle> recovered_;
-    std::deque<Queued> accepted_;  //!< taken from queue_ by a round, waiting for a nonce
-    OutcomeQueue outcomes_;        //!< states of calls not yet delivered, outcomes until taken, round count
+    std::deque<Queued> accepted_;      //!< taken from queue_ by a round, waiting for a nonce
+    std::set<std::uint64_t> closing_;  //!< calls failing without a slot, their kFailed record being appended
+    OutcomeQueue outcomes_;            //!< states of calls not yet delivered, outcomes until taken, round count
     TxManagerStats stats_;
     std::uint64_t latest_count_{0};  //!< the latest transaction count seen by the last round
-    std::size_t appended_since_compaction_{0};
 
     //! What in_flight(), next_nonce() and stats() answer without waiting for a round (a leaf lock: nothing is
     //! called while it is held).
@@ -460,7 +467,9 @@ class TxManager {
     mutable std::mutex snapshot_mutex_;
     Snapshot snapshot_;
 
-    std::mutex journal_mutex_;  //!< every journal call (after mutex_ when both are taken)
+    //! Every journal call; taken before mutex_ when both are (compaction), never while mutex_ is held.
+    std::mutex journal_mutex_;
+    std::size_t appended_since_compaction_{0};  //!< under journal_mutex_
     mutable std::mutex intents_mutex_;
     std::map<std::string, IntentState, std::less<>> intents_;  //!< by key
     std::map<std::uint64_t, std::string> intent_keys_;         //!< id -> key
