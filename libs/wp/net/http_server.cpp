@@ -15,6 +15,7 @@
 #include <vector>
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/async_result.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
@@ -44,10 +45,20 @@ constexpr std::size_t kHeaderLimit = 16 * 1024;
 
 using WsStream = websocket::stream<beast::tcp_stream>;
 
+struct Call;
+
 struct Session {
-    explicit Session(tcp::socket socket) : ex(socket.get_executor()), stream(std::move(socket)) {}
+    explicit Session(tcp::socket socket) : ex(socket.get_executor()), stream(std::move(socket)), watchdog(ex) {}
     asio::any_io_executor ex;  // the session's strand
     beast::tcp_stream stream;
+    // The deadline of the pooled request in flight. One timer per connection, re-armed only when a request's deadline
+    // is earlier than the expiry already set (an expiry that comes too early re-arms for the request then in flight),
+    // so a request that ends in time costs no timer operation.
+    asio::steady_timer watchdog;
+    std::shared_ptr<Call> current;  // the pooled request in flight
+    bool watchdog_armed{false};
+    std::chrono::steady_clock::time_point watchdog_at{};
+    std::uint64_t watchdog_gen{0};
     std::string remote;          // "ip:port" of the peer
     std::string remote_ip;       // the peer's address
     std::optional<WsStream> ws;  // set once upgraded (stream is then moved-from)
@@ -64,48 +75,102 @@ struct Session {
 };
 
 // Fixed pool of handler threads. Jobs queued when stop() runs are dropped (their requests end with the server).
+//
+// Hand-offs cost more than the handlers they carry (a REST read is a few microseconds; waking a parked thread is a
+// futex call on both sides and a context switch), so the pool avoids wake-ups:
+//  - a worker that runs out of jobs first spins for `spin` (checking an atomic counter, yielding the CPU between
+//    checks) before it parks: under load the next job usually arrives within that window;
+//  - post() wakes a parked worker only when no worker is spinning (a spinner will take the job) and there are fewer
+//    wake-ups in flight than parked workers;
+//  - a worker that takes a job and leaves more queued with nobody spinning wakes the next one, so blocking handlers
+//    still spread over every worker.
 class WorkerPool {
   public:
-    void start(unsigned n) {
+    using Runner = std::function<void(const std::shared_ptr<Call>&)>;
+    void start(unsigned n, std::chrono::microseconds spin, Runner runner) {
+        spin_ = spin;
+        runner_ = std::move(runner);
         for (unsigned i = 0; i < std::max(1u, n); ++i) threads_.emplace_back([this] { run(); });
     }
-    void post(std::function<void()> job) {
+    void post(std::shared_ptr<Call> job) {
+        bool wake = false;
         {
             std::lock_guard lock(mutex_);
+            if (stopping_) return;
             jobs_.push_back(std::move(job));
+            queued_.fetch_add(1, std::memory_order_seq_cst);
+            wake = claim_wakeup_locked();
         }
-        cv_.notify_one();
+        if (wake) cv_.notify_one();
     }
     void stop() {
+        std::deque<std::shared_ptr<Call>> dropped;
         {
             std::lock_guard lock(mutex_);
             stopping_ = true;
-            jobs_.clear();
+            dropped.swap(jobs_);
+            queued_.store(0);
         }
+        stop_flag_.store(true);
         cv_.notify_all();
         for (auto& t : threads_) t.join();
         threads_.clear();
     }
 
   private:
+    // Under the lock: true when the caller must notify one parked worker.
+    bool claim_wakeup_locked() {
+        if (jobs_.empty() || spinning_.load(std::memory_order_seq_cst) > 0 || parked_ <= wakeups_) return false;
+        ++wakeups_;
+        return true;
+    }
+    // Polls for a job for at most spin_; true when one is (probably) queued.
+    bool spin_for_job() const {
+        if (spin_.count() <= 0) return false;
+        const auto until = std::chrono::steady_clock::now() + spin_;
+        for (unsigned i = 0;; ++i) {
+            if (queued_.load(std::memory_order_seq_cst) > 0 || stop_flag_.load(std::memory_order_relaxed)) return true;
+            if ((i & 15) == 15 && std::chrono::steady_clock::now() >= until) return false;
+            std::this_thread::yield();
+        }
+    }
     void run() {
         for (;;) {
-            std::function<void()> job;
+            spinning_.fetch_add(1, std::memory_order_seq_cst);
+            spin_for_job();
+            std::shared_ptr<Call> job;
+            bool wake = false;
             {
                 std::unique_lock lock(mutex_);
-                cv_.wait(lock, [this] { return stopping_ || !jobs_.empty(); });
+                spinning_.fetch_sub(1, std::memory_order_seq_cst);
+                while (jobs_.empty() && !stopping_) {
+                    ++parked_;
+                    cv_.wait(lock, [this] { return wakeups_ > 0 || stopping_; });
+                    --parked_;
+                    if (wakeups_ > 0) --wakeups_;
+                }
                 if (stopping_) return;
                 job = std::move(jobs_.front());
                 jobs_.pop_front();
+                queued_.fetch_sub(1, std::memory_order_seq_cst);
+                wake = claim_wakeup_locked();
             }
-            job();
+            if (wake) cv_.notify_one();
+            runner_(job);
         }
     }
     std::mutex mutex_;
     std::condition_variable cv_;
-    std::deque<std::function<void()>> jobs_;
+    std::deque<std::shared_ptr<Call>> jobs_;  // under mutex_
+    unsigned parked_{0};                      // under mutex_: workers waiting on cv_
+    unsigned wakeups_{0};                     // under mutex_: notifications not yet consumed
+    bool stopping_{false};                    // under mutex_
+    std::atomic<std::size_t> queued_{0};      // jobs_.size(), read by spinners without the lock
+    std::atomic<unsigned> spinning_{0};
+    std::atomic<bool> stop_flag_{false};
+    std::chrono::microseconds spin_{0};
+    Runner runner_;
     std::vector<std::thread> threads_;
-    bool stopping_{false};
 };
 
 std::string join(const std::vector<std::string>& items) {
@@ -350,6 +415,39 @@ struct RouteEntry {
     RouteOptions options;
     std::shared_ptr<WebSocketHub::Impl> ws;
 };
+
+// A request handed to the worker pool. Whoever claims it first (the worker with the handler's reply, or the session's
+// watchdog at the deadline) stores the reply and resumes the connection's coroutine with one post to its strand.
+// The coroutine's completion handler, type-erased (move-only).
+struct Resume {
+    virtual ~Resume() = default;
+    virtual void run() = 0;
+};
+template <class H>
+struct ResumeWith final : Resume {
+    explicit ResumeWith(H h) : handler(std::move(h)) {}
+    void run() override { std::move(handler)(); }
+    H handler;
+};
+
+struct Call {
+    ServerRequest req;
+    const RouteEntry* entry{nullptr};
+    PathRouter::Match match;
+    std::chrono::steady_clock::time_point deadline{};
+    std::function<void()> job;  // asynchronous routes: run by the pool instead of the synchronous path
+    std::atomic<bool> claimed{false};
+    std::optional<Reply> reply;      // written by the claimer before it resumes the coroutine
+    std::unique_ptr<Resume> resume;  // set on the strand before the call is queued
+    asio::any_io_executor ex;        // the session's strand
+
+    // Stores the reply and resumes the coroutine unless the call was already claimed. Any thread.
+    static void finish(const std::shared_ptr<Call>& call, Reply r) {
+        if (call->claimed.exchange(true, std::memory_order_acq_rel)) return;
+        call->reply = std::move(r);
+        asio::post(call->ex, [r = std::move(call->resume)] { r->run(); });
+    }
+};
 }  // namespace
 
 struct HttpServer::Impl {
@@ -422,7 +520,90 @@ struct HttpServer::Impl {
         return r;
     }
 
-    // On a pool thread: filters, then the handler (or the 404 / 405 / OPTIONS answer).
+    // Filters, then the synchronous handler (or the 404 / 405 / OPTIONS answer, or 101 for a WebSocket route). On a
+    // pool thread, or on the I/O thread for run_inline routes.
+    Reply run_sync(ServerRequest& req, const RouteEntry* entry, const PathRouter::Match& match) const {
+        try {
+            for (const auto& f : global_filters)
+                if (auto r = f(req)) return std::move(*r);
+            if (!entry) {
+                if (match.kind == PathRouter::Match::Kind::kNotFound)
+                    return tl::unexpected(HttpError{404, "not found", {}});
+                if (req.method == "OPTIONS") return HttpResponse{204, {{"Allow", join(match.allowed)}}, ""};
+                return tl::unexpected(HttpError{405, "method not allowed", {{"Allow", join(match.allowed)}}});
+            }
+            const auto& filters = entry->ws ? entry->ws->options.filters : entry->options.filters;
+            for (const auto& f : filters)
+                if (auto r = f(req)) return std::move(*r);
+            if (entry->ws) return HttpResponse{101, {}, ""};
+            return entry->sync(req);
+        } catch (...) {
+            return tl::unexpected(HttpError{500, "internal error", {}});
+        }
+    }
+
+    // On a pool thread: a queued call (skipped when its deadline already answered it).
+    void run_call(const std::shared_ptr<Call>& call) const {
+        if (call->job) {
+            call->job();
+            return;
+        }
+        if (call->claimed.load(std::memory_order_acquire)) return;
+        Call::finish(call, run_sync(call->req, call->entry, call->match));
+    }
+
+    // On the strand: makes `call` the session's request in flight and keeps a watchdog expiry at or before its
+    // deadline.
+    void watch(const std::shared_ptr<Session>& s, const std::shared_ptr<Call>& call) {
+        s->current = call;
+        if (s->watchdog_armed && s->watchdog_at <= call->deadline) return;
+        arm_watchdog(s, call->deadline);
+    }
+
+    void arm_watchdog(const std::shared_ptr<Session>& s, std::chrono::steady_clock::time_point at) {
+        s->watchdog_armed = true;
+        s->watchdog_at = at;
+        const auto gen = ++s->watchdog_gen;
+        s->watchdog.expires_at(at);
+        s->watchdog.async_wait([this, s, gen](beast::error_code) { on_watchdog(s, gen); });
+    }
+
+    // On the strand, when the watchdog expires (or is cancelled): times out the request in flight if its deadline
+    // passed, re-arms for it if not.
+    void on_watchdog(const std::shared_ptr<Session>& s, std::uint64_t gen) {
+        if (gen != s->watchdog_gen) return;  // re-armed since
+        s->watchdog_armed = false;
+        const auto call = s->current;
+        if (!call || call->claimed.load(std::memory_order_acquire)) return;
+        if (std::chrono::steady_clock::now() < call->deadline) {
+            arm_watchdog(s, call->deadline);
+            return;
+        }
+        const auto& on_timeout = call->entry ? call->entry->options.on_timeout : std::function<Reply()>{};
+        Call::finish(call, on_timeout ? on_timeout() : Reply(tl::unexpected(HttpError{503, "request timed out", {}})));
+    }
+
+    // Hands a synchronous request to the pool and waits (on the strand, without blocking a thread) for its reply or
+    // its deadline.
+    asio::awaitable<Reply> await_call(std::shared_ptr<Session> s, std::shared_ptr<Call> call, const RouteEntry* entry,
+                                      PathRouter::Match match, std::chrono::steady_clock::time_point started_at) {
+        call->entry = entry;
+        call->match = std::move(match);
+        call->deadline =
+            started_at + (entry && entry->options.timeout ? *entry->options.timeout : options.request_timeout);
+        call->ex = s->ex;
+        co_await asio::async_initiate<const asio::use_awaitable_t<>&, void()>(
+            [this, &s, &call](auto handler) {
+                call->resume = std::make_unique<ResumeWith<decltype(handler)>>(std::move(handler));
+                watch(s, call);
+                pool.post(call);
+            },
+            asio::use_awaitable);
+        s->current = nullptr;
+        co_return std::move(*call->reply);
+    }
+
+    // On a pool thread: filters, then the asynchronous handler (a filter's answer is the reply).
     void process(const std::shared_ptr<ServerRequest>& req, const RouteEntry* entry, const PathRouter::Match& match,
                  const std::shared_ptr<Responder::State>& st) {
         Responder responder(st);
@@ -433,29 +614,16 @@ struct HttpServer::Impl {
                     responder.reply(std::move(*r));
                     return;
                 }
-            if (!entry) {
-                if (match.kind == PathRouter::Match::Kind::kNotFound) {
-                    responder.reply(tl::unexpected(HttpError{404, "not found", {}}));
-                } else if (req->method == "OPTIONS") {
-                    responder.reply(HttpResponse{204, {{"Allow", join(match.allowed)}}, ""});
-                } else {
-                    responder.reply(
-                        tl::unexpected(HttpError{405, "method not allowed", {{"Allow", join(match.allowed)}}}));
-                }
-                return;
-            }
-            const auto& filters = entry->ws ? entry->ws->options.filters : entry->options.filters;
-            for (const auto& f : filters)
+            for (const auto& f : entry->options.filters)
                 if (auto r = f(*req)) {
                     responder.reply(std::move(*r));
                     return;
                 }
-            if (entry->ws) responder.reply(HttpResponse{101, {}, ""});
-            else if (entry->sync) responder.reply(entry->sync(*req));
-            else entry->async(*req, responder);
+            entry->async(*req, responder);
         } catch (...) {
             responder.reply(tl::unexpected(HttpError{500, "internal error", {}}));
         }
+        (void)match;
     }
 
     void add_cors(HttpResponse& r, const ServerRequest& req) const {
@@ -495,15 +663,11 @@ struct HttpServer::Impl {
         co_await http::async_write(s.stream, res, kTuple);
     }
 
-    // Waits (on the session's strand) for the reply of a request handed to the pool. nullopt: the client is gone.
+    // Waits (on the session's strand) for the reply of an asynchronous request handed to the pool (watching for the
+    // client leaving). nullopt: the client is gone.
     asio::awaitable<std::optional<Reply>> await_reply(std::shared_ptr<Session> s, std::shared_ptr<ServerRequest> req,
                                                       const RouteEntry* entry, PathRouter::Match match) {
         auto st = std::make_shared<Responder::State>();
-        if (entry && entry->sync && entry->options.run_inline) {
-            process(req, entry, match, st);  // a sync handler always replies before returning
-            std::lock_guard lock(st->mutex);
-            co_return std::move(st->reply);
-        }
         auto timer = std::make_shared<asio::steady_timer>(s->stream.get_executor());
         const bool is_async = entry && entry->async;
         const auto timeout = entry && entry->options.timeout ? *entry->options.timeout : options.request_timeout;
@@ -533,7 +697,9 @@ struct HttpServer::Impl {
                 }
             });
         }
-        pool.post([this, req, entry, match = std::move(match), st] { process(req, entry, match, st); });
+        auto job = std::make_shared<Call>();
+        job->job = [this, req, entry, match = std::move(match), st] { process(req, entry, match, st); };
+        pool.post(std::move(job));
 
         std::optional<Reply> result;
         for (;;) {
@@ -638,7 +804,8 @@ struct HttpServer::Impl {
             if (ec) break;
             const auto started_at = std::chrono::steady_clock::now();
             auto& message = parser.get();
-            auto req = std::make_shared<ServerRequest>();
+            auto call = std::make_shared<Call>();
+            const auto req = std::shared_ptr<ServerRequest>(call, &call->req);
             req->method = std::string(message.method_string());
             req->target = std::string(message.target());
             const auto q = req->target.find('?');
@@ -671,8 +838,14 @@ struct HttpServer::Impl {
                 if (entry && entry->ws && !reply && !websocket::is_upgrade(message))
                     reply = tl::unexpected(HttpError{426, "WebSocket upgrade required", {{"Upgrade", "websocket"}}});
                 if (!reply) {
-                    reply = co_await await_reply(s, req, entry, std::move(match));
-                    if (!reply) break;  // the client is gone
+                    if (entry && entry->async) {
+                        reply = co_await await_reply(s, req, entry, std::move(match));
+                        if (!reply) break;  // the client is gone
+                    } else if (entry && entry->sync && entry->options.run_inline) {
+                        reply = run_sync(*req, entry, match);
+                    } else {
+                        reply = co_await await_call(s, call, entry, std::move(match), started_at);
+                    }
                 }
             }
             if (entry && entry->ws && *reply && (*reply)->status == 101) {
@@ -704,6 +877,7 @@ struct HttpServer::Impl {
     }
 
     void end_session(const std::shared_ptr<Session>& s) {
+        s->watchdog.cancel();
         beast::error_code ignored;
         s->socket().shutdown(tcp::socket::shutdown_send, ignored);
         s->socket().close(ignored);
@@ -927,7 +1101,8 @@ Result<void> HttpServer::start() {
         return make_error(Errc::kNetwork, "HTTP server: listen " + where + ": " + ec.message());
     impl.bound_port = impl.acceptor->local_endpoint().port();
     impl.started = true;
-    impl.pool.start(impl.options.worker_threads);
+    impl.pool.start(impl.options.worker_threads, std::chrono::microseconds(50),
+                    [&impl](const std::shared_ptr<Call>& call) { impl.run_call(call); });
     asio::co_spawn(impl.acceptor->get_executor(), impl.accept_loop(), asio::detached);
     const unsigned n = std::max(1u, impl.options.threads);
     for (unsigned i = 0; i < n; ++i) impl.threads.emplace_back([&impl] { impl.io.run(); });
