@@ -970,6 +970,35 @@ struct HttpServer::Impl {
         return std::nullopt;
     }
 
+    // A connection above max_connections: 503 (the server's error body, "Connection: close") without waiting for the
+    // request, then a lingering close: the send side is shut down and what the client sends is read and dropped for
+    // at most kRejectLinger, so that a request already on its way does not turn the close into a reset that could
+    // destroy the answer before the client reads it.
+    asio::awaitable<void> reject(tcp::socket socket) {
+        static constexpr auto kRejectLinger = std::chrono::seconds(1);
+        HttpResponse r = error_response(HttpError{503, "too many open connections", {}});
+        http::response<http::string_body> res{static_cast<http::status>(r.status), 11};
+        for (const auto& [name, value] : r.headers) res.insert(name, value);
+        res.keep_alive(false);
+        res.body() = std::move(r.body);
+        res.prepare_payload();
+        beast::tcp_stream stream(std::move(socket));
+        stream.expires_after(kRejectLinger);
+        auto [wec, wn] = co_await http::async_write(stream, res, kTuple);
+        (void)wn;
+        beast::error_code ignored;
+        if (!wec) {
+            stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+            char sink[1024];
+            for (;;) {
+                auto [rec, rn] = co_await stream.async_read_some(asio::buffer(sink), kTuple);
+                (void)rn;
+                if (rec) break;
+            }
+        }
+        stream.socket().close(ignored);
+    }
+
     // No shared_from_this() here: stop() may stop the io_context while this frame is still queued, and a frame that
     // owned the Impl (which owns the io_context that owns the frame) would never be freed. HttpServer::stop() joins
     // the I/O threads before the Impl can go away, and ~io_context destroys the frames still queued.
@@ -1003,8 +1032,8 @@ struct HttpServer::Impl {
                 }
             }
             if (!session) {
-                beast::error_code ignored;
-                socket.close(ignored);
+                const auto ex = socket.get_executor();
+                asio::co_spawn(ex, reject(std::move(socket)), asio::detached);
                 continue;
             }
             beast::error_code rec;

@@ -19,10 +19,10 @@
 
 #include <boost/json/value.hpp>
 
+#include <wp/net/test_support.hpp>
 #include "http_client.hpp"
 #include "json_body.hpp"
 #include "rate_limiter.hpp"
-#include <wp/net/test_support.hpp>
 
 namespace wp::net {
 namespace {
@@ -453,18 +453,30 @@ TEST(AsyncHandlers, StopAnswersPendingLongPollsAtOnce) {
     EXPECT_EQ(r->header("connection"), "close");
 }
 
-TEST(Limits, ConnectionCapClosesExtraConnectionsAndCountsThem) {
-    HttpServer server({.max_connections = 2});
+TEST(Limits, ConnectionCapAnswers503AndClosesExtraConnectionsAndCountsThem) {
+    HttpServer server({.max_connections = 2, .error_formatter = ok_false_error_formatter()});
     server.route("GET", "/x", [](const ServerRequest&) { return HttpResponse::text(200, "x"); });
     ASSERT_TRUE(server.start());
     RawConn a(server.port()), b(server.port());
     ASSERT_TRUE(eventually([&] { return server.connections_open() == 2; }));
     RawConn c(server.port());
     c.send("GET /x HTTP/1.1\r\nHost: x\r\n\r\n");
-    EXPECT_EQ(c.read_to_close(), "");  // closed without an answer
+    const auto answer = c.read_to_close();  // answered (the formatter's body, Connection: close), then closed
+    EXPECT_TRUE(c.eof()) << answer;
+    EXPECT_EQ(answer.rfind("HTTP/1.1 503 Service Unavailable\r\n", 0), 0u) << answer;
+    EXPECT_NE(answer.find("\r\nConnection: close\r\n"), std::string::npos) << answer;
+    EXPECT_NE(answer.find("\r\nContent-Type: application/json\r\n"), std::string::npos) << answer;
+    const auto body = std::string(R"({"ok":false,"error":"too many open connections"})");
+    EXPECT_EQ(answer.substr(answer.find("\r\n\r\n") + 4), body) << answer;
+    // A client that connects and waits (sends nothing) gets the same answer at once.
+    RawConn d(server.port());
+    const auto quiet = d.read_to_close();
+    EXPECT_TRUE(d.eof()) << quiet;
+    EXPECT_EQ(quiet.rfind("HTTP/1.1 503 Service Unavailable\r\n", 0), 0u) << quiet;
     EXPECT_EQ(
         server.metrics().counter("wp_http_connections_rejected_total", "", {{"reason", "max_connections"}}).value(),
-        1u);
+        2u);
+    EXPECT_EQ(server.connections_open(), 2u);  // the rejected connections never counted as open
     a.send("GET /x HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
     EXPECT_NE(a.read_to_close().find("200 OK"), std::string::npos);
     ASSERT_TRUE(eventually([&] { return server.connections_open() == 1; }));
