@@ -12,6 +12,7 @@
 #include <mutex>
 #include <set>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include <boost/asio/as_tuple.hpp>
@@ -51,11 +52,16 @@ struct Session {
     explicit Session(tcp::socket socket) : ex(socket.get_executor()), stream(std::move(socket)), watchdog(ex) {}
     asio::any_io_executor ex;  // the session's strand
     beast::tcp_stream stream;
-    // The deadline of the pooled request in flight. One timer per connection, re-armed only when a request's deadline
-    // is earlier than the expiry already set (an expiry that comes too early re-arms for the request then in flight),
-    // so a request that ends in time costs no timer operation.
+    // Every timeout of the connection (idle, header, body / write, the pooled request's deadline) comes from one
+    // timer. Starting a phase only records its deadline: the timer is re-armed only when that deadline is earlier than
+    // the expiry already set, and each expiry is at most `watchdog_tick` (the shortest timeout) away, so that a phase
+    // started later never has an earlier deadline. A request that ends in time costs no timer operation (a Beast
+    // tcp_stream arms and cancels a timer for every read and every write).
+    enum class Phase { kNone, kIdle, kHeader, kIo, kCall };
     asio::steady_timer watchdog;
-    std::shared_ptr<Call> current;  // the pooled request in flight
+    Phase phase{Phase::kNone};
+    std::chrono::steady_clock::time_point phase_deadline{};
+    std::shared_ptr<Call> current;  // the pooled request in flight (kCall)
     bool watchdog_armed{false};
     std::chrono::steady_clock::time_point watchdog_at{};
     std::uint64_t watchdog_gen{0};
@@ -482,6 +488,7 @@ struct HttpServer::Impl {
     std::vector<RouteEntry> routes;  // by router id
     std::vector<Filter> global_filters;
     std::uint16_t bound_port{0};
+    std::chrono::milliseconds watchdog_tick{0};  // the shortest timeout of a connection (set by start())
     bool started{false};
     bool stopped{false};
 
@@ -552,12 +559,13 @@ struct HttpServer::Impl {
         Call::finish(call, run_sync(call->req, call->entry, call->match));
     }
 
-    // On the strand: makes `call` the session's request in flight and keeps a watchdog expiry at or before its
-    // deadline.
-    void watch(const std::shared_ptr<Session>& s, const std::shared_ptr<Call>& call) {
-        s->current = call;
-        if (s->watchdog_armed && s->watchdog_at <= call->deadline) return;
-        arm_watchdog(s, call->deadline);
+    // On the strand: starts a phase of the connection ending at `deadline` (kNone: no deadline).
+    void set_phase(const std::shared_ptr<Session>& s, Session::Phase phase,
+                   std::chrono::steady_clock::time_point deadline) {
+        s->phase = phase;
+        s->phase_deadline = deadline;
+        if (phase == Session::Phase::kNone || (s->watchdog_armed && s->watchdog_at <= deadline)) return;
+        arm_watchdog(s, std::min(deadline, std::chrono::steady_clock::now() + watchdog_tick));
     }
 
     void arm_watchdog(const std::shared_ptr<Session>& s, std::chrono::steady_clock::time_point at) {
@@ -568,19 +576,28 @@ struct HttpServer::Impl {
         s->watchdog.async_wait([this, s, gen](beast::error_code) { on_watchdog(s, gen); });
     }
 
-    // On the strand, when the watchdog expires (or is cancelled): times out the request in flight if its deadline
-    // passed, re-arms for it if not.
+    // On the strand, when the watchdog expires (or is cancelled): acts on the phase whose deadline passed (a pooled
+    // request is answered by its timeout reply, anything else closes the connection), else re-arms.
     void on_watchdog(const std::shared_ptr<Session>& s, std::uint64_t gen) {
         if (gen != s->watchdog_gen) return;  // re-armed since
         s->watchdog_armed = false;
-        const auto call = s->current;
-        if (!call || call->claimed.load(std::memory_order_acquire)) return;
-        if (std::chrono::steady_clock::now() < call->deadline) {
-            arm_watchdog(s, call->deadline);
+        if (s->phase == Session::Phase::kNone) return;
+        const auto now = std::chrono::steady_clock::now();
+        if (now < s->phase_deadline) {
+            arm_watchdog(s, std::min(s->phase_deadline, now + watchdog_tick));
             return;
         }
-        const auto& on_timeout = call->entry ? call->entry->options.on_timeout : std::function<Reply()>{};
-        Call::finish(call, on_timeout ? on_timeout() : Reply(tl::unexpected(HttpError{503, "request timed out", {}})));
+        const auto phase = std::exchange(s->phase, Session::Phase::kNone);
+        if (phase == Session::Phase::kCall) {
+            const auto call = s->current;
+            if (!call || call->claimed.load(std::memory_order_acquire)) return;
+            const auto& on_timeout = call->entry ? call->entry->options.on_timeout : std::function<Reply()>{};
+            Call::finish(call,
+                         on_timeout ? on_timeout() : Reply(tl::unexpected(HttpError{503, "request timed out", {}})));
+            return;
+        }
+        if (phase == Session::Phase::kHeader) rejected_header->inc();
+        s->close_now();  // the pending read or write fails and the coroutine ends the session
     }
 
     // Hands a synchronous request to the pool and waits (on the strand, without blocking a thread) for its reply or
@@ -595,7 +612,8 @@ struct HttpServer::Impl {
         co_await asio::async_initiate<const asio::use_awaitable_t<>&, void()>(
             [this, &s, &call](auto handler) {
                 call->resume = std::make_unique<ResumeWith<decltype(handler)>>(std::move(handler));
-                watch(s, call);
+                s->current = call;
+                set_phase(s, Session::Phase::kCall, call->deadline);
                 pool.post(call);
             },
             asio::use_awaitable);
@@ -660,7 +678,7 @@ struct HttpServer::Impl {
         res.body() = std::move(body);
         res.keep_alive(false);
         res.prepare_payload();
-        co_await http::async_write(s.stream, res, kTuple);
+        co_await http::async_write(s.stream.socket(), res, kTuple);
     }
 
     // Waits (on the session's strand) for the reply of an asynchronous request handed to the pool (watching for the
@@ -749,8 +767,8 @@ struct HttpServer::Impl {
             s->busy = false;
             if (buffer.size() == 0) {
                 // Idle: wait for the first byte of the next request.
-                s->stream.expires_after(options.idle_timeout);
-                auto [ec, n] = co_await s->stream.async_read_some(buffer.prepare(4096), kTuple);
+                set_phase(s, Session::Phase::kIdle, std::chrono::steady_clock::now() + options.idle_timeout);
+                auto [ec, n] = co_await s->stream.socket().async_read_some(buffer.prepare(4096), kTuple);
                 if (ec) break;
                 buffer.commit(n);
             }
@@ -771,23 +789,19 @@ struct HttpServer::Impl {
                 if (ec || used == 0) break;
             }
             if (!ec && !parser.is_header_done()) {
-                s->stream.expires_after(options.header_timeout);
-                auto [hec, hn] = co_await http::async_read_header(s->stream, buffer, parser, kTuple);
+                set_phase(s, Session::Phase::kHeader, std::chrono::steady_clock::now() + options.header_timeout);
+                auto [hec, hn] = co_await http::async_read_header(s->stream.socket(), buffer, parser, kTuple);
                 (void)hn;
-                if (hec == beast::error::timeout) {
-                    rejected_header->inc();
-                    break;
-                }
                 ec = hec;
             }
             if (!ec && !parser.is_done()) {
-                s->stream.expires_after(options.request_timeout);
-                auto [bec, bn] = co_await http::async_read(s->stream, buffer, parser, kTuple);
+                set_phase(s, Session::Phase::kIo, std::chrono::steady_clock::now() + options.request_timeout);
+                auto [bec, bn] = co_await http::async_read(s->stream.socket(), buffer, parser, kTuple);
                 (void)bn;
                 ec = bec;
             }
             if (ec == http::error::body_limit) {
-                s->stream.expires_after(options.request_timeout);
+                set_phase(s, Session::Phase::kIo, std::chrono::steady_clock::now() + options.request_timeout);
                 co_await write_error(*s, 11, http::status::payload_too_large,
                                      options
                                          .error_formatter(413, "request body larger than " +
@@ -796,7 +810,7 @@ struct HttpServer::Impl {
                 break;
             }
             if (ec == http::error::header_limit) {
-                s->stream.expires_after(options.request_timeout);
+                set_phase(s, Session::Phase::kIo, std::chrono::steady_clock::now() + options.request_timeout);
                 co_await write_error(*s, 11, http::status::request_header_fields_too_large,
                                      options.error_formatter(431, "request headers too large").body);
                 break;
@@ -867,9 +881,10 @@ struct HttpServer::Impl {
             }
             handled.fetch_add(1);
             if (response.status >= 100 && response.status < 600) by_class[response.status / 100 - 1]->inc();
-            duration->observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - started_at).count());
-            s->stream.expires_after(options.request_timeout);
-            auto [wec, wn] = co_await http::async_write(s->stream, res, kTuple);
+            const auto now = std::chrono::steady_clock::now();
+            duration->observe(std::chrono::duration<double>(now - started_at).count());
+            set_phase(s, Session::Phase::kIo, now + options.request_timeout);
+            auto [wec, wn] = co_await http::async_write(s->stream.socket(), res, kTuple);
             (void)wn;
             if (wec || !keep || s->close_requested) break;
         }
@@ -877,6 +892,7 @@ struct HttpServer::Impl {
     }
 
     void end_session(const std::shared_ptr<Session>& s) {
+        s->phase = Session::Phase::kNone;
         s->watchdog.cancel();
         beast::error_code ignored;
         s->socket().shutdown(tcp::socket::shutdown_send, ignored);
@@ -889,6 +905,7 @@ struct HttpServer::Impl {
 
     asio::awaitable<void> serve_websocket(std::shared_ptr<Session> s, http::request<http::string_body> message,
                                           std::shared_ptr<ServerRequest> req, std::shared_ptr<WebSocketHub::Impl> hub) {
+        set_phase(s, Session::Phase::kNone, {});
         s->ws.emplace(std::move(s->stream));
         auto& ws = *s->ws;
         websocket::stream_base::timeout t{};
@@ -1129,6 +1146,9 @@ Result<void> HttpServer::start() {
     if (impl.acceptor->listen(asio::socket_base::max_listen_connections, ec); ec)
         return make_error(Errc::kNetwork, "HTTP server: listen " + where + ": " + ec.message());
     impl.bound_port = impl.acceptor->local_endpoint().port();
+    impl.watchdog_tick =
+        std::max(std::chrono::milliseconds(1),
+                 std::min({impl.options.idle_timeout, impl.options.header_timeout, impl.options.request_timeout}));
     impl.started = true;
     impl.pool.start(impl.options.worker_threads, std::chrono::microseconds(50),
                     [&impl](const std::shared_ptr<Call>& call) { impl.run_call(call); });
