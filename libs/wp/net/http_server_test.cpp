@@ -500,6 +500,24 @@ TEST(Limits, SlowHeadersAreCutByTheHeaderTimeoutNotTheIdleTimeout) {
     EXPECT_NE(idle.read_to_close().find("200 OK"), std::string::npos);
 }
 
+TEST(Limits, AStalledBodyAndAStalledReaderAreCutByTheRequestTimeout) {
+    HttpServer server({.request_timeout = 100ms});
+    server.route("POST", "/echo", [](const ServerRequest& r) { return HttpResponse::text(200, r.body); });
+    const auto big = std::make_shared<const std::string>(std::size_t{16} << 20, 'x');  // above the socket buffers
+    server.handle("GET", "/big", [big](const ServerRequest&) -> Reply { return HttpResponse::text(200, *big); },
+                  {.run_inline = true});  // no handler deadline: only the write can time out
+    ASSERT_TRUE(server.start());
+    // A body that never finishes.
+    RawConn body(server.port());
+    body.send("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nonly ten..");
+    EXPECT_EQ(body.read_to_close(), "");
+    EXPECT_TRUE(body.eof());
+    // A client that asks for 16 MiB and never reads: the write cannot finish, the connection is closed.
+    RawConn reader(server.port());
+    reader.send("GET /big HTTP/1.1\r\nHost: x\r\n\r\n");
+    EXPECT_TRUE(eventually([&] { return server.connections_open() == 0; }));
+}
+
 TEST(Limits, AcceptErrorsBackOffInsteadOfSpinning) {
     std::mutex m;
     std::condition_variable cv;
