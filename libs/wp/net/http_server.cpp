@@ -1016,6 +1016,27 @@ struct HttpServer::Impl {
         stream.socket().close(ignored);
     }
 
+    // An I/O thread. With idle_spin, a thread that finds no ready handler keeps polling (yielding the CPU between
+    // polls) for that long before it blocks: the reply of a pooled request then resumes its connection without a
+    // wake-up (an eventfd write and a context switch on each side).
+    void run_io() {
+        const auto spin = options.idle_spin;
+        if (spin.count() <= 0) {
+            io.run();
+            return;
+        }
+        while (!io.stopped()) {
+            if (io.poll() > 0) continue;
+            bool ready = false;
+            for (const auto until = std::chrono::steady_clock::now() + spin;
+                 !ready && std::chrono::steady_clock::now() < until;) {
+                std::this_thread::yield();
+                ready = io.poll() > 0;
+            }
+            if (!ready) io.run_one();
+        }
+    }
+
     // No shared_from_this() here: stop() may stop the io_context while this frame is still queued, and a frame that
     // owned the Impl (which owns the io_context that owns the frame) would never be freed. HttpServer::stop() joins
     // the I/O threads before the Impl can go away, and ~io_context destroys the frames still queued.
@@ -1150,11 +1171,11 @@ Result<void> HttpServer::start() {
         std::max(std::chrono::milliseconds(1),
                  std::min({impl.options.idle_timeout, impl.options.header_timeout, impl.options.request_timeout}));
     impl.started = true;
-    impl.pool.start(impl.options.worker_threads, std::chrono::microseconds(50),
+    impl.pool.start(impl.options.worker_threads, impl.options.idle_spin,
                     [&impl](const std::shared_ptr<Call>& call) { impl.run_call(call); });
     asio::co_spawn(impl.acceptor->get_executor(), impl.accept_loop(), asio::detached);
     const unsigned n = std::max(1u, impl.options.threads);
-    for (unsigned i = 0; i < n; ++i) impl.threads.emplace_back([&impl] { impl.io.run(); });
+    for (unsigned i = 0; i < n; ++i) impl.threads.emplace_back([&impl] { impl.run_io(); });
     return {};
 }
 

@@ -9,7 +9,8 @@
 //
 // Handlers (all of them: route(), handle(), handle_async(), filters) run on a bounded pool of `worker_threads`
 // threads, never on the I/O threads (except routes that opt in with RouteOptions::run_inline, for handlers that
-// never block); the connection's I/O coroutine waits for the reply without blocking a thread.
+// never block); the connection's I/O coroutine waits for the reply without blocking a thread. The hand-off to the
+// pool and back costs about 5-10 us of CPU per request (net/ratio_vs_bare_get in http_server_benchmark.cpp).
 // Each connection has at most one request in flight, so the pool's queue is bounded by max_connections.
 //  - handle(): Reply(const ServerRequest&), where Reply is either a response or an HttpError. An HttpError becomes
 //    a response through the server's ErrorFormatter (default {"error":msg}; ok_false_error_formatter() gives the
@@ -186,6 +187,11 @@ struct HttpServerOptions {
     std::shared_ptr<MetricsRegistry> metrics{};  //!< null: the server makes its own
     //! Called (on an I/O thread) for each failed accept with the system message and the pause before the next try.
     std::function<void(const std::string& error, std::chrono::milliseconds backoff)> on_accept_error{};
+    //! How long an I/O thread or a handler thread that ran out of work keeps polling for more (yielding the CPU
+    //! between polls) before it sleeps. Under load the next request or reply arrives within it, which saves the
+    //! wake-ups (a futex or eventfd call and a context switch each) that cost more than a typical handler; an idle
+    //! server sleeps after it. 0: sleep at once.
+    std::chrono::microseconds idle_spin{50};
 };
 
 class HttpServer {
