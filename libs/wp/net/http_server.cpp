@@ -109,7 +109,8 @@ class WorkerPool {
         }
         if (wake) cv_.notify_one();
     }
-    void stop() {
+    //! Joins the workers; returns the jobs still queued (never run).
+    std::deque<std::shared_ptr<Call>> stop() {
         std::deque<std::shared_ptr<Call>> dropped;
         {
             std::lock_guard lock(mutex_);
@@ -121,6 +122,7 @@ class WorkerPool {
         cv_.notify_all();
         for (auto& t : threads_) t.join();
         threads_.clear();
+        return dropped;
     }
 
   private:
@@ -495,6 +497,8 @@ struct HttpServer::Impl {
     std::atomic<bool> stopping{false};
     std::atomic<std::uint64_t> accepted{0};
     std::atomic<std::uint64_t> handled{0};
+    static constexpr std::size_t kMaxRejecting = 64;  // connections over the cap being answered 503 at once
+    std::atomic<std::size_t> rejecting{0};
     std::mutex mutex;
     std::condition_variable sessions_changed;
     std::set<std::shared_ptr<Session>> sessions;
@@ -853,6 +857,7 @@ struct HttpServer::Impl {
                     reply = tl::unexpected(HttpError{426, "WebSocket upgrade required", {{"Upgrade", "websocket"}}});
                 if (!reply) {
                     if (entry && entry->async) {
+                        set_phase(s, Session::Phase::kNone, {});  // await_reply keeps its own deadline
                         reply = co_await await_reply(s, req, entry, std::move(match));
                         if (!reply) break;  // the client is gone
                     } else if (entry && entry->sync && entry->options.run_inline) {
@@ -1070,8 +1075,14 @@ struct HttpServer::Impl {
                 }
             }
             if (!session) {
+                if (rejecting.load() >= kMaxRejecting) {  // a flood: no answer, do not hold descriptors
+                    beast::error_code ignored;
+                    socket.close(ignored);
+                    continue;
+                }
+                rejecting.fetch_add(1);
                 const auto ex = socket.get_executor();
-                asio::co_spawn(ex, reject(std::move(socket)), asio::detached);
+                asio::co_spawn(ex, reject(std::move(socket)), [this](std::exception_ptr) { rejecting.fetch_sub(1); });
                 continue;
             }
             beast::error_code rec;
@@ -1228,7 +1239,9 @@ void HttpServer::stop(std::chrono::milliseconds grace) {
         impl.pending.clear();
     }
     for (auto& cb : callbacks) cb();
-    impl.pool.stop();
+    // A queued call owns its coroutine (the completion handler) and the coroutine owns the call: drop the handler so
+    // that both go.
+    for (const auto& call : impl.pool.stop()) call->resume.reset();
     for (const auto& hub : impl.hubs) {
         std::lock_guard lock(hub->mutex);
         hub->conns.clear();

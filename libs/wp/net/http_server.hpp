@@ -32,7 +32,8 @@
 // Limits and timeouts:
 //  - max_connections: an accepted connection above the cap is answered at once, without reading its request, with
 //    503 "too many open connections" (through the ErrorFormatter) and "Connection: close", then closed (what the
-//    client sends meanwhile is read and dropped for at most 1 s, so the answer is not lost to a reset); counted in
+//    client sends meanwhile is read and dropped for at most 1 s, so the answer is not lost to a reset; in a flood,
+//    beyond 64 such connections at once, the others are closed without an answer); counted in
 //    wp_http_connections_rejected_total{reason="max_connections"};
 //  - idle_timeout: a keep-alive connection must start its next request within it;
 //  - header_timeout: once the first byte of a request arrived, the full header must arrive within it (slowloris),

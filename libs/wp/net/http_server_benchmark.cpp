@@ -7,11 +7,11 @@
 //   net/server_router_inline_get the same route with RouteOptions::run_inline (the handler on the I/O thread)
 //   net/ratio_vs_bare_get        the three servers up at once, measured in alternating rounds (bare, pooled, inline:
 //                                2,000 requests each) so that every ratio compares rounds run back to back on the
-//                                same (shared, noisy) machine. Counters: pool_ratio_{min,med,max} and
-//                                inline_ratio_{min,med,max} over the iterations (run it with --benchmark_min_time=5
-//                                for ~20 pairs), *_cs_per_req (voluntary + involuntary context switches of the whole
-//                                process per request) and *_cpu_us_per_req (user + system CPU per request, the load
-//                                driver included).
+//                                same (shared, noisy) machine; the order alternates. Counters: pool_ratio_{min,p25,
+//                                med,p75,max} and inline_ratio_* over the iterations (--benchmark_min_time=10 gives
+//                                ~40 rounds of each), *_cs_per_req (voluntary + involuntary context switches of the
+//                                whole process per request) and *_cpu_us_per_req (user + system CPU per request, the
+//                                load driver included).
 //
 // Both answer GET /orders/0x12?pageSize=20 with a small JSON body. The load driver keeps 100 keep-alive connections,
 // each sending requests back to back (one in flight per connection), from one client thread; items/s is requests/s.
@@ -222,9 +222,13 @@ void bm_ratio(benchmark::State& state) {
         sum.cpu_us += r.cpu_us;
     };
     for (auto _ : state) {
-        const auto b = measure(load_bare);
-        const auto p = measure(load_pool);
-        const auto i = measure(load_inline);
+        // The order alternates (bare, pooled, inline / inline, pooled, bare) so a drift of the machine's load does not
+        // favour one server.
+        const bool forward = pool_ratio.size() % 2 == 0;
+        Round b, p, i;
+        (forward ? b : i) = measure(forward ? load_bare : load_inline);
+        p = measure(load_pool);
+        (forward ? i : b) = measure(forward ? load_inline : load_bare);
         if (b.rps == 0 || p.rps == 0 || i.rps == 0) {
             state.SkipWithError("a request failed");
             return;
@@ -239,7 +243,9 @@ void bm_ratio(benchmark::State& state) {
     auto stats = [&](std::vector<double> v, const std::string& name) {
         std::sort(v.begin(), v.end());
         state.counters[name + "_ratio_min"] = v.front();
+        state.counters[name + "_ratio_p25"] = v[v.size() / 4];
         state.counters[name + "_ratio_med"] = v[v.size() / 2];
+        state.counters[name + "_ratio_p75"] = v[v.size() * 3 / 4];
         state.counters[name + "_ratio_max"] = v.back();
     };
     stats(pool_ratio, "pool");

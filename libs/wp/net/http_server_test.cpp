@@ -437,6 +437,19 @@ TEST(AsyncHandlers, LongPollEventTimeoutAndClientGone) {
     EXPECT_EQ(feed.publish("nobody"), 0u);
 }
 
+TEST(AsyncHandlers, ALongPollLongerThanTheIdleTimeoutIsNotCutByIt) {
+    LongPoll feed;
+    HttpServer server({.idle_timeout = 30ms});
+    server.handle_async(
+        "GET", "/events", [&](const ServerRequest&, Responder r) { feed.wait(r); },
+        {.timeout = 150ms, .on_timeout = [] { return Reply(HttpResponse::json(200, R"({"events":[]})")); }});
+    ASSERT_TRUE(server.start());
+    HttpClient client;
+    auto r = client.get(server.base_url() + "/events");
+    ASSERT_TRUE(r) << r.error().message;
+    EXPECT_EQ(r->body, R"({"events":[]})");  // the route's timeout answered, the idle timeout did not close
+}
+
 TEST(AsyncHandlers, StopAnswersPendingLongPollsAtOnce) {
     LongPoll feed;
     auto server = std::make_unique<HttpServer>();
