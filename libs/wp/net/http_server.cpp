@@ -626,7 +626,7 @@ struct HttpServer::Impl {
     }
 
     // On a pool thread: filters, then the asynchronous handler (a filter's answer is the reply).
-    void process(const std::shared_ptr<ServerRequest>& req, const RouteEntry* entry, const PathRouter::Match& match,
+    void process(const std::shared_ptr<ServerRequest>& req, const RouteEntry* entry,
                  const std::shared_ptr<Responder::State>& st) {
         Responder responder(st);
         if (responder.closed()) return;  // timed out (or the client left) while queued: skip the work
@@ -645,7 +645,6 @@ struct HttpServer::Impl {
         } catch (...) {
             responder.reply(tl::unexpected(HttpError{500, "internal error", {}}));
         }
-        (void)match;
     }
 
     void add_cors(HttpResponse& r, const ServerRequest& req) const {
@@ -688,7 +687,7 @@ struct HttpServer::Impl {
     // Waits (on the session's strand) for the reply of an asynchronous request handed to the pool (watching for the
     // client leaving). nullopt: the client is gone.
     asio::awaitable<std::optional<Reply>> await_reply(std::shared_ptr<Session> s, std::shared_ptr<ServerRequest> req,
-                                                      const RouteEntry* entry, PathRouter::Match match) {
+                                                      const RouteEntry* entry) {
         auto st = std::make_shared<Responder::State>();
         auto timer = std::make_shared<asio::steady_timer>(s->stream.get_executor());
         const bool is_async = entry && entry->async;
@@ -720,7 +719,7 @@ struct HttpServer::Impl {
             });
         }
         auto job = std::make_shared<Call>();
-        job->job = [this, req, entry, match = std::move(match), st] { process(req, entry, match, st); };
+        job->job = [this, req, entry, st] { process(req, entry, st); };
         pool.post(std::move(job));
 
         std::optional<Reply> result;
@@ -858,7 +857,7 @@ struct HttpServer::Impl {
                 if (!reply) {
                     if (entry && entry->async) {
                         set_phase(s, Session::Phase::kNone, {});  // await_reply keeps its own deadline
-                        reply = co_await await_reply(s, req, entry, std::move(match));
+                        reply = co_await await_reply(s, req, entry);
                         if (!reply) break;  // the client is gone
                     } else if (entry && entry->sync && entry->options.run_inline) {
                         reply = run_sync(*req, entry, match);
