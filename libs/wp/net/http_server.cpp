@@ -12,9 +12,11 @@
 #include <mutex>
 #include <set>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/async_result.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
@@ -44,10 +46,25 @@ constexpr std::size_t kHeaderLimit = 16 * 1024;
 
 using WsStream = websocket::stream<beast::tcp_stream>;
 
+struct Call;
+
 struct Session {
-    explicit Session(tcp::socket socket) : ex(socket.get_executor()), stream(std::move(socket)) {}
+    explicit Session(tcp::socket socket) : ex(socket.get_executor()), stream(std::move(socket)), watchdog(ex) {}
     asio::any_io_executor ex;  // the session's strand
     beast::tcp_stream stream;
+    // Every timeout of the connection (idle, header, body / write, the pooled request's deadline) comes from one
+    // timer. Starting a phase only records its deadline: the timer is re-armed only when that deadline is earlier than
+    // the expiry already set, and each expiry is at most `watchdog_tick` (the shortest timeout) away, so that a phase
+    // started later never has an earlier deadline. A request that ends in time costs no timer operation (a Beast
+    // tcp_stream arms and cancels a timer for every read and every write).
+    enum class Phase { kNone, kIdle, kHeader, kIo, kCall };
+    asio::steady_timer watchdog;
+    Phase phase{Phase::kNone};
+    std::chrono::steady_clock::time_point phase_deadline{};
+    std::shared_ptr<Call> current;  // the pooled request in flight (kCall)
+    bool watchdog_armed{false};
+    std::chrono::steady_clock::time_point watchdog_at{};
+    std::uint64_t watchdog_gen{0};
     std::string remote;          // "ip:port" of the peer
     std::string remote_ip;       // the peer's address
     std::optional<WsStream> ws;  // set once upgraded (stream is then moved-from)
@@ -64,48 +81,104 @@ struct Session {
 };
 
 // Fixed pool of handler threads. Jobs queued when stop() runs are dropped (their requests end with the server).
+//
+// Hand-offs cost more than the handlers they carry (a REST read is a few microseconds; waking a parked thread is a
+// futex call on both sides and a context switch), so the pool avoids wake-ups:
+//  - a worker that runs out of jobs first spins for `spin` (checking an atomic counter, yielding the CPU between
+//    checks) before it parks: under load the next job usually arrives within that window;
+//  - post() wakes a parked worker only when no worker is spinning (a spinner will take the job) and there are fewer
+//    wake-ups in flight than parked workers;
+//  - a worker that takes a job and leaves more queued with nobody spinning wakes the next one, so blocking handlers
+//    still spread over every worker.
 class WorkerPool {
   public:
-    void start(unsigned n) {
+    using Runner = std::function<void(const std::shared_ptr<Call>&)>;
+    void start(unsigned n, std::chrono::microseconds spin, Runner runner) {
+        spin_ = spin;
+        runner_ = std::move(runner);
         for (unsigned i = 0; i < std::max(1u, n); ++i) threads_.emplace_back([this] { run(); });
     }
-    void post(std::function<void()> job) {
+    void post(std::shared_ptr<Call> job) {
+        bool wake = false;
         {
             std::lock_guard lock(mutex_);
+            if (stopping_) return;
             jobs_.push_back(std::move(job));
+            queued_.fetch_add(1, std::memory_order_seq_cst);
+            wake = claim_wakeup_locked();
         }
-        cv_.notify_one();
+        if (wake) cv_.notify_one();
     }
-    void stop() {
+    //! Joins the workers; returns the jobs still queued (never run).
+    std::deque<std::shared_ptr<Call>> stop() {
+        std::deque<std::shared_ptr<Call>> dropped;
         {
             std::lock_guard lock(mutex_);
             stopping_ = true;
-            jobs_.clear();
+            dropped.swap(jobs_);
+            queued_.store(0);
         }
+        stop_flag_.store(true);
         cv_.notify_all();
         for (auto& t : threads_) t.join();
         threads_.clear();
+        return dropped;
     }
 
   private:
+    // Under the lock: true when the caller must notify one parked worker.
+    bool claim_wakeup_locked() {
+        if (jobs_.empty() || spinning_.load(std::memory_order_seq_cst) > 0 || parked_ <= wakeups_) return false;
+        ++wakeups_;
+        return true;
+    }
+    // Polls for a job for at most spin_; true when one is (probably) queued.
+    bool spin_for_job() const {
+        if (spin_.count() <= 0) return false;
+        const auto until = std::chrono::steady_clock::now() + spin_;
+        for (unsigned i = 0;; ++i) {
+            if (queued_.load(std::memory_order_seq_cst) > 0 || stop_flag_.load(std::memory_order_relaxed)) return true;
+            if ((i & 15) == 15 && std::chrono::steady_clock::now() >= until) return false;
+            std::this_thread::yield();
+        }
+    }
     void run() {
         for (;;) {
-            std::function<void()> job;
+            spinning_.fetch_add(1, std::memory_order_seq_cst);
+            spin_for_job();
+            std::shared_ptr<Call> job;
+            bool wake = false;
             {
                 std::unique_lock lock(mutex_);
-                cv_.wait(lock, [this] { return stopping_ || !jobs_.empty(); });
+                spinning_.fetch_sub(1, std::memory_order_seq_cst);
+                while (jobs_.empty() && !stopping_) {
+                    ++parked_;
+                    cv_.wait(lock, [this] { return wakeups_ > 0 || stopping_; });
+                    --parked_;
+                    if (wakeups_ > 0) --wakeups_;
+                }
                 if (stopping_) return;
                 job = std::move(jobs_.front());
                 jobs_.pop_front();
+                queued_.fetch_sub(1, std::memory_order_seq_cst);
+                wake = claim_wakeup_locked();
             }
-            job();
+            if (wake) cv_.notify_one();
+            runner_(job);
         }
     }
     std::mutex mutex_;
     std::condition_variable cv_;
-    std::deque<std::function<void()>> jobs_;
+    std::deque<std::shared_ptr<Call>> jobs_;  // under mutex_
+    unsigned parked_{0};                      // under mutex_: workers waiting on cv_
+    unsigned wakeups_{0};                     // under mutex_: notifications not yet consumed
+    bool stopping_{false};                    // under mutex_
+    std::atomic<std::size_t> queued_{0};      // jobs_.size(), read by spinners without the lock
+    std::atomic<unsigned> spinning_{0};
+    std::atomic<bool> stop_flag_{false};
+    std::chrono::microseconds spin_{0};
+    Runner runner_;
     std::vector<std::thread> threads_;
-    bool stopping_{false};
 };
 
 std::string join(const std::vector<std::string>& items) {
@@ -350,6 +423,39 @@ struct RouteEntry {
     RouteOptions options;
     std::shared_ptr<WebSocketHub::Impl> ws;
 };
+
+// A request handed to the worker pool. Whoever claims it first (the worker with the handler's reply, or the session's
+// watchdog at the deadline) stores the reply and resumes the connection's coroutine with one post to its strand.
+// The coroutine's completion handler, type-erased (move-only).
+struct Resume {
+    virtual ~Resume() = default;
+    virtual void run() = 0;
+};
+template <class H>
+struct ResumeWith final : Resume {
+    explicit ResumeWith(H h) : handler(std::move(h)) {}
+    void run() override { std::move(handler)(); }
+    H handler;
+};
+
+struct Call {
+    ServerRequest req;
+    const RouteEntry* entry{nullptr};
+    PathRouter::Match match;
+    std::chrono::steady_clock::time_point deadline{};
+    std::function<void()> job;  // asynchronous routes: run by the pool instead of the synchronous path
+    std::atomic<bool> claimed{false};
+    std::optional<Reply> reply;      // written by the claimer before it resumes the coroutine
+    std::unique_ptr<Resume> resume;  // set on the strand before the call is queued
+    asio::any_io_executor ex;        // the session's strand
+
+    // Stores the reply and resumes the coroutine unless the call was already claimed. Any thread.
+    static void finish(const std::shared_ptr<Call>& call, Reply r) {
+        if (call->claimed.exchange(true, std::memory_order_acq_rel)) return;
+        call->reply = std::move(r);
+        asio::post(call->ex, [r = std::move(call->resume)] { r->run(); });
+    }
+};
 }  // namespace
 
 struct HttpServer::Impl {
@@ -384,12 +490,15 @@ struct HttpServer::Impl {
     std::vector<RouteEntry> routes;  // by router id
     std::vector<Filter> global_filters;
     std::uint16_t bound_port{0};
+    std::chrono::milliseconds watchdog_tick{0};  // the shortest timeout of a connection (set by start())
     bool started{false};
     bool stopped{false};
 
     std::atomic<bool> stopping{false};
     std::atomic<std::uint64_t> accepted{0};
     std::atomic<std::uint64_t> handled{0};
+    static constexpr std::size_t kMaxRejecting = 64;  // connections over the cap being answered 503 at once
+    std::atomic<std::size_t> rejecting{0};
     std::mutex mutex;
     std::condition_variable sessions_changed;
     std::set<std::shared_ptr<Session>> sessions;
@@ -422,8 +531,102 @@ struct HttpServer::Impl {
         return r;
     }
 
-    // On a pool thread: filters, then the handler (or the 404 / 405 / OPTIONS answer).
-    void process(const std::shared_ptr<ServerRequest>& req, const RouteEntry* entry, const PathRouter::Match& match,
+    // Filters, then the synchronous handler (or the 404 / 405 / OPTIONS answer, or 101 for a WebSocket route). On a
+    // pool thread, or on the I/O thread for run_inline routes.
+    Reply run_sync(ServerRequest& req, const RouteEntry* entry, const PathRouter::Match& match) const {
+        try {
+            for (const auto& f : global_filters)
+                if (auto r = f(req)) return std::move(*r);
+            if (!entry) {
+                if (match.kind == PathRouter::Match::Kind::kNotFound)
+                    return tl::unexpected(HttpError{404, "not found", {}});
+                if (req.method == "OPTIONS") return HttpResponse{204, {{"Allow", join(match.allowed)}}, ""};
+                return tl::unexpected(HttpError{405, "method not allowed", {{"Allow", join(match.allowed)}}});
+            }
+            const auto& filters = entry->ws ? entry->ws->options.filters : entry->options.filters;
+            for (const auto& f : filters)
+                if (auto r = f(req)) return std::move(*r);
+            if (entry->ws) return HttpResponse{101, {}, ""};
+            return entry->sync(req);
+        } catch (...) {
+            return tl::unexpected(HttpError{500, "internal error", {}});
+        }
+    }
+
+    // On a pool thread: a queued call (skipped when its deadline already answered it).
+    void run_call(const std::shared_ptr<Call>& call) const {
+        if (call->job) {
+            call->job();
+            return;
+        }
+        if (call->claimed.load(std::memory_order_acquire)) return;
+        Call::finish(call, run_sync(call->req, call->entry, call->match));
+    }
+
+    // On the strand: starts a phase of the connection ending at `deadline` (kNone: no deadline).
+    void set_phase(const std::shared_ptr<Session>& s, Session::Phase phase,
+                   std::chrono::steady_clock::time_point deadline) {
+        s->phase = phase;
+        s->phase_deadline = deadline;
+        if (phase == Session::Phase::kNone || (s->watchdog_armed && s->watchdog_at <= deadline)) return;
+        arm_watchdog(s, std::min(deadline, std::chrono::steady_clock::now() + watchdog_tick));
+    }
+
+    void arm_watchdog(const std::shared_ptr<Session>& s, std::chrono::steady_clock::time_point at) {
+        s->watchdog_armed = true;
+        s->watchdog_at = at;
+        const auto gen = ++s->watchdog_gen;
+        s->watchdog.expires_at(at);
+        s->watchdog.async_wait([this, s, gen](beast::error_code) { on_watchdog(s, gen); });
+    }
+
+    // On the strand, when the watchdog expires (or is cancelled): acts on the phase whose deadline passed (a pooled
+    // request is answered by its timeout reply, anything else closes the connection), else re-arms.
+    void on_watchdog(const std::shared_ptr<Session>& s, std::uint64_t gen) {
+        if (gen != s->watchdog_gen) return;  // re-armed since
+        s->watchdog_armed = false;
+        if (s->phase == Session::Phase::kNone) return;
+        const auto now = std::chrono::steady_clock::now();
+        if (now < s->phase_deadline) {
+            arm_watchdog(s, std::min(s->phase_deadline, now + watchdog_tick));
+            return;
+        }
+        const auto phase = std::exchange(s->phase, Session::Phase::kNone);
+        if (phase == Session::Phase::kCall) {
+            const auto call = s->current;
+            if (!call || call->claimed.load(std::memory_order_acquire)) return;
+            const auto& on_timeout = call->entry ? call->entry->options.on_timeout : std::function<Reply()>{};
+            Call::finish(call,
+                         on_timeout ? on_timeout() : Reply(tl::unexpected(HttpError{503, "request timed out", {}})));
+            return;
+        }
+        if (phase == Session::Phase::kHeader) rejected_header->inc();
+        s->close_now();  // the pending read or write fails and the coroutine ends the session
+    }
+
+    // Hands a synchronous request to the pool and waits (on the strand, without blocking a thread) for its reply or
+    // its deadline.
+    asio::awaitable<Reply> await_call(std::shared_ptr<Session> s, std::shared_ptr<Call> call, const RouteEntry* entry,
+                                      PathRouter::Match match, std::chrono::steady_clock::time_point started_at) {
+        call->entry = entry;
+        call->match = std::move(match);
+        call->deadline =
+            started_at + (entry && entry->options.timeout ? *entry->options.timeout : options.request_timeout);
+        call->ex = s->ex;
+        co_await asio::async_initiate<const asio::use_awaitable_t<>&, void()>(
+            [this, &s, &call](auto handler) {
+                call->resume = std::make_unique<ResumeWith<decltype(handler)>>(std::move(handler));
+                s->current = call;
+                set_phase(s, Session::Phase::kCall, call->deadline);
+                pool.post(call);
+            },
+            asio::use_awaitable);
+        s->current = nullptr;
+        co_return std::move(*call->reply);
+    }
+
+    // On a pool thread: filters, then the asynchronous handler (a filter's answer is the reply).
+    void process(const std::shared_ptr<ServerRequest>& req, const RouteEntry* entry,
                  const std::shared_ptr<Responder::State>& st) {
         Responder responder(st);
         if (responder.closed()) return;  // timed out (or the client left) while queued: skip the work
@@ -433,26 +636,12 @@ struct HttpServer::Impl {
                     responder.reply(std::move(*r));
                     return;
                 }
-            if (!entry) {
-                if (match.kind == PathRouter::Match::Kind::kNotFound) {
-                    responder.reply(tl::unexpected(HttpError{404, "not found", {}}));
-                } else if (req->method == "OPTIONS") {
-                    responder.reply(HttpResponse{204, {{"Allow", join(match.allowed)}}, ""});
-                } else {
-                    responder.reply(
-                        tl::unexpected(HttpError{405, "method not allowed", {{"Allow", join(match.allowed)}}}));
-                }
-                return;
-            }
-            const auto& filters = entry->ws ? entry->ws->options.filters : entry->options.filters;
-            for (const auto& f : filters)
+            for (const auto& f : entry->options.filters)
                 if (auto r = f(*req)) {
                     responder.reply(std::move(*r));
                     return;
                 }
-            if (entry->ws) responder.reply(HttpResponse{101, {}, ""});
-            else if (entry->sync) responder.reply(entry->sync(*req));
-            else entry->async(*req, responder);
+            entry->async(*req, responder);
         } catch (...) {
             responder.reply(tl::unexpected(HttpError{500, "internal error", {}}));
         }
@@ -492,18 +681,14 @@ struct HttpServer::Impl {
         res.body() = std::move(body);
         res.keep_alive(false);
         res.prepare_payload();
-        co_await http::async_write(s.stream, res, kTuple);
+        co_await http::async_write(s.stream.socket(), res, kTuple);
     }
 
-    // Waits (on the session's strand) for the reply of a request handed to the pool. nullopt: the client is gone.
+    // Waits (on the session's strand) for the reply of an asynchronous request handed to the pool (watching for the
+    // client leaving). nullopt: the client is gone.
     asio::awaitable<std::optional<Reply>> await_reply(std::shared_ptr<Session> s, std::shared_ptr<ServerRequest> req,
-                                                      const RouteEntry* entry, PathRouter::Match match) {
+                                                      const RouteEntry* entry) {
         auto st = std::make_shared<Responder::State>();
-        if (entry && entry->sync && entry->options.run_inline) {
-            process(req, entry, match, st);  // a sync handler always replies before returning
-            std::lock_guard lock(st->mutex);
-            co_return std::move(st->reply);
-        }
         auto timer = std::make_shared<asio::steady_timer>(s->stream.get_executor());
         const bool is_async = entry && entry->async;
         const auto timeout = entry && entry->options.timeout ? *entry->options.timeout : options.request_timeout;
@@ -533,7 +718,9 @@ struct HttpServer::Impl {
                 }
             });
         }
-        pool.post([this, req, entry, match = std::move(match), st] { process(req, entry, match, st); });
+        auto job = std::make_shared<Call>();
+        job->job = [this, req, entry, st] { process(req, entry, st); };
+        pool.post(std::move(job));
 
         std::optional<Reply> result;
         for (;;) {
@@ -583,8 +770,8 @@ struct HttpServer::Impl {
             s->busy = false;
             if (buffer.size() == 0) {
                 // Idle: wait for the first byte of the next request.
-                s->stream.expires_after(options.idle_timeout);
-                auto [ec, n] = co_await s->stream.async_read_some(buffer.prepare(4096), kTuple);
+                set_phase(s, Session::Phase::kIdle, std::chrono::steady_clock::now() + options.idle_timeout);
+                auto [ec, n] = co_await s->stream.socket().async_read_some(buffer.prepare(4096), kTuple);
                 if (ec) break;
                 buffer.commit(n);
             }
@@ -605,23 +792,19 @@ struct HttpServer::Impl {
                 if (ec || used == 0) break;
             }
             if (!ec && !parser.is_header_done()) {
-                s->stream.expires_after(options.header_timeout);
-                auto [hec, hn] = co_await http::async_read_header(s->stream, buffer, parser, kTuple);
+                set_phase(s, Session::Phase::kHeader, std::chrono::steady_clock::now() + options.header_timeout);
+                auto [hec, hn] = co_await http::async_read_header(s->stream.socket(), buffer, parser, kTuple);
                 (void)hn;
-                if (hec == beast::error::timeout) {
-                    rejected_header->inc();
-                    break;
-                }
                 ec = hec;
             }
             if (!ec && !parser.is_done()) {
-                s->stream.expires_after(options.request_timeout);
-                auto [bec, bn] = co_await http::async_read(s->stream, buffer, parser, kTuple);
+                set_phase(s, Session::Phase::kIo, std::chrono::steady_clock::now() + options.request_timeout);
+                auto [bec, bn] = co_await http::async_read(s->stream.socket(), buffer, parser, kTuple);
                 (void)bn;
                 ec = bec;
             }
             if (ec == http::error::body_limit) {
-                s->stream.expires_after(options.request_timeout);
+                set_phase(s, Session::Phase::kIo, std::chrono::steady_clock::now() + options.request_timeout);
                 co_await write_error(*s, 11, http::status::payload_too_large,
                                      options
                                          .error_formatter(413, "request body larger than " +
@@ -630,7 +813,7 @@ struct HttpServer::Impl {
                 break;
             }
             if (ec == http::error::header_limit) {
-                s->stream.expires_after(options.request_timeout);
+                set_phase(s, Session::Phase::kIo, std::chrono::steady_clock::now() + options.request_timeout);
                 co_await write_error(*s, 11, http::status::request_header_fields_too_large,
                                      options.error_formatter(431, "request headers too large").body);
                 break;
@@ -638,7 +821,8 @@ struct HttpServer::Impl {
             if (ec) break;
             const auto started_at = std::chrono::steady_clock::now();
             auto& message = parser.get();
-            auto req = std::make_shared<ServerRequest>();
+            auto call = std::make_shared<Call>();
+            const auto req = std::shared_ptr<ServerRequest>(call, &call->req);
             req->method = std::string(message.method_string());
             req->target = std::string(message.target());
             const auto q = req->target.find('?');
@@ -671,8 +855,15 @@ struct HttpServer::Impl {
                 if (entry && entry->ws && !reply && !websocket::is_upgrade(message))
                     reply = tl::unexpected(HttpError{426, "WebSocket upgrade required", {{"Upgrade", "websocket"}}});
                 if (!reply) {
-                    reply = co_await await_reply(s, req, entry, std::move(match));
-                    if (!reply) break;  // the client is gone
+                    if (entry && entry->async) {
+                        set_phase(s, Session::Phase::kNone, {});  // await_reply keeps its own deadline
+                        reply = co_await await_reply(s, req, entry);
+                        if (!reply) break;  // the client is gone
+                    } else if (entry && entry->sync && entry->options.run_inline) {
+                        reply = run_sync(*req, entry, match);
+                    } else {
+                        reply = co_await await_call(s, call, entry, std::move(match), started_at);
+                    }
                 }
             }
             if (entry && entry->ws && *reply && (*reply)->status == 101) {
@@ -694,9 +885,10 @@ struct HttpServer::Impl {
             }
             handled.fetch_add(1);
             if (response.status >= 100 && response.status < 600) by_class[response.status / 100 - 1]->inc();
-            duration->observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - started_at).count());
-            s->stream.expires_after(options.request_timeout);
-            auto [wec, wn] = co_await http::async_write(s->stream, res, kTuple);
+            const auto now = std::chrono::steady_clock::now();
+            duration->observe(std::chrono::duration<double>(now - started_at).count());
+            set_phase(s, Session::Phase::kIo, now + options.request_timeout);
+            auto [wec, wn] = co_await http::async_write(s->stream.socket(), res, kTuple);
             (void)wn;
             if (wec || !keep || s->close_requested) break;
         }
@@ -704,6 +896,8 @@ struct HttpServer::Impl {
     }
 
     void end_session(const std::shared_ptr<Session>& s) {
+        s->phase = Session::Phase::kNone;
+        s->watchdog.cancel();
         beast::error_code ignored;
         s->socket().shutdown(tcp::socket::shutdown_send, ignored);
         s->socket().close(ignored);
@@ -715,6 +909,7 @@ struct HttpServer::Impl {
 
     asio::awaitable<void> serve_websocket(std::shared_ptr<Session> s, http::request<http::string_body> message,
                                           std::shared_ptr<ServerRequest> req, std::shared_ptr<WebSocketHub::Impl> hub) {
+        set_phase(s, Session::Phase::kNone, {});
         s->ws.emplace(std::move(s->stream));
         auto& ws = *s->ws;
         websocket::stream_base::timeout t{};
@@ -796,6 +991,56 @@ struct HttpServer::Impl {
         return std::nullopt;
     }
 
+    // A connection above max_connections: 503 (the server's error body, "Connection: close") without waiting for the
+    // request, then a lingering close: the send side is shut down and what the client sends is read and dropped for
+    // at most kRejectLinger, so that a request already on its way does not turn the close into a reset that could
+    // destroy the answer before the client reads it.
+    asio::awaitable<void> reject(tcp::socket socket) {
+        static constexpr auto kRejectLinger = std::chrono::seconds(1);
+        HttpResponse r = error_response(HttpError{503, "too many open connections", {}});
+        http::response<http::string_body> res{static_cast<http::status>(r.status), 11};
+        for (const auto& [name, value] : r.headers) res.insert(name, value);
+        res.keep_alive(false);
+        res.body() = std::move(r.body);
+        res.prepare_payload();
+        beast::tcp_stream stream(std::move(socket));
+        stream.expires_after(kRejectLinger);
+        auto [wec, wn] = co_await http::async_write(stream, res, kTuple);
+        (void)wn;
+        beast::error_code ignored;
+        if (!wec) {
+            stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+            char sink[1024];
+            for (;;) {
+                auto [rec, rn] = co_await stream.async_read_some(asio::buffer(sink), kTuple);
+                (void)rn;
+                if (rec) break;
+            }
+        }
+        stream.socket().close(ignored);
+    }
+
+    // An I/O thread. With idle_spin, a thread that finds no ready handler keeps polling (yielding the CPU between
+    // polls) for that long before it blocks: the reply of a pooled request then resumes its connection without a
+    // wake-up (an eventfd write and a context switch on each side).
+    void run_io() {
+        const auto spin = options.idle_spin;
+        if (spin.count() <= 0) {
+            io.run();
+            return;
+        }
+        while (!io.stopped()) {
+            if (io.poll() > 0) continue;
+            bool ready = false;
+            for (const auto until = std::chrono::steady_clock::now() + spin;
+                 !ready && std::chrono::steady_clock::now() < until;) {
+                std::this_thread::yield();
+                ready = io.poll() > 0;
+            }
+            if (!ready) io.run_one();
+        }
+    }
+
     // No shared_from_this() here: stop() may stop the io_context while this frame is still queued, and a frame that
     // owned the Impl (which owns the io_context that owns the frame) would never be freed. HttpServer::stop() joins
     // the I/O threads before the Impl can go away, and ~io_context destroys the frames still queued.
@@ -829,8 +1074,14 @@ struct HttpServer::Impl {
                 }
             }
             if (!session) {
-                beast::error_code ignored;
-                socket.close(ignored);
+                if (rejecting.load() >= kMaxRejecting) {  // a flood: no answer, do not hold descriptors
+                    beast::error_code ignored;
+                    socket.close(ignored);
+                    continue;
+                }
+                rejecting.fetch_add(1);
+                const auto ex = socket.get_executor();
+                asio::co_spawn(ex, reject(std::move(socket)), [this](std::exception_ptr) { rejecting.fetch_sub(1); });
                 continue;
             }
             beast::error_code rec;
@@ -926,11 +1177,15 @@ Result<void> HttpServer::start() {
     if (impl.acceptor->listen(asio::socket_base::max_listen_connections, ec); ec)
         return make_error(Errc::kNetwork, "HTTP server: listen " + where + ": " + ec.message());
     impl.bound_port = impl.acceptor->local_endpoint().port();
+    impl.watchdog_tick =
+        std::max(std::chrono::milliseconds(1),
+                 std::min({impl.options.idle_timeout, impl.options.header_timeout, impl.options.request_timeout}));
     impl.started = true;
-    impl.pool.start(impl.options.worker_threads);
+    impl.pool.start(impl.options.worker_threads, impl.options.idle_spin,
+                    [&impl](const std::shared_ptr<Call>& call) { impl.run_call(call); });
     asio::co_spawn(impl.acceptor->get_executor(), impl.accept_loop(), asio::detached);
     const unsigned n = std::max(1u, impl.options.threads);
-    for (unsigned i = 0; i < n; ++i) impl.threads.emplace_back([&impl] { impl.io.run(); });
+    for (unsigned i = 0; i < n; ++i) impl.threads.emplace_back([&impl] { impl.run_io(); });
     return {};
 }
 
@@ -983,7 +1238,9 @@ void HttpServer::stop(std::chrono::milliseconds grace) {
         impl.pending.clear();
     }
     for (auto& cb : callbacks) cb();
-    impl.pool.stop();
+    // A queued call owns its coroutine (the completion handler) and the coroutine owns the call: drop the handler so
+    // that both go.
+    for (const auto& call : impl.pool.stop()) call->resume.reset();
     for (const auto& hub : impl.hubs) {
         std::lock_guard lock(hub->mutex);
         hub->conns.clear();

@@ -19,10 +19,10 @@
 
 #include <boost/json/value.hpp>
 
+#include <wp/net/test_support.hpp>
 #include "http_client.hpp"
 #include "json_body.hpp"
 #include "rate_limiter.hpp"
-#include <wp/net/test_support.hpp>
 
 namespace wp::net {
 namespace {
@@ -437,6 +437,19 @@ TEST(AsyncHandlers, LongPollEventTimeoutAndClientGone) {
     EXPECT_EQ(feed.publish("nobody"), 0u);
 }
 
+TEST(AsyncHandlers, ALongPollLongerThanTheIdleTimeoutIsNotCutByIt) {
+    LongPoll feed;
+    HttpServer server({.idle_timeout = 30ms});
+    server.handle_async(
+        "GET", "/events", [&](const ServerRequest&, Responder r) { feed.wait(r); },
+        {.timeout = 150ms, .on_timeout = [] { return Reply(HttpResponse::json(200, R"({"events":[]})")); }});
+    ASSERT_TRUE(server.start());
+    HttpClient client;
+    auto r = client.get(server.base_url() + "/events");
+    ASSERT_TRUE(r) << r.error().message;
+    EXPECT_EQ(r->body, R"({"events":[]})");  // the route's timeout answered, the idle timeout did not close
+}
+
 TEST(AsyncHandlers, StopAnswersPendingLongPollsAtOnce) {
     LongPoll feed;
     auto server = std::make_unique<HttpServer>();
@@ -453,18 +466,30 @@ TEST(AsyncHandlers, StopAnswersPendingLongPollsAtOnce) {
     EXPECT_EQ(r->header("connection"), "close");
 }
 
-TEST(Limits, ConnectionCapClosesExtraConnectionsAndCountsThem) {
-    HttpServer server({.max_connections = 2});
+TEST(Limits, ConnectionCapAnswers503AndClosesExtraConnectionsAndCountsThem) {
+    HttpServer server({.max_connections = 2, .error_formatter = ok_false_error_formatter()});
     server.route("GET", "/x", [](const ServerRequest&) { return HttpResponse::text(200, "x"); });
     ASSERT_TRUE(server.start());
     RawConn a(server.port()), b(server.port());
     ASSERT_TRUE(eventually([&] { return server.connections_open() == 2; }));
     RawConn c(server.port());
     c.send("GET /x HTTP/1.1\r\nHost: x\r\n\r\n");
-    EXPECT_EQ(c.read_to_close(), "");  // closed without an answer
+    const auto answer = c.read_to_close();  // answered (the formatter's body, Connection: close), then closed
+    EXPECT_TRUE(c.eof()) << answer;
+    EXPECT_EQ(answer.rfind("HTTP/1.1 503 Service Unavailable\r\n", 0), 0u) << answer;
+    EXPECT_NE(answer.find("\r\nConnection: close\r\n"), std::string::npos) << answer;
+    EXPECT_NE(answer.find("\r\nContent-Type: application/json\r\n"), std::string::npos) << answer;
+    const auto body = std::string(R"({"ok":false,"error":"too many open connections"})");
+    EXPECT_EQ(answer.substr(answer.find("\r\n\r\n") + 4), body) << answer;
+    // A client that connects and waits (sends nothing) gets the same answer at once.
+    RawConn d(server.port());
+    const auto quiet = d.read_to_close();
+    EXPECT_TRUE(d.eof()) << quiet;
+    EXPECT_EQ(quiet.rfind("HTTP/1.1 503 Service Unavailable\r\n", 0), 0u) << quiet;
     EXPECT_EQ(
         server.metrics().counter("wp_http_connections_rejected_total", "", {{"reason", "max_connections"}}).value(),
-        1u);
+        2u);
+    EXPECT_EQ(server.connections_open(), 2u);  // the rejected connections never counted as open
     a.send("GET /x HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
     EXPECT_NE(a.read_to_close().find("200 OK"), std::string::npos);
     ASSERT_TRUE(eventually([&] { return server.connections_open() == 1; }));
@@ -486,6 +511,24 @@ TEST(Limits, SlowHeadersAreCutByTheHeaderTimeoutNotTheIdleTimeout) {
     EXPECT_TRUE(idle.open_and_quiet());  // an idle keep-alive connection is under the idle timeout only
     idle.send("GET /x HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
     EXPECT_NE(idle.read_to_close().find("200 OK"), std::string::npos);
+}
+
+TEST(Limits, AStalledBodyAndAStalledReaderAreCutByTheRequestTimeout) {
+    HttpServer server({.request_timeout = 100ms});
+    server.route("POST", "/echo", [](const ServerRequest& r) { return HttpResponse::text(200, r.body); });
+    const auto big = std::make_shared<const std::string>(std::size_t{16} << 20, 'x');  // above the socket buffers
+    server.handle("GET", "/big", [big](const ServerRequest&) -> Reply { return HttpResponse::text(200, *big); },
+                  {.run_inline = true});  // no handler deadline: only the write can time out
+    ASSERT_TRUE(server.start());
+    // A body that never finishes.
+    RawConn body(server.port());
+    body.send("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nonly ten..");
+    EXPECT_EQ(body.read_to_close(), "");
+    EXPECT_TRUE(body.eof());
+    // A client that asks for 16 MiB and never reads: the write cannot finish, the connection is closed.
+    RawConn reader(server.port());
+    reader.send("GET /big HTTP/1.1\r\nHost: x\r\n\r\n");
+    EXPECT_TRUE(eventually([&] { return server.connections_open() == 0; }));
 }
 
 TEST(Limits, AcceptErrorsBackOffInsteadOfSpinning) {
