@@ -420,7 +420,7 @@ TEST_P(MarketApiTest, EveryWorkerpoolPublishRefusal) {
             "0x0000000000000000000000000000000000000000000000000000000000000001; supported: 0x0, 0x3, 0x5, 0x9, "
             "optionally | 0x100");
     refused(Order(workerpool_order(owner_, pool_, 10, 1, 0x9, 20, 0, 5)), owner_, 403,
-            "TEE workerpool orders must have trust 1 (got 20)");
+            "TEE workerpool orders must have trust 1 (0 counts as 1; got 20)");
     refused(Order(workerpool_order(owner_, pool_, 10, 1, 0x0, 0, 7, 6)), owner_, 403, "category 7 does not exist");
     // Trust 0 with a TEE tag counts as 1; standard orders take any trust; GPU is accepted.
     ASSERT_EQ(

@@ -25,8 +25,8 @@
 // Category document: {catid, chainId, name, description, workClockTimeRef, transactionHash, blockNumber,
 //   blockTimestamp}.
 //
-// The live-update events carry the order document WITHOUT chainId for `<kind>order_published`
-// (DocumentOptions::with_chain_id = false) and with it for `<kind>order_updated`.
+// The live-update events `<kind>order_published` and `<kind>order_updated` carry the order document WITHOUT chainId
+// (DocumentOptions::with_chain_id = false), as the reference's events listener sends them.
 //
 // Thread safety: pure functions.
 

@@ -322,9 +322,8 @@ PublishResult<Checked> check_rules(store::Tx& tx, const ChainContext& chain, con
 
     // 8. the seed's workerpool rules
     if (const auto* w = std::get_if<WorkerpoolOrder>(&order); w != nullptr && options.seed_rules) {
-        // PoCo treats trust 0 as 1 (the SDK's default trust is 0 with a TEE tag).
-        const U256 effective_trust = w->trust.is_zero() ? U256(1) : w->trust;
-        if (auto offer = validate_workerpool_offer(w->tag, effective_trust); !offer)
+        // validate_workerpool_offer counts trust 0 as 1, as PoCo does (the SDK's default order: tee,tdx, trust 0).
+        if (auto offer = validate_workerpool_offer(w->tag, w->trust); !offer)
             return tl::unexpected(refused(offer.error().message));
         auto exists = facts.category_exists(w->category);
         if (!exists) return tl::unexpected(exists.error());
