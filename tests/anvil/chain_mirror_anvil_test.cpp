@@ -51,12 +51,10 @@ class ChainMirrorAnvil : public ::testing::TestWithParam<store::Backend> {
         auto address = Address::parse(receipt->at("contractAddress").as_string());
         ASSERT_TRUE(address);
         emitter_ = *address;
-        auto scratch = store::testing::ScratchDatabase::create(GetParam(), "mirror");
-        ASSERT_TRUE(scratch) << scratch.error().message;
-        scratch_.emplace(std::move(*scratch));
-        auto db = store::Database::open(scratch_->url());
-        ASSERT_TRUE(db) << db.error().message;
-        db_ = std::make_unique<store::Database>(std::move(*db));
+        auto opened = store::testing::open_scratch(GetParam(), "mirror");
+        ASSERT_TRUE(opened) << opened.error().message;
+        scratch_.emplace(std::move(opened->scratch));
+        db_ = std::move(opened->db);
         ASSERT_TRUE(store::migrate(*db_, "mirror_test", test::kPayloadMigrations));
     }
     void TearDown() override {

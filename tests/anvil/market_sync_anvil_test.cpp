@@ -37,12 +37,10 @@ class MarketSyncAnvil : public test::PocoOrdersFixture, public ::testing::WithPa
     void SetUp() override {
         PocoOrdersFixture::SetUp();
         if (HasFatalFailure()) return;
-        auto scratch = store::testing::ScratchDatabase::create(GetParam(), "market_sync");
-        ASSERT_TRUE(scratch) << scratch.error().message;
-        scratch_.emplace(std::move(*scratch));
-        auto db = store::Database::open(scratch_->url());
-        ASSERT_TRUE(db) << db.error().message;
-        db_ = std::make_unique<store::Database>(std::move(*db));
+        auto opened = store::testing::open_scratch(GetParam(), "market_sync");
+        ASSERT_TRUE(opened) << opened.error().message;
+        scratch_.emplace(std::move(opened->scratch));
+        db_ = std::move(opened->db);
         ASSERT_TRUE(market::migrate_market_schema(*db_));
         options_.chain_id = info().chain_id;
         options_.addresses = hub().addresses();

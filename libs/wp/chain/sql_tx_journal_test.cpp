@@ -41,12 +41,10 @@ JournalRecord record(JournalRecord::Kind kind, std::uint64_t id, std::uint64_t n
 class SqlTxJournalTest : public ::testing::TestWithParam<store::Backend> {
   protected:
     void SetUp() override {
-        auto scratch = store::testing::ScratchDatabase::create(GetParam(), "sql_journal");
-        ASSERT_TRUE(scratch) << scratch.error().message;
-        scratch_.emplace(std::move(*scratch));
-        auto db = store::Database::open(scratch_->url());
-        ASSERT_TRUE(db) << db.error().message;
-        db_ = std::make_unique<store::Database>(std::move(*db));
+        auto opened = store::testing::open_scratch(GetParam(), "sql_journal");
+        ASSERT_TRUE(opened) << opened.error().message;
+        scratch_.emplace(std::move(opened->scratch));
+        db_ = std::move(opened->db);
     }
     void TearDown() override { db_.reset(); }
     std::optional<store::testing::ScratchDatabase> scratch_;

@@ -64,12 +64,10 @@ struct Answer {
 class MarketApiTest : public ::testing::TestWithParam<store::Backend> {
   protected:
     void SetUp() override {
-        auto scratch = store::testing::ScratchDatabase::create(GetParam(), "market_api");
-        ASSERT_TRUE(scratch) << scratch.error().message;
-        scratch_.emplace(std::move(*scratch));
-        auto db = store::Database::open(scratch_->url(), {.pool_size = 8});
-        ASSERT_TRUE(db) << db.error().message;
-        db_ = std::make_unique<store::Database>(std::move(*db));
+        auto opened = store::testing::open_scratch(GetParam(), "market_api", {.pool_size = 8});
+        ASSERT_TRUE(opened) << opened.error().message;
+        scratch_.emplace(std::move(opened->scratch));
+        db_ = std::move(opened->db);
         ASSERT_TRUE(migrate_market_schema(*db_));
         exec(
             "INSERT INTO market_sync (chain_id, hub, start_block, complete, last_block, last_block_ms) "

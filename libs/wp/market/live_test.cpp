@@ -24,12 +24,10 @@ using namespace std::chrono_literals;
 class LivePumpTest : public ::testing::TestWithParam<store::Backend> {
   protected:
     void SetUp() override {
-        auto scratch = store::testing::ScratchDatabase::create(GetParam(), "market_live");
-        ASSERT_TRUE(scratch) << scratch.error().message;
-        scratch_.emplace(std::move(*scratch));
-        auto db = store::Database::open(scratch_->url());
-        ASSERT_TRUE(db) << db.error().message;
-        db_ = std::make_unique<store::Database>(std::move(*db));
+        auto opened = store::testing::open_scratch(GetParam(), "market_live");
+        ASSERT_TRUE(opened) << opened.error().message;
+        scratch_.emplace(std::move(opened->scratch));
+        db_ = std::move(opened->db);
         ASSERT_TRUE(migrate_market_schema(*db_));
         server_ = std::make_unique<net::HttpServer>();
         hub_ = server_->websocket("/ws", {});

@@ -465,13 +465,20 @@ Result<OrderRecord> insert_order(store::Tx& tx, const OrderRecord& record) {
         stored.published_ms,
         record.published_ms,
     };
-    WP_TRY_VOID(tx.exec_params(
-        "INSERT INTO market_orders (chain_id, order_hash, kind, status, signer, resource, price, volume, remaining, "
-        "tag, tag_w0, tag_w1, tag_w2, tag_w3, category, trust, app, dataset, workerpool, requester, beneficiary, "
-        "app_restrict, dataset_restrict, workerpool_restrict, requester_restrict, bulk, order_json, published_ms, "
-        "updated_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, "
-        "$20, $21, $22, $23, $24, $25, $26, $27, $28, $29)",
-        params));
+    // ON CONFLICT DO NOTHING: a concurrent publication of the same hash that committed after this transaction's
+    // SELECT above (PostgreSQL answers its INSERT with a unique violation, not a serialization failure) is the same
+    // refusal as one found by the SELECT.
+    WP_TRY(
+        std::int64_t inserted,
+        tx.exec_params(
+            "INSERT INTO market_orders (chain_id, order_hash, kind, status, signer, resource, price, volume, "
+            "remaining, tag, tag_w0, tag_w1, tag_w2, tag_w3, category, trust, app, dataset, workerpool, requester, "
+            "beneficiary, app_restrict, dataset_restrict, workerpool_restrict, requester_restrict, bulk, order_json, "
+            "published_ms, updated_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, "
+            "$16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29) "
+            "ON CONFLICT (chain_id, order_hash) DO NOTHING",
+            params));
+    if (inserted == 0) return make_error(Errc::kInvalidArgument, "order already published");
     return stored;
 }
 

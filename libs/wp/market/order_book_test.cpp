@@ -123,12 +123,10 @@ std::set<Bytes32> hashes(const OrderPage& page) {
 class OrderBookTest : public ::testing::TestWithParam<store::Backend> {
   protected:
     void SetUp() override {
-        auto scratch = store::testing::ScratchDatabase::create(GetParam(), "market_book");
-        ASSERT_TRUE(scratch) << scratch.error().message;
-        scratch_.emplace(std::move(*scratch));
-        auto db = store::Database::open(scratch_->url());
-        ASSERT_TRUE(db) << db.error().message;
-        db_ = std::make_unique<store::Database>(std::move(*db));
+        auto opened = store::testing::open_scratch(GetParam(), "market_book");
+        ASSERT_TRUE(opened) << opened.error().message;
+        scratch_.emplace(std::move(opened->scratch));
+        db_ = std::move(opened->db);
         auto v = migrate_market_schema(*db_);
         ASSERT_TRUE(v) << v.error().message;
     }

@@ -67,12 +67,10 @@ class VerifyStub {
 class PublisherTest : public ::testing::TestWithParam<store::Backend> {
   protected:
     void SetUp() override {
-        auto scratch = store::testing::ScratchDatabase::create(GetParam(), "market_publish");
-        ASSERT_TRUE(scratch) << scratch.error().message;
-        scratch_.emplace(std::move(*scratch));
-        auto db = store::Database::open(scratch_->url());
-        ASSERT_TRUE(db) << db.error().message;
-        db_ = std::make_unique<store::Database>(std::move(*db));
+        auto opened = store::testing::open_scratch(GetParam(), "market_publish");
+        ASSERT_TRUE(opened) << opened.error().message;
+        scratch_.emplace(std::move(opened->scratch));
+        db_ = std::move(opened->db);
         ASSERT_TRUE(migrate_market_schema(*db_));
         exec(
             "INSERT INTO market_sync (chain_id, hub, start_block, complete, last_block, last_block_ms) "
@@ -192,7 +190,10 @@ TEST_P(PublisherTest, ConcurrentPublishesOfOneOrderPublishItOnce) {
             if (r) ++published;
             else if (r.error().kind == PublishError::Kind::kRefused && r.error().message == "order already published")
                 ++already;
-            else ++other;
+            else {
+                ++other;
+                ADD_FAILURE() << "unexpected outcome: " << r.error().message;
+            }
         });
     for (auto& t : threads) t.join();
     EXPECT_EQ(published.load(), 1);

@@ -171,4 +171,17 @@ class ScratchDatabase {
     std::string url_;
 };
 
+//! A scratch database and the Database opened on it: what a backend-parameterised suite keeps per test.
+struct OpenedScratch {
+    ScratchDatabase scratch;
+    std::unique_ptr<Database> db;
+};
+
+//! ScratchDatabase::create(backend, tag), then Database::open(url, options). Errors: either step's.
+inline Result<OpenedScratch> open_scratch(Backend backend, std::string_view tag, const Options& options = {}) {
+    WP_TRY(auto scratch, ScratchDatabase::create(backend, tag));
+    WP_TRY(auto db, Database::open(scratch.url(), options));
+    return OpenedScratch{std::move(scratch), std::make_unique<Database>(std::move(db))};
+}
+
 }  // namespace wp::store::testing
