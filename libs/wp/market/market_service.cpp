@@ -235,7 +235,8 @@ Result<std::unique_ptr<ChainRuntime>> open_chain(MarketService::Impl& impl, cons
     c->sync_eth = std::make_unique<chain::EthClient>(*c->sync_rpc);
     c->api_eth = std::make_unique<chain::EthClient>(*c->api_rpc);
     auto id = c->sync_eth->chain_id();
-    if (!id) return make_error(id.error().to_error().code, where + ": eth_chainId: " + id.error().to_error().message);
+    // RpcError messages start with the method ("eth_chainId: …").
+    if (!id) return make_error(id.error().to_error().code, where + ": " + id.error().to_error().message);
     c->chain_id = *id;
     c->sync_hub = std::make_unique<chain::Hub>(*c->sync_eth, endpoint.hub);
     auto addresses = c->sync_hub->resolve_addresses();

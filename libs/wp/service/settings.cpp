@@ -715,6 +715,8 @@ struct Loader {
     const SettingsSchema& schema;
     std::map<std::string, std::pair<SettingValue, SettingOrigin>, std::less<>>& values;
     std::vector<std::string>& errors;
+    //! Keys some layer set to an invalid value: already reported, so not "required" as well.
+    std::set<std::string, std::less<>> invalid{};
 
     void error(std::string message, const SettingOrigin& origin) {
         errors.push_back(std::move(message) + " (" + origin.to_string() + ")");
@@ -728,6 +730,7 @@ struct Loader {
                 if (auto v = schema.parse_json(*spec, kv.value())) {
                     values[key] = {std::move(*v), origin};
                 } else {
+                    invalid.insert(key);
                     error(v.error().message, origin);
                 }
             } else if (schema.is_object(key)) {
@@ -788,6 +791,7 @@ Result<Settings> Settings::load(const SettingsSchema& schema, const SettingsSour
             if (auto v = schema.parse_text(*spec, value)) {
                 values[spec->key] = {std::move(*v), origin};
             } else {
+                loader.invalid.insert(spec->key);
                 loader.error(v.error().message, origin);
             }
             continue;
@@ -819,13 +823,14 @@ Result<Settings> Settings::load(const SettingsSchema& schema, const SettingsSour
         if (auto v = schema.parse_text(*spec, std::string_view(assignment).substr(eq + 1))) {
             values[key] = {std::move(*v), origin};
         } else {
+            loader.invalid.insert(key);
             loader.error(v.error().message, origin);
         }
     }
 
-    // required keys
+    // required keys (a key given an invalid value is reported once, by that error)
     for (const auto& spec : schema.specs()) {
-        if (!values.count(spec.key)) {
+        if (!values.count(spec.key) && !loader.invalid.count(spec.key)) {
             errors.push_back(spec.key + ": required, set it in the config file, with " + env_name(spec.key) +
                              " or with --set " + spec.key + "=...");
         }

@@ -228,6 +228,20 @@ TEST(Settings, DurationsAndByteSizes) {
     EXPECT_EQ(format_byte_size(1000), "1000B");
 }
 
+TEST(Settings, ARequiredKeyWithAnInvalidValueIsReportedOnceByItsRule) {
+    SettingsSchema schema;
+    schema.add_address("market.chain.hub", "", "Hub.").set_required();
+    for (const bool as_flag : {false, true}) {
+        SettingsSources src;
+        if (as_flag) src.assignments = {{"market.chain.hub=0x12", "--hub 0x12"}};
+        else src.config_text = R"({"market":{"chain":{"hub":"0x12"}}})";
+        auto s = Settings::load(schema, src);
+        ASSERT_FALSE(s);
+        EXPECT_EQ(s.error().message.find("required"), std::string::npos) << s.error().message;
+        EXPECT_EQ(s.error().message.find("market.chain.hub: must be"), 0u) << s.error().message;
+    }
+}
+
 TEST(Settings, RequiredKeys) {
     SettingsSchema schema;
     schema.add_url("worker.scheduler", "", "Scheduler URL.").set_required();
