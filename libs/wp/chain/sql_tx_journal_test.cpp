@@ -8,7 +8,7 @@
 
 #include <wp/chain/sql_tx_journal.hpp>
 #include <wp/core/keccak.hpp>
-#include <wp/store/pg_test_support.hpp>
+#include <wp/store/backend_test.hpp>
 
 namespace wp::chain {
 namespace {
@@ -38,22 +38,15 @@ JournalRecord record(JournalRecord::Kind kind, std::uint64_t id, std::uint64_t n
     return r;
 }
 
-class SqlTxJournalTest : public ::testing::TestWithParam<store::Backend> {
+class SqlTxJournalTest : public store::testing::BackendTest {
   protected:
     void SetUp() override {
-        auto opened = store::testing::open_scratch(GetParam(), "sql_journal");
-        ASSERT_TRUE(opened) << opened.error().message;
-        scratch_.emplace(std::move(opened->scratch));
-        db_ = std::move(opened->db);
+        open_database("sql_journal");
+        if (HasFatalFailure()) return;
     }
-    void TearDown() override { db_.reset(); }
-    std::optional<store::testing::ScratchDatabase> scratch_;
-    std::unique_ptr<store::Database> db_;
 };
 
-INSTANTIATE_TEST_SUITE_P(Backends, SqlTxJournalTest,
-                         ::testing::Values(store::Backend::kSqlite, store::Backend::kPostgres),
-                         [](const auto& p) { return store::testing::backend_test_name(p.param); });
+WP_INSTANTIATE_ON_BOTH_BACKENDS(SqlTxJournalTest);
 
 TEST_P(SqlTxJournalTest, EveryRecordKindRoundTripsInAppendOrder) {
     auto journal = SqlTxJournal::open(*db_, "core:wallet-a");

@@ -28,7 +28,7 @@
 #include <wp/net/websocket.hpp>
 #include <wp/protocol/tag.hpp>
 #include <wp/service/auth_header.hpp>
-#include <wp/store/pg_test_support.hpp>
+#include <wp/store/backend_test.hpp>
 
 #include "chain_state.hpp"
 #include "challenge_store.hpp"
@@ -61,13 +61,11 @@ struct Answer {
     }
 };
 
-class MarketApiTest : public ::testing::TestWithParam<store::Backend> {
+class MarketApiTest : public store::testing::BackendTest {
   protected:
     void SetUp() override {
-        auto opened = store::testing::open_scratch(GetParam(), "market_api", {.pool_size = 8});
-        ASSERT_TRUE(opened) << opened.error().message;
-        scratch_.emplace(std::move(opened->scratch));
-        db_ = std::move(opened->db);
+        open_database("market_api", {.pool_size = 8});
+        if (HasFatalFailure()) return;
         ASSERT_TRUE(migrate_market_schema(*db_));
         exec(
             "INSERT INTO market_sync (chain_id, hub, start_block, complete, last_block, last_block_ms) "
@@ -236,8 +234,6 @@ class MarketApiTest : public ::testing::TestWithParam<store::Backend> {
         add_category(0);
     }
 
-    std::optional<store::testing::ScratchDatabase> scratch_;
-    std::unique_ptr<store::Database> db_;
     ManualClock clock_;
     std::unique_ptr<chain::JsonRpcClient> rpc_;
     std::unique_ptr<chain::EthClient> eth_;
@@ -258,8 +254,7 @@ class MarketApiTest : public ::testing::TestWithParam<store::Backend> {
     const Address pool_ = addr("0x2222222222222222222222222222222222222222");
 };
 
-INSTANTIATE_TEST_SUITE_P(Backends, MarketApiTest, ::testing::Values(store::Backend::kSqlite, store::Backend::kPostgres),
-                         [](const auto& p) { return store::testing::backend_test_name(p.param); });
+WP_INSTANTIATE_ON_BOTH_BACKENDS(MarketApiTest);
 
 TEST_P(MarketApiTest, ChainIdIsRequiredAndMustBeServed) {
     start();

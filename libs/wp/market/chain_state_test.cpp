@@ -11,7 +11,7 @@
 #include <optional>
 
 #include <wp/chain/rpc.hpp>
-#include <wp/store/pg_test_support.hpp>
+#include <wp/store/backend_test.hpp>
 
 #include "schema.hpp"
 #include "sync.hpp"
@@ -51,16 +51,13 @@ TEST(SyncStateTest, FactBlockIsTheLastAppliedBlockOrTheOneBeforeTheStart) {
     EXPECT_EQ(zero.fact_block(), 0u);
 }
 
-class ChainStateTest : public ::testing::TestWithParam<store::Backend> {
+class ChainStateTest : public store::testing::BackendTest {
   protected:
     void SetUp() override {
-        auto opened = store::testing::open_scratch(GetParam(), "market_chain_state");
-        ASSERT_TRUE(opened) << opened.error().message;
-        scratch_.emplace(std::move(opened->scratch));
-        db_ = std::move(opened->db);
+        open_database("market_chain_state");
+        if (HasFatalFailure()) return;
         ASSERT_TRUE(migrate_market_schema(*db_));
     }
-    void TearDown() override { db_.reset(); }
 
     MarketSyncOptions options(bool complete, std::uint64_t start = 1000) const {
         MarketSyncOptions o;
@@ -84,14 +81,9 @@ class ChainStateTest : public ::testing::TestWithParam<store::Backend> {
             return f(stored);
         });
     }
-
-    std::optional<store::testing::ScratchDatabase> scratch_;
-    std::unique_ptr<store::Database> db_;
 };
 
-INSTANTIATE_TEST_SUITE_P(Backends, ChainStateTest,
-                         ::testing::Values(store::Backend::kSqlite, store::Backend::kPostgres),
-                         [](const auto& p) { return store::testing::backend_test_name(p.param); });
+WP_INSTANTIATE_ON_BOTH_BACKENDS(ChainStateTest);
 
 TEST_P(ChainStateTest, WithoutSyncRowTheFactsAreAnError) {
     auto r = facts([](const StoredFacts& f) { return f.stake(kOwner); });

@@ -14,7 +14,7 @@
 #include <wp/core/clock.hpp>
 #include <wp/crypto/secp256k1.hpp>
 #include <wp/service/auth_header.hpp>
-#include <wp/store/pg_test_support.hpp>
+#include <wp/store/backend_test.hpp>
 
 #include "schema.hpp"
 
@@ -23,16 +23,13 @@ namespace {
 
 using namespace std::chrono_literals;
 
-class ChallengeStoreTest : public ::testing::TestWithParam<store::Backend> {
+class ChallengeStoreTest : public store::testing::BackendTest {
   protected:
     void SetUp() override {
-        auto opened = store::testing::open_scratch(GetParam(), "market_challenges", {.pool_size = 8});
-        ASSERT_TRUE(opened) << opened.error().message;
-        scratch_.emplace(std::move(opened->scratch));
-        db_ = std::move(opened->db);
+        open_database("market_challenges", {.pool_size = 8});
+        if (HasFatalFailure()) return;
         ASSERT_TRUE(migrate_market_schema(*db_));
     }
-    void TearDown() override { db_.reset(); }
 
     std::string header_for(service::ChallengeAuth& auth, const PrivateKey& key, std::uint64_t chain) {
         auto c = auth.challenge_for(key.address(), chain);
@@ -43,14 +40,9 @@ class ChallengeStoreTest : public ::testing::TestWithParam<store::Backend> {
         a.address = key.address();
         return service::format_challenge_authorization(a);
     }
-
-    std::optional<store::testing::ScratchDatabase> scratch_;
-    std::unique_ptr<store::Database> db_;
 };
 
-INSTANTIATE_TEST_SUITE_P(Backends, ChallengeStoreTest,
-                         ::testing::Values(store::Backend::kSqlite, store::Backend::kPostgres),
-                         [](const auto& p) { return store::testing::backend_test_name(p.param); });
+WP_INSTANTIATE_ON_BOTH_BACKENDS(ChallengeStoreTest);
 
 TEST_P(ChallengeStoreTest, OnePendingPerAddressAndChainUntilExpired) {
     SqlChallengeStore store(*db_);

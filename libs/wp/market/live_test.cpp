@@ -12,7 +12,7 @@
 
 #include <wp/net/http_server.hpp>
 #include <wp/net/websocket.hpp>
-#include <wp/store/pg_test_support.hpp>
+#include <wp/store/backend_test.hpp>
 
 #include "schema.hpp"
 
@@ -21,13 +21,11 @@ namespace {
 
 using namespace std::chrono_literals;
 
-class LivePumpTest : public ::testing::TestWithParam<store::Backend> {
+class LivePumpTest : public store::testing::BackendTest {
   protected:
     void SetUp() override {
-        auto opened = store::testing::open_scratch(GetParam(), "market_live");
-        ASSERT_TRUE(opened) << opened.error().message;
-        scratch_.emplace(std::move(opened->scratch));
-        db_ = std::move(opened->db);
+        open_database("market_live");
+        if (HasFatalFailure()) return;
         ASSERT_TRUE(migrate_market_schema(*db_));
         server_ = std::make_unique<net::HttpServer>();
         hub_ = server_->websocket("/ws", {});
@@ -69,16 +67,13 @@ class LivePumpTest : public ::testing::TestWithParam<store::Backend> {
         EXPECT_FALSE(m) << "unexpected message: " << *m;
     }
 
-    std::optional<store::testing::ScratchDatabase> scratch_;
-    std::unique_ptr<store::Database> db_;
     std::unique_ptr<net::HttpServer> server_;
     std::shared_ptr<net::WebSocketHub> hub_;
     std::unique_ptr<net::WebSocketClient> client_;
     ManualClock clock_;
 };
 
-INSTANTIATE_TEST_SUITE_P(Backends, LivePumpTest, ::testing::Values(store::Backend::kSqlite, store::Backend::kPostgres),
-                         [](const auto& p) { return store::testing::backend_test_name(p.param); });
+WP_INSTANTIATE_ON_BOTH_BACKENDS(LivePumpTest);
 
 TEST(LiveTopic, ChainAndTopic) { EXPECT_EQ(live_topic(65535, "orders"), "65535:orders"); }
 

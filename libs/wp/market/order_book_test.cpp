@@ -14,7 +14,7 @@
 #include <vector>
 
 #include <wp/protocol/tag.hpp>
-#include <wp/store/pg_test_support.hpp>
+#include <wp/store/backend_test.hpp>
 
 #include "schema.hpp"
 
@@ -120,17 +120,14 @@ std::set<Bytes32> hashes(const OrderPage& page) {
     return out;
 }
 
-class OrderBookTest : public ::testing::TestWithParam<store::Backend> {
+class OrderBookTest : public store::testing::BackendTest {
   protected:
     void SetUp() override {
-        auto opened = store::testing::open_scratch(GetParam(), "market_book");
-        ASSERT_TRUE(opened) << opened.error().message;
-        scratch_.emplace(std::move(opened->scratch));
-        db_ = std::move(opened->db);
+        open_database("market_book");
+        if (HasFatalFailure()) return;
         auto v = migrate_market_schema(*db_);
         ASSERT_TRUE(v) << v.error().message;
     }
-    void TearDown() override { db_.reset(); }
 
     template <class F>
     auto write(F&& fn) {
@@ -160,13 +157,9 @@ class OrderBookTest : public ::testing::TestWithParam<store::Backend> {
         EXPECT_TRUE(r) << r.error().message;
         return r ? *r : OrderPage{};
     }
-
-    std::optional<store::testing::ScratchDatabase> scratch_;
-    std::unique_ptr<store::Database> db_;
 };
 
-INSTANTIATE_TEST_SUITE_P(Backends, OrderBookTest, ::testing::Values(store::Backend::kSqlite, store::Backend::kPostgres),
-                         [](const auto& p) { return store::testing::backend_test_name(p.param); });
+WP_INSTANTIATE_ON_BOTH_BACKENDS(OrderBookTest);
 
 // ---- paging arithmetic (no database) --------------------------------------------------------------------------------
 

@@ -20,7 +20,7 @@
 #include <wp/chain/rpc.hpp>
 #include <wp/net/http_server.hpp>
 #include <wp/protocol/tag.hpp>
-#include <wp/store/pg_test_support.hpp>
+#include <wp/store/backend_test.hpp>
 
 #include "schema.hpp"
 
@@ -64,13 +64,11 @@ class VerifyStub {
     net::HttpServer server_;
 };
 
-class PublisherTest : public ::testing::TestWithParam<store::Backend> {
+class PublisherTest : public store::testing::BackendTest {
   protected:
     void SetUp() override {
-        auto opened = store::testing::open_scratch(GetParam(), "market_publish");
-        ASSERT_TRUE(opened) << opened.error().message;
-        scratch_.emplace(std::move(opened->scratch));
-        db_ = std::move(opened->db);
+        open_database("market_publish");
+        if (HasFatalFailure()) return;
         ASSERT_TRUE(migrate_market_schema(*db_));
         exec(
             "INSERT INTO market_sync (chain_id, hub, start_block, complete, last_block, last_block_ms) "
@@ -113,8 +111,6 @@ class PublisherTest : public ::testing::TestWithParam<store::Backend> {
         return publisher.publish(ChainContext{kChain, domain_, &state, &hub}, order, owner_.address());
     }
 
-    std::optional<store::testing::ScratchDatabase> scratch_;
-    std::unique_ptr<store::Database> db_;
     ManualClock clock_;
     const PrivateKey owner_ = PrivateKey::generate();
     const PrivateKey delegate_ = PrivateKey::generate();
@@ -122,8 +118,7 @@ class PublisherTest : public ::testing::TestWithParam<store::Backend> {
     const Domain domain_ = Domain::iexec(U256(kChain), kHub);
 };
 
-INSTANTIATE_TEST_SUITE_P(Backends, PublisherTest, ::testing::Values(store::Backend::kSqlite, store::Backend::kPostgres),
-                         [](const auto& p) { return store::testing::backend_test_name(p.param); });
+WP_INSTANTIATE_ON_BOTH_BACKENDS(PublisherTest);
 
 TEST_P(PublisherTest, OwnerSignatureRecoversLocallyWithoutTheNode) {
     VerifyStub stub;

@@ -8,7 +8,7 @@
 #include <optional>
 
 #include <wp/protocol/tag.hpp>
-#include <wp/store/pg_test_support.hpp>
+#include <wp/store/backend_test.hpp>
 
 namespace wp::market {
 namespace {
@@ -25,22 +25,15 @@ TEST(TagWords, SplitTheTagIntoFourLittleEndianWordsOfBits) {
     EXPECT_EQ(hw.w[3], std::numeric_limits<std::int64_t>::min());
 }
 
-class MarketSchemaTest : public ::testing::TestWithParam<store::Backend> {
+class MarketSchemaTest : public store::testing::BackendTest {
   protected:
     void SetUp() override {
-        auto opened = store::testing::open_scratch(GetParam(), "market_schema");
-        ASSERT_TRUE(opened) << opened.error().message;
-        scratch_.emplace(std::move(opened->scratch));
-        db_ = std::move(opened->db);
+        open_database("market_schema");
+        if (HasFatalFailure()) return;
     }
-    void TearDown() override { db_.reset(); }
-    std::optional<store::testing::ScratchDatabase> scratch_;
-    std::unique_ptr<store::Database> db_;
 };
 
-INSTANTIATE_TEST_SUITE_P(Backends, MarketSchemaTest,
-                         ::testing::Values(store::Backend::kSqlite, store::Backend::kPostgres),
-                         [](const auto& p) { return store::testing::backend_test_name(p.param); });
+WP_INSTANTIATE_ON_BOTH_BACKENDS(MarketSchemaTest);
 
 TEST_P(MarketSchemaTest, MigratesOnceAndTagBitFiltersAreExactInSql) {
     auto v = migrate_market_schema(*db_);
