@@ -15,6 +15,7 @@ apt_packages=(
     libsqlite3-dev libpq-dev postgresql
     libcli11-dev libspdlog-dev libfmt-dev libexpected-dev
     libgtest-dev libgmock-dev libbenchmark-dev
+    bubblewrap docker.io busybox-static libzip-dev
 )
 # Node: any nodejs >= 18 will do (the machine image ships node 20); Debian's are a fallback.
 if ! command -v node >/dev/null 2>&1; then
