@@ -244,15 +244,17 @@ Result<std::optional<DealRecord>> SchedulerStore::deal(const Bytes32& deal_id) {
     });
 }
 
+Result<std::optional<TaskRecord>> SchedulerStore::task(Tx& tx, const TaskKey& key) {
+    WP_TRY(auto row, tx.query_opt(std::string("SELECT ") + kTaskColumns +
+                                      " FROM sched_tasks WHERE deal_id = $1 AND task_index = $2",
+                                  key.deal_id, key.index));
+    if (!row) return std::optional<TaskRecord>{};
+    WP_TRY(auto t, task_from_row(*row));
+    return std::optional<TaskRecord>(std::move(t));
+}
+
 Result<std::optional<TaskRecord>> SchedulerStore::task(const TaskKey& key) {
-    return db_.read([&](Tx& tx) -> Result<std::optional<TaskRecord>> {
-        WP_TRY(auto row, tx.query_opt(std::string("SELECT ") + kTaskColumns +
-                                          " FROM sched_tasks WHERE deal_id = $1 AND task_index = $2",
-                                      key.deal_id, key.index));
-        if (!row) return std::optional<TaskRecord>{};
-        WP_TRY(auto t, task_from_row(*row));
-        return std::optional<TaskRecord>(std::move(t));
-    });
+    return db_.read([&](Tx& tx) { return task(tx, key); });
 }
 
 Result<std::optional<TaskRecord>> SchedulerStore::task_by_id(const Bytes32& id) {

@@ -134,6 +134,7 @@ class SchedulerStore {
     Result<bool> insert_deal(const DealRecord& deal, std::int64_t now_ms);
     Result<std::optional<DealRecord>> deal(const Bytes32& deal_id);
     Result<std::optional<TaskRecord>> task(const TaskKey& key);
+    Result<std::optional<TaskRecord>> task(store::Tx& tx, const TaskKey& key);
     Result<std::optional<TaskRecord>> task_by_id(const Bytes32& task_id);
     //! Tasks whose due_ms ≤ now_ms, earliest first.
     Result<std::vector<TaskRecord>> due_tasks(std::int64_t now_ms, std::size_t limit);
