@@ -4,7 +4,11 @@
 
 #include "core_scheduler.hpp"
 
+#include <fstream>
+#include <iterator>
+
 #include <gtest/gtest.h>
+#include <boost/json/parse.hpp>
 
 #include <wp/core/hex.hpp>
 #include <wp/crypto/eip191.hpp>
@@ -300,6 +304,30 @@ TEST_P(CoreSchedulerTest, SilentWorkerIsLostReplacedAndRecovers) {
     EXPECT_EQ((*store_->replicate(TaskKey{d.deal_id, 0}, first))->status, R::kRecovering);
     // An unknown worker is told to register.
     EXPECT_TRUE(core_->heartbeat(key(0x33).address(), {})->reregister);
+}
+
+TEST_P(CoreSchedulerTest, AuthorizationMatchesTheReferenceVector) {
+    // vectors.json "workerpoolAuthorizations"[0] (ethers 6.17 and anvil personal_sign): signer anvil-2.
+    const std::string path = std::string(WP_SHARED_DIR) + "/reference/vectors.json";
+    std::ifstream in(path);
+    ASSERT_TRUE(in) << "cannot open the reference vectors: looked for " << path;
+    const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const boost::json::value doc = boost::json::parse(text);
+    const auto& v = doc.at("workerpoolAuthorizations").at(0);
+    const auto str = [&](const char* k) { return std::string(v.at(k).as_string().c_str()); };
+    CoreOptions o;
+    o.signer = *PrivateKey::from_hex("0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a");
+    ASSERT_EQ(o.signer.address().to_checksum(), str("signerAddress"));
+    CoreScheduler core(*store_, clock_, o);
+    DealRecord deal;
+    TaskRecord task;
+    task.task_id = *bytes32_from_hex(str("taskid"));
+    task.enclave_challenge = *Address::parse(str("enclaveChallenge"));
+    const Address worker = *Address::parse(str("worker"));
+    auto a = core.build_assignment(deal, task, worker);
+    ASSERT_TRUE(a) << a.error().message;
+    EXPECT_EQ(to_hex(ByteView(a->authorization.signature)), str("signature"));
+    EXPECT_EQ(to_hex(authorization_hash(worker, task.task_id, task.enclave_challenge).view()), str("hash"));
 }
 
 WP_INSTANTIATE_ON_BOTH_BACKENDS(CoreSchedulerTest);
