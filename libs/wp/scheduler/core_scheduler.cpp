@@ -226,8 +226,11 @@ Result<StatusOutcome> CoreScheduler::update_status(const Address& worker, const 
             return {};
         };
         const R s = update.status;
-        if (task.status == TaskStatus::kInitialized && s == R::kStarted)
-            WP_TRY_VOID(advance(TaskEvent::kReplicateStarted, {}));
+        if (task.status == TaskStatus::kInitialized && s == R::kStarted) {
+            TaskChange c;
+            if (!task.due_ms) c.due_ms = task.contribution_deadline * 1000;  // the contribution timer
+            WP_TRY_VOID(advance(TaskEvent::kReplicateStarted, c));
+        }
         if (task.status == TaskStatus::kRunning && s == R::kContributeAndFinalizeDone) {
             TaskChange c;
             c.result_link = update.details.result_link;
@@ -239,6 +242,7 @@ Result<StatusOutcome> CoreScheduler::update_status(const Address& worker, const 
             // Ask this worker to upload (it just revealed, so it holds the result).
             TaskChange c;
             c.uploader = worker;
+            c.due_ms = now + std::chrono::duration_cast<std::chrono::milliseconds>(options_.upload_timeout).count();
             WP_TRY_VOID(advance(TaskEvent::kUploadRequested, c));
         }
         if (task.status == TaskStatus::kResultUploading && s == R::kResultUploaded && task.uploader == worker) {
@@ -310,6 +314,123 @@ Result<bool> CoreScheduler::apply_consensus(const Bytes32& task_id, const Bytes3
     }));
     publish(committed);
     return applied;
+}
+
+// ---- Timers ---------------------------------------------------------------------------------------------------------
+
+Result<bool> CoreScheduler::fire_due(store::Tx& tx, const TaskRecord& stale, std::vector<Pending>& out) {
+    const std::int64_t now = now_ms();
+    const std::int64_t now_s = now / 1000;
+    WP_TRY(auto current, store_.task(tx, stale.key));
+    if (!current || current->version != stale.version) return false;  // moved meanwhile: next run
+    const TaskRecord& task = *current;
+    WP_TRY(auto reps, store_.replicates_of_task(tx, task.key));
+    const auto abort_all = [&](AbortCause cause, bool only_uncontributed) -> Result<void> {
+        for (const auto& r : reps) {
+            if (is_final(r.status) || r.status == R::kAborted) continue;
+            if (only_uncontributed && has_contributed(r.last_relevant)) continue;
+            Notification n = make(task.task_id, Action::kAbort);
+            n.abort_cause = cause;
+            WP_TRY_VOID(notify(tx, r.worker, std::move(n), out));
+        }
+        return {};
+    };
+    const auto move = [&](TaskEvent e, const TaskChange& c) -> Result<bool> {
+        WP_TRY(auto next, store_.transition_task(tx, task, e, c, now));
+        return next.has_value();
+    };
+
+    if (now_s >= task.final_deadline && task_transition(task.status, TaskEvent::kFinalDeadline)) {
+        TaskChange c;
+        c.clear_due = true;  // the claim intent (next session) sets its own retry time
+        c.failure = "final deadline reached";
+        WP_TRY(bool moved, move(TaskEvent::kFinalDeadline, c));
+        if (moved) WP_TRY_VOID(abort_all(AbortCause::kFinalDeadline, false));
+        return moved;
+    }
+    if (is_schedulable(task.status) && now_s >= task.contribution_deadline) {
+        TaskChange c;
+        c.due_ms = task.final_deadline * 1000;
+        c.failure = "contribution deadline reached without consensus";
+        WP_TRY(bool moved, move(TaskEvent::kContributionDeadline, c));
+        if (moved) WP_TRY_VOID(abort_all(AbortCause::kContributionTimeout, false));
+        return moved;
+    }
+    if (task.status == TaskStatus::kConsensusReached && task.reveal_deadline && now_s >= *task.reveal_deadline) {
+        TaskChange c;
+        c.due_ms = task.final_deadline * 1000;
+        WP_TRY(bool moved, move(TaskEvent::kRevealTimeoutNoReveal, c));
+        if (!moved) return false;
+        for (const auto& r : reps) {
+            if (is_final(r.status)) continue;
+            if (r.status == R::kContributed || r.status == R::kRevealing) {
+                workerapi::StatusDetails d;
+                d.message = "reveal timeout";
+                WP_TRY_VOID(store_.set_replicate_status(tx, r, R::kFailed, Modifier::kScheduler, d, now));
+            }
+            Notification n = make(task.task_id, Action::kAbort);
+            n.abort_cause = AbortCause::kTaskFailed;
+            WP_TRY_VOID(notify(tx, r.worker, std::move(n), out));
+        }
+        return true;
+    }
+    if (task.status == TaskStatus::kResultUploading) {
+        // The uploader stayed silent: ask another worker that revealed, if any.
+        const ReplicateRecord* next = nullptr;
+        for (const auto& r : reps)
+            if (r.status == R::kRevealed && r.worker != task.uploader) {
+                next = &r;
+                break;
+            }
+        if (next == nullptr) {
+            TaskChange c;
+            c.due_ms = task.final_deadline * 1000;
+            c.failure = "no revealed worker uploaded the result";
+            return move(TaskEvent::kUploadTimeout, c);
+        }
+        WP_TRY(auto requested,
+               store_.set_replicate_status(tx, *next, R::kResultUploadRequested, Modifier::kScheduler, {}, now));
+        if (!requested) return false;
+        TaskChange c;
+        c.uploader = next->worker;
+        c.due_ms = now + std::chrono::duration_cast<std::chrono::milliseconds>(options_.upload_timeout).count();
+        WP_TRY(bool moved, move(TaskEvent::kUploadRequested, c));
+        if (!moved) return false;
+        Notification n = make(task.task_id, Action::kUpload);
+        n.upload_url = options_.upload_url_base + "/" + to_hex(task.task_id.view());
+        WP_TRY_VOID(notify(tx, next->worker, std::move(n), out));
+        return true;
+    }
+    // Nothing fired: the next deadline of this status.
+    const std::int64_t next_due =
+        (is_schedulable(task.status) ? task.contribution_deadline : task.final_deadline) * 1000;
+    WP_TRY(auto moved, store_.reschedule_task(tx, task, std::max(next_due, now + 1000), now));
+    (void)moved;
+    return false;
+}
+
+Result<std::size_t> CoreScheduler::run_due(std::size_t limit) {
+    static const std::vector<TaskStatus> kOwned = {
+        TaskStatus::kInitialized,         TaskStatus::kRunning,
+        TaskStatus::kConsensusReached,    TaskStatus::kAtLeastOneRevealed,
+        TaskStatus::kResultUploading,     TaskStatus::kResultUploaded,
+        TaskStatus::kContributionTimeout, TaskStatus::kRunningFailed,
+        TaskStatus::kReopening,           TaskStatus::kReopened,
+        TaskStatus::kReopenFailed,        TaskStatus::kResultUploadTimeout,
+        TaskStatus::kFinalizing,          TaskStatus::kFinalizeFailed,
+    };
+    WP_TRY(auto due, store_.due_tasks(now_ms(), limit, kOwned));
+    std::size_t fired = 0;
+    for (const auto& task : due) {
+        std::vector<Pending> committed;
+        WP_TRY(bool changed, store_.database().write([&](store::Tx& tx) -> Result<bool> {
+            committed.clear();
+            return fire_due(tx, task, committed);
+        }));
+        if (changed) ++fired;
+        publish(committed);
+    }
+    return fired;
 }
 
 // ---- Recovery -------------------------------------------------------------------------------------------------------

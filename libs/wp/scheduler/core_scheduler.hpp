@@ -48,6 +48,8 @@ struct CoreOptions {
     std::chrono::seconds heartbeat{10};
     std::chrono::seconds lost_after{60};
     std::size_t max_tasks_per_round{1000};
+    //! How long an asked uploader has before another revealed worker is asked.
+    std::chrono::seconds upload_timeout{120};
     //! PLEASE_UPLOAD carries upload_url_base + "/" + taskId.
     std::string upload_url_base{"http://127.0.0.1/api/v1/results"};
 };
@@ -85,6 +87,20 @@ class CoreScheduler {
     Result<bool> apply_consensus(const Bytes32& task_id, const Bytes32& consensus, std::int64_t reveal_deadline_s,
                                  std::uint64_t block_number);
 
+    //! The timers: every task whose durable due-time has come (SchedulerStore::due_tasks), among the statuses this
+    //! class owns, is moved by its deadline, each in its own transaction (docs/scheduler.md "Timers"):
+    //!  - final deadline passed (not finalized) → FINAL_DEADLINE_REACHED, PLEASE_ABORT FINAL_DEADLINE to the workers
+    //!    (the claim intent is the next session's);
+    //!  - INITIALIZED / RUNNING past the contribution deadline → CONTRIBUTION_TIMEOUT, PLEASE_ABORT
+    //!    CONTRIBUTION_TIMEOUT, due at the final deadline;
+    //!  - CONSENSUS_REACHED past the reveal deadline (nobody revealed) → REOPENING, the unrevealed contributors FAILED
+    //!    and told PLEASE_ABORT (the reopen intent is the next session's), due at the final deadline;
+    //!  - RESULT_UPLOADING past the upload timeout → another REVEALED worker is asked (PLEASE_UPLOAD), or
+    //!    RESULT_UPLOAD_TIMEOUT when none is left;
+    //!  - otherwise the due-time moves to the task's next deadline.
+    //! Returns the number of tasks changed. A task moved concurrently is left to the next run.
+    Result<std::size_t> run_due(std::size_t limit = 1000);
+
     Result<workerapi::Recovery> recovery(const Address& worker);
     Result<std::vector<Address>> check_liveness();
     Result<workerapi::NotificationBatch> notifications(const Address& worker, std::uint64_t after,
@@ -102,6 +118,7 @@ class CoreScheduler {
         workerapi::Notification notification;
     };
     void publish(const std::vector<Pending>& committed);
+    Result<bool> fire_due(store::Tx& tx, const TaskRecord& task, std::vector<Pending>& out);
     Result<workerapi::Notification> notify(store::Tx& tx, const Address& worker, workerapi::Notification n,
                                            std::vector<Pending>& out);
     std::int64_t now_ms() const { return clock_.unix_ms(); }

@@ -81,7 +81,9 @@ class CoreSchedulerTest : public store::testing::BackendTest {
         for (std::uint64_t i = 0; i < size; ++i) {
             auto t = **store_->task(TaskKey{d.deal_id, i});
             t = **store_->transition_task(t, TaskEvent::kInitializeSubmitted, {}, clock_.unix_ms());
-            EXPECT_TRUE(*store_->transition_task(t, TaskEvent::kInitializeMined, {}, clock_.unix_ms()));
+            TaskChange c;
+            c.due_ms = d.contribution_deadline * 1000;  // entering INITIALIZED arms the contribution timer
+            EXPECT_TRUE(*store_->transition_task(t, TaskEvent::kInitializeMined, c, clock_.unix_ms()));
         }
         return d;
     }
@@ -304,6 +306,87 @@ TEST_P(CoreSchedulerTest, SilentWorkerIsLostReplacedAndRecovers) {
     EXPECT_EQ((*store_->replicate(TaskKey{d.deal_id, 0}, first))->status, R::kRecovering);
     // An unknown worker is told to register.
     EXPECT_TRUE(core_->heartbeat(key(0x33).address(), {})->reregister);
+}
+
+std::vector<workerapi::Notification> inbox_of(CoreScheduler& core, const Address& w) {
+    auto b = core.notifications(w, 0);
+    EXPECT_TRUE(b) << b.error().message;
+    return b ? b->notifications : std::vector<workerapi::Notification>{};
+}
+
+TEST_P(CoreSchedulerTest, ContributionThenFinalDeadlineTimers) {
+    const DealRecord d = add_deal(1, 1);
+    const Address w = add_worker(0x21, 1);
+    ASSERT_EQ(*core_->assign_round(), 1u);
+    const Bytes32 tid = task_id(d.deal_id, U256(0));
+    report(w, tid, R::kStarting);
+    report(w, tid, R::kStarted);
+    EXPECT_EQ(*core_->run_due(), 0u);  // nothing due yet
+    clock_.advance(std::chrono::seconds(7 * 300 - 1));
+    EXPECT_EQ(*core_->run_due(), 0u);
+    clock_.advance(std::chrono::seconds(1));  // the contribution deadline
+    EXPECT_EQ(*core_->run_due(), 1u);
+    auto t = **store_->task_by_id(tid);
+    EXPECT_EQ(t.status, TaskStatus::kContributionTimeout);
+    EXPECT_EQ(t.due_ms, d.final_deadline * 1000);
+    auto inbox = inbox_of(*core_, w);
+    ASSERT_EQ(inbox.size(), 2u);
+    EXPECT_EQ(inbox[1].action, Action::kAbort);
+    EXPECT_EQ(inbox[1].abort_cause, workerapi::AbortCause::kContributionTimeout);
+    // A late COMPUTED is told to stop.
+    for (auto s : {R::kAppDownloading, R::kAppDownloaded, R::kDataDownloading, R::kDataDownloaded, R::kComputing})
+        report(w, tid, s);
+    EXPECT_EQ(report(w, tid, R::kComputed).answer.action, Action::kAbort);
+
+    clock_.advance(std::chrono::seconds(3 * 300));  // the final deadline
+    EXPECT_EQ(*core_->run_due(), 1u);
+    t = **store_->task_by_id(tid);
+    EXPECT_EQ(t.status, TaskStatus::kFinalDeadlineReached);
+    EXPECT_FALSE(t.due_ms);
+    EXPECT_EQ(inbox_of(*core_, w).back().abort_cause, workerapi::AbortCause::kFinalDeadline);
+    EXPECT_EQ(*core_->run_due(), 0u);
+}
+
+TEST_P(CoreSchedulerTest, RevealTimeoutReopensAndUploadTimeoutAsksAnother) {
+    // Task 0: consensus, nobody reveals → REOPENING. Task 1 (trust 3, two agreeing workers): the first uploader is
+    // silent → the second is asked → then nobody: RESULT_UPLOAD_TIMEOUT.
+    const DealRecord d = add_deal(1, 3, 2);
+    const Address a = add_worker(0x21, 2), b = add_worker(0x22, 2);
+    ASSERT_EQ(*core_->assign_round(), 4u);  // 2 replicates per task
+    const Bytes32 t0 = task_id(d.deal_id, U256(0)), t1 = task_id(d.deal_id, U256(1));
+    for (const Bytes32& t : {t0, t1})
+        for (const Address& w : {a, b}) {
+            walk_to_computed(w, t);
+            report(w, t, R::kContributing);
+            workerapi::StatusDetails det;
+            det.result_hash = h(0xab);
+            report(w, t, R::kContributed, det);
+        }
+    const std::int64_t reveal_deadline = clock_.unix_ms() / 1000 + 600;
+    ASSERT_TRUE(*core_->apply_consensus(t0, h(0xab), reveal_deadline, 5));
+    ASSERT_TRUE(*core_->apply_consensus(t1, h(0xab), reveal_deadline, 5));
+    for (const Address& w : {a, b}) {
+        report(w, t1, R::kRevealing);
+        report(w, t1, R::kRevealed);
+    }
+    auto task1 = **store_->task_by_id(t1);
+    ASSERT_EQ(task1.status, TaskStatus::kResultUploading);
+    const Address first = *task1.uploader;
+    const Address second = first == a ? b : a;
+
+    clock_.advance(std::chrono::seconds(120));  // the upload timeout
+    EXPECT_EQ(*core_->run_due(), 1u);
+    task1 = **store_->task_by_id(t1);
+    EXPECT_EQ(task1.uploader, second);
+    EXPECT_EQ(inbox_of(*core_, second).back().action, Action::kUpload);
+    EXPECT_EQ((*store_->replicate(TaskKey{d.deal_id, 1}, second))->status, R::kResultUploadRequested);
+
+    clock_.advance(std::chrono::seconds(480));  // the reveal deadline of task 0, the second upload timeout of task 1
+    EXPECT_EQ(*core_->run_due(), 2u);
+    EXPECT_EQ((*store_->task_by_id(t0))->status, TaskStatus::kReopening);
+    EXPECT_EQ((*store_->replicate(TaskKey{d.deal_id, 0}, a))->status, R::kFailed);
+    EXPECT_EQ(inbox_of(*core_, a).back().abort_cause, workerapi::AbortCause::kTaskFailed);
+    EXPECT_EQ((*store_->task_by_id(t1))->status, TaskStatus::kResultUploadTimeout);
 }
 
 TEST_P(CoreSchedulerTest, AuthorizationMatchesTheReferenceVector) {

@@ -282,6 +282,31 @@ Result<std::vector<TaskRecord>> SchedulerStore::due_tasks(std::int64_t now_ms, s
     });
 }
 
+Result<std::vector<TaskRecord>> SchedulerStore::due_tasks(std::int64_t now_ms, std::size_t limit,
+                                                          const std::vector<TaskStatus>& statuses) {
+    if (statuses.empty()) return std::vector<TaskRecord>{};
+    std::vector<Param> params{Param(now_ms), Param(limit)};
+    std::string in;
+    for (TaskStatus st : statuses) {
+        params.emplace_back(static_cast<std::int64_t>(st));
+        if (!in.empty()) in += ", ";
+        in += '$';
+        in += std::to_string(params.size());
+    }
+    const std::string sql = std::string("SELECT ") + kTaskColumns +
+                            " FROM sched_tasks WHERE due_ms IS NOT NULL AND due_ms <= $1 AND status IN (" + in +
+                            ") ORDER BY due_ms, deal_id, task_index LIMIT $2";
+    return db_.read([&](Tx& tx) -> Result<std::vector<TaskRecord>> {
+        WP_TRY(auto rows, tx.query_params(sql, params));
+        std::vector<TaskRecord> out;
+        for (const Row& row : rows) {
+            WP_TRY(auto t, task_from_row(row));
+            out.push_back(std::move(t));
+        }
+        return out;
+    });
+}
+
 Result<std::vector<TaskRecord>> SchedulerStore::schedulable_tasks(std::size_t limit) {
     return db_.read([&](Tx& tx) -> Result<std::vector<TaskRecord>> {
         WP_TRY(auto rows, tx.query(std::string("SELECT ") + kTaskColumns +
@@ -356,6 +381,20 @@ Result<std::optional<TaskRecord>> SchedulerStore::transition_task(Tx& tx, const 
 Result<std::optional<TaskRecord>> SchedulerStore::transition_task(const TaskRecord& expected, TaskEvent event,
                                                                   const TaskChange& change, std::int64_t now_ms) {
     return db_.write([&](Tx& tx) { return transition_task(tx, expected, event, change, now_ms); });
+}
+
+Result<std::optional<TaskRecord>> SchedulerStore::reschedule_task(Tx& tx, const TaskRecord& expected,
+                                                                  std::optional<std::int64_t> due_ms,
+                                                                  std::int64_t now_ms) {
+    WP_TRY(auto rows, tx.query(std::string("UPDATE sched_tasks SET due_ms = $1, version = version + 1, updated_ms = $2"
+                                           " WHERE deal_id = $3 AND task_index = $4 AND status = $5 AND version = $6"
+                                           " RETURNING ") +
+                                   kTaskColumns,
+                               due_ms, now_ms, expected.key.deal_id, expected.key.index,
+                               static_cast<std::int64_t>(expected.status), expected.version));
+    if (rows.empty()) return std::optional<TaskRecord>{};
+    WP_TRY(auto t, task_from_row(rows[0]));
+    return std::optional<TaskRecord>(std::move(t));
 }
 
 // ---- Workers --------------------------------------------------------------------------------------------------------

@@ -138,6 +138,9 @@ class SchedulerStore {
     Result<std::optional<TaskRecord>> task_by_id(const Bytes32& task_id);
     //! Tasks whose due_ms ≤ now_ms, earliest first.
     Result<std::vector<TaskRecord>> due_tasks(std::int64_t now_ms, std::size_t limit);
+    //! Same, only tasks in one of `statuses` (each timer owner reads its own statuses).
+    Result<std::vector<TaskRecord>> due_tasks(std::int64_t now_ms, std::size_t limit,
+                                              const std::vector<TaskStatus>& statuses);
     //! INITIALIZED and RUNNING tasks, earliest contribution deadline first.
     Result<std::vector<TaskRecord>> schedulable_tasks(std::size_t limit);
     //! Tasks by status (for metrics and the API).
@@ -150,6 +153,9 @@ class SchedulerStore {
     //! Same, in its own write transaction.
     Result<std::optional<TaskRecord>> transition_task(const TaskRecord& expected, TaskEvent event,
                                                       const TaskChange& change, std::int64_t now_ms);
+    //! Moves the task's due-time without a status change (compare-and-set on the version; nullopt if it moved).
+    Result<std::optional<TaskRecord>> reschedule_task(store::Tx& tx, const TaskRecord& expected,
+                                                      std::optional<std::int64_t> due_ms, std::int64_t now_ms);
 
     // ---- Workers ----
     //! Registers or updates a worker (capacity), marks it alive and seen now. Returns the record.
