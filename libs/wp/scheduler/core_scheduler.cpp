@@ -133,6 +133,9 @@ Result<std::size_t> CoreScheduler::assign_round() {
     WP_TRY(auto tasks, store_.schedulable_tasks(options_.max_tasks_per_round));
     if (tasks.empty()) return std::size_t{0};
     WP_TRY(auto workers, store_.workers());
+    WP_TRY(auto all_replicates, store_.replicates_of_schedulable_tasks());
+    std::map<TaskKey, std::vector<ReplicaSnapshot>> replicas;
+    for (const auto& r : all_replicates) replicas[r.task].push_back(snapshot_of(r));
     std::vector<TaskSnapshot> ts;
     ts.reserve(tasks.size());
     for (const auto& t : tasks) {
@@ -144,8 +147,7 @@ Result<std::size_t> CoreScheduler::assign_round() {
         s.trust = d.trust;
         s.category_seconds = d.category_seconds;
         s.contribution_deadline_s = t.contribution_deadline;
-        WP_TRY(auto reps, store_.replicates_of_task(t.key));
-        for (const auto& r : reps) s.replicas.push_back(snapshot_of(r));
+        if (auto it = replicas.find(t.key); it != replicas.end()) s.replicas = std::move(it->second);
         ts.push_back(std::move(s));
     }
     std::vector<WorkerSnapshot> ws;
@@ -440,6 +442,7 @@ Result<workerapi::Recovery> CoreScheduler::recovery(const Address& worker) {
     workerapi::Recovery out;
     const std::int64_t now = now_ms();
     for (const auto& r : reps) {
+        if (r.status == R::kAborted) continue;  // the worker already gave it up
         WP_TRY(auto task, store_.task(r.task));
         if (!task) continue;
         WP_TRY(DealRecord deal, deal_of(r.task.deal_id));

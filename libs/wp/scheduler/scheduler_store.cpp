@@ -520,6 +520,33 @@ Result<std::vector<ReplicateRecord>> SchedulerStore::replicates_of_task(Tx& tx, 
     return replicates_where(tx, task);
 }
 
+Result<std::vector<ReplicateRecord>> SchedulerStore::replicates_of_schedulable_tasks() {
+    std::string columns;
+    for (std::string_view rest = kReplicateColumns; !rest.empty();) {
+        const auto comma = rest.find(',');
+        std::string_view col = rest.substr(0, comma);
+        while (!col.empty() && col.front() == ' ') col.remove_prefix(1);
+        if (!columns.empty()) columns += ", ";
+        columns += "r.";
+        columns += col;
+        rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
+    }
+    const std::string sql = "SELECT " + columns +
+                            " FROM sched_replicates r JOIN sched_tasks t ON t.deal_id = r.deal_id AND"
+                            " t.task_index = r.task_index WHERE t.status IN ($1, $2)";
+    return db_.read([&](Tx& tx) -> Result<std::vector<ReplicateRecord>> {
+        WP_TRY(auto rows, tx.query(sql, static_cast<std::int64_t>(TaskStatus::kInitialized),
+                                   static_cast<std::int64_t>(TaskStatus::kRunning)));
+        std::vector<ReplicateRecord> out;
+        out.reserve(rows.size());
+        for (const Row& row : rows) {
+            WP_TRY(auto r, replicate_from_row(row));
+            out.push_back(std::move(r));
+        }
+        return out;
+    });
+}
+
 Result<std::vector<ReplicateRecord>> SchedulerStore::active_replicates_of_worker(const Address& worker) {
     return db_.read([&](Tx& tx) -> Result<std::vector<ReplicateRecord>> {
         WP_TRY(auto rows, tx.query(std::string("SELECT ") + kReplicateColumns +

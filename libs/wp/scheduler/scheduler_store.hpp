@@ -178,6 +178,8 @@ class SchedulerStore {
     Result<std::optional<ReplicateRecord>> replicate(const TaskKey& task, const Address& worker);
     Result<std::vector<ReplicateRecord>> replicates_of_task(const TaskKey& task);
     Result<std::vector<ReplicateRecord>> replicates_of_task(store::Tx& tx, const TaskKey& task);
+    //! Every replicate of the INITIALIZED and RUNNING tasks (one query: the assignment round's snapshot).
+    Result<std::vector<ReplicateRecord>> replicates_of_schedulable_tasks();
     //! The worker's replicates whose status is not final.
     Result<std::vector<ReplicateRecord>> active_replicates_of_worker(const Address& worker);
     //! Compare-and-set on (status, version) after replicate_transition(expected.status — or its last relevant status
