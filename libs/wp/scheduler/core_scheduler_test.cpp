@@ -4,8 +4,10 @@
 
 #include "core_scheduler.hpp"
 
+#include <atomic>
 #include <fstream>
 #include <iterator>
+#include <thread>
 
 #include <gtest/gtest.h>
 #include <boost/json/parse.hpp>
@@ -387,6 +389,37 @@ TEST_P(CoreSchedulerTest, RevealTimeoutReopensAndUploadTimeoutAsksAnother) {
     EXPECT_EQ((*store_->replicate(TaskKey{d.deal_id, 0}, a))->status, R::kFailed);
     EXPECT_EQ(inbox_of(*core_, a).back().abort_cause, workerapi::AbortCause::kTaskFailed);
     EXPECT_EQ((*store_->task_by_id(t1))->status, TaskStatus::kResultUploadTimeout);
+}
+
+TEST_P(CoreSchedulerTest, ConcurrentSchedulersNeverOverfillSlots) {
+    // Two scheduler instances on one database (as after a botched fail-over) run rounds at once: the slot-checked
+    // reservation keeps every worker within its slots and gives a worker at most one replicate per task.
+    add_deal(1, 1, 40);
+    for (std::uint8_t w = 0; w < 6; ++w) add_worker(static_cast<std::uint8_t>(0x40 + w), 3);
+    CoreOptions o;
+    o.signer = key(0x71);
+    CoreScheduler other(*store_, clock_, o);
+    std::atomic<std::size_t> created{0};
+    std::vector<std::thread> threads;
+    for (CoreScheduler* c : {&*core_, &other})
+        threads.emplace_back([&, c] {
+            for (int i = 0; i < 5; ++i) {
+                auto n = c->assign_round();
+                ASSERT_TRUE(n) << n.error().message;
+                created += *n;
+            }
+        });
+    for (auto& t : threads) t.join();
+    EXPECT_EQ(created.load(), 18u);  // 6 workers × 3 slots
+    auto workers = store_->workers();
+    ASSERT_TRUE(workers);
+    for (const auto& w : *workers) EXPECT_EQ(w.used_slots, 3u) << w.address.to_checksum();
+    std::map<std::pair<std::uint64_t, Address>, int> pairs;
+    for (std::uint64_t i = 0; i < 40; ++i) {
+        auto reps = store_->replicates_of_task(TaskKey{h(1), i});
+        ASSERT_TRUE(reps);
+        for (const auto& r : *reps) EXPECT_EQ(++pairs[std::make_pair(i, r.worker)], 1);
+    }
 }
 
 TEST_P(CoreSchedulerTest, AuthorizationMatchesTheReferenceVector) {
