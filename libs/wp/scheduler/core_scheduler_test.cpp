@@ -18,6 +18,7 @@
 #include <wp/protocol/tag.hpp>
 #include <wp/store/backend_test.hpp>
 
+#include "scheduler_metrics.hpp"
 #include "schema.hpp"
 
 namespace wp::scheduler {
@@ -420,6 +421,34 @@ TEST_P(CoreSchedulerTest, ConcurrentSchedulersNeverOverfillSlots) {
         ASSERT_TRUE(reps);
         for (const auto& r : *reps) EXPECT_EQ(++pairs[std::make_pair(i, r.worker)], 1);
     }
+}
+
+TEST_P(CoreSchedulerTest, MetricsReportReplicationAndCapacity) {
+    add_deal(1, 5);
+    for (std::uint8_t w = 0; w < 4; ++w) add_worker(static_cast<std::uint8_t>(0x40 + w), 1);
+    ASSERT_EQ(*core_->assign_round(), 3u);
+    const auto reps = store_->replicates_of_task(TaskKey{h(1), 0});
+    ASSERT_TRUE(reps);
+    const Address kept = (*reps)[0].worker;  // stays alive; the other three workers go silent
+    clock_.advance(std::chrono::seconds(30));
+    ASSERT_TRUE(core_->heartbeat(kept, {}));
+    clock_.advance(std::chrono::seconds(31));
+    ASSERT_EQ(core_->check_liveness()->size(), 3u);
+    net::MetricsRegistry registry;
+    auto refreshed = refresh_metrics(*store_, registry);
+    ASSERT_TRUE(refreshed) << refreshed.error().message;
+    const auto gauge = [&](const char* name, net::MetricLabels labels = {}) {
+        return registry.gauge(name, "", labels).value();
+    };
+    EXPECT_EQ(gauge("wp_scheduler_tasks", {{"status", "INITIALIZED"}}), 1.0);
+    EXPECT_EQ(gauge("wp_scheduler_tasks", {{"status", "RUNNING"}}), 0.0);
+    EXPECT_EQ(gauge("wp_scheduler_replicates_per_task"), 3.0);  // trust 5, fresh workers
+    EXPECT_EQ(gauge("wp_scheduler_replicates", {{"status", "WORKER_LOST"}}), 2.0);
+    EXPECT_EQ(gauge("wp_scheduler_workers", {{"state", "alive"}}), 1.0);
+    EXPECT_EQ(gauge("wp_scheduler_workers", {{"state", "lost"}}), 3.0);
+    EXPECT_EQ(gauge("wp_scheduler_slots", {{"state", "total"}}), 1.0);
+    EXPECT_EQ(gauge("wp_scheduler_slots", {{"state", "used"}}), 1.0);
+    EXPECT_NE(registry.render().find("wp_scheduler_replicates_per_task 3"), std::string::npos) << registry.render();
 }
 
 TEST_P(CoreSchedulerTest, AuthorizationMatchesTheReferenceVector) {
