@@ -192,6 +192,15 @@ Result<std::size_t> CoreScheduler::assign_round() {
 
 Result<StatusOutcome> CoreScheduler::update_status(const Address& worker, const Bytes32& task_id,
                                                    const workerapi::StatusUpdate& update) {
+    const workerapi::StatusDetails& det = update.details;
+    if ((update.status == R::kContributed || update.status == R::kContributeAndFinalizeDone) &&
+        (!det.result_hash || !det.result_seal))
+        return make_error(Errc::kDecoding, "statusUpdate.details: resultHash and resultSeal are required with " +
+                                               std::string(workerapi::to_string(update.status)));
+    if ((update.status == R::kResultUploaded || update.status == R::kContributeAndFinalizeDone) && !det.result_link &&
+        !det.callback_data)
+        return make_error(Errc::kDecoding, "statusUpdate.details: resultLink or callbackData is required with " +
+                                               std::string(workerapi::to_string(update.status)));
     WP_TRY(auto found, store_.task_by_id(task_id));
     if (!found) return make_error(Errc::kInvalidArgument, "unknown task " + to_hex(task_id.view()));
     const TaskKey key = found->key;

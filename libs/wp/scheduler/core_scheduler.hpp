@@ -77,8 +77,12 @@ class CoreScheduler {
     //! One assignment cycle; returns the number of replicates created.
     Result<std::size_t> assign_round();
 
-    //! A worker's status update for task `task_id`. 404 (HttpError-like: Errc::kInvalidArgument with "unknown task")
-    //! is returned as an error; the outcome carries 200 or 409.
+    //! A worker's status update for task `task_id`. Errors: Errc::kInvalidArgument "unknown task …" / "no replicate
+    //! of worker …" (HTTP 404); Errc::kDecoding when the details lack what the status requires: resultHash and
+    //! resultSeal with CONTRIBUTED and CONTRIBUTE_AND_FINALIZE_DONE, resultLink or callbackData with RESULT_UPLOADED
+    //! and CONTRIBUTE_AND_FINALIZE_DONE (HTTP 400); Errc::kIo when the row changed concurrently (HTTP 503, retry).
+    //! The outcome carries 200 or 409. (Checking CONTRIBUTED / REVEALED against the chain is the mirror's job, next
+    //! session: the chain's view wins over the worker's report.)
     Result<StatusOutcome> update_status(const Address& worker, const Bytes32& task_id,
                                         const workerapi::StatusUpdate& update);
 

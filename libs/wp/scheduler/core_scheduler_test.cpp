@@ -215,6 +215,11 @@ TEST_P(CoreSchedulerTest, RefusedUpdatesAndUnknownTasks) {
     EXPECT_EQ(refused.answer.abort_cause, workerapi::AbortCause::kRefused);
     EXPECT_EQ(report(w, tid, R::kStarting).http_status, 200u);  // a legal update still works afterwards
 
+    workerapi::StatusDetails no_link;
+    auto uploaded = core_->update_status(w, tid, workerapi::StatusUpdate{R::kResultUploaded, no_link});
+    ASSERT_FALSE(uploaded);
+    EXPECT_EQ(uploaded.error().message,
+              "statusUpdate.details: resultLink or callbackData is required with RESULT_UPLOADED");
     auto unknown = core_->update_status(w, h(0x99), workerapi::StatusUpdate{R::kStarting, {}});
     ASSERT_FALSE(unknown);
     EXPECT_EQ(unknown.error().message.substr(0, 12), "unknown task");
@@ -239,6 +244,7 @@ TEST_P(CoreSchedulerTest, TrustFiveDissentAndConsensus) {
         report(chosen[i], tid, R::kContributing);
         workerapi::StatusDetails det;
         det.result_hash = i == 2 ? h(0xee) : h(0xab);  // the third dissents
+        det.result_seal = h(0x5e);
         report(chosen[i], tid, R::kContributed, det);
     }
     // A dissent needs more replicates: the fourth worker gets one.
@@ -269,6 +275,13 @@ TEST_P(CoreSchedulerTest, TeeTrustOneContributesAndFinalizes) {
     EXPECT_EQ(report(tdx, tid, R::kContributeAndFinalizeOngoing).answer.action, Action::kContinue);
     workerapi::StatusDetails det;
     det.result_link = R"({"storage":"ipfs","location":"/ipfs/Qm"})";
+    auto incomplete = core_->update_status(tdx, tid, workerapi::StatusUpdate{R::kContributeAndFinalizeDone, det});
+    ASSERT_FALSE(incomplete);
+    EXPECT_EQ(incomplete.error().code, Errc::kDecoding);
+    EXPECT_EQ(incomplete.error().message,
+              "statusUpdate.details: resultHash and resultSeal are required with CONTRIBUTE_AND_FINALIZE_DONE");
+    det.result_hash = h(0xab);
+    det.result_seal = h(0x5e);
     EXPECT_EQ(report(tdx, tid, R::kContributeAndFinalizeDone, det).answer.action, Action::kWait);
     EXPECT_EQ((*store_->task_by_id(tid))->status, TaskStatus::kFinalized);
 }
@@ -363,6 +376,7 @@ TEST_P(CoreSchedulerTest, RevealTimeoutReopensAndUploadTimeoutAsksAnother) {
             report(w, t, R::kContributing);
             workerapi::StatusDetails det;
             det.result_hash = h(0xab);
+            det.result_seal = h(0x5e);
             report(w, t, R::kContributed, det);
         }
     const std::int64_t reveal_deadline = clock_.unix_ms() / 1000 + 600;

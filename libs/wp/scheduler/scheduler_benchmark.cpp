@@ -129,6 +129,7 @@ void task_cycle_sqlite(benchmark::State& state) {
             workerapi::StatusDetails none;
             workerapi::StatusDetails contribution;
             contribution.result_hash = tid;
+            contribution.result_seal = tid;
             for (R s : path) (void)core.update_status(w, tid, {s, s == R::kContributed ? contribution : none});
             (void)core.apply_consensus(tid, tid, d.start_time + 3000, 1);
             for (R s : {R::kRevealing, R::kRevealed, R::kResultUploading}) (void)core.update_status(w, tid, {s, none});

@@ -99,7 +99,7 @@ void WorkerApi::install(net::HttpServer& server) {
 
     const service::Authenticator bearer =
         service::bearer_authenticator(tokens_, std::string(workerapi::kTokenAudience));
-    net::Filter auth = [bearer](ServerRequest& request) -> std::optional<Reply> {
+    net::Filter auth = [bearer, allow_list = options_.allow_list](ServerRequest& request) -> std::optional<Reply> {
         auto id = bearer(request.headers);
         if (!id) {
             service::log_warn("worker authorization refused",
@@ -107,6 +107,8 @@ void WorkerApi::install(net::HttpServer& server) {
             HttpError e{401, "invalid authorization", {{"WWW-Authenticate", "Bearer"}}};
             return Reply(tl::unexpected(std::move(e)));
         }
+        if (!allow_list.empty() && allow_list.count(id->address) == 0)
+            return Reply(tl::unexpected(HttpError{403, "worker not allowed in this workerpool", {}}));
         request.attributes[std::string(kIdentityAttribute)] = id->address;
         return std::nullopt;
     };

@@ -221,6 +221,10 @@ TEST(WorkerApi, LoginRegisterAssignmentAndStatusOverRealSockets) {
         w.http.post(s.base + "/tasks/" + to_hex(tid.view()) + "/status", R"({"status":"NOPE","details":{}})", w.auth());
     EXPECT_EQ(bad_body->status, 400u);
     EXPECT_NE(bad_body->body.find("unknown replicate status"), std::string::npos) << bad_body->body;
+    auto missing = w.post("/tasks/" + to_hex(tid.view()) + "/status",
+                          workerapi::to_json(workerapi::StatusUpdate{R::kContributed, {}}));
+    EXPECT_EQ(missing->status, 400u);
+    EXPECT_NE(missing->body.find("resultHash and resultSeal are required"), std::string::npos) << missing->body;
     auto unknown = w.post("/tasks/" + to_hex(h(0x99).view()) + "/status",
                           workerapi::to_json(workerapi::StatusUpdate{R::kStarting, {}}));
     EXPECT_EQ(unknown->status, 404u);
@@ -287,16 +291,29 @@ TEST(WorkerApi, AllowListAndTokensAcrossRestart) {
         token = w.token;
     }
     // A new scheduler process on the same data directory accepts the token issued before.
-    Scheduler s2(dir, clock, {key(0x21).address()});
-    WorkerClient w(s2.base, key(0x21));
-    w.token = token;
-    auto hb = w.post("/heartbeat", workerapi::to_json(workerapi::Heartbeat{}));
-    ASSERT_TRUE(hb);
-    ASSERT_EQ(hb->status, 200u) << hb->body;
-    auto answer = workerapi::heartbeat_answer_from_json(json::parse(hb->body));
-    ASSERT_TRUE(answer);
-    EXPECT_FALSE(answer->reregister);  // the registration is in the database
+    {
+        Scheduler s2(dir, clock, {key(0x21).address()});
+        WorkerClient w(s2.base, key(0x21));
+        w.token = token;
+        auto hb = w.post("/heartbeat", workerapi::to_json(workerapi::Heartbeat{}));
+        ASSERT_TRUE(hb);
+        ASSERT_EQ(hb->status, 200u) << hb->body;
+        auto answer = workerapi::heartbeat_answer_from_json(json::parse(hb->body));
+        ASSERT_TRUE(answer);
+        EXPECT_FALSE(answer->reregister);  // the registration is in the database
+    }
+    // Taken off the allow-list: its still valid token is refused.
+    {
+        Scheduler s3(dir, clock, {key(0x22).address()});
+        WorkerClient removed(s3.base, key(0x21));
+        removed.token = token;
+        EXPECT_EQ(removed.post("/heartbeat", workerapi::to_json(workerapi::Heartbeat{}))->status, 403u);
+    }
     // The token expires with its TTL (12 h by default), on the scheduler's clock.
+    Scheduler s4(dir, clock);
+    WorkerClient w(s4.base, key(0x21));
+    w.token = token;
+    EXPECT_EQ(w.post("/heartbeat", workerapi::to_json(workerapi::Heartbeat{}))->status, 200u);
     clock.advance(std::chrono::hours(13));
     EXPECT_EQ(w.post("/heartbeat", workerapi::to_json(workerapi::Heartbeat{}))->status, 401u);
 }
