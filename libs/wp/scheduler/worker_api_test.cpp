@@ -53,7 +53,8 @@ std::filesystem::path fresh_dir(const std::string& name) {
 
 //! One scheduler process: database, core, token keys from `dir`, server on a free port.
 struct Scheduler {
-    Scheduler(const std::filesystem::path& dir, ManualClock& clock, std::set<Address> allow = {})
+    Scheduler(const std::filesystem::path& dir, ManualClock& clock, std::set<Address> allow = {},
+              std::chrono::milliseconds long_poll = std::chrono::seconds(10))
         : db(*store::Database::open("sqlite:" + (dir / "core.db").string())),
           keyring(*service::TokenKeyring::load_or_create(dir.string())),
           tokens(keyring, clock),
@@ -68,7 +69,7 @@ struct Scheduler {
         WorkerApiOptions wo;
         wo.chain_id = kChainId;
         wo.allow_list = std::move(allow);
-        wo.long_poll = std::chrono::seconds(10);
+        wo.long_poll = long_poll;
         api.emplace(*core, tokens, challenges, wo);
         api->install(server);
         install_pool_api(server, *store);
@@ -318,6 +319,18 @@ TEST(WorkerApi, AllowListAndTokensAcrossRestart) {
     EXPECT_EQ(w.post("/heartbeat", workerapi::to_json(workerapi::Heartbeat{}))->status, 200u);
     clock.advance(std::chrono::hours(13));
     EXPECT_EQ(w.post("/heartbeat", workerapi::to_json(workerapi::Heartbeat{}))->status, 401u);
+}
+
+TEST(WorkerApi, LongPollWithNothingNewEndsWith204) {
+    ManualClock clock;
+    Scheduler s(fresh_dir("poll"), clock, {}, std::chrono::milliseconds(100));
+    WorkerClient w(s.base, key(0x21));
+    w.login();
+    ASSERT_EQ(w.post("/register", registration(1))->status, 200u);
+    auto polled = w.get("/notifications?after=0");
+    ASSERT_TRUE(polled) << polled.error().message;
+    EXPECT_EQ(polled->status, 204u);
+    EXPECT_EQ(w.get("/notifications?after=x")->status, 400u);
 }
 
 TEST(PoolApi, ReportsWorkersTasksAndDeals) {
