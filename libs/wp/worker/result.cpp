@@ -229,8 +229,8 @@ Result<CollectedResult> collect_result(const fs::path& out_dir, bool callback_de
     return r;
 }
 
-Contribution make_contribution(const Address& worker, const Bytes32& task_id, const Bytes32& digest) {
-    return Contribution{digest, wp::result_hash(task_id, digest), wp::result_seal(worker, task_id, digest)};
+ContributionHashes make_contribution(const Address& worker, const Bytes32& task_id, const Bytes32& digest) {
+    return ContributionHashes{digest, wp::result_hash(task_id, digest), wp::result_seal(worker, task_id, digest)};
 }
 
 }  // namespace wp::worker

@@ -89,11 +89,11 @@ Result<CollectedResult> collect_result(const std::filesystem::path& out_dir, boo
 
 //! Everything a contribution needs (protocol/ids.hpp formulas, reused): resultHash = keccak256(taskid ‖ digest),
 //! resultSeal = keccak256(worker ‖ taskid ‖ digest).
-struct Contribution {
+struct ContributionHashes {
     Bytes32 digest;
     Bytes32 result_hash;
     Bytes32 result_seal;
 };
-Contribution make_contribution(const Address& worker, const Bytes32& task_id, const Bytes32& digest);
+ContributionHashes make_contribution(const Address& worker, const Bytes32& task_id, const Bytes32& digest);
 
 }  // namespace wp::worker
