@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -111,6 +112,40 @@ SandboxRuntime::SandboxRuntime(SandboxOptions options) : options_(std::move(opti
     }
 }
 
+SandboxRuntime::~SandboxRuntime() {
+    std::lock_guard lock(pool_mu_);
+    for (const auto& c : pool_) ::rmdir(c.c_str());
+}
+
+fs::path SandboxRuntime::acquire_cgroup() {
+    {
+        std::lock_guard lock(pool_mu_);
+        if (!pool_.empty()) {
+            fs::path c = std::move(pool_.back());
+            pool_.pop_back();
+            return c;
+        }
+    }
+    fs::path c = fs::path(cgroup_root_) / random_name();
+    if (::mkdir(c.c_str(), 0755) != 0) return {};
+    return c;
+}
+
+void SandboxRuntime::release_cgroup(const fs::path& cgroup) {
+    // Back to the pool once empty (the namespace's processes may take a moment to be reaped after a kill).
+    for (int i = 0; i < 200; ++i) {
+        std::ifstream procs(cgroup / "cgroup.procs");
+        std::string pid;
+        if (!(procs >> pid)) {
+            std::lock_guard lock(pool_mu_);
+            pool_.push_back(cgroup);
+            return;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    ::rmdir(cgroup.c_str());  // still busy: not reused (the kernel removes it once empty... or an operator does)
+}
+
 Result<RunOutcome> SandboxRuntime::run(const RunSpec& spec, const std::atomic<bool>& cancel) {
     std::error_code ec;
     if (::access(options_.bwrap.c_str(), X_OK) != 0)
@@ -153,35 +188,40 @@ Result<RunOutcome> SandboxRuntime::run(const RunSpec& spec, const std::atomic<bo
     for (auto& e : env) envp.push_back(e.data());
     envp.push_back(nullptr);
 
-    // ---- memory cgroup ---------------------------------------------------------------------------------------
+    // ---- memory cgroup (reused from a pool: creating and removing one costs tens of ms) ----------------------
     fs::path cgroup;
     int cgroup_procs = -1;
+    std::uint64_t oom_before = 0;
+    const std::string oom_file = cgroup_v2_ ? "memory.events" : "memory.oom_control";
     if (spec.memory_bytes > 0 && !cgroup_root_.empty()) {
-        cgroup = fs::path(cgroup_root_) / random_name();
-        if (::mkdir(cgroup.c_str(), 0755) == 0) {
+        cgroup = acquire_cgroup();
+        if (!cgroup.empty()) {
             const std::string limit = std::to_string(spec.memory_bytes);
-            bool ok = write_text(cgroup / (cgroup_v2_ ? "memory.max" : "memory.limit_in_bytes"), limit);
+            bool ok = false;
             if (cgroup_v2_) {
+                ok = write_text(cgroup / "memory.max", limit);
                 write_text(cgroup / "memory.swap.max", "0");
             } else {
-                write_text(cgroup / "memory.memsw.limit_in_bytes", limit);  // absent without swap accounting
+                // memory.limit_in_bytes ≤ memory.memsw.limit_in_bytes must hold at every step (memsw is absent
+                // without swap accounting): limit, memsw, limit works whether the limit goes up or down.
+                ok = write_text(cgroup / "memory.limit_in_bytes", limit);
+                write_text(cgroup / "memory.memsw.limit_in_bytes", limit);
+                ok = write_text(cgroup / "memory.limit_in_bytes", limit) || ok;
             }
+            oom_before = cgroup_counter(cgroup / oom_file, "oom_kill");
             if (ok) cgroup_procs = ::open((cgroup / "cgroup.procs").c_str(), O_WRONLY | O_CLOEXEC);
             if (cgroup_procs < 0) {
-                ::rmdir(cgroup.c_str());
+                release_cgroup(cgroup);
                 cgroup.clear();
             }
-        } else {
-            cgroup.clear();
         }
     }
     auto remove_cgroup = [&] {
         if (cgroup_procs >= 0) ::close(cgroup_procs);
         cgroup_procs = -1;
         if (cgroup.empty()) return;
-        // The namespace's processes may take a moment to be reaped after the kill.
-        for (int i = 0; i < 200 && ::rmdir(cgroup.c_str()) != 0 && errno == EBUSY; ++i)
-            std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        release_cgroup(cgroup);
+        cgroup.clear();
     };
 
     int pipefd[2];
@@ -267,13 +307,14 @@ Result<RunOutcome> SandboxRuntime::run(const RunSpec& spec, const std::atomic<bo
 
     int status = 0;
     bool reaped = false;
+    bool eof = false;
+    // A pidfd wakes the loop the moment the sandbox exits (no polling delay); without one, poll_interval bounds it.
+    const int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
     auto next_output_check = start + options_.output_check_interval;
     while (!reaped) {
-        struct pollfd p {
-            out_fd, POLLIN, 0
-        };
-        ::poll(&p, 1, static_cast<int>(options_.poll_interval.count()));
-        drain();
+        struct pollfd p[2] = {{eof ? -1 : out_fd, POLLIN, 0}, {pidfd, POLLIN, 0}};
+        ::poll(p, 2, static_cast<int>(options_.poll_interval.count()));
+        if (!eof) eof = drain();
         const pid_t w = ::waitpid(pid, &status, WNOHANG);
         if (w == pid) {
             reaped = true;
@@ -295,14 +336,15 @@ Result<RunOutcome> SandboxRuntime::run(const RunSpec& spec, const std::atomic<bo
             reaped = true;
         }
     }
+    if (pidfd >= 0) ::close(pidfd);
     kill_tree();  // anything left in the group (the namespace is gone with its init anyway)
     // Read what is left in the pipe; once every process of the sandbox is gone it reaches EOF.
-    for (int i = 0; i < 100; ++i) {
+    for (int i = 0; i < 100 && !eof; ++i) {
         struct pollfd p {
             out_fd, POLLIN, 0
         };
         ::poll(&p, 1, 10);
-        if (drain()) break;
+        eof = drain();
     }
     ::close(out_fd);
     outcome.elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start);
@@ -313,10 +355,7 @@ Result<RunOutcome> SandboxRuntime::run(const RunSpec& spec, const std::atomic<bo
     }
     if (outcome.canceled || outcome.timed_out || outcome.output_too_large) outcome.exit_code = -1;
     if (!outcome.output_too_large && output_size(spec.out_dir) > spec.max_output_bytes) outcome.output_too_large = true;
-    if (!cgroup.empty()) {
-        const auto kills = cgroup_counter(cgroup / (cgroup_v2_ ? "memory.events" : "memory.oom_control"), "oom_kill");
-        if (kills > 0) outcome.out_of_memory = true;
-    }
+    if (!cgroup.empty() && cgroup_counter(cgroup / oom_file, "oom_kill") > oom_before) outcome.out_of_memory = true;
     remove_cgroup();
     if (tail.size() > options_.log_tail_bytes) tail.erase(0, tail.size() - options_.log_tail_bytes);
     outcome.log_tail = std::move(tail);

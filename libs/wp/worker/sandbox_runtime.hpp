@@ -18,8 +18,9 @@
 //     dies with it) → timed_out;
 //   - CPU time: RLIMIT_CPU = max_time (per process, so a busy loop cannot outlive the wall limit either);
 //   - memory spec.memory_bytes: a memory cgroup when the host lets the worker create one (cgroup v2, or v1 under
-//     /sys/fs/cgroup/memory), killed by the kernel's OOM killer → out_of_memory; otherwise RLIMIT_AS per process
-//     (allocations fail; the app usually exits non-zero, out_of_memory stays false);
+//     /sys/fs/cgroup/memory; empty groups are kept in a pool and reused, removed with the runtime), killed by the
+//     kernel's OOM killer → out_of_memory; otherwise RLIMIT_AS per process (allocations fail; the app usually exits
+//     non-zero, out_of_memory stays false);
 //   - processes spec.max_pids: RLIMIT_NPROC set inside the sandbox's user namespace (counts only the app's
 //     processes), so a fork bomb stops at the limit;
 //   - output spec.max_output_bytes: RLIMIT_FSIZE per file, and the total size of out_dir is watched (every
@@ -32,7 +33,10 @@
 
 #include <chrono>
 #include <cstddef>
+#include <filesystem>
+#include <mutex>
 #include <string>
+#include <vector>
 
 #include "runtime.hpp"
 
@@ -57,6 +61,9 @@ struct SandboxOptions {
 class SandboxRuntime : public AppRuntime {
   public:
     explicit SandboxRuntime(SandboxOptions options = {});
+    ~SandboxRuntime() override;
+    SandboxRuntime(const SandboxRuntime&) = delete;
+    SandboxRuntime& operator=(const SandboxRuntime&) = delete;
     std::string name() const override { return "sandbox"; }
     //! spec.app is the unpacked bundle folder (it holds iexec-app.json).
     Result<RunOutcome> run(const RunSpec& spec, const std::atomic<bool>& cancel) override;
@@ -65,9 +72,14 @@ class SandboxRuntime : public AppRuntime {
     bool memory_cgroup_available() const { return !cgroup_root_.empty(); }
 
   private:
+    std::filesystem::path acquire_cgroup();
+    void release_cgroup(const std::filesystem::path& cgroup);
+
     SandboxOptions options_;
     std::string cgroup_root_;  // where per-run memory cgroups are created ("" = none)
     bool cgroup_v2_{false};
+    std::mutex pool_mu_;
+    std::vector<std::filesystem::path> pool_;  // empty memory cgroups ready for the next run
 };
 
 }  // namespace wp::worker
