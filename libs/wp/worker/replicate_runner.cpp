@@ -101,7 +101,9 @@ Result<ReplicateResult> ReplicateRunner::run(const ReplicateRequest& req, const 
         detail = std::move(why);
     };
     std::optional<Bundle> bundle;
-    if (auto b = bundles_.get(req.app_url, req.app_checksum); b) {
+    if (req.image) {
+        // the runtime resolves the image itself
+    } else if (auto b = bundles_.get(req.app_url, req.app_checksum); b) {
         bundle = std::move(*b);
     } else {
         fail(
@@ -131,7 +133,7 @@ Result<ReplicateResult> ReplicateRunner::run(const ReplicateRequest& req, const 
     }
     if (!failure) {
         RunSpec spec;
-        spec.app = bundle->dir.string();
+        spec.app = req.image ? *req.image : bundle->dir.string();
         spec.args = std::move(args);
         spec.env = app_environment(req.task, spec.in_mount, spec.out_mount);
         spec.in_dir = in;

@@ -56,6 +56,9 @@ struct ReplicateRequest {
     TaskFacts task;
     std::string app_url;  //!< the app's multiaddr (file:// or http(s):// bundle)
     Bytes32 app_checksum;
+    //! For image-based runtimes (Docker): the image reference given to the runtime as RunSpec::app; the bundle
+    //! fetch (app_url, app_checksum) is then skipped — pulling and checking the image is the runtime's job.
+    std::optional<std::string> image;
     std::optional<std::string> dataset_url;  //!< with task.dataset
     Bytes32 dataset_checksum;
     std::string iexec_args;
