@@ -240,6 +240,29 @@ TEST(Sandbox, CancelStopsTheApp) {
     EXPECT_FALSE(r->success());
 }
 
+TEST(Sandbox, ParallelRunsAreIndependent) {
+    SandboxRuntime rt;  // one runtime, four threads (and its cgroup pool)
+    std::vector<std::unique_ptr<ScratchDir>> dirs;
+    std::vector<std::thread> threads;
+    std::vector<RunOutcome> outcomes(4);
+    for (int i = 0; i < 4; ++i) dirs.push_back(std::make_unique<ScratchDir>("sb-par" + std::to_string(i)));
+    for (int i = 0; i < 4; ++i) {
+        threads.emplace_back([&, i] {
+            const auto app = make_app(*dirs[static_cast<std::size_t>(i)],
+                                      "echo $IEXEC_TASK_ID > $IEXEC_OUT/id.txt; exit " + std::to_string(i));
+            auto spec = spec_for(*dirs[static_cast<std::size_t>(i)], app);
+            spec.env.back().second = "task-" + std::to_string(i);
+            outcomes[static_cast<std::size_t>(i)] = run_ok(rt, spec);
+        });
+    }
+    for (auto& t : threads) t.join();
+    for (int i = 0; i < 4; ++i) {
+        const auto u = static_cast<std::size_t>(i);
+        EXPECT_EQ(outcomes[u].exit_code, i);
+        EXPECT_EQ(read_file(*dirs[u] / "out/id.txt"), "task-" + std::to_string(i) + "\n");
+    }
+}
+
 TEST(Sandbox, RuntimeFailuresAreErrors) {
     ScratchDir d("sb-errors");
     const auto app = make_app(d, "exit 0");
