@@ -106,11 +106,11 @@ Result<Bytes32> Fetcher::fetch_to_file(std::string_view url, const fs::path& des
             return sha.final();
         }
         if (u.rfind("http://", 0) == 0 || u.rfind("https://", 0) == 0) {
-            if (!http_) {
+            std::call_once(http_once_, [this] {
                 net::HttpClientOptions o;
                 o.request_timeout = timeout_;
                 http_ = std::make_unique<net::HttpClient>(o);
-            }
+            });
             net::HttpRequest req;
             req.url = u;
             req.timeout = timeout_;

@@ -59,6 +59,7 @@ class Fetcher {
 
   private:
     std::chrono::milliseconds timeout_;
+    std::once_flag http_once_;  // the HTTP client (and its I/O thread) is made on the first http(s) download
     std::unique_ptr<net::HttpClient> http_;
 };
 
