@@ -55,17 +55,15 @@ struct RunSpec {
 
 //! How the app ended.
 struct RunOutcome {
-    int exit_code = -1;               //!< the app's exit code (-1 when killed)
-    bool timed_out = false;           //!< killed at max_time
-    bool out_of_memory = false;       //!< killed for memory_bytes
-    bool output_too_large = false;    //!< wrote more than max_output_bytes
-    bool canceled = false;            //!< stopped because `cancel` was set
-    std::string log_tail;             //!< the last few KiB of stdout + stderr (for the replicate's status)
+    int exit_code = -1;             //!< the app's exit code (-1 when killed)
+    bool timed_out = false;         //!< killed at max_time
+    bool out_of_memory = false;     //!< killed for memory_bytes
+    bool output_too_large = false;  //!< wrote more than max_output_bytes
+    bool canceled = false;          //!< stopped because `cancel` was set
+    std::string log_tail;           //!< the last few KiB of stdout + stderr (for the replicate's status)
     std::chrono::milliseconds elapsed{0};
 
-    bool success() const {
-        return exit_code == 0 && !timed_out && !out_of_memory && !output_too_large && !canceled;
-    }
+    bool success() const { return exit_code == 0 && !timed_out && !out_of_memory && !output_too_large && !canceled; }
 };
 
 class AppRuntime {

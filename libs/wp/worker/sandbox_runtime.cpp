@@ -1,0 +1,370 @@
+#include "sandbox_runtime.hpp"
+
+#include <fcntl.h>
+#include <grp.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <system_error>
+#include <thread>
+#include <vector>
+
+#include <wp/core/hex.hpp>
+#include <wp/crypto/random.hpp>
+
+#include "bundle.hpp"
+
+namespace wp::worker {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+constexpr std::uint64_t kMaxOutputEntries = 100000;
+
+Error sandbox_error(Errc code, const std::string& what) { return Error{code, "sandbox: " + what}; }
+
+bool write_text(const fs::path& p, const std::string& v) {
+    std::ofstream f(p);
+    f << v;
+    f.close();
+    return static_cast<bool>(f);
+}
+
+std::string random_name() {
+    std::uint8_t b[6];
+    secure_random(b);
+    return "wp-sandbox-" + to_hex_no_prefix(ByteView(b, sizeof b));
+}
+
+// Total size of the files under dir (links not followed) and whether the entry count stays reasonable.
+std::uint64_t output_size(const fs::path& dir) {
+    std::uint64_t total = 0, count = 0;
+    std::error_code ec;
+    for (fs::recursive_directory_iterator it(dir, fs::directory_options::skip_permission_denied, ec), end;
+         !ec && it != end; it.increment(ec)) {
+        struct stat st {};
+        if (::lstat(it->path().c_str(), &st) == 0) total += static_cast<std::uint64_t>(st.st_size);
+        if (++count > kMaxOutputEntries) return UINT64_MAX;  // an inode flood counts as too much output
+    }
+    return total;
+}
+
+// Reads "key N" from a cgroup file (memory.events, memory.oom_control).
+std::uint64_t cgroup_counter(const fs::path& file, const std::string& key) {
+    std::ifstream f(file);
+    std::string k;
+    std::uint64_t v = 0;
+    while (f >> k >> v)
+        if (k == key) return v;
+    return 0;
+}
+
+// Decimal text of a pid without allocating (for the forked child).
+std::size_t format_pid(char* buf, long v) {
+    char tmp[24];
+    std::size_t n = 0;
+    do {
+        tmp[n++] = static_cast<char>('0' + v % 10);
+        v /= 10;
+    } while (v > 0);
+    for (std::size_t i = 0; i < n; ++i) buf[i] = tmp[n - 1 - i];
+    buf[n] = '\n';
+    return n + 1;
+}
+
+}  // namespace
+
+SandboxRuntime::SandboxRuntime(SandboxOptions options) : options_(std::move(options)) {
+    if (!options_.use_memory_cgroup) return;
+    std::error_code ec;
+    // cgroup v2 (unified) first, then the v1 memory hierarchy; keep the one where a child group can be created.
+    struct Candidate {
+        fs::path root;
+        bool v2;
+        const char* limit_file;
+    };
+    const Candidate candidates[] = {{"/sys/fs/cgroup/wp-sandbox", true, "memory.max"},
+                                    {"/sys/fs/cgroup/memory/wp-sandbox", false, "memory.limit_in_bytes"}};
+    for (const auto& c : candidates) {
+        if (!fs::exists(c.root.parent_path(), ec)) continue;
+        fs::create_directory(c.root, ec);
+        if (c.v2) write_text(c.root / "cgroup.subtree_control", "+memory");
+        const fs::path probe = c.root / random_name();
+        if (::mkdir(probe.c_str(), 0755) != 0) continue;
+        const bool ok = fs::exists(probe / c.limit_file, ec);
+        ::rmdir(probe.c_str());
+        if (ok) {
+            cgroup_root_ = c.root.string();
+            cgroup_v2_ = c.v2;
+            return;
+        }
+    }
+}
+
+SandboxRuntime::~SandboxRuntime() {
+    std::lock_guard lock(pool_mu_);
+    for (const auto& c : pool_) ::rmdir(c.c_str());
+}
+
+fs::path SandboxRuntime::acquire_cgroup() {
+    {
+        std::lock_guard lock(pool_mu_);
+        if (!pool_.empty()) {
+            fs::path c = std::move(pool_.back());
+            pool_.pop_back();
+            return c;
+        }
+    }
+    fs::path c = fs::path(cgroup_root_) / random_name();
+    if (::mkdir(c.c_str(), 0755) != 0) return {};
+    return c;
+}
+
+void SandboxRuntime::release_cgroup(const fs::path& cgroup) {
+    // Back to the pool once empty (the namespace's processes may take a moment to be reaped after a kill).
+    for (int i = 0; i < 200; ++i) {
+        std::ifstream procs(cgroup / "cgroup.procs");
+        std::string pid;
+        if (!(procs >> pid)) {
+            std::lock_guard lock(pool_mu_);
+            pool_.push_back(cgroup);
+            return;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    ::rmdir(cgroup.c_str());  // still busy: not reused (the kernel removes it once empty... or an operator does)
+}
+
+Result<RunOutcome> SandboxRuntime::run(const RunSpec& spec, const std::atomic<bool>& cancel) {
+    std::error_code ec;
+    if (::access(options_.bwrap.c_str(), X_OK) != 0)
+        return make_error(sandbox_error(Errc::kIo, "bubblewrap not found at " + options_.bwrap));
+    if (::access(options_.busybox.c_str(), X_OK) != 0)
+        return make_error(sandbox_error(Errc::kIo, "busybox not found at " + options_.busybox));
+    WP_TRY(const auto manifest,
+           read_bundle_manifest(spec.app).map_error([](Error e) { return e.with_context("sandbox"); }));
+    if (!fs::is_directory(spec.out_dir, ec))
+        return make_error(sandbox_error(Errc::kInvalidArgument, "output folder " + spec.out_dir.string() + " missing"));
+    if (!spec.in_dir.empty() && !fs::is_directory(spec.in_dir, ec))
+        return make_error(sandbox_error(Errc::kInvalidArgument, "input folder " + spec.in_dir.string() + " missing"));
+
+    // ---- the command line -----------------------------------------------------------------------------------
+    std::vector<std::string> args = {
+        options_.bwrap,  "--unshare-all", "--unshare-user", "--uid",        "1000",
+        "--gid",         "1000",          "--cap-drop",     "ALL",          "--die-with-parent",
+        "--new-session", "--hostname",    "iexec",          "--ro-bind",    options_.busybox,
+        "/bin/sh",       "--ro-bind",     options_.busybox, "/bin/busybox", "--proc",
+        "/proc",         "--dev",         "/dev",           "--ro-bind",    fs::absolute(spec.app).string(),
+        "/app"};
+    if (!spec.in_dir.empty()) {
+        args.insert(args.end(), {"--ro-bind", fs::absolute(spec.in_dir).string(), spec.in_mount});
+    }
+    args.insert(args.end(), {"--bind", fs::absolute(spec.out_dir).string(), spec.out_mount, "--remount-ro", "/dev",
+                             "--remount-ro", "/", "--chdir", "/app", "--", "/bin/sh", "-c"});
+    if (spec.max_pids > 0) {
+        args.push_back("ulimit -u " + std::to_string(spec.max_pids) + " || exit 126; exec \"$0\" \"$@\"");
+    } else {
+        args.push_back("exec \"$0\" \"$@\"");
+    }
+    args.push_back("/app/" + manifest.entrypoint);
+    const auto& app_args = spec.args.empty() ? manifest.args : spec.args;
+    args.insert(args.end(), app_args.begin(), app_args.end());
+    std::vector<std::string> env;
+    for (const auto& [k, v] : spec.env) env.push_back(k + "=" + v);
+    std::vector<char*> argv, envp;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    for (auto& e : env) envp.push_back(e.data());
+    envp.push_back(nullptr);
+
+    // ---- memory cgroup (reused from a pool: creating and removing one costs tens of ms) ----------------------
+    fs::path cgroup;
+    int cgroup_procs = -1;
+    std::uint64_t oom_before = 0;
+    const std::string oom_file = cgroup_v2_ ? "memory.events" : "memory.oom_control";
+    if (spec.memory_bytes > 0 && !cgroup_root_.empty()) {
+        cgroup = acquire_cgroup();
+        if (!cgroup.empty()) {
+            const std::string limit = std::to_string(spec.memory_bytes);
+            bool ok = false;
+            if (cgroup_v2_) {
+                ok = write_text(cgroup / "memory.max", limit);
+                write_text(cgroup / "memory.swap.max", "0");
+            } else {
+                // memory.limit_in_bytes ≤ memory.memsw.limit_in_bytes must hold at every step (memsw is absent
+                // without swap accounting): limit, memsw, limit works whether the limit goes up or down.
+                ok = write_text(cgroup / "memory.limit_in_bytes", limit);
+                write_text(cgroup / "memory.memsw.limit_in_bytes", limit);
+                ok = write_text(cgroup / "memory.limit_in_bytes", limit) || ok;
+            }
+            oom_before = cgroup_counter(cgroup / oom_file, "oom_kill");
+            if (ok) cgroup_procs = ::open((cgroup / "cgroup.procs").c_str(), O_WRONLY | O_CLOEXEC);
+            if (cgroup_procs < 0) {
+                release_cgroup(cgroup);
+                cgroup.clear();
+            }
+        }
+    }
+    auto remove_cgroup = [&] {
+        if (cgroup_procs >= 0) ::close(cgroup_procs);
+        cgroup_procs = -1;
+        if (cgroup.empty()) return;
+        release_cgroup(cgroup);
+        cgroup.clear();
+    };
+
+    int pipefd[2];
+    if (::pipe2(pipefd, O_CLOEXEC) != 0) {
+        remove_cgroup();
+        return make_error(sandbox_error(Errc::kIo, std::string("pipe: ") + std::strerror(errno)));
+    }
+    const int devnull = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+    const rlim_t cpu_seconds =
+        static_cast<rlim_t>(std::chrono::duration_cast<std::chrono::seconds>(spec.max_time).count() + 1);
+    const rlim_t fsize = static_cast<rlim_t>(spec.max_output_bytes + 1);
+    const bool use_rlimit_as = spec.memory_bytes > 0 && cgroup_procs < 0;
+    const rlim_t as_bytes = static_cast<rlim_t>(spec.memory_bytes);
+    const bool use_cgroup = cgroup_procs >= 0;
+    const int cg_fd = cgroup_procs;
+    const char* bwrap_path = options_.bwrap.c_str();
+    const bool drop_root = ::geteuid() == 0;
+    const uid_t uid = static_cast<uid_t>(options_.sandbox_uid);
+    const gid_t gid = static_cast<gid_t>(options_.sandbox_gid);
+    if (drop_root && ::chown(spec.out_dir.c_str(), uid, gid) != 0) {
+        const int err = errno;
+        ::close(pipefd[0]);
+        ::close(pipefd[1]);
+        if (devnull >= 0) ::close(devnull);
+        remove_cgroup();
+        return make_error(sandbox_error(Errc::kIo, "chown " + spec.out_dir.string() + ": " + std::strerror(err)));
+    }
+
+    const auto start = Clock::now();
+    const pid_t pid = ::fork();
+    if (pid < 0) {
+        const int err = errno;
+        ::close(pipefd[0]);
+        ::close(pipefd[1]);
+        if (devnull >= 0) ::close(devnull);
+        remove_cgroup();
+        return make_error(sandbox_error(Errc::kIo, std::string("fork: ") + std::strerror(err)));
+    }
+    if (pid == 0) {
+        // Child: only async-signal-safe calls from here to execve.
+        ::setpgid(0, 0);
+        if (use_cgroup) {
+            char buf[32];
+            const std::size_t n = format_pid(buf, static_cast<long>(::getpid()));
+            if (::write(cg_fd, buf, n) != static_cast<ssize_t>(n)) ::_exit(125);
+        }
+        if (devnull >= 0) ::dup2(devnull, 0);
+        ::dup2(pipefd[1], 1);
+        ::dup2(pipefd[1], 2);
+        ::close_range(3, ~0U, 0);  // nothing of the worker (sockets, files) reaches the app
+        struct rlimit rl {};
+        rl.rlim_cur = rl.rlim_max = cpu_seconds;
+        ::setrlimit(RLIMIT_CPU, &rl);
+        rl.rlim_cur = rl.rlim_max = fsize;
+        ::setrlimit(RLIMIT_FSIZE, &rl);
+        rl.rlim_cur = rl.rlim_max = 0;
+        ::setrlimit(RLIMIT_CORE, &rl);
+        if (use_rlimit_as) {
+            rl.rlim_cur = rl.rlim_max = as_bytes;
+            ::setrlimit(RLIMIT_AS, &rl);
+        }
+        if (drop_root && (::setgroups(0, nullptr) != 0 || ::setgid(gid) != 0 || ::setuid(uid) != 0)) ::_exit(125);
+        ::execve(bwrap_path, argv.data(), envp.data());
+        ::_exit(127);
+    }
+    ::close(pipefd[1]);
+    if (devnull >= 0) ::close(devnull);
+    const int out_fd = pipefd[0];
+    ::fcntl(out_fd, F_SETFL, ::fcntl(out_fd, F_GETFL) | O_NONBLOCK);
+
+    RunOutcome outcome;
+    std::string tail;
+    auto drain = [&] {
+        char buf[8192];
+        while (true) {
+            const ssize_t n = ::read(out_fd, buf, sizeof buf);
+            if (n <= 0) return n == 0;  // true at EOF
+            tail.append(buf, static_cast<std::size_t>(n));
+            if (tail.size() > 2 * options_.log_tail_bytes) tail.erase(0, tail.size() - options_.log_tail_bytes);
+        }
+    };
+    auto kill_tree = [&] { ::kill(-pid, SIGKILL); };
+
+    int status = 0;
+    bool reaped = false;
+    bool eof = false;
+    // A pidfd wakes the loop the moment the sandbox exits (no polling delay); without one, poll_interval bounds it.
+    const int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
+    auto next_output_check = start + options_.output_check_interval;
+    while (!reaped) {
+        struct pollfd p[2] = {{eof ? -1 : out_fd, POLLIN, 0}, {pidfd, POLLIN, 0}};
+        ::poll(p, 2, static_cast<int>(options_.poll_interval.count()));
+        if (!eof) eof = drain();
+        const pid_t w = ::waitpid(pid, &status, WNOHANG);
+        if (w == pid) {
+            reaped = true;
+            break;
+        }
+        const auto now = Clock::now();
+        bool stop = false;
+        if (cancel.load()) {
+            outcome.canceled = stop = true;
+        } else if (now - start >= spec.max_time) {
+            outcome.timed_out = stop = true;
+        } else if (now >= next_output_check) {
+            next_output_check = now + options_.output_check_interval;
+            if (output_size(spec.out_dir) > spec.max_output_bytes) outcome.output_too_large = stop = true;
+        }
+        if (stop) {
+            kill_tree();
+            while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
+            reaped = true;
+        }
+    }
+    if (pidfd >= 0) ::close(pidfd);
+    kill_tree();  // anything left in the group (the namespace is gone with its init anyway)
+    // Read what is left in the pipe; once every process of the sandbox is gone it reaches EOF.
+    for (int i = 0; i < 100 && !eof; ++i) {
+        struct pollfd p {
+            out_fd, POLLIN, 0
+        };
+        ::poll(&p, 1, 10);
+        eof = drain();
+    }
+    ::close(out_fd);
+    outcome.elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start);
+    if (WIFEXITED(status)) {
+        outcome.exit_code = WEXITSTATUS(status);
+    } else {
+        outcome.exit_code = -1;
+    }
+    if (outcome.canceled || outcome.timed_out || outcome.output_too_large) outcome.exit_code = -1;
+    if (!outcome.output_too_large && output_size(spec.out_dir) > spec.max_output_bytes) outcome.output_too_large = true;
+    if (!cgroup.empty() && cgroup_counter(cgroup / oom_file, "oom_kill") > oom_before) outcome.out_of_memory = true;
+    remove_cgroup();
+    if (tail.size() > options_.log_tail_bytes) tail.erase(0, tail.size() - options_.log_tail_bytes);
+    outcome.log_tail = std::move(tail);
+    if (outcome.exit_code == 127 && outcome.log_tail.empty())
+        return make_error(sandbox_error(Errc::kIo, "cannot start " + options_.bwrap));
+    // bwrap's own failures (a mount it cannot make, namespaces refused) are the runtime's, not the app's.
+    if (outcome.exit_code == 1 && outcome.log_tail.rfind("bwrap: ", 0) == 0)
+        return make_error(sandbox_error(Errc::kIo, outcome.log_tail.substr(0, outcome.log_tail.find('\n'))));
+    return outcome;
+}
+
+}  // namespace wp::worker
