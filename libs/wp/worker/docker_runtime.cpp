@@ -88,6 +88,7 @@ Result<void> DockerRuntime::pull(const std::string& image, const std::atomic<boo
     docker::PullProgress progress;
     Result<void> stream_ok{};
     bool stopped = false;
+    std::string head;  // the start of the body, for an error answer (which is not a progress stream)
     auto r = client_.request_streaming(net::HttpRequest{.method = "POST",
                                                         .url = path(target),
                                                         .headers = {{"Content-Type", "application/json"}},
@@ -98,11 +99,15 @@ Result<void> DockerRuntime::pull(const std::string& image, const std::atomic<boo
                                                stopped = true;
                                                return false;
                                            }
+                                           if (head.size() < 4096) head.append(chunk.substr(0, 4096 - head.size()));
                                            stream_ok = progress.feed(chunk);
                                            return stream_ok.has_value();
                                        });
     if (!r) return make_error(r.error().with_context("docker: pull " + image));
-    if (r->status != 200) return make_error(Errc::kRemote, status_error("pull " + image, *r));
+    if (r->status != 200) {
+        r->body = std::move(head);
+        return make_error(Errc::kRemote, status_error("pull " + image, *r));
+    }
     if (stopped) return make_error(Errc::kRemote, "docker: pull " + image + ": canceled");
     WP_TRY_VOID(stream_ok);
     WP_TRY_VOID(progress.finish());
@@ -148,19 +153,23 @@ Result<void> DockerRuntime::remove(const std::string& id) const {
 std::string DockerRuntime::logs_tail(const std::string& id) const {
     docker::LogDemuxer demux(options_.log_tail_bytes);
     Result<void> fed{};
+    std::string head;  // the start of the body, for an error answer
     auto r = client_.request_streaming(
         net::HttpRequest{
             .method = "GET",
             .url = path("/containers/" + id + "/logs?stdout=true&stderr=true&follow=false"),
             .max_response_bytes = static_cast<std::size_t>(options_.create.max_log_bytes) * 4 + (1u << 20)},
         [&](std::string_view chunk) {
+            if (head.size() < 4096) head.append(chunk.substr(0, 4096 - head.size()));
             fed = demux.feed(chunk);
             return fed.has_value();
         });
     std::string note;
     if (!r) note = r.error().message;
-    else if (r->status != 200) note = status_error("logs", *r);
-    else if (!fed) note = fed.error().message;
+    else if (r->status != 200) {
+        r->body = std::move(head);
+        note = status_error("logs", *r);
+    } else if (!fed) note = fed.error().message;
     else if (auto f = demux.finish(); !f) note = f.error().message;
     std::string tail = demux.tail();
     if (!note.empty()) tail += "\n(logs incomplete: " + note + ")";
