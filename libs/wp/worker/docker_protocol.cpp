@@ -178,9 +178,9 @@ std::string error_message(std::string_view body) {
             if (const auto* m = o->if_contains("message"))
                 if (const auto* s = m->if_string()) return std::string(*s);
     }
-    if (body.empty()) return "(empty body)";
     std::string out(body.substr(0, 512));
     while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
+    if (out.empty()) return "(empty body)";
     for (char& c : out)
         if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
     return out;

@@ -233,6 +233,7 @@ TEST(DockerAnswers, ErrorMessage) {
     EXPECT_EQ(error_message("page not found\n"), "page not found");
     EXPECT_EQ(error_message("a\x01z"), "a?z");
     EXPECT_EQ(error_message(""), "(empty body)");
+    EXPECT_EQ(error_message("\r\n"), "(empty body)");
     EXPECT_EQ(error_message(std::string(2000, 'x')).size(), 512u);
 }
 
