@@ -200,6 +200,16 @@ TEST_F(DockerRuntimeTest, MemoryBombIsKilledForMemory) {
     EXPECT_FALSE(out.success());
 }
 
+TEST_F(DockerRuntimeTest, ForkBombHitsThePidsLimit) {
+    auto s = spec("cat /sys/fs/cgroup/pids/pids.max; for i in $(seq 1 40); do sleep 30 & done; echo looped");
+    s.max_pids = 8;
+    s.max_time = 10s;
+    auto out = run_ok(s);
+    EXPECT_EQ(out.log_tail.rfind("8\n", 0), 0u) << out.log_tail;
+    EXPECT_NE(out.log_tail.find("can't fork"), std::string::npos) << out.log_tail;
+    EXPECT_EQ(all_containers(), 0u);
+}
+
 TEST_F(DockerRuntimeTest, NoNetworkInside) {
     // A TCP listener on the host, on every interface: a networked container could reach it via the host address.
     const int listener = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);

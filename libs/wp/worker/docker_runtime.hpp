@@ -59,7 +59,8 @@ struct DockerRuntimeOptions {
     std::chrono::milliseconds pull_timeout{std::chrono::minutes(10)};
     //! Deadline of each API call (pulls excepted).
     std::chrono::milliseconds api_timeout{std::chrono::seconds(30)};
-    //! How often a running container's state, `cancel` and the output size are checked.
+    //! How often a running container's state, `cancel` and the output size are checked (the first checks after the
+    //! start come sooner: 5, 10, 20, ... ms up to this interval).
     std::chrono::milliseconds poll_interval{std::chrono::milliseconds(100)};
     //! How long to wait for a killed container to stop before the run fails.
     std::chrono::milliseconds kill_wait{std::chrono::seconds(20)};
