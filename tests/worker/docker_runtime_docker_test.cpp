@@ -161,7 +161,7 @@ TEST_F(DockerRuntimeTest, TheLogTailIsBounded) {
 
 TEST_F(DockerRuntimeTest, AppPastItsTimeIsKilled) {
     auto s = spec("echo started; sleep 30");
-    s.max_time = 1s;
+    s.max_time = 2s;
     auto out = run_ok(s);
     EXPECT_TRUE(out.timed_out);
     EXPECT_EQ(out.exit_code, -1);

@@ -4,6 +4,7 @@
 #include <sys/mount.h>
 #include <unistd.h>
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -77,6 +78,27 @@ std::vector<pid_t> processes_mentioning(const std::string& marker) {
     return out;
 }
 
+// Folders of daemons from earlier runs that died with their test (SIGKILL): their dockerd is gone (pidfile missing or
+// naming no live process) and the folder is more than a minute old (so a daemon still starting is left alone).
+// What they left (containerd, shims, mounts) is removed with the folder.
+void reap_stale_daemons(const std::string& parent) {
+    std::error_code ec;
+    for (const auto& entry : fs::directory_iterator(parent, ec)) {
+        const auto name = entry.path().filename().string();
+        if (name.rfind("wp-dockerd-", 0) != 0 || !entry.is_directory(ec)) continue;
+        const auto age = fs::file_time_type::clock::now() - fs::last_write_time(entry.path(), ec);
+        if (ec || age < std::chrono::minutes(1)) continue;
+        std::ifstream pidfile(entry.path() / "dockerd.pid");
+        long pid = 0;
+        if ((pidfile >> pid) && pid > 0 && (::kill(static_cast<pid_t>(pid), 0) == 0 || errno != ESRCH)) continue;
+        const std::string root = entry.path().string();
+        for (pid_t p : processes_mentioning(root + "/"))
+            if (p != ::getpid()) ::kill(p, SIGKILL);
+        for (const auto& m : mounts_under(root)) ::umount2(m.c_str(), MNT_DETACH);
+        fs::remove_all(entry.path(), ec);
+    }
+}
+
 }  // namespace
 
 std::vector<std::string> mounts_under(const std::string& prefix) {
@@ -95,6 +117,7 @@ std::vector<std::string> mounts_under(const std::string& prefix) {
 }
 
 Result<std::unique_ptr<Dockerd>> Dockerd::start() {
+    reap_stale_daemons(fs::temp_directory_path().string());
     std::string tmpl = (fs::temp_directory_path() / "wp-dockerd-XXXXXX").string();
     if (::mkdtemp(tmpl.data()) == nullptr) return make_error(Errc::kIo, "dockerd fixture: mkdtemp failed");
     std::unique_ptr<Dockerd> d(new Dockerd());

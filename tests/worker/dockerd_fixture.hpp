@@ -11,6 +11,9 @@
 // import_busybox_image() builds a root filesystem from Debian busybox-static (/bin/busybox plus applet links under
 // /bin, an empty /tmp) and imports it the way `docker import` does (POST /images/create?fromSrc=-).
 //
+// start() first removes what earlier runs killed with SIGKILL left behind: /tmp/wp-dockerd-* folders older than a
+// minute whose dockerd (pidfile) is gone, with the processes and mounts that mention them.
+//
 // stop() (and the destructor) sends SIGTERM, waits for dockerd (SIGKILL after 30 s), unmounts whatever is left
 // under the folder and removes it; it reports leftovers (a process still alive, a mount that would not go).
 //
