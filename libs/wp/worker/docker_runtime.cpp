@@ -233,9 +233,10 @@ Result<RunOutcome> DockerRuntime::run(const RunSpec& spec, const std::atomic<boo
     RunOutcome canceled;
     canceled.canceled = true;
     if (cancel.load()) return canceled;
-    WP_TRY(auto image_id, ensure_image(spec.app, cancel));
-    (void)image_id;
+    auto image = ensure_image(spec.app, cancel);
+    // A pull stopped by `cancel` is a canceled run, not a runtime failure.
     if (cancel.load()) return canceled;
+    if (!image) return make_error(image.error());
 
     Bytes suffix(8);
     secure_random(suffix);
