@@ -182,7 +182,8 @@ Result<RunOutcome> DockerRuntime::supervise(const std::string& id, const RunSpec
     const auto started = clock_.now();
     const auto deadline = started + spec.max_time;
     bool killed = false;
-    Clock::duration backoff = 5ms;
+    const Clock::duration poll = std::max<Clock::duration>(options_.poll_interval, 1ms);
+    Clock::duration backoff = std::min<Clock::duration>(5ms, poll);
     docker::ContainerState state;
     for (;;) {
         WP_TRY(state, inspect(id));
@@ -206,15 +207,14 @@ Result<RunOutcome> DockerRuntime::supervise(const std::string& id, const RunSpec
                         return make_error(Errc::kTimeout, "docker: container " + id + " still running " +
                                                               std::to_string(options_.kill_wait.count()) +
                                                               " ms after SIGKILL");
-                    clock_.sleep_for(std::min<Clock::duration>(options_.poll_interval, 20ms));
+                    clock_.sleep_for(std::min<Clock::duration>(poll, 20ms));
                 }
                 break;
             }
             // Short apps end within a few milliseconds of their start: the first checks come sooner (5, 10, 20, ...
             // ms) so that they are not held up by a whole poll interval.
-            clock_.sleep_until(
-                std::min(clock_.now() + std::min<Clock::duration>(options_.poll_interval, backoff), deadline));
-            backoff *= 2;
+            clock_.sleep_until(std::min(clock_.now() + backoff, deadline));
+            backoff = std::min<Clock::duration>(backoff * 2, poll);
         }
     }
     out.elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(clock_.now() - started);
