@@ -210,6 +210,18 @@ TEST_F(DockerRuntimeTest, ForkBombHitsThePidsLimit) {
     EXPECT_EQ(all_containers(), 0u);
 }
 
+TEST_F(DockerRuntimeTest, CpuAndMemoryLimitsReachTheCgroups) {
+    auto o = options();
+    o.create.nano_cpus = 1500000000;
+    runtime_ = std::make_unique<DockerRuntime>(o);
+    auto s = spec("cat /sys/fs/cgroup/cpu/cpu.cfs_quota_us /sys/fs/cgroup/cpu/cpu.cfs_period_us "
+                  "/sys/fs/cgroup/memory/memory.limit_in_bytes");
+    s.memory_bytes = 48 << 20;
+    auto out = run_ok(s);
+    EXPECT_TRUE(out.success()) << out.log_tail;
+    EXPECT_EQ(out.log_tail, "150000\n100000\n" + std::to_string(48 << 20) + "\n");
+}
+
 TEST_F(DockerRuntimeTest, NoNetworkInside) {
     // A TCP listener on the host, on every interface: a networked container could reach it via the host address.
     const int listener = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);

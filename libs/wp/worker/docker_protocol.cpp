@@ -154,6 +154,11 @@ Result<std::string> build_create_body(const RunSpec& spec, const CreateOptions& 
         host["MemorySwap"] = static_cast<std::int64_t>(spec.memory_bytes);
     }
     if (spec.max_pids != 0) host["PidsLimit"] = static_cast<std::int64_t>(spec.max_pids);
+    if (options.nano_cpus != 0) {
+        if (options.nano_cpus > static_cast<std::uint64_t>(INT64_MAX))
+            return make_error(Errc::kInvalidArgument, "docker: nano_cpus: larger than 2^63-1");
+        host["NanoCpus"] = static_cast<std::int64_t>(options.nano_cpus);
+    }
     host["Privileged"] = false;
     host["CapDrop"] = json::array{"ALL"};
     host["ReadonlyRootfs"] = true;

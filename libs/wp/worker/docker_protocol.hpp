@@ -38,6 +38,9 @@ struct CreateOptions {
     std::uint64_t tmp_bytes{std::uint64_t{64} << 20};
     //! User the app runs as ("uid[:gid]" or a name of the image); empty: the image's default.
     std::string user{};
+    //! CPU share of the container in units of 10^-9 CPUs (HostConfig.NanoCpus: 1500000000 = 1.5 CPUs, enforced by
+    //! the CFS quota); 0: no limit. The worker sets it from the CPU slots a task holds.
+    std::uint64_t nano_cpus{0};
     //! The daemon keeps at most this much of the container's log (json-file driver, one file).
     std::uint64_t max_log_bytes{std::uint64_t{1} << 20};
 };
@@ -56,12 +59,13 @@ Result<void> validate_instance(std::string_view instance);
 //!   NetworkDisabled = !spec.network; HostConfig: Mounts = in_dir -> in_mount read-only and out_dir -> out_mount
 //!   read-write (type bind: a missing source folder is the daemon's error, never silently created), NetworkMode =
 //!   "none" unless spec.network, Memory = MemorySwap = spec.memory_bytes (no swap) when not 0, PidsLimit =
-//!   spec.max_pids when not 0, Privileged false, CapDrop ["ALL"], ReadonlyRootfs, SecurityOpt
+//!   spec.max_pids when not 0, NanoCpus = nano_cpus when not 0, Privileged false, CapDrop ["ALL"], ReadonlyRootfs,
+//!   SecurityOpt
 //!   ["no-new-privileges"], Tmpfs /tmp (noexec, nosuid, tmp_bytes), LogConfig json-file capped at max_log_bytes,
 //!   RestartPolicy "no".
 //! Errors (Errc::kInvalidArgument, naming the field): image reference (validate_image_reference), relative or empty
 //! in_dir / out_dir, in_mount / out_mount not absolute or equal, an env name empty or holding '=' or NUL, a NUL in
-//! a value or an argument, an invalid instance.
+//! a value or an argument, an invalid instance, nano_cpus above 2^63-1.
 Result<std::string> build_create_body(const RunSpec& spec, const CreateOptions& options);
 
 //! The message of an error answer ({"message": "..."}); for a body that is not such an object, the body itself

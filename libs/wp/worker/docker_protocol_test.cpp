@@ -57,6 +57,7 @@ TEST(DockerCreateBody, CarriesTheSpecAndTheLimits) {
     EXPECT_EQ(h.at("Memory"), 64 << 20);
     EXPECT_EQ(h.at("MemorySwap"), 64 << 20);
     EXPECT_EQ(h.at("PidsLimit"), 32);
+    EXPECT_FALSE(h.contains("NanoCpus"));
     EXPECT_EQ(h.at("Privileged"), false);
     EXPECT_EQ(h.at("CapDrop"), (json::array{"ALL"}));
     EXPECT_EQ(h.at("ReadonlyRootfs"), true);
@@ -71,7 +72,8 @@ TEST(DockerCreateBody, NetworkNoArgsNoLimitsAndAUser) {
     spec.args.clear();
     spec.memory_bytes = 0;
     spec.max_pids = 0;
-    auto body = build_create_body(spec, CreateOptions{.network_mode = "wp-net", .tmp_bytes = 0, .user = "1000:1000"});
+    auto body = build_create_body(
+        spec, CreateOptions{.network_mode = "wp-net", .tmp_bytes = 0, .user = "1000:1000", .nano_cpus = 1500000000});
     ASSERT_TRUE(body) << body.error().message;
     const auto v = json::parse(*body).as_object();
     EXPECT_FALSE(v.contains("Cmd"));  // the image's own CMD is kept
@@ -82,6 +84,7 @@ TEST(DockerCreateBody, NetworkNoArgsNoLimitsAndAUser) {
     EXPECT_FALSE(h.contains("Memory"));
     EXPECT_FALSE(h.contains("PidsLimit"));
     EXPECT_FALSE(h.contains("Tmpfs"));
+    EXPECT_EQ(h.at("NanoCpus"), 1500000000);
 }
 
 TEST(DockerCreateBody, RejectsWhatCannotBeExpressed) {
