@@ -241,20 +241,26 @@ Result<RunOutcome> DockerRuntime::run(const RunSpec& spec, const std::atomic<boo
     Bytes suffix(8);
     secure_random(suffix);
     const std::string name = "wp-" + options_.create.instance + "-" + to_hex_no_prefix(suffix);
-    WP_TRY(auto created, call("create container", "POST", "/containers/create?name=" + name, std::move(body)));
-    if (created.status == 404)
+    auto created = call("create container", "POST", "/containers/create?name=" + name, std::move(body));
+    if (created && created->status == 404)
         return make_error(Errc::kRemote, "docker: create container: image '" + spec.app +
-                                             "' not found: " + docker::error_message(created.body));
-    if (created.status != 201) return make_error(Errc::kRemote, status_error("create container", created));
-    WP_TRY(auto container, docker::parse_create_answer(created.body));
+                                             "' not found: " + docker::error_message(created->body));
+    if (created && created->status != 201) return make_error(Errc::kRemote, status_error("create container", *created));
+    auto container = created ? docker::parse_create_answer(created->body) : make_error(created.error());
+    if (!container) {
+        // The daemon may have created it all the same (an answer lost or unreadable): remove it by its name.
+        auto by_name = remove(name);
+        (void)by_name;
+        return make_error(container.error());
+    }
 
     auto outcome = [&]() -> Result<RunOutcome> {
-        WP_TRY(auto started, call("start container", "POST", "/containers/" + container.id + "/start"));
+        WP_TRY(auto started, call("start container", "POST", "/containers/" + container->id + "/start"));
         if (started.status != 204 && started.status != 304)
-            return make_error(Errc::kRemote, status_error("start container " + container.id, started));
-        return supervise(container.id, spec, cancel);
+            return make_error(Errc::kRemote, status_error("start container " + container->id, started));
+        return supervise(container->id, spec, cancel);
     }();
-    auto removed = remove(container.id);
+    auto removed = remove(container->id);
     if (!outcome) return outcome;
     if (!removed) return make_error(removed.error());
     return outcome;

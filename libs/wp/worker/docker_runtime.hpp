@@ -9,6 +9,7 @@
 //   2. create: POST /containers/create?name=wp-<instance>-<16 hex> with docker::build_create_body (env exactly,
 //      IEXEC_IN read-only and IEXEC_OUT read-write bind mounts, no network unless spec.network, memory (no swap),
 //      pids, CapDrop ALL, read-only root with a tmpfs /tmp, no-new-privileges, the instance label).
+//      When the answer is lost or unreadable, the container is removed by its name.
 //   3. start, then every `poll_interval`: inspect the container (State), check `cancel`, the time limit
 //      (spec.max_time from the start) and the size of out_dir (regular files, symbolic links not followed). On
 //      cancel / time / size the container is killed (SIGKILL) and the outcome says why (canceled, timed_out,

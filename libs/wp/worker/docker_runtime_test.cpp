@@ -219,6 +219,25 @@ TEST(DockerRuntimeErrors, EveryFailureAfterCreateStillRemovesTheContainer) {
     }
 }
 
+TEST(DockerRuntimeErrors, AnUnreadableCreateAnswerRemovesTheContainerByName) {
+    Harness h("create");
+    FakeDaemon d(h.dir, daemon_with([](const std::string&,
+                                       const std::string& t) -> std::optional<std::pair<unsigned, std::string>> {
+                     if (t.find("/containers/create") != std::string::npos)
+                         return std::pair{201u, std::string(R"({"Id":"short"})")};
+                     return std::nullopt;
+                 }));
+    std::atomic<bool> cancel{false};
+    auto r = h.runtime(d).run(h.spec(), cancel);
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().message, "docker: create container answer: Id: not 64 lowercase hex digits");
+    const auto seen = d.seen();
+    ASSERT_EQ(seen.size(), 3u);
+    const auto name = seen[1].substr(seen[1].find("name=") + 5);
+    EXPECT_EQ(name.size(), std::string("wp-default-").size() + 16) << name;
+    EXPECT_EQ(seen[2], "DELETE /v1.41/containers/" + name + "?force=true&v=true");
+}
+
 TEST(DockerRuntimeErrors, ABadLogStreamIsNotedNotFatal) {
     Harness h("logs");
     FakeDaemon d(h.dir, daemon_with([](const std::string&,
