@@ -418,8 +418,11 @@ Result<std::vector<Bytes32>> MarketClient::unpublish_all(OrderKind kind, const A
 Result<PublishedOrder> MarketClient::order(OrderKind kind, const Bytes32& order_hash) {
     WP_TRY(json::object o,
            call("GET", route_of(kind) + "/" + to_hex(order_hash) + "?chainId=" + std::to_string(options_.chain_id)));
-    o.erase("ok");
-    return published_order_from_json(kind, json::value(std::move(o)));
+    // Without "ok", keeping the market's key order (object::erase would move the last member into its place).
+    json::object document;
+    for (auto& kv : o)
+        if (kv.key() != "ok") document[kv.key()] = std::move(kv.value());
+    return published_order_from_json(kind, json::value(std::move(document)));
 }
 
 Result<OrderbookPage> MarketClient::search(OrderKind kind, const std::string& query) {
