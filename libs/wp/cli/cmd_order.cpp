@@ -35,6 +35,7 @@ namespace json = boost::json;
 namespace {
 
 constexpr std::string_view kZeroAddress = "0x0000000000000000000000000000000000000000";
+constexpr std::string_view kZeroTag = "0x0000000000000000000000000000000000000000000000000000000000000000";
 
 std::string_view resource_name(OrderKind kind) {
     switch (kind) {
@@ -90,14 +91,15 @@ json::object order_defaults(OrderKind kind) {
     const json::string_view z = kZeroAddress;
     switch (kind) {
         case OrderKind::kApp:
-            return {{"appprice", "0"},      {"volume", "1"},           {"tag", "0x0"},
+            return {{"appprice", "0"},      {"volume", "1"},           {"tag", std::string(kZeroTag)},
                     {"datasetrestrict", z}, {"workerpoolrestrict", z}, {"requesterrestrict", z}};
         case OrderKind::kDataset:
-            return {{"datasetprice", "0"}, {"volume", "1"},           {"tag", "0x0"},
+            return {{"datasetprice", "0"}, {"volume", "1"},           {"tag", std::string(kZeroTag)},
                     {"apprestrict", z},    {"workerpoolrestrict", z}, {"requesterrestrict", z}};
         case OrderKind::kWorkerpool:
-            return {{"workerpoolprice", "0"}, {"volume", "1"},        {"trust", "0"},          {"tag", "0x0"},
-                    {"apprestrict", z},       {"datasetrestrict", z}, {"requesterrestrict", z}};
+            return {{"workerpoolprice", "0"},       {"volume", "1"},    {"trust", "0"},
+                    {"tag", std::string(kZeroTag)}, {"apprestrict", z}, {"datasetrestrict", z},
+                    {"requesterrestrict", z}};
         case OrderKind::kRequest:
             return {{"appmaxprice", "0"},
                     {"dataset", z},
@@ -106,7 +108,7 @@ json::object order_defaults(OrderKind kind) {
                     {"workerpoolmaxprice", "0"},
                     {"volume", "1"},
                     {"trust", "0"},
-                    {"tag", "0x0"},
+                    {"tag", std::string(kZeroTag)},
                     {"callback", z},
                     {"params", ""}};
     }
