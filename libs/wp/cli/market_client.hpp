@@ -21,6 +21,9 @@
 //  - an answer whose shape is not the documented one (e.g. `published` missing): Errc::kDecoding naming the field.
 // <url> is the market base URL (chain.json iexecGateway).
 //
+// The pure parts (query strings, answer decoders, the Authorization value) are in market_client_codec.cpp, which has
+// no network code, so that the decoders of what a market answers are fuzzed (market_client_fuzz.cpp).
+//
 // Thread safety: a MarketClient may be used from several threads (its HttpClient is thread-safe; it holds no other
 // mutable state). It is movable, not copyable.
 
@@ -170,6 +173,12 @@ struct DocumentPage {
 //! Decodes a market order document ({orderHash, order, remaining, status, ...}) of `kind`. Errors
 //! (Errc::kDecoding) name the member: "workerpoolorder document: missing \"orderHash\"".
 Result<PublishedOrder> published_order_from_json(OrderKind kind, const boost::json::value& document);
+
+//! The answer of a search ({ok, orders, count, nextPage?}) of `kind`; of /deals or /categories ({ok, <member>, count,
+//! nextPage?}); of an unpublish ({ok, unpublished:[hash…]}). Errors (Errc::kDecoding) name the member.
+Result<OrderbookPage> orderbook_page_from_json(OrderKind kind, const boost::json::object& answer);
+Result<DocumentPage> document_page_from_json(std::string_view member, const boost::json::object& answer);
+Result<std::vector<Bytes32>> unpublished_from_json(const boost::json::object& answer);
 
 //! The query string (without '?') of each search, keys sorted as the SDK sends them. Exposed for tests.
 std::string to_query_string(std::uint64_t chain_id, const WorkerpoolOrderbookQuery& query);
