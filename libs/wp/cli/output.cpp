@@ -90,7 +90,10 @@ int Printer::failure(const std::string& command, const Error& error) const {
         json::object line;
         line["ok"] = false;
         line["command"] = command;
-        line["error"] = json::object{{"name", "Error"}, {"message", error.message}};
+        // The SDK's ObjectNotFoundError ("No deal found for id X on chain N"); every other error is an Error.
+        const bool not_found =
+            error.message.rfind("No ", 0) == 0 && error.message.find(" found for id ") != std::string::npos;
+        line["error"] = json::object{{"name", not_found ? "ObjectNotFoundError" : "Error"}, {"message", error.message}};
         *err << json::serialize(line) << '\n';
     } else {
         *err << "\n\n"

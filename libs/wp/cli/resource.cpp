@@ -33,7 +33,7 @@ Result<Address> user_or_wallet(Context& ctx, const std::optional<std::string>& u
         return *parsed;
     }
     auto address = ctx.wallet_address();
-    if (!address) return make_error(Errc::kInvalidArgument, "Missing option --user or wallet");
+    if (!address) return make_error(Errc::kInvalidArgument, "Missing option --user <address> or wallet");
     return *address;
 }
 

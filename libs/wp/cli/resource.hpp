@@ -22,7 +22,7 @@ namespace wp::cli {
 Result<Address> resource_to_show(Context& ctx, ResourceKind kind, const std::optional<std::string>& argument,
                                  const std::optional<std::string>& user);
 
-//! --user, else the wallet's address (`Missing option --user or wallet`).
+//! --user, else the wallet's address (`Missing option --user <address> or wallet`).
 Result<Address> user_or_wallet(Context& ctx, const std::optional<std::string>& user);
 
 //! The token id (as an address) of the ERC-721 Transfer event emitted by `registry` in `receipt`.
