@@ -244,8 +244,10 @@ void add_run(Registry& r, Groups& g) {
             q.requester.value = AddressOrAny{false, requester};
             if (dataset_address) q.dataset.value = AddressOrAny{false, *dataset_address};
             if (pool_address) q.workerpool.value = AddressOrAny{false, *pool_address};
-            q.min_tag = tag_and(tag, make_tag(0x0f));  // tee and the framework bits
-            q.max_tag = tag;
+            if (o.tag) {  // with --tag: the app order must not require more (the SDK always sends maxTag)
+                q.min_tag = tag_and(tag, make_tag(0x0f));  // tee and the framework bits
+                q.max_tag = tag;
+            }
             WP_TRY(OrderbookPage page, market.app_orders(q));
             if (page.orders.empty())
                 return make_error(Errc::kInvalidArgument, "No order available for app " + app_address.to_checksum());
@@ -273,7 +275,7 @@ void add_run(Registry& r, Groups& g) {
                 q.app.value = AddressOrAny{false, app_address};
                 q.requester.value = AddressOrAny{false, requester};
                 if (pool_address) q.workerpool.value = AddressOrAny{false, *pool_address};
-                q.max_tag = tag;
+                if (o.tag) q.max_tag = tag;
                 WP_TRY(OrderbookPage page, market.dataset_orders(q));
                 if (page.orders.empty())
                     return make_error(Errc::kInvalidArgument,

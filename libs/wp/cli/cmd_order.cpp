@@ -120,11 +120,6 @@ bool is_price_field(std::string_view key) {
            key == "datasetmaxprice" || key == "workerpoolmaxprice";
 }
 
-std::string tag_text(const json::value& v) {
-    if (const auto* s = v.if_string()) return std::string(*s);
-    return json::serialize(v);
-}
-
 Result<Bytes32> parse_hash_arg(std::string_view text, std::string_view what) {
     auto h = bytes32_from_hex(text);
     if (!h) return make_error(Errc::kInvalidArgument, "Invalid " + std::string(what) + " hash: " + std::string(text));
@@ -356,9 +351,7 @@ void add_publish(Registry& r, Groups& g) {
         "skip the preflight checks of app, dataset and request orders (workerpool orders are always checked)");
     r.action_with_exit(cmd, [&o](Context& ctx) -> Result<int> {
         if (!o.kinds.any()) return make_error(Errc::kInvalidArgument, kNoKind);
-        WP_TRY(OrdersFile file, ctx.orders());
-        WP_TRY(std::uint64_t id, chain_id(ctx));
-        (void)file;
+        WP_TRY_VOID(ctx.orders());  // the SDK's "Missing orders.json" before anything else
         WP_TRY(MarketClient market, open_market(ctx));
         MultiResult res;
         for (OrderKind kind : kKinds) {
@@ -374,7 +367,6 @@ void add_publish(Registry& r, Groups& g) {
                 WP_TRY(PublishedOrder p, market.publish(order, *key_ptr));
                 return p.order_hash;
             }();
-            (void)id;
             if (!published) {
                 res.failed.push_back(key + ": " + published.error().message);
                 continue;
@@ -688,7 +680,7 @@ void add_fill(Registry& r, Groups& g) {
         WP_TRY(chain::Hub * hub, ctx.hub());
         if (!o.skip_preflight) {
             WP_TRY(MatchedDeal predicted, preflight_match(*hub, A, D, W, R, {.version = PocoVersion::kV6_1}));
-            (void)predicted;
+            ctx.printer().info("Match pre-checked: a deal of " + predicted.volume.to_dec() + " task(s)");
         }
         auto call = hub->match_orders(A, D, W, R);
         if (!call) return make_error(call.error().to_error());
@@ -851,7 +843,6 @@ Result<Order> unsigned_order_from_json(OrderKind kind, const boost::json::value&
             auto tag = parse_tag(v);
             if (!tag) return make_error(Errc::kInvalidArgument, key + ".tag: " + tag.error().message);
             v = tag_to_hex(*tag);
-            (void)tag_text;
         } else if (field == "params" && kind == OrderKind::kRequest && v.is_object()) {
             v = json::serialize(v);
         }
