@@ -111,6 +111,14 @@ run "workerpool init" true "$base" workerpool init "${W[@]}" >/dev/null
 pool_address="$(run "workerpool deploy" true "$base" workerpool deploy "${W[@]}" | json_get address)"
 echo "workerpool $pool_address"
 
+step "an unreachable market fails fast with the SDK's message"
+mkdir -p "$work/bad" && cd "$work/bad"
+printf '%s\n' "${chain_json/$market/http://127.0.0.1:1}" >chain.json
+down="$(run "orderbook on a closed port" false "$ours" orderbook workerpool --raw)"
+[[ $down == *"Market API error: Connection to http://127.0.0.1:1 failed with a network error"* ]] ||
+    fail "orderbook on a closed port: $down"
+cd "$work/w"
+
 step "order init --workerpool: the standard tag by default"
 init="$(run "order init" true "$ours" order init --workerpool "${W[@]}")"
 [[ "$(printf '%s' "$init" | json_get workerpoolorder.workerpool)" == "$pool_address" ]] || fail "order init: $init"
@@ -171,6 +179,10 @@ book="$(run "orderbook workerpool" true "$ours" orderbook workerpool "$pool_addr
 sdk_book="$(cd "$work/sdk" && run "orderbook workerpool (SDK)" true "$sdk" orderbook workerpool "$pool_address" --raw)"
 [[ $book == "$sdk_book" ]] || fail "orderbook --raw differs:\n ours: $book\n sdk:  $sdk_book"
 
+human="$("$ours" orderbook workerpool "$pool_address" 2>&1)" || fail "orderbook (human): $human"
+[[ $human == *"Workerpoolorders details (1 to 1 of 1):"* && $human == *"orderHash: $hash"* && $human == *"No more results"* ]] ||
+    fail "orderbook (human): $human"
+
 step "order show: --raw equal to the real SDK's"
 shown="$(run "order show" true "$ours" order show --workerpool "$hash" --raw)"
 [[ "$(printf '%s' "$shown" | json_get workerpoolorder.status)" == open ]] || fail "order show: not open: $shown"
@@ -186,6 +198,15 @@ book="$(run "orderbook after unpublish" true "$ours" orderbook workerpool "$pool
 [[ $book != *"$hash"* ]] || fail "orderbook still lists $hash after unpublish: $book"
 gone="$(run "order show after unpublish" false "$ours" order show --workerpool "$hash" --raw)"
 [[ $gone == *"workerpoolorder: API error: workerpoolorder not found"* ]] || fail "order show after unpublish: $gone"
+
+step "order unpublish --workerpool --all"
+run "workerpool publish (a)" true "$ours" workerpool publish --price 5 --force "${WM[@]}" >/dev/null
+run "workerpool publish (b)" true "$ours" workerpool publish --price 6 --force "${WM[@]}" >/dev/null
+all="$(run "order unpublish --all" true "$ours" order unpublish --workerpool --all --force "${WM[@]}")"
+[[ "$(printf '%s' "$all" | json_get workerpoolorder.orderHashes | node -e 'let d="";process.stdin.on("data",c=>d+=c).on("end",()=>console.log(JSON.parse(d).length))')" == 2 ]] ||
+    fail "order unpublish --all: $all"
+book="$(run "orderbook after unpublish --all" true "$ours" orderbook workerpool "$pool_address" --raw)"
+[[ "$(printf '%s' "$book" | json_get count)" == 0 ]] || fail "orderbook after unpublish --all: $book"
 
 step "publish again (same order, same hash); workerpool unpublish / publish"
 again="$(run "order publish again" true "$ours" order publish --workerpool --force "${WM[@]}" | json_get workerpoolorder.orderHash)"
@@ -228,6 +249,15 @@ ours_fill="$(run "order fill (ours) of the SDK's orders" true "$ours" order fill
     --params '{"iexec_args":"y"}' --force "${WR[@]}")"
 [[ "$(printf '%s' "$ours_fill" | json_get dealid)" =~ ^0x[0-9a-f]{64}$ ]] || fail "our fill: $ours_fill"
 echo "we filled the SDK's order: $(printf '%s' "$ours_fill" | json_get dealid)"
+
+step "app run (ours): the cheapest matching orders from the market, pre-checked, matched"
+sdk_app="$(json_get app.31337 <"$work/sdk/deployed.json")"
+ran="$(run "app run (ours)" true "$ours" app run "$sdk_app" --args hello --force "${WR[@]}")"
+[[ "$(printf '%s' "$ran" | json_get deals.0.dealid)" =~ ^0x[0-9a-f]{64}$ ]] || fail "app run: $ran"
+echo "app run deal: $(printf '%s' "$ran" | json_get deals.0.dealid)"
+app_book="$(run "orderbook app (ours)" true "$ours" orderbook app "$sdk_app" --raw)"
+sdk_app_book="$(cd "$work/sdk" && run "orderbook app (SDK)" true "$sdk" orderbook app "$sdk_app" --raw)"
+[[ $app_book == "$sdk_app_book" ]] || fail "orderbook app --raw differs:\n ours: $app_book\n sdk:  $sdk_app_book"
 
 step "order cancel --workerpool (on chain) → canceled in the market"
 cd "$work/w"

@@ -161,7 +161,7 @@ void add_run(Registry& r, Groups& g) {
     cmd->add_option("--beneficiary", o.beneficiary, "specify the beneficiary of the request");
     cmd->add_option("--params", o.params, "specify the params of the request (JSON)");
     cmd->add_flag("--skip-preflight-check", o.skip_preflight, "do not pre-check the match");
-    r.action(cmd, [&o](Context& ctx) -> Result<Reply> {
+    r.action_with_exit(cmd, [&o](Context& ctx) -> Result<int> {
         WP_TRY(chain::Hub * hub, ctx.hub());
         WP_TRY(Address requester, ctx.wallet_address());
         WP_TRY(const chain::ResolvedChain* chain_info, ctx.chain());
@@ -416,7 +416,7 @@ void add_run(Registry& r, Groups& g) {
         reply.payload["deals"] = std::move(deals);
         if (!o.watch) {
             reply.human = ctx.printer().ok_line("Deal submitted with dealid " + to_hex(matched->deal_id));
-            return reply;
+            return ctx.printer().success(reply);
         }
         ctx.printer().info("Deal submitted with dealid " + to_hex(matched->deal_id));
         WP_TRY(std::vector<TaskState> tasks, watch_deal(ctx, *hub, matched->deal_id));
@@ -428,11 +428,19 @@ void add_run(Registry& r, Groups& g) {
         reply.payload["tasks"] = std::move(all);
         if (!failed.empty()) {
             reply.payload["failedTasks"] = std::move(failed);
-            // The SDK prints the run's failure with its raw payload (spinner.fail, exit 1).
-            return make_error(Errc::kRemote, "App run failed: " + render_tasks(tasks));
+            // As the SDK's spinner.fail: raw {"ok":false, deals, tasks, failedTasks} on stderr, exit code 0.
+            ctx.printer().stop_spinner();
+            if (ctx.options().raw) {
+                json::object line{{"ok", false}};
+                for (const auto& kv : reply.payload) line[kv.key()] = kv.value();
+                *ctx.env().err << json::serialize(line) << '\n';
+            } else {
+                *ctx.env().err << "\u2716 App run failed: " << render_tasks(tasks) << '\n';
+            }
+            return 0;
         }
         reply.human = ctx.printer().ok_line("App run successful: " + render_tasks(tasks));
-        return reply;
+        return ctx.printer().success(reply);
     });
 }
 
