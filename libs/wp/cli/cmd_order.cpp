@@ -888,7 +888,15 @@ std::string pretty(const boost::json::value& value) {
 }
 
 Result<void> confirm_or_abort(Context& ctx, std::string_view question) {
-    WP_TRY(bool yes, ctx.confirm(question));
+    auto answer = ctx.confirm(question);
+    constexpr std::string_view kNoTerminal = "(no terminal to confirm: use --force)";
+    if (!answer && answer.error().message.ends_with(kNoTerminal)) {
+        // Without a terminal the Context repeats the whole question; keep its first line only (the order follows).
+        std::string_view head = question.substr(0, question.find('\n'));
+        while (!head.empty() && head.back() == ' ') head.remove_suffix(1);
+        return make_error(answer.error().code, std::string(head) + " " + std::string(kNoTerminal));
+    }
+    WP_TRY(bool yes, std::move(answer));
     if (!yes) return make_error(Errc::kInvalidArgument, "Operation aborted by user");
     return {};
 }

@@ -51,11 +51,11 @@ Result<PreflightReport> check_workerpool_order(const WorkerpoolOrder& order, con
     auto lock = scheduler_lock(order.workerpoolprice, order.volume);
     if (!lock) return refuse("workerpoolorder: " + lock.error().message);
     if (*lock > facts.owner_stake) {
-        std::string w =
-            "the workerpool owner's stake (" + facts.owner_stake.to_dec() +
-            " nRLC) does not cover the lock of a full match, price x 30% x volume = " + lock->to_dec() +
-            " nRLC: the market marks the order dead and a match of its whole volume reverts until the owner "
-            "deposits more (iexec account deposit)";
+        std::string w = "the workerpool owner's stake (" + facts.owner_stake.to_dec() +
+                        " nRLC) does not cover the lock of a full match, price x 30% x volume = " + lock->to_dec() +
+                        " nRLC: the market refuses such an order (or marks it dead) and a match of its whole volume "
+                        "reverts until the owner "
+                        "deposits more (iexec account deposit)";
         report.warnings.push_back(std::move(w));
     }
     return report;

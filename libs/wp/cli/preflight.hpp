@@ -13,8 +13,8 @@
 //     values);
 //  5. the category exists on chain: "workerpoolorder.category N does not exist on chain (countCategory() = M)";
 //  6. the owner's stake covers the lock of a full match, (price·30/100)·volume (protocol/economics.hpp
-//     scheduler_lock): otherwise a WARNING (not an error): the order can be published, but the market kills it
-//     (status dead) and a match of the whole volume reverts until the owner deposits more.
+//     scheduler_lock): otherwise a WARNING (not an error): the order can be signed, but the market refuses it (or
+//     marks it dead when the stake drops later) and a match of the whole volume reverts until the owner deposits more.
 // Price parsing (nRLC / RLC) and address syntax (restrictions, 0x0 = disabled) are checked where the text is read
 // (orders.json / iexec.json readers, amounts): an order reaching these functions is already typed.
 //

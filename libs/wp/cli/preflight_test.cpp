@@ -135,7 +135,8 @@ TEST(Preflight, StakeBelowTheLockIsAWarning) {
     EXPECT_EQ(
         short_stake->warnings[0],
         "the workerpool owner's stake (9 nRLC) does not cover the lock of a full match, price x 30% x volume = 10 "
-        "nRLC: the market marks the order dead and a match of its whole volume reverts until the owner deposits "
+        "nRLC: the market refuses such an order (or marks it dead) and a match of its whole volume reverts until the "
+        "owner deposits "
         "more (iexec account deposit)");
 }
 
