@@ -258,6 +258,14 @@ echo "app run deal: $(printf '%s' "$ran" | json_get deals.0.dealid)"
 app_book="$(run "orderbook app (ours)" true "$ours" orderbook app "$sdk_app" --raw)"
 sdk_app_book="$(cd "$work/sdk" && run "orderbook app (SDK)" true "$sdk" orderbook app "$sdk_app" --raw)"
 [[ $app_book == "$sdk_app_book" ]] || fail "orderbook app --raw differs:\n ours: $app_book\n sdk:  $sdk_app_book"
+for args in "workerpool --category 0 --require-tag tee --min-volume 1" "workerpool any --max-tag tee,tdx --requester $addr_requester" \
+    "requester" "requester $addr_requester --category 0"; do
+    # shellcheck disable=SC2086
+    ours_raw="$(run "orderbook $args (ours)" true "$ours" orderbook $args --raw)"
+    # shellcheck disable=SC2086
+    sdk_raw="$(cd "$work/sdk" && run "orderbook $args (SDK)" true "$sdk" orderbook $args --raw)"
+    [[ $ours_raw == "$sdk_raw" ]] || fail "orderbook $args --raw differs:\n ours: $ours_raw\n sdk:  $sdk_raw"
+done
 
 step "order cancel --workerpool (on chain) → canceled in the market"
 cd "$work/w"
