@@ -216,7 +216,10 @@ class HttpComponent final : public service::Component {
         }
         return {};
     }
-    void stop(service::StopMode mode) override { inner_.stop(mode); }
+    void stop(service::StopMode mode) override {
+        inner_.stop(mode);
+        impl_.api->stop();  // the publishes already accepted are written (the server object is still there)
+    }
 
   private:
     MarketService::Impl& impl_;
@@ -281,6 +284,10 @@ MarketService::~MarketService() {
         }
         impl_->wake.notify_all();
         impl_->thread.join();
+    }
+    if (impl_ && impl_->server && impl_->api) {
+        impl_->server->stop();
+        impl_->api->stop();  // before the server (and its metrics) go
     }
 }
 

@@ -56,22 +56,10 @@ std::optional<U256> request_cost(const RequestOrder& r, const U256& remaining) {
 }
 
 // What the rules read that the stored rows may lack (a cold entry of an incomplete mirror) or that needs the chain
-// (a signature that does not recover locally): fetched OUTSIDE any transaction, then the transaction runs again.
-struct Seen {
-    std::optional<Address> owner;
-    std::optional<U256> stake;
-    std::optional<U256> consumed;
-    std::optional<bool> category;
-    std::optional<bool> sign_valid;  // hub.verifySignature's answer
-};
-
-struct ColdNeed {
-    enum class What { kNone, kOwner, kStake, kConsumed, kCategory, kSignature } what{What::kNone};
-    Registry registry{Registry::kApp};
-    Address address;  // owner: the entry; stake / signature: the account
-    Bytes32 hash;
-    U256 catid;
-};
+// (a signature that does not recover locally): FetchedFacts / MissingFact (publish.hpp), fetched OUTSIDE any
+// transaction, then the item is written again.
+using Seen = FetchedFacts;
+using ColdNeed = MissingFact;
 
 constexpr std::string_view kColdMarker =
     "\x01"
@@ -349,46 +337,117 @@ unsigned PublishError::http_status() const {
     return 500;
 }
 
+PreparedPublish Publisher::prepare(const ChainContext& chain, Order order, const Address& caller) const {
+    PreparedPublish p;
+    p.chain = &chain;
+    // 1. the hash on the chain's domain; the signer the signature gives (pure, outside any transaction).
+    p.hash = order_hash(chain.domain, order);
+    if (auto sig = Signature::parse(order_sign(order), Signature::Format::kStrict))
+        if (auto a = recover_address(p.hash, *sig)) p.recovered = *a;
+    p.order = std::move(order);
+    p.caller = caller;
+    return p;
+}
+
+namespace {
+
+// One item inside the batch's transaction: the rules, then the order row and its event. A refusal or a cold fact
+// is the item's outcome (nothing written for it); an error of the database fails the transaction.
+Result<BatchItemOutcome> write_item(store::Tx& tx, StoredFacts& stored, const PublishOptions& options,
+                                    PreparedPublish& item, std::int64_t now) {
+    BatchItemOutcome out;
+    item.missing = MissingFact{};
+    const ChainContext& chain = *item.chain;
+    TxFacts facts(stored, item.fetched, item.missing);
+    auto checked = check_rules(tx, chain, options, item.order, item.hash, item.caller, facts, item.recovered);
+    if (!checked) {
+        if (is_cold(checked.error())) {
+            out.needs_fact = true;
+            return out;
+        }
+        if (checked.error().kind == PublishError::Kind::kInternal)
+            return make_error(Errc::kIo, checked.error().message);
+        out.result = tl::unexpected(checked.error());
+        return out;
+    }
+    OrderRecord record;
+    record.chain_id = chain.chain_id;
+    record.order_hash = item.hash;
+    record.order = item.order;
+    record.status = OrderStatus::kOpen;
+    record.remaining = checked->remaining;
+    record.signer = checked->signer;
+    record.published_ms = now;
+    auto inserted = insert_order(tx, record);
+    if (!inserted) {
+        // A row of that hash committed by another writer after the check (PostgreSQL): the same refusal.
+        if (inserted.error().code != Errc::kInvalidArgument) return make_error(inserted.error());
+        out.result = tl::unexpected(refused(inserted.error().message));
+        return out;
+    }
+    const std::string event = kind_name(kind_of(item.order)) + "_published";
+    const std::string payload =
+        boost::json::serialize(order_document(*inserted, DocumentOptions{.with_chain_id = false}));
+    WP_TRY_VOID(append_event(tx, chain.chain_id, kTopicOrders, event, payload, now));
+    out.result = std::move(*inserted);
+    return out;
+}
+
+}  // namespace
+
+std::vector<BatchItemOutcome> Publisher::write_batch(std::span<PreparedPublish> batch) {
+    std::vector<BatchItemOutcome> out(batch.size());
+    if (batch.empty()) return out;
+    for (std::size_t i = 0; i < batch.size(); ++i)
+        if (batch[i].chain == nullptr || batch[i].chain->state == nullptr)
+            out[i].result = tl::unexpected(PublishError{PublishError::Kind::kInternal, "publish: chain state missing"});
+    const std::int64_t now = clock_.unix_ms();
+    auto written = db_.write([&](store::Tx& tx) -> Result<int> {
+        // Each attempt starts over (the store may run this function again after a retryable failure).
+        std::vector<std::pair<std::uint64_t, StoredFacts>> facts;  // per chain of the batch, opened once
+        for (std::size_t i = 0; i < batch.size(); ++i) {
+            PreparedPublish& item = batch[i];
+            if (item.chain == nullptr || item.chain->state == nullptr) continue;
+            StoredFacts* stored = nullptr;
+            for (auto& [id, f] : facts)
+                if (id == item.chain->chain_id) stored = &f;
+            if (stored == nullptr) {
+                WP_TRY(auto opened, StoredFacts::open(tx, item.chain->chain_id));
+                facts.emplace_back(item.chain->chain_id, std::move(opened));
+                stored = &facts.back().second;
+            }
+            WP_TRY(out[i], write_item(tx, *stored, options_, item, now));
+        }
+        return 0;
+    });
+    if (written) return out;
+    if (batch.size() == 1) {
+        out[0] = BatchItemOutcome{};
+        out[0].result = tl::unexpected(internal(written.error()));
+        return out;
+    }
+    // The batch's transaction failed: each item alone, so that one failing item does not fail the others.
+    for (std::size_t i = 0; i < batch.size(); ++i) out[i] = write_batch(batch.subspan(i, 1)).front();
+    return out;
+}
+
+PublishResult<void> Publisher::fetch_missing_fact(PreparedPublish& item) const {
+    if (item.chain == nullptr || item.chain->state == nullptr)
+        return tl::unexpected(PublishError{PublishError::Kind::kInternal, "publish: chain state missing"});
+    return fetch_cold(*item.chain, item.order, item.hash, item.missing, item.fetched);
+}
+
 PublishResult<OrderRecord> Publisher::publish(const ChainContext& chain, const Order& order, const Address& caller) {
     if (chain.state == nullptr)
         return tl::unexpected(PublishError{PublishError::Kind::kInternal, "publish: chain state missing"});
-    // 1. the hash on the chain's domain; the signer the signature gives (pure, outside the transaction).
-    const Bytes32 hash = order_hash(chain.domain, order);
-    std::optional<Address> recovered;
-    if (auto sig = Signature::parse(order_sign(order), Signature::Format::kStrict))
-        if (auto a = recover_address(hash, *sig)) recovered = *a;
-
     // One write transaction: the rules on the stored facts, the order and its event. A fact the tables lack (cold
     // entry, or a signature only the hub can judge) ends the attempt: it is fetched outside, and the transaction
     // runs again (at most once per fact).
-    Seen seen;
+    PreparedPublish item = prepare(chain, order, caller);
     for (int attempt = 0; attempt < 8; ++attempt) {
-        ColdNeed need;
-        const std::int64_t now = clock_.unix_ms();
-        auto written = db_.write([&](store::Tx& tx) -> Result<PublishResult<OrderRecord>> {
-            need = ColdNeed{};
-            WP_TRY(auto stored, StoredFacts::open(tx, chain.chain_id));
-            TxFacts facts(stored, seen, need);
-            auto checked = check_rules(tx, chain, options_, order, hash, caller, facts, recovered);
-            if (!checked) return PublishResult<OrderRecord>(tl::unexpected(checked.error()));
-            OrderRecord record;
-            record.chain_id = chain.chain_id;
-            record.order_hash = hash;
-            record.order = order;
-            record.status = OrderStatus::kOpen;
-            record.remaining = checked->remaining;
-            record.signer = checked->signer;
-            record.published_ms = now;
-            WP_TRY(auto inserted, insert_order(tx, record));
-            const std::string event = kind_name(kind_of(order)) + "_published";
-            const std::string payload =
-                boost::json::serialize(order_document(inserted, DocumentOptions{.with_chain_id = false}));
-            WP_TRY_VOID(append_event(tx, chain.chain_id, kTopicOrders, event, payload, now));
-            return PublishResult<OrderRecord>(std::move(inserted));
-        });
-        auto result = from_store(std::move(written));
-        if (result || !is_cold(result.error())) return result;
-        if (auto fetched = fetch_cold(chain, order, hash, need, seen); !fetched) return tl::unexpected(fetched.error());
+        auto outcome = std::move(write_batch(std::span<PreparedPublish>(&item, 1)).front());
+        if (!outcome.needs_fact) return std::move(outcome.result);
+        if (auto fetched = fetch_missing_fact(item); !fetched) return tl::unexpected(fetched.error());
     }
     return tl::unexpected(PublishError{PublishError::Kind::kInternal, "publish: chain facts kept changing"});
 }
