@@ -324,6 +324,10 @@ void bm_publish(benchmark::State& state, store::Backend backend, bool sql_challe
     state.counters["ceiling_per_s"] = ceiling;
     state.counters["ratio"] = rate / ceiling;
     state.counters["cpu_us_per_publish"] = load.cpu_seconds * 1e6 / n;
+    const auto batches = m.api->batch_stats();
+    state.counters["items_per_tx"] =
+        batches.batches == 0 ? 0 : static_cast<double>(batches.items) / static_cast<double>(batches.batches);
+    state.counters["db_retries"] = static_cast<double>(m.db->stats().retries);
 }
 
 void publish_args(benchmark::internal::Benchmark* b) {
