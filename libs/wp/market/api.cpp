@@ -313,7 +313,8 @@ struct MarketApi::Impl {
                          ? std::make_shared<std::pair<Order, Address>>(item.order, item.caller)
                          : nullptr;
         const ChainContext* chain = item.chain;
-        batcher->submit(std::move(item), [this, ki, chain, retry, responder](PublishResult<OrderRecord> published) {
+        batcher->submit(std::move(item), [this, ki, chain, retry, responder](PublishResult<OrderRecord> published,
+                                                                             std::string reply_json) {
             if (!published && published.error().kind == PublishError::Kind::kRefused && retry) {
                 // Catch-up on demand: it waits for the chain mirror, so it runs on the batcher's slow lane.
                 batcher->post_slow([this, ki, chain, retry, responder, refusal = std::move(published)]() mutable {
@@ -321,22 +322,24 @@ struct MarketApi::Impl {
                         submit_publish(ki, publisher.prepare(*chain, retry->first, retry->second), responder, false);
                         return;
                     }
-                    answer_publish(ki, std::move(refusal), responder);
+                    answer_publish(ki, std::move(refusal), {}, responder);
                 });
                 return;
             }
-            answer_publish(ki, std::move(published), responder);
+            answer_publish(ki, std::move(published), std::move(reply_json), responder);
         });
     }
 
-    void answer_publish(std::size_t ki, PublishResult<OrderRecord> published, const net::Responder& responder) const {
+    void answer_publish(std::size_t ki, PublishResult<OrderRecord> published, std::string reply_json,
+                        const net::Responder& responder) const {
         if (!published) {
             publish_counters[ki][outcome_index(published.error())]->inc();
             responder.reply(tl::unexpected(publish_http_error("POST order", published.error())));
             return;
         }
         publish_counters[ki][0]->inc();
-        responder.reply(ok_json(json::object{{"published", order_document(*published)}}));
+        if (reply_json.empty()) responder.reply(ok_json(json::object{{"published", order_document(*published)}}));
+        else responder.reply(HttpResponse::json(200, std::move(reply_json)));
     }
 
     Reply unpublish(OrderKind kind, const ServerRequest& req) const {

@@ -152,6 +152,9 @@ struct PreparedPublish {
 struct BatchItemOutcome {
     PublishResult<OrderRecord> result{tl::unexpected(PublishError{PublishError::Kind::kInternal, "not run"})};
     bool needs_fact{false};  //!< a chain fact is missing: fetch_missing_fact(), then write it again
+    //! When published: the HTTP answer {"ok":true,"published":<order document>} (built from the outbox payload,
+    //! so that the document is built once).
+    std::string reply_json;
 };
 
 class Publisher {

@@ -32,7 +32,7 @@ void PublishBatcher::submit(PreparedPublish item, Done done) {
             return;
         }
     }
-    done(tl::unexpected(stopping_error()));
+    done(tl::unexpected(stopping_error()), {});
 }
 
 void PublishBatcher::enqueue(Job job) {
@@ -44,7 +44,7 @@ void PublishBatcher::enqueue(Job job) {
             return;
         }
     }
-    job.done(tl::unexpected(stopping_error()));
+    job.done(tl::unexpected(stopping_error()), {});
 }
 
 void PublishBatcher::post_slow(std::function<void()> fn) {
@@ -88,13 +88,14 @@ void PublishBatcher::writer_loop() {
         for (std::size_t i = 0; i < jobs.size(); ++i) {
             Job& job = jobs[i];
             if (!outcomes[i].needs_fact) {
-                job.done(std::move(outcomes[i].result));
+                job.done(std::move(outcomes[i].result), std::move(outcomes[i].reply_json));
                 continue;
             }
             job.item = std::move(items[i]);
             if (++job.rounds > kMaxFactRounds) {
                 job.done(
-                    tl::unexpected(PublishError{PublishError::Kind::kInternal, "publish: chain facts kept changing"}));
+                    tl::unexpected(PublishError{PublishError::Kind::kInternal, "publish: chain facts kept changing"}),
+                    {});
                 continue;
             }
             {
@@ -104,7 +105,7 @@ void PublishBatcher::writer_loop() {
             // The fetch is an RPC: on the slow lane, then the item is queued again.
             post_slow([this, pending = std::make_shared<Job>(std::move(job))] {
                 if (auto fetched = publisher_.fetch_missing_fact(pending->item); !fetched) {
-                    pending->done(tl::unexpected(fetched.error()));
+                    pending->done(tl::unexpected(fetched.error()), {});
                     return;
                 }
                 enqueue(std::move(*pending));

@@ -53,7 +53,8 @@ struct PublishBatcherStats {
 
 class PublishBatcher {
   public:
-    using Done = std::function<void(PublishResult<OrderRecord>)>;
+    //! The outcome, and when published the HTTP answer (BatchItemOutcome::reply_json).
+    using Done = std::function<void(PublishResult<OrderRecord> result, std::string reply_json)>;
 
     //! Starts the writer and the slow lane. `publisher` must outlive the batcher.
     explicit PublishBatcher(Publisher& publisher, PublishBatcherOptions options = {});

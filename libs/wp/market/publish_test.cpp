@@ -27,6 +27,7 @@
 #include <wp/protocol/tag.hpp>
 #include <wp/store/backend_test.hpp>
 
+#include "documents.hpp"
 #include "order_book.hpp"
 #include "publish_batcher.hpp"
 #include "schema.hpp"
@@ -245,6 +246,10 @@ TEST_P(PublisherTest, OneBatchGivesEachItemItsOwnOutcome) {
     EXPECT_EQ(out[3].result.error().message,
               "only order signer " + owner_.address().to_checksum() + " can publish an order");
     ASSERT_TRUE(out[4].result) << out[4].result.error().message;
+    // The HTTP answer is exactly {"ok":true,"published":<the order document with chainId>}.
+    EXPECT_EQ(out[0].reply_json,
+              json::serialize(json::object{{"ok", true}, {"published", order_document(*out[0].result)}}));
+    EXPECT_TRUE(out[1].reply_json.empty());
     // Exactly the two accepted orders and their two events were committed.
     EXPECT_EQ(count_rows(*db_, "SELECT COUNT(*) FROM market_orders"), 2);
     EXPECT_EQ(count_rows(*db_, "SELECT COUNT(*) FROM market_events"), 2);
@@ -294,24 +299,25 @@ TEST_P(PublisherTest, TheBatcherAnswersEachPublishAfterItsCommit) {
                     // Thread 0 also submits an order thread 1 submits: exactly one of the two is published.
                     const auto salt =
                         static_cast<std::uint8_t>(t == 0 && i == 0 ? 100 + 1 * kPerThread : 100 + t * kPerThread + i);
-                    batcher.submit(
-                        publisher.prepare(chain, order_signed_by(owner_, salt), owner_.address()),
-                        [&, hash = order_hash(domain_, order_signed_by(owner_, salt))](PublishResult<OrderRecord> r) {
-                            bool visible = false;
-                            if (r) {
-                                // Read on another connection: the order is already committed.
-                                auto found = db_->read([&](store::Tx& tx) { return find_order(tx, kChain, hash); });
-                                visible = found && found->has_value();
-                            }
-                            std::lock_guard<std::mutex> lock(mu);
-                            ++answered;
-                            if (visible) ++committed_before_answer;
-                            if (!r) {
-                                EXPECT_EQ(r.error().message, "order already published");
-                                ++refused;
-                            }
-                            cv.notify_all();
-                        });
+                    batcher.submit(publisher.prepare(chain, order_signed_by(owner_, salt), owner_.address()),
+                                   [&, hash = order_hash(domain_, order_signed_by(owner_, salt))](
+                                       PublishResult<OrderRecord> r, const std::string&) {
+                                       bool visible = false;
+                                       if (r) {
+                                           // Read on another connection: the order is already committed.
+                                           auto found =
+                                               db_->read([&](store::Tx& tx) { return find_order(tx, kChain, hash); });
+                                           visible = found && found->has_value();
+                                       }
+                                       std::lock_guard<std::mutex> lock(mu);
+                                       ++answered;
+                                       if (visible) ++committed_before_answer;
+                                       if (!r) {
+                                           EXPECT_EQ(r.error().message, "order already published");
+                                           ++refused;
+                                       }
+                                       cv.notify_all();
+                                   });
                 }
             });
         for (auto& th : threads) th.join();
@@ -338,7 +344,7 @@ TEST_P(PublisherTest, TheBatcherFetchesAMissingFactOnItsSlowLane) {
     PublishBatcher batcher(publisher);
     std::promise<PublishResult<OrderRecord>> done;
     batcher.submit(publisher.prepare(chain, order_signed_by(delegate_, 40), owner_.address()),
-                   [&](PublishResult<OrderRecord> r) { done.set_value(std::move(r)); });
+                   [&](PublishResult<OrderRecord> r, const std::string&) { done.set_value(std::move(r)); });
     auto future = done.get_future();
     ASSERT_EQ(future.wait_for(std::chrono::seconds(30)), std::future_status::ready);
     auto r = future.get();
@@ -358,14 +364,14 @@ TEST_P(PublisherTest, StoppingTheBatcherWritesWhatIsQueuedThenRefuses) {
     std::atomic<int> ok{0};
     for (std::uint8_t salt = 50; salt < 60; ++salt)
         batcher.submit(publisher.prepare(chain, order_signed_by(owner_, salt), owner_.address()),
-                       [&](PublishResult<OrderRecord> r) {
+                       [&](PublishResult<OrderRecord> r, const std::string&) {
                            if (r) ++ok;
                        });
     batcher.stop();
     EXPECT_EQ(ok.load(), 10);  // every completion ran before stop() returned
     std::optional<PublishResult<OrderRecord>> late;
     batcher.submit(publisher.prepare(chain, order_signed_by(owner_, 61), owner_.address()),
-                   [&](PublishResult<OrderRecord> r) { late = std::move(r); });
+                   [&](PublishResult<OrderRecord> r, const std::string&) { late = std::move(r); });
     ASSERT_TRUE(late.has_value());
     ASSERT_FALSE(*late);
     EXPECT_EQ(late->error().message, "market is stopping");
