@@ -1,6 +1,9 @@
 #include "publish_batcher.hpp"
 
+#include <time.h>
+
 #include <algorithm>
+#include <chrono>
 #include <memory>
 #include <utility>
 
@@ -8,6 +11,12 @@ namespace wp::market {
 namespace {
 
 constexpr int kMaxFactRounds = 8;
+
+std::uint64_t thread_cpu_ns() {
+    timespec ts{};
+    ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return static_cast<std::uint64_t>(ts.tv_sec) * 1'000'000'000ULL + static_cast<std::uint64_t>(ts.tv_nsec);
+}
 
 PublishError stopping_error() { return PublishError{PublishError::Kind::kInternal, "market is stopping"}; }
 
@@ -82,6 +91,7 @@ void PublishBatcher::writer_loop() {
             stats_.items += n;
             stats_.largest_batch = std::max<std::uint64_t>(stats_.largest_batch, n);
         }
+        const auto busy_from = std::chrono::steady_clock::now();
         items.clear();
         for (auto& j : jobs) items.push_back(std::move(j.item));
         auto outcomes = publisher_.write_batch(items);
@@ -111,6 +121,10 @@ void PublishBatcher::writer_loop() {
                 enqueue(std::move(*pending));
             });
         }
+        const auto busy = std::chrono::steady_clock::now() - busy_from;
+        std::lock_guard<std::mutex> lock(mu_);
+        stats_.writer_busy_ns += static_cast<std::uint64_t>(std::chrono::nanoseconds(busy).count());
+        stats_.writer_cpu_ns = thread_cpu_ns();
     }
 }
 

@@ -45,10 +45,12 @@ struct PublishBatcherOptions {
 };
 
 struct PublishBatcherStats {
-    std::uint64_t batches{0};        //!< write transactions run (write_batch calls)
-    std::uint64_t items{0};          //!< items written (each attempt counts)
-    std::uint64_t largest_batch{0};  //!< most items in one transaction
-    std::uint64_t fact_fetches{0};   //!< items sent to the slow lane for a missing chain fact
+    std::uint64_t batches{0};         //!< write transactions run (write_batch calls)
+    std::uint64_t items{0};           //!< items written (each attempt counts)
+    std::uint64_t largest_batch{0};   //!< most items in one transaction
+    std::uint64_t fact_fetches{0};    //!< items sent to the slow lane for a missing chain fact
+    std::uint64_t writer_busy_ns{0};  //!< wall time the writer spent in transactions and completions
+    std::uint64_t writer_cpu_ns{0};   //!< CPU time of the writer thread (the serial part of a publish)
 };
 
 class PublishBatcher {
