@@ -8,18 +8,22 @@
 //
 //   ./build/bin/wp_bench --benchmark_filter=market_publish
 //
-// market_publish/<backend>[_sqlchallenge]/clients:C — C concurrent clients (each its own wallet and workerpool, a
-// keep-alive connection, one publish at a time), driven asynchronously from one client I/O thread in this process
-// (the client's work — the challenge signature, JSON — competes for the same cores, as a local load test does).
-// The server is assembled as market_service does it (2 I/O threads, 2 handler threads on 2 cores, SQLite
-// synchronous=NORMAL). `_sqlchallenge`: challenges in the market_challenges table (the multi-instance setting)
-// instead of memory. Counters:
+// market_publish/<backend>[_sqlchallenge]/clients:C — C concurrent clients (a keep-alive connection each, one publish
+// at a time; each client has wallets of 50 orders — the default max-open-orders rule holds — and a workerpool per
+// wallet), driven asynchronously from one client I/O thread in this process (the client's work — the challenge
+// signature, JSON — competes for the same cores, as a local load test does). The server is assembled as
+// market_service does it (2 I/O threads, 2 handler threads on 2 cores, SQLite synchronous=NORMAL, group commit).
+// `_sqlchallenge`: challenges in the market_challenges table (the multi-instance setting) instead of memory.
+// WP_BENCH_IDLE_SPIN_US overrides the server's HttpServerOptions::idle_spin (default 150 us). Counters:
 //   publishes_per_s   verified publishes answered 200 per second of wall time
 //   p50_ms / p99_ms   latency of one publish (GET /challenge sent → POST answered)
-//   ceiling_per_s     the crypto ceiling: 1 / (2 × one signature recovery), measured on one core in this run
+//   ceiling_per_s     the crypto ceiling: 1 / (2 × one signature recovery) on one core, measured right before and
+//                     right after the load (their mean: the machine may be shared)
 //   ratio             publishes_per_s / ceiling_per_s
-//   cpu_us_per_publish  CPU time of this process (server + client; PostgreSQL's own processes not included) per
-//                     publish
+//   cpu_us_per_publish  CPU time of this process per publish (PostgreSQL's own processes not included), split into
+//                     client_cpu_us_per_publish (the client's I/O thread) and server_cpu_us_per_publish (the rest);
+//                     writer_cpu_us_per_publish is the batcher's writer thread (the serial part)
+//   items_per_tx      publishes per write transaction (group commit); db_retries: the store's retried attempts
 // market_publish_crypto_ceiling: the ceiling alone (two recoveries per item).
 //
 // Orders are signed before the timed part (a publisher signs them once); the challenge signature is client work
@@ -141,6 +145,8 @@ struct Market {
         net::HttpServerOptions server_options;  // as market_service on 2 cores
         server_options.threads = 2;
         server_options.worker_threads = 2;
+        if (const char* spin = std::getenv("WP_BENCH_IDLE_SPIN_US"))
+            server_options.idle_spin = std::chrono::microseconds(std::atoi(spin));
         server = std::make_unique<net::HttpServer>(MarketApi::server_options(server_options, options));
         api->install(*server);
         if (!server->start()) fail("server start");

@@ -453,7 +453,8 @@ const std::vector<std::string>& order_insert_columns() {
     return columns;
 }
 
-std::vector<store::Param> order_insert_row(const OrderRecord& record, std::int64_t published_ms) {
+std::vector<store::Param> order_insert_row(const OrderRecord& record, std::int64_t published_ms,
+                                           std::int64_t updated_ms) {
     const OrderColumns c = columns_of(record.order);
     const Bytes32& tag = order_tag(record.order);
     const TagWords words = tag_words(tag);
@@ -484,7 +485,7 @@ std::vector<store::Param> order_insert_row(const OrderRecord& record, std::int64
     row.emplace_back(std::int64_t{c.bulk ? 1 : 0});
     row.emplace_back(json::serialize(order_to_json(record.order, OrderJsonFields::kSigned)));
     row.emplace_back(published_ms);
-    row.emplace_back(record.published_ms);
+    row.emplace_back(updated_ms);
     return row;
 }
 
@@ -520,7 +521,7 @@ Result<OrderRecord> insert_order(store::Tx& tx, const OrderRecord& record) {
         WP_TRY_VOID(tx.exec("DELETE FROM market_orders WHERE chain_id = $1 AND order_hash = $2", record.chain_id,
                             record.order_hash));
     }
-    const std::vector<store::Param> params = order_insert_row(record, stored.published_ms);
+    const std::vector<store::Param> params = order_insert_row(record, stored.published_ms, record.published_ms);
     // ON CONFLICT DO NOTHING: a concurrent publication of the same hash that committed after this transaction's
     // SELECT above (PostgreSQL answers its INSERT with a unique violation, not a serialization failure) is the same
     // refusal as one found by the SELECT.
@@ -538,10 +539,10 @@ Result<OrderRecord> insert_order(store::Tx& tx, const OrderRecord& record) {
     return stored;
 }
 
-Result<std::int64_t> insert_new_orders(store::Tx& tx, std::span<const OrderRecord> records) {
+Result<std::int64_t> insert_new_orders(store::Tx& tx, std::span<const OrderRecord> records, std::int64_t updated_ms) {
     std::vector<std::vector<store::Param>> rows;
     rows.reserve(records.size());
-    for (const auto& r : records) rows.push_back(order_insert_row(r, r.published_ms));
+    for (const auto& r : records) rows.push_back(order_insert_row(r, r.published_ms, updated_ms));
     return insert_in_pow2_chunks(tx, "market_orders", order_insert_columns(), rows,
                                  "ON CONFLICT (chain_id, order_hash) DO NOTHING");
 }

@@ -201,10 +201,11 @@ bool is_bulk_datasetorder(const DatasetOrder& order) noexcept;
 Result<OrderRecord> insert_order(store::Tx& tx, const OrderRecord& record);
 
 //! Inserts orders known to be new (the caller checked in this transaction that no row has their hash; the publish
-//! batch, publish.hpp) with their status, remaining, signer and published_ms as given, in multi-row statements.
+//! batch, publish.hpp) with their status, remaining, signer and published_ms as given (a re-published dead order
+//! carries its first publication time: the caller deleted the dead row) and updated_ms, in multi-row statements.
 //! Returns the rows inserted: fewer than records.size() when a row of one of the hashes appeared meanwhile (another
 //! writer; ON CONFLICT DO NOTHING) — the caller then treats the transaction as failed.
-Result<std::int64_t> insert_new_orders(store::Tx& tx, std::span<const OrderRecord> records);
+Result<std::int64_t> insert_new_orders(store::Tx& tx, std::span<const OrderRecord> records, std::int64_t updated_ms);
 
 //! The order of that hash (any status), or nullopt. With `kind`, an order of another kind is nullopt too (GET
 //! /workerpoolorders/<hash of an apporder> is a 404 in the reference).

@@ -553,12 +553,12 @@ struct PendingWrites {
     // Writes them (a dead row of the same hash is replaced: re-publication). Fewer rows inserted than orders
     // means another writer inserted one of the hashes since the batch read them: the transaction fails (and the
     // items are run again one by one, where that order is refused as already published).
-    Result<void> flush(store::Tx& tx, const std::vector<Bytes32>& dead_rows) {
+    Result<void> flush(store::Tx& tx, const std::vector<Bytes32>& dead_rows, std::int64_t now) {
         if (orders.empty()) return {};
         for (const auto& h : dead_rows)
             WP_TRY_VOID(tx.exec("DELETE FROM market_orders WHERE chain_id = $1 AND order_hash = $2",
                                 orders.front().chain_id, h));
-        WP_TRY(std::int64_t inserted, insert_new_orders(tx, orders));
+        WP_TRY(std::int64_t inserted, insert_new_orders(tx, orders, now));
         if (inserted != static_cast<std::int64_t>(orders.size()))
             return make_error(Errc::kIo, "publish batch: an order of the batch was inserted by another writer");
         WP_TRY_VOID(append_events(tx, events));
@@ -636,7 +636,7 @@ std::vector<BatchItemOutcome> Publisher::write_batch(std::span<PreparedPublish> 
                 // A request order's rules search the book (matching app / dataset orders): it must hold the
                 // orders accepted so far.
                 if (std::holds_alternative<RequestOrder>(item.order)) {
-                    WP_TRY_VOID(pending.flush(tx, dead_rows));
+                    WP_TRY_VOID(pending.flush(tx, dead_rows, now));
                     dead_rows.clear();
                 }
                 TxFacts tx_facts(facts, item.fetched, item.missing);
@@ -676,7 +676,7 @@ std::vector<BatchItemOutcome> Publisher::write_batch(std::span<PreparedPublish> 
                 pending.orders.push_back(record);
                 result.result = std::move(record);
             }
-            WP_TRY_VOID(pending.flush(tx, dead_rows));
+            WP_TRY_VOID(pending.flush(tx, dead_rows, now));
         }
         return 0;
     });
