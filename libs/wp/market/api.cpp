@@ -19,6 +19,7 @@
 #include "documents.hpp"
 #include "order_book.hpp"
 #include "order_input.hpp"
+#include "publish_batcher.hpp"
 #include "search_params.hpp"
 
 namespace wp::market {
@@ -77,6 +78,7 @@ struct MarketApi::Impl {
     MarketApiDeps deps;
     MarketApiOptions options;
     mutable Publisher publisher;
+    std::unique_ptr<PublishBatcher> batcher;
     std::unique_ptr<net::RateLimiter> limiter;
     std::vector<ApiRoute> routes;
     std::map<std::uint64_t, const ChainContext*> chains;
@@ -87,6 +89,7 @@ struct MarketApi::Impl {
     Impl(MarketApiDeps d, MarketApiOptions o)
         : deps(std::move(d)), options(std::move(o)), publisher(*deps.db, *deps.clock, options.publish) {
         if (options.rate_limit) limiter = std::make_unique<net::RateLimiter>(*options.rate_limit, *deps.clock);
+        batcher = std::make_unique<PublishBatcher>(publisher, options.batch);
         for (const auto& c : deps.chains) chains[c.chain_id] = &c;
     }
 
@@ -280,25 +283,63 @@ struct MarketApi::Impl {
         return tl::unexpected(HttpError{404, "not found", {}});
     }
 
-    Reply publish(OrderKind kind, const ServerRequest& req) const {
+    // POST /<kind>orders: the checks before the rules run on the handler thread (query, authentication, body, hash
+    // and signature recovery); the rules and the write go to the batcher, whose completion answers after the commit.
+    void publish(OrderKind kind, const ServerRequest& req, const net::Responder& responder) {
         const auto ki = static_cast<std::size_t>(kind);
-        WP_HTTP_TRY(ctx, begin(req));
-        WP_HTTP_TRY(caller, authenticate(req, ctx.chain->chain_id));
+        auto ctx = begin(req);
+        if (!ctx) {
+            responder.reply(tl::unexpected(std::move(ctx).error()));
+            return;
+        }
+        const ChainContext* chain = ctx->chain;
+        auto caller = authenticate(req, chain->chain_id);
+        if (!caller) {
+            responder.reply(tl::unexpected(std::move(caller).error()));
+            return;
+        }
         auto order = parse_publish_body(kind, req.body);
         if (!order) {
             publish_counters[ki][2]->inc();
-            return tl::unexpected(bad_request(order.error()));
+            responder.reply(tl::unexpected(bad_request(order.error())));
+            return;
         }
-        auto published = publisher.publish(*ctx.chain, *order, caller);
-        if (!published && published.error().kind == PublishError::Kind::kRefused && options.sync_to_head &&
-            options.sync_to_head(ctx.chain->chain_id))
-            published = publisher.publish(*ctx.chain, *order, caller);  // the mirror moved: the facts may differ
+        submit_publish(ki, publisher.prepare(*chain, std::move(*order), *caller), responder, true);
+    }
+
+    void submit_publish(std::size_t ki, PreparedPublish item, net::Responder responder, bool may_catch_up) {
+        // Kept for a catch-up retry (the item itself moves into the batch).
+        auto retry = may_catch_up && options.sync_to_head
+                         ? std::make_shared<std::pair<Order, Address>>(item.order, item.caller)
+                         : nullptr;
+        const ChainContext* chain = item.chain;
+        batcher->submit(std::move(item), [this, ki, chain, retry, responder](PublishResult<OrderRecord> published,
+                                                                             std::string reply_json) {
+            if (!published && published.error().kind == PublishError::Kind::kRefused && retry) {
+                // Catch-up on demand: it waits for the chain mirror, so it runs on the batcher's slow lane.
+                batcher->post_slow([this, ki, chain, retry, responder, refusal = std::move(published)]() mutable {
+                    if (options.sync_to_head(chain->chain_id)) {  // the mirror moved: the facts may differ
+                        submit_publish(ki, publisher.prepare(*chain, retry->first, retry->second), responder, false);
+                        return;
+                    }
+                    answer_publish(ki, std::move(refusal), {}, responder);
+                });
+                return;
+            }
+            answer_publish(ki, std::move(published), std::move(reply_json), responder);
+        });
+    }
+
+    void answer_publish(std::size_t ki, PublishResult<OrderRecord> published, std::string reply_json,
+                        const net::Responder& responder) const {
         if (!published) {
             publish_counters[ki][outcome_index(published.error())]->inc();
-            return tl::unexpected(publish_http_error("POST order", published.error()));
+            responder.reply(tl::unexpected(publish_http_error("POST order", published.error())));
+            return;
         }
         publish_counters[ki][0]->inc();
-        return ok_json(json::object{{"published", order_document(*published)}});
+        if (reply_json.empty()) responder.reply(ok_json(json::object{{"published", order_document(*published)}}));
+        else responder.reply(HttpResponse::json(200, std::move(reply_json)));
     }
 
     Reply unpublish(OrderKind kind, const ServerRequest& req) const {
@@ -483,7 +524,11 @@ std::string build_openapi(const std::string& version) {
 MarketApi::MarketApi(MarketApiDeps deps, MarketApiOptions options)
     : impl_(std::make_unique<Impl>(std::move(deps), std::move(options))) {}
 
-MarketApi::~MarketApi() = default;
+MarketApi::~MarketApi() { stop(); }
+
+void MarketApi::stop() { impl_->batcher->stop(); }
+
+PublishBatcherStats MarketApi::batch_stats() const { return impl_->batcher->stats(); }
 
 net::HttpServerOptions MarketApi::server_options(net::HttpServerOptions base, const MarketApiOptions& options) {
     base.error_formatter = net::ok_false_error_formatter();
@@ -524,7 +569,10 @@ std::shared_ptr<net::WebSocketHub> MarketApi::install(net::HttpServer& server) {
         add("GET", base, [&impl, kind](const ServerRequest& r) { return impl.order_list(kind, r); });
         add("GET", join({base, "/:orderHash"}),
             [&impl, kind](const ServerRequest& r) { return impl.order_by_hash(kind, r); });
-        add("POST", base, [&impl, kind](const ServerRequest& r) { return impl.publish(kind, r); });
+        impl.routes.push_back(ApiRoute{"POST", base});
+        server.handle_async("POST", base, [&impl, kind](const ServerRequest& r, net::Responder responder) {
+            impl.publish(kind, r, responder);
+        });
         add("PUT", base, [&impl, kind](const ServerRequest& r) { return impl.unpublish(kind, r); });
     }
     add("GET", "/metrics", [&impl](const ServerRequest& r) { return impl.metrics(r); });

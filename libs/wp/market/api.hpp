@@ -56,6 +56,7 @@
 #include <wp/store/store.hpp>
 
 #include "publish.hpp"
+#include "publish_batcher.hpp"
 
 namespace wp::market {
 
@@ -63,6 +64,8 @@ struct MarketApiOptions {
     //! GET /version's `version`.
     std::string version{"7.1.2"};
     PublishOptions publish{};
+    //! Group commit of POST /<kind>orders (publish_batcher.hpp).
+    PublishBatcherOptions batch{};
     //! Per-IP limit (the reference's default: 100 requests per 60 s, loopback exempt). nullopt: no limit.
     std::optional<net::RateLimitOptions> rate_limit{net::RateLimitOptions{}};
     std::size_t max_query_bytes{4096};
@@ -113,6 +116,12 @@ class MarketApi {
     std::string openapi_json() const;
 
     Publisher& publisher();
+    //! Stops the publish batcher: the publishes already accepted are written and answered (if their connection is
+    //! still there). Call it after the server stopped and BEFORE the server is destroyed (the answers count in the
+    //! server's metrics); the destructor calls it too. Idempotent.
+    void stop();
+    //! The batcher's counters (group commit: transactions, items, largest batch).
+    PublishBatcherStats batch_stats() const;
     //! The rate limiter (null when MarketApiOptions::rate_limit is nullopt).
     net::RateLimiter* rate_limiter();
 

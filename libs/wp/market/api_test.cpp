@@ -425,6 +425,33 @@ TEST_P(MarketApiTest, EveryWorkerpoolPublishRefusal) {
         "maximun of 2 published open workerpoolorder has been reached for wallet " + owner_.address().to_checksum());
 }
 
+// A publish refused while the chain mirror is behind waits for the catch-up (on the batcher's slow lane, not on a
+// handler thread nor on the writer) and is evaluated once more; a mirror that did not move keeps the refusal.
+TEST_P(MarketApiTest, ARefusedPublishIsRetriedOnceAfterTheCatchUp) {
+    std::atomic<int> catch_ups{0};
+    std::atomic<bool> deploy_on_catch_up{true};
+    MarketApiOptions options;
+    options.sync_to_head = [&](std::uint64_t chain_id) {
+        EXPECT_EQ(chain_id, kChain);
+        ++catch_ups;
+        if (!deploy_on_catch_up) return false;
+        deploy_pool(owner_, pool_);  // what the mirror would have applied: the pool deployed in the last block
+        return true;
+    };
+    start(options);
+    auto a = publish(OrderKind::kWorkerpool, Order(workerpool_order(owner_, pool_)), owner_);
+    ASSERT_EQ(a.status, 200u) << a.text;
+    EXPECT_EQ(a.body.at("published").at("signer").as_string(), owner_.address().to_checksum());
+    EXPECT_EQ(catch_ups.load(), 1);
+
+    deploy_on_catch_up = false;
+    const Address undeployed = addr("0x3333333333333333333333333333333333333333");
+    auto refused = publish(OrderKind::kWorkerpool, Order(workerpool_order(owner_, undeployed)), owner_);
+    EXPECT_EQ(refused.status, 403u) << refused.text;
+    EXPECT_EQ(refused.error(), "Resource not deployed");
+    EXPECT_EQ(catch_ups.load(), 2);
+}
+
 TEST_P(MarketApiTest, RequestOrderRefusalsAndMatchingOrders) {
     start();
     const auto app_owner = PrivateKey::generate();

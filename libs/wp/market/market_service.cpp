@@ -58,7 +58,8 @@ struct MarketService::Impl {
     Clock* clock{nullptr};
     std::unique_ptr<store::Database> db;
     std::vector<std::unique_ptr<ChainRuntime>> chains;
-    std::unique_ptr<SqlChallengeStore> challenges;
+    std::unique_ptr<service::ChallengeStore> challenges;
+    SqlChallengeStore* sql_challenges{nullptr};  // the database store when configured (purged by the sync loop)
     std::unique_ptr<service::ChallengeAuth> auth;
     std::unique_ptr<MarketApi> api;
     std::unique_ptr<net::HttpServer> server;
@@ -123,8 +124,9 @@ struct MarketService::Impl {
                 last_compact = steady_clock::now();
                 if (auto n = pump->compact(); !n)
                     service::log_warn("market: outbox compaction failed", {{"error", n.error().message}});
-                if (auto n = challenges->purge_expired(clock->unix_ms()); !n)
-                    service::log_warn("market: challenge purge failed", {{"error", n.error().message}});
+                if (sql_challenges != nullptr)  // the in-memory store evicts expired entries itself
+                    if (auto n = sql_challenges->purge_expired(clock->unix_ms()); !n)
+                        service::log_warn("market: challenge purge failed", {{"error", n.error().message}});
             }
             std::unique_lock lock(mutex);
             if (stop) return;
@@ -216,7 +218,10 @@ class HttpComponent final : public service::Component {
         }
         return {};
     }
-    void stop(service::StopMode mode) override { inner_.stop(mode); }
+    void stop(service::StopMode mode) override {
+        inner_.stop(mode);
+        impl_.api->stop();  // the publishes already accepted are written (the server object is still there)
+    }
 
   private:
     MarketService::Impl& impl_;
@@ -282,6 +287,10 @@ MarketService::~MarketService() {
         impl_->wake.notify_all();
         impl_->thread.join();
     }
+    if (impl_ && impl_->server && impl_->api) {
+        impl_->server->stop();
+        impl_->api->stop();  // before the server (and its metrics) go
+    }
 }
 
 Result<std::unique_ptr<MarketService>> MarketService::open(const MarketConfig& config, Clock* clock) {
@@ -309,7 +318,13 @@ Result<std::unique_ptr<MarketService>> MarketService::open(const MarketConfig& c
         impl->chains.push_back(std::move(c));
     }
 
-    impl->challenges = std::make_unique<SqlChallengeStore>(*impl->db);
+    if (config.challenges_in_database) {
+        auto sql = std::make_unique<SqlChallengeStore>(*impl->db);
+        impl->sql_challenges = sql.get();
+        impl->challenges = std::move(sql);
+    } else {
+        impl->challenges = std::make_unique<service::InMemoryChallengeStore>();
+    }
     service::ChallengeAuthOptions auth_options;
     auth_options.ttl = config.challenge_ttl;
     impl->auth = std::make_unique<service::ChallengeAuth>(*impl->challenges, *impl->clock, auth_options);

@@ -42,6 +42,11 @@ service::SettingsSchema build_schema() {
     s.add_integer("market.limits.httpThreads", 0, 0, 256, "request handler threads (0: one per core)");
     s.add_duration("market.auth.challengeTtl", std::chrono::minutes(10), seconds(10), std::chrono::hours(24),
                    "how long a login challenge may be signed and used");
+    s.add_enum("market.auth.challengeStore", "memory", {"memory", "database"},
+               "where pending login challenges live: memory (default: no database write per login; a challenge "
+               "is valid on the instance that issued it and lost on restart) or database (the market_challenges "
+               "table: required when several market instances share one database behind a load balancer; costs two "
+               "write transactions per login)");
     service::add_log_settings(s, "market");
     return s;
 }
@@ -98,6 +103,7 @@ Result<MarketConfig> market_config(const service::Settings& s) {
     c.max_connections = s.get_integer("market.limits.maxConnections");
     c.http_threads = s.get_integer("market.limits.httpThreads");
     c.challenge_ttl = s.get_duration("market.auth.challengeTtl");
+    c.challenges_in_database = s.get_string("market.auth.challengeStore") == "database";
     return c;
 }
 

@@ -44,6 +44,8 @@ struct MarketConfig {
     std::chrono::milliseconds rate_limit_period{std::chrono::seconds(60)};
     std::int64_t max_connections{10'000};
     std::chrono::milliseconds challenge_ttl{std::chrono::minutes(10)};
+    //! market.auth.challengeStore: false = memory (default), true = the market_challenges table (several instances).
+    bool challenges_in_database{false};
     std::int64_t http_threads{0};  //!< handler pool size; 0 = one per core
 };
 

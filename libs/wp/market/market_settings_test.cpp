@@ -33,6 +33,18 @@ TEST(MarketSettings, DefaultsAreTheReferencesKnobs) {
     EXPECT_TRUE(c->url_file.empty());
 }
 
+TEST(MarketSettings, ChallengesLiveInMemoryUnlessTheDatabaseIsAsked) {
+    auto c = load(kMinimal);
+    ASSERT_TRUE(c) << c.error().message;
+    EXPECT_FALSE(c->challenges_in_database);
+    auto shared = load(kMinimal, {{"WP_MARKET_AUTH_CHALLENGE_STORE", "database"}});
+    ASSERT_TRUE(shared) << shared.error().message;
+    EXPECT_TRUE(shared->challenges_in_database);
+    auto bad = load(kMinimal, {{"WP_MARKET_AUTH_CHALLENGE_STORE", "redis"}});
+    ASSERT_FALSE(bad);
+    EXPECT_NE(bad.error().message.find("market.auth.challengeStore"), std::string::npos) << bad.error().message;
+}
+
 TEST(MarketSettings, TheChainIsRequiredAndNamed) {
     auto c = load("{}");
     ASSERT_FALSE(c);

@@ -417,6 +417,97 @@ bool is_bulk_datasetorder(const DatasetOrder& order) noexcept {
     return order.datasetprice.is_zero() && order.volume == U256(kDatasetInfiniteVolume);
 }
 
+namespace {
+
+// The INSERT columns of market_orders and one row's values (published_ms: the stored publication time).
+const std::vector<std::string>& order_insert_columns() {
+    static const std::vector<std::string> columns{"chain_id",
+                                                  "order_hash",
+                                                  "kind",
+                                                  "status",
+                                                  "signer",
+                                                  "resource",
+                                                  "price",
+                                                  "volume",
+                                                  "remaining",
+                                                  "tag",
+                                                  "tag_w0",
+                                                  "tag_w1",
+                                                  "tag_w2",
+                                                  "tag_w3",
+                                                  "category",
+                                                  "trust",
+                                                  "app",
+                                                  "dataset",
+                                                  "workerpool",
+                                                  "requester",
+                                                  "beneficiary",
+                                                  "app_restrict",
+                                                  "dataset_restrict",
+                                                  "workerpool_restrict",
+                                                  "requester_restrict",
+                                                  "bulk",
+                                                  "order_json",
+                                                  "published_ms",
+                                                  "updated_ms"};
+    return columns;
+}
+
+std::vector<store::Param> order_insert_row(const OrderRecord& record, std::int64_t published_ms,
+                                           std::int64_t updated_ms) {
+    const OrderColumns c = columns_of(record.order);
+    const Bytes32& tag = order_tag(record.order);
+    const TagWords words = tag_words(tag);
+    std::vector<store::Param> row;
+    row.reserve(29);
+    row.emplace_back(record.chain_id);
+    row.emplace_back(record.order_hash);
+    row.emplace_back(kind_code(kind_of(record.order)));
+    row.emplace_back(static_cast<std::int64_t>(record.status));
+    row.emplace_back(record.signer);
+    row.emplace_back(c.resource);
+    row.emplace_back(c.price);
+    row.emplace_back(order_volume(record.order));
+    row.emplace_back(record.remaining);
+    row.emplace_back(tag);
+    for (int w = 0; w < 4; ++w) row.emplace_back(words.w[w]);
+    row.emplace_back(c.category);
+    row.emplace_back(c.trust);
+    row.emplace_back(c.app);
+    row.emplace_back(c.dataset);
+    row.emplace_back(c.workerpool);
+    row.emplace_back(c.requester);
+    row.emplace_back(c.beneficiary);
+    row.emplace_back(c.app_restrict);
+    row.emplace_back(c.dataset_restrict);
+    row.emplace_back(c.workerpool_restrict);
+    row.emplace_back(c.requester_restrict);
+    row.emplace_back(std::int64_t{c.bulk ? 1 : 0});
+    row.emplace_back(json::serialize(order_to_json(record.order, OrderJsonFields::kSigned)));
+    row.emplace_back(published_ms);
+    row.emplace_back(updated_ms);
+    return row;
+}
+
+// insert_many in chunks of power-of-two sizes (13 rows = 8 + 4 + 1): a handful of statement texts, each prepared
+// once per connection, whatever the batch sizes.
+Result<std::int64_t> insert_in_pow2_chunks(store::Tx& tx, std::string_view table,
+                                           const std::vector<std::string>& columns,
+                                           std::span<const std::vector<store::Param>> rows, std::string_view suffix) {
+    std::int64_t total = 0;
+    std::size_t start = 0;
+    while (start < rows.size()) {
+        std::size_t chunk = 256;
+        while (chunk > rows.size() - start) chunk /= 2;
+        WP_TRY(std::int64_t n, tx.insert_many(table, columns, rows.subspan(start, chunk), suffix));
+        total += n;
+        start += chunk;
+    }
+    return total;
+}
+
+}  // namespace
+
 Result<OrderRecord> insert_order(store::Tx& tx, const OrderRecord& record) {
     OrderRecord stored = record;
     WP_TRY(auto existing, tx.query_opt("SELECT status, published_ms FROM market_orders WHERE chain_id = $1 AND "
@@ -430,41 +521,7 @@ Result<OrderRecord> insert_order(store::Tx& tx, const OrderRecord& record) {
         WP_TRY_VOID(tx.exec("DELETE FROM market_orders WHERE chain_id = $1 AND order_hash = $2", record.chain_id,
                             record.order_hash));
     }
-    const OrderColumns c = columns_of(record.order);
-    const Bytes32& tag = order_tag(record.order);
-    const TagWords words = tag_words(tag);
-    const std::string order_json = json::serialize(order_to_json(record.order, OrderJsonFields::kSigned));
-    const std::array<store::Param, 29> params{
-        record.chain_id,
-        record.order_hash,
-        kind_code(kind_of(record.order)),
-        static_cast<std::int64_t>(record.status),
-        record.signer,
-        c.resource,
-        c.price,
-        order_volume(record.order),
-        record.remaining,
-        tag,
-        words.w[0],
-        words.w[1],
-        words.w[2],
-        words.w[3],
-        c.category,
-        c.trust,
-        c.app,
-        c.dataset,
-        c.workerpool,
-        c.requester,
-        c.beneficiary,
-        c.app_restrict,
-        c.dataset_restrict,
-        c.workerpool_restrict,
-        c.requester_restrict,
-        std::int64_t{c.bulk ? 1 : 0},
-        order_json,
-        stored.published_ms,
-        record.published_ms,
-    };
+    const std::vector<store::Param> params = order_insert_row(record, stored.published_ms, record.published_ms);
     // ON CONFLICT DO NOTHING: a concurrent publication of the same hash that committed after this transaction's
     // SELECT above (PostgreSQL answers its INSERT with a unique violation, not a serialization failure) is the same
     // refusal as one found by the SELECT.
@@ -480,6 +537,27 @@ Result<OrderRecord> insert_order(store::Tx& tx, const OrderRecord& record) {
             params));
     if (inserted == 0) return make_error(Errc::kInvalidArgument, "order already published");
     return stored;
+}
+
+Result<std::int64_t> insert_new_orders(store::Tx& tx, std::span<const OrderRecord> records, std::int64_t updated_ms) {
+    std::vector<std::vector<store::Param>> rows;
+    rows.reserve(records.size());
+    for (const auto& r : records) rows.push_back(order_insert_row(r, r.published_ms, updated_ms));
+    return insert_in_pow2_chunks(tx, "market_orders", order_insert_columns(), rows,
+                                 "ON CONFLICT (chain_id, order_hash) DO NOTHING");
+}
+
+Result<void> append_events(store::Tx& tx, std::span<const MarketEvent> events) {
+    static const std::vector<std::string> columns{"chain_id", "topic", "event", "payload", "created_ms"};
+    std::vector<std::vector<store::Param>> rows;
+    rows.reserve(events.size());
+    for (const auto& e : events) {
+        if (e.topic.empty()) return make_error(Errc::kInvalidArgument, "append_events: topic is empty");
+        if (e.event.empty()) return make_error(Errc::kInvalidArgument, "append_events: event is empty");
+        rows.push_back({e.chain_id, e.topic, e.event, e.payload, e.created_ms});
+    }
+    WP_TRY_VOID(insert_in_pow2_chunks(tx, "market_events", columns, rows, {}));
+    return {};
 }
 
 Result<std::optional<OrderRecord>> find_order(store::Tx& tx, std::uint64_t chain_id, const Bytes32& order_hash,

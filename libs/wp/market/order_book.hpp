@@ -200,6 +200,13 @@ bool is_bulk_datasetorder(const DatasetOrder& order) noexcept;
 //! Errors: Errc::kInvalidArgument "order already published" when a row of that hash exists and is not dead.
 Result<OrderRecord> insert_order(store::Tx& tx, const OrderRecord& record);
 
+//! Inserts orders known to be new (the caller checked in this transaction that no row has their hash; the publish
+//! batch, publish.hpp) with their status, remaining, signer and published_ms as given (a re-published dead order
+//! carries its first publication time: the caller deleted the dead row) and updated_ms, in multi-row statements.
+//! Returns the rows inserted: fewer than records.size() when a row of one of the hashes appeared meanwhile (another
+//! writer; ON CONFLICT DO NOTHING) — the caller then treats the transaction as failed.
+Result<std::int64_t> insert_new_orders(store::Tx& tx, std::span<const OrderRecord> records, std::int64_t updated_ms);
+
 //! The order of that hash (any status), or nullopt. With `kind`, an order of another kind is nullopt too (GET
 //! /workerpoolorders/<hash of an apporder> is a 404 in the reference).
 Result<std::optional<OrderRecord>> find_order(store::Tx& tx, std::uint64_t chain_id, const Bytes32& order_hash,
@@ -288,6 +295,10 @@ struct MarketEvent {
 //! Errors: Errc::kInvalidArgument for an empty topic or event.
 Result<std::int64_t> append_event(store::Tx& tx, std::uint64_t chain_id, std::string_view topic, std::string_view event,
                                   std::string_view payload_json, std::optional<std::int64_t> created_ms = std::nullopt);
+
+//! Appends events in the given order (multi-row statements; seq is assigned by the database, increasing in that
+//! order). Errors: Errc::kInvalidArgument for an empty topic or event.
+Result<void> append_events(store::Tx& tx, std::span<const MarketEvent> events);
 
 //! Events with seq > after_seq in seq order, at most `limit`.
 Result<std::vector<MarketEvent>> events_after(store::Tx& tx, std::int64_t after_seq, std::uint64_t limit);

@@ -1,9 +1,13 @@
 #include "publish.hpp"
 
 #include <algorithm>
+#include <limits>
+#include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include <boost/json/serialize.hpp>
 
@@ -56,22 +60,10 @@ std::optional<U256> request_cost(const RequestOrder& r, const U256& remaining) {
 }
 
 // What the rules read that the stored rows may lack (a cold entry of an incomplete mirror) or that needs the chain
-// (a signature that does not recover locally): fetched OUTSIDE any transaction, then the transaction runs again.
-struct Seen {
-    std::optional<Address> owner;
-    std::optional<U256> stake;
-    std::optional<U256> consumed;
-    std::optional<bool> category;
-    std::optional<bool> sign_valid;  // hub.verifySignature's answer
-};
-
-struct ColdNeed {
-    enum class What { kNone, kOwner, kStake, kConsumed, kCategory, kSignature } what{What::kNone};
-    Registry registry{Registry::kApp};
-    Address address;  // owner: the entry; stake / signature: the account
-    Bytes32 hash;
-    U256 catid;
-};
+// (a signature that does not recover locally): FetchedFacts / MissingFact (publish.hpp), fetched OUTSIDE any
+// transaction, then the item is written again.
+using Seen = FetchedFacts;
+using ColdNeed = MissingFact;
 
 constexpr std::string_view kColdMarker =
     "\x01"
@@ -80,39 +72,232 @@ constexpr std::string_view kColdMarker =
 PublishError cold() { return PublishError{PublishError::Kind::kInternal, std::string(kColdMarker)}; }
 bool is_cold(const PublishError& e) { return e.kind == PublishError::Kind::kInternal && e.message == kColdMarker; }
 
-// The facts inside the publish transaction: the stored rows, else what was fetched before, else "cold".
+Result<OrderStatus> order_status_of(std::int64_t code) {
+    if (code < 0 || code > 3)
+        return make_error(Errc::kDecoding, "market_orders: unknown status " + std::to_string(code));
+    return static_cast<OrderStatus>(code);
+}
+
+// The stored facts a batch's rules read, loaded with a few statements per batch (IN lists over the batch's keys)
+// instead of several per item, plus what the batch itself adds (orders accepted earlier in the batch). The lookups
+// keep StoredFacts' semantics (chain_state.hpp): no row is the zero value on a complete mirror and "cold" otherwise.
+class BatchFacts {
+  public:
+    struct Existing {
+        OrderStatus status{OrderStatus::kOpen};
+        std::int64_t published_ms{0};
+    };
+
+    BatchFacts(std::uint64_t chain_id, SyncState sync) : chain_id_(chain_id), sync_(std::move(sync)) {}
+
+    //! Reads the facts of these items (all of this chain).
+    Result<void> load(store::Tx& tx, std::span<PreparedPublish* const> items) {
+        std::vector<Bytes32> hashes;
+        std::vector<Address> entries;
+        std::vector<Address> callers;
+        std::vector<std::int64_t> categories;
+        std::vector<std::int64_t> kinds;
+        for (const PreparedPublish* p : items) {
+            hashes.push_back(p->hash);
+            if (auto res = registered_resource(p->order)) entries.push_back(res->second);
+            callers.push_back(p->caller);
+            kinds.push_back(kind_code(kind_of(p->order)));
+            if (const auto* w = std::get_if<WorkerpoolOrder>(&p->order))
+                if (w->category.fits_u64() &&
+                    w->category.low_u64() <= static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()))
+                    categories.push_back(static_cast<std::int64_t>(w->category.low_u64()));
+        }
+        unique(hashes);
+        unique(entries);
+        unique(callers);
+        unique(categories);
+        unique(kinds);
+        WP_TRY(auto orders, query_in(tx,
+                                     "SELECT order_hash, status, published_ms FROM market_orders WHERE chain_id = $1 "
+                                     "AND order_hash IN (",
+                                     {}, hashes));
+        for (const auto& row : orders) {
+            WP_TRY(Bytes32 h, row.get<Bytes32>(0));
+            WP_TRY(std::int64_t code, row.get<std::int64_t>(1));
+            WP_TRY(OrderStatus st, order_status_of(code));
+            WP_TRY(std::int64_t published, row.get<std::int64_t>(2));
+            existing_[h] = Existing{st, published};
+        }
+        if (!entries.empty()) {
+            WP_TRY(auto rows, query_in(tx,
+                                       "SELECT entry, registry, owner FROM market_owners WHERE chain_id = $1 AND "
+                                       "entry IN (",
+                                       {}, entries));
+            for (const auto& row : rows) {
+                WP_TRY(Address e, row.get<Address>(0));
+                WP_TRY(std::int64_t reg, row.get<std::int64_t>(1));
+                WP_TRY(Address o, row.get<Address>(2));
+                owners_[e] = std::make_pair(reg, o);
+            }
+        }
+        // The stake rule reads the signer's stake, and the signer is the caller by then (rule 3).
+        WP_TRY(auto stakes,
+               query_in(tx, "SELECT account, stake FROM market_accounts WHERE chain_id = $1 AND account IN (", {},
+                        callers));
+        for (const auto& row : stakes) {
+            WP_TRY(Address a, row.get<Address>(0));
+            WP_TRY(U256 v, row.get<U256>(1));
+            stakes_[a] = v;
+        }
+        WP_TRY(auto consumed, query_in(tx,
+                                       "SELECT order_hash, consumed FROM market_consumed WHERE chain_id = $1 AND "
+                                       "order_hash IN (",
+                                       {}, hashes));
+        for (const auto& row : consumed) {
+            WP_TRY(Bytes32 h, row.get<Bytes32>(0));
+            WP_TRY(U256 v, row.get<U256>(1));
+            consumed_[h] = v;
+        }
+        if (!categories.empty()) {
+            WP_TRY(auto rows, query_in(tx, "SELECT catid FROM market_categories WHERE chain_id = $1 AND catid IN (", {},
+                                       categories));
+            for (const auto& row : rows) {
+                WP_TRY(std::int64_t id, row.get<std::int64_t>(0));
+                categories_.insert(id);
+            }
+        }
+        for (std::int64_t kind : kinds) {
+            WP_TRY(auto rows,
+                   query_in(tx,
+                            "SELECT signer, COUNT(*) FROM market_orders WHERE chain_id = $1 AND kind = $2 "
+                            "AND status = $3 AND signer IN (",
+                            {kind, static_cast<std::int64_t>(OrderStatus::kOpen)}, callers, " GROUP BY signer"));
+            for (const auto& row : rows) {
+                WP_TRY(Address a, row.get<Address>(0));
+                WP_TRY(std::int64_t n, row.get<std::int64_t>(1));
+                open_[std::make_pair(kind, a)] = static_cast<std::uint64_t>(n);
+            }
+        }
+        return {};
+    }
+
+    std::optional<Existing> existing(const Bytes32& hash) const {
+        auto it = existing_.find(hash);
+        if (it == existing_.end()) return std::nullopt;
+        return it->second;
+    }
+    //! StoredFacts::owner on the loaded rows.
+    std::optional<Address> owner(Registry registry, const Address& entry) const {
+        auto it = owners_.find(entry);
+        if (it == owners_.end()) {
+            if (sync_.complete) return Address{};
+            return std::nullopt;
+        }
+        const auto& [stored_registry, owner] = it->second;
+        if (stored_registry == static_cast<std::int64_t>(registry)) return owner;
+        if (!owner.is_zero() || sync_.complete) return Address{};
+        return std::nullopt;
+    }
+    std::optional<U256> stake(const Address& account) const {
+        if (auto it = stakes_.find(account); it != stakes_.end()) return it->second;
+        if (sync_.complete) return U256(0);
+        return std::nullopt;
+    }
+    std::optional<U256> consumed(const Bytes32& hash) const {
+        if (auto it = consumed_.find(hash); it != consumed_.end()) return it->second;
+        if (sync_.complete) return U256(0);
+        return std::nullopt;
+    }
+    std::optional<bool> category_exists(const U256& catid) const {
+        if (!catid.fits_u64() || catid.low_u64() > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()))
+            return false;
+        if (categories_.count(static_cast<std::int64_t>(catid.low_u64())) != 0) return true;
+        if (sync_.complete) return false;
+        return std::nullopt;
+    }
+    //! Open orders of `kind` by `signer`, those accepted earlier in the batch included. Only the callers of the
+    //! batch were loaded, which is enough: the rule counts the signer's orders, and the signer is the caller.
+    std::uint64_t open_orders(OrderKind kind, const Address& signer) const {
+        auto it = open_.find(std::make_pair(kind_code(kind), signer));
+        return it == open_.end() ? 0 : it->second;
+    }
+    //! An order accepted by the batch (written at the end of it).
+    void accepted(const OrderRecord& record) {
+        existing_[record.order_hash] = Existing{OrderStatus::kOpen, record.published_ms};
+        open_[std::make_pair(kind_code(kind_of(record.order)), record.signer)] += 1;
+    }
+
+  private:
+    template <class T>
+    static void unique(std::vector<T>& v) {
+        std::sort(v.begin(), v.end());
+        v.erase(std::unique(v.begin(), v.end()), v.end());
+    }
+
+    // `head` ends with "IN (": the keys follow as parameters after `fixed` ($1 is the chain id). The key list is
+    // padded to a power of two (repeating the last key) so that a few statement texts serve every batch size.
+    template <class K>
+    Result<std::vector<store::Row>> query_in(store::Tx& tx, std::string_view head, std::vector<store::Param> fixed,
+                                             const std::vector<K>& keys, std::string_view tail = {}) const {
+        std::vector<store::Row> out;
+        constexpr std::size_t kMaxChunk = 256;
+        for (std::size_t start = 0; start < keys.size(); start += kMaxChunk) {
+            const std::size_t n = std::min(kMaxChunk, keys.size() - start);
+            std::size_t padded = 1;
+            while (padded < n) padded *= 2;
+            std::vector<store::Param> params;
+            params.reserve(1 + fixed.size() + padded);
+            params.emplace_back(chain_id_);
+            for (const auto& f : fixed) params.push_back(f);
+            std::string sql(head);
+            for (std::size_t i = 0; i < padded; ++i) {
+                if (i != 0) sql += ", ";
+                sql += '$';
+                sql += std::to_string(params.size() + 1);
+                params.emplace_back(keys[start + std::min(i, n - 1)]);
+            }
+            sql += ")";
+            sql += tail;
+            WP_TRY(auto rows, tx.query_params(sql, params));
+            for (const auto& row : rows) out.push_back(row);
+        }
+        return out;
+    }
+
+    std::uint64_t chain_id_;
+    SyncState sync_;
+    std::map<Bytes32, Existing> existing_;
+    std::map<Address, std::pair<std::int64_t, Address>> owners_;
+    std::map<Address, U256> stakes_;
+    std::map<Bytes32, U256> consumed_;
+    std::set<std::int64_t> categories_;
+    std::map<std::pair<std::int64_t, Address>, std::uint64_t> open_;
+};
+
+// The facts of one item inside the batch's transaction: the batch's rows, else what was fetched before, else
+// "cold" (the item's `need` says what to fetch).
 class TxFacts {
   public:
-    TxFacts(StoredFacts& stored, const Seen& seen, ColdNeed& need) : stored_(stored), seen_(seen), need_(need) {}
+    TxFacts(const BatchFacts& stored, const Seen& seen, ColdNeed& need) : stored_(stored), seen_(seen), need_(need) {}
+
+    std::optional<BatchFacts::Existing> existing(const Bytes32& hash) const { return stored_.existing(hash); }
+    std::uint64_t open_orders(OrderKind kind, const Address& signer) const { return stored_.open_orders(kind, signer); }
 
     PublishResult<Address> owner(Registry registry, const Address& entry) {
-        auto o = stored_.owner(registry, entry);
-        if (!o) return tl::unexpected(internal(o.error()));
-        if (*o) return **o;
+        if (auto o = stored_.owner(registry, entry)) return *o;
         if (seen_.owner) return *seen_.owner;
         need_ = ColdNeed{ColdNeed::What::kOwner, registry, entry, {}, {}};
         return tl::unexpected(cold());
     }
     PublishResult<U256> stake(const Address& account) {
-        auto s = stored_.stake(account);
-        if (!s) return tl::unexpected(internal(s.error()));
-        if (*s) return **s;
+        if (auto s = stored_.stake(account)) return *s;
         if (seen_.stake) return *seen_.stake;
         need_ = ColdNeed{ColdNeed::What::kStake, Registry::kApp, account, {}, {}};
         return tl::unexpected(cold());
     }
     PublishResult<U256> consumed(const Bytes32& hash) {
-        auto c = stored_.consumed(hash);
-        if (!c) return tl::unexpected(internal(c.error()));
-        if (*c) return **c;
+        if (auto c = stored_.consumed(hash)) return *c;
         if (seen_.consumed) return *seen_.consumed;
         need_ = ColdNeed{ColdNeed::What::kConsumed, Registry::kApp, {}, hash, {}};
         return tl::unexpected(cold());
     }
     PublishResult<bool> category_exists(const U256& catid) {
-        auto c = stored_.category_exists(catid);
-        if (!c) return tl::unexpected(internal(c.error()));
-        if (*c) return **c;
+        if (auto c = stored_.category_exists(catid)) return *c;
         if (seen_.category) return *seen_.category;
         need_ = ColdNeed{ColdNeed::What::kCategory, Registry::kApp, {}, {}, catid};
         return tl::unexpected(cold());
@@ -130,7 +315,7 @@ class TxFacts {
     }
 
   private:
-    StoredFacts& stored_;
+    const BatchFacts& stored_;
     const Seen& seen_;
     ColdNeed& need_;
 };
@@ -247,9 +432,7 @@ PublishResult<Checked> check_rules(store::Tx& tx, const ChainContext& chain, con
                                    const std::optional<Address>& recovered) {
     const OrderKind kind = kind_of(order);
     // 2. already published
-    auto existing = find_order(tx, chain.chain_id, hash);
-    if (!existing) return tl::unexpected(internal(existing.error()));
-    if (*existing && (*existing)->status != OrderStatus::kDead)
+    if (auto existing = facts.existing(hash); existing && existing->status != OrderStatus::kDead)
         return tl::unexpected(refused("order already published"));
 
     // 3. resource deployed, signer is owner
@@ -269,9 +452,7 @@ PublishResult<Checked> check_rules(store::Tx& tx, const ChainContext& chain, con
     if (auto sig = facts.signature(recovered, signer, chain.hub != nullptr); !sig) return tl::unexpected(sig.error());
 
     // 5. open orders per wallet
-    auto open = count_open_orders(tx, chain.chain_id, kind, signer);
-    if (!open) return tl::unexpected(internal(open.error()));
-    if (*open >= options.max_open_orders_per_wallet)
+    if (facts.open_orders(kind, signer) >= options.max_open_orders_per_wallet)
         return tl::unexpected(refused("maximun of " + std::to_string(options.max_open_orders_per_wallet) +
                                       " published open " + kind_name(kind) + " has been reached for wallet " +
                                       signer.to_checksum()));
@@ -349,46 +530,184 @@ unsigned PublishError::http_status() const {
     return 500;
 }
 
+PreparedPublish Publisher::prepare(const ChainContext& chain, Order order, const Address& caller) const {
+    PreparedPublish p;
+    p.chain = &chain;
+    // 1. the hash on the chain's domain; the signer the signature gives (pure, outside any transaction).
+    p.hash = order_hash(chain.domain, order);
+    if (auto sig = Signature::parse(order_sign(order), Signature::Format::kStrict))
+        if (auto a = recover_address(p.hash, *sig)) p.recovered = *a;
+    p.order = std::move(order);
+    p.caller = caller;
+    return p;
+}
+
+namespace {
+
+// The accepted orders of a batch not written yet: the rows and their events go in multi-row statements.
+struct PendingWrites {
+    std::vector<OrderRecord> orders;
+    std::vector<MarketEvent> events;
+    std::vector<std::size_t> items;  // the batch index of each order
+
+    // Writes them (a dead row of the same hash is replaced: re-publication). Fewer rows inserted than orders
+    // means another writer inserted one of the hashes since the batch read them: the transaction fails (and the
+    // items are run again one by one, where that order is refused as already published).
+    Result<void> flush(store::Tx& tx, const std::vector<Bytes32>& dead_rows, std::int64_t now) {
+        if (orders.empty()) return {};
+        for (const auto& h : dead_rows)
+            WP_TRY_VOID(tx.exec("DELETE FROM market_orders WHERE chain_id = $1 AND order_hash = $2",
+                                orders.front().chain_id, h));
+        WP_TRY(std::int64_t inserted, insert_new_orders(tx, orders, now));
+        if (inserted != static_cast<std::int64_t>(orders.size()))
+            return make_error(Errc::kIo, "publish batch: an order of the batch was inserted by another writer");
+        WP_TRY_VOID(append_events(tx, events));
+        orders.clear();
+        events.clear();
+        items.clear();
+        return {};
+    }
+};
+
+// The reply document {"ok":true,"published":<document with chainId>} from the event's payload (the same document
+// without chainId, which order_document writes right after "order"): no second document build.
+std::string published_reply(const std::string& payload, std::uint64_t chain_id) {
+    // Appended piecewise: gcc 12 reports a false -Wrestrict on `"\"" + std::to_string(...)`.
+    std::string out = "{\"ok\":true,\"published\":";
+    const auto at = payload.find(",\"remaining\":");
+    if (at == std::string::npos) {  // not reached: every order document has "remaining"
+        out += payload;
+        out += '}';
+        return out;
+    }
+    out.reserve(out.size() + payload.size() + 40);
+    out.append(payload, 0, at);
+    out += ",\"chainId\":";
+    const bool as_number = chain_id <= 9007199254740991ULL;  // the documents' number rule (documents.hpp)
+    if (!as_number) out += '"';
+    out += std::to_string(chain_id);
+    if (!as_number) out += '"';
+    out.append(payload, at, std::string::npos);
+    out += '}';
+    return out;
+}
+
+}  // namespace
+
+std::vector<BatchItemOutcome> Publisher::write_batch(std::span<PreparedPublish> batch) {
+    std::vector<BatchItemOutcome> out(batch.size());
+    if (batch.empty()) return out;
+    const std::int64_t now = clock_.unix_ms();
+    auto written = db_.write([&](store::Tx& tx) -> Result<int> {
+        // Each attempt starts over (the store may run this function again after a retryable failure).
+        for (std::size_t i = 0; i < batch.size(); ++i) {
+            out[i] = BatchItemOutcome{};
+            batch[i].missing = MissingFact{};
+            if (batch[i].chain == nullptr || batch[i].chain->state == nullptr)
+                out[i].result =
+                    tl::unexpected(PublishError{PublishError::Kind::kInternal, "publish: chain state missing"});
+        }
+        // The batch's chains, in order of appearance (one in practice); each chain's items run in batch order.
+        std::vector<std::uint64_t> chains;
+        for (const auto& item : batch)
+            if (item.chain != nullptr && item.chain->state != nullptr &&
+                std::find(chains.begin(), chains.end(), item.chain->chain_id) == chains.end())
+                chains.push_back(item.chain->chain_id);
+        for (std::uint64_t chain_id : chains) {
+            std::vector<PreparedPublish*> items;
+            std::vector<std::size_t> index;
+            for (std::size_t i = 0; i < batch.size(); ++i)
+                if (batch[i].chain != nullptr && batch[i].chain->state != nullptr &&
+                    batch[i].chain->chain_id == chain_id) {
+                    items.push_back(&batch[i]);
+                    index.push_back(i);
+                }
+            WP_TRY(auto sync, load_sync_state(tx, chain_id));
+            if (!sync)
+                return make_error(Errc::kInvalidArgument, "market sync for chain " + std::to_string(chain_id) +
+                                                              " is not initialised (market_sync has no row)");
+            BatchFacts facts(chain_id, std::move(*sync));
+            WP_TRY_VOID(facts.load(tx, items));
+            PendingWrites pending;
+            std::vector<Bytes32> dead_rows;
+            for (std::size_t k = 0; k < items.size(); ++k) {
+                PreparedPublish& item = *items[k];
+                BatchItemOutcome& result = out[index[k]];
+                // A request order's rules search the book (matching app / dataset orders): it must hold the
+                // orders accepted so far.
+                if (std::holds_alternative<RequestOrder>(item.order)) {
+                    WP_TRY_VOID(pending.flush(tx, dead_rows, now));
+                    dead_rows.clear();
+                }
+                TxFacts tx_facts(facts, item.fetched, item.missing);
+                auto checked = check_rules(tx, *item.chain, options_, item.order, item.hash, item.caller, tx_facts,
+                                           item.recovered);
+                if (!checked) {
+                    if (is_cold(checked.error())) {
+                        result.needs_fact = true;
+                        continue;
+                    }
+                    if (checked.error().kind == PublishError::Kind::kInternal)
+                        return make_error(Errc::kIo, checked.error().message);
+                    result.result = tl::unexpected(checked.error());
+                    continue;
+                }
+                OrderRecord record;
+                record.chain_id = chain_id;
+                record.order_hash = item.hash;
+                record.order = item.order;
+                record.status = OrderStatus::kOpen;
+                record.remaining = checked->remaining;
+                record.signer = checked->signer;
+                record.published_ms = now;
+                if (auto existing = facts.existing(item.hash)) {
+                    // A dead order published again keeps its first publication time (order_book.hpp insert_order).
+                    record.published_ms = existing->published_ms;
+                    dead_rows.push_back(item.hash);
+                }
+                std::string payload =
+                    boost::json::serialize(order_document(record, DocumentOptions{.with_chain_id = false}));
+                result.reply_json = published_reply(payload, chain_id);
+                pending.events.push_back(MarketEvent{0, chain_id, std::string(kTopicOrders),
+                                                     kind_name(kind_of(item.order)) + "_published", std::move(payload),
+                                                     now});
+                facts.accepted(record);
+                pending.items.push_back(index[k]);
+                pending.orders.push_back(record);
+                result.result = std::move(record);
+            }
+            WP_TRY_VOID(pending.flush(tx, dead_rows, now));
+        }
+        return 0;
+    });
+    if (written) return out;
+    if (batch.size() == 1) {
+        out[0] = BatchItemOutcome{};
+        out[0].result = tl::unexpected(internal(written.error()));
+        return out;
+    }
+    // The batch's transaction failed: each item alone, so that one failing item does not fail the others.
+    for (std::size_t i = 0; i < batch.size(); ++i) out[i] = write_batch(batch.subspan(i, 1)).front();
+    return out;
+}
+
+PublishResult<void> Publisher::fetch_missing_fact(PreparedPublish& item) const {
+    if (item.chain == nullptr || item.chain->state == nullptr)
+        return tl::unexpected(PublishError{PublishError::Kind::kInternal, "publish: chain state missing"});
+    return fetch_cold(*item.chain, item.order, item.hash, item.missing, item.fetched);
+}
+
 PublishResult<OrderRecord> Publisher::publish(const ChainContext& chain, const Order& order, const Address& caller) {
     if (chain.state == nullptr)
         return tl::unexpected(PublishError{PublishError::Kind::kInternal, "publish: chain state missing"});
-    // 1. the hash on the chain's domain; the signer the signature gives (pure, outside the transaction).
-    const Bytes32 hash = order_hash(chain.domain, order);
-    std::optional<Address> recovered;
-    if (auto sig = Signature::parse(order_sign(order), Signature::Format::kStrict))
-        if (auto a = recover_address(hash, *sig)) recovered = *a;
-
     // One write transaction: the rules on the stored facts, the order and its event. A fact the tables lack (cold
     // entry, or a signature only the hub can judge) ends the attempt: it is fetched outside, and the transaction
     // runs again (at most once per fact).
-    Seen seen;
+    PreparedPublish item = prepare(chain, order, caller);
     for (int attempt = 0; attempt < 8; ++attempt) {
-        ColdNeed need;
-        const std::int64_t now = clock_.unix_ms();
-        auto written = db_.write([&](store::Tx& tx) -> Result<PublishResult<OrderRecord>> {
-            need = ColdNeed{};
-            WP_TRY(auto stored, StoredFacts::open(tx, chain.chain_id));
-            TxFacts facts(stored, seen, need);
-            auto checked = check_rules(tx, chain, options_, order, hash, caller, facts, recovered);
-            if (!checked) return PublishResult<OrderRecord>(tl::unexpected(checked.error()));
-            OrderRecord record;
-            record.chain_id = chain.chain_id;
-            record.order_hash = hash;
-            record.order = order;
-            record.status = OrderStatus::kOpen;
-            record.remaining = checked->remaining;
-            record.signer = checked->signer;
-            record.published_ms = now;
-            WP_TRY(auto inserted, insert_order(tx, record));
-            const std::string event = kind_name(kind_of(order)) + "_published";
-            const std::string payload =
-                boost::json::serialize(order_document(inserted, DocumentOptions{.with_chain_id = false}));
-            WP_TRY_VOID(append_event(tx, chain.chain_id, kTopicOrders, event, payload, now));
-            return PublishResult<OrderRecord>(std::move(inserted));
-        });
-        auto result = from_store(std::move(written));
-        if (result || !is_cold(result.error())) return result;
-        if (auto fetched = fetch_cold(chain, order, hash, need, seen); !fetched) return tl::unexpected(fetched.error());
+        auto outcome = std::move(write_batch(std::span<PreparedPublish>(&item, 1)).front());
+        if (!outcome.needs_fact) return std::move(outcome.result);
+        if (auto fetched = fetch_missing_fact(item); !fetched) return tl::unexpected(fetched.error());
     }
     return tl::unexpected(PublishError{PublishError::Kind::kInternal, "publish: chain facts kept changing"});
 }

@@ -55,9 +55,21 @@
 //   (`requestorder_unpublished`), in the same transaction. Returns the hashes, newest first.
 //
 // Other failures (database, RPC) are PublishError::kInternal (500; the detail is for the logs only).
+//
+// Batches (publish_batcher.hpp folds concurrent publishes into one write transaction): prepare() does the pure part
+// (hash, signature recovery) on the caller's thread; write_batch() runs the rules and writes the accepted orders of
+// a whole batch in ONE write transaction, in batch order, with one outcome per item: a refusal refuses that item
+// only (nothing of it is written), the others go on. Later items see the earlier ones (a second order of the same
+// hash in a batch is "order already published"; the open orders counted for the max-open-orders rule include the
+// batch's). A database failure of the batch's transaction runs every item again in a transaction of its own, so
+// that one failing item does not fail the others. An item whose facts are cold (or whose signature needs the hub)
+// comes back with needs_fact: fetch_missing_fact() (RPC, outside any transaction) then submit it again.
+// publish() is prepare() + write_batch() of one item + the cold-fact loop.
 // Thread safety: Publisher is stateless apart from its references; call it from any thread.
 
 #include <cstdint>
+#include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -92,6 +104,25 @@ struct PublishError {
 template <class T>
 using PublishResult = tl::expected<T, PublishError>;
 
+//! Facts of one publish fetched from the chain outside any transaction (cold entries of an incomplete mirror, the
+//! hub's verifySignature answer); write_batch() uses them when the tables lack the entry.
+struct FetchedFacts {
+    std::optional<Address> owner;
+    std::optional<U256> stake;
+    std::optional<U256> consumed;
+    std::optional<bool> category;
+    std::optional<bool> sign_valid;  //!< hub.verifySignature's answer
+};
+
+//! The chain fact write_batch() found missing for an item (set by write_batch, read by fetch_missing_fact).
+struct MissingFact {
+    enum class What { kNone, kOwner, kStake, kConsumed, kCategory, kSignature } what{What::kNone};
+    Registry registry{Registry::kApp};
+    Address address;  //!< owner: the entry; stake / signature: the account
+    Bytes32 hash;
+    U256 catid;
+};
+
 //! What the rules need to know about one served chain.
 struct ChainContext {
     std::uint64_t chain_id{0};
@@ -106,6 +137,26 @@ struct PublishOptions {
     bool seed_rules{true};
 };
 
+//! One publish ready for write_batch(): built by Publisher::prepare().
+struct PreparedPublish {
+    const ChainContext* chain{nullptr};
+    Order order;
+    Address caller;
+    Bytes32 hash;                      //!< the order's EIP-712 hash on the chain's domain
+    std::optional<Address> recovered;  //!< the signer the signature recovers to (nullopt: it does not recover)
+    FetchedFacts fetched;              //!< facts fetched so far (fetch_missing_fact)
+    MissingFact missing;               //!< what the last write_batch() lacked
+};
+
+//! The outcome of one item of write_batch(): the stored record or the refusal / error, unless needs_fact.
+struct BatchItemOutcome {
+    PublishResult<OrderRecord> result{tl::unexpected(PublishError{PublishError::Kind::kInternal, "not run"})};
+    bool needs_fact{false};  //!< a chain fact is missing: fetch_missing_fact(), then write it again
+    //! When published: the HTTP answer {"ok":true,"published":<order document>} (built from the outbox payload,
+    //! so that the document is built once).
+    std::string reply_json;
+};
+
 class Publisher {
   public:
     Publisher(store::Database& db, Clock& clock, PublishOptions options = {})
@@ -113,6 +164,15 @@ class Publisher {
 
     //! Publishes the order (see the header comment); returns the stored record.
     PublishResult<OrderRecord> publish(const ChainContext& chain, const Order& order, const Address& caller);
+    //! The pure part of a publish (hash on the chain's domain, signature recovery); any thread, no database.
+    PreparedPublish prepare(const ChainContext& chain, Order order, const Address& caller) const;
+    //! The rules and the writes of every item in ONE write transaction (see "Batches" above); one outcome per item,
+    //! in order. An item with needs_fact has its `missing` set.
+    std::vector<BatchItemOutcome> write_batch(std::span<PreparedPublish> batch);
+    //! Fetches item.missing from the chain (ChainState / hub.verifySignature; RPC, never inside a transaction) into
+    //! item.fetched. kInternal on a transport failure.
+    PublishResult<void> fetch_missing_fact(PreparedPublish& item) const;
+
     //! Unpublishes (see the header comment); returns the unpublished hashes, newest first.
     PublishResult<std::vector<Bytes32>> unpublish(const ChainContext& chain, OrderKind kind,
                                                   const UnpublishRequest& request, const Address& caller);
