@@ -15,8 +15,8 @@
 #include <sstream>
 #include <thread>
 
-#include <boost/json.hpp>
 #include <CLI/CLI.hpp>
+#include <boost/json.hpp>
 
 #include <wp/chain/eth.hpp>
 #include <wp/chain/hub.hpp>
@@ -115,10 +115,13 @@ Result<void> spawn_child(Child& c) {
     o.stdout_path = c.log.string();
     o.stderr_path = c.log.string();
     o.die_with_parent = true;
-    // The log is appended across restarts: mark each start.
+    // Each start truncates the service's log; the previous one is kept as <log>.previous (what it said before
+    // it crashed), and DIR/logs/up.log records every start.
+    std::error_code ec;
+    if (fs::exists(c.log, ec)) fs::rename(c.log, c.log.string() + ".previous", ec);
     {
-        std::ofstream mark(c.log, std::ios::app);
-        mark << "---- up: starting " << c.name << " (start " << (c.restarts + 1) << ")\n";
+        std::ofstream events(c.log.parent_path() / "up.log", std::ios::app);
+        events << "starting " << c.name << " (start " << (c.restarts + 1) << ")\n";
     }
     auto p = sys::Process::spawn(o);
     if (!p) return tl::unexpected(p.error().with_context(c.name));
@@ -265,14 +268,13 @@ std::string core_config(const DeploymentInfo& info, const Provisioned& p, std::u
                         const std::string& market_url, const fs::path& dir) {
     auto keys = devnet::dev_keys();
     boost::json::object chain{{"rpc", info.rpc}, {"hub", info.hub.to_checksum()}, {"confirmations", 0}};
-    boost::json::object core{
-        {"chain", chain},
-        {"listen", boost::json::object{{"host", "127.0.0.1"}, {"port", port}}},
-        {"db", "sqlite:" + fs::absolute(dir / "core.db").string()},
-        {"workerpool", p.workerpool.to_checksum()},
-        {"wallet", boost::json::object{{"privateKey", to_hex(keys.at(kPoolOwner).secret())}}},
-        {"market", boost::json::object{{"url", market_url}}},
-        {"results", boost::json::object{{"dir", fs::absolute(dir / "results").string()}}}};
+    boost::json::object core{{"chain", chain},
+                             {"listen", boost::json::object{{"host", "127.0.0.1"}, {"port", port}}},
+                             {"db", "sqlite:" + fs::absolute(dir / "core.db").string()},
+                             {"workerpool", p.workerpool.to_checksum()},
+                             {"wallet", boost::json::object{{"privateKey", to_hex(keys.at(kPoolOwner).secret())}}},
+                             {"market", boost::json::object{{"url", market_url}}},
+                             {"results", boost::json::object{{"dir", fs::absolute(dir / "results").string()}}}};
     return boost::json::serialize(boost::json::object{{"core", core}}) + "\n";
 }
 
@@ -391,7 +393,7 @@ int run_up(const UpArgs& args, std::ostream& out, std::ostream& err) {
             return 1;
         }
         children.push_back(make_child("market", {self, "market", "--config", cfg.string()}, dir / "logs" / "market.log",
-                                 market_url + "/version"));
+                                      market_url + "/version"));
     }
     if (args.with_core) {
         const fs::path cfg = dir / "core.json";
@@ -399,8 +401,8 @@ int run_up(const UpArgs& args, std::ostream& out, std::ostream& err) {
             err << "up: " << w.error().message << "\n";
             return 1;
         }
-        children.push_back(
-            make_child("core", {self, "core", "--config", cfg.string()}, dir / "logs" / "core.log", core_url + "/health"));
+        children.push_back(make_child("core", {self, "core", "--config", cfg.string()}, dir / "logs" / "core.log",
+                                      core_url + "/health"));
     }
     if (args.with_workers) {
         for (unsigned i = 0; i < args.workers; ++i) {
@@ -409,10 +411,8 @@ int run_up(const UpArgs& args, std::ostream& out, std::ostream& err) {
                 err << "up: " << w.error().message << "\n";
                 return 1;
             }
-            children.push_back(make_child("worker-" + std::to_string(i),
-                                     {self, "worker", "--config", cfg.string()},
-                                     dir / "logs" / ("worker-" + std::to_string(i) + ".log"),
-                                     ""));
+            children.push_back(make_child("worker-" + std::to_string(i), {self, "worker", "--config", cfg.string()},
+                                          dir / "logs" / ("worker-" + std::to_string(i) + ".log"), ""));
         }
     }
     out << "[3/4] services:";
@@ -534,7 +534,8 @@ void add_up_command(CLI::App& app, int& code) {
     args->poco_package = default_poco_dir();
     args->demo_apps_dir = default_demo_apps_dir();
     CLI::App* cmd = app.add_subcommand(
-        "up", "the whole workerpool on this machine (chain, market, core + dashboard, workers, demo apps); Ctrl-C stops");
+        "up",
+        "the whole workerpool on this machine (chain, market, core + dashboard, workers, demo apps); Ctrl-C stops");
     cmd->add_option("--workers", args->workers, "number of local workers (at most 6)")->capture_default_str();
     cmd->add_option("--data-dir", args->data_dir, "where the chain state, databases, configs and logs live")
         ->capture_default_str();

@@ -12,7 +12,8 @@
 //   workers  N x `iexec-pool worker --config DIR/worker-<i>.json` (TEE simulation enabled, labelled as such), when
 //            this binary has the `worker` command.
 // Every service is a child process of the same binary with a generated config file in DIR (the same format as when
-// it runs on its own), its output in DIR/logs/<name>.log. A child that ends on its own is restarted (back-off 1 s,
+// it runs on its own), its output in DIR/logs/<name>.log (the previous start's in <name>.log.previous; every start
+// is recorded in DIR/logs/up.log). A child that ends on its own is restarted (back-off 1 s,
 // doubling up to 30 s). SIGINT / SIGTERM stop the services in reverse order (SIGTERM, 10 s grace, SIGKILL), then
 // the chain (which saves its state).
 //
