@@ -6,8 +6,8 @@
 
 namespace wp::cli {
 
-Result<HashedOrder> hash_order_argument(std::string_view kind, std::string_view order_json,
-                                        std::string_view chain_id, std::string_view hub) {
+Result<HashedOrder> hash_order_argument(std::string_view kind, std::string_view order_json, std::string_view chain_id,
+                                        std::string_view hub) {
     WP_TRY(OrderKind order_kind, parse_order_kind(kind));
     auto chain = U256::parse(chain_id);
     if (!chain) return make_error(chain.error().with_context("--chain-id"));

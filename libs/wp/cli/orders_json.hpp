@@ -21,7 +21,7 @@ struct HashedOrder {
 //! Parses kind ("app" | "dataset" | "workerpool" | "request"), the order JSON (or @file), the
 //! chain id (decimal or 0x) and the hub address, then hashes. Errors name the argument:
 //! "--chain-id: ...", "--hub: ...", "--order: ...", "workerpoolorder.volume: ...".
-Result<HashedOrder> hash_order_argument(std::string_view kind, std::string_view order_json,
-                                        std::string_view chain_id, std::string_view hub);
+Result<HashedOrder> hash_order_argument(std::string_view kind, std::string_view order_json, std::string_view chain_id,
+                                        std::string_view hub);
 
 }  // namespace wp::cli

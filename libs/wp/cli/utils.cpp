@@ -58,7 +58,8 @@ Result<PrivateKey> load_signer(const SignerOptions& options) {
         return make_error(Errc::kInvalidArgument, "use either --private-key or --wallet-file, not both");
     if (options.private_key) return PrivateKey::from_hex(*options.private_key);
     if (!options.wallet_file)
-        return make_error(Errc::kInvalidArgument, "missing signer: pass --private-key or --wallet-file with --password");
+        return make_error(Errc::kInvalidArgument,
+                          "missing signer: pass --private-key or --wallet-file with --password");
     if (!options.password) return make_error(Errc::kInvalidArgument, "missing --password for --wallet-file");
     WP_TRY(std::string content, read_file(*options.wallet_file, "--wallet-file"));
     return keystore_decrypt(content, *options.password);

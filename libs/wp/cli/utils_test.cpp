@@ -42,7 +42,8 @@ Run iexec(std::vector<std::string> args) {
 }
 
 TEST(Utils, Keccak256) {
-    EXPECT_EQ(utils_keccak256("iExecKitty")->human, "0x99c2268479b93fde36232351229815df80837e247066f0acfcf087b5d9321d3d");
+    EXPECT_EQ(utils_keccak256("iExecKitty")->human,
+              "0x99c2268479b93fde36232351229815df80837e247066f0acfcf087b5d9321d3d");
     EXPECT_EQ(utils_keccak256("0x")->human, "0xc5d2460186f7233c927e7db2dcc703c0e500b653ca82273b7bfad8045d85a470");
     auto bad = utils_keccak256("0xzz");
     ASSERT_FALSE(bad);
@@ -63,7 +64,8 @@ TEST(Utils, HashAndSignWorkerpoolOrder) {
     auto s = utils_sign_order("workerpool", kWorkerpoolOrder, "31337", kAnvilHub, signer);
     ASSERT_TRUE(s) << s.error().message;
     EXPECT_EQ(s->payload.at("sign").as_string(),
-              "0xff85f16206fe3009c663ae813ec3fa7f6b5a8bb082cccaf540bbec3306c204b53c4c092fed72c33990a715e55ae0e78c4e4ba7557718fc806f0f9406567400cd1c");
+              "0xff85f16206fe3009c663ae813ec3fa7f6b5a8bb082cccaf540bbec3306c204b53c4c092fed72c33990a715e55ae0e78c4e4ba7"
+              "557718fc806f0f9406567400cd1c");
 }
 
 TEST(Utils, HashOrderErrorsNameTheField) {
@@ -89,7 +91,8 @@ TEST(Utils, SignMessageAndRecover) {
     signer.private_key = kAnvil2Key;
     const char* hash = "0xd318407fba0162b67a8d9525c9c61e7e5e852f08d54acf5a8eace7ab9adb9a17";
     const char* sig =
-        "0x048fb42183cdb6dbbcc86f6ca163f52910aa1bc2b484b39dfbb06965ea42bc423a9b0a908d5b43b149f43b03fc0740219abcfe81504ae68845c18f9443d6b25c1c";
+        "0x048fb42183cdb6dbbcc86f6ca163f52910aa1bc2b484b39dfbb06965ea42bc423a9b0a908d5b43b149f43b03fc0740219abcfe81504a"
+        "e68845c18f9443d6b25c1c";
     EXPECT_EQ(utils_sign_message(hash, signer)->human, sig);
     EXPECT_EQ(utils_recover(hash, sig, true)->human, "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC");
     // Without --eip191 the same signature recovers some other address.
@@ -121,14 +124,17 @@ TEST(Utils, KeystoreDecryptAndWalletFile) {
     auto s = utils_sign_order("workerpool", kWorkerpoolOrder, "31337", kAnvilHub, signer);
     ASSERT_TRUE(s) << s.error().message;
     EXPECT_EQ(s->payload.at("sign").as_string(),
-              "0xff85f16206fe3009c663ae813ec3fa7f6b5a8bb082cccaf540bbec3306c204b53c4c092fed72c33990a715e55ae0e78c4e4ba7557718fc806f0f9406567400cd1c");
+              "0xff85f16206fe3009c663ae813ec3fa7f6b5a8bb082cccaf540bbec3306c204b53c4c092fed72c33990a715e55ae0e78c4e4ba7"
+              "557718fc806f0f9406567400cd1c");
     std::remove(path.c_str());
 }
 
 TEST(Utils, TxDecodeEip155Example) {
     // The EIP-155 specification's example transaction.
     auto r = utils_tx_decode(
-        "0xf86c098504a817c800825208943535353535353535353535353535353535353535880de0b6b3a76400008025a028ef61340bd939bc2195fe537567866003e1a15d3c71ff63e1590620aa636276a067cbe9d8997f761aecb703304b3800ccf555c9f3dc64214b297fb1966a3b6d83");
+        "0xf86c098504a817c800825208943535353535353535353535353535353535353535880de0b6b3a76400008025a028ef61340bd939bc21"
+        "95fe537567866003e1a15d3c71ff63e1590620aa636276a067cbe9d8997f761aecb703304b3800ccf555c9f3dc64214b297fb1966a3b6d"
+        "83");
     ASSERT_TRUE(r) << r.error().message;
     const auto& o = r->payload;
     EXPECT_EQ(o.at("type").as_int64(), 0);
@@ -148,7 +154,8 @@ TEST(Utils, AbiEncode) {
     auto r = utils_abi_encode("transfer(address,uint256)", R"(["0x3535353535353535353535353535353535353535", "1000"])");
     ASSERT_TRUE(r) << r.error().message;
     EXPECT_EQ(r->human,
-              "0xa9059cbb000000000000000000000000353535353535353535353535353535353535353500000000000000000000000000000000000000000000000000000000000003e8");
+              "0xa9059cbb0000000000000000000000003535353535353535353535353535353535353535000000000000000000000000000000"
+              "00000000000000000000000000000003e8");
     EXPECT_FALSE(utils_abi_encode("transfer(address,uint256)", R"(["0x35", "1000"])"));
     EXPECT_FALSE(utils_abi_encode("transfer(address,uint256)", R"({"a":1})"));
     EXPECT_FALSE(utils_abi_encode("transfer(address", R"([])"));
@@ -162,12 +169,13 @@ TEST(Cli, RawOutputIsOneJsonLine) {
     EXPECT_EQ(r.code, 1);
     EXPECT_EQ(r.out, "");
     EXPECT_EQ(r.err,
-              "{\"ok\":false,\"command\":\"iexec utils keccak256\",\"error\":{\"name\":\"Error\",\"message\":\"input: invalid hex digit 'z' at position 2\"}}\n");
+              "{\"ok\":false,\"command\":\"iexec utils keccak256\",\"error\":{\"name\":\"Error\",\"message\":\"input: "
+              "invalid hex digit 'z' at position 2\"}}\n");
 }
 
 TEST(Cli, HumanOutputAndUsageErrors) {
-    auto r = iexec({"utils", "hash-order", "workerpool", "--order", kWorkerpoolOrder, "--chain-id", "31337", "--hub",
-                    kAnvilHub});
+    auto r = iexec(
+        {"utils", "hash-order", "workerpool", "--order", kWorkerpoolOrder, "--chain-id", "31337", "--hub", kAnvilHub});
     EXPECT_EQ(r.code, 0) << r.err;
     EXPECT_NE(r.out.find("orderHash:       0xcc9118c9113ef6d8e121fc663e7f6ac763cd88b5ac6dde4c098672aaf192e41c"),
               std::string::npos)

@@ -1,0 +1,97 @@
+#include "resource.hpp"
+
+#include <wp/chain/hub.hpp>
+#include <wp/core/hex.hpp>
+#include <wp/core/keccak.hpp>
+
+namespace wp::cli {
+
+namespace {
+
+chain::RegistryKind registry_of(ResourceKind kind) {
+    switch (kind) {
+        case ResourceKind::kApp: return chain::RegistryKind::kApp;
+        case ResourceKind::kDataset: return chain::RegistryKind::kDataset;
+        case ResourceKind::kWorkerpool: return chain::RegistryKind::kWorkerpool;
+    }
+    return chain::RegistryKind::kWorkerpool;
+}
+
+bool all_digits(std::string_view s) {
+    if (s.empty()) return false;
+    for (char c : s)
+        if (c < '0' || c > '9') return false;
+    return true;
+}
+
+}  // namespace
+
+Result<Address> user_or_wallet(Context& ctx, const std::optional<std::string>& user) {
+    if (user) {
+        auto parsed = Address::parse(*user);
+        if (!parsed) return make_error(Errc::kInvalidArgument, *user + " is not a valid ethereum address");
+        return *parsed;
+    }
+    auto address = ctx.wallet_address();
+    if (!address) return make_error(Errc::kInvalidArgument, "Missing option --user <address> or wallet");
+    return *address;
+}
+
+Result<Address> resource_to_show(Context& ctx, ResourceKind kind, const std::optional<std::string>& argument,
+                                 const std::optional<std::string>& user) {
+    const std::string name(resource_key(kind));
+    WP_TRY(const chain::ResolvedChain* c, ctx.chain());
+    WP_TRY(chain::Hub * hub, ctx.hub());
+    Address address;
+    if (!argument) {
+        WP_TRY(DeployedFile deployed, ctx.deployed());
+        auto found = deployed.find(kind, c->id);
+        if (!found)
+            return make_error(Errc::kInvalidArgument, "Missing " + name + "Address and no " + name +
+                                                          " found in \"deployed.json\" for chain " +
+                                                          std::to_string(c->id));
+        address = *found;
+    } else if (all_digits(*argument)) {
+        WP_TRY(Address owner, user_or_wallet(ctx, user));
+        WP_TRY(U256 index, U256::from_dec(*argument));
+        auto count = hub->registry_balance_of(registry_of(kind), owner);
+        if (!count) return make_error(count.error().to_error());
+        if (index >= *count) return make_error(Errc::kInvalidArgument, name + " not deployed");
+        auto token = hub->token_of_owner_by_index(registry_of(kind), owner, index);
+        if (!token) return make_error(token.error().to_error());
+        address = *token;
+    } else {
+        auto parsed = Address::parse(*argument);
+        if (!parsed) return make_error(Errc::kInvalidArgument, *argument + " is not a valid ethereum address");
+        address = *parsed;
+    }
+    auto registered = hub->is_registered(registry_of(kind), address);
+    if (!registered) return make_error(registered.error().to_error());
+    if (!*registered)
+        return make_error(Errc::kInvalidArgument, "No " + name + " found for id " + address.to_checksum() +
+                                                      " on chain " + std::to_string(c->id));
+    return address;
+}
+
+Result<Address> minted_address(const chain::Receipt& receipt, const Address& registry) {
+    static const Bytes32 kTransfer = keccak256(as_bytes(std::string_view("Transfer(address,address,uint256)")));
+    for (const auto& log : receipt.logs)
+        if (log.address == registry && log.topics.size() == 4 && log.topics[0] == kTransfer)
+            return Address::from_word(log.topics[3]);
+    return make_error(Errc::kDecoding, "no Transfer event of the registry " + registry.to_checksum() +
+                                           " in the receipt of " + to_hex(receipt.transaction_hash));
+}
+
+Result<std::string> section_string(const boost::json::object& section, std::string_view section_name,
+                                   std::string_view key) {
+    const auto* v = section.if_contains(key);
+    if (v == nullptr)
+        return make_error(Errc::kInvalidArgument, std::string(key) + " is a required field in " +
+                                                      std::string(section_name) + " of \"iexec.json\"");
+    if (!v->is_string())
+        return make_error(Errc::kInvalidArgument,
+                          std::string(section_name) + "." + std::string(key) + " in \"iexec.json\": expected a string");
+    return std::string(v->get_string());
+}
+
+}  // namespace wp::cli

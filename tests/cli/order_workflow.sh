@@ -1,0 +1,248 @@
+#!/usr/bin/env bash
+# The seed's workerpool-manager workflow with OUR `iexec` binary against a devnet (anvil + PoCo) and OUR market
+# (issue 9 "Proof"), plus interop both ways with the real iexec SDK 9.0.1 CLI:
+#   workerpool deploy → order init / edit / sign → publish → orderbook → unpublish → publish again → cancel → the
+#   market shows it canceled; every refused preflight case prints its message and changes no file; `--raw` outputs of
+#   `orderbook workerpool` and `order show` equal the real SDK's for the same market state; an order signed and
+#   published by our CLI is filled by the real SDK on the real contracts; an order signed and published by the real
+#   SDK is listed, shown and filled by ours.
+#
+#   order_workflow.sh <iexec (ours)> <iexec-pool> <iexec SDK cli> <work dir>
+#
+# Exits 0 when every step gave what is expected; otherwise prints the step, the command and its output.
+set -euo pipefail
+
+ours=$1
+pool=$2
+sdk=$3
+work=$4
+
+rm -rf "$work"
+mkdir -p "$work/w" "$work/sdk" "$work/req"
+pids=()
+cleanup() {
+    for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+    wait 2>/dev/null || true
+}
+trap cleanup EXIT
+
+fail() {
+    echo "FAIL: $*" >&2
+    for f in "$work"/market.log "$work"/devnet.log; do
+        [[ -f $f ]] && { echo "---- tail of $f" >&2; tail -n 30 "$f" >&2; }
+    done
+    exit 1
+}
+
+free_port() { node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'; }
+http_get() { node -e 'fetch(process.argv[1]).then(async r=>{const t=await r.text();if(!r.ok){console.error(r.status+" "+t);process.exit(1)}console.log(t)}).catch(e=>{console.error(String(e));process.exit(1)})' "$1"; }
+json_get() { node -e 'let d="";process.stdin.on("data",c=>d+=c).on("end",()=>{let v=JSON.parse(d);for(const k of process.argv[1].split("."))v=v?.[k];console.log(typeof v==="object"?JSON.stringify(v):v)})' "$1"; }
+# json_edit <file> <js expression on o>: edits a JSON file in place (2-space indentation, as the SDK writes).
+json_edit() { node -e 'const fs=require("fs");const f=process.argv[1];const o=JSON.parse(fs.readFileSync(f,"utf8"));(new Function("o",process.argv[2]))(o);fs.writeFileSync(f,JSON.stringify(o,null,2))' "$1" "$2"; }
+wait_file() {
+    local f=$1 what=$2
+    for _ in $(seq 1 600); do [[ -s $f ]] && return 0; sleep 0.1; done
+    fail "$what did not start (no $f)"
+}
+sum() { if [[ -f $1 ]]; then md5sum <"$1"; else echo absent; fi; }
+
+step() { printf '\n== %s\n' "$*"; }
+# run <description> <expected ok: true|false> <command...>: runs a --raw command, prints its last output line.
+run() {
+    local what=$1 expect=$2
+    shift 2
+    local out
+    out="$("$@" 2>&1)" || true
+    local ok
+    ok="$(printf '%s' "$out" | tail -n 1 | json_get ok 2>/dev/null || echo "not-json")"
+    [[ $ok == "$expect" ]] || fail "$what: expected ok=$expect, got: $out"
+    printf '%s\n' "$out" | tail -n 1
+}
+# refused <description> <message> <command...>: a --raw command that must fail with <message> (in `error.message`
+# or in `fail`) and leave iexec.json, orders.json and deployed.json unchanged.
+refused() {
+    local what=$1 message=$2
+    shift 2
+    local before after out
+    before="$(sum iexec.json)$(sum orders.json)$(sum deployed.json)"
+    out="$(run "$what" false "$@")"
+    [[ $out == *"$message"* ]] || fail "$what: expected the message '$message', got: $out"
+    after="$(sum iexec.json)$(sum orders.json)$(sum deployed.json)"
+    [[ $before == "$after" ]] || fail "$what: a file changed"
+    echo "refused as expected: $what"
+}
+
+step "devnet + market"
+rpc_port="$(free_port)"
+"$pool" devnet --port "$rpc_port" --data-dir "$work/devnet" --info-file "$work/info.json" >"$work/devnet.log" 2>&1 &
+pids+=($!)
+wait_file "$work/info.json" "iexec-pool devnet"
+hub="$(json_get hub <"$work/info.json")"
+rpc="http://127.0.0.1:$rpc_port"
+market_port="$(free_port)"
+"$pool" market --rpc "$rpc" --hub "$hub" --port "$market_port" --db "sqlite:$work/market.db" \
+    --url-file "$work/market.url" --set market.chain.pollInterval=200ms >"$work/market.log" 2>&1 &
+pids+=($!)
+wait_file "$work/market.url" "iexec-pool market"
+market="$(cat "$work/market.url")"
+
+chain_json="{\"default\":\"dev\",\"chains\":{\"dev\":{\"id\":\"31337\",\"host\":\"$rpc\",\"hub\":\"$hub\",\"sms\":\"http://127.0.0.1:1\",\"iexecGateway\":\"$market\"}}}"
+for d in w sdk req; do
+    printf '%s\n' "$chain_json" >"$work/$d/chain.json"
+    echo '{}' >"$work/$d/iexec.json"
+done
+W=(--keystoredir local --password test --raw)
+# Devnet accounts (public test keys): 2 = our workerpool manager, 1 = the SDK's app + workerpool owner, 4 = requester.
+pk_manager=0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a
+pk_sdk=0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d
+pk_requester=0x47e179ec197488593b187f80a00eb0da91f1b9d0b13f8733639f19c30a34926a
+addr_requester=0x15d34AAf54267DB7D7c367839AAf71A00a2C6A65
+
+cd "$work/w"
+# Wallet and workerpool commands: ours when the binary has them (issue 9's other half), else the real SDK's (the same
+# files: keystore v3 in ./, iexec.json, deployed.json).
+base=$sdk
+if "$ours" wallet --help 2>/dev/null | grep -q "^  import"; then base=$ours; fi
+echo "wallet / workerpool deploy with: $base"
+run "wallet import" true "$base" wallet import "$pk_manager" "${W[@]}" >/dev/null
+
+step "workerpool deploy"
+run "workerpool init" true "$base" workerpool init "${W[@]}" >/dev/null
+pool_address="$(run "workerpool deploy" true "$base" workerpool deploy "${W[@]}" | json_get address)"
+echo "workerpool $pool_address"
+
+step "order init --workerpool: the standard tag by default"
+init="$(run "order init" true "$ours" order init --workerpool "${W[@]}")"
+[[ "$(printf '%s' "$init" | json_get workerpoolorder.workerpool)" == "$pool_address" ]] || fail "order init: $init"
+[[ "$(printf '%s' "$init" | json_get workerpoolorder.tag)" == "[]" ]] || fail "order init: tag is not standard: $init"
+
+step "refused preflight cases: each message, no file changed"
+edit_order() { json_edit iexec.json "Object.assign(o.order.workerpoolorder, $1)"; }
+cp iexec.json iexec.good.json
+edit_order '{tag: "0x0000000000000000000000000000000000000000000000000000000000000002"}'
+refused "unsupported tag" "Unsupported workerpool order tag 0x0000000000000000000000000000000000000000000000000000000000000002; supported: 0x0, 0x3, 0x5, 0x9, optionally | 0x100 (standard 0x0, Scone TEE 0x3, Gramine TEE 0x5, TDX TEE 0x9, each optionally with GPU 0x100)" \
+    "$ours" order sign --workerpool "${W[@]}"
+cp iexec.good.json iexec.json
+edit_order '{tag: ["tee","tdx"], trust: "5"}'
+refused "TEE with trust 5" "TEE workerpool orders must have trust 1 (0 counts as 1; got 5)" "$ours" order sign --workerpool "${W[@]}"
+cp iexec.good.json iexec.json
+edit_order '{category: "99"}'
+refused "unknown category" "workerpoolorder.category 99 does not exist on chain (countCategory() = 5)" \
+    "$ours" order sign --workerpool "${W[@]}"
+cp iexec.good.json iexec.json
+edit_order '{volume: "0"}'
+refused "volume 0" "workerpoolorder.volume must be at least 1 (got 0)" "$ours" order sign --workerpool "${W[@]}"
+cp iexec.good.json iexec.json
+edit_order '{workerpoolprice: "0.5"}'
+refused "price 0.5 nRLC" "0.5 is not a valid amount" "$ours" order sign --workerpool "${W[@]}"
+cp iexec.good.json iexec.json
+edit_order '{requesterrestrict: "0x1234"}'
+refused "bad restriction" "workerpoolorder.requesterrestrict" "$ours" order sign --workerpool "${W[@]}"
+cp iexec.good.json iexec.json
+edit_order '{workerpool: "0x0000000000000000000000000000000000000001"}'
+refused "not deployed" "No workerpool deployed at address 0x0000000000000000000000000000000000000001" \
+    "$ours" order sign --workerpool "${W[@]}"
+cp iexec.good.json iexec.json
+run "wallet import (second)" true "$base" wallet import "$pk_requester" "${W[@]}" >/dev/null
+refused "not the owner" "Invalid order signer, must be the resource owner" \
+    "$ours" order sign --workerpool "${W[@]}" --wallet-address "$addr_requester"
+rm -f iexec.good.json
+
+step "stake below the lock: a warning, not an error"
+edit_order '{workerpoolprice: "1000000 RLC"}'
+warned="$("$ours" order sign --workerpool --keystoredir local --password test --wallet-address 0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC 2>&1)" ||
+    fail "sign with a low stake: $warned"
+[[ $warned == *"does not cover the lock of a full match"* ]] || fail "no stake warning: $warned"
+rm -f orders.json
+
+step "order edit / sign / publish (ours, tag tee,tdx so that the SDK can fill it)"
+edit_order '{workerpoolprice: "1000", volume: "3", tag: ["tee","tdx"]}'
+WM=(--keystoredir local --password test --wallet-address 0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC --raw)
+run "order sign" true "$ours" order sign --workerpool "${WM[@]}" >/dev/null
+[[ "$(json_get 31337.workerpoolorder.tag <orders.json)" == 0x0000000000000000000000000000000000000000000000000000000000000009 ]] ||
+    fail "orders.json: $(cat orders.json)"
+hash="$(run "order publish" true "$ours" order publish --workerpool --force "${WM[@]}" | json_get workerpoolorder.orderHash)"
+[[ $hash =~ ^0x[0-9a-f]{64}$ ]] || fail "order publish: no orderHash ($hash)"
+echo "published $hash"
+
+step "orderbook workerpool <address>: listed; --raw equal to the real SDK's"
+book="$(run "orderbook workerpool" true "$ours" orderbook workerpool "$pool_address" --raw)"
+[[ $book == *"$hash"* ]] || fail "orderbook workerpool: $hash not listed: $book"
+sdk_book="$(cd "$work/sdk" && run "orderbook workerpool (SDK)" true "$sdk" orderbook workerpool "$pool_address" --raw)"
+[[ $book == "$sdk_book" ]] || fail "orderbook --raw differs:\n ours: $book\n sdk:  $sdk_book"
+
+step "order show: --raw equal to the real SDK's"
+shown="$(run "order show" true "$ours" order show --workerpool "$hash" --raw)"
+[[ "$(printf '%s' "$shown" | json_get workerpoolorder.status)" == open ]] || fail "order show: not open: $shown"
+sdk_shown="$(cd "$work/sdk" && run "order show (SDK)" true "$sdk" order show --workerpool "$hash" --raw)"
+[[ $shown == "$sdk_shown" ]] || fail "order show --raw differs:\n ours: $shown\n sdk:  $sdk_shown"
+shown_deals="$(run "order show --deals" true "$ours" order show --workerpool "$hash" --deals --raw)"
+sdk_deals="$(cd "$work/sdk" && run "order show --deals (SDK)" true "$sdk" order show --workerpool "$hash" --deals --raw)"
+[[ $shown_deals == "$sdk_deals" ]] || fail "order show --deals --raw differs:\n ours: $shown_deals\n sdk:  $sdk_deals"
+
+step "order unpublish --workerpool <hash>"
+run "order unpublish" true "$ours" order unpublish --workerpool "$hash" --force "${WM[@]}" >/dev/null
+book="$(run "orderbook after unpublish" true "$ours" orderbook workerpool "$pool_address" --raw)"
+[[ $book != *"$hash"* ]] || fail "orderbook still lists $hash after unpublish: $book"
+gone="$(run "order show after unpublish" false "$ours" order show --workerpool "$hash" --raw)"
+[[ $gone == *"workerpoolorder: API error: workerpoolorder not found"* ]] || fail "order show after unpublish: $gone"
+
+step "publish again (same order, same hash); workerpool unpublish / publish"
+again="$(run "order publish again" true "$ours" order publish --workerpool --force "${WM[@]}" | json_get workerpoolorder.orderHash)"
+[[ $again == "$hash" ]] || fail "publish again gave $again, expected $hash"
+p2="$(run "workerpool publish" true "$ours" workerpool publish "$pool_address" --price 2 RLC --volume 2 --force "${WM[@]}" | json_get orderHash)"
+last="$(run "workerpool unpublish (last)" true "$ours" workerpool unpublish "$pool_address" --force "${WM[@]}" | json_get unpublished)"
+[[ $last == "$p2" ]] || fail "workerpool unpublish removed $last, expected the last published $p2"
+
+step "interop: the real SDK fills our order on the real contracts (requester = devnet account 4)"
+cd "$work/sdk"
+run "wallet import (SDK owner)" true "$sdk" wallet import "$pk_sdk" "${W[@]}" >/dev/null
+run "app init (SDK)" true "$sdk" app init "${W[@]}" >/dev/null
+run "app deploy (SDK)" true "$sdk" app deploy "${W[@]}" >/dev/null
+run "order init --app (SDK)" true "$sdk" order init --app "${W[@]}" >/dev/null
+run "order sign --app (SDK)" true "$sdk" order sign --app --force --skip-preflight-check "${W[@]}" >/dev/null
+apphash="$(run "order publish --app (SDK)" true "$sdk" order publish --app --force --skip-preflight-check "${W[@]}" | json_get apporder.orderHash)"
+cd "$work/req"
+echo '{"31337":{}}' >orders.json  # the SDK's fill reads orders.json even when every order comes from the market
+run "wallet import (SDK requester)" true "$sdk" wallet import "$pk_requester" "${W[@]}" >/dev/null
+filled="$(run "order fill (SDK) of our workerpoolorder" true "$sdk" order fill --app "$apphash" --workerpool "$hash" \
+    --params '{"iexec_args":"x"}' --force --skip-preflight-check "${W[@]}")"
+[[ "$(printf '%s' "$filled" | json_get dealid)" =~ ^0x[0-9a-f]{64}$ ]] || fail "SDK fill: $filled"
+echo "SDK filled our order: $(printf '%s' "$filled" | json_get dealid)"
+
+step "interop: an order signed and published by the real SDK is listed, shown and filled by ours"
+cd "$work/sdk"
+run "workerpool init (SDK)" true "$sdk" workerpool init "${W[@]}" >/dev/null
+sdk_pool="$(run "workerpool deploy (SDK)" true "$sdk" workerpool deploy "${W[@]}" | json_get address)"
+run "order init --workerpool (SDK)" true "$sdk" order init --workerpool "${W[@]}" >/dev/null
+run "order sign --workerpool (SDK)" true "$sdk" order sign --workerpool --force "${W[@]}" >/dev/null
+sdk_hash="$(run "order publish --workerpool (SDK)" true "$sdk" order publish --workerpool --force "${W[@]}" | json_get workerpoolorder.orderHash)"
+cd "$work/w"
+listed="$(run "orderbook workerpool (ours) of the SDK's pool" true "$ours" orderbook workerpool "$sdk_pool" --raw)"
+[[ $listed == *"$sdk_hash"* ]] || fail "our orderbook does not list the SDK's order: $listed"
+shown="$(run "order show (ours) of the SDK's order" true "$ours" order show --workerpool "$sdk_hash" --raw)"
+[[ "$(printf '%s' "$shown" | json_get workerpoolorder.status)" == open ]] || fail "order show: $shown"
+cd "$work/req"
+WR=(--keystoredir local --password test --wallet-address "$addr_requester" --raw)
+ours_fill="$(run "order fill (ours) of the SDK's orders" true "$ours" order fill --app "$apphash" --workerpool "$sdk_hash" \
+    --params '{"iexec_args":"y"}' --force "${WR[@]}")"
+[[ "$(printf '%s' "$ours_fill" | json_get dealid)" =~ ^0x[0-9a-f]{64}$ ]] || fail "our fill: $ours_fill"
+echo "we filled the SDK's order: $(printf '%s' "$ours_fill" | json_get dealid)"
+
+step "order cancel --workerpool (on chain) → canceled in the market"
+cd "$work/w"
+run "order cancel" true "$ours" order cancel --workerpool --force "${WM[@]}" >/dev/null
+status=""
+for _ in $(seq 1 100); do
+    status="$(http_get "$market/workerpoolorders/$hash?chainId=31337" | json_get status || true)"
+    [[ $status == canceled ]] && break
+    sleep 0.1
+done
+[[ $status == canceled ]] || fail "the market did not see the cancel (status '$status')"
+book="$(run "orderbook after cancel" true "$ours" orderbook workerpool "$pool_address" --raw)"
+[[ $book != *"$hash"* ]] || fail "orderbook lists the canceled order: $book"
+again="$(run "cancel again" false "$ours" order cancel --workerpool "$hash" --force "${WM[@]}")"
+[[ $again == *"workerpoolorder already canceled"* ]] || fail "cancel again: $again"
+
+echo
+echo "order workflow: OK"
