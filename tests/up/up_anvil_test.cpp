@@ -194,6 +194,15 @@ TEST_F(UpCommand, StartsEverythingRestartsACrashedServiceStopsOnSigintAndResumes
     net::HttpClient http;
     const std::string version = std::string(o.at("market").as_string()) + "/version";
     ASSERT_EQ(http.get(version).value().status, 200u);
+    // The standard workerpool order and one app order per demo app are published.
+    auto count = [&](const std::string& query) -> std::int64_t {
+        auto r = http.get(std::string(o.at("market").as_string()) + query);
+        if (!r || r->status != 200) return -1;
+        return boost::json::parse(r->body).at("count").as_int64();
+    };
+    EXPECT_EQ(count("/workerpoolorders?chainId=31337&workerpool=" + std::string(o.at("workerpool").as_string())), 1);
+    for (const auto& name : poolcli::demo_app_names())
+        EXPECT_EQ(count("/apporders?chainId=31337&app=" + std::string(apps.at(name).as_string())), 1) << name;
     EXPECT_NE(text(data() / "logs" / "up.log").find("starting market (start 1)"), std::string::npos);
     // The market's pid: the one child of up running `market` (found through /proc, no name matching).
     pid_t market_pid = 0;

@@ -21,11 +21,14 @@
 #include <wp/chain/eth.hpp>
 #include <wp/chain/hub.hpp>
 #include <wp/chain/rpc.hpp>
+#include <wp/cli/market_client.hpp>
 #include <wp/core/hex.hpp>
+#include <wp/core/keccak.hpp>
 #include <wp/devnet/dev_accounts.hpp>
 #include <wp/devnet/devnet.hpp>
 #include <wp/devnet/tx_sender.hpp>
 #include <wp/net/http_client.hpp>
+#include <wp/protocol/order.hpp>
 #include <wp/sys/process.hpp>
 
 #include "devnet_cmd.hpp"
@@ -252,6 +255,45 @@ Result<Provisioned> provision(chain::JsonRpcClient& rpc, const DeploymentInfo& i
     return p;
 }
 
+//! Publishes, through the market, one app order per demo app (free, volume 1,000,000, tag 0, no restriction; by the
+//! app owner) and the standard workerpool order (free, volume 1,000, category 0, trust 0, tag 0; by the pool owner).
+//! Salts are derived from the names, so publishing again after a crash gives the same orders (the market answers
+//! "order already published", which counts as done).
+Result<void> publish_orders(const DeploymentInfo& info, const Provisioned& p, const std::string& market_url,
+                            std::ostream& out) {
+    auto market = cli::MarketClient::create({market_url, info.chain_id});
+    if (!market) return tl::unexpected(market.error());
+    const Domain domain = Domain::iexec(U256(info.chain_id), info.hub);
+    auto keys = devnet::dev_keys();
+    auto salt = [](std::string_view what) {
+        const std::string text = "iexec-pool up: " + std::string(what);
+        return keccak256(ByteView(reinterpret_cast<const std::uint8_t*>(text.data()), text.size()));
+    };
+    auto publish = [&](Order order, const PrivateKey& key, const std::string& what) -> Result<void> {
+        set_order_sign(order, sign_order(domain, order, key));
+        auto published = market->publish(order, key);
+        if (!published) {
+            if (published.error().message.find("already published") != std::string::npos) return {};
+            return tl::unexpected(published.error().with_context("publish " + what));
+        }
+        out << "  published " << what << " " << to_hex(published->order_hash) << std::endl;
+        return {};
+    };
+    for (const auto& [name, address] : p.apps) {
+        AppOrder o;
+        o.app = address;
+        o.volume = U256(1'000'000);
+        o.salt = salt("apporder " + name);
+        WP_TRY_VOID(publish(Order{o}, keys.at(kAppOwner), "apporder " + name));
+    }
+    WorkerpoolOrder w;
+    w.workerpool = p.workerpool;
+    w.volume = U256(1'000);
+    w.salt = salt("workerpoolorder");
+    WP_TRY_VOID(publish(Order{w}, keys.at(kPoolOwner), "workerpoolorder (category 0, price 0, tag 0x0)"));
+    return {};
+}
+
 // ---- generated config files --------------------------------------------------------------------------------------
 
 std::string market_config(const DeploymentInfo& info, std::uint16_t port, const fs::path& dir) {
@@ -348,8 +390,18 @@ int run_up(const UpArgs& args, std::ostream& out, std::ostream& err) {
     }
     const DeploymentInfo& info = chain->info;
     const fs::path chain_json = dir / "chain.json";
-    if (auto w = devnet::write_file_atomically(chain_json, devnet::sdk_chain_json(info.chain_id, info.rpc, info.hub));
-        !w) {
+    const std::string market_url = "http://127.0.0.1:" + std::to_string(port(1));
+    const std::string core_url = "http://127.0.0.1:" + std::to_string(port(2));
+    // The SDK's chain.json for this chain, with the market as its iexecGateway (what `iexec app run` and
+    // `iexec order publish` talk to).
+    boost::json::object dev_chain{{"id", std::to_string(info.chain_id)},
+                                  {"host", info.rpc},
+                                  {"hub", info.hub.to_checksum()},
+                                  {"iexecGateway", market_url}};
+    const std::string chain_json_text = boost::json::serialize(boost::json::object{
+                                            {"default", "dev"}, {"chains", boost::json::object{{"dev", dev_chain}}}}) +
+                                        "\n";
+    if (auto w = devnet::write_file_atomically(chain_json, chain_json_text); !w) {
         err << "up: " << w.error().message << "\n";
         return 1;
     }
@@ -383,8 +435,6 @@ int run_up(const UpArgs& args, std::ostream& out, std::ostream& err) {
     }
 
     // 3. The services.
-    const std::string market_url = "http://127.0.0.1:" + std::to_string(port(1));
-    const std::string core_url = "http://127.0.0.1:" + std::to_string(port(2));
     std::vector<Child> children;
     {
         const fs::path cfg = dir / "market.json";
@@ -441,6 +491,20 @@ int run_up(const UpArgs& args, std::ostream& out, std::ostream& err) {
             err << "up: " << ready.error().message << "\n";
             stop_all();
             return UpSignals::received() ? 130 : 1;
+        }
+    }
+
+    const fs::path published_marker = dir / "orders-published";
+    if (!fs::exists(published_marker, ec)) {
+        if (auto published = publish_orders(info, provisioned, market_url, out); !published) {
+            err << "up: " << published.error().message << "\n";
+            stop_all();
+            return 1;
+        }
+        if (auto w = devnet::write_file_atomically(published_marker, "yes\n"); !w) {
+            err << "up: " << w.error().message << "\n";
+            stop_all();
+            return 1;
         }
     }
 

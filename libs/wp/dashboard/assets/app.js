@@ -127,7 +127,7 @@
       var h = cell(tr, short(o.orderHash), "mono"); h.title = o.orderHash || "";
       cell(tr, (o.remaining === undefined ? "–" : o.remaining) + " / " + (o.volume === undefined ? "–" : o.volume));
       cell(tr, rlc(o.price));
-      cell(tr, o.tag || "0x0", "mono");
+      cell(tr, !o.tag || /^0x0*$/.test(o.tag) ? "0x0 (standard)" : short(o.tag), "mono");
       cell(tr, o.category === undefined ? "–" : o.category);
       var fills = o.fills || [];
       cell(tr, fills.length ? fills.map(function (f) { return f.volume + " → " + short(f.dealid); }).join(", ") : "none");
