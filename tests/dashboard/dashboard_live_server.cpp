@@ -1,5 +1,6 @@
-// The browser test's server: the dashboard mounted on a real net::HttpServer, with a scripted pool behind
-// GET /api/dashboard and the WebSocket /api/ws (topic "dashboard", event "snapshot"). Every `step` the pool moves
+// The browser test's server: the dashboard mounted on a real net::HttpServer, with a scripted pool behind the core's
+// dashboard routes (GET /api/v1/dashboard/summary, workers, …; WebSocket /api/v1/dashboard/ws, topic "dashboard",
+// events "summary" and "task"). Every `step` the pool moves
 // on: workers register, tasks of a 20-task deal go RUNNING then COMPLETED, the order's remaining volume drops, the
 // owner's earnings grow, one task fails. It stands in for the core (which serves the same snapshot) so the page's
 // live behaviour is tested on its own.
@@ -9,7 +10,6 @@
 #include <chrono>
 #include <csignal>
 #include <cstdio>
-#include <ctime>
 #include <fstream>
 #include <mutex>
 #include <string>
@@ -32,69 +32,88 @@ std::string hex_id(int n, int width) {
     return buf;
 }
 
-std::string snapshot(int step) {
+// The scripted pool at `step`, in the core's shapes (docs/scheduler.md, the dashboard's JSON API).
+struct Pool {
+    int workers, completed, running, failed;
+    explicit Pool(int step)
+        : workers(std::min(step, 4)),
+          completed(std::max(0, std::min(20, (step - 2) * 3))),
+          running(completed < 20 && workers > 0 ? std::min(4, 20 - completed) : 0),
+          failed(step >= 4 ? 1 : 0) {}
+};
+
+std::int64_t now_ms() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+std::string answer(const std::string& what, int step) {
     namespace json = boost::json;
-    const auto now = static_cast<std::int64_t>(std::time(nullptr));
-    const int workers = std::min(step, 4);
-    const int completed = std::max(0, std::min(20, (step - 2) * 3));
-    const int running = completed < 20 ? std::min(4, 20 - completed) * (workers > 0 ? 1 : 0) : 0;
-    json::array ws;
-    for (int i = 0; i < workers; ++i) {
-        json::array tasks;
-        if (running > i) tasks.emplace_back(hex_id(0x1000 + completed + i, 64));
-        ws.emplace_back(json::object{{"address", hex_id(0xa0 + i, 40)},
-                                     {"alive", true},
-                                     {"slots", 2},
-                                     {"running", running > i ? 1 : 0},
-                                     {"tasks", tasks},
-                                     {"lastSeen", now},
-                                     {"score", completed / 4 + i},
-                                     {"tee", true}});
+    const Pool p(step);
+    const auto now = now_ms();
+    if (what == "summary") {
+        json::object tasks{{"COMPLETED", p.completed}, {"RUNNING", p.running}, {"FAILED", p.failed}, {"RECEIVED", 0}};
+        return json::serialize(json::object{{"workerpool", hex_id(0x9001, 40)},
+                                            {"chainId", 31337},
+                                            {"owner", hex_id(0x0e0, 40)},
+                                            {"nowMs", now},
+                                            {"tasks", tasks},
+                                            {"workers", json::object{{"alive", p.workers}, {"lost", 0}}}});
     }
-    json::object by_status;
-    if (completed > 0) by_status["COMPLETED"] = completed;
-    if (running > 0) by_status["RUNNING"] = running;
-    if (step >= 4) by_status["FAILED"] = 1;
-    json::array throughput;
-    for (int i = 3; i <= step; ++i) throughput.emplace_back(json::object{{"time", now - (step - i)}, {"completed", 3}});
-    json::array earnings;
-    for (int i = 0; i <= step; ++i)
-        earnings.emplace_back(json::object{{"time", now - (step - i)}, {"total", std::to_string(i * 1500000000LL)}});
-    json::array deals;
-    if (step >= 2)
-        deals.emplace_back(json::object{{"dealid", hex_id(0xdea1, 64)},
-                                        {"app", hex_id(0xecc0, 40)},
-                                        {"appName", "echo"},
+    if (what == "workers") {
+        json::array ws;
+        for (int i = 0; i < p.workers; ++i) {
+            json::array tasks;
+            if (p.running > i) tasks.emplace_back(hex_id(0x1000 + p.completed + i, 64));
+            ws.emplace_back(json::object{{"address", hex_id(0xa0 + i, 40)},
+                                         {"alive", true},
+                                         {"cpuSlots", 2},
+                                         {"usedSlots", p.running > i ? 1 : 0},
+                                         {"teeFrameworks", json::array{"sim"}},
+                                         {"score", std::to_string(p.completed / 4 + i)},
+                                         {"lastSeenMs", now},
+                                         {"currentTasks", tasks}});
+        }
+        return json::serialize(json::object{{"workers", ws}});
+    }
+    if (what == "deals") {
+        json::array deals;
+        if (step >= 2)
+            deals.emplace_back(json::object{{"dealId", hex_id(0xdea1, 64)},
+                                            {"app", hex_id(0xecc0, 40)},
+                                            {"category", 0},
+                                            {"botSize", 20},
+                                            {"completed", p.completed},
+                                            {"failed", p.failed},
+                                            {"refusal", nullptr}});
+        return json::serialize(json::object{{"deals", deals}});
+    }
+    if (what == "orders") {
+        json::array orders{json::object{{"orderHash", hex_id(0x0bd, 64)},
+                                        {"remaining", step >= 2 ? 980 : 1000},
+                                        {"volume", 1000},
+                                        {"price", "0"},
+                                        {"tag", hex_id(0, 64)},
                                         {"category", 0},
-                                        {"botSize", 20},
-                                        {"completed", completed},
-                                        {"failed", step >= 4 ? 1 : 0},
-                                        {"status", completed >= 20 ? "COMPLETED" : "RUNNING"}});
-    json::array fills;
-    if (step >= 2) fills.emplace_back(json::object{{"dealid", hex_id(0xdea1, 64)}, {"volume", 20}, {"time", now}});
-    json::array orders{json::object{{"orderHash", hex_id(0x0bd, 64)},
-                                    {"remaining", step >= 2 ? 980 : 1000},
-                                    {"volume", 1000},
-                                    {"price", "0"},
-                                    {"tag", hex_id(0, 64)},
-                                    {"category", 0},
-                                    {"fills", fills}}};
-    json::array failures;
-    if (step >= 4)
-        failures.emplace_back(json::object{{"time", now},
-                                           {"taskid", hex_id(0xbad, 64)},
-                                           {"reason", "app exited with code 1 <script>alert(1)</script>"}});
-    json::object o{
-        {"pool",
-         json::object{
-             {"address", hex_id(0x9001, 40)}, {"owner", hex_id(0x0e0, 40)}, {"description", "browser test pool"}}},
-        {"account", json::object{{"stake", "1000000000000"}, {"locked", "40000000000"}, {"earnings", earnings}}},
-        {"workers", ws},
-        {"tasks", json::object{{"byStatus", by_status}, {"throughput", throughput}}},
-        {"deals", deals},
-        {"orders", orders},
-        {"failures", failures}};
-    return json::serialize(o);
+                                        {"trust", 0}}};
+        return json::serialize(json::object{{"market", "http://127.0.0.1:1"}, {"orders", orders}});
+    }
+    if (what == "account")
+        return json::serialize(json::object{{"owner", hex_id(0x0e0, 40)},
+                                            {"stake", std::to_string(1000000000000LL + step * 1500000000LL)},
+                                            {"locked", "40000000000"}});
+    if (what == "failures") {
+        json::array failures;
+        if (p.failed)
+            failures.emplace_back(json::object{{"taskId", hex_id(0xbad, 64)},
+                                               {"failure", "app exited with code 1 <script>alert(1)</script>"},
+                                               {"atMs", now}});
+        return json::serialize(json::object{{"failures", failures}});
+    }
+    json::array completed;  // throughput
+    for (int i = 3; i <= step; ++i)
+        completed.emplace_back(json::object{{"atMs", now - (step - i) * 60000}, {"count", 3}});
+    return json::serialize(json::object{{"bucketMs", 60000}, {"completed", completed}});
 }
 
 }  // namespace
@@ -114,10 +133,13 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "%s\n", m.error().message.c_str());
         return 1;
     }
-    server.route("GET", "/api/dashboard", [&](const wp::net::ServerRequest&) {
-        return wp::net::HttpResponse::json(200, snapshot(step.load()));
-    });
-    auto hub = server.websocket("/api/ws", wp::net::WebSocketOptions{});
+    for (const char* what : {"summary", "workers", "deals", "orders", "account", "failures", "throughput"}) {
+        const std::string name = what;
+        server.route("GET", std::string("/api/v1/dashboard/") + what, [&step, name](const wp::net::ServerRequest&) {
+            return wp::net::HttpResponse::json(200, answer(name, step.load()));
+        });
+    }
+    auto hub = server.websocket("/api/v1/dashboard/ws", wp::net::WebSocketOptions{});
     if (auto s = server.start(); !s) {
         std::fprintf(stderr, "%s\n", s.error().message.c_str());
         return 1;
@@ -131,7 +153,9 @@ int main(int argc, char** argv) {
         std::this_thread::sleep_for(std::chrono::milliseconds(step_ms));
         const int next = step.load() + 1;
         step.store(next);
-        hub->publish("dashboard", "snapshot", snapshot(next));
+        hub->publish("dashboard", "summary", answer("summary", next));
+        hub->publish("dashboard", "task",
+                     "{\"taskId\":\"" + hex_id(0x1000 + next, 64) + "\",\"status\":\"COMPLETED\"}");
     }
     server.stop();
     return 0;

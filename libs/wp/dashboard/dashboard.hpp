@@ -1,25 +1,17 @@
 #pragma once
 // "My Workerpool Dashboard": the web page the scheduler (`iexec-pool core`) serves. Plain static assets (assets/:
 // index.html, style.css, app.js; no CDN, no external font, no build step) compiled into the binary, and mount()
-// which serves them from a net::HttpServer. The page is live: it renders the snapshot below, subscribes to the
-// WebSocket topic "dashboard" and polls while the socket is down. Usable on a phone (one column under 800 px).
-//
-// The data contract (what the core serves; every field optional, the page shows "–" for a missing one):
-//   GET <api_base>/dashboard -> 200 application/json
-//   { "pool":     { "address": "0x…", "owner": "0x…", "description": "…" },
-//     "account":  { "stake": "<nRLC>", "locked": "<nRLC>",                          amounts: decimal strings
-//                   "earnings": [ { "time": <unix s>, "total": "<nRLC earned so far>" }, … ] },   oldest first
-//     "workers":  [ { "address": "0x…", "alive": true, "slots": 2, "running": 1, "tasks": ["0x<taskid>"],
-//                     "lastSeen": <unix s>, "score": 12, "tee": true } ],            tee: TEE simulation enabled
-//     "tasks":    { "byStatus": { "COMPLETED": 18, "RUNNING": 2, … },
-//                   "throughput": [ { "time": <unix s>, "completed": 3 }, … ] },    completions per interval
-//     "deals":    [ { "dealid": "0x…", "app": "0x…", "appName": "echo", "category": 0, "botSize": 20,
-//                     "completed": 18, "failed": 0, "status": "RUNNING" } ],
-//     "orders":   [ { "orderHash": "0x…", "remaining": 80, "volume": 100, "price": "<nRLC>", "tag": "0x…",
-//                     "category": 0, "fills": [ { "dealid": "0x…", "volume": 20, "time": <unix s> } ] } ],
-//     "failures": [ { "time": <unix s>, "taskid": "0x…", "reason": "app exited with code 1" } ] }
-//   WebSocket <ws_path>, topic "dashboard" (net/ws_protocol.hpp): an event named "snapshot" whose data is the object
-//   above is rendered as is; any other event makes the page fetch the snapshot again.
+// which serves them from a net::HttpServer. The page reads the core's dashboard JSON API and subscribes to its
+// WebSocket, both defined by the core in docs/scheduler.md ("HTTP API of the daemon"):
+//   GET <api_base>/summary, /workers, /deals?limit=20, /orders, /account, /failures?limit=20, /throughput?minutes=60
+//   (only /summary is required: the page shows "–" or an empty table for an answer that fails);
+//   WebSocket <ws_path>, topic "dashboard": a "summary" event updates the task counters at once, "task" and "worker"
+//   events make the page fetch again (at most once per 300 ms); without the socket it polls every 3 s.
+// What it shows: workers (alive, slots used / total, current tasks, last seen, score, TEE frameworks), tasks by
+// status and completions per minute, deals with their progress, the pool's open orders (remaining / volume, price,
+// tag, category, filled), the owner's stake and locked amounts and the stake's change since the page opened,
+// recent failures with their reasons. Every value is written as text, never as HTML. Usable on a phone (one column
+// under 800 px).
 //
 // Served routes (GET and HEAD), with prefix P (default "/dashboard"):
 //   P           302 to P + "/"
@@ -57,10 +49,10 @@ const Asset* find_asset(std::string_view name);
 struct MountOptions {
     //! Where the page lives: "" (the server's root) or "/name[/name…]" without a trailing '/'.
     std::string prefix{"/dashboard"};
-    //! The JSON API the page reads (<api_base>/dashboard): a path on the same origin, e.g. "/api".
-    std::string api_base{"/api"};
+    //! The JSON API the page reads (<api_base>/summary, …): a path on the same origin.
+    std::string api_base{"/api/v1/dashboard"};
     //! The WebSocket path on the same origin ("" : no WebSocket, the page polls).
-    std::string ws_path{"/api/ws"};
+    std::string ws_path{"/api/v1/dashboard/ws"};
 };
 
 //! index.html with the options filled in (what P/ serves). Same errors as mount().

@@ -1,6 +1,7 @@
-// My Workerpool Dashboard: renders GET <api>/dashboard (the snapshot documented in libs/wp/dashboard/dashboard.hpp)
-// and refreshes it live: a WebSocket subscribed to the "dashboard" topic (an event carrying a snapshot is rendered
-// at once, any other event triggers a fetch), and a poll every few seconds when the socket is down.
+// My Workerpool Dashboard: reads the core's dashboard JSON API (docs/scheduler.md: <api>/summary, /workers, /deals,
+// /orders, /account, /failures, /throughput) and refreshes it live: a WebSocket subscribed to the "dashboard" topic
+// ("summary" events update the counters at once; "task" / "worker" events trigger a fetch), and a poll every few
+// seconds when the socket is down. The owner's stake is sampled at each fetch to draw its curve.
 // Every value is written with textContent / attributes, never as HTML (failure reasons come from apps).
 (function () {
   "use strict";
@@ -74,7 +75,13 @@
     $("account-stake").textContent = rlc(a.stake);
     $("account-locked").textContent = rlc(a.locked);
     var earnings = a.earnings || [];
-    $("account-earned").textContent = earnings.length ? rlc(earnings[earnings.length - 1].total) : "–";
+    // Earnings over time: the owner's stake sampled since the page opened (the pool's rewards land there).
+    var change = "–";
+    if (earnings.length && typeof BigInt === "function") {
+      var d = BigInt(earnings[earnings.length - 1].total) - BigInt(earnings[0].total);
+      change = (d < 0n ? "-" : "+") + rlc((d < 0n ? -d : d).toString());
+    }
+    $("account-earned").textContent = change;
     line($("earnings-chart"), earnings.map(function (e) { return Number(e.total) / 1e9; }));
   }
   function renderTasks(d) {
@@ -92,7 +99,7 @@
     ws.forEach(function (w) {
       var tr = el("tr"); tr.className = "worker"; tr.dataset.address = w.address || "";
       var name = cell(tr, short(w.address), "mono"); name.title = w.address || "";
-      if (w.tee) name.appendChild(el("span", "tee", "TEE sim"));
+      if (w.tee) name.appendChild(el("span", "tee", "TEE " + w.tee));
       cell(tr, w.alive ? "alive" : "lost", "state " + (w.alive ? "alive" : "lost"));
       cell(tr, (w.running || 0) + " / " + (w.slots || 0));
       cell(tr, (w.tasks || []).map(short).join(" ") || "–", "mono");
@@ -129,8 +136,7 @@
       cell(tr, rlc(o.price));
       cell(tr, !o.tag || /^0x0*$/.test(o.tag) ? "0x0 (standard)" : short(o.tag), "mono");
       cell(tr, o.category === undefined ? "–" : o.category);
-      var fills = o.fills || [];
-      cell(tr, fills.length ? fills.map(function (f) { return f.volume + " → " + short(f.dealid); }).join(", ") : "none");
+      cell(tr, o.filled > 0 ? o.filled + " filled" : "none");
       tb.appendChild(tr);
     });
   }
@@ -151,22 +157,62 @@
 
   function setConn(kind, text) { $("conn").className = "dot " + kind; $("conn-text").textContent = text; }
 
+  function getJson(p) {
+    return fetch(api + p, { cache: "no-store" }).then(function (r) {
+      if (!r.ok) throw new Error(p + ": HTTP " + r.status);
+      return r.json();
+    });
+  }
+  function optional(p, fallback) { return getJson(p).catch(function () { return fallback; }); }
+  var samples = [];
+  // The core's answers -> the one object the render functions read.
+  function compose(sum, workers, deals, orders, account, failures, throughput) {
+    var by = {};
+    Object.keys(sum.tasks || {}).forEach(function (k) { if (Number(sum.tasks[k]) > 0) by[k] = sum.tasks[k]; });
+    if (account && account.stake !== undefined) {
+      var t = Date.now() / 1000, total = String(account.stake);
+      if (!samples.length || samples[samples.length - 1].total !== total || t - samples[samples.length - 1].time > 30)
+        samples.push({ time: t, total: total });
+      if (samples.length > 120) samples.shift();
+    }
+    return {
+      pool: { address: sum.workerpool, owner: sum.owner || (account && account.owner), description: "chain " + sum.chainId },
+      account: { stake: account && account.stake, locked: account && account.locked, earnings: samples.slice() },
+      workers: (workers.workers || []).map(function (w) {
+        return { address: w.address, alive: w.alive, slots: w.cpuSlots, running: w.usedSlots, tasks: w.currentTasks,
+                 lastSeen: w.lastSeenMs / 1000, score: w.score, tee: (w.teeFrameworks || []).join(",") };
+      }),
+      tasks: { byStatus: by, throughput: ((throughput && throughput.completed) || []).map(function (b) { return { time: b.atMs / 1000, completed: b.count }; }) },
+      deals: (deals.deals || []).map(function (d) {
+        var done = Number(d.completed) + Number(d.failed) >= Number(d.botSize);
+        return { dealid: d.dealId, app: d.app, category: d.category, botSize: d.botSize, completed: d.completed, failed: d.failed,
+                 status: d.refusal ? "refused: " + d.refusal : (done ? "done" : "running") };
+      }),
+      orders: (orders.orders || []).map(function (o) {
+        return { orderHash: o.orderHash, remaining: o.remaining, volume: o.volume, price: o.price, tag: o.tag, category: o.category,
+                 filled: Number(o.volume) - Number(o.remaining) };
+      }),
+      failures: (failures.failures || []).map(function (f) { return { time: f.atMs / 1000, taskid: f.taskId, reason: f.failure }; })
+    };
+  }
+
   function fetchSnapshot() {
     if (state.fetching) { state.again = true; return; }
     state.fetching = true;
-    fetch(api + "/dashboard", { cache: "no-store" }).then(function (r) {
-      if (!r.ok) throw new Error("HTTP " + r.status);
-      return r.json();
-    }).then(function (d) {
-      render(d);
-      if (!state.wsOpen) setConn("poll", "polling every " + POLL_MS / 1000 + " s");
-    }).catch(function (e) {
-      setConn("off", "API unreachable (" + e.message + ")");
-    }).then(function () {
-      state.fetching = false;
-      if (state.again) { state.again = false; fetchSnapshot(); }
-    });
+    Promise.all([getJson("/summary"), optional("/workers", {}), optional("/deals?limit=20", {}), optional("/orders", {}),
+                 optional("/account", null), optional("/failures?limit=20", {}), optional("/throughput?minutes=60", {})])
+      .then(function (r) {
+        render(compose.apply(null, r));
+        if (!state.wsOpen) setConn("poll", "polling every " + POLL_MS / 1000 + " s");
+      }).catch(function (e) {
+        setConn("off", "API unreachable (" + e.message + ")");
+      }).then(function () {
+        state.fetching = false;
+        if (state.again) { state.again = false; fetchSnapshot(); }
+      });
   }
+  var pending = null;
+  function fetchSoon() { if (!pending) pending = setTimeout(function () { pending = null; fetchSnapshot(); }, 300); }
 
   function connect() {
     if (!wsPath || typeof WebSocket === "undefined") return;
@@ -182,7 +228,14 @@
     ws.onmessage = function (m) {
       var msg; try { msg = JSON.parse(m.data); } catch (e) { return; }
       if (msg.topic !== "dashboard") return;
-      if (msg.event === "snapshot" && msg.data && typeof msg.data === "object") render(msg.data); else fetchSnapshot();
+      if (msg.event === "summary" && msg.data && state.last) {
+        var by = {};
+        Object.keys(msg.data.tasks || {}).forEach(function (k) { if (Number(msg.data.tasks[k]) > 0) by[k] = msg.data.tasks[k]; });
+        state.last.tasks.byStatus = by;
+        render(state.last);
+      } else {
+        fetchSoon();
+      }
     };
     ws.onclose = function () {
       state.wsOpen = false; state.ws = null; setConn("poll", "reconnecting…");
@@ -190,7 +243,7 @@
     };
   }
 
-  $("api-url").textContent = api + "/dashboard";
+  $("api-url").textContent = api;
   fetchSnapshot();
   connect();
   // The poll runs whatever the socket's state: "last seen" ages and a missed event are corrected within a period.
