@@ -24,6 +24,7 @@
 #include <wp/cli/market_client.hpp>
 #include <wp/core/hex.hpp>
 #include <wp/core/keccak.hpp>
+#include <wp/crypto/keystore.hpp>
 #include <wp/devnet/dev_accounts.hpp>
 #include <wp/devnet/devnet.hpp>
 #include <wp/devnet/tx_sender.hpp>
@@ -310,27 +311,46 @@ std::string core_config(const DeploymentInfo& info, const Provisioned& p, std::u
                         const std::string& market_url, const fs::path& dir) {
     auto keys = devnet::dev_keys();
     boost::json::object chain{{"rpc", info.rpc}, {"hub", info.hub.to_checksum()}, {"confirmations", 0}};
-    boost::json::object core{{"chain", chain},
-                             {"listen", boost::json::object{{"host", "127.0.0.1"}, {"port", port}}},
-                             {"db", "sqlite:" + fs::absolute(dir / "core.db").string()},
-                             {"workerpool", p.workerpool.to_checksum()},
-                             {"wallet", boost::json::object{{"privateKey", to_hex(keys.at(kPoolOwner).secret())}}},
-                             {"market", boost::json::object{{"url", market_url}}},
-                             {"results", boost::json::object{{"dir", fs::absolute(dir / "results").string()}}}};
+    boost::json::object core{
+        {"chain", chain},
+        {"listen", boost::json::object{{"host", "127.0.0.1"}, {"port", port}}},
+        {"db", "sqlite:" + fs::absolute(dir / "core.db").string()},
+        {"workerpool", p.workerpool.to_checksum()},
+        {"wallet", boost::json::object{{"privateKey", to_hex(keys.at(kPoolOwner).secret())}}},
+        {"market", boost::json::object{{"url", market_url}}},
+        {"results", boost::json::object{{"dir", fs::absolute(dir / "results").string()},
+                                        {"publicUrl", "http://127.0.0.1:" + std::to_string(port)}}}};
     return boost::json::serialize(boost::json::object{{"core", core}}) + "\n";
 }
 
-std::string worker_config(const DeploymentInfo& info, std::size_t index, const std::string& core_url,
-                          const fs::path& dir) {
+// The worker's settings (h-worker2's worker_settings: worker.scheduler.url, worker.wallet.keystore + passwordFile,
+// worker.chain.*, worker.workDir, worker.capacity.*, worker.runtime). Its wallet is a keystore written next to the
+// config (the dev key of the local chain, a light scrypt cost: these keys are public anyway), the password file 0600.
+Result<std::string> worker_config(const DeploymentInfo& info, std::size_t index, const std::string& core_url,
+                                  const fs::path& dir) {
     auto keys = devnet::dev_keys();
-    boost::json::object chain{{"rpc", info.rpc}, {"hub", info.hub.to_checksum()}, {"confirmations", 0}};
+    const fs::path keystore = fs::absolute(dir / ("worker-" + std::to_string(index) + ".keystore.json"));
+    const fs::path password = fs::absolute(dir / ("worker-" + std::to_string(index) + ".password"));
+    if (!fs::exists(keystore)) {
+        const std::string pass = "up-worker-" + std::to_string(index);
+        KeystoreOptions light;
+        light.scrypt_n = 4096;
+        WP_TRY_VOID(devnet::write_file_atomically(password, pass + "\n"));
+        std::error_code ec;
+        fs::permissions(password, fs::perms::owner_read | fs::perms::owner_write, ec);
+        WP_TRY_VOID(
+            devnet::write_file_atomically(keystore, keystore_encrypt(keys.at(kFirstWorker + index), pass, light)));
+    }
+    boost::json::object chain{{"rpc", info.rpc}, {"hub", info.hub.to_checksum()}};
     boost::json::object worker{
+        {"name", "up-worker-" + std::to_string(index)},
+        {"scheduler", boost::json::object{{"url", core_url}}},
         {"chain", chain},
-        {"core", boost::json::object{{"url", core_url}}},
-        {"wallet", boost::json::object{{"privateKey", to_hex(keys.at(kFirstWorker + index).secret())}}},
-        {"dir", fs::absolute(dir / ("worker-" + std::to_string(index))).string()},
-        {"slots", 2},
-        {"tee", boost::json::object{{"simulation", true}}}};
+        {"wallet", boost::json::object{{"keystore", keystore.string()}, {"passwordFile", password.string()}}},
+        {"workDir", fs::absolute(dir / ("worker-" + std::to_string(index))).string()},
+        {"runtime", "sandbox"},
+        // TEE SIMULATION (no enclave): the worker offers a TEE framework and signs as an enclave would.
+        {"capacity", boost::json::object{{"cpuSlots", 2}, {"teeFrameworks", "scone"}}}};
     return boost::json::serialize(boost::json::object{{"worker", worker}}) + "\n";
 }
 
@@ -457,7 +477,12 @@ int run_up(const UpArgs& args, std::ostream& out, std::ostream& err) {
     if (args.with_workers) {
         for (unsigned i = 0; i < args.workers; ++i) {
             const fs::path cfg = dir / ("worker-" + std::to_string(i) + ".json");
-            if (auto w = devnet::write_file_atomically(cfg, worker_config(info, i, core_url, dir)); !w) {
+            auto text = worker_config(info, i, core_url, dir);
+            if (!text) {
+                err << "up: worker " << i << ": " << text.error().message << "\n";
+                return 1;
+            }
+            if (auto w = devnet::write_file_atomically(cfg, *text); !w) {
                 err << "up: " << w.error().message << "\n";
                 return 1;
             }
