@@ -16,6 +16,7 @@ apt_packages=(
     libcli11-dev libspdlog-dev libfmt-dev libexpected-dev
     libgtest-dev libgmock-dev libbenchmark-dev
     bubblewrap docker.io busybox-static libzip-dev
+    chromium python3-yaml curl
 )
 # Node: any nodejs >= 18 will do (the machine image ships node 20); Debian's are a fallback.
 if ! command -v node >/dev/null 2>&1; then
@@ -91,6 +92,10 @@ if [[ -f "$oracle/package-lock.json" ]]; then
         say "npm: ethers $(node -p "require('$oracle/node_modules/ethers/package.json').version") installed"
     fi
 fi
+
+# The dashboard's browser test (tests/dashboard): playwright-core, which drives Debian's chromium (no browser
+# download), exact version from the committed package-lock.json.
+npm_ci_locked "$repo/tests/dashboard" tests/dashboard
 
 # The local devnet (tools/devnet): the anvil binary (@foundry-rs/anvil, through its platform package) and the
 # iExec SDK, exact versions from the committed package-lock.json (shared/reference/local-chain.md section 2).

@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
-# The project's main job on a fresh Debian 12 machine: install the dependencies, build the
-# "release" preset into build/, then run the main job: `iexec-pool devnet` (anvil on 127.0.0.1:8545
-# with the real PoCo 6.1.0 deployed by our own deployer, dev accounts funded; Ctrl-C stops it).
-# Extra arguments go to `iexec-pool devnet` (e.g. --port 18545 --data-dir /tmp/devnet).
+# The project's main job on a fresh Debian 12 machine: install the dependencies, build the "release" preset into
+# build/, then run the main job: `iexec-pool up`, the whole workerpool on this machine (the local chain with the
+# real PoCo 6.1.0, the market, the core scheduler and its dashboard, 4 workers, the demo apps deployed and their
+# orders published). It prints the URLs, the chain.json to use and the next command to try; Ctrl-C stops
+# everything and running it again resumes the same chain and state (kept in .iexec-pool/ by default).
+# Extra arguments go to `iexec-pool up` (e.g. --workers 2 --port-base 18545 --data-dir /tmp/pool
+# --info-file /tmp/pool/info.json). `bash scripts/run.sh devnet …` runs the bare devnet instead (the former main job).
 set -euo pipefail
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -17,4 +20,8 @@ if [[ ! -x build/bin/iexec-pool ]]; then
     echo "run.sh: build/bin/iexec-pool was not built (see the build output above)" >&2
     exit 1
 fi
-exec ./build/bin/iexec-pool devnet "$@"
+if [[ "${1:-}" == "devnet" ]]; then
+    shift
+    exec ./build/bin/iexec-pool devnet "$@"
+fi
+exec ./build/bin/iexec-pool up "$@"

@@ -1,0 +1,113 @@
+#!/usr/bin/env bash
+# The issue's end-to-end proof (label "sdk"): `iexec-pool up` started non-interactively (as scripts/run.sh does),
+# then our `iexec` as the README's quick start: a 20-task deal of the `echo` app is created from the published
+# orders, every task completes, each task's on-chain resultDigest is the sha256 of the expected result.txt
+# (computed here), the core's dashboard API reports the 20 tasks, the real iexec SDK 9.0.1 shows the same deal;
+# then SIGINT, a second run resumes (same info file, the deal still complete, nothing redeployed).
+#   e2e_echo_deal.sh <iexec-pool> <iexec> <real SDK iexec (node script)> <work dir>
+# The stage reached is printed; E2E_STOP_AFTER=deal stops after the deal is created (checks the path to it alone).
+set -euo pipefail
+pool_bin=$1
+iexec_bin=$2
+sdk_bin=$3
+work=$4
+rm -rf "$work"
+mkdir -p "$work/req"
+fail() { echo "FAIL: $*" >&2; [[ -f "$work/up1.log" ]] && tail -20 "$work/up1.log" >&2; exit 1; }
+free_base() {
+  python3 - <<'PY'
+import socket
+for _ in range(200):
+    s = socket.socket(); s.bind(("127.0.0.1", 0)); p = s.getsockname()[1]; s.close()
+    if p > 64000: continue
+    ok = True
+    for k in (1, 2):
+        t = socket.socket()
+        try: t.bind(("127.0.0.1", p + k))
+        except OSError: ok = False
+        t.close()
+    if ok: print(p); break
+PY
+}
+base=$(free_base)
+info="$work/info.json"
+up_pid=""
+start_up() {  # <log>
+  rm -f "$info"
+  "$pool_bin" up --workers 4 --data-dir "$work/data" --port-base "$base" --info-file "$info" >"$1" 2>&1 &
+  up_pid=$!
+  for _ in $(seq 1 1800); do
+    [[ -f "$info" ]] && return 0
+    kill -0 "$up_pid" 2>/dev/null || fail "iexec-pool up ended: $(tail -20 "$1")"
+    sleep 0.1
+  done
+  fail "iexec-pool up not ready after 180 s"
+}
+stop_up() {
+  kill -INT "$up_pid"
+  wait "$up_pid" || fail "iexec-pool up did not stop cleanly"
+  up_pid=""
+}
+trap '[[ -n "$up_pid" ]] && kill -INT "$up_pid" 2>/dev/null; wait 2>/dev/null || true' EXIT
+field() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print(eval('d'+sys.argv[2]))" "$info" "$1"; }
+
+start_up "$work/up1.log"
+echo "stage: up ready"
+echo_app=$(field "['apps']['echo']")
+pool=$(field "['workerpool']")
+core=$(field "['core']")
+cd "$work/req"
+X=(--keystoredir local --password test --raw)
+"$iexec_bin" init --skip-wallet --raw >/dev/null
+cp "$(field "['chainJson']")" chain.json
+"$iexec_bin" wallet import "$(field "['requester']['privateKey']")" "${X[@]}" >/dev/null
+"$iexec_bin" order init --request "${X[@]}" >/dev/null
+args="hello from a 20-task deal"
+python3 - "$echo_app" "$pool" "$args" <<'PY'
+import json, sys
+cfg = json.load(open("iexec.json"))
+r = cfg["order"]["requestorder"]
+r.update(app=sys.argv[1], workerpool=sys.argv[2], volume="20", category="0", trust="0")
+r["params"]["iexec_args"] = sys.argv[3]
+json.dump(cfg, open("iexec.json", "w"), indent=2)
+PY
+"$iexec_bin" order sign --request "${X[@]}" >/dev/null || fail "order sign --request"
+app_hash=$("$iexec_bin" orderbook app "$echo_app" --raw | python3 -c 'import json,sys; print(json.load(sys.stdin)["appOrders"][0]["orderHash"])')
+pool_hash=$("$iexec_bin" orderbook workerpool "$pool" --raw | python3 -c 'import json,sys; print(json.load(sys.stdin)["workerpoolOrders"][0]["orderHash"])')
+fill=$("$iexec_bin" order fill --app "$app_hash" --workerpool "$pool_hash" --force "${X[@]}") || fail "order fill: $fill"
+deal=$(echo "$fill" | python3 -c 'import json,sys; print(json.load(sys.stdin)["dealid"])')
+echo "stage: deal $deal"
+bot=$("$iexec_bin" deal show "$deal" --raw | python3 -c 'import json,sys; print(json.load(sys.stdin)["deal"]["botSize"])')
+[[ "$bot" == "20" ]] || fail "the deal has $bot tasks, not 20"
+[[ "${E2E_STOP_AFTER:-}" == "deal" ]] && { stop_up; echo "stopped after the deal (E2E_STOP_AFTER=deal)"; exit 0; }
+
+# Every task completes (bounded wait; nothing here asserts a duration).
+expected="0x$(printf '%s\n' "$args" | sha256sum | cut -d' ' -f1)"
+# `deal show --watch` returns once every task ended (bounded by timeout; nothing here asserts a duration).
+timeout 900 "$iexec_bin" deal show "$deal" --watch --raw >"$work/deal.json" || fail "deal show --watch: $(cat "$work/deal.json")"
+done_count=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(sum(1 for t in d["tasks"] if t["statusName"] == "COMPLETED"))' "$work/deal.json")
+[[ "$done_count" == "20" ]] || fail "only $done_count of 20 tasks completed"
+echo "stage: 20 tasks completed"
+tasks=$(python3 -c 'import json,sys; print(" ".join(t["taskid"] for t in json.load(open(sys.argv[1]))["tasks"]))' "$work/deal.json")
+for t in $tasks; do
+  digest=$("$iexec_bin" task show "$t" --raw | python3 -c 'import json,sys; print(json.load(sys.stdin)["task"]["resultDigest"])')
+  [[ "$digest" == "$expected" ]] || fail "task $t: resultDigest $digest, expected $expected (sha256 of result.txt)"
+done
+echo "stage: every resultDigest is sha256(result.txt)"
+total=$(curl -fsS "$core/api/v1/dashboard/tasks?deal=$deal&status=COMPLETED" | python3 -c 'import json,sys; print(json.load(sys.stdin)["total"])')
+[[ "$total" == "20" ]] || fail "the dashboard API reports $total completed tasks of the deal"
+node "$sdk_bin" deal show "$deal" --chain dev --raw >"$work/sdk-deal.json" || fail "the real SDK's deal show"
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["ok"] and int(d["deal"]["botSize"]) == 20, d' "$work/sdk-deal.json" \
+  || fail "the real SDK sees another deal"
+echo "stage: dashboard API and the real SDK agree"
+
+# Ctrl-C, then a second run resumes.
+cp "$info" "$work/info-first.json"
+stop_up
+start_up "$work/up2.log"
+cmp -s "$info" "$work/info-first.json" || fail "the second run's info file differs"
+grep -q "resumed the chain" "$work/up2.log" || fail "the second run did not resume the chain"
+again=$(timeout 120 "$iexec_bin" deal show "$deal" --watch --raw | python3 -c 'import json,sys; print(sum(1 for t in json.load(sys.stdin)["tasks"] if t["statusName"] == "COMPLETED"))')
+[[ "$again" == "20" ]] || fail "after the restart: $again completed tasks"
+stop_up
+echo "ok: 20-task echo deal completed, digests checked, resumed after SIGINT"
