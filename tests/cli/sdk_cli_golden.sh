@@ -164,6 +164,9 @@ echo "{\"default\":\"dev\",\"chains\":{\"dev\":{\"id\":\"31337\",\"host\":\"http
 expect_error "unreachable RPC" "" "$bad" account show "${W[@]}"
 out="$(cd "$bad" && "$ours" account show "${W[@]}" 2>&1 || true)"
 [[ $out == *"Cannot reach the JSON-RPC node at http://127.0.0.1:$dead_port"* ]] || fail "unreachable RPC: $out"
+echo "{\"default\":\"dev\",\"chains\":{\"dev\":{\"id\":\"1\",\"host\":\"$rpc_url\",\"hub\":\"$hub\"}}}" >"$bad/chain.json"
+expect_error "chain id mismatch" \
+    "Chain id mismatch: chain.json says dev is chain 1 but the node at $rpc_url is chain 31337" "$bad" account show "${W[@]}"
 
 step "3. chain commands: the SDK, then ours on the reverted chain"
 # The deal for deal/task show: made by the SDK's order fill (app + workerpool deployed by another account).
@@ -216,6 +219,7 @@ commands=(
     "O:deal claim $deal"
     "O:task claim TASK0"
     "O:task show TASK0"
+    "O:NW:deal show $deal --watch"
 )
 snap="$(rpc evm_snapshot '[]')"
 for side in s o; do
@@ -266,6 +270,8 @@ o="$work/chain/o"
 [[ "$(json_get transactions.0.type <"$o/out.24")" == initializeAndClaimArray ]] || fail "deal claim: $(cat "$o/out.24")"
 [[ "$(json_get error.message <"$o/out.25")" == "Cannot claim a task having status FAILED" ]] || fail "task claim: $(cat "$o/out.25")"
 [[ "$(json_get task.statusName <"$o/out.26")" == FAILED ]] || fail "task show after the claim: $(cat "$o/out.26")"
-echo "after the deadline: deal claimed, task FAILED, task claim refused"
+[[ "$(json_get failedTasksCount <"$o/out.27")" == 1 && "$(json_get tasksCount <"$o/out.27")" == 1 ]] ||
+    fail "deal show --watch after the claim: $(cat "$o/out.27")"
+echo "after the deadline: deal claimed, task FAILED, task claim refused, deal show --watch ends with 1 failed task"
 echo
 echo "sdk cli golden: OK"

@@ -84,6 +84,9 @@ struct Environment {
     std::chrono::milliseconds rpc_timeout{std::chrono::seconds(15)};  //!< per JSON-RPC attempt
     std::chrono::milliseconds receipt_timeout{std::chrono::minutes(5)};
     Clock* clock{nullptr};  //!< keystore file names, deadlines (nullptr: system_clock())
+    //! scrypt N of the keystores this process writes: 131072 as the SDK (tests lower it; any power of two > 1 is
+    //! a valid keystore, only slower or faster to unlock).
+    std::uint64_t keystore_scrypt_n{131072};
 };
 
 //! The real process: current directory, $HOME, std::cout / std::cerr, /dev/tty prompts when stdin is a terminal,

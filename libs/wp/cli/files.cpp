@@ -161,22 +161,25 @@ std::string_view resource_key(ResourceKind kind) noexcept {
 }
 
 std::optional<Address> DeployedFile::find(ResourceKind kind, std::uint64_t chain_id) const {
-    auto r = entries.find(std::string(resource_key(kind)));
-    if (r == entries.end()) return std::nullopt;
-    auto a = r->second.find(std::to_string(chain_id));
-    if (a == r->second.end()) return std::nullopt;
-    return a->second;
+    const auto* per_chain = json.if_contains(resource_key(kind));
+    if (per_chain == nullptr || !per_chain->is_object()) return std::nullopt;
+    const auto* a = per_chain->get_object().if_contains(std::to_string(chain_id));
+    if (a == nullptr || !a->is_string()) return std::nullopt;
+    auto address = Address::parse(a->get_string());
+    if (!address) return std::nullopt;
+    return *address;
 }
 
 void DeployedFile::set(ResourceKind kind, std::uint64_t chain_id, const Address& address) {
-    entries[std::string(resource_key(kind))][std::to_string(chain_id)] = address;
+    auto& per_chain = json[resource_key(kind)];
+    if (!per_chain.is_object()) per_chain = json::object{};
+    per_chain.get_object()[std::to_string(chain_id)] = address.to_checksum();
 }
 
 Result<DeployedFile> parse_deployed_json(std::string_view text) {
     WP_TRY(json::value v, parse_json_file_text(text, kDeployedFile));
-    const auto* top = v.if_object();
+    auto* top = v.if_object();
     if (top == nullptr) return make_error(Errc::kDecoding, "deployed.json must contain a JSON object");
-    DeployedFile file;
     for (const auto& kv : *top) {
         const std::string key(kv.key());
         if (key != "app" && key != "dataset" && key != "workerpool")
@@ -184,7 +187,6 @@ Result<DeployedFile> parse_deployed_json(std::string_view text) {
         const auto* per_chain = kv.value().if_object();
         if (per_chain == nullptr)
             return make_error(Errc::kDecoding, "deployed.json: " + key + ": expected an object chainId -> address");
-        auto& slot = file.entries[key];
         for (const auto& entry : *per_chain) {
             const std::string chain_id(entry.key());
             if (!all_digits(chain_id))
@@ -196,23 +198,12 @@ Result<DeployedFile> parse_deployed_json(std::string_view text) {
                                   "deployed.json: " + key + "." + chain_id + ": expected an address string");
             auto address = Address::parse(*s);
             if (!address) return make_error(address.error().with_context("deployed.json: " + key + "." + chain_id));
-            slot[chain_id] = *address;
         }
     }
-    return file;
+    return DeployedFile{std::move(*top)};
 }
 
-std::string deployed_json_text(const DeployedFile& file) {
-    json::object out;
-    for (auto kind : {ResourceKind::kApp, ResourceKind::kDataset, ResourceKind::kWorkerpool}) {
-        auto it = file.entries.find(std::string(resource_key(kind)));
-        if (it == file.entries.end()) continue;
-        json::object per_chain;
-        for (const auto& [chain_id, address] : it->second) per_chain[chain_id] = address.to_checksum();
-        out[resource_key(kind)] = std::move(per_chain);
-    }
-    return json_stringify(out);
-}
+std::string deployed_json_text(const DeployedFile& file) { return json_stringify(file.json); }
 
 Result<std::optional<Order>> OrdersFile::find(OrderKind kind, std::uint64_t chain_id) const {
     const auto* per_chain = json.if_contains(std::to_string(chain_id));

@@ -59,17 +59,17 @@ enum class ResourceKind : std::uint8_t { kApp, kDataset, kWorkerpool };
 //! "app", "dataset", "workerpool".
 std::string_view resource_key(ResourceKind kind) noexcept;
 
-//! deployed.json.
+//! deployed.json (validated; the keys keep their order, as the SDK's rewrite does).
 struct DeployedFile {
-    //! resource key -> chain id (decimal string) -> address.
-    std::map<std::string, std::map<std::string, Address>> entries;
+    //! resource key -> chain id (decimal string) -> address string.
+    boost::json::object json;
 
     //! The address deployed on `chain_id` for `kind`, if any.
     std::optional<Address> find(ResourceKind kind, std::uint64_t chain_id) const;
     void set(ResourceKind kind, std::uint64_t chain_id, const Address& address);
 };
 Result<DeployedFile> parse_deployed_json(std::string_view text);
-//! Keys in the order app, dataset, workerpool (those present), addresses EIP-55.
+//! json_stringify(file.json): keys in file order, new ones appended (the SDK's order).
 std::string deployed_json_text(const DeployedFile& file);
 
 //! orders.json.

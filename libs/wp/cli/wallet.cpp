@@ -44,7 +44,7 @@ Result<SavedWallet> save_wallet(Context& ctx, const PrivateKey& key, const std::
         saved.file_name = "wallet.json";
         return saved;
     }
-    const std::string text = keystore_encrypt(key, *password);
+    const std::string text = keystore_encrypt(key, *password, KeystoreOptions{ctx.env().keystore_scrypt_n, 8, 1});
     std::error_code ec;
     json::value v = json::parse(text, ec);
     if (ec || !v.is_object()) return make_error(Errc::kCrypto, "keystore: cannot read back the encrypted wallet");
