@@ -168,12 +168,16 @@ struct SetList {
 // ---- Deals and tasks ------------------------------------------------------------------------------------------------
 
 Result<bool> SchedulerStore::insert_deal(const DealRecord& d, std::int64_t now_ms) {
+    return db_.write([&](Tx& tx) -> Result<bool> { return insert_deal(tx, d, now_ms); });
+}
+
+Result<bool> SchedulerStore::insert_deal(Tx& tx, const DealRecord& d, std::int64_t now_ms) {
     if (d.bot_size == 0 || d.bot_size > 1'000'000)
         return make_error(Errc::kInvalidArgument, "deal.botSize: must be between 1 and 1000000");
     json::array files;
     for (const auto& f : d.input_files) files.emplace_back(f);
     const std::string files_json = json::serialize(files);
-    return db_.write([&](Tx& tx) -> Result<bool> {
+    {
         WP_TRY(std::int64_t inserted,
                tx.exec("INSERT INTO sched_deals (deal_id, app, dataset, workerpool, requester, callback, category,"
                        " category_seconds, tag, trust, bot_first, bot_size, start_time, contribution_deadline,"
@@ -201,7 +205,7 @@ Result<bool> SchedulerStore::insert_deal(const DealRecord& d, std::int64_t now_m
                             "final_deadline", "enclave_challenge", "updated_ms", "failure"},
                            rows));
         return true;
-    });
+    }
 }
 
 Result<std::optional<DealRecord>> SchedulerStore::deal(const Bytes32& deal_id) {

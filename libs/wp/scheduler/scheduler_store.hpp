@@ -132,6 +132,8 @@ class SchedulerStore {
     //! status RECEIVED with due_ms = now_ms (FAILED with the refusal when `deal.refusal` is set). Idempotent: a deal
     //! already present changes nothing and returns false.
     Result<bool> insert_deal(const DealRecord& deal, std::int64_t now_ms);
+    //! Same, inside the caller's write transaction (the deal intake: the mirror's batch transaction).
+    Result<bool> insert_deal(store::Tx& tx, const DealRecord& deal, std::int64_t now_ms);
     Result<std::optional<DealRecord>> deal(const Bytes32& deal_id);
     Result<std::optional<TaskRecord>> task(const TaskKey& key);
     Result<std::optional<TaskRecord>> task(store::Tx& tx, const TaskKey& key);
