@@ -311,6 +311,27 @@ Result<std::vector<TaskRecord>> SchedulerStore::due_tasks(std::int64_t now_ms, s
     });
 }
 
+Result<std::vector<TaskRecord>> SchedulerStore::tasks_in(const std::vector<TaskStatus>& statuses, std::size_t limit) {
+    if (statuses.empty()) return std::vector<TaskRecord>{};
+    std::string sql = std::string("SELECT ") + kTaskColumns + " FROM sched_tasks WHERE status IN (";
+    std::vector<Param> params;
+    for (std::size_t i = 0; i < statuses.size(); ++i) {
+        sql += (i ? ", $" : "$") + std::to_string(i + 1);
+        params.emplace_back(static_cast<std::int64_t>(statuses[i]));
+    }
+    sql += ") ORDER BY updated_ms, deal_id, task_index LIMIT $" + std::to_string(statuses.size() + 1);
+    params.emplace_back(static_cast<std::int64_t>(limit));
+    return db_.read([&](Tx& tx) -> Result<std::vector<TaskRecord>> {
+        WP_TRY(auto rows, tx.query_params(sql, params));
+        std::vector<TaskRecord> out;
+        for (const Row& row : rows) {
+            WP_TRY(auto t, task_from_row(row));
+            out.push_back(std::move(t));
+        }
+        return out;
+    });
+}
+
 Result<std::vector<TaskRecord>> SchedulerStore::schedulable_tasks(std::size_t limit) {
     return db_.read([&](Tx& tx) -> Result<std::vector<TaskRecord>> {
         WP_TRY(auto rows, tx.query(std::string("SELECT ") + kTaskColumns +

@@ -145,6 +145,8 @@ class SchedulerStore {
                                               const std::vector<TaskStatus>& statuses);
     //! INITIALIZED and RUNNING tasks, earliest contribution deadline first.
     Result<std::vector<TaskRecord>> schedulable_tasks(std::size_t limit);
+    //! Tasks in one of `statuses`, least recently updated first (the intent owners' work lists).
+    Result<std::vector<TaskRecord>> tasks_in(const std::vector<TaskStatus>& statuses, std::size_t limit);
     //! Tasks by status (for metrics and the API).
     Result<std::vector<std::pair<TaskStatus, std::int64_t>>> task_counts();
 
