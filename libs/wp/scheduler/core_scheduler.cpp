@@ -1,0 +1,510 @@
+#include "core_scheduler.hpp"
+
+#include <algorithm>
+#include <utility>
+
+#include <wp/core/hex.hpp>
+#include <wp/protocol/ids.hpp>
+#include <wp/protocol/tag.hpp>
+
+namespace wp::scheduler {
+namespace {
+
+using workerapi::Notification;
+using R = ReplicateStatus;
+
+bool gone(ReplicateStatus s) {
+    switch (s) {
+        case R::kWorkerLost:
+        case R::kFailed:
+        case R::kAborted:
+        case R::kStartFailed:
+        case R::kComputeFailed:
+        case R::kContributeFailed:
+        case R::kContributeAndFinalizeFailed: return true;
+        default: return false;
+    }
+}
+
+ReplicaSnapshot snapshot_of(const ReplicateRecord& r) {
+    ReplicaSnapshot s;
+    s.worker = r.worker;
+    s.score = r.score;
+    s.created_unix_s = r.created_ms / 1000;
+    if (has_contributed(r.last_relevant) && r.details.result_hash && r.status != R::kFailed) {
+        s.state = ReplicaSnapshot::State::kContributed;
+        s.result_hash = *r.details.result_hash;
+    } else if (gone(r.status)) {
+        s.state = ReplicaSnapshot::State::kGone;
+    }
+    return s;
+}
+
+Notification make(const Bytes32& task_id, Action action) {
+    Notification n;
+    n.task_id = task_id;
+    n.action = action;
+    return n;
+}
+
+}  // namespace
+
+CoreScheduler::CoreScheduler(SchedulerStore& store, Clock& clock, CoreOptions options)
+    : store_(store), clock_(clock), options_(std::move(options)) {}
+
+Result<DealRecord> CoreScheduler::deal_of(const Bytes32& deal_id) {
+    {
+        std::lock_guard lock(deals_mutex_);
+        if (auto it = deals_.find(deal_id); it != deals_.end()) return it->second;
+    }
+    WP_TRY(auto d, store_.deal(deal_id));
+    if (!d) return make_error(Errc::kInvalidArgument, "unknown deal " + to_hex(deal_id.view()));
+    std::lock_guard lock(deals_mutex_);
+    deals_.emplace(deal_id, *d);
+    return *d;
+}
+
+void CoreScheduler::publish(const std::vector<Pending>& committed) {
+    if (!notifier_) return;
+    for (const auto& p : committed) notifier_(p.worker, p.notification);
+}
+
+Result<Notification> CoreScheduler::notify(store::Tx& tx, const Address& worker, Notification n,
+                                           std::vector<Pending>& out) {
+    WP_TRY(Notification stored, store_.append_notification(tx, worker, std::move(n), now_ms()));
+    out.push_back(Pending{worker, stored});
+    return stored;
+}
+
+// ---- Workers --------------------------------------------------------------------------------------------------------
+
+Result<workerapi::RegistrationAnswer> CoreScheduler::register_worker(const Address& worker,
+                                                                     const workerapi::WorkerRegistration& r) {
+    WP_TRY_VOID(store_.upsert_worker(worker, r, now_ms()));
+    return workerapi::RegistrationAnswer{options_.workerpool, options_.chain_id,
+                                         static_cast<std::uint64_t>(options_.heartbeat.count()),
+                                         static_cast<std::uint64_t>(options_.lost_after.count())};
+}
+
+Result<workerapi::HeartbeatAnswer> CoreScheduler::heartbeat(const Address& worker, const workerapi::Heartbeat&) {
+    WP_TRY(bool known, store_.touch_worker(worker, now_ms()));
+    return workerapi::HeartbeatAnswer{static_cast<std::uint64_t>(options_.heartbeat.count()), !known};
+}
+
+Result<std::vector<Address>> CoreScheduler::check_liveness() {
+    const auto lost_ms = std::chrono::duration_cast<std::chrono::milliseconds>(options_.lost_after).count();
+    return store_.mark_lost_workers(now_ms(), lost_ms);
+}
+
+Result<workerapi::NotificationBatch> CoreScheduler::notifications(const Address& worker, std::uint64_t after,
+                                                                  std::size_t limit) {
+    return store_.notifications_after(worker, after, limit);
+}
+
+// ---- Assignment -----------------------------------------------------------------------------------------------------
+
+Result<workerapi::Assignment> CoreScheduler::build_assignment(const DealRecord& d, const TaskRecord& t,
+                                                              const Address& worker) const {
+    workerapi::Assignment a;
+    a.task_id = t.task_id;
+    a.deal_id = d.deal_id;
+    a.task_index = t.key.index;
+    a.bot_first = d.bot_first;
+    a.bot_size = d.bot_size;
+    a.app = workerapi::AppResource{workerapi::Resource{d.app, d.app_uri, d.app_checksum}, d.app_type};
+    if (!d.dataset.is_zero()) a.dataset = workerapi::Resource{d.dataset, d.dataset_uri, d.dataset_checksum};
+    a.input_files = d.input_files;
+    a.iexec_args = d.iexec_args;
+    a.max_execution_seconds = d.category_seconds;
+    a.tag = d.tag;
+    a.trust = d.trust;
+    a.callback = d.callback;
+    a.contribution_deadline = static_cast<std::uint64_t>(std::max<std::int64_t>(t.contribution_deadline, 0));
+    a.final_deadline = static_cast<std::uint64_t>(std::max<std::int64_t>(t.final_deadline, 0));
+    a.authorization =
+        workerapi::WorkerpoolAuthorization{worker, t.task_id, t.enclave_challenge,
+                                           sign_authorization(options_.signer, worker, t.task_id, t.enclave_challenge)};
+    return a;
+}
+
+Result<std::size_t> CoreScheduler::assign_round() {
+    std::lock_guard lock(assign_mutex_);
+    const std::int64_t now = now_ms();
+    WP_TRY(auto tasks, store_.schedulable_tasks(options_.max_tasks_per_round));
+    if (tasks.empty()) return std::size_t{0};
+    WP_TRY(auto workers, store_.workers());
+    WP_TRY(auto all_replicates, store_.replicates_of_schedulable_tasks());
+    std::map<TaskKey, std::vector<ReplicaSnapshot>> replicas;
+    for (const auto& r : all_replicates) replicas[r.task].push_back(snapshot_of(r));
+    std::vector<TaskSnapshot> ts;
+    ts.reserve(tasks.size());
+    for (const auto& t : tasks) {
+        WP_TRY(DealRecord d, deal_of(t.key.deal_id));
+        TaskSnapshot s;
+        s.deal_id = t.key.deal_id;
+        s.index = t.key.index;
+        s.tag = d.tag;
+        s.trust = d.trust;
+        s.category_seconds = d.category_seconds;
+        s.contribution_deadline_s = t.contribution_deadline;
+        if (auto it = replicas.find(t.key); it != replicas.end()) s.replicas = std::move(it->second);
+        ts.push_back(std::move(s));
+    }
+    std::vector<WorkerSnapshot> ws;
+    ws.reserve(workers.size());
+    for (const auto& w : workers) {
+        WorkerSnapshot s;
+        s.address = w.address;
+        s.alive = w.alive;
+        s.free_slots = w.registration.cpu_slots > w.used_slots ? w.registration.cpu_slots - w.used_slots : 0;
+        s.gpu = w.registration.gpu;
+        s.tee_frameworks = w.registration.tee_frameworks;
+        s.max_task_seconds = w.registration.max_task_seconds;
+        s.score = w.score;
+        ws.push_back(std::move(s));
+    }
+    WP_TRY(AssignmentResult decided, assign(ts, ws, now / 1000));
+    std::size_t created = 0;
+    for (const Binding& b : decided.bindings) {
+        const TaskRecord& task = tasks[b.task];
+        const WorkerSnapshot& w = ws[b.worker];
+        WP_TRY(DealRecord d, deal_of(task.key.deal_id));
+        // Bind part 1, outside the transaction: the signed assignment.
+        WP_TRY(workerapi::Assignment assignment, build_assignment(d, task, w.address));
+        std::vector<Pending> committed;
+        WP_TRY(bool reserved, store_.database().write([&](store::Tx& tx) -> Result<bool> {
+            committed.clear();
+            WP_TRY(bool ok, store_.create_replicate(tx, task.key, w.address, w.score, now));
+            if (!ok) return false;
+            Notification n = make(task.task_id, Action::kStart);
+            n.assignment = assignment;
+            WP_TRY_VOID(notify(tx, w.address, std::move(n), committed));
+            return true;
+        }));
+        if (!reserved) continue;  // the worker's slots or the task changed meanwhile: the next round decides again
+        ++created;
+        publish(committed);
+    }
+    return created;
+}
+
+// ---- Status updates -------------------------------------------------------------------------------------------------
+
+Result<StatusOutcome> CoreScheduler::update_status(const Address& worker, const Bytes32& task_id,
+                                                   const workerapi::StatusUpdate& update) {
+    const workerapi::StatusDetails& det = update.details;
+    if ((update.status == R::kContributed || update.status == R::kContributeAndFinalizeDone) &&
+        (!det.result_hash || !det.result_seal))
+        return make_error(Errc::kDecoding, "statusUpdate.details: resultHash and resultSeal are required with " +
+                                               std::string(workerapi::to_string(update.status)));
+    if ((update.status == R::kResultUploaded || update.status == R::kContributeAndFinalizeDone) && !det.result_link &&
+        !det.callback_data)
+        return make_error(Errc::kDecoding, "statusUpdate.details: resultLink or callbackData is required with " +
+                                               std::string(workerapi::to_string(update.status)));
+    WP_TRY(auto found, store_.task_by_id(task_id));
+    if (!found) return make_error(Errc::kInvalidArgument, "unknown task " + to_hex(task_id.view()));
+    const TaskKey key = found->key;
+    WP_TRY(DealRecord deal, deal_of(key.deal_id));
+    const std::int64_t now = now_ms();
+    std::vector<Pending> committed;
+    WP_TRY(StatusOutcome outcome, store_.database().write([&](store::Tx& tx) -> Result<StatusOutcome> {
+        committed.clear();
+        WP_TRY(auto recorded, store_.recorded_answer(tx, key, worker, update.status));
+        if (recorded) return StatusOutcome{200, *recorded};
+        WP_TRY(auto reps, store_.replicates_of_task(tx, key));
+        auto it = std::find_if(reps.begin(), reps.end(), [&](const auto& r) { return r.worker == worker; });
+        if (it == reps.end())
+            return make_error(Errc::kInvalidArgument,
+                              "no replicate of worker " + worker.to_checksum() + " for task " + to_hex(task_id.view()));
+        const ReplicateRecord rep = *it;
+        const ReplicateStatus from = is_interruption(rep.status) ? rep.last_relevant : rep.status;
+        if (auto allowed = replicate_transition(from, update.status, Modifier::kWorker); !allowed) {
+            // Refused: not recorded (a later legal update is still possible), the worker is told to stop.
+            return StatusOutcome{409, workerapi::StatusAnswer{Action::kAbort, AbortCause::kRefused, false}};
+        }
+        WP_TRY(auto applied,
+               store_.set_replicate_status(tx, rep, update.status, Modifier::kWorker, update.details, now));
+        if (!applied) return make_error(Errc::kIo, "replicate changed concurrently; retry the update");
+
+        // Effects on the task, in the same transaction.
+        WP_TRY(auto current, store_.task(tx, key));
+        if (!current) return make_error(Errc::kIo, "task disappeared");
+        TaskRecord task = *current;
+        const auto advance = [&](TaskEvent e, const TaskChange& c) -> Result<void> {
+            WP_TRY(auto next, store_.transition_task(tx, task, e, c, now));
+            if (!next) return make_error(Errc::kIo, "task changed concurrently; retry the update");
+            task = *next;
+            return {};
+        };
+        const R s = update.status;
+        if (task.status == TaskStatus::kInitialized && s == R::kStarted) {
+            TaskChange c;
+            if (!task.due_ms) c.due_ms = task.contribution_deadline * 1000;  // the contribution timer
+            WP_TRY_VOID(advance(TaskEvent::kReplicateStarted, c));
+        }
+        if (task.status == TaskStatus::kRunning && s == R::kContributeAndFinalizeDone) {
+            TaskChange c;
+            c.result_link = update.details.result_link;
+            c.callback_data = update.details.callback_data;
+            WP_TRY_VOID(advance(TaskEvent::kContributeAndFinalized, c));
+        }
+        if (task.status == TaskStatus::kConsensusReached && s == R::kRevealed) {
+            WP_TRY_VOID(advance(TaskEvent::kFirstReveal, {}));
+            // Ask this worker to upload (it just revealed, so it holds the result).
+            TaskChange c;
+            c.uploader = worker;
+            c.due_ms = now + std::chrono::duration_cast<std::chrono::milliseconds>(options_.upload_timeout).count();
+            WP_TRY_VOID(advance(TaskEvent::kUploadRequested, c));
+        }
+        if (task.status == TaskStatus::kResultUploading && s == R::kResultUploaded && task.uploader == worker) {
+            TaskChange c;
+            c.result_link = update.details.result_link;
+            c.callback_data = update.details.callback_data;
+            c.clear_due = true;
+            WP_TRY_VOID(advance(TaskEvent::kResultUploaded, c));
+        }
+
+        TaskFacts facts;
+        facts.status = task.status;
+        facts.tee = tag_has_bit(deal.tag, kTagBitTee);
+        facts.trust = deal.trust;
+        facts.contribution_open = now / 1000 < task.contribution_deadline;
+        facts.before_final = now / 1000 < task.final_deadline;
+        const NextAction next = next_action(s, update.details.cause, facts);
+        workerapi::StatusAnswer answer{next.action, next.abort_cause, false};
+        WP_TRY_VOID(store_.record_answer(tx, key, worker, s, answer, now));
+
+        // The upload request follows the answer to REVEALED.
+        if (s == R::kRevealed && task.status == TaskStatus::kResultUploading && task.uploader == worker) {
+            WP_TRY(auto requested,
+                   store_.set_replicate_status(tx, *applied, R::kResultUploadRequested, Modifier::kScheduler, {}, now));
+            if (!requested) return make_error(Errc::kIo, "replicate changed concurrently; retry the update");
+            Notification n = make(task_id, Action::kUpload);
+            n.upload_url = options_.upload_url_base + "/" + to_hex(task_id.view());
+            WP_TRY_VOID(notify(tx, worker, std::move(n), committed));
+        }
+        return StatusOutcome{200, answer};
+    }));
+    publish(committed);
+    return outcome;
+}
+
+Result<bool> CoreScheduler::apply_consensus(const Bytes32& task_id, const Bytes32& consensus,
+                                            std::int64_t reveal_deadline_s, std::uint64_t block_number) {
+    const std::int64_t now = now_ms();
+    std::vector<Pending> committed;
+    WP_TRY(bool applied, store_.database().write([&](store::Tx& tx) -> Result<bool> {
+        committed.clear();
+        WP_TRY(auto row, tx.query_opt("SELECT deal_id, task_index FROM sched_tasks WHERE task_id = $1", task_id));
+        if (!row) return false;
+        TaskKey key;
+        WP_TRY(key.deal_id, row->get<Bytes32>("deal_id"));
+        WP_TRY(key.index, row->get<std::uint64_t>("task_index"));
+        WP_TRY(auto task, store_.task(tx, key));
+        if (!task || (task->status != TaskStatus::kRunning && task->status != TaskStatus::kInitialized)) return false;
+        TaskChange c;
+        c.consensus = consensus;
+        c.reveal_deadline = reveal_deadline_s;
+        c.due_ms = reveal_deadline_s * 1000;  // the reveal timeout is the task's next timer
+        WP_TRY(auto next, store_.transition_task(tx, *task, TaskEvent::kConsensusReached, c, now));
+        if (!next) return false;
+        WP_TRY(auto reps, store_.replicates_of_task(tx, key));
+        for (const auto& r : reps) {
+            if (is_final(r.status)) continue;
+            if (has_contributed(r.last_relevant) && r.details.result_hash == consensus) {
+                Notification n = make(task_id, Action::kReveal);
+                n.block_number = block_number;
+                WP_TRY_VOID(notify(tx, r.worker, std::move(n), committed));
+            } else {
+                Notification n = make(task_id, Action::kAbort);
+                n.abort_cause = AbortCause::kConsensusReached;
+                WP_TRY_VOID(notify(tx, r.worker, std::move(n), committed));
+            }
+        }
+        return true;
+    }));
+    publish(committed);
+    return applied;
+}
+
+// ---- Timers ---------------------------------------------------------------------------------------------------------
+
+Result<bool> CoreScheduler::fire_due(store::Tx& tx, const TaskRecord& stale, std::vector<Pending>& out) {
+    const std::int64_t now = now_ms();
+    const std::int64_t now_s = now / 1000;
+    WP_TRY(auto current, store_.task(tx, stale.key));
+    if (!current || current->version != stale.version) return false;  // moved meanwhile: next run
+    const TaskRecord& task = *current;
+    WP_TRY(auto reps, store_.replicates_of_task(tx, task.key));
+    const auto abort_all = [&](AbortCause cause, bool only_uncontributed) -> Result<void> {
+        for (const auto& r : reps) {
+            if (is_final(r.status) || r.status == R::kAborted) continue;
+            if (only_uncontributed && has_contributed(r.last_relevant)) continue;
+            Notification n = make(task.task_id, Action::kAbort);
+            n.abort_cause = cause;
+            WP_TRY_VOID(notify(tx, r.worker, std::move(n), out));
+        }
+        return {};
+    };
+    const auto move = [&](TaskEvent e, const TaskChange& c) -> Result<bool> {
+        WP_TRY(auto next, store_.transition_task(tx, task, e, c, now));
+        return next.has_value();
+    };
+
+    if (now_s >= task.final_deadline && task_transition(task.status, TaskEvent::kFinalDeadline)) {
+        TaskChange c;
+        c.clear_due = true;  // the claim intent (next session) sets its own retry time
+        c.failure = "final deadline reached";
+        WP_TRY(bool moved, move(TaskEvent::kFinalDeadline, c));
+        if (moved) WP_TRY_VOID(abort_all(AbortCause::kFinalDeadline, false));
+        return moved;
+    }
+    if (is_schedulable(task.status) && now_s >= task.contribution_deadline) {
+        TaskChange c;
+        c.due_ms = task.final_deadline * 1000;
+        c.failure = "contribution deadline reached without consensus";
+        WP_TRY(bool moved, move(TaskEvent::kContributionDeadline, c));
+        if (moved) WP_TRY_VOID(abort_all(AbortCause::kContributionTimeout, false));
+        return moved;
+    }
+    if (task.status == TaskStatus::kConsensusReached && task.reveal_deadline && now_s >= *task.reveal_deadline) {
+        TaskChange c;
+        c.due_ms = task.final_deadline * 1000;
+        WP_TRY(bool moved, move(TaskEvent::kRevealTimeoutNoReveal, c));
+        if (!moved) return false;
+        for (const auto& r : reps) {
+            if (is_final(r.status)) continue;
+            if (r.status == R::kContributed || r.status == R::kRevealing) {
+                workerapi::StatusDetails d;
+                d.message = "reveal timeout";
+                WP_TRY_VOID(store_.set_replicate_status(tx, r, R::kFailed, Modifier::kScheduler, d, now));
+            }
+            Notification n = make(task.task_id, Action::kAbort);
+            n.abort_cause = AbortCause::kTaskFailed;
+            WP_TRY_VOID(notify(tx, r.worker, std::move(n), out));
+        }
+        return true;
+    }
+    if (task.status == TaskStatus::kResultUploading) {
+        // The uploader stayed silent: ask another worker that revealed, if any.
+        const ReplicateRecord* next = nullptr;
+        for (const auto& r : reps)
+            if (r.status == R::kRevealed && r.worker != task.uploader) {
+                next = &r;
+                break;
+            }
+        if (next == nullptr) {
+            TaskChange c;
+            c.due_ms = task.final_deadline * 1000;
+            c.failure = "no revealed worker uploaded the result";
+            return move(TaskEvent::kUploadTimeout, c);
+        }
+        WP_TRY(auto requested,
+               store_.set_replicate_status(tx, *next, R::kResultUploadRequested, Modifier::kScheduler, {}, now));
+        if (!requested) return false;
+        TaskChange c;
+        c.uploader = next->worker;
+        c.due_ms = now + std::chrono::duration_cast<std::chrono::milliseconds>(options_.upload_timeout).count();
+        WP_TRY(bool moved, move(TaskEvent::kUploadRequested, c));
+        if (!moved) return false;
+        Notification n = make(task.task_id, Action::kUpload);
+        n.upload_url = options_.upload_url_base + "/" + to_hex(task.task_id.view());
+        WP_TRY_VOID(notify(tx, next->worker, std::move(n), out));
+        return true;
+    }
+    // Nothing fired: the next deadline of this status.
+    const std::int64_t next_due =
+        (is_schedulable(task.status) ? task.contribution_deadline : task.final_deadline) * 1000;
+    WP_TRY(auto moved, store_.reschedule_task(tx, task, std::max(next_due, now + 1000), now));
+    (void)moved;
+    return false;
+}
+
+Result<std::size_t> CoreScheduler::run_due(std::size_t limit) {
+    static const std::vector<TaskStatus> kOwned = {
+        TaskStatus::kInitialized,         TaskStatus::kRunning,
+        TaskStatus::kConsensusReached,    TaskStatus::kAtLeastOneRevealed,
+        TaskStatus::kResultUploading,     TaskStatus::kResultUploaded,
+        TaskStatus::kContributionTimeout, TaskStatus::kRunningFailed,
+        TaskStatus::kReopening,           TaskStatus::kReopened,
+        TaskStatus::kReopenFailed,        TaskStatus::kResultUploadTimeout,
+        TaskStatus::kFinalizing,          TaskStatus::kFinalizeFailed,
+    };
+    WP_TRY(auto due, store_.due_tasks(now_ms(), limit, kOwned));
+    std::size_t fired = 0;
+    for (const auto& task : due) {
+        std::vector<Pending> committed;
+        WP_TRY(bool changed, store_.database().write([&](store::Tx& tx) -> Result<bool> {
+            committed.clear();
+            return fire_due(tx, task, committed);
+        }));
+        if (changed) ++fired;
+        publish(committed);
+    }
+    return fired;
+}
+
+// ---- Recovery -------------------------------------------------------------------------------------------------------
+
+Result<workerapi::Recovery> CoreScheduler::recovery(const Address& worker) {
+    WP_TRY(auto reps, store_.active_replicates_of_worker(worker));
+    workerapi::Recovery out;
+    const std::int64_t now = now_ms();
+    for (const auto& r : reps) {
+        if (r.status == R::kAborted) continue;  // the worker already gave it up
+        WP_TRY(auto task, store_.task(r.task));
+        if (!task) continue;
+        WP_TRY(DealRecord deal, deal_of(r.task.deal_id));
+        const R last = r.last_relevant;
+        const bool contributed = has_contributed(last);
+        const bool agrees = contributed && task->consensus && r.details.result_hash == task->consensus;
+        NextAction action{Action::kWait, std::nullopt};
+        const auto abort = [](AbortCause c) { return NextAction{Action::kAbort, c}; };
+        switch (task->status) {
+            case TaskStatus::kInitialized:
+            case TaskStatus::kRunning:
+                if (contributed) break;
+                if (now / 1000 >= task->contribution_deadline) {
+                    action = abort(AbortCause::kContributionTimeout);
+                } else {
+                    const bool caf = tag_has_bit(deal.tag, kTagBitTee) && deal.trust <= 1;
+                    action = {caf ? Action::kContributeAndFinalize : Action::kContribute, std::nullopt};
+                }
+                break;
+            case TaskStatus::kConsensusReached:
+            case TaskStatus::kAtLeastOneRevealed:
+            case TaskStatus::kResultUploading:
+            case TaskStatus::kResultUploaded:
+            case TaskStatus::kFinalizing:
+            case TaskStatus::kFinalizeFailed:
+                if (!agrees) {
+                    action = abort(AbortCause::kConsensusReached);
+                } else if (task->status == TaskStatus::kResultUploading && task->uploader == worker &&
+                           last != R::kResultUploaded) {
+                    action = {Action::kUpload, std::nullopt};
+                } else if (last == R::kContributed || last == R::kRevealing) {
+                    action = {Action::kReveal, std::nullopt};
+                }
+                break;
+            case TaskStatus::kFinalized:
+            case TaskStatus::kCompleted: action = {Action::kComplete, std::nullopt}; break;
+            case TaskStatus::kFinalDeadlineReached:
+            case TaskStatus::kClaiming: action = abort(AbortCause::kFinalDeadline); break;
+            case TaskStatus::kContributionTimeout: action = abort(AbortCause::kContributionTimeout); break;
+            default: action = abort(AbortCause::kTaskFailed); break;
+        }
+        if (r.status == R::kWorkerLost) {
+            WP_TRY_VOID(store_.database().write([&](store::Tx& tx) -> Result<void> {
+                WP_TRY(auto back, store_.set_replicate_status(tx, r, R::kRecovering, Modifier::kScheduler, {}, now));
+                (void)back;  // a concurrent change wins; the answer stays valid
+                return {};
+            }));
+        }
+        WP_TRY(workerapi::Assignment assignment, build_assignment(deal, *task, worker));
+        out.items.push_back(
+            workerapi::RecoveryItem{task->task_id, last, action.action, action.abort_cause, std::move(assignment)});
+    }
+    return out;
+}
+
+}  // namespace wp::scheduler

@@ -1,0 +1,139 @@
+#pragma once
+// CoreScheduler: the scheduler's decisions over its store, without HTTP (worker_api.hpp serves it).
+//
+//  - register_worker / heartbeat: capacity and liveness (heartbeats are durable: last_seen_ms in sched_workers);
+//  - assign_round(): one assignment cycle, filter → score → reserve → bind (planner.hpp): the pure planner decides on
+//    snapshots of the schedulable tasks and the workers; each binding is reserved with a slot-checked insert
+//    (SchedulerStore::create_replicate) and bound by signing the WorkerpoolAuthorization (EIP-191 over
+//    worker ‖ taskid ‖ enclave challenge, protocol/ids.hpp) — done before the write, outside any transaction — and
+//    appending a PLEASE_START notification to the worker's inbox in the same transaction as the reservation;
+//  - update_status(): a worker's replicate status update, validated against the replicate machine
+//    (scheduler-worker.md §4.4 reworked: idempotent by (task, worker, status); refused edges answer 409 PLEASE_ABORT
+//    REFUSED), applied with a compare-and-set, with its effects on the task (STARTED → task RUNNING; REVEALED →
+//    AT_LEAST_ONE_REVEALED and an upload request; RESULT_UPLOADED → task RESULT_UPLOADED; CONTRIBUTE_AND_FINALIZE_DONE
+//    → FINALIZED) in the same transaction, and the answer of replicate_machine.hpp next_action();
+//  - apply_consensus(): the chain side (next session: the mirror) reports consensus; contributors of the consensus
+//    get PLEASE_REVEAL, the others PLEASE_ABORT (CONSENSUS_REACHED);
+//  - recovery(): what a returning worker still holds, with fresh authorizations;
+//  - check_liveness(): workers silent for lost_after become lost, their replicates WORKER_LOST (the next round
+//    replaces them).
+// Notifications are committed to the inbox first, then handed to the notifier (WebSocket push, long-poll wake-up).
+//
+// Thread safety: every member may be called from any thread; assign_round() calls are serialised.
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <wp/core/address.hpp>
+#include <wp/core/clock.hpp>
+#include <wp/core/result.hpp>
+#include <wp/crypto/secp256k1.hpp>
+#include <wp/workerapi/messages.hpp>
+
+#include "planner.hpp"
+#include "scheduler_store.hpp"
+
+namespace wp::scheduler {
+
+struct CoreOptions {
+    Address workerpool;
+    std::uint64_t chain_id{0};
+    //! The workerpool owner's key: signs WorkerpoolAuthorizations.
+    PrivateKey signer = PrivateKey::generate();
+    std::chrono::seconds heartbeat{10};
+    std::chrono::seconds lost_after{60};
+    std::size_t max_tasks_per_round{1000};
+    //! How long an asked uploader has before another revealed worker is asked.
+    std::chrono::seconds upload_timeout{120};
+    //! PLEASE_UPLOAD carries upload_url_base + "/" + taskId.
+    std::string upload_url_base{"http://127.0.0.1/api/v1/results"};
+};
+
+//! The HTTP status and the answer of a status update.
+struct StatusOutcome {
+    unsigned http_status{200};
+    workerapi::StatusAnswer answer;
+};
+
+class CoreScheduler {
+  public:
+    using Notifier = std::function<void(const Address& worker, const workerapi::Notification&)>;
+
+    CoreScheduler(SchedulerStore& store, Clock& clock, CoreOptions options);
+
+    //! Called after each committed notification (from the committing thread). Set before serving.
+    void set_notifier(Notifier notifier) { notifier_ = std::move(notifier); }
+    const CoreOptions& options() const { return options_; }
+
+    Result<workerapi::RegistrationAnswer> register_worker(const Address& worker,
+                                                          const workerapi::WorkerRegistration& registration);
+    Result<workerapi::HeartbeatAnswer> heartbeat(const Address& worker, const workerapi::Heartbeat& heartbeat);
+
+    //! One assignment cycle; returns the number of replicates created.
+    Result<std::size_t> assign_round();
+
+    //! A worker's status update for task `task_id`. Errors: Errc::kInvalidArgument "unknown task …" / "no replicate
+    //! of worker …" (HTTP 404); Errc::kDecoding when the details lack what the status requires: resultHash and
+    //! resultSeal with CONTRIBUTED and CONTRIBUTE_AND_FINALIZE_DONE, resultLink or callbackData with RESULT_UPLOADED
+    //! and CONTRIBUTE_AND_FINALIZE_DONE (HTTP 400); Errc::kIo when the row changed concurrently (HTTP 503, retry).
+    //! The outcome carries 200 or 409. (Checking CONTRIBUTED / REVEALED against the chain is the mirror's job, next
+    //! session: the chain's view wins over the worker's report.)
+    Result<StatusOutcome> update_status(const Address& worker, const Bytes32& task_id,
+                                        const workerapi::StatusUpdate& update);
+
+    //! Consensus seen on chain for the task (REVEALING, consensus hash, reveal deadline, block): RUNNING or INITIALIZED
+    //! → CONSENSUS_REACHED, notifications to the contributors. False when the task was not in a state to take it.
+    Result<bool> apply_consensus(const Bytes32& task_id, const Bytes32& consensus, std::int64_t reveal_deadline_s,
+                                 std::uint64_t block_number);
+
+    //! The timers: every task whose durable due-time has come (SchedulerStore::due_tasks), among the statuses this
+    //! class owns, is moved by its deadline, each in its own transaction (docs/scheduler.md "Timers"):
+    //!  - final deadline passed (not finalized) → FINAL_DEADLINE_REACHED, PLEASE_ABORT FINAL_DEADLINE to the workers
+    //!    (the claim intent is the next session's);
+    //!  - INITIALIZED / RUNNING past the contribution deadline → CONTRIBUTION_TIMEOUT, PLEASE_ABORT
+    //!    CONTRIBUTION_TIMEOUT, due at the final deadline;
+    //!  - CONSENSUS_REACHED past the reveal deadline (nobody revealed) → REOPENING, the unrevealed contributors FAILED
+    //!    and told PLEASE_ABORT (the reopen intent is the next session's), due at the final deadline;
+    //!  - RESULT_UPLOADING past the upload timeout → another REVEALED worker is asked (PLEASE_UPLOAD), or
+    //!    RESULT_UPLOAD_TIMEOUT when none is left;
+    //!  - otherwise the due-time moves to the task's next deadline.
+    //! Returns the number of tasks changed. A task moved concurrently is left to the next run.
+    Result<std::size_t> run_due(std::size_t limit = 1000);
+
+    Result<workerapi::Recovery> recovery(const Address& worker);
+    Result<std::vector<Address>> check_liveness();
+    Result<workerapi::NotificationBatch> notifications(const Address& worker, std::uint64_t after,
+                                                       std::size_t limit = 100);
+
+    //! The assignment of `worker` for the task (with a freshly signed authorization).
+    Result<workerapi::Assignment> build_assignment(const DealRecord& deal, const TaskRecord& task,
+                                                   const Address& worker) const;
+    //! The deal of a task (cached: deal rows never change).
+    Result<DealRecord> deal_of(const Bytes32& deal_id);
+
+  private:
+    struct Pending {
+        Address worker;
+        workerapi::Notification notification;
+    };
+    void publish(const std::vector<Pending>& committed);
+    Result<bool> fire_due(store::Tx& tx, const TaskRecord& task, std::vector<Pending>& out);
+    Result<workerapi::Notification> notify(store::Tx& tx, const Address& worker, workerapi::Notification n,
+                                           std::vector<Pending>& out);
+    std::int64_t now_ms() const { return clock_.unix_ms(); }
+
+    SchedulerStore& store_;
+    Clock& clock_;
+    CoreOptions options_;
+    Notifier notifier_;
+    std::mutex assign_mutex_;
+    std::mutex deals_mutex_;
+    std::map<Bytes32, DealRecord> deals_;
+};
+
+}  // namespace wp::scheduler

@@ -1,0 +1,196 @@
+// The replication planner and the assignment cycle (planner.hpp). Expected replicate counts come from the PoCo
+// consensus condition worked by hand (protocol.md §6.3: with w = 2 workers, n agreeing replicates reach consensus when
+// 2^n > T − 1; scheduler-worker.md §5.1 table), not from the code under test.
+
+#include "planner.hpp"
+
+#include <set>
+
+#include <gtest/gtest.h>
+
+#include <wp/protocol/tag.hpp>
+
+namespace wp::scheduler {
+namespace {
+
+using State = ReplicaSnapshot::State;
+
+Address addr(std::uint8_t b) {
+    FixedBytes<20> f;
+    f.bytes.fill(b);
+    return Address(f);
+}
+Bytes32 h(std::uint8_t b) {
+    Bytes32 x;
+    x.bytes.fill(b);
+    return x;
+}
+
+constexpr std::int64_t kNow = 1'767'225'600;
+constexpr std::int64_t kPeriod = 300;
+
+TEST(ReplicationPlan, FreshWorkersByTrust) {
+    // Least n with 2^n > T − 1 (n ≥ 1).
+    const std::pair<std::uint64_t, std::uint64_t> table[] = {{0, 1}, {1, 1}, {2, 1}, {3, 2}, {5, 3}, {10, 4}, {100, 7}};
+    for (const auto& [trust, n] : table) {
+        auto p = plan_replication(trust, {}, kNow, kPeriod, U256(0));
+        ASSERT_TRUE(p) << p.error().message;
+        EXPECT_TRUE(p->needs_more);
+        EXPECT_EQ(p->more, n) << "trust " << trust;
+    }
+}
+
+TEST(ReplicationPlan, PendingAndContributedReplicasCount) {
+    // trust 5 needs 3 fresh agreeing workers.
+    std::vector<ReplicaSnapshot> r = {{addr(1), State::kContributed, h(1), U256(0), kNow - 10},
+                                      {addr(2), State::kPending, {}, U256(0), kNow - 10}};
+    auto p = plan_replication(5, r, kNow, kPeriod, U256(0));
+    ASSERT_TRUE(p);
+    EXPECT_EQ(p->more, 1u);
+    r.push_back({addr(3), State::kPending, {}, U256(0), kNow});
+    p = plan_replication(5, r, kNow, kPeriod, U256(0));
+    ASSERT_TRUE(p);
+    EXPECT_FALSE(p->needs_more);
+    EXPECT_EQ(p->more, 0u);
+}
+
+TEST(ReplicationPlan, SlowOrLostReplicasAreReplaced) {
+    // trust 1: one replicate, unless it is older than one period (slow) or gone (lost, failed).
+    std::vector<ReplicaSnapshot> fresh = {{addr(1), State::kPending, {}, U256(0), kNow - kPeriod + 1}};
+    EXPECT_FALSE(plan_replication(1, fresh, kNow, kPeriod, U256(0))->needs_more);
+    std::vector<ReplicaSnapshot> slow = {{addr(1), State::kPending, {}, U256(0), kNow - kPeriod}};
+    EXPECT_TRUE(plan_replication(1, slow, kNow, kPeriod, U256(0))->needs_more);
+    std::vector<ReplicaSnapshot> lost = {{addr(1), State::kGone, {}, U256(0), kNow}};
+    auto p = plan_replication(1, lost, kNow, kPeriod, U256(0));
+    EXPECT_TRUE(p->needs_more);
+    EXPECT_EQ(p->more, 1u);
+}
+
+TEST(ReplicationPlan, DissentNeedsMore) {
+    // trust 3, two fresh workers disagree: group 2 vs total 1 + 2 + 2 = 5: 2·3 > 5·2 is false. Two more agreeing
+    // with the first: group 8, total 11: 24 > 22.
+    std::vector<ReplicaSnapshot> r = {{addr(1), State::kContributed, h(1), U256(0), kNow},
+                                      {addr(2), State::kContributed, h(2), U256(0), kNow}};
+    auto p = plan_replication(3, r, kNow, kPeriod, U256(0));
+    ASSERT_TRUE(p);
+    EXPECT_TRUE(p->needs_more);
+    EXPECT_EQ(p->more, 2u);
+}
+
+TEST(ReplicationPlan, HighScoreWorkersNeedFewerReplicas) {
+    // score 300: w = 99. trust 5: one such worker: 99·5 > (1 + 99)·4 = 400 → one replicate suffices.
+    auto heavy = plan_replication(5, {}, kNow, kPeriod, U256(300));
+    ASSERT_TRUE(heavy);
+    EXPECT_EQ(heavy->more, 1u);
+    auto fresh = plan_replication(5, {}, kNow, kPeriod, U256(0));
+    EXPECT_EQ(fresh->more, 3u);
+}
+
+WorkerSnapshot worker(std::uint8_t id, std::uint32_t slots, U256 score = U256(0)) {
+    WorkerSnapshot w;
+    w.address = addr(id);
+    w.free_slots = slots;
+    w.score = score;
+    return w;
+}
+
+TaskSnapshot task(std::uint8_t deal, std::uint64_t trust, std::int64_t deadline, std::uint64_t tag = kTagStandard) {
+    TaskSnapshot t;
+    t.deal_id = h(deal);
+    t.trust = trust;
+    t.tag = make_tag(tag);
+    t.category_seconds = kPeriod;
+    t.contribution_deadline_s = deadline;
+    return t;
+}
+
+TEST(Filter, Reasons) {
+    TaskSnapshot standard = task(1, 1, kNow + 7 * kPeriod);
+    WorkerSnapshot w = worker(1, 2);
+    EXPECT_EQ(filter(standard, w, kNow), std::nullopt);
+    WorkerSnapshot dead = w;
+    dead.alive = false;
+    EXPECT_EQ(filter(standard, dead, kNow), FilterReason::kNotAlive);
+    EXPECT_EQ(filter(standard, worker(1, 0), kNow), FilterReason::kNoFreeSlot);
+    TaskSnapshot has = standard;
+    has.replicas.push_back({addr(1), State::kGone, {}, U256(0), kNow});  // one replicate per worker per task, ever
+    EXPECT_EQ(filter(has, w, kNow), FilterReason::kAlreadyParticipating);
+    TaskSnapshot tdx = task(1, 1, kNow + 7 * kPeriod, kTagTeeTdx);
+    EXPECT_EQ(filter(tdx, w, kNow), FilterReason::kMissingTeeFramework);
+    WorkerSnapshot scone = w;
+    scone.tee_frameworks = {workerapi::TeeFramework::kScone};
+    EXPECT_EQ(filter(tdx, scone, kNow), FilterReason::kMissingTeeFramework);
+    WorkerSnapshot tdx_worker = w;
+    tdx_worker.tee_frameworks = {workerapi::TeeFramework::kTdx};
+    EXPECT_EQ(filter(tdx, tdx_worker, kNow), std::nullopt);
+    TaskSnapshot bare_tee = task(1, 1, kNow + 7 * kPeriod, kTagTee);  // tee without a framework: any framework
+    EXPECT_EQ(filter(bare_tee, w, kNow), FilterReason::kMissingTeeFramework);
+    EXPECT_EQ(filter(bare_tee, scone, kNow), std::nullopt);
+    TaskSnapshot gpu = task(1, 1, kNow + 7 * kPeriod, kTagGpu);
+    EXPECT_EQ(filter(gpu, w, kNow), FilterReason::kMissingGpu);
+    WorkerSnapshot short_worker = w;
+    short_worker.max_task_seconds = kPeriod - 1;
+    EXPECT_EQ(filter(standard, short_worker, kNow), FilterReason::kCategoryTooLong);
+    TaskSnapshot late = task(1, 1, kNow + kPeriod - 1);
+    EXPECT_EQ(filter(late, w, kNow), FilterReason::kTooLateToFinish);
+}
+
+TEST(Assign, EarliestDeadlineFirstAndSlotsRespected) {
+    // One worker with one slot, two tasks: the earlier deadline wins.
+    std::vector<TaskSnapshot> tasks = {task(1, 1, kNow + 5000), task(2, 1, kNow + 3000)};
+    auto r = assign(tasks, {worker(9, 1)}, kNow);
+    ASSERT_TRUE(r) << r.error().message;
+    ASSERT_EQ(r->bindings.size(), 1u);
+    EXPECT_EQ(r->bindings[0].task, 1u);
+    EXPECT_EQ(r->rejections[static_cast<std::size_t>(FilterReason::kNoFreeSlot)], 1u);
+}
+
+TEST(Assign, ReplicatesPerTrustOneWorkerEach) {
+    // trust 5 with four fresh workers: 3 replicates on 3 distinct workers; trust 3 then takes the fourth and waits.
+    std::vector<WorkerSnapshot> workers = {worker(1, 4), worker(2, 4), worker(3, 4), worker(4, 4)};
+    auto r = assign({task(1, 5, kNow + 5000)}, workers, kNow);
+    ASSERT_TRUE(r);
+    ASSERT_EQ(r->bindings.size(), 3u);
+    std::set<std::size_t> used;
+    for (const auto& b : r->bindings) used.insert(b.worker);
+    EXPECT_EQ(used.size(), 3u);
+
+    auto two = assign({task(1, 3, kNow + 5000), task(2, 0, kNow + 6000)}, workers, kNow);
+    ASSERT_TRUE(two);
+    EXPECT_EQ(two->bindings.size(), 3u);  // 2 for trust 3, 1 for trust 0
+}
+
+TEST(Assign, HeavyWorkersGoToReplicatedTasks) {
+    // A heavy worker (score 300, w = 99) alone suffices for trust 5; fresh workers would need 3.
+    std::vector<WorkerSnapshot> workers = {worker(1, 1), worker(2, 1), worker(3, 1), worker(4, 1, U256(300))};
+    auto r = assign({task(1, 5, kNow + 5000)}, workers, kNow);
+    ASSERT_TRUE(r);
+    ASSERT_EQ(r->bindings.size(), 1u);
+    EXPECT_EQ(r->bindings[0].worker, 3u);
+    // A trust-1 task prefers a light worker and leaves the heavy one free.
+    auto light = assign({task(1, 1, kNow + 5000)}, workers, kNow);
+    ASSERT_EQ(light->bindings.size(), 1u);
+    EXPECT_NE(light->bindings[0].worker, 3u);
+}
+
+TEST(Assign, SlowReplicateReplacedByAnotherWorker) {
+    TaskSnapshot t = task(1, 1, kNow + 5000);
+    t.replicas.push_back({addr(1), State::kPending, {}, U256(0), kNow - kPeriod - 1});  // slow
+    auto r = assign({t}, {worker(1, 4), worker(2, 4)}, kNow);
+    ASSERT_TRUE(r);
+    ASSERT_EQ(r->bindings.size(), 1u);
+    EXPECT_EQ(r->bindings[0].worker, 1u);  // worker 2 (index 1): worker 1 already participates
+    EXPECT_EQ(r->rejections[static_cast<std::size_t>(FilterReason::kAlreadyParticipating)], 1u);
+}
+
+TEST(Assign, LostWorkersAreNotChosen) {
+    WorkerSnapshot lost = worker(1, 4);
+    lost.alive = false;
+    auto r = assign({task(1, 1, kNow + 5000)}, {lost}, kNow);
+    ASSERT_TRUE(r);
+    EXPECT_TRUE(r->bindings.empty());
+    EXPECT_EQ(r->rejections[static_cast<std::size_t>(FilterReason::kNotAlive)], 1u);
+}
+
+}  // namespace
+}  // namespace wp::scheduler

@@ -1,0 +1,681 @@
+#include "scheduler_store.hpp"
+
+#include <string>
+#include <utility>
+
+#include <boost/json/array.hpp>
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+
+#include <wp/protocol/ids.hpp>
+
+namespace wp::scheduler {
+namespace {
+
+namespace json = boost::json;
+using store::Param;
+using store::Row;
+using store::Tx;
+
+constexpr const char* kTaskColumns =
+    "deal_id, task_index, task_id, status, version, due_ms, contribution_deadline, final_deadline, reveal_deadline, "
+    "enclave_challenge, consensus, uploader, result_link, callback_data, initialize_intent, finalize_intent, "
+    "reopen_intent, claim_intent, failure, updated_ms";
+
+constexpr const char* kReplicateColumns =
+    "deal_id, task_index, worker, status, last_relevant, version, holds_slot, score, created_ms, updated_ms, "
+    "result_digest, result_hash, result_seal, tx_hash, block_number, result_link, callback_data, cause, message";
+
+constexpr const char* kWorkerColumns =
+    "w.address, w.name, w.version, w.cpu_slots, w.memory_mb, w.gpu, w.tee_frameworks, w.max_task_seconds, "
+    "w.registered_ms, w.last_seen_ms, w.alive, w.score, w.last_seq, "
+    "(SELECT COUNT(*) FROM sched_replicates r WHERE r.worker = w.address AND r.holds_slot) AS used_slots";
+
+std::int64_t to_i64(std::uint64_t v) { return static_cast<std::int64_t>(v); }
+
+Result<TaskRecord> task_from_row(const Row& row) {
+    TaskRecord t;
+    WP_TRY(t.key.deal_id, row.get<Bytes32>("deal_id"));
+    WP_TRY(t.key.index, row.get<std::uint64_t>("task_index"));
+    WP_TRY(t.task_id, row.get<Bytes32>("task_id"));
+    WP_TRY(std::int64_t status, row.get<std::int64_t>("status"));
+    WP_TRY(t.status, task_status_from_int(status));
+    WP_TRY(t.version, row.get<std::int64_t>("version"));
+    WP_TRY(t.due_ms, row.get<std::optional<std::int64_t>>("due_ms"));
+    WP_TRY(t.contribution_deadline, row.get<std::int64_t>("contribution_deadline"));
+    WP_TRY(t.final_deadline, row.get<std::int64_t>("final_deadline"));
+    WP_TRY(t.reveal_deadline, row.get<std::optional<std::int64_t>>("reveal_deadline"));
+    WP_TRY(t.enclave_challenge, row.get<Address>("enclave_challenge"));
+    WP_TRY(t.consensus, row.get<std::optional<Bytes32>>("consensus"));
+    WP_TRY(t.uploader, row.get<std::optional<Address>>("uploader"));
+    WP_TRY(t.result_link, row.get<std::optional<std::string>>("result_link"));
+    WP_TRY(t.callback_data, row.get<std::optional<Bytes>>("callback_data"));
+    WP_TRY(t.initialize_intent, row.get<std::optional<std::string>>("initialize_intent"));
+    WP_TRY(t.finalize_intent, row.get<std::optional<std::string>>("finalize_intent"));
+    WP_TRY(t.reopen_intent, row.get<std::optional<std::string>>("reopen_intent"));
+    WP_TRY(t.claim_intent, row.get<std::optional<std::string>>("claim_intent"));
+    WP_TRY(t.failure, row.get<std::optional<std::string>>("failure"));
+    WP_TRY(t.updated_ms, row.get<std::int64_t>("updated_ms"));
+    return t;
+}
+
+Result<ReplicateRecord> replicate_from_row(const Row& row) {
+    ReplicateRecord r;
+    WP_TRY(r.task.deal_id, row.get<Bytes32>("deal_id"));
+    WP_TRY(r.task.index, row.get<std::uint64_t>("task_index"));
+    WP_TRY(r.worker, row.get<Address>("worker"));
+    WP_TRY(std::int64_t status, row.get<std::int64_t>("status"));
+    WP_TRY(r.status, workerapi::replicate_status_from_int(status));
+    WP_TRY(std::int64_t relevant, row.get<std::int64_t>("last_relevant"));
+    WP_TRY(r.last_relevant, workerapi::replicate_status_from_int(relevant));
+    WP_TRY(r.version, row.get<std::int64_t>("version"));
+    WP_TRY(r.holds_slot, row.get<bool>("holds_slot"));
+    WP_TRY(r.score, row.get<U256>("score"));
+    WP_TRY(r.created_ms, row.get<std::int64_t>("created_ms"));
+    WP_TRY(r.updated_ms, row.get<std::int64_t>("updated_ms"));
+    auto& d = r.details;
+    WP_TRY(d.result_digest, row.get<std::optional<Bytes32>>("result_digest"));
+    WP_TRY(d.result_hash, row.get<std::optional<Bytes32>>("result_hash"));
+    WP_TRY(d.result_seal, row.get<std::optional<Bytes32>>("result_seal"));
+    WP_TRY(d.tx_hash, row.get<std::optional<Bytes32>>("tx_hash"));
+    WP_TRY(auto block, row.get<std::optional<std::uint64_t>>("block_number"));
+    d.block_number = block;
+    WP_TRY(d.result_link, row.get<std::optional<std::string>>("result_link"));
+    WP_TRY(d.callback_data, row.get<std::optional<Bytes>>("callback_data"));
+    WP_TRY(auto cause, row.get<std::optional<std::int64_t>>("cause"));
+    if (cause) {
+        if (*cause < 0 || *cause > static_cast<std::int64_t>(workerapi::FailureCause::kAbortedByScheduler))
+            return make_error(Errc::kDecoding, "sched_replicates.cause: " + std::to_string(*cause) + " out of range");
+        d.cause = static_cast<workerapi::FailureCause>(*cause);
+    }
+    WP_TRY(d.message, row.get<std::optional<std::string>>("message"));
+    return r;
+}
+
+std::int64_t tee_mask(const std::vector<workerapi::TeeFramework>& f) {
+    std::int64_t m = 0;
+    for (auto x : f) m |= std::int64_t{1} << static_cast<unsigned>(x);
+    return m;
+}
+
+std::vector<workerapi::TeeFramework> tee_list(std::int64_t m) {
+    std::vector<workerapi::TeeFramework> out;
+    for (auto f : {workerapi::TeeFramework::kScone, workerapi::TeeFramework::kGramine, workerapi::TeeFramework::kTdx})
+        if ((m >> static_cast<unsigned>(f)) & 1) out.push_back(f);
+    return out;
+}
+
+Result<WorkerRecord> worker_from_row(const Row& row) {
+    WorkerRecord w;
+    WP_TRY(w.address, row.get<Address>("address"));
+    WP_TRY(w.registration.name, row.get<std::string>("name"));
+    WP_TRY(w.registration.version, row.get<std::string>("version"));
+    WP_TRY(std::uint64_t slots, row.get<std::uint64_t>("cpu_slots"));
+    w.registration.cpu_slots = static_cast<std::uint32_t>(std::min<std::uint64_t>(slots, 1024));
+    WP_TRY(w.registration.memory_mb, row.get<std::uint64_t>("memory_mb"));
+    WP_TRY(w.registration.gpu, row.get<bool>("gpu"));
+    WP_TRY(std::int64_t tee, row.get<std::int64_t>("tee_frameworks"));
+    w.registration.tee_frameworks = tee_list(tee);
+    WP_TRY(w.registration.max_task_seconds, row.get<std::uint64_t>("max_task_seconds"));
+    WP_TRY(w.registered_ms, row.get<std::int64_t>("registered_ms"));
+    WP_TRY(w.last_seen_ms, row.get<std::int64_t>("last_seen_ms"));
+    WP_TRY(w.alive, row.get<bool>("alive"));
+    WP_TRY(w.score, row.get<U256>("score"));
+    WP_TRY(w.last_seq, row.get<std::uint64_t>("last_seq"));
+    WP_TRY(std::uint64_t used, row.get<std::uint64_t>("used_slots"));
+    w.used_slots = static_cast<std::uint32_t>(std::min<std::uint64_t>(used, 1u << 20));
+    return w;
+}
+
+Result<std::vector<ReplicateRecord>> replicates_where(Tx& tx, const TaskKey& key) {
+    WP_TRY(auto rows, tx.query(std::string("SELECT ") + kReplicateColumns +
+                                   " FROM sched_replicates WHERE deal_id = $1 AND task_index = $2 ORDER BY created_ms,"
+                                   " worker",
+                               key.deal_id, key.index));
+    std::vector<ReplicateRecord> out;
+    for (const Row& row : rows) {
+        WP_TRY(auto r, replicate_from_row(row));
+        out.push_back(std::move(r));
+    }
+    return out;
+}
+
+// A small builder for "SET a = $n, b = $m" lists.
+struct SetList {
+    std::string sql;
+    std::vector<Param> params;
+    void add(const char* column, Param p) {
+        if (!sql.empty()) sql += ", ";
+        params.push_back(std::move(p));
+        sql += column;
+        sql += " = $";
+        sql += std::to_string(params.size());
+    }
+    void add_null(const char* column) {
+        if (!sql.empty()) sql += ", ";
+        sql += column;
+        sql += " = NULL";
+    }
+    std::string next() const {
+        std::string s = "$";
+        s += std::to_string(params.size() + 1);
+        return s;
+    }
+};
+
+}  // namespace
+
+// ---- Deals and tasks ------------------------------------------------------------------------------------------------
+
+Result<bool> SchedulerStore::insert_deal(const DealRecord& d, std::int64_t now_ms) {
+    if (d.bot_size == 0 || d.bot_size > 1'000'000)
+        return make_error(Errc::kInvalidArgument, "deal.botSize: must be between 1 and 1000000");
+    json::array files;
+    for (const auto& f : d.input_files) files.emplace_back(f);
+    const std::string files_json = json::serialize(files);
+    return db_.write([&](Tx& tx) -> Result<bool> {
+        WP_TRY(std::int64_t inserted,
+               tx.exec("INSERT INTO sched_deals (deal_id, app, dataset, workerpool, requester, callback, category,"
+                       " category_seconds, tag, trust, bot_first, bot_size, start_time, contribution_deadline,"
+                       " final_deadline, app_uri, app_checksum, app_type, dataset_uri, dataset_checksum, iexec_args,"
+                       " input_files, block_number, received_ms, refusal) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9,"
+                       " $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25)"
+                       " ON CONFLICT (deal_id) DO NOTHING",
+                       d.deal_id, d.app, d.dataset, d.workerpool, d.requester, d.callback, d.category,
+                       d.category_seconds, d.tag, d.trust, d.bot_first, d.bot_size, d.start_time,
+                       d.contribution_deadline, d.final_deadline, d.app_uri, d.app_checksum, d.app_type, d.dataset_uri,
+                       d.dataset_checksum, d.iexec_args, files_json, d.block_number, now_ms, d.refusal));
+        if (inserted == 0) return false;
+        const auto status = static_cast<std::int64_t>(d.refusal ? TaskStatus::kFailed : TaskStatus::kReceived);
+        std::vector<std::vector<Param>> rows;
+        rows.reserve(d.bot_size);
+        for (std::uint64_t i = d.bot_first; i < d.bot_first + d.bot_size; ++i) {
+            const Bytes32 tid = task_id(d.deal_id, U256(i));
+            rows.push_back({d.deal_id, i, tid, status, std::int64_t{0}, d.refusal ? Param(nullptr) : Param(now_ms),
+                            d.contribution_deadline, d.final_deadline, Address{}, now_ms,
+                            d.refusal ? Param(*d.refusal) : Param(nullptr)});
+        }
+        WP_TRY_VOID(
+            tx.insert_many("sched_tasks",
+                           {"deal_id", "task_index", "task_id", "status", "version", "due_ms", "contribution_deadline",
+                            "final_deadline", "enclave_challenge", "updated_ms", "failure"},
+                           rows));
+        return true;
+    });
+}
+
+Result<std::optional<DealRecord>> SchedulerStore::deal(const Bytes32& deal_id) {
+    return db_.read([&](Tx& tx) -> Result<std::optional<DealRecord>> {
+        WP_TRY(auto row, tx.query_opt("SELECT * FROM sched_deals WHERE deal_id = $1", deal_id));
+        if (!row) return std::optional<DealRecord>{};
+        DealRecord d;
+        WP_TRY(d.deal_id, row->get<Bytes32>("deal_id"));
+        WP_TRY(d.app, row->get<Address>("app"));
+        WP_TRY(d.dataset, row->get<Address>("dataset"));
+        WP_TRY(d.workerpool, row->get<Address>("workerpool"));
+        WP_TRY(d.requester, row->get<Address>("requester"));
+        WP_TRY(d.callback, row->get<Address>("callback"));
+        WP_TRY(d.category, row->get<std::uint64_t>("category"));
+        WP_TRY(d.category_seconds, row->get<std::uint64_t>("category_seconds"));
+        WP_TRY(d.tag, row->get<Bytes32>("tag"));
+        WP_TRY(d.trust, row->get<std::uint64_t>("trust"));
+        WP_TRY(d.bot_first, row->get<std::uint64_t>("bot_first"));
+        WP_TRY(d.bot_size, row->get<std::uint64_t>("bot_size"));
+        WP_TRY(d.start_time, row->get<std::int64_t>("start_time"));
+        WP_TRY(d.contribution_deadline, row->get<std::int64_t>("contribution_deadline"));
+        WP_TRY(d.final_deadline, row->get<std::int64_t>("final_deadline"));
+        WP_TRY(d.app_uri, row->get<std::string>("app_uri"));
+        WP_TRY(d.app_checksum, row->get<Bytes32>("app_checksum"));
+        WP_TRY(d.app_type, row->get<std::string>("app_type"));
+        WP_TRY(d.dataset_uri, row->get<std::string>("dataset_uri"));
+        WP_TRY(d.dataset_checksum, row->get<Bytes32>("dataset_checksum"));
+        WP_TRY(d.iexec_args, row->get<std::string>("iexec_args"));
+        WP_TRY(std::string files, row->get<std::string>("input_files"));
+        boost::system::error_code ec;
+        const json::value fv = json::parse(files, ec);
+        if (ec || !fv.is_array()) return make_error(Errc::kDecoding, "sched_deals.input_files: not a JSON array");
+        for (const auto& f : fv.as_array()) {
+            if (!f.is_string()) return make_error(Errc::kDecoding, "sched_deals.input_files: not a string");
+            d.input_files.emplace_back(f.as_string().c_str());
+        }
+        WP_TRY(d.block_number, row->get<std::uint64_t>("block_number"));
+        WP_TRY(d.refusal, row->get<std::optional<std::string>>("refusal"));
+        return std::optional<DealRecord>(std::move(d));
+    });
+}
+
+Result<std::optional<TaskRecord>> SchedulerStore::task(Tx& tx, const TaskKey& key) {
+    WP_TRY(auto row, tx.query_opt(std::string("SELECT ") + kTaskColumns +
+                                      " FROM sched_tasks WHERE deal_id = $1 AND task_index = $2",
+                                  key.deal_id, key.index));
+    if (!row) return std::optional<TaskRecord>{};
+    WP_TRY(auto t, task_from_row(*row));
+    return std::optional<TaskRecord>(std::move(t));
+}
+
+Result<std::optional<TaskRecord>> SchedulerStore::task(const TaskKey& key) {
+    return db_.read([&](Tx& tx) { return task(tx, key); });
+}
+
+Result<std::optional<TaskRecord>> SchedulerStore::task_by_id(const Bytes32& id) {
+    return db_.read([&](Tx& tx) -> Result<std::optional<TaskRecord>> {
+        WP_TRY(auto row,
+               tx.query_opt(std::string("SELECT ") + kTaskColumns + " FROM sched_tasks WHERE task_id = $1", id));
+        if (!row) return std::optional<TaskRecord>{};
+        WP_TRY(auto t, task_from_row(*row));
+        return std::optional<TaskRecord>(std::move(t));
+    });
+}
+
+Result<std::vector<TaskRecord>> SchedulerStore::due_tasks(std::int64_t now_ms, std::size_t limit) {
+    return db_.read([&](Tx& tx) -> Result<std::vector<TaskRecord>> {
+        WP_TRY(auto rows, tx.query(std::string("SELECT ") + kTaskColumns +
+                                       " FROM sched_tasks WHERE due_ms IS NOT NULL AND due_ms <= $1"
+                                       " ORDER BY due_ms, deal_id, task_index LIMIT $2",
+                                   now_ms, limit));
+        std::vector<TaskRecord> out;
+        for (const Row& row : rows) {
+            WP_TRY(auto t, task_from_row(row));
+            out.push_back(std::move(t));
+        }
+        return out;
+    });
+}
+
+Result<std::vector<TaskRecord>> SchedulerStore::due_tasks(std::int64_t now_ms, std::size_t limit,
+                                                          const std::vector<TaskStatus>& statuses) {
+    if (statuses.empty()) return std::vector<TaskRecord>{};
+    std::vector<Param> params{Param(now_ms), Param(limit)};
+    std::string in;
+    for (TaskStatus st : statuses) {
+        params.emplace_back(static_cast<std::int64_t>(st));
+        if (!in.empty()) in += ", ";
+        in += '$';
+        in += std::to_string(params.size());
+    }
+    const std::string sql = std::string("SELECT ") + kTaskColumns +
+                            " FROM sched_tasks WHERE due_ms IS NOT NULL AND due_ms <= $1 AND status IN (" + in +
+                            ") ORDER BY due_ms, deal_id, task_index LIMIT $2";
+    return db_.read([&](Tx& tx) -> Result<std::vector<TaskRecord>> {
+        WP_TRY(auto rows, tx.query_params(sql, params));
+        std::vector<TaskRecord> out;
+        for (const Row& row : rows) {
+            WP_TRY(auto t, task_from_row(row));
+            out.push_back(std::move(t));
+        }
+        return out;
+    });
+}
+
+Result<std::vector<TaskRecord>> SchedulerStore::schedulable_tasks(std::size_t limit) {
+    return db_.read([&](Tx& tx) -> Result<std::vector<TaskRecord>> {
+        WP_TRY(auto rows, tx.query(std::string("SELECT ") + kTaskColumns +
+                                       " FROM sched_tasks WHERE status IN ($1, $2)"
+                                       " ORDER BY contribution_deadline, deal_id, task_index LIMIT $3",
+                                   static_cast<std::int64_t>(TaskStatus::kInitialized),
+                                   static_cast<std::int64_t>(TaskStatus::kRunning), limit));
+        std::vector<TaskRecord> out;
+        for (const Row& row : rows) {
+            WP_TRY(auto t, task_from_row(row));
+            out.push_back(std::move(t));
+        }
+        return out;
+    });
+}
+
+Result<std::vector<std::pair<TaskStatus, std::int64_t>>> SchedulerStore::task_counts() {
+    return db_.read([&](Tx& tx) -> Result<std::vector<std::pair<TaskStatus, std::int64_t>>> {
+        WP_TRY(auto rows, tx.query("SELECT status, COUNT(*) AS n FROM sched_tasks GROUP BY status ORDER BY status"));
+        std::vector<std::pair<TaskStatus, std::int64_t>> out;
+        for (const Row& row : rows) {
+            WP_TRY(std::int64_t s, row.get<std::int64_t>("status"));
+            WP_TRY(TaskStatus status, task_status_from_int(s));
+            WP_TRY(std::int64_t n, row.get<std::int64_t>("n"));
+            out.emplace_back(status, n);
+        }
+        return out;
+    });
+}
+
+Result<std::optional<TaskRecord>> SchedulerStore::transition_task(Tx& tx, const TaskRecord& expected, TaskEvent event,
+                                                                  const TaskChange& c, std::int64_t now_ms) {
+    WP_TRY(TaskStatus next, task_transition(expected.status, event));
+    SetList set;
+    set.add("status", static_cast<std::int64_t>(next));
+    set.add("version", expected.version + 1);
+    set.add("updated_ms", now_ms);
+    if (c.clear_due) set.add_null("due_ms");
+    if (c.due_ms) set.add("due_ms", *c.due_ms);
+    if (c.reveal_deadline) set.add("reveal_deadline", *c.reveal_deadline);
+    if (c.enclave_challenge) set.add("enclave_challenge", *c.enclave_challenge);
+    if (c.consensus) set.add("consensus", *c.consensus);
+    if (c.uploader) set.add("uploader", *c.uploader);
+    if (c.result_link) set.add("result_link", *c.result_link);
+    if (c.callback_data) set.add("callback_data", *c.callback_data);
+    if (c.initialize_intent) set.add("initialize_intent", *c.initialize_intent);
+    if (c.finalize_intent) set.add("finalize_intent", *c.finalize_intent);
+    if (c.reopen_intent) set.add("reopen_intent", *c.reopen_intent);
+    if (c.claim_intent) set.add("claim_intent", *c.claim_intent);
+    if (c.failure) set.add("failure", *c.failure);
+    std::string sql = "UPDATE sched_tasks SET " + set.sql + " WHERE deal_id = ";
+    sql += set.next();
+    set.params.emplace_back(expected.key.deal_id);
+    sql += " AND task_index = " + set.next();
+    set.params.emplace_back(expected.key.index);
+    sql += " AND status = " + set.next();
+    set.params.emplace_back(static_cast<std::int64_t>(expected.status));
+    sql += " AND version = " + set.next();
+    set.params.emplace_back(expected.version);
+    sql += std::string(" RETURNING ") + kTaskColumns;
+    WP_TRY(auto rows, tx.query_params(sql, set.params));
+    if (rows.empty()) return std::optional<TaskRecord>{};
+    WP_TRY(TaskRecord updated, task_from_row(rows[0]));
+    WP_TRY_VOID(
+        tx.exec("INSERT INTO sched_task_events (deal_id, task_index, status, event, at_ms) VALUES ($1, $2, $3,"
+                " $4, $5)",
+                expected.key.deal_id, expected.key.index, static_cast<std::int64_t>(next),
+                std::string(to_string(event)), now_ms));
+    return std::optional<TaskRecord>(std::move(updated));
+}
+
+Result<std::optional<TaskRecord>> SchedulerStore::transition_task(const TaskRecord& expected, TaskEvent event,
+                                                                  const TaskChange& change, std::int64_t now_ms) {
+    return db_.write([&](Tx& tx) { return transition_task(tx, expected, event, change, now_ms); });
+}
+
+Result<std::optional<TaskRecord>> SchedulerStore::reschedule_task(Tx& tx, const TaskRecord& expected,
+                                                                  std::optional<std::int64_t> due_ms,
+                                                                  std::int64_t now_ms) {
+    WP_TRY(auto rows, tx.query(std::string("UPDATE sched_tasks SET due_ms = $1, version = version + 1, updated_ms = $2"
+                                           " WHERE deal_id = $3 AND task_index = $4 AND status = $5 AND version = $6"
+                                           " RETURNING ") +
+                                   kTaskColumns,
+                               due_ms, now_ms, expected.key.deal_id, expected.key.index,
+                               static_cast<std::int64_t>(expected.status), expected.version));
+    if (rows.empty()) return std::optional<TaskRecord>{};
+    WP_TRY(auto t, task_from_row(rows[0]));
+    return std::optional<TaskRecord>(std::move(t));
+}
+
+// ---- Workers --------------------------------------------------------------------------------------------------------
+
+Result<WorkerRecord> SchedulerStore::upsert_worker(const Address& address, const workerapi::WorkerRegistration& r,
+                                                   std::int64_t now_ms) {
+    return db_.write([&](Tx& tx) -> Result<WorkerRecord> {
+        WP_TRY_VOID(tx.exec(
+            "INSERT INTO sched_workers (address, name, version, cpu_slots, memory_mb, gpu, tee_frameworks,"
+            " max_task_seconds, registered_ms, last_seen_ms, alive, score, last_seq) VALUES ($1, $2, $3, $4, $5, $6,"
+            " $7, $8, $9, $9, TRUE, $10, 0) ON CONFLICT (address) DO UPDATE SET name = excluded.name,"
+            " version = excluded.version, cpu_slots = excluded.cpu_slots, memory_mb = excluded.memory_mb,"
+            " gpu = excluded.gpu, tee_frameworks = excluded.tee_frameworks,"
+            " max_task_seconds = excluded.max_task_seconds, last_seen_ms = excluded.last_seen_ms, alive = TRUE",
+            address, r.name, r.version, std::int64_t{r.cpu_slots}, to_i64(r.memory_mb), r.gpu,
+            tee_mask(r.tee_frameworks), to_i64(r.max_task_seconds), now_ms, U256(0)));
+        WP_TRY(auto row,
+               tx.query_row(std::string("SELECT ") + kWorkerColumns + " FROM sched_workers w WHERE w.address = $1",
+                            address));
+        return worker_from_row(row);
+    });
+}
+
+Result<bool> SchedulerStore::touch_worker(const Address& address, std::int64_t now_ms) {
+    return db_.write([&](Tx& tx) -> Result<bool> {
+        WP_TRY(std::int64_t n,
+               tx.exec("UPDATE sched_workers SET last_seen_ms = $1, alive = TRUE WHERE address = $2", now_ms, address));
+        return n > 0;
+    });
+}
+
+Result<std::optional<WorkerRecord>> SchedulerStore::worker(const Address& address) {
+    return db_.read([&](Tx& tx) -> Result<std::optional<WorkerRecord>> {
+        WP_TRY(auto row,
+               tx.query_opt(std::string("SELECT ") + kWorkerColumns + " FROM sched_workers w WHERE w.address = $1",
+                            address));
+        if (!row) return std::optional<WorkerRecord>{};
+        WP_TRY(auto w, worker_from_row(*row));
+        return std::optional<WorkerRecord>(std::move(w));
+    });
+}
+
+Result<std::vector<WorkerRecord>> SchedulerStore::workers() {
+    return db_.read([&](Tx& tx) -> Result<std::vector<WorkerRecord>> {
+        WP_TRY(auto rows,
+               tx.query(std::string("SELECT ") + kWorkerColumns + " FROM sched_workers w ORDER BY w.address"));
+        std::vector<WorkerRecord> out;
+        for (const Row& row : rows) {
+            WP_TRY(auto w, worker_from_row(row));
+            out.push_back(std::move(w));
+        }
+        return out;
+    });
+}
+
+Result<void> SchedulerStore::set_worker_score(const Address& address, const U256& score) {
+    return db_.write([&](Tx& tx) -> Result<void> {
+        WP_TRY_VOID(tx.exec("UPDATE sched_workers SET score = $1 WHERE address = $2", score, address));
+        return {};
+    });
+}
+
+Result<std::vector<Address>> SchedulerStore::mark_lost_workers(std::int64_t now_ms, std::int64_t lost_after_ms) {
+    return db_.write([&](Tx& tx) -> Result<std::vector<Address>> {
+        WP_TRY(auto rows, tx.query("UPDATE sched_workers SET alive = FALSE WHERE alive AND last_seen_ms <= $1"
+                                   " RETURNING address",
+                                   now_ms - lost_after_ms));
+        std::vector<Address> lost;
+        for (const Row& row : rows) {
+            WP_TRY(Address a, row.get<Address>("address"));
+            lost.push_back(a);
+            WP_TRY(auto reps, tx.query(std::string("SELECT ") + kReplicateColumns +
+                                           " FROM sched_replicates WHERE worker = $1 AND status NOT IN ($2, $3, $4)",
+                                       a, static_cast<std::int64_t>(ReplicateStatus::kCompleted),
+                                       static_cast<std::int64_t>(ReplicateStatus::kFailed),
+                                       static_cast<std::int64_t>(ReplicateStatus::kWorkerLost)));
+            for (const Row& rr : reps) {
+                WP_TRY(ReplicateRecord r, replicate_from_row(rr));
+                WP_TRY(auto updated,
+                       set_replicate_status(tx, r, ReplicateStatus::kWorkerLost, Modifier::kScheduler, {}, now_ms));
+                if (!updated) return make_error(Errc::kIo, "replicate changed during the lost-worker transaction");
+            }
+        }
+        return lost;
+    });
+}
+
+// ---- Replicates -----------------------------------------------------------------------------------------------------
+
+Result<bool> SchedulerStore::create_replicate(Tx& tx, const TaskKey& task, const Address& worker, const U256& score,
+                                              std::int64_t now_ms) {
+    WP_TRY(auto w, tx.query_opt(std::string("SELECT ") + kWorkerColumns + " FROM sched_workers w WHERE w.address = $1",
+                                worker));
+    if (!w) return false;
+    WP_TRY(WorkerRecord rec, worker_from_row(*w));
+    if (!rec.alive || rec.used_slots >= rec.registration.cpu_slots) return false;
+    WP_TRY(
+        std::int64_t n,
+        tx.exec("INSERT INTO sched_replicates (deal_id, task_index, worker, status, last_relevant, version,"
+                " holds_slot, score, created_ms, updated_ms) VALUES ($1, $2, $3, $4, $4, 0, TRUE, $5, $6, $6)"
+                " ON CONFLICT (deal_id, task_index, worker) DO NOTHING",
+                task.deal_id, task.index, worker, static_cast<std::int64_t>(ReplicateStatus::kCreated), score, now_ms));
+    return n > 0;
+}
+
+Result<std::optional<ReplicateRecord>> SchedulerStore::replicate(const TaskKey& task, const Address& worker) {
+    return db_.read([&](Tx& tx) -> Result<std::optional<ReplicateRecord>> {
+        WP_TRY(auto row,
+               tx.query_opt(std::string("SELECT ") + kReplicateColumns +
+                                " FROM sched_replicates WHERE deal_id = $1 AND task_index = $2 AND worker = $3",
+                            task.deal_id, task.index, worker));
+        if (!row) return std::optional<ReplicateRecord>{};
+        WP_TRY(auto r, replicate_from_row(*row));
+        return std::optional<ReplicateRecord>(std::move(r));
+    });
+}
+
+Result<std::vector<ReplicateRecord>> SchedulerStore::replicates_of_task(const TaskKey& task) {
+    return db_.read([&](Tx& tx) { return replicates_where(tx, task); });
+}
+
+Result<std::vector<ReplicateRecord>> SchedulerStore::replicates_of_task(Tx& tx, const TaskKey& task) {
+    return replicates_where(tx, task);
+}
+
+Result<std::vector<ReplicateRecord>> SchedulerStore::replicates_of_schedulable_tasks() {
+    std::string columns;
+    for (std::string_view rest = kReplicateColumns; !rest.empty();) {
+        const auto comma = rest.find(',');
+        std::string_view col = rest.substr(0, comma);
+        while (!col.empty() && col.front() == ' ') col.remove_prefix(1);
+        if (!columns.empty()) columns += ", ";
+        columns += "r.";
+        columns += col;
+        rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
+    }
+    const std::string sql = "SELECT " + columns +
+                            " FROM sched_replicates r JOIN sched_tasks t ON t.deal_id = r.deal_id AND"
+                            " t.task_index = r.task_index WHERE t.status IN ($1, $2)";
+    return db_.read([&](Tx& tx) -> Result<std::vector<ReplicateRecord>> {
+        WP_TRY(auto rows, tx.query(sql, static_cast<std::int64_t>(TaskStatus::kInitialized),
+                                   static_cast<std::int64_t>(TaskStatus::kRunning)));
+        std::vector<ReplicateRecord> out;
+        out.reserve(rows.size());
+        for (const Row& row : rows) {
+            WP_TRY(auto r, replicate_from_row(row));
+            out.push_back(std::move(r));
+        }
+        return out;
+    });
+}
+
+Result<std::vector<ReplicateRecord>> SchedulerStore::active_replicates_of_worker(const Address& worker) {
+    return db_.read([&](Tx& tx) -> Result<std::vector<ReplicateRecord>> {
+        WP_TRY(auto rows, tx.query(std::string("SELECT ") + kReplicateColumns +
+                                       " FROM sched_replicates WHERE worker = $1 AND status NOT IN ($2, $3)"
+                                       " ORDER BY created_ms, deal_id, task_index",
+                                   worker, static_cast<std::int64_t>(ReplicateStatus::kCompleted),
+                                   static_cast<std::int64_t>(ReplicateStatus::kFailed)));
+        std::vector<ReplicateRecord> out;
+        for (const Row& row : rows) {
+            WP_TRY(auto r, replicate_from_row(row));
+            out.push_back(std::move(r));
+        }
+        return out;
+    });
+}
+
+Result<std::optional<ReplicateRecord>> SchedulerStore::set_replicate_status(Tx& tx, const ReplicateRecord& expected,
+                                                                            ReplicateStatus to, Modifier who,
+                                                                            const workerapi::StatusDetails& d,
+                                                                            std::int64_t now_ms) {
+    const ReplicateStatus from =
+        who == Modifier::kWorker && is_interruption(expected.status) ? expected.last_relevant : expected.status;
+    WP_TRY_VOID(replicate_transition(from, to, who));
+    SetList set;
+    set.add("status", static_cast<std::int64_t>(to));
+    if (!is_interruption(to)) set.add("last_relevant", static_cast<std::int64_t>(to));
+    set.add("version", expected.version + 1);
+    // An interruption keeps the slot state of the last relevant status until the worker is back; WORKER_LOST frees it.
+    const bool slot = to == ReplicateStatus::kRecovering ? holds_slot(expected.last_relevant) : holds_slot(to);
+    set.add("holds_slot", slot);
+    set.add("updated_ms", now_ms);
+    if (d.result_digest) set.add("result_digest", *d.result_digest);
+    if (d.result_hash) set.add("result_hash", *d.result_hash);
+    if (d.result_seal) set.add("result_seal", *d.result_seal);
+    if (d.tx_hash) set.add("tx_hash", *d.tx_hash);
+    if (d.block_number) set.add("block_number", *d.block_number);
+    if (d.result_link) set.add("result_link", *d.result_link);
+    if (d.callback_data) set.add("callback_data", *d.callback_data);
+    if (d.cause) set.add("cause", static_cast<std::int64_t>(*d.cause));
+    if (d.message) set.add("message", *d.message);
+    std::string sql = "UPDATE sched_replicates SET " + set.sql + " WHERE deal_id = " + set.next();
+    set.params.emplace_back(expected.task.deal_id);
+    sql += " AND task_index = " + set.next();
+    set.params.emplace_back(expected.task.index);
+    sql += " AND worker = " + set.next();
+    set.params.emplace_back(expected.worker);
+    sql += " AND status = " + set.next();
+    set.params.emplace_back(static_cast<std::int64_t>(expected.status));
+    sql += " AND version = " + set.next();
+    set.params.emplace_back(expected.version);
+    sql += std::string(" RETURNING ") + kReplicateColumns;
+    WP_TRY(auto rows, tx.query_params(sql, set.params));
+    if (rows.empty()) return std::optional<ReplicateRecord>{};
+    WP_TRY(auto r, replicate_from_row(rows[0]));
+    return std::optional<ReplicateRecord>(std::move(r));
+}
+
+// ---- Idempotency ----------------------------------------------------------------------------------------------------
+
+Result<std::optional<workerapi::StatusAnswer>> SchedulerStore::recorded_answer(Tx& tx, const TaskKey& task,
+                                                                               const Address& worker,
+                                                                               ReplicateStatus status) {
+    WP_TRY(auto row, tx.query_opt("SELECT action, abort_cause FROM sched_replicate_updates WHERE deal_id = $1 AND"
+                                  " task_index = $2 AND worker = $3 AND status = $4",
+                                  task.deal_id, task.index, worker, static_cast<std::int64_t>(status)));
+    if (!row) return std::optional<workerapi::StatusAnswer>{};
+    WP_TRY(std::int64_t action, row->get<std::int64_t>("action"));
+    WP_TRY(auto cause, row->get<std::optional<std::int64_t>>("abort_cause"));
+    if (action < 0 || action > static_cast<std::int64_t>(Action::kAbort))
+        return make_error(Errc::kDecoding, "sched_replicate_updates.action out of range");
+    workerapi::StatusAnswer a;
+    a.action = static_cast<Action>(action);
+    if (cause) {
+        if (*cause < 0 || *cause > static_cast<std::int64_t>(AbortCause::kRefused))
+            return make_error(Errc::kDecoding, "sched_replicate_updates.abort_cause out of range");
+        a.abort_cause = static_cast<AbortCause>(*cause);
+    }
+    a.duplicate = true;
+    return std::optional<workerapi::StatusAnswer>(a);
+}
+
+Result<void> SchedulerStore::record_answer(Tx& tx, const TaskKey& task, const Address& worker, ReplicateStatus status,
+                                           const workerapi::StatusAnswer& answer, std::int64_t now_ms) {
+    WP_TRY_VOID(tx.exec(
+        "INSERT INTO sched_replicate_updates (deal_id, task_index, worker, status, action, abort_cause,"
+        " at_ms) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (deal_id, task_index, worker, status)"
+        " DO NOTHING",
+        task.deal_id, task.index, worker, static_cast<std::int64_t>(status), static_cast<std::int64_t>(answer.action),
+        answer.abort_cause ? Param(static_cast<std::int64_t>(*answer.abort_cause)) : Param(nullptr), now_ms));
+    return {};
+}
+
+// ---- Notifications --------------------------------------------------------------------------------------------------
+
+Result<workerapi::Notification> SchedulerStore::append_notification(Tx& tx, const Address& worker,
+                                                                    workerapi::Notification n, std::int64_t now_ms) {
+    WP_TRY(auto row, tx.query_opt("UPDATE sched_workers SET last_seq = last_seq + 1 WHERE address = $1 RETURNING"
+                                  " last_seq",
+                                  worker));
+    if (!row) return make_error(Errc::kInvalidArgument, "notification for an unknown worker " + worker.to_checksum());
+    WP_TRY(n.seq, row->get<std::uint64_t>("last_seq"));
+    WP_TRY_VOID(
+        tx.exec("INSERT INTO sched_notifications (worker, seq, task_id, action, payload, created_ms) VALUES"
+                " ($1, $2, $3, $4, $5, $6)",
+                worker, n.seq, n.task_id, static_cast<std::int64_t>(n.action),
+                workerapi::serialize(workerapi::to_json(n)), now_ms));
+    return n;
+}
+
+Result<workerapi::NotificationBatch> SchedulerStore::notifications_after(const Address& worker, std::uint64_t after,
+                                                                         std::size_t limit) {
+    return db_.read([&](Tx& tx) -> Result<workerapi::NotificationBatch> {
+        workerapi::NotificationBatch out;
+        WP_TRY(auto w, tx.query_opt("SELECT last_seq FROM sched_workers WHERE address = $1", worker));
+        if (!w) return out;
+        WP_TRY(out.last_seq, w->get<std::uint64_t>("last_seq"));
+        WP_TRY(auto rows, tx.query("SELECT payload FROM sched_notifications WHERE worker = $1 AND seq > $2 ORDER BY"
+                                   " seq LIMIT $3",
+                                   worker, after, limit));
+        for (const Row& row : rows) {
+            WP_TRY(std::string payload, row.get<std::string>("payload"));
+            boost::system::error_code ec;
+            const json::value v = json::parse(payload, ec);
+            if (ec) return make_error(Errc::kDecoding, "sched_notifications.payload: not JSON");
+            WP_TRY(auto n, workerapi::notification_from_json(v));
+            out.notifications.push_back(std::move(n));
+        }
+        return out;
+    });
+}
+
+}  // namespace wp::scheduler

@@ -1,0 +1,211 @@
+#pragma once
+// SchedulerStore: the scheduler's rows (schema.hpp) as typed records, and every state change as a compare-and-set.
+//
+//  - A task changes status only through transition_task(): the next status comes from task_transition() (pure), and
+//    the UPDATE is guarded by `WHERE status = <expected> AND version = <expected>`; false means somebody else moved
+//    the task first (re-read and decide again). The change, its history row and anything else the caller writes in
+//    the same Tx (e.g. the TxManager intent, SqlTxJournal::append_in) commit together.
+//  - A replicate changes status only through set_replicate_status(): replicate_transition() (pure) decides whether
+//    the edge exists, the UPDATE is guarded by status and version.
+//  - Reserving a replicate (create_replicate) checks, in one write transaction, that the worker is alive, has a free
+//    slot (count of its replicates holding one < cpu_slots) and has no replicate of the task yet.
+//  - Times are Unix milliseconds from the caller's clock (`now_ms`); task deadlines are Unix seconds (chain time).
+//
+// Methods taking a Tx& run inside the caller's transaction (write() for changes); the others open their own.
+// Errors: the store's (Errc::kIo ...), Errc::kDecoding for a row that does not decode, Errc::kInvalidArgument for a
+// transition the machines refuse.
+//
+// Thread safety: as store::Database (any thread).
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <wp/core/address.hpp>
+#include <wp/core/bytes.hpp>
+#include <wp/core/result.hpp>
+#include <wp/core/uint256.hpp>
+#include <wp/store/store.hpp>
+#include <wp/workerapi/messages.hpp>
+
+#include "replicate_machine.hpp"
+#include "task_machine.hpp"
+
+namespace wp::scheduler {
+
+struct TaskKey {
+    Bytes32 deal_id;
+    std::uint64_t index{0};
+    friend bool operator==(const TaskKey&, const TaskKey&) = default;
+    friend auto operator<=>(const TaskKey&, const TaskKey&) = default;
+};
+
+struct DealRecord {
+    Bytes32 deal_id;
+    Address app, dataset, workerpool, requester, callback;
+    std::uint64_t category{0};
+    std::uint64_t category_seconds{0};  //!< workClockTimeRef
+    Bytes32 tag;
+    std::uint64_t trust{1};
+    std::uint64_t bot_first{0}, bot_size{0};
+    std::int64_t start_time{0};             //!< Unix s
+    std::int64_t contribution_deadline{0};  //!< Unix s (start + 7·T)
+    std::int64_t final_deadline{0};         //!< Unix s (start + 10·T)
+    std::string app_uri;
+    Bytes32 app_checksum;
+    std::string app_type;
+    std::string dataset_uri;
+    Bytes32 dataset_checksum;
+    std::string iexec_args;
+    std::vector<std::string> input_files;
+    std::uint64_t block_number{0};
+    std::optional<std::string> refusal;  //!< why the deal is not served (its tasks are inserted FAILED)
+    friend bool operator==(const DealRecord&, const DealRecord&) = default;
+};
+
+struct TaskRecord {
+    TaskKey key;
+    Bytes32 task_id;
+    TaskStatus status{TaskStatus::kReceived};
+    std::int64_t version{0};
+    std::optional<std::int64_t> due_ms;
+    std::int64_t contribution_deadline{0};
+    std::int64_t final_deadline{0};
+    std::optional<std::int64_t> reveal_deadline;
+    Address enclave_challenge;
+    std::optional<Bytes32> consensus;
+    std::optional<Address> uploader;
+    std::optional<std::string> result_link;
+    std::optional<Bytes> callback_data;
+    std::optional<std::string> initialize_intent, finalize_intent, reopen_intent, claim_intent;
+    std::optional<std::string> failure;
+    std::int64_t updated_ms{0};
+};
+
+//! Columns a transition may set together with the status (absent: unchanged).
+struct TaskChange {
+    std::optional<std::int64_t> due_ms;
+    bool clear_due{false};  //!< due_ms = NULL
+    std::optional<std::int64_t> reveal_deadline;
+    std::optional<Address> enclave_challenge;
+    std::optional<Bytes32> consensus;
+    std::optional<Address> uploader;
+    std::optional<std::string> result_link;
+    std::optional<Bytes> callback_data;
+    std::optional<std::string> initialize_intent, finalize_intent, reopen_intent, claim_intent;
+    std::optional<std::string> failure;
+};
+
+struct WorkerRecord {
+    Address address;
+    workerapi::WorkerRegistration registration;
+    std::int64_t registered_ms{0};
+    std::int64_t last_seen_ms{0};
+    bool alive{false};
+    U256 score;
+    std::uint32_t used_slots{0};  //!< replicates holding a slot now
+    std::uint64_t last_seq{0};
+};
+
+struct ReplicateRecord {
+    TaskKey task;
+    Address worker;
+    ReplicateStatus status{ReplicateStatus::kCreated};
+    ReplicateStatus last_relevant{ReplicateStatus::kCreated};
+    std::int64_t version{0};
+    bool holds_slot{true};
+    U256 score;  //!< the worker's score at creation
+    std::int64_t created_ms{0};
+    std::int64_t updated_ms{0};
+    workerapi::StatusDetails details;  //!< the contribution / failure details reported so far (merged)
+};
+
+class SchedulerStore {
+  public:
+    explicit SchedulerStore(store::Database& db) : db_(db) {}
+
+    store::Database& database() { return db_; }
+
+    // ---- Deals and tasks ----
+    //! Inserts the deal and one task per index in [bot_first, bot_first + bot_size) (task_id = keccak256(deal ‖ idx)),
+    //! status RECEIVED with due_ms = now_ms (FAILED with the refusal when `deal.refusal` is set). Idempotent: a deal
+    //! already present changes nothing and returns false.
+    Result<bool> insert_deal(const DealRecord& deal, std::int64_t now_ms);
+    Result<std::optional<DealRecord>> deal(const Bytes32& deal_id);
+    Result<std::optional<TaskRecord>> task(const TaskKey& key);
+    Result<std::optional<TaskRecord>> task(store::Tx& tx, const TaskKey& key);
+    Result<std::optional<TaskRecord>> task_by_id(const Bytes32& task_id);
+    //! Tasks whose due_ms ≤ now_ms, earliest first.
+    Result<std::vector<TaskRecord>> due_tasks(std::int64_t now_ms, std::size_t limit);
+    //! Same, only tasks in one of `statuses` (each timer owner reads its own statuses).
+    Result<std::vector<TaskRecord>> due_tasks(std::int64_t now_ms, std::size_t limit,
+                                              const std::vector<TaskStatus>& statuses);
+    //! INITIALIZED and RUNNING tasks, earliest contribution deadline first.
+    Result<std::vector<TaskRecord>> schedulable_tasks(std::size_t limit);
+    //! Tasks by status (for metrics and the API).
+    Result<std::vector<std::pair<TaskStatus, std::int64_t>>> task_counts();
+
+    //! Compare-and-set transition (see the file comment). Returns the new record, or nullopt when the stored status or
+    //! version differ from `expected`. The machine refusing the event is an error.
+    Result<std::optional<TaskRecord>> transition_task(store::Tx& tx, const TaskRecord& expected, TaskEvent event,
+                                                      const TaskChange& change, std::int64_t now_ms);
+    //! Same, in its own write transaction.
+    Result<std::optional<TaskRecord>> transition_task(const TaskRecord& expected, TaskEvent event,
+                                                      const TaskChange& change, std::int64_t now_ms);
+    //! Moves the task's due-time without a status change (compare-and-set on the version; nullopt if it moved).
+    Result<std::optional<TaskRecord>> reschedule_task(store::Tx& tx, const TaskRecord& expected,
+                                                      std::optional<std::int64_t> due_ms, std::int64_t now_ms);
+
+    // ---- Workers ----
+    //! Registers or updates a worker (capacity), marks it alive and seen now. Returns the record.
+    Result<WorkerRecord> upsert_worker(const Address& address, const workerapi::WorkerRegistration& registration,
+                                       std::int64_t now_ms);
+    //! Heartbeat: last_seen = now, alive = true. False when the worker is not registered.
+    Result<bool> touch_worker(const Address& address, std::int64_t now_ms);
+    Result<std::optional<WorkerRecord>> worker(const Address& address);
+    Result<std::vector<WorkerRecord>> workers();
+    Result<void> set_worker_score(const Address& address, const U256& score);
+    //! Alive workers silent since before now_ms − lost_after_ms become not alive, and each of their non-final
+    //! replicates becomes WORKER_LOST (releasing its slot). Returns the workers marked lost.
+    Result<std::vector<Address>> mark_lost_workers(std::int64_t now_ms, std::int64_t lost_after_ms);
+
+    // ---- Replicates ----
+    //! Reserves a replicate (see the file comment) with status CREATED. False when the worker is not alive, has no
+    //! free slot, or already has a replicate of this task.
+    Result<bool> create_replicate(store::Tx& tx, const TaskKey& task, const Address& worker, const U256& score,
+                                  std::int64_t now_ms);
+    Result<std::optional<ReplicateRecord>> replicate(const TaskKey& task, const Address& worker);
+    Result<std::vector<ReplicateRecord>> replicates_of_task(const TaskKey& task);
+    Result<std::vector<ReplicateRecord>> replicates_of_task(store::Tx& tx, const TaskKey& task);
+    //! Every replicate of the INITIALIZED and RUNNING tasks (one query: the assignment round's snapshot).
+    Result<std::vector<ReplicateRecord>> replicates_of_schedulable_tasks();
+    //! The worker's replicates whose status is not final.
+    Result<std::vector<ReplicateRecord>> active_replicates_of_worker(const Address& worker);
+    //! Compare-and-set on (status, version) after replicate_transition(expected.status — or its last relevant status
+    //! after an interruption, for worker updates — , to, who). Non-empty fields of `details` are merged into the
+    //! stored ones. Returns the new record or nullopt when the row changed meanwhile.
+    Result<std::optional<ReplicateRecord>> set_replicate_status(store::Tx& tx, const ReplicateRecord& expected,
+                                                                ReplicateStatus to, Modifier who,
+                                                                const workerapi::StatusDetails& details,
+                                                                std::int64_t now_ms);
+
+    // ---- Idempotency of worker updates ----
+    Result<std::optional<workerapi::StatusAnswer>> recorded_answer(store::Tx& tx, const TaskKey& task,
+                                                                   const Address& worker, ReplicateStatus status);
+    Result<void> record_answer(store::Tx& tx, const TaskKey& task, const Address& worker, ReplicateStatus status,
+                               const workerapi::StatusAnswer& answer, std::int64_t now_ms);
+
+    // ---- Notification inbox ----
+    //! Appends `n` (its seq is assigned: the worker's last_seq + 1) and returns it with its seq.
+    Result<workerapi::Notification> append_notification(store::Tx& tx, const Address& worker, workerapi::Notification n,
+                                                        std::int64_t now_ms);
+    //! Notifications with seq > after, oldest first, at most `limit`; last_seq is the worker's current one.
+    Result<workerapi::NotificationBatch> notifications_after(const Address& worker, std::uint64_t after,
+                                                             std::size_t limit);
+
+  private:
+    store::Database& db_;
+};
+
+}  // namespace wp::scheduler

@@ -1,0 +1,268 @@
+// SchedulerStore on both backends: idempotent deal intake keyed by (deal, index), compare-and-set transitions,
+// slot-checked replicate reservation, lost workers, idempotent update answers, the notification inbox.
+
+#include "scheduler_store.hpp"
+
+#include <gtest/gtest.h>
+
+#include <wp/core/hex.hpp>
+#include <wp/protocol/ids.hpp>
+#include <wp/store/backend_test.hpp>
+
+#include "schema.hpp"
+
+namespace wp::scheduler {
+namespace {
+
+Address addr(std::uint8_t b) {
+    FixedBytes<20> f;
+    f.bytes.fill(b);
+    return Address(f);
+}
+Bytes32 h(std::uint8_t b) {
+    Bytes32 x;
+    x.bytes.fill(b);
+    return x;
+}
+
+constexpr std::int64_t kNowMs = 1'767'225'600'000;
+
+DealRecord sample_deal(std::uint8_t id, std::uint64_t bot_size = 3) {
+    DealRecord d;
+    d.deal_id = h(id);
+    d.app = addr(1);
+    d.workerpool = addr(2);
+    d.requester = addr(3);
+    d.category = 0;
+    d.category_seconds = 300;
+    d.trust = 1;
+    d.bot_first = 10;
+    d.bot_size = bot_size;
+    d.start_time = kNowMs / 1000;
+    d.contribution_deadline = d.start_time + 7 * 300;
+    d.final_deadline = d.start_time + 10 * 300;
+    d.app_uri = "file:///apps/echo.tar.gz";
+    d.app_type = "BUNDLE";
+    d.iexec_args = "hello";
+    d.input_files = {"https://example.com/a"};
+    d.block_number = 7;
+    return d;
+}
+
+workerapi::WorkerRegistration registration(std::uint32_t slots) {
+    workerapi::WorkerRegistration r;
+    r.name = "w";
+    r.version = "1";
+    r.cpu_slots = slots;
+    r.tee_frameworks = {workerapi::TeeFramework::kTdx};
+    return r;
+}
+
+class SchedulerStoreTest : public store::testing::BackendTest {
+  protected:
+    void SetUp() override {
+        open_database("scheduler_store");
+        if (HasFatalFailure()) return;
+        auto v = migrate_scheduler(*db_);
+        ASSERT_TRUE(v) << v.error().message;
+        store_.emplace(*db_);
+    }
+    void TearDown() override {
+        store_.reset();
+        BackendTest::TearDown();
+    }
+    std::optional<SchedulerStore> store_;
+};
+
+TEST_P(SchedulerStoreTest, DealIntakeIsIdempotentAndKeyedByDealAndIndex) {
+    const DealRecord d = sample_deal(9);
+    auto first = store_->insert_deal(d, kNowMs);
+    ASSERT_TRUE(first) << first.error().message;
+    EXPECT_TRUE(*first);
+    auto again = store_->insert_deal(d, kNowMs + 1);
+    ASSERT_TRUE(again);
+    EXPECT_FALSE(*again);
+
+    auto back = store_->deal(d.deal_id);
+    ASSERT_TRUE(back && *back);
+    EXPECT_EQ(**back, d);
+
+    auto t = store_->task(TaskKey{d.deal_id, 11});
+    ASSERT_TRUE(t && *t) << (t ? "missing" : t.error().message);
+    EXPECT_EQ((*t)->task_id, task_id(d.deal_id, U256(11)));
+    EXPECT_EQ((*t)->status, TaskStatus::kReceived);
+    EXPECT_EQ((*t)->due_ms, kNowMs);
+    EXPECT_FALSE(store_->task(TaskKey{d.deal_id, 13})->has_value());  // outside [10, 13)
+    auto by_id = store_->task_by_id(task_id(d.deal_id, U256(12)));
+    ASSERT_TRUE(by_id && *by_id);
+    EXPECT_EQ((*by_id)->key.index, 12u);
+    EXPECT_EQ(store_->due_tasks(kNowMs, 100)->size(), 3u);
+    EXPECT_TRUE(store_->due_tasks(kNowMs - 1, 100)->empty());
+
+    DealRecord refused = sample_deal(8, 1);
+    refused.refusal = "TEE deal with trust 3";
+    ASSERT_TRUE(*store_->insert_deal(refused, kNowMs));
+    auto rt = store_->task(TaskKey{refused.deal_id, 10});
+    EXPECT_EQ((*rt)->status, TaskStatus::kFailed);
+    EXPECT_EQ((*rt)->failure, "TEE deal with trust 3");
+}
+
+TEST_P(SchedulerStoreTest, TransitionsAreCompareAndSet) {
+    ASSERT_TRUE(store_->insert_deal(sample_deal(9), kNowMs));
+    const TaskRecord t0 = **store_->task(TaskKey{h(9), 10});
+    TaskChange c;
+    c.initialize_intent = "task:" + to_hex(t0.task_id.view()) + ":initialize";
+    c.due_ms = kNowMs + 30'000;
+    auto t1 = store_->transition_task(t0, TaskEvent::kInitializeSubmitted, c, kNowMs + 1);
+    ASSERT_TRUE(t1) << t1.error().message;
+    ASSERT_TRUE(*t1);
+    EXPECT_EQ((*t1)->status, TaskStatus::kInitializing);
+    EXPECT_EQ((*t1)->version, 1);
+    EXPECT_EQ((*t1)->initialize_intent, c.initialize_intent);
+    EXPECT_EQ((*t1)->due_ms, kNowMs + 30'000);
+
+    // A second writer holding the stale record loses: nothing changes.
+    auto stale = store_->transition_task(t0, TaskEvent::kInitializeSubmitted, {}, kNowMs + 2);
+    ASSERT_TRUE(stale);
+    EXPECT_FALSE(*stale);
+    // The machine refuses an event that has no edge.
+    auto refused = store_->transition_task(**t1, TaskEvent::kFinalizeMined, {}, kNowMs + 2);
+    ASSERT_FALSE(refused);
+    EXPECT_EQ(refused.error().message, "task: event 'finalize mined' not allowed in status INITIALIZING");
+
+    TaskChange clear;
+    clear.clear_due = true;
+    auto t2 = store_->transition_task(**t1, TaskEvent::kInitializeMined, clear, kNowMs + 3);
+    ASSERT_TRUE(t2 && *t2);
+    EXPECT_EQ((*t2)->status, TaskStatus::kInitialized);
+    EXPECT_FALSE((*t2)->due_ms);
+    auto schedulable = store_->schedulable_tasks(10);
+    ASSERT_TRUE(schedulable);
+    ASSERT_EQ(schedulable->size(), 1u);
+    EXPECT_EQ((*schedulable)[0].key.index, 10u);
+    auto counts = store_->task_counts();
+    ASSERT_TRUE(counts);
+    EXPECT_EQ(counts->size(), 2u);  // RECEIVED 2, INITIALIZED 1
+}
+
+TEST_P(SchedulerStoreTest, ReplicateReservationChecksSlotsAndUniqueness) {
+    ASSERT_TRUE(store_->insert_deal(sample_deal(9), kNowMs));
+    ASSERT_TRUE(store_->upsert_worker(addr(5), registration(1), kNowMs));
+    auto reserve = [&](std::uint64_t index, const Address& w) {
+        return db_->write([&](store::Tx& tx) {
+            return store_->create_replicate(tx, TaskKey{h(9), index}, w, 0, kNowMs);
+        });
+    };
+    EXPECT_TRUE(*reserve(10, addr(5)));
+    EXPECT_FALSE(*reserve(11, addr(5)));  // one slot only
+    EXPECT_FALSE(*reserve(10, addr(6)));  // unknown worker
+    auto w = store_->worker(addr(5));
+    ASSERT_TRUE(w && *w);
+    EXPECT_EQ((*w)->used_slots, 1u);
+
+    // The replicate computes: its slot is freed; a second replicate of the same task is still refused.
+    auto r = **store_->replicate(TaskKey{h(9), 10}, addr(5));
+    for (auto s : {ReplicateStatus::kStarting, ReplicateStatus::kStarted, ReplicateStatus::kAppDownloading,
+                   ReplicateStatus::kAppDownloaded, ReplicateStatus::kDataDownloading, ReplicateStatus::kDataDownloaded,
+                   ReplicateStatus::kComputing, ReplicateStatus::kComputed}) {
+        auto next = db_->write(
+            [&](store::Tx& tx) { return store_->set_replicate_status(tx, r, s, Modifier::kWorker, {}, kNowMs); });
+        ASSERT_TRUE(next) << next.error().message;
+        ASSERT_TRUE(*next);
+        r = **next;
+    }
+    EXPECT_FALSE(r.holds_slot);
+    EXPECT_EQ((*store_->worker(addr(5)))->used_slots, 0u);
+    EXPECT_FALSE(*reserve(10, addr(5)));
+    EXPECT_TRUE(*reserve(11, addr(5)));
+
+    // A stale record loses the compare-and-set; a refused edge is an error.
+    workerapi::StatusDetails d;
+    d.result_hash = h(0xaa);
+    auto contributed = db_->write([&](store::Tx& tx) {
+        return store_->set_replicate_status(tx, r, ReplicateStatus::kContributing, Modifier::kWorker, d, kNowMs);
+    });
+    ASSERT_TRUE(contributed && *contributed);
+    EXPECT_EQ((*contributed)->details.result_hash, h(0xaa));
+    auto stale = db_->write([&](store::Tx& tx) {
+        return store_->set_replicate_status(tx, r, ReplicateStatus::kContributing, Modifier::kWorker, {}, kNowMs);
+    });
+    ASSERT_TRUE(stale);
+    EXPECT_FALSE(*stale);
+    auto bad = db_->write([&](store::Tx& tx) {
+        return store_->set_replicate_status(tx, **contributed, ReplicateStatus::kRevealed, Modifier::kWorker, {},
+                                            kNowMs);
+    });
+    ASSERT_FALSE(bad);
+    EXPECT_EQ(bad.error().message, "replicate: CONTRIBUTING → REVEALED is not allowed");
+}
+
+TEST_P(SchedulerStoreTest, SilentWorkersAreLostAndTheirReplicatesFreed) {
+    ASSERT_TRUE(store_->insert_deal(sample_deal(9), kNowMs));
+    ASSERT_TRUE(store_->upsert_worker(addr(5), registration(2), kNowMs));
+    ASSERT_TRUE(store_->upsert_worker(addr(6), registration(2), kNowMs));
+    ASSERT_TRUE(db_->write([&](store::Tx& tx) {
+        return store_->create_replicate(tx, TaskKey{h(9), 10}, addr(5), 0, kNowMs);
+    }));
+    EXPECT_TRUE(*store_->touch_worker(addr(6), kNowMs + 50'000));
+    EXPECT_FALSE(*store_->touch_worker(addr(7), kNowMs + 50'000));
+
+    auto lost = store_->mark_lost_workers(kNowMs + 60'000, 60'000);
+    ASSERT_TRUE(lost) << lost.error().message;
+    ASSERT_EQ(lost->size(), 1u);
+    EXPECT_EQ((*lost)[0], addr(5));
+    auto r = store_->replicate(TaskKey{h(9), 10}, addr(5));
+    EXPECT_EQ((*r)->status, ReplicateStatus::kWorkerLost);
+    EXPECT_EQ((*r)->last_relevant, ReplicateStatus::kCreated);
+    EXPECT_FALSE((*r)->holds_slot);
+    EXPECT_FALSE((*store_->worker(addr(5)))->alive);
+    EXPECT_TRUE(store_->mark_lost_workers(kNowMs + 60'000, 60'000)->empty());  // already lost
+    // Coming back: alive again.
+    EXPECT_TRUE(*store_->touch_worker(addr(5), kNowMs + 70'000));
+    EXPECT_TRUE((*store_->worker(addr(5)))->alive);
+}
+
+TEST_P(SchedulerStoreTest, AnswersAndInbox) {
+    ASSERT_TRUE(store_->insert_deal(sample_deal(9), kNowMs));
+    ASSERT_TRUE(store_->upsert_worker(addr(5), registration(2), kNowMs));
+    const TaskKey key{h(9), 10};
+    auto none =
+        db_->read([&](store::Tx& tx) { return store_->recorded_answer(tx, key, addr(5), ReplicateStatus::kComputed); });
+    ASSERT_TRUE(none);
+    EXPECT_FALSE(*none);
+    workerapi::StatusAnswer answer{Action::kAbort, AbortCause::kConsensusReached, false};
+    ASSERT_TRUE(db_->write([&](store::Tx& tx) {
+        return store_->record_answer(tx, key, addr(5), ReplicateStatus::kComputed, answer, kNowMs);
+    }));
+    auto again =
+        db_->read([&](store::Tx& tx) { return store_->recorded_answer(tx, key, addr(5), ReplicateStatus::kComputed); });
+    ASSERT_TRUE(again && *again);
+    EXPECT_EQ((*again)->action, Action::kAbort);
+    EXPECT_EQ((*again)->abort_cause, AbortCause::kConsensusReached);
+    EXPECT_TRUE((*again)->duplicate);
+
+    const Bytes32 tid = task_id(h(9), U256(10));
+    for (int i = 0; i < 3; ++i) {
+        workerapi::Notification n;
+        n.task_id = tid;
+        n.action = Action::kReveal;
+        n.block_number = static_cast<std::uint64_t>(100 + i);
+        auto appended = db_->write([&](store::Tx& tx) { return store_->append_notification(tx, addr(5), n, kNowMs); });
+        ASSERT_TRUE(appended) << appended.error().message;
+        EXPECT_EQ(appended->seq, static_cast<std::uint64_t>(i + 1));
+    }
+    auto batch = store_->notifications_after(addr(5), 1, 10);
+    ASSERT_TRUE(batch) << batch.error().message;
+    ASSERT_EQ(batch->notifications.size(), 2u);
+    EXPECT_EQ(batch->notifications[0].seq, 2u);
+    EXPECT_EQ(batch->notifications[1].block_number, 102u);
+    EXPECT_EQ(batch->last_seq, 3u);
+    auto unknown = db_->write(
+        [&](store::Tx& tx) { return store_->append_notification(tx, addr(6), workerapi::Notification{}, kNowMs); });
+    EXPECT_FALSE(unknown);
+}
+
+WP_INSTANTIATE_ON_BOTH_BACKENDS(SchedulerStoreTest);
+
+}  // namespace
+}  // namespace wp::scheduler
