@@ -165,6 +165,39 @@ TEST_F(Runner, FailuresEndAsTheErrorResult) {
     EXPECT_NE(res.failure_detail.find("does not match the on-chain checksum"), std::string::npos);
 }
 
+TEST_F(Runner, DatasetAndInputFilesReachTheApp) {
+    write_file(dir_ / "dataset.bin", "secret dataset");
+    write_file(dir_ / "input.txt", "an input file");
+    auto r = request("data", R"(cat $IEXEC_IN/$IEXEC_DATASET_FILENAME > $IEXEC_OUT/r.txt
+cat $IEXEC_INPUT_FILES_FOLDER/$IEXEC_INPUT_FILE_NAME_1 >> $IEXEC_OUT/r.txt
+echo "$IEXEC_INPUT_FILES_NUMBER" >> $IEXEC_OUT/r.txt
+echo '{"deterministic-output-path":"/iexec_out/r.txt"}' > $IEXEC_OUT/computed.json)");
+    r.task.dataset = *Address::parse("0x90F79bf6EB2c4f870365E785982E1f101E93b906");
+    r.dataset_url = "file://" + (dir_ / "dataset.bin").string();
+    r.dataset_checksum = *bytes32_from_hex(sha256sum(dir_ / "dataset.bin"));
+    r.task.input_files = {"file://" + (dir_ / "input.txt").string()};
+    auto res = run(r);
+    ASSERT_FALSE(res.failure) << res.failure_detail;
+    const fs::path out = runner_->task_dir(r.task.task_id) / "output/iexec_out/r.txt";
+    EXPECT_EQ(read_file(out), "secret datasetan input file1\n");
+    EXPECT_EQ(to_hex(res.digest.view()), sha256sum(out));
+
+    // The dataset does not match its on-chain checksum: the app never runs, the error result is contributed.
+    r.dataset_checksum[5] ^= 1;
+    res = run(r);
+    ASSERT_TRUE(res.failure);
+    EXPECT_EQ(*res.failure, FailureCause::kDatasetBadChecksum);
+    EXPECT_FALSE(res.outcome);
+    EXPECT_EQ(to_hex(res.digest.view()), error_digest("DATA_DOWNLOAD_FAILED", "DATASET_FILE_BAD_CHECKSUM"));
+    // An input file that cannot be fetched.
+    r.dataset_checksum[5] ^= 1;
+    r.task.input_files = {"file://" + (dir_ / "missing.txt").string()};
+    res = run(r);
+    ASSERT_TRUE(res.failure);
+    EXPECT_EQ(*res.failure, FailureCause::kInputFilesDownloadFailed);
+    EXPECT_EQ(to_hex(res.digest.view()), error_digest("DATA_DOWNLOAD_FAILED", "INPUT_FILES_DOWNLOAD_FAILED"));
+}
+
 TEST_F(Runner, TeeDealsGetASimulatedEnclaveSignature) {
     for (const std::uint8_t tag : {std::uint8_t{0x3}, std::uint8_t{0x9}}) {
         auto r = request("tee-" + std::to_string(tag), R"(printf tee > $IEXEC_OUT/r.txt
