@@ -9,6 +9,7 @@
 
 #include "devnet_cmd.hpp"
 #include "market_cmd.hpp"
+#include "worker_cmd.hpp"
 
 namespace wp::poolcli {
 
@@ -46,6 +47,7 @@ int run_iexec_pool(int argc, const char* const* argv, std::ostream& out, std::os
     devnet_cmd->callback([&] { code = run_devnet(devnet, out, err); });
 
     add_market_command(app, code);
+    add_worker_command(app, code);
 
     if (auto done = cli::parse_or_exit(app, argc, argv, out, err)) return *done;
     if (app.get_subcommands().empty()) {

@@ -89,6 +89,9 @@ Result<void> WorkerAgent::start() {
     if (reg.heartbeat_seconds > 0) heartbeat_seconds_ = static_cast<std::int64_t>(reg.heartbeat_seconds);
     spdlog::info("worker {} registered with pool {} (chain {}), {} slots", session_.address().to_checksum(),
                  reg.workerpool.to_checksum(), reg.chain_id, options_.registration.cpu_slots);
+    // Recovery covers what the scheduler holds for this worker: the inbox is read from its current end on (an old
+    // PLEASE_START of a finished task must not start it again).
+    WP_TRY_VOID(session_.skip_to_latest());
     WP_TRY(auto rec, session_.recovery());
     std::vector<Bytes32> on_disk = runner_.results_on_disk();
     for (const auto& item : rec.items) {
@@ -99,6 +102,14 @@ Result<void> WorkerAgent::start() {
         n.action = item.action;
         n.abort_cause = item.abort_cause;
         // The scheduler's recovered status tells where we stood; the result must be on disk to go on.
+        if (item.last_status == ReplicateStatus::kCreated) {
+            // Assigned but never started (its PLEASE_START may be in the inbox before the position skipped to):
+            // start it now; the inbox copy, if it comes, is ignored (the replicate is held).
+            n.action = Action::kStart;
+            n.assignment = item.assignment;
+            spawn(item.assignment, {n});
+            continue;
+        }
         const bool needs_result = item.action == Action::kContribute || item.action == Action::kContributeAndFinalize ||
                                   item.action == Action::kReveal || item.action == Action::kUpload ||
                                   item.action == Action::kWait;
@@ -122,6 +133,12 @@ void WorkerAgent::spawn(const workerapi::Assignment& a, std::deque<Notification>
     auto r = std::make_shared<Replicate>();
     r->a = a;
     r->queue = std::move(first);
+    std::shared_ptr<Replicate> previous;
+    {
+        std::lock_guard lock(mutex_);
+        if (auto it = replicates_.find(a.task_id); it != replicates_.end()) previous = it->second;
+    }
+    if (previous && previous->thread.joinable()) previous->thread.join();  // a finished one (dispatch checked)
     {
         std::lock_guard lock(mutex_);
         replicates_[a.task_id] = r;
@@ -291,6 +308,7 @@ bool WorkerAgent::start_and_compute(Replicate& r) {
     auto res = runner_.run(req, r.cancel, enclave ? &*enclave : nullptr);
     if (!res) {
         if (r.cancel.load()) return abort(r), false;
+        spdlog::error("task {}: the worker could not run it: {}", short_id(a.task_id), res.error().message);
         StatusDetails d;
         d.cause = WireCause::kUnknown;
         d.message = clip("worker: " + res.error().message);

@@ -198,6 +198,18 @@ Result<std::string> SchedulerSession::upload_result(const std::string& upload_ur
     }
 }
 
+Result<void> SchedulerSession::skip_to_latest() {
+    const std::string path = "/notifications?after=" + std::to_string(workerapi::kMaxJsonInteger) + "&wait=0";
+    WP_TRY(auto a, call("GET", path, ""));
+    if (a.status == 204) return {};
+    if (a.status != 200) return make_error(http_error("GET", "/notifications", a.status, a.body));
+    WP_TRY(auto batch, (decode<workerapi::NotificationBatch>("notifications", a.body, [](const json::value& j) {
+               return workerapi::notification_batch_from_json(j);
+           })));
+    acknowledge(batch.last_seq);
+    return {};
+}
+
 void SchedulerSession::acknowledge(std::uint64_t seq) {
     std::lock_guard lock(mutex_);
     last_seq_ = std::max(last_seq_, seq);

@@ -101,6 +101,9 @@ class SchedulerSession {
     //! answer's "resultLink" string when it has one, else {"storage":"http","location":"<url>"}.
     Result<std::string> upload_result(const std::string& upload_url, std::string zip);
 
+    //! Moves the position to the inbox's current end (GET /notifications?after=<max>&wait=0 → lastSeq): used at
+    //! start-up, where GET /recovery says what is held.
+    Result<void> skip_to_latest();
     //! Marks a notification handled (its seq is not returned again).
     void acknowledge(std::uint64_t seq);
     std::uint64_t last_seq() const;
