@@ -11,6 +11,7 @@
 
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <map>
@@ -181,7 +182,7 @@ TEST(WorkerAgent, SevenAppsEndAsSpecifiedThenRevealAndDrain) {
     std::mutex uploads_mutex;
     std::map<std::string, std::string> uploads;
     net::HttpServer results;
-    results.route("POST", "/results/:taskId", [&](const net::ServerRequest& req) {
+    results.route("PUT", "/results/:taskId", [&](const net::ServerRequest& req) {
         std::lock_guard lock(uploads_mutex);
         const std::string id(*req.param("taskId"));
         uploads[id] = req.body;
@@ -316,6 +317,90 @@ TEST(WorkerAgent, SevenAppsEndAsSpecifiedThenRevealAndDrain) {
     for (const auto& [task, rec] : agent.records()) EXPECT_TRUE(rec.finished) << to_hex(task.view());
     EXPECT_TRUE(runner.results_on_disk().empty());
     results.stop(200ms);
+}
+
+TEST(WorkerAgent, RestartResumesResultsOnDiskAndAbandonsTheOthersNeverContributingTwice) {
+    testing::ScratchDir dir("agent-restart");
+    fs::permissions(dir.path(), fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
+                                    fs::perms::others_read | fs::perms::others_exec);
+    net::HttpServer results;
+    std::atomic<int> uploads{0};
+    results.route("PUT", "/results/:taskId", [&](const net::ServerRequest&) {
+        ++uploads;
+        return net::HttpResponse::json(200, "{}");
+    });
+    ASSERT_TRUE(results.start());
+    Scheduler s(dir.path(), results.base_url() + "/results");
+    const App app = make_bundle(dir.path(), "file",
+                                "printf 'kept %s' \"$IEXEC_DEAL_ID\" > $IEXEC_OUT/r.txt\n"
+                                "echo '{\"deterministic-output-path\":\"/iexec_out/r.txt\"}' > "
+                                "$IEXEC_OUT/computed.json\n");
+    const Bytes32 kept = add_deal(*s.store, 1, app, 300);
+    const Bytes32 lost = add_deal(*s.store, 2, app, 300);
+    const Bytes32 kept_digest = sha256_of_text("kept " + to_hex(h(1).view()));
+
+    SessionOptions so;
+    so.scheduler_url = s.server.base_url();
+    so.ws_poll = 200ms;
+    so.backoff_initial = 20ms;
+    const PrivateKey wallet = key(0x22);
+    ReplicateRunner runner(RunnerOptions{.work_dir = dir / "work"}, wallet.address(),
+                           std::make_shared<SandboxRuntime>());
+    LedgerChain chain;
+    AgentOptions ao;
+    ao.registration.name = "w2";
+    ao.registration.version = "0.1.0";
+    ao.registration.cpu_slots = 2;
+    ao.memory_bytes_per_task = 256ull << 20;
+    ao.drain_timeout = 1s;
+    {
+        SchedulerSession session(so, wallet);
+        WorkerAgent first(session, runner, chain, ao);
+        ASSERT_TRUE(first.start());
+        std::thread loop([&] { first.run(); });
+        EXPECT_TRUE(eventually([&] {
+            auto recs = first.records();
+            return recs[kept].last_status == ReplicateStatus::kContributed &&
+                   recs[lost].last_status == ReplicateStatus::kContributed;
+        }));
+        first.halt();  // a crash: nothing reported, folders left
+        loop.join();
+    }
+    ASSERT_EQ(runner.results_on_disk().size(), 2u);
+    ASSERT_TRUE(runner.cleanup(lost));  // this result is lost with its disk
+
+    SchedulerSession session(so, wallet);
+    WorkerAgent second(session, runner, chain, ao);
+    ASSERT_TRUE(second.start());
+    std::thread loop([&] { second.run(); });
+    struct Joiner {
+        WorkerAgent& agent;
+        std::thread& loop;
+        ~Joiner() {
+            if (loop.joinable()) {
+                agent.stop(false);
+                loop.join();
+            }
+        }
+    } joiner{second, loop};
+    // The lost one is abandoned cleanly; the kept one is held, waiting for consensus.
+    EXPECT_TRUE(eventually([&] {
+        auto recs = second.records();
+        return recs[lost].last_status == ReplicateStatus::kAborted && recs[lost].finished;
+    }));
+    EXPECT_EQ(second.active(), 1u);
+    ASSERT_TRUE(s.core->apply_consensus(kept, make_contribution(wallet.address(), kept, kept_digest).result_hash,
+                                        system_clock().unix_ms() / 1000 + 600, 1));
+    EXPECT_TRUE(eventually([&] { return second.records()[kept].last_status == ReplicateStatus::kResultUploaded; }));
+    {
+        std::lock_guard lock(chain.m);
+        EXPECT_EQ(chain.revealed[kept], kept_digest);  // the digest re-read from the files on disk
+        EXPECT_EQ(chain.contribute_calls[kept], 1);
+        EXPECT_EQ(chain.contribute_calls[lost], 1);
+    }
+    EXPECT_EQ(uploads.load(), 1);
+    second.stop(true);
+    loop.join();
 }
 
 }  // namespace

@@ -234,6 +234,11 @@ void WorkerAgent::handle(Replicate& r, Action action, const Notification& n) {
 }
 
 bool WorkerAgent::report(Replicate& r, ReplicateStatus s, StatusDetails d) {
+    if (halted_.load()) {
+        r.done = true;
+        r.next = Action::kWait;
+        return false;
+    }
     auto answer = session_.report(r.a.task_id, workerapi::StatusUpdate{s, std::move(d)});
     {
         std::lock_guard lock(mutex_);
@@ -485,6 +490,10 @@ void WorkerAgent::upload(Replicate& r, const std::string& url) {
 
 void WorkerAgent::abort(Replicate& r) {
     if (r.done) return;
+    if (halted_.load()) {
+        r.done = true;
+        return;
+    }
     r.cancel = true;
     StatusDetails d;
     if (r.abort_cause) d.message = std::string("aborted: ") + std::string(workerapi::to_string(*r.abort_cause));
@@ -498,6 +507,10 @@ void WorkerAgent::abort(Replicate& r) {
 }
 
 void WorkerAgent::complete(Replicate& r) {
+    if (halted_.load()) {
+        r.done = true;
+        return;
+    }
     report(r, ReplicateStatus::kCompleting);
     report(r, ReplicateStatus::kCompleted);
     (void)runner_.cleanup(r.a.task_id);
@@ -598,6 +611,20 @@ void WorkerAgent::stop(bool drain) {
         for (auto& [id, r] : replicates_) r->cancel = true;
         session_.interrupt();
     }
+}
+
+void WorkerAgent::halt() {
+    halted_ = true;
+    stopping_ = true;
+    draining_ = false;
+    {
+        std::lock_guard lock(mutex_);
+        for (auto& [id, r] : replicates_) {
+            r->cancel = true;
+            r->cv.notify_all();
+        }
+    }
+    session_.interrupt();
 }
 
 void WorkerAgent::run() {

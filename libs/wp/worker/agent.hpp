@@ -4,13 +4,14 @@
 //
 //   PLEASE_START      STARTING → STARTED → APP_DOWNLOADING → (ReplicateRunner::run: fetch, run, collect, zip)
 //                     → APP_DOWNLOADED | APP_DOWNLOAD_FAILED → DATA_DOWNLOADING → DATA_DOWNLOADED |
-//                     DATA_DOWNLOAD_FAILED → COMPUTING → COMPUTED (exit code; the error result when the app failed)
-//                     | COMPUTE_FAILED (the worker's own failure)
+//                     DATA_DOWNLOAD_FAILED → COMPUTING → COMPUTED (exit code; the error result when the app failed);
+//                     a failure of the worker itself (runtime cannot start, disk quota) → APP_DOWNLOAD_FAILED with
+//                     cause UNKNOWN and the message, which the scheduler answers PLEASE_ABORT
 //   PLEASE_CONTRIBUTE the stake is checked (CONTRIBUTE_FAILED STAKE_TOO_LOW with a clear message when too low),
 //                     CONTRIBUTING → contribute (durable intent "worker:<task>:contribute") → CONTRIBUTED | _FAILED
 //   PLEASE_CONTRIBUTE_AND_FINALIZE (TEE, trust ≤ 1) ONGOING → contributeAndFinalize → DONE | FAILED
 //   PLEASE_REVEAL     REVEALING → reveal(digest) → REVEALED | REVEAL_FAILED
-//   PLEASE_UPLOAD     RESULT_UPLOADING → POST the result zip to the upload URL → RESULT_UPLOADED | _FAILED
+//   PLEASE_UPLOAD     RESULT_UPLOADING → PUT the result zip to the upload URL → RESULT_UPLOADED | _FAILED
 //   PLEASE_ABORT      cancel the run, ABORTED, clean up;  PLEASE_COMPLETE: COMPLETING → COMPLETED, clean up
 //
 // The runner fetches and runs in one call, so the download statuses are reported when it returns, in protocol
@@ -90,6 +91,9 @@ class WorkerAgent {
     //! Dispatches notifications and sends heartbeats until stop(); returns when every replicate thread ended.
     void run();
     void stop(bool drain);
+    //! Stops every thread without reporting anything nor cleaning up: what a crash leaves behind (result folders,
+    //! replicates the scheduler still counts as held). For tests of recovery; run() returns soon.
+    void halt();
 
     //! Replicates currently held.
     std::size_t active() const;
@@ -121,6 +125,7 @@ class WorkerAgent {
     Clock& clock_;
     std::atomic<bool> stopping_{false};
     std::atomic<bool> draining_{false};
+    std::atomic<bool> halted_{false};
     std::chrono::steady_clock::time_point drain_deadline_{};
     std::atomic<std::int64_t> heartbeat_seconds_{10};
     mutable std::mutex mutex_;

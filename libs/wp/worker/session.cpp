@@ -176,7 +176,7 @@ Result<std::string> SchedulerSession::upload_result(const std::string& upload_ur
             if (auto l = login(); !l) return make_error(l.error());
         }
         net::HttpRequest req;
-        req.method = "POST";
+        req.method = "PUT";
         req.url = upload_url;
         req.headers = {{"Authorization", "Bearer " + bearer()}, {"Content-Type", "application/zip"}};
         req.body = zip;
@@ -187,13 +187,13 @@ Result<std::string> SchedulerSession::upload_result(const std::string& upload_ur
             continue;
         }
         if (resp.status != 200 && resp.status != 201) {
-            return make_error(http_error("POST", "upload " + upload_url, resp.status, resp.body));
+            return make_error(http_error("PUT", "upload " + upload_url, resp.status, resp.body));
         }
         if (auto parsed = net::parse_json_strict(resp.body); parsed && parsed->is_object()) {
             if (const auto* l = parsed->as_object().if_contains("resultLink"); l != nullptr && l->is_string())
                 return std::string(l->as_string());
         }
-        json::object link{{"storage", "http"}, {"location", upload_url}};
+        json::object link{{"storage", "pool"}, {"location", upload_url}};
         return workerapi::serialize(json::value(std::move(link)));
     }
 }

@@ -97,8 +97,9 @@ class SchedulerSession {
     //! wait ended without news; errors only for refusals (401 after a re-login, 403). Transport errors are
     //! retried with back-off inside.
     Result<std::vector<workerapi::Notification>> next_notifications();
-    //! POSTs a result archive to a PLEASE_UPLOAD url (Bearer, application/zip) and returns the result link: the
-    //! answer's "resultLink" string when it has one, else {"storage":"http","location":"<url>"}.
+    //! PUTs a result archive to a PLEASE_UPLOAD url (Bearer, application/zip; the core's result store,
+    //! docs/scheduler.md) and returns the result link: the answer's "resultLink" string when it has one, else
+    //! {"storage":"pool","location":"<url>"} (the store's link format).
     Result<std::string> upload_result(const std::string& upload_url, std::string zip);
 
     //! Moves the position to the inbox's current end (GET /notifications?after=<max>&wait=0 → lastSeq): used at
