@@ -149,8 +149,8 @@ void task_cycle_sqlite(benchmark::State& state) {
 // Second argument: 1 = synchronous FULL (the daemon's setting), 0 = NORMAL (shows what the fsyncs cost).
 BENCHMARK(task_cycle_sqlite)
     ->Name("scheduler/task_cycle_sqlite")
-    ->Args({100, 1})
-    ->Args({100, 0})
+    ->Args({50, 1})
+    ->Args({50, 0})
     ->UseRealTime()
     ->Unit(benchmark::kMillisecond);
 

@@ -163,6 +163,42 @@ struct SetList {
     }
 };
 
+Result<DealRecord> deal_from_row(const Row& r) {
+    DealRecord d;
+    WP_TRY(d.deal_id, r.get<Bytes32>("deal_id"));
+    WP_TRY(d.app, r.get<Address>("app"));
+    WP_TRY(d.dataset, r.get<Address>("dataset"));
+    WP_TRY(d.workerpool, r.get<Address>("workerpool"));
+    WP_TRY(d.requester, r.get<Address>("requester"));
+    WP_TRY(d.callback, r.get<Address>("callback"));
+    WP_TRY(d.category, r.get<std::uint64_t>("category"));
+    WP_TRY(d.category_seconds, r.get<std::uint64_t>("category_seconds"));
+    WP_TRY(d.tag, r.get<Bytes32>("tag"));
+    WP_TRY(d.trust, r.get<std::uint64_t>("trust"));
+    WP_TRY(d.bot_first, r.get<std::uint64_t>("bot_first"));
+    WP_TRY(d.bot_size, r.get<std::uint64_t>("bot_size"));
+    WP_TRY(d.start_time, r.get<std::int64_t>("start_time"));
+    WP_TRY(d.contribution_deadline, r.get<std::int64_t>("contribution_deadline"));
+    WP_TRY(d.final_deadline, r.get<std::int64_t>("final_deadline"));
+    WP_TRY(d.app_uri, r.get<std::string>("app_uri"));
+    WP_TRY(d.app_checksum, r.get<Bytes32>("app_checksum"));
+    WP_TRY(d.app_type, r.get<std::string>("app_type"));
+    WP_TRY(d.dataset_uri, r.get<std::string>("dataset_uri"));
+    WP_TRY(d.dataset_checksum, r.get<Bytes32>("dataset_checksum"));
+    WP_TRY(d.iexec_args, r.get<std::string>("iexec_args"));
+    WP_TRY(std::string files, r.get<std::string>("input_files"));
+    boost::system::error_code ec;
+    const json::value fv = json::parse(files, ec);
+    if (ec || !fv.is_array()) return make_error(Errc::kDecoding, "sched_deals.input_files: not a JSON array");
+    for (const auto& f : fv.as_array()) {
+        if (!f.is_string()) return make_error(Errc::kDecoding, "sched_deals.input_files: not a string");
+        d.input_files.emplace_back(f.as_string().c_str());
+    }
+    WP_TRY(d.block_number, r.get<std::uint64_t>("block_number"));
+    WP_TRY(d.refusal, r.get<std::optional<std::string>>("refusal"));
+    return d;
+}
+
 }  // namespace
 
 // ---- Deals and tasks ------------------------------------------------------------------------------------------------
@@ -208,39 +244,54 @@ Result<std::optional<DealRecord>> SchedulerStore::deal(const Bytes32& deal_id) {
     return db_.read([&](Tx& tx) -> Result<std::optional<DealRecord>> {
         WP_TRY(auto row, tx.query_opt("SELECT * FROM sched_deals WHERE deal_id = $1", deal_id));
         if (!row) return std::optional<DealRecord>{};
-        DealRecord d;
-        WP_TRY(d.deal_id, row->get<Bytes32>("deal_id"));
-        WP_TRY(d.app, row->get<Address>("app"));
-        WP_TRY(d.dataset, row->get<Address>("dataset"));
-        WP_TRY(d.workerpool, row->get<Address>("workerpool"));
-        WP_TRY(d.requester, row->get<Address>("requester"));
-        WP_TRY(d.callback, row->get<Address>("callback"));
-        WP_TRY(d.category, row->get<std::uint64_t>("category"));
-        WP_TRY(d.category_seconds, row->get<std::uint64_t>("category_seconds"));
-        WP_TRY(d.tag, row->get<Bytes32>("tag"));
-        WP_TRY(d.trust, row->get<std::uint64_t>("trust"));
-        WP_TRY(d.bot_first, row->get<std::uint64_t>("bot_first"));
-        WP_TRY(d.bot_size, row->get<std::uint64_t>("bot_size"));
-        WP_TRY(d.start_time, row->get<std::int64_t>("start_time"));
-        WP_TRY(d.contribution_deadline, row->get<std::int64_t>("contribution_deadline"));
-        WP_TRY(d.final_deadline, row->get<std::int64_t>("final_deadline"));
-        WP_TRY(d.app_uri, row->get<std::string>("app_uri"));
-        WP_TRY(d.app_checksum, row->get<Bytes32>("app_checksum"));
-        WP_TRY(d.app_type, row->get<std::string>("app_type"));
-        WP_TRY(d.dataset_uri, row->get<std::string>("dataset_uri"));
-        WP_TRY(d.dataset_checksum, row->get<Bytes32>("dataset_checksum"));
-        WP_TRY(d.iexec_args, row->get<std::string>("iexec_args"));
-        WP_TRY(std::string files, row->get<std::string>("input_files"));
-        boost::system::error_code ec;
-        const json::value fv = json::parse(files, ec);
-        if (ec || !fv.is_array()) return make_error(Errc::kDecoding, "sched_deals.input_files: not a JSON array");
-        for (const auto& f : fv.as_array()) {
-            if (!f.is_string()) return make_error(Errc::kDecoding, "sched_deals.input_files: not a string");
-            d.input_files.emplace_back(f.as_string().c_str());
-        }
-        WP_TRY(d.block_number, row->get<std::uint64_t>("block_number"));
-        WP_TRY(d.refusal, row->get<std::optional<std::string>>("refusal"));
+        WP_TRY(auto d, deal_from_row(*row));
         return std::optional<DealRecord>(std::move(d));
+    });
+}
+
+Result<std::vector<TaskRecord>> SchedulerStore::recent_tasks(std::optional<TaskStatus> status, std::size_t limit) {
+    return db_.read([&](Tx& tx) -> Result<std::vector<TaskRecord>> {
+        store::Rows rows;
+        if (status) {
+            WP_TRY(rows, tx.query(std::string("SELECT ") + kTaskColumns +
+                                      " FROM sched_tasks WHERE status = $1 ORDER BY updated_ms DESC, deal_id,"
+                                      " task_index LIMIT $2",
+                                  static_cast<std::int64_t>(*status), limit));
+        } else {
+            WP_TRY(rows, tx.query(std::string("SELECT ") + kTaskColumns +
+                                      " FROM sched_tasks ORDER BY updated_ms DESC, deal_id, task_index LIMIT $1",
+                                  limit));
+        }
+        std::vector<TaskRecord> out;
+        for (const Row& row : rows) {
+            WP_TRY(auto t, task_from_row(row));
+            out.push_back(std::move(t));
+        }
+        return out;
+    });
+}
+
+Result<std::vector<std::pair<DealRecord, std::vector<std::pair<TaskStatus, std::int64_t>>>>>
+SchedulerStore::recent_deals(std::size_t limit) {
+    using Out = std::vector<std::pair<DealRecord, std::vector<std::pair<TaskStatus, std::int64_t>>>>;
+    return db_.read([&](Tx& tx) -> Result<Out> {
+        WP_TRY(auto rows, tx.query("SELECT * FROM sched_deals ORDER BY received_ms DESC, deal_id LIMIT $1", limit));
+        Out out;
+        for (const Row& row : rows) {
+            WP_TRY(auto d, deal_from_row(row));
+            WP_TRY(auto counts, tx.query("SELECT status, COUNT(*) AS n FROM sched_tasks WHERE deal_id = $1 GROUP BY"
+                                         " status ORDER BY status",
+                                         d.deal_id));
+            std::vector<std::pair<TaskStatus, std::int64_t>> c;
+            for (const Row& cr : counts) {
+                WP_TRY(std::int64_t st, cr.get<std::int64_t>("status"));
+                WP_TRY(TaskStatus ts, task_status_from_int(st));
+                WP_TRY(std::int64_t n, cr.get<std::int64_t>("n"));
+                c.emplace_back(ts, n);
+            }
+            out.emplace_back(std::move(d), std::move(c));
+        }
+        return out;
     });
 }
 

@@ -145,6 +145,11 @@ class SchedulerStore {
     Result<std::vector<TaskRecord>> schedulable_tasks(std::size_t limit);
     //! Tasks by status (for metrics and the API).
     Result<std::vector<std::pair<TaskStatus, std::int64_t>>> task_counts();
+    //! The most recently changed tasks (optionally of one status), newest first.
+    Result<std::vector<TaskRecord>> recent_tasks(std::optional<TaskStatus> status, std::size_t limit);
+    //! The most recently received deals, newest first, each with its tasks counted by status.
+    Result<std::vector<std::pair<DealRecord, std::vector<std::pair<TaskStatus, std::int64_t>>>>> recent_deals(
+        std::size_t limit);
 
     //! Compare-and-set transition (see the file comment). Returns the new record, or nullopt when the stored status or
     //! version differ from `expected`. The machine refusing the event is an error.

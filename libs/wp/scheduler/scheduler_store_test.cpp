@@ -99,6 +99,18 @@ TEST_P(SchedulerStoreTest, DealIntakeIsIdempotentAndKeyedByDealAndIndex) {
     EXPECT_EQ(store_->due_tasks(kNowMs, 100)->size(), 3u);
     EXPECT_TRUE(store_->due_tasks(kNowMs - 1, 100)->empty());
 
+    auto recent = store_->recent_deals(10);
+    ASSERT_TRUE(recent) << recent.error().message;
+    ASSERT_EQ(recent->size(), 1u);
+    EXPECT_EQ((*recent)[0].first, d);
+    ASSERT_EQ((*recent)[0].second.size(), 1u);
+    EXPECT_EQ((*recent)[0].second[0], std::make_pair(TaskStatus::kReceived, std::int64_t{3}));
+    auto received = store_->recent_tasks(TaskStatus::kReceived, 2);
+    ASSERT_TRUE(received) << received.error().message;
+    EXPECT_EQ(received->size(), 2u);
+    EXPECT_TRUE(store_->recent_tasks(TaskStatus::kRunning, 2)->empty());
+    EXPECT_EQ(store_->recent_tasks(std::nullopt, 10)->size(), 3u);
+
     DealRecord refused = sample_deal(8, 1);
     refused.refusal = "TEE deal with trust 3";
     ASSERT_TRUE(*store_->insert_deal(refused, kNowMs));

@@ -20,6 +20,7 @@
 #include <wp/protocol/ids.hpp>
 #include <wp/protocol/tag.hpp>
 
+#include "pool_api.hpp"
 #include "schema.hpp"
 
 namespace wp::scheduler {
@@ -52,7 +53,8 @@ std::filesystem::path fresh_dir(const std::string& name) {
 
 //! One scheduler process: database, core, token keys from `dir`, server on a free port.
 struct Scheduler {
-    Scheduler(const std::filesystem::path& dir, ManualClock& clock, std::set<Address> allow = {})
+    Scheduler(const std::filesystem::path& dir, ManualClock& clock, std::set<Address> allow = {},
+              std::chrono::milliseconds long_poll = std::chrono::seconds(10))
         : db(*store::Database::open("sqlite:" + (dir / "core.db").string())),
           keyring(*service::TokenKeyring::load_or_create(dir.string())),
           tokens(keyring, clock),
@@ -67,9 +69,10 @@ struct Scheduler {
         WorkerApiOptions wo;
         wo.chain_id = kChainId;
         wo.allow_list = std::move(allow);
-        wo.long_poll = std::chrono::seconds(10);
+        wo.long_poll = long_poll;
         api.emplace(*core, tokens, challenges, wo);
         api->install(server);
+        install_pool_api(server, *store);
         auto started = server.start();
         EXPECT_TRUE(started) << started.error().message;
         base = server.base_url() + "/api/v1";
@@ -316,6 +319,61 @@ TEST(WorkerApi, AllowListAndTokensAcrossRestart) {
     EXPECT_EQ(w.post("/heartbeat", workerapi::to_json(workerapi::Heartbeat{}))->status, 200u);
     clock.advance(std::chrono::hours(13));
     EXPECT_EQ(w.post("/heartbeat", workerapi::to_json(workerapi::Heartbeat{}))->status, 401u);
+}
+
+TEST(WorkerApi, LongPollWithNothingNewEndsWith204) {
+    ManualClock clock;
+    Scheduler s(fresh_dir("poll"), clock, {}, std::chrono::milliseconds(100));
+    WorkerClient w(s.base, key(0x21));
+    w.login();
+    ASSERT_EQ(w.post("/register", registration(1))->status, 200u);
+    auto polled = w.get("/notifications?after=0");
+    ASSERT_TRUE(polled) << polled.error().message;
+    EXPECT_EQ(polled->status, 204u);
+    EXPECT_EQ(w.get("/notifications?after=x")->status, 400u);
+}
+
+TEST(PoolApi, ReportsWorkersTasksAndDeals) {
+    ManualClock clock;
+    Scheduler s(fresh_dir("pool"), clock);
+    const DealRecord deal = add_initialized_deal(*s.store, clock, 3, 3);
+    WorkerClient w(s.base, key(0x21));
+    w.login();
+    ASSERT_EQ(w.post("/register", registration(2))->status, 200u);  // takes 2 of the 3 tasks
+    net::HttpClient http;
+    const auto get = [&](const std::string& path) {
+        auto r = http.get(s.base + "/pool" + path);
+        EXPECT_TRUE(r) << r.error().message;
+        return *r;
+    };
+    auto stats = get("/stats");
+    ASSERT_EQ(stats.status, 200u) << stats.body;
+    const json::value sv = json::parse(stats.body);
+    EXPECT_EQ(sv.at("tasks").at("INITIALIZED").as_int64(), 3);
+    EXPECT_EQ(sv.at("workers").at("alive").as_int64(), 1);
+    EXPECT_EQ(sv.at("slots").at("used").as_int64(), 2);
+    EXPECT_EQ(sv.at("slots").at("total").as_int64(), 2);
+
+    auto workers = get("/workers");
+    const json::value wv = json::parse(workers.body);
+    ASSERT_EQ(wv.as_array().size(), 1u);
+    EXPECT_EQ(wv.at(0).at("address").as_string(), w.wallet.address().to_checksum());
+    EXPECT_EQ(wv.at(0).at("tasks").as_array().size(), 2u);
+    EXPECT_EQ(wv.at(0).at("score").as_string(), "0");
+
+    auto tasks = get("/tasks?status=INITIALIZED&limit=2");
+    const json::value tv = json::parse(tasks.body);
+    ASSERT_EQ(tv.as_array().size(), 2u);
+    EXPECT_EQ(tv.at(0).at("dealId").as_string(), to_hex(deal.deal_id.view()));
+    EXPECT_EQ(get("/tasks?status=NOPE").status, 400u);
+    EXPECT_EQ(get("/tasks?limit=0").status, 400u);
+    EXPECT_EQ(get("/tasks?foo=1").status, 400u);
+
+    auto deals = get("/deals");
+    const json::value dv = json::parse(deals.body);
+    ASSERT_EQ(dv.as_array().size(), 1u);
+    EXPECT_EQ(dv.at(0).at("botSize").as_int64(), 3);
+    EXPECT_EQ(dv.at(0).at("tasks").at("INITIALIZED").as_int64(), 3);
 }
 
 TEST(WorkerApi, SilentWorkerIsLostOnTheManualClock) {

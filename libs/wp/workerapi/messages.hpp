@@ -246,9 +246,9 @@ struct Assignment {
     friend bool operator==(const Assignment&, const Assignment&) = default;
 };
 
-//! One entry of a worker's inbox: delivered over the WebSocket (topic "worker", event "notification") and by the
-//! long-poll GET /api/v1/notifications?after=<seq>. Sequence numbers grow per worker; a worker acknowledges by asking
-//! for the ones after the last it handled, so a duplicate delivery is recognised by its seq.
+//! One entry of a worker's inbox: delivered over the WebSocket (topic "worker:<address>", event "notification") and by
+//! the long-poll GET /api/v1/notifications?after=<seq>. Sequence numbers grow per worker; a worker acknowledges by
+//! asking for the ones after the last it handled, so a duplicate delivery is recognised by its seq.
 struct Notification {
     std::uint64_t seq{0};  //!< ≥ 1
     Bytes32 task_id;
