@@ -204,12 +204,16 @@ Result<DealRecord> deal_from_row(const Row& r) {
 // ---- Deals and tasks ------------------------------------------------------------------------------------------------
 
 Result<bool> SchedulerStore::insert_deal(const DealRecord& d, std::int64_t now_ms) {
+    return db_.write([&](Tx& tx) -> Result<bool> { return insert_deal(tx, d, now_ms); });
+}
+
+Result<bool> SchedulerStore::insert_deal(Tx& tx, const DealRecord& d, std::int64_t now_ms) {
     if (d.bot_size == 0 || d.bot_size > 1'000'000)
         return make_error(Errc::kInvalidArgument, "deal.botSize: must be between 1 and 1000000");
     json::array files;
     for (const auto& f : d.input_files) files.emplace_back(f);
     const std::string files_json = json::serialize(files);
-    return db_.write([&](Tx& tx) -> Result<bool> {
+    {
         WP_TRY(std::int64_t inserted,
                tx.exec("INSERT INTO sched_deals (deal_id, app, dataset, workerpool, requester, callback, category,"
                        " category_seconds, tag, trust, bot_first, bot_size, start_time, contribution_deadline,"
@@ -237,7 +241,7 @@ Result<bool> SchedulerStore::insert_deal(const DealRecord& d, std::int64_t now_m
                             "final_deadline", "enclave_challenge", "updated_ms", "failure"},
                            rows));
         return true;
-    });
+    }
 }
 
 Result<std::optional<DealRecord>> SchedulerStore::deal(const Bytes32& deal_id) {
@@ -347,6 +351,27 @@ Result<std::vector<TaskRecord>> SchedulerStore::due_tasks(std::int64_t now_ms, s
     const std::string sql = std::string("SELECT ") + kTaskColumns +
                             " FROM sched_tasks WHERE due_ms IS NOT NULL AND due_ms <= $1 AND status IN (" + in +
                             ") ORDER BY due_ms, deal_id, task_index LIMIT $2";
+    return db_.read([&](Tx& tx) -> Result<std::vector<TaskRecord>> {
+        WP_TRY(auto rows, tx.query_params(sql, params));
+        std::vector<TaskRecord> out;
+        for (const Row& row : rows) {
+            WP_TRY(auto t, task_from_row(row));
+            out.push_back(std::move(t));
+        }
+        return out;
+    });
+}
+
+Result<std::vector<TaskRecord>> SchedulerStore::tasks_in(const std::vector<TaskStatus>& statuses, std::size_t limit) {
+    if (statuses.empty()) return std::vector<TaskRecord>{};
+    std::string sql = std::string("SELECT ") + kTaskColumns + " FROM sched_tasks WHERE status IN (";
+    std::vector<Param> params;
+    for (std::size_t i = 0; i < statuses.size(); ++i) {
+        sql += (i ? ", $" : "$") + std::to_string(i + 1);
+        params.emplace_back(static_cast<std::int64_t>(statuses[i]));
+    }
+    sql += ") ORDER BY updated_ms, deal_id, task_index LIMIT $" + std::to_string(statuses.size() + 1);
+    params.emplace_back(static_cast<std::int64_t>(limit));
     return db_.read([&](Tx& tx) -> Result<std::vector<TaskRecord>> {
         WP_TRY(auto rows, tx.query_params(sql, params));
         std::vector<TaskRecord> out;

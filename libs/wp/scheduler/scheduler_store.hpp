@@ -132,6 +132,8 @@ class SchedulerStore {
     //! status RECEIVED with due_ms = now_ms (FAILED with the refusal when `deal.refusal` is set). Idempotent: a deal
     //! already present changes nothing and returns false.
     Result<bool> insert_deal(const DealRecord& deal, std::int64_t now_ms);
+    //! Same, inside the caller's write transaction (the deal intake: the mirror's batch transaction).
+    Result<bool> insert_deal(store::Tx& tx, const DealRecord& deal, std::int64_t now_ms);
     Result<std::optional<DealRecord>> deal(const Bytes32& deal_id);
     Result<std::optional<TaskRecord>> task(const TaskKey& key);
     Result<std::optional<TaskRecord>> task(store::Tx& tx, const TaskKey& key);
@@ -143,6 +145,8 @@ class SchedulerStore {
                                               const std::vector<TaskStatus>& statuses);
     //! INITIALIZED and RUNNING tasks, earliest contribution deadline first.
     Result<std::vector<TaskRecord>> schedulable_tasks(std::size_t limit);
+    //! Tasks in one of `statuses`, least recently updated first (the intent owners' work lists).
+    Result<std::vector<TaskRecord>> tasks_in(const std::vector<TaskStatus>& statuses, std::size_t limit);
     //! Tasks by status (for metrics and the API).
     Result<std::vector<std::pair<TaskStatus, std::int64_t>>> task_counts();
     //! The most recently changed tasks (optionally of one status), newest first.

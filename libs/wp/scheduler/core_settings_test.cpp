@@ -1,0 +1,79 @@
+// The core's settings: defaults, the wallet forms, the allow-list, bad values naming their key.
+#include "core_settings.hpp"
+
+#include <gtest/gtest.h>
+
+namespace wp::scheduler {
+namespace {
+
+Result<CoreConfig> load(std::string config, std::vector<std::pair<std::string, std::string>> env = {}) {
+    service::SettingsSources sources;
+    sources.config_text = std::move(config);
+    sources.config_name = "core.json";
+    sources.environment = std::move(env);
+    WP_TRY(auto settings, service::Settings::load(core_settings_schema(), sources));
+    return core_config(settings);
+}
+
+constexpr const char* kHub = "0x5FC8d32690cc91D4c39d9d3abcBD16989F875707";
+constexpr const char* kPool = "0x000000000000000000000000000000000000bEEF";
+
+std::string config(const std::string& extra) {
+    return std::string(R"({"core":{"chain":{"hub":")") + kHub + R"("},"workerpool":")" + kPool + "\"" + extra + "}}";
+}
+
+TEST(CoreSettings, DefaultsOfTheDocumentedKeys) {
+    auto c = load(config(R"(,"wallet":{"privateKey":"0x01"})"));
+    ASSERT_TRUE(c) << c.error().message;
+    EXPECT_EQ(c->rpc, "http://127.0.0.1:8545");
+    EXPECT_EQ(c->hub, *Address::parse(kHub));
+    EXPECT_EQ(c->workerpool, *Address::parse(kPool));
+    EXPECT_EQ(c->db, "sqlite:core.db");
+    EXPECT_EQ(c->port, 13000);
+    EXPECT_EQ(c->confirmations, 0U);
+    EXPECT_FALSE(c->eager_initialize);
+    EXPECT_EQ(c->initialize_batch, 32U);
+    EXPECT_EQ(c->lost_after, std::chrono::seconds(60));
+    EXPECT_EQ(c->upload_timeout, std::chrono::seconds(120));
+    EXPECT_EQ(c->results_max_bytes, 100ULL * 1024 * 1024);
+    EXPECT_TRUE(c->allow_list.empty());
+}
+
+TEST(CoreSettings, HubAndWorkerpoolAreRequired) {
+    auto c = load(R"({"core":{"wallet":{"privateKey":"0x01"}}})");
+    ASSERT_FALSE(c);
+    EXPECT_NE(c.error().message.find("core.chain.hub"), std::string::npos) << c.error().message;
+}
+
+TEST(CoreSettings, ExactlyOneWalletForm) {
+    auto none = load(config(""));
+    ASSERT_FALSE(none);
+    EXPECT_NE(none.error().message.find("core.wallet"), std::string::npos);
+    auto both = load(config(R"(,"wallet":{"privateKey":"0x01","keystore":"k.json","passwordFile":"p"})"));
+    ASSERT_FALSE(both);
+    auto half = load(config(R"(,"wallet":{"keystore":"k.json"})"));
+    ASSERT_FALSE(half);
+    EXPECT_NE(half.error().message.find("go together"), std::string::npos);
+    auto store = load(config(R"(,"wallet":{"keystore":"k.json","passwordFile":"p"})"));
+    ASSERT_TRUE(store) << store.error().message;
+    EXPECT_EQ(store->keystore, "k.json");
+}
+
+TEST(CoreSettings, EnvironmentOverridesAndAllowList) {
+    auto c = load(config(R"(,"wallet":{"privateKey":"0x01"},"init":{"mode":"eager"})"),
+                  {{"WP_CORE_WORKERS_ALLOW_LIST", " 0x000000000000000000000000000000000000bEEF ,"},
+                   {"WP_CORE_LISTEN_PORT", "14000"}});
+    ASSERT_TRUE(c) << c.error().message;
+    EXPECT_TRUE(c->eager_initialize);
+    EXPECT_EQ(c->port, 14000);
+    ASSERT_EQ(c->allow_list.size(), 1U);
+    auto bad = load(config(R"(,"wallet":{"privateKey":"0x01"},"workers":{"allowList":"0x12"})"));
+    ASSERT_FALSE(bad);
+    EXPECT_NE(bad.error().message.find("core.workers.allowList: entry 1"), std::string::npos) << bad.error().message;
+    auto mode = load(config(R"(,"wallet":{"privateKey":"0x01"},"init":{"mode":"sometimes"})"));
+    ASSERT_FALSE(mode);
+    EXPECT_NE(mode.error().message.find("core.init.mode"), std::string::npos) << mode.error().message;
+}
+
+}  // namespace
+}  // namespace wp::scheduler

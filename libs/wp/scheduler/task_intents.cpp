@@ -1,0 +1,331 @@
+#include "task_intents.hpp"
+
+#include <algorithm>
+#include <map>
+
+#include <wp/core/hex.hpp>
+#include <wp/protocol/ids.hpp>
+
+namespace wp::scheduler {
+namespace ev = chain::events;
+namespace {
+
+//! The intent column a key belongs to.
+std::optional<std::string> intent_of(const TaskRecord& t, std::string_view kind) {
+    if (kind == "initialize") return t.initialize_intent;
+    if (kind == "finalize") return t.finalize_intent;
+    if (kind == "reopen") return t.reopen_intent;
+    return t.claim_intent;
+}
+
+std::string kind_of(const std::string& key) { return key.substr(0, key.find(':')); }
+
+}  // namespace
+
+TaskIntents::TaskIntents(SchedulerStore& store, CoreScheduler& core, chain::Hub& hub, chain::TxManager& txm,
+                         Clock& clock, IntentOptions options)
+    : store_(store), core_(core), hub_(hub), txm_(txm), clock_(clock), options_(options) {}
+
+Result<std::vector<TaskRecord>> TaskIntents::tasks_with_key(const std::string& key) {
+    const std::string kind = kind_of(key);
+    std::vector<TaskStatus> statuses;
+    if (kind == "initialize") statuses = {TaskStatus::kInitializing};
+    if (kind == "finalize") statuses = {TaskStatus::kFinalizing};
+    if (kind == "reopen") statuses = {TaskStatus::kReopening};
+    if (kind == "claim") statuses = {TaskStatus::kClaiming};
+    WP_TRY(auto tasks, store_.tasks_in(statuses, 100'000));
+    std::vector<TaskRecord> out;
+    for (auto& t : tasks)
+        if (intent_of(t, kind) == key) out.push_back(std::move(t));
+    std::sort(out.begin(), out.end(), [](const TaskRecord& a, const TaskRecord& b) { return a.key < b.key; });
+    return out;
+}
+
+Result<chain::ContractCall> TaskIntents::call_for(const std::string& key, const std::vector<TaskRecord>& tasks) {
+    const std::string kind = kind_of(key);
+    if (tasks.empty()) return make_error(Errc::kInvalidArgument, "intent " + key + ": no task carries it");
+    const TaskRecord& t = tasks.front();
+    if (kind == "initialize") {
+        if (tasks.size() == 1)
+            return hub_.initialize(t.key.deal_id, U256(t.key.index)).map_error([](const chain::HubError& e) {
+                return e.to_error();
+            });
+        std::vector<Bytes32> deals;
+        std::vector<U256> idxs;
+        for (const auto& x : tasks) {
+            deals.push_back(x.key.deal_id);
+            idxs.emplace_back(x.key.index);
+        }
+        return hub_.initialize_array(deals, idxs).map_error([](const chain::HubError& e) { return e.to_error(); });
+    }
+    if (kind == "finalize") {
+        const std::string link = t.result_link.value_or("");
+        const Bytes results(link.begin(), link.end());
+        const Bytes callback = t.callback_data.value_or(Bytes{});
+        return hub_.finalize(t.task_id, results, callback).map_error([](const chain::HubError& e) {
+            return e.to_error();
+        });
+    }
+    if (kind == "reopen")
+        return hub_.reopen(t.task_id).map_error([](const chain::HubError& e) { return e.to_error(); });
+    // claim: a task never initialized is initialized and claimed in one call.
+    if (!t.initialize_intent) {
+        const std::vector<Bytes32> deals{t.key.deal_id};
+        const std::vector<U256> idxs{U256(t.key.index)};
+        return hub_.initialize_and_claim_array(deals, idxs).map_error([](const chain::HubError& e) {
+            return e.to_error();
+        });
+    }
+    return hub_.claim(t.task_id).map_error([](const chain::HubError& e) { return e.to_error(); });
+}
+
+Result<void> TaskIntents::submit(const std::string& key, const std::vector<TaskRecord>& tasks, TaskStatus status) {
+    (void)status;
+    WP_TRY(auto call, call_for(key, tasks));
+    chain::SubmitOptions o;
+    o.key = key;
+    WP_TRY_VOID(txm_.submit_durable(std::move(call), o).map([](const chain::TxHandle&) {}));
+    ++counters_.submitted;
+    return {};
+}
+
+Result<std::size_t> TaskIntents::initialize_ready() {
+    std::size_t budget = options_.max_per_round;
+    if (!options_.eager_initialize) {
+        WP_TRY(auto workers, store_.workers());
+        std::size_t free = 0;
+        for (const auto& w : workers)
+            if (w.alive && w.registration.cpu_slots > w.used_slots) free += w.registration.cpu_slots - w.used_slots;
+        // Tasks already initialized and waiting take those slots first.
+        WP_TRY(auto waiting, store_.tasks_in({TaskStatus::kInitializing, TaskStatus::kInitialized}, free + 1));
+        budget = std::min(budget, free > waiting.size() ? free - waiting.size() : 0);
+    }
+    if (budget == 0) return std::size_t{0};
+    WP_TRY(auto received, store_.tasks_in({TaskStatus::kReceived}, budget + 1000));
+    // PoCo refuses initialize past the contribution deadline: such tasks wait for the final deadline (claim).
+    std::vector<TaskRecord> ready;
+    for (auto& t : received)
+        if (t.contribution_deadline * 1000 > now_ms() && ready.size() < budget) ready.push_back(std::move(t));
+    std::size_t submitted = 0;
+    for (std::size_t at = 0; at < ready.size(); at += options_.initialize_batch) {
+        const std::size_t end = std::min(ready.size(), at + options_.initialize_batch);
+        std::vector<TaskRecord> chunk(ready.begin() + static_cast<std::ptrdiff_t>(at),
+                                      ready.begin() + static_cast<std::ptrdiff_t>(end));
+        const std::string key = "initialize:" + to_hex(chunk.front().task_id.view());
+        TaskChange change;
+        change.initialize_intent = key;
+        change.clear_due = true;
+        std::vector<TaskRecord> moved;
+        WP_TRY_VOID(store_.database().write([&](store::Tx& tx) -> Result<void> {
+            moved.clear();
+            for (const auto& t : chunk) {
+                WP_TRY(auto m, store_.transition_task(tx, t, TaskEvent::kInitializeSubmitted, change, now_ms()));
+                if (m) moved.push_back(*m);
+            }
+            return {};
+        }));
+        if (moved.empty()) continue;
+        WP_TRY_VOID(submit(key, moved, TaskStatus::kInitializing));
+        submitted += moved.size();
+    }
+    return submitted;
+}
+
+Result<std::size_t> TaskIntents::finalize_ready() {
+    WP_TRY(auto ready,
+           store_.tasks_in({TaskStatus::kResultUploaded, TaskStatus::kFinalizeFailed}, options_.max_per_round));
+    std::size_t n = 0;
+    for (const auto& t : ready) {
+        const std::string key = "finalize:" + to_hex(t.task_id.view()) + ":" + std::to_string(t.version);
+        TaskChange change;
+        change.finalize_intent = key;
+        WP_TRY(auto moved, store_.transition_task(t, TaskEvent::kFinalizeSubmitted, change, now_ms()));
+        if (!moved) continue;
+        WP_TRY_VOID(submit(key, {*moved}, TaskStatus::kFinalizing));
+        ++n;
+    }
+    return n;
+}
+
+Result<std::size_t> TaskIntents::reopen_ready() {
+    WP_TRY(auto ready, store_.tasks_in({TaskStatus::kReopening}, options_.max_per_round));
+    std::size_t n = 0;
+    for (const auto& t : ready) {
+        if (t.reopen_intent) continue;
+        const std::string key = "reopen:" + to_hex(t.task_id.view()) + ":" + std::to_string(t.version);
+        TaskChange change;
+        change.reopen_intent = key;
+        WP_TRY(auto moved, store_.transition_task(t, TaskEvent::kReopenSubmitted, change, now_ms()));
+        if (!moved) continue;
+        WP_TRY_VOID(submit(key, {*moved}, TaskStatus::kReopening));
+        ++n;
+    }
+    return n;
+}
+
+Result<std::size_t> TaskIntents::claim_ready() {
+    // RECEIVED tasks are the initializer's: their final deadline is fired here (CoreScheduler::run_due leaves them).
+    WP_TRY(auto received, store_.tasks_in({TaskStatus::kReceived}, options_.max_per_round));
+    for (const auto& t : received) {
+        if (t.final_deadline * 1000 > now_ms()) continue;
+        TaskChange change;
+        change.clear_due = true;
+        WP_TRY(auto moved, store_.transition_task(t, TaskEvent::kFinalDeadline, change, now_ms()));
+        (void)moved;
+    }
+    WP_TRY(auto ready, store_.tasks_in({TaskStatus::kFinalDeadlineReached}, options_.max_per_round));
+    std::size_t n = 0;
+    for (const auto& t : ready) {
+        const std::string key = "claim:" + to_hex(t.task_id.view());
+        TaskChange change;
+        change.claim_intent = key;
+        WP_TRY(auto moved, store_.transition_task(t, TaskEvent::kClaimSubmitted, change, now_ms()));
+        if (!moved) continue;
+        WP_TRY_VOID(submit(key, {*moved}, TaskStatus::kClaiming));
+        ++n;
+    }
+    return n;
+}
+
+Result<std::size_t> TaskIntents::resubmit_lost() {
+    WP_TRY(auto tasks, store_.tasks_in({TaskStatus::kInitializing, TaskStatus::kFinalizing, TaskStatus::kReopening,
+                                        TaskStatus::kClaiming},
+                                       100'000));
+    std::map<std::string, std::vector<TaskRecord>> by_key;
+    for (auto& t : tasks) {
+        std::optional<std::string> key;
+        switch (t.status) {
+            case TaskStatus::kInitializing: key = t.initialize_intent; break;
+            case TaskStatus::kFinalizing: key = t.finalize_intent; break;
+            case TaskStatus::kReopening: key = t.reopen_intent; break;
+            default: key = t.claim_intent; break;
+        }
+        if (key && !txm_.find(*key)) by_key[*key].push_back(std::move(t));
+    }
+    std::size_t n = 0;
+    for (auto& [key, list] : by_key) {
+        std::sort(list.begin(), list.end(), [](const TaskRecord& a, const TaskRecord& b) { return a.key < b.key; });
+        WP_TRY_VOID(submit(key, list, list.front().status));
+        n += list.size();
+    }
+    return n;
+}
+
+Result<std::size_t> TaskIntents::move_all(const std::vector<TaskRecord>& tasks, TaskEvent event,
+                                          const TaskChange& change) {
+    std::size_t n = 0;
+    for (const auto& t : tasks) {
+        auto next = task_transition(t.status, event);
+        if (!next) continue;  // already moved by another path
+        WP_TRY(auto moved, store_.transition_task(t, event, change, now_ms()));
+        if (moved) ++n;
+    }
+    return n;
+}
+
+Result<std::size_t> TaskIntents::apply_outcomes(const std::vector<chain::TxOutcome>& outcomes) {
+    std::size_t n = 0;
+    for (const auto& o : outcomes) {
+        const std::string kind = kind_of(o.key);
+        if (kind != "initialize" && kind != "finalize" && kind != "reopen" && kind != "claim") continue;
+        if (o.ok()) ++counters_.confirmed;
+        else if (o.status == chain::TxStatus::kReverted) ++counters_.reverted;
+        else ++counters_.failed;
+        WP_TRY(auto tasks, tasks_with_key(o.key));
+        if (tasks.empty()) continue;
+        // What the chain says, for the failure paths (a revert may mean somebody else did it).
+        std::vector<Bytes32> ids;
+        for (const auto& t : tasks) ids.push_back(t.task_id);
+        std::vector<chain::HubResult<Task>> onchain;
+        if (!o.ok()) onchain = hub_.view_tasks(ids);
+        const std::string why = o.error ? o.error->message : std::string("failed");
+        for (std::size_t i = 0; i < tasks.size(); ++i) {
+            const TaskRecord& t = tasks[i];
+            wp::TaskStatus chain_status = wp::TaskStatus::kUnset;
+            if (!o.ok() && onchain[i]) chain_status = onchain[i]->status;
+            TaskChange change;
+            if (kind == "initialize") {
+                if (o.ok() || chain_status == wp::TaskStatus::kActive) {
+                    change.due_ms = t.contribution_deadline * 1000;
+                    WP_TRY(auto m, store_.transition_task(t, TaskEvent::kInitializeMined, change, now_ms()));
+                    if (m) ++n;
+                } else {
+                    change.failure = "initialize: " + why;
+                    change.due_ms = t.final_deadline * 1000;
+                    WP_TRY(auto m, store_.transition_task(t, TaskEvent::kInitializeReverted, change, now_ms()));
+                    if (m) ++n;
+                }
+            } else if (kind == "finalize") {
+                if (o.ok() || chain_status == wp::TaskStatus::kCompleted) {
+                    change.clear_due = true;
+                    WP_TRY(auto m, store_.transition_task(t, TaskEvent::kFinalizeMined, change, now_ms()));
+                    if (m) {
+                        WP_TRY(auto c, store_.transition_task(*m, TaskEvent::kCompleted, TaskChange{}, now_ms()));
+                        (void)c;
+                        ++n;
+                    }
+                } else {
+                    change.failure = "finalize: " + why;
+                    WP_TRY(auto m, store_.transition_task(t, TaskEvent::kFinalizeReverted, change, now_ms()));
+                    if (m) ++n;
+                }
+            } else if (kind == "reopen") {
+                if (o.ok()) {
+                    WP_TRY(auto m, store_.transition_task(t, TaskEvent::kReopenMined, change, now_ms()));
+                    if (m) {
+                        TaskChange back;
+                        back.due_ms = t.contribution_deadline * 1000;
+                        WP_TRY(auto r, store_.transition_task(*m, TaskEvent::kRescheduled, back, now_ms()));
+                        (void)r;
+                        ++n;
+                    }
+                } else {
+                    change.failure = "reopen: " + why;
+                    change.due_ms = t.final_deadline * 1000;
+                    WP_TRY(auto m, store_.transition_task(t, TaskEvent::kReopenReverted, change, now_ms()));
+                    if (m) ++n;
+                }
+            } else {  // claim
+                if (o.ok() || chain_status == wp::TaskStatus::kFailed) {
+                    change.clear_due = true;
+                    WP_TRY(auto m, store_.transition_task(t, TaskEvent::kClaimMined, change, now_ms()));
+                    if (m) ++n;
+                } else {
+                    change.failure = "claim: " + why;
+                    WP_TRY(auto m, store_.transition_task(t, TaskEvent::kClaimReverted, change, now_ms()));
+                    if (m) ++n;
+                }
+            }
+        }
+    }
+    return n;
+}
+
+Result<std::size_t> TaskIntents::apply_observations(const std::vector<TaskObservation>& observations) {
+    std::size_t n = 0;
+    for (const auto& obs : observations) {
+        if (const auto* c = std::get_if<ev::TaskConsensus>(&obs.event)) {
+            WP_TRY(auto task, store_.task_by_id(c->task_id));
+            if (!task) continue;  // not ours
+            auto view = hub_.view_task(c->task_id);
+            if (!view) return make_error(view.error().to_error());
+            const auto reveal = static_cast<std::int64_t>(view->reveal_deadline.low_u64());
+            WP_TRY(bool applied, core_.apply_consensus(c->task_id, c->consensus, reveal, obs.block));
+            if (applied) ++n;
+        }
+    }
+    return n;
+}
+
+Result<void> TaskIntents::round(const std::vector<chain::TxOutcome>& outcomes,
+                                const std::vector<TaskObservation>& observations) {
+    WP_TRY_VOID(apply_outcomes(outcomes).map([](std::size_t) {}));
+    WP_TRY_VOID(apply_observations(observations).map([](std::size_t) {}));
+    WP_TRY_VOID(initialize_ready().map([](std::size_t) {}));
+    WP_TRY_VOID(finalize_ready().map([](std::size_t) {}));
+    WP_TRY_VOID(reopen_ready().map([](std::size_t) {}));
+    WP_TRY_VOID(claim_ready().map([](std::size_t) {}));
+    return {};
+}
+
+}  // namespace wp::scheduler

@@ -1,0 +1,96 @@
+#pragma once
+// TaskIntents: the on-chain side of the task machine (docs/scheduler.md "On-chain intents"): initialize
+// (initializeArray for several tasks), finalize, reopen and claim as keyed TxManager calls, their outcomes, and the
+// task events seen on chain.
+//
+// Durable intents: each step first moves the task(s) with a compare-and-set that records the intent key in the
+// task row (initialize_intent, finalize_intent, reopen_intent, claim_intent) — the status change and the key commit
+// together — then submit_durable(call, key). A crash between the two leaves a task whose key TxManager::find()
+// does not know: resubmit_lost() submits it again with the same key (nothing was journaled, so nothing was sent).
+// A key TxManager knows is never sent twice (TxManager's keyed calls). Keys:
+//   "initialize:<first task id>"          (initializeArray of every task carrying that key, in index order)
+//   "finalize:<task id>:<version>"        (a retry after FINALIZE_FAILED gets a new key)
+//   "reopen:<task id>:<version>"
+//   "claim:<task id>"                      (initializeAndClaimArray when the task was never initialized)
+// Nothing here waits for a receipt: apply_outcomes() takes what TxManager::take_outcomes() returned:
+//   initialize mined → INITIALIZED (due at the contribution deadline); reverted → INITIALIZED when the chain shows
+//   the task ACTIVE (somebody else initialized it), else INITIALIZE_FAILED;
+//   finalize mined → FINALIZED → COMPLETED; reverted → FINALIZE_FAILED (submitted again by the next finalize_ready);
+//   reopen mined → REOPENED → INITIALIZED; reverted → REOPEN_FAILED;
+//   claim mined → FAILED (the requester refunded); reverted → FAILED when the chain shows the task FAILED (claimed
+//   by somebody else), else it stays CLAIMING (reported in the task's failure).
+// Lazy initialization (the default): only as many RECEIVED tasks as the alive workers have free slots are
+// initialized per round; eager: every RECEIVED task.
+//
+// Thread safety: one thread (the daemon's chain loop) calls the members; the store and TxManager are shared.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <wp/chain/hub.hpp>
+#include <wp/chain/tx_manager.hpp>
+#include <wp/core/clock.hpp>
+
+#include "core_scheduler.hpp"
+#include "deal_intake.hpp"
+#include "scheduler_store.hpp"
+
+namespace wp::scheduler {
+
+struct IntentOptions {
+    bool eager_initialize{false};
+    std::size_t initialize_batch{32};  //!< tasks per initializeArray
+    std::size_t max_per_round{1000};
+};
+
+struct IntentCounters {
+    std::uint64_t submitted{0};
+    std::uint64_t confirmed{0};
+    std::uint64_t reverted{0};
+    std::uint64_t failed{0};
+};
+
+class TaskIntents {
+  public:
+    TaskIntents(SchedulerStore& store, CoreScheduler& core, chain::Hub& hub, chain::TxManager& txm, Clock& clock,
+                IntentOptions options);
+
+    //! RECEIVED → INITIALIZING + submit (see the header comment). Returns the tasks submitted.
+    Result<std::size_t> initialize_ready();
+    //! RESULT_UPLOADED / FINALIZE_FAILED → FINALIZING + finalize(taskid, result link bytes, callback data).
+    Result<std::size_t> finalize_ready();
+    //! REOPENING without an intent → reopen.
+    Result<std::size_t> reopen_ready();
+    //! FINAL_DEADLINE_REACHED → CLAIMING + claim (or initializeAndClaimArray).
+    Result<std::size_t> claim_ready();
+    //! Keys recorded in task rows that TxManager does not know (a crash between the commit and the submit).
+    Result<std::size_t> resubmit_lost();
+    //! Outcomes of our keyed calls (others are ignored). Returns the tasks moved.
+    Result<std::size_t> apply_outcomes(const std::vector<chain::TxOutcome>& outcomes);
+    //! Task events seen on chain (DealIntake::take_observations): TaskConsensus → CoreScheduler::apply_consensus with
+    //! the reveal deadline read from viewTask; TaskInitialize / TaskReopen / TaskFinalize / TaskClaimed confirm what
+    //! the outcomes say (a task another sender moved is moved too).
+    Result<std::size_t> apply_observations(const std::vector<TaskObservation>& observations);
+    //! Everything above once, in order (the chain loop's body, after a mirror poll and a TxManager round).
+    Result<void> round(const std::vector<chain::TxOutcome>& outcomes, const std::vector<TaskObservation>& observations);
+
+    IntentCounters counters() const { return counters_; }
+
+  private:
+    Result<void> submit(const std::string& key, const std::vector<TaskRecord>& tasks, TaskStatus status);
+    Result<chain::ContractCall> call_for(const std::string& key, const std::vector<TaskRecord>& tasks);
+    Result<std::size_t> move_all(const std::vector<TaskRecord>& tasks, TaskEvent event, const TaskChange& change);
+    Result<std::vector<TaskRecord>> tasks_with_key(const std::string& key);
+    std::int64_t now_ms() const { return clock_.unix_ms(); }
+
+    SchedulerStore& store_;
+    CoreScheduler& core_;
+    chain::Hub& hub_;
+    chain::TxManager& txm_;
+    Clock& clock_;
+    IntentOptions options_;
+    IntentCounters counters_;
+};
+
+}  // namespace wp::scheduler
