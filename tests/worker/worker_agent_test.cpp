@@ -23,6 +23,7 @@
 #include <wp/core/hex.hpp>
 #include <wp/protocol/ids.hpp>
 #include <wp/protocol/tag.hpp>
+#include <wp/scheduler/result_store.hpp>
 #include <wp/scheduler/schema.hpp>
 #include <wp/scheduler/worker_api.hpp>
 #include <wp/worker/agent.hpp>
@@ -178,16 +179,24 @@ TEST(WorkerAgent, SevenAppsEndAsSpecifiedThenRevealAndDrain) {
     // The sandboxed app reads its bundle from here.
     fs::permissions(dir.path(), fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
                                     fs::perms::others_read | fs::perms::others_exec);
-    // A result store standing in for the core's (next session): keeps the archive, answers a result link.
+    // The core's ResultStore behind a PUT route (the core daemon's route is the next session's): it recomputes the
+    // result digest from the uploaded zip with the reference's rule and refuses it unless it equals the revealed one.
+    auto store = scheduler::ResultStore::open({.dir = dir / "results"});
+    ASSERT_TRUE(store) << store.error().message;
     std::mutex uploads_mutex;
     std::map<std::string, std::string> uploads;
+    std::map<Bytes32, Bytes32> revealed_digest;  // filled before consensus
     net::HttpServer results;
     results.route("PUT", "/results/:taskId", [&](const net::ServerRequest& req) {
         std::lock_guard lock(uploads_mutex);
         const std::string id(*req.param("taskId"));
+        const Bytes32 task = *bytes32_from_hex(id);
+        auto put = store->put(task, ByteView(reinterpret_cast<const std::uint8_t*>(req.body.data()), req.body.size()),
+                              revealed_digest[task]);
+        if (!put) return net::HttpResponse::json(400, R"({"error":"refused"})");
         uploads[id] = req.body;
-        return net::HttpResponse::json(200,
-                                       R"({"resultLink":"{\"storage\":\"test\",\"location\":\")" + id + R"(\"}"})");
+        const std::string link = scheduler::result_link_json("pool", "http://pool/results/" + id);
+        return net::HttpResponse::json(200, workerapi::serialize(boost::json::object{{"resultLink", link}}));
     });
     ASSERT_TRUE(results.start());
     Scheduler s(dir.path(), results.base_url() + "/results");
@@ -290,6 +299,10 @@ TEST(WorkerAgent, SevenAppsEndAsSpecifiedThenRevealAndDrain) {
     EXPECT_TRUE(session.logins() >= 1u);
     EXPECT_TRUE(session.ws_connects() >= 1u);  // the stream was pushed over the WebSocket
 
+    {
+        std::lock_guard lock(uploads_mutex);
+        revealed_digest[t_file] = expected[t_file];
+    }
     // Consensus on the file task → PLEASE_REVEAL → reveal with the digest.
     const auto t_rec = **s.store->task(scheduler::TaskKey{h(1), 0});
     ASSERT_TRUE(s.core->apply_consensus(t_file,
