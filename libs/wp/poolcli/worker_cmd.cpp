@@ -40,14 +40,18 @@ int fail(int code, const std::string& message) {
 }
 
 int run_worker(const service::SettingsCommandLine& cl) {
-    auto outcome = service::resolve_settings(worker::worker_settings_schema(), cl, service::process_environment());
+    // --validate goes further than the schema: the cross-key rules and the wallet (keystore decrypted with the
+    // password file) are checked too.
+    service::SettingsCommandLine effective = cl;
+    const bool validate_only = effective.validate;
+    effective.validate = false;
+    auto outcome =
+        service::resolve_settings(worker::worker_settings_schema(), effective, service::process_environment());
     if (outcome.exit_code) {
         (*outcome.exit_code == 0 ? std::cout : std::cerr) << outcome.output;
         return *outcome.exit_code;
     }
     const service::Settings& settings = *outcome.settings;
-    if (auto logs = service::setup_logging(service::log_options(settings, "worker")); !logs)
-        return fail(2, logs.error().message);
     auto config = worker::worker_config(settings);
     if (!config) return fail(2, config.error().message);
 
@@ -58,6 +62,12 @@ int run_worker(const service::SettingsCommandLine& cl) {
     if (auto nl = password->find_first_of("\r\n"); nl != std::string::npos) password->resize(nl);
     auto wallet = keystore_decrypt(*keystore, *password);
     if (!wallet) return fail(2, "worker.wallet.keystore: " + wallet.error().message);
+    if (validate_only) {
+        std::cout << "config OK (wallet " << wallet->address().to_checksum() << ")\n";
+        return 0;
+    }
+    if (auto logs = service::setup_logging(service::log_options(settings, "worker")); !logs)
+        return fail(2, logs.error().message);
 
     if (auto blocked = service::SignalWatcher::block_in_this_thread(); !blocked)
         return fail(1, blocked.error().message);
