@@ -3,7 +3,8 @@
 // WorkerAgent and ReplicateRunner running real bundles in the bubblewrap sandbox. Seven apps, each ending as
 // specified, with digests computed here independently (sha256sum, ethers' keccak256), not by the worker's code:
 // a file, a directory, callback data, a failing app, one past its time, one writing too much, one whose bundle does
-// not match its checksum. Then consensus → PLEASE_REVEAL → REVEALED, and a drain on stop that hands back what is held.
+// not match its checksum; a Scone- and a TDX-tagged deal at trust 1 end CONTRIBUTE_AND_FINALIZE_DONE (TEE simulation).
+// Then consensus → PLEASE_REVEAL → REVEALED, and a drain on stop that hands back what is held.
 //
 // The chain side here is a ledger (LedgerChain below) because these deals exist only in the scheduler's database;
 // the real PocoChainPort (stake check, durable contribute / reveal never sent twice) is tested on the PoCo devnet in
@@ -131,7 +132,7 @@ App make_bundle(const fs::path& dir, const std::string& name, const std::string&
 }
 
 Bytes32 add_deal(scheduler::SchedulerStore& store, std::uint8_t id, const App& app, std::uint64_t seconds,
-                 const Address& callback = {}) {
+                 const Address& callback = {}, std::uint64_t tag = kTagStandard) {
     Clock& clock = system_clock();
     scheduler::DealRecord d;
     d.deal_id = h(id);
@@ -140,7 +141,7 @@ Bytes32 add_deal(scheduler::SchedulerStore& store, std::uint8_t id, const App& a
     d.requester = key(0x11).address();
     d.callback = callback;
     d.category_seconds = seconds;
-    d.tag = make_tag(kTagStandard);
+    d.tag = make_tag(tag);
     d.trust = 1;
     d.bot_size = 1;
     d.start_time = clock.unix_ms() / 1000;
@@ -231,6 +232,9 @@ TEST(WorkerAgent, SevenAppsEndAsSpecifiedThenRevealAndDrain) {
     const Bytes32 t_slow = add_deal(*s.store, 5, slow_app, 1);
     const Bytes32 t_big = add_deal(*s.store, 6, big_app, 300);
     const Bytes32 t_bad = add_deal(*s.store, 7, bad_checksum_app, 300);
+    // TEE SIMULATION at trust 1: Scone- and TDX-tagged deals go through contributeAndFinalize.
+    const Bytes32 t_scone = add_deal(*s.store, 8, file_app, 300, {}, 0x3);
+    const Bytes32 t_tdx = add_deal(*s.store, 9, file_app, 300, {}, 0x9);
 
     // Independently computed digests.
     std::map<Bytes32, Bytes32> expected;
@@ -260,7 +264,8 @@ TEST(WorkerAgent, SevenAppsEndAsSpecifiedThenRevealAndDrain) {
     AgentOptions ao;
     ao.registration.name = "w1";
     ao.registration.version = "0.1.0";
-    ao.registration.cpu_slots = 8;
+    ao.registration.cpu_slots = 9;
+    ao.registration.tee_frameworks = {workerapi::TeeFramework::kScone, workerapi::TeeFramework::kTdx};
     ao.memory_bytes_per_task = 256ull << 20;
     ao.max_output_bytes = 1ull << 20;
     ao.drain_timeout = 1s;
@@ -284,9 +289,19 @@ TEST(WorkerAgent, SevenAppsEndAsSpecifiedThenRevealAndDrain) {
             auto it = recs.find(task);
             if (it == recs.end() || it->second.last_status != ReplicateStatus::kContributed) return false;
         }
+        for (const Bytes32& tee : {t_scone, t_tdx}) {
+            auto it = recs.find(tee);
+            if (it == recs.end() || it->second.last_status != ReplicateStatus::kContributeAndFinalizeDone) return false;
+        }
         return true;
     });
     EXPECT_TRUE(all);
+    {
+        std::lock_guard lock(chain.m);
+        EXPECT_EQ(chain.finalized[t_scone], sha256_of_text("hello 0"));
+        EXPECT_EQ(chain.finalized[t_tdx], sha256_of_text("hello 0"));
+        EXPECT_EQ(chain.contribute_calls.count(t_scone), 0u);  // never a plain contribute for them
+    }
     {
         std::lock_guard lock(chain.m);
         for (const auto& [task, digest] : expected) {
