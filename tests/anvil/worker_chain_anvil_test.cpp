@@ -55,6 +55,7 @@ class WorkerChainAnvil : public PocoOrdersFixture {
     void TearDown() override {
         std::error_code ec;
         fs::remove_all(dir_, ec);
+        PocoOrdersFixture::TearDown();  // evm_revert: the next test starts from the same chain state
     }
 
     Bytes32 match(std::uint64_t salt) {
