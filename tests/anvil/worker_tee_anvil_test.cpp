@@ -50,6 +50,7 @@ class WorkerTeeAnvil : public PocoOrdersFixture {
     void TearDown() override {
         std::error_code ec;
         fs::remove_all(dir_, ec);
+        PocoOrdersFixture::TearDown();  // evm_revert: the next test starts from the same chain state
     }
 
     //! matchOrders with every tag = `tag`, trust 1, volume 1; returns the deal id (predicted from the chain facts).

@@ -3,8 +3,10 @@
 //   worker/bare_bwrap_true        `bwrap` with the same namespaces running busybox `true` (fork + exec + wait):
 //                                 the floor any sandboxed start pays
 //   worker/trivial_task           one task through the worker's own path: SandboxRuntime::run of an app that writes
-//                                 a file and computed.json, then collect_result (digest), zip_folder and the
-//                                 contribution hashes
+//                                 a file and computed.json, then collect_result (digest), zip_folder, the
+//                                 contribution hashes and the contribute transaction (Hub calldata + signature, what
+//                                 PocoChainPort hands to the TxManager; sending it is the chain's time, not the
+//                                 worker's)
 //   worker/overhead_ratio         both measured in alternating rounds; counters ratio_{min,med,max} =
 //                                 trivial_task time / bare bwrap time, and task_ms / bare_ms medians
 //
@@ -24,6 +26,10 @@
 
 #include <benchmark/benchmark.h>
 
+#include <wp/chain/eth.hpp>
+#include <wp/chain/hub.hpp>
+#include <wp/chain/rpc.hpp>
+#include <wp/chain/signing.hpp>
 #include <wp/worker/result.hpp>
 #include <wp/worker/result_zip.hpp>
 #include <wp/worker/sandbox_runtime.hpp>
@@ -57,6 +63,11 @@ struct TaskFixture {
     wp::worker::SandboxRuntime runtime;
     wp::worker::RunSpec spec;
     int n = 0;
+    // Never contacted: the Hub only builds calldata here.
+    wp::chain::JsonRpcClient rpc{wp::chain::JsonRpcOptions{.url = "http://127.0.0.1:1"}};
+    wp::chain::EthClient eth{rpc};
+    wp::chain::Hub hub{eth, wp::PrivateKey::generate().address()};
+    wp::PrivateKey wallet = wp::PrivateKey::generate();
 
     TaskFixture() {
         std::string name = "wp-worker-bench-";
@@ -94,7 +105,19 @@ struct TaskFixture {
         auto collected = wp::worker::collect_result(spec.out_dir, false, std::nullopt);
         if (!collected || collected->failure) return false;
         if (!wp::worker::zip_folder(spec.out_dir, task / "iexec_out.zip")) return false;
-        benchmark::DoNotOptimize(wp::worker::make_contribution(wp::Address{}, wp::Bytes32{}, collected->digest));
+        wp::Bytes32 task_id;
+        task_id.bytes[0] = static_cast<std::uint8_t>(n);
+        const auto c = wp::worker::make_contribution(wallet.address(), task_id, collected->digest);
+        auto call =
+            hub.contribute(task_id, c.result_hash, c.result_seal, wp::Address{}, wp::Bytes(65, 0), wp::Bytes(65, 1));
+        if (!call) return false;
+        wp::chain::TxRequest req{call->to, call->data, call->value, 400'000, "contribute"};
+        wp::chain::FeeParams fees;
+        fees.max_fee_per_gas = wp::U256(2'000'000'000);
+        fees.max_priority_fee_per_gas = wp::U256(1'000'000'000);
+        auto tx = wp::chain::sign_transaction(req, wallet, 31337, static_cast<std::uint64_t>(n), fees);
+        if (!tx) return false;
+        benchmark::DoNotOptimize(tx->hash);
         std::error_code ec;
         fs::remove_all(task, ec);
         return true;

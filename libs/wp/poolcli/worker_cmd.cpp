@@ -1,0 +1,151 @@
+#include "worker_cmd.hpp"
+
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <sstream>
+
+#include <CLI/CLI.hpp>
+
+#include <wp/chain/eth.hpp>
+#include <wp/chain/hub.hpp>
+#include <wp/chain/rpc.hpp>
+#include <wp/chain/tx_journal.hpp>
+#include <wp/chain/tx_manager.hpp>
+#include <wp/crypto/keystore.hpp>
+#include <wp/service/lifecycle.hpp>
+#include <wp/service/log_settings.hpp>
+#include <wp/service/logging.hpp>
+#include <wp/service/settings_cli.hpp>
+#include <wp/worker/agent.hpp>
+#include <wp/worker/chain_port.hpp>
+#include <wp/worker/docker_runtime.hpp>
+#include <wp/worker/sandbox_runtime.hpp>
+#include <wp/worker/worker_settings.hpp>
+
+namespace wp::poolcli {
+namespace {
+
+Result<std::string> read_text(const std::filesystem::path& p, std::string_view what) {
+    std::ifstream f(p, std::ios::binary);
+    if (!f) return make_error(Errc::kIo, std::string(what) + ": cannot read " + p.string());
+    std::stringstream ss;
+    ss << f.rdbuf();
+    return ss.str();
+}
+
+int fail(int code, const std::string& message) {
+    std::cerr << "iexec-pool worker: " << message << "\n";
+    return code;
+}
+
+int run_worker(const service::SettingsCommandLine& cl) {
+    // --validate goes further than the schema: the cross-key rules and the wallet (keystore decrypted with the
+    // password file) are checked too.
+    service::SettingsCommandLine effective = cl;
+    const bool validate_only = effective.validate;
+    effective.validate = false;
+    auto outcome =
+        service::resolve_settings(worker::worker_settings_schema(), effective, service::process_environment());
+    if (outcome.exit_code) {
+        (*outcome.exit_code == 0 ? std::cout : std::cerr) << outcome.output;
+        return *outcome.exit_code;
+    }
+    const service::Settings& settings = *outcome.settings;
+    auto config = worker::worker_config(settings);
+    if (!config) return fail(2, config.error().message);
+
+    auto keystore = read_text(config->keystore, "worker.wallet.keystore");
+    if (!keystore) return fail(2, keystore.error().message);
+    auto password = read_text(config->password_file, "worker.wallet.passwordFile");
+    if (!password) return fail(2, password.error().message);
+    if (auto nl = password->find_first_of("\r\n"); nl != std::string::npos) password->resize(nl);
+    auto wallet = keystore_decrypt(*keystore, *password);
+    if (!wallet) return fail(2, "worker.wallet.keystore: " + wallet.error().message);
+    if (validate_only) {
+        std::cout << "config OK (wallet " << wallet->address().to_checksum() << ")\n";
+        return 0;
+    }
+    if (auto logs = service::setup_logging(service::log_options(settings, "worker")); !logs)
+        return fail(2, logs.error().message);
+
+    if (auto blocked = service::SignalWatcher::block_in_this_thread(); !blocked)
+        return fail(1, blocked.error().message);
+
+    std::error_code ec;
+    std::filesystem::create_directories(config->work_dir, ec);
+    if (ec) return fail(1, "worker.workDir: " + config->work_dir.string() + ": " + ec.message());
+
+    chain::JsonRpcOptions rpc_options;
+    rpc_options.url = config->chain_rpc;
+    chain::JsonRpcClient rpc(rpc_options);
+    chain::EthClient eth(rpc);
+    chain::Hub hub(eth, config->hub);
+    auto journal = chain::FileTxJournal::open(config->work_dir / "tx-journal");
+    if (!journal) return fail(1, "transaction journal: " + journal.error().message);
+    auto tx = chain::TxManager::open(rpc, *wallet, std::shared_ptr<chain::TxJournal>(std::move(*journal)));
+    if (!tx) return fail(1, "chain: " + tx.error().message);
+    worker::PocoChainPort chain_port(hub, **tx);
+
+    std::shared_ptr<worker::AppRuntime> runtime;
+    if (config->runtime == "docker") {
+        worker::DockerRuntimeOptions o;
+        o.socket_path = config->docker_socket;
+        runtime = std::make_shared<worker::DockerRuntime>(o);
+    } else {
+        runtime = std::make_shared<worker::SandboxRuntime>();
+    }
+    worker::RunnerOptions ro;
+    ro.work_dir = config->work_dir / "replicates";
+    ro.disk_quota_bytes = config->disk_quota_bytes;
+    worker::ReplicateRunner runner(ro, wallet->address(), runtime);
+
+    worker::SessionOptions so;
+    so.scheduler_url = config->scheduler_url;
+    so.websocket = config->websocket;
+    worker::SchedulerSession session(so, *wallet);
+
+    worker::AgentOptions ao;
+    ao.registration = config->registration();
+    ao.memory_bytes_per_task = config->memory_bytes / config->cpu_slots;
+    ao.max_output_bytes = config->max_output_bytes;
+    ao.image_apps = config->runtime == "docker";
+    ao.drain_timeout = config->drain_timeout;
+    worker::WorkerAgent agent(session, runner, chain_port, ao);
+
+    service::log_info("worker: starting", {{"wallet", wallet->address().to_checksum()},
+                                           {"scheduler", config->scheduler_url},
+                                           {"runtime", runtime->name()}});
+    if (auto started = agent.start(); !started) {
+        service::log_error("worker: cannot start", {{"error", started.error().message}});
+        return fail(1, started.error().message);
+    }
+    service::SignalWatcher signals;
+    auto started = signals.start([&](int, unsigned count) { agent.stop(/*drain=*/count == 1); });
+    if (!started) return fail(1, started.error().message);
+    agent.run();
+    signals.stop();
+    service::log_info("worker: stopped");
+    service::flush_logs();
+    return 0;
+}
+
+}  // namespace
+
+void add_worker_command(CLI::App& app, int& code) {
+    auto cl = std::make_shared<service::SettingsCommandLine>();
+    CLI::App* cmd = app.add_subcommand(
+        "worker", "run a worker: takes tasks from the core scheduler, runs the apps, contributes and reveals");
+    service::add_settings_options(*cmd, *cl);
+    service::map_flag(*cmd, *cl, "--scheduler", "worker.scheduler.url", "base URL of the core scheduler");
+    service::map_flag(*cmd, *cl, "--rpc", "worker.chain.rpc", "JSON-RPC URL of the chain");
+    service::map_flag(*cmd, *cl, "--hub", "worker.chain.hub", "PoCo hub address");
+    service::map_flag(*cmd, *cl, "--keystore", "worker.wallet.keystore", "v3 keystore of the worker's wallet");
+    service::map_flag(*cmd, *cl, "--password-file", "worker.wallet.passwordFile", "file with the keystore password");
+    service::map_flag(*cmd, *cl, "--slots", "worker.capacity.cpuSlots", "replicates run at once (default 1)");
+    service::map_flag(*cmd, *cl, "--work-dir", "worker.workDir", "work folder (default worker-data)");
+    service::map_flag(*cmd, *cl, "--runtime", "worker.runtime", "sandbox (default) or docker");
+    cmd->callback([cl, &code] { code = run_worker(*cl); });
+}
+
+}  // namespace wp::poolcli

@@ -1,0 +1,136 @@
+#pragma once
+// WorkerAgent: the worker daemon's core. It holds a SchedulerSession, a ReplicateRunner and a ChainPort and drives
+// each replicate through the protocol (docs/worker_protocol.md, "Status updates"):
+//
+//   PLEASE_START      STARTING → STARTED → APP_DOWNLOADING → (ReplicateRunner::run: fetch, run, collect, zip)
+//                     → APP_DOWNLOADED | APP_DOWNLOAD_FAILED → DATA_DOWNLOADING → DATA_DOWNLOADED |
+//                     DATA_DOWNLOAD_FAILED → COMPUTING → COMPUTED (exit code; the error result when the app failed);
+//                     a failure of the worker itself (runtime cannot start, disk quota) → APP_DOWNLOAD_FAILED with
+//                     cause UNKNOWN and the message, which the scheduler answers PLEASE_ABORT
+//   PLEASE_CONTRIBUTE the stake is checked (CONTRIBUTE_FAILED STAKE_TOO_LOW with a clear message when too low),
+//                     CONTRIBUTING → contribute (durable intent "worker:<task>:contribute") → CONTRIBUTED | _FAILED
+//   PLEASE_CONTRIBUTE_AND_FINALIZE (TEE, trust ≤ 1) ONGOING → contributeAndFinalize → DONE | FAILED
+//   PLEASE_REVEAL     REVEALING → reveal(digest) → REVEALED | REVEAL_FAILED
+//   PLEASE_UPLOAD     RESULT_UPLOADING → PUT the result zip to the upload URL → RESULT_UPLOADED | _FAILED
+//   PLEASE_ABORT      cancel the run, ABORTED, clean up;  PLEASE_COMPLETE: COMPLETING → COMPLETED, clean up
+//
+// The runner fetches and runs in one call, so the download statuses are reported when it returns, in protocol
+// order, with the failure (if any) on the step it belongs to.
+//
+// Each replicate has its own thread consuming its notifications in order; the main loop (run()) only dispatches,
+// sends heartbeats and enforces capacity (at most cpu_slots replicates running).
+//
+// Recovery (start()): after login + register, GET /recovery; a replicate whose result is still on disk
+// (ReplicateRunner::results_on_disk) is resumed at the action the scheduler gives (contribute, reveal, upload,
+// wait); one without its result is abandoned (ABORTED, folder removed); result folders the scheduler no longer
+// knows are removed. Contributions never happen twice: PocoChainPort checks its journal and the chain first, and the
+// result (digest) is re-read from computed.json on disk.
+//
+// Drain (stop(drain=true), SIGTERM): no new replicate is started (a PLEASE_START arriving is answered
+// START_FAILED so the scheduler gives it to another worker); running ones are finished until `drain_timeout`, then
+// canceled and handed back (ABORTED). stop(false) cancels at once.
+//
+// Thread safety: start(), run() from one thread; stop() from any thread (e.g. a signal watcher).
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+
+#include <wp/core/clock.hpp>
+#include <wp/core/result.hpp>
+#include <wp/workerapi/messages.hpp>
+
+#include "chain_port.hpp"
+#include "replicate_runner.hpp"
+#include "session.hpp"
+#include "tee_sim.hpp"
+
+namespace wp::worker {
+
+struct AgentOptions {
+    workerapi::WorkerRegistration registration;
+    std::uint64_t memory_bytes_per_task{std::uint64_t{2} << 30};
+    std::uint64_t max_output_bytes{std::uint64_t{100} << 20};
+    std::uint32_t max_pids{64};
+    //! Run apps from images (Docker runtime): the app's uri is then the image reference.
+    bool image_apps{false};
+    std::chrono::milliseconds drain_timeout{std::chrono::minutes(5)};
+    //! The simulated enclave of a TEE task, given the assignment (its authorization names the enclave challenge);
+    //! nullopt: the TEE task fails with TEE_FAILED. Unset: a fresh enclave per task (only useful when the
+    //! scheduler's authorization carries no challenge).
+    std::function<std::optional<SimulatedEnclave>(const workerapi::Assignment&)> enclave_for{};
+    Clock* clock{nullptr};
+};
+
+//! What happened to a replicate (tests and logs).
+struct ReplicateRecord {
+    Bytes32 task_id;
+    workerapi::ReplicateStatus last_status{workerapi::ReplicateStatus::kCreated};
+    std::optional<workerapi::FailureCause> failure;
+    std::optional<Bytes32> digest;
+    bool finished{false};
+};
+
+class WorkerAgent {
+  public:
+    WorkerAgent(SchedulerSession& session, ReplicateRunner& runner, ChainPort& chain, AgentOptions options);
+    ~WorkerAgent();
+    WorkerAgent(const WorkerAgent&) = delete;
+    WorkerAgent& operator=(const WorkerAgent&) = delete;
+
+    //! Login, register, recovery. Errors: the scheduler refused or is unreachable.
+    Result<void> start();
+    //! Dispatches notifications and sends heartbeats until stop(); returns when every replicate thread ended.
+    void run();
+    void stop(bool drain);
+    //! Stops every thread without reporting anything nor cleaning up: what a crash leaves behind (result folders,
+    //! replicates the scheduler still counts as held). For tests of recovery; run() returns soon.
+    void halt();
+
+    //! Replicates currently held.
+    std::size_t active() const;
+    //! Every replicate seen since start (last status reported).
+    std::map<Bytes32, ReplicateRecord> records() const;
+
+  private:
+    struct Replicate;
+    void dispatch(const workerapi::Notification& n);
+    void spawn(const workerapi::Assignment& a, std::deque<workerapi::Notification> first);
+    void replicate_loop(const std::shared_ptr<Replicate>& r);
+    void handle(Replicate& r, workerapi::Action action, const workerapi::Notification& n);
+    bool start_and_compute(Replicate& r);
+    bool report(Replicate& r, workerapi::ReplicateStatus s, workerapi::StatusDetails d = {});
+    void follow(Replicate& r);
+    void contribute(Replicate& r, bool finalize);
+    void reveal(Replicate& r);
+    void upload(Replicate& r, const std::string& url);
+    void abort(Replicate& r);
+    void complete(Replicate& r);
+    bool load_result_from_disk(Replicate& r);
+    void send_heartbeat();
+    void reap();
+
+    SchedulerSession& session_;
+    ReplicateRunner& runner_;
+    ChainPort& chain_;
+    AgentOptions options_;
+    Clock& clock_;
+    std::atomic<bool> stopping_{false};
+    std::atomic<bool> draining_{false};
+    std::atomic<bool> halted_{false};
+    std::chrono::steady_clock::time_point drain_deadline_{};
+    std::atomic<std::int64_t> heartbeat_seconds_{10};
+    mutable std::mutex mutex_;
+    std::map<Bytes32, std::shared_ptr<Replicate>> replicates_;
+    std::map<Bytes32, ReplicateRecord> records_;
+};
+
+}  // namespace wp::worker
