@@ -7,6 +7,7 @@
 #include <wp/cli/parse.hpp>
 #include <wp/cli/version.hpp>
 
+#include "core_cmd.hpp"
 #include "devnet_cmd.hpp"
 #include "market_cmd.hpp"
 #include "up_cmd.hpp"
@@ -47,6 +48,7 @@ int run_iexec_pool(int argc, const char* const* argv, std::ostream& out, std::os
     devnet_cmd->callback([&] { code = run_devnet(devnet, out, err); });
 
     add_market_command(app, code);
+    add_core_command(app, code);
     add_up_command(app, code);  // last: it looks for the core and worker commands
 
     if (auto done = cli::parse_or_exit(app, argc, argv, out, err)) return *done;
