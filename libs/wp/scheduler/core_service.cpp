@@ -421,7 +421,11 @@ Result<std::unique_ptr<CoreService>> CoreService::open(const CoreConfig& config,
     auto id = impl->eth->chain_id();
     if (!id) return make_error(id.error().to_error().code, where + ": " + id.error().to_error().message);
     impl->chain_id = *id;
-    impl->hub = std::make_unique<chain::Hub>(*impl->eth, config.hub);
+    auto addresses = chain::Hub(*impl->eth, config.hub).resolve_addresses();
+    if (!addresses)
+        return make_error(addresses.error().kind, where + ": the PoCo hub " + config.hub.to_checksum() +
+                                                      " does not answer: " + addresses.error().message);
+    impl->hub = std::make_unique<chain::Hub>(*impl->eth, *addresses);
     auto journal = chain::SqlTxJournal::open(*impl->db, "core");
     if (!journal) return make_error(journal.error().code, "database: tx journal: " + journal.error().message);
     impl->journal = std::shared_ptr<chain::SqlTxJournal>(std::move(*journal));

@@ -1,0 +1,238 @@
+// CoreService (libs/wp/scheduler/core_service.hpp) in-process against the real PoCo 6.1.0 on anvil: a deal matched on
+// chain for the pool's workerpool is taken in; a worker registered through the real HTTP API (signed EIP-712 login)
+// makes the lazy initialization send initializeArray, and the tasks become ACTIVE on chain and INITIALIZED here; the
+// dashboard API, /metrics, /health, /ready and the page answer over real sockets; a restart on the same database
+// keeps the deal and the tasks.
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include <gtest/gtest.h>
+#include <boost/json.hpp>
+
+#include <wp/codec/eip712.hpp>
+#include <wp/core/clock.hpp>
+#include <wp/core/hex.hpp>
+#include <wp/crypto/eip191.hpp>
+#include <wp/net/http_client.hpp>
+#include <wp/protocol/ids.hpp>
+#include <wp/scheduler/core_service.hpp>
+#include <wp/scheduler/scheduler_store.hpp>
+#include <wp/workerapi/messages.hpp>
+
+#include "poco_orders.hpp"
+
+namespace wp {
+namespace {
+
+namespace json = boost::json;
+using scheduler::TaskStatus;
+
+class CoreServiceAnvil : public test::PocoOrdersFixture {
+  protected:
+    void SetUp() override {
+        PocoOrdersFixture::SetUp();
+        if (HasFatalFailure()) return;
+        dir_ = std::filesystem::path(::testing::TempDir()) / ("wp_core_service_" + std::to_string(::getpid()));
+        std::filesystem::remove_all(dir_);
+        std::filesystem::create_directories(dir_);
+        auto ts = block_timestamp();
+        ASSERT_TRUE(ts);
+        clock_.advance(std::chrono::seconds(static_cast<std::int64_t>(*ts) - 1767225600));
+        assets_ = create_assets();
+        auto head = eth().block_number();
+        ASSERT_TRUE(head);
+        config_.rpc = info().rpc;
+        config_.hub = info().hub;
+        config_.workerpool = assets_.workerpool;
+        config_.start_block = *head;
+        config_.poll_interval = std::chrono::milliseconds(100);
+        config_.private_key = to_hex(info().accounts.at(test::kScheduler).private_key.view());
+        config_.db = "sqlite:" + (dir_ / "core.db").string();
+        config_.port = 0;
+        config_.results_dir = (dir_ / "results").string();
+    }
+    void TearDown() override {
+        stop();
+        std::filesystem::remove_all(dir_);
+        PocoOrdersFixture::TearDown();
+    }
+
+    void start() {
+        auto opened = scheduler::CoreService::open(config_, (dir_ / "core.url").string(), &clock_);
+        ASSERT_TRUE(opened) << opened.error().message;
+        core_ = std::move(*opened);
+        for (auto* c : core_->components()) {
+            auto started = c->start();
+            ASSERT_TRUE(started) << c->name() << ": " << started.error().message;
+            started_.push_back(c);
+        }
+    }
+    void stop() {
+        for (auto it = started_.rbegin(); it != started_.rend(); ++it) (*it)->stop(service::StopMode::kGraceful);
+        started_.clear();
+        core_.reset();
+    }
+
+    //! Waits (bounded) for `done`, the daemon's loops running meanwhile.
+    template <class F>
+    bool eventually(F done) {
+        for (int i = 0; i < 600; ++i) {
+            if (done()) return true;
+            std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        }
+        return done();
+    }
+
+    json::value get_json(const std::string& path, unsigned expected = 200) {
+        auto r = http_.get(core_->url() + path);
+        EXPECT_TRUE(r) << path << ": " << r.error().message;
+        if (!r) return nullptr;
+        EXPECT_EQ(r->status, expected) << path << ": " << r->body;
+        return json::parse(r->body);
+    }
+
+    //! Login (EIP-712 challenge signed by the worker's key) and registration through the HTTP API.
+    void register_worker(const PrivateKey& wallet, std::uint32_t slots) {
+        const std::string base = core_->url() + "/api/v1";
+        auto challenge = http_.get(base + "/login/challenge?address=" + wallet.address().to_checksum());
+        ASSERT_TRUE(challenge) << challenge.error().message;
+        ASSERT_EQ(challenge->status, 200U) << challenge->body;
+        auto lc = workerapi::login_challenge_from_json(json::parse(challenge->body));
+        ASSERT_TRUE(lc) << lc.error().message;
+        auto typed = eip712::parse_typed_data(json::value(lc->typed_data));
+        ASSERT_TRUE(typed) << typed.error().message;
+        auto digest = eip712::digest(*typed);
+        ASSERT_TRUE(digest);
+        const Signature sig = sign_hash(wallet, *digest);
+        const std::string header =
+            to_hex(digest->view()) + "_" + to_hex(ByteView(sig.to_bytes65())) + "_" + wallet.address().to_checksum();
+        auto login = http_.post(base + "/login", "", {{"Authorization", header}});
+        ASSERT_TRUE(login) << login.error().message;
+        ASSERT_EQ(login->status, 200U) << login->body;
+        auto answer = workerapi::login_answer_from_json(json::parse(login->body));
+        ASSERT_TRUE(answer) << answer.error().message;
+        workerapi::WorkerRegistration reg;
+        reg.name = "anvil-worker";
+        reg.version = "0.1.0";
+        reg.cpu_slots = slots;
+        auto registered = http_.post(base + "/register", workerapi::serialize(workerapi::to_json(reg)),
+                                     {{"Authorization", "Bearer " + answer->token}});
+        ASSERT_TRUE(registered) << registered.error().message;
+        ASSERT_EQ(registered->status, 200U) << registered->body;
+    }
+
+    TaskStatus status(const Bytes32& deal, std::uint64_t idx) {
+        auto t = core_->store().task(scheduler::TaskKey{deal, idx});
+        return (t && *t) ? (*t)->status : TaskStatus::kReceived;
+    }
+    bool stored(const Bytes32& deal, std::uint64_t idx) {
+        auto t = core_->store().task(scheduler::TaskKey{deal, idx});
+        return t && *t;
+    }
+
+    Bytes32 match(const test::Orders& o) {
+        auto r = send(hub().match_orders(o.app, o.dataset, o.workerpool, o.request), key(test::kRequester));
+        EXPECT_TRUE(r) << r.error().message;
+        return deal_id(order_hash(domain(), Order(o.request)), U256(0));
+    }
+
+    std::filesystem::path dir_;
+    ManualClock clock_{false};
+    test::Assets assets_;
+    scheduler::CoreConfig config_;
+    std::unique_ptr<scheduler::CoreService> core_;
+    std::vector<service::Component*> started_;
+    net::HttpClient http_;
+};
+
+TEST_F(CoreServiceAnvil, TakesInADealInitializesItsTasksAndServesTheDashboard) {
+    start();
+    ASSERT_FALSE(HasFatalFailure());
+    const Bytes32 deal = match(make_orders(assets_, U256(2), false, 7100));
+    ASSERT_TRUE(eventually([&] { return stored(deal, 0) && stored(deal, 1); })) << "the deal was not taken in";
+    // Lazy initialization: nothing is sent while no worker has a free slot.
+    EXPECT_EQ(status(deal, 0), TaskStatus::kReceived);
+
+    register_worker(key(test::kWorker), 2);
+    ASSERT_FALSE(HasFatalFailure());
+    auto initialized = [&](std::uint64_t i) {
+        const auto s = status(deal, i);
+        return s == TaskStatus::kInitialized || s == TaskStatus::kRunning;
+    };
+    ASSERT_TRUE(eventually([&] { return initialized(0) && initialized(1); }))
+        << "status " << to_string(status(deal, 0)) << ", " << to_string(status(deal, 1));
+    for (std::uint64_t i = 0; i < 2; ++i) {
+        auto on_chain = hub().view_task(task_id(deal, U256(i)));
+        ASSERT_TRUE(on_chain) << on_chain.error().message;
+        EXPECT_EQ(on_chain->status, wp::TaskStatus::kActive);
+    }
+
+    // The dashboard API.
+    ASSERT_TRUE(eventually([&] {
+        auto r = http_.get(core_->url() + "/ready");
+        return r && r->status == 200;
+    }));
+    const json::value summary = get_json("/api/v1/dashboard/summary");
+    ASSERT_TRUE(summary.is_object());
+    EXPECT_EQ(summary.at("chainId").to_number<std::uint64_t>(), info().chain_id);
+    EXPECT_EQ(summary.at("workerpool").as_string(), assets_.workerpool.to_checksum());
+    EXPECT_EQ(summary.at("workers").at("alive").to_number<std::int64_t>(), 1);
+    const auto& counts = summary.at("tasks").as_object();
+    EXPECT_EQ(counts.at("INITIALIZED").to_number<std::int64_t>() + counts.at("RUNNING").to_number<std::int64_t>(), 2);
+    const json::value deals = get_json("/api/v1/dashboard/deals");
+    ASSERT_EQ(deals.at("deals").as_array().size(), 1U);
+    EXPECT_EQ(deals.at("deals").as_array()[0].at("dealId").as_string(), to_hex(deal.view()));
+    const json::value tasks = get_json("/api/v1/dashboard/tasks?deal=" + to_hex(deal.view()));
+    EXPECT_EQ(tasks.at("tasks").as_array().size(), 2U);
+    const json::value workers = get_json("/api/v1/dashboard/workers");
+    ASSERT_EQ(workers.at("workers").as_array().size(), 1U);
+    EXPECT_EQ(workers.at("workers").as_array()[0].at("address").as_string(), address(test::kWorker).to_checksum());
+    get_json("/api/v1/dashboard/tasks?limit=x", 400);
+
+    // Health, metrics, the page, results.
+    auto health = http_.get(core_->url() + "/health");
+    ASSERT_TRUE(health);
+    EXPECT_EQ(health->status, 200U);
+    auto metrics = http_.get(core_->url() + "/metrics");
+    ASSERT_TRUE(metrics);
+    EXPECT_EQ(metrics->status, 200U);
+    EXPECT_NE(metrics->body.find("wp_scheduler_tasks{status=\"INITIALIZED\"}"), std::string::npos);
+    EXPECT_NE(metrics->body.find("wp_core_intents_in_flight"), std::string::npos);
+    auto page = http_.get(core_->url() + "/dashboard/");
+    ASSERT_TRUE(page);
+    EXPECT_EQ(page->status, 200U);
+    EXPECT_NE(page->body.find("/api/v1/dashboard"), std::string::npos);
+    auto no_result = http_.get(core_->url() + "/api/v1/results/" + to_hex(task_id(deal, U256(0)).view()));
+    ASSERT_TRUE(no_result);
+    EXPECT_EQ(no_result->status, 404U);
+    net::HttpRequest put;
+    put.method = "PUT";
+    put.url = core_->url() + "/api/v1/results/" + to_hex(task_id(deal, U256(0)).view());
+    put.body = "x";
+    auto anonymous_upload = http_.request(put);
+    ASSERT_TRUE(anonymous_upload);
+    EXPECT_EQ(anonymous_upload->status, 401U);
+    // The URL file.
+    std::ifstream url_file(dir_ / "core.url");
+    std::string written;
+    std::getline(url_file, written);
+    EXPECT_EQ(written, core_->url());
+
+    // Restart on the same database: the deal and its tasks are still there, nothing is taken in twice.
+    const auto before = status(deal, 0);
+    stop();
+    start();
+    ASSERT_FALSE(HasFatalFailure());
+    EXPECT_EQ(status(deal, 0), before);
+    ASSERT_TRUE(eventually([&] { return core_->synced(); }));
+    const json::value again = get_json("/api/v1/dashboard/deals");
+    EXPECT_EQ(again.at("deals").as_array().size(), 1U);
+}
+
+}  // namespace
+}  // namespace wp
