@@ -193,6 +193,8 @@ TEST_F(CoreServiceAnvil, TakesInADealInitializesItsTasksAndServesTheDashboard) {
     ASSERT_EQ(workers.at("workers").as_array().size(), 1U);
     EXPECT_EQ(workers.at("workers").as_array()[0].at("address").as_string(), address(test::kWorker).to_checksum());
     get_json("/api/v1/dashboard/tasks?limit=x", 400);
+    // The former pool API routes are aliases of the dashboard's.
+    EXPECT_EQ(get_json("/api/v1/pool/deals"), get_json("/api/v1/dashboard/deals"));
 
     // Health, metrics, the page, results.
     auto health = http_.get(core_->url() + "/health");

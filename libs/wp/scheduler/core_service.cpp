@@ -34,6 +34,7 @@
 #include "core_scheduler.hpp"
 #include "dashboard.hpp"
 #include "deal_intake.hpp"
+#include "pool_api.hpp"
 #include "result_store.hpp"
 #include "scheduler_metrics.hpp"
 #include "scheduler_store.hpp"
@@ -177,21 +178,6 @@ HttpError failure(const Error& e) {
     return HttpError::from(e);
 }
 
-Result<std::size_t> size_param(const net::QueryParams& q, std::string_view name, std::size_t fallback,
-                               std::size_t max) {
-    auto text = q.get(name);
-    if (!text) return fallback;
-    std::size_t v = 0;
-    if (text->empty() || text->size() > 9)
-        return make_error(Errc::kInvalidArgument, std::string(name) + ": not a number");
-    for (char ch : *text) {
-        if (ch < '0' || ch > '9') return make_error(Errc::kInvalidArgument, std::string(name) + ": not a number");
-        v = v * 10 + static_cast<std::size_t>(ch - '0');
-    }
-    if (v > max) return make_error(Errc::kInvalidArgument, std::string(name) + ": at most " + std::to_string(max));
-    return v;
-}
-
 class LoopComponent final : public service::Component {
   public:
     LoopComponent(std::string name, CoreService::Impl::Loop& loop, std::function<void()> body,
@@ -295,55 +281,9 @@ void CoreService::Impl::install_routes() {
         s.handle("PUT", prefix + "/:taskId", upload);
     }
 
-    // The dashboard's JSON API.
-    const std::string d = "/api/v1/dashboard";
-    s.handle("GET", d + "/summary", [self](const ServerRequest&) -> Reply {
-        auto r = dashboard_summary(*self->store, self->summary_context());
-        if (!r) return tl::unexpected(failure(r.error()));
-        return json_ok(*r);
-    });
-    s.handle("GET", d + "/workers", [self](const ServerRequest&) -> Reply {
-        auto r = dashboard_workers(*self->store);
-        if (!r) return tl::unexpected(failure(r.error()));
-        return json_ok(*r);
-    });
-    s.handle("GET", d + "/tasks", [self](const ServerRequest& request) -> Reply {
-        auto q = request.query_params();
-        if (!q) return tl::unexpected(HttpError::bad_request(q.error()));
-        if (auto u = q->reject_unknown({"status", "deal", "limit", "offset"}); !u)
-            return tl::unexpected(HttpError::bad_request(u.error()));
-        TaskQuery query;
-        if (auto st = q->get("status")) {
-            auto parsed = parse_task_status(*st);
-            if (!parsed) return tl::unexpected(HttpError::bad_request(parsed.error().with_context("status")));
-            query.status = *parsed;
-        }
-        if (auto deal = q->get("deal")) {
-            auto parsed = bytes32_from_hex(*deal);
-            if (!parsed) return tl::unexpected(HttpError::bad_request(parsed.error().with_context("deal")));
-            query.deal = *parsed;
-        }
-        auto limit = size_param(*q, "limit", 100, 500);
-        if (!limit) return tl::unexpected(HttpError::bad_request(limit.error()));
-        auto offset = size_param(*q, "offset", 0, 100000000);
-        if (!offset) return tl::unexpected(HttpError::bad_request(offset.error()));
-        query.limit = *limit;
-        query.offset = *offset;
-        auto r = dashboard_tasks(*self->store, query);
-        if (!r) return tl::unexpected(failure(r.error()));
-        return json_ok(*r);
-    });
-    s.handle("GET", d + "/deals", [self](const ServerRequest& request) -> Reply {
-        auto q = request.query_params();
-        if (!q) return tl::unexpected(HttpError::bad_request(q.error()));
-        if (auto u = q->reject_unknown({"limit"}); !u) return tl::unexpected(HttpError::bad_request(u.error()));
-        auto limit = size_param(*q, "limit", 20, 500);
-        if (!limit) return tl::unexpected(HttpError::bad_request(limit.error()));
-        auto r = dashboard_deals(*self->store, *limit);
-        if (!r) return tl::unexpected(failure(r.error()));
-        return json_ok(*r);
-    });
-    dashboard_ws = s.websocket(d + "/ws", net::WebSocketOptions{});
+    // The dashboard's JSON API (pool_api.hpp; /api/v1/pool/… are aliases).
+    install_dashboard_api(s, *store, [self] { return self->summary_context(); });
+    dashboard_ws = s.websocket("/api/v1/dashboard/ws", net::WebSocketOptions{});
 
     // Health, readiness, metrics.
     s.route("GET", "/health", net::health_handler([] { return net::HealthReport{}; }));
