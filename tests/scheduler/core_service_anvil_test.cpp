@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <set>
 #include <string>
 #include <thread>
 
@@ -19,6 +20,7 @@
 #include <wp/core/hex.hpp>
 #include <wp/crypto/eip191.hpp>
 #include <wp/net/http_client.hpp>
+#include <wp/net/websocket.hpp>
 #include <wp/protocol/ids.hpp>
 #include <wp/scheduler/core_service.hpp>
 #include <wp/scheduler/scheduler_store.hpp>
@@ -153,6 +155,11 @@ class CoreServiceAnvil : public test::PocoOrdersFixture {
 TEST_F(CoreServiceAnvil, TakesInADealInitializesItsTasksAndServesTheDashboard) {
     start();
     ASSERT_FALSE(HasFatalFailure());
+    std::string ws_url = core_->url() + "/api/v1/dashboard/ws";
+    ws_url.replace(0, 4, "ws");
+    auto ws = net::WebSocketClient::connect(ws_url);
+    ASSERT_TRUE(ws) << ws.error().message;
+    ASSERT_TRUE((*ws)->subscribe("dashboard"));
     const Bytes32 deal = match(make_orders(assets_, U256(2), false, 7100));
     ASSERT_TRUE(eventually([&] { return stored(deal, 0) && stored(deal, 1); })) << "the deal was not taken in";
     // Lazy initialization: nothing is sent while no worker has a free slot.
@@ -195,6 +202,21 @@ TEST_F(CoreServiceAnvil, TakesInADealInitializesItsTasksAndServesTheDashboard) {
     get_json("/api/v1/dashboard/tasks?limit=x", 400);
     // The former pool API routes are aliases of the dashboard's.
     EXPECT_EQ(get_json("/api/v1/pool/deals"), get_json("/api/v1/dashboard/deals"));
+
+    // The dashboard's WebSocket: task events for the deal's tasks, a worker event, summaries.
+    std::set<std::string> events;
+    bool task_event_of_deal = false;
+    for (int i = 0; i < 200 && !(events.count("task") && events.count("worker") && events.count("summary")); ++i) {
+        auto msg = (*ws)->receive(std::chrono::seconds(5));
+        ASSERT_TRUE(msg) << msg.error().message;
+        const json::value v = json::parse(*msg);
+        if (!v.as_object().contains("event")) continue;
+        const std::string event(v.at("event").as_string());
+        events.insert(event);
+        if (event == "task" && v.at("data").at("dealId").as_string() == to_hex(deal.view())) task_event_of_deal = true;
+    }
+    EXPECT_TRUE(events.count("task") && events.count("worker") && events.count("summary"));
+    EXPECT_TRUE(task_event_of_deal);
 
     // Health, metrics, the page, results.
     auto health = http_.get(core_->url() + "/health");

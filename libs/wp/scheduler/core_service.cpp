@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 #include <limits>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <sstream>
@@ -141,10 +142,46 @@ struct CoreService::Impl {
             service::log_warn("core: liveness check failed", {{"error", r.error().message}});
         if (auto r = core->assign_round(); !r)
             service::log_warn("core: assignment round failed", {{"error", r.error().message}});
-        if (dashboard_ws) {
-            auto s = dashboard_summary(*store, summary_context());
-            if (s) dashboard_ws->publish("dashboard", "summary", json::serialize(*s));
+        if (dashboard_ws) push_dashboard();
+    }
+
+    //! The dashboard's WebSocket events: "task" for each task whose status changed since the last push (the 100
+    //! most recently updated are looked at), "worker" for a worker new or whose liveness changed, then "summary".
+    std::map<std::string, std::string> pushed_tasks;  //!< taskId → status last pushed (due thread only)
+    std::map<std::string, bool> pushed_workers;       //!< address → alive last pushed
+    void push_dashboard() {
+        TaskQuery recent;
+        recent.limit = 100;
+        if (auto tasks = dashboard_tasks(*store, recent)) {
+            if (pushed_tasks.size() > 100000) pushed_tasks.clear();
+            const auto& list = tasks->at("tasks").as_array();
+            for (auto it = list.rbegin(); it != list.rend(); ++it) {
+                const auto& t = it->as_object();
+                const std::string id(t.at("taskId").as_string());
+                const std::string status(t.at("status").as_string());
+                auto& last = pushed_tasks[id];
+                if (last == status) continue;
+                last = status;
+                json::object event{{"taskId", t.at("taskId")},
+                                   {"dealId", t.at("dealId")},
+                                   {"index", t.at("index")},
+                                   {"status", t.at("status")},
+                                   {"updatedMs", t.at("updatedMs")}};
+                dashboard_ws->publish("dashboard", "task", json::serialize(event));
+            }
         }
+        if (auto workers = dashboard_workers(*store)) {
+            for (const auto& w : workers->at("workers").as_array()) {
+                const std::string address(w.at("address").as_string());
+                const bool alive = w.at("alive").as_bool();
+                auto found = pushed_workers.find(address);
+                if (found != pushed_workers.end() && found->second == alive) continue;
+                pushed_workers[address] = alive;
+                dashboard_ws->publish("dashboard", "worker", json::serialize(w));
+            }
+        }
+        if (auto s = dashboard_summary(*store, summary_context()))
+            dashboard_ws->publish("dashboard", "summary", json::serialize(*s));
     }
 
     SummaryContext summary_context() const {
