@@ -12,6 +12,11 @@
 #include <string>
 #include <thread>
 
+#include <zip.h>
+
+#include <cstdlib>
+#include <cstring>
+
 #include <gtest/gtest.h>
 #include <boost/json.hpp>
 
@@ -22,7 +27,9 @@
 #include <wp/net/http_client.hpp>
 #include <wp/net/websocket.hpp>
 #include <wp/protocol/ids.hpp>
+#include <wp/scheduler/core_scheduler.hpp>
 #include <wp/scheduler/core_service.hpp>
+#include <wp/scheduler/result_digest.hpp>
 #include <wp/scheduler/scheduler_store.hpp>
 #include <wp/workerapi/messages.hpp>
 
@@ -33,6 +40,31 @@ namespace {
 
 namespace json = boost::json;
 using scheduler::TaskStatus;
+
+//! A zip of (name, content) entries, in memory (libzip).
+Bytes make_zip(const std::vector<std::pair<std::string, std::string>>& entries) {
+    zip_error_t err;
+    zip_error_init(&err);
+    zip_source_t* src = zip_source_buffer_create(nullptr, 0, 0, &err);
+    zip_t* z = zip_open_from_source(src, ZIP_TRUNCATE, &err);
+    zip_source_keep(src);
+    for (const auto& [name, content] : entries) {
+        void* copy = std::malloc(content.size());
+        std::memcpy(copy, content.data(), content.size());
+        zip_source_t* s = zip_source_buffer(z, copy, content.size(), 1);
+        zip_file_add(z, name.c_str(), s, ZIP_FL_ENC_UTF_8 | ZIP_FL_OVERWRITE);
+    }
+    EXPECT_EQ(zip_close(z), 0);
+    zip_source_open(src);
+    zip_source_seek(src, 0, SEEK_END);
+    const auto size = zip_source_tell(src);
+    zip_source_seek(src, 0, SEEK_SET);
+    Bytes out(static_cast<std::size_t>(size));
+    zip_source_read(src, out.data(), out.size());
+    zip_source_close(src);
+    zip_source_free(src);
+    return out;
+}
 
 class CoreServiceAnvil : public test::PocoOrdersFixture {
   protected:
@@ -118,6 +150,7 @@ class CoreServiceAnvil : public test::PocoOrdersFixture {
         ASSERT_EQ(login->status, 200U) << login->body;
         auto answer = workerapi::login_answer_from_json(json::parse(login->body));
         ASSERT_TRUE(answer) << answer.error().message;
+        token_ = answer->token;
         workerapi::WorkerRegistration reg;
         reg.name = "anvil-worker";
         reg.version = "0.1.0";
@@ -150,6 +183,7 @@ class CoreServiceAnvil : public test::PocoOrdersFixture {
     std::unique_ptr<scheduler::CoreService> core_;
     std::vector<service::Component*> started_;
     net::HttpClient http_;
+    std::string token_;
 };
 
 TEST_F(CoreServiceAnvil, TakesInADealInitializesItsTasksAndServesTheDashboard) {
@@ -256,6 +290,86 @@ TEST_F(CoreServiceAnvil, TakesInADealInitializesItsTasksAndServesTheDashboard) {
     ASSERT_TRUE(eventually([&] { return core_->synced(); }));
     const json::value again = get_json("/api/v1/dashboard/deals");
     EXPECT_EQ(again.at("deals").as_array().size(), 1U);
+}
+
+// The result upload: the worker asked to upload (after a consensus, applied here as the chain mirror would) PUTs its
+// zip with its bearer token; it is verified against the digest it revealed, stored, and served by GET.
+TEST_F(CoreServiceAnvil, UploadedResultIsVerifiedStoredAndServed) {
+    start();
+    ASSERT_FALSE(HasFatalFailure());
+    const Bytes32 deal = match(make_orders(assets_, U256(1), false, 7200));
+    register_worker(key(test::kWorker), 1);
+    ASSERT_FALSE(HasFatalFailure());
+    const Bytes32 tid = task_id(deal, U256(0));
+    const Address worker = address(test::kWorker);
+    ASSERT_TRUE(eventually([&] {
+        auto r = core_->store().replicate(scheduler::TaskKey{deal, 0}, worker);
+        return r && *r;
+    })) << "no replicate for the worker; task "
+        << to_string(status(deal, 0));
+
+    const std::string status_url = core_->url() + "/api/v1/tasks/" + to_hex(tid.view()) + "/status";
+    auto report = [&](workerapi::ReplicateStatus st, workerapi::StatusDetails details = {}) {
+        workerapi::StatusUpdate u;
+        u.status = st;
+        u.details = std::move(details);
+        auto r = http_.post(status_url, workerapi::serialize(workerapi::to_json(u)),
+                            {{"Authorization", "Bearer " + token_}});
+        EXPECT_TRUE(r) << r.error().message;
+        if (r) {
+            EXPECT_EQ(r->status, 200U) << workerapi::to_string(st) << ": " << r->body;
+        }
+    };
+    using R = workerapi::ReplicateStatus;
+    for (auto st : {R::kStarting, R::kStarted, R::kAppDownloading, R::kAppDownloaded, R::kDataDownloading,
+                    R::kDataDownloaded, R::kComputing, R::kComputed, R::kContributing})
+        report(st);
+    const Bytes zip = make_zip({{"computed.json", R"({"deterministic-output-path":"/iexec_out/result.txt"})"},
+                                {"result.txt", "42"},
+                                {"stdout.txt", "hello from the core test\n"}});
+    auto digest = scheduler::result_zip_digest(ByteView(zip.data(), zip.size()));
+    ASSERT_TRUE(digest) << digest.error().message;
+    Bytes32 result_hash;
+    result_hash.bytes.fill(0xab);
+    workerapi::StatusDetails contribution;
+    contribution.result_hash = result_hash;
+    contribution.result_seal = result_hash;
+    contribution.result_digest = *digest;
+    report(R::kContributed, contribution);
+    // The consensus, as the chain side applies it.
+    scheduler::CoreOptions o;
+    o.workerpool = assets_.workerpool;
+    o.chain_id = info().chain_id;
+    o.signer = key(test::kScheduler);
+    scheduler::CoreScheduler chain_side(core_->store(), clock_, o);
+    auto consensus = chain_side.apply_consensus(tid, result_hash, clock_.unix_ms() / 1000 + 3000, 1);
+    ASSERT_TRUE(consensus && *consensus);
+    report(R::kRevealing);
+    workerapi::StatusDetails reveal;
+    reveal.result_digest = *digest;
+    report(R::kRevealed, reveal);
+    ASSERT_EQ(status(deal, 0), TaskStatus::kResultUploading);
+
+    const std::string url = core_->url() + "/api/v1/results/" + to_hex(tid.view());
+    net::HttpRequest put;
+    put.method = "PUT";
+    put.url = url;
+    put.headers = {{"Authorization", "Bearer " + token_}, {"Content-Type", "application/zip"}};
+    put.body = "PK not the revealed zip";
+    auto refused = http_.request(put);
+    ASSERT_TRUE(refused);
+    EXPECT_EQ(refused->status, 400U) << refused->body;
+    put.body.assign(reinterpret_cast<const char*>(zip.data()), zip.size());
+    auto stored = http_.request(put);
+    ASSERT_TRUE(stored) << stored.error().message;
+    ASSERT_EQ(stored->status, 200U) << stored->body;
+    const json::value answer = json::parse(stored->body);
+    EXPECT_NE(std::string(answer.at("resultLink").as_string()).find(to_hex(tid.view())), std::string::npos);
+    auto got = http_.get(url);
+    ASSERT_TRUE(got);
+    ASSERT_EQ(got->status, 200U);
+    EXPECT_EQ(got->header("Content-Type").value_or(""), "application/zip");
+    EXPECT_EQ(got->body, put.body);
 }
 
 }  // namespace
