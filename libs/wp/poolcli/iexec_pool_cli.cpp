@@ -7,6 +7,7 @@
 #include <wp/cli/parse.hpp>
 #include <wp/cli/version.hpp>
 
+#include "core_cmd.hpp"
 #include "devnet_cmd.hpp"
 #include "market_cmd.hpp"
 #include "worker_cmd.hpp"
@@ -48,6 +49,7 @@ int run_iexec_pool(int argc, const char* const* argv, std::ostream& out, std::os
     devnet_cmd->callback([&] { code = run_devnet(devnet, out, err); });
 
     add_market_command(app, code);
+    add_core_command(app, code);
     add_worker_command(app, code);
     add_up_command(app, code);  // last: it looks for the core and worker commands
 

@@ -333,6 +333,7 @@ TEST(WorkerApi, LongPollWithNothingNewEndsWith204) {
     EXPECT_EQ(w.get("/notifications?after=x")->status, 400u);
 }
 
+// pool_api.hpp: the dashboard API (documents of dashboard.hpp) and its /api/v1/pool aliases.
 TEST(PoolApi, ReportsWorkersTasksAndDeals) {
     ManualClock clock;
     Scheduler s(fresh_dir("pool"), clock);
@@ -342,38 +343,42 @@ TEST(PoolApi, ReportsWorkersTasksAndDeals) {
     ASSERT_EQ(w.post("/register", registration(2))->status, 200u);  // takes 2 of the 3 tasks
     net::HttpClient http;
     const auto get = [&](const std::string& path) {
-        auto r = http.get(s.base + "/pool" + path);
+        auto r = http.get(s.base + path);
         EXPECT_TRUE(r) << r.error().message;
         return *r;
     };
-    auto stats = get("/stats");
+    auto stats = get("/dashboard/summary");
     ASSERT_EQ(stats.status, 200u) << stats.body;
     const json::value sv = json::parse(stats.body);
-    EXPECT_EQ(sv.at("tasks").at("INITIALIZED").as_int64(), 3);
-    EXPECT_EQ(sv.at("workers").at("alive").as_int64(), 1);
-    EXPECT_EQ(sv.at("slots").at("used").as_int64(), 2);
-    EXPECT_EQ(sv.at("slots").at("total").as_int64(), 2);
+    EXPECT_EQ(sv.at("tasks").at("INITIALIZED").to_number<std::int64_t>(), 3);
+    EXPECT_EQ(sv.at("workers").at("alive").to_number<std::int64_t>(), 1);
+    EXPECT_EQ(sv.at("slots").at("used").to_number<std::int64_t>(), 2);
+    EXPECT_EQ(sv.at("slots").at("total").to_number<std::int64_t>(), 2);
+    EXPECT_EQ(json::parse(get("/pool/stats").body).at("tasks"), sv.at("tasks"));  // the alias
 
-    auto workers = get("/workers");
-    const json::value wv = json::parse(workers.body);
+    auto workers = get("/dashboard/workers");
+    const json::value wv = json::parse(workers.body).at("workers");
     ASSERT_EQ(wv.as_array().size(), 1u);
     EXPECT_EQ(wv.at(0).at("address").as_string(), w.wallet.address().to_checksum());
-    EXPECT_EQ(wv.at(0).at("tasks").as_array().size(), 2u);
+    EXPECT_EQ(wv.at(0).at("currentTasks").as_array().size(), 2u);
     EXPECT_EQ(wv.at(0).at("score").as_string(), "0");
+    EXPECT_EQ(json::parse(get("/pool/workers").body).at("workers"), wv);
 
-    auto tasks = get("/tasks?status=INITIALIZED&limit=2");
-    const json::value tv = json::parse(tasks.body);
+    auto tasks = get("/dashboard/tasks?status=INITIALIZED&limit=2");
+    const json::value tv = json::parse(tasks.body).at("tasks");
     ASSERT_EQ(tv.as_array().size(), 2u);
     EXPECT_EQ(tv.at(0).at("dealId").as_string(), to_hex(deal.deal_id.view()));
-    EXPECT_EQ(get("/tasks?status=NOPE").status, 400u);
-    EXPECT_EQ(get("/tasks?limit=0").status, 400u);
-    EXPECT_EQ(get("/tasks?foo=1").status, 400u);
+    EXPECT_EQ(get("/dashboard/tasks?status=NOPE").status, 400u);
+    EXPECT_EQ(get("/dashboard/tasks?limit=0").status, 400u);
+    EXPECT_EQ(get("/dashboard/tasks?foo=1").status, 400u);
+    EXPECT_EQ(get("/pool/tasks?limit=0").status, 400u);
 
-    auto deals = get("/deals");
-    const json::value dv = json::parse(deals.body);
+    auto deals = get("/dashboard/deals");
+    const json::value dv = json::parse(deals.body).at("deals");
     ASSERT_EQ(dv.as_array().size(), 1u);
-    EXPECT_EQ(dv.at(0).at("botSize").as_int64(), 3);
-    EXPECT_EQ(dv.at(0).at("tasks").at("INITIALIZED").as_int64(), 3);
+    EXPECT_EQ(dv.at(0).at("botSize").to_number<std::int64_t>(), 3);
+    EXPECT_EQ(dv.at(0).at("tasks").at("INITIALIZED").to_number<std::int64_t>(), 3);
+    EXPECT_EQ(json::parse(get("/pool/deals").body).at("deals"), dv);
 }
 
 TEST(WorkerApi, SilentWorkerIsLostOnTheManualClock) {

@@ -1,0 +1,496 @@
+#include "core_service.hpp"
+
+#include <atomic>
+#include <condition_variable>
+#include <filesystem>
+#include <fstream>
+#include <limits>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <sstream>
+#include <thread>
+
+#include <boost/json.hpp>
+
+#include <wp/chain/eth.hpp>
+#include <wp/chain/hub.hpp>
+#include <wp/chain/mirror.hpp>
+#include <wp/chain/rpc.hpp>
+#include <wp/chain/sql_tx_journal.hpp>
+#include <wp/chain/tx_manager.hpp>
+#include <wp/core/hex.hpp>
+#include <wp/crypto/keystore.hpp>
+#include <wp/dashboard/dashboard.hpp>
+#include <wp/net/http_server.hpp>
+#include <wp/net/websocket.hpp>
+#include <wp/service/auth_http.hpp>
+#include <wp/service/challenge.hpp>
+#include <wp/service/health_http.hpp>
+#include <wp/service/logging.hpp>
+#include <wp/service/token.hpp>
+#include <wp/store/store.hpp>
+#include <wp/workerapi/messages.hpp>
+
+#include "core_scheduler.hpp"
+#include "dashboard.hpp"
+#include "deal_intake.hpp"
+#include "pool_api.hpp"
+#include "result_store.hpp"
+#include "scheduler_metrics.hpp"
+#include "scheduler_store.hpp"
+#include "schema.hpp"
+#include "task_intents.hpp"
+#include "worker_api.hpp"
+
+namespace wp::scheduler {
+namespace json = boost::json;
+using net::HttpError;
+using net::HttpResponse;
+using net::Reply;
+using net::ServerRequest;
+
+struct CoreService::Impl {
+    CoreConfig config;
+    std::string url_file;
+    Clock* clock{nullptr};
+    std::unique_ptr<store::Database> db;
+    std::unique_ptr<SchedulerStore> store;
+    std::optional<PrivateKey> key;
+    std::unique_ptr<chain::JsonRpcClient> rpc;
+    std::unique_ptr<chain::EthClient> eth;
+    std::unique_ptr<chain::Hub> hub;
+    std::uint64_t chain_id{0};
+    std::shared_ptr<chain::SqlTxJournal> journal;
+    std::unique_ptr<chain::TxManager> txm;
+    std::unique_ptr<DealIntake> intake;
+    std::unique_ptr<chain::ChainMirror> mirror;
+    std::unique_ptr<CoreScheduler> core;
+    std::unique_ptr<TaskIntents> intents;
+    std::optional<ResultStore> results;
+    std::optional<service::TokenKeyring> keyring;
+    std::unique_ptr<service::TokenService> tokens;
+    service::InMemoryChallengeStore challenge_store;
+    std::unique_ptr<service::ChallengeAuth> challenges;
+    std::unique_ptr<WorkerApi> worker_api;
+    std::unique_ptr<net::HttpServer> server;
+    std::shared_ptr<net::WebSocketHub> dashboard_ws;
+    const service::ComponentRunner* runner{nullptr};
+
+    std::atomic<bool> caught_up_once{false};
+    std::atomic<bool> chain_failing{false};
+    std::atomic<std::uint64_t> intents_in_flight{0};
+
+    //! A stoppable loop thread.
+    struct Loop {
+        std::mutex mutex;
+        std::condition_variable wake;
+        bool stop{false};
+        std::thread thread;
+        void start(std::function<void()> body, std::chrono::milliseconds period) {
+            {
+                std::lock_guard lock(mutex);
+                stop = false;
+            }
+            thread = std::thread([this, body = std::move(body), period] {
+                while (true) {
+                    body();
+                    std::unique_lock lock(mutex);
+                    if (wake.wait_for(lock, period, [&] { return stop; })) return;
+                }
+            });
+        }
+        void halt() {
+            {
+                std::lock_guard lock(mutex);
+                stop = true;
+            }
+            wake.notify_all();
+            if (thread.joinable()) thread.join();
+        }
+    };
+    Loop chain_loop, due_loop;
+
+    void chain_round() {
+        bool behind = true;
+        for (int i = 0; i < 50 && behind; ++i) {
+            auto step = mirror->poll();
+            if (!step) {
+                if (!chain_failing.exchange(true))
+                    service::log_warn("core: chain sync failed (retrying)", {{"error", step.error().message}});
+                return;
+            }
+            behind = !step->caught_up || step->retry;
+        }
+        if (chain_failing.exchange(false)) service::log_info("core: chain sync recovered");
+        if (!behind && !caught_up_once.exchange(true)) service::log_info("core: chain synced");
+        auto observations = intake->take_observations();
+        std::vector<chain::TxOutcome> outcomes;
+        if (txm->in_flight() > 0) {
+            auto polled = txm->poll();
+            if (!polled) service::log_warn("core: transaction round failed", {{"error", polled.error().message}});
+            else outcomes = std::move(*polled);
+        }
+        if (auto r = intents->round(outcomes, observations); !r)
+            service::log_warn("core: intents round failed", {{"error", r.error().message}});
+        intents_in_flight = txm->in_flight();
+    }
+
+    void due_round() {
+        if (auto r = core->run_due(); !r) service::log_warn("core: timers failed", {{"error", r.error().message}});
+        if (auto r = core->check_liveness(); !r)
+            service::log_warn("core: liveness check failed", {{"error", r.error().message}});
+        if (auto r = core->assign_round(); !r)
+            service::log_warn("core: assignment round failed", {{"error", r.error().message}});
+        if (dashboard_ws) push_dashboard();
+    }
+
+    //! The dashboard's WebSocket events: "task" for each task whose status changed since the last push (the 100
+    //! most recently updated are looked at), "worker" for a worker new or whose liveness changed, then "summary".
+    std::map<std::string, std::string> pushed_tasks;  //!< taskId → status last pushed (due thread only)
+    std::map<std::string, bool> pushed_workers;       //!< address → alive last pushed
+    void push_dashboard() {
+        TaskQuery recent;
+        recent.limit = 100;
+        if (auto tasks = dashboard_tasks(*store, recent)) {
+            if (pushed_tasks.size() > 100000) pushed_tasks.clear();
+            const auto& list = tasks->at("tasks").as_array();
+            for (auto it = list.rbegin(); it != list.rend(); ++it) {
+                const auto& t = it->as_object();
+                const std::string id(t.at("taskId").as_string());
+                const std::string status(t.at("status").as_string());
+                auto& last = pushed_tasks[id];
+                if (last == status) continue;
+                last = status;
+                json::object event{{"taskId", t.at("taskId")},
+                                   {"dealId", t.at("dealId")},
+                                   {"index", t.at("index")},
+                                   {"status", t.at("status")},
+                                   {"updatedMs", t.at("updatedMs")}};
+                dashboard_ws->publish("dashboard", "task", json::serialize(event));
+            }
+        }
+        if (auto workers = dashboard_workers(*store)) {
+            for (const auto& w : workers->at("workers").as_array()) {
+                const std::string address(w.at("address").as_string());
+                const bool alive = w.at("alive").as_bool();
+                auto found = pushed_workers.find(address);
+                if (found != pushed_workers.end() && found->second == alive) continue;
+                pushed_workers[address] = alive;
+                dashboard_ws->publish("dashboard", "worker", json::serialize(w));
+            }
+        }
+        if (auto s = dashboard_summary(*store, summary_context()))
+            dashboard_ws->publish("dashboard", "summary", json::serialize(*s));
+    }
+
+    SummaryContext summary_context() const {
+        SummaryContext c;
+        c.workerpool = config.workerpool;
+        c.chain_id = chain_id;
+        c.owner = key->address();
+        c.now_ms = clock->unix_ms();
+        c.intents_in_flight = intents_in_flight.load();
+        return c;
+    }
+
+    net::HealthReport ready() const {
+        const bool running = runner == nullptr || runner->ready();
+        if (running && caught_up_once.load()) return {};
+        net::HealthReport r;
+        r.healthy = false;
+        r.json_body = "{\"status\":\"starting\"}";
+        return r;
+    }
+
+    void install_routes();
+};
+
+namespace {
+
+Reply json_ok(const json::value& v) { return HttpResponse::json(200, json::serialize(v)); }
+
+HttpError failure(const Error& e) {
+    service::log_warn("core: request failed", {{"error", e.message}});
+    return HttpError::from(e);
+}
+
+class LoopComponent final : public service::Component {
+  public:
+    LoopComponent(std::string name, CoreService::Impl::Loop& loop, std::function<void()> body,
+                  std::chrono::milliseconds period)
+        : name_(std::move(name)), loop_(loop), body_(std::move(body)), period_(period) {}
+    std::string_view name() const override { return name_; }
+    Result<void> start() override {
+        loop_.start(body_, period_);
+        return {};
+    }
+    void stop(service::StopMode) override { loop_.halt(); }
+
+  private:
+    std::string name_;
+    CoreService::Impl::Loop& loop_;
+    std::function<void()> body_;
+    std::chrono::milliseconds period_;
+};
+
+class HttpComponent final : public service::Component {
+  public:
+    explicit HttpComponent(CoreService::Impl& impl) : impl_(impl), inner_(*impl.server, "http") {}
+    std::string_view name() const override { return "http"; }
+    Result<void> start() override {
+        WP_TRY_VOID(inner_.start());
+        const std::string url = impl_.server->base_url();
+        service::log_info("core: listening", {{"url", url}, {"dashboard", url + "/dashboard/"}});
+        if (!impl_.url_file.empty()) {
+            const std::string tmp = impl_.url_file + ".tmp";
+            {
+                std::ofstream f(tmp, std::ios::trunc);
+                f << url << "\n";
+                if (!f) return make_error(Errc::kIo, "core url file: cannot write " + tmp);
+            }
+            std::error_code ec;
+            std::filesystem::rename(tmp, impl_.url_file, ec);
+            if (ec) return make_error(Errc::kIo, "core url file: " + ec.message());
+        }
+        return {};
+    }
+    void stop(service::StopMode mode) override { inner_.stop(mode); }
+
+  private:
+    CoreService::Impl& impl_;
+    service::HttpServerComponent inner_;
+};
+
+}  // namespace
+
+void CoreService::Impl::install_routes() {
+    net::HttpServer& s = *server;
+    worker_api->install(s);
+    Impl* self = this;
+
+    // Results: download (public) and upload (the uploader's bearer token, verified against its revealed digest).
+    const service::Authenticator bearer =
+        service::bearer_authenticator(*tokens, std::string(workerapi::kTokenAudience));
+    auto download = [self](const ServerRequest& request) -> Reply {
+        auto id = bytes32_from_hex(request.param("taskId").value_or(""));
+        if (!id) return tl::unexpected(HttpError::bad_request(id.error().with_context("taskId")));
+        auto zip = self->results->get(*id);
+        if (!zip) return tl::unexpected(failure(zip.error()));
+        if (!*zip) return tl::unexpected(HttpError{404, "no result for task " + to_hex(id->view()), {}});
+        HttpResponse r;
+        r.status = 200;
+        r.body.assign(reinterpret_cast<const char*>((*zip)->data()), (*zip)->size());
+        r.headers.push_back({"Content-Type", "application/zip"});
+        return r;
+    };
+    auto upload = [self, bearer](const ServerRequest& request) -> Reply {
+        auto who = bearer(request.headers);
+        if (!who) {
+            service::log_warn("result upload refused", {{"remote", request.remote}, {"reason", who.error().message}});
+            return tl::unexpected(HttpError{401, "invalid authorization", {{"WWW-Authenticate", "Bearer"}}});
+        }
+        auto id = bytes32_from_hex(request.param("taskId").value_or(""));
+        if (!id) return tl::unexpected(HttpError::bad_request(id.error().with_context("taskId")));
+        auto task = self->store->task_by_id(*id);
+        if (!task) return tl::unexpected(failure(task.error()));
+        if (!*task) return tl::unexpected(HttpError{404, "unknown task " + to_hex(id->view()), {}});
+        if ((*task)->uploader != who->address)
+            return tl::unexpected(HttpError{
+                403, "worker " + who->address.to_checksum() + " was not asked to upload the result of this task", {}});
+        auto rep = self->store->replicate((*task)->key, who->address);
+        if (!rep) return tl::unexpected(failure(rep.error()));
+        if (!*rep || !(*rep)->details.result_digest)
+            return tl::unexpected(HttpError{409, "no revealed digest for this worker", {}});
+        const auto* data = reinterpret_cast<const std::uint8_t*>(request.body.data());
+        auto sha = self->results->put(*id, ByteView(data, request.body.size()), *(*rep)->details.result_digest);
+        if (!sha)
+            return tl::unexpected(
+                HttpError::from(sha.error()).status == 500
+                    ? failure(sha.error())
+                    : HttpError{sha.error().code == Errc::kTooLarge ? 413u : 400u, sha.error().message, {}});
+        const std::string base = self->config.public_url.empty() ? self->server->base_url() : self->config.public_url;
+        return json_ok(json::object{{"sha256", to_hex(sha->view())},
+                                    {"resultLink", result_link_json("pool", result_location(base, *id))}});
+    };
+    for (const std::string prefix : {"/api/v1/results", "/results"}) {
+        s.handle("GET", prefix + "/:taskId", download);
+        s.handle("PUT", prefix + "/:taskId", upload);
+    }
+
+    // The dashboard's JSON API (pool_api.hpp; /api/v1/pool/… are aliases).
+    install_dashboard_api(s, *store, [self] { return self->summary_context(); });
+    dashboard_ws = s.websocket("/api/v1/dashboard/ws", net::WebSocketOptions{});
+
+    // Health, readiness, metrics.
+    s.route("GET", "/health", net::health_handler([] { return net::HealthReport{}; }));
+    s.route("GET", "/ready", net::health_handler([self] { return self->ready(); }));
+    s.route("GET", "/metrics", [self](const ServerRequest&) -> HttpResponse {
+        auto& registry = self->server->metrics();
+        if (auto r = refresh_metrics(*self->store, registry); !r)
+            service::log_warn("core: metrics refresh failed", {{"error", r.error().message}});
+        registry.gauge("wp_core_intents_in_flight", "transactions of on-chain intents not yet final")
+            .set(static_cast<double>(self->intents_in_flight.load()));
+        registry.gauge("wp_core_chain_synced", "1 once the chain mirror caught up")
+            .set(self->caught_up_once.load() ? 1.0 : 0.0);
+        HttpResponse r;
+        r.status = 200;
+        r.body = registry.render();
+        r.headers.push_back({"Content-Type", "text/plain; version=0.0.4"});
+        return r;
+    });
+}
+
+CoreService::CoreService(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+CoreService::~CoreService() {
+    if (!impl_) return;
+    impl_->due_loop.halt();
+    impl_->chain_loop.halt();
+    if (impl_->server) impl_->server->stop(std::chrono::milliseconds(500));
+}
+
+Result<std::unique_ptr<CoreService>> CoreService::open(const CoreConfig& config, std::string url_file, Clock* clock) {
+    auto impl = std::make_unique<Impl>();
+    impl->config = config;
+    impl->url_file = std::move(url_file);
+    impl->clock = clock != nullptr ? clock : &system_clock();
+
+    // The wallet.
+    if (!config.private_key.empty()) {
+        auto k = PrivateKey::from_hex(config.private_key);
+        if (!k) return make_error(k.error().code, "core.wallet.privateKey: not a private key");
+        impl->key.emplace(std::move(*k));
+    } else {
+        auto read = [](const std::string& path) -> std::optional<std::string> {
+            std::ifstream f(path, std::ios::binary);
+            if (!f) return std::nullopt;
+            std::ostringstream ss;
+            ss << f.rdbuf();
+            return ss.str();
+        };
+        auto ks = read(config.keystore);
+        if (!ks) return make_error(Errc::kIo, "core.wallet.keystore: cannot read " + config.keystore);
+        auto pw = read(config.password_file);
+        if (!pw) return make_error(Errc::kIo, "core.wallet.passwordFile: cannot read " + config.password_file);
+        while (!pw->empty() && (pw->back() == '\n' || pw->back() == '\r')) pw->pop_back();
+        auto k = keystore_decrypt(*ks, *pw);
+        if (!k) return make_error(k.error().code, "core.wallet.keystore: " + k.error().message);
+        impl->key.emplace(std::move(*k));
+    }
+
+    // The database.
+    store::Options db_options;
+    db_options.durability = store::Durability::kFull;
+    auto db = store::Database::open(config.db, db_options);
+    if (!db) return make_error(db.error().code, "database " + config.db + ": " + db.error().message);
+    impl->db = std::make_unique<store::Database>(std::move(*db));
+    if (auto v = migrate_scheduler(*impl->db); !v)
+        return make_error(v.error().code, "database " + impl->db->name() + ": " + v.error().message);
+    impl->store = std::make_unique<SchedulerStore>(*impl->db);
+
+    // The chain.
+    const std::string where = "chain " + config.rpc;
+    chain::JsonRpcOptions rpc_options;
+    rpc_options.url = config.rpc;
+    impl->rpc = std::make_unique<chain::JsonRpcClient>(rpc_options);
+    impl->eth = std::make_unique<chain::EthClient>(*impl->rpc);
+    auto id = impl->eth->chain_id();
+    if (!id) return make_error(id.error().to_error().code, where + ": " + id.error().to_error().message);
+    impl->chain_id = *id;
+    auto addresses = chain::Hub(*impl->eth, config.hub).resolve_addresses();
+    if (!addresses)
+        return make_error(addresses.error().kind, where + ": the PoCo hub " + config.hub.to_checksum() +
+                                                      " does not answer: " + addresses.error().message);
+    impl->hub = std::make_unique<chain::Hub>(*impl->eth, *addresses);
+    auto journal = chain::SqlTxJournal::open(*impl->db, "core");
+    if (!journal) return make_error(journal.error().code, "database: tx journal: " + journal.error().message);
+    impl->journal = std::shared_ptr<chain::SqlTxJournal>(std::move(*journal));
+    auto txm = chain::TxManager::open(*impl->rpc, *impl->key, impl->journal);
+    if (!txm) return make_error(txm.error().code, where + ": transactions: " + txm.error().message);
+    impl->txm = std::move(*txm);
+
+    CoreOptions core_options;
+    core_options.workerpool = config.workerpool;
+    core_options.chain_id = impl->chain_id;
+    core_options.signer = *impl->key;
+    core_options.heartbeat = config.heartbeat;
+    core_options.lost_after = config.lost_after;
+    core_options.upload_timeout = config.upload_timeout;
+    const std::string base =
+        config.public_url.empty() ? "http://" + config.host + ":" + std::to_string(config.port) : config.public_url;
+    core_options.upload_url_base = base + "/api/v1/results";
+    impl->core = std::make_unique<CoreScheduler>(*impl->store, *impl->clock, core_options);
+
+    DealIntakeOptions intake;
+    intake.chain_id = impl->chain_id;
+    intake.hub = config.hub;
+    intake.workerpool = config.workerpool;
+    intake.start_block = config.start_block;
+    intake.confirmations = config.confirmations;
+    impl->intake = std::make_unique<DealIntake>(*impl->hub, *impl->store, *impl->clock, intake);
+    auto mirror = chain::ChainMirror::open(*impl->eth, *impl->db, *impl->intake, intake_mirror_options(intake));
+    if (!mirror) return make_error(mirror.error().code, where + ": mirror: " + mirror.error().message);
+    impl->mirror = std::move(*mirror);
+
+    IntentOptions intent_options;
+    intent_options.eager_initialize = config.eager_initialize;
+    intent_options.initialize_batch = static_cast<std::size_t>(config.initialize_batch);
+    impl->intents =
+        std::make_unique<TaskIntents>(*impl->store, *impl->core, *impl->hub, *impl->txm, *impl->clock, intent_options);
+
+    ResultStoreOptions result_options;
+    result_options.dir = config.results_dir;
+    result_options.max_bytes = config.results_max_bytes;
+    auto results = ResultStore::open(result_options);
+    if (!results) return make_error(results.error().code, "results dir: " + results.error().message);
+    impl->results.emplace(std::move(*results));
+
+    // Worker login and tokens (the keyring beside the results: tokens survive a restart).
+    std::filesystem::path data_dir = std::filesystem::path(config.results_dir).parent_path();
+    if (data_dir.empty()) data_dir = ".";
+    auto keyring = service::TokenKeyring::load_or_create(data_dir.string());
+    if (!keyring) return make_error(keyring.error().code, "token keys: " + keyring.error().message);
+    impl->keyring.emplace(std::move(*keyring));
+    impl->tokens = std::make_unique<service::TokenService>(*impl->keyring, *impl->clock);
+    impl->challenges =
+        std::make_unique<service::ChallengeAuth>(impl->challenge_store, *impl->clock, worker_login_options());
+    WorkerApiOptions api_options;
+    api_options.chain_id = impl->chain_id;
+    api_options.allow_list = config.allow_list;
+    api_options.assign_on_events = true;
+    impl->worker_api = std::make_unique<WorkerApi>(*impl->core, *impl->tokens, *impl->challenges, api_options);
+
+    net::HttpServerOptions server_options;
+    server_options.bind_address = config.host;
+    server_options.port = config.port;
+    server_options.max_body_bytes = static_cast<std::size_t>(
+        std::min<std::uint64_t>(config.results_max_bytes + 4096, std::numeric_limits<std::size_t>::max() / 2));
+    server_options.request_timeout = std::chrono::seconds(120);
+    impl->server = std::make_unique<net::HttpServer>(server_options);
+    impl->install_routes();
+    if (auto m = dashboard::mount(*impl->server); !m) return make_error(m.error().code, m.error().message);
+    return std::unique_ptr<CoreService>(new CoreService(std::move(impl)));
+}
+
+std::vector<service::Component*> CoreService::components() {
+    if (components_.empty()) {
+        Impl* self = impl_.get();
+        components_.push_back(std::make_unique<LoopComponent>(
+            "chain", self->chain_loop, [self] { self->chain_round(); }, self->config.poll_interval));
+        components_.push_back(std::make_unique<LoopComponent>(
+            "due", self->due_loop, [self] { self->due_round(); }, std::chrono::milliseconds(1000)));
+        components_.push_back(std::make_unique<HttpComponent>(*self));
+    }
+    std::vector<service::Component*> out;
+    for (auto& c : components_) out.push_back(c.get());
+    return out;
+}
+
+void CoreService::attach(const service::ComponentRunner& runner) { impl_->runner = &runner; }
+std::string CoreService::url() const { return impl_->server->base_url(); }
+std::uint64_t CoreService::chain_id() const { return impl_->chain_id; }
+bool CoreService::synced() const { return impl_->caught_up_once.load(); }
+SchedulerStore& CoreService::store() { return *impl_->store; }
+
+}  // namespace wp::scheduler
