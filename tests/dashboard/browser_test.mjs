@@ -33,8 +33,12 @@ try {
   await page.waitForSelector("#conn.on", { timeout: 10000 });
   const workerText = await page.textContent("#workers");
   if (!workerText.includes("TEE sim")) await fail("the TEE simulation label is missing");
-  const dealText = await page.textContent("#deals");
-  if (!dealText.includes("20 / 20 completed")) await fail("deal progress: " + dealText);
+  // The deals table is refreshed on its own cadence (not by the summary event): wait for it too.
+  const dealDone = await page
+    .waitForFunction(() => (document.querySelector("#deals")?.textContent ?? "").includes("20 / 20 completed"), null,
+                     { timeout: 30000 })
+    .then(() => true, () => false);
+  if (!dealDone) await fail("deal progress: " + (await page.textContent("#deals")));
   const failure = await page.textContent("#failures");
   if (!failure.includes("<script>alert(1)</script>")) await fail("failure reason not shown as text: " + failure);
   if ((await page.$$("#failures script")).length !== 0) await fail("a failure reason was interpreted as HTML");

@@ -16,12 +16,22 @@ mkdir -p "$work"
 fail() { echo "FAIL: $*" >&2; exit 1; }
 has_cmd() { "$bin" --help 2>/dev/null | grep -qE "^  $1( |$)"; }
 
-# 1. Config files.
+# 1. Config files. The worker's --validate decrypts its wallet: the recipe's keystore path (/etc/iexec-pool/...) is
+# replaced by a keystore made here with our `iexec wallet create`.
+iexec_bin="$(dirname "$bin")/iexec"
+printf 'recipe-test-password\n' >"$work/worker.password"
+"$iexec_bin" wallet create --keystoredir "$work/keystore" --password recipe-test-password --force --raw \
+  >"$work/wallet-create.log" 2>&1 || fail "iexec wallet create: $(cat "$work/wallet-create.log")"
+keystore=$(ls "$work"/keystore/* | head -n 1)
 for f in "$src"/deploy/config/*.json; do
   python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$f" || fail "$f is not JSON"
   daemon=$(basename "$f" .json)
+  overrides=()
+  if [[ $daemon == worker ]]; then
+    overrides=(--set "worker.wallet.keystore=$keystore" --set "worker.wallet.passwordFile=$work/worker.password")
+  fi
   if has_cmd "$daemon"; then
-    "$bin" "$daemon" --config "$f" --validate >"$work/$daemon-validate.log" 2>&1 \
+    "$bin" "$daemon" --config "$f" "${overrides[@]}" --validate >"$work/$daemon-validate.log" 2>&1 \
       || fail "$f: iexec-pool $daemon --validate: $(cat "$work/$daemon-validate.log")"
     echo "ok: $f validated by iexec-pool $daemon"
   else
