@@ -101,6 +101,17 @@ python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["ok"] and 
   || fail "the real SDK sees another deal"
 echo "stage: dashboard API and the real SDK agree"
 
+# The seed's requester path in one command (issue 9): `iexec app run --watch` finds the published orders, matches
+# them and follows the task to its end; its --raw line lists the task COMPLETED.
+timeout 300 "$iexec_bin" app run "$echo_app" --workerpool "$pool" --args "one more" --watch --force "${X[@]}" \
+  >"$work/app-run.json" 2>"$work/app-run.err" || fail "app run --watch: $(cat "$work/app-run.err")"
+python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["ok"] and len(d["tasks"]) == 1 and d["tasks"][0]["statusName"] == "COMPLETED", d' "$work/app-run.json" \
+  || fail "app run --watch did not complete its task: $(cat "$work/app-run.json" "$work/app-run.err")"
+echo "stage: app run --watch completed its task"
+
 # Ctrl-C, then a second run resumes.
 cp "$info" "$work/info-first.json"
 stop_up
