@@ -6,6 +6,8 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
+#include <wp/net/json_body.hpp>
+
 namespace wp::chain {
 namespace {
 
@@ -97,47 +99,6 @@ json::object entry_json(const ChainEntry& e) {
     if (e.compass) o["compass"] = *e.compass;
     if (e.poco_subgraph) o["pocoSubgraph"] = *e.poco_subgraph;
     return o;
-}
-
-// JSON.stringify(value, null, 2).
-void pretty(const json::value& v, std::string& out, std::size_t indent) {
-    if (const auto* o = v.if_object()) {
-        if (o->empty()) {
-            out += "{}";
-            return;
-        }
-        out += "{\n";
-        bool first = true;
-        for (const auto& kv : *o) {
-            if (!first) out += ",\n";
-            first = false;
-            out.append(indent + 2, ' ');
-            out += json::serialize(json::value(kv.key()));
-            out += ": ";
-            pretty(kv.value(), out, indent + 2);
-        }
-        out += "\n";
-        out.append(indent, ' ');
-        out += "}";
-    } else if (const auto* a = v.if_array()) {
-        if (a->empty()) {
-            out += "[]";
-            return;
-        }
-        out += "[\n";
-        bool first = true;
-        for (const auto& x : *a) {
-            if (!first) out += ",\n";
-            first = false;
-            out.append(indent + 2, ' ');
-            pretty(x, out, indent + 2);
-        }
-        out += "\n";
-        out.append(indent, ' ');
-        out += "]";
-    } else {
-        out += json::serialize(v);
-    }
 }
 
 }  // namespace
@@ -272,10 +233,7 @@ json::object to_json(const ChainsFile& file) {
 }
 
 std::string to_json_text(const ChainsFile& file) {
-    std::string out;
-    pretty(json::value(to_json(file)), out, 0);
-    out += "\n";
-    return out;
+    return net::json_stringify_indented(json::value(to_json(file))) + "\n";
 }
 
 ChainsFile default_chains_file() {

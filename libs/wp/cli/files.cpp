@@ -4,50 +4,12 @@
 #include <boost/json/serialize.hpp>
 #include <boost/json/stream_parser.hpp>
 
+#include <wp/net/json_body.hpp>
+
 namespace wp::cli {
 namespace {
 
 namespace json = boost::json;
-
-void pretty(const json::value& v, std::string& out, std::size_t indent) {
-    if (const auto* o = v.if_object()) {
-        if (o->empty()) {
-            out += "{}";
-            return;
-        }
-        out += "{";
-        bool first = true;
-        for (const auto& kv : *o) {
-            out += first ? "\n" : ",\n";
-            first = false;
-            out.append(indent + 2, ' ');
-            out += json::serialize(json::value(kv.key()));
-            out += ": ";
-            pretty(kv.value(), out, indent + 2);
-        }
-        out += "\n";
-        out.append(indent, ' ');
-        out += "}";
-    } else if (const auto* a = v.if_array()) {
-        if (a->empty()) {
-            out += "[]";
-            return;
-        }
-        out += "[";
-        bool first = true;
-        for (const auto& x : *a) {
-            out += first ? "\n" : ",\n";
-            first = false;
-            out.append(indent + 2, ' ');
-            pretty(x, out, indent + 2);
-        }
-        out += "\n";
-        out.append(indent, ' ');
-        out += "]";
-    } else {
-        out += json::serialize(v);
-    }
-}
 
 bool all_digits(std::string_view s) {
     if (s.empty()) return false;
@@ -88,11 +50,7 @@ std::optional<std::string> sdk_chain_json_error(const json::value& v) {
 
 }  // namespace
 
-std::string json_stringify(const json::value& value) {
-    std::string out;
-    pretty(value, out, 0);
-    return out;
-}
+std::string json_stringify(const json::value& value) { return net::json_stringify_indented(value); }
 
 Result<json::value> parse_json_file_text(std::string_view text, std::string_view file) {
     json::stream_parser parser;

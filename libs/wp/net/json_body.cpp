@@ -97,4 +97,55 @@ Result<json::value> parse_json_strict(std::string_view text, JsonLimits limits, 
 
 std::string json_quote(std::string_view s) { return json::serialize(json::string_view(s.data(), s.size())); }
 
+namespace {
+
+void append_indented(const json::value& v, std::string& out, std::size_t indent) {
+    const auto open_line = [&](bool& first) {
+        out += first ? "\n" : ",\n";
+        first = false;
+        out.append(indent + 2, ' ');
+    };
+    if (const auto* o = v.if_object()) {
+        if (o->empty()) {
+            out += "{}";
+            return;
+        }
+        out += "{";
+        bool first = true;
+        for (const auto& kv : *o) {
+            open_line(first);
+            out += json::serialize(json::value(kv.key()));
+            out += ": ";
+            append_indented(kv.value(), out, indent + 2);
+        }
+        out += "\n";
+        out.append(indent, ' ');
+        out += "}";
+    } else if (const auto* a = v.if_array()) {
+        if (a->empty()) {
+            out += "[]";
+            return;
+        }
+        out += "[";
+        bool first = true;
+        for (const auto& x : *a) {
+            open_line(first);
+            append_indented(x, out, indent + 2);
+        }
+        out += "\n";
+        out.append(indent, ' ');
+        out += "]";
+    } else {
+        out += json::serialize(v);
+    }
+}
+
+}  // namespace
+
+std::string json_stringify_indented(const json::value& value) {
+    std::string out;
+    append_indented(value, out, 0);
+    return out;
+}
+
 }  // namespace wp::net

@@ -12,6 +12,7 @@
 // Thread safety: pure functions.
 
 #include <cstddef>
+#include <string>
 #include <string_view>
 
 #include <boost/json/value.hpp>
@@ -30,5 +31,10 @@ Result<boost::json::value> parse_json_strict(std::string_view text, JsonLimits l
 
 //! Serializes a string as a JSON string literal (quotes included), for building small JSON texts by hand.
 std::string json_quote(std::string_view s);
+
+//! JSON.stringify(value, null, 2), as the iExec SDK writes its files (iexec.json, chain.json, deployed.json,
+//! orders.json, keystores): two-space indentation, `"key": value`, "{}" / "[]" when empty, keys in the object's
+//! order, no trailing newline.
+std::string json_stringify_indented(const boost::json::value& value);
 
 }  // namespace wp::net

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
 namespace wp::net {
@@ -35,3 +36,14 @@ TEST(JsonStrict, AcceptsOneValueAndRejectsWithReasons) {
 
 }  // namespace
 }  // namespace wp::net
+
+TEST(JsonStringifyIndented, MatchesJavaScriptsStringifyWithTwoSpaces) {
+    // Expected texts as node prints JSON.stringify(v, null, 2) for the same values.
+    EXPECT_EQ(wp::net::json_stringify_indented(boost::json::parse("{}")), "{}");
+    EXPECT_EQ(wp::net::json_stringify_indented(boost::json::parse("[]")), "[]");
+    EXPECT_EQ(wp::net::json_stringify_indented(boost::json::parse("7")), "7");
+    EXPECT_EQ(
+        wp::net::json_stringify_indented(boost::json::parse(R"({"b":1,"a":[true,null,{"x":"y\"z"}],"e":{},"f":[]})")),
+        "{\n  \"b\": 1,\n  \"a\": [\n    true,\n    null,\n    {\n      \"x\": \"y\\\"z\"\n    }\n  ],\n"
+        "  \"e\": {},\n  \"f\": []\n}");
+}
