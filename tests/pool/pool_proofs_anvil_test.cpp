@@ -199,5 +199,103 @@ TEST_F(PoolProofs, WorkerKilledMidTaskIsReplaced) {
     EXPECT_LT(U256(*now), t.contribution_deadline) << "completed before the contribution deadline";
 }
 
+// Nobody reveals: the only worker (testing.faults.skipReveal) contributes and ignores PLEASE_REVEAL. The chain moves
+// past the reveal deadline (evm_increaseTime); the core sends reopen (the task is ACTIVE again on chain, without a
+// consensus), an honest worker joins and the task completes; the silent contributor is not PROVED and loses its stake.
+TEST_F(PoolProofs, NobodyRevealsReopenThenCompleted) {
+    start_core();
+    ASSERT_FALSE(HasFatalFailure());
+    const std::size_t silent = add_worker({{"worker.testing.faults.skipReveal", true}});
+    ASSERT_FALSE(HasFatalFailure());
+    const App echo = deploy_demo_app("echo");
+    const Address silent_address = worker_address(silent);
+    const auto before = accounts({silent_address});
+    const Bytes32 deal = create_deal({.app = echo, .volume = 1, .trust = 1, .params = R"({"iexec_args":"reopened"})"});
+    const Bytes32 tid = task_id(deal, U256(0));
+    Task revealing;
+    ASSERT_TRUE(wait_until(
+        [&] {
+            auto t = hub().view_task(tid);
+            if (t && t->status == TaskStatus::kRevealing) revealing = *t;
+            return t && t->status == TaskStatus::kRevealing;
+        },
+        120s, "the consensus of the silent worker on chain"));
+    ASSERT_EQ(revealing.contributors, std::vector<Address>{silent_address});
+    auto now = block_timestamp();
+    ASSERT_TRUE(now);
+    const std::uint64_t reveal_deadline = revealing.reveal_deadline.low_u64();
+    ASSERT_GT(reveal_deadline, *now);
+    ASSERT_TRUE(advance_time(reveal_deadline - *now + 5));
+    ASSERT_TRUE(wait_until(
+        [&] {
+            auto t = hub().view_task(tid);
+            return t && t->status == TaskStatus::kActive && t->consensus_value.is_zero();
+        },
+        120s, "reopen on chain (the task ACTIVE again, no consensus)"));
+    add_worker();
+    ASSERT_FALSE(HasFatalFailure());
+    const DealTasks done = wait_deal_done(deal, 1, 180s);
+    ASSERT_EQ(done.completed, 1U) << done.summary();
+    const Task& t = done.tasks[0];
+    EXPECT_EQ(t.result_digest, sha256_of("reopened\n"));
+    EXPECT_EQ(t.consensus_value, consensus_value(tid, t.result_digest));
+    auto honest = hub().view_contribution(tid, worker_address(1));
+    ASSERT_TRUE(honest);
+    EXPECT_EQ(honest->status, ContributionStatus::kProved);
+    auto lost = hub().view_contribution(tid, silent_address);
+    ASSERT_TRUE(lost);
+    EXPECT_NE(lost->status, ContributionStatus::kProved);
+    const auto after = accounts({silent_address});
+    EXPECT_LT(after.at(silent_address).stake.low_u64(), before.at(silent_address).stake.low_u64())
+        << "the contributor that never revealed lost its stake";
+}
+
+// Final deadline → claim → the requester refunded. Two tasks: the only worker is SIGKILLed while running the first
+// (initialized on chain), the second is never initialized (lazy initialization: no free slot). The chain moves past
+// the final deadline; the core claims both (claim, and initializeAndClaimArray) and the requester's escrow is back to
+// what it was before the deal (viewAccount: stake and locked).
+TEST_F(PoolProofs, FinalDeadlineClaimRefundsTheRequester) {
+    start_core();
+    ASSERT_FALSE(HasFatalFailure());
+    const std::size_t only = add_worker();
+    ASSERT_FALSE(HasFatalFailure());
+    const App slow = deploy_script_app("slow", "sleep 30\n");
+    const auto before = accounts({address(kRequester)});
+    const Bytes32 deal = create_deal({.app = slow, .volume = 2, .trust = 1});
+    const auto locked = accounts({address(kRequester)});
+    EXPECT_GT(locked.at(address(kRequester)).locked.low_u64(), before.at(address(kRequester)).locked.low_u64());
+    ASSERT_TRUE(wait_until(
+        [&] {
+            auto t = hub().view_task(task_id(deal, U256(0)));
+            auto t1 = hub().view_task(task_id(deal, U256(1)));
+            return (t && t->status == TaskStatus::kActive) || (t1 && t1->status == TaskStatus::kActive);
+        },
+        120s, "one task initialized on chain"));
+    ASSERT_TRUE(wait_until(
+        [&] {
+            const auto tasks = dashboard("tasks?deal=" + to_hex(deal.view()));
+            if (!tasks.is_object()) return false;
+            for (const auto& t : tasks.at("tasks").as_array())
+                if (!t.at("replicates").as_array().empty()) return true;
+            return false;
+        },
+        60s, "the worker holding a replicate"));
+    kill_worker(only, SIGKILL);
+    const DealTasks running = view_deal_tasks(deal, 2);
+    std::uint64_t final_deadline = 0;
+    for (const auto& t : running.tasks) final_deadline = std::max(final_deadline, t.final_deadline.low_u64());
+    auto deal_view = hub().view_deal(deal);
+    ASSERT_TRUE(deal_view) << deal_view.error().message;
+    auto now = block_timestamp();
+    ASSERT_TRUE(now);
+    ASSERT_GT(final_deadline, *now);
+    ASSERT_TRUE(advance_time(final_deadline - *now + 5));
+    const DealTasks done = wait_deal_done(deal, 2, 180s);
+    EXPECT_EQ(done.failed, 2U) << done.summary();
+    const auto after = accounts({address(kRequester)});
+    EXPECT_EQ(after.at(address(kRequester)).stake, before.at(address(kRequester)).stake) << "the requester refunded";
+    EXPECT_EQ(after.at(address(kRequester)).locked, before.at(address(kRequester)).locked);
+}
+
 }  // namespace
 }  // namespace wp::test

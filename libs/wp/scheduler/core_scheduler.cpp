@@ -86,20 +86,20 @@ Result<Notification> CoreScheduler::notify(store::Tx& tx, const Address& worker,
 
 Result<workerapi::RegistrationAnswer> CoreScheduler::register_worker(const Address& worker,
                                                                      const workerapi::WorkerRegistration& r) {
-    WP_TRY_VOID(store_.upsert_worker(worker, r, now_ms()));
+    WP_TRY_VOID(store_.upsert_worker(worker, r, liveness_ms()));
     return workerapi::RegistrationAnswer{options_.workerpool, options_.chain_id,
                                          static_cast<std::uint64_t>(options_.heartbeat.count()),
                                          static_cast<std::uint64_t>(options_.lost_after.count())};
 }
 
 Result<workerapi::HeartbeatAnswer> CoreScheduler::heartbeat(const Address& worker, const workerapi::Heartbeat&) {
-    WP_TRY(bool known, store_.touch_worker(worker, now_ms()));
+    WP_TRY(bool known, store_.touch_worker(worker, liveness_ms()));
     return workerapi::HeartbeatAnswer{static_cast<std::uint64_t>(options_.heartbeat.count()), !known};
 }
 
 Result<std::vector<Address>> CoreScheduler::check_liveness() {
     const auto lost_ms = std::chrono::duration_cast<std::chrono::milliseconds>(options_.lost_after).count();
-    return store_.mark_lost_workers(now_ms(), lost_ms);
+    return store_.mark_lost_workers(liveness_ms(), lost_ms);
 }
 
 Result<workerapi::NotificationBatch> CoreScheduler::notifications(const Address& worker, std::uint64_t after,

@@ -52,6 +52,10 @@ struct CoreOptions {
     std::chrono::seconds upload_timeout{120};
     //! PLEASE_UPLOAD carries upload_url_base + "/" + taskId.
     std::string upload_url_base{"http://127.0.0.1/api/v1/results"};
+    //! The clock of worker liveness (registration, heartbeats, lost_after); nullptr: the scheduler's clock. The
+    //! daemon gives the scheduler chain time (chain_time.hpp) for the deadlines and the host clock here, so a chain
+    //! moving ahead does not make every worker look silent.
+    Clock* liveness_clock{nullptr};
 };
 
 //! The HTTP status and the answer of a status update.
@@ -130,6 +134,9 @@ class CoreScheduler {
     Result<workerapi::Notification> notify(store::Tx& tx, const Address& worker, workerapi::Notification n,
                                            std::vector<Pending>& out);
     std::int64_t now_ms() const { return clock_.unix_ms(); }
+    std::int64_t liveness_ms() const {
+        return options_.liveness_clock != nullptr ? options_.liveness_clock->unix_ms() : now_ms();
+    }
 
     SchedulerStore& store_;
     Clock& clock_;
