@@ -75,7 +75,10 @@ class PocoChainPort final : public ChainPort {
     static std::string key(const Bytes32& task_id, std::string_view action);
 
   private:
-    ChainResult<ChainReceipt> send_once(const std::string& key, const chain::ContractCall& call);
+    //! `extra_gas` > 0: the gas limit is this call's estimate · 1.2 + extra_gas (estimated here; a call that would
+    //! revert now is not sent) instead of the transaction manager's estimate · margin.
+    ChainResult<ChainReceipt> send_once(const std::string& key, const chain::ContractCall& call,
+                                        std::uint64_t extra_gas = 0);
 
     chain::Hub& hub_;
     chain::TxManager& tx_;
