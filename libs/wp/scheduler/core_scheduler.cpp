@@ -26,6 +26,12 @@ bool gone(ReplicateStatus s) {
     }
 }
 
+//! The task statuses in which PoCo still takes reveals (between the consensus and the finalize).
+bool revealing(TaskStatus s) {
+    return s == TaskStatus::kConsensusReached || s == TaskStatus::kAtLeastOneRevealed ||
+           s == TaskStatus::kResultUploading || s == TaskStatus::kResultUploaded;
+}
+
 ReplicaSnapshot snapshot_of(const ReplicateRecord& r) {
     ReplicaSnapshot s;
     s.worker = r.worker;
@@ -80,20 +86,20 @@ Result<Notification> CoreScheduler::notify(store::Tx& tx, const Address& worker,
 
 Result<workerapi::RegistrationAnswer> CoreScheduler::register_worker(const Address& worker,
                                                                      const workerapi::WorkerRegistration& r) {
-    WP_TRY_VOID(store_.upsert_worker(worker, r, now_ms()));
+    WP_TRY_VOID(store_.upsert_worker(worker, r, liveness_ms()));
     return workerapi::RegistrationAnswer{options_.workerpool, options_.chain_id,
                                          static_cast<std::uint64_t>(options_.heartbeat.count()),
                                          static_cast<std::uint64_t>(options_.lost_after.count())};
 }
 
 Result<workerapi::HeartbeatAnswer> CoreScheduler::heartbeat(const Address& worker, const workerapi::Heartbeat&) {
-    WP_TRY(bool known, store_.touch_worker(worker, now_ms()));
+    WP_TRY(bool known, store_.touch_worker(worker, liveness_ms()));
     return workerapi::HeartbeatAnswer{static_cast<std::uint64_t>(options_.heartbeat.count()), !known};
 }
 
 Result<std::vector<Address>> CoreScheduler::check_liveness() {
     const auto lost_ms = std::chrono::duration_cast<std::chrono::milliseconds>(options_.lost_after).count();
-    return store_.mark_lost_workers(now_ms(), lost_ms);
+    return store_.mark_lost_workers(liveness_ms(), lost_ms);
 }
 
 Result<workerapi::NotificationBatch> CoreScheduler::notifications(const Address& worker, std::uint64_t after,
@@ -274,6 +280,20 @@ Result<StatusOutcome> CoreScheduler::update_status(const Address& worker, const 
         workerapi::StatusAnswer answer{next.action, next.abort_cause, false};
         WP_TRY_VOID(store_.record_answer(tx, key, worker, s, answer, now));
 
+        // A contribution reported after the consensus was observed on chain (the mirror can see TaskConsensus before
+        // the worker's CONTRIBUTED arrives): apply_consensus skipped this replicate, so the reveal request (same
+        // hash) or the abort (another hash: PoCo rejects it) is sent now.
+        if (s == R::kContributed && task.consensus && revealing(task.status)) {
+            if (update.details.result_hash == task.consensus) {
+                Notification n = make(task_id, Action::kReveal);
+                WP_TRY_VOID(notify(tx, worker, std::move(n), committed));
+            } else {
+                Notification n = make(task_id, Action::kAbort);
+                n.abort_cause = AbortCause::kConsensusReached;
+                WP_TRY_VOID(notify(tx, worker, std::move(n), committed));
+            }
+        }
+
         // The upload request follows the answer to REVEALED.
         if (s == R::kRevealed && task.status == TaskStatus::kResultUploading && task.uploader == worker) {
             WP_TRY(auto requested,
@@ -311,6 +331,9 @@ Result<bool> CoreScheduler::apply_consensus(const Bytes32& task_id, const Bytes3
         WP_TRY(auto reps, store_.replicates_of_task(tx, key));
         for (const auto& r : reps) {
             if (is_final(r.status)) continue;
+            // Contributing: its contribution may be in this very consensus; its CONTRIBUTED report decides
+            // (update_status).
+            if (r.status == R::kContributing) continue;
             if (has_contributed(r.last_relevant) && r.details.result_hash == consensus) {
                 Notification n = make(task_id, Action::kReveal);
                 n.block_number = block_number;
@@ -325,6 +348,28 @@ Result<bool> CoreScheduler::apply_consensus(const Bytes32& task_id, const Bytes3
     }));
     publish(committed);
     return applied;
+}
+
+Result<std::size_t> CoreScheduler::notify_completed(const Bytes32& task_id) {
+    std::vector<Pending> committed;
+    WP_TRY(std::size_t n, store_.database().write([&](store::Tx& tx) -> Result<std::size_t> {
+        committed.clear();
+        WP_TRY(auto row, tx.query_opt("SELECT deal_id, task_index FROM sched_tasks WHERE task_id = $1", task_id));
+        if (!row) return std::size_t{0};
+        TaskKey key;
+        WP_TRY(key.deal_id, row->get<Bytes32>("deal_id"));
+        WP_TRY(key.index, row->get<std::uint64_t>("task_index"));
+        WP_TRY(auto reps, store_.replicates_of_task(tx, key));
+        std::size_t count = 0;
+        for (const auto& r : reps) {
+            if (is_final(r.status) || r.status == R::kAborted || r.status == R::kCompleting) continue;
+            WP_TRY_VOID(notify(tx, r.worker, make(task_id, Action::kComplete), committed));
+            ++count;
+        }
+        return count;
+    }));
+    publish(committed);
+    return n;
 }
 
 // ---- Timers ---------------------------------------------------------------------------------------------------------

@@ -52,6 +52,10 @@ struct CoreOptions {
     std::chrono::seconds upload_timeout{120};
     //! PLEASE_UPLOAD carries upload_url_base + "/" + taskId.
     std::string upload_url_base{"http://127.0.0.1/api/v1/results"};
+    //! The clock of worker liveness (registration, heartbeats, lost_after); nullptr: the scheduler's clock. The
+    //! daemon gives the scheduler chain time (chain_time.hpp) for the deadlines and the host clock here, so a chain
+    //! moving ahead does not make every worker look silent.
+    Clock* liveness_clock{nullptr};
 };
 
 //! The HTTP status and the answer of a status update.
@@ -85,6 +89,10 @@ class CoreScheduler {
     //! session: the chain's view wins over the worker's report.)
     Result<StatusOutcome> update_status(const Address& worker, const Bytes32& task_id,
                                         const workerapi::StatusUpdate& update);
+
+    //! The task is over on chain (finalized): every worker whose replicate of it is not final yet (and not aborted)
+    //! gets PLEASE_COMPLETE, so it cleans its task folder up. Returns the workers notified (0 for an unknown task).
+    Result<std::size_t> notify_completed(const Bytes32& task_id);
 
     //! Consensus seen on chain for the task (REVEALING, consensus hash, reveal deadline, block): RUNNING or INITIALIZED
     //! → CONSENSUS_REACHED, notifications to the contributors. False when the task was not in a state to take it.
@@ -126,6 +134,9 @@ class CoreScheduler {
     Result<workerapi::Notification> notify(store::Tx& tx, const Address& worker, workerapi::Notification n,
                                            std::vector<Pending>& out);
     std::int64_t now_ms() const { return clock_.unix_ms(); }
+    std::int64_t liveness_ms() const {
+        return options_.liveness_clock != nullptr ? options_.liveness_clock->unix_ms() : now_ms();
+    }
 
     SchedulerStore& store_;
     Clock& clock_;

@@ -32,6 +32,7 @@
 #include <wp/store/store.hpp>
 #include <wp/workerapi/messages.hpp>
 
+#include "chain_time.hpp"
 #include "core_scheduler.hpp"
 #include "dashboard.hpp"
 #include "deal_intake.hpp"
@@ -53,7 +54,8 @@ using net::ServerRequest;
 struct CoreService::Impl {
     CoreConfig config;
     std::string url_file;
-    Clock* clock{nullptr};
+    Clock* clock{nullptr};                        //!< the host clock (or the test's)
+    std::unique_ptr<ChainTimeClock> chain_clock;  //!< chain deadlines: `clock` shifted to the latest block's time
     std::unique_ptr<store::Database> db;
     std::unique_ptr<SchedulerStore> store;
     std::optional<PrivateKey> key;
@@ -124,6 +126,8 @@ struct CoreService::Impl {
         }
         if (chain_failing.exchange(false)) service::log_info("core: chain sync recovered");
         if (!behind && !caught_up_once.exchange(true)) service::log_info("core: chain synced");
+        if (auto head = eth->get_block_by_number(chain::BlockTag::latest()); head && *head)
+            chain_clock->observe((*head)->timestamp);
         auto observations = intake->take_observations();
         std::vector<chain::TxOutcome> outcomes;
         if (txm->in_flight() > 0) {
@@ -355,6 +359,7 @@ Result<std::unique_ptr<CoreService>> CoreService::open(const CoreConfig& config,
     impl->config = config;
     impl->url_file = std::move(url_file);
     impl->clock = clock != nullptr ? clock : &system_clock();
+    impl->chain_clock = std::make_unique<ChainTimeClock>(*impl->clock);
 
     // The wallet.
     if (!config.private_key.empty()) {
@@ -420,7 +425,8 @@ Result<std::unique_ptr<CoreService>> CoreService::open(const CoreConfig& config,
     const std::string base =
         config.public_url.empty() ? "http://" + config.host + ":" + std::to_string(config.port) : config.public_url;
     core_options.upload_url_base = base + "/api/v1/results";
-    impl->core = std::make_unique<CoreScheduler>(*impl->store, *impl->clock, core_options);
+    core_options.liveness_clock = impl->clock;
+    impl->core = std::make_unique<CoreScheduler>(*impl->store, *impl->chain_clock, core_options);
 
     DealIntakeOptions intake;
     intake.chain_id = impl->chain_id;
@@ -428,7 +434,7 @@ Result<std::unique_ptr<CoreService>> CoreService::open(const CoreConfig& config,
     intake.workerpool = config.workerpool;
     intake.start_block = config.start_block;
     intake.confirmations = config.confirmations;
-    impl->intake = std::make_unique<DealIntake>(*impl->hub, *impl->store, *impl->clock, intake);
+    impl->intake = std::make_unique<DealIntake>(*impl->hub, *impl->store, *impl->chain_clock, intake);
     auto mirror = chain::ChainMirror::open(*impl->eth, *impl->db, *impl->intake, intake_mirror_options(intake));
     if (!mirror) return make_error(mirror.error().code, where + ": mirror: " + mirror.error().message);
     impl->mirror = std::move(*mirror);
@@ -436,8 +442,8 @@ Result<std::unique_ptr<CoreService>> CoreService::open(const CoreConfig& config,
     IntentOptions intent_options;
     intent_options.eager_initialize = config.eager_initialize;
     intent_options.initialize_batch = static_cast<std::size_t>(config.initialize_batch);
-    impl->intents =
-        std::make_unique<TaskIntents>(*impl->store, *impl->core, *impl->hub, *impl->txm, *impl->clock, intent_options);
+    impl->intents = std::make_unique<TaskIntents>(*impl->store, *impl->core, *impl->hub, *impl->txm, *impl->chain_clock,
+                                                  intent_options);
 
     ResultStoreOptions result_options;
     result_options.dir = config.results_dir;

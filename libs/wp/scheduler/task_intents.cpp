@@ -261,7 +261,7 @@ Result<std::size_t> TaskIntents::apply_outcomes(const std::vector<chain::TxOutco
                     WP_TRY(auto m, store_.transition_task(t, TaskEvent::kFinalizeMined, change, now_ms()));
                     if (m) {
                         WP_TRY(auto c, store_.transition_task(*m, TaskEvent::kCompleted, TaskChange{}, now_ms()));
-                        (void)c;
+                        if (c) WP_TRY_VOID(core_.notify_completed(t.task_id).map([](std::size_t) {}));
                         ++n;
                     }
                 } else {
