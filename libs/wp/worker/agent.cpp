@@ -519,6 +519,14 @@ void WorkerAgent::reveal(Replicate& r) {
 void WorkerAgent::upload(Replicate& r, const std::string& url) {
     if (!r.result) return abort(r);
     if (!report(r, ReplicateStatus::kResultUploading)) return abort(r);
+    if (r.result->callback_data) {
+        // A callback task's result is its callback data (its digest is keccak256 of it, not a file's): finalize
+        // delivers it on chain, so it is what the scheduler needs, and the archive is not uploaded.
+        StatusDetails d;
+        d.callback_data = r.result->callback_data;
+        report(r, ReplicateStatus::kResultUploaded, d);
+        return follow(r);
+    }
     std::ifstream f(r.result->zip_path, std::ios::binary);
     std::stringstream ss;
     ss << f.rdbuf();
@@ -526,6 +534,7 @@ void WorkerAgent::upload(Replicate& r, const std::string& url) {
     auto link = f ? session_.upload_result(url, ss.str())
                   : Result<std::string>(make_error(Errc::kIo, "cannot read " + r.result->zip_path.string()));
     if (!link) {
+        spdlog::error("task {}: result upload: {}", short_id(r.a.task_id), link.error().message);
         d.cause = WireCause::kUploadFailed;
         d.message = clip(link.error().message);
         report(r, ReplicateStatus::kResultUploadFailed, d);

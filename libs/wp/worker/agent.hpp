@@ -15,7 +15,8 @@
 //                     CONTRIBUTING → contribute (durable intent "worker:<task>:contribute") → CONTRIBUTED | _FAILED
 //   PLEASE_CONTRIBUTE_AND_FINALIZE (TEE, trust ≤ 1) ONGOING → contributeAndFinalize → DONE | FAILED
 //   PLEASE_REVEAL     REVEALING → reveal(digest) → REVEALED | REVEAL_FAILED
-//   PLEASE_UPLOAD     RESULT_UPLOADING → PUT the result zip to the upload URL → RESULT_UPLOADED | _FAILED
+//   PLEASE_UPLOAD     RESULT_UPLOADING → PUT the result zip to the upload URL → RESULT_UPLOADED | _FAILED; a callback
+//                     task reports RESULT_UPLOADED with its callbackData instead (what finalize sends on chain)
 //   PLEASE_ABORT      cancel the run, ABORTED, clean up;  PLEASE_COMPLETE: COMPLETING → COMPLETED, clean up
 //
 // The runner fetches and runs in one call, so the download statuses are reported when it returns, in protocol
