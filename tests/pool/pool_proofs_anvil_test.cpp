@@ -297,5 +297,33 @@ TEST_F(PoolProofs, FinalDeadlineClaimRefundsTheRequester) {
     EXPECT_EQ(after.at(address(kRequester)).locked, before.at(address(kRequester)).locked);
 }
 
+// The core SIGKILLed in the middle of a replicated deal and restarted on the same database and port: the workers
+// keep their tokens and resend what was not answered, the core rebuilds from its database and the chain, and every
+// task completes, each with exactly the contributions its consensus needed (no task contributed twice by a worker:
+// PoCo would refuse it).
+TEST_F(PoolProofs, CoreKilledMidDealRestartsAndEveryTaskCompletes) {
+    start_core();
+    ASSERT_FALSE(HasFatalFailure());
+    for (int i = 0; i < 3; ++i) add_worker();
+    ASSERT_FALSE(HasFatalFailure());
+    const App echo = deploy_demo_app("echo");
+    const Bytes32 deal = create_deal({.app = echo, .volume = 4, .trust = 3, .params = R"({"iexec_args":"restarted"})"});
+    ASSERT_TRUE(wait_until(
+        [&] {
+            const DealTasks v = view_deal_tasks(deal, 4);
+            for (const auto& t : v.tasks)
+                if (!t.contributors.empty()) return true;
+            return false;
+        },
+        120s, "a first contribution on chain"));
+    kill_core(SIGKILL);
+    ASSERT_FALSE(HasFatalFailure());
+    pause(std::chrono::milliseconds(1500));
+    restart_core();
+    ASSERT_FALSE(HasFatalFailure());
+    const DealTasks done = wait_deal_done(deal, 4, 240s);
+    expect_replicated_deal(deal, done, 4, "restarted\n", 2);
+}
+
 }  // namespace
 }  // namespace wp::test

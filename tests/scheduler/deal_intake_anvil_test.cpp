@@ -16,88 +16,17 @@
 #include <wp/scheduler/schema.hpp>
 #include <wp/store/pg_test_support.hpp>
 
-#include "poco_orders.hpp"
+#include "core_chain_fixture.hpp"
 
 namespace wp {
 namespace {
 
 using scheduler::TaskStatus;
 
-class DealIntakeAnvil : public test::PocoOrdersFixture {
+class DealIntakeAnvil : public test::CoreChainFixture {
   protected:
-    void SetUp() override {
-        PocoOrdersFixture::SetUp();
-        if (HasFatalFailure()) return;
-        auto opened = store::testing::open_scratch(store::Backend::kSqlite, "deal_intake");
-        ASSERT_TRUE(opened) << opened.error().message;
-        scratch_.emplace(std::move(opened->scratch));
-        db_ = std::move(opened->db);
-        ASSERT_TRUE(scheduler::migrate_scheduler(*db_));
-        store_ = std::make_unique<scheduler::SchedulerStore>(*db_);
-        auto ts = block_timestamp();
-        ASSERT_TRUE(ts);
-        clock_.advance(std::chrono::seconds(static_cast<std::int64_t>(*ts) - 1767225600));
-        assets_ = create_assets();
-        auto head = eth().block_number();
-        ASSERT_TRUE(head);
-        options_.chain_id = info().chain_id;
-        options_.hub = info().hub;
-        options_.workerpool = assets_.workerpool;
-        options_.start_block = *head;  // nothing of ours before
-    }
-    void TearDown() override {
-        mirror_.reset();
-        intake_.reset();
-        store_.reset();
-        db_.reset();
-        scratch_.reset();
-        PocoOrdersFixture::TearDown();
-    }
-
-    void open_mirror() {
-        mirror_.reset();
-        intake_ = std::make_unique<scheduler::DealIntake>(hub(), *store_, clock_, options_);
-        auto mirror = chain::ChainMirror::open(eth(), *db_, *intake_, scheduler::intake_mirror_options(options_));
-        ASSERT_TRUE(mirror) << mirror.error().message;
-        mirror_ = std::move(*mirror);
-    }
-    bool sync() {
-        bool rolled_back = false;
-        for (int i = 0; i < 200; ++i) {
-            auto step = mirror_->poll();
-            EXPECT_TRUE(step) << step.error().message;
-            if (!step) return rolled_back;
-            if (step->rolled_back_from) rolled_back = true;
-            if (step->caught_up && !step->retry) return rolled_back;
-        }
-        ADD_FAILURE() << "the mirror did not catch up";
-        return rolled_back;
-    }
-    Bytes32 match(const test::Orders& o) {
-        const auto deal_id = deal_id_of(o);
-        auto r = send(hub().match_orders(o.app, o.dataset, o.workerpool, o.request), key(test::kRequester));
-        EXPECT_TRUE(r) << r.error().message;
-        return deal_id;
-    }
-    //! Each test uses fresh salts: nothing of the request order was consumed before.
-    Bytes32 deal_id_of(const test::Orders& o) { return deal_id(order_hash(domain(), Order(o.request)), U256(0)); }
-    std::size_t task_count() {
-        auto n = db_->read([](store::Tx& tx) -> Result<std::int64_t> {
-            WP_TRY(auto row, tx.query_row("SELECT COUNT(*) FROM sched_tasks"));
-            return row.get<std::int64_t>(0);
-        });
-        EXPECT_TRUE(n);
-        return n ? static_cast<std::size_t>(*n) : 0;
-    }
-
-    std::optional<store::testing::ScratchDatabase> scratch_;
-    std::unique_ptr<store::Database> db_;
-    std::unique_ptr<scheduler::SchedulerStore> store_;
-    ManualClock clock_{false};
-    test::Assets assets_;
-    scheduler::DealIntakeOptions options_;
-    std::unique_ptr<scheduler::DealIntake> intake_;
-    std::unique_ptr<chain::ChainMirror> mirror_;
+    DealIntakeAnvil() : CoreChainFixture("deal_intake") {}
+    void open_mirror() { open_intake(); }
 };
 
 TEST_F(DealIntakeAnvil, TakesOurDealOnceWithOneTaskPerIndex) {
@@ -144,9 +73,9 @@ TEST_F(DealIntakeAnvil, TakesOurDealOnceWithOneTaskPerIndex) {
 TEST_F(DealIntakeAnvil, IgnoresOtherPoolsAndRefusesTeeDealsAboveTrustOne) {
     // Another pool's deal: ignored.
     open_mirror();
-    options_.workerpool = address(9);  // the mirror above serves assets_.workerpool; this intake another address
-    scheduler::DealIntake other(hub(), *store_, clock_, options_);
-    auto mirror = chain::ChainMirror::open(eth(), *db_, other, scheduler::intake_mirror_options(options_));
+    intake_options_.workerpool = address(9);  // the mirror above serves assets_.workerpool; this intake another address
+    scheduler::DealIntake other(hub(), *store_, clock_, intake_options_);
+    auto mirror = chain::ChainMirror::open(eth(), *db_, other, scheduler::intake_mirror_options(intake_options_));
     ASSERT_TRUE(mirror);
     auto o = make_orders(assets_, U256(1), false, 9300, /*trust=*/3);
     o.workerpool.tag = test::b32("0x0000000000000000000000000000000000000000000000000000000000000001");

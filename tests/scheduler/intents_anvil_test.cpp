@@ -21,34 +21,20 @@
 #include <wp/scheduler/task_intents.hpp>
 #include <wp/store/pg_test_support.hpp>
 
-#include "poco_orders.hpp"
+#include "core_chain_fixture.hpp"
 
 namespace wp {
 namespace {
 
 using scheduler::TaskStatus;
 
-class IntentsAnvil : public test::PocoOrdersFixture {
+class IntentsAnvil : public test::CoreChainFixture {
   protected:
+    IntentsAnvil() : CoreChainFixture("core_intents") {}
+
     void SetUp() override {
-        PocoOrdersFixture::SetUp();
+        CoreChainFixture::SetUp();
         if (HasFatalFailure()) return;
-        auto opened = store::testing::open_scratch(store::Backend::kSqlite, "core_intents");
-        ASSERT_TRUE(opened) << opened.error().message;
-        scratch_.emplace(std::move(opened->scratch));
-        db_ = std::move(opened->db);
-        ASSERT_TRUE(scheduler::migrate_scheduler(*db_));
-        store_ = std::make_unique<scheduler::SchedulerStore>(*db_);
-        auto ts = block_timestamp();
-        ASSERT_TRUE(ts);
-        clock_.advance(std::chrono::seconds(static_cast<std::int64_t>(*ts) - 1767225600));
-        assets_ = create_assets();
-        auto head = eth().block_number();
-        ASSERT_TRUE(head);
-        intake_options_.chain_id = info().chain_id;
-        intake_options_.hub = info().hub;
-        intake_options_.workerpool = assets_.workerpool;
-        intake_options_.start_block = *head;
         scheduler::CoreOptions core_options;
         core_options.workerpool = assets_.workerpool;
         core_options.chain_id = info().chain_id;
@@ -59,19 +45,13 @@ class IntentsAnvil : public test::PocoOrdersFixture {
     void TearDown() override {
         close_core();
         core_.reset();
-        store_.reset();
-        db_.reset();
-        scratch_.reset();
-        PocoOrdersFixture::TearDown();
+        CoreChainFixture::TearDown();
     }
 
     //! The chain side of a core: intake mirror, TxManager (journal in the same database), intents.
     void open_core() {
-        intake_ = std::make_unique<scheduler::DealIntake>(hub(), *store_, clock_, intake_options_);
-        auto mirror =
-            chain::ChainMirror::open(eth(), *db_, *intake_, scheduler::intake_mirror_options(intake_options_));
-        ASSERT_TRUE(mirror) << mirror.error().message;
-        mirror_ = std::move(*mirror);
+        open_intake();
+        if (HasFatalFailure()) return;
         auto journal = chain::SqlTxJournal::open(*db_, "core-test");
         ASSERT_TRUE(journal) << journal.error().message;
         journal_ = std::shared_ptr<chain::SqlTxJournal>(std::move(*journal));
@@ -86,15 +66,7 @@ class IntentsAnvil : public test::PocoOrdersFixture {
         intents_.reset();
         txm_.reset();
         journal_.reset();
-        mirror_.reset();
-        intake_.reset();
-    }
-    void sync() {
-        for (int i = 0; i < 100; ++i) {
-            auto step = mirror_->poll();
-            ASSERT_TRUE(step) << step.error().message;
-            if (step->caught_up && !step->retry) return;
-        }
+        close_intake();
     }
     //! TxManager rounds until nothing is in flight, then the outcomes applied.
     void settle() {
@@ -108,31 +80,13 @@ class IntentsAnvil : public test::PocoOrdersFixture {
         auto applied = intents_->apply_outcomes(outcomes);
         ASSERT_TRUE(applied) << applied.error().message;
     }
-    Bytes32 match(const test::Orders& o) {
-        auto r = send(hub().match_orders(o.app, o.dataset, o.workerpool, o.request), key(test::kRequester));
-        EXPECT_TRUE(r) << r.error().message;
-        return deal_id(order_hash(domain(), Order(o.request)), U256(0));
-    }
-    TaskStatus status(const Bytes32& deal, std::uint64_t idx) {
-        auto t = store_->task(scheduler::TaskKey{deal, idx});
-        EXPECT_TRUE(t && *t);
-        return (t && *t) ? (*t)->status : TaskStatus::kReceived;
-    }
     std::size_t transactions_from(const Address& who) {
         auto n = eth().get_transaction_count(who, chain::BlockTag::latest());
         EXPECT_TRUE(n);
         return n ? static_cast<std::size_t>(*n) : 0;
     }
 
-    std::optional<store::testing::ScratchDatabase> scratch_;
-    std::unique_ptr<store::Database> db_;
-    std::unique_ptr<scheduler::SchedulerStore> store_;
-    ManualClock clock_{false};
-    test::Assets assets_;
-    scheduler::DealIntakeOptions intake_options_;
     std::unique_ptr<scheduler::CoreScheduler> core_;
-    std::unique_ptr<scheduler::DealIntake> intake_;
-    std::unique_ptr<chain::ChainMirror> mirror_;
     std::shared_ptr<chain::SqlTxJournal> journal_;
     std::unique_ptr<chain::TxManager> txm_;
     std::unique_ptr<scheduler::TaskIntents> intents_;

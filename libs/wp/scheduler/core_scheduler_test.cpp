@@ -204,6 +204,59 @@ TEST_P(CoreSchedulerTest, TrustOneFromAssignmentToUploadedResult) {
     EXPECT_EQ(task.result_link, link.result_link);
 }
 
+// The chain mirror can see TaskConsensus before the contributor's CONTRIBUTED arrives: the replicate still
+// CONTRIBUTING is left alone by apply_consensus, and its late CONTRIBUTED gets the reveal request (same hash); once
+// finalized, notify_completed sends PLEASE_COMPLETE and COMPLETING is answered PLEASE_CONTINUE.
+TEST_P(CoreSchedulerTest, ContributedAfterTheConsensusIsAskedToRevealThenToComplete) {
+    const DealRecord d = add_deal(2, 1);
+    const Address w = add_worker(0x22, 1);
+    ASSERT_EQ(*core_->assign_round(), 1u);
+    const Bytes32 tid = task_id(d.deal_id, U256(0));
+    walk_to_computed(w, tid);
+    EXPECT_EQ(report(w, tid, R::kContributing).answer.action, Action::kContinue);
+    ASSERT_TRUE(*core_->apply_consensus(tid, h(0xab), d.start_time + 3000, 9));
+    auto inbox = core_->notifications(w, 1);
+    ASSERT_TRUE(inbox);
+    EXPECT_TRUE(inbox->notifications.empty()) << "no abort for a replicate still contributing";
+    workerapi::StatusDetails contribution;
+    contribution.result_hash = h(0xab);
+    contribution.result_seal = h(0xac);
+    EXPECT_EQ(report(w, tid, R::kContributed, contribution).answer.action, Action::kWait);
+    inbox = core_->notifications(w, 1);
+    ASSERT_EQ(inbox->notifications.size(), 1u);
+    EXPECT_EQ(inbox->notifications[0].action, Action::kReveal);
+
+    EXPECT_EQ(report(w, tid, R::kRevealing).answer.action, Action::kContinue);
+    EXPECT_EQ(report(w, tid, R::kRevealed).answer.action, Action::kWait);
+    auto sent = core_->notify_completed(tid);
+    ASSERT_TRUE(sent) << sent.error().message;
+    EXPECT_EQ(*sent, 1u);
+    inbox = core_->notifications(w, 3);  // 2 PLEASE_REVEAL, 3 PLEASE_UPLOAD
+    ASSERT_EQ(inbox->notifications.size(), 1u);
+    EXPECT_EQ(inbox->notifications[0].action, Action::kComplete);
+    EXPECT_EQ(*core_->notify_completed(h(0x99)), 0u);  // an unknown task
+}
+
+// Another contributor's late CONTRIBUTED with a hash that lost: PLEASE_ABORT CONSENSUS_REACHED.
+TEST_P(CoreSchedulerTest, ContributedAfterAnotherConsensusIsAborted) {
+    const DealRecord d = add_deal(3, 1);
+    const Address w = add_worker(0x23, 1);
+    ASSERT_EQ(*core_->assign_round(), 1u);
+    const Bytes32 tid = task_id(d.deal_id, U256(0));
+    walk_to_computed(w, tid);
+    EXPECT_EQ(report(w, tid, R::kContributing).answer.action, Action::kContinue);
+    ASSERT_TRUE(*core_->apply_consensus(tid, h(0xab), d.start_time + 3000, 9));
+    workerapi::StatusDetails contribution;
+    contribution.result_hash = h(0xee);
+    contribution.result_seal = h(0xef);
+    report(w, tid, R::kContributed, contribution);
+    auto inbox = core_->notifications(w, 1);
+    ASSERT_TRUE(inbox);
+    ASSERT_EQ(inbox->notifications.size(), 1u);
+    EXPECT_EQ(inbox->notifications[0].action, Action::kAbort);
+    EXPECT_EQ(inbox->notifications[0].abort_cause, workerapi::AbortCause::kConsensusReached);
+}
+
 TEST_P(CoreSchedulerTest, RefusedUpdatesAndUnknownTasks) {
     const DealRecord d = add_deal(1, 1);
     const Address w = add_worker(0x21, 1);

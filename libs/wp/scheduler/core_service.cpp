@@ -113,6 +113,7 @@ struct CoreService::Impl {
     };
     Loop chain_loop, due_loop;
 
+    bool reconciled{false};  //!< chain thread only
     void chain_round() {
         bool behind = true;
         for (int i = 0; i < 50 && behind; ++i) {
@@ -128,6 +129,16 @@ struct CoreService::Impl {
         if (!behind && !caught_up_once.exchange(true)) service::log_info("core: chain synced");
         if (auto head = eth->get_block_by_number(chain::BlockTag::latest()); head && *head)
             chain_clock->observe((*head)->timestamp);
+        if (!behind && !reconciled) {
+            // Once per start: what the chain did while this core was not watching (TaskIntents::reconcile_with_chain).
+            if (auto r = intents->reconcile_with_chain(); !r) {
+                service::log_warn("core: reconciliation with the chain failed (retrying)",
+                                  {{"error", r.error().message}});
+            } else {
+                reconciled = true;
+                if (*r > 0) service::log_info("core: reconciled with the chain", {{"tasks", std::to_string(*r)}});
+            }
+        }
         auto observations = intake->take_observations();
         std::vector<chain::TxOutcome> outcomes;
         if (txm->in_flight() > 0) {

@@ -157,6 +157,8 @@ TEST(ReplicateMachine, NextActions) {
     dead.before_final = false;
     TaskFacts failed = running;
     failed.status = TaskStatus::kFailed;
+    TaskFacts completed = running;
+    completed.status = TaskStatus::kCompleted;
 
     struct Case {
         R reported;
@@ -185,6 +187,7 @@ TEST(ReplicateMachine, NextActions) {
         {R::kContributed, std::nullopt, dead, abort(AbortCause::kFinalDeadline)},
         {R::kComputing, std::nullopt, failed, abort(AbortCause::kTaskFailed)},
         {R::kAborted, std::nullopt, failed, act(Action::kComplete)},
+        {R::kCompleting, std::nullopt, completed, act(Action::kContinue)},  // after PLEASE_COMPLETE
     };
     for (const auto& c : cases)
         EXPECT_EQ(next_action(c.reported, c.cause, c.task), c.expected) << workerapi::to_string(c.reported);

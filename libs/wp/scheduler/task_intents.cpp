@@ -317,6 +317,27 @@ Result<std::size_t> TaskIntents::apply_observations(const std::vector<TaskObserv
     return n;
 }
 
+Result<std::size_t> TaskIntents::reconcile_with_chain() {
+    WP_TRY(auto held, store_.tasks_in({TaskStatus::kInitialized, TaskStatus::kRunning}, 100000));
+    std::size_t n = 0;
+    constexpr std::size_t kBatch = 200;
+    for (std::size_t first = 0; first < held.size(); first += kBatch) {
+        const std::size_t last = std::min(held.size(), first + kBatch);
+        std::vector<Bytes32> ids;
+        for (std::size_t i = first; i < last; ++i) ids.push_back(held[i].task_id);
+        auto views = hub_.view_tasks(ids);
+        for (std::size_t i = 0; i < views.size(); ++i) {
+            if (!views[i]) return make_error(views[i].error().to_error());
+            const Task& v = *views[i];
+            if (v.status != wp::TaskStatus::kRevealing) continue;
+            const auto reveal = static_cast<std::int64_t>(v.reveal_deadline.low_u64());
+            WP_TRY(bool applied, core_.apply_consensus(ids[i], v.consensus_value, reveal, 0));
+            if (applied) ++n;
+        }
+    }
+    return n;
+}
+
 Result<void> TaskIntents::round(const std::vector<chain::TxOutcome>& outcomes,
                                 const std::vector<TaskObservation>& observations) {
     WP_TRY_VOID(apply_outcomes(outcomes).map([](std::size_t) {}));

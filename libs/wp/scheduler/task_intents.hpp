@@ -72,6 +72,11 @@ class TaskIntents {
     //! the reveal deadline read from viewTask; TaskInitialize / TaskReopen / TaskFinalize / TaskClaimed confirm what
     //! the outcomes say (a task another sender moved is moved too).
     Result<std::size_t> apply_observations(const std::vector<TaskObservation>& observations);
+    //! The restart reconciliation: the tasks this core holds as INITIALIZED or RUNNING are read on chain (viewTask, in
+    //! batches); one REVEALING there gets apply_consensus with the chain's consensus value and reveal deadline (a
+    //! TaskConsensus the core missed: killed after the mirror's commit, before the observation was applied).
+    //! The daemon runs it once after each start, when the mirror has caught up. Returns the tasks moved.
+    Result<std::size_t> reconcile_with_chain();
     //! Everything above once, in order (the chain loop's body, after a mirror poll and a TxManager round).
     Result<void> round(const std::vector<chain::TxOutcome>& outcomes, const std::vector<TaskObservation>& observations);
 

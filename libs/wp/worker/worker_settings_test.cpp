@@ -60,5 +60,16 @@ TEST(WorkerSettings, OutputLimitMustFitTheQuotaAndRuntimeIsAnEnum) {
     EXPECT_NE(r.error().message.find("worker.runtime"), std::string::npos) << r.error().message;
 }
 
+TEST(WorkerSettings, TestingFaultsAreOffByDefaultAndParsed) {
+    auto plain = load(R"({"worker":{)" + kRequired + "}}");
+    ASSERT_TRUE(plain) << plain.error().message;
+    EXPECT_FALSE(plain->has_faults());
+    auto c = load(R"({"worker":{)" + kRequired + R"(,"testing":{"faults":{"wrongResult":true,"skipReveal":true}}}})");
+    ASSERT_TRUE(c) << c.error().message;
+    EXPECT_TRUE(c->fault_wrong_result);
+    EXPECT_TRUE(c->fault_skip_reveal);
+    EXPECT_TRUE(c->has_faults());
+}
+
 }  // namespace
 }  // namespace wp::worker
