@@ -3,78 +3,28 @@
 // contributed (the stake checked first) and revealed; a second worker process (a new TxManager on the same journal
 // file, i.e. a restart) asked to contribute again finds the journaled intent and sends nothing; a worker whose
 // journal is lost finds its contribution on chain and sends nothing either; a wallet without stake gets
-// STAKE_TOO_LOW with the amounts in the message.
+// STAKE_TOO_LOW with the amounts in the message; the workerpool owner read from the deal verifies the scheduler's
+// WorkerpoolAuthorization and refuses one signed by someone else. (Deal setup: worker_deal_fixture.hpp.)
 
-#include <unistd.h>
-
-#include <filesystem>
-#include <fstream>
 #include <memory>
 
 #include <gtest/gtest.h>
 
-#include <wp/chain/match_facts.hpp>
 #include <wp/chain/tx_journal.hpp>
 #include <wp/chain/tx_manager.hpp>
-#include <wp/protocol/ids.hpp>
-#include <wp/protocol/tag.hpp>
+#include <wp/worker/authorization.hpp>
 #include <wp/worker/chain_port.hpp>
-#include <wp/worker/replicate_runner.hpp>
 #include <wp/worker/sandbox_runtime.hpp>
 
-#include "poco_orders.hpp"
+#include "worker_deal_fixture.hpp"
 
 namespace wp::test {
 namespace {
 
 namespace fs = std::filesystem;
 
-std::string run_shell(const std::string& cmd) {
-    FILE* p = ::popen(cmd.c_str(), "r");
-    std::string out;
-    char buf[256];
-    std::size_t n;
-    while (p && (n = std::fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-    if (p) ::pclose(p);
-    while (!out.empty() && out.back() == '\n') out.pop_back();
-    return out;
-}
-
-class WorkerChainAnvil : public PocoOrdersFixture {
+class WorkerChainAnvil : public WorkerDealAnvil {
   protected:
-    void SetUp() override {
-        PocoOrdersFixture::SetUp();
-        if (HasFatalFailure()) return;
-        assets_ = create_assets();
-        dir_ = fs::temp_directory_path() / ("wp-worker-chain-anvil-" + std::to_string(::getpid()));
-        fs::remove_all(dir_);
-        fs::create_directories(dir_ / "app");
-        fs::permissions(dir_, fs::perms::owner_all | fs::perms::others_read | fs::perms::others_exec |
-                                  fs::perms::group_read | fs::perms::group_exec);
-    }
-    void TearDown() override {
-        std::error_code ec;
-        fs::remove_all(dir_, ec);
-        PocoOrdersFixture::TearDown();  // evm_revert: the next test starts from the same chain state
-    }
-
-    Bytes32 match(std::uint64_t salt) {
-        Orders o = make_orders(assets_, U256(1), /*with_dataset=*/false, salt, 1);
-        o.app.tag = o.workerpool.tag = o.request.tag = make_tag(0);
-        o = sign_all(o);
-        chain::MatchFactsOptions options;
-        options.version = PocoVersion::kV6_1;
-        auto facts = chain::match_facts_from_chain(hub(), o.app, o.dataset, o.workerpool, o.request, options);
-        EXPECT_TRUE(facts) << facts.error().message;
-        if (!facts) return {};
-        auto predicted = match_orders(o.app, o.dataset, o.workerpool, o.request, *facts);
-        EXPECT_TRUE(predicted) << predicted.error().explanation;
-        if (!predicted) return {};
-        auto receipt = send(hub().match_orders(o.app, o.dataset, o.workerpool, o.request), key(kRequester));
-        EXPECT_TRUE(receipt) << receipt.error().message;
-        return predicted->deal_id;
-    }
-
     std::unique_ptr<chain::TxManager> manager(const PrivateKey& k, const fs::path& journal_file) {
         auto journal = chain::FileTxJournal::open(journal_file);
         EXPECT_TRUE(journal) << journal.error().message;
@@ -84,43 +34,23 @@ class WorkerChainAnvil : public PocoOrdersFixture {
         EXPECT_TRUE(m) << m.error().message;
         return m ? std::move(*m) : nullptr;
     }
-
-    Assets assets_;
-    fs::path dir_;
 };
 
 TEST_F(WorkerChainAnvil, ContributesOnceAcrossRestartsRevealsAndChecksTheStake) {
-    std::ofstream(dir_ / "app/iexec-app.json") << R"({"entrypoint":"run.sh"})";
-    std::ofstream(dir_ / "app/run.sh") << "#!/bin/sh\necho \"standard result\" > $IEXEC_OUT/r.txt\n"
-                                          "echo '{\"deterministic-output-path\":\"/iexec_out/r.txt\"}' > "
-                                          "$IEXEC_OUT/computed.json\n";
-    fs::permissions(dir_ / "app/run.sh", fs::perms::owner_all | fs::perms::others_read | fs::perms::others_exec |
-                                             fs::perms::group_read | fs::perms::group_exec);
-    ASSERT_EQ(
-        run_shell("tar -czf " + (dir_ / "app.tar.gz").string() + " -C " + (dir_ / "app").string() + " . && echo ok"),
-        "ok");
-    const auto checksum =
-        bytes32_from_hex("0x" + run_shell("sha256sum " + (dir_ / "app.tar.gz").string() + " | cut -d' ' -f1"));
-    ASSERT_TRUE(checksum);
-
-    const Bytes32 deal_id = match(9300);
-    ASSERT_FALSE(deal_id == Bytes32{});
-    ASSERT_TRUE(send(hub().initialize(deal_id, U256(0)), key(kScheduler)));
-    const Bytes32 task = task_id(deal_id, U256(0));
-    const Deal deal = hub().view_deal(deal_id).value();
+    const Bytes32 checksum = write_bundle(
+        "echo \"standard result\" > $IEXEC_OUT/r.txt\n"
+        "echo '{\"deterministic-output-path\":\"/iexec_out/r.txt\"}' > "
+        "$IEXEC_OUT/computed.json\n");
+    const WorkerTask t = deal_task(0, 9300);
+    ASSERT_FALSE(t.deal_id == Bytes32{});
+    const Bytes32 deal_id = t.deal_id;
+    const Bytes32 task = t.task_id;
+    const Deal& deal = t.deal;
     ASSERT_TRUE(U256(0) < deal.worker_stake) << "the stake check needs a deal with a worker stake";
 
     worker::ReplicateRunner runner(worker::RunnerOptions{.work_dir = dir_ / "work"}, address(kWorker),
                                    std::make_shared<worker::SandboxRuntime>());
-    worker::ReplicateRequest req;
-    req.task.task_id = task;
-    req.task.deal_id = deal_id;
-    req.task.bot_size = deal.bot_size;
-    req.task.bot_first = deal.bot_first;
-    req.app_url = "file://" + (dir_ / "app.tar.gz").string();
-    req.app_checksum = *checksum;
-    req.max_time = std::chrono::seconds(30);
-    req.memory_bytes = 256ull << 20;
+    const worker::ReplicateRequest req = request_for(t, checksum);
     std::atomic<bool> cancel{false};
     auto res = runner.run(req, cancel);
     ASSERT_TRUE(res) << res.error().message;
@@ -140,6 +70,19 @@ TEST_F(WorkerChainAnvil, ContributesOnceAcrossRestartsRevealsAndChecksTheStake) 
         auto tx = manager(key(kWorker), journal);
         ASSERT_TRUE(tx);
         worker::PocoChainPort port(hub(), *tx);
+        // The authorization's signer must be the deal's workerpool owner, as the contract checks it.
+        auto owner = port.workerpool_owner(a);
+        ASSERT_TRUE(owner) << owner.error().message;
+        EXPECT_EQ(*owner, address(kScheduler));
+        EXPECT_TRUE(worker::verify_authorization(a.authorization, address(kWorker), task, *owner));
+        auto forged = a;
+        forged.authorization.signature = sign_authorization(key(kRequester), address(kWorker), task, Address{});
+        EXPECT_FALSE(worker::verify_authorization(forged.authorization, address(kWorker), task, *owner));
+        auto no_deal = a;
+        no_deal.deal_id = b32("0x00000000000000000000000000000000000000000000000000000000000000aa");
+        auto missing = port.workerpool_owner(no_deal);
+        ASSERT_FALSE(missing);
+        EXPECT_EQ(missing.error().cause, workerapi::FailureCause::kTaskNotActive) << missing.error().message;
         ASSERT_TRUE(port.check_stake(a)) << port.check_stake(a).error().message;
         auto c = port.contribute(a, *res);
         ASSERT_TRUE(c) << c.error().message;

@@ -55,6 +55,12 @@ constexpr std::uint64_t kChainId = 31337;
 //! A stand-in for the chain: records what the worker would send (see the file comment).
 class LedgerChain final : public ChainPort {
   public:
+    //! The scheduler below signs authorizations with key(0x71): the owner unless a test says otherwise.
+    ChainResult<Address> workerpool_owner(const workerapi::Assignment&) override {
+        std::lock_guard lock(m);
+        ++owner_reads;
+        return owner;
+    }
     ChainResult<void> check_stake(const workerapi::Assignment&) override { return {}; }
     ChainResult<ChainReceipt> contribute(const workerapi::Assignment& a, const ReplicateResult& r) override {
         std::lock_guard lock(m);
@@ -74,6 +80,8 @@ class LedgerChain final : public ChainPort {
         return ChainReceipt{h(0xc2), 9, false};
     }
     std::mutex m;
+    Address owner = key(0x71).address();
+    int owner_reads = 0;
     std::map<Bytes32, Bytes32> contributed, revealed, finalized;
     std::map<Bytes32, int> contribute_calls;
 };
@@ -429,6 +437,68 @@ TEST(WorkerAgent, RestartResumesResultsOnDiskAndAbandonsTheOthersNeverContributi
     EXPECT_EQ(uploads.load(), 1);
     second.stop(true);
     loop.join();
+}
+
+TEST(WorkerAgent, AnAuthorizationNotSignedByTheWorkerpoolOwnerIsRefusedBeforeAnythingRuns) {
+    testing::ScratchDir dir("agent-auth");
+    fs::permissions(dir.path(), fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
+                                    fs::perms::others_read | fs::perms::others_exec);
+    Scheduler s(dir.path(), "http://127.0.0.1:1/results");
+    const App app = make_bundle(dir.path(), "file",
+                                "echo x > $IEXEC_OUT/r.txt\n"
+                                "echo '{\"deterministic-output-path\":\"/iexec_out/r.txt\"}' > "
+                                "$IEXEC_OUT/computed.json\n");
+    const Bytes32 task = add_deal(*s.store, 1, app, 300);
+
+    SessionOptions so;
+    so.scheduler_url = s.server.base_url();
+    so.ws_poll = 200ms;
+    so.backoff_initial = 20ms;
+    const PrivateKey wallet = key(0x23);
+    SchedulerSession session(so, wallet);
+    ReplicateRunner runner(RunnerOptions{.work_dir = dir / "work"}, wallet.address(),
+                           std::make_shared<SandboxRuntime>());
+    LedgerChain chain;
+    chain.owner = key(0x72).address();  // the chain says the pool belongs to someone else than the signer
+    AgentOptions ao;
+    ao.registration.name = "w3";
+    ao.registration.version = "0.1.0";
+    ao.registration.cpu_slots = 1;
+    ao.memory_bytes_per_task = 256ull << 20;
+    WorkerAgent agent(session, runner, chain, ao);
+    ASSERT_TRUE(agent.start());
+    std::thread loop([&] { agent.run(); });
+    struct Joiner {
+        WorkerAgent& agent;
+        std::thread& loop;
+        ~Joiner() {
+            if (loop.joinable()) {
+                agent.stop(false);
+                loop.join();
+            }
+        }
+    } joiner{agent, loop};
+    EXPECT_TRUE(eventually([&] {
+        auto recs = agent.records();
+        return recs.count(task) && recs[task].finished && recs[task].last_status == ReplicateStatus::kAborted;
+    }));
+    const auto rec = agent.records()[task];
+    EXPECT_EQ(rec.failure_message, "authorization: signed by " + key(0x71).address().to_checksum() +
+                                       ", the workerpool owner is " + key(0x72).address().to_checksum() +
+                                       " (refused: nothing is run or sent)");
+    EXPECT_FALSE(rec.digest);  // never computed
+    {
+        std::lock_guard lock(chain.m);
+        EXPECT_EQ(chain.contribute_calls.count(task), 0u);
+        EXPECT_GE(chain.owner_reads, 1);
+    }
+    // The scheduler recorded the refusal with its reason.
+    auto replicates = s.store->replicates_of_task(scheduler::TaskKey{h(1), 0});
+    ASSERT_TRUE(replicates) << replicates.error().message;
+    ASSERT_EQ(replicates->size(), 1u);
+    EXPECT_NE(replicates->front().details.message.value_or("").find(rec.failure_message), std::string::npos)
+        << replicates->front().details.message.value_or("");
+    EXPECT_FALSE(fs::exists(runner.task_dir(task) / "output" / "iexec_out.zip"));
 }
 
 }  // namespace

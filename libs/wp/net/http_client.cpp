@@ -6,6 +6,7 @@
 #include <mutex>
 #include <set>
 #include <thread>
+#include <vector>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -44,6 +45,8 @@ struct Connection {
 };
 
 using ConnectionPtr = std::unique_ptr<Connection>;
+using BodySink = HttpClient::BodySink;
+constexpr std::size_t kStreamChunk = 64 * 1024;
 
 // The outcome of one request/response exchange on a connection.
 struct Exchange {
@@ -170,9 +173,68 @@ struct HttpClient::Impl : std::enable_shared_from_this<HttpClient::Impl> {
         co_return std::move(conn);
     }
 
+    // The response of a streamed request: headers first, then the body handed to `sink` piece by piece (through a
+    // fixed buffer: memory stays bounded whatever the size), the size limit counted on the decoded bytes.
+    template <class Stream>
+    asio::awaitable<Exchange> read_streaming(Stream& stream, Connection& conn, const HttpRequest& req,
+                                             Clock::time_point deadline, std::chrono::milliseconds timeout,
+                                             const BodySink& sink) {
+        Exchange out;
+        http::response_parser<http::buffer_body> parser;
+        parser.header_limit(64 * 1024);
+        parser.body_limit(boost::none);  // enforced below, on the decoded bytes
+        if (req.method == "HEAD") parser.skip(true);
+        conn.tcp_layer().expires_at(deadline);
+        auto [hec, hread] = co_await http::async_read_header(stream, conn.buffer, parser, kTuple);
+        (void)hread;
+        if (hec) {
+            out.nothing_received = !parser.got_some() && conn.buffer.size() == 0 &&
+                                   (hec == http::error::end_of_stream || hec == asio::error::eof ||
+                                    hec == asio::error::connection_reset || hec == ssl::error::stream_truncated);
+            out.response = io_error(req, hec, "read", timeout);
+            co_return out;
+        }
+        HttpResponse response;
+        response.status = parser.get().result_int();
+        for (const auto& field : parser.get())
+            response.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
+        const std::size_t limit = req.max_response_bytes.value_or(options.max_response_bytes);
+        std::vector<char> chunk(kStreamChunk);
+        std::size_t total = 0;
+        bool stopped = false;
+        while (!parser.is_done()) {
+            parser.get().body().data = chunk.data();
+            parser.get().body().size = chunk.size();
+            auto [rec, n] = co_await http::async_read_some(stream, conn.buffer, parser, kTuple);
+            (void)n;
+            if (rec == http::error::need_buffer) rec = {};
+            if (rec) {
+                out.response = io_error(req, rec, "read", timeout);
+                co_return out;
+            }
+            const std::size_t got = chunk.size() - parser.get().body().size;
+            if (got == 0) continue;
+            total += got;
+            if (total > limit) {
+                out.response = make_error(
+                    Errc::kTooLarge, describe(req) + "response body larger than " + std::to_string(limit) + " bytes");
+                co_return out;
+            }
+            if (!sink(std::string_view(chunk.data(), got))) {
+                stopped = true;
+                break;
+            }
+        }
+        // A stopped body leaves the connection in the middle of a message: it is not reused.
+        out.keep_alive = !stopped && parser.is_done() && parser.get().keep_alive();
+        out.response = std::move(response);
+        co_return out;
+    }
+
     template <class Stream>
     asio::awaitable<Exchange> exchange(Stream& stream, Connection& conn, const HttpRequest& req, const Url& url,
-                                       Clock::time_point deadline, std::chrono::milliseconds timeout) {
+                                       Clock::time_point deadline, std::chrono::milliseconds timeout,
+                                       const BodySink* sink) {
         Exchange out;
         const auto verb = http::string_to_verb(req.method);
         if (verb == http::verb::unknown) {
@@ -195,6 +257,7 @@ struct HttpClient::Impl : std::enable_shared_from_this<HttpClient::Impl> {
             out.response = io_error(req, wec, "write", timeout);
             co_return out;
         }
+        if (sink != nullptr) co_return co_await read_streaming(stream, conn, req, deadline, timeout, *sink);
         http::response_parser<http::string_body> parser;
         parser.body_limit(req.max_response_bytes.value_or(options.max_response_bytes));
         parser.header_limit(64 * 1024);
@@ -219,7 +282,7 @@ struct HttpClient::Impl : std::enable_shared_from_this<HttpClient::Impl> {
         co_return out;
     }
 
-    asio::awaitable<Result<HttpResponse>> run(HttpRequest req) {
+    asio::awaitable<Result<HttpResponse>> run(HttpRequest req, std::shared_ptr<const BodySink> sink) {
         auto url = parse_url(req.url);
         if (!url) co_return make_error(url.error().code, req.method + " " + url.error().message);
         const auto timeout = req.timeout.value_or(options.request_timeout);
@@ -237,8 +300,8 @@ struct HttpClient::Impl : std::enable_shared_from_this<HttpClient::Impl> {
             active.insert(conn.get());
             // (No co_await inside ?: : GCC 12 miscompiles it.)
             Exchange ex;
-            if (conn->tls) ex = co_await exchange(*conn->tls, *conn, req, *url, deadline, timeout);
-            else ex = co_await exchange(*conn->plain, *conn, req, *url, deadline, timeout);
+            if (conn->tls) ex = co_await exchange(*conn->tls, *conn, req, *url, deadline, timeout, sink.get());
+            else ex = co_await exchange(*conn->plain, *conn, req, *url, deadline, timeout, sink.get());
             active.erase(conn.get());
             if (ex.response) {
                 if (ex.keep_alive) give_back(origin, std::move(conn));
@@ -252,9 +315,9 @@ struct HttpClient::Impl : std::enable_shared_from_this<HttpClient::Impl> {
         }
     }
 
-    void start(HttpRequest req, Callback done) {
+    void start(HttpRequest req, Callback done, std::shared_ptr<const BodySink> sink = nullptr) {
         auto self = shared_from_this();
-        asio::co_spawn(io, run(std::move(req)),
+        asio::co_spawn(io, run(std::move(req), std::move(sink)),
                        [self, done = std::move(done)](std::exception_ptr e, Result<HttpResponse> r) {
                            self->requests.fetch_add(1, std::memory_order_relaxed);
                            if (e) {
@@ -327,6 +390,22 @@ Result<HttpResponse> HttpClient::request(HttpRequest request) {
         return make_error(Errc::kInvalidArgument,
                           request.method + " " + request.url + ": synchronous request from the client's I/O thread");
     return request_future(std::move(request)).get();
+}
+
+void HttpClient::async_request_streaming(HttpRequest request, BodySink sink, Callback done) {
+    impl_->start(std::move(request), std::move(done), std::make_shared<const BodySink>(std::move(sink)));
+}
+
+Result<HttpResponse> HttpClient::request_streaming(HttpRequest request, BodySink sink) {
+    if (in_io_thread())
+        return make_error(Errc::kInvalidArgument,
+                          request.method + " " + request.url + ": synchronous request from the client's I/O thread");
+    auto promise = std::make_shared<std::promise<Result<HttpResponse>>>();
+    auto future = promise->get_future();
+    impl_->start(
+        std::move(request), [promise](Result<HttpResponse> r) { promise->set_value(std::move(r)); },
+        std::make_shared<const BodySink>(std::move(sink)));
+    return future.get();
 }
 
 Result<HttpResponse> HttpClient::get(std::string_view url, HttpHeaders headers) {

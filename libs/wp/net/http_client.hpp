@@ -66,6 +66,12 @@ struct HttpRequest {
 class HttpClient {
   public:
     using Callback = std::function<void(Result<HttpResponse>)>;
+    //! Receives a streamed response body in order, as it arrives (chunked transfer coding removed), in pieces of at
+    //! most 64 KiB (never empty), on the client's I/O thread, after the status and headers were read. Returning
+    //! false stops the exchange: the connection is closed (not reused) and the response (status, headers, empty
+    //! body) is the result. A sink may write to a file (the I/O thread waits meanwhile) and must not call this
+    //! client's synchronous functions.
+    using BodySink = std::function<bool(std::string_view chunk)>;
 
     //! Counters for tests and metrics.
     struct Stats {
@@ -85,6 +91,15 @@ class HttpClient {
     std::future<Result<HttpResponse>> request_future(HttpRequest request);
     //! Sends the request and waits for the response (not from the I/O thread: see above).
     Result<HttpResponse> request(HttpRequest request);
+    //! Like async_request(), but the response body is handed to `sink` instead of being kept (HttpResponse::body
+    //! stays empty): memory stays bounded whatever the body's size. The size limit (max_response_bytes) applies to
+    //! the total streamed: past it the exchange stops with Errc::kTooLarge ("response body larger than N bytes"),
+    //! the sink having received at most N bytes. The body of any status is streamed: the caller checks the
+    //! result's status before trusting what its sink received. A reused connection found closed is retried as for
+    //! async_request(): the sink had received nothing then.
+    void async_request_streaming(HttpRequest request, BodySink sink, Callback done);
+    //! Synchronous request_streaming (not from the I/O thread).
+    Result<HttpResponse> request_streaming(HttpRequest request, BodySink sink);
     //! GET url.
     Result<HttpResponse> get(std::string_view url, HttpHeaders headers = {});
     //! POST url with `body`; Content-Type defaults to application/json unless `headers` has one.

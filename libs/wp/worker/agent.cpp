@@ -8,6 +8,7 @@
 #include <wp/core/hex.hpp>
 #include <wp/core/keccak.hpp>
 
+#include "authorization.hpp"
 #include "result.hpp"
 
 namespace wp::worker {
@@ -262,9 +263,10 @@ bool WorkerAgent::report(Replicate& r, ReplicateStatus s, StatusDetails d) {
 bool WorkerAgent::start_and_compute(Replicate& r) {
     const auto& a = r.a;
     if (!report(r, ReplicateStatus::kStarting)) return abort(r), false;
-    if (a.authorization.worker != session_.address() || a.authorization.task_id != a.task_id) {
+    if (auto refused = check_authorization(r)) {
         StatusDetails d;
-        d.message = "the authorization names another worker or task";
+        d.cause = refused->cause;
+        d.message = clip(refused->message);
         report(r, ReplicateStatus::kStartFailed, d);
         abort(r);
         return false;
@@ -371,6 +373,25 @@ bool WorkerAgent::start_and_compute(Replicate& r) {
     return true;
 }
 
+std::optional<ChainFailure> WorkerAgent::check_authorization(Replicate& r) {
+    const auto& a = r.a;
+    auto owner = chain_.workerpool_owner(a);
+    std::optional<ChainFailure> refused;
+    if (!owner) {
+        refused = ChainFailure{owner.error().cause, "authorization not checked: " + owner.error().message};
+    } else if (auto ok = verify_authorization(a.authorization, session_.address(), a.task_id, *owner); !ok) {
+        refused = ChainFailure{WireCause::kUnknown, ok.error().message + " (refused: nothing is run or sent)"};
+    }
+    if (refused) {
+        spdlog::error("task {}: {}", short_id(a.task_id), refused->message);
+        std::lock_guard lock(mutex_);
+        auto& rec = records_[a.task_id];
+        rec.failure = refused->cause;
+        rec.failure_message = refused->message;
+    }
+    return refused;
+}
+
 void WorkerAgent::follow(Replicate& r) {
     switch (r.next) {
         case Action::kContribute: contribute(r, false); break;
@@ -391,6 +412,15 @@ void WorkerAgent::contribute(Replicate& r, bool finalize) {
         return;
     }
     const ReplicateResult& res = *r.result;
+    if (auto refused = check_authorization(r)) {
+        // A recovered replicate carries a fresh authorization: checked again before anything is sent.
+        StatusDetails d;
+        d.cause = refused->cause;
+        d.message = clip(refused->message);
+        report(r, finalize ? ReplicateStatus::kContributeAndFinalizeFailed : ReplicateStatus::kContributeFailed, d);
+        abort(r);
+        return;
+    }
     if (auto stake = chain_.check_stake(r.a); !stake) {
         spdlog::error("task {}: {}", short_id(r.a.task_id), stake.error().message);
         StatusDetails d;
@@ -399,6 +429,7 @@ void WorkerAgent::contribute(Replicate& r, bool finalize) {
         {
             std::lock_guard lock(mutex_);
             records_[r.a.task_id].failure = stake.error().cause;
+            records_[r.a.task_id].failure_message = stake.error().message;
         }
         report(r, finalize ? ReplicateStatus::kContributeAndFinalizeFailed : ReplicateStatus::kContributeFailed, d);
         abort(r);
@@ -488,6 +519,14 @@ void WorkerAgent::reveal(Replicate& r) {
 void WorkerAgent::upload(Replicate& r, const std::string& url) {
     if (!r.result) return abort(r);
     if (!report(r, ReplicateStatus::kResultUploading)) return abort(r);
+    if (r.result->callback_data) {
+        // A callback task's result is its callback data (its digest is keccak256 of it, not a file's): finalize
+        // delivers it on chain, so it is what the scheduler needs, and the archive is not uploaded.
+        StatusDetails d;
+        d.callback_data = r.result->callback_data;
+        report(r, ReplicateStatus::kResultUploaded, d);
+        return follow(r);
+    }
     std::ifstream f(r.result->zip_path, std::ios::binary);
     std::stringstream ss;
     ss << f.rdbuf();
@@ -495,6 +534,7 @@ void WorkerAgent::upload(Replicate& r, const std::string& url) {
     auto link = f ? session_.upload_result(url, ss.str())
                   : Result<std::string>(make_error(Errc::kIo, "cannot read " + r.result->zip_path.string()));
     if (!link) {
+        spdlog::error("task {}: result upload: {}", short_id(r.a.task_id), link.error().message);
         d.cause = WireCause::kUploadFailed;
         d.message = clip(link.error().message);
         report(r, ReplicateStatus::kResultUploadFailed, d);
@@ -513,7 +553,15 @@ void WorkerAgent::abort(Replicate& r) {
     }
     r.cancel = true;
     StatusDetails d;
-    if (r.abort_cause) d.message = std::string("aborted: ") + std::string(workerapi::to_string(*r.abort_cause));
+    std::string why;
+    if (r.abort_cause) why = std::string("aborted: ") + std::string(workerapi::to_string(*r.abort_cause));
+    {
+        // The worker's own reason (a refused authorization, too little stake) stays visible on the last status.
+        std::lock_guard lock(mutex_);
+        const std::string& failure = records_[r.a.task_id].failure_message;
+        if (!failure.empty()) why += (why.empty() ? "" : "; ") + failure;
+    }
+    if (!why.empty()) d.message = clip(why);
     (void)session_.report(r.a.task_id, workerapi::StatusUpdate{ReplicateStatus::kAborted, d});
     {
         std::lock_guard lock(mutex_);

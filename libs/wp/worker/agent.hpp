@@ -2,16 +2,21 @@
 // WorkerAgent: the worker daemon's core. It holds a SchedulerSession, a ReplicateRunner and a ChainPort and drives
 // each replicate through the protocol (docs/worker_protocol.md, "Status updates"):
 //
-//   PLEASE_START      STARTING → STARTED → APP_DOWNLOADING → (ReplicateRunner::run: fetch, run, collect, zip)
-//                     → APP_DOWNLOADED | APP_DOWNLOAD_FAILED → DATA_DOWNLOADING → DATA_DOWNLOADED |
-//                     DATA_DOWNLOAD_FAILED → COMPUTING → COMPUTED (exit code; the error result when the app failed);
-//                     a failure of the worker itself (runtime cannot start, disk quota) → APP_DOWNLOAD_FAILED with
-//                     cause UNKNOWN and the message, which the scheduler answers PLEASE_ABORT
-//   PLEASE_CONTRIBUTE the stake is checked (CONTRIBUTE_FAILED STAKE_TOO_LOW with a clear message when too low),
+//   PLEASE_START      STARTING → (the WorkerpoolAuthorization is checked: signed by the deal's workerpool owner, read
+//                     from the chain, for this worker and task; otherwise START_FAILED with the reason, then
+//                     ABORTED: nothing is run, nothing contributed) → STARTED → APP_DOWNLOADING →
+//                     (ReplicateRunner::run: fetch, run, collect, zip) → APP_DOWNLOADED | APP_DOWNLOAD_FAILED →
+//                     DATA_DOWNLOADING → DATA_DOWNLOADED | DATA_DOWNLOAD_FAILED → COMPUTING → COMPUTED (exit code; the
+//                     error result when the app failed); a failure of the worker itself (runtime cannot start, disk
+//                     quota) → APP_DOWNLOAD_FAILED with cause UNKNOWN and the message, which the scheduler answers
+//                     PLEASE_ABORT
+//   PLEASE_CONTRIBUTE the authorization is checked again (a recovered replicate carries a fresh one); the stake is
+//                     checked (CONTRIBUTE_FAILED STAKE_TOO_LOW with a clear message when too low),
 //                     CONTRIBUTING → contribute (durable intent "worker:<task>:contribute") → CONTRIBUTED | _FAILED
 //   PLEASE_CONTRIBUTE_AND_FINALIZE (TEE, trust ≤ 1) ONGOING → contributeAndFinalize → DONE | FAILED
 //   PLEASE_REVEAL     REVEALING → reveal(digest) → REVEALED | REVEAL_FAILED
-//   PLEASE_UPLOAD     RESULT_UPLOADING → PUT the result zip to the upload URL → RESULT_UPLOADED | _FAILED
+//   PLEASE_UPLOAD     RESULT_UPLOADING → PUT the result zip to the upload URL → RESULT_UPLOADED | _FAILED; a callback
+//                     task reports RESULT_UPLOADED with its callbackData instead (what finalize sends on chain)
 //   PLEASE_ABORT      cancel the run, ABORTED, clean up;  PLEASE_COMPLETE: COMPLETING → COMPLETED, clean up
 //
 // The runner fetches and runs in one call, so the download statuses are reported when it returns, in protocol
@@ -82,6 +87,7 @@ struct ReplicateRecord {
     workerapi::ReplicateStatus last_status{workerapi::ReplicateStatus::kCreated};
     std::optional<workerapi::FailureCause> failure;
     std::optional<Bytes32> digest;
+    std::string failure_message;  //!< why the worker refused or failed (authorization, stake, chain), when it did
     bool finished{false};
 };
 
@@ -113,6 +119,8 @@ class WorkerAgent {
     void replicate_loop(const std::shared_ptr<Replicate>& r);
     void handle(Replicate& r, workerapi::Action action, const workerapi::Notification& n);
     bool start_and_compute(Replicate& r);
+    //! The WorkerpoolAuthorization against the deal's workerpool owner (authorization.hpp); the refusal, if any.
+    std::optional<ChainFailure> check_authorization(Replicate& r);
     bool report(Replicate& r, workerapi::ReplicateStatus s, workerapi::StatusDetails d = {});
     void follow(Replicate& r);
     void contribute(Replicate& r, bool finalize);

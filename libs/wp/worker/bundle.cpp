@@ -115,17 +115,22 @@ Result<Bytes32> Fetcher::fetch_to_file(std::string_view url, const fs::path& des
             req.url = u;
             req.timeout = timeout_;
             req.max_response_bytes = static_cast<std::size_t>(std::min<std::uint64_t>(max_bytes, SIZE_MAX));
-            auto resp = http_->request(std::move(req));
+            // Streamed to the file as it arrives (on the client's I/O thread), hashed on the way; the client stops
+            // reading past max_bytes. Memory stays at one 64 KiB piece whatever the size.
+            Result<void> written;
+            auto resp = http_->request_streaming(std::move(req), [&](std::string_view piece) {
+                sha.update(piece.data(), piece.size());
+                written = write_all(out, reinterpret_cast<const std::uint8_t*>(piece.data()), piece.size(), what);
+                return written.has_value();
+            });
             if (!resp) {
                 if (resp.error().code == Errc::kTooLarge)
                     return make_error(Errc::kTooLarge, what + ": larger than " + std::to_string(max_bytes) + " bytes");
                 return make_error(resp.error());
             }
+            if (!written) return make_error(written.error());
             if (resp->status != 200)
                 return make_error(Errc::kNetwork, what + ": HTTP status " + std::to_string(resp->status));
-            sha.update(resp->body.data(), resp->body.size());
-            WP_TRY_VOID(
-                write_all(out, reinterpret_cast<const std::uint8_t*>(resp->body.data()), resp->body.size(), what));
             return sha.final();
         }
         return make_error(Errc::kInvalidArgument, what + ": unsupported URL scheme (file://, http:// or https://)");

@@ -3,8 +3,9 @@
 //
 // Fetcher: file:// and http(s):// URLs, written to a file with a size limit and hashed (sha256) on the way.
 //   - file:///abs/path: streamed (64 KiB blocks);
-//   - http(s)://: through net::HttpClient; a status other than 200 is an error. net::HttpClient has no streaming
-//     body yet, so the body is held in memory up to the limit before it is written (the limit bounds that memory).
+//   - http(s)://: through net::HttpClient's streamed body: written to the file and hashed as it arrives (memory
+//     bounded by one 64 KiB piece), the size limit enforced while reading (the download stops at max_bytes);
+//     a status other than 200 is an error (whatever was written is removed).
 //   Errors: Errc::kInvalidArgument (unsupported scheme, e.g. ipfs:// or a multiaddr), Errc::kTooLarge (more than
 //   max_bytes: "fetch <url>: larger than N bytes"), Errc::kNetwork / kTimeout / kIo with the cause.
 //

@@ -167,7 +167,8 @@ TEST(Fetcher, FileAndHttpWithLimitsAndChecksums) {
     ScratchDir d("fetch");
     write_file(d / "srv/dataset.bin", std::string(3000, 'd'));
     write_file(d / "srv/input.txt", "input");
-    Fetcher fetcher(std::chrono::seconds(10));
+    ASSERT_EQ(shell("head -c 5000000 /dev/urandom > " + (d / "srv/big.bin").string() + " && echo ok"), "ok");
+    Fetcher fetcher(std::chrono::seconds(30));
     // file://
     auto sha = fetcher.fetch_to_file("file://" + (d / "srv/dataset.bin").string(), d / "copy", 1 << 20);
     ASSERT_TRUE(sha) << sha.error().message;
@@ -206,6 +207,18 @@ TEST(Fetcher, FileAndHttpWithLimitsAndChecksums) {
     auto missing = fetcher.fetch_to_file(base + "nope", d / "nope", 1 << 20);
     ASSERT_FALSE(missing);
     EXPECT_EQ(missing.error().message, "fetch " + base + "nope: HTTP status 404");
+    // A body of many pieces is streamed to the file and hashed on the way (sha256sum checks it independently);
+    // one byte less than its size stops the transfer with nothing left on disk.
+    auto big = fetcher.fetch_to_file(base + "big.bin", d / "big.copy", 5000000);
+    ASSERT_TRUE(big) << big.error().message;
+    EXPECT_EQ(*big, sha256sum(d / "srv/big.bin"));
+    EXPECT_EQ(*big, sha256sum(d / "big.copy"));
+    auto big_limited = fetcher.fetch_to_file(base + "big.bin", d / "big.limited", 4999999);
+    ASSERT_FALSE(big_limited);
+    EXPECT_EQ(big_limited.error().code, Errc::kTooLarge);
+    EXPECT_EQ(big_limited.error().message, "fetch " + base + "big.bin: larger than 4999999 bytes");
+    EXPECT_FALSE(fs::exists(d / "big.limited"));
+    EXPECT_FALSE(fs::exists(d / "nope"));  // the 404 page written meanwhile was removed
     ASSERT_TRUE(fetch_input_files(fetcher, {base + "input.txt"}, d / "in", 1000));
     EXPECT_EQ(read_file(d / "in" / ("0x" + shell("printf %s '" + base + "input.txt' | sha256sum | cut -d' ' -f1"))),
               "input");

@@ -19,6 +19,20 @@ std::string PocoChainPort::key(const Bytes32& task_id, std::string_view action) 
     return "worker:" + to_hex(task_id.view()) + ":" + std::string(action);
 }
 
+ChainResult<Address> PocoChainPort::workerpool_owner(const workerapi::Assignment& a) {
+    {
+        std::lock_guard lock(owners_mutex_);
+        if (auto it = owners_.find(a.deal_id); it != owners_.end()) return it->second;
+    }
+    auto deal = hub_.view_deal(a.deal_id);
+    if (!deal) return fail(WireCause::kChainUnreachable, "viewDeal: " + deal.error().message);
+    if (deal->workerpool.owner.is_zero())
+        return fail(WireCause::kTaskNotActive, "viewDeal: no deal " + to_hex(a.deal_id.view()) + " on chain");
+    std::lock_guard lock(owners_mutex_);
+    owners_[a.deal_id] = deal->workerpool.owner;
+    return deal->workerpool.owner;
+}
+
 ChainResult<void> PocoChainPort::check_stake(const workerapi::Assignment& a) {
     auto deal = hub_.view_deal(a.deal_id);
     if (!deal) return fail(WireCause::kChainUnreachable, "viewDeal: " + deal.error().message);

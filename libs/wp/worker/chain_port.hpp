@@ -13,6 +13,8 @@
 
 #include <chrono>
 #include <cstdint>
+#include <map>
+#include <mutex>
 #include <optional>
 #include <string>
 
@@ -45,6 +47,10 @@ using ChainResult = tl::expected<T, ChainFailure>;
 class ChainPort {
   public:
     virtual ~ChainPort() = default;
+    //! The address the task's WorkerpoolAuthorization must be signed by: the deal's workerpool owner as PoCo
+    //! recorded it at match time (viewDeal(dealId).workerpool.owner), the signer contribute and
+    //! contributeAndFinalize check (authorization.hpp does the check).
+    virtual ChainResult<Address> workerpool_owner(const workerapi::Assignment& a) = 0;
     //! The wallet's free stake covers the deal's worker stake (kStakeTooLow otherwise).
     virtual ChainResult<void> check_stake(const workerapi::Assignment& a) = 0;
     //! contribute(resultHash, resultSeal, enclave, enclaveSign, authorization sign), once per task.
@@ -65,6 +71,9 @@ class PocoChainPort final : public ChainPort {
     //! `hub` and `tx` must outlive the port; `tx` signs with the worker's wallet.
     PocoChainPort(chain::Hub& hub, chain::TxManager& tx, PocoChainPortOptions options = {});
 
+    //! Read once per deal and cached (a deal's record never changes); kChainUnreachable when viewDeal fails, and
+    //! kTaskNotActive for a deal that does not exist (zero owner).
+    ChainResult<Address> workerpool_owner(const workerapi::Assignment& a) override;
     ChainResult<void> check_stake(const workerapi::Assignment& a) override;
     ChainResult<ChainReceipt> contribute(const workerapi::Assignment& a, const ReplicateResult& r) override;
     ChainResult<ChainReceipt> reveal(const Bytes32& task_id, const Bytes32& digest) override;
@@ -83,6 +92,8 @@ class PocoChainPort final : public ChainPort {
     chain::Hub& hub_;
     chain::TxManager& tx_;
     PocoChainPortOptions options_;
+    std::mutex owners_mutex_;
+    std::map<Bytes32, Address> owners_;  // deal id → deal.workerpool.owner
 };
 
 }  // namespace wp::worker
