@@ -14,7 +14,9 @@
 // signature, JSON — competes for the same cores, as a local load test does). The server is assembled as
 // market_service does it (2 I/O threads, 2 handler threads on 2 cores, SQLite synchronous=NORMAL, group commit).
 // `_sqlchallenge`: challenges in the market_challenges table (the multi-instance setting) instead of memory.
-// WP_BENCH_IDLE_SPIN_US overrides the server's HttpServerOptions::idle_spin (default 150 us). Counters:
+// WP_BENCH_DURABILITY=full runs SQLite with synchronous=FULL; WP_BENCH_WAL_AUTOCHECKPOINT=N sets the writer's
+// wal_autocheckpoint (SQLite's default: 1000 pages). WP_BENCH_IDLE_SPIN_US overrides the server's
+// HttpServerOptions::idle_spin (default 150 us). Counters:
 //   publishes_per_s   verified publishes answered 200 per second of wall time
 //   p50_ms / p99_ms   latency of one publish (GET /challenge sent → POST answered)
 //   ceiling_per_s     the crypto ceiling: 1 / (2 × one signature recovery) on one core, measured right before and
@@ -91,6 +93,12 @@ const Domain& bench_domain() {
     return d;
 }
 
+// WP_BENCH_DURABILITY=full: SQLite synchronous=FULL (default: normal, the market's default setting).
+store::Durability bench_durability() {
+    const char* d = std::getenv("WP_BENCH_DURABILITY");
+    return d != nullptr && std::string_view(d) == "full" ? store::Durability::kFull : store::Durability::kNormal;
+}
+
 struct Market {
     std::optional<store::testing::ScratchDatabase> scratch;
     std::unique_ptr<store::Database> db;
@@ -112,13 +120,17 @@ struct Market {
             return;
         }
         scratch.emplace(std::move(*s));
-        auto d = store::Database::open(scratch->url(), {.durability = store::Durability::kNormal});
+        store::Options db_options;
+        db_options.durability = bench_durability();
+        auto d = store::Database::open(scratch->url(), db_options);
         if (!d) {
             error = d.error().message;
             return;
         }
         db = std::make_unique<store::Database>(std::move(*d));
         if (auto v = migrate_market_schema(*db); !v) fail("migrate: " + v.error().message);
+        if (const char* pages = std::getenv("WP_BENCH_WAL_AUTOCHECKPOINT"); pages != nullptr && backend == store::Backend::kSqlite)
+            add_fact("PRAGMA wal_autocheckpoint=" + std::to_string(std::atoi(pages)));
         add_fact(
             "INSERT INTO market_sync (chain_id, hub, start_block, complete, last_block, last_block_ms) "
             "VALUES ($1, $2, 0, 1, 1, 0)",
