@@ -129,7 +129,8 @@ struct Market {
         }
         db = std::make_unique<store::Database>(std::move(*d));
         if (auto v = migrate_market_schema(*db); !v) fail("migrate: " + v.error().message);
-        if (const char* pages = std::getenv("WP_BENCH_WAL_AUTOCHECKPOINT"); pages != nullptr && backend == store::Backend::kSqlite)
+        if (const char* pages = std::getenv("WP_BENCH_WAL_AUTOCHECKPOINT");
+            pages != nullptr && backend == store::Backend::kSqlite)
             add_fact("PRAGMA wal_autocheckpoint=" + std::to_string(std::atoi(pages)));
         add_fact(
             "INSERT INTO market_sync (chain_id, hub, start_block, complete, last_block, last_block_ms) "
@@ -157,6 +158,7 @@ struct Market {
         net::HttpServerOptions server_options;  // as market_service on 2 cores
         server_options.threads = 2;
         server_options.worker_threads = 2;
+        server_options.idle_spin = std::chrono::microseconds(0);  // market.limits.httpIdleSpinUs' default
         if (const char* spin = std::getenv("WP_BENCH_IDLE_SPIN_US"))
             server_options.idle_spin = std::chrono::microseconds(std::atoi(spin));
         server = std::make_unique<net::HttpServer>(MarketApi::server_options(server_options, options));

@@ -40,6 +40,9 @@ service::SettingsSchema build_schema() {
                    "the rate limiter's period");
     s.add_integer("market.limits.maxConnections", 10'000, 1, 1'000'000, "open HTTP connections at most");
     s.add_integer("market.limits.httpThreads", 0, 0, 256, "request handler threads (0: one per core)");
+    s.add_integer("market.limits.httpIdleSpinUs", 0, 0, 10'000,
+                  "microseconds an idle HTTP thread polls for work before it sleeps (net's idle_spin). 0 (default): "
+                  "sleep at once, which left more CPU to the publish writer on 2 shared cores (docs/market.md)");
     s.add_duration("market.auth.challengeTtl", std::chrono::minutes(10), seconds(10), std::chrono::hours(24),
                    "how long a login challenge may be signed and used");
     s.add_enum("market.auth.challengeStore", "memory", {"memory", "database"},
@@ -102,6 +105,7 @@ Result<MarketConfig> market_config(const service::Settings& s) {
     c.rate_limit_period = s.get_duration("market.limits.rateLimitPeriod");
     c.max_connections = s.get_integer("market.limits.maxConnections");
     c.http_threads = s.get_integer("market.limits.httpThreads");
+    c.http_idle_spin = std::chrono::microseconds(s.get_integer("market.limits.httpIdleSpinUs"));
     c.challenge_ttl = s.get_duration("market.auth.challengeTtl");
     c.challenges_in_database = s.get_string("market.auth.challengeStore") == "database";
     return c;

@@ -47,6 +47,8 @@ struct MarketConfig {
     //! market.auth.challengeStore: false = memory (default), true = the market_challenges table (several instances).
     bool challenges_in_database{false};
     std::int64_t http_threads{0};  //!< handler pool size; 0 = one per core
+    //! net::HttpServerOptions::idle_spin of the market's server (market.limits.httpIdleSpinUs; 0 = sleep at once).
+    std::chrono::microseconds http_idle_spin{0};
 };
 
 //! The schema (section "market", with market.log.* from service/log_settings.hpp).

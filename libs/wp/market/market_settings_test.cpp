@@ -45,6 +45,18 @@ TEST(MarketSettings, ChallengesLiveInMemoryUnlessTheDatabaseIsAsked) {
     EXPECT_NE(bad.error().message.find("market.auth.challengeStore"), std::string::npos) << bad.error().message;
 }
 
+TEST(MarketSettings, IdleHttpThreadsSleepAtOnceUnlessASpinIsAsked) {
+    auto c = load(kMinimal);
+    ASSERT_TRUE(c) << c.error().message;
+    EXPECT_EQ(c->http_idle_spin, std::chrono::microseconds(0));
+    auto spin = load(kMinimal, {{"WP_MARKET_LIMITS_HTTP_IDLE_SPIN_US", "150"}});
+    ASSERT_TRUE(spin) << spin.error().message;
+    EXPECT_EQ(spin->http_idle_spin, std::chrono::microseconds(150));
+    auto bad = load(kMinimal, {{"WP_MARKET_LIMITS_HTTP_IDLE_SPIN_US", "20000"}});
+    ASSERT_FALSE(bad);
+    EXPECT_NE(bad.error().message.find("market.limits.httpIdleSpinUs"), std::string::npos) << bad.error().message;
+}
+
 TEST(MarketSettings, TheChainIsRequiredAndNamed) {
     auto c = load("{}");
     ASSERT_FALSE(c);
