@@ -12,11 +12,11 @@
 // at a time; each client has wallets of 50 orders — the default max-open-orders rule holds — and a workerpool per
 // wallet), driven asynchronously from one client I/O thread in this process (the client's work — the challenge
 // signature, JSON — competes for the same cores, as a local load test does). The server is assembled as
-// market_service does it (2 I/O threads, 2 handler threads on 2 cores, SQLite synchronous=NORMAL, group commit).
+// market_service does it (2 I/O threads, 2 handler threads on 2 cores, SQLite synchronous=FULL, group commit).
 // `_sqlchallenge`: challenges in the market_challenges table (the multi-instance setting) instead of memory.
-// WP_BENCH_DURABILITY=full runs SQLite with synchronous=FULL; WP_BENCH_WAL_AUTOCHECKPOINT=N sets the writer's
-// wal_autocheckpoint (SQLite's default: 1000 pages). WP_BENCH_IDLE_SPIN_US overrides the server's
-// HttpServerOptions::idle_spin (default 150 us). Counters:
+// WP_BENCH_DURABILITY=normal runs SQLite with synchronous=NORMAL (default FULL, as the market);
+// WP_BENCH_WAL_AUTOCHECKPOINT=N sets the writer's wal_autocheckpoint (SQLite's default: 1000 pages).
+// WP_BENCH_IDLE_SPIN_US overrides the server's HttpServerOptions::idle_spin (default 150 us). Counters:
 //   publishes_per_s   verified publishes answered 200 per second of wall time
 //   p50_ms / p99_ms   latency of one publish (GET /challenge sent → POST answered)
 //   ceiling_per_s     the crypto ceiling: 1 / (2 × one signature recovery) on one core, measured right before and
@@ -93,10 +93,10 @@ const Domain& bench_domain() {
     return d;
 }
 
-// WP_BENCH_DURABILITY=full: SQLite synchronous=FULL (default: normal, the market's default setting).
+// WP_BENCH_DURABILITY=normal: SQLite synchronous=NORMAL (default: full, the market's market.durability default).
 store::Durability bench_durability() {
     const char* d = std::getenv("WP_BENCH_DURABILITY");
-    return d != nullptr && std::string_view(d) == "full" ? store::Durability::kFull : store::Durability::kNormal;
+    return d != nullptr && std::string_view(d) == "normal" ? store::Durability::kNormal : store::Durability::kFull;
 }
 
 struct Market {

@@ -31,6 +31,7 @@ TEST(MarketSettings, DefaultsAreTheReferencesKnobs) {
     ASSERT_EQ(c->chains.size(), 1u);
     EXPECT_EQ(c->chains[0].rpc, "http://127.0.0.1:8545");
     EXPECT_TRUE(c->url_file.empty());
+    EXPECT_EQ(c->durability, store::Durability::kFull) << "an acknowledged publish survives power loss";
 }
 
 TEST(MarketSettings, ChallengesLiveInMemoryUnlessTheDatabaseIsAsked) {
