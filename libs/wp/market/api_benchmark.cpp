@@ -12,8 +12,10 @@
 // at a time; each client has wallets of 50 orders — the default max-open-orders rule holds — and a workerpool per
 // wallet), driven asynchronously from one client I/O thread in this process (the client's work — the challenge
 // signature, JSON — competes for the same cores, as a local load test does). The server is assembled as
-// market_service does it (2 I/O threads, 2 handler threads on 2 cores, SQLite synchronous=NORMAL, group commit).
+// market_service does it (2 I/O threads, 2 handler threads on 2 cores, SQLite synchronous=FULL, group commit).
 // `_sqlchallenge`: challenges in the market_challenges table (the multi-instance setting) instead of memory.
+// WP_BENCH_DURABILITY=normal runs SQLite with synchronous=NORMAL (default FULL, as the market);
+// WP_BENCH_WAL_AUTOCHECKPOINT=N sets the writer's wal_autocheckpoint (SQLite's default: 1000 pages).
 // WP_BENCH_IDLE_SPIN_US overrides the server's HttpServerOptions::idle_spin (default 150 us). Counters:
 //   publishes_per_s   verified publishes answered 200 per second of wall time
 //   p50_ms / p99_ms   latency of one publish (GET /challenge sent → POST answered)
@@ -91,6 +93,12 @@ const Domain& bench_domain() {
     return d;
 }
 
+// WP_BENCH_DURABILITY=normal: SQLite synchronous=NORMAL (default: full, the market's market.durability default).
+store::Durability bench_durability() {
+    const char* d = std::getenv("WP_BENCH_DURABILITY");
+    return d != nullptr && std::string_view(d) == "normal" ? store::Durability::kNormal : store::Durability::kFull;
+}
+
 struct Market {
     std::optional<store::testing::ScratchDatabase> scratch;
     std::unique_ptr<store::Database> db;
@@ -112,13 +120,18 @@ struct Market {
             return;
         }
         scratch.emplace(std::move(*s));
-        auto d = store::Database::open(scratch->url(), {.durability = store::Durability::kNormal});
+        store::Options db_options;
+        db_options.durability = bench_durability();
+        auto d = store::Database::open(scratch->url(), db_options);
         if (!d) {
             error = d.error().message;
             return;
         }
         db = std::make_unique<store::Database>(std::move(*d));
         if (auto v = migrate_market_schema(*db); !v) fail("migrate: " + v.error().message);
+        if (const char* pages = std::getenv("WP_BENCH_WAL_AUTOCHECKPOINT");
+            pages != nullptr && backend == store::Backend::kSqlite)
+            add_fact("PRAGMA wal_autocheckpoint=" + std::to_string(std::atoi(pages)));
         add_fact(
             "INSERT INTO market_sync (chain_id, hub, start_block, complete, last_block, last_block_ms) "
             "VALUES ($1, $2, 0, 1, 1, 0)",
@@ -145,6 +158,7 @@ struct Market {
         net::HttpServerOptions server_options;  // as market_service on 2 cores
         server_options.threads = 2;
         server_options.worker_threads = 2;
+        server_options.idle_spin = std::chrono::microseconds(0);  // market.limits.httpIdleSpinUs' default
         if (const char* spin = std::getenv("WP_BENCH_IDLE_SPIN_US"))
             server_options.idle_spin = std::chrono::microseconds(std::atoi(spin));
         server = std::make_unique<net::HttpServer>(MarketApi::server_options(server_options, options));

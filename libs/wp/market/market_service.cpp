@@ -365,6 +365,7 @@ Result<std::unique_ptr<MarketService>> MarketService::open(const MarketConfig& c
     server_options.threads = std::min(cores, 4u);
     server_options.worker_threads =
         config.http_threads > 0 ? static_cast<unsigned>(config.http_threads) : std::max(2u, cores);
+    server_options.idle_spin = config.http_idle_spin;
     impl->server = std::make_unique<net::HttpServer>(MarketApi::server_options(server_options, api_options));
     impl->ws = impl->api->install(*impl->server);
     impl->pump = std::make_unique<LivePump>(*impl->db, impl->ws, *impl->clock);

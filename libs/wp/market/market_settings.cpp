@@ -17,8 +17,9 @@ service::SettingsSchema build_schema() {
     s.add_path("market.listen.urlFile", "", "write the market's URL there once it is ready (\"\": do not)");
     s.add_string("market.db", "sqlite:market.db",
                  "database URL: sqlite:FILE (default, embedded) or postgresql://user@host:port/db");
-    s.add_enum("market.durability", "normal", {"normal", "full"},
-               "SQLite synchronous mode: normal (the market is a projection it can rebuild) or full");
+    s.add_enum("market.durability", "full", {"normal", "full"},
+               "SQLite synchronous mode: full (default: an acknowledged publish survives power loss; with group "
+               "commit one WAL sync per batch) or normal (survives a crash of the process only)");
     s.add_url("market.chain.rpc", "", "JSON-RPC URL of the primary chain").set_required();
     s.add_address("market.chain.hub", "", "PoCo hub address on the primary chain").set_required();
     s.add_string("market.chain.extra", "",
@@ -40,6 +41,9 @@ service::SettingsSchema build_schema() {
                    "the rate limiter's period");
     s.add_integer("market.limits.maxConnections", 10'000, 1, 1'000'000, "open HTTP connections at most");
     s.add_integer("market.limits.httpThreads", 0, 0, 256, "request handler threads (0: one per core)");
+    s.add_integer("market.limits.httpIdleSpinUs", 0, 0, 10'000,
+                  "microseconds an idle HTTP thread polls for work before it sleeps (net's idle_spin). 0 (default): "
+                  "sleep at once, which left more CPU to the publish writer on 2 shared cores (docs/market.md)");
     s.add_duration("market.auth.challengeTtl", std::chrono::minutes(10), seconds(10), std::chrono::hours(24),
                    "how long a login challenge may be signed and used");
     s.add_enum("market.auth.challengeStore", "memory", {"memory", "database"},
@@ -88,7 +92,8 @@ Result<MarketConfig> market_config(const service::Settings& s) {
     c.port = static_cast<std::uint16_t>(s.get_integer("market.listen.port"));
     c.url_file = s.get_string("market.listen.urlFile");
     c.db = s.get_string("market.db");
-    c.durability = s.get_string("market.durability") == "full" ? store::Durability::kFull : store::Durability::kNormal;
+    c.durability =
+        s.get_string("market.durability") == "normal" ? store::Durability::kNormal : store::Durability::kFull;
     c.chains.push_back({s.get_string("market.chain.rpc"), s.get_address("market.chain.hub")});
     WP_TRY(auto extra, parse_chain_list(s.get_string("market.chain.extra")));
     for (auto& e : extra) c.chains.push_back(std::move(e));
@@ -102,6 +107,7 @@ Result<MarketConfig> market_config(const service::Settings& s) {
     c.rate_limit_period = s.get_duration("market.limits.rateLimitPeriod");
     c.max_connections = s.get_integer("market.limits.maxConnections");
     c.http_threads = s.get_integer("market.limits.httpThreads");
+    c.http_idle_spin = std::chrono::microseconds(s.get_integer("market.limits.httpIdleSpinUs"));
     c.challenge_ttl = s.get_duration("market.auth.challengeTtl");
     c.challenges_in_database = s.get_string("market.auth.challengeStore") == "database";
     return c;

@@ -32,10 +32,10 @@ struct MarketConfig {
     std::uint16_t port{3000};  //!< 0: a free port (logged, and written to url_file)
     std::string url_file;      //!< when set, "http://host:port\n" is written there once the market is ready
     std::string db{"sqlite:market.db"};
-    store::Durability durability{store::Durability::kNormal};
-    std::vector<ChainEndpoint> chains;  //!< primary first
-    std::uint64_t start_block{0};       //!< where the chain mirror starts (the hub's deployment block; 0 = genesis)
-    std::uint64_t confirmations{0};     //!< blocks behind the head the mirror stays (reorg depth it avoids)
+    store::Durability durability{store::Durability::kFull};  //!< market.durability (default full)
+    std::vector<ChainEndpoint> chains;                       //!< primary first
+    std::uint64_t start_block{0};    //!< where the chain mirror starts (the hub's deployment block; 0 = genesis)
+    std::uint64_t confirmations{0};  //!< blocks behind the head the mirror stays (reorg depth it avoids)
     std::chrono::milliseconds poll_interval{std::chrono::seconds(1)};
     std::uint64_t block_batch{1000};  //!< blocks per mirror batch (the reference's BLOCKS_BATCH_SIZE)
     std::int64_t max_open_orders_per_wallet{50};
@@ -47,6 +47,8 @@ struct MarketConfig {
     //! market.auth.challengeStore: false = memory (default), true = the market_challenges table (several instances).
     bool challenges_in_database{false};
     std::int64_t http_threads{0};  //!< handler pool size; 0 = one per core
+    //! net::HttpServerOptions::idle_spin of the market's server (market.limits.httpIdleSpinUs; 0 = sleep at once).
+    std::chrono::microseconds http_idle_spin{0};
 };
 
 //! The schema (section "market", with market.log.* from service/log_settings.hpp).

@@ -31,6 +31,7 @@ TEST(MarketSettings, DefaultsAreTheReferencesKnobs) {
     ASSERT_EQ(c->chains.size(), 1u);
     EXPECT_EQ(c->chains[0].rpc, "http://127.0.0.1:8545");
     EXPECT_TRUE(c->url_file.empty());
+    EXPECT_EQ(c->durability, store::Durability::kFull) << "an acknowledged publish survives power loss";
 }
 
 TEST(MarketSettings, ChallengesLiveInMemoryUnlessTheDatabaseIsAsked) {
@@ -43,6 +44,18 @@ TEST(MarketSettings, ChallengesLiveInMemoryUnlessTheDatabaseIsAsked) {
     auto bad = load(kMinimal, {{"WP_MARKET_AUTH_CHALLENGE_STORE", "redis"}});
     ASSERT_FALSE(bad);
     EXPECT_NE(bad.error().message.find("market.auth.challengeStore"), std::string::npos) << bad.error().message;
+}
+
+TEST(MarketSettings, IdleHttpThreadsSleepAtOnceUnlessASpinIsAsked) {
+    auto c = load(kMinimal);
+    ASSERT_TRUE(c) << c.error().message;
+    EXPECT_EQ(c->http_idle_spin, std::chrono::microseconds(0));
+    auto spin = load(kMinimal, {{"WP_MARKET_LIMITS_HTTP_IDLE_SPIN_US", "150"}});
+    ASSERT_TRUE(spin) << spin.error().message;
+    EXPECT_EQ(spin->http_idle_spin, std::chrono::microseconds(150));
+    auto bad = load(kMinimal, {{"WP_MARKET_LIMITS_HTTP_IDLE_SPIN_US", "20000"}});
+    ASSERT_FALSE(bad);
+    EXPECT_NE(bad.error().message.find("market.limits.httpIdleSpinUs"), std::string::npos) << bad.error().message;
 }
 
 TEST(MarketSettings, TheChainIsRequiredAndNamed) {

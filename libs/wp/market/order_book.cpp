@@ -2,6 +2,9 @@
 
 #include <algorithm>
 #include <limits>
+#include <map>
+#include <random>
+#include <string>
 #include <tuple>
 #include <utility>
 #include <variant>
@@ -506,6 +509,63 @@ Result<std::int64_t> insert_in_pow2_chunks(store::Tx& tx, std::string_view table
     return total;
 }
 
+// market_order_counts for inserted rows (schema version 2 has no insert trigger, schema.cpp): +k per combination of
+// the counted columns, one upsert per combination, with the values the delete / status triggers read back from the
+// row (absent = the empty blob; workerpool for request orders only). Records that are not open count nothing.
+Result<void> count_inserted_orders(store::Tx& tx, std::span<const OrderRecord> records) {
+    struct Group {
+        std::vector<store::Param> key;
+        std::int64_t n{0};
+    };
+    std::map<std::string, Group> groups;
+    const auto blob = [](const std::optional<Address>& a) { return a ? store::Param(*a) : store::Param(ByteView{}); };
+    for (const auto& r : records) {
+        if (r.status != OrderStatus::kOpen) continue;
+        const OrderColumns c = columns_of(r.order);
+        const TagWords words = tag_words(order_tag(r.order));
+        const OrderKind kind = kind_of(r.order);
+        std::vector<store::Param> key;
+        key.reserve(13);
+        key.emplace_back(r.chain_id);
+        key.emplace_back(kind_code(kind));
+        key.push_back(blob(c.app_restrict));
+        key.push_back(blob(c.dataset_restrict));
+        key.push_back(blob(c.requester_restrict));
+        key.push_back(blob(c.workerpool_restrict));
+        key.push_back(kind == OrderKind::kRequest ? blob(c.workerpool) : store::Param(ByteView{}));
+        key.push_back(c.category ? store::Param(*c.category) : store::Param(ByteView{}));
+        for (int w = 0; w < 4; ++w) key.emplace_back(words.w[w]);
+        key.emplace_back(std::int64_t{c.bulk ? 1 : 0});
+        std::string id;
+        for (const auto& p : key) {
+            id += p.kind() == store::Param::Kind::kBytes ? 'b' : 'i';
+            id += std::to_string(p.kind() == store::Param::Kind::kBytes ? static_cast<std::int64_t>(p.data().size())
+                                                                        : p.int_value());
+            id += ':';
+            id += p.data();
+        }
+        Group& g = groups[id];
+        if (g.n == 0) g.key = std::move(key);
+        g.n += 1;
+    }
+    // PostgreSQL: a random shard of the combination (schema.cpp), as the status triggers do.
+    thread_local std::minstd_rand shard_source{std::random_device{}()};
+    const bool sharded = tx.backend() == store::Backend::kPostgres;
+    for (auto& [id, g] : groups) {
+        std::vector<store::Param> params = std::move(g.key);
+        params.emplace_back(sharded ? static_cast<std::int64_t>(shard_source() % 4) : std::int64_t{0});
+        params.emplace_back(g.n);
+        WP_TRY_VOID(tx.exec_params(
+            "INSERT INTO market_order_counts (chain_id, kind, app_restrict, dataset_restrict, requester_restrict, "
+            "workerpool_restrict, workerpool, category, tag_w0, tag_w1, tag_w2, tag_w3, bulk, shard, n) VALUES ($1, "
+            "$2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) ON CONFLICT (chain_id, kind, app_restrict, "
+            "dataset_restrict, requester_restrict, workerpool_restrict, workerpool, category, tag_w0, tag_w1, tag_w2, "
+            "tag_w3, bulk, shard) DO UPDATE SET n = market_order_counts.n + excluded.n",
+            params));
+    }
+    return {};
+}
+
 }  // namespace
 
 Result<OrderRecord> insert_order(store::Tx& tx, const OrderRecord& record) {
@@ -536,6 +596,7 @@ Result<OrderRecord> insert_order(store::Tx& tx, const OrderRecord& record) {
             "ON CONFLICT (chain_id, order_hash) DO NOTHING",
             params));
     if (inserted == 0) return make_error(Errc::kInvalidArgument, "order already published");
+    WP_TRY_VOID(count_inserted_orders(tx, std::span<const OrderRecord>(&record, 1)));
     return stored;
 }
 
@@ -543,8 +604,11 @@ Result<std::int64_t> insert_new_orders(store::Tx& tx, std::span<const OrderRecor
     std::vector<std::vector<store::Param>> rows;
     rows.reserve(records.size());
     for (const auto& r : records) rows.push_back(order_insert_row(r, r.published_ms, updated_ms));
-    return insert_in_pow2_chunks(tx, "market_orders", order_insert_columns(), rows,
-                                 "ON CONFLICT (chain_id, order_hash) DO NOTHING");
+    WP_TRY(std::int64_t inserted, insert_in_pow2_chunks(tx, "market_orders", order_insert_columns(), rows,
+                                                        "ON CONFLICT (chain_id, order_hash) DO NOTHING"));
+    // Fewer rows than records: the caller fails the transaction (see the header), the counts with it.
+    if (inserted == static_cast<std::int64_t>(records.size())) WP_TRY_VOID(count_inserted_orders(tx, records));
+    return inserted;
 }
 
 Result<void> append_events(store::Tx& tx, std::span<const MarketEvent> events) {

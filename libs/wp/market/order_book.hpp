@@ -197,6 +197,7 @@ bool is_bulk_datasetorder(const DatasetOrder& order) noexcept;
 //! (re-publication) and keeps its original publication time, as the reference does; the returned record is the
 //! stored one (its published_ms may thus be the earlier one). record.order_hash is stored as given: the caller
 //! computed it (publish.hpp) — it is not recomputed here.
+//! An open order is added to market_order_counts (schema.hpp) in the same transaction.
 //! Errors: Errc::kInvalidArgument "order already published" when a row of that hash exists and is not dead.
 Result<OrderRecord> insert_order(store::Tx& tx, const OrderRecord& record);
 
@@ -204,7 +205,8 @@ Result<OrderRecord> insert_order(store::Tx& tx, const OrderRecord& record);
 //! batch, publish.hpp) with their status, remaining, signer and published_ms as given (a re-published dead order
 //! carries its first publication time: the caller deleted the dead row) and updated_ms, in multi-row statements.
 //! Returns the rows inserted: fewer than records.size() when a row of one of the hashes appeared meanwhile (another
-//! writer; ON CONFLICT DO NOTHING) — the caller then treats the transaction as failed.
+//! writer; ON CONFLICT DO NOTHING) — the caller then treats the transaction as failed (market_order_counts is only
+//! updated, one upsert per combination of counted columns, when every record was inserted).
 Result<std::int64_t> insert_new_orders(store::Tx& tx, std::span<const OrderRecord> records, std::int64_t updated_ms);
 
 //! The order of that hash (any status), or nullopt. With `kind`, an order of another kind is nullopt too (GET

@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <map>
 #include <memory>
 #include <optional>
 #include <set>
@@ -991,6 +992,154 @@ TEST_P(OrderBookTest, CategoriesInsertFindSearchAndPaging) {
     auto gone = read([&](store::Tx& tx) { return find_category(tx, kChain, 24); });
     ASSERT_TRUE(gone);
     EXPECT_FALSE(gone->has_value());
+}
+
+// Schema version 2 counts inserted orders in the inserting statement instead of a trigger. A database that a version-1
+// binary filled (orders counted by the insert trigger) upgrades with its counts intact, and from then on every change
+// (insert one / many, re-publication of a dead order, status changes both ways, delete) keeps market_order_counts
+// equal to a recount of the open rows, with no double count.
+class OrderCountsUpgradeTest : public store::testing::BackendTest {
+  protected:
+    void SetUp() override { open_database("market_counts_upgrade"); }
+
+    // The counted combination of every open row, recounted from market_orders (absent = empty), against the sum of
+    // market_order_counts over its shards; both in C++ so that one query text serves both backends.
+    using Key = std::vector<std::string>;
+    // A blob column as its bytes (NULL: empty, as the counts write absent values), an integer as its decimal.
+    static Result<void> append_cell(const store::Row& row, std::size_t c, Key& k) {
+        if (auto blob = row.get<std::optional<Bytes>>(c)) {
+            k.push_back(*blob ? std::string(reinterpret_cast<const char*>((*blob)->data()), (*blob)->size())
+                              : std::string());
+            return {};
+        }
+        WP_TRY(std::int64_t i, row.get<std::int64_t>(c));
+        k.push_back(std::to_string(i));
+        return {};
+    }
+    static Result<Key> key_of(const store::Row& row) {
+        Key k;
+        for (std::size_t c = 0; c < row.size(); ++c) WP_TRY_VOID(append_cell(row, c, k));
+        return k;
+    }
+    std::map<Key, std::int64_t> recount() {
+        auto r = db_->read([&](store::Tx& tx) -> Result<std::map<Key, std::int64_t>> {
+            std::map<Key, std::int64_t> out;
+            WP_TRY(auto rows,
+                   tx.query("SELECT chain_id, kind, app_restrict, dataset_restrict, requester_restrict, "
+                            "workerpool_restrict, CASE WHEN kind = 3 THEN workerpool ELSE NULL END, category, "
+                            "tag_w0, tag_w1, tag_w2, tag_w3, bulk FROM market_orders WHERE status = 0"));
+            for (const auto& row : rows) {
+                WP_TRY(Key k, key_of(row));
+                out[k] += 1;
+            }
+            return out;
+        });
+        EXPECT_TRUE(r) << r.error().message;
+        return r ? *r : std::map<Key, std::int64_t>{};
+    }
+    std::map<Key, std::int64_t> counted() {
+        auto r = db_->read([&](store::Tx& tx) -> Result<std::map<Key, std::int64_t>> {
+            std::map<Key, std::int64_t> out;
+            WP_TRY(auto rows,
+                   tx.query("SELECT chain_id, kind, app_restrict, dataset_restrict, requester_restrict, "
+                            "workerpool_restrict, workerpool, category, tag_w0, tag_w1, tag_w2, tag_w3, bulk, "
+                            "n FROM market_order_counts"));
+            for (const auto& row : rows) {
+                Key k;
+                for (std::size_t c = 0; c + 1 < row.size(); ++c) WP_TRY_VOID(append_cell(row, c, k));
+                WP_TRY(std::int64_t n, row.get<std::int64_t>(row.size() - 1));
+                out[k] += n;
+            }
+            std::erase_if(out, [](const auto& kv) { return kv.second == 0; });
+            return out;
+        });
+        EXPECT_TRUE(r) << r.error().message;
+        return r ? *r : std::map<Key, std::int64_t>{};
+    }
+    std::int64_t total(const std::map<Key, std::int64_t>& m) {
+        std::int64_t n = 0;
+        for (const auto& [k, v] : m) n += v;
+        return n;
+    }
+};
+
+WP_INSTANTIATE_ON_BOTH_BACKENDS(OrderCountsUpgradeTest);
+
+TEST_P(OrderCountsUpgradeTest, AVersionOneDatabaseUpgradesAndEveryChangeKeepsTheCountsExact) {
+    auto v1 = migrate_market_schema(*db_, 1);
+    ASSERT_TRUE(v1) << v1.error().message;
+    ASSERT_EQ(*v1, 1);
+    // What a version-1 binary wrote: rows inserted, counted by the insert trigger.
+    WorkerpoolOrder restricted = workerpool_order(2);
+    restricted.requesterrestrict = addr(5, 0xe0);
+    const std::vector<OrderRecord> old_rows{record_of(workerpool_order(1), 1), record_of(restricted, 2),
+                                            record_of(app_order(3), 3), record_of(request_order(4), 4)};
+    auto raw = db_->write([&](store::Tx& tx) -> Result<void> {
+        for (const auto& r : old_rows) {
+            const TagWords w = tag_words(order_tag(r.order));
+            WP_TRY_VOID(tx.exec(
+                "INSERT INTO market_orders (chain_id, order_hash, kind, status, signer, resource, price, volume, "
+                "remaining, tag, tag_w0, tag_w1, tag_w2, tag_w3, category, requester_restrict, workerpool, order_json, "
+                "published_ms, updated_ms) VALUES ($1, $2, $3, 0, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, "
+                "$15, $16, '{}', $17, $17)",
+                r.chain_id, r.order_hash, kind_code(kind_of(r.order)), r.signer, addr(1, 0xb0), U256(1),
+                order_volume(r.order), r.remaining, order_tag(r.order), w.w[0], w.w[1], w.w[2], w.w[3],
+                std::holds_alternative<WorkerpoolOrder>(r.order) ? std::optional<U256>(U256(0)) : std::nullopt,
+                std::holds_alternative<WorkerpoolOrder>(r.order)
+                    ? std::optional<Address>(std::get<WorkerpoolOrder>(r.order).requesterrestrict)
+                    : std::nullopt,
+                std::holds_alternative<RequestOrder>(r.order)
+                    ? std::optional<Address>(std::get<RequestOrder>(r.order).workerpool)
+                    : std::nullopt,
+                r.published_ms));
+        }
+        return {};
+    });
+    ASSERT_TRUE(raw) << raw.error().message;
+    EXPECT_EQ(total(counted()), 4);
+    EXPECT_EQ(counted(), recount());
+
+    auto v2 = migrate_market_schema(*db_);
+    ASSERT_TRUE(v2) << v2.error().message;
+    EXPECT_EQ(*v2, 2);
+    EXPECT_EQ(counted(), recount()) << "the upgrade keeps the counts";
+
+    // Inserts, one and many: +1 each (the trigger is gone, the code counts; no double count).
+    const OrderRecord one = record_of(workerpool_order(10), 10);
+    auto r1 = db_->write([&](store::Tx& tx) { return insert_order(tx, one); });
+    ASSERT_TRUE(r1) << r1.error().message;
+    EXPECT_EQ(total(counted()), 5);
+    DatasetOrder bulk = dataset_order(13);
+    bulk.datasetprice = U256(0);
+    bulk.volume = U256(kDatasetInfiniteVolume);
+    const std::vector<OrderRecord> fresh{record_of(workerpool_order(11), 11), record_of(bulk, 13),
+                                         record_of(request_order(14), 14)};
+    auto rn = db_->write([&](store::Tx& tx) { return insert_new_orders(tx, fresh, 15); });
+    ASSERT_TRUE(rn) << rn.error().message;
+    EXPECT_EQ(*rn, 3);
+    EXPECT_EQ(total(counted()), 8);
+    EXPECT_EQ(counted(), recount());
+
+    // Status changes both ways, a dead order published again, deletes (the triggers that remain).
+    auto changes = db_->write([&](store::Tx& tx) -> Result<void> {
+        WP_TRY_VOID(set_order_status(tx, kChain, one.order_hash, OrderStatus::kDead, 20));
+        WP_TRY_VOID(set_order_status(tx, kChain, fresh[0].order_hash, OrderStatus::kFilled, 20));
+        WP_TRY_VOID(set_order_status(tx, kChain, old_rows[1].order_hash, OrderStatus::kDead, 20));
+        WP_TRY_VOID(set_order_status(tx, kChain, old_rows[1].order_hash, OrderStatus::kOpen, 21));
+        return {};
+    });
+    ASSERT_TRUE(changes) << changes.error().message;
+    EXPECT_EQ(total(counted()), 6);
+    EXPECT_EQ(counted(), recount());
+    auto republished = db_->write([&](store::Tx& tx) { return insert_order(tx, record_of(workerpool_order(10), 30)); });
+    ASSERT_TRUE(republished) << republished.error().message;
+    EXPECT_EQ(republished->published_ms, 10);
+    EXPECT_EQ(total(counted()), 7);
+    const std::vector<Bytes32> gone{old_rows[0].order_hash, fresh[1].order_hash, fresh[0].order_hash};
+    auto deleted = db_->write([&](store::Tx& tx) { return delete_orders(tx, kChain, gone); });
+    ASSERT_TRUE(deleted) << deleted.error().message;
+    EXPECT_EQ(total(counted()), 5) << "the filled order was no longer counted";
+    EXPECT_EQ(counted(), recount());
 }
 
 }  // namespace

@@ -1,6 +1,8 @@
 #include "schema.hpp"
 
+#include <algorithm>
 #include <bit>
+#include <span>
 #include <string>
 
 namespace wp::market {
@@ -159,14 +161,32 @@ constexpr const char* kPostgresCountTriggers =
 #undef WP_MARKET_COUNT_COLUMNS
 // clang-format on
 
+// Version 2: inserts no longer run a count trigger. The two insert paths (order_book.cpp insert_order,
+// insert_new_orders) add their open orders to market_order_counts themselves, one upsert per combination and
+// statement instead of one trigger run per row (a publish batch of one workerpool offer type: one upsert). Deletes and
+// status changes keep their triggers: the chain mirror's undo statements run raw SQL on market_orders.
+constexpr const char* kSqliteV2 = "DROP TRIGGER market_orders_count_insert;";
+constexpr const char* kPostgresV2 =
+    "DROP TRIGGER market_orders_count ON market_orders;"
+    "CREATE TRIGGER market_orders_count AFTER DELETE OR UPDATE OF status ON market_orders "
+    "FOR EACH ROW EXECUTE FUNCTION market_orders_count();";
+
 const store::Migration kMigrations[] = {
     {1, "orders, deals, categories, chain state, events outbox, challenges",
      std::string(kTablesV1) + kSqliteCountTriggers, std::string(kTablesV1) + kPostgresCountTriggers},
+    {2, "order counts of inserts kept by the inserting statement (no insert trigger)", kSqliteV2, kPostgresV2},
 };
 
 }  // namespace
 
 Result<std::int64_t> migrate_market_schema(store::Database& db) { return store::migrate(db, "market", kMigrations); }
+
+Result<std::int64_t> migrate_market_schema(store::Database& db, std::int64_t up_to) {
+    const std::span<const store::Migration> all(kMigrations);
+    const auto n = static_cast<std::size_t>(std::clamp<std::int64_t>(up_to, 0, static_cast<std::int64_t>(all.size())));
+    if (n == 0) return make_error(Errc::kInvalidArgument, "migrate_market_schema: up_to must be at least 1");
+    return store::migrate(db, "market", all.first(n));
+}
 
 TagWords tag_words(const Bytes32& tag) noexcept {
     TagWords words;

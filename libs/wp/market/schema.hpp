@@ -23,8 +23,10 @@
 //
 // market_order_counts — the number of OPEN orders per combination of (chain_id, kind, category, app_restrict,
 //   dataset_restrict, workerpool_restrict, requester_restrict, workerpool (request orders), tag_w0..3, bulk), split
-//   over `shard` rows (4 on PostgreSQL); absent values are the empty blob. Kept by triggers on market_orders, in the
-//   transaction of each change (any statement: the chain mirror's undo statements too);
+//   over `shard` rows (4 on PostgreSQL); absent values are the empty blob. Kept in the transaction of each change:
+//   inserts by the inserting code (order_book.hpp insert_order / insert_new_orders: one upsert per combination and
+//   statement, since schema version 2), deletes and status changes by triggers on market_orders (any statement: the
+//   chain mirror's undo statements too). Any other INSERT INTO market_orders must add its open rows here itself;
 //   a search whose filters are all among these columns takes its count from SUM(n).
 //
 // market_deals — one row per deal (OrdersMatched), PRIMARY KEY (chain_id, deal_id): the filter columns
@@ -66,6 +68,9 @@ namespace wp::market {
 //! Creates or upgrades the market's tables (component "market"); returns the schema version now recorded.
 //! Errors as wp::store::migrate (a database written by a newer version is refused with a message).
 Result<std::int64_t> migrate_market_schema(store::Database& db);
+//! The migrations up to version `up_to` only (upgrade tests: a database as an older binary left it). Errors as above;
+//! Errc::kInvalidArgument when up_to < 1.
+Result<std::int64_t> migrate_market_schema(store::Database& db, std::int64_t up_to);
 
 //! The tag as the four words stored in tag_w0..tag_w3 (w0 = bits 0..63), each reinterpreted as int64.
 struct TagWords {
