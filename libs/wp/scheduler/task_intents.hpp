@@ -42,6 +42,11 @@ struct IntentOptions {
     bool eager_initialize{false};
     std::size_t initialize_batch{32};  //!< tasks per initializeArray
     std::size_t max_per_round{1000};
+    //! Crash-test seam (0: off): the process kills itself (SIGKILL) right after the Nth intent key counted from now
+    //! was committed in its task row and before TxManager journals it — the intent window resubmit_lost() repairs.
+    //! `iexec-pool core` arms it from the environment variable WP_CORE_KILL_AFTER_INTENTS once it has been ready for
+    //! a second (tests only).
+    std::uint64_t kill_after_intents{0};
 };
 
 struct IntentCounters {
@@ -76,6 +81,11 @@ class TaskIntents {
     Result<void> round(const std::vector<chain::TxOutcome>& outcomes, const std::vector<TaskObservation>& observations);
 
     IntentCounters counters() const { return counters_; }
+    //! Sets IntentOptions::kill_after_intents, counting from now (the caller's thread: the one calling round()).
+    void arm_kill_after_intents(std::uint64_t n) {
+        options_.kill_after_intents = n;
+        intents_written_ = 0;
+    }
 
   private:
     Result<void> submit(const std::string& key, const std::vector<TaskRecord>& tasks, TaskStatus status);
@@ -91,6 +101,7 @@ class TaskIntents {
     Clock& clock_;
     IntentOptions options_;
     IntentCounters counters_;
+    std::uint64_t intents_written_{0};
 };
 
 }  // namespace wp::scheduler
