@@ -7,8 +7,10 @@
 //     poco_devnet) runs `iexec-pool devnet` in the background and writes the deployment info file; the tests get its
 //     path in the environment variable WP_POCO_DEVNET_INFO (and declare FIXTURES_REQUIRED / RESOURCE_LOCK
 //     poco_devnet, so they never run concurrently on the shared chain);
-//   - run by hand (WP_POCO_DEVNET_INFO unset), the first test starts its own devnet in-process (anvil on a free port +
-//     our deployer + funding, libs/wp/devnet/devnet.hpp) and keeps it for the rest of the process.
+//   - run by hand (WP_POCO_DEVNET_INFO unset), the first test starts its own devnet in-process (anvil on a free port
+//     below the ephemeral range + our deployer + funding, libs/wp/devnet/devnet.hpp) and keeps it for the rest of the
+//     process; the compile definition WP_POCO_FIXTURE_ANVIL_ARGS (a comma-separated list of string literals) adds
+//     anvil arguments then (tests/pool: "--block-time", "1", "--mixed-mining").
 //   If WP_POCO_DEVNET_INFO is set but unreadable, every test fails (the setup fixture failed).
 //
 // Dev accounts (local-chain.md §3): 0 deployer / hub owner, 1 app owner, 2 scheduler (workerpool owner), 3 worker,
@@ -44,6 +46,8 @@
 #include <wp/devnet/devnet.hpp>
 #include <wp/devnet/tx_sender.hpp>
 #include <wp/sys/tcp.hpp>
+
+#include "../support/test_ports.hpp"
 
 namespace wp::test {
 
@@ -109,12 +113,18 @@ inline PocoChain* make_chain() {
     } else {
         devnet::DevnetOptions options;
         options.anvil.binary = WP_ANVIL_BIN;
-        auto port = sys::find_free_tcp_port();
-        if (!port) {
-            c->error = "no free port: " + port.error().message;
+        // Below the ephemeral range, bind-checked (tests/support/test_ports.hpp).
+        const std::uint16_t port = pick_free_ports(1);
+        if (port == 0) {
+            c->error = "no free port for anvil";
             return c;
         }
-        options.anvil.port = *port;
+        options.anvil.port = port;
+#ifdef WP_POCO_FIXTURE_ANVIL_ARGS
+        // e.g. "--block-time", "1", "--mixed-mining": anvil's mining as `iexec-pool up` runs it
+        // (poolcli up_chain_anvil_args()), for test groups that run daemons (tests/pool).
+        options.anvil.extra_args = {WP_POCO_FIXTURE_ANVIL_ARGS};
+#endif
         options.anvil.data_dir =
             std::filesystem::temp_directory_path() / ("wp-poco-fixture-" + std::to_string(options.anvil.port));
         options.poco_dir = WP_POCO_DIR;

@@ -5,12 +5,9 @@
 //    field, the workerpool and the demo apps on chain with the bundles' checksums, the market answering; the
 //    supervised market SIGKILLed is restarted; SIGINT stops everything (exit 0, ports free); a second run resumes
 //    the same chain (nothing redeployed, same addresses, the chain's height kept).
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <unistd.h>
 #include <csignal>
 #include <filesystem>
-#include <random>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -27,6 +24,8 @@
 #include <wp/poolcli/up_cmd.hpp>
 #include <wp/sys/process.hpp>
 #include <wp/sys/tcp.hpp>
+
+#include "../support/test_ports.hpp"
 
 namespace wp {
 namespace {
@@ -96,28 +95,9 @@ struct UpRun {
 class UpCommand : public ::testing::Test {
   protected:
     void SetUp() override {
-        // Three consecutive free ports (chain, market, core), drawn below the kernel's ephemeral range
-        // (/proc/sys/net/ipv4/ip_local_port_range starts at 32768): a base taken from find_free_tcp_port() sits in
-        // that range, where base+1 is soon handed to some other test's outgoing connection (seen in CI: the market
-        // could not bind). Each port is checked by binding it.
-        std::mt19937 rng(std::random_device{}());
-        const auto bindable = [](std::uint16_t port) {
-            const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-            if (fd < 0) return false;
-            sockaddr_in a{};
-            a.sin_family = AF_INET;
-            a.sin_port = htons(port);
-            a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-            const bool ok = ::bind(fd, reinterpret_cast<const sockaddr*>(&a), sizeof a) == 0;
-            ::close(fd);
-            return ok;
-        };
-        for (int attempt = 0; attempt < 50 && base_ == 0; ++attempt) {
-            const auto p = static_cast<std::uint16_t>(20000 + rng() % 12000);
-            if (bindable(p) && bindable(static_cast<std::uint16_t>(p + 1)) &&
-                bindable(static_cast<std::uint16_t>(p + 2)))
-                base_ = p;
-        }
+        // Three consecutive free ports (chain, market, core), below the ephemeral range, each checked by binding it
+        // (tests/support/test_ports.hpp says why).
+        base_ = test::pick_free_ports(3);
         ASSERT_NE(base_, 0);
         dir_ = fs::temp_directory_path() / ("wp-up-test-" + std::to_string(base_));
         fs::remove_all(dir_);

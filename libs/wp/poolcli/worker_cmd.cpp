@@ -83,6 +83,18 @@ int run_worker(const service::SettingsCommandLine& cl) {
     chain::Hub hub(eth, config->hub);
     auto journal = chain::FileTxJournal::open(config->work_dir / "tx-journal");
     if (!journal) return fail(1, "transaction journal: " + journal.error().message);
+    if (config->has_faults()) {
+        // Fault injection exists for the devnet proofs (tests/pool); never on a real chain.
+        auto chain_id = eth.chain_id();
+        if (!chain_id) return fail(1, "chain: " + chain_id.error().message);
+        if (*chain_id != 31337 && *chain_id != 65535)
+            return fail(2, "worker.testing.faults.*: refused on chain " + std::to_string(*chain_id) +
+                               " (fault injection is for dev chains only: 31337, 65535)");
+        service::log_warn("worker: FAULT INJECTION ENABLED (testing only): this worker misbehaves on purpose",
+                          {{"wrongResult", config->fault_wrong_result ? "true" : "false"},
+                           {"skipReveal", config->fault_skip_reveal ? "true" : "false"},
+                           {"chainId", std::to_string(*chain_id)}});
+    }
     auto tx = chain::TxManager::open(rpc, *wallet, std::shared_ptr<chain::TxJournal>(std::move(*journal)));
     if (!tx) return fail(1, "chain: " + tx.error().message);
     worker::PocoChainPort chain_port(hub, **tx);
@@ -111,6 +123,8 @@ int run_worker(const service::SettingsCommandLine& cl) {
     ao.max_output_bytes = config->max_output_bytes;
     ao.image_apps = config->runtime == "docker";
     ao.drain_timeout = config->drain_timeout;
+    ao.faults.wrong_result = config->fault_wrong_result;
+    ao.faults.skip_reveal = config->fault_skip_reveal;
     worker::WorkerAgent agent(session, runner, chain_port, ao);
 
     service::log_info("worker: starting", {{"wallet", wallet->address().to_checksum()},

@@ -26,6 +26,12 @@ bool gone(ReplicateStatus s) {
     }
 }
 
+//! The task statuses in which PoCo still takes reveals (between the consensus and the finalize).
+bool revealing(TaskStatus s) {
+    return s == TaskStatus::kConsensusReached || s == TaskStatus::kAtLeastOneRevealed ||
+           s == TaskStatus::kResultUploading || s == TaskStatus::kResultUploaded;
+}
+
 ReplicaSnapshot snapshot_of(const ReplicateRecord& r) {
     ReplicaSnapshot s;
     s.worker = r.worker;
@@ -345,6 +351,20 @@ Result<CoreScheduler::Applied> CoreScheduler::apply_status(store::Tx& tx, const 
     workerapi::StatusAnswer answer{next.action, next.abort_cause, false};
     WP_TRY_VOID(store_.record_answer(tx, key, worker, s, answer, now));
 
+    // A contribution reported after the consensus was observed on chain (the mirror can see TaskConsensus before
+    // the worker's CONTRIBUTED arrives): apply_consensus skipped this replicate, so the reveal request (same
+    // hash) or the abort (another hash: PoCo rejects it) is sent now.
+    if (s == R::kContributed && task.consensus && revealing(task.status)) {
+        if (update.details.result_hash == task.consensus) {
+            Notification n = make(task_id, Action::kReveal);
+            WP_TRY_VOID(notify(tx, worker, std::move(n), committed));
+        } else {
+            Notification n = make(task_id, Action::kAbort);
+            n.abort_cause = AbortCause::kConsensusReached;
+            WP_TRY_VOID(notify(tx, worker, std::move(n), committed));
+        }
+    }
+
     // The upload request follows the answer to REVEALED.
     if (s == R::kRevealed && task.status == TaskStatus::kResultUploading && task.uploader == worker) {
         WP_TRY(auto requested,
@@ -383,6 +403,9 @@ Result<std::vector<bool>> CoreScheduler::apply_consensus_batch(const std::vector
             WP_TRY(auto reps, store_.replicates_of_task(tx, task->key));
             for (const auto& r : reps) {
                 if (is_final(r.status)) continue;
+                // Contributing: its contribution may be in this very consensus; its CONTRIBUTED report decides
+                // (update_status).
+                if (r.status == R::kContributing) continue;
                 if (has_contributed(r.last_relevant) && r.details.result_hash == item.consensus) {
                     Notification n = make(item.task_id, Action::kReveal);
                     n.block_number = item.block_number;
@@ -400,6 +423,31 @@ Result<std::vector<bool>> CoreScheduler::apply_consensus_batch(const std::vector
     if (!written) return make_error(std::move(written).error());
     publish(committed);
     return out;
+}
+
+Result<std::size_t> CoreScheduler::notify_completed(const Bytes32& task_id) {
+    return notify_completed(std::vector<Bytes32>{task_id});
+}
+
+Result<std::size_t> CoreScheduler::notify_completed(const std::vector<Bytes32>& task_ids) {
+    std::vector<Pending> committed;
+    WP_TRY(std::size_t n, store_.database().write([&](store::Tx& tx) -> Result<std::size_t> {
+        committed.clear();
+        std::size_t count = 0;
+        for (const Bytes32& task_id : task_ids) {
+            WP_TRY(auto task, store_.task_by_id(tx, task_id));
+            if (!task) continue;
+            WP_TRY(auto reps, store_.replicates_of_task(tx, task->key));
+            for (const auto& r : reps) {
+                if (is_final(r.status) || r.status == R::kAborted || r.status == R::kCompleting) continue;
+                WP_TRY_VOID(notify(tx, r.worker, make(task_id, Action::kComplete), committed));
+                ++count;
+            }
+        }
+        return count;
+    }));
+    publish(committed);
+    return n;
 }
 
 // ---- Timers ---------------------------------------------------------------------------------------------------------

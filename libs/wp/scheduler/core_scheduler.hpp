@@ -110,6 +110,12 @@ class CoreScheduler {
     //! item is applied again alone, in its own transaction.
     std::vector<Result<StatusOutcome>> update_status_batch(const std::vector<StatusItem>& items);
 
+    //! The task is over on chain (finalized): every worker whose replicate of it is not final yet (and not aborted)
+    //! gets PLEASE_COMPLETE, so it cleans its task folder up. Returns the workers notified (0 for an unknown task).
+    Result<std::size_t> notify_completed(const Bytes32& task_id);
+    //! Same for several tasks in one write transaction (a round of finalize outcomes).
+    Result<std::size_t> notify_completed(const std::vector<Bytes32>& task_ids);
+
     //! Consensus seen on chain for the task (REVEALING, consensus hash, reveal deadline, block): RUNNING or INITIALIZED
     //! → CONSENSUS_REACHED, notifications to the contributors. False when the task was not in a state to take it.
     Result<bool> apply_consensus(const Bytes32& task_id, const Bytes32& consensus, std::int64_t reveal_deadline_s,

@@ -128,6 +128,8 @@ NextAction next_action(ReplicateStatus reported, std::optional<FailureCause> cau
     const auto abort = [](AbortCause c) { return NextAction{Action::kAbort, c}; };
     if (reported == R::kCompleted || reported == R::kFailed || reported == R::kAborted)
         return NextAction{Action::kComplete, std::nullopt};
+    // COMPLETING follows PLEASE_COMPLETE, sent once the task is over: go on (not PLEASE_ABORT TASK_FAILED).
+    if (reported == R::kCompleting) return NextAction{Action::kContinue, std::nullopt};
     if (is_final(task.status)) return abort(AbortCause::kTaskFailed);
     if (!task.before_final) return abort(AbortCause::kFinalDeadline);
     const bool past_running = task.status != TaskStatus::kInitialized && task.status != TaskStatus::kRunning;

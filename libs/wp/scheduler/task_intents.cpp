@@ -259,8 +259,10 @@ Result<std::size_t> TaskIntents::apply_outcomes(const std::vector<chain::TxOutco
     }
     if (plans.empty()) return std::size_t{0};
     const std::int64_t now = now_ms();
-    return store_.database().write([&](store::Tx& tx) -> Result<std::size_t> {
+    std::vector<Bytes32> completed;  // finalized: their workers get PLEASE_COMPLETE after the commit
+    WP_TRY(std::size_t moved, store_.database().write([&](store::Tx& tx) -> Result<std::size_t> {
         std::size_t n = 0;
+        completed.clear();
         for (const Plan& p : plans) {
             const chain::TxOutcome& o = *p.outcome;
             const std::string& kind = p.kind;
@@ -288,7 +290,7 @@ Result<std::size_t> TaskIntents::apply_outcomes(const std::vector<chain::TxOutco
                         WP_TRY(auto m, store_.transition_task(tx, t, TaskEvent::kFinalizeMined, change, now));
                         if (m) {
                             WP_TRY(auto c, store_.transition_task(tx, *m, TaskEvent::kCompleted, TaskChange{}, now));
-                            (void)c;
+                            if (c) completed.push_back(t.task_id);
                             ++n;
                         }
                     } else {
@@ -326,7 +328,9 @@ Result<std::size_t> TaskIntents::apply_outcomes(const std::vector<chain::TxOutco
             }
         }
         return n;
-    });
+    }));
+    if (!completed.empty()) WP_TRY_VOID(core_.notify_completed(completed).map([](std::size_t) {}));
+    return moved;
 }
 
 Result<std::size_t> TaskIntents::apply_observations(const std::vector<TaskObservation>& observations) {

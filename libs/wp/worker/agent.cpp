@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include <wp/core/hex.hpp>
+#include <wp/core/keccak.hpp>
 
 #include "result.hpp"
 
@@ -432,7 +433,18 @@ void WorkerAgent::contribute(Replicate& r, bool finalize) {
         return follow(r);
     }
     if (!report(r, ReplicateStatus::kContributing)) return abort(r);
-    auto tx = chain_.contribute(r.a, res);
+    ReplicateResult faulty;
+    if (options_.faults.wrong_result) {
+        faulty = res;
+        faulty.digest = keccak256(res.digest.view());
+        const auto h = make_contribution(session_.address(), r.a.task_id, faulty.digest);
+        faulty.result_hash = h.result_hash;
+        faulty.result_seal = h.result_seal;
+        spdlog::warn("task {}: FAULT INJECTION (testing.faults.wrongResult): contributing digest {} instead of {}",
+                     short_id(r.a.task_id), to_hex(faulty.digest.view()), to_hex(res.digest.view()));
+    }
+    const ReplicateResult& sent = options_.faults.wrong_result ? faulty : res;
+    auto tx = chain_.contribute(r.a, sent);
     StatusDetails d;
     if (!tx) {
         spdlog::error("task {}: contribute: {}", short_id(r.a.task_id), tx.error().message);
@@ -441,9 +453,9 @@ void WorkerAgent::contribute(Replicate& r, bool finalize) {
         report(r, ReplicateStatus::kContributeFailed, d);
         return follow(r);
     }
-    d.result_digest = res.digest;
-    d.result_hash = res.result_hash;
-    d.result_seal = res.result_seal;
+    d.result_digest = sent.digest;
+    d.result_hash = sent.result_hash;
+    d.result_seal = sent.result_seal;
     if (!tx->tx_hash.is_zero()) d.tx_hash = tx->tx_hash;
     if (tx->block_number != 0) d.block_number = tx->block_number;
     if (res.enclave_signature) d.enclave_signature = res.enclave_signature;
@@ -453,6 +465,11 @@ void WorkerAgent::contribute(Replicate& r, bool finalize) {
 
 void WorkerAgent::reveal(Replicate& r) {
     if (!r.result) return abort(r);
+    if (options_.faults.skip_reveal) {
+        spdlog::warn("task {}: FAULT INJECTION (testing.faults.skipReveal): PLEASE_REVEAL ignored",
+                     short_id(r.a.task_id));
+        return;
+    }
     if (!report(r, ReplicateStatus::kRevealing)) return abort(r);
     auto tx = chain_.reveal(r.a.task_id, r.result->digest);
     StatusDetails d;

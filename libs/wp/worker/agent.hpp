@@ -68,6 +68,12 @@ struct AgentOptions {
     //! scheduler's authorization carries no challenge).
     std::function<std::optional<SimulatedEnclave>(const workerapi::Assignment&)> enclave_for{};
     Clock* clock{nullptr};
+    //! TEST-ONLY fault injection (worker.testing.faults.*, accepted by the daemon on dev chains only): the proofs of
+    //! the devnet tests (tests/pool) need a worker that dissents or never reveals. Each use is logged as a fault.
+    struct Faults {
+        bool wrong_result{false};  //!< contribute keccak256(digest) instead of the digest (loses the consensus)
+        bool skip_reveal{false};   //!< ignore PLEASE_REVEAL (the task's reveal deadline passes without this reveal)
+    } faults{};
 };
 
 //! What happened to a replicate (tests and logs).

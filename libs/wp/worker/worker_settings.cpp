@@ -39,6 +39,10 @@ service::SettingsSchema build_schema() {
     s.add_address("worker.chain.hub", "", "PoCo hub address").set_required();
     s.add_duration("worker.drainTimeout", std::chrono::minutes(5), milliseconds(0), std::chrono::hours(24),
                    "on SIGTERM: how long held replicates may finish before they are handed back");
+    s.add_bool("worker.testing.faults.wrongResult", false,
+               "TEST ONLY (dev chains 31337 / 65535): contribute a wrong result hash (loses the consensus)");
+    s.add_bool("worker.testing.faults.skipReveal", false,
+               "TEST ONLY (dev chains 31337 / 65535): ignore PLEASE_REVEAL (the reveal deadline passes)");
     service::add_log_settings(s, "worker");
     return s;
 }
@@ -107,6 +111,8 @@ Result<WorkerConfig> worker_config(const service::Settings& s) {
     c.chain_rpc = s.get_string("worker.chain.rpc");
     c.hub = s.get_address("worker.chain.hub");
     c.drain_timeout = s.get_duration("worker.drainTimeout");
+    c.fault_wrong_result = s.get_bool("worker.testing.faults.wrongResult");
+    c.fault_skip_reveal = s.get_bool("worker.testing.faults.skipReveal");
     return c;
 }
 

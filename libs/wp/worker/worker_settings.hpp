@@ -21,6 +21,9 @@
 //   worker.chain.rpc               (required)        JSON-RPC URL
 //   worker.chain.hub               (required)        PoCo hub address
 //   worker.drainTimeout            5m                on SIGTERM: finish held replicates this long, then hand back
+//   worker.testing.faults.wrongResult  false     TEST ONLY: contribute a wrong result hash (a dissenting worker)
+//   worker.testing.faults.skipReveal   false     TEST ONLY: ignore PLEASE_REVEAL
+//                                                 (both refused by the daemon unless the chain id is 31337 or 65535)
 //   worker.log.*                                      (service/log_settings.hpp)
 // Thread safety: the schema is built once (thread-safe static); worker_config is a pure function.
 
@@ -56,6 +59,11 @@ struct WorkerConfig {
     std::string chain_rpc;
     Address hub;
     std::chrono::milliseconds drain_timeout{0};
+    bool fault_wrong_result{false};  //!< worker.testing.faults.wrongResult (dev chains only)
+    bool fault_skip_reveal{false};   //!< worker.testing.faults.skipReveal (dev chains only)
+
+    //! True when a testing.faults key is set.
+    bool has_faults() const { return fault_wrong_result || fault_skip_reveal; }
 
     //! The registration sent to the scheduler.
     workerapi::WorkerRegistration registration() const;
