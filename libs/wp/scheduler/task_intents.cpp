@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <csignal>
 #include <map>
+#include <set>
 
 #include <wp/core/hex.hpp>
 #include <wp/protocol/ids.hpp>
@@ -202,6 +203,8 @@ Result<std::size_t> TaskIntents::resubmit_lost() {
                                         TaskStatus::kClaiming},
                                        100'000));
     std::map<std::string, std::vector<TaskRecord>> by_key;
+    std::set<std::string> replayed;
+    std::vector<chain::TxOutcome> outcomes;
     for (auto& t : tasks) {
         std::optional<std::string> key;
         switch (t.status) {
@@ -210,8 +213,25 @@ Result<std::size_t> TaskIntents::resubmit_lost() {
             case TaskStatus::kReopening: key = t.reopen_intent; break;
             default: key = t.claim_intent; break;
         }
-        if (key && !txm_.find(*key)) by_key[*key].push_back(std::move(t));
+        if (!key) continue;
+        auto known = txm_.find(*key);
+        if (!known) {
+            by_key[*key].push_back(std::move(t));
+        } else if (known->final() && replayed.insert(*key).second) {
+            // The journal has the call's final record but the task did not move: the process died between
+            // poll() handing the outcome over and apply_outcomes() committing it. Replay it (idempotent: CAS).
+            chain::TxOutcome o;
+            o.handle = known->handle;
+            o.key = known->key;
+            o.description = known->description;
+            o.status = known->status;
+            o.nonce = known->nonce;
+            o.hash = known->hash;
+            o.error = known->error;
+            outcomes.push_back(std::move(o));
+        }
     }
+    if (!outcomes.empty()) WP_TRY_VOID(apply_outcomes(outcomes).map([](std::size_t) {}));
     std::size_t n = 0;
     for (auto& [key, list] : by_key) {
         std::sort(list.begin(), list.end(), [](const TaskRecord& a, const TaskRecord& b) { return a.key < b.key; });

@@ -69,7 +69,10 @@ class TaskIntents {
     Result<std::size_t> reopen_ready();
     //! FINAL_DEADLINE_REACHED → CLAIMING + claim (or initializeAndClaimArray).
     Result<std::size_t> claim_ready();
-    //! Keys recorded in task rows that TxManager does not know (a crash between the commit and the submit).
+    //! Keys recorded in task rows that TxManager does not know (a crash between the commit and the submit) are
+    //! submitted again; keys whose call the journal shows final while the task still waits for it (a crash between
+    //! poll() returning the outcome and apply_outcomes() committing it) get their outcome applied again. Returns the
+    //! tasks submitted again. The daemon runs it once per start.
     Result<std::size_t> resubmit_lost();
     //! Outcomes of our keyed calls (others are ignored). Returns the tasks moved.
     Result<std::size_t> apply_outcomes(const std::vector<chain::TxOutcome>& outcomes);
