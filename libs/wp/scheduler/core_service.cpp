@@ -80,7 +80,7 @@ struct CoreService::Impl {
 
     std::atomic<bool> caught_up_once{false};
     bool lost_resubmitted{false};                                     // the chain loop's
-    std::uint64_t kill_after_intents{0};                              // WP_CORE_KILL_AFTER_INTENTS, until armed
+    std::uint64_t kill_after_intents{0};                              // WP_TEST_KILL_AFTER_INTENTS, until armed
     std::optional<std::chrono::steady_clock::time_point> ready_from;  // the chain loop's
     std::atomic<bool> chain_failing{false};
     std::atomic<std::uint64_t> intents_in_flight{0};
@@ -459,7 +459,7 @@ Result<std::unique_ptr<CoreService>> CoreService::open(const CoreConfig& config,
     IntentOptions intent_options;
     intent_options.eager_initialize = config.eager_initialize;
     intent_options.initialize_batch = static_cast<std::size_t>(config.initialize_batch);
-    if (const char* kill = std::getenv("WP_CORE_KILL_AFTER_INTENTS"); kill != nullptr && *kill != '\0')
+    if (const char* kill = std::getenv("WP_TEST_KILL_AFTER_INTENTS"); kill != nullptr && *kill != '\0')
         impl->kill_after_intents = std::strtoull(kill, nullptr, 10);  // crash tests only (task_intents.hpp)
     impl->intents =
         std::make_unique<TaskIntents>(*impl->store, *impl->core, *impl->hub, *impl->txm, *impl->clock, intent_options);

@@ -44,7 +44,7 @@ struct IntentOptions {
     std::size_t max_per_round{1000};
     //! Crash-test seam (0: off): the process kills itself (SIGKILL) right after the Nth intent key counted from now
     //! was committed in its task row and before TxManager journals it — the intent window resubmit_lost() repairs.
-    //! `iexec-pool core` arms it from the environment variable WP_CORE_KILL_AFTER_INTENTS once it has been ready for
+    //! `iexec-pool core` arms it from the environment variable WP_TEST_KILL_AFTER_INTENTS once it has been ready for
     //! a second (tests only).
     std::uint64_t kill_after_intents{0};
 };
