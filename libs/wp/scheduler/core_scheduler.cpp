@@ -170,27 +170,37 @@ Result<std::size_t> CoreScheduler::assign_round() {
         ws.push_back(std::move(s));
     }
     WP_TRY(AssignmentResult decided, assign(ts, ws, now / 1000));
-    std::size_t created = 0;
+    if (decided.bindings.empty()) return std::size_t{0};
+    // Bind part 1, outside the transaction: the signed assignments.
+    std::vector<workerapi::Assignment> assignments;
+    assignments.reserve(decided.bindings.size());
     for (const Binding& b : decided.bindings) {
         const TaskRecord& task = tasks[b.task];
-        const WorkerSnapshot& w = ws[b.worker];
         WP_TRY(DealRecord d, deal_of(task.key.deal_id));
-        // Bind part 1, outside the transaction: the signed assignment.
-        WP_TRY(workerapi::Assignment assignment, build_assignment(d, task, w.address));
-        std::vector<Pending> committed;
-        WP_TRY(bool reserved, store_.database().write([&](store::Tx& tx) -> Result<bool> {
-            committed.clear();
-            WP_TRY(bool ok, store_.create_replicate(tx, task.key, w.address, w.score, now));
-            if (!ok) return false;
-            Notification n = make(task.task_id, Action::kStart);
-            n.assignment = assignment;
-            WP_TRY_VOID(notify(tx, w.address, std::move(n), committed));
-            return true;
-        }));
-        if (!reserved) continue;  // the worker's slots or the task changed meanwhile: the next round decides again
-        ++created;
-        publish(committed);
+        WP_TRY(workerapi::Assignment assignment, build_assignment(d, task, ws[b.worker].address));
+        assignments.push_back(std::move(assignment));
     }
+    // Reserve and bind every decision of the round in ONE write transaction (group commit: one fsync per round).
+    // Each reservation is checked on its own (slot, liveness, one replicate per worker per task); one that no longer
+    // holds is skipped and the next round decides again.
+    std::vector<Pending> committed;
+    WP_TRY(std::size_t created, store_.database().write([&](store::Tx& tx) -> Result<std::size_t> {
+        committed.clear();
+        std::size_t n = 0;
+        for (std::size_t i = 0; i < decided.bindings.size(); ++i) {
+            const Binding& b = decided.bindings[i];
+            const TaskRecord& task = tasks[b.task];
+            const WorkerSnapshot& w = ws[b.worker];
+            WP_TRY(bool ok, store_.create_replicate(tx, task.key, w.address, w.score, now));
+            if (!ok) continue;
+            Notification note = make(task.task_id, Action::kStart);
+            note.assignment = assignments[i];
+            WP_TRY_VOID(notify(tx, w.address, std::move(note), committed));
+            ++n;
+        }
+        return n;
+    }));
+    publish(committed);
     return created;
 }
 
@@ -198,6 +208,14 @@ Result<std::size_t> CoreScheduler::assign_round() {
 
 Result<StatusOutcome> CoreScheduler::update_status(const Address& worker, const Bytes32& task_id,
                                                    const workerapi::StatusUpdate& update) {
+    std::vector<StatusItem> one{StatusItem{worker, task_id, update}};
+    return std::move(update_status_batch(one).front());
+}
+
+namespace {
+
+//! The details a status requires (no database needed).
+Result<void> check_details(const workerapi::StatusUpdate& update) {
     const workerapi::StatusDetails& det = update.details;
     if ((update.status == R::kContributed || update.status == R::kContributeAndFinalizeDone) &&
         (!det.result_hash || !det.result_seal))
@@ -207,164 +225,224 @@ Result<StatusOutcome> CoreScheduler::update_status(const Address& worker, const 
         !det.callback_data)
         return make_error(Errc::kDecoding, "statusUpdate.details: resultLink or callbackData is required with " +
                                                std::string(workerapi::to_string(update.status)));
-    WP_TRY(auto found, store_.task_by_id(task_id));
-    if (!found) return make_error(Errc::kInvalidArgument, "unknown task " + to_hex(task_id.view()));
-    const TaskKey key = found->key;
-    WP_TRY(DealRecord deal, deal_of(key.deal_id));
+    return {};
+}
+
+}  // namespace
+
+std::vector<Result<StatusOutcome>> CoreScheduler::update_status_batch(const std::vector<StatusItem>& items) {
+    std::vector<Result<StatusOutcome>> out(items.size());
+    std::vector<std::size_t> todo;
+    todo.reserve(items.size());
+    for (std::size_t i = 0; i < items.size(); ++i) {
+        if (auto checked = check_details(items[i].update); !checked) out[i] = make_error(checked.error());
+        else todo.push_back(i);
+    }
+    if (todo.empty()) return out;
     const std::int64_t now = now_ms();
     std::vector<Pending> committed;
-    WP_TRY(StatusOutcome outcome, store_.database().write([&](store::Tx& tx) -> Result<StatusOutcome> {
-        committed.clear();
-        WP_TRY(auto recorded, store_.recorded_answer(tx, key, worker, update.status));
-        if (recorded) return StatusOutcome{200, *recorded};
-        WP_TRY(auto reps, store_.replicates_of_task(tx, key));
-        auto it = std::find_if(reps.begin(), reps.end(), [&](const auto& r) { return r.worker == worker; });
-        if (it == reps.end())
-            return make_error(Errc::kInvalidArgument,
-                              "no replicate of worker " + worker.to_checksum() + " for task " + to_hex(task_id.view()));
-        const ReplicateRecord rep = *it;
-        const ReplicateStatus from = is_interruption(rep.status) ? rep.last_relevant : rep.status;
-        if (auto allowed = replicate_transition(from, update.status, Modifier::kWorker); !allowed) {
-            // Refused: not recorded (a later legal update is still possible), the worker is told to stop.
-            return StatusOutcome{409, workerapi::StatusAnswer{Action::kAbort, AbortCause::kRefused, false}};
+    auto written = store_.database().write([&](store::Tx& tx) -> Result<bool> {
+        committed.clear();  // the store may run this again after a retryable failure
+        for (std::size_t i : todo) {
+            WP_TRY(Applied applied, apply_status(tx, items[i], now, committed));
+            if (applied.error) out[i] = make_error(std::move(*applied.error));
+            else out[i] = applied.outcome;
         }
-        WP_TRY(auto applied,
-               store_.set_replicate_status(tx, rep, update.status, Modifier::kWorker, update.details, now));
-        if (!applied) return make_error(Errc::kIo, "replicate changed concurrently; retry the update");
+        return true;
+    });
+    if (!written) {
+        if (todo.size() == 1) {
+            out[todo.front()] = make_error(std::move(written).error());
+            return out;
+        }
+        // The batch's transaction failed: each item alone, so that one failing item does not fail the others.
+        for (std::size_t i : todo) out[i] = std::move(update_status_batch({items[i]}).front());
+        return out;
+    }
+    publish(committed);
+    return out;
+}
 
-        // Effects on the task, in the same transaction.
-        WP_TRY(auto current, store_.task(tx, key));
-        if (!current) return make_error(Errc::kIo, "task disappeared");
-        TaskRecord task = *current;
-        const auto advance = [&](TaskEvent e, const TaskChange& c) -> Result<void> {
-            WP_TRY(auto next, store_.transition_task(tx, task, e, c, now));
-            if (!next) return make_error(Errc::kIo, "task changed concurrently; retry the update");
-            task = *next;
-            return {};
-        };
-        const R s = update.status;
-        if (task.status == TaskStatus::kInitialized && s == R::kStarted) {
-            TaskChange c;
-            if (!task.due_ms) c.due_ms = task.contribution_deadline * 1000;  // the contribution timer
-            WP_TRY_VOID(advance(TaskEvent::kReplicateStarted, c));
-        }
-        if (task.status == TaskStatus::kRunning && s == R::kContributeAndFinalizeDone) {
-            TaskChange c;
-            c.result_link = update.details.result_link;
-            c.callback_data = update.details.callback_data;
-            WP_TRY_VOID(advance(TaskEvent::kContributeAndFinalized, c));
-        }
-        if (task.status == TaskStatus::kConsensusReached && s == R::kRevealed) {
-            WP_TRY_VOID(advance(TaskEvent::kFirstReveal, {}));
-            // Ask this worker to upload (it just revealed, so it holds the result).
-            TaskChange c;
-            c.uploader = worker;
-            c.due_ms = now + std::chrono::duration_cast<std::chrono::milliseconds>(options_.upload_timeout).count();
-            WP_TRY_VOID(advance(TaskEvent::kUploadRequested, c));
-        }
-        if (task.status == TaskStatus::kResultUploading && s == R::kResultUploaded && task.uploader == worker) {
-            TaskChange c;
-            c.result_link = update.details.result_link;
-            c.callback_data = update.details.callback_data;
-            c.clear_due = true;
-            WP_TRY_VOID(advance(TaskEvent::kResultUploaded, c));
-        }
+Result<DealRecord> CoreScheduler::deal_of(store::Tx& tx, const Bytes32& deal_id) {
+    {
+        std::lock_guard lock(deals_mutex_);
+        if (auto it = deals_.find(deal_id); it != deals_.end()) return it->second;
+    }
+    WP_TRY(auto d, store_.deal(tx, deal_id));
+    if (!d) return make_error(Errc::kInvalidArgument, "unknown deal " + to_hex(deal_id.view()));
+    std::lock_guard lock(deals_mutex_);
+    deals_.emplace(deal_id, *d);
+    return *d;
+}
 
-        TaskFacts facts;
-        facts.status = task.status;
-        facts.tee = tag_has_bit(deal.tag, kTagBitTee);
-        facts.trust = deal.trust;
-        facts.contribution_open = now / 1000 < task.contribution_deadline;
-        facts.before_final = now / 1000 < task.final_deadline;
-        const NextAction next = next_action(s, update.details.cause, facts);
-        workerapi::StatusAnswer answer{next.action, next.abort_cause, false};
-        WP_TRY_VOID(store_.record_answer(tx, key, worker, s, answer, now));
+Result<CoreScheduler::Applied> CoreScheduler::apply_status(store::Tx& tx, const StatusItem& item, std::int64_t now,
+                                                           std::vector<Pending>& committed) {
+    const Address& worker = item.worker;
+    const Bytes32& task_id = item.task_id;
+    const workerapi::StatusUpdate& update = item.update;
+    const auto item_error = [](Errc code, std::string message) { return Applied{Error{code, std::move(message)}, {}}; };
+    const auto answered = [](StatusOutcome o) { return Applied{std::nullopt, o}; };
 
-        // A contribution reported after the consensus was observed on chain (the mirror can see TaskConsensus before
-        // the worker's CONTRIBUTED arrives): apply_consensus skipped this replicate, so the reveal request (same
-        // hash) or the abort (another hash: PoCo rejects it) is sent now.
-        if (s == R::kContributed && task.consensus && revealing(task.status)) {
-            if (update.details.result_hash == task.consensus) {
-                Notification n = make(task_id, Action::kReveal);
-                WP_TRY_VOID(notify(tx, worker, std::move(n), committed));
-            } else {
-                Notification n = make(task_id, Action::kAbort);
-                n.abort_cause = AbortCause::kConsensusReached;
-                WP_TRY_VOID(notify(tx, worker, std::move(n), committed));
-            }
-        }
+    WP_TRY(auto found, store_.task_by_id(tx, task_id));
+    if (!found) return item_error(Errc::kInvalidArgument, "unknown task " + to_hex(task_id.view()));
+    const TaskKey key = found->key;
+    WP_TRY(DealRecord deal, deal_of(tx, key.deal_id));
+    WP_TRY(auto recorded, store_.recorded_answer(tx, key, worker, update.status));
+    if (recorded) return answered(StatusOutcome{200, *recorded});
+    WP_TRY(auto reps, store_.replicates_of_task(tx, key));
+    auto it = std::find_if(reps.begin(), reps.end(), [&](const auto& r) { return r.worker == worker; });
+    if (it == reps.end())
+        return item_error(Errc::kInvalidArgument,
+                          "no replicate of worker " + worker.to_checksum() + " for task " + to_hex(task_id.view()));
+    const ReplicateRecord rep = *it;
+    const ReplicateStatus from = is_interruption(rep.status) ? rep.last_relevant : rep.status;
+    if (auto allowed = replicate_transition(from, update.status, Modifier::kWorker); !allowed) {
+        // Refused: not recorded (a later legal update is still possible), the worker is told to stop.
+        return answered(StatusOutcome{409, workerapi::StatusAnswer{Action::kAbort, AbortCause::kRefused, false}});
+    }
+    // From here on the item writes: an error rolls the whole transaction back (update_status_batch then applies
+    // each item alone).
+    WP_TRY(auto applied, store_.set_replicate_status(tx, rep, update.status, Modifier::kWorker, update.details, now));
+    if (!applied) return make_error(Errc::kIo, "replicate changed concurrently; retry the update");
 
-        // The upload request follows the answer to REVEALED.
-        if (s == R::kRevealed && task.status == TaskStatus::kResultUploading && task.uploader == worker) {
-            WP_TRY(auto requested,
-                   store_.set_replicate_status(tx, *applied, R::kResultUploadRequested, Modifier::kScheduler, {}, now));
-            if (!requested) return make_error(Errc::kIo, "replicate changed concurrently; retry the update");
-            Notification n = make(task_id, Action::kUpload);
-            n.upload_url = options_.upload_url_base + "/" + to_hex(task_id.view());
+    // Effects on the task, in the same transaction (the replicate's change does not touch the task row).
+    TaskRecord task = *found;
+    const auto advance = [&](TaskEvent e, const TaskChange& c) -> Result<void> {
+        WP_TRY(auto next, store_.transition_task(tx, task, e, c, now));
+        if (!next) return make_error(Errc::kIo, "task changed concurrently; retry the update");
+        task = *next;
+        return {};
+    };
+    const R s = update.status;
+    if (task.status == TaskStatus::kInitialized && s == R::kStarted) {
+        TaskChange c;
+        if (!task.due_ms) c.due_ms = task.contribution_deadline * 1000;  // the contribution timer
+        WP_TRY_VOID(advance(TaskEvent::kReplicateStarted, c));
+    }
+    if (task.status == TaskStatus::kRunning && s == R::kContributeAndFinalizeDone) {
+        TaskChange c;
+        c.result_link = update.details.result_link;
+        c.callback_data = update.details.callback_data;
+        WP_TRY_VOID(advance(TaskEvent::kContributeAndFinalized, c));
+    }
+    if (task.status == TaskStatus::kConsensusReached && s == R::kRevealed) {
+        WP_TRY_VOID(advance(TaskEvent::kFirstReveal, {}));
+        // Ask this worker to upload (it just revealed, so it holds the result).
+        TaskChange c;
+        c.uploader = worker;
+        c.due_ms = now + std::chrono::duration_cast<std::chrono::milliseconds>(options_.upload_timeout).count();
+        WP_TRY_VOID(advance(TaskEvent::kUploadRequested, c));
+    }
+    if (task.status == TaskStatus::kResultUploading && s == R::kResultUploaded && task.uploader == worker) {
+        TaskChange c;
+        c.result_link = update.details.result_link;
+        c.callback_data = update.details.callback_data;
+        c.clear_due = true;
+        WP_TRY_VOID(advance(TaskEvent::kResultUploaded, c));
+    }
+
+    TaskFacts facts;
+    facts.status = task.status;
+    facts.tee = tag_has_bit(deal.tag, kTagBitTee);
+    facts.trust = deal.trust;
+    facts.contribution_open = now / 1000 < task.contribution_deadline;
+    facts.before_final = now / 1000 < task.final_deadline;
+    const NextAction next = next_action(s, update.details.cause, facts);
+    workerapi::StatusAnswer answer{next.action, next.abort_cause, false};
+    WP_TRY_VOID(store_.record_answer(tx, key, worker, s, answer, now));
+
+    // A contribution reported after the consensus was observed on chain (the mirror can see TaskConsensus before
+    // the worker's CONTRIBUTED arrives): apply_consensus skipped this replicate, so the reveal request (same
+    // hash) or the abort (another hash: PoCo rejects it) is sent now.
+    if (s == R::kContributed && task.consensus && revealing(task.status)) {
+        if (update.details.result_hash == task.consensus) {
+            Notification n = make(task_id, Action::kReveal);
+            WP_TRY_VOID(notify(tx, worker, std::move(n), committed));
+        } else {
+            Notification n = make(task_id, Action::kAbort);
+            n.abort_cause = AbortCause::kConsensusReached;
             WP_TRY_VOID(notify(tx, worker, std::move(n), committed));
         }
-        return StatusOutcome{200, answer};
-    }));
-    publish(committed);
-    return outcome;
+    }
+
+    // The upload request follows the answer to REVEALED.
+    if (s == R::kRevealed && task.status == TaskStatus::kResultUploading && task.uploader == worker) {
+        WP_TRY(auto requested,
+               store_.set_replicate_status(tx, *applied, R::kResultUploadRequested, Modifier::kScheduler, {}, now));
+        if (!requested) return make_error(Errc::kIo, "replicate changed concurrently; retry the update");
+        Notification n = make(task_id, Action::kUpload);
+        n.upload_url = options_.upload_url_base + "/" + to_hex(task_id.view());
+        WP_TRY_VOID(notify(tx, worker, std::move(n), committed));
+    }
+    return answered(StatusOutcome{200, answer});
 }
 
 Result<bool> CoreScheduler::apply_consensus(const Bytes32& task_id, const Bytes32& consensus,
                                             std::int64_t reveal_deadline_s, std::uint64_t block_number) {
+    WP_TRY(auto applied, apply_consensus_batch({ConsensusItem{task_id, consensus, reveal_deadline_s, block_number}}));
+    return applied.front();
+}
+
+Result<std::vector<bool>> CoreScheduler::apply_consensus_batch(const std::vector<ConsensusItem>& items) {
     const std::int64_t now = now_ms();
     std::vector<Pending> committed;
-    WP_TRY(bool applied, store_.database().write([&](store::Tx& tx) -> Result<bool> {
+    std::vector<bool> out(items.size(), false);
+    auto written = store_.database().write([&](store::Tx& tx) -> Result<void> {
         committed.clear();
-        WP_TRY(auto row, tx.query_opt("SELECT deal_id, task_index FROM sched_tasks WHERE task_id = $1", task_id));
-        if (!row) return false;
-        TaskKey key;
-        WP_TRY(key.deal_id, row->get<Bytes32>("deal_id"));
-        WP_TRY(key.index, row->get<std::uint64_t>("task_index"));
-        WP_TRY(auto task, store_.task(tx, key));
-        if (!task || (task->status != TaskStatus::kRunning && task->status != TaskStatus::kInitialized)) return false;
-        TaskChange c;
-        c.consensus = consensus;
-        c.reveal_deadline = reveal_deadline_s;
-        c.due_ms = reveal_deadline_s * 1000;  // the reveal timeout is the task's next timer
-        WP_TRY(auto next, store_.transition_task(tx, *task, TaskEvent::kConsensusReached, c, now));
-        if (!next) return false;
-        WP_TRY(auto reps, store_.replicates_of_task(tx, key));
-        for (const auto& r : reps) {
-            if (is_final(r.status)) continue;
-            // Contributing: its contribution may be in this very consensus; its CONTRIBUTED report decides
-            // (update_status).
-            if (r.status == R::kContributing) continue;
-            if (has_contributed(r.last_relevant) && r.details.result_hash == consensus) {
-                Notification n = make(task_id, Action::kReveal);
-                n.block_number = block_number;
-                WP_TRY_VOID(notify(tx, r.worker, std::move(n), committed));
-            } else {
-                Notification n = make(task_id, Action::kAbort);
-                n.abort_cause = AbortCause::kConsensusReached;
-                WP_TRY_VOID(notify(tx, r.worker, std::move(n), committed));
+        for (std::size_t i = 0; i < items.size(); ++i) {
+            const ConsensusItem& item = items[i];
+            out[i] = false;
+            WP_TRY(auto task, store_.task_by_id(tx, item.task_id));
+            if (!task || (task->status != TaskStatus::kRunning && task->status != TaskStatus::kInitialized)) continue;
+            TaskChange c;
+            c.consensus = item.consensus;
+            c.reveal_deadline = item.reveal_deadline_s;
+            c.due_ms = item.reveal_deadline_s * 1000;  // the reveal timeout is the task's next timer
+            WP_TRY(auto next, store_.transition_task(tx, *task, TaskEvent::kConsensusReached, c, now));
+            if (!next) continue;
+            WP_TRY(auto reps, store_.replicates_of_task(tx, task->key));
+            for (const auto& r : reps) {
+                if (is_final(r.status)) continue;
+                // Contributing: its contribution may be in this very consensus; its CONTRIBUTED report decides
+                // (update_status).
+                if (r.status == R::kContributing) continue;
+                if (has_contributed(r.last_relevant) && r.details.result_hash == item.consensus) {
+                    Notification n = make(item.task_id, Action::kReveal);
+                    n.block_number = item.block_number;
+                    WP_TRY_VOID(notify(tx, r.worker, std::move(n), committed));
+                } else {
+                    Notification n = make(item.task_id, Action::kAbort);
+                    n.abort_cause = AbortCause::kConsensusReached;
+                    WP_TRY_VOID(notify(tx, r.worker, std::move(n), committed));
+                }
             }
+            out[i] = true;
         }
-        return true;
-    }));
+        return {};
+    });
+    if (!written) return make_error(std::move(written).error());
     publish(committed);
-    return applied;
+    return out;
 }
 
 Result<std::size_t> CoreScheduler::notify_completed(const Bytes32& task_id) {
+    return notify_completed(std::vector<Bytes32>{task_id});
+}
+
+Result<std::size_t> CoreScheduler::notify_completed(const std::vector<Bytes32>& task_ids) {
     std::vector<Pending> committed;
     WP_TRY(std::size_t n, store_.database().write([&](store::Tx& tx) -> Result<std::size_t> {
         committed.clear();
-        WP_TRY(auto row, tx.query_opt("SELECT deal_id, task_index FROM sched_tasks WHERE task_id = $1", task_id));
-        if (!row) return std::size_t{0};
-        TaskKey key;
-        WP_TRY(key.deal_id, row->get<Bytes32>("deal_id"));
-        WP_TRY(key.index, row->get<std::uint64_t>("task_index"));
-        WP_TRY(auto reps, store_.replicates_of_task(tx, key));
         std::size_t count = 0;
-        for (const auto& r : reps) {
-            if (is_final(r.status) || r.status == R::kAborted || r.status == R::kCompleting) continue;
-            WP_TRY_VOID(notify(tx, r.worker, make(task_id, Action::kComplete), committed));
-            ++count;
+        for (const Bytes32& task_id : task_ids) {
+            WP_TRY(auto task, store_.task_by_id(tx, task_id));
+            if (!task) continue;
+            WP_TRY(auto reps, store_.replicates_of_task(tx, task->key));
+            for (const auto& r : reps) {
+                if (is_final(r.status) || r.status == R::kAborted || r.status == R::kCompleting) continue;
+                WP_TRY_VOID(notify(tx, r.worker, make(task_id, Action::kComplete), committed));
+                ++count;
+            }
         }
         return count;
     }));

@@ -64,6 +64,21 @@ struct StatusOutcome {
     workerapi::StatusAnswer answer;
 };
 
+//! Consensus seen on chain for one task (an item of CoreScheduler::apply_consensus_batch).
+struct ConsensusItem {
+    Bytes32 task_id;
+    Bytes32 consensus;
+    std::int64_t reveal_deadline_s{0};
+    std::uint64_t block_number{0};
+};
+
+//! One worker status update (an item of CoreScheduler::update_status_batch).
+struct StatusItem {
+    Address worker;
+    Bytes32 task_id;
+    workerapi::StatusUpdate update;
+};
+
 class CoreScheduler {
   public:
     using Notifier = std::function<void(const Address& worker, const workerapi::Notification&)>;
@@ -90,14 +105,28 @@ class CoreScheduler {
     Result<StatusOutcome> update_status(const Address& worker, const Bytes32& task_id,
                                         const workerapi::StatusUpdate& update);
 
+    //! Group commit: the status updates of `items` in ONE write transaction (one fsync), each applied as
+    //! update_status() would, in order (a later item sees the effects of the earlier ones: the same update twice is
+    //! answered from the recorded answer). Per-item outcomes, with update_status()'s errors: an item's refusal or
+    //! error (unknown task, no replicate, missing details, 409) never fails the others. The outcomes are returned
+    //! only after the commit, and the notifications are published after it, so an answered update is durable. When
+    //! the transaction fails as a whole (a store error, or a row changed under an item after its first write), every
+    //! item is applied again alone, in its own transaction.
+    std::vector<Result<StatusOutcome>> update_status_batch(const std::vector<StatusItem>& items);
+
     //! The task is over on chain (finalized): every worker whose replicate of it is not final yet (and not aborted)
     //! gets PLEASE_COMPLETE, so it cleans its task folder up. Returns the workers notified (0 for an unknown task).
     Result<std::size_t> notify_completed(const Bytes32& task_id);
+    //! Same for several tasks in one write transaction (a round of finalize outcomes).
+    Result<std::size_t> notify_completed(const std::vector<Bytes32>& task_ids);
 
     //! Consensus seen on chain for the task (REVEALING, consensus hash, reveal deadline, block): RUNNING or INITIALIZED
     //! → CONSENSUS_REACHED, notifications to the contributors. False when the task was not in a state to take it.
     Result<bool> apply_consensus(const Bytes32& task_id, const Bytes32& consensus, std::int64_t reveal_deadline_s,
                                  std::uint64_t block_number);
+    //! Group commit of the chain's consensus events (one poll of the mirror): every item as apply_consensus(), in ONE
+    //! write transaction; per item, whether it applied. Notifications are published after the commit.
+    Result<std::vector<bool>> apply_consensus_batch(const std::vector<ConsensusItem>& items);
 
     //! The timers: every task whose durable due-time has come (SchedulerStore::due_tasks), among the statuses this
     //! class owns, is moved by its deadline, each in its own transaction (docs/scheduler.md "Timers"):
@@ -130,6 +159,14 @@ class CoreScheduler {
         workerapi::Notification notification;
     };
     void publish(const std::vector<Pending>& committed);
+    //! An item's own outcome (refusal or item error), or its error in `error` — kept apart from the transaction's
+    //! error (the Result), which rolls the whole batch back.
+    struct Applied {
+        std::optional<Error> error;
+        StatusOutcome outcome;
+    };
+    Result<Applied> apply_status(store::Tx& tx, const StatusItem& item, std::int64_t now, std::vector<Pending>& out);
+    Result<DealRecord> deal_of(store::Tx& tx, const Bytes32& deal_id);
     Result<bool> fire_due(store::Tx& tx, const TaskRecord& task, std::vector<Pending>& out);
     Result<workerapi::Notification> notify(store::Tx& tx, const Address& worker, workerapi::Notification n,
                                            std::vector<Pending>& out);

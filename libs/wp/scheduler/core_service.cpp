@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <limits>
@@ -80,6 +81,9 @@ struct CoreService::Impl {
     const service::ComponentRunner* runner{nullptr};
 
     std::atomic<bool> caught_up_once{false};
+    bool lost_resubmitted{false};                                     // the chain loop's
+    std::uint64_t kill_after_intents{0};                              // WP_TEST_KILL_AFTER_INTENTS, until armed
+    std::optional<std::chrono::steady_clock::time_point> ready_from;  // the chain loop's
     std::atomic<bool> chain_failing{false};
     std::atomic<std::uint64_t> intents_in_flight{0};
 
@@ -145,6 +149,25 @@ struct CoreService::Impl {
             auto polled = txm->poll();
             if (!polled) service::log_warn("core: transaction round failed", {{"error", polled.error().message}});
             else outcomes = std::move(*polled);
+        }
+        if (kill_after_intents != 0) {
+            // The crash-test seam is armed once the daemon has answered /ready for a second (a test starting it
+            // waits for /ready: a core dying before would look like a start-up failure).
+            const auto now = std::chrono::steady_clock::now();
+            if (!ready_from && ready().healthy) ready_from = now;
+            if (ready_from && now - *ready_from >= std::chrono::seconds(1)) {
+                intents->arm_kill_after_intents(kill_after_intents);
+                kill_after_intents = 0;
+            }
+        }
+        if (!lost_resubmitted) {
+            // Once per start: intents whose key reached a task row but not the journal (a crash in between).
+            if (auto r = intents->resubmit_lost(); !r) {
+                service::log_warn("core: resubmitting lost intents failed", {{"error", r.error().message}});
+            } else {
+                lost_resubmitted = true;
+                if (*r > 0) service::log_info("core: lost intents resubmitted", {{"tasks", std::to_string(*r)}});
+            }
         }
         if (auto r = intents->round(outcomes, observations); !r)
             service::log_warn("core: intents round failed", {{"error", r.error().message}});
@@ -453,6 +476,8 @@ Result<std::unique_ptr<CoreService>> CoreService::open(const CoreConfig& config,
     IntentOptions intent_options;
     intent_options.eager_initialize = config.eager_initialize;
     intent_options.initialize_batch = static_cast<std::size_t>(config.initialize_batch);
+    if (const char* kill = std::getenv("WP_TEST_KILL_AFTER_INTENTS"); kill != nullptr && *kill != '\0')
+        impl->kill_after_intents = std::strtoull(kill, nullptr, 10);  // crash tests only (task_intents.hpp)
     impl->intents = std::make_unique<TaskIntents>(*impl->store, *impl->core, *impl->hub, *impl->txm, *impl->chain_clock,
                                                   intent_options);
 

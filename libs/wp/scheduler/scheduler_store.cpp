@@ -245,12 +245,14 @@ Result<bool> SchedulerStore::insert_deal(Tx& tx, const DealRecord& d, std::int64
 }
 
 Result<std::optional<DealRecord>> SchedulerStore::deal(const Bytes32& deal_id) {
-    return db_.read([&](Tx& tx) -> Result<std::optional<DealRecord>> {
-        WP_TRY(auto row, tx.query_opt("SELECT * FROM sched_deals WHERE deal_id = $1", deal_id));
-        if (!row) return std::optional<DealRecord>{};
-        WP_TRY(auto d, deal_from_row(*row));
-        return std::optional<DealRecord>(std::move(d));
-    });
+    return db_.read([&](Tx& tx) { return deal(tx, deal_id); });
+}
+
+Result<std::optional<DealRecord>> SchedulerStore::deal(Tx& tx, const Bytes32& deal_id) {
+    WP_TRY(auto row, tx.query_opt("SELECT * FROM sched_deals WHERE deal_id = $1", deal_id));
+    if (!row) return std::optional<DealRecord>{};
+    WP_TRY(auto d, deal_from_row(*row));
+    return std::optional<DealRecord>(std::move(d));
 }
 
 Result<std::vector<TaskRecord>> SchedulerStore::recent_tasks(std::optional<TaskStatus> status, std::size_t limit) {
@@ -313,13 +315,15 @@ Result<std::optional<TaskRecord>> SchedulerStore::task(const TaskKey& key) {
 }
 
 Result<std::optional<TaskRecord>> SchedulerStore::task_by_id(const Bytes32& id) {
-    return db_.read([&](Tx& tx) -> Result<std::optional<TaskRecord>> {
-        WP_TRY(auto row,
-               tx.query_opt(std::string("SELECT ") + kTaskColumns + " FROM sched_tasks WHERE task_id = $1", id));
-        if (!row) return std::optional<TaskRecord>{};
-        WP_TRY(auto t, task_from_row(*row));
-        return std::optional<TaskRecord>(std::move(t));
-    });
+    return db_.read([&](Tx& tx) { return task_by_id(tx, id); });
+}
+
+Result<std::optional<TaskRecord>> SchedulerStore::task_by_id(Tx& tx, const Bytes32& id) {
+    static const std::string sql = std::string("SELECT ") + kTaskColumns + " FROM sched_tasks WHERE task_id = $1";
+    WP_TRY(auto row, tx.query_opt(sql, id));
+    if (!row) return std::optional<TaskRecord>{};
+    WP_TRY(auto t, task_from_row(*row));
+    return std::optional<TaskRecord>(std::move(t));
 }
 
 Result<std::vector<TaskRecord>> SchedulerStore::due_tasks(std::int64_t now_ms, std::size_t limit) {

@@ -135,9 +135,11 @@ class SchedulerStore {
     //! Same, inside the caller's write transaction (the deal intake: the mirror's batch transaction).
     Result<bool> insert_deal(store::Tx& tx, const DealRecord& deal, std::int64_t now_ms);
     Result<std::optional<DealRecord>> deal(const Bytes32& deal_id);
+    Result<std::optional<DealRecord>> deal(store::Tx& tx, const Bytes32& deal_id);
     Result<std::optional<TaskRecord>> task(const TaskKey& key);
     Result<std::optional<TaskRecord>> task(store::Tx& tx, const TaskKey& key);
     Result<std::optional<TaskRecord>> task_by_id(const Bytes32& task_id);
+    Result<std::optional<TaskRecord>> task_by_id(store::Tx& tx, const Bytes32& task_id);
     //! Tasks whose due_ms ≤ now_ms, earliest first.
     Result<std::vector<TaskRecord>> due_tasks(std::int64_t now_ms, std::size_t limit);
     //! Same, only tasks in one of `statuses` (each timer owner reads its own statuses).

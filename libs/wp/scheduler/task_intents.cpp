@@ -1,7 +1,9 @@
 #include "task_intents.hpp"
 
 #include <algorithm>
+#include <csignal>
 #include <map>
+#include <set>
 
 #include <wp/core/hex.hpp>
 #include <wp/protocol/ids.hpp>
@@ -81,6 +83,8 @@ Result<chain::ContractCall> TaskIntents::call_for(const std::string& key, const 
 
 Result<void> TaskIntents::submit(const std::string& key, const std::vector<TaskRecord>& tasks, TaskStatus status) {
     (void)status;
+    // The key is committed in the task row(s); the journal does not know it yet: the intent window.
+    if (options_.kill_after_intents != 0 && ++intents_written_ == options_.kill_after_intents) std::raise(SIGKILL);
     WP_TRY(auto call, call_for(key, tasks));
     chain::SubmitOptions o;
     o.key = key;
@@ -134,17 +138,24 @@ Result<std::size_t> TaskIntents::initialize_ready() {
 Result<std::size_t> TaskIntents::finalize_ready() {
     WP_TRY(auto ready,
            store_.tasks_in({TaskStatus::kResultUploaded, TaskStatus::kFinalizeFailed}, options_.max_per_round));
-    std::size_t n = 0;
-    for (const auto& t : ready) {
-        const std::string key = "finalize:" + to_hex(t.task_id.view()) + ":" + std::to_string(t.version);
-        TaskChange change;
-        change.finalize_intent = key;
-        WP_TRY(auto moved, store_.transition_task(t, TaskEvent::kFinalizeSubmitted, change, now_ms()));
-        if (!moved) continue;
-        WP_TRY_VOID(submit(key, {*moved}, TaskStatus::kFinalizing));
-        ++n;
-    }
-    return n;
+    if (ready.empty()) return std::size_t{0};
+    // Every key in its task row in ONE write transaction (group commit), then one keyed call per task.
+    std::vector<std::pair<std::string, TaskRecord>> moved;
+    const std::int64_t now = now_ms();
+    auto written = store_.database().write([&](store::Tx& tx) -> Result<void> {
+        moved.clear();
+        for (const auto& t : ready) {
+            const std::string key = "finalize:" + to_hex(t.task_id.view()) + ":" + std::to_string(t.version);
+            TaskChange change;
+            change.finalize_intent = key;
+            WP_TRY(auto m, store_.transition_task(tx, t, TaskEvent::kFinalizeSubmitted, change, now));
+            if (m) moved.emplace_back(key, std::move(*m));
+        }
+        return {};
+    });
+    if (!written) return make_error(std::move(written).error());
+    for (const auto& [key, task] : moved) WP_TRY_VOID(submit(key, {task}, TaskStatus::kFinalizing));
+    return moved.size();
 }
 
 Result<std::size_t> TaskIntents::reopen_ready() {
@@ -192,6 +203,8 @@ Result<std::size_t> TaskIntents::resubmit_lost() {
                                         TaskStatus::kClaiming},
                                        100'000));
     std::map<std::string, std::vector<TaskRecord>> by_key;
+    std::set<std::string> replayed;
+    std::vector<chain::TxOutcome> outcomes;
     for (auto& t : tasks) {
         std::optional<std::string> key;
         switch (t.status) {
@@ -200,8 +213,25 @@ Result<std::size_t> TaskIntents::resubmit_lost() {
             case TaskStatus::kReopening: key = t.reopen_intent; break;
             default: key = t.claim_intent; break;
         }
-        if (key && !txm_.find(*key)) by_key[*key].push_back(std::move(t));
+        if (!key) continue;
+        auto known = txm_.find(*key);
+        if (!known) {
+            by_key[*key].push_back(std::move(t));
+        } else if (known->final() && replayed.insert(*key).second) {
+            // The journal has the call's final record but the task did not move: the process died between
+            // poll() handing the outcome over and apply_outcomes() committing it. Replay it (idempotent: CAS).
+            chain::TxOutcome o;
+            o.handle = known->handle;
+            o.key = known->key;
+            o.description = known->description;
+            o.status = known->status;
+            o.nonce = known->nonce;
+            o.hash = known->hash;
+            o.error = known->error;
+            outcomes.push_back(std::move(o));
+        }
     }
+    if (!outcomes.empty()) WP_TRY_VOID(apply_outcomes(outcomes).map([](std::size_t) {}));
     std::size_t n = 0;
     for (auto& [key, list] : by_key) {
         std::sort(list.begin(), list.end(), [](const TaskRecord& a, const TaskRecord& b) { return a.key < b.key; });
@@ -224,7 +254,15 @@ Result<std::size_t> TaskIntents::move_all(const std::vector<TaskRecord>& tasks, 
 }
 
 Result<std::size_t> TaskIntents::apply_outcomes(const std::vector<chain::TxOutcome>& outcomes) {
-    std::size_t n = 0;
+    // First what each outcome concerns (reads, and for the failure paths the chain's view: a revert may mean
+    // somebody else did it), then every resulting transition in ONE write transaction (group commit).
+    struct Plan {
+        const chain::TxOutcome* outcome;
+        std::string kind;
+        std::vector<TaskRecord> tasks;
+        std::vector<chain::HubResult<Task>> onchain;
+    };
+    std::vector<Plan> plans;
     for (const auto& o : outcomes) {
         const std::string kind = kind_of(o.key);
         if (kind != "initialize" && kind != "finalize" && kind != "reopen" && kind != "claim") continue;
@@ -233,76 +271,90 @@ Result<std::size_t> TaskIntents::apply_outcomes(const std::vector<chain::TxOutco
         else ++counters_.failed;
         WP_TRY(auto tasks, tasks_with_key(o.key));
         if (tasks.empty()) continue;
-        // What the chain says, for the failure paths (a revert may mean somebody else did it).
         std::vector<Bytes32> ids;
         for (const auto& t : tasks) ids.push_back(t.task_id);
         std::vector<chain::HubResult<Task>> onchain;
         if (!o.ok()) onchain = hub_.view_tasks(ids);
-        const std::string why = o.error ? o.error->message : std::string("failed");
-        for (std::size_t i = 0; i < tasks.size(); ++i) {
-            const TaskRecord& t = tasks[i];
-            wp::TaskStatus chain_status = wp::TaskStatus::kUnset;
-            if (!o.ok() && onchain[i]) chain_status = onchain[i]->status;
-            TaskChange change;
-            if (kind == "initialize") {
-                if (o.ok() || chain_status == wp::TaskStatus::kActive) {
-                    change.due_ms = t.contribution_deadline * 1000;
-                    WP_TRY(auto m, store_.transition_task(t, TaskEvent::kInitializeMined, change, now_ms()));
-                    if (m) ++n;
-                } else {
-                    change.failure = "initialize: " + why;
-                    change.due_ms = t.final_deadline * 1000;
-                    WP_TRY(auto m, store_.transition_task(t, TaskEvent::kInitializeReverted, change, now_ms()));
-                    if (m) ++n;
-                }
-            } else if (kind == "finalize") {
-                if (o.ok() || chain_status == wp::TaskStatus::kCompleted) {
-                    change.clear_due = true;
-                    WP_TRY(auto m, store_.transition_task(t, TaskEvent::kFinalizeMined, change, now_ms()));
-                    if (m) {
-                        WP_TRY(auto c, store_.transition_task(*m, TaskEvent::kCompleted, TaskChange{}, now_ms()));
-                        if (c) WP_TRY_VOID(core_.notify_completed(t.task_id).map([](std::size_t) {}));
-                        ++n;
+        plans.push_back(Plan{&o, kind, std::move(tasks), std::move(onchain)});
+    }
+    if (plans.empty()) return std::size_t{0};
+    const std::int64_t now = now_ms();
+    std::vector<Bytes32> completed;  // finalized: their workers get PLEASE_COMPLETE after the commit
+    WP_TRY(std::size_t moved, store_.database().write([&](store::Tx& tx) -> Result<std::size_t> {
+        std::size_t n = 0;
+        completed.clear();
+        for (const Plan& p : plans) {
+            const chain::TxOutcome& o = *p.outcome;
+            const std::string& kind = p.kind;
+            const std::vector<TaskRecord>& tasks = p.tasks;
+            const std::string why = o.error ? o.error->message : std::string("failed");
+            for (std::size_t i = 0; i < tasks.size(); ++i) {
+                const TaskRecord& t = tasks[i];
+                wp::TaskStatus chain_status = wp::TaskStatus::kUnset;
+                if (!o.ok() && p.onchain[i]) chain_status = p.onchain[i]->status;
+                TaskChange change;
+                if (kind == "initialize") {
+                    if (o.ok() || chain_status == wp::TaskStatus::kActive) {
+                        change.due_ms = t.contribution_deadline * 1000;
+                        WP_TRY(auto m, store_.transition_task(tx, t, TaskEvent::kInitializeMined, change, now));
+                        if (m) ++n;
+                    } else {
+                        change.failure = "initialize: " + why;
+                        change.due_ms = t.final_deadline * 1000;
+                        WP_TRY(auto m, store_.transition_task(tx, t, TaskEvent::kInitializeReverted, change, now));
+                        if (m) ++n;
                     }
-                } else {
-                    change.failure = "finalize: " + why;
-                    WP_TRY(auto m, store_.transition_task(t, TaskEvent::kFinalizeReverted, change, now_ms()));
-                    if (m) ++n;
-                }
-            } else if (kind == "reopen") {
-                if (o.ok()) {
-                    WP_TRY(auto m, store_.transition_task(t, TaskEvent::kReopenMined, change, now_ms()));
-                    if (m) {
-                        TaskChange back;
-                        back.due_ms = t.contribution_deadline * 1000;
-                        WP_TRY(auto r, store_.transition_task(*m, TaskEvent::kRescheduled, back, now_ms()));
-                        (void)r;
-                        ++n;
+                } else if (kind == "finalize") {
+                    if (o.ok() || chain_status == wp::TaskStatus::kCompleted) {
+                        change.clear_due = true;
+                        WP_TRY(auto m, store_.transition_task(tx, t, TaskEvent::kFinalizeMined, change, now));
+                        if (m) {
+                            WP_TRY(auto c, store_.transition_task(tx, *m, TaskEvent::kCompleted, TaskChange{}, now));
+                            if (c) completed.push_back(t.task_id);
+                            ++n;
+                        }
+                    } else {
+                        change.failure = "finalize: " + why;
+                        WP_TRY(auto m, store_.transition_task(tx, t, TaskEvent::kFinalizeReverted, change, now));
+                        if (m) ++n;
                     }
-                } else {
-                    change.failure = "reopen: " + why;
-                    change.due_ms = t.final_deadline * 1000;
-                    WP_TRY(auto m, store_.transition_task(t, TaskEvent::kReopenReverted, change, now_ms()));
-                    if (m) ++n;
-                }
-            } else {  // claim
-                if (o.ok() || chain_status == wp::TaskStatus::kFailed) {
-                    change.clear_due = true;
-                    WP_TRY(auto m, store_.transition_task(t, TaskEvent::kClaimMined, change, now_ms()));
-                    if (m) ++n;
-                } else {
-                    change.failure = "claim: " + why;
-                    WP_TRY(auto m, store_.transition_task(t, TaskEvent::kClaimReverted, change, now_ms()));
-                    if (m) ++n;
+                } else if (kind == "reopen") {
+                    if (o.ok()) {
+                        WP_TRY(auto m, store_.transition_task(tx, t, TaskEvent::kReopenMined, change, now));
+                        if (m) {
+                            TaskChange back;
+                            back.due_ms = t.contribution_deadline * 1000;
+                            WP_TRY(auto r, store_.transition_task(tx, *m, TaskEvent::kRescheduled, back, now));
+                            (void)r;
+                            ++n;
+                        }
+                    } else {
+                        change.failure = "reopen: " + why;
+                        change.due_ms = t.final_deadline * 1000;
+                        WP_TRY(auto m, store_.transition_task(tx, t, TaskEvent::kReopenReverted, change, now));
+                        if (m) ++n;
+                    }
+                } else {  // claim
+                    if (o.ok() || chain_status == wp::TaskStatus::kFailed) {
+                        change.clear_due = true;
+                        WP_TRY(auto m, store_.transition_task(tx, t, TaskEvent::kClaimMined, change, now));
+                        if (m) ++n;
+                    } else {
+                        change.failure = "claim: " + why;
+                        WP_TRY(auto m, store_.transition_task(tx, t, TaskEvent::kClaimReverted, change, now));
+                        if (m) ++n;
+                    }
                 }
             }
         }
-    }
-    return n;
+        return n;
+    }));
+    if (!completed.empty()) WP_TRY_VOID(core_.notify_completed(completed).map([](std::size_t) {}));
+    return moved;
 }
 
 Result<std::size_t> TaskIntents::apply_observations(const std::vector<TaskObservation>& observations) {
-    std::size_t n = 0;
+    std::vector<ConsensusItem> consensus;
     for (const auto& obs : observations) {
         if (const auto* c = std::get_if<ev::TaskConsensus>(&obs.event)) {
             WP_TRY(auto task, store_.task_by_id(c->task_id));
@@ -310,11 +362,13 @@ Result<std::size_t> TaskIntents::apply_observations(const std::vector<TaskObserv
             auto view = hub_.view_task(c->task_id);
             if (!view) return make_error(view.error().to_error());
             const auto reveal = static_cast<std::int64_t>(view->reveal_deadline.low_u64());
-            WP_TRY(bool applied, core_.apply_consensus(c->task_id, c->consensus, reveal, obs.block));
-            if (applied) ++n;
+            consensus.push_back(ConsensusItem{c->task_id, c->consensus, reveal, obs.block});
         }
     }
-    return n;
+    if (consensus.empty()) return std::size_t{0};
+    // One transaction for the poll's consensus events (group commit).
+    WP_TRY(auto applied, core_.apply_consensus_batch(consensus));
+    return static_cast<std::size_t>(std::count(applied.begin(), applied.end(), true));
 }
 
 Result<std::size_t> TaskIntents::reconcile_with_chain() {

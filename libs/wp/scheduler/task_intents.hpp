@@ -42,6 +42,11 @@ struct IntentOptions {
     bool eager_initialize{false};
     std::size_t initialize_batch{32};  //!< tasks per initializeArray
     std::size_t max_per_round{1000};
+    //! Crash-test seam (0: off): the process kills itself (SIGKILL) right after the Nth intent key counted from now
+    //! was committed in its task row and before TxManager journals it — the intent window resubmit_lost() repairs.
+    //! `iexec-pool core` arms it from the environment variable WP_TEST_KILL_AFTER_INTENTS once it has been ready for
+    //! a second (tests only).
+    std::uint64_t kill_after_intents{0};
 };
 
 struct IntentCounters {
@@ -64,7 +69,10 @@ class TaskIntents {
     Result<std::size_t> reopen_ready();
     //! FINAL_DEADLINE_REACHED → CLAIMING + claim (or initializeAndClaimArray).
     Result<std::size_t> claim_ready();
-    //! Keys recorded in task rows that TxManager does not know (a crash between the commit and the submit).
+    //! Keys recorded in task rows that TxManager does not know (a crash between the commit and the submit) are
+    //! submitted again; keys whose call the journal shows final while the task still waits for it (a crash between
+    //! poll() returning the outcome and apply_outcomes() committing it) get their outcome applied again. Returns the
+    //! tasks submitted again. The daemon runs it once per start.
     Result<std::size_t> resubmit_lost();
     //! Outcomes of our keyed calls (others are ignored). Returns the tasks moved.
     Result<std::size_t> apply_outcomes(const std::vector<chain::TxOutcome>& outcomes);
@@ -81,6 +89,11 @@ class TaskIntents {
     Result<void> round(const std::vector<chain::TxOutcome>& outcomes, const std::vector<TaskObservation>& observations);
 
     IntentCounters counters() const { return counters_; }
+    //! Sets IntentOptions::kill_after_intents, counting from now (the caller's thread: the one calling round()).
+    void arm_kill_after_intents(std::uint64_t n) {
+        options_.kill_after_intents = n;
+        intents_written_ = 0;
+    }
 
   private:
     Result<void> submit(const std::string& key, const std::vector<TaskRecord>& tasks, TaskStatus status);
@@ -96,6 +109,7 @@ class TaskIntents {
     Clock& clock_;
     IntentOptions options_;
     IntentCounters counters_;
+    std::uint64_t intents_written_{0};
 };
 
 }  // namespace wp::scheduler

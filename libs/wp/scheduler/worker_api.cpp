@@ -54,9 +54,18 @@ std::string WorkerApi::topic_of(const Address& worker) { return "worker:" + work
 
 WorkerApi::WorkerApi(CoreScheduler& core, const service::TokenService& tokens, service::ChallengeAuth& challenges,
                      WorkerApiOptions options)
-    : core_(core), tokens_(tokens), challenges_(challenges), options_(std::move(options)) {}
+    : core_(core), tokens_(tokens), challenges_(challenges), options_(std::move(options)) {
+    if (options_.status_batch > 0)
+        batcher_ = std::make_unique<StatusBatcher>(
+            core_, StatusBatcherOptions{options_.status_batch, options_.assign_on_events});
+}
 
-WorkerApi::~WorkerApi() { core_.set_notifier({}); }
+WorkerApi::~WorkerApi() {
+    if (batcher_) batcher_->stop();
+    core_.set_notifier({});
+}
+
+StatusBatcherStats WorkerApi::status_stats() const { return batcher_ ? batcher_->stats() : StatusBatcherStats{}; }
 
 void WorkerApi::publish(const Address& worker, const workerapi::Notification& notification) {
     if (hub_) hub_->publish(topic_of(worker), "notification", workerapi::serialize(workerapi::to_json(notification)));
@@ -181,23 +190,49 @@ void WorkerApi::install(net::HttpServer& server) {
         },
         authed);
 
-    server.handle(
-        "POST", p + "/tasks/:taskId/status",
-        [this](const ServerRequest& request) -> Reply {
-            auto task_id = bytes32_from_hex(*request.param("taskId"));
-            if (!task_id) return tl::unexpected(HttpError::bad_request(task_id.error().with_context("taskId")));
-            auto update = body_of<workerapi::StatusUpdate>(request, workerapi::status_update_from_json);
-            if (!update) return tl::unexpected(update.error());
-            auto outcome = core_.update_status(identity(request), *task_id, *update);
-            if (!outcome) {
-                if (outcome.error().code == Errc::kInvalidArgument)
-                    return tl::unexpected(HttpError{404, outcome.error().message, {}});
-                return tl::unexpected(error_of(outcome.error()));
-            }
-            if (options_.assign_on_events && !holds_slot(update->status)) (void)core_.assign_round();
-            return json_reply(outcome->http_status, workerapi::to_json(outcome->answer));
-        },
-        authed);
+    const auto status_reply = [](const Result<StatusOutcome>& outcome) -> Reply {
+        if (!outcome) {
+            if (outcome.error().code == Errc::kInvalidArgument)
+                return tl::unexpected(HttpError{404, outcome.error().message, {}});
+            return tl::unexpected(error_of(outcome.error()));
+        }
+        return json_reply(outcome->http_status, workerapi::to_json(outcome->answer));
+    };
+    if (batcher_) {
+        // Group commit: the update joins the writer's next transaction; the answer is sent after its commit.
+        server.handle_async(
+            "POST", p + "/tasks/:taskId/status",
+            [this, status_reply](const ServerRequest& request, net::Responder responder) {
+                auto task_id = bytes32_from_hex(*request.param("taskId"));
+                if (!task_id) {
+                    responder.reply(tl::unexpected(HttpError::bad_request(task_id.error().with_context("taskId"))));
+                    return;
+                }
+                auto update = body_of<workerapi::StatusUpdate>(request, workerapi::status_update_from_json);
+                if (!update) {
+                    responder.reply(tl::unexpected(update.error()));
+                    return;
+                }
+                batcher_->submit(StatusItem{identity(request), *task_id, std::move(*update)},
+                                 [responder, status_reply](Result<StatusOutcome> outcome) {
+                                     responder.reply(status_reply(outcome));
+                                 });
+            },
+            authed);
+    } else {
+        server.handle(
+            "POST", p + "/tasks/:taskId/status",
+            [this, status_reply](const ServerRequest& request) -> Reply {
+                auto task_id = bytes32_from_hex(*request.param("taskId"));
+                if (!task_id) return tl::unexpected(HttpError::bad_request(task_id.error().with_context("taskId")));
+                auto update = body_of<workerapi::StatusUpdate>(request, workerapi::status_update_from_json);
+                if (!update) return tl::unexpected(update.error());
+                auto outcome = core_.update_status(identity(request), *task_id, *update);
+                if (outcome && options_.assign_on_events && !holds_slot(update->status)) (void)core_.assign_round();
+                return status_reply(outcome);
+            },
+            authed);
+    }
 
     server.handle(
         "GET", p + "/recovery",

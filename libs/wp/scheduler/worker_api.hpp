@@ -10,7 +10,9 @@
 //                                        after N exists or long_poll elapses (then 204)
 //   GET  /api/v1/ws                      Bearer, WebSocket: subscribe to "worker:<address lowercase>", events
 //                                        "notification" carrying Notification JSON (a push of the same inbox)
-//   POST /api/v1/tasks/:taskId/status    Bearer, StatusUpdate → StatusAnswer (200, or 409 refused); 404 no replicate
+//   POST /api/v1/tasks/:taskId/status    Bearer, StatusUpdate → StatusAnswer (200, or 409 refused); 404 no replicate.
+//                                        Group commit (status_batcher.hpp): concurrent updates share one write
+//                                        transaction; each is answered only after that transaction committed
 //   GET  /api/v1/recovery                Bearer → Recovery
 //
 // Login: the challenge is the service's EIP-712 challenge (single use, expiring); only addresses on the allow-list
@@ -34,6 +36,7 @@
 #include <wp/service/token.hpp>
 
 #include "core_scheduler.hpp"
+#include "status_batcher.hpp"
 
 namespace wp::scheduler {
 
@@ -47,6 +50,9 @@ struct WorkerApiOptions {
     //! Run an assignment round after each registration, heartbeat and status update (a daemon with its own
     //! assignment loop sets false).
     bool assign_on_events{true};
+    //! Status updates per write transaction at most (group commit, StatusBatcher); 0: each update in its own
+    //! transaction on the handler thread (the behaviour before group commit, kept for comparison).
+    std::size_t status_batch{256};
 };
 
 class WorkerApi {
@@ -64,6 +70,8 @@ class WorkerApi {
 
     //! The WebSocket topic of a worker.
     static std::string topic_of(const Address& worker);
+    //! The group commit's counters (all zero with status_batch 0).
+    StatusBatcherStats status_stats() const;
 
   private:
     struct Waiter {
@@ -80,6 +88,7 @@ class WorkerApi {
     std::shared_ptr<net::WebSocketHub> hub_;
     std::mutex waiters_mutex_;
     std::multimap<Address, std::shared_ptr<Waiter>> waiters_;
+    std::unique_ptr<StatusBatcher> batcher_;  // null with status_batch 0
 };
 
 //! The ChallengeAuthOptions of the worker login (domain workerapi::kLoginDomainName).

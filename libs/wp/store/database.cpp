@@ -441,6 +441,7 @@ class DatabaseImpl {
                 if (!writable) return {};  // the snapshot was read completely; ending it is not part of the result
                 return committed;
             }
+            if (writable) ++write_commits_;
             pool.release(std::move(conn), false);
             return {};
         }
@@ -462,6 +463,7 @@ class DatabaseImpl {
     std::unique_ptr<Pool> writer_;   // SQLite only
     std::unique_ptr<Pool> readers_;  // SQLite: read-only connections; PostgreSQL: every connection
     std::atomic<std::uint64_t> transactions_{0};
+    std::atomic<std::uint64_t> write_commits_{0};
     std::atomic<std::uint64_t> retries_{0};
     std::atomic<std::uint64_t> reconnects_{0};
 };
@@ -491,7 +493,8 @@ Backend Database::backend() const { return impl_->url_.backend; }
 const std::string& Database::name() const { return impl_->url_.redacted; }
 const Options& Database::options() const { return impl_->options_; }
 Stats Database::stats() const {
-    return Stats{impl_->transactions_.load(), impl_->retries_.load(), impl_->reconnects_.load()};
+    return Stats{impl_->transactions_.load(), impl_->retries_.load(), impl_->reconnects_.load(),
+                 impl_->write_commits_.load()};
 }
 
 }  // namespace wp::store

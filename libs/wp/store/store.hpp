@@ -308,9 +308,10 @@ class Tx {
 
 //! Counters since open (for tests and metrics).
 struct Stats {
-    std::uint64_t transactions{0};  //!< committed or rolled back attempts that ran fn
-    std::uint64_t retries{0};       //!< attempts restarted after a retryable failure
-    std::uint64_t reconnects{0};    //!< PostgreSQL connections dropped after a connection failure and reopened
+    std::uint64_t transactions{0};   //!< committed or rolled back attempts that ran fn
+    std::uint64_t retries{0};        //!< attempts restarted after a retryable failure
+    std::uint64_t reconnects{0};     //!< PostgreSQL connections dropped after a connection failure and reopened
+    std::uint64_t write_commits{0};  //!< write() transactions committed (each one WAL sync / commit flush)
 };
 
 class Database {
