@@ -14,8 +14,8 @@
 
 #include <boost/json.hpp>
 
-#include <wp/marketclient/market_client.hpp>
 #include <wp/core/hex.hpp>
+#include <wp/marketclient/market_client.hpp>
 
 namespace {
 void fail(const char* what) {

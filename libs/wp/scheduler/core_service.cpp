@@ -35,6 +35,8 @@
 #include "core_scheduler.hpp"
 #include "dashboard.hpp"
 #include "deal_intake.hpp"
+#include "order_publisher.hpp"
+#include "orders_api.hpp"
 #include "pool_api.hpp"
 #include "result_store.hpp"
 #include "scheduler_metrics.hpp"
@@ -75,6 +77,7 @@ struct CoreService::Impl {
     std::unique_ptr<WorkerApi> worker_api;
     std::unique_ptr<net::HttpServer> server;
     std::shared_ptr<net::WebSocketHub> dashboard_ws;
+    std::unique_ptr<OrderPublisher> orders;  //!< the order publishing policy (core.orders.enabled)
     const service::ComponentRunner* runner{nullptr};
 
     std::atomic<bool> caught_up_once{false};
@@ -109,7 +112,19 @@ struct CoreService::Impl {
             if (thread.joinable()) thread.join();
         }
     };
-    Loop chain_loop, due_loop;
+    Loop chain_loop, due_loop, orders_loop;
+
+    //! The order publishing policy's thread: a round when workers, backlog or pending rows changed (never on a
+    //! request thread; the market's answers never hold a database transaction open).
+    std::atomic<bool> orders_failing{false};
+    void orders_round() {
+        if (auto r = orders->tick(); !r) {
+            if (!orders_failing.exchange(true))
+                service::log_warn("core: orders round failed (retrying)", {{"error", r.error().message}});
+        } else if (orders_failing.exchange(false)) {
+            service::log_info("core: orders round recovered");
+        }
+    }
 
     void chain_round() {
         bool behind = true;
@@ -321,6 +336,13 @@ void CoreService::Impl::install_routes() {
     // The dashboard's JSON API (pool_api.hpp; /api/v1/pool/… are aliases).
     install_dashboard_api(s, *store, [self] { return self->summary_context(); });
     dashboard_ws = s.websocket("/api/v1/dashboard/ws", net::WebSocketOptions{});
+    // The orders panel: the policy's open orders (or a cached market query) and the fills (orders_api.hpp).
+    OrdersApiOptions orders_api;
+    orders_api.market_url = config.market_url;
+    orders_api.chain_id = chain_id;
+    orders_api.workerpool = config.workerpool;
+    if (orders) orders_api.policy_view = [self] { return self->orders->view(); };
+    install_orders_api(s, *store, std::move(orders_api));
 
     // Health, readiness, metrics.
     s.route("GET", "/health", net::health_handler([] { return net::HealthReport{}; }));
@@ -345,6 +367,7 @@ CoreService::CoreService(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 CoreService::~CoreService() {
     if (!impl_) return;
+    impl_->orders_loop.halt();
     impl_->due_loop.halt();
     impl_->chain_loop.halt();
     if (impl_->server) impl_->server->stop(std::chrono::milliseconds(500));
@@ -439,6 +462,31 @@ Result<std::unique_ptr<CoreService>> CoreService::open(const CoreConfig& config,
     impl->intents =
         std::make_unique<TaskIntents>(*impl->store, *impl->core, *impl->hub, *impl->txm, *impl->clock, intent_options);
 
+    if (config.orders_enabled) {
+        OrderPublisherOptions orders;
+        orders.market_url = config.market_url;
+        orders.chain_id = impl->chain_id;
+        orders.hub = config.hub;
+        orders.workerpool = config.workerpool;
+        orders.offers = config.offers;
+        orders.capacity.safety_periods = config.orders_safety_periods;
+        orders.capacity.max_volume = config.orders_max_volume;
+        orders.refresh = config.orders_refresh;
+        chain::Hub* hub = impl->hub.get();
+        auto category_time = [hub](std::uint64_t category) -> Result<std::uint64_t> {
+            auto c = hub->view_category(U256(category));
+            if (!c) return make_error(c.error().kind, c.error().message);
+            if (!c->work_clock_time_ref.fits_u64() || c->work_clock_time_ref.is_zero())
+                return make_error(Errc::kOverflow, "category " + std::to_string(category) + ": workClockTimeRef " +
+                                                       c->work_clock_time_ref.to_dec() + " unusable");
+            return c->work_clock_time_ref.low_u64();
+        };
+        auto publisher = OrderPublisher::open(*impl->db, *impl->store, *impl->clock, *impl->key,
+                                              std::move(category_time), std::move(orders));
+        if (!publisher) return tl::unexpected(publisher.error());
+        impl->orders = std::move(*publisher);
+    }
+
     ResultStoreOptions result_options;
     result_options.dir = config.results_dir;
     result_options.max_bytes = config.results_max_bytes;
@@ -480,6 +528,9 @@ std::vector<service::Component*> CoreService::components() {
             "chain", self->chain_loop, [self] { self->chain_round(); }, self->config.poll_interval));
         components_.push_back(std::make_unique<LoopComponent>(
             "due", self->due_loop, [self] { self->due_round(); }, std::chrono::milliseconds(1000)));
+        if (self->orders)
+            components_.push_back(std::make_unique<LoopComponent>(
+                "orders", self->orders_loop, [self] { self->orders_round(); }, std::chrono::milliseconds(1000)));
         components_.push_back(std::make_unique<HttpComponent>(*self));
     }
     std::vector<service::Component*> out;
@@ -492,5 +543,6 @@ std::string CoreService::url() const { return impl_->server->base_url(); }
 std::uint64_t CoreService::chain_id() const { return impl_->chain_id; }
 bool CoreService::synced() const { return impl_->caught_up_once.load(); }
 SchedulerStore& CoreService::store() { return *impl_->store; }
+OrderPublisher* CoreService::orders() { return impl_->orders.get(); }
 
 }  // namespace wp::scheduler

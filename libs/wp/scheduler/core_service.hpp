@@ -16,6 +16,7 @@
 //   components (service::ComponentRunner, start order; stopped in reverse):
 //     "chain"  a thread: mirror poll → TaskIntents::round(TxManager round's outcomes, intake observations);
 //     "due"    a thread on the service's Clock: run_due, check_liveness, assign_round, metrics, summary push;
+//     "orders" (only with core.orders.enabled) a thread: OrderPublisher::tick() every second (order_publisher.hpp);
 //     "http"   the server; once it listens its URL is logged and written to url_file (when set).
 // GET /ready answers 503 {"status":"starting"} until the mirror caught up once and the runner is running.
 //
@@ -34,6 +35,7 @@
 namespace wp::scheduler {
 
 class SchedulerStore;
+class OrderPublisher;
 
 class CoreService {
   public:
@@ -45,7 +47,7 @@ class CoreService {
     CoreService(const CoreService&) = delete;
     CoreService& operator=(const CoreService&) = delete;
 
-    //! The components in start order ("chain", "due", "http").
+    //! The components in start order ("chain", "due", ["orders",] "http").
     std::vector<service::Component*> components();
     //! Lets /ready follow the runner's state. Call before start.
     void attach(const service::ComponentRunner& runner);
@@ -57,6 +59,8 @@ class CoreService {
     bool synced() const;
     //! The scheduler's store (tests, tools).
     SchedulerStore& store();
+    //! The order publishing policy, nullptr unless core.orders.enabled (tests, tools).
+    OrderPublisher* orders();
 
     struct Impl;
 
