@@ -104,7 +104,8 @@ Result<json::object> dashboard_workers(SchedulerStore& store) {
         json::array current;
         for (const auto& r : active) {
             WP_TRY(auto t, store.task(r.task));
-            if (t) current.push_back(json::value(to_hex(t->task_id.view())));
+            // A replicate whose worker did not report its last status yet keeps a finished task: not current.
+            if (t && !is_final(t->status)) current.push_back(json::value(to_hex(t->task_id.view())));
         }
         json::array tee;
         for (auto f : w.registration.tee_frameworks) tee.push_back(json::value(workerapi::to_string(f)));

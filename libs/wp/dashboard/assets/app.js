@@ -184,7 +184,7 @@
       var tr = el("tr"); tr.className = "task"; tr.dataset.status = t.status || "";
       var c = el("td"); c.appendChild(taskLink(t.taskId)); tr.appendChild(c);
       cell(tr, short(t.dealId) + " · " + t.index, "mono");
-      cell(tr, t.status || "–", "chip " + (t.status || ""));
+      var st = el("td"); st.appendChild(el("span", "chip " + (t.status || ""), t.status || "–")); tr.appendChild(st);
       cell(tr, ago(t.updatedMs / 1000));
       tb.appendChild(tr);
     });
