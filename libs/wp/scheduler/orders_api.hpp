@@ -1,47 +1,54 @@
 #pragma once
-// GET /api/v1/dashboard/orders: the pool's open workerpool orders on the market and their fills (issue 12's orders
-// panel). Served by this file until the dashboard's own orders route (branch h-dash) lands; the document:
+// The open orders of the dashboard's GET /api/v1/dashboard/orders (dashboard.hpp dashboard_orders, its "orders" and
+// "openOrdersKnown"): where they come from, as an OpenOrdersSource that never calls the network on a request thread.
 //
-//   {"market":"url"|null,
-//    "policy":{"enabled":true,"refreshedMs":N,"error":"…"|null,"offers":[{"category","tag","price","trust",
-//              "categorySeconds","slots","replicas","budget","backlog","earlier","volume"}]} | null,
-//    "orders":[{"orderHash","remaining":N,"volume":N,"price":"nRLC","tag","category":N,"trust":N,
-//               "publicationTimestamp","state"}],
-//    "fills":[{"dealId","volume":N,"category":N,"tag","trust":N,"requester","app","startTime":N,
-//              "completed":N,"failed":N}]}
+//   - with the order publishing policy (core.orders.enabled): the policy's view as of its last round
+//     (OrderPublisher::view()["orders"]: {"orderHash","remaining","volume","price","tag","category","trust",
+//     "publicationTimestamp","state"});
+//   - without it but with core.market.url: MarketOrdersCache, the workerpool's open orders read from the market by
+//     refresh() (called by the core's "orders" thread every 10 s; 2 s timeout), the same fields with the market's
+//     status as "state"; nullopt ("openOrdersKnown": false) until a first read succeeded;
+//   - without a market: no source.
 //
-// Open orders come from the order policy's view (OrderPublisher::view(), as of its last round: no market call on the
-// request thread) when core.orders.enabled; otherwise, with core.market.url, from a cached market query (the
-// workerpool's open orders, re-read at most every 10 s, 2 s timeout; "error" set when the market did not answer);
-// without a market, [] and "market": null. Fills are the deals of the workerpool taken in by the core (its database:
-// one deal per fill; "volume" = the deal's task count), most recent first, at most 50.
-//
-// Thread safety: install before the server starts; handlers run on any thread.
+// Thread safety: MarketOrdersCache::refresh() from one thread, get() from any.
 
-#include <functional>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 
-#include <boost/json/object.hpp>
+#include <boost/json/array.hpp>
 
 #include <wp/core/address.hpp>
-#include <wp/net/http_server.hpp>
+#include <wp/core/result.hpp>
 
-#include "scheduler_store.hpp"
+namespace wp::marketclient {
+class MarketClient;
+}
 
 namespace wp::scheduler {
 
-struct OrdersApiOptions {
-    std::string market_url;  //!< "" → no market
-    std::uint64_t chain_id{0};
-    Address workerpool;
-    //! The policy's view (OrderPublisher::view); empty when the policy is off.
-    std::function<boost::json::object()> policy_view;
+class MarketOrdersCache {
+  public:
+    //! Errc::kInvalidArgument "core.market.url: …" for a bad URL. Opens no connection.
+    static Result<std::unique_ptr<MarketOrdersCache>> create(const std::string& market_url, std::uint64_t chain_id,
+                                                             const Address& workerpool);
+    ~MarketOrdersCache();
+    MarketOrdersCache(const MarketOrdersCache&) = delete;
+    MarketOrdersCache& operator=(const MarketOrdersCache&) = delete;
+
+    //! Reads the workerpool's open orders (one page of 1000); on failure the previous list stays and the error is
+    //! returned (the caller logs it).
+    Result<void> refresh();
+    //! The last list read, nullopt before the first success.
+    std::optional<boost::json::array> get() const;
+
+  private:
+    MarketOrdersCache(std::unique_ptr<marketclient::MarketClient> client, const Address& workerpool);
+    std::unique_ptr<marketclient::MarketClient> client_;
+    Address workerpool_;
+    mutable std::mutex mutex_;
+    std::optional<boost::json::array> orders_;
 };
-
-//! The fills part of the document (the deals of the core's database, most recent first).
-Result<boost::json::array> dashboard_fills(SchedulerStore& store, std::size_t limit);
-
-void install_orders_api(net::HttpServer& server, SchedulerStore& store, OrdersApiOptions options);
 
 }  // namespace wp::scheduler
