@@ -5,7 +5,8 @@
 // backlog (a fill's tasks) shrink it by unpublish + publish; tick() runs a round only when something changed; a
 // restart publishes nothing twice; an intent stored while the market was unreachable (the crash window between the
 // commit and the POST) is published later with the SAME hash; an unknown open order of the owner is adopted and
-// replaced; a refusal closes the row with the market's message; the dashboard view.
+// replaced; a refusal closes the row with the market's message; the dashboard view; MarketOrdersCache (the
+// dashboard's open orders without the policy).
 #include "order_publisher.hpp"
 
 #include <gtest/gtest.h>
@@ -30,6 +31,7 @@
 #include <wp/protocol/tag.hpp>
 #include <wp/store/pg_test_support.hpp>
 
+#include "orders_api.hpp"
 #include "scheduler_store.hpp"
 #include "schema.hpp"
 
@@ -381,6 +383,43 @@ TEST_F(OrderPublisherTest, ARefusalClosesTheRowWithTheMarketsMessage) {
     EXPECT_EQ(rows[0].row.state, PolicyOrderState::kClosed);
     EXPECT_EQ(rows[0].note.rfind("publish refused: API error: ", 0), 0U) << rows[0].note;
     EXPECT_TRUE(open_on_market().empty());
+}
+
+TEST_F(OrderPublisherTest, MarketOrdersCacheReadsTheOpenOrdersWithoutThePolicy) {
+    auto cache = MarketOrdersCache::create(server_->base_url(), kChain, kPool);
+    ASSERT_TRUE(cache) << cache.error().message;
+    EXPECT_FALSE((*cache)->get());  // nothing read yet: "openOrdersKnown": false
+    ASSERT_TRUE((*cache)->refresh());
+    ASSERT_TRUE((*cache)->get());
+    EXPECT_TRUE((*cache)->get()->empty());
+    WorkerpoolOrder w;
+    w.workerpool = kPool;
+    w.workerpoolprice = U256(7);
+    w.volume = U256(5);
+    w.salt.bytes[31] = 9;
+    Order o(w);
+    set_order_sign(o, sign_order(domain(), o, owner_));
+    auto published = client_->publish(o, owner_);
+    ASSERT_TRUE(published) << published.error().message;
+    ASSERT_TRUE((*cache)->refresh());
+    auto orders = (*cache)->get();
+    ASSERT_TRUE(orders);
+    ASSERT_EQ(orders->size(), 1U);
+    const auto& first = (*orders)[0].as_object();
+    EXPECT_EQ(first.at("orderHash").as_string(), to_hex(published->order_hash.view()));
+    EXPECT_EQ(first.at("remaining").to_number<std::uint64_t>(), 5U);
+    EXPECT_EQ(first.at("price").as_string(), "7");
+    EXPECT_EQ(first.at("state").as_string(), "open");
+    // A market gone: the error is returned, the last list kept.
+    auto down = MarketOrdersCache::create("http://127.0.0.1:1", kChain, kPool);
+    ASSERT_TRUE(down);
+    auto failed = (*down)->refresh();
+    ASSERT_FALSE(failed);
+    EXPECT_EQ(failed.error().code, Errc::kNetwork);
+    EXPECT_FALSE((*down)->get());
+    auto bad = MarketOrdersCache::create("not a url", kChain, kPool);
+    ASSERT_FALSE(bad);
+    EXPECT_EQ(bad.error().message.rfind("core.market.url: ", 0), 0U) << bad.error().message;
 }
 
 TEST_F(OrderPublisherTest, OpenChecksItsOptions) {
