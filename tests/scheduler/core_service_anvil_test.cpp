@@ -236,6 +236,28 @@ TEST_F(CoreServiceAnvil, TakesInADealInitializesItsTasksAndServesTheDashboard) {
     get_json("/api/v1/dashboard/tasks?limit=x", 400);
     // The former pool API routes are aliases of the dashboard's.
     EXPECT_EQ(get_json("/api/v1/pool/deals"), get_json("/api/v1/dashboard/deals"));
+    // The chain side (the "dashboard" loop): the owner's SRLC account as the chain has it, and the deal's fill.
+    const Address owner = info().accounts.at(test::kScheduler).address;
+    auto on_chain = hub().view_account(owner);
+    ASSERT_TRUE(on_chain) << on_chain.error().message;
+    clock_.advance(std::chrono::seconds(6));  // past the account cache's 5 s: the next round reads it again
+    ASSERT_TRUE(eventually([&] {
+        const json::value a = get_json("/api/v1/dashboard/account");
+        return a.at("stake").is_string() && a.at("stake").as_string() == on_chain->stake.to_dec() &&
+               a.at("locked").as_string() == on_chain->locked.to_dec();
+    })) << json::serialize(get_json("/api/v1/dashboard/account"));
+    EXPECT_EQ(get_json("/api/v1/dashboard/account").at("owner").as_string(), owner.to_checksum());
+    ASSERT_TRUE(eventually([&] { return get_json("/api/v1/dashboard/orders").at("fills").as_array().size() == 1; }));
+    const json::value orders = get_json("/api/v1/dashboard/orders");
+    const auto& fill = orders.at("fills").as_array().at(0);
+    EXPECT_EQ(fill.at("dealId").as_string(), to_hex(deal.view()));
+    EXPECT_EQ(fill.at("volume").to_number<std::int64_t>(), 2);
+    EXPECT_EQ(fill.at("orderHash").as_string().size(), 66U);
+    EXPECT_FALSE(orders.at("openOrdersKnown").as_bool());
+    const json::value one = get_json("/api/v1/dashboard/tasks/" + to_hex(task_id(deal, U256(0)).view()));
+    ASSERT_FALSE(one.at("intents").as_array().empty());
+    EXPECT_EQ(one.at("intents").as_array().at(0).at("kind").as_string(), "initialize");
+    EXPECT_TRUE(one.at("intents").as_array().at(0).at("txHash").is_string());
 
     // The dashboard's WebSocket: task events for the deal's tasks, a worker event, summaries.
     std::set<std::string> events;
@@ -261,6 +283,7 @@ TEST_F(CoreServiceAnvil, TakesInADealInitializesItsTasksAndServesTheDashboard) {
     EXPECT_EQ(metrics->status, 200U);
     EXPECT_NE(metrics->body.find("wp_scheduler_tasks{status=\"INITIALIZED\"}"), std::string::npos);
     EXPECT_NE(metrics->body.find("wp_core_intents_in_flight"), std::string::npos);
+    EXPECT_NE(metrics->body.find("# TYPE wp_scheduler_intent_confirmation_seconds histogram"), std::string::npos);
     auto page = http_.get(core_->url() + "/dashboard/");
     ASSERT_TRUE(page);
     EXPECT_EQ(page->status, 200U);

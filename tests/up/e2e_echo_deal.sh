@@ -14,22 +14,8 @@ work=$4
 rm -rf "$work"
 mkdir -p "$work/req"
 fail() { echo "FAIL: $*" >&2; [[ -f "$work/up1.log" ]] && tail -20 "$work/up1.log" >&2; exit 1; }
-free_base() {
-  python3 - <<'PY'
-import socket
-for _ in range(200):
-    s = socket.socket(); s.bind(("127.0.0.1", 0)); p = s.getsockname()[1]; s.close()
-    if p > 64000: continue
-    ok = True
-    for k in (1, 2):
-        t = socket.socket()
-        try: t.bind(("127.0.0.1", p + k))
-        except OSError: ok = False
-        t.close()
-    if ok: print(p); break
-PY
-}
-base=$(free_base)
+# Three ports below the ephemeral range, each checked by binding it (tests/up/port_base.py).
+base=$(python3 "$(dirname "${BASH_SOURCE[0]}")/port_base.py" 3) || fail "no free port base"
 info="$work/info.json"
 up_pid=""
 start_up() {  # <log>

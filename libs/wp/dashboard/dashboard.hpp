@@ -3,15 +3,18 @@
 // index.html, style.css, app.js; no CDN, no external font, no build step) compiled into the binary, and mount()
 // which serves them from a net::HttpServer. The page reads the core's dashboard JSON API and subscribes to its
 // WebSocket, both defined by the core in docs/scheduler.md ("HTTP API of the daemon"):
-//   GET <api_base>/summary, /workers, /deals?limit=20, /orders, /account, /failures?limit=20, /throughput?minutes=60
-//   (only /summary is required: the page shows "–" or an empty table for an answer that fails);
-//   WebSocket <ws_path>, topic "dashboard": a "summary" event updates the task counters at once, "task" and "worker"
-//   events make the page fetch again (at most once per 300 ms); without the socket it polls every 3 s.
+//   GET <api_base>/summary, /workers, /tasks?limit=15, /tasks/<id> (on demand), /deals?limit=20, /orders?limit=20,
+//   /account, /failures?limit=20, /throughput (only /summary is required: the page shows "–" or an empty table for an
+//   answer that fails);
+//   WebSocket <ws_path>, topic "dashboard": "summary", "throughput" and "account" events are rendered at once,
+//   "failure" is prepended to the failures, "task", "worker" and "fills" make the page fetch again (at most once per
+//   300 ms); without the socket it polls every 3 s.
 // What it shows: workers (alive, slots used / total, current tasks, last seen, score, TEE frameworks), tasks by
-// status and completions per minute, deals with their progress, the pool's open orders (remaining / volume, price,
-// tag, category, filled), the owner's stake and locked amounts and the stake's change since the page opened,
-// recent failures with their reasons. Every value is written as text, never as HTML. Usable on a phone (one column
-// under 800 px).
+// status and completions per minute (last hour) and per hour (last day), the recent tasks and one task's details
+// (history, replicates with their reported statuses, on-chain intents with their transactions, result link), deals
+// with their progress, the pool's open orders (remaining / volume, price, tag, category, filled) and the fills seen
+// on chain, the owner's stake and locked amounts and the earnings curve (stored snapshots), recent failures by kind
+// with their reasons. Every value is written as text, never as HTML. Usable on a phone (one column under 800 px).
 //
 // Served routes (GET and HEAD), with prefix P (default "/dashboard"):
 //   P           302 to P + "/"

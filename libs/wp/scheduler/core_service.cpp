@@ -36,7 +36,10 @@
 #include "chain_time.hpp"
 #include "core_scheduler.hpp"
 #include "dashboard.hpp"
+#include "dashboard_chain.hpp"
 #include "deal_intake.hpp"
+#include "order_publisher.hpp"
+#include "orders_api.hpp"
 #include "pool_api.hpp"
 #include "result_store.hpp"
 #include "scheduler_metrics.hpp"
@@ -78,6 +81,13 @@ struct CoreService::Impl {
     std::unique_ptr<WorkerApi> worker_api;
     std::unique_ptr<net::HttpServer> server;
     std::shared_ptr<net::WebSocketHub> dashboard_ws;
+    std::unique_ptr<OrderPublisher> orders;            //!< the order publishing policy (core.orders.enabled)
+    std::unique_ptr<MarketOrdersCache> market_orders;  //!< the open orders without the policy (core.market.url)
+    std::unique_ptr<DashboardChain> dashboard_chain;
+    std::unique_ptr<LatencyHistograms> latencies;
+    //! The dashboard's open orders (docs/scheduler.md /orders "orders"): set by the order publishing policy when it
+    //! runs (before the components start); empty: none known.
+    OpenOrdersSource open_orders;
     const service::ComponentRunner* runner{nullptr};
 
     std::atomic<bool> caught_up_once{false};
@@ -115,7 +125,31 @@ struct CoreService::Impl {
             if (thread.joinable()) thread.join();
         }
     };
-    Loop chain_loop, due_loop;
+    Loop chain_loop, due_loop, dashboard_loop, orders_loop;
+
+    //! The order publishing policy's thread: a round when workers, backlog or pending rows changed (never on a
+    //! request thread; the market's answers never hold a database transaction open).
+    std::atomic<bool> orders_failing{false};
+    std::uint64_t orders_ticks{0};
+    void orders_round() {
+        if (market_orders) {
+            // Without the policy: the dashboard's open orders, re-read every 10 s.
+            if (orders_ticks++ % 10 != 0) return;
+            if (auto r = market_orders->refresh(); !r) {
+                if (!orders_failing.exchange(true))
+                    service::log_warn("core: market orders read failed (retrying)", {{"error", r.error().message}});
+            } else if (orders_failing.exchange(false)) {
+                service::log_info("core: market orders read recovered");
+            }
+            return;
+        }
+        if (auto r = orders->tick(); !r) {
+            if (!orders_failing.exchange(true))
+                service::log_warn("core: orders round failed (retrying)", {{"error", r.error().message}});
+        } else if (orders_failing.exchange(false)) {
+            service::log_info("core: orders round recovered");
+        }
+    }
 
     bool reconciled{false};  //!< chain thread only
     void chain_round() {
@@ -180,14 +214,61 @@ struct CoreService::Impl {
             service::log_warn("core: liveness check failed", {{"error", r.error().message}});
         if (auto r = core->assign_round(); !r)
             service::log_warn("core: assignment round failed", {{"error", r.error().message}});
+        if (latencies) {
+            if (auto r = latencies->update(*store, clock->unix_ms()); !r)
+                service::log_warn("core: latency metrics failed", {{"error", r.error().message}});
+        }
         if (dashboard_ws) push_dashboard();
+    }
+
+    //! The dashboard's chain side (account cache, fills): its own loop, so a slow RPC delays nothing else.
+    void dashboard_round() {
+        auto round = dashboard_chain->refresh();
+        if (!round) {
+            service::log_warn("core: dashboard chain round failed", {{"error", round.error().message}});
+            return;
+        }
+        if (!dashboard_ws) return;
+        if (round->account_changed) {
+            if (auto a = dashboard_account(*store, dashboard_chain->account(), clock->unix_ms()))
+                dashboard_ws->publish("dashboard", "account", json::serialize(*a));
+        }
+        if (round->new_fills > 0) {
+            if (auto o = dashboard_orders(*store, config.market_url, std::nullopt, 20))
+                dashboard_ws->publish("dashboard", "fills", json::serialize(o->at("fills")));
+        }
     }
 
     //! The dashboard's WebSocket events: "task" for each task whose status changed since the last push (the 100
     //! most recently updated are looked at), "worker" for a worker new or whose liveness changed, then "summary".
     std::map<std::string, std::string> pushed_tasks;  //!< taskId → status last pushed (due thread only)
     std::map<std::string, bool> pushed_workers;       //!< address → alive last pushed
+    std::optional<std::int64_t> pushed_failure_ms;    //!< newest failure time pushed (due thread only)
+    std::int64_t pushed_minute{-1};                   //!< throughput: minute of the last tick
+    std::int64_t pushed_last_hour{-1};                //!< throughput: lastHour total of the last tick
     void push_dashboard() {
+        // "failure": each failure newer than the newest pushed (the first round only sets the mark).
+        if (auto f = dashboard_failures(*store, 20)) {
+            const auto& list = f->at("failures").as_array();
+            std::int64_t newest = pushed_failure_ms.value_or(0);
+            for (auto it = list.rbegin(); it != list.rend(); ++it) {
+                const std::int64_t at = it->at("atMs").as_int64();
+                if (pushed_failure_ms && at > *pushed_failure_ms)
+                    dashboard_ws->publish("dashboard", "failure", json::serialize(*it));
+                newest = std::max(newest, at);
+            }
+            pushed_failure_ms = newest;
+        }
+        // "throughput": the per-minute series when the minute turns or a completion lands.
+        const std::int64_t now = clock->unix_ms();
+        if (auto t = dashboard_throughput(*store, now, 60, 24)) {
+            const std::int64_t last_hour = t->at("total").at("lastHour").as_int64();
+            if (now / 60'000 != pushed_minute || last_hour != pushed_last_hour) {
+                pushed_minute = now / 60'000;
+                pushed_last_hour = last_hour;
+                dashboard_ws->publish("dashboard", "throughput", json::serialize(*t));
+            }
+        }
         TaskQuery recent;
         recent.limit = 100;
         if (auto tasks = dashboard_tasks(*store, recent)) {
@@ -357,7 +438,25 @@ void CoreService::Impl::install_routes() {
     }
 
     // The dashboard's JSON API (pool_api.hpp; /api/v1/pool/… are aliases).
-    install_dashboard_api(s, *store, [self] { return self->summary_context(); });
+    DashboardSources sources;
+    sources.context = [self] { return self->summary_context(); };
+    sources.intents = [self](const std::string& intent_key) -> std::optional<IntentView> {
+        auto found = self->txm->find(intent_key);
+        if (!found) return std::nullopt;
+        IntentView v;
+        v.status = chain::to_string(found->status);
+        v.tx_hash = found->hash;
+        v.block = found->block;
+        if (found->error) v.error = found->error->message;
+        return v;
+    };
+    sources.account = [self] { return self->dashboard_chain->account(); };
+    sources.open_orders = [self]() -> std::optional<json::array> {
+        if (!self->open_orders) return std::nullopt;
+        return self->open_orders();
+    };
+    sources.market_url = config.market_url;
+    install_dashboard_api(s, *store, std::move(sources));
     dashboard_ws = s.websocket("/api/v1/dashboard/ws", net::WebSocketOptions{});
 
     // Health, readiness, metrics.
@@ -383,6 +482,8 @@ CoreService::CoreService(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 CoreService::~CoreService() {
     if (!impl_) return;
+    impl_->orders_loop.halt();
+    impl_->dashboard_loop.halt();
     impl_->due_loop.halt();
     impl_->chain_loop.halt();
     if (impl_->server) impl_->server->stop(std::chrono::milliseconds(500));
@@ -425,6 +526,8 @@ Result<std::unique_ptr<CoreService>> CoreService::open(const CoreConfig& config,
     if (!db) return make_error(db.error().code, "database " + config.db + ": " + db.error().message);
     impl->db = std::make_unique<store::Database>(std::move(*db));
     if (auto v = migrate_scheduler(*impl->db); !v)
+        return make_error(v.error().code, "database " + impl->db->name() + ": " + v.error().message);
+    if (auto v = migrate_dashboard(*impl->db); !v)
         return make_error(v.error().code, "database " + impl->db->name() + ": " + v.error().message);
     impl->store = std::make_unique<SchedulerStore>(*impl->db);
 
@@ -481,6 +584,49 @@ Result<std::unique_ptr<CoreService>> CoreService::open(const CoreConfig& config,
     impl->intents = std::make_unique<TaskIntents>(*impl->store, *impl->core, *impl->hub, *impl->txm, *impl->chain_clock,
                                                   intent_options);
 
+    if (config.orders_enabled) {
+        OrderPublisherOptions orders;
+        orders.market_url = config.market_url;
+        orders.chain_id = impl->chain_id;
+        orders.hub = config.hub;
+        orders.workerpool = config.workerpool;
+        orders.offers = config.offers;
+        orders.capacity.safety_periods = config.orders_safety_periods;
+        orders.capacity.max_volume = config.orders_max_volume;
+        orders.refresh = config.orders_refresh;
+        chain::Hub* hub = impl->hub.get();
+        auto category_time = [hub](std::uint64_t category) -> Result<std::uint64_t> {
+            auto c = hub->view_category(U256(category));
+            if (!c) return make_error(c.error().kind, c.error().message);
+            if (!c->work_clock_time_ref.fits_u64() || c->work_clock_time_ref.is_zero())
+                return make_error(Errc::kOverflow, "category " + std::to_string(category) + ": workClockTimeRef " +
+                                                       c->work_clock_time_ref.to_dec() + " unusable");
+            return c->work_clock_time_ref.low_u64();
+        };
+        auto publisher = OrderPublisher::open(*impl->db, *impl->store, *impl->clock, *impl->key,
+                                              std::move(category_time), std::move(orders));
+        if (!publisher) return tl::unexpected(publisher.error());
+        impl->orders = std::move(*publisher);
+        OrderPublisher* policy = impl->orders.get();
+        impl->open_orders = [policy]() -> std::optional<json::array> {
+            json::object view = policy->view();
+            if (auto* o = view.if_contains("orders"); o != nullptr && o->is_array()) return o->as_array();
+            return json::array{};
+        };
+    } else if (!config.market_url.empty()) {
+        auto cache = MarketOrdersCache::create(config.market_url, impl->chain_id, config.workerpool);
+        if (!cache) return tl::unexpected(cache.error());
+        impl->market_orders = std::move(*cache);
+        MarketOrdersCache* market_orders = impl->market_orders.get();
+        impl->open_orders = [market_orders] { return market_orders->get(); };
+    }
+
+    DashboardChainOptions dash_options;
+    dash_options.owner = impl->key->address();
+    dash_options.hub = config.hub;
+    impl->dashboard_chain =
+        std::make_unique<DashboardChain>(*impl->eth, *impl->hub, *impl->store, *impl->clock, dash_options);
+
     ResultStoreOptions result_options;
     result_options.dir = config.results_dir;
     result_options.max_bytes = config.results_max_bytes;
@@ -511,6 +657,7 @@ Result<std::unique_ptr<CoreService>> CoreService::open(const CoreConfig& config,
     server_options.request_timeout = std::chrono::seconds(120);
     impl->server = std::make_unique<net::HttpServer>(server_options);
     impl->install_routes();
+    impl->latencies = std::make_unique<LatencyHistograms>(impl->server->metrics());
     if (auto m = dashboard::mount(*impl->server); !m) return make_error(m.error().code, m.error().message);
     return std::unique_ptr<CoreService>(new CoreService(std::move(impl)));
 }
@@ -522,6 +669,11 @@ std::vector<service::Component*> CoreService::components() {
             "chain", self->chain_loop, [self] { self->chain_round(); }, self->config.poll_interval));
         components_.push_back(std::make_unique<LoopComponent>(
             "due", self->due_loop, [self] { self->due_round(); }, std::chrono::milliseconds(1000)));
+        components_.push_back(std::make_unique<LoopComponent>(
+            "dashboard", self->dashboard_loop, [self] { self->dashboard_round(); }, std::chrono::milliseconds(2000)));
+        if (self->orders || self->market_orders)
+            components_.push_back(std::make_unique<LoopComponent>(
+                "orders", self->orders_loop, [self] { self->orders_round(); }, std::chrono::milliseconds(1000)));
         components_.push_back(std::make_unique<HttpComponent>(*self));
     }
     std::vector<service::Component*> out;
@@ -534,5 +686,6 @@ std::string CoreService::url() const { return impl_->server->base_url(); }
 std::uint64_t CoreService::chain_id() const { return impl_->chain_id; }
 bool CoreService::synced() const { return impl_->caught_up_once.load(); }
 SchedulerStore& CoreService::store() { return *impl_->store; }
+OrderPublisher* CoreService::orders() { return impl_->orders.get(); }
 
 }  // namespace wp::scheduler

@@ -9,13 +9,19 @@
 //              PUT /api/v1/results/:taskId (also /results/:taskId): the uploader's result zip (Bearer token of the
 //                worker asked to upload), verified by ResultStore::put against the digest that worker revealed,
 //              GET /api/v1/results/:taskId (also /results/:taskId): the stored zip (application/zip), 404 otherwise,
-//              GET /api/v1/dashboard/{summary,workers,tasks,deals} (dashboard.hpp documents) and the WebSocket
-//                /api/v1/dashboard/ws (topic "dashboard", event "summary" after each due-time round),
+//              GET /api/v1/dashboard/{summary,workers,tasks,tasks/:taskId,deals,failures,throughput,account,orders}
+//                (dashboard.hpp documents) and the WebSocket /api/v1/dashboard/ws (topic "dashboard": "task",
+//                "worker", "failure", "throughput", "summary" after each due-time round; "account" and "fills" after a
+//                dashboard round that saw a change),
 //              the page (dashboard::mount) at /dashboard/, /health, /ready, /metrics.
 //            Nothing is started.
 //   components (service::ComponentRunner, start order; stopped in reverse):
 //     "chain"  a thread: mirror poll → TaskIntents::round(TxManager round's outcomes, intake observations);
-//     "due"    a thread on the service's Clock: run_due, check_liveness, assign_round, metrics, summary push;
+//     "due"    a thread on the service's Clock: run_due, check_liveness, assign_round, latency histograms, the
+//              dashboard's WebSocket events;
+//     "dashboard" a thread every 2 s: DashboardChain::refresh (the owner's account, the OrdersMatched fills);
+//     "orders" a thread, with core.orders.enabled: OrderPublisher::tick() every second (order_publisher.hpp); else with
+//              core.market.url: the dashboard's open orders re-read from the market every 10 s (orders_api.hpp);
 //     "http"   the server; once it listens its URL is logged and written to url_file (when set).
 // GET /ready answers 503 {"status":"starting"} until the mirror caught up once and the runner is running.
 //
@@ -34,6 +40,7 @@
 namespace wp::scheduler {
 
 class SchedulerStore;
+class OrderPublisher;
 
 class CoreService {
   public:
@@ -45,7 +52,7 @@ class CoreService {
     CoreService(const CoreService&) = delete;
     CoreService& operator=(const CoreService&) = delete;
 
-    //! The components in start order ("chain", "due", "http").
+    //! The components in start order ("chain", "due", ["orders",] "http").
     std::vector<service::Component*> components();
     //! Lets /ready follow the runner's state. Call before start.
     void attach(const service::ComponentRunner& runner);
@@ -57,6 +64,8 @@ class CoreService {
     bool synced() const;
     //! The scheduler's store (tests, tools).
     SchedulerStore& store();
+    //! The order publishing policy, nullptr unless core.orders.enabled (tests, tools).
+    OrderPublisher* orders();
 
     struct Impl;
 

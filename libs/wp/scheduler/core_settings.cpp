@@ -41,7 +41,18 @@ service::SettingsSchema build_schema() {
     s.add_duration("core.timeouts.upload", seconds(120), seconds(5), std::chrono::hours(24),
                    "how long an asked uploader has before another revealed worker is asked");
     s.add_string("core.workers.allowList", "", "worker addresses allowed to log in, comma-separated (\"\": anybody)");
-    s.add_url("core.market.url", "", "the market whose workerpool orders the dashboard shows (\"\": none)");
+    s.add_url("core.market.url", "",
+              "the market where the order policy publishes and whose orders the dashboard shows (\"\": none)");
+    s.add_bool("core.orders.enabled", false,
+               "keep workerpool orders published on core.market.url within the alive workers' capacity");
+    s.add_string("core.orders.offers", "",
+                 "what the policy offers: 'category=C,tag=T,price=P,trust=R' per category and tag, ';'-separated "
+                 "(tag 0x0, 0x9, names joined by '+'; price in nRLC per task)");
+    s.add_integer("core.orders.safetyPeriods", 1, 0, 6,
+                  "category periods of the 7-period contribution window kept aside (capacity = 7 - this per slot)");
+    s.add_integer("core.orders.maxVolume", 1000, 1, 1000000000, "largest volume of one published order");
+    s.add_duration("core.orders.refresh", seconds(30), seconds(1), std::chrono::hours(1),
+                   "the policy re-reads the market at least this often (and at once on worker or backlog changes)");
     service::add_log_settings(s, "core");
     return s;
 }
@@ -101,6 +112,16 @@ Result<CoreConfig> core_config(const service::Settings& s) {
         c.allow_list.insert(*a);
     }
     c.market_url = s.get_string("core.market.url");
+    c.orders_enabled = s.get_bool("core.orders.enabled");
+    WP_TRY(c.offers, parse_offers(s.get_string("core.orders.offers")));
+    c.orders_safety_periods = static_cast<std::uint64_t>(s.get_integer("core.orders.safetyPeriods"));
+    c.orders_max_volume = static_cast<std::uint64_t>(s.get_integer("core.orders.maxVolume"));
+    c.orders_refresh = s.get_duration("core.orders.refresh");
+    if (c.orders_enabled && c.market_url.empty())
+        return make_error(Errc::kInvalidArgument, "core.market.url: required when core.orders.enabled is true");
+    if (c.orders_enabled && c.offers.empty())
+        return make_error(Errc::kInvalidArgument,
+                          "core.orders.offers: at least one offer when core.orders.enabled is true");
     return c;
 }
 

@@ -2,7 +2,9 @@
 // The settings of `iexec-pool core` (service/settings.hpp: one JSON object {"core":{…}}, WP_CORE_* environment,
 // --set and flags) and their typed view; the keys and defaults are those of docs/scheduler.md "The daemon".
 // The wallet is core.wallet.privateKey (secret, for local chains) or core.wallet.keystore + core.wallet.passwordFile
-// (exactly one of the two forms; Errc::kInvalidArgument naming the keys otherwise).
+// (exactly one of the two forms; Errc::kInvalidArgument naming the keys otherwise). core.orders.offers is parsed
+// (order_policy.hpp parse_offers: errors name the key, the offer and the rule) and, with core.orders.enabled, needs
+// core.market.url and at least one offer.
 //
 // Thread safety: pure functions; CoreConfig is a plain value.
 
@@ -10,11 +12,14 @@
 #include <cstdint>
 #include <set>
 #include <string>
+#include <vector>
 
 #include <wp/core/address.hpp>
 #include <wp/core/result.hpp>
 #include <wp/service/settings.hpp>
 #include <wp/store/store.hpp>
+
+#include "order_policy.hpp"
 
 namespace wp::scheduler {
 
@@ -41,6 +46,12 @@ struct CoreConfig {
     std::chrono::seconds upload_timeout{120};
     std::set<Address> allow_list;
     std::string market_url;
+    //! The order publishing policy (core.orders.*, docs/scheduler.md "Order publishing policy"; off by default).
+    bool orders_enabled{false};
+    std::vector<Offer> offers;
+    std::uint64_t orders_safety_periods{1};
+    std::uint64_t orders_max_volume{1000};
+    std::chrono::milliseconds orders_refresh{std::chrono::seconds(30)};
 };
 
 //! The schema (section "core", with core.log.* from service/log_settings.hpp).

@@ -75,5 +75,40 @@ TEST(CoreSettings, EnvironmentOverridesAndAllowList) {
     EXPECT_NE(mode.error().message.find("core.init.mode"), std::string::npos) << mode.error().message;
 }
 
+TEST(CoreSettings, OrderPolicyKeysDefaultsAndRules) {
+    auto c = load(config(R"(,"wallet":{"privateKey":"0x01"})"));
+    ASSERT_TRUE(c) << c.error().message;
+    EXPECT_FALSE(c->orders_enabled);
+    EXPECT_TRUE(c->offers.empty());
+    EXPECT_EQ(c->orders_safety_periods, 1U);
+    EXPECT_EQ(c->orders_max_volume, 1000U);
+    EXPECT_EQ(c->orders_refresh, std::chrono::seconds(30));
+
+    c = load(config(R"(,"wallet":{"privateKey":"0x01"},"market":{"url":"http://127.0.0.1:3000"},)"
+                    R"("orders":{"enabled":true,"offers":"category=0,tag=0x0,price=5,trust=1","safetyPeriods":2})"));
+    ASSERT_TRUE(c) << c.error().message;
+    EXPECT_TRUE(c->orders_enabled);
+    ASSERT_EQ(c->offers.size(), 1U);
+    EXPECT_EQ(c->offers[0].price, U256(5));
+    EXPECT_EQ(c->orders_safety_periods, 2U);
+
+    auto no_market = load(config(R"(,"wallet":{"privateKey":"0x01"},)"
+                                 R"("orders":{"enabled":true,"offers":"category=0"})"));
+    ASSERT_FALSE(no_market);
+    EXPECT_EQ(no_market.error().message, "core.market.url: required when core.orders.enabled is true");
+    auto no_offer = load(config(R"(,"wallet":{"privateKey":"0x01"},"market":{"url":"http://127.0.0.1:3000"},)"
+                                R"("orders":{"enabled":true})"));
+    ASSERT_FALSE(no_offer);
+    EXPECT_EQ(no_offer.error().message, "core.orders.offers: at least one offer when core.orders.enabled is true");
+    // Offers are checked even while the policy is off.
+    auto bad = load(config(R"(,"wallet":{"privateKey":"0x01"},"orders":{"offers":"category=0,colour=blue"})"));
+    ASSERT_FALSE(bad);
+    EXPECT_EQ(bad.error().message.rfind("core.orders.offers: offer 1: unknown field \"colour\"", 0), 0U)
+        << bad.error().message;
+    auto safety = load(config(R"(,"wallet":{"privateKey":"0x01"},"orders":{"safetyPeriods":7})"));
+    ASSERT_FALSE(safety);
+    EXPECT_NE(safety.error().message.find("core.orders.safetyPeriods"), std::string::npos) << safety.error().message;
+}
+
 }  // namespace
 }  // namespace wp::scheduler

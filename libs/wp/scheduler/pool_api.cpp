@@ -1,7 +1,10 @@
 #include "pool_api.hpp"
 
+#include <memory>
 #include <string>
 #include <utility>
+
+#include <wp/core/clock.hpp>
 
 #include <boost/json/serialize.hpp>
 
@@ -44,7 +47,15 @@ tl::expected<std::size_t, HttpError> size_param(const net::QueryParams& q, std::
 }  // namespace
 
 void install_dashboard_api(net::HttpServer& server, SchedulerStore& store, std::function<SummaryContext()> context) {
-    auto summary = [&store, context = std::move(context)](const ServerRequest&) -> Reply {
+    DashboardSources sources;
+    sources.context = std::move(context);
+    install_dashboard_api(server, store, std::move(sources));
+}
+
+void install_dashboard_api(net::HttpServer& server, SchedulerStore& store, DashboardSources sources) {
+    auto shared = std::make_shared<const DashboardSources>(std::move(sources));
+    auto context = shared->context;
+    auto summary = [&store, context](const ServerRequest&) -> Reply {
         auto r = dashboard_summary(store, context ? context() : SummaryContext{});
         if (!r) return tl::unexpected(failure(r.error()));
         return ok(*r);
@@ -90,6 +101,62 @@ void install_dashboard_api(net::HttpServer& server, SchedulerStore& store, std::
         if (!r) return tl::unexpected(failure(r.error()));
         return ok(*r);
     };
+    auto one_task = [&store, shared](const ServerRequest& request) -> Reply {
+        auto id = bytes32_from_hex(request.param("taskId").value_or(""));
+        if (!id) return tl::unexpected(HttpError::bad_request(id.error().with_context("taskId")));
+        auto r = dashboard_task(store, *id, shared->intents);
+        if (!r) return tl::unexpected(failure(r.error()));
+        if (!*r) return tl::unexpected(HttpError{404, "unknown task " + to_hex(id->view()), {}});
+        return ok(**r);
+    };
+    auto failures = [&store](const ServerRequest& request) -> Reply {
+        auto q = request.query_params();
+        if (!q) return tl::unexpected(HttpError::bad_request(q.error()));
+        if (auto u = q->reject_unknown({"limit"}); !u) return tl::unexpected(HttpError::bad_request(u.error()));
+        auto limit = size_param(*q, "limit", 50, 1, 200);
+        if (!limit) return tl::unexpected(limit.error());
+        auto r = dashboard_failures(store, *limit);
+        if (!r) return tl::unexpected(failure(r.error()));
+        return ok(*r);
+    };
+    auto throughput = [&store, shared](const ServerRequest& request) -> Reply {
+        auto q = request.query_params();
+        if (!q) return tl::unexpected(HttpError::bad_request(q.error()));
+        if (auto u = q->reject_unknown({"minutes", "hours"}); !u)
+            return tl::unexpected(HttpError::bad_request(u.error()));
+        auto minutes = size_param(*q, "minutes", 60, 1, 1440);
+        if (!minutes) return tl::unexpected(minutes.error());
+        auto hours = size_param(*q, "hours", 24, 1, 168);
+        if (!hours) return tl::unexpected(hours.error());
+        const std::int64_t now = shared->context ? shared->context().now_ms : system_clock().unix_ms();
+        auto r = dashboard_throughput(store, now, *minutes, *hours);
+        if (!r) return tl::unexpected(failure(r.error()));
+        return ok(*r);
+    };
+    auto account = [&store, shared](const ServerRequest&) -> Reply {
+        if (!shared->account) return tl::unexpected(HttpError{404, "no account: the core has no chain", {}});
+        const std::int64_t now = shared->context ? shared->context().now_ms : system_clock().unix_ms();
+        auto r = dashboard_account(store, shared->account(), now);
+        if (!r) return tl::unexpected(failure(r.error()));
+        return ok(*r);
+    };
+    auto orders = [&store, shared](const ServerRequest& request) -> Reply {
+        auto q = request.query_params();
+        if (!q) return tl::unexpected(HttpError::bad_request(q.error()));
+        if (auto u = q->reject_unknown({"limit"}); !u) return tl::unexpected(HttpError::bad_request(u.error()));
+        auto limit = size_param(*q, "limit", 50, 1, 500);
+        if (!limit) return tl::unexpected(limit.error());
+        std::optional<json::array> open;
+        if (shared->open_orders) open = shared->open_orders();
+        auto r = dashboard_orders(store, shared->market_url, std::move(open), *limit);
+        if (!r) return tl::unexpected(failure(r.error()));
+        return ok(*r);
+    };
+    server.handle("GET", "/api/v1/dashboard/tasks/:taskId", one_task);
+    server.handle("GET", "/api/v1/dashboard/failures", failures);
+    server.handle("GET", "/api/v1/dashboard/throughput", throughput);
+    server.handle("GET", "/api/v1/dashboard/account", account);
+    server.handle("GET", "/api/v1/dashboard/orders", orders);
     for (const std::string p : {"/api/v1/dashboard", "/api/v1/pool"}) {
         server.handle("GET", p + (p == "/api/v1/pool" ? "/stats" : "/summary"), summary);
         server.handle("GET", p + "/workers", workers);
@@ -98,6 +165,8 @@ void install_dashboard_api(net::HttpServer& server, SchedulerStore& store, std::
     }
 }
 
-void install_pool_api(net::HttpServer& server, SchedulerStore& store) { install_dashboard_api(server, store, {}); }
+void install_pool_api(net::HttpServer& server, SchedulerStore& store) {
+    install_dashboard_api(server, store, DashboardSources{});
+}
 
 }  // namespace wp::scheduler

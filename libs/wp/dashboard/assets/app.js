@@ -1,7 +1,7 @@
-// My Workerpool Dashboard: reads the core's dashboard JSON API (docs/scheduler.md: <api>/summary, /workers, /deals,
-// /orders, /account, /failures, /throughput) and refreshes it live: a WebSocket subscribed to the "dashboard" topic
-// ("summary" events update the counters at once; "task" / "worker" events trigger a fetch), and a poll every few
-// seconds when the socket is down. The owner's stake is sampled at each fetch to draw its curve.
+// My Workerpool Dashboard: reads the core's dashboard JSON API (docs/scheduler.md: <api>/summary, /workers, /tasks,
+// /tasks/<id>, /deals, /orders, /account, /failures, /throughput) and refreshes it live: a WebSocket subscribed to the
+// "dashboard" topic ("summary", "throughput" and "account" events are rendered at once, "failure" is prepended to the
+// list; "task", "worker" and "fills" trigger a fetch), and a poll every few seconds when the socket is down.
 // Every value is written with textContent / attributes, never as HTML (failure reasons come from apps).
 (function () {
   "use strict";
@@ -66,30 +66,43 @@
     svg.appendChild(svgEl("polyline", { points: pts.join(" "), "class": "line" }));
   }
 
+  function signedRlc(n) {
+    if (n === undefined || n === null) return "–";
+    var t = String(n), neg = t.charAt(0) === "-";
+    return (neg ? "-" : "+") + rlc(neg ? t.slice(1) : t);
+  }
   function renderPool(d) {
     var p = d.pool || {};
     $("pool-address").textContent = p.address || "–";
     $("pool-owner").textContent = p.owner || "–";
     $("pool-description").textContent = p.description || "–";
-    var a = d.account || {};
+    renderAccount(d.account);
+  }
+  function renderAccount(a) {
+    a = a || {};
     $("account-stake").textContent = rlc(a.stake);
     $("account-locked").textContent = rlc(a.locked);
+    $("account-earned").textContent = a.earned === undefined ? "–" : signedRlc(a.earned);
     var earnings = a.earnings || [];
-    // Earnings over time: the owner's stake sampled since the page opened (the pool's rewards land there).
-    var change = "–";
-    if (earnings.length && typeof BigInt === "function") {
-      var d = BigInt(earnings[earnings.length - 1].total) - BigInt(earnings[0].total);
-      change = (d < 0n ? "-" : "+") + rlc((d < 0n ? -d : d).toString());
-    }
-    $("account-earned").textContent = change;
     line($("earnings-chart"), earnings.map(function (e) { return Number(e.total) / 1e9; }));
+    var note = "stake + locked over time (read from the chain)";
+    if (a.error) note = "chain read failed (" + a.error + "), showing the last value";
+    else if (a.updatedMs) note += " · read " + ago(a.updatedMs / 1000);
+    $("account-note").textContent = note;
   }
   function renderTasks(d) {
     var t = d.tasks || {}, chips = $("task-status"); clear(chips);
     var by = t.byStatus || {}, names = Object.keys(by).sort();
     if (!names.length) chips.appendChild(el("span", "chip", "no task yet"));
     names.forEach(function (s) { var c = el("span", "chip " + s, s); c.appendChild(el("b", null, by[s])); c.dataset.status = s; chips.appendChild(c); });
-    bars($("throughput-chart"), (t.throughput || []).map(function (p) { return Number(p.completed) || 0; }));
+    renderThroughput(d.throughput);
+  }
+  function renderThroughput(th) {
+    th = th || {};
+    bars($("throughput-chart"), (th.completed || []).map(function (b) { return Number(b.count) || 0; }));
+    bars($("throughput-day-chart"), ((th.hourly && th.hourly.completed) || []).map(function (b) { return Number(b.count) || 0; }));
+    $("throughput-hour").textContent = th.total ? th.total.lastHour : "–";
+    $("throughput-day").textContent = th.total ? th.total.lastDay : "–";
   }
   function renderWorkers(d) {
     var ws = d.workers || [], tb = $("workers").tBodies[0]; clear(tb);
@@ -102,7 +115,8 @@
       if (w.tee) name.appendChild(el("span", "tee", "TEE " + w.tee));
       cell(tr, w.alive ? "alive" : "lost", "state " + (w.alive ? "alive" : "lost"));
       cell(tr, (w.running || 0) + " / " + (w.slots || 0));
-      cell(tr, (w.tasks || []).map(short).join(" ") || "–", "mono");
+      var cur = cell(tr, (w.tasks || []).length ? "" : "–", "mono");
+      (w.tasks || []).forEach(function (id) { cur.appendChild(taskLink(id)); cur.appendChild(document.createTextNode(" ")); });
       cell(tr, ago(w.lastSeen));
       cell(tr, w.score === undefined ? "–" : w.score);
       tb.appendChild(tr);
@@ -128,7 +142,7 @@
   }
   function renderOrders(d) {
     var os = d.orders || [], tb = $("orders").tBodies[0]; clear(tb);
-    if (!os.length) emptyRow(tb, 6, "no open order");
+    if (!os.length) emptyRow(tb, 6, d.openOrdersKnown ? "no open order" : "open orders unknown (no publishing policy runs in the core)");
     os.forEach(function (o) {
       var tr = el("tr"); tr.className = "order";
       var h = cell(tr, short(o.orderHash), "mono"); h.title = o.orderHash || "";
@@ -139,18 +153,98 @@
       cell(tr, o.filled > 0 ? o.filled + " filled" : "none");
       tb.appendChild(tr);
     });
+    var fs = d.fills || [], fb = $("fills").tBodies[0]; clear(fb);
+    if (!fs.length) emptyRow(fb, 5, "no fill yet");
+    fs.forEach(function (f) {
+      var tr = el("tr"); tr.className = "fill";
+      var h = cell(tr, short(f.orderHash), "mono"); h.title = f.orderHash || "";
+      var dl = cell(tr, short(f.dealId), "mono"); dl.title = f.dealId || "";
+      cell(tr, f.volume); cell(tr, f.blockNumber); cell(tr, ago(f.timestamp));
+      fb.appendChild(tr);
+    });
+  }
+  function failureItem(f) {
+    var li = el("li"); li.className = "failure";
+    li.appendChild(el("span", "kind", f.kind || "failure"));
+    if (f.taskId) { li.appendChild(taskLink(f.taskId)); li.appendChild(document.createTextNode(" ")); }
+    else if (f.dealId) li.appendChild(el("span", "mono", "deal " + short(f.dealId) + " "));
+    li.appendChild(el("span", "reason", f.reason || f.status || "unknown"));
+    li.appendChild(el("span", "progress-text", " · " + (f.worker ? short(f.worker) + " · " : "") + ago(f.atMs / 1000)));
+    return li;
   }
   function renderFailures(d) {
     var fs = d.failures || [], ul = $("failures"); clear(ul);
     if (!fs.length) ul.appendChild(el("li", "empty-row", "no failure"));
-    fs.forEach(function (f) {
-      var li = el("li"); li.appendChild(el("span", "mono", short(f.taskid) + " ")); li.appendChild(el("span", "reason", f.reason || "unknown"));
-      li.appendChild(el("span", "progress-text", " · " + ago(f.time))); ul.appendChild(li);
+    fs.forEach(function (f) { ul.appendChild(failureItem(f)); });
+  }
+  function renderRecent(d) {
+    var ts = d.recent || [], tb = $("recent").tBodies[0]; clear(tb);
+    if (!ts.length) emptyRow(tb, 4, "no task yet");
+    ts.forEach(function (t) {
+      var tr = el("tr"); tr.className = "task"; tr.dataset.status = t.status || "";
+      var c = el("td"); c.appendChild(taskLink(t.taskId)); tr.appendChild(c);
+      cell(tr, short(t.dealId) + " · " + t.index, "mono");
+      var st = el("td"); st.appendChild(el("span", "chip " + (t.status || ""), t.status || "–")); tr.appendChild(st);
+      cell(tr, ago(t.updatedMs / 1000));
+      tb.appendChild(tr);
     });
   }
+
+  // One task: fetched on demand (tap a task id anywhere), refreshed while it is open.
+  var detailId = null;
+  function taskLink(id) {
+    var b = el("button", "linkish mono", short(id)); b.type = "button"; b.title = id; b.dataset.task = id;
+    b.addEventListener("click", function () { openTask(id); });
+    return b;
+  }
+  function openTask(id) { detailId = id; $("task-detail").hidden = false; loadTask(true); }
+  function loadTask(scroll) {
+    if (!detailId) return;
+    var id = detailId;
+    getJson("/tasks/" + id).then(function (t) {
+      if (id !== detailId) return;
+      renderTask(t);
+      if (scroll && $("task-detail").scrollIntoView) $("task-detail").scrollIntoView({ block: "start" });
+    }).catch(function (e) { $("detail-status").textContent = "unavailable (" + e.message + ")"; });
+  }
+  function when(ms) { return ms ? new Date(ms).toLocaleTimeString() : "–"; }
+  function renderTask(t) {
+    $("detail-id").textContent = short(t.taskId); $("detail-id").title = t.taskId;
+    $("detail-status").textContent = t.status + (t.failure ? " — " + t.failure : "");
+    $("detail-deal").textContent = short(t.dealId) + " · index " + t.index + (t.deal ? " · trust " + t.deal.trust + " · category " + t.deal.category : "");
+    $("detail-deadlines").textContent = "contribution " + new Date(t.contributionDeadline * 1000).toLocaleString() +
+      (t.revealDeadline ? " · reveal " + new Date(t.revealDeadline * 1000).toLocaleString() : "") +
+      " · final " + new Date(t.finalDeadline * 1000).toLocaleString();
+    var res = $("detail-result"); clear(res);
+    var link = null;
+    try { link = t.resultLink ? JSON.parse(t.resultLink) : null; } catch (e) { link = null; }
+    if (link && typeof link.location === "string" && /^https?:/.test(link.location)) {
+      var a = el("a", null, link.location); a.href = link.location; a.rel = "noopener"; res.appendChild(a);
+    } else res.textContent = t.resultLink || "–";
+    var ev = $("detail-events"); clear(ev);
+    (t.events || []).forEach(function (e) { ev.appendChild(el("li", null, when(e.atMs) + " · " + e.status + " (" + e.event + ")")); });
+    if (!(t.events || []).length) ev.appendChild(el("li", "empty-row", "no transition yet"));
+    var rb = $("detail-replicates").tBodies[0]; clear(rb);
+    if (!(t.replicates || []).length) emptyRow(rb, 3, "no replicate");
+    (t.replicates || []).forEach(function (r) {
+      var tr = el("tr"); var w = cell(tr, short(r.worker), "mono"); w.title = r.worker;
+      cell(tr, r.status + (r.cause ? " (" + r.cause + ")" : "") + (r.message ? ": " + r.message : ""));
+      cell(tr, (r.history || []).map(function (h) { return h.status + " " + when(h.atMs); }).join(" → "), "history");
+      rb.appendChild(tr);
+    });
+    var ib = $("detail-intents").tBodies[0]; clear(ib);
+    if (!(t.intents || []).length) emptyRow(ib, 3, "no on-chain action yet");
+    (t.intents || []).forEach(function (i) {
+      var tr = el("tr"); cell(tr, i.kind); cell(tr, (i.status || "unknown") + (i.error ? ": " + i.error : ""));
+      var h = cell(tr, i.txHash ? short(i.txHash) + (i.block ? " @" + i.block : "") : "–", "mono"); h.title = i.txHash || "";
+      ib.appendChild(tr);
+    });
+  }
+  $("detail-close").addEventListener("click", function () { detailId = null; $("task-detail").hidden = true; });
+
   function render(d) {
     state.last = d;
-    renderPool(d); renderTasks(d); renderWorkers(d); renderDeals(d); renderOrders(d); renderFailures(d);
+    renderPool(d); renderTasks(d); renderWorkers(d); renderRecent(d); renderDeals(d); renderOrders(d); renderFailures(d);
     $("updated").textContent = "updated " + new Date().toLocaleTimeString();
     document.body.dataset.loaded = "1";
   }
@@ -164,45 +258,44 @@
     });
   }
   function optional(p, fallback) { return getJson(p).catch(function () { return fallback; }); }
-  var samples = [];
   // The core's answers -> the one object the render functions read.
-  function compose(sum, workers, deals, orders, account, failures, throughput) {
+  function compose(sum, workers, deals, orders, account, failures, throughput, recent) {
     var by = {};
     Object.keys(sum.tasks || {}).forEach(function (k) { if (Number(sum.tasks[k]) > 0) by[k] = sum.tasks[k]; });
-    if (account && account.stake !== undefined) {
-      var t = Date.now() / 1000, total = String(account.stake);
-      if (!samples.length || samples[samples.length - 1].total !== total || t - samples[samples.length - 1].time > 30)
-        samples.push({ time: t, total: total });
-      if (samples.length > 120) samples.shift();
-    }
     return {
       pool: { address: sum.workerpool, owner: sum.owner || (account && account.owner), description: "chain " + sum.chainId },
-      account: { stake: account && account.stake, locked: account && account.locked, earnings: samples.slice() },
+      account: account || {},
       workers: (workers.workers || []).map(function (w) {
         return { address: w.address, alive: w.alive, slots: w.cpuSlots, running: w.usedSlots, tasks: w.currentTasks,
                  lastSeen: w.lastSeenMs / 1000, score: w.score, tee: (w.teeFrameworks || []).join(",") };
       }),
-      tasks: { byStatus: by, throughput: ((throughput && throughput.completed) || []).map(function (b) { return { time: b.atMs / 1000, completed: b.count }; }) },
+      tasks: { byStatus: by },
+      throughput: throughput || {},
+      recent: (recent && recent.tasks) || [],
       deals: (deals.deals || []).map(function (d) {
         var done = Number(d.completed) + Number(d.failed) >= Number(d.botSize);
         return { dealid: d.dealId, app: d.app, category: d.category, botSize: d.botSize, completed: d.completed, failed: d.failed,
                  status: d.refusal ? "refused: " + d.refusal : (done ? "done" : "running") };
       }),
+      openOrdersKnown: !!orders.openOrdersKnown,
       orders: (orders.orders || []).map(function (o) {
         return { orderHash: o.orderHash, remaining: o.remaining, volume: o.volume, price: o.price, tag: o.tag, category: o.category,
                  filled: Number(o.volume) - Number(o.remaining) };
       }),
-      failures: (failures.failures || []).map(function (f) { return { time: f.atMs / 1000, taskid: f.taskId, reason: f.failure }; })
+      fills: orders.fills || [],
+      failures: failures.failures || []
     };
   }
 
   function fetchSnapshot() {
     if (state.fetching) { state.again = true; return; }
     state.fetching = true;
-    Promise.all([getJson("/summary"), optional("/workers", {}), optional("/deals?limit=20", {}), optional("/orders", {}),
-                 optional("/account", null), optional("/failures?limit=20", {}), optional("/throughput?minutes=60", {})])
+    Promise.all([getJson("/summary"), optional("/workers", {}), optional("/deals?limit=20", {}), optional("/orders?limit=20", {}),
+                 optional("/account", null), optional("/failures?limit=20", {}), optional("/throughput", {}),
+                 optional("/tasks?limit=15", {})])
       .then(function (r) {
         render(compose.apply(null, r));
+        loadTask(false);
         if (!state.wsOpen) setConn("poll", "polling every " + POLL_MS / 1000 + " s");
       }).catch(function (e) {
         setConn("off", "API unreachable (" + e.message + ")");
@@ -233,6 +326,12 @@
         Object.keys(msg.data.tasks || {}).forEach(function (k) { if (Number(msg.data.tasks[k]) > 0) by[k] = msg.data.tasks[k]; });
         state.last.tasks.byStatus = by;
         render(state.last);
+      } else if (msg.event === "throughput" && msg.data && state.last) {
+        state.last.throughput = msg.data; renderThroughput(msg.data);
+      } else if (msg.event === "account" && msg.data && state.last) {
+        state.last.account = msg.data; renderAccount(msg.data);
+      } else if (msg.event === "failure" && msg.data && state.last) {
+        state.last.failures = [msg.data].concat(state.last.failures || []).slice(0, 20); renderFailures(state.last);
       } else {
         fetchSoon();
       }

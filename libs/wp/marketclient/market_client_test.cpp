@@ -31,7 +31,7 @@
 #include <wp/protocol/tag.hpp>
 #include <wp/store/pg_test_support.hpp>
 
-namespace wp::cli {
+namespace wp::marketclient {
 namespace {
 
 namespace json = boost::json;
@@ -537,4 +537,4 @@ TEST(MarketClientTransport, BadUrlIsRefusedAtCreation) {
 }
 
 }  // namespace
-}  // namespace wp::cli
+}  // namespace wp::marketclient

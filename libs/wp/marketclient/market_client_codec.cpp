@@ -9,7 +9,7 @@
 #include <wp/core/hex.hpp>
 #include <wp/protocol/tag.hpp>
 
-namespace wp::cli {
+namespace wp::marketclient {
 namespace {
 
 namespace json = boost::json;
@@ -301,4 +301,4 @@ Result<std::vector<Bytes32>> unpublished_from_json(const boost::json::object& an
     return out;
 }
 
-}  // namespace wp::cli
+}  // namespace wp::marketclient

@@ -14,8 +14,8 @@
 
 #include <boost/json.hpp>
 
-#include <wp/cli/market_client.hpp>
 #include <wp/core/hex.hpp>
+#include <wp/marketclient/market_client.hpp>
 
 namespace {
 void fail(const char* what) {
@@ -32,7 +32,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const auto& answer = v.get_object();
     for (auto kind :
          {wp::OrderKind::kApp, wp::OrderKind::kDataset, wp::OrderKind::kWorkerpool, wp::OrderKind::kRequest}) {
-        auto page = wp::cli::orderbook_page_from_json(kind, answer);
+        auto page = wp::marketclient::orderbook_page_from_json(kind, answer);
         if (!page) {
             if (page.error().message.empty()) fail("empty page error message");
         } else {
@@ -41,19 +41,19 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                                         {"order", wp::order_to_json(p.order, wp::OrderJsonFields::kSigned)},
                                         {"remaining", p.remaining.to_dec()},
                                         {"status", p.status}};
-                auto again = wp::cli::published_order_from_json(kind, doc);
+                auto again = wp::marketclient::published_order_from_json(kind, doc);
                 if (!again) fail("an accepted order written back does not decode");
                 if (!(again->order == p.order) || !(again->order_hash == p.order_hash)) fail("round trip changed it");
             }
         }
-        auto one = wp::cli::published_order_from_json(kind, v);
+        auto one = wp::marketclient::published_order_from_json(kind, v);
         if (!one && one.error().message.empty()) fail("empty document error message");
     }
     for (auto member : {"deals", "categories"}) {
-        auto docs = wp::cli::document_page_from_json(member, answer);
+        auto docs = wp::marketclient::document_page_from_json(member, answer);
         if (!docs && docs.error().message.empty()) fail("empty documents error message");
     }
-    auto gone = wp::cli::unpublished_from_json(answer);
+    auto gone = wp::marketclient::unpublished_from_json(answer);
     if (!gone && gone.error().message.empty()) fail("empty unpublish error message");
     return 0;
 }

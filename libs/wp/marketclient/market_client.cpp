@@ -5,7 +5,7 @@
 #include <wp/core/hex.hpp>
 #include <wp/net/http_client.hpp>
 
-namespace wp::cli {
+namespace wp::marketclient {
 namespace {
 
 namespace json = boost::json;
@@ -42,7 +42,7 @@ Result<MarketClient> MarketClient::create(MarketClientOptions options) {
     http.connect_timeout = options.connect_timeout;
     http.request_timeout = options.request_timeout;
     http.max_response_bytes = std::size_t{16} << 20;
-    http.user_agent = "iexec-cli";
+    http.user_agent = options.user_agent;
     return MarketClient(std::move(options), std::make_unique<net::HttpClient>(http));
 }
 
@@ -207,4 +207,4 @@ Result<DocumentPage> MarketClient::categories(const CategoriesQuery& query) {
     return documents("/categories", "categories", to_query_string(options_.chain_id, query));
 }
 
-}  // namespace wp::cli
+}  // namespace wp::marketclient
