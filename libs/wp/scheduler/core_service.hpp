@@ -11,8 +11,8 @@
 //              GET /api/v1/results/:taskId (also /results/:taskId): the stored zip (application/zip), 404 otherwise,
 //              GET /api/v1/dashboard/{summary,workers,tasks,tasks/:taskId,deals,failures,throughput,account,orders}
 //                (dashboard.hpp documents) and the WebSocket /api/v1/dashboard/ws (topic "dashboard": "task",
-//                "worker", "failure", "throughput", "summary" after each due-time round; "account" and "fills" after a
-//                dashboard round that saw a change),
+//                "worker", "failure", "throughput", "summary" after each due-time round; "account" after each read of
+//                the owner's account, "fills" when new fills were found),
 //              the page (dashboard::mount) at /dashboard/, /health, /ready, /metrics.
 //            Nothing is started.
 //   components (service::ComponentRunner, start order; stopped in reverse):

@@ -162,6 +162,7 @@ Result<DashboardChain::Round> DashboardChain::refresh() {
             view_.error = !stake ? stake.error().message : locked.error().message;
         } else {
             const AccountSnapshot s{now, *stake, *locked};
+            round.account_read = true;
             {
                 std::lock_guard lock(mutex_);
                 round.account_changed = !view_.latest || view_.latest->stake != s.stake ||

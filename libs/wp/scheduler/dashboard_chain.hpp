@@ -84,6 +84,7 @@ class DashboardChain {
                    DashboardChainOptions options);
 
     struct Round {
+        bool account_read{false};     //!< the account was read from the chain in this round
         bool account_changed{false};  //!< a new value (or the first one) was read
         std::size_t new_fills{0};
     };
