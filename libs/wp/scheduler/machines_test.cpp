@@ -110,6 +110,8 @@ TEST(ReplicateMachine, TableOfEdges) {
         {R::kAppDownloadFailed, R::kContributing, W, true},  // the failure is contributed
         {R::kDataDownloadFailed, R::kContributing, W, true},
         {R::kComputed, R::kContributeAndFinalizeOngoing, W, true},
+        {R::kAppDownloadFailed, R::kContributeAndFinalizeOngoing, W, true},
+        {R::kDataDownloadFailed, R::kContributeAndFinalizeOngoing, W, true},
         {R::kContributing, R::kContributeFailed, W, true},  // accepted, unlike the reference
         {R::kRevealing, R::kRevealFailed, W, true},
         {R::kRevealed, R::kResultUploadRequested, P, true},
@@ -157,6 +159,10 @@ TEST(ReplicateMachine, NextActions) {
     dead.before_final = false;
     TaskFacts failed = running;
     failed.status = TaskStatus::kFailed;
+    TaskFacts tee_finalized = tee;
+    tee_finalized.status = TaskStatus::kFinalized;
+    TaskFacts tee_completed = tee;
+    tee_completed.status = TaskStatus::kCompleted;
 
     struct Case {
         R reported;
@@ -185,6 +191,14 @@ TEST(ReplicateMachine, NextActions) {
         {R::kContributed, std::nullopt, dead, abort(AbortCause::kFinalDeadline)},
         {R::kComputing, std::nullopt, failed, abort(AbortCause::kTaskFailed)},
         {R::kAborted, std::nullopt, failed, act(Action::kComplete)},
+        // TEE at trust 1: the error result goes through contributeAndFinalize too; DONE waits for the chain's
+        // TaskFinalize, or completes when it came first.
+        {R::kAppDownloadFailed, FailureCause::kAppImageDownloadFailed, tee, act(Action::kContributeAndFinalize)},
+        {R::kDataDownloadFailed, FailureCause::kInputFilesDownloadFailed, tee, act(Action::kContributeAndFinalize)},
+        {R::kContributeAndFinalizeDone, std::nullopt, tee_finalized, act(Action::kWait)},
+        {R::kContributeAndFinalizeDone, std::nullopt, tee_completed, act(Action::kComplete)},
+        {R::kComputed, std::nullopt, tee_completed, abort(AbortCause::kTaskFailed)},
+        {R::kCompleting, std::nullopt, tee_completed, act(Action::kContinue)},
     };
     for (const auto& c : cases)
         EXPECT_EQ(next_action(c.reported, c.cause, c.task), c.expected) << workerapi::to_string(c.reported);
