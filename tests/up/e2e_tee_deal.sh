@@ -60,10 +60,10 @@ X=(--keystoredir local --password test --raw)
 cp "$(field "['chainJson']")" chain.json
 "$iexec_bin" wallet import "$(field "['requester']['privateKey']")" "${X[@]}" >/dev/null
 pick='import json,sys; print(next(o["orderHash"] for o in json.load(sys.stdin)[sys.argv[1]] if int(o["tag"], 16) == int(sys.argv[2], 16)))'
-run_deal() {  # <framework> <tag hex>
-  local name=$1 tag=$2 args="tee $1 hello"
+run_deal() {  # <framework> <tag of the app and workerpool orders> <tag of the request order>
+  local name=$1 tag=$2 request_tag=$3 args="tee $1 hello"
   "$iexec_bin" order init --request "${X[@]}" >/dev/null
-  python3 - "$echo_app" "$pool" "$args" "$tag" <<'PY'
+  python3 - "$echo_app" "$pool" "$args" "$request_tag" <<'PY'
 import json, sys
 cfg = json.load(open("iexec.json"))
 r = cfg["order"]["requestorder"]
@@ -71,7 +71,9 @@ r.update(app=sys.argv[1], workerpool=sys.argv[2], volume="1", category="0", trus
 r["params"]["iexec_args"] = sys.argv[3]
 json.dump(cfg, open("iexec.json", "w"), indent=2)
 PY
-  "$iexec_bin" order sign --request --force "${X[@]}" >/dev/null || fail "$name: order sign --request"
+  local signed
+  signed=$("$iexec_bin" order sign --request --force "${X[@]}") || fail "$name: order sign --request: $signed"
+  [[ "$signed" == *'"ok":true'* ]] || fail "$name: order sign --request: $signed"
   local app_hash pool_hash fill deal
   app_hash=$("$iexec_bin" orderbook app "$echo_app" --raw | python3 -c "$pick" appOrders "$tag") || fail "$name: no app order tagged $tag"
   pool_hash=$("$iexec_bin" orderbook workerpool "$pool" --raw | python3 -c "$pick" workerpoolOrders "$tag") \
@@ -89,10 +91,13 @@ PY
 import json, sys
 t = json.loads(sys.argv[1])["task"]
 assert t["resultDigest"] == sys.argv[2], ("resultDigest", t["resultDigest"], sys.argv[2])
-assert t["revealCounter"] in ("0", 0), ("no reveal with contributeAndFinalize", t["revealCounter"])
 loc = t["results"]["location"] if isinstance(t["results"], dict) else json.loads(t["results"])["location"]
 assert loc.startswith(sys.argv[3]), ("result link", t["results"])
 PY
+  # The worker took the contributeAndFinalize path (no reveal) and was told PLEASE_COMPLETE.
+  local short=${task:0:12}
+  grep -qh "task $short: CONTRIBUTE_AND_FINALIZE_DONE" "$work"/data/logs/worker-*.log || fail "$name: no contributeAndFinalize"
+  ! grep -qh "task $short: REVEAL" "$work"/data/logs/worker-*.log || fail "$name: a reveal happened"
   # The core completed it (TaskFinalize seen) and serves the archive.
   for _ in $(seq 1 100); do
     st=$(curl -fsS "$core/api/v1/dashboard/tasks?deal=$deal" | python3 -c 'import json,sys; print(json.load(sys.stdin)["tasks"][0]["status"])')
@@ -101,10 +106,17 @@ PY
   done
   [[ "$st" == COMPLETED ]] || fail "$name: the core says $st"
   curl -fsS -o "$work/result-$name.zip" "$core/api/v1/results/$task" || fail "$name: the core does not serve the result"
+  local deal_tag
+  deal_tag=$("$iexec_bin" deal show "$deal" --raw | python3 -c 'import json,sys; print(json.load(sys.stdin)["deal"]["tag"])')
+  (( 16#${deal_tag:2} == 16#${tag:2} )) || fail "$name: the deal's tag is $deal_tag, not $tag"
   echo "stage: $name deal $deal completed (digest $expected, no reveal, result served)"
 }
-run_deal scone 0x0000000000000000000000000000000000000000000000000000000000000003
-run_deal tdx 0x0000000000000000000000000000000000000000000000000000000000000009
+# Scone: the request says only "tee" (0x1; like the SDK 9.x, our CLI refuses to sign the legacy scone bit) and the
+# app order tee+scone (0x3): the deal's tag is their OR, 0x3.
+run_deal scone 0x0000000000000000000000000000000000000000000000000000000000000003 \
+  0x0000000000000000000000000000000000000000000000000000000000000001
+run_deal tdx 0x0000000000000000000000000000000000000000000000000000000000000009 \
+  0x0000000000000000000000000000000000000000000000000000000000000009
 
 # ---- 2. the real SDK 9.0.1 -------------------------------------------------------------------------------------------
 cd "$work/sdk"
