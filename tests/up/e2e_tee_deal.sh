@@ -125,7 +125,12 @@ echo '{}' >iexec.json
 S=(--keystoredir local --password test)
 node "$sdk_bin" wallet import "$(field "['requester']['privateKey']")" "${S[@]}" --raw >/dev/null || fail "SDK wallet import"
 sdk_args="from the real sdk"
-timeout 300 node "$sdk_bin" app run "$echo_app" --workerpool "$pool" --args "$sdk_args" ${SDK_RUN_FLAGS:-} --watch --force \
+# --tag tee,tdx: without it the SDK 9.0.1 fetches orders of tag 0 (maxTag 0), then ORs tee+tdx into its request and
+# refuses them itself ("Missing tags [tee,tdx] in workerpoolorder"; PoCo would also refuse a TEE deal whose app
+# order lacks the TEE bit, check 0x07). --skip-preflight-check: its TEE preflight asks an SMS's secret API for the
+# requester's storage token; the simulated SMS lives inside the core and serves no such API.
+timeout 300 node "$sdk_bin" app run "$echo_app" --workerpool "$pool" --tag tee,tdx --skip-preflight-check \
+  --args "$sdk_args" --watch --force \
   "${S[@]}" --raw >"$work/sdk-run.json" 2>"$work/sdk-run.err" || fail "SDK app run: $(cat "$work/sdk-run.json" "$work/sdk-run.err")"
 sdk_task=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["ok"], d; print(d["tasks"][0]["taskid"])' "$work/sdk-run.json") \
   || fail "SDK app run: $(cat "$work/sdk-run.json")"
@@ -145,6 +150,8 @@ deal_tag=$(node "$sdk_bin" deal show "$(python3 -c 'import json,sys; print(json.
 location=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["task"]["results"]["location"])' "$work/sdk-task.json")
 curl -fsS -o "$work/result-sdk.zip" "$location" || fail "the SDK's result link $location is not served"
 echo "stage: the real SDK's app run (tag $deal_tag) completed: task $sdk_task, results at $location"
+# The enclave keys never reach a log (they travel only inside assignments).
+! grep -rqE "enclaveKey|teeSimulation" "$work/data/logs" || fail "an enclave key field appears in a log"
 kill -INT "$up_pid"
 wait "$up_pid" || fail "iexec-pool up did not stop cleanly"
 trap - EXIT
