@@ -305,10 +305,20 @@ Result<StatusOutcome> CoreScheduler::update_status(const Address& worker, const 
         facts.trust = deal.trust;
         facts.contribution_open = now / 1000 < task.contribution_deadline;
         facts.before_final = now / 1000 < task.final_deadline;
-        const NextAction next = next_action(s, update.details.cause, facts);
+        NextAction next = next_action(s, update.details.cause, facts);
+        // A CONTRIBUTED report arriving after consensus was seen on chain: reveal if it agrees, else stop.
+        const bool after_consensus =
+            task.consensus &&
+            (task.status == TaskStatus::kConsensusReached || task.status == TaskStatus::kAtLeastOneRevealed ||
+             task.status == TaskStatus::kResultUploading || task.status == TaskStatus::kResultUploaded);
+        const bool late_agreeing = s == R::kContributed && after_consensus && next.action == Action::kWait &&
+                                   update.details.result_hash == task.consensus;
+        if (s == R::kContributed && after_consensus && next.action == Action::kWait && !late_agreeing)
+            next = NextAction{Action::kAbort, AbortCause::kConsensusReached};
         workerapi::StatusAnswer answer{next.action, next.abort_cause, false};
         WP_TRY_VOID(store_.record_answer(tx, key, worker, s, answer, now));
 
+        if (late_agreeing) WP_TRY_VOID(notify(tx, worker, make(task_id, Action::kReveal), committed));
         // The upload request follows the answer to REVEALED.
         if (s == R::kRevealed && task.status == TaskStatus::kResultUploading && task.uploader == worker) {
             WP_TRY(auto requested,
@@ -346,6 +356,9 @@ Result<bool> CoreScheduler::apply_consensus(const Bytes32& task_id, const Bytes3
         WP_TRY(auto reps, store_.replicates_of_task(tx, key));
         for (const auto& r : reps) {
             if (is_final(r.status)) continue;
+            // Its contribution may be in the block that made consensus and its CONTRIBUTED report on its way (the
+            // chain is often seen first): update_status decides when the report comes.
+            if (r.status == R::kContributing) continue;
             if (has_contributed(r.last_relevant) && r.details.result_hash == consensus) {
                 Notification n = make(task_id, Action::kReveal);
                 n.block_number = block_number;

@@ -298,6 +298,39 @@ TEST_P(CoreSchedulerTest, TeeTrustOneContributesAndFinalizes) {
     EXPECT_EQ(report(tdx, tid, R::kCompleting).answer.action, Action::kContinue);
 }
 
+TEST_P(CoreSchedulerTest, ConsensusSeenBeforeTheContributedReport) {
+    // The chain is often seen first: the contribution made consensus while the worker's CONTRIBUTED report was on
+    // its way. The contributor is not aborted; its report then gets PLEASE_REVEAL if it agrees, PLEASE_ABORT if not.
+    const DealRecord d = add_deal(1, 1, 2);
+    const Address w = add_worker(0x21, 2);
+    ASSERT_EQ(*core_->assign_round(), 2u);
+    const Bytes32 t0 = task_id(d.deal_id, U256(0));
+    const Bytes32 t1 = task_id(d.deal_id, U256(1));
+    for (const Bytes32& t : {t0, t1}) {
+        walk_to_computed(w, t);
+        EXPECT_EQ(report(w, t, R::kContributing).answer.action, Action::kContinue);
+    }
+    ASSERT_TRUE(*core_->apply_consensus(t0, h(0xab), d.start_time + 3000, 42));
+    ASSERT_TRUE(*core_->apply_consensus(t1, h(0xab), d.start_time + 3000, 42));
+    auto inbox = core_->notifications(w, 2);  // after the two PLEASE_STARTs: nothing yet
+    ASSERT_TRUE(inbox);
+    EXPECT_TRUE(inbox->notifications.empty());
+    workerapi::StatusDetails agree;
+    agree.result_hash = h(0xab);
+    agree.result_seal = h(0xac);
+    EXPECT_EQ(report(w, t0, R::kContributed, agree).answer.action, Action::kWait);
+    inbox = core_->notifications(w, 2);
+    ASSERT_EQ(inbox->notifications.size(), 1u);
+    EXPECT_EQ(inbox->notifications[0].task_id, t0);
+    EXPECT_EQ(inbox->notifications[0].action, Action::kReveal);
+    workerapi::StatusDetails disagree = agree;
+    disagree.result_hash = h(0xee);
+    const auto answer = report(w, t1, R::kContributed, disagree).answer;
+    EXPECT_EQ(answer.action, Action::kAbort);
+    EXPECT_EQ(answer.abort_cause, AbortCause::kConsensusReached);
+    EXPECT_EQ(report(w, t0, R::kRevealing).answer.action, Action::kContinue);
+}
+
 TEST_P(CoreSchedulerTest, TeeTaskGetsTheSimulatedSmsEnclaveKey) {
     const DealRecord d = add_deal(1, 1, 1, kTagTeeScone);
     const Address scone = add_worker(0x22, 1, {workerapi::TeeFramework::kScone});
