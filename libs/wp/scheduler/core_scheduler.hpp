@@ -13,7 +13,9 @@
 //    AT_LEAST_ONE_REVEALED and an upload request; RESULT_UPLOADED → task RESULT_UPLOADED; CONTRIBUTE_AND_FINALIZE_DONE
 //    → FINALIZED) in the same transaction, and the answer of replicate_machine.hpp next_action();
 //  - apply_consensus(): the chain side (next session: the mirror) reports consensus; contributors of the consensus
-//    get PLEASE_REVEAL, the others PLEASE_ABORT (CONSENSUS_REACHED);
+//    get PLEASE_REVEAL, the others PLEASE_ABORT (CONSENSUS_REACHED) — except replicates still CONTRIBUTING (their
+//    contribution may be in the consensus block): their CONTRIBUTED report gets PLEASE_REVEAL when it agrees,
+//    PLEASE_ABORT (CONSENSUS_REACHED) otherwise;
 //  - recovery(): what a returning worker still holds, with fresh authorizations;
 //  - check_liveness(): workers silent for lost_after become lost, their replicates WORKER_LOST (the next round
 //    replaces them);
