@@ -337,6 +337,13 @@ Result<StatusOutcome> CoreScheduler::update_status(const Address& worker, const 
 Result<bool> CoreScheduler::apply_consensus(const Bytes32& task_id, const Bytes32& consensus,
                                             std::int64_t reveal_deadline_s, std::uint64_t block_number) {
     const std::int64_t now = now_ms();
+    {
+        // A TEE trust-1 task's consensus is part of its contributeAndFinalize: TaskFinalize completes it.
+        WP_TRY(auto found, store_.task_by_id(task_id));
+        if (!found) return false;
+        WP_TRY(DealRecord deal, deal_of(found->key.deal_id));
+        if (needs_enclave(deal.tag) && deal.trust <= 1) return false;
+    }
     std::vector<Pending> committed;
     WP_TRY(bool applied, store_.database().write([&](store::Tx& tx) -> Result<bool> {
         committed.clear();

@@ -397,6 +397,9 @@ TEST_P(CoreSchedulerTest, TeeFinalizedOnChainBeforeTheWorkersReport) {
     const Bytes32 tid = task_id(d.deal_id, U256(0));
     walk_to_computed(tdx, tid);
     EXPECT_EQ(report(tdx, tid, R::kContributeAndFinalizeOngoing).answer.action, Action::kContinue);
+    // contributeAndFinalize emits TaskConsensus too: ignored for a TEE trust-1 task.
+    EXPECT_FALSE(*core_->apply_consensus(tid, h(0xab), d.start_time + 3000, 7));
+    EXPECT_EQ((*store_->task_by_id(tid))->status, TaskStatus::kRunning);
     // TaskFinalize seen while the task is RUNNING: FINALIZED then COMPLETED, the link from the event.
     ASSERT_TRUE(*core_->apply_finalized(tid, std::string(R"({"storage":"pool","location":"y"})")));
     auto t = **store_->task_by_id(tid);
