@@ -58,8 +58,10 @@ r["params"]["iexec_args"] = sys.argv[3]
 json.dump(cfg, open("iexec.json", "w"), indent=2)
 PY
 "$iexec_bin" order sign --request "${X[@]}" >/dev/null || fail "order sign --request"
-app_hash=$("$iexec_bin" orderbook app "$echo_app" --raw | python3 -c 'import json,sys; print(json.load(sys.stdin)["appOrders"][0]["orderHash"])')
-pool_hash=$("$iexec_bin" orderbook workerpool "$pool" --raw | python3 -c 'import json,sys; print(json.load(sys.stdin)["workerpoolOrders"][0]["orderHash"])')
+# The standard (tag 0) orders: `up` also publishes TEE-tagged ones (tests/up/e2e_tee_deal.sh).
+standard='import json,sys; print(next(o["orderHash"] for o in json.load(sys.stdin)[sys.argv[1]] if int(o["tag"], 16) == 0))'
+app_hash=$("$iexec_bin" orderbook app "$echo_app" --raw | python3 -c "$standard" appOrders)
+pool_hash=$("$iexec_bin" orderbook workerpool "$pool" --raw | python3 -c "$standard" workerpoolOrders)
 fill=$("$iexec_bin" order fill --app "$app_hash" --workerpool "$pool_hash" --force "${X[@]}") || fail "order fill: $fill"
 deal=$(echo "$fill" | python3 -c 'import json,sys; print(json.load(sys.stdin)["dealid"])')
 echo "stage: deal $deal"

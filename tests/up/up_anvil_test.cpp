@@ -190,15 +190,20 @@ TEST_F(UpCommand, StartsEverythingRestartsACrashedServiceStopsOnSigintAndResumes
     net::HttpClient http;
     const std::string version = std::string(o.at("market").as_string()) + "/version";
     ASSERT_EQ(http.get(version).value().status, 200u);
-    // The standard workerpool order and one app order per demo app are published.
+    // The standard workerpool order and one app order per demo app are published, and the TEE-simulation ones: a
+    // workerpool order and an app order per demo app for each of tee+tdx, tee+scone, tee+gramine.
     auto count = [&](const std::string& query) -> std::int64_t {
         auto r = http.get(std::string(o.at("market").as_string()) + query);
         if (!r || r->status != 200) return -1;
         return boost::json::parse(r->body).at("count").as_int64();
     };
-    EXPECT_EQ(count("/workerpoolorders?chainId=31337&workerpool=" + std::string(o.at("workerpool").as_string())), 1);
+    EXPECT_EQ(count("/workerpoolorders?chainId=31337&workerpool=" + std::string(o.at("workerpool").as_string())), 4);
     for (const auto& name : poolcli::demo_app_names())
-        EXPECT_EQ(count("/apporders?chainId=31337&app=" + std::string(apps.at(name).as_string())), 1) << name;
+        EXPECT_EQ(count("/apporders?chainId=31337&app=" + std::string(apps.at(name).as_string())), 4) << name;
+    const std::string tdx_tag = "0x0000000000000000000000000000000000000000000000000000000000000009";
+    EXPECT_EQ(count("/workerpoolorders?chainId=31337&minTag=" + tdx_tag + "&workerpool=" +
+                    std::string(o.at("workerpool").as_string())),
+              1);
     EXPECT_NE(text(data() / "logs" / "up.log").find("starting market (start 1)"), std::string::npos);
     // The market's pid: the one child of up running `market` (found through /proc, no name matching).
     pid_t market_pid = 0;

@@ -15,6 +15,7 @@
 #include <atomic>
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <thread>
@@ -87,7 +88,9 @@ class LedgerChain final : public ChainPort {
 };
 
 struct Scheduler {
-    Scheduler(const fs::path& dir, const std::string& upload_base)
+    //! `routes`: extra routes on the scheduler's own server (installed before it starts).
+    Scheduler(const fs::path& dir, const std::string& upload_base,
+              const std::function<void(net::HttpServer&)>& routes = {})
         : db(*store::Database::open("sqlite:" + (dir / "core.db").string())),
           keyring(*service::TokenKeyring::load_or_create(dir.string())),
           tokens(keyring, system_clock()),
@@ -105,6 +108,7 @@ struct Scheduler {
         wo.long_poll = 2s;
         api.emplace(*core, tokens, challenges, wo);
         api->install(server);
+        if (routes) routes(server);
         auto started = server.start();
         EXPECT_TRUE(started) << started.error().message;
     }
@@ -196,7 +200,7 @@ TEST(WorkerAgent, SevenAppsEndAsSpecifiedThenRevealAndDrain) {
     std::map<std::string, std::string> uploads;
     std::map<Bytes32, Bytes32> revealed_digest;  // filled before consensus
     net::HttpServer results;
-    results.route("PUT", "/results/:taskId", [&](const net::ServerRequest& req) {
+    const auto put_result = [&](const net::ServerRequest& req) {
         std::lock_guard lock(uploads_mutex);
         const std::string id(*req.param("taskId"));
         const Bytes32 task = *bytes32_from_hex(id);
@@ -206,9 +210,12 @@ TEST(WorkerAgent, SevenAppsEndAsSpecifiedThenRevealAndDrain) {
         uploads[id] = req.body;
         const std::string link = scheduler::result_link_json("pool", "http://pool/results/" + id);
         return net::HttpResponse::json(200, workerapi::serialize(boost::json::object{{"resultLink", link}}));
-    });
+    };
+    results.route("PUT", "/results/:taskId", put_result);
     ASSERT_TRUE(results.start());
-    Scheduler s(dir.path(), results.base_url() + "/results");
+    // TEE trust-1 replicates upload to the scheduler's own /api/v1/results before contributeAndFinalize.
+    Scheduler s(dir.path(), results.base_url() + "/results",
+                [&](net::HttpServer& server) { server.route("PUT", "/api/v1/results/:taskId", put_result); });
 
     // The apps.
     const App file_app = make_bundle(dir.path(), "file",
@@ -243,6 +250,10 @@ TEST(WorkerAgent, SevenAppsEndAsSpecifiedThenRevealAndDrain) {
     // TEE SIMULATION at trust 1: Scone- and TDX-tagged deals go through contributeAndFinalize.
     const Bytes32 t_scone = add_deal(*s.store, 8, file_app, 300, {}, 0x3);
     const Bytes32 t_tdx = add_deal(*s.store, 9, file_app, 300, {}, 0x9);
+    {
+        std::lock_guard lock(uploads_mutex);
+        revealed_digest[t_scone] = revealed_digest[t_tdx] = sha256_of_text("hello 0");  // what COMPUTED reports
+    }
 
     // Independently computed digests.
     std::map<Bytes32, Bytes32> expected;
@@ -309,6 +320,12 @@ TEST(WorkerAgent, SevenAppsEndAsSpecifiedThenRevealAndDrain) {
         EXPECT_EQ(chain.finalized[t_scone], sha256_of_text("hello 0"));
         EXPECT_EQ(chain.finalized[t_tdx], sha256_of_text("hello 0"));
         EXPECT_EQ(chain.contribute_calls.count(t_scone), 0u);  // never a plain contribute for them
+    }
+    {
+        // Their results reached the store before contributeAndFinalize (TEE: no reveal, no PLEASE_UPLOAD).
+        std::lock_guard lock(uploads_mutex);
+        EXPECT_EQ(uploads.count(to_hex(t_scone.view())), 1u);
+        EXPECT_EQ(uploads.count(to_hex(t_tdx.view())), 1u);
     }
     {
         std::lock_guard lock(chain.m);

@@ -30,6 +30,7 @@
 #include <wp/devnet/tx_sender.hpp>
 #include <wp/net/http_client.hpp>
 #include <wp/protocol/order.hpp>
+#include <wp/protocol/tag.hpp>
 #include <wp/sys/process.hpp>
 
 #include "devnet_cmd.hpp"
@@ -295,6 +296,55 @@ Result<void> publish_orders(const DeploymentInfo& info, const Provisioned& p, co
     return {};
 }
 
+//! TEE SIMULATION orders (published after the standard ones, under their own marker so an older data folder gets
+//! them on resume): for each TEE framework (tee+tdx 0x9 — what every order of the real SDK 9.0.1 carries —,
+//! tee+scone 0x3, tee+gramine 0x5) one workerpool order (free, volume 1,000, category 0, trust 1: PoCo counts trust
+//! 0 as 1 and the core serves TEE deals at trust ≤ 1 only) and, per demo app, one app order with the same tag (PoCo
+//! requires the deal's TEE bit on the app order, check 0x07). The workers run the TEE tasks in the simulation.
+Result<void> publish_tee_orders(const DeploymentInfo& info, const Provisioned& p, const std::string& market_url,
+                                std::ostream& out) {
+    auto market = cli::MarketClient::create({market_url, info.chain_id});
+    if (!market) return tl::unexpected(market.error());
+    const Domain domain = Domain::iexec(U256(info.chain_id), info.hub);
+    auto keys = devnet::dev_keys();
+    auto salt = [](std::string_view what) {
+        const std::string text = "iexec-pool up: " + std::string(what);
+        return keccak256(ByteView(reinterpret_cast<const std::uint8_t*>(text.data()), text.size()));
+    };
+    auto publish = [&](Order order, const PrivateKey& key, const std::string& what) -> Result<void> {
+        set_order_sign(order, sign_order(domain, order, key));
+        auto published = market->publish(order, key);
+        if (!published) {
+            if (published.error().message.find("already published") != std::string::npos) return {};
+            return tl::unexpected(published.error().with_context("publish " + what));
+        }
+        out << "  published " << what << " " << to_hex(published->order_hash) << std::endl;
+        return {};
+    };
+    const std::pair<const char*, std::uint64_t> frameworks[] = {
+        {"tdx", kTagTeeTdx}, {"scone", kTagTeeScone}, {"gramine", kTagTeeGramine}};
+    for (const auto& [name, bits] : frameworks) {
+        const std::string label = std::string(name) + " tag " + to_hex(make_tag(bits).view()).substr(62);
+        WorkerpoolOrder w;
+        w.workerpool = p.workerpool;
+        w.volume = U256(1'000);
+        w.trust = U256(1);
+        w.tag = make_tag(bits);
+        w.salt = salt(std::string("workerpoolorder tee ") + name);
+        WP_TRY_VOID(publish(Order{w}, keys.at(kPoolOwner),
+                            "workerpoolorder (TEE simulation, " + label + ", category 0, trust 1)"));
+        for (const auto& [app_name, address] : p.apps) {
+            AppOrder o;
+            o.app = address;
+            o.volume = U256(1'000'000);
+            o.tag = make_tag(bits);
+            o.salt = salt("apporder " + app_name + " tee " + name);
+            WP_TRY_VOID(publish(Order{o}, keys.at(kAppOwner), "apporder " + app_name + " (" + label + ")"));
+        }
+    }
+    return {};
+}
+
 // ---- generated config files --------------------------------------------------------------------------------------
 
 std::string market_config(const DeploymentInfo& info, std::uint16_t port, const fs::path& dir) {
@@ -349,8 +399,9 @@ Result<std::string> worker_config(const DeploymentInfo& info, std::size_t index,
         {"wallet", boost::json::object{{"keystore", keystore.string()}, {"passwordFile", password.string()}}},
         {"workDir", fs::absolute(dir / ("worker-" + std::to_string(index))).string()},
         {"runtime", "sandbox"},
-        // TEE SIMULATION (no enclave): the worker offers a TEE framework and signs as an enclave would.
-        {"capacity", boost::json::object{{"cpuSlots", 2}, {"teeFrameworks", "scone"}}}};
+        // TEE SIMULATION (no enclave): the worker offers every TEE framework and signs with the enclave key the
+        // core's simulated SMS hands over.
+        {"capacity", boost::json::object{{"cpuSlots", 2}, {"teeFrameworks", "scone,gramine,tdx"}}}};
     return boost::json::serialize(boost::json::object{{"worker", worker}}) + "\n";
 }
 
@@ -527,6 +578,19 @@ int run_up(const UpArgs& args, std::ostream& out, std::ostream& err) {
             return 1;
         }
         if (auto w = devnet::write_file_atomically(published_marker, "yes\n"); !w) {
+            err << "up: " << w.error().message << "\n";
+            stop_all();
+            return 1;
+        }
+    }
+    const fs::path tee_marker = dir / "tee-orders-published";
+    if (!fs::exists(tee_marker, ec)) {
+        if (auto published = publish_tee_orders(info, provisioned, market_url, out); !published) {
+            err << "up: " << published.error().message << "\n";
+            stop_all();
+            return 1;
+        }
+        if (auto w = devnet::write_file_atomically(tee_marker, "yes\n"); !w) {
             err << "up: " << w.error().message << "\n";
             stop_all();
             return 1;

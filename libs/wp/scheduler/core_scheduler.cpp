@@ -72,7 +72,22 @@ Result<DealRecord> CoreScheduler::deal_of(const Bytes32& deal_id) {
 
 void CoreScheduler::publish(const std::vector<Pending>& committed) {
     if (!notifier_) return;
-    for (const auto& p : committed) notifier_(p.worker, p.notification);
+    for (const auto& p : committed) {
+        if (p.notification.assignment) {
+            Notification n = p.notification;
+            n.assignment = with_enclave_key(std::move(*n.assignment));
+            notifier_(p.worker, n);
+        } else {
+            notifier_(p.worker, p.notification);
+        }
+    }
+}
+
+workerapi::Assignment CoreScheduler::with_enclave_key(workerapi::Assignment a) const {
+    if (!needs_enclave(a.tag)) return a;
+    a.tee_simulation =
+        workerapi::TeeSimulation{workerapi::kTeeSimulationVersion, options_.sms.enclave_key(a.task_id).secret()};
+    return a;
 }
 
 Result<Notification> CoreScheduler::notify(store::Tx& tx, const Address& worker, Notification n,
@@ -104,7 +119,13 @@ Result<std::vector<Address>> CoreScheduler::check_liveness() {
 
 Result<workerapi::NotificationBatch> CoreScheduler::notifications(const Address& worker, std::uint64_t after,
                                                                   std::size_t limit) {
-    return store_.notifications_after(worker, after, limit);
+    WP_TRY(auto batch, store_.notifications_after(worker, after, limit));
+    for (auto& n : batch.notifications) {
+        // The inbox belongs to `worker`: only assignments authorizing it get the key.
+        if (n.assignment && n.assignment->authorization.worker == worker)
+            n.assignment = with_enclave_key(std::move(*n.assignment));
+    }
+    return batch;
 }
 
 // ---- Assignment -----------------------------------------------------------------------------------------------------
@@ -127,9 +148,18 @@ Result<workerapi::Assignment> CoreScheduler::build_assignment(const DealRecord& 
     a.callback = d.callback;
     a.contribution_deadline = static_cast<std::uint64_t>(std::max<std::int64_t>(t.contribution_deadline, 0));
     a.final_deadline = static_cast<std::uint64_t>(std::max<std::int64_t>(t.final_deadline, 0));
-    a.authorization =
-        workerapi::WorkerpoolAuthorization{worker, t.task_id, t.enclave_challenge,
-                                           sign_authorization(options_.signer, worker, t.task_id, t.enclave_challenge)};
+    Address challenge = t.enclave_challenge;
+    if (needs_enclave(d.tag)) {
+        const Address derived = options_.sms.enclave_challenge(t.task_id);
+        if (!challenge.is_zero() && challenge != derived)
+            return make_error(Errc::kInvalidArgument, "task " + to_hex(t.task_id.view()) +
+                                                          ": recorded enclave challenge " + challenge.to_checksum() +
+                                                          " differs from the simulated SMS's " + derived.to_checksum() +
+                                                          " (was " + kSimSmsSecretFile + " replaced?)");
+        challenge = derived;
+    }
+    a.authorization = workerapi::WorkerpoolAuthorization{
+        worker, t.task_id, challenge, sign_authorization(options_.signer, worker, t.task_id, challenge)};
     return a;
 }
 
@@ -193,6 +223,11 @@ Result<std::size_t> CoreScheduler::assign_round() {
             const WorkerSnapshot& w = ws[b.worker];
             WP_TRY(bool ok, store_.create_replicate(tx, task.key, w.address, w.score, now));
             if (!ok) continue;
+            const Address& challenge = assignments[i].authorization.enclave_challenge;
+            if (!challenge.is_zero() && task.enclave_challenge.is_zero()) {
+                WP_TRY(bool recorded, store_.set_enclave_challenge(tx, task.key, challenge));
+                (void)recorded;  // recorded by an earlier round already: the same address (derived)
+            }
             Notification note = make(task.task_id, Action::kStart);
             note.assignment = assignments[i];
             WP_TRY_VOID(notify(tx, w.address, std::move(note), committed));
@@ -394,6 +429,9 @@ Result<std::vector<bool>> CoreScheduler::apply_consensus_batch(const std::vector
             out[i] = false;
             WP_TRY(auto task, store_.task_by_id(tx, item.task_id));
             if (!task || (task->status != TaskStatus::kRunning && task->status != TaskStatus::kInitialized)) continue;
+            // A TEE trust-1 task's consensus is part of its contributeAndFinalize: TaskFinalize completes it.
+            WP_TRY(DealRecord deal, deal_of(tx, task->key.deal_id));
+            if (needs_enclave(deal.tag) && deal.trust <= 1) continue;
             TaskChange c;
             c.consensus = item.consensus;
             c.reveal_deadline = item.reveal_deadline_s;
@@ -448,6 +486,41 @@ Result<std::size_t> CoreScheduler::notify_completed(const std::vector<Bytes32>& 
     }));
     publish(committed);
     return n;
+}
+
+Result<bool> CoreScheduler::apply_finalized(const Bytes32& task_id, const std::optional<std::string>& result_link) {
+    WP_TRY(auto found, store_.task_by_id(task_id));
+    if (!found) return false;
+    WP_TRY(DealRecord deal, deal_of(found->key.deal_id));
+    if (!needs_enclave(deal.tag) || deal.trust > 1) return false;
+    const std::int64_t now = now_ms();
+    std::vector<Pending> committed;
+    WP_TRY(bool applied, store_.database().write([&](store::Tx& tx) -> Result<bool> {
+        committed.clear();
+        WP_TRY(auto current, store_.task(tx, found->key));
+        if (!current) return false;
+        TaskRecord task = *current;
+        if (task.status == TaskStatus::kRunning) {
+            TaskChange c;
+            c.result_link = result_link;
+            WP_TRY(auto next, store_.transition_task(tx, task, TaskEvent::kContributeAndFinalized, c, now));
+            if (!next) return make_error(Errc::kIo, "task changed concurrently");
+            task = *next;
+        }
+        if (task.status != TaskStatus::kFinalized) return false;
+        TaskChange done;
+        done.clear_due = true;
+        WP_TRY(auto completed, store_.transition_task(tx, task, TaskEvent::kCompleted, done, now));
+        if (!completed) return make_error(Errc::kIo, "task changed concurrently");
+        WP_TRY(auto reps, store_.replicates_of_task(tx, task.key));
+        for (const auto& r : reps) {
+            if (r.status != R::kContributeAndFinalizeDone) continue;
+            WP_TRY_VOID(notify(tx, r.worker, make(task_id, Action::kComplete), committed));
+        }
+        return true;
+    }));
+    publish(committed);
+    return applied;
 }
 
 // ---- Timers ---------------------------------------------------------------------------------------------------------
@@ -624,6 +697,7 @@ Result<workerapi::Recovery> CoreScheduler::recovery(const Address& worker) {
             }));
         }
         WP_TRY(workerapi::Assignment assignment, build_assignment(deal, *task, worker));
+        assignment = with_enclave_key(std::move(assignment));
         out.items.push_back(
             workerapi::RecoveryItem{task->task_id, last, action.action, action.abort_cause, std::move(assignment)});
     }

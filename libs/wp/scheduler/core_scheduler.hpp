@@ -13,10 +13,18 @@
 //    AT_LEAST_ONE_REVEALED and an upload request; RESULT_UPLOADED → task RESULT_UPLOADED; CONTRIBUTE_AND_FINALIZE_DONE
 //    → FINALIZED) in the same transaction, and the answer of replicate_machine.hpp next_action();
 //  - apply_consensus(): the chain side (next session: the mirror) reports consensus; contributors of the consensus
-//    get PLEASE_REVEAL, the others PLEASE_ABORT (CONSENSUS_REACHED);
+//    get PLEASE_REVEAL, the others PLEASE_ABORT (CONSENSUS_REACHED) — except replicates still CONTRIBUTING (their
+//    contribution may be in the consensus block): their CONTRIBUTED report gets PLEASE_REVEAL when it agrees,
+//    PLEASE_ABORT (CONSENSUS_REACHED) otherwise;
 //  - recovery(): what a returning worker still holds, with fresh authorizations;
 //  - check_liveness(): workers silent for lost_after become lost, their replicates WORKER_LOST (the next round
-//    replaces them).
+//    replaces them);
+//  - TEE tasks (deal tag bit 0; TEE SIMULATION, sim_sms.hpp): the authorization carries the task's enclave challenge
+//    from the simulated SMS (recorded in the task row with the first reservation); the enclave key is added to the
+//    assignment only when it is delivered to its worker (push, long-poll batch, recovery) — inbox rows never hold it;
+//    a TEE trust-1 replicate's CONTRIBUTE_AND_FINALIZE_DONE moves the task RUNNING → FINALIZED, and the chain's
+//    TaskFinalize (apply_finalized) moves it to COMPLETED and tells the worker PLEASE_COMPLETE: no reveal, no
+//    finalize intent.
 // Notifications are committed to the inbox first, then handed to the notifier (WebSocket push, long-poll wake-up).
 //
 // Thread safety: every member may be called from any thread; assign_round() calls are serialised.
@@ -37,6 +45,7 @@
 
 #include "planner.hpp"
 #include "scheduler_store.hpp"
+#include "sim_sms.hpp"
 
 namespace wp::scheduler {
 
@@ -56,6 +65,9 @@ struct CoreOptions {
     //! daemon gives the scheduler chain time (chain_time.hpp) for the deadlines and the host clock here, so a chain
     //! moving ahead does not make every worker look silent.
     Clock* liveness_clock{nullptr};
+    //! TEE SIMULATION: the enclave keys of TEE tasks (sim_sms.hpp). The daemon opens it from its data folder; the
+    //! default (a random secret) suits an in-memory core.
+    SimulatedSms sms = SimulatedSms::random();
 };
 
 //! The HTTP status and the answer of a status update.
@@ -128,6 +140,12 @@ class CoreScheduler {
     //! write transaction; per item, whether it applied. Notifications are published after the commit.
     Result<std::vector<bool>> apply_consensus_batch(const std::vector<ConsensusItem>& items);
 
+    //! The chain shows the task finalized (TaskFinalize). For a TEE task at trust ≤ 1 (contributeAndFinalize):
+    //! RUNNING → FINALIZED (when the worker's report has not arrived yet; `result_link` from the event) → COMPLETED,
+    //! and PLEASE_COMPLETE to the replicates that reported CONTRIBUTE_AND_FINALIZE_DONE. False when the task is not
+    //! ours, not a TEE task, or not in one of those statuses (standard tasks complete through their finalize intent).
+    Result<bool> apply_finalized(const Bytes32& task_id, const std::optional<std::string>& result_link);
+
     //! The timers: every task whose durable due-time has come (SchedulerStore::due_tasks), among the statuses this
     //! class owns, is moved by its deadline, each in its own transaction (docs/scheduler.md "Timers"):
     //!  - final deadline passed (not finalized) → FINAL_DEADLINE_REACHED, PLEASE_ABORT FINAL_DEADLINE to the workers
@@ -147,9 +165,14 @@ class CoreScheduler {
     Result<workerapi::NotificationBatch> notifications(const Address& worker, std::uint64_t after,
                                                        std::size_t limit = 100);
 
-    //! The assignment of `worker` for the task (with a freshly signed authorization).
+    //! The assignment of `worker` for the task (with a freshly signed authorization; a TEE task's names its enclave
+    //! challenge). Without the enclave key: see with_enclave_key(). Errc::kInvalidArgument when the task's recorded
+    //! challenge differs from the simulated SMS's (its secret was replaced).
     Result<workerapi::Assignment> build_assignment(const DealRecord& deal, const TaskRecord& task,
                                                    const Address& worker) const;
+    //! TEE SIMULATION: adds the enclave key (Assignment::tee_simulation) to an assignment of a TEE task, for delivery
+    //! to the worker its authorization names. Other assignments are returned unchanged.
+    workerapi::Assignment with_enclave_key(workerapi::Assignment assignment) const;
     //! The deal of a task (cached: deal rows never change).
     Result<DealRecord> deal_of(const Bytes32& deal_id);
 

@@ -51,6 +51,7 @@ class CoreSchedulerTest : public store::testing::BackendTest {
         o.chain_id = 31337;
         o.signer = key(0x71);
         o.lost_after = std::chrono::seconds(60);
+        o.sms = sms_;
         core_.emplace(*store_, clock_, o);
         core_->set_notifier([this](const Address& w, const workerapi::Notification& n) { pushed_.emplace_back(w, n); });
     }
@@ -117,6 +118,7 @@ class CoreSchedulerTest : public store::testing::BackendTest {
     }
 
     ManualClock clock_;
+    SimulatedSms sms_ = SimulatedSms::from_secret(h(0x99));
     std::optional<SchedulerStore> store_;
     std::optional<CoreScheduler> core_;
     std::vector<std::pair<Address, workerapi::Notification>> pushed_;
@@ -337,6 +339,138 @@ TEST_P(CoreSchedulerTest, TeeTrustOneContributesAndFinalizes) {
     det.result_seal = h(0x5e);
     EXPECT_EQ(report(tdx, tid, R::kContributeAndFinalizeDone, det).answer.action, Action::kWait);
     EXPECT_EQ((*store_->task_by_id(tid))->status, TaskStatus::kFinalized);
+    // The chain's TaskFinalize completes it (no reveal, no finalize intent) and the worker is told PLEASE_COMPLETE.
+    pushed_.clear();
+    ASSERT_TRUE(*core_->apply_finalized(tid, std::string(R"({"storage":"pool","location":"x"})")));
+    EXPECT_EQ((*store_->task_by_id(tid))->status, TaskStatus::kCompleted);
+    EXPECT_EQ((*store_->task_by_id(tid))->result_link, det.result_link);  // the worker's report came first
+    ASSERT_EQ(pushed_.size(), 1u);
+    EXPECT_EQ(pushed_[0].first, tdx);
+    EXPECT_EQ(pushed_[0].second.action, Action::kComplete);
+    EXPECT_FALSE(*core_->apply_finalized(tid, std::nullopt));  // at least once: a repeat changes nothing
+    EXPECT_EQ(report(tdx, tid, R::kCompleting).answer.action, Action::kContinue);
+}
+
+TEST_P(CoreSchedulerTest, ConsensusSeenBeforeTheContributedReport) {
+    // The chain is often seen first: the contribution made consensus while the worker's CONTRIBUTED report was on
+    // its way. The contributor is not aborted; its report then gets PLEASE_REVEAL if it agrees, PLEASE_ABORT if not.
+    const DealRecord d = add_deal(1, 1, 2);
+    const Address w = add_worker(0x21, 2);
+    ASSERT_EQ(*core_->assign_round(), 2u);
+    const Bytes32 t0 = task_id(d.deal_id, U256(0));
+    const Bytes32 t1 = task_id(d.deal_id, U256(1));
+    for (const Bytes32& t : {t0, t1}) {
+        walk_to_computed(w, t);
+        EXPECT_EQ(report(w, t, R::kContributing).answer.action, Action::kContinue);
+    }
+    ASSERT_TRUE(*core_->apply_consensus(t0, h(0xab), d.start_time + 3000, 42));
+    ASSERT_TRUE(*core_->apply_consensus(t1, h(0xab), d.start_time + 3000, 42));
+    auto inbox = core_->notifications(w, 2);  // after the two PLEASE_STARTs: nothing yet
+    ASSERT_TRUE(inbox);
+    EXPECT_TRUE(inbox->notifications.empty());
+    workerapi::StatusDetails agree;
+    agree.result_hash = h(0xab);
+    agree.result_seal = h(0xac);
+    EXPECT_EQ(report(w, t0, R::kContributed, agree).answer.action, Action::kWait);
+    inbox = core_->notifications(w, 2);
+    ASSERT_EQ(inbox->notifications.size(), 1u);
+    EXPECT_EQ(inbox->notifications[0].task_id, t0);
+    EXPECT_EQ(inbox->notifications[0].action, Action::kReveal);
+    workerapi::StatusDetails disagree = agree;
+    disagree.result_hash = h(0xee);
+    const auto answer = report(w, t1, R::kContributed, disagree).answer;
+    EXPECT_EQ(answer.action, Action::kAbort);
+    EXPECT_EQ(answer.abort_cause, AbortCause::kConsensusReached);
+    EXPECT_EQ(report(w, t0, R::kRevealing).answer.action, Action::kContinue);
+}
+
+TEST_P(CoreSchedulerTest, TeeTaskGetsTheSimulatedSmsEnclaveKey) {
+    const DealRecord d = add_deal(1, 1, 1, kTagTeeScone);
+    const Address scone = add_worker(0x22, 1, {workerapi::TeeFramework::kScone});
+    ASSERT_EQ(*core_->assign_round(), 1u);
+    const Bytes32 tid = task_id(d.deal_id, U256(0));
+    const Address challenge = sms_.enclave_challenge(tid);
+    // The push carries the key; its address is the authorization's enclave challenge, which the owner signed.
+    ASSERT_EQ(pushed_.size(), 1u);
+    ASSERT_TRUE(pushed_[0].second.assignment);
+    const workerapi::Assignment& a = *pushed_[0].second.assignment;
+    EXPECT_EQ(a.authorization.enclave_challenge, challenge);
+    EXPECT_FALSE(challenge.is_zero());
+    ASSERT_TRUE(a.tee_simulation);
+    EXPECT_EQ(a.tee_simulation->version, workerapi::kTeeSimulationVersion);
+    EXPECT_EQ((*PrivateKey::from_bytes(a.tee_simulation->enclave_key.view())).address(), challenge);
+    auto sig = Signature::parse(ByteView(a.authorization.signature));
+    ASSERT_TRUE(sig);
+    EXPECT_EQ(*eip191_recover(authorization_hash(scone, tid, challenge).view(), *sig), key(0x71).address());
+    // The challenge is recorded in the task row; the inbox row holds no key, the long-poll delivery adds it.
+    EXPECT_EQ((*store_->task_by_id(tid))->enclave_challenge, challenge);
+    auto stored = store_->notifications_after(scone, 0, 10);
+    ASSERT_TRUE(stored);
+    ASSERT_EQ(stored->notifications.size(), 1u);
+    EXPECT_FALSE(stored->notifications[0].assignment->tee_simulation.has_value());
+    auto polled = core_->notifications(scone, 0);
+    ASSERT_TRUE(polled);
+    ASSERT_EQ(polled->notifications.size(), 1u);
+    EXPECT_EQ(polled->notifications[0].assignment->tee_simulation, a.tee_simulation);
+    // Recovery hands it again (same challenge: derived, not random).
+    auto rec = core_->recovery(scone);
+    ASSERT_TRUE(rec);
+    ASSERT_EQ(rec->items.size(), 1u);
+    EXPECT_EQ(rec->items[0].assignment.authorization.enclave_challenge, challenge);
+    EXPECT_EQ(rec->items[0].assignment.tee_simulation, a.tee_simulation);
+    // A core restarted with the same secret signs the same challenge; one whose secret changed refuses the task.
+    CoreOptions same = core_->options();
+    CoreScheduler again(*store_, clock_, same);
+    auto deal = *store_->deal(d.deal_id);
+    auto task = **store_->task_by_id(tid);
+    auto rebuilt = again.build_assignment(*deal, task, scone);
+    ASSERT_TRUE(rebuilt) << rebuilt.error().message;
+    EXPECT_EQ(rebuilt->authorization.enclave_challenge, challenge);
+    CoreOptions other = core_->options();
+    other.sms = SimulatedSms::from_secret(h(0x98));
+    CoreScheduler replaced(*store_, clock_, other);
+    auto refused = replaced.build_assignment(*deal, task, scone);
+    ASSERT_FALSE(refused);
+    EXPECT_NE(refused.error().message.find("differs from the simulated SMS's"), std::string::npos)
+        << refused.error().message;
+    // A standard task: zero challenge, no key.
+    const DealRecord plain = add_deal(2, 1);
+    auto plain_task = **store_->task_by_id(task_id(plain.deal_id, U256(0)));
+    auto std_assignment = core_->build_assignment(**store_->deal(plain.deal_id), plain_task, scone);
+    ASSERT_TRUE(std_assignment);
+    EXPECT_TRUE(std_assignment->authorization.enclave_challenge.is_zero());
+    EXPECT_FALSE(core_->with_enclave_key(*std_assignment).tee_simulation.has_value());
+}
+
+TEST_P(CoreSchedulerTest, TeeFinalizedOnChainBeforeTheWorkersReport) {
+    const DealRecord d = add_deal(1, 1, 1, kTagTeeTdx);
+    const Address tdx = add_worker(0x22, 1, {workerapi::TeeFramework::kTdx});
+    const Address plain = add_worker(0x23, 4);
+    ASSERT_EQ(*core_->assign_round(), 1u);
+    const Bytes32 tid = task_id(d.deal_id, U256(0));
+    walk_to_computed(tdx, tid);
+    EXPECT_EQ(report(tdx, tid, R::kContributeAndFinalizeOngoing).answer.action, Action::kContinue);
+    // contributeAndFinalize emits TaskConsensus too: ignored for a TEE trust-1 task.
+    EXPECT_FALSE(*core_->apply_consensus(tid, h(0xab), d.start_time + 3000, 7));
+    EXPECT_EQ((*store_->task_by_id(tid))->status, TaskStatus::kRunning);
+    // TaskFinalize seen while the task is RUNNING: FINALIZED then COMPLETED, the link from the event.
+    ASSERT_TRUE(*core_->apply_finalized(tid, std::string(R"({"storage":"pool","location":"y"})")));
+    auto t = **store_->task_by_id(tid);
+    EXPECT_EQ(t.status, TaskStatus::kCompleted);
+    EXPECT_EQ(t.result_link, std::string(R"({"storage":"pool","location":"y"})"));
+    workerapi::StatusDetails det;
+    det.result_link = R"({"storage":"pool","location":"y"})";
+    det.result_hash = h(0xab);
+    det.result_seal = h(0x5e);
+    EXPECT_EQ(report(tdx, tid, R::kContributeAndFinalizeDone, det).answer.action, Action::kComplete);
+    // A standard task is completed by its finalize intent, never by the observation.
+    const DealRecord std_deal = add_deal(2, 1);
+    ASSERT_EQ(*core_->assign_round(), 1u);
+    const Bytes32 std_tid = task_id(std_deal.deal_id, U256(0));
+    walk_to_computed(plain, std_tid);
+    EXPECT_FALSE(*core_->apply_finalized(std_tid, std::nullopt));
+    EXPECT_EQ((*store_->task_by_id(std_tid))->status, TaskStatus::kRunning);
+    EXPECT_FALSE(*core_->apply_finalized(h(0x42), std::nullopt));  // not ours
 }
 
 TEST_P(CoreSchedulerTest, SilentWorkerIsLostReplacedAndRecovers) {

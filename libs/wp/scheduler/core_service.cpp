@@ -426,11 +426,21 @@ void CoreService::Impl::install_routes() {
         auto task = self->store->task_by_id(*id);
         if (!task) return tl::unexpected(failure(task.error()));
         if (!*task) return tl::unexpected(HttpError{404, "unknown task " + to_hex(id->view()), {}});
-        if ((*task)->uploader != who->address)
-            return tl::unexpected(HttpError{
-                403, "worker " + who->address.to_checksum() + " was not asked to upload the result of this task", {}});
         auto rep = self->store->replicate((*task)->key, who->address);
         if (!rep) return tl::unexpected(failure(rep.error()));
+        // TEE at trust ≤ 1 (TEE SIMULATION): no reveal; the worker that computed the task uploads before its
+        // contributeAndFinalize, and the archive is checked against the digest it reported with COMPUTED.
+        bool tee_upload = false;
+        if ((*task)->status == TaskStatus::kRunning && *rep) {
+            auto deal = self->core->deal_of((*task)->key.deal_id);
+            if (!deal) return tl::unexpected(failure(deal.error()));
+            const ReplicateStatus rs = (*rep)->status;
+            tee_upload = needs_enclave(deal->tag) && deal->trust <= 1 &&
+                         (rs == ReplicateStatus::kComputed || rs == ReplicateStatus::kContributeAndFinalizeOngoing);
+        }
+        if (!tee_upload && (*task)->uploader != who->address)
+            return tl::unexpected(HttpError{
+                403, "worker " + who->address.to_checksum() + " was not asked to upload the result of this task", {}});
         if (!*rep || !(*rep)->details.result_digest)
             return tl::unexpected(HttpError{409, "no revealed digest for this worker", {}});
         const auto* data = reinterpret_cast<const std::uint8_t*>(request.body.data());
@@ -564,7 +574,22 @@ Result<std::unique_ptr<CoreService>> CoreService::open(const CoreConfig& config,
     if (!txm) return make_error(txm.error().code, where + ": transactions: " + txm.error().message);
     impl->txm = std::move(*txm);
 
+    // The core's data folder (the token keyring and the simulated SMS secret live beside the results).
+    std::filesystem::path data_dir = std::filesystem::path(config.results_dir).parent_path();
+    if (data_dir.empty()) data_dir = ".";
+
     CoreOptions core_options;
+    {
+        std::error_code ec;
+        std::filesystem::create_directories(data_dir, ec);
+        auto sms = SimulatedSms::open(data_dir);
+        if (!sms) return make_error(sms.error().code, sms.error().message);
+        core_options.sms = std::move(*sms);
+        service::log_info(
+            "core: TEE SIMULATION: TEE tasks (scone, gramine, tdx tags) get enclave keys from a "
+            "simulated SMS inside the core, handed to their worker; no enclave, no confidentiality",
+            {{"label", kTeeSimulationLabel}, {"secretFile", (data_dir / kSimSmsSecretFile).string()}});
+    }
     core_options.workerpool = config.workerpool;
     core_options.chain_id = impl->chain_id;
     core_options.signer = *impl->key;
@@ -647,8 +672,6 @@ Result<std::unique_ptr<CoreService>> CoreService::open(const CoreConfig& config,
     impl->results.emplace(std::move(*results));
 
     // Worker login and tokens (the keyring beside the results: tokens survive a restart).
-    std::filesystem::path data_dir = std::filesystem::path(config.results_dir).parent_path();
-    if (data_dir.empty()) data_dir = ".";
     auto keyring = service::TokenKeyring::load_or_create(data_dir.string());
     if (!keyring) return make_error(keyring.error().code, "token keys: " + keyring.error().message);
     impl->keyring.emplace(std::move(*keyring));

@@ -56,6 +56,8 @@ Result<json::object> dashboard_summary(SchedulerStore& store, const SummaryConte
     o["chainId"] = c.chain_id;
     o["owner"] = c.owner.to_checksum();
     o["nowMs"] = c.now_ms;
+    // TEE tasks run under the simulation (sim_sms.hpp): said wherever the pool's status is shown.
+    o["tee"] = "simulation";
     json::object tasks = zero_task_counts();
     WP_TRY(auto counts, store.task_counts());
     for (const auto& [status, n] : counts) tasks[to_string(status)] = n;

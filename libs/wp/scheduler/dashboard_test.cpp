@@ -117,6 +117,7 @@ TEST_P(DashboardTest, SummaryWorkersTasksAndDeals) {
     EXPECT_EQ(summary->at("slots").at("total").as_int64(), 2);
     EXPECT_EQ(summary->at("intentsInFlight").as_uint64(), 5U);
     EXPECT_EQ(summary->at("chainId").as_uint64(), 31337U);
+    EXPECT_EQ(summary->at("tee").as_string(), "simulation");
 
     auto workers = dashboard_workers(*store_);
     ASSERT_TRUE(workers) << workers.error().message;

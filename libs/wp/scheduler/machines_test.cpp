@@ -110,6 +110,8 @@ TEST(ReplicateMachine, TableOfEdges) {
         {R::kAppDownloadFailed, R::kContributing, W, true},  // the failure is contributed
         {R::kDataDownloadFailed, R::kContributing, W, true},
         {R::kComputed, R::kContributeAndFinalizeOngoing, W, true},
+        {R::kAppDownloadFailed, R::kContributeAndFinalizeOngoing, W, true},
+        {R::kDataDownloadFailed, R::kContributeAndFinalizeOngoing, W, true},
         {R::kContributing, R::kContributeFailed, W, true},  // accepted, unlike the reference
         {R::kRevealing, R::kRevealFailed, W, true},
         {R::kRevealed, R::kResultUploadRequested, P, true},
@@ -159,6 +161,10 @@ TEST(ReplicateMachine, NextActions) {
     failed.status = TaskStatus::kFailed;
     TaskFacts completed = running;
     completed.status = TaskStatus::kCompleted;
+    TaskFacts tee_finalized = tee;
+    tee_finalized.status = TaskStatus::kFinalized;
+    TaskFacts tee_completed = tee;
+    tee_completed.status = TaskStatus::kCompleted;
 
     struct Case {
         R reported;
@@ -188,6 +194,13 @@ TEST(ReplicateMachine, NextActions) {
         {R::kComputing, std::nullopt, failed, abort(AbortCause::kTaskFailed)},
         {R::kAborted, std::nullopt, failed, act(Action::kComplete)},
         {R::kCompleting, std::nullopt, completed, act(Action::kContinue)},  // after PLEASE_COMPLETE
+        // TEE at trust 1: the error result goes through contributeAndFinalize too; DONE waits for the chain's
+        // TaskFinalize, or completes when it came first.
+        {R::kAppDownloadFailed, FailureCause::kAppImageDownloadFailed, tee, act(Action::kContributeAndFinalize)},
+        {R::kDataDownloadFailed, FailureCause::kInputFilesDownloadFailed, tee, act(Action::kContributeAndFinalize)},
+        {R::kContributeAndFinalizeDone, std::nullopt, tee_finalized, act(Action::kWait)},
+        {R::kContributeAndFinalizeDone, std::nullopt, tee_completed, act(Action::kComplete)},
+        {R::kComputed, std::nullopt, tee_completed, abort(AbortCause::kTaskFailed)},
     };
     for (const auto& c : cases)
         EXPECT_EQ(next_action(c.reported, c.cause, c.task), c.expected) << workerapi::to_string(c.reported);

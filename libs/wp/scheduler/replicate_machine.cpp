@@ -14,10 +14,10 @@ bool workflow_edge(R from, R to) {
         case R::kStarting: return to == R::kStarted || to == R::kStartFailed;
         case R::kStarted: return to == R::kAppDownloading;
         case R::kAppDownloading: return to == R::kAppDownloaded || to == R::kAppDownloadFailed;
-        case R::kAppDownloadFailed: return to == R::kContributing;
+        case R::kAppDownloadFailed: return to == R::kContributing || to == R::kContributeAndFinalizeOngoing;
         case R::kAppDownloaded: return to == R::kDataDownloading;
         case R::kDataDownloading: return to == R::kDataDownloaded || to == R::kDataDownloadFailed;
-        case R::kDataDownloadFailed: return to == R::kContributing;
+        case R::kDataDownloadFailed: return to == R::kContributing || to == R::kContributeAndFinalizeOngoing;
         case R::kDataDownloaded: return to == R::kComputing;
         case R::kComputing: return to == R::kComputed || to == R::kComputeFailed;
         case R::kComputed: return to == R::kContributing || to == R::kContributeAndFinalizeOngoing;
@@ -128,6 +128,8 @@ NextAction next_action(ReplicateStatus reported, std::optional<FailureCause> cau
     const auto abort = [](AbortCause c) { return NextAction{Action::kAbort, c}; };
     if (reported == R::kCompleted || reported == R::kFailed || reported == R::kAborted)
         return NextAction{Action::kComplete, std::nullopt};
+    if (reported == R::kContributeAndFinalizeDone && task.status == TaskStatus::kCompleted)
+        return NextAction{Action::kComplete, std::nullopt};  // the chain's TaskFinalize came first
     // COMPLETING follows PLEASE_COMPLETE, sent once the task is over: go on (not PLEASE_ABORT TASK_FAILED).
     if (reported == R::kCompleting) return NextAction{Action::kContinue, std::nullopt};
     if (is_final(task.status)) return abort(AbortCause::kTaskFailed);
@@ -140,6 +142,8 @@ NextAction next_action(ReplicateStatus reported, std::optional<FailureCause> cau
         return NextAction{a, std::nullopt};
     };
 
+    // TEE at trust ≤ 1 contributes and finalizes in one transaction (the error result too).
+    const Action kind = task.tee && task.trust <= 1 ? Action::kContributeAndFinalize : Action::kContribute;
     switch (reported) {
         case R::kStarting:
         case R::kAppDownloading:
@@ -159,15 +163,14 @@ NextAction next_action(ReplicateStatus reported, std::optional<FailureCause> cau
         case R::kDataDownloaded:
             if (past_running) return abort(AbortCause::kConsensusReached);
             return NextAction{Action::kCompute, std::nullopt};
-        case R::kComputed:
-            return contribute(task.tee && task.trust <= 1 ? Action::kContributeAndFinalize : Action::kContribute);
+        case R::kComputed: return contribute(kind);
         case R::kAppDownloadFailed:
-            if (cause == FailureCause::kAppImageDownloadFailed) return contribute(Action::kContribute);
+            if (cause == FailureCause::kAppImageDownloadFailed) return contribute(kind);
             return abort(AbortCause::kTaskFailed);
         case R::kDataDownloadFailed:
             if (cause == FailureCause::kDatasetFileDownloadFailed || cause == FailureCause::kDatasetFileBadChecksum ||
                 cause == FailureCause::kInputFilesDownloadFailed)
-                return contribute(Action::kContribute);
+                return contribute(kind);
             return abort(AbortCause::kTaskFailed);
         case R::kContributed:
         case R::kRevealed:

@@ -65,11 +65,13 @@ struct TaskFacts {
 //!  - "-ING" statuses → PLEASE_CONTINUE; STARTED → PLEASE_DOWNLOAD_APP; APP_DOWNLOADED → PLEASE_DOWNLOAD_DATA;
 //!    DATA_DOWNLOADED → PLEASE_COMPUTE;
 //!  - COMPUTED → PLEASE_CONTRIBUTE_AND_FINALIZE when tee and trust ≤ 1, else PLEASE_CONTRIBUTE; APP_DOWNLOAD_FAILED
-//!    (cause APP_IMAGE_DOWNLOAD_FAILED) and DATA_DOWNLOAD_FAILED (dataset / input-file causes) → PLEASE_CONTRIBUTE;
+//!    (cause APP_IMAGE_DOWNLOAD_FAILED) and DATA_DOWNLOAD_FAILED (dataset / input-file causes) → PLEASE_CONTRIBUTE
+//!    (the error result; _AND_FINALIZE when tee and trust ≤ 1);
 //!    but PLEASE_ABORT (CONTRIBUTION_TIMEOUT) when the contribution deadline passed, PLEASE_ABORT (CONSENSUS_REACHED)
 //!    when the task is past RUNNING;
 //!  - other *_FAILED → PLEASE_ABORT (TASK_FAILED); CONTRIBUTED, REVEALED, RESULT_UPLOADED, CONTRIBUTE_AND_FINALIZE_DONE
-//!    → PLEASE_WAIT; COMPLETED, FAILED, ABORTED → PLEASE_COMPLETE (nothing more to do);
+//!    → PLEASE_WAIT (CONTRIBUTE_AND_FINALIZE_DONE on a task already COMPLETED → PLEASE_COMPLETE); COMPLETED, FAILED,
+//!    ABORTED → PLEASE_COMPLETE (nothing more to do);
 //!  - any status when the task is final or past its final deadline → PLEASE_ABORT (FINAL_DEADLINE or TASK_FAILED).
 //! Returns the action and, with PLEASE_ABORT, the cause.
 struct NextAction {

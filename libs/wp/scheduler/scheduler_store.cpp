@@ -477,6 +477,13 @@ Result<std::optional<TaskRecord>> SchedulerStore::reschedule_task(Tx& tx, const 
     return std::optional<TaskRecord>(std::move(t));
 }
 
+Result<bool> SchedulerStore::set_enclave_challenge(Tx& tx, const TaskKey& task, const Address& challenge) {
+    WP_TRY(auto rows, tx.query("UPDATE sched_tasks SET enclave_challenge = $1 WHERE deal_id = $2 AND task_index = $3"
+                               " AND enclave_challenge = $4 RETURNING task_index",
+                               challenge, task.deal_id, task.index, Address{}));
+    return !rows.empty();
+}
+
 // ---- Workers --------------------------------------------------------------------------------------------------------
 
 Result<WorkerRecord> SchedulerStore::upsert_worker(const Address& address, const workerapi::WorkerRegistration& r,

@@ -168,6 +168,10 @@ class SchedulerStore {
     Result<std::optional<TaskRecord>> reschedule_task(store::Tx& tx, const TaskRecord& expected,
                                                       std::optional<std::int64_t> due_ms, std::int64_t now_ms);
 
+    //! Records the task's enclave challenge (TEE tasks, sim_sms.hpp) while the stored one is still zero; the status
+    //! and version are left alone. False when a challenge was already recorded.
+    Result<bool> set_enclave_challenge(store::Tx& tx, const TaskKey& task, const Address& challenge);
+
     // ---- Workers ----
     //! Registers or updates a worker (capacity), marks it alive and seen now. Returns the record.
     Result<WorkerRecord> upsert_worker(const Address& address, const workerapi::WorkerRegistration& registration,

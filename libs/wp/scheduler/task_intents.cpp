@@ -387,6 +387,13 @@ Result<std::size_t> TaskIntents::reconcile_with_chain() {
             const auto reveal = static_cast<std::int64_t>(v.reveal_deadline.low_u64());
             WP_TRY(bool applied, core_.apply_consensus(ids[i], v.consensus_value, reveal, 0));
             if (applied) ++n;
+        } else if (const auto* f = std::get_if<ev::TaskFinalize>(&obs.event)) {
+            // TEE trust-1 tasks finalized by their worker's contributeAndFinalize (standard tasks complete through
+            // their finalize intent's outcome; apply_finalized ignores them).
+            std::optional<std::string> link;
+            if (!f->results.empty()) link = std::string(f->results.begin(), f->results.end());
+            WP_TRY(bool applied, core_.apply_finalized(f->task_id, link));
+            if (applied) ++n;
         }
     }
     return n;

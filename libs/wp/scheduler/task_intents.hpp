@@ -77,8 +77,9 @@ class TaskIntents {
     //! Outcomes of our keyed calls (others are ignored). Returns the tasks moved.
     Result<std::size_t> apply_outcomes(const std::vector<chain::TxOutcome>& outcomes);
     //! Task events seen on chain (DealIntake::take_observations): TaskConsensus → CoreScheduler::apply_consensus with
-    //! the reveal deadline read from viewTask; TaskInitialize / TaskReopen / TaskFinalize / TaskClaimed confirm what
-    //! the outcomes say (a task another sender moved is moved too).
+    //! the reveal deadline read from viewTask; TaskFinalize → CoreScheduler::apply_finalized (a TEE trust-1 task
+    //! finalized by its worker's contributeAndFinalize completes); TaskInitialize / TaskReopen / TaskClaimed confirm
+    //! what the outcomes say.
     Result<std::size_t> apply_observations(const std::vector<TaskObservation>& observations);
     //! The restart reconciliation: the tasks this core holds as INITIALIZED or RUNNING are read on chain (viewTask, in
     //! batches); one REVEALING there gets apply_consensus with the chain's consensus value and reveal deadline (a

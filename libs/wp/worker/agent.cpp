@@ -300,18 +300,20 @@ bool WorkerAgent::start_and_compute(Replicate& r) {
 
     std::optional<SimulatedEnclave> enclave;
     if (tee_framework(a.tag) != TeeFramework::kNone) {
-        if (options_.enclave_for) {
-            enclave = options_.enclave_for(a);
-            if (!enclave) {
-                StatusDetails d;
-                d.cause = WireCause::kTeeFailed;
-                d.message =
-                    "tee-simulation: no enclave key for challenge " + a.authorization.enclave_challenge.to_checksum();
-                report(r, ReplicateStatus::kAppDownloadFailed, d);
-                abort(r);
-                return false;
-            }
+        // TEE SIMULATION: the enclave key must be the one whose address the scheduler signed as the challenge.
+        auto e = enclave_of(a);
+        if (!e) {
+            spdlog::error("task {}: {}", short_id(a.task_id), e.error().message);
+            StatusDetails d;
+            d.cause = WireCause::kTeeFailed;
+            d.message = clip(e.error().message);
+            report(r, ReplicateStatus::kAppDownloadFailed, d);
+            abort(r);
+            return false;
         }
+        spdlog::info("task {}: [{}] enclave challenge {} (simulated enclave: no TEE, no confidentiality)",
+                     short_id(a.task_id), kTeeSimulationLabel, e->challenge().to_checksum());
+        enclave = std::move(*e);
     }
     auto res = runner_.run(req, r.cancel, enclave ? &*enclave : nullptr);
     if (!res) {
@@ -437,10 +439,27 @@ void WorkerAgent::contribute(Replicate& r, bool finalize) {
     }
     if (finalize) {
         if (!report(r, ReplicateStatus::kContributeAndFinalizeOngoing)) return abort(r);
-        // TEE simulation at trust 1: no upload step; the result link names the worker-held archive by digest.
-        const std::string link = res.callback_data
-                                     ? std::string{}
-                                     : R"({"storage":"worker","location":")" + to_hex(res.digest.view()) + R"("})";
+        // TEE at trust 1: no reveal and no PLEASE_UPLOAD; the result goes to the core's result store first (checked
+        // there against the digest reported with COMPUTED) and its link goes on chain with the contribution. A
+        // callback deal has no archive to serve: its callback data goes on chain instead.
+        std::string link;
+        if (!res.callback_data) {
+            std::ifstream f(res.zip_path, std::ios::binary);
+            std::stringstream ss;
+            ss << f.rdbuf();
+            auto uploaded = f ? session_.upload_result(session_.result_upload_url(r.a.task_id), ss.str())
+                              : Result<std::string>(make_error(Errc::kIo, "cannot read " + res.zip_path.string()));
+            if (!uploaded) {
+                spdlog::error("task {}: result upload before contributeAndFinalize: {}", short_id(r.a.task_id),
+                              uploaded.error().message);
+                StatusDetails d;
+                d.cause = WireCause::kUploadFailed;
+                d.message = clip("result upload: " + uploaded.error().message);
+                report(r, ReplicateStatus::kContributeAndFinalizeFailed, d);
+                return follow(r);
+            }
+            link = *uploaded;
+        }
         auto tx = chain_.contribute_and_finalize(r.a, res, link);
         StatusDetails d;
         if (!tx) {
@@ -599,16 +618,25 @@ bool WorkerAgent::load_result_from_disk(Replicate& r) {
     res.result_hash = h.result_hash;
     res.result_seal = h.result_seal;
     res.tee = tee_framework(r.a.tag);
-    if (res.tee != TeeFramework::kNone && options_.enclave_for) {
-        if (auto e = options_.enclave_for(r.a)) {
-            res.enclave_challenge = e->challenge();
-            res.enclave_signature = e->sign_result(res.result_hash, res.result_seal);
-        }
+    if (res.tee != TeeFramework::kNone) {
+        auto e = enclave_of(r.a);
+        if (!e) return false;  // no usable enclave key: the result cannot be signed (abandoned)
+        res.enclave_challenge = e->challenge();
+        res.enclave_signature = e->sign_result(res.result_hash, res.result_seal);
     }
     r.result = std::move(res);
     std::lock_guard lock(mutex_);
     records_[r.a.task_id].digest = r.result->digest;
     return true;
+}
+
+Result<SimulatedEnclave> WorkerAgent::enclave_of(const workerapi::Assignment& a) const {
+    if (options_.enclave_for) {
+        if (auto e = options_.enclave_for(a)) return std::move(*e);
+        return make_error(Errc::kInvalidArgument, "tee-simulation: no enclave key for challenge " +
+                                                      a.authorization.enclave_challenge.to_checksum());
+    }
+    return enclave_from_assignment(a);
 }
 
 void WorkerAgent::send_heartbeat() {

@@ -13,7 +13,11 @@
 //   PLEASE_CONTRIBUTE the authorization is checked again (a recovered replicate carries a fresh one); the stake is
 //                     checked (CONTRIBUTE_FAILED STAKE_TOO_LOW with a clear message when too low),
 //                     CONTRIBUTING → contribute (durable intent "worker:<task>:contribute") → CONTRIBUTED | _FAILED
-//   PLEASE_CONTRIBUTE_AND_FINALIZE (TEE, trust ≤ 1) ONGOING → contributeAndFinalize → DONE | FAILED
+//   PLEASE_CONTRIBUTE_AND_FINALIZE (TEE, trust ≤ 1) ONGOING → PUT the result zip to the core's result store
+//                     (SchedulerSession::result_upload_url; not for callback deals) → contributeAndFinalize with
+//                     that result link → DONE | FAILED (UPLOAD_FAILED when the upload was refused)
+//   TEE tasks (TEE SIMULATION, tee_sim.hpp): before anything runs, the enclave key of the assignment must match the
+//                     authorization's enclave challenge (else APP_DOWNLOAD_FAILED with cause TEE_FAILED, aborted)
 //   PLEASE_REVEAL     REVEALING → reveal(digest) → REVEALED | REVEAL_FAILED
 //   PLEASE_UPLOAD     RESULT_UPLOADING → PUT the result zip to the upload URL → RESULT_UPLOADED | _FAILED; a callback
 //                     task reports RESULT_UPLOADED with its callbackData instead (what finalize sends on chain)
@@ -69,8 +73,8 @@ struct AgentOptions {
     bool image_apps{false};
     std::chrono::milliseconds drain_timeout{std::chrono::minutes(5)};
     //! The simulated enclave of a TEE task, given the assignment (its authorization names the enclave challenge);
-    //! nullopt: the TEE task fails with TEE_FAILED. Unset: a fresh enclave per task (only useful when the
-    //! scheduler's authorization carries no challenge).
+    //! nullopt: the TEE task fails with TEE_FAILED. Unset (the daemon): the key the core's simulated SMS handed
+    //! over in the assignment (enclave_from_assignment: its address must equal the authorization's challenge).
     std::function<std::optional<SimulatedEnclave>(const workerapi::Assignment&)> enclave_for{};
     Clock* clock{nullptr};
     //! TEST-ONLY fault injection (worker.testing.faults.*, accepted by the daemon on dev chains only): the proofs of
@@ -129,6 +133,7 @@ class WorkerAgent {
     void abort(Replicate& r);
     void complete(Replicate& r);
     bool load_result_from_disk(Replicate& r);
+    Result<SimulatedEnclave> enclave_of(const workerapi::Assignment& a) const;
     void send_heartbeat();
     void reap();
 

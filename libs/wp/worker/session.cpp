@@ -41,6 +41,10 @@ std::string SchedulerSession::url(std::string_view path) const {
     return options_.scheduler_url + std::string(workerapi::kPathPrefix) + std::string(path);
 }
 
+std::string SchedulerSession::result_upload_url(const Bytes32& task_id) const {
+    return url("/results/" + to_hex(task_id.view()));
+}
+
 std::string SchedulerSession::bearer() const {
     std::lock_guard lock(mutex_);
     return token_;

@@ -101,6 +101,9 @@ class SchedulerSession {
     //! docs/scheduler.md) and returns the result link: the answer's "resultLink" string when it has one, else
     //! {"storage":"pool","location":"<url>"} (the store's link format).
     Result<std::string> upload_result(const std::string& upload_url, std::string zip);
+    //! The scheduler's result-store URL of a task (<scheduler>/api/v1/results/0x<taskId>): where a TEE trust-1
+    //! replicate uploads before its contributeAndFinalize (docs/worker_protocol.md "TEE simulation").
+    std::string result_upload_url(const Bytes32& task_id) const;
 
     //! Moves the position to the inbox's current end (GET /notifications?after=<max>&wait=0 → lastSeq): used at
     //! start-up, where GET /recovery says what is held.

@@ -1,5 +1,6 @@
 #include "tee_sim.hpp"
 
+#include <wp/core/hex.hpp>
 #include <wp/crypto/eip191.hpp>
 #include <wp/protocol/ids.hpp>
 
@@ -31,6 +32,23 @@ SimulatedEnclave SimulatedEnclave::from_key(PrivateKey key) { return SimulatedEn
 
 Bytes SimulatedEnclave::sign_result(const Bytes32& result_hash, const Bytes32& result_seal) const {
     return eip191_sign(key_, enclave_message_hash(result_hash, result_seal).view()).to_bytes65();
+}
+
+Result<SimulatedEnclave> enclave_from_assignment(const workerapi::Assignment& a) {
+    if (!a.tee_simulation)
+        return make_error(Errc::kInvalidArgument,
+                          "tee-simulation: the assignment of task " + to_hex(a.task_id.view()) +
+                              " carries no enclave key (the scheduler does not run the TEE simulation)");
+    auto key = PrivateKey::from_bytes(a.tee_simulation->enclave_key.view());
+    if (!key)
+        return make_error(Errc::kInvalidArgument, "tee-simulation: the enclave key is not a secp256k1 secret key");
+    SimulatedEnclave enclave = SimulatedEnclave::from_key(std::move(*key));
+    if (enclave.challenge() != a.authorization.enclave_challenge)
+        return make_error(Errc::kInvalidArgument, "tee-simulation: the enclave key's address " +
+                                                      enclave.challenge().to_checksum() +
+                                                      " differs from the authorization's enclave challenge " +
+                                                      a.authorization.enclave_challenge.to_checksum());
+    return enclave;
 }
 
 Result<RunOutcome> TeeSimRuntime::run(const RunSpec& spec, const std::atomic<bool>& cancel) {

@@ -22,6 +22,9 @@
 #include <wp/core/bytes.hpp>
 #include <wp/crypto/secp256k1.hpp>
 
+#include <wp/core/result.hpp>
+#include <wp/workerapi/messages.hpp>
+
 #include "runtime.hpp"
 
 namespace wp::worker {
@@ -52,6 +55,12 @@ class SimulatedEnclave {
     explicit SimulatedEnclave(PrivateKey key) : key_(std::move(key)) {}
     PrivateKey key_;
 };
+
+//! The enclave of a TEE assignment: the key the core's simulated SMS handed over (Assignment::tee_simulation), checked
+//! before anything runs. Errors (Errc::kInvalidArgument, each starting "tee-simulation: "): the assignment carries
+//! no enclave key; the key is not a secp256k1 secret; its address differs from the authorization's enclave challenge
+//! (PoCo would refuse the enclave signature). The key itself never appears in a message.
+Result<SimulatedEnclave> enclave_from_assignment(const workerapi::Assignment& assignment);
 
 class TeeSimRuntime : public AppRuntime {
   public:

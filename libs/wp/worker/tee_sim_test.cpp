@@ -28,6 +28,35 @@ TEST(TeeSimulation, FrameworkFromTag) {
     EXPECT_EQ(to_string(TeeFramework::kTdx), "tdx");
 }
 
+TEST(TeeSimulation, EnclaveFromTheAssignmentMustMatchTheChallenge) {
+    const auto key = *PrivateKey::from_hex("0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d");
+    workerapi::Assignment a;
+    a.task_id = *bytes32_from_hex("0x1111111111111111111111111111111111111111111111111111111111111111");
+    a.tag = tag(0x9);
+    a.authorization.enclave_challenge = key.address();
+    auto missing = enclave_from_assignment(a);
+    ASSERT_FALSE(missing);
+    EXPECT_NE(missing.error().message.find("carries no enclave key"), std::string::npos) << missing.error().message;
+
+    a.tee_simulation = workerapi::TeeSimulation{1, key.secret()};
+    auto ok = enclave_from_assignment(a);
+    ASSERT_TRUE(ok) << ok.error().message;
+    EXPECT_EQ(ok->challenge(), key.address());
+
+    a.authorization.enclave_challenge = PrivateKey::generate().address();
+    auto other = enclave_from_assignment(a);
+    ASSERT_FALSE(other);
+    EXPECT_EQ(other.error().message, "tee-simulation: the enclave key's address " + key.address().to_checksum() +
+                                         " differs from the authorization's enclave challenge " +
+                                         a.authorization.enclave_challenge.to_checksum());
+    EXPECT_EQ(other.error().message.find(to_hex_no_prefix(key.secret().view())), std::string::npos);  // never the key
+
+    a.tee_simulation->enclave_key = Bytes32{};  // zero is not a secp256k1 secret
+    auto zero = enclave_from_assignment(a);
+    ASSERT_FALSE(zero);
+    EXPECT_EQ(zero.error().message, "tee-simulation: the enclave key is not a secp256k1 secret key");
+}
+
 TEST(TeeSimulation, SignatureIsWhatEthersPersonalSignGives) {
     const auto key = *PrivateKey::from_hex("0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d");
     const auto enclave = SimulatedEnclave::from_key(key);

@@ -361,6 +361,18 @@ Result<Assignment> assignment_from(const json::value& j, const std::string& path
     }
     if (out.authorization.task_id != out.task_id)
         return make_error(Errc::kInvalidArgument, path + ".authorization.taskId: differs from taskId");
+    if (const json::value* t = r.find("teeSimulation")) {
+        WP_TRY(Reader tr, Reader::open(*t, r.sub("teeSimulation")));
+        TeeSimulation sim;
+        WP_TRY(sim.version, tr.uint("version"));
+        if (sim.version != kTeeSimulationVersion)
+            return make_error(Errc::kInvalidArgument, tr.sub("version") + ": unsupported version " +
+                                                          std::to_string(sim.version) + " (this worker speaks " +
+                                                          std::to_string(kTeeSimulationVersion) + ")");
+        WP_TRY(sim.enclave_key, tr.b32("enclaveKey"));
+        WP_TRY_VOID(tr.finish());
+        out.tee_simulation = sim;
+    }
     WP_TRY_VOID(r.finish());
     return out;
 }
@@ -496,6 +508,9 @@ json::value to_json(const Assignment& v) {
     o["contributionDeadline"] = v.contribution_deadline;
     o["finalDeadline"] = v.final_deadline;
     o["authorization"] = to_json(v.authorization);
+    if (v.tee_simulation)
+        o["teeSimulation"] =
+            json::object{{"version", v.tee_simulation->version}, {"enclaveKey", hex32(v.tee_simulation->enclave_key)}};
     return o;
 }
 

@@ -90,6 +90,53 @@ TEST(WorkerApiMessages, AssignmentRejectsWithTheKeyPath) {
     }
 }
 
+// The TEE simulation field (docs/worker_protocol.md "TEE simulation"), written by hand.
+std::string with_tee_simulation(std::string_view inner) {
+    std::string text = kAssignmentJson;
+    const auto end = text.rfind('}');
+    return text.substr(0, end) + R"(,"teeSimulation":)" + std::string(inner) + "}";
+}
+
+TEST(WorkerApiMessages, AssignmentTeeSimulationRoundTrips) {
+    auto a = assignment_from_json(json::parse(with_tee_simulation(
+        R"({"version":1,"enclaveKey":"0x4444444444444444444444444444444444444444444444444444444444444444"})")));
+    ASSERT_TRUE(a) << a.error().message;
+    ASSERT_TRUE(a->tee_simulation.has_value());
+    EXPECT_EQ(a->tee_simulation->version, 1u);
+    EXPECT_EQ(a->tee_simulation->enclave_key,
+              b32("0x4444444444444444444444444444444444444444444444444444444444444444"));
+    auto again = assignment_from_json(to_json(*a));
+    ASSERT_TRUE(again) << again.error().message;
+    EXPECT_EQ(*again, *a);
+    // Absent: absent in the encoding too.
+    auto plain = assignment_from_json(json::parse(kAssignmentJson));
+    ASSERT_TRUE(plain);
+    EXPECT_FALSE(plain->tee_simulation.has_value());
+    EXPECT_EQ(to_json(*plain).as_object().if_contains("teeSimulation"), nullptr);
+}
+
+TEST(WorkerApiMessages, AssignmentTeeSimulationRejectsWithTheKeyPath) {
+    struct Case {
+        std::string inner, error;
+    };
+    const Case cases[] = {
+        {R"({"version":2,"enclaveKey":"0x4444444444444444444444444444444444444444444444444444444444444444"})",
+         "assignment.teeSimulation.version: unsupported version 2"},
+        {R"({"enclaveKey":"0x4444444444444444444444444444444444444444444444444444444444444444"})",
+         "assignment.teeSimulation.version: missing"},
+        {R"({"version":1})", "assignment.teeSimulation.enclaveKey: missing"},
+        {R"({"version":1,"enclaveKey":"0x44"})", "assignment.teeSimulation.enclaveKey"},
+        {R"({"version":1,"enclaveKey":"0x4444444444444444444444444444444444444444444444444444444444444444","x":1})",
+         "assignment.teeSimulation: unknown key \"x\""},
+        {"null", "assignment.teeSimulation"},
+    };
+    for (const auto& c : cases) {
+        auto a = assignment_from_json(json::parse(with_tee_simulation(c.inner)));
+        ASSERT_FALSE(a) << c.inner;
+        EXPECT_EQ(a.error().message.substr(0, c.error.size()), c.error) << a.error().message;
+    }
+}
+
 TEST(WorkerApiMessages, AuthorizationTaskIdMustMatch) {
     std::string text = kAssignmentJson;
     const std::string from = R"("taskId":"0x1111111111111111111111111111111111111111111111111111111111111111",
