@@ -5,7 +5,7 @@
 #   market shows it canceled; every refused preflight case prints its message and changes no file; `--raw` outputs of
 #   `orderbook workerpool` and `order show` equal the real SDK's for the same market state; an order signed and
 #   published by our CLI is filled by the real SDK on the real contracts; an order signed and published by the real
-#   SDK is listed, shown and filled by ours.
+#   SDK is listed, shown and filled by ours; the human orderbook's "Show more?" prompt on a pseudo-terminal.
 #
 #   order_workflow.sh <iexec (ours)> <iexec-pool> <iexec SDK cli> <work dir>
 #
@@ -239,6 +239,24 @@ book="$(run "orderbook after cancel" true "$ours" orderbook workerpool "$pool_ad
 [[ $book != *"$hash"* ]] || fail "orderbook lists the canceled order: $book"
 again="$(run "cancel again" false "$ours" order cancel --workerpool "$hash" --force "${WM[@]}")"
 [[ $again == *"workerpoolorder already canceled"* ]] || fail "cancel again: $again"
+
+step "orderbook paging in human mode: \"Show more?\" on a terminal (a pseudo-terminal from util-linux script)"
+# 21 orders: one more than a page (the client asks 20 per page).
+for i in $(seq 1 21); do
+    run "workerpool publish (page $i)" true "$ours" workerpool publish --price "$((100 + i))" --force "${WM[@]}" >/dev/null
+done
+# show_more <answer>: the human orderbook on a pty, <answer> typed at the prompt; the transcript without CRs.
+show_more() {
+    printf '%s\n' "$1" | script -qec "$ours orderbook workerpool $pool_address" /dev/null | tr -d '\r'
+}
+yes_out="$(show_more y)"
+[[ $yes_out == *"Show more? [y/N]"* ]] || fail "no Show more? prompt on a terminal: $yes_out"
+[[ $yes_out == *"(21 to 21 of 21)"* ]] || fail "Show more? y did not fetch the next page: $yes_out"
+no_out="$(show_more n)"
+[[ $no_out == *"Show more? [y/N]"* && $no_out != *"(21 to 21"* ]] || fail "Show more? n fetched more: $no_out"
+piped="$("$ours" orderbook workerpool "$pool_address" </dev/null 2>&1)" || fail "orderbook without a terminal: $piped"
+[[ $piped != *"Show more?"* ]] || fail "Show more? asked without a terminal: $piped"
+echo "Show more?: y fetches the next page, n stops, no prompt without a terminal"
 
 echo
 echo "order workflow: OK"
