@@ -16,8 +16,8 @@
 #    the SDK's `order fill`), deal claim after the deadline, task claim refused; wallet send-ether|send-RLC,
 #    account approve|allowance|revoke, dataset init|deploy|show|count, workerpool|app|dataset transfer (and their
 #    refusals), the SMS commands answering as the SDK does when the SMS is unreachable.
-# 4. wallet sweep: the SDK and ours each sweep a fresh devnet account; both move every RLC and the ether minus the
-#    fee, with the same --raw keys.
+# 4. wallet sweep: the SDK and ours each sweep a fresh devnet account; both move every RLC; ours moves the ether
+#    minus the fee too (the SDK's native transfer fails on anvil with "nonce too low", reported in its errors).
 #
 # Exits 0 when everything matched; otherwise prints the step and both outputs.
 set -euo pipefail
@@ -329,12 +329,14 @@ for side in s o; do
     (cd "$d" && "$bin" wallet sweep --to "$to_sweep" --force --raw >out 2>&1) || fail "$side wallet sweep: $(cat "$d/out")"
     (cd "$d" && "$bin" wallet show --raw >after 2>&1) || fail "$side wallet show after the sweep"
     [[ "$(json_get balance.nRLC <"$d/after")" == 0 ]] || fail "$side sweep left RLC: $(cat "$d/after")"
-    # At most 21000 gas at the fee cap is left (the SDK pays the whole cap).
-    node -e 'process.exit(BigInt(process.argv[1]) < 21000n * 10n ** 11n ? 0 : 1)' "$(json_get balance.wei <"$d/after")" ||
-        fail "$side sweep left ether: $(cat "$d/after")"
 done
-[[ "$(sweep_keys <"$work/sweep/s/out")" == "$(sweep_keys <"$work/sweep/o/out")" ]] ||
-    fail "wallet sweep --raw keys differ: SDK $(cat "$work/sweep/s/out") ours $(cat "$work/sweep/o/out")"
-echo "same: wallet sweep --raw keys ($(sweep_keys <"$work/sweep/o/out")); both wallets emptied"
+# The SDK 9.0.1 moves the RLC, then its native transfer fails on anvil ("nonce too low": sent with the nonce of the
+# ERC-20 transfer) and is reported in "errors"; ours moves both, leaving at most 21000 gas at the fee cap.
+[[ "$(sweep_keys <"$work/sweep/s/out")" == ok,from,to,*sendERC20TxHash* ]] || fail "SDK sweep: $(cat "$work/sweep/s/out")"
+[[ "$(sweep_keys <"$work/sweep/o/out")" == ok,from,to,sendNativeTxHash,sendERC20TxHash ]] ||
+    fail "our sweep --raw: $(cat "$work/sweep/o/out")"
+node -e 'process.exit(BigInt(process.argv[1]) < 21000n * 10n ** 11n ? 0 : 1)' "$(json_get balance.wei <"$work/sweep/o/after")" ||
+    fail "our sweep left ether: $(cat "$work/sweep/o/after")"
+echo "wallet sweep: RLC moved by both; ours also moved the ether ($(sweep_keys <"$work/sweep/o/out"))"
 echo
 echo "sdk cli golden: OK"
