@@ -5,7 +5,7 @@
 #   market shows it canceled; every refused preflight case prints its message and changes no file; `--raw` outputs of
 #   `orderbook workerpool` and `order show` equal the real SDK's for the same market state; an order signed and
 #   published by our CLI is filled by the real SDK on the real contracts; an order signed and published by the real
-#   SDK is listed, shown and filled by ours.
+#   SDK is listed, shown and filled by ours; the human orderbook's "Show more?" prompt on a pseudo-terminal.
 #
 #   order_workflow.sh <iexec (ours)> <iexec-pool> <iexec SDK cli> <work dir>
 #
@@ -19,45 +19,13 @@ work=$4
 
 rm -rf "$work"
 mkdir -p "$work/w" "$work/sdk" "$work/req"
-pids=()
-cleanup() {
-    for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-    wait 2>/dev/null || true
-}
-trap cleanup EXIT
+# shellcheck source=../lib/devnet_market.sh
+source "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/../lib/devnet_market.sh"
 
-fail() {
-    echo "FAIL: $*" >&2
-    for f in "$work"/market.log "$work"/devnet.log; do
-        [[ -f $f ]] && { echo "---- tail of $f" >&2; tail -n 30 "$f" >&2; }
-    done
-    exit 1
-}
-
-free_port() { node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'; }
-http_get() { node -e 'fetch(process.argv[1]).then(async r=>{const t=await r.text();if(!r.ok){console.error(r.status+" "+t);process.exit(1)}console.log(t)}).catch(e=>{console.error(String(e));process.exit(1)})' "$1"; }
-json_get() { node -e 'let d="";process.stdin.on("data",c=>d+=c).on("end",()=>{let v=JSON.parse(d);for(const k of process.argv[1].split("."))v=v?.[k];console.log(typeof v==="object"?JSON.stringify(v):v)})' "$1"; }
 # json_edit <file> <js expression on o>: edits a JSON file in place (2-space indentation, as the SDK writes).
 json_edit() { node -e 'const fs=require("fs");const f=process.argv[1];const o=JSON.parse(fs.readFileSync(f,"utf8"));(new Function("o",process.argv[2]))(o);fs.writeFileSync(f,JSON.stringify(o,null,2))' "$1" "$2"; }
-wait_file() {
-    local f=$1 what=$2
-    for _ in $(seq 1 600); do [[ -s $f ]] && return 0; sleep 0.1; done
-    fail "$what did not start (no $f)"
-}
 sum() { if [[ -f $1 ]]; then md5sum <"$1"; else echo absent; fi; }
 
-step() { printf '\n== %s\n' "$*"; }
-# run <description> <expected ok: true|false> <command...>: runs a --raw command, prints its last output line.
-run() {
-    local what=$1 expect=$2
-    shift 2
-    local out
-    out="$("$@" 2>&1)" || true
-    local ok
-    ok="$(printf '%s' "$out" | tail -n 1 | json_get ok 2>/dev/null || echo "not-json")"
-    [[ $ok == "$expect" ]] || fail "$what: expected ok=$expect, got: $out"
-    printf '%s\n' "$out" | tail -n 1
-}
 # refused <description> <message> <command...>: a --raw command that must fail with <message> (in `error.message`
 # or in `fail`) and leave iexec.json, orders.json and deployed.json unchanged.
 refused() {
@@ -73,18 +41,8 @@ refused() {
 }
 
 step "devnet + market"
-rpc_port="$(free_port)"
-"$pool" devnet --port "$rpc_port" --data-dir "$work/devnet" --info-file "$work/info.json" >"$work/devnet.log" 2>&1 &
-pids+=($!)
-wait_file "$work/info.json" "iexec-pool devnet"
-hub="$(json_get hub <"$work/info.json")"
-rpc="http://127.0.0.1:$rpc_port"
-market_port="$(free_port)"
-"$pool" market --rpc "$rpc" --hub "$hub" --port "$market_port" --db "sqlite:$work/market.db" \
-    --url-file "$work/market.url" --set market.chain.pollInterval=200ms >"$work/market.log" 2>&1 &
-pids+=($!)
-wait_file "$work/market.url" "iexec-pool market"
-market="$(cat "$work/market.url")"
+start_devnet "$pool"
+start_market "$pool" "sqlite:$work/market.db"
 
 chain_json="{\"default\":\"dev\",\"chains\":{\"dev\":{\"id\":\"31337\",\"host\":\"$rpc\",\"hub\":\"$hub\",\"sms\":\"http://127.0.0.1:1\",\"iexecGateway\":\"$market\"}}}"
 for d in w sdk req; do
@@ -281,6 +239,24 @@ book="$(run "orderbook after cancel" true "$ours" orderbook workerpool "$pool_ad
 [[ $book != *"$hash"* ]] || fail "orderbook lists the canceled order: $book"
 again="$(run "cancel again" false "$ours" order cancel --workerpool "$hash" --force "${WM[@]}")"
 [[ $again == *"workerpoolorder already canceled"* ]] || fail "cancel again: $again"
+
+step "orderbook paging in human mode: \"Show more?\" on a terminal (a pseudo-terminal from util-linux script)"
+# 21 orders: one more than a page (the client asks 20 per page).
+for i in $(seq 1 21); do
+    run "workerpool publish (page $i)" true "$ours" workerpool publish --price "$((100 + i))" --force "${WM[@]}" >/dev/null
+done
+# show_more <answer>: the human orderbook on a pty, <answer> typed at the prompt; the transcript without CRs.
+show_more() {
+    printf '%s\n' "$1" | script -qec "$ours orderbook workerpool $pool_address" /dev/null | tr -d '\r'
+}
+yes_out="$(show_more y)"
+[[ $yes_out == *"Show more? [y/N]"* ]] || fail "no Show more? prompt on a terminal: $yes_out"
+[[ $yes_out == *"(21 to 21 of 21)"* ]] || fail "Show more? y did not fetch the next page: $yes_out"
+no_out="$(show_more n)"
+[[ $no_out == *"Show more? [y/N]"* && $no_out != *"(21 to 21"* ]] || fail "Show more? n fetched more: $no_out"
+piped="$("$ours" orderbook workerpool "$pool_address" </dev/null 2>&1)" || fail "orderbook without a terminal: $piped"
+[[ $piped != *"Show more?"* ]] || fail "Show more? asked without a terminal: $piped"
+echo "Show more?: y fetches the next page, n stops, no prompt without a terminal"
 
 echo
 echo "order workflow: OK"

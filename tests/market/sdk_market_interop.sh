@@ -21,50 +21,11 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 
 rm -rf "$work"
 mkdir -p "$work/w"
-pids=()
-cleanup() {
-    for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-    wait 2>/dev/null || true
-}
-trap cleanup EXIT
-
-fail() {
-    echo "FAIL: $*" >&2
-    for f in "$work"/market.log "$work"/devnet.log; do
-        [[ -f $f ]] && { echo "---- tail of $f" >&2; tail -n 40 "$f" >&2; }
-    done
-    exit 1
-}
-
-free_port() { node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'; }
-http_get() { node -e 'fetch(process.argv[1]).then(async r=>{const t=await r.text();if(!r.ok){console.error(r.status+" "+t);process.exit(1)}console.log(t)}).catch(e=>{console.error(String(e));process.exit(1)})' "$1"; }
-json_get() { node -e 'let d="";process.stdin.on("data",c=>d+=c).on("end",()=>{let v=JSON.parse(d);for(const k of process.argv[1].split("."))v=v?.[k];console.log(typeof v==="object"?JSON.stringify(v):v)})' "$1"; }
-wait_file() {
-    local f=$1 what=$2
-    for _ in $(seq 1 600); do [[ -s $f ]] && return 0; sleep 0.1; done
-    fail "$what did not start (no $f)"
-}
-
-step() { printf '\n== %s\n' "$*"; }
-# run <description> <expected ok: true|false> <command...>: runs a --raw CLI command, prints and returns its stdout.
-run() {
-    local what=$1 expect=$2
-    shift 2
-    local out
-    out="$("$@" 2>&1)" || true
-    local ok
-    ok="$(printf '%s' "$out" | tail -n 1 | json_get ok 2>/dev/null || echo "not-json")"
-    [[ $ok == "$expect" ]] || fail "$what: expected ok=$expect, got: $out"
-    printf '%s\n' "$out" | tail -n 1
-}
+# shellcheck source=../lib/devnet_market.sh
+source "$here/../lib/devnet_market.sh"
 
 step "devnet"
-rpc_port="$(free_port)"
-"$pool" devnet --port "$rpc_port" --data-dir "$work/devnet" --info-file "$work/info.json" >"$work/devnet.log" 2>&1 &
-pids+=($!)
-wait_file "$work/info.json" "iexec-pool devnet"
-hub="$(json_get hub <"$work/info.json")"
-rpc="http://127.0.0.1:$rpc_port"
+start_devnet "$pool"
 
 step "market"
 case $backend in
@@ -78,12 +39,7 @@ case $backend in
         ;;
     *) fail "backend must be sqlite or postgres, got '$backend'" ;;
 esac
-market_port="$(free_port)"
-"$pool" market --rpc "$rpc" --hub "$hub" --port "$market_port" --db "$db" \
-    --url-file "$work/market.url" --set market.chain.pollInterval=200ms >"$work/market.log" 2>&1 &
-pids+=($!)
-wait_file "$work/market.url" "iexec-pool market"
-market="$(cat "$work/market.url")"
+start_market "$pool" "$db"
 version="$(http_get "$market/version")" || fail "GET /version"
 [[ "$(printf '%s' "$version" | json_get ok)" == true ]] || fail "GET /version: $version"
 

@@ -1,6 +1,8 @@
 #include "amount.hpp"
 
 #include <algorithm>
+#include <optional>
+#include <utility>
 
 namespace wp::cli {
 namespace {
@@ -44,6 +46,43 @@ Result<U256> parse_nrlc_amount(std::string_view text, std::string_view default_u
     while (!amount.empty() && amount.front() == '0') amount.remove_prefix(1);
     if (amount.empty()) amount = "0";
     auto value = parse_units(amount, unit == "RLC" ? 9u : 0u);
+    if (!value) return invalid();
+    return *value;
+}
+
+namespace {
+
+std::optional<unsigned> eth_unit_decimals(std::string_view unit) {
+    static constexpr std::pair<std::string_view, unsigned> kUnits[] = {
+        {"wei", 0}, {"kwei", 3}, {"mwei", 6}, {"gwei", 9}, {"szabo", 12}, {"finney", 15}, {"ether", 18}, {"eth", 18}};
+    for (const auto& [name, decimals] : kUnits)
+        if (name == unit) return decimals;
+    return std::nullopt;
+}
+
+}  // namespace
+
+Result<U256> parse_wei_amount(std::span<const std::string> args, std::string_view default_unit) {
+    std::string joined;
+    for (const auto& a : args) {
+        if (!joined.empty()) joined += ' ';
+        joined += a;
+    }
+    const auto invalid = [&] { return make_error(Errc::kInvalidArgument, joined + " is not a valid amount"); };
+    if (args.empty() || args.size() > 2) return invalid();
+    std::string_view amount = args[0];
+    std::string_view unit = default_unit;
+    if (args.size() == 2 && !args[1].empty()) unit = args[1];
+    if (amount.find(' ') != std::string_view::npos) {
+        if (args.size() == 2) return invalid();
+        unit = amount.substr(amount.find(' ') + 1);
+        amount = amount.substr(0, amount.find(' '));
+    }
+    const auto decimals = eth_unit_decimals(unit);
+    if (!decimals) return invalid();
+    while (!amount.empty() && amount.front() == '0') amount.remove_prefix(1);
+    if (amount.empty()) amount = "0";
+    auto value = parse_units(amount, *decimals);
     if (!value) return invalid();
     return *value;
 }

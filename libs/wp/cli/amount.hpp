@@ -26,6 +26,10 @@ Result<U256> parse_nrlc_amount(std::span<const std::string> args, std::string_vi
 //! Same for one argument "1.5 RLC".
 Result<U256> parse_nrlc_amount(std::string_view text, std::string_view default_unit = "nRLC");
 
+//! The amount in wei of `args` (weiAmountSchema): units wei, kwei, mwei, gwei, szabo, finney, ether, eth; without a
+//! unit `default_unit`; the same rules and message as parse_nrlc_amount (`1 RLC is not a valid amount`).
+Result<U256> parse_wei_amount(std::span<const std::string> args, std::string_view default_unit = "wei");
+
 //! ethers formatUnits(value, decimals): integer part, '.', the fraction without trailing zeros (at least one digit).
 std::string format_units(const U256& value, unsigned decimals);
 inline std::string format_rlc(const U256& nrlc) { return format_units(nrlc, 9); }

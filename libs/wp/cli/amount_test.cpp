@@ -49,6 +49,24 @@ TEST(Amount, RefusesWithTheSdkMessage) {
     EXPECT_FALSE(parse_nrlc_amount("115792089237316195423570985008687907853269984665640564039457584007913129639936"));
 }
 
+std::string wei(std::vector<std::string> args, std::string_view default_unit = "ether") {
+    auto v = parse_wei_amount(args, default_unit);
+    return v ? v->to_dec() : "error: " + v.error().message;
+}
+
+TEST(Amount, ParsesWeiAmountsWithTheEthersUnits) {
+    EXPECT_EQ(wei({"1"}), "1000000000000000000");
+    EXPECT_EQ(wei({"1000", "wei"}), "1000");
+    EXPECT_EQ(wei({"1.5", "gwei"}), "1500000000");
+    EXPECT_EQ(wei({"2 finney"}), "2000000000000000");
+    EXPECT_EQ(wei({"0.5", "eth"}), "500000000000000000");
+    EXPECT_EQ(wei({"3", ""}, "wei"), "3");
+    EXPECT_EQ(wei({"1", "RLC"}), "error: 1 RLC is not a valid amount");
+    EXPECT_EQ(wei({"0.5", "wei"}), "error: 0.5 wei is not a valid amount");
+    EXPECT_EQ(wei({"1", "wei", "x"}), "error: 1 wei x is not a valid amount");
+    EXPECT_EQ(wei({"abc"}), "error: abc is not a valid amount");
+}
+
 TEST(Amount, FormatsLikeEthersFormatUnits) {
     EXPECT_EQ(format_rlc(U256(5'000'000'000)), "5.0");
     EXPECT_EQ(format_rlc(U256(1'500'000'000)), "1.5");

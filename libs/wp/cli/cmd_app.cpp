@@ -1,4 +1,4 @@
-// `iexec app init|deploy|show|count` (SDK 9.0.1 iexec-app.js, common/protocol/registries.js). `app run` is in
+// `iexec app init|deploy|show|count|transfer` (SDK 9.0.1 iexec-app.js, common/protocol/registries.js). `app run` is in
 // cmd_app_run.cpp.
 //
 // Difference from the SDK: a multiaddr starting with '/' (an IPFS / multiformats address) is refused at deploy
@@ -149,6 +149,7 @@ void add_app_commands(Registry& r, Groups& g) {
             return reply;
         });
     }
+    add_transfer_command(r, g.app, ResourceKind::kApp);
 }
 
 }  // namespace wp::cli

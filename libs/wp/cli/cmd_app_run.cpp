@@ -24,6 +24,7 @@
 #include "cmd_order.hpp"
 #include "command.hpp"
 #include "preflight.hpp"
+#include "sms.hpp"
 
 namespace wp::cli {
 
@@ -35,6 +36,9 @@ struct RunOptions {
     std::string app;
     std::optional<std::string> dataset, workerpool, args, category, tag, trust, callback, beneficiary, params;
     std::vector<std::string> input_files;
+    std::vector<std::string> secrets;
+    std::optional<std::string> storage_provider;
+    bool encrypt_result{false};
     bool watch{false};
     bool skip_preflight{false};
 };
@@ -161,7 +165,33 @@ void add_run(Registry& r, Groups& g) {
     cmd->add_option("--beneficiary", o.beneficiary, "specify the beneficiary of the request");
     cmd->add_option("--params", o.params, "specify the params of the request (JSON)");
     cmd->add_flag("--skip-preflight-check", o.skip_preflight, "do not pre-check the match");
+    cmd->add_option("--secret", o.secrets,
+                    "specify the requester secrets mappings (<appSecretKey>=<requesterSecretName>)");
+    cmd->add_option("--storage-provider", o.storage_provider, "specify the storage to use to store the result archive");
+    cmd->add_flag("--encrypt-result", o.encrypt_result, "encrypt the result archive with the beneficiary public key");
     r.action_with_exit(cmd, [&o](Context& ctx) -> Result<int> {
+        // What needs the SMS or a TEE task (requester secrets, result encryption, storage tokens) is refused with
+        // the rule; the SDK's own messages where it has one.
+        for (const auto& mapping : o.secrets)
+            if (mapping.find('=') == std::string::npos)
+                return make_error(
+                    Errc::kInvalidArgument,
+                    "'" + mapping +
+                        "' is not a valid secret mapping syntax (must be <appSecretKey>=<requesterSecretName>)");
+        if (!o.secrets.empty())
+            return make_error(Errc::kUnsupported,
+                              "--secret: requester secrets need a TEE task and the Secret Management Service, which "
+                              "this stack does not support (iexec_secrets is not supported for non TEE tasks)");
+        if (o.encrypt_result)
+            return make_error(Errc::kUnsupported,
+                              "--encrypt-result: result encryption needs a TEE task and the beneficiary key in the "
+                              "Secret Management Service, which this stack does not support");
+        if (o.storage_provider && *o.storage_provider != "ipfs") {
+            WP_TRY_VOID(check_storage_provider(*o.storage_provider));
+            return make_error(Errc::kInvalidArgument, "iexec_result_storage_provider \"" + *o.storage_provider +
+                                                          "\" is not supported for non TEE tasks use supported "
+                                                          "storage provider ipfs");
+        }
         WP_TRY(chain::Hub * hub, ctx.hub());
         WP_TRY(Address requester, ctx.wallet_address());
         WP_TRY(const chain::ResolvedChain* chain_info, ctx.chain());
@@ -197,6 +227,7 @@ void add_run(Registry& r, Groups& g) {
             params = p.as_object();
         }
         if (o.args) params["iexec_args"] = *o.args;
+        if (o.storage_provider) params["iexec_result_storage_provider"] = *o.storage_provider;
         if (!o.input_files.empty()) {
             json::array files;
             for (const auto& f : o.input_files) files.emplace_back(f);

@@ -9,6 +9,8 @@
 #include <wp/core/hex.hpp>
 #include <wp/protocol/ids.hpp>
 
+#include <wp/net/http_client.hpp>
+
 #include "command.hpp"
 
 namespace wp::cli {
@@ -120,6 +122,45 @@ struct TaskView {
 std::string status_name(const TaskView& v) {
     if (static_cast<int>(v.task.status) < 3 && v.timed_out) return "TIMEOUT";
     return std::string(to_string(v.task.status));
+}
+
+// `task show --download`: the result zip the task's result link points to (the SDK's fetchTaskResults, plus our
+// stack's {"storage":"pool","location":"<http url>"} links served by the core: GET /api/v1/results/:taskId), saved
+// as <fileName>.zip (the task id by default) in the working directory. Returns the file name.
+Result<std::string> download_result(Context& ctx, const json::object& task, const std::string& file_name) {
+    const json::value* results = task.if_contains("results");
+    const json::object* link = results != nullptr ? results->if_object() : nullptr;
+    const json::value* storage = link != nullptr ? link->if_contains("storage") : nullptr;
+    const std::string kind = storage != nullptr && storage->is_string() ? std::string(storage->get_string()) : "none";
+    if (kind == "none") return make_error(Errc::kInvalidArgument, "No result uploaded for this task");
+    if (kind != "ipfs" && kind != "pool")
+        return make_error(Errc::kUnsupported, "Task result stored on " + kind + ", download not supported");
+    const json::value* location = link->if_contains("location");
+    if (location == nullptr || !location->is_string() || location->get_string().empty())
+        return make_error(Errc::kInvalidArgument, "Missing location key in task results, download not supported");
+    std::string url(location->get_string());
+    if (kind == "ipfs") {
+        WP_TRY(const chain::ResolvedChain* c, ctx.chain());
+        if (!c->ipfs_gateway)
+            return make_error(Errc::kInvalidArgument,
+                              "Missing ipfsGateway in \"chain.json\" for chain " + std::to_string(c->id));
+        url = *c->ipfs_gateway + url;
+    }
+    ctx.printer().start_spinner("Downloading result");
+    net::HttpClientOptions options;
+    options.connect_timeout = ctx.env().rpc_timeout;
+    options.request_timeout = ctx.env().receipt_timeout;
+    options.max_response_bytes = std::size_t{1} << 30;
+    net::HttpClient http(options);
+    auto answer = http.get(url);
+    if (!answer)
+        return make_error(answer.error().code, "Failed to download the task result: " + answer.error().message);
+    if (answer->status != 200)
+        return make_error(Errc::kRemote, "Failed to download the task result from " + url + ": HTTP " +
+                                             std::to_string(answer->status));
+    const std::string name = file_name.size() > 4 && file_name.ends_with(".zip") ? file_name : file_name + ".zip";
+    WP_TRY_VOID(ctx.write_text(name, answer->body));
+    return name;
 }
 
 json::object task_json(const TaskView& v) {
@@ -287,11 +328,22 @@ void add_deal_commands(Registry& r, Groups& g) {
         struct Args {
             std::string id;
             bool watch = false;
+            CLI::Option* download = nullptr;
+            std::string download_name;
+            bool decrypt = false;
+            std::optional<std::string> beneficiary_keystoredir, beneficiary_key_file;
         };
         auto& a = r.keep<Args>();
         CLI::App* l = r.leaf(g.task, "show", "show a task (and follow it with --watch)", kChainOption | kWalletOptions);
         l->add_option("taskid", a.id, "task id")->required();
         l->add_flag("--watch", a.watch, "wait until the task is completed, failed or timed out");
+        a.download = l->add_option("--download", a.download_name,
+                                   "download a task result data to local filesystem, if completed (file name: "
+                                   "[fileName].zip, default <taskid>.zip)")
+                         ->expected(0, 1);
+        l->add_flag("--decrypt", a.decrypt, "decrypt an encrypted result (not supported)");
+        l->add_option("--beneficiary-keystoredir", a.beneficiary_keystoredir, "specify beneficiary TEE keys directory");
+        l->add_option("--beneficiary-key-file", a.beneficiary_key_file, "specify beneficiary TEE key file to use");
         r.action(l, [&a](Context& ctx) -> Result<Reply> {
             WP_TRY(Bytes32 id, parse_id(a.id, "taskid"));
             ctx.printer().start_spinner("Showing task...");
@@ -303,10 +355,27 @@ void add_deal_commands(Registry& r, Groups& g) {
                 v = std::move(next);
             }
             ctx.printer().info("Task status " + status_name(v));
+            std::optional<std::string> result_path;
+            if (a.download->count() > 0) {
+                if (v.task.status == TaskStatus::kCompleted) {
+                    if (a.decrypt)
+                        return make_error(Errc::kUnsupported,
+                                          "--decrypt is not supported by this CLI (results encryption needs the SMS)");
+                    WP_TRY(std::string name,
+                           download_result(ctx, task_json(v), a.download_name.empty() ? a.id : a.download_name));
+                    result_path = ctx.path(name).string();
+                } else {
+                    ctx.printer().info("Task status is not COMPLETED, option --download will be ignored");
+                }
+            }
             const bool claimable = static_cast<int>(v.task.status) < 3 && v.timed_out;
             Reply reply;
             reply.payload["task"] = task_json(v);
             reply.payload["claimable"] = claimable;
+            if (result_path) {
+                reply.payload["resultPath"] = *result_path;
+                ctx.printer().info("Downloaded task result to file " + *result_path);
+            }
             reply.human = ctx.printer().ok_line("Task " + to_hex(id) + " details:\n") + render_human(task_json(v));
             if (claimable)
                 ctx.printer().info(

@@ -171,6 +171,24 @@ struct MultiResult {
     std::vector<std::string> failed;
     std::string human;  //!< the successful parts (info lines are printed as they happen)
 
+    //! The kind-selection loop of the multi-order commands: `fn(kind, key)` for each kind selected in `kinds`
+    //! (every kind when none is and `all_when_none`), in the SDK's order (app, dataset, workerpool, request); an
+    //! error is recorded in `failed` as "<key>: <message>", a value goes to `ok(kind, key, value)`.
+    template <class Fn, class Ok>
+    void each(const KindOptions& kinds, bool all_when_none, Fn fn, Ok ok) {
+        const bool all = all_when_none && !kinds.any();
+        for (OrderKind kind : kKinds) {
+            if (!all && !kinds.selected(kind)) continue;
+            const std::string key(order_key(kind));
+            auto value = fn(kind, key);
+            if (!value) {
+                failed.push_back(key + ": " + value.error().message);
+                continue;
+            }
+            ok(kind, key, std::move(*value));
+        }
+    }
+
     Result<int> finish(Context& ctx, std::string_view ok_message, std::string_view fail_title) const {
         if (failed.empty()) {
             Reply reply;
@@ -227,6 +245,19 @@ void print_warnings(Context& ctx, const PreflightReport& report) {
 
 //! The seed's preflight of an order about to be signed or published (workerpool orders always; the others unless
 //! --skip-preflight-check).
+// The SDK's check before signing an app or request order (even with --skip-preflight-check): the app is deployed.
+Result<void> check_app_deployed(Context& ctx, const Order& order) {
+    const Address* app = nullptr;
+    if (const auto* a = std::get_if<AppOrder>(&order)) app = &a->app;
+    if (const auto* r = std::get_if<RequestOrder>(&order)) app = &r->app;
+    if (app == nullptr) return {};
+    WP_TRY(chain::Hub * hub, ctx.hub());
+    auto registered = hub->is_registered(chain::RegistryKind::kApp, *app);
+    if (!registered) return make_error(registered.error().to_error());
+    if (!*registered) return make_error(Errc::kInvalidArgument, "No app deployed at address " + app->to_checksum());
+    return {};
+}
+
 Result<void> run_preflight(Context& ctx, const Order& order, bool skip) {
     if (skip && kind_of(order) != OrderKind::kWorkerpool) return {};
     WP_TRY(chain::Hub * hub, ctx.hub());
@@ -303,30 +334,26 @@ void add_sign(Registry& r, Groups& g) {
         WP_TRY(json::object conf, ctx.iexec_json());
         WP_TRY(OrdersFile file, ctx.orders_or_empty());
         MultiResult res;
-        const bool all = !o.kinds.any();
         bool changed = false;
-        for (OrderKind kind : kKinds) {
-            if (!all && !o.kinds.selected(kind)) continue;
-            const std::string key(order_key(kind));
-            auto signed_order = [&]() -> Result<Order> {
+        res.each(
+            o.kinds, true,
+            [&](OrderKind kind, const std::string& key) -> Result<Order> {
                 const json::value* section = nullptr;
                 if (const auto* orders = conf.if_contains("order"); orders != nullptr && orders->is_object())
                     section = orders->as_object().if_contains(key);
                 if (section == nullptr) return make_error(Errc::kInvalidArgument, missing_order_message(kind));
                 WP_TRY(Order order, unsigned_order_from_json(kind, *section));
+                WP_TRY_VOID(check_app_deployed(ctx, order));
                 WP_TRY_VOID(run_preflight(ctx, order, o.skip_preflight));
                 return sign_with_wallet(ctx, std::move(order));
-            }();
-            if (!signed_order) {
-                res.failed.push_back(key + ": " + signed_order.error().message);
-                continue;
-            }
-            file.set(id, *signed_order);
-            changed = true;
-            json::object shown = order_to_json(*signed_order, OrderJsonFields::kSigned);
-            ctx.printer().info(key + " signed and saved in orders.json, you can share it: " + pretty(shown));
-            res.success[key] = std::move(shown);
-        }
+            },
+            [&](OrderKind, const std::string& key, Order signed_order) {
+                file.set(id, signed_order);
+                changed = true;
+                json::object shown = order_to_json(signed_order, OrderJsonFields::kSigned);
+                ctx.printer().info(key + " signed and saved in orders.json, you can share it: " + pretty(shown));
+                res.success[key] = std::move(shown);
+            });
         if (changed) {
             WP_TRY_VOID(ctx.save_orders(file));
         }
@@ -354,10 +381,9 @@ void add_publish(Registry& r, Groups& g) {
         WP_TRY_VOID(ctx.orders());  // the SDK's "Missing orders.json" before anything else
         WP_TRY(MarketClient market, open_market(ctx));
         MultiResult res;
-        for (OrderKind kind : kKinds) {
-            if (!o.kinds.selected(kind)) continue;
-            const std::string key(order_key(kind));
-            auto published = [&]() -> Result<Bytes32> {
+        res.each(
+            o.kinds, false,
+            [&](OrderKind kind, const std::string& key) -> Result<Bytes32> {
                 WP_TRY(Order order, signed_order_from_file(ctx, kind));
                 WP_TRY_VOID(confirm_or_abort(ctx, "Do you want to publish the following " + key + "? " +
                                                       pretty(order_to_json(order, OrderJsonFields::kSigned))));
@@ -366,14 +392,11 @@ void add_publish(Registry& r, Groups& g) {
                 ctx.printer().start_spinner("Publishing " + key);
                 WP_TRY(PublishedOrder p, market.publish(order, *key_ptr));
                 return p.order_hash;
-            }();
-            if (!published) {
-                res.failed.push_back(key + ": " + published.error().message);
-                continue;
-            }
-            ctx.printer().info(key + " successfully published with orderHash " + to_hex(*published));
-            res.success[key] = json::object{{"orderHash", to_hex(*published)}};
-        }
+            },
+            [&](OrderKind, const std::string& key, const Bytes32& published) {
+                ctx.printer().info(key + " successfully published with orderHash " + to_hex(published));
+                res.success[key] = json::object{{"orderHash", to_hex(published)}};
+            });
         return res.finish(ctx, "Successfully published", "Failed to publish:");
     });
 }
@@ -397,10 +420,9 @@ void add_unpublish(Registry& r, Groups& g) {
         WP_TRY(MarketClient market, open_market(ctx));
         WP_TRY(OrdersFile file, ctx.orders_or_empty());
         MultiResult res;
-        for (OrderKind kind : kKinds) {
-            if (!o.kinds.selected(kind)) continue;
-            const std::string key(order_key(kind));
-            auto done = [&]() -> Result<json::object> {
+        res.each(
+            o.kinds, false,
+            [&](OrderKind kind, const std::string& key) -> Result<json::object> {
                 WP_TRY(const PrivateKey* wallet, ctx.wallet());
                 if (auto arg = o.kinds.argument(kind)) {
                     if (o.all) return make_error(Errc::kInvalidArgument, "--all takes no orderHash (got " + *arg + ")");
@@ -450,19 +472,16 @@ void add_unpublish(Registry& r, Groups& g) {
                 WP_TRY(std::vector<Bytes32> gone, market.unpublish_last(kind, a, *wallet));
                 if (gone.empty()) return make_error(Errc::kRemote, "API error: nothing was unpublished");
                 return json::object{{"orderHash", to_hex(gone.front())}};
-            }();
-            if (!done) {
-                res.failed.push_back(key + ": " + done.error().message);
-                continue;
-            }
-            if (const auto* h = done->if_contains("orderHash"))
-                ctx.printer().info(key + " with orderHash " + std::string(h->as_string()) +
-                                   " successfully unpublished");
-            else
-                ctx.printer().info(std::to_string(done->at("orderHashes").as_array().size()) + " " + key +
-                                   "s successfully unpublished");
-            res.success[key] = std::move(*done);
-        }
+            },
+            [&](OrderKind, const std::string& key, json::object done) {
+                if (const auto* h = done.if_contains("orderHash"))
+                    ctx.printer().info(key + " with orderHash " + std::string(h->as_string()) +
+                                       " successfully unpublished");
+                else
+                    ctx.printer().info(std::to_string(done.at("orderHashes").as_array().size()) + " " + key +
+                                       "s successfully unpublished");
+                res.success[key] = std::move(done);
+            });
         return res.finish(ctx, "Successfully unpublished", "Failed to unpublish:");
     });
 }
@@ -843,12 +862,43 @@ Result<Order> unsigned_order_from_json(OrderKind kind, const boost::json::value&
             auto tag = parse_tag(v);
             if (!tag) return make_error(Errc::kInvalidArgument, key + ".tag: " + tag.error().message);
             v = tag_to_hex(*tag);
-        } else if (field == "params" && kind == OrderKind::kRequest && v.is_object()) {
-            v = json::serialize(v);
         }
         o[field] = std::move(v);
     }
+    if (kind == OrderKind::kRequest) {
+        const auto* callback = o.if_contains("callback");
+        const bool has_callback =
+            callback != nullptr && callback->is_string() &&
+            Address::parse(callback->get_string()).map([](const Address& a) { return !a.is_zero(); }).value_or(false);
+        const json::value params = o.contains("params") ? o["params"] : json::value(json::string());
+        auto text = sdk_request_params(params, has_callback);
+        if (!text) return make_error(text.error());
+        o["params"] = *text;
+    }
     return order_from_json(kind, o, OrderJsonOptions{.require_salt = false, .require_sign = false});
+}
+
+Result<std::string> sdk_request_params(const boost::json::value& params, bool has_callback) {
+    json::object object;
+    if (params.is_string()) {
+        // A JSON text stored as a string (an order read back) is taken as the object it encodes.
+        json::error_code ec;
+        json::value parsed = json::parse(params.get_string(), ec);
+        if (!ec && parsed.is_object()) object = parsed.as_object();
+        else object["iexec_args"] = params.get_string();
+    } else if (params.is_object()) {
+        object = params.get_object();
+    } else {
+        return make_error(Errc::kInvalidArgument, "requestorder.params: expected a JSON object or a string");
+    }
+    if (has_callback || object.contains("iexec_result_storage_provider")) return json::serialize(object);
+    json::object rebuilt;
+    for (std::string_view key : {"iexec_secrets", "iexec_result_storage_provider", "iexec_result_encryption",
+                                 "iexec_bulk_cid", "iexec_input_files", "iexec_args"}) {
+        if (key == "iexec_result_storage_provider") rebuilt[key] = "ipfs";
+        else if (const auto* v = object.if_contains(key)) rebuilt[key] = *v;
+    }
+    return json::serialize(rebuilt);
 }
 
 Result<Order> sign_with_wallet(Context& ctx, Order order) {

@@ -83,10 +83,42 @@ TEST(UnsignedOrder, RequestParamsObjectAndBeneficiary) {
         "params":{"iexec_args":"hello","iexec_input_files":[],"iexec_result_encryption":false}})"));
     ASSERT_TRUE(o) << o.error().message;
     const auto& r = std::get<RequestOrder>(*o);
-    EXPECT_EQ(r.params, R"({"iexec_args":"hello","iexec_input_files":[],"iexec_result_encryption":false})");
+    // The SDK adds the storage provider and rebuilds the object in its own key order.
+    EXPECT_EQ(r.params,
+              R"({"iexec_result_storage_provider":"ipfs","iexec_result_encryption":false,"iexec_input_files":[],)"
+              R"("iexec_args":"hello"})");
     EXPECT_EQ(r.beneficiary, r.requester);  // defaults to the requester
     EXPECT_EQ(r.appmaxprice, U256(1'000'000'000));
     EXPECT_EQ(r.volume, U256(1));
+}
+
+// Each row observed with the SDK 9.0.1 `order sign --request` on anvil (the params it signed).
+TEST(UnsignedOrder, RequestParamsAsTheSdkSignsThem) {
+    struct Row {
+        const char* params;
+        bool callback;
+        const char* signed_params;
+    };
+    const Row rows[] = {
+        {R"({"iexec_args":"","iexec_input_files":[],"iexec_result_encryption":false})", false,
+         R"({"iexec_result_storage_provider":"ipfs","iexec_result_encryption":false,"iexec_input_files":[],"iexec_args":""})"},
+        {R"({"iexec_args":"x","iexec_result_storage_provider":"dropbox"})", false,
+         R"({"iexec_args":"x","iexec_result_storage_provider":"dropbox"})"},
+        {R"({"iexec_args":"x","foo":1})", false, R"({"iexec_result_storage_provider":"ipfs","iexec_args":"x"})"},
+        {R"("")", false, R"({"iexec_result_storage_provider":"ipfs","iexec_args":""})"},
+        {R"("abc")", false, R"({"iexec_result_storage_provider":"ipfs","iexec_args":"abc"})"},
+        {R"({})", false, R"({"iexec_result_storage_provider":"ipfs"})"},
+        {R"({"iexec_result_storage_provider":"ipfs","iexec_args":"a"})", false,
+         R"({"iexec_result_storage_provider":"ipfs","iexec_args":"a"})"},
+        {R"({})", true, R"({})"},
+    };
+    for (const Row& row : rows) {
+        auto text = sdk_request_params(json::parse(row.params), row.callback);
+        ASSERT_TRUE(text) << row.params;
+        EXPECT_EQ(*text, row.signed_params) << row.params;
+    }
+    EXPECT_EQ(sdk_request_params(json::parse("[1]"), false).error().message,
+              "requestorder.params: expected a JSON object or a string");
 }
 
 TEST(Pretty, ObjectsAndLists) {

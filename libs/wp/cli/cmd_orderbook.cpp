@@ -217,114 +217,97 @@ void add_workerpool_book(Registry& r, Groups& g) {
     });
 }
 
-void add_app_book(Registry& r, Groups& g) {
+// `orderbook app <address>` and `orderbook dataset <address>` differ only by these facts (the SDK's help strings
+// and --raw keys are kept byte for byte).
+template <class Query>
+struct ResourceBook {
+    const char* name;         //!< "app": the command, the address field and option names
+    const char* other;        //!< the other resource, restricted by its own option: "dataset"
+    const char* title;        //!< "Apporders"
+    const char* raw_key;      //!< "appOrders"
+    const char* price_field;  //!< "appprice"
+    std::optional<AddressOrAny> Query::*self;
+    RestrictQuery Query::*other_restrict;
+    std::optional<std::string> BookOptions::*other_option;
+    bool BookOptions::*other_strict;
+    Result<OrderbookPage> (MarketClient::*fetch)(const Query&);
+};
+
+template <class Query>
+void add_resource_book(Registry& r, Groups& g, const ResourceBook<Query>& spec) {
     auto& o = r.keep<BookOptions>();
-    CLI::App* cmd = r.leaf(g.orderbook, "app", "show the app orderbook from the marketplace", kChainOption);
-    cmd->add_option("address", o.address, "app address (or any)")->required();
+    const std::string name = spec.name;
+    const std::string other = spec.other;
+    CLI::App* cmd = r.leaf(g.orderbook, name, "show the " + name + " orderbook from the marketplace", kChainOption);
+    cmd->add_option("address", o.address, name + " address (or any)")->required();
     cmd->add_option("--tag", o.tag, "specify exact tags (usage: --tag tag1,tag2)");
     cmd->add_option("--require-tag", o.require_tag, "specify minimum required tags");
     cmd->add_option("--max-tag", o.max_tag, "specify maximum tags (exclude not listed tags)");
     cmd->add_option("--min-volume", o.min_volume, "specify minimum volume");
-    cmd->add_option("--dataset", o.dataset, "include private orders for specified dataset");
+    cmd->add_option("--" + other, o.*spec.other_option, "include private orders for specified " + other);
     cmd->add_option("--workerpool", o.workerpool, "include private orders for specified workerpool");
     cmd->add_option("--requester", o.requester, "include private orders for specified requester");
-    cmd->add_flag("--dataset-strict", o.dataset_strict, "fetch orders created strictly for the specified dataset");
+    cmd->add_flag("--" + other + "-strict", o.*spec.other_strict,
+                  "fetch orders created strictly for the specified " + other);
     cmd->add_flag("--workerpool-strict", o.workerpool_strict,
                   "fetch orders created strictly for the specified workerpool");
     cmd->add_flag("--requester-strict", o.requester_strict,
                   "fetch orders created strictly for the specified requester");
-    r.action(cmd, [&o](Context& ctx) -> Result<Reply> {
-        AppOrderbookQuery q;
-        WP_TRY(q.app, address_option(o.address, "app"));
+    r.action(cmd, [&o, spec, name, other](Context& ctx) -> Result<Reply> {
+        const std::string other_restrict = other + "restrict";
+        Query q;
+        WP_TRY(q.*spec.self, address_option(o.address, name));
         WP_TRY_VOID(tags(o, q.min_tag, q.max_tag));
         WP_TRY(q.min_volume, uint_option(o.min_volume, "minVolume"));
-        WP_TRY(q.dataset, restrict_option(o.dataset, o.dataset_strict, "dataset"));
+        WP_TRY(q.*spec.other_restrict, restrict_option(o.*spec.other_option, o.*spec.other_strict, other));
         WP_TRY(q.workerpool, restrict_option(o.workerpool, o.workerpool_strict, "workerpool"));
         WP_TRY(q.requester, restrict_option(o.requester, o.requester_strict, "requester"));
         WP_TRY(MarketClient market, open_market(ctx));
         BookKind kind;
-        kind.title = "Apporders";
-        kind.raw_key = "appOrders";
-        kind.raw_item = [](const PublishedOrder& p) {
+        kind.title = spec.title;
+        kind.raw_key = spec.raw_key;
+        kind.raw_item = [name, other_restrict, price = std::string(spec.price_field)](const PublishedOrder& p) {
             return json::object{{"orderHash", member(p.document, "orderHash")},
-                                {"price", order_member(p, "appprice")},
+                                {"price", order_member(p, price)},
                                 {"remaining", member(p.document, "remaining")},
-                                {"app", order_member(p, "app")},
+                                {name, order_member(p, name)},
                                 {"tag", order_member(p, "tag")},
-                                {"datasetrestrict", order_member(p, "datasetrestrict")},
+                                {other_restrict, order_member(p, other_restrict)},
                                 {"workerpoolrestrict", order_member(p, "workerpoolrestrict")},
                                 {"requesterrestrict", order_member(p, "requesterrestrict")}};
         };
-        kind.human_item = [](const json::object& e) {
+        kind.human_item = [other_restrict](const json::object& e) {
             json::object h{{"orderHash", member(e, "orderHash")},
                            {"price", member(e, "price")},
                            {"remaining", member(e, "remaining")}};
             copy_if(h, e, "tag", !is_zero_tag(member(e, "tag")));
-            for (const char* k : {"datasetrestrict", "workerpoolrestrict", "requesterrestrict"})
-                copy_if(h, e, k, !is_zero_address(member(e, k)));
+            for (const std::string& k :
+                 {other_restrict, std::string("workerpoolrestrict"), std::string("requesterrestrict")})
+                copy_if(h, e, std::string_view(k), !is_zero_address(member(e, k)));
             return h;
         };
-        kind.fetch = [&market, q](std::uint64_t page) mutable {
+        kind.fetch = [&market, q, fetch = spec.fetch](std::uint64_t page) mutable {
             q.page.index = page;
-            return market.app_orders(q);
+            return (market.*fetch)(q);
         };
         return run_book(ctx, kind);
     });
 }
 
+void add_app_book(Registry& r, Groups& g) {
+    add_resource_book(
+        r, g,
+        ResourceBook<AppOrderbookQuery>{"app", "dataset", "Apporders", "appOrders", "appprice", &AppOrderbookQuery::app,
+                                        &AppOrderbookQuery::dataset, &BookOptions::dataset,
+                                        &BookOptions::dataset_strict, &MarketClient::app_orders});
+}
+
 void add_dataset_book(Registry& r, Groups& g) {
-    auto& o = r.keep<BookOptions>();
-    CLI::App* cmd = r.leaf(g.orderbook, "dataset", "show the dataset orderbook from the marketplace", kChainOption);
-    cmd->add_option("address", o.address, "dataset address (or any)")->required();
-    cmd->add_option("--tag", o.tag, "specify exact tags (usage: --tag tag1,tag2)");
-    cmd->add_option("--require-tag", o.require_tag, "specify minimum required tags");
-    cmd->add_option("--max-tag", o.max_tag, "specify maximum tags (exclude not listed tags)");
-    cmd->add_option("--min-volume", o.min_volume, "specify minimum volume");
-    cmd->add_option("--app", o.app, "include private orders for specified app");
-    cmd->add_option("--workerpool", o.workerpool, "include private orders for specified workerpool");
-    cmd->add_option("--requester", o.requester, "include private orders for specified requester");
-    cmd->add_flag("--app-strict", o.app_strict, "fetch orders created strictly for the specified app");
-    cmd->add_flag("--workerpool-strict", o.workerpool_strict,
-                  "fetch orders created strictly for the specified workerpool");
-    cmd->add_flag("--requester-strict", o.requester_strict,
-                  "fetch orders created strictly for the specified requester");
-    r.action(cmd, [&o](Context& ctx) -> Result<Reply> {
-        DatasetOrderbookQuery q;
-        WP_TRY(q.dataset, address_option(o.address, "dataset"));
-        WP_TRY_VOID(tags(o, q.min_tag, q.max_tag));
-        WP_TRY(q.min_volume, uint_option(o.min_volume, "minVolume"));
-        WP_TRY(q.app, restrict_option(o.app, o.app_strict, "app"));
-        WP_TRY(q.workerpool, restrict_option(o.workerpool, o.workerpool_strict, "workerpool"));
-        WP_TRY(q.requester, restrict_option(o.requester, o.requester_strict, "requester"));
-        WP_TRY(MarketClient market, open_market(ctx));
-        BookKind kind;
-        kind.title = "Datasetorders";
-        kind.raw_key = "datasetOrders";
-        kind.raw_item = [](const PublishedOrder& p) {
-            return json::object{{"orderHash", member(p.document, "orderHash")},
-                                {"price", order_member(p, "datasetprice")},
-                                {"remaining", member(p.document, "remaining")},
-                                {"dataset", order_member(p, "dataset")},
-                                {"tag", order_member(p, "tag")},
-                                {"apprestrict", order_member(p, "apprestrict")},
-                                {"workerpoolrestrict", order_member(p, "workerpoolrestrict")},
-                                {"requesterrestrict", order_member(p, "requesterrestrict")}};
-        };
-        kind.human_item = [](const json::object& e) {
-            json::object h{{"orderHash", member(e, "orderHash")},
-                           {"price", member(e, "price")},
-                           {"remaining", member(e, "remaining")}};
-            copy_if(h, e, "tag", !is_zero_tag(member(e, "tag")));
-            for (const char* k : {"apprestrict", "workerpoolrestrict", "requesterrestrict"})
-                copy_if(h, e, k, !is_zero_address(member(e, k)));
-            return h;
-        };
-        kind.fetch = [&market, q](std::uint64_t page) mutable {
-            q.page.index = page;
-            return market.dataset_orders(q);
-        };
-        return run_book(ctx, kind);
-    });
+    add_resource_book(r, g,
+                      ResourceBook<DatasetOrderbookQuery>{"dataset", "app", "Datasetorders", "datasetOrders",
+                                                          "datasetprice", &DatasetOrderbookQuery::dataset,
+                                                          &DatasetOrderbookQuery::app, &BookOptions::app,
+                                                          &BookOptions::app_strict, &MarketClient::dataset_orders});
 }
 
 void add_requester_book(Registry& r, Groups& g) {

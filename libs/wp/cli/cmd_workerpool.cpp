@@ -1,4 +1,4 @@
-// `iexec workerpool init|deploy|show|count` (SDK 9.0.1 iexec-workerpool.js, §4.1). publish / unpublish are in
+// `iexec workerpool init|deploy|show|count|transfer` (SDK 9.0.1 iexec-workerpool.js, §4.1). publish / unpublish are in
 // cmd_order.cpp.
 #include <wp/chain/hub.hpp>
 #include <wp/core/hex.hpp>
@@ -121,6 +121,7 @@ void add_workerpool_commands(Registry& r, Groups& g) {
             return reply;
         });
     }
+    add_transfer_command(r, g.workerpool, ResourceKind::kWorkerpool);
 }
 
 }  // namespace wp::cli

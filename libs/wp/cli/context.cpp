@@ -406,21 +406,33 @@ Result<bool> Context::confirm(std::string_view question) {
     return a == "y" || a == "yes";
 }
 
-Result<SentTx> Context::send(const chain::ContractCall& call) {
+Result<SentTx> Context::send(const chain::ContractCall& call) { return send(call, SendOverrides{}); }
+
+Result<SentTx> Context::send(const chain::ContractCall& call, const SendOverrides& overrides) {
     WP_TRY(chain::Hub * h, hub());
     WP_TRY(const PrivateKey* key, wallet());
     const Address from = key->address();
     chain::EthClient& eth = *eth_;
     printer_.start_spinner("Sending " + call.description);
-    auto gas = h->estimate_gas(call, from);
-    if (!gas) {
-        printer_.stop_spinner();
-        return make_error(gas.error().to_error());
+    std::uint64_t limit = 0;
+    if (overrides.gas_limit) {
+        limit = *overrides.gas_limit;
+    } else {
+        auto gas = h->estimate_gas(call, from);
+        if (!gas) {
+            printer_.stop_spinner();
+            return make_error(gas.error().to_error());
+        }
+        limit = *gas + *gas / 5;
     }
-    const std::uint64_t limit = *gas + *gas / 5;
     auto nonce = eth.get_transaction_count(from, chain::BlockTag::pending());
     if (!nonce) return make_error(nonce.error().to_error().with_context(call.description));
-    WP_TRY(auto fees, chain::suggest_fees(eth));
+    chain::FeeParams fees;
+    if (overrides.fees) {
+        fees = *overrides.fees;
+    } else {
+        WP_TRY(fees, chain::suggest_fees(eth));
+    }
     chain::TxRequest request{call.to, call.data, call.value, limit, call.description};
     WP_TRY(auto tx, chain::sign_transaction(request, *key, chain_->id, *nonce, fees));
     auto sent = eth.send_raw_transaction(tx.raw);

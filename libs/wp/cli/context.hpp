@@ -42,6 +42,7 @@
 #include <wp/chain/chain_config.hpp>
 #include <wp/chain/contract_call.hpp>
 #include <wp/chain/eth.hpp>
+#include <wp/chain/fees.hpp>
 #include <wp/core/address.hpp>
 #include <wp/core/clock.hpp>
 #include <wp/core/result.hpp>
@@ -92,6 +93,13 @@ struct Environment {
 //! The real process: current directory, $HOME, std::cout / std::cerr, /dev/tty prompts when stdin is a terminal,
 //! and the timeouts from $IEXEC_RPC_TIMEOUT_MS / $IEXEC_RECEIPT_TIMEOUT_MS when set.
 Environment process_environment();
+
+//! What Context::send normally computes, fixed by the caller (e.g. `wallet sweep` sends the whole balance minus
+//! exactly 21000 × the fee cap).
+struct SendOverrides {
+    std::optional<std::uint64_t> gas_limit;  //!< else eth_estimateGas × 1.2
+    std::optional<chain::FeeParams> fees;    //!< else chain::suggest_fees
+};
 
 //! A transaction sent and mined.
 struct SentTx {
@@ -170,6 +178,8 @@ class Context {
     //! call), fees from the node, nonce = the pending count; waits for the receipt and --confirms blocks.
     //! A mined transaction that reverted is an error `<description> transaction <hash> reverted`.
     Result<SentTx> send(const chain::ContractCall& call);
+    //! The same with the gas limit and / or the fees fixed by the caller.
+    Result<SentTx> send(const chain::ContractCall& call, const SendOverrides& overrides);
 
   private:
     Result<void> connect();

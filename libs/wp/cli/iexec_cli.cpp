@@ -24,16 +24,20 @@ int run_iexec(int argc, const char* const* argv, const Environment& environment)
     };
     Groups groups{};
     groups.root = &app;
-    groups.wallet = group("wallet", "manage your wallet: create, import, show");
-    groups.account = group("account", "manage your iExec account: deposit, withdraw, show");
+    groups.wallet = group("wallet", "manage your wallet: create, import, show, send-ether, send-RLC, sweep");
+    groups.account = group("account", "manage your iExec account: deposit, withdraw, show, approve, allowance, revoke");
     groups.workerpool = group("workerpool", "manage your workerpools");
     groups.app = group("app", "manage your apps");
+    groups.dataset = group("dataset", "manage your datasets");
     groups.category = group("category", "show and create categories");
     groups.deal = group("deal", "show and claim deals");
     groups.task = group("task", "show and claim tasks");
     groups.order = group("order", "manage your orders");
     groups.orderbook = group("orderbook", "show the market's orderbooks");
     groups.utils = group("utils", "low-level helpers: hashes, signatures, orders, transactions, ABI");
+    groups.storage = group("storage", "manage your remote storage (needs the SMS)");
+    groups.result = group("result", "manage your results encryption (needs the SMS)");
+    groups.requester = group("requester", "manage your requester secrets (needs the SMS)");
 
     add_init_commands(registry, groups);
     add_wallet_commands(registry, groups);
@@ -42,6 +46,8 @@ int run_iexec(int argc, const char* const* argv, const Environment& environment)
     add_category_commands(registry, groups);
     add_deal_commands(registry, groups);
     add_app_commands(registry, groups);
+    add_dataset_commands(registry, groups);
+    add_secrets_commands(registry, groups);
     add_utils_commands(registry, groups);
     add_order_commands(registry, groups);
     add_orderbook_commands(registry, groups);

@@ -93,7 +93,16 @@ int Printer::failure(const std::string& command, const Error& error) const {
         // The SDK's ObjectNotFoundError ("No deal found for id X on chain N"); every other error is an Error.
         const bool not_found =
             error.message.rfind("No ", 0) == 0 && error.message.find(" found for id ") != std::string::npos;
-        line["error"] = json::object{{"name", not_found ? "ObjectNotFoundError" : "Error"}, {"message", error.message}};
+        // The SDK's SmsCallError ("SMS error: ...") and the ValidationError of its address / storage provider
+        // validators.
+        const bool sms = error.message.rfind("SMS error: ", 0) == 0;
+        const bool validation = error.message.ends_with(" is not a valid ethereum address") ||
+                                error.message.find("is not a valid storage provider") != std::string::npos;
+        const char* name = not_found    ? "ObjectNotFoundError"
+                           : sms        ? "SmsCallError"
+                           : validation ? "ValidationError"
+                                        : "Error";
+        line["error"] = json::object{{"name", name}, {"message", error.message}};
         *err << json::serialize(line) << '\n';
     } else {
         *err << "\n\n"

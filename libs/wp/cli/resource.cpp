@@ -1,12 +1,14 @@
 #include "resource.hpp"
 
 #include <wp/chain/hub.hpp>
+#include <wp/codec/abi.hpp>
 #include <wp/core/hex.hpp>
 #include <wp/core/keccak.hpp>
 
-namespace wp::cli {
+#include "cmd_order.hpp"
+#include "command.hpp"
 
-namespace {
+namespace wp::cli {
 
 chain::RegistryKind registry_of(ResourceKind kind) {
     switch (kind) {
@@ -16,6 +18,8 @@ chain::RegistryKind registry_of(ResourceKind kind) {
     }
     return chain::RegistryKind::kWorkerpool;
 }
+
+namespace {
 
 bool all_digits(std::string_view s) {
     if (s.empty()) return false;
@@ -92,6 +96,51 @@ Result<std::string> section_string(const boost::json::object& section, std::stri
         return make_error(Errc::kInvalidArgument,
                           std::string(section_name) + "." + std::string(key) + " in \"iexec.json\": expected a string");
     return std::string(v->get_string());
+}
+
+void add_transfer_command(Registry& r, CLI::App* group, ResourceKind kind) {
+    struct Args {
+        std::string address;
+        std::optional<std::string> to;
+    };
+    auto& a = r.keep<Args>();
+    const std::string name(resource_key(kind));
+    CLI::App* l = r.leaf(group, "transfer", "transfer the ownership of the " + name + " to an address",
+                         kTransaction | kForceOption);
+    l->add_option(name + "Address", a.address, name + " address")->required();
+    l->add_option("--to", a.to, "receiver address");
+    r.action(l, [&a, kind, name](Context& ctx) -> Result<Reply> {
+        WP_TRY(const chain::ResolvedChain* c, ctx.chain());
+        WP_TRY(chain::Hub * hub, ctx.hub());
+        WP_TRY(const PrivateKey* key, ctx.wallet());
+        if (!a.to) return make_error(Errc::kInvalidArgument, "Missing --to option");
+        WP_TRY_VOID(confirm_or_abort(ctx, "Do you want to transfer the ownership of the " + name + " " + a.address +
+                                              " to " + *a.to + " [chainId: " + std::to_string(c->id) + "]"));
+        auto address = Address::parse(a.address);
+        if (!address) return make_error(Errc::kInvalidArgument, a.address + " is not a valid ethereum address");
+        auto to = Address::parse(*a.to);
+        if (!to) return make_error(Errc::kInvalidArgument, *a.to + " is not a valid ethereum address");
+        auto registered = hub->is_registered(registry_of(kind), *address);
+        if (!registered) return make_error(registered.error().to_error());
+        if (!*registered) return make_error(Errc::kInvalidArgument, "Invalid " + name + " address");
+        auto owner = hub->registry_owner_of(registry_of(kind), *address);
+        if (!owner) return make_error(owner.error().to_error());
+        if (*owner != key->address())
+            return make_error(Errc::kInvalidArgument, "Only " + name + " owner can transfer " + name + " ownership");
+        WP_TRY(Address registry, hub->registry_address(chain::HubFn::kRegistryOwnerOf, registry_of(kind)));
+        WP_TRY(Bytes data, abi_encode_call("safeTransferFrom(address,address,uint256)",
+                                           {AbiValue::address(key->address()), AbiValue::address(*to),
+                                            AbiValue::uint_(U256::from_be32(address->to_word()))}));
+        ctx.printer().start_spinner("Transferring " + name + " " + a.address + "...");
+        WP_TRY(SentTx tx, ctx.send(chain::ContractCall{registry, std::move(data), U256{}, "safeTransferFrom"}));
+        Reply reply;
+        reply.payload["address"] = address->to_checksum();
+        reply.payload["to"] = to->to_checksum();
+        reply.payload["txHash"] = to_hex(tx.hash);
+        reply.human = ctx.printer().ok_line("Successfully transferred " + name + " " + address->to_checksum() +
+                                            " ownership to " + to->to_checksum());
+        return reply;
+    });
 }
 
 }  // namespace wp::cli
