@@ -365,10 +365,23 @@ Result<std::size_t> TaskIntents::apply_observations(const std::vector<TaskObserv
             consensus.push_back(ConsensusItem{c->task_id, c->consensus, reveal, obs.block});
         }
     }
-    if (consensus.empty()) return std::size_t{0};
-    // One transaction for the poll's consensus events (group commit).
-    WP_TRY(auto applied, core_.apply_consensus_batch(consensus));
-    return static_cast<std::size_t>(std::count(applied.begin(), applied.end(), true));
+    std::size_t n = 0;
+    if (!consensus.empty()) {
+        // One transaction for the poll's consensus events (group commit).
+        WP_TRY(auto applied, core_.apply_consensus_batch(consensus));
+        n += static_cast<std::size_t>(std::count(applied.begin(), applied.end(), true));
+    }
+    for (const auto& obs : observations) {
+        if (const auto* f = std::get_if<ev::TaskFinalize>(&obs.event)) {
+            // TEE trust-1 tasks finalized by their worker's contributeAndFinalize (standard tasks complete through
+            // their finalize intent's outcome; apply_finalized ignores them).
+            std::optional<std::string> link;
+            if (!f->results.empty()) link = std::string(f->results.begin(), f->results.end());
+            WP_TRY(bool applied, core_.apply_finalized(f->task_id, link));
+            if (applied) ++n;
+        }
+    }
+    return n;
 }
 
 Result<std::size_t> TaskIntents::reconcile_with_chain() {
@@ -386,13 +399,6 @@ Result<std::size_t> TaskIntents::reconcile_with_chain() {
             if (v.status != wp::TaskStatus::kRevealing) continue;
             const auto reveal = static_cast<std::int64_t>(v.reveal_deadline.low_u64());
             WP_TRY(bool applied, core_.apply_consensus(ids[i], v.consensus_value, reveal, 0));
-            if (applied) ++n;
-        } else if (const auto* f = std::get_if<ev::TaskFinalize>(&obs.event)) {
-            // TEE trust-1 tasks finalized by their worker's contributeAndFinalize (standard tasks complete through
-            // their finalize intent's outcome; apply_finalized ignores them).
-            std::optional<std::string> link;
-            if (!f->results.empty()) link = std::string(f->results.begin(), f->results.end());
-            WP_TRY(bool applied, core_.apply_finalized(f->task_id, link));
             if (applied) ++n;
         }
     }
