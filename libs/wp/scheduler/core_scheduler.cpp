@@ -382,23 +382,17 @@ Result<CoreScheduler::Applied> CoreScheduler::apply_status(store::Tx& tx, const 
     facts.trust = deal.trust;
     facts.contribution_open = now / 1000 < task.contribution_deadline;
     facts.before_final = now / 1000 < task.final_deadline;
-    const NextAction next = next_action(s, update.details.cause, facts);
+    NextAction next = next_action(s, update.details.cause, facts);
+    // A contribution reported after the consensus was observed on chain (the mirror can see TaskConsensus before
+    // the worker's CONTRIBUTED arrives): apply_consensus skipped this replicate. Another hash lost (PoCo will not
+    // let it reveal): the answer itself stops it. The same hash: the reveal request follows the answer.
+    const bool late = s == R::kContributed && task.consensus && revealing(task.status);
+    if (late && update.details.result_hash != task.consensus)
+        next = NextAction{Action::kAbort, AbortCause::kConsensusReached};
     workerapi::StatusAnswer answer{next.action, next.abort_cause, false};
     WP_TRY_VOID(store_.record_answer(tx, key, worker, s, answer, now));
-
-    // A contribution reported after the consensus was observed on chain (the mirror can see TaskConsensus before
-    // the worker's CONTRIBUTED arrives): apply_consensus skipped this replicate, so the reveal request (same
-    // hash) or the abort (another hash: PoCo rejects it) is sent now.
-    if (s == R::kContributed && task.consensus && revealing(task.status)) {
-        if (update.details.result_hash == task.consensus) {
-            Notification n = make(task_id, Action::kReveal);
-            WP_TRY_VOID(notify(tx, worker, std::move(n), committed));
-        } else {
-            Notification n = make(task_id, Action::kAbort);
-            n.abort_cause = AbortCause::kConsensusReached;
-            WP_TRY_VOID(notify(tx, worker, std::move(n), committed));
-        }
-    }
+    if (late && update.details.result_hash == task.consensus)
+        WP_TRY_VOID(notify(tx, worker, make(task_id, Action::kReveal), committed));
 
     // The upload request follows the answer to REVEALED.
     if (s == R::kRevealed && task.status == TaskStatus::kResultUploading && task.uploader == worker) {

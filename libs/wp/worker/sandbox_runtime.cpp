@@ -3,7 +3,9 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
+#include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -45,6 +47,20 @@ std::string random_name() {
     std::uint8_t b[6];
     secure_random(b);
     return "wp-sandbox-" + to_hex_no_prefix(ByteView(b, sizeof b));
+}
+
+// Whether the unprivileged sandbox uid/gid can reach `path` (every ancestor directory searchable by it). A worker
+// running as root keeps its work folder wherever its operator put it — under /root (0700 on Debian 12) or a
+// `mktemp -d` folder (0700) — where the sandbox user could not follow the path to the bind sources.
+bool reachable_by(const fs::path& path, uid_t uid, gid_t gid) {
+    fs::path p = fs::absolute(path).lexically_normal();
+    for (fs::path dir = p.parent_path();; dir = dir.parent_path()) {
+        struct stat st {};
+        if (::stat(dir.c_str(), &st) != 0) return false;
+        const mode_t bit = st.st_uid == uid ? S_IXUSR : st.st_gid == gid ? S_IXGRP : S_IXOTH;
+        if ((st.st_mode & bit) == 0) return false;
+        if (dir == dir.root_path()) return true;
+    }
 }
 
 // Total size of the files under dir (links not followed) and whether the entry count stays reasonable.
@@ -159,19 +175,42 @@ Result<RunOutcome> SandboxRuntime::run(const RunSpec& spec, const std::atomic<bo
     if (!spec.in_dir.empty() && !fs::is_directory(spec.in_dir, ec))
         return make_error(sandbox_error(Errc::kInvalidArgument, "input folder " + spec.in_dir.string() + " missing"));
 
+    // ---- staging (root only) ---------------------------------------------------------------------------------
+    // As root the child drops to sandbox_uid before bwrap runs. When that user cannot reach the bind sources, the
+    // child first enters a private mount namespace (only its own), mounts a tmpfs on /tmp and bind-mounts the app,
+    // input and output folders there from descriptors opened here (a descriptor skips the path's permissions),
+    // so bwrap binds /tmp/wp-{app,in,out} instead. Nothing changes for the host's mounts.
+    const bool drop_root = ::geteuid() == 0;
+    const uid_t uid = static_cast<uid_t>(options_.sandbox_uid);
+    const gid_t gid = static_cast<gid_t>(options_.sandbox_gid);
+    struct Staged {
+        std::string from;  // the folder (absolute path)
+        std::string to;    // /tmp/wp-…
+    };
+    std::vector<Staged> staged;
+    fs::path app_src = fs::absolute(spec.app), in_src = spec.in_dir.empty() ? fs::path{} : fs::absolute(spec.in_dir),
+             out_src = fs::absolute(spec.out_dir);
+    if (drop_root && (!reachable_by(app_src / "x", uid, gid) || !reachable_by(out_src / "x", uid, gid) ||
+                      (!in_src.empty() && !reachable_by(in_src / "x", uid, gid)))) {
+        using Source = std::pair<fs::path*, const char*>;
+        for (const auto& [src, name] : {Source{&app_src, "app"}, Source{&in_src, "in"}, Source{&out_src, "out"}}) {
+            if (src->empty()) continue;
+            staged.push_back({src->string(), std::string("/tmp/wp-") + name});
+            *src = staged.back().to;
+        }
+    }
+
     // ---- the command line -----------------------------------------------------------------------------------
     std::vector<std::string> args = {
-        options_.bwrap,  "--unshare-all", "--unshare-user", "--uid",        "1000",
-        "--gid",         "1000",          "--cap-drop",     "ALL",          "--die-with-parent",
-        "--new-session", "--hostname",    "iexec",          "--ro-bind",    options_.busybox,
-        "/bin/sh",       "--ro-bind",     options_.busybox, "/bin/busybox", "--proc",
-        "/proc",         "--dev",         "/dev",           "--ro-bind",    fs::absolute(spec.app).string(),
-        "/app"};
-    if (!spec.in_dir.empty()) {
-        args.insert(args.end(), {"--ro-bind", fs::absolute(spec.in_dir).string(), spec.in_mount});
+        options_.bwrap,   "--unshare-all", "--unshare-user",    "--uid",          "1000",         "--gid",  "1000",
+        "--cap-drop",     "ALL",           "--die-with-parent", "--new-session",  "--hostname",   "iexec",  "--ro-bind",
+        options_.busybox, "/bin/sh",       "--ro-bind",         options_.busybox, "/bin/busybox", "--proc", "/proc",
+        "--dev",          "/dev",          "--ro-bind",         app_src.string(), "/app"};
+    if (!in_src.empty()) {
+        args.insert(args.end(), {"--ro-bind", in_src.string(), spec.in_mount});
     }
-    args.insert(args.end(), {"--bind", fs::absolute(spec.out_dir).string(), spec.out_mount, "--remount-ro", "/dev",
-                             "--remount-ro", "/", "--chdir", "/app", "--", "/bin/sh", "-c"});
+    args.insert(args.end(), {"--bind", out_src.string(), spec.out_mount, "--remount-ro", "/dev", "--remount-ro", "/",
+                             "--chdir", "/app", "--", "/bin/sh", "-c"});
     if (spec.max_pids > 0) {
         args.push_back("ulimit -u " + std::to_string(spec.max_pids) + " || exit 126; exec \"$0\" \"$@\"");
     } else {
@@ -238,9 +277,6 @@ Result<RunOutcome> SandboxRuntime::run(const RunSpec& spec, const std::atomic<bo
     const bool use_cgroup = cgroup_procs >= 0;
     const int cg_fd = cgroup_procs;
     const char* bwrap_path = options_.bwrap.c_str();
-    const bool drop_root = ::geteuid() == 0;
-    const uid_t uid = static_cast<uid_t>(options_.sandbox_uid);
-    const gid_t gid = static_cast<gid_t>(options_.sandbox_gid);
     if (drop_root && ::chown(spec.out_dir.c_str(), uid, gid) != 0) {
         const int err = errno;
         ::close(pipefd[0]);
@@ -271,6 +307,31 @@ Result<RunOutcome> SandboxRuntime::run(const RunSpec& spec, const std::atomic<bo
         if (devnull >= 0) ::dup2(devnull, 0);
         ::dup2(pipefd[1], 1);
         ::dup2(pipefd[1], 2);
+        if (!staged.empty()) {
+            // Descriptors opened inside the new namespace (a bind source must belong to it), before /tmp is covered.
+            static constexpr char kMsg[] = "sandbox: cannot stage the bind mounts (mount namespace, tmpfs on /tmp)\n";
+            auto fail = [] {
+                [[maybe_unused]] auto n = ::write(2, kMsg, sizeof kMsg - 1);
+                ::_exit(125);
+            };
+            if (::unshare(CLONE_NEWNS) != 0 || ::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0)
+                fail();
+            int fds[3] = {-1, -1, -1};
+            for (std::size_t i = 0; i < staged.size() && i < 3; ++i) {
+                fds[i] = ::open(staged[i].from.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+                if (fds[i] < 0) fail();
+            }
+            if (::mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755") != 0) fail();
+            for (std::size_t i = 0; i < staged.size() && i < 3; ++i) {
+                char from[48] = "/proc/self/fd/";
+                const std::size_t n = format_pid(from + 14, static_cast<long>(fds[i]));
+                from[14 + n - 1] = '\0';  // format_pid ends with a newline
+                if (::mkdir(staged[i].to.c_str(), 0755) != 0 ||
+                    ::mount(from, staged[i].to.c_str(), nullptr, MS_BIND | MS_REC, nullptr) != 0)
+                    fail();
+                ::close(fds[i]);
+            }
+        }
         ::close_range(3, ~0U, 0);  // nothing of the worker (sockets, files) reaches the app
         struct rlimit rl {};
         rl.rlim_cur = rl.rlim_max = cpu_seconds;

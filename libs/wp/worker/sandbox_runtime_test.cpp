@@ -86,6 +86,39 @@ exit 3)");
     EXPECT_EQ(o2.exit_code, 3);
 }
 
+// A worker run as root keeps its work folder wherever the operator put it: under /root (0700 on Debian 12) or in a
+// `mktemp -d` folder (0700), which the unprivileged sandbox user cannot enter. The app still runs with exactly its
+// mounts (the runtime stages them through descriptors) and sees nothing else of that folder.
+TEST(Sandbox, RunsFromAFolderTheSandboxUserCannotEnter) {
+    ScratchDir d("sb-private");
+    const fs::path priv = d / "private";
+    fs::create_directories(priv);
+    write_file(priv / "secret.txt", "do not read");
+    write_file(priv / "app/iexec-app.json", R"({"entrypoint":"run.sh"})");
+    write_file(priv / "app/run.sh",
+               "#!/bin/sh\necho \"$(cat $IEXEC_IN/input.txt) $(id -u)\" > $IEXEC_OUT/r.txt\n"
+               "ls / > $IEXEC_OUT/root.txt\ncat /tmp/wp-app/../secret.txt 2>/dev/null && exit 9\n"
+               "exit 0\n");
+    fs::permissions(priv / "app/run.sh", fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
+                                             fs::perms::others_read | fs::perms::others_exec);
+    write_file(priv / "in/input.txt", "from input");
+    fs::create_directories(priv / "out");
+    fs::permissions(priv, fs::perms::owner_all);  // 0700
+    fs::permissions(d.path(), fs::perms::owner_all);
+    RunSpec spec;
+    spec.app = (priv / "app").string();
+    spec.in_dir = priv / "in";
+    spec.out_dir = priv / "out";
+    spec.env = {{"PATH", "/bin"}, {"IEXEC_IN", "/iexec_in"}, {"IEXEC_OUT", "/iexec_out"}};
+    spec.max_time = std::chrono::seconds(20);
+    SandboxRuntime rt;
+    const auto o = run_ok(rt, spec);
+    EXPECT_EQ(o.exit_code, 0) << o.log_tail;
+    EXPECT_EQ(read_file(priv / "out/r.txt"), "from input 1000\n");
+    const auto root = read_file(priv / "out/root.txt");
+    EXPECT_EQ(root.find("tmp"), std::string::npos) << root;  // the staging folder never reaches the app
+}
+
 TEST(Sandbox, CannotReadOutsideItsMounts) {
     ScratchDir d("sb-read");
     write_file(d / "secret.txt", "TOP-SECRET");
