@@ -257,42 +257,57 @@ Result<Provisioned> provision(chain::JsonRpcClient& rpc, const DeploymentInfo& i
     return p;
 }
 
-//! Publishes, through the market, one app order per demo app (free, volume 1,000,000, tag 0, no restriction; by the
-//! app owner) and the standard workerpool order (free, volume 1,000, category 0, trust 0, tag 0; by the pool owner).
-//! Salts are derived from the names, so publishing again after a crash gives the same orders (the market answers
-//! "order already published", which counts as done).
-Result<void> publish_orders(const DeploymentInfo& info, const Provisioned& p, const std::string& market_url,
-                            std::ostream& out) {
-    auto market = cli::MarketClient::create({market_url, info.chain_id});
-    if (!market) return tl::unexpected(market.error());
-    const Domain domain = Domain::iexec(U256(info.chain_id), info.hub);
-    auto keys = devnet::dev_keys();
-    auto salt = [](std::string_view what) {
+//! Signs and publishes orders of the dev accounts through the market. Salts are derived from the names, so
+//! publishing again after a crash gives the same orders (the market answers "order already published", which counts
+//! as done).
+class UpPublisher {
+  public:
+    static Result<UpPublisher> create(const DeploymentInfo& info, const std::string& market_url, std::ostream& out) {
+        auto market = cli::MarketClient::create({market_url, info.chain_id});
+        if (!market) return tl::unexpected(market.error());
+        return UpPublisher(std::move(*market), Domain::iexec(U256(info.chain_id), info.hub), out);
+    }
+    static Bytes32 salt(std::string_view what) {
         const std::string text = "iexec-pool up: " + std::string(what);
         return keccak256(ByteView(reinterpret_cast<const std::uint8_t*>(text.data()), text.size()));
-    };
-    auto publish = [&](Order order, const PrivateKey& key, const std::string& what) -> Result<void> {
-        set_order_sign(order, sign_order(domain, order, key));
-        auto published = market->publish(order, key);
+    }
+    Result<void> publish(Order order, const PrivateKey& key, const std::string& what) {
+        set_order_sign(order, sign_order(domain_, order, key));
+        auto published = market_.publish(order, key);
         if (!published) {
             if (published.error().message.find("already published") != std::string::npos) return {};
             return tl::unexpected(published.error().with_context("publish " + what));
         }
-        out << "  published " << what << " " << to_hex(published->order_hash) << std::endl;
+        out_ << "  published " << what << " " << to_hex(published->order_hash) << std::endl;
         return {};
-    };
+    }
+
+  private:
+    UpPublisher(cli::MarketClient market, Domain domain, std::ostream& out)
+        : market_(std::move(market)), domain_(domain), out_(out) {}
+    cli::MarketClient market_;
+    Domain domain_;
+    std::ostream& out_;
+};
+
+//! Publishes one app order per demo app (free, volume 1,000,000, tag 0, no restriction; by the app owner) and the
+//! standard workerpool order (free, volume 1,000, category 0, trust 0, tag 0; by the pool owner).
+Result<void> publish_orders(const DeploymentInfo& info, const Provisioned& p, const std::string& market_url,
+                            std::ostream& out) {
+    WP_TRY(UpPublisher publisher, UpPublisher::create(info, market_url, out));
+    auto keys = devnet::dev_keys();
     for (const auto& [name, address] : p.apps) {
         AppOrder o;
         o.app = address;
         o.volume = U256(1'000'000);
-        o.salt = salt("apporder " + name);
-        WP_TRY_VOID(publish(Order{o}, keys.at(kAppOwner), "apporder " + name));
+        o.salt = UpPublisher::salt("apporder " + name);
+        WP_TRY_VOID(publisher.publish(Order{o}, keys.at(kAppOwner), "apporder " + name));
     }
     WorkerpoolOrder w;
     w.workerpool = p.workerpool;
     w.volume = U256(1'000);
-    w.salt = salt("workerpoolorder");
-    WP_TRY_VOID(publish(Order{w}, keys.at(kPoolOwner), "workerpoolorder (category 0, price 0, tag 0x0)"));
+    w.salt = UpPublisher::salt("workerpoolorder");
+    WP_TRY_VOID(publisher.publish(Order{w}, keys.at(kPoolOwner), "workerpoolorder (category 0, price 0, tag 0x0)"));
     return {};
 }
 
@@ -303,24 +318,8 @@ Result<void> publish_orders(const DeploymentInfo& info, const Provisioned& p, co
 //! requires the deal's TEE bit on the app order, check 0x07). The workers run the TEE tasks in the simulation.
 Result<void> publish_tee_orders(const DeploymentInfo& info, const Provisioned& p, const std::string& market_url,
                                 std::ostream& out) {
-    auto market = cli::MarketClient::create({market_url, info.chain_id});
-    if (!market) return tl::unexpected(market.error());
-    const Domain domain = Domain::iexec(U256(info.chain_id), info.hub);
+    WP_TRY(UpPublisher publisher, UpPublisher::create(info, market_url, out));
     auto keys = devnet::dev_keys();
-    auto salt = [](std::string_view what) {
-        const std::string text = "iexec-pool up: " + std::string(what);
-        return keccak256(ByteView(reinterpret_cast<const std::uint8_t*>(text.data()), text.size()));
-    };
-    auto publish = [&](Order order, const PrivateKey& key, const std::string& what) -> Result<void> {
-        set_order_sign(order, sign_order(domain, order, key));
-        auto published = market->publish(order, key);
-        if (!published) {
-            if (published.error().message.find("already published") != std::string::npos) return {};
-            return tl::unexpected(published.error().with_context("publish " + what));
-        }
-        out << "  published " << what << " " << to_hex(published->order_hash) << std::endl;
-        return {};
-    };
     const std::pair<const char*, std::uint64_t> frameworks[] = {
         {"tdx", kTagTeeTdx}, {"scone", kTagTeeScone}, {"gramine", kTagTeeGramine}};
     for (const auto& [name, bits] : frameworks) {
@@ -330,16 +329,16 @@ Result<void> publish_tee_orders(const DeploymentInfo& info, const Provisioned& p
         w.volume = U256(1'000);
         w.trust = U256(1);
         w.tag = make_tag(bits);
-        w.salt = salt(std::string("workerpoolorder tee ") + name);
-        WP_TRY_VOID(publish(Order{w}, keys.at(kPoolOwner),
-                            "workerpoolorder (TEE simulation, " + label + ", category 0, trust 1)"));
+        w.salt = UpPublisher::salt(std::string("workerpoolorder tee ") + name);
+        WP_TRY_VOID(publisher.publish(Order{w}, keys.at(kPoolOwner),
+                                      "workerpoolorder (TEE simulation, " + label + ", category 0, trust 1)"));
         for (const auto& [app_name, address] : p.apps) {
             AppOrder o;
             o.app = address;
             o.volume = U256(1'000'000);
             o.tag = make_tag(bits);
-            o.salt = salt("apporder " + app_name + " tee " + name);
-            WP_TRY_VOID(publish(Order{o}, keys.at(kAppOwner), "apporder " + app_name + " (" + label + ")"));
+            o.salt = UpPublisher::salt("apporder " + app_name + " tee " + name);
+            WP_TRY_VOID(publisher.publish(Order{o}, keys.at(kAppOwner), "apporder " + app_name + " (" + label + ")"));
         }
     }
     return {};
