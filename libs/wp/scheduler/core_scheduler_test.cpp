@@ -19,6 +19,7 @@
 #include <wp/store/backend_test.hpp>
 
 #include "scheduler_metrics.hpp"
+#include "scheduler_test_support.hpp"
 #include "schema.hpp"
 
 namespace wp::scheduler {
@@ -27,68 +28,27 @@ namespace {
 using workerapi::Action;
 using R = ReplicateStatus;
 
-Bytes32 h(std::uint8_t b) {
-    Bytes32 x;
-    x.bytes.fill(b);
-    return x;
-}
+using testing::h;
+using testing::key;
 
-PrivateKey key(std::uint8_t b) {
-    Bytes32 s;
-    s.bytes.fill(b);
-    return *PrivateKey::from_bytes(s.view());
-}
-
-class CoreSchedulerTest : public store::testing::BackendTest {
+class CoreSchedulerTest : public testing::CoreFixture {
   protected:
     void SetUp() override {
-        open_database("core_scheduler");
-        if (HasFatalFailure()) return;
-        ASSERT_TRUE(migrate_scheduler(*db_));
-        store_.emplace(*db_);
         CoreOptions o;
-        o.workerpool = key(0x70).address();
-        o.chain_id = 31337;
-        o.signer = key(0x71);
         o.lost_after = std::chrono::seconds(60);
         o.sms = sms_;
-        core_.emplace(*store_, clock_, o);
+        open_core("core_scheduler", o);
+        if (HasFatalFailure()) return;
         core_->set_notifier([this](const Address& w, const workerapi::Notification& n) { pushed_.emplace_back(w, n); });
-    }
-    void TearDown() override {
-        core_.reset();
-        store_.reset();
-        BackendTest::TearDown();
     }
 
     //! A deal of `size` tasks starting now, initialized on chain (the intake is the next session's work).
     DealRecord add_deal(std::uint8_t id, std::uint64_t trust, std::uint64_t size = 1,
                         std::uint64_t tag = kTagStandard) {
-        DealRecord d;
-        d.deal_id = h(id);
-        d.app = key(0x10).address();
-        d.workerpool = key(0x70).address();
-        d.requester = key(0x11).address();
-        d.category_seconds = 300;
-        d.tag = make_tag(tag);
-        d.trust = trust;
-        d.bot_first = 0;
-        d.bot_size = size;
-        d.start_time = clock_.unix_ms() / 1000;
-        d.contribution_deadline = d.start_time + 7 * 300;
-        d.final_deadline = d.start_time + 10 * 300;
-        d.app_uri = "file:///apps/echo.tar.gz";
+        DealRecord d = testing::test_deal(id, trust, size, tag, clock_.unix_ms() / 1000);
         d.app_checksum = h(0xcc);
-        d.app_type = "BUNDLE";
         d.iexec_args = "hello";
-        EXPECT_TRUE(*store_->insert_deal(d, clock_.unix_ms()));
-        for (std::uint64_t i = 0; i < size; ++i) {
-            auto t = **store_->task(TaskKey{d.deal_id, i});
-            t = **store_->transition_task(t, TaskEvent::kInitializeSubmitted, {}, clock_.unix_ms());
-            TaskChange c;
-            c.due_ms = d.contribution_deadline * 1000;  // entering INITIALIZED arms the contribution timer
-            EXPECT_TRUE(*store_->transition_task(t, TaskEvent::kInitializeMined, c, clock_.unix_ms()));
-        }
+        insert_initialized(d, true);
         return d;
     }
 
@@ -117,10 +77,7 @@ class CoreSchedulerTest : public store::testing::BackendTest {
             EXPECT_EQ(report(w, task, s).http_status, 200u) << workerapi::to_string(s);
     }
 
-    ManualClock clock_;
     SimulatedSms sms_ = SimulatedSms::from_secret(h(0x99));
-    std::optional<SchedulerStore> store_;
-    std::optional<CoreScheduler> core_;
     std::vector<std::pair<Address, workerapi::Notification>> pushed_;
 };
 

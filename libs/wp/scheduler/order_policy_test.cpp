@@ -34,8 +34,9 @@ TEST(OrderPolicyOffers, ParsesTheDocumentedSyntax) {
     EXPECT_EQ((*offers)[1].tag, make_tag(0x9));
     EXPECT_EQ((*offers)[1].price, U256(1000000));
     EXPECT_EQ((*offers)[1].trust, 1U);
-    EXPECT_EQ((*offers)[1].key(),
-              "category=1,tag=0x0000000000000000000000000000000000000000000000000000000000000009,price=1000000,trust=1");
+    EXPECT_EQ(
+        (*offers)[1].key(),
+        "category=1,tag=0x0000000000000000000000000000000000000000000000000000000000000009,price=1000000,trust=1");
     // Names joined by '+', defaults for price and trust.
     auto named = parse_offers("category=2,tag=tee+tdx");
     ASSERT_TRUE(named) << named.error().message;
@@ -53,8 +54,9 @@ TEST(OrderPolicyOffers, ErrorsNameTheKeyTheOfferAndTheRule) {
         EXPECT_EQ(r.error().message, message) << text;
     };
     expect_error("tag=0x0", "core.orders.offers: offer 1: category is required");
-    expect_error("category=0;category=1,prise=3", "core.orders.offers: offer 2: unknown field \"prise\" (category, "
-                                                  "tag, price, trust)");
+    expect_error("category=0;category=1,prise=3",
+                 "core.orders.offers: offer 2: unknown field \"prise\" (category, "
+                 "tag, price, trust)");
     expect_error("category=0,tag=0x0;category=0,tag=0x0",
                  "core.orders.offers: offer 2: same category and tag as offer 1");
     expect_error("category=0,category=1", "core.orders.offers: offer 1: category given twice");

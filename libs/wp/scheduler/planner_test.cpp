@@ -3,6 +3,7 @@
 // 2^n > T − 1; scheduler-worker.md §5.1 table), not from the code under test.
 
 #include "planner.hpp"
+#include "scheduler_test_support.hpp"
 
 #include <set>
 
@@ -20,11 +21,7 @@ Address addr(std::uint8_t b) {
     f.bytes.fill(b);
     return Address(f);
 }
-Bytes32 h(std::uint8_t b) {
-    Bytes32 x;
-    x.bytes.fill(b);
-    return x;
-}
+using testing::h;
 
 constexpr std::int64_t kNow = 1'767'225'600;
 constexpr std::int64_t kPeriod = 300;

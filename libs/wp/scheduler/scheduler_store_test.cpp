@@ -9,6 +9,7 @@
 #include <wp/protocol/ids.hpp>
 #include <wp/store/backend_test.hpp>
 
+#include "scheduler_test_support.hpp"
 #include "schema.hpp"
 
 namespace wp::scheduler {
@@ -19,11 +20,7 @@ Address addr(std::uint8_t b) {
     f.bytes.fill(b);
     return Address(f);
 }
-Bytes32 h(std::uint8_t b) {
-    Bytes32 x;
-    x.bytes.fill(b);
-    return x;
-}
+using testing::h;
 
 constexpr std::int64_t kNowMs = 1'767'225'600'000;
 

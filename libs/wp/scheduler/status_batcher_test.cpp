@@ -14,7 +14,7 @@
 #include <wp/protocol/tag.hpp>
 #include <wp/store/backend_test.hpp>
 
-#include "schema.hpp"
+#include "scheduler_test_support.hpp"
 
 namespace wp::scheduler {
 namespace {
@@ -22,59 +22,17 @@ namespace {
 using workerapi::Action;
 using R = ReplicateStatus;
 
-Bytes32 h(std::uint8_t b) {
-    Bytes32 x;
-    x.bytes.fill(b);
-    return x;
-}
+using testing::h;
+using testing::key;
 
-PrivateKey key(std::uint8_t b) {
-    Bytes32 s;
-    s.bytes.fill(b);
-    return *PrivateKey::from_bytes(s.view());
-}
-
-class StatusBatchTest : public store::testing::BackendTest {
+class StatusBatchTest : public testing::CoreFixture {
   protected:
-    void SetUp() override {
-        open_database("status_batch");
-        if (HasFatalFailure()) return;
-        ASSERT_TRUE(migrate_scheduler(*db_));
-        store_.emplace(*db_);
-        CoreOptions o;
-        o.workerpool = key(0x70).address();
-        o.chain_id = 31337;
-        o.signer = key(0x71);
-        core_.emplace(*store_, clock_, o);
-    }
-    void TearDown() override {
-        core_.reset();
-        store_.reset();
-        BackendTest::TearDown();
-    }
+    void SetUp() override { open_core("status_batch"); }
 
     //! A trust-1 deal of `size` initialized tasks, `workers` workers of `slots` slots, one assignment round.
     DealRecord setup(std::uint64_t size, std::uint8_t workers, std::uint32_t slots) {
-        DealRecord d;
-        d.deal_id = h(0x0d);
-        d.app = key(0x10).address();
-        d.workerpool = key(0x70).address();
-        d.requester = key(0x11).address();
-        d.category_seconds = 300;
-        d.tag = make_tag(kTagStandard);
-        d.trust = 1;
-        d.bot_size = size;
-        d.start_time = clock_.unix_ms() / 1000;
-        d.contribution_deadline = d.start_time + 7 * 300;
-        d.final_deadline = d.start_time + 10 * 300;
-        d.app_uri = "file:///apps/echo.tar.gz";
-        d.app_type = "BUNDLE";
-        EXPECT_TRUE(*store_->insert_deal(d, clock_.unix_ms()));
-        for (std::uint64_t i = 0; i < size; ++i) {
-            auto t = **store_->task(TaskKey{d.deal_id, i});
-            t = **store_->transition_task(t, TaskEvent::kInitializeSubmitted, {}, clock_.unix_ms());
-            EXPECT_TRUE(*store_->transition_task(t, TaskEvent::kInitializeMined, {}, clock_.unix_ms()));
-        }
+        const DealRecord d = testing::test_deal(0x0d, 1, size, kTagStandard, clock_.unix_ms() / 1000);
+        insert_initialized(d, false);
         workerapi::WorkerRegistration r;
         r.name = "w";
         r.version = "1";
@@ -88,10 +46,6 @@ class StatusBatchTest : public store::testing::BackendTest {
         EXPECT_TRUE(reps && reps->size() == 1);
         return (*reps)[0].worker;
     }
-
-    std::optional<SchedulerStore> store_;
-    ManualClock clock_;
-    std::optional<CoreScheduler> core_;
 };
 
 TEST_P(StatusBatchTest, OneTransactionPerBatchWithPerItemOutcomes) {

@@ -21,6 +21,7 @@
 #include <wp/protocol/tag.hpp>
 
 #include "pool_api.hpp"
+#include "scheduler_test_support.hpp"
 #include "schema.hpp"
 
 namespace wp::scheduler {
@@ -30,16 +31,8 @@ namespace json = boost::json;
 using workerapi::Action;
 using R = ReplicateStatus;
 
-PrivateKey key(std::uint8_t b) {
-    Bytes32 s;
-    s.bytes.fill(b);
-    return *PrivateKey::from_bytes(s.view());
-}
-Bytes32 h(std::uint8_t b) {
-    Bytes32 x;
-    x.bytes.fill(b);
-    return x;
-}
+using testing::h;
+using testing::key;
 
 constexpr std::uint64_t kChainId = 31337;
 
