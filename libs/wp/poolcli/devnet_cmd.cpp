@@ -112,6 +112,7 @@ int run_devnet(const DevnetArgs& args, std::ostream& out, std::ostream& err) {
     options.anvil.binary = args.anvil;
     options.anvil.port = args.port;
     options.anvil.data_dir = args.data_dir;
+    options.anvil.extra_args = args.anvil_args;
     options.poco_dir = args.poco_package;
     options.state_file = args.state_file;
     if (options.anvil.binary.empty()) {

@@ -1,11 +1,12 @@
 #pragma once
-// `iexec-pool deploy-poco` and `iexec-pool devnet` (the logic is in libs/wp/devnet; this is the CLI glue).
-// Module poolcli: the operator's `iexec-pool` commands. Only apps/iexec-pool links it, so the user's `iexec`
-// binary (module cli) never links the devnet / anvil code.
+// `iexec-pool deploy-poco`, `iexec-pool devnet` and `iexec-pool chain` (devnet mining as `up` does) (the logic is in
+// libs/wp/devnet; this is the CLI glue). Module poolcli: the operator's `iexec-pool` commands. Only apps/iexec-pool
+// links it, so the user's `iexec` binary (module cli) never links the devnet / anvil code.
 
 #include <cstdint>
 #include <iosfwd>
 #include <string>
+#include <vector>
 
 namespace wp::poolcli {
 
@@ -20,9 +21,10 @@ struct DevnetArgs {
     std::uint16_t port{8545};
     std::string data_dir;  //!< anvil.log goes there (empty: discarded)
     std::string info_file;
-    std::string state_file;    //!< keep the chain there across runs (empty: a fresh chain every time)
-    std::string anvil;         //!< anvil binary
-    std::string poco_package;  //!< unpacked @iexec/poco@6.1.0
+    std::string state_file;               //!< keep the chain there across runs (empty: a fresh chain every time)
+    std::string anvil;                    //!< anvil binary
+    std::string poco_package;             //!< unpacked @iexec/poco@6.1.0
+    std::vector<std::string> anvil_args;  //!< extra anvil arguments (`chain`: up's mining, up_chain_anvil_args())
 };
 
 //! The default anvil binary / PoCo package: $WP_ANVIL_BIN / $WP_POCO_DIR, else the paths configured at build time
