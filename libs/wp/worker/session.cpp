@@ -235,6 +235,14 @@ bool SchedulerSession::websocket_connected() const {
     return ws_ != nullptr && !ws_->closed();
 }
 
+bool continues_without_gap(const std::vector<workerapi::Notification>& batch, std::uint64_t last) {
+    for (const auto& n : batch) {
+        if (n.seq != last + 1) return false;
+        last = n.seq;
+    }
+    return true;
+}
+
 std::vector<workerapi::Notification> SchedulerSession::fresh(std::vector<workerapi::Notification> in) {
     const std::uint64_t last = last_seq();
     std::erase_if(in, [&](const workerapi::Notification& n) { return n.seq <= last; });
@@ -337,8 +345,9 @@ Result<std::vector<workerapi::Notification>> SchedulerSession::next_notification
             ws_.reset();  // closed: reconnect (and catch up) on the next round
         }
         out = fresh(std::move(out));
-        // A gap in the pushed seqs (a push lost while the queue was full): catch up over HTTP.
-        if (!out.empty() && out.front().seq != last_seq() + 1) {
+        // A gap in the pushed seqs (a push lost while the queue was full, or one still on its way: the core
+        // publishes after each commit from several threads): catch up over HTTP, which returns the inbox in order.
+        if (!out.empty() && !continues_without_gap(out, last_seq())) {
             std::lock_guard lock(mutex_);
             caught_up_ = false;
             continue;

@@ -72,6 +72,11 @@ struct SessionOptions {
     Clock* clock{nullptr};  //!< nullptr: system_clock()
 };
 
+//! Whether `batch` (sorted by seq, nothing at or below `last`) continues `last` with no gap: seqs last+1, last+2, …
+//! Pushes can arrive out of order (the core publishes after each commit, from several threads), so a batch may
+//! hold a later seq while earlier ones are still on their way; such a batch is taken from the inbox over HTTP.
+bool continues_without_gap(const std::vector<workerapi::Notification>& batch, std::uint64_t last);
+
 class SchedulerSession {
   public:
     SchedulerSession(SessionOptions options, PrivateKey wallet);
