@@ -181,7 +181,7 @@ std::string error_message(std::string_view body) {
     if (!ec) {
         if (const auto* o = v.if_object())
             if (const auto* m = o->if_contains("message"))
-                if (const auto* s = m->if_string()) return std::string(*s);
+                if (const auto* s = m->if_string(); s != nullptr && !s->empty()) return std::string(*s);
     }
     std::string out(body.substr(0, 512));
     while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
