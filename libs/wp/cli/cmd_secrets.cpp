@@ -2,8 +2,9 @@
 // push-secret|check-secret): `storage init|check`, `result push-encryption-key|check-encryption-key`, `requester
 // push-secret|check-secret`, `app push-secret|check-secret`. They take the SDK's arguments and options, check what
 // can be checked without an SMS (the storage provider's name), then answer as sms.hpp says (the SDK's message
-// when the SMS is unreachable). `result generate-encryption-keypair` and `result decrypt` (RSA result encryption)
-// are not implemented: they fail with a message saying so.
+// when the SMS is unreachable). It also registers the local crypto commands (`dataset encrypt`, `result
+// generate-encryption-keypair|decrypt`: cmd_crypto.hpp) and `task debug` (cmd_task_debug.cpp).
+#include "cmd_crypto.hpp"
 #include "command.hpp"
 #include "sms.hpp"
 
@@ -88,23 +89,9 @@ void add_secrets_commands(Registry& r, Groups& g) {
             return Reply{};
         });
     }
-    for (const char* name : {"generate-encryption-keypair", "decrypt"}) {
-        auto& a = r.keep<SmsLeaf>();
-        const bool generate = std::string_view(name) == "generate-encryption-keypair";
-        CLI::App* l = r.leaf(g.result, name,
-                             generate ? "generate a beneficiary key pair to encrypt and decrypt the results"
-                                      : "decrypt encrypted results with beneficiary key",
-                             kWalletOptions | kForceOption);
-        if (generate) l->alias("generate-keys");
-        else l->add_option("encryptedResultsPath", a.positionals, "encrypted results zip")->expected(0, 1);
-        const std::string what = std::string("iexec result ") + name;
-        r.action(l, [what](Context&) -> Result<Reply> {
-            return make_error(Errc::kUnsupported,
-                              what +
-                                  " is not implemented by this CLI (results encryption needs the SMS and the "
-                                  "TEE workflow, which this stack does not provide)");
-        });
-    }
+    // The local crypto commands (no SMS) and task debug: cmd_crypto.cpp, cmd_task_debug.cpp.
+    add_crypto_commands(r, g);
+    add_task_debug_command(r, g);
 }
 
 }  // namespace wp::cli
