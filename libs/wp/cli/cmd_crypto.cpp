@@ -80,6 +80,9 @@ Result<Reply> dataset_encrypt(Context& ctx, const DatasetEncryptOptions& options
                           "Input folder \"" + original.string() + "\" is empty, nothing to encrypt");
     std::sort(names.begin(), names.end());
 
+    // dataset.key is replaced without asking once this run wrote it (the SDK asks again for every file after the
+    // first, and its raw mode then fails on the prompt: a bug we do not copy).
+    bool default_key_written = false;
     json::array files;
     for (const std::string& name : names) {
         const fs::path source = original / name;
@@ -94,7 +97,8 @@ Result<Reply> dataset_encrypt(Context& ctx, const DatasetEncryptOptions& options
         WP_TRY(Bytes sealed, aes256_cbc_encrypt(as_bytes(content), key));
         const std::string checksum = sha256_hex(sealed);
         WP_TRY(fs::path key_path, save_file(ctx, keys, name + ".key", key_text, force));
-        WP_TRY_VOID(save_file(ctx, keys, std::string(kDefaultDatasetKeyFile), key_text, force));
+        WP_TRY_VOID(save_file(ctx, keys, std::string(kDefaultDatasetKeyFile), key_text, force || default_key_written));
+        default_key_written = true;
         ctx.printer().info("Generated dataset encryption key for " + name + " in " + key_path.string());
         WP_TRY(fs::path sealed_path, save_file(ctx, encrypted, name + ".enc", as_text(sealed), force));
         ctx.printer().info("Generated encrypted dataset for " + name + " in " + sealed_path.string());

@@ -15,8 +15,9 @@
 // names (anything else: `ℹ Datasets must be single file, skipping <name>`), gets a new key written to
 // <keys>/<name>.key and <keys>/dataset.key (the last one wins), and its encryption written to
 // <encrypted>/<name>.enc. An existing file is replaced after `"<file>" already exists, replace it with new one?`
-// (yes with --force / --raw; no: `Operation aborted by user.`). --raw: {"ok":true,"encryptedDatasetFolderPath",
-// "secretPath","encryptedFiles":[{"original","encrypted","key","checksum"}]}.
+// (yes with --force / --raw; no: `Operation aborted by user.`), except dataset.key once this run wrote it
+// (difference: the SDK asks again for each file after the first, and fails there in --raw mode). --raw:
+// {"ok":true,"encryptedDatasetFolderPath", "secretPath","encryptedFiles":[{"original","encrypted","key","checksum"}]}.
 //
 // `iexec result generate-encryption-keypair` (alias generate-keys): RSA 4096 for the wallet's address (read from
 // the keystore, not decrypted): <beneficiary>/<address>_key (private, replaced only with --force or after the

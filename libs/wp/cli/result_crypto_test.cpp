@@ -99,6 +99,16 @@ TEST(ResultCrypto, Sha256AndAesMatchTheStandards) {
     EXPECT_TRUE(!garbage || *garbage != hex("0x6bc1bee22e409f96e93d7e117393172a"));
 }
 
+TEST(ResultCrypto, DecryptsADatasetFileEncryptedByTheSdk) {
+    // vectors: the SDK 9.0.1's encryptAes256Cbc("tiny", key 0x00..0x1f in base64), run with node
+    // (tests/cli/sdk_crypto_helper.mjs sdk-aes-encrypt).
+    const Bytes key = *parse_dataset_key("AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=");
+    EXPECT_EQ(to_hex(key), "0x000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f");
+    auto plain = aes256_cbc_decrypt(hex("0x8760e367a895dff5c62023952c495d8c391739e08c12f3e03af89b680d16db36"), key);
+    ASSERT_TRUE(plain);
+    EXPECT_EQ(*plain, to_bytes("tiny"));
+}
+
 TEST(ResultCrypto, DatasetKeysAreFreshBase64Of32Bytes) {
     const std::string a = generate_dataset_key();
     const std::string b = generate_dataset_key();
