@@ -11,7 +11,9 @@
 
 #include <wp/net/http_client.hpp>
 
+#include "cmd_crypto.hpp"
 #include "command.hpp"
+#include "result_crypto.hpp"
 
 namespace wp::cli {
 
@@ -126,8 +128,11 @@ std::string status_name(const TaskView& v) {
 
 // `task show --download`: the result zip the task's result link points to (the SDK's fetchTaskResults, plus our
 // stack's {"storage":"pool","location":"<http url>"} links served by the core: GET /api/v1/results/:taskId), saved
-// as <fileName>.zip (the task id by default) in the working directory. Returns the file name.
-Result<std::string> download_result(Context& ctx, const json::object& task, const std::string& file_name) {
+// as <fileName>.zip (the task id by default) in the working directory. With `decrypt` (--decrypt), the downloaded
+// archive is an encrypted result archive: the decrypted zip is saved instead (cmd_crypto.hpp, the SDK's messages).
+// Returns the file name.
+Result<std::string> download_result(Context& ctx, const json::object& task, const std::string& file_name,
+                                    const BeneficiaryKeyOptions* decrypt) {
     const json::value* results = task.if_contains("results");
     const json::object* link = results != nullptr ? results->if_object() : nullptr;
     const json::value* storage = link != nullptr ? link->if_contains("storage") : nullptr;
@@ -159,6 +164,13 @@ Result<std::string> download_result(Context& ctx, const json::object& task, cons
         return make_error(Errc::kRemote, "Failed to download the task result from " + url + ": HTTP " +
                                              std::to_string(answer->status));
     const std::string name = file_name.size() > 4 && file_name.ends_with(".zip") ? file_name : file_name + ".zip";
+    if (decrypt != nullptr) {
+        ctx.printer().start_spinner("Decrypting result");
+        WP_TRY(std::string key, load_beneficiary_key(ctx, *decrypt, KeyWording::kTaskShow));
+        WP_TRY(Bytes plain, decrypt_result_archive(as_bytes(answer->body), key));
+        WP_TRY_VOID(ctx.write_text(name, std::string_view(reinterpret_cast<const char*>(plain.data()), plain.size())));
+        return name;
+    }
     WP_TRY_VOID(ctx.write_text(name, answer->body));
     return name;
 }
@@ -331,7 +343,7 @@ void add_deal_commands(Registry& r, Groups& g) {
             CLI::Option* download = nullptr;
             std::string download_name;
             bool decrypt = false;
-            std::optional<std::string> beneficiary_keystoredir, beneficiary_key_file;
+            BeneficiaryKeyOptions beneficiary;
         };
         auto& a = r.keep<Args>();
         CLI::App* l = r.leaf(g.task, "show", "show a task (and follow it with --watch)", kChainOption | kWalletOptions);
@@ -341,9 +353,9 @@ void add_deal_commands(Registry& r, Groups& g) {
                                    "download a task result data to local filesystem, if completed (file name: "
                                    "[fileName].zip, default <taskid>.zip)")
                          ->expected(0, 1);
-        l->add_flag("--decrypt", a.decrypt, "decrypt an encrypted result (not supported)");
-        l->add_option("--beneficiary-keystoredir", a.beneficiary_keystoredir, "specify beneficiary TEE keys directory");
-        l->add_option("--beneficiary-key-file", a.beneficiary_key_file, "specify beneficiary TEE key file to use");
+        l->add_flag("--decrypt", a.decrypt, "decrypt an encrypted result");
+        l->add_option("--beneficiary-keystoredir", a.beneficiary.keystoredir, "specify beneficiary TEE keys directory");
+        l->add_option("--beneficiary-key-file", a.beneficiary.key_file, "specify beneficiary TEE key file to use");
         r.action(l, [&a](Context& ctx) -> Result<Reply> {
             WP_TRY(Bytes32 id, parse_id(a.id, "taskid"));
             ctx.printer().start_spinner("Showing task...");
@@ -358,11 +370,9 @@ void add_deal_commands(Registry& r, Groups& g) {
             std::optional<std::string> result_path;
             if (a.download->count() > 0) {
                 if (v.task.status == TaskStatus::kCompleted) {
-                    if (a.decrypt)
-                        return make_error(Errc::kUnsupported,
-                                          "--decrypt is not supported by this CLI (results encryption needs the SMS)");
                     WP_TRY(std::string name,
-                           download_result(ctx, task_json(v), a.download_name.empty() ? a.id : a.download_name));
+                           download_result(ctx, task_json(v), a.download_name.empty() ? a.id : a.download_name,
+                                           a.decrypt ? &a.beneficiary : nullptr));
                     result_path = ctx.path(name).string();
                 } else {
                     ctx.printer().info("Task status is not COMPLETED, option --download will be ignored");
