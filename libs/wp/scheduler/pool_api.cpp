@@ -1,5 +1,6 @@
 #include "pool_api.hpp"
 
+#include <cstdio>
 #include <memory>
 #include <string>
 #include <utility>
@@ -42,6 +43,53 @@ tl::expected<std::size_t, HttpError> size_param(const net::QueryParams& q, std::
     }
     if (v < min || v > max) return tl::unexpected(HttpError{400, rule, {}});
     return v;
+}
+
+// Unix milliseconds as ISO 8601 UTC with milliseconds ("2026-01-01T00:00:00.000Z").
+std::string iso_date(std::int64_t ms) {
+    const std::int64_t days = (ms >= 0 ? ms : ms - 86'399'999) / 86'400'000;
+    const std::int64_t rest = ms - days * 86'400'000;
+    // days since 1970-01-01 → civil date (Howard Hinnant's algorithm).
+    const std::int64_t z = days + 719468;
+    const std::int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+    const std::int64_t doe = z - era * 146097;
+    const std::int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    const std::int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    const std::int64_t mp = (5 * doy + 2) / 153;
+    const std::int64_t d = doy - (153 * mp + 2) / 5 + 1;
+    const std::int64_t m = mp < 10 ? mp + 3 : mp - 9;
+    const std::int64_t y = yoe + era * 400 + (m <= 2 ? 1 : 0);
+    char buf[128];
+    std::snprintf(buf, sizeof buf, "%04lld-%02lld-%02lldT%02lld:%02lld:%02lld.%03lldZ", static_cast<long long>(y),
+                  static_cast<long long>(m), static_cast<long long>(d), static_cast<long long>(rest / 3'600'000),
+                  static_cast<long long>(rest / 60'000 % 60), static_cast<long long>(rest / 1000 % 60),
+                  static_cast<long long>(rest % 1000));
+    return buf;
+}
+
+// The SDK's task document (sdk_task_document in the header) from dashboard_task's and the replicates' exit codes.
+json::object sdk_task(const json::object& dash, const std::vector<ReplicateRecord>& records) {
+    json::array dates;
+    for (const auto& e : dash.at("events").as_array())
+        dates.push_back(
+            json::object{{"status", e.at("status")}, {"date", iso_date(e.at("atMs").to_number<std::int64_t>())}});
+    json::array replicates;
+    for (const auto& r : dash.at("replicates").as_array()) {
+        json::array updates;
+        for (const auto& h : r.at("history").as_array())
+            updates.push_back(
+                json::object{{"status", h.at("status")}, {"date", iso_date(h.at("atMs").to_number<std::int64_t>())}});
+        json::object o{{"walletAddress", r.at("worker")},
+                       {"currentStatus", r.at("status")},
+                       {"statusUpdateList", std::move(updates)}};
+        for (const auto& rec : records)
+            if (rec.worker.to_checksum() == r.at("worker").as_string() && rec.details.exit_code)
+                o["appExitCode"] = *rec.details.exit_code;
+        replicates.push_back(std::move(o));
+    }
+    return json::object{{"chainTaskId", dash.at("taskId")},   {"chainDealId", dash.at("dealId")},
+                        {"taskIndex", dash.at("index")},      {"currentStatus", dash.at("status")},
+                        {"dateStatusList", std::move(dates)}, {"replicates", std::move(replicates)}};
 }
 
 }  // namespace
@@ -109,6 +157,22 @@ void install_dashboard_api(net::HttpServer& server, SchedulerStore& store, Dashb
         if (!*r) return tl::unexpected(HttpError{404, "unknown task " + to_hex(id->view()), {}});
         return ok(**r);
     };
+    auto sdk_task_route = [&store](const ServerRequest& request) -> Reply {
+        auto id = bytes32_from_hex(request.param("taskId").value_or(""));
+        if (!id) return tl::unexpected(HttpError::bad_request(id.error().with_context("taskId")));
+        auto r = dashboard_task(store, *id);
+        if (!r) return tl::unexpected(failure(r.error()));
+        if (!*r) return tl::unexpected(HttpError{404, "unknown task " + to_hex(id->view()), {}});
+        auto t = store.task_by_id(*id);
+        if (!t) return tl::unexpected(failure(t.error()));
+        std::vector<ReplicateRecord> records;
+        if (*t) {
+            auto reps = store.replicates_of_task((*t)->key);
+            if (!reps) return tl::unexpected(failure(reps.error()));
+            records = std::move(*reps);
+        }
+        return ok(sdk_task(**r, records));
+    };
     auto failures = [&store](const ServerRequest& request) -> Reply {
         auto q = request.query_params();
         if (!q) return tl::unexpected(HttpError::bad_request(q.error()));
@@ -153,6 +217,7 @@ void install_dashboard_api(net::HttpServer& server, SchedulerStore& store, Dashb
         return ok(*r);
     };
     server.handle("GET", "/api/v1/dashboard/tasks/:taskId", one_task);
+    server.handle("GET", "/tasks/:taskId", sdk_task_route);
     server.handle("GET", "/api/v1/dashboard/failures", failures);
     server.handle("GET", "/api/v1/dashboard/throughput", throughput);
     server.handle("GET", "/api/v1/dashboard/account", account);

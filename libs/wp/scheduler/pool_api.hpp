@@ -11,6 +11,11 @@
 //   GET /api/v1/dashboard/throughput?minutes=N&hours=N             dashboard_throughput() (1..1440 / 1..168)
 //   GET /api/v1/dashboard/account                                  dashboard_account() (404 without an account source)
 //   GET /api/v1/dashboard/orders?limit=N                           dashboard_orders() (limit 1..500, default 50)
+//   GET /tasks/:taskId                                             the task as the iExec SDK's `iexec task debug`
+//       reads it from a workerpool API (at the server root: the SDK resolves "/tasks/<id>" against the API URL):
+//       {"chainTaskId","chainDealId","taskIndex","currentStatus","dateStatusList":[{"status","date"}…],
+//        "replicates":[{"walletAddress","currentStatus","statusUpdateList":[{"status","date"}…],"appExitCode"?}…]}
+//       (dates ISO 8601 UTC with milliseconds; 404 for an unknown task)
 // None of them calls the chain or the market: the account comes from DashboardChain's cache, open orders from the
 // policy's view.
 //

@@ -126,6 +126,43 @@ TEST_P(PoolApiTest, WithoutSourcesAccountIs404AndOpenOrdersUnknown) {
     EXPECT_EQ(get("/api/v1/pool/stats").first, 200U);  // the alias
 }
 
+// GET /tasks/:taskId: the document the iExec SDK's `iexec task debug` reads (wp_cli's task debug test reads it too).
+TEST_P(PoolApiTest, SdkTaskRouteGivesStatusHistoryAndReplicates) {
+    start(DashboardSources{});
+    const TaskKey key{deal_, 0};
+    const Address worker = *Address::parse("0x" + std::string(40, '9'));
+    workerapi::WorkerRegistration reg;
+    reg.name = "w";
+    reg.version = "1";
+    reg.cpu_slots = 2;
+    ASSERT_TRUE(store_->upsert_worker(worker, reg, kNowMs));
+    auto t = store_->task(key);
+    ASSERT_TRUE(t && *t);
+    ASSERT_TRUE(store_->transition_task(**t, TaskEvent::kInitializeMined, TaskChange{}, kNowMs + 2));
+    ASSERT_TRUE(db_->write([&](store::Tx& tx) -> Result<void> {
+        WP_TRY(bool reserved, store_->create_replicate(tx, key, worker, U256(0), kNowMs + 3));
+        if (!reserved) return make_error(Errc::kInvalidArgument, "not reserved");
+        return {};
+    }));
+    const std::string id = to_hex(task_id(deal_, U256(0)).view());
+    auto [status, doc] = get("/tasks/" + id);
+    ASSERT_EQ(status, 200U) << json::serialize(doc);
+    EXPECT_EQ(doc.at("chainTaskId").as_string(), id);
+    EXPECT_EQ(doc.at("currentStatus").as_string(), "INITIALIZED");
+    const auto& dates = doc.at("dateStatusList").as_array();
+    ASSERT_FALSE(dates.empty());
+    EXPECT_EQ(dates.back().at("status").as_string(), "INITIALIZED");
+    EXPECT_EQ(dates.back().at("date").as_string(), "2026-01-01T00:00:00.002Z");  // kNowMs + 2
+    const auto& reps = doc.at("replicates").as_array();
+    ASSERT_EQ(reps.size(), 1U);
+    EXPECT_EQ(reps[0].at("walletAddress").as_string(), worker.to_checksum());
+    EXPECT_EQ(reps[0].at("currentStatus").as_string(), "CREATED");
+    EXPECT_EQ(reps[0].at("statusUpdateList").as_array().at(0).at("date").as_string(), "2026-01-01T00:00:00.003Z");
+    EXPECT_FALSE(reps[0].as_object().contains("appExitCode"));
+    EXPECT_EQ(get("/tasks/0x" + std::string(64, '0')).first, 404U);
+    EXPECT_EQ(get("/tasks/nothex").first, 400U);
+}
+
 WP_INSTANTIATE_ON_BOTH_BACKENDS(PoolApiTest);
 
 }  // namespace
