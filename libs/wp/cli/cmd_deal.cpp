@@ -14,6 +14,7 @@
 #include "cmd_crypto.hpp"
 #include "command.hpp"
 #include "result_crypto.hpp"
+#include "task_debug.hpp"
 
 namespace wp::cli {
 
@@ -419,6 +420,14 @@ void add_deal_commands(Registry& r, Groups& g) {
             return reply;
         });
     }
+}
+
+Result<TaskOnchain> load_task_onchain(Context& ctx, const Bytes32& task_id) {
+    WP_TRY(TaskView v, load_task(ctx, task_id, true));
+    WP_TRY(chain::Hub * hub, ctx.hub());
+    auto deal = hub->view_deal(v.task.deal_id);
+    if (!deal) return make_error(deal.error().to_error());
+    return TaskOnchain{task_json(v), deal->workerpool.pointer, deal->requester};
 }
 
 }  // namespace wp::cli
