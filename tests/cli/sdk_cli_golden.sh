@@ -248,6 +248,7 @@ commands=(
     "requester check-secret foo"
     "NW:deal show $deal"
     "task show TASK0"
+    "task debug TASK0"
     "TIMETRAVEL"
     "O:NW:deal show $deal"
     "O:deal claim $deal"

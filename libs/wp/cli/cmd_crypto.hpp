@@ -73,6 +73,13 @@ enum class KeyWording { kResultDecrypt, kTaskShow };
 //! beneficiary [encryption ]key from "<path>"`.
 Result<std::string> load_beneficiary_key(Context& ctx, const BeneficiaryKeyOptions& options, KeyWording wording);
 
+//! `task show --download [--decrypt]` (cmd_deal.cpp): downloads the result the task's "results" link points to
+//! ({"storage":"pool"|"ipfs","location"}) and saves it as <file_name>.zip (".zip" kept when present) in the working
+//! directory; with `decrypt`, the archive is decrypted with the beneficiary key first (`Decrypting result`, the
+//! messages of load_beneficiary_key (KeyWording::kTaskShow) and decrypt_result_archive). Returns the file name.
+Result<std::string> download_task_result(Context& ctx, const boost::json::object& task, const std::string& file_name,
+                                         const BeneficiaryKeyOptions* decrypt);
+
 //! Registers `dataset encrypt`, `result generate-encryption-keypair|decrypt` and `task debug` (cmd_task_debug.cpp);
 //! called by add_secrets_commands.
 void add_crypto_commands(Registry& r, Groups& g);

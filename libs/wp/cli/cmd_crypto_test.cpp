@@ -13,6 +13,10 @@
 #include <boost/json/serialize.hpp>
 
 #include <wp/crypto/keystore.hpp>
+#include <wp/net/http_server.hpp>
+
+#include "cmd_crypto.hpp"
+#include "context.hpp"
 
 #include "iexec_cli.hpp"
 #include "result_crypto.hpp"
@@ -201,6 +205,45 @@ TEST_F(CryptoCommandTest, KeyPairThenDecryptAResultArchive) {
     write(dir_ / "bad.zip", "garbage");
     EXPECT_EQ(run({"result", "decrypt", "bad.zip", "--force", "--raw"}), 1);
     EXPECT_NE(err_.str().find("Failed to load encrypted results zip file"), std::string::npos) << err_.str();
+}
+
+// task show --download --decrypt's download step against a real HTTP server serving an encrypted result archive
+// (the pool storage link our core writes): the decrypted zip is saved; without --decrypt the archive as is; a wrong
+// key file gives the SDK's task show wording.
+TEST_F(CryptoCommandTest, DownloadDecryptsTheTaskResult) {
+    const RsaKeyPair keys = *generate_rsa_keypair(2048);
+    write(dir_ / ".secrets/beneficiary/mine_key", keys.private_pem);
+    const std::string zip = "PK\x03\x04 the task result";
+    const Bytes archive = *encrypt_result_archive(as_bytes(zip), keys.public_pem);
+    net::HttpServer server{net::HttpServerOptions{}};
+    server.handle("GET", "/api/v1/results/:taskId", [&archive](const net::ServerRequest&) -> net::Reply {
+        net::HttpResponse r;
+        r.headers.emplace_back("Content-Type", "application/zip");
+        r.body.assign(archive.begin(), archive.end());
+        return r;
+    });
+    ASSERT_TRUE(server.start());
+    const json::object task{
+        {"results", json::object{{"storage", "pool"}, {"location", server.base_url() + "/api/v1/results/0x01"}}}};
+    GlobalOptions options;
+    options.force = true;
+    Context ctx(options, env_, "iexec task show");
+    BeneficiaryKeyOptions key;
+    key.key_file = "mine_key";
+    auto name = download_task_result(ctx, task, "out", &key);
+    ASSERT_TRUE(name) << name.error().message;
+    EXPECT_EQ(*name, "out.zip");
+    EXPECT_EQ(read(dir_ / "out.zip"), zip);
+    // Without --decrypt: the archive itself.
+    ASSERT_TRUE(download_task_result(ctx, task, "raw.zip", nullptr));
+    EXPECT_EQ(read(dir_ / "raw.zip"), std::string(archive.begin(), archive.end()));
+    // A missing key file: task show's wording.
+    key.key_file = "other_key";
+    auto missing = download_task_result(ctx, task, "out", &key);
+    ASSERT_FALSE(missing);
+    EXPECT_EQ(missing.error().message,
+              "Failed to load beneficiary key from \"" + (dir_ / ".secrets/beneficiary/other_key").string() + "\"");
+    server.stop();
 }
 
 }  // namespace

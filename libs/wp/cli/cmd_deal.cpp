@@ -127,55 +127,6 @@ std::string status_name(const TaskView& v) {
     return std::string(to_string(v.task.status));
 }
 
-// `task show --download`: the result zip the task's result link points to (the SDK's fetchTaskResults, plus our
-// stack's {"storage":"pool","location":"<http url>"} links served by the core: GET /api/v1/results/:taskId), saved
-// as <fileName>.zip (the task id by default) in the working directory. With `decrypt` (--decrypt), the downloaded
-// archive is an encrypted result archive: the decrypted zip is saved instead (cmd_crypto.hpp, the SDK's messages).
-// Returns the file name.
-Result<std::string> download_result(Context& ctx, const json::object& task, const std::string& file_name,
-                                    const BeneficiaryKeyOptions* decrypt) {
-    const json::value* results = task.if_contains("results");
-    const json::object* link = results != nullptr ? results->if_object() : nullptr;
-    const json::value* storage = link != nullptr ? link->if_contains("storage") : nullptr;
-    const std::string kind = storage != nullptr && storage->is_string() ? std::string(storage->get_string()) : "none";
-    if (kind == "none") return make_error(Errc::kInvalidArgument, "No result uploaded for this task");
-    if (kind != "ipfs" && kind != "pool")
-        return make_error(Errc::kUnsupported, "Task result stored on " + kind + ", download not supported");
-    const json::value* location = link->if_contains("location");
-    if (location == nullptr || !location->is_string() || location->get_string().empty())
-        return make_error(Errc::kInvalidArgument, "Missing location key in task results, download not supported");
-    std::string url(location->get_string());
-    if (kind == "ipfs") {
-        WP_TRY(const chain::ResolvedChain* c, ctx.chain());
-        if (!c->ipfs_gateway)
-            return make_error(Errc::kInvalidArgument,
-                              "Missing ipfsGateway in \"chain.json\" for chain " + std::to_string(c->id));
-        url = *c->ipfs_gateway + url;
-    }
-    ctx.printer().start_spinner("Downloading result");
-    net::HttpClientOptions options;
-    options.connect_timeout = ctx.env().rpc_timeout;
-    options.request_timeout = ctx.env().receipt_timeout;
-    options.max_response_bytes = std::size_t{1} << 30;
-    net::HttpClient http(options);
-    auto answer = http.get(url);
-    if (!answer)
-        return make_error(answer.error().code, "Failed to download the task result: " + answer.error().message);
-    if (answer->status != 200)
-        return make_error(Errc::kRemote, "Failed to download the task result from " + url + ": HTTP " +
-                                             std::to_string(answer->status));
-    const std::string name = file_name.size() > 4 && file_name.ends_with(".zip") ? file_name : file_name + ".zip";
-    if (decrypt != nullptr) {
-        ctx.printer().start_spinner("Decrypting result");
-        WP_TRY(std::string key, load_beneficiary_key(ctx, *decrypt, KeyWording::kTaskShow));
-        WP_TRY(Bytes plain, decrypt_result_archive(as_bytes(answer->body), key));
-        WP_TRY_VOID(ctx.write_text(name, std::string_view(reinterpret_cast<const char*>(plain.data()), plain.size())));
-        return name;
-    }
-    WP_TRY_VOID(ctx.write_text(name, answer->body));
-    return name;
-}
-
 json::object task_json(const TaskView& v) {
     const Task& t = v.task;
     json::array contributors;
@@ -224,6 +175,55 @@ bool task_ended(const TaskView& v) {
 }
 
 }  // namespace
+
+// `task show --download`: the result zip the task's result link points to (the SDK's fetchTaskResults, plus our
+// stack's {"storage":"pool","location":"<http url>"} links served by the core: GET /api/v1/results/:taskId), saved
+// as <fileName>.zip (the task id by default) in the working directory. With `decrypt` (--decrypt), the downloaded
+// archive is an encrypted result archive: the decrypted zip is saved instead (cmd_crypto.hpp, the SDK's messages).
+// Returns the file name.
+Result<std::string> download_task_result(Context& ctx, const json::object& task, const std::string& file_name,
+                                         const BeneficiaryKeyOptions* decrypt) {
+    const json::value* results = task.if_contains("results");
+    const json::object* link = results != nullptr ? results->if_object() : nullptr;
+    const json::value* storage = link != nullptr ? link->if_contains("storage") : nullptr;
+    const std::string kind = storage != nullptr && storage->is_string() ? std::string(storage->get_string()) : "none";
+    if (kind == "none") return make_error(Errc::kInvalidArgument, "No result uploaded for this task");
+    if (kind != "ipfs" && kind != "pool")
+        return make_error(Errc::kUnsupported, "Task result stored on " + kind + ", download not supported");
+    const json::value* location = link->if_contains("location");
+    if (location == nullptr || !location->is_string() || location->get_string().empty())
+        return make_error(Errc::kInvalidArgument, "Missing location key in task results, download not supported");
+    std::string url(location->get_string());
+    if (kind == "ipfs") {
+        WP_TRY(const chain::ResolvedChain* c, ctx.chain());
+        if (!c->ipfs_gateway)
+            return make_error(Errc::kInvalidArgument,
+                              "Missing ipfsGateway in \"chain.json\" for chain " + std::to_string(c->id));
+        url = *c->ipfs_gateway + url;
+    }
+    ctx.printer().start_spinner("Downloading result");
+    net::HttpClientOptions options;
+    options.connect_timeout = ctx.env().rpc_timeout;
+    options.request_timeout = ctx.env().receipt_timeout;
+    options.max_response_bytes = std::size_t{1} << 30;
+    net::HttpClient http(options);
+    auto answer = http.get(url);
+    if (!answer)
+        return make_error(answer.error().code, "Failed to download the task result: " + answer.error().message);
+    if (answer->status != 200)
+        return make_error(Errc::kRemote, "Failed to download the task result from " + url + ": HTTP " +
+                                             std::to_string(answer->status));
+    const std::string name = file_name.size() > 4 && file_name.ends_with(".zip") ? file_name : file_name + ".zip";
+    if (decrypt != nullptr) {
+        ctx.printer().start_spinner("Decrypting result");
+        WP_TRY(std::string key, load_beneficiary_key(ctx, *decrypt, KeyWording::kTaskShow));
+        WP_TRY(Bytes plain, decrypt_result_archive(as_bytes(answer->body), key));
+        WP_TRY_VOID(ctx.write_text(name, std::string_view(reinterpret_cast<const char*>(plain.data()), plain.size())));
+        return name;
+    }
+    WP_TRY_VOID(ctx.write_text(name, answer->body));
+    return name;
+}
 
 void add_deal_commands(Registry& r, Groups& g) {
     {
@@ -372,8 +372,8 @@ void add_deal_commands(Registry& r, Groups& g) {
             if (a.download->count() > 0) {
                 if (v.task.status == TaskStatus::kCompleted) {
                     WP_TRY(std::string name,
-                           download_result(ctx, task_json(v), a.download_name.empty() ? a.id : a.download_name,
-                                           a.decrypt ? &a.beneficiary : nullptr));
+                           download_task_result(ctx, task_json(v), a.download_name.empty() ? a.id : a.download_name,
+                                                a.decrypt ? &a.beneficiary : nullptr));
                     result_path = ctx.path(name).string();
                 } else {
                     ctx.printer().info("Task status is not COMPLETED, option --download will be ignored");
