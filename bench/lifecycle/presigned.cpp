@@ -45,7 +45,8 @@ Result<std::vector<chain::SignedTx>> presign(chain::EthClient& eth, std::uint64_
 }
 
 Result<PresignedOutcome> send_presigned(chain::JsonRpcClient& rpc, const std::vector<chain::SignedTx>& txs,
-                                        std::size_t batch, bool kick, std::chrono::seconds timeout) {
+                                        std::size_t batch, bool kick, std::chrono::seconds timeout,
+                                        bool allow_reverts) {
     batch = std::max<std::size_t>(batch, 1);
     for (std::size_t begin = 0; begin < txs.size(); begin += batch) {
         std::vector<chain::RpcCall> calls;
@@ -81,7 +82,10 @@ Result<PresignedOutcome> send_presigned(chain::JsonRpcClient& rpc, const std::ve
             if (!a || a->is_null()) continue;
             auto receipt = chain::parse_receipt(*a);
             if (!receipt) return make_error(Errc::kDecoding, "receipt: " + receipt.error().message);
-            if (!receipt->status) return make_error(Errc::kRemote, txs[index[k]].description + ": reverted");
+            if (!receipt->status) {
+                if (!allow_reverts) return make_error(Errc::kRemote, txs[index[k]].description + ": reverted");
+                ++out.reverted;
+            }
             out.gas_used += receipt->gas_used;
             out.first_block =
                 out.first_block == 0 ? receipt->block_number : std::min(out.first_block, receipt->block_number);

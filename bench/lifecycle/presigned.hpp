@@ -37,13 +37,16 @@ struct PresignedOutcome {
     std::uint64_t gas_used{0};  //!< Σ receipt.gasUsed
     std::uint64_t first_block{0};
     std::uint64_t last_block{0};
+    std::size_t reverted{0};  //!< receipts with status 0 (only with allow_reverts)
 };
 
 //! Sends `txs` in JSON-RPC batches of `batch` eth_sendRawTransaction, then polls their receipts in batches (every
 //! 2 ms) until all are mined; with `kick`, evm_mine when no receipt arrived for 300 ms (anvil's out-of-order-nonce
-//! stall). Errors: a rejected send, a reverted receipt (status 0), not all mined after `timeout`.
+//! stall). Errors: a rejected send, a reverted receipt (status 0) unless `allow_reverts` (then counted), not all mined
+//! after `timeout`.
 Result<PresignedOutcome> send_presigned(chain::JsonRpcClient& rpc, const std::vector<chain::SignedTx>& txs,
                                         std::size_t batch, bool kick,
-                                        std::chrono::seconds timeout = std::chrono::seconds(300));
+                                        std::chrono::seconds timeout = std::chrono::seconds(300),
+                                        bool allow_reverts = false);
 
 }  // namespace wp::bench
