@@ -593,10 +593,12 @@ struct Run {
         for (std::size_t w = 0; w < opt.workers; ++w) senders.insert(chain.address(kWorkerAccounts[w]));
         const auto txs = pool_transactions(chain, match_block + 1, done_block, senders);
         std::size_t counts[static_cast<std::size_t>(Kind::kCount)] = {};
+        std::size_t reverted_of[static_cast<std::size_t>(Kind::kCount)] = {};
         std::size_t reverted = 0;
         for (const auto& t : txs) {
             if (!t.ok) {
                 ++reverted;
+                ++reverted_of[static_cast<std::size_t>(t.kind)];
                 continue;
             }
             ++counts[static_cast<std::size_t>(t.kind)];
@@ -659,7 +661,10 @@ struct Run {
         std::printf("  transactions per task: %.2f (", static_cast<double>(out.txs) / n);
         for (std::size_t k = 0; k < static_cast<std::size_t>(Kind::kCount); ++k)
             std::printf("%s%s %zu", k ? ", " : "", kKindNames[k], counts[k]);
-        std::printf("; reverted %zu) in blocks %llu–%llu\n", reverted, static_cast<unsigned long long>(match_block + 1),
+        std::printf("; reverted %zu:", reverted);
+        for (std::size_t k = 0; k < static_cast<std::size_t>(Kind::kCount); ++k)
+            if (reverted_of[k] > 0) std::printf(" %s %zu", kKindNames[k], reverted_of[k]);
+        std::printf(") in blocks %llu–%llu\n", static_cast<unsigned long long>(match_block + 1),
                     static_cast<unsigned long long>(done_block));
         const auto stats = phase_stats(all);
         double total = 0;

@@ -17,6 +17,13 @@ Result<std::vector<chain::SignedTx>> presign(chain::EthClient& eth, std::uint64_
                                              const std::vector<PresignedCall>& calls) {
     auto fees = chain::suggest_fees(eth);
     if (!fees) return make_error(Errc::kRemote, "fees: " + fees.error().message);
+    // Headroom: a phase of many transactions fills blocks, and the base fee grows 12.5 % per full block; a type-2
+    // transaction whose fee cap falls below the base fee is dropped by anvil without a trace (never mined). The cap
+    // is only a bound: the price paid is still the base fee plus the tip.
+    if (fees->type == TxType::kDynamicFee) {
+        WP_TRY(auto cap, checked_mul(fees->max_fee_per_gas, U256(20)));
+        fees->max_fee_per_gas = cap;
+    }
     std::vector<Address> senders;  // in order of first appearance
     std::map<Address, std::uint64_t> nonces;
     std::map<Address, std::vector<chain::SignedTx>> by_sender;

@@ -26,7 +26,8 @@ struct PresignedCall {
     std::uint64_t gas{0};
 };
 
-//! Signs `calls`: nonces from each sender's pending count (read once per sender), fees from suggest_fees. The result
+//! Signs `calls`: nonces from each sender's pending count (read once per sender), fees from suggest_fees with the fee
+//! cap (maxFeePerGas) × 20 so that a rising base fee never leaves a transaction unminable. The result
 //! is interleaved by rank across senders (1st of each sender, then 2nd of each, …; senders in order of first
 //! appearance), in nonce order per sender — as a pipeline of many wallets sends them.
 Result<std::vector<chain::SignedTx>> presign(chain::EthClient& eth, std::uint64_t chain_id,
