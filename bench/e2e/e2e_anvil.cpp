@@ -22,9 +22,12 @@
 //      initializeArray, contribute, reveal, finalize; reverted ones counted apart).
 //   3. ceiling: a new deal with the same orders on the ceiling workerpool; the pool's successful transactions rebuilt
 //      for it one for one (same senders, same initializeArray groups, same result digests and results; gas limit:
-//      the pool's largest for the kind),
-//      signed before the timer, then sent phase by phase (initialize → contribute → reveal → finalize, each phase
-//      mined before the next, in the pool's block order) in raw JSON-RPC batches of B: tasks/s = V / Σ phase times.
+//      the pool's largest for the kind), signed before the timer, then sent phase by phase (initialize → contribute →
+//      reveal → finalize, each phase mined before the next, in the pool's block order) in raw JSON-RPC batches of B:
+//      tasks/s = V / Σ phase times. At trust > 1 some replayed contributions (and their reveals) revert: the
+//      workers' scores rose with the pool's run, so consensus needs fewer; they are sent and counted all the same.
+// Errors: the bench exits 1 with the reason (and the daemons' log tails when the pool fails to start or a deal does
+// not complete within --timeout, default 600 s).
 // Printed per round and trust: e2e tasks/s, ceiling tasks/s, their ratio, CPU ms per task (core, workers, anvil),
 // transactions per task, and where the time goes (per-phase latency: median / p90 / mean over the tasks, and each
 // phase's share of the summed means); a summary line per measurement at the end. --core / --worker set dotted config
