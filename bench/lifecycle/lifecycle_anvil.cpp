@@ -56,6 +56,8 @@
 #include <wp/protocol/order.hpp>
 #include <wp/sys/tcp.hpp>
 
+#include "presigned.hpp"
+
 namespace {
 
 using namespace wp;
@@ -85,56 +87,6 @@ double seconds_since(SteadyClock::time_point t0) {
 
 enum class Mode { kPresigned, kManager };
 const char* mode_name(Mode m) { return m == Mode::kPresigned ? "presigned" : "manager"; }
-
-//! Sends pre-signed transactions in JSON-RPC batches of `batch` eth_sendRawTransaction calls, then polls their
-//! receipts in batches until all are mined; evm_mine when no receipt arrived for 300 ms (anvil's out-of-order-nonce
-//! stall). Returns Σ gasUsed. Exits on a rejected send or a reverted receipt.
-std::uint64_t send_presigned(chain::JsonRpcClient& rpc, const std::vector<chain::SignedTx>& txs, std::size_t batch,
-                             bool kick) {
-    for (std::size_t begin = 0; begin < txs.size(); begin += batch) {
-        std::vector<chain::RpcCall> calls;
-        for (std::size_t i = begin; i < std::min(txs.size(), begin + batch); ++i) {
-            calls.push_back({"eth_sendRawTransaction", boost::json::array{to_hex(txs[i].raw)}});
-        }
-        auto answers = must(rpc.batch(std::move(calls)), "eth_sendRawTransaction batch");
-        for (std::size_t k = 0; k < answers.size(); ++k) {
-            if (!answers[k]) fail(txs[begin + k].description + ": " + answers[k].error().message);
-        }
-    }
-    std::vector<bool> mined(txs.size(), false);
-    std::size_t left = txs.size();
-    std::uint64_t gas = 0;
-    auto last_progress = SteadyClock::now();
-    const auto deadline = SteadyClock::now() + std::chrono::seconds(300);
-    while (left > 0) {
-        std::vector<chain::RpcCall> queries;
-        std::vector<std::size_t> index;
-        for (std::size_t i = 0; i < txs.size(); ++i) {
-            if (mined[i]) continue;
-            queries.push_back({"eth_getTransactionReceipt", boost::json::array{to_hex(txs[i].hash)}});
-            index.push_back(i);
-        }
-        auto answers = must(rpc.batch(std::move(queries)), "eth_getTransactionReceipt batch");
-        const std::size_t before = left;
-        for (std::size_t k = 0; k < answers.size(); ++k) {
-            if (!answers[k] || answers[k]->is_null()) continue;
-            const auto receipt = must(chain::parse_receipt(*answers[k]), "receipt");
-            if (!receipt.status) fail(txs[index[k]].description + ": reverted");
-            gas += receipt.gas_used;
-            mined[index[k]] = true;
-            --left;
-        }
-        if (kick && left == before && SteadyClock::now() - last_progress > std::chrono::milliseconds(300)) {
-            (void)rpc.call("evm_mine");
-            last_progress = SteadyClock::now();
-        } else if (left != before) {
-            last_progress = SteadyClock::now();
-        }
-        if (SteadyClock::now() > deadline) fail("receipts: timeout");
-        if (left > 0) std::this_thread::sleep_for(std::chrono::milliseconds(2));
-    }
-    return gas;
-}
 
 //! One call to send from dev account `account` with a fixed gas limit.
 struct Job {
@@ -183,29 +135,13 @@ struct Bench {
     //! The jobs, timed: presigned (signed first, untimed) or through the wallets' managers. Returns (seconds, gas).
     std::pair<double, std::uint64_t> run(Mode mode, std::vector<Job> jobs) {
         if (mode == Mode::kPresigned) {
-            const auto fees = must(chain::suggest_fees(*eth), "fees");
-            std::map<std::size_t, std::uint64_t> nonces;
-            std::map<std::size_t, std::vector<chain::SignedTx>> by_wallet;
-            for (auto& job : jobs) {
-                auto [it, fresh] = nonces.try_emplace(job.account, 0);
-                if (fresh) {
-                    it->second = must(
-                        eth->get_transaction_count(wallet(job.account).address, chain::BlockTag::pending()), "nonce");
-                }
-                chain::TxRequest request{job.call.to, job.call.data, job.call.value, job.gas, job.call.description};
-                by_wallet[job.account].push_back(must(
-                    chain::sign_transaction(request, wallet(job.account).key, chain_id, it->second++, fees), "sign"));
-            }
-            // Interleaved by index across wallets (as the lifecycle phases are sent), in nonce order per wallet.
-            std::vector<chain::SignedTx> txs;
-            for (std::size_t i = 0; txs.size() < jobs.size(); ++i) {
-                for (auto& [account, list] : by_wallet) {
-                    if (i < list.size()) txs.push_back(list[i]);
-                }
-            }
+            // Signed before the timer (presigned.hpp): interleaved across wallets, in nonce order per wallet.
+            std::vector<bench::PresignedCall> calls;
+            for (auto& job : jobs) calls.push_back({&wallet(job.account).key, std::move(job.call), job.gas});
+            const auto txs = must(bench::presign(*eth, chain_id, calls), "presign");
             const auto t0 = SteadyClock::now();
-            const std::uint64_t gas = send_presigned(*rpc, txs, batch, automine);
-            return {seconds_since(t0), gas};
+            const auto sent = must(bench::send_presigned(*rpc, txs, batch, automine), "presigned");
+            return {seconds_since(t0), sent.gas_used};
         }
         std::map<std::size_t, std::vector<Job>> by_wallet;
         for (auto& job : jobs) by_wallet[job.account].push_back(std::move(job));

@@ -25,11 +25,9 @@
 //   kill_worker(w); restart_worker(w); kill_core(); restart_core();
 //   dashboard("summary");                               // the core's dashboard API, parsed
 //
-// Processes: each daemon is a child (sys::Process, posix_spawn, die_with_parent: nothing outlives the test binary),
-// stdout + stderr captured to <dir>/<name>.<start>.log (one file per start). Config overrides are dotted keys
-// ("worker.capacity.cpuSlots") set in the generated JSON before it is written; they are kept across restarts.
-// TearDown stops the workers then the core (SIGTERM, then SIGKILL), prints the tail of every log when the test
-// failed, then reverts the chain.
+// Processes: pool_processes.hpp (PoolProcesses, shared with bench/e2e's wp_e2e_bench) launches them; this fixture
+// turns its errors into fatal test failures. TearDown stops the workers then the core (SIGTERM, then SIGKILL), prints
+// the tail of every log when the test failed, then reverts the chain.
 //
 // Accounts (poco_fixture.hpp): 1 app owner, 2 scheduler = workerpool owner (the core's wallet), 4 requester; workers
 // take 3, 6, 7, 8, 9 in that order (each starts with 100,000 RLC deposited in the hub: its stake).
@@ -53,40 +51,9 @@
 #include <wp/sys/process.hpp>
 
 #include "poco_orders.hpp"
+#include "pool_processes.hpp"
 
 namespace wp::test {
-
-//! Dotted config keys and their values, applied in order ("core.timeouts.lostAfter" → {"core":{"timeouts":{...}}}).
-using ConfigOverrides = std::vector<std::pair<std::string, boost::json::value>>;
-
-//! A daemon child process of the fixture.
-struct Daemon {
-    std::string name;  //!< "core", "worker-0", …
-    std::filesystem::path config;
-    std::filesystem::path log;                //!< the current start's log
-    std::vector<std::filesystem::path> logs;  //!< every start's log, in order
-    sys::Process process;
-    unsigned starts{0};
-};
-
-//! An app deployed on chain from a bundle.
-struct App {
-    Address address;
-    std::filesystem::path bundle;
-    Bytes32 checksum;  //!< sha256 of the bundle = the app's on-chain checksum
-};
-
-//! What create_deal() matches: the four orders of a deal (no dataset), signed by their owners' dev keys.
-struct DealSpec {
-    App app;
-    std::uint64_t volume{1};
-    std::uint64_t trust{1};
-    std::uint64_t tag{0};       //!< low 64 bits of the tag (protocol/tag.hpp kTag…)
-    std::uint64_t category{0};  //!< the devnet's category 0: workClockTimeRef 300 s
-    std::string params{R"({"iexec_args":"hello pool"})"};
-    U256 workerpool_price{100};  //!< nRLC per task; the worker stake is 30 % of it (the workerpool's policy)
-    U256 app_price{0};
-};
 
 //! One viewTask per task of a deal.
 struct DealTasks {
@@ -129,9 +96,9 @@ class PoolFixture : public PocoOrdersFixture {
     //! waits until the core lists it alive.
     void restart_worker(std::size_t i, const ConfigOverrides& overrides = {});
     Address worker_address(std::size_t i) const;
-    Daemon& worker(std::size_t i) { return *workers_.at(i); }
-    std::size_t worker_count() const { return workers_.size(); }
-    Daemon& core_daemon() { return *core_; }
+    Daemon& worker(std::size_t i) { return pool_->worker(i); }
+    std::size_t worker_count() const { return pool_->worker_count(); }
+    Daemon& core_daemon() { return pool_->core_daemon(); }
 
     // ---- apps, deals -----------------------------------------------------------------------------------------------
 
@@ -166,27 +133,17 @@ class PoolFixture : public PocoOrdersFixture {
     //! sha256 of `content` (the digest of a single-file result), computed with sha256sum (not our code).
     static Bytes32 sha256_of(const std::string& content);
     //! The test's folder.
-    const std::filesystem::path& dir() const { return dir_; }
+    const std::filesystem::path& dir() const { return pool_->options().dir; }
     //! The workerpool SetUp created.
-    const Address& workerpool() const { return workerpool_; }
+    const Address& workerpool() const { return pool_->options().workerpool; }
     //! Prints the last `bytes` of every daemon's logs.
     void print_logs(std::size_t bytes = 6000) const;
     static void pause(std::chrono::milliseconds d);
 
   private:
-    void spawn(Daemon& d);
-    void write_config(const std::filesystem::path& path, boost::json::object config, const ConfigOverrides& overrides);
-    void wait_core_ready();
-    void wait_worker_alive(std::size_t i);
-
-    std::filesystem::path dir_;
-    Address workerpool_;
-    std::uint64_t start_block_{0};
-    std::uint16_t core_port_{0};
-    std::unique_ptr<Daemon> core_;
-    std::vector<std::unique_ptr<Daemon>> workers_;
+    App deploy_bundle(const std::filesystem::path& bundle, const std::string& name);
+    std::unique_ptr<PoolProcesses> pool_;
     std::vector<std::size_t> worker_accounts_;
-    std::vector<ConfigOverrides> worker_overrides_;
     std::uint64_t salt_{1};
 };
 

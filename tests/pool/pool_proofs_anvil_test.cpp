@@ -74,32 +74,36 @@ TEST_F(PoolProofs, Trust1DealCompletes) {
     }
 }
 
-// Trust 3: two fresh workers (weight 2 each) reach the PoCo condition (2^2 > 3 - 1); three run, so the scheduler
-// picks two per task.
-TEST_F(PoolProofs, Trust3DealCompletesWithTheReplicatesConsensusNeeds) {
+// A replicated deal on fresh workers: `workers` run, the scheduler picks as many per task as the PoCo condition needs
+// (each fresh worker weighs 2): trust 3 → two (2^2 > 3 − 1) of three; trust 5 → three (2^3 > 5 − 1) of four.
+struct ReplicatedCase {
+    std::uint64_t trust;
+    int workers;
+    std::size_t min_contributors;
+    std::string args;  //!< the echo app's argument (its result.txt is args + "\n")
+};
+
+class PoolReplicated : public PoolProofs, public ::testing::WithParamInterface<ReplicatedCase> {};
+
+TEST_P(PoolReplicated, DealCompletesWithTheReplicatesConsensusNeeds) {
+    const ReplicatedCase& c = GetParam();
     start_core();
     ASSERT_FALSE(HasFatalFailure());
-    for (int i = 0; i < 3; ++i) add_worker();
+    for (int i = 0; i < c.workers; ++i) add_worker();
     ASSERT_FALSE(HasFatalFailure());
     const App echo = deploy_demo_app("echo");
     const Bytes32 deal =
-        create_deal({.app = echo, .volume = 2, .trust = 3, .params = R"({"iexec_args":"trust three"})"});
+        create_deal({.app = echo, .volume = 2, .trust = c.trust, .params = R"({"iexec_args":")" + c.args + R"("})"});
     const DealTasks done = wait_deal_done(deal, 2, 240s);
-    expect_replicated_deal(deal, done, 2, "trust three\n", 2);
+    expect_replicated_deal(deal, done, 2, c.args + "\n", c.min_contributors);
 }
 
-// Trust 5: three fresh workers (2^3 > 5 - 1).
-TEST_F(PoolProofs, Trust5DealCompletesWithTheReplicatesConsensusNeeds) {
-    start_core();
-    ASSERT_FALSE(HasFatalFailure());
-    for (int i = 0; i < 4; ++i) add_worker();
-    ASSERT_FALSE(HasFatalFailure());
-    const App echo = deploy_demo_app("echo");
-    const Bytes32 deal =
-        create_deal({.app = echo, .volume = 2, .trust = 5, .params = R"({"iexec_args":"trust five"})"});
-    const DealTasks done = wait_deal_done(deal, 2, 240s);
-    expect_replicated_deal(deal, done, 2, "trust five\n", 3);
-}
+INSTANTIATE_TEST_SUITE_P(PoolProofs, PoolReplicated,
+                         ::testing::Values(ReplicatedCase{3, 3, 2, "trust three"},
+                                           ReplicatedCase{5, 4, 3, "trust five"}),
+                         [](const ::testing::TestParamInfo<ReplicatedCase>& p) {
+                             return "Trust" + std::to_string(p.param.trust);
+                         });
 
 // A dissenting worker (testing.faults.wrongResult) contributes first, with one honest worker; two more honest workers
 // join once its contribution is on chain. The honest result wins: the dissenter's contribution is REJECTED, its stake

@@ -48,9 +48,7 @@ Bytes32 word(const Bytes& input, std::size_t i) {
     return w;
 }
 
-std::uint64_t word_u64(const Bytes& input, std::size_t i) {
-    return U256::from_be32(word(input, i)).low_u64();
-}
+std::uint64_t word_u64(const Bytes& input, std::size_t i) { return U256::from_be32(word(input, i)).low_u64(); }
 
 //! A dynamic array argument (bytes32[] or uint256[]) at argument position `arg`.
 std::vector<Bytes32> array_arg(const Bytes& input, std::size_t arg) {
@@ -79,8 +77,7 @@ OwnerTransactions owner_transactions(chain::JsonRpcClient& rpc, const Address& o
     const std::uint32_t init_claim_array = selector_of("initializeAndClaimArray(bytes32[],uint256[])");
     OwnerTransactions out;
     for (std::uint64_t b = from + 1; b <= to; ++b) {
-        auto block =
-            rpc.call("eth_getBlockByNumber", {json::value(U256(b).to_hex_quantity()), json::value(true)});
+        auto block = rpc.call("eth_getBlockByNumber", {json::value(U256(b).to_hex_quantity()), json::value(true)});
         EXPECT_TRUE(block) << "block " << b;
         if (!block || !block->is_object()) continue;
         for (const auto& tx : block->as_object().at("transactions").as_array()) {
@@ -116,8 +113,13 @@ OwnerTransactions owner_transactions(chain::JsonRpcClient& rpc, const Address& o
 }
 
 TEST_F(PoolScale, BagOf1000TasksCompletes) {
-    constexpr std::uint64_t kVolume = 1000;
-    start_core({{"core.init.batch", 64}});
+    // WP_BAG_VOLUME runs a smaller (or larger) bag by hand, to measure a change quickly (docs/scheduler.md).
+    std::uint64_t kVolume = 1000;
+    if (const char* v = std::getenv("WP_BAG_VOLUME"); v != nullptr && *v != '\0')
+        kVolume = std::strtoull(v, nullptr, 10);
+    // WP_BAG_NEW_HEADS=0: the core without its newHeads subscription (to measure that lever).
+    const char* heads = std::getenv("WP_BAG_NEW_HEADS");
+    start_core({{"core.init.batch", 64}, {"core.chain.newHeads", heads == nullptr || std::string(heads) != "0"}});
     ASSERT_FALSE(HasFatalFailure());
     for (int i = 0; i < 5; ++i) add_worker({{"worker.capacity.cpuSlots", 8}});
     ASSERT_FALSE(HasFatalFailure());

@@ -125,6 +125,26 @@ struct Scheduler {
     std::optional<scheduler::WorkerApi> api;
 };
 
+//! An agent's run() on its own thread; leaving the scope stops the agent (no drain) and joins, unless join() ran.
+class AgentLoop {
+  public:
+    explicit AgentLoop(WorkerAgent& agent) : agent_(agent), thread_([&agent] { agent.run(); }) {}
+    ~AgentLoop() {
+        if (thread_.joinable()) {
+            agent_.stop(false);
+            thread_.join();
+        }
+    }
+    AgentLoop(const AgentLoop&) = delete;
+    AgentLoop& operator=(const AgentLoop&) = delete;
+    //! Waits for run() to return (after a stop() or halt() of the test's).
+    void join() { thread_.join(); }
+
+  private:
+    WorkerAgent& agent_;
+    std::thread thread_;
+};
+
 struct App {
     std::string url;
     Bytes32 checksum;
@@ -290,17 +310,7 @@ TEST(WorkerAgent, SevenAppsEndAsSpecifiedThenRevealAndDrain) {
     ao.drain_timeout = 1s;
     WorkerAgent agent(session, runner, chain, ao);
     ASSERT_TRUE(agent.start());
-    std::thread loop([&] { agent.run(); });
-    struct Joiner {
-        WorkerAgent& agent;
-        std::thread& loop;
-        ~Joiner() {
-            if (loop.joinable()) {
-                agent.stop(false);
-                loop.join();
-            }
-        }
-    } joiner{agent, loop};
+    AgentLoop loop(agent);
 
     const bool all = eventually([&] {
         const auto recs = agent.records();
@@ -410,7 +420,7 @@ TEST(WorkerAgent, RestartResumesResultsOnDiskAndAbandonsTheOthersNeverContributi
         SchedulerSession session(so, wallet);
         WorkerAgent first(session, runner, chain, ao);
         ASSERT_TRUE(first.start());
-        std::thread loop([&] { first.run(); });
+        AgentLoop loop(first);
         EXPECT_TRUE(eventually([&] {
             auto recs = first.records();
             return recs[kept].last_status == ReplicateStatus::kContributed &&
@@ -425,17 +435,7 @@ TEST(WorkerAgent, RestartResumesResultsOnDiskAndAbandonsTheOthersNeverContributi
     SchedulerSession session(so, wallet);
     WorkerAgent second(session, runner, chain, ao);
     ASSERT_TRUE(second.start());
-    std::thread loop([&] { second.run(); });
-    struct Joiner {
-        WorkerAgent& agent;
-        std::thread& loop;
-        ~Joiner() {
-            if (loop.joinable()) {
-                agent.stop(false);
-                loop.join();
-            }
-        }
-    } joiner{second, loop};
+    AgentLoop loop(second);
     // The lost one is abandoned cleanly; the kept one is held, waiting for consensus.
     EXPECT_TRUE(eventually([&] {
         auto recs = second.records();
@@ -484,17 +484,7 @@ TEST(WorkerAgent, AnAuthorizationNotSignedByTheWorkerpoolOwnerIsRefusedBeforeAny
     ao.memory_bytes_per_task = 256ull << 20;
     WorkerAgent agent(session, runner, chain, ao);
     ASSERT_TRUE(agent.start());
-    std::thread loop([&] { agent.run(); });
-    struct Joiner {
-        WorkerAgent& agent;
-        std::thread& loop;
-        ~Joiner() {
-            if (loop.joinable()) {
-                agent.stop(false);
-                loop.join();
-            }
-        }
-    } joiner{agent, loop};
+    AgentLoop loop(agent);
     EXPECT_TRUE(eventually([&] {
         auto recs = agent.records();
         return recs.count(task) && recs[task].finished && recs[task].last_status == ReplicateStatus::kAborted;

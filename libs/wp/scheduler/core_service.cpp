@@ -97,24 +97,43 @@ struct CoreService::Impl {
     std::atomic<bool> chain_failing{false};
     std::atomic<std::uint64_t> intents_in_flight{0};
 
-    //! A stoppable loop thread.
+    //! A stoppable loop thread: a round every `period`, or at once after kick() (kicks during a round coalesce into
+    //! one more round).
     struct Loop {
         std::mutex mutex;
         std::condition_variable wake;
         bool stop{false};
+        bool kicked{false};
         std::thread thread;
+        //! Kicked rounds start at least `min_gap` after the previous round's start (a chain mining a block per
+        //! transaction would otherwise keep the loop spinning).
+        std::chrono::milliseconds min_gap{0};
         void start(std::function<void()> body, std::chrono::milliseconds period) {
             {
                 std::lock_guard lock(mutex);
                 stop = false;
+                kicked = false;
             }
             thread = std::thread([this, body = std::move(body), period] {
                 while (true) {
+                    const auto started = std::chrono::steady_clock::now();
                     body();
                     std::unique_lock lock(mutex);
-                    if (wake.wait_for(lock, period, [&] { return stop; })) return;
+                    wake.wait_for(lock, period, [&] { return stop || kicked; });
+                    if (stop) return;
+                    if (kicked && min_gap.count() > 0 && wake.wait_until(lock, started + min_gap, [&] { return stop; }))
+                        return;
+                    kicked = false;
                 }
             });
+        }
+        //! Runs the next round now (or right after the running one). Any thread.
+        void kick() {
+            {
+                std::lock_guard lock(mutex);
+                kicked = true;
+            }
+            wake.notify_all();
         }
         void halt() {
             {
@@ -151,7 +170,88 @@ struct CoreService::Impl {
         }
     }
 
-    bool reconciled{false};  //!< chain thread only
+    //! New blocks seen at once: an eth_subscribe("newHeads") over the node's WebSocket (ws:// on the RPC's host
+    //! and port, as anvil, geth and reth serve it) kicks the chain loop for each new head; core.chain.pollInterval
+    //! stays the fallback (no WebSocket, a dropped subscription, a node without it). Reconnects with a backoff.
+    struct HeadWatcher {
+        std::mutex mutex;
+        std::condition_variable wake;
+        bool stop{false};
+        std::thread thread;
+        std::string url;  //!< empty: the RPC URL is not http:// (no watcher)
+        std::atomic<std::uint64_t> heads{0};
+        void start(Loop& chain) {
+            {
+                std::lock_guard lock(mutex);
+                stop = false;
+            }
+            thread = std::thread([this, &chain] { run(chain); });
+        }
+        void halt() {
+            {
+                std::lock_guard lock(mutex);
+                stop = true;
+            }
+            wake.notify_all();
+            if (thread.joinable()) thread.join();
+        }
+        bool stopping() {
+            std::lock_guard lock(mutex);
+            return stop;
+        }
+        void run(Loop& chain) {
+            auto backoff = std::chrono::milliseconds(1000);
+            bool warned = false;
+            while (!stopping()) {
+                auto failed = watch(chain);  // returns when the connection ends or the watcher stops
+                if (stopping()) return;
+                if (!warned) {
+                    service::log_info("core: no newHeads subscription (polling the chain every pollInterval)",
+                                      {{"url", url}, {"reason", failed}});
+                    warned = true;
+                }
+                std::unique_lock lock(mutex);
+                if (wake.wait_for(lock, backoff, [&] { return stop; })) return;
+                backoff = std::min(backoff * 2, std::chrono::milliseconds(30000));
+            }
+        }
+        std::string watch(Loop& chain) {
+            auto ws = net::WebSocketClient::connect(url, net::WebSocketClientOptions{std::chrono::seconds(5)});
+            if (!ws) return ws.error().message;
+            auto sent = (*ws)->send(R"({"jsonrpc":"2.0","id":1,"method":"eth_subscribe","params":["newHeads"]})");
+            if (!sent) return sent.error().message;
+            bool subscribed = false;
+            while (!stopping()) {
+                auto m = (*ws)->receive(std::chrono::milliseconds(500));
+                if (!m) {
+                    if (m.error().code == Errc::kTimeout) continue;
+                    return m.error().message;
+                }
+                boost::system::error_code ec;
+                const json::value v = json::parse(*m, ec);
+                if (ec || !v.is_object()) continue;
+                const json::object& o = v.as_object();
+                if (!subscribed) {
+                    if (const auto* e = o.if_contains("error")) return "eth_subscribe: " + json::serialize(*e);
+                    if (o.contains("result")) {
+                        subscribed = true;
+                        service::log_info("core: new blocks seen by an eth_subscribe(newHeads)", {{"url", url}});
+                    }
+                    continue;
+                }
+                if (const auto* method = o.if_contains("method");
+                    method != nullptr && method->is_string() && method->as_string() == "eth_subscription") {
+                    ++heads;
+                    chain.kick();
+                }
+            }
+            (*ws)->close();
+            return "stopped";
+        }
+    };
+    HeadWatcher head_watcher;
+
+    bool reconciled{false};                          //!< chain thread only
     void chain_round() {
         bool behind = true;
         for (int i = 0; i < 50 && behind; ++i) {
@@ -218,7 +318,8 @@ struct CoreService::Impl {
             if (auto r = latencies->update(*store, clock->unix_ms()); !r)
                 service::log_warn("core: latency metrics failed", {{"error", r.error().message}});
         }
-        if (dashboard_ws) push_dashboard();
+        // The dashboard's reads only when a dashboard listens (they cost CPU every round otherwise).
+        if (dashboard_ws && dashboard_ws->connections() > 0) push_dashboard();
     }
 
     //! The dashboard's chain side (account cache, fills): its own loop, so a slow RPC delays nothing else.
@@ -365,6 +466,20 @@ class LoopComponent final : public service::Component {
     std::chrono::milliseconds period_;
 };
 
+class HeadWatcherComponent final : public service::Component {
+  public:
+    explicit HeadWatcherComponent(CoreService::Impl& impl) : impl_(impl) {}
+    std::string_view name() const override { return "heads"; }
+    Result<void> start() override {
+        impl_.head_watcher.start(impl_.chain_loop);
+        return {};
+    }
+    void stop(service::StopMode) override { impl_.head_watcher.halt(); }
+
+  private:
+    CoreService::Impl& impl_;
+};
+
 class HttpComponent final : public service::Component {
   public:
     explicit HttpComponent(CoreService::Impl& impl) : impl_(impl), inner_(*impl.server, "http") {}
@@ -507,6 +622,7 @@ CoreService::~CoreService() {
     impl_->orders_loop.halt();
     impl_->dashboard_loop.halt();
     impl_->due_loop.halt();
+    impl_->head_watcher.halt();
     impl_->chain_loop.halt();
     if (impl_->server) impl_->server->stop(std::chrono::milliseconds(500));
 }
@@ -558,6 +674,8 @@ Result<std::unique_ptr<CoreService>> CoreService::open(const CoreConfig& config,
     chain::JsonRpcOptions rpc_options;
     rpc_options.url = config.rpc;
     impl->rpc = std::make_unique<chain::JsonRpcClient>(rpc_options);
+    if (config.new_heads && config.rpc.rfind("http://", 0) == 0)
+        impl->head_watcher.url = "ws://" + config.rpc.substr(7);
     impl->eth = std::make_unique<chain::EthClient>(*impl->rpc);
     auto id = impl->eth->chain_id();
     if (!id) return make_error(id.error().to_error().code, where + ": " + id.error().to_error().message);
@@ -682,6 +800,14 @@ Result<std::unique_ptr<CoreService>> CoreService::open(const CoreConfig& config,
     api_options.chain_id = impl->chain_id;
     api_options.allow_list = config.allow_list;
     api_options.assign_on_events = true;
+    // A contribution or an uploaded result means work for the chain loop (a consensus to read, a finalize to send):
+    // it runs at once instead of after core.chain.pollInterval.
+    Impl* self = impl.get();
+    api_options.on_status = [self](workerapi::ReplicateStatus s) {
+        using R = workerapi::ReplicateStatus;
+        if (s == R::kContributed || s == R::kResultUploaded || s == R::kContributeAndFinalizeDone)
+            self->chain_loop.kick();
+    };
     impl->worker_api = std::make_unique<WorkerApi>(*impl->core, *impl->tokens, *impl->challenges, api_options);
 
     net::HttpServerOptions server_options;
@@ -700,8 +826,14 @@ Result<std::unique_ptr<CoreService>> CoreService::open(const CoreConfig& config,
 std::vector<service::Component*> CoreService::components() {
     if (components_.empty()) {
         Impl* self = impl_.get();
+        // Kicked rounds (new heads, contributions, uploaded results) start at most once per pollInterval: on a
+        // chain mining a block per transaction the heads come faster than rounds can be useful, and each round
+        // costs the node ~10 calls (docs/scheduler.md "Latency levers": back-to-back rounds loaded the node more
+        // than they saved). A kick ends the wait of an idle loop; it never makes rounds more frequent.
+        self->chain_loop.min_gap = self->config.poll_interval;
         components_.push_back(std::make_unique<LoopComponent>(
             "chain", self->chain_loop, [self] { self->chain_round(); }, self->config.poll_interval));
+        if (!self->head_watcher.url.empty()) components_.push_back(std::make_unique<HeadWatcherComponent>(*self));
         components_.push_back(std::make_unique<LoopComponent>(
             "due", self->due_loop, [self] { self->due_round(); }, std::chrono::milliseconds(1000)));
         components_.push_back(std::make_unique<LoopComponent>(

@@ -19,6 +19,9 @@ service::SettingsSchema build_schema() {
                   "first block the deal intake reads the first time (then its stored cursor)");
     s.add_duration("core.chain.pollInterval", seconds(1), milliseconds(50), std::chrono::minutes(10),
                    "how often the deal intake and the transaction manager poll the chain");
+    s.add_bool("core.chain.newHeads", true,
+               "also run a chain round when the node announces a block (eth_subscribe newHeads over ws:// on the "
+               "rpc's host and port; pollInterval stays the fallback)");
     s.add_address("core.workerpool", "", "the workerpool this core serves").set_required();
     s.add_string("core.wallet.privateKey", "", "the workerpool owner's private key (local chains; secret)")
         .set_secret();
@@ -71,6 +74,7 @@ Result<CoreConfig> core_config(const service::Settings& s) {
     c.confirmations = static_cast<std::uint64_t>(s.get_integer("core.chain.confirmations"));
     c.start_block = static_cast<std::uint64_t>(s.get_integer("core.chain.startBlock"));
     c.poll_interval = s.get_duration("core.chain.pollInterval");
+    c.new_heads = s.get_bool("core.chain.newHeads");
     c.workerpool = s.get_address("core.workerpool");
     c.private_key = s.get_string("core.wallet.privateKey");
     c.keystore = s.get_string("core.wallet.keystore");

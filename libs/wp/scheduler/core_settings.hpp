@@ -29,6 +29,7 @@ struct CoreConfig {
     std::uint64_t confirmations{0};
     std::uint64_t start_block{0};
     std::chrono::milliseconds poll_interval{std::chrono::seconds(1)};
+    bool new_heads{true};  //!< core.chain.newHeads: a chain round per announced block too (core_service.cpp)
     Address workerpool;
     std::string private_key;  //!< hex, or empty when the keystore form is used (never logged)
     std::string keystore;

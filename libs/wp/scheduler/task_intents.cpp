@@ -154,7 +154,18 @@ Result<std::size_t> TaskIntents::finalize_ready() {
         return {};
     });
     if (!written) return make_error(std::move(written).error());
-    for (const auto& [key, task] : moved) WP_TRY_VOID(submit(key, {task}, TaskStatus::kFinalizing));
+    // One journal append (one fsync) for the whole round's finalizes, not one per task.
+    std::vector<chain::DurableCall> calls;
+    for (const auto& [key, task] : moved) {
+        if (options_.kill_after_intents != 0 && ++intents_written_ == options_.kill_after_intents) std::raise(SIGKILL);
+        WP_TRY(auto call, call_for(key, {task}));
+        chain::DurableCall c{std::move(call), {}};
+        c.options.key = key;
+        calls.push_back(std::move(c));
+    }
+    if (calls.empty()) return std::size_t{0};
+    WP_TRY_VOID(txm_.submit_durable(std::move(calls)).map([](const std::vector<chain::TxHandle>&) {}));
+    counters_.submitted += moved.size();
     return moved.size();
 }
 
@@ -355,15 +366,21 @@ Result<std::size_t> TaskIntents::apply_outcomes(const std::vector<chain::TxOutco
 
 Result<std::size_t> TaskIntents::apply_observations(const std::vector<TaskObservation>& observations) {
     std::vector<ConsensusItem> consensus;
+    std::vector<Bytes32> ids;
     for (const auto& obs : observations) {
         if (const auto* c = std::get_if<ev::TaskConsensus>(&obs.event)) {
             WP_TRY(auto task, store_.task_by_id(c->task_id));
             if (!task) continue;  // not ours
-            auto view = hub_.view_task(c->task_id);
-            if (!view) return make_error(view.error().to_error());
-            const auto reveal = static_cast<std::int64_t>(view->reveal_deadline.low_u64());
-            consensus.push_back(ConsensusItem{c->task_id, c->consensus, reveal, obs.block});
+            consensus.push_back(ConsensusItem{c->task_id, c->consensus, 0, obs.block});
+            ids.push_back(c->task_id);
         }
+    }
+    // The reveal deadlines in JSON-RPC batches (one round trip for the poll's consensus events, not one each).
+    auto views = hub_.view_tasks(ids);
+    for (std::size_t i = 0; i < consensus.size(); ++i) {
+        if (i >= views.size()) return make_error(Errc::kRemote, "viewTask: no answer for a consensus task");
+        if (!views[i]) return make_error(views[i].error().to_error());
+        consensus[i].reveal_deadline_s = static_cast<std::int64_t>(views[i]->reveal_deadline.low_u64());
     }
     std::size_t n = 0;
     if (!consensus.empty()) {

@@ -213,8 +213,11 @@ void WorkerApi::install(net::HttpServer& server) {
                     responder.reply(tl::unexpected(update.error()));
                     return;
                 }
+                const workerapi::ReplicateStatus status = update->status;
                 batcher_->submit(StatusItem{identity(request), *task_id, std::move(*update)},
-                                 [responder, status_reply](Result<StatusOutcome> outcome) {
+                                 [this, status, responder, status_reply](Result<StatusOutcome> outcome) {
+                                     if (outcome && outcome->http_status == 200 && options_.on_status)
+                                         options_.on_status(status);
                                      responder.reply(status_reply(outcome));
                                  });
             },
@@ -229,6 +232,7 @@ void WorkerApi::install(net::HttpServer& server) {
                 if (!update) return tl::unexpected(update.error());
                 auto outcome = core_.update_status(identity(request), *task_id, *update);
                 if (outcome && options_.assign_on_events && !holds_slot(update->status)) (void)core_.assign_round();
+                if (outcome && outcome->http_status == 200 && options_.on_status) options_.on_status(update->status);
                 return status_reply(outcome);
             },
             authed);

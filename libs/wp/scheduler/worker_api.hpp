@@ -23,6 +23,7 @@
 // Thread safety: install() before the server starts; publish() from any thread (it is the CoreScheduler's notifier).
 
 #include <chrono>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -53,6 +54,11 @@ struct WorkerApiOptions {
     //! Status updates per write transaction at most (group commit, StatusBatcher); 0: each update in its own
     //! transaction on the handler thread (the behaviour before group commit, kept for comparison).
     std::size_t status_batch{256};
+    //! Called after each status update the scheduler accepted (HTTP 200), with the status, on the thread that
+    //! applied it (the group commit's writer or the handler); empty: none. The daemon wakes its chain loop with it
+    //! when a status means there is something to read or send on chain (a contribution, an uploaded result).
+    //! Must not block.
+    std::function<void(workerapi::ReplicateStatus)> on_status{};
 };
 
 class WorkerApi {

@@ -19,29 +19,37 @@ std::string PocoChainPort::key(const Bytes32& task_id, std::string_view action) 
     return "worker:" + to_hex(task_id.view()) + ":" + std::string(action);
 }
 
-ChainResult<Address> PocoChainPort::workerpool_owner(const workerapi::Assignment& a) {
+ChainResult<PocoChainPort::DealTerms> PocoChainPort::deal_terms(const workerapi::Assignment& a) {
     {
-        std::lock_guard lock(owners_mutex_);
-        if (auto it = owners_.find(a.deal_id); it != owners_.end()) return it->second;
+        std::lock_guard lock(deals_mutex_);
+        if (auto it = deals_.find(a.deal_id); it != deals_.end()) return it->second;
     }
     auto deal = hub_.view_deal(a.deal_id);
     if (!deal) return fail(WireCause::kChainUnreachable, "viewDeal: " + deal.error().message);
     if (deal->workerpool.owner.is_zero())
         return fail(WireCause::kTaskNotActive, "viewDeal: no deal " + to_hex(a.deal_id.view()) + " on chain");
-    std::lock_guard lock(owners_mutex_);
-    owners_[a.deal_id] = deal->workerpool.owner;
-    return deal->workerpool.owner;
+    DealTerms terms{deal->workerpool.owner, deal->worker_stake};
+    std::lock_guard lock(deals_mutex_);
+    deals_[a.deal_id] = terms;
+    return terms;
+}
+
+ChainResult<Address> PocoChainPort::workerpool_owner(const workerapi::Assignment& a) {
+    auto terms = deal_terms(a);
+    if (!terms) return tl::unexpected(terms.error());
+    return terms->owner;
 }
 
 ChainResult<void> PocoChainPort::check_stake(const workerapi::Assignment& a) {
-    auto deal = hub_.view_deal(a.deal_id);
-    if (!deal) return fail(WireCause::kChainUnreachable, "viewDeal: " + deal.error().message);
+    // The deal's stake is read once per deal; the account's free stake before each contribution (it moves).
+    auto terms = deal_terms(a);
+    if (!terms) return tl::unexpected(terms.error());
     auto account = hub_.view_account(tx_.address());
     if (!account) return fail(WireCause::kChainUnreachable, "viewAccount: " + account.error().message);
-    if (account->stake < deal->worker_stake) {
+    if (account->stake < terms->worker_stake) {
         return fail(WireCause::kStakeTooLow, "stake too low: " + tx_.address().to_checksum() + " has " +
                                                  account->stake.to_dec() + " nRLC free, the deal needs " +
-                                                 deal->worker_stake.to_dec() + " (deposit to the worker's account)");
+                                                 terms->worker_stake.to_dec() + " (deposit to the worker's account)");
     }
     return {};
 }

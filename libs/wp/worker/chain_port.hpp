@@ -92,8 +92,15 @@ class PocoChainPort final : public ChainPort {
     chain::Hub& hub_;
     chain::TxManager& tx_;
     PocoChainPortOptions options_;
-    std::mutex owners_mutex_;
-    std::map<Bytes32, Address> owners_;  // deal id → deal.workerpool.owner
+    //! A deal's terms the port needs; a deal never changes once matched, so they are read once per deal.
+    struct DealTerms {
+        Address owner;      //!< deal.workerpool.owner
+        U256 worker_stake;  //!< deal.workerStake
+    };
+    ChainResult<DealTerms> deal_terms(const workerapi::Assignment& a);
+
+    std::mutex deals_mutex_;
+    std::map<Bytes32, DealTerms> deals_;  // deal id → its terms
 };
 
 }  // namespace wp::worker
