@@ -250,7 +250,18 @@ same_error() {
     [[ -n $a && $a == "$b" ]] || fail "$what: messages differ:\n ours: $a\n sdk:  $b"
     echo "refused as the SDK: $what: $a"
 }
-cd "$work/sdk"
+# Unencrypted wallet.json files (no scrypt per command: this section runs about 40 commands): the SDK owner's (with
+# its deployed.json) and the requester's.
+for d in owner requester; do
+    mkdir -p "$work/$d"
+    printf '%s\n' "$chain_json" >"$work/$d/chain.json"
+    echo '{}' >"$work/$d/iexec.json"
+done
+cp "$work/sdk/deployed.json" "$work/owner/"
+(cd "$work/owner" && run "wallet import --unencrypted (owner)" true "$sdk" wallet import "$pk_sdk" --unencrypted --raw >/dev/null)
+(cd "$work/requester" && run "wallet import --unencrypted (requester)" true "$sdk" wallet import "$pk_requester" --unencrypted --raw >/dev/null)
+W=(--raw)
+cd "$work/owner"
 restrict=0x90F79bf6EB2c4f870365E785982E1f101E93b906
 P=(--price 3 --volume 7 --tag tee,tdx --workerpool-restrict "$restrict" --force "${W[@]}")
 h_sdk="$(run "app publish (SDK)" true "$sdk" app publish "${P[@]}" | json_get orderHash)"
@@ -284,7 +295,7 @@ same_order dataset "$h_ours" "$h_sdk"
 same_error "dataset unpublish without a published order" dataset unpublish --force "${W[@]}"
 # The market takes a TEE requestorder only when a TEE apporder of its app is published.
 run "app publish --tag tee,tdx (SDK)" true "$sdk" app publish --tag tee,tdx --force "${W[@]}" >/dev/null
-cd "$work/req"
+cd "$work/requester"
 R=(--workerpool "$sdk_pool" --workerpool-price 5 --app-price 0 --volume 2 --args "a b" --category 0 --tag tee,tdx
     --force "${W[@]}")
 h_sdk="$(run "app request-execution (SDK)" true "$sdk" app request-execution "$sdk_app" "${R[@]}" | json_get orderHash)"
@@ -299,6 +310,7 @@ book="$(run "orderbook requester (ours)" true "$ours" orderbook requester "$addr
 same_error "request-execution: not an app" app request-execution "$restrict" --force "${W[@]}"
 same_error "request-execution: stake too low" app request-execution "$sdk_app" --workerpool-price 1000000000 RLC --force "${W[@]}"
 same_error "request-execution: bad secret mapping" app request-execution "$sdk_app" --secret foo --force "${W[@]}"
+W=(--keystoredir local --password test --raw)
 
 step "order cancel --workerpool (on chain) → canceled in the market"
 cd "$work/w"
