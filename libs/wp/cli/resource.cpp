@@ -421,11 +421,11 @@ struct PublishArgs {
     bool skip_preflight{false};
 };
 
-//! The order a publish signs, as the SDK's create<kind>order builds it from the flags.
+//! The order a publish signs, as the SDK's create<kind>order builds it from the flags (the price is added by the
+//! caller, parsed from its one or two words).
 json::object order_from_flags(ResourceKind kind, const Target& target, const PublishArgs& a) {
     const std::string name(resource_key(kind));
     json::object order{{name, target.address.to_checksum()}};
-    if (!a.price.empty()) order[name + "price"] = json::array(a.price.begin(), a.price.end());
     if (kind == ResourceKind::kWorkerpool) {
         if (a.volume) order["volume"] = *a.volume;
         order["category"] = a.category.value_or("0");
