@@ -2,7 +2,8 @@
 # The issue's end-to-end proof (label "sdk"): `iexec-pool up` started non-interactively (as scripts/run.sh does),
 # then our `iexec` as the README's quick start: a 20-task deal of the `echo` app is created from the published
 # orders, every task completes, each task's on-chain resultDigest is the sha256 of the expected result.txt
-# (computed here), the core's dashboard API reports the 20 tasks, the real iexec SDK 9.0.1 shows the same deal;
+# (computed here), `task show --download` saves a task's result zip as the SDK names it (its result.txt checked), the
+# core's dashboard API reports the 20 tasks, the real iexec SDK 9.0.1 shows the same deal;
 # then SIGINT, a second run resumes (same info file, the deal still complete, nothing redeployed).
 #   e2e_echo_deal.sh <iexec-pool> <iexec> <real SDK iexec (node script)> <work dir>
 # The stage reached is printed; E2E_STOP_AFTER=deal stops after the deal is created (checks the path to it alone).
@@ -82,6 +83,24 @@ for t in $tasks; do
   [[ "$digest" == "$expected" ]] || fail "task $t: resultDigest $digest, expected $expected (sha256 of result.txt)"
 done
 echo "stage: every resultDigest is sha256(result.txt)"
+# `task show --download` (the SDK's option): the result zip of a completed task, saved under the SDK's name
+# (<taskid>.zip, or <fileName>.zip), its result.txt the app's output (whose sha256 is the digest checked above).
+first=${tasks%% *}
+"$iexec_bin" task show "$first" --download --raw >"$work/download.json" || fail "task show --download: $(cat "$work/download.json")"
+python3 - "$work/download.json" "$work/req/$first.zip" "$args" <<'PY' || fail "task show --download: $(cat "$work/download.json")"
+import json, sys, zipfile
+d = json.load(open(sys.argv[1]))
+assert d["ok"] and d["task"]["statusName"] == "COMPLETED", d
+assert d["resultPath"] == sys.argv[2], (d["resultPath"], sys.argv[2])
+with zipfile.ZipFile(sys.argv[2]) as z:
+    names = z.namelist()
+    result = next(n for n in names if n.endswith("result.txt"))
+    text = z.read(result).decode()
+    assert text == sys.argv[3] + "\n", (names, text)
+PY
+"$iexec_bin" task show "$first" --download my-result --raw >"$work/download2.json" || fail "task show --download my-result"
+cmp -s "$work/req/$first.zip" "$work/req/my-result.zip" || fail "--download my-result did not save the same my-result.zip"
+echo "stage: task show --download saved $first.zip (result.txt checked) and my-result.zip"
 total=$(curl -fsS "$core/api/v1/dashboard/tasks?deal=$deal&status=COMPLETED" | python3 -c 'import json,sys; print(json.load(sys.stdin)["total"])')
 [[ "$total" == "20" ]] || fail "the dashboard API reports $total completed tasks of the deal"
 node "$sdk_bin" deal show "$deal" --chain dev --raw >"$work/sdk-deal.json" || fail "the real SDK's deal show"

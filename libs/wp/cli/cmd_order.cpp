@@ -1,5 +1,5 @@
-// `iexec order init|sign|publish|unpublish|cancel|show|fill` and `iexec workerpool publish|unpublish`, as the iExec
-// SDK 9.0.1 CLI (sdk-cli-and-market.md §2.1, §2.5, §3.3, §4.1, §4.2), with the seed's preflight (preflight.hpp).
+// `iexec order init|sign|publish|unpublish|cancel|show|fill` (`<resource> publish|unpublish`: resource.hpp), as the
+// iExec SDK 9.0.1 CLI (sdk-cli-and-market.md §2.1, §2.5, §3.3, §4.1, §4.2), with the seed's preflight (preflight.hpp).
 //
 // Deliberate differences from the SDK (docs/cli.md):
 //  - `order init` writes `"tag": []` (standard, 0x0) for every kind; the SDK 9.0.1 writes ["tee","tdx"] and forces
@@ -721,113 +721,6 @@ void add_fill(Registry& r, Groups& g) {
     });
 }
 
-// ---- workerpool publish / unpublish -------------------------------------------------------------------------------
-
-struct PoolPublishOptions {
-    std::string address;
-    std::string category{"0"};
-    std::vector<std::string> price;
-    std::optional<std::string> volume, tag, trust, app_restrict, dataset_restrict, requester_restrict;
-};
-
-void add_workerpool_publish(Registry& r, Groups& g) {
-    auto& o = r.keep<PoolPublishOptions>();
-    CLI::App* cmd = r.leaf(g.workerpool, "publish",
-                           "publish a workerpoolorder on the marketplace to make your "
-                           "workerpool publicly available",
-                           kChainOption | kWalletOptions | kForceOption);
-    cmd->add_option("workerpoolAddress", o.address, "the workerpool (default: deployed.json)");
-    cmd->add_option("--category", o.category, "id of the task category");
-    cmd->add_option("--price", o.price, "price per task (default unit nRLC)")->expected(1, 2);
-    cmd->add_option("--volume", o.volume, "number of run");
-    cmd->add_option("--tag", o.tag, "specify tags (usage: --tag tag1,tag2)");
-    cmd->add_option("--trust", o.trust, "trust level");
-    cmd->add_option("--app-restrict", o.app_restrict, "restrict usage to specific app");
-    cmd->add_option("--dataset-restrict", o.dataset_restrict, "restrict usage to specific dataset");
-    cmd->add_option("--requester-restrict", o.requester_restrict, "restrict usage to specific requester");
-    r.action(cmd, [&o](Context& ctx) -> Result<Reply> {
-        Address pool;
-        if (o.address.empty()) {
-            WP_TRY(pool, deployed_resource(ctx, ResourceKind::kWorkerpool));
-            ctx.printer().info("No workerpool specified, using last workerpool deployed from \"deployed.json\"");
-        } else {
-            auto a = Address::parse(o.address);
-            if (!a) return make_error(a.error().with_context("workerpoolAddress"));
-            pool = *a;
-        }
-        ctx.printer().info("Creating workerpoolorder for workerpool " + pool.to_checksum());
-        json::object order{{"workerpool", pool.to_checksum()}, {"category", o.category}};
-        if (!o.price.empty()) {
-            WP_TRY(U256 p, parse_nrlc_amount(std::span<const std::string>(o.price)));
-            order["workerpoolprice"] = p.to_dec();
-        }
-        if (o.volume) order["volume"] = *o.volume;
-        if (o.tag) order["tag"] = *o.tag;
-        if (o.trust) order["trust"] = *o.trust;
-        if (o.app_restrict) order["apprestrict"] = *o.app_restrict;
-        if (o.dataset_restrict) order["datasetrestrict"] = *o.dataset_restrict;
-        if (o.requester_restrict) order["requesterrestrict"] = *o.requester_restrict;
-        WP_TRY(Order unsigned_order, unsigned_order_from_json(OrderKind::kWorkerpool, order));
-        WP_TRY_VOID(run_preflight(ctx, unsigned_order, false));
-        WP_TRY_VOID(confirm_or_abort(ctx, "Do you want to publish the following workerpoolorder? " +
-                                              pretty(order_to_json(unsigned_order, OrderJsonFields::kUnsigned))));
-        WP_TRY(Order signed_order, sign_with_wallet(ctx, std::move(unsigned_order)));
-        WP_TRY(MarketClient market, open_market(ctx));
-        WP_TRY(const PrivateKey* wallet, ctx.wallet());
-        ctx.printer().start_spinner("Publishing workerpoolorder");
-        WP_TRY(PublishedOrder p, market.publish(signed_order, *wallet));
-        Reply reply;
-        reply.payload = {{"orderHash", to_hex(p.order_hash)}};
-        reply.human = ctx.printer().ok_line("Successfully published workerpoolorder with orderHash " +
-                                            to_hex(p.order_hash) + "\nRun \"iexec orderbook workerpool " +
-                                            pool.to_checksum() + "\" to show published workerpoolorders");
-        return reply;
-    });
-}
-
-struct PoolUnpublishOptions {
-    std::string address;
-    bool all{false};
-};
-
-void add_workerpool_unpublish(Registry& r, Groups& g) {
-    auto& o = r.keep<PoolUnpublishOptions>();
-    CLI::App* cmd = r.leaf(g.workerpool, "unpublish", "unpublish last published workerpoolorder from the marketplace",
-                           kChainOption | kWalletOptions | kForceOption);
-    cmd->add_option("workerpoolAddress", o.address, "the workerpool (default: deployed.json)");
-    cmd->add_flag("--all", o.all, "unpublish all orders");
-    r.action(cmd, [&o](Context& ctx) -> Result<Reply> {
-        Address pool;
-        if (o.address.empty()) {
-            WP_TRY(pool, deployed_resource(ctx, ResourceKind::kWorkerpool));
-            ctx.printer().info("No workerpool specified, using last workerpool deployed from \"deployed.json\"");
-        } else {
-            auto a = Address::parse(o.address);
-            if (!a) return make_error(a.error().with_context("workerpoolAddress"));
-            pool = *a;
-        }
-        WP_TRY_VOID(confirm_or_abort(ctx, std::string("Do you want to unpublish ") +
-                                              (o.all ? "all your workerpoolorders" : "your last workerpoolorder") +
-                                              " for workerpool " + pool.to_checksum() + "?"));
-        WP_TRY(MarketClient market, open_market(ctx));
-        WP_TRY(const PrivateKey* wallet, ctx.wallet());
-        ctx.printer().start_spinner("Unpublishing workerpoolorder");
-        Reply reply;
-        if (o.all) {
-            WP_TRY(std::vector<Bytes32> gone, market.unpublish_all(OrderKind::kWorkerpool, pool, *wallet));
-            json::array hashes;
-            for (const auto& h : gone) hashes.emplace_back(to_hex(h));
-            reply.payload = {{"unpublished", std::move(hashes)}};
-            reply.human = ctx.printer().ok_line("Successfully unpublished all workerpoolorders");
-        } else {
-            WP_TRY(std::vector<Bytes32> gone, market.unpublish_last(OrderKind::kWorkerpool, pool, *wallet));
-            reply.payload = {{"unpublished", gone.empty() ? std::string() : to_hex(gone.front())}};
-            reply.human = ctx.printer().ok_line("Successfully unpublished last workerpoolorder");
-        }
-        return reply;
-    });
-}
-
 }  // namespace
 
 // ---- shared helpers ---------------------------------------------------------------------------------------------
@@ -959,8 +852,6 @@ void add_order_commands(Registry& r, Groups& g) {
     add_cancel(r, g);
     add_show(r, g);
     add_fill(r, g);
-    add_workerpool_publish(r, g);
-    add_workerpool_unpublish(r, g);
 }
 
 }  // namespace wp::cli

@@ -90,16 +90,16 @@ struct Groups {
 void add_init_commands(Registry& r, Groups& g);        // cmd_init.cpp: init, info
 void add_wallet_commands(Registry& r, Groups& g);      // cmd_wallet.cpp
 void add_account_commands(Registry& r, Groups& g);     // cmd_account.cpp
-void add_workerpool_commands(Registry& r, Groups& g);  // cmd_workerpool.cpp: init, deploy, show, count, transfer
+void add_workerpool_commands(Registry& r, Groups& g);  // cmd_workerpool.cpp (resource.hpp for the shared)
 void add_category_commands(Registry& r, Groups& g);    // cmd_category.cpp
 void add_deal_commands(Registry& r, Groups& g);        // cmd_deal.cpp: deal show|claim, task show|claim
-void add_app_commands(Registry& r, Groups& g);         // cmd_app.cpp: app init, deploy, show, count, transfer
+void add_app_commands(Registry& r, Groups& g);         // cmd_app.cpp: app * but run (resource.hpp for the shared)
 void add_dataset_commands(Registry& r, Groups& g);     // cmd_dataset.cpp
 //! cmd_secrets.cpp: storage init|check, result *, requester *, app push-secret|check-secret (the SMS side).
 void add_secrets_commands(Registry& r, Groups& g);
 void add_utils_commands(Registry& r, Groups& g);  // cmd_utils.cpp
 // The order / market side (sibling-owned files):
-void add_order_commands(Registry& r, Groups& g);      // cmd_order.cpp: order *, workerpool publish|unpublish
+void add_order_commands(Registry& r, Groups& g);      // cmd_order.cpp: order *
 void add_orderbook_commands(Registry& r, Groups& g);  // cmd_orderbook.cpp
 void add_app_run_command(Registry& r, Groups& g);     // cmd_app_run.cpp: app run
 

@@ -1,7 +1,8 @@
 #pragma once
-// What `iexec app|dataset|workerpool init|deploy|show|count|transfer` share (SDK 9.0.1
-// common/protocol/registries.js, §4.1): the resource named on the command line or found in deployed.json, an index
-// into the owner's tokens, the registry's Transfer event of a deployment, the `transfer` command.
+// What `iexec app|dataset|workerpool` share (SDK 9.0.1 common/protocol/registries.js, iexec-app.js,
+// iexec-dataset.js, iexec-workerpool.js, §4.1): the resource named on the command line or found in deployed.json, an
+// index into the owner's tokens, the registry's Transfer event of a deployment, and the commands written once for the
+// three kinds: deploy, show, count, publish, unpublish, transfer.
 
 #include <optional>
 #include <string>
@@ -47,5 +48,28 @@ chain::RegistryKind registry_of(ResourceKind kind);
 //! --force), `Invalid <kind> address` (not in the registry), `Only <kind> owner can transfer <kind> ownership`, then
 //! the registry's safeTransferFrom(owner, to, tokenId); raw `{address, to, txHash}`.
 void add_transfer_command(Registry& r, CLI::App* group, ResourceKind kind);
+
+//! Adds `<kind> deploy|show|count` to `group`, one implementation for the three kinds (SDK help texts):
+//!  - deploy: the iexec.json section (`Missing <kind> in "iexec.json". Did you forget to run "iexec <kind> init"?`;
+//!    required string fields named `<field> is a required field in <kind> of "iexec.json"`), refused when the
+//!    predicted address is registered (`<Kind> already deployed at address <address>`), then create<Kind>; writes
+//!    deployed.json; raw `{address, txHash}`. App: type DOCKER, a Docker image name (no multiformats address), no
+//!    mrenclave. Dataset: the multiaddr in the SDK's binary format (multiaddr.hpp).
+//!  - show [addressOrIndex] [--user]: resource_to_show, then the contract's fields in the SDK's key order; raw
+//!    `{address, <kind>: {...}}`.
+//!  - count [--user]: the registry's balanceOf; raw `{count}`.
+void add_registry_commands(Registry& r, CLI::App* group, ResourceKind kind);
+
+//! Adds the SDK's order shortcuts `<kind> publish [address]` and `<kind> unpublish [address] [--all]` to `group`.
+//! publish: the address (or deployed.json: `No <kind> specified, using last <kind> deployed from "deployed.json"`),
+//! `No <kind> deployed at address <address>`, an order built from the flags (SDK defaults: app and dataset volume
+//! 1000000, workerpool volume 1 and category 0; price in nRLC or `<n> RLC`; tag names or bytes32; restrictions),
+//! the preflight (workerpool: always, preflight.hpp; app: owner + `App <a> has an MREnclave, which is no longer
+//! supported`; dataset: owner, and a TEE tag needs the SMS (sms.hpp); both skipped by --skip-preflight-check), the
+//! prompt `Do you want to publish the following <kind>order? <order>` (unless --force), then sign and publish on the
+//! chain's market; raw `{orderHash}`. unpublish: the prompt `Do you want to unpublish your last <kind>order for
+//! <kind> <address>?` (or `all your <kind>orders`), then the market's unpublish last / all; raw `{unpublished}` (a
+//! hash, or an array with --all).
+void add_publish_commands(Registry& r, CLI::App* group, ResourceKind kind);
 
 }  // namespace wp::cli
