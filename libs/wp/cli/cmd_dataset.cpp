@@ -1,7 +1,8 @@
 // `iexec dataset init|deploy|show|count|transfer|push-secret|check-secret` (SDK 9.0.1 iexec-dataset.js,
 // common/protocol/registries.js). The multiaddr is stored as the SDK stores it (multiaddr.hpp: /ipfs/<CID> in the
 // binary multiaddr format, shown back as /p2p/<CID>). push-secret / check-secret need the SMS (sms.hpp). deploy, show,
-// count, publish, unpublish and transfer are shared with app and workerpool (resource.hpp).
+// count, publish, unpublish and transfer are shared with app and workerpool (resource.hpp); `dataset encrypt` is
+// registered with the local crypto commands (cmd_secrets.cpp, cmd_crypto.hpp).
 #include <filesystem>
 
 #include <wp/chain/hub.hpp>
