@@ -654,14 +654,27 @@ Result<std::int64_t> insert_new_orders(store::Tx& tx, std::span<const OrderRecor
     std::vector<std::vector<store::Param>> rows;
     rows.reserve(records.size());
     for (const auto& r : records) rows.push_back(order_insert_row(r, r.published_ms, updated_ms));
-    // The orders (RETURNING: the inserted ones come back), their counts and the events: one query_batch.
+    // PostgreSQL: the orders (RETURNING: the inserted ones come back), their counts and the events in one
+    // query_batch. SQLite has no round trip to save: the same statements one by one, without RETURNING, the counts
+    // only when every order was inserted.
+    const bool postgres = tx.backend() == store::Backend::kPostgres;
     std::vector<store::Statement> statements;
     add_pow2_inserts(statements, "market_orders", order_insert_columns(), rows,
-                     "ON CONFLICT (chain_id, order_hash) DO NOTHING RETURNING order_hash");
+                     postgres ? "ON CONFLICT (chain_id, order_hash) DO NOTHING RETURNING order_hash"
+                              : "ON CONFLICT (chain_id, order_hash) DO NOTHING");
     const std::size_t order_statements = statements.size();
-    for (auto& st : count_statements(records, tx.backend() == store::Backend::kPostgres))
-        statements.push_back(std::move(st));
+    for (auto& st : count_statements(records, postgres)) statements.push_back(std::move(st));
     add_pow2_inserts(statements, "market_events", event_columns(), event_rows, {});
+    if (!postgres) {
+        std::int64_t inserted = 0;
+        for (std::size_t i = 0; i < statements.size(); ++i) {
+            WP_TRY(std::int64_t n, tx.exec_params(statements[i].sql, statements[i].params));
+            if (i >= order_statements) continue;
+            inserted += n;
+            if (i + 1 == order_statements && inserted != static_cast<std::int64_t>(records.size())) return inserted;
+        }
+        return inserted;
+    }
     WP_TRY(const auto results, tx.query_batch(statements));
     std::int64_t inserted = 0;
     for (std::size_t i = 0; i < order_statements; ++i) inserted += static_cast<std::int64_t>(results[i].size());
