@@ -16,6 +16,7 @@
 // `_sqlchallenge`: challenges in the market_challenges table (the multi-instance setting) instead of memory.
 // WP_BENCH_DURABILITY=normal runs SQLite with synchronous=NORMAL (default FULL, as the market);
 // WP_BENCH_WAL_AUTOCHECKPOINT=N sets the writer's wal_autocheckpoint (SQLite's default: 1000 pages).
+// WP_BENCH_PG_PIPELINE=0 runs a batch's lookups one statement at a time on PostgreSQL (default: one pipeline).
 // WP_BENCH_IDLE_SPIN_US overrides the server's HttpServerOptions::idle_spin (default 150 us). Counters:
 //   publishes_per_s   verified publishes answered 200 per second of wall time
 //   p50_ms / p99_ms   latency of one publish (GET /challenge sent → POST answered)
@@ -50,19 +51,12 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
-#include <wp/chain/eth.hpp>
-#include <wp/chain/hub.hpp>
-#include <wp/chain/rpc.hpp>
 #include <wp/codec/eip712.hpp>
 #include <wp/net/http_client.hpp>
 #include <wp/protocol/tag.hpp>
 #include <wp/service/auth_header.hpp>
-#include <wp/store/pg_test_support.hpp>
 
-#include "api.hpp"
-#include "chain_state.hpp"
-#include "challenge_store.hpp"
-#include "schema.hpp"
+#include "market_test_support.hpp"
 
 namespace {
 
@@ -99,83 +93,46 @@ store::Durability bench_durability() {
     return d != nullptr && std::string_view(d) == "normal" ? store::Durability::kNormal : store::Durability::kFull;
 }
 
+// The market as market_service assembles it (market_test_support.hpp), with the benchmark's knobs.
 struct Market {
-    std::optional<store::testing::ScratchDatabase> scratch;
-    std::unique_ptr<store::Database> db;
-    std::unique_ptr<chain::JsonRpcClient> rpc;
-    std::unique_ptr<chain::EthClient> eth;
-    std::unique_ptr<chain::Hub> hub;
-    std::unique_ptr<ChainState> state;
-    std::unique_ptr<service::ChallengeStore> challenges;
-    std::unique_ptr<service::ChallengeAuth> auth;
-    std::unique_ptr<MarketApi> api;
-    std::unique_ptr<net::HttpServer> server;
+    std::unique_ptr<wp::market::testing::InProcessMarket> m;
     std::string base;
     std::string error;
 
     Market(store::Backend backend, bool sql_challenges) {
-        auto s = store::testing::ScratchDatabase::create(backend, "market_api_bench");
-        if (!s) {
-            error = s.error().message;
+        wp::market::testing::InProcessMarketOptions o;
+        o.backend = backend;
+        o.tag = "market_api_bench";
+        o.db = store::Options{};
+        o.db.durability = bench_durability();
+        // WP_BENCH_PG_PIPELINE=0: the batch's lookups one statement at a time (store::Options::pipeline).
+        if (const char* p = std::getenv("WP_BENCH_PG_PIPELINE"); p != nullptr && std::string_view(p) == "0")
+            o.db.pipeline = false;
+        o.hub = hub_address();
+        o.chain_id = kChain;
+        o.last_block = 1;
+        o.sql_challenges = sql_challenges;
+        o.server.threads = 2;  // as market_service on 2 cores
+        o.server.worker_threads = 2;
+        o.server.idle_spin = std::chrono::microseconds(0);  // market.limits.httpIdleSpinUs' default
+        if (const char* spin = std::getenv("WP_BENCH_IDLE_SPIN_US"))
+            o.server.idle_spin = std::chrono::microseconds(std::atoi(spin));
+        auto started = wp::market::testing::InProcessMarket::start(std::move(o), system_clock());
+        if (!started) {
+            error = started.error().message;
             return;
         }
-        scratch.emplace(std::move(*s));
-        store::Options db_options;
-        db_options.durability = bench_durability();
-        auto d = store::Database::open(scratch->url(), db_options);
-        if (!d) {
-            error = d.error().message;
-            return;
-        }
-        db = std::make_unique<store::Database>(std::move(*d));
-        if (auto v = migrate_market_schema(*db); !v) fail("migrate: " + v.error().message);
+        m = std::move(*started);
+        base = m->base_url();
         if (const char* pages = std::getenv("WP_BENCH_WAL_AUTOCHECKPOINT");
             pages != nullptr && backend == store::Backend::kSqlite)
             add_fact("PRAGMA wal_autocheckpoint=" + std::to_string(std::atoi(pages)));
-        add_fact(
-            "INSERT INTO market_sync (chain_id, hub, start_block, complete, last_block, last_block_ms) "
-            "VALUES ($1, $2, 0, 1, 1, 0)",
-            kChain, hub_address());
-        add_fact(
-            "INSERT INTO market_categories (chain_id, catid, name, description, work_clock_time_ref, "
-            "transaction_hash, block_number, block_timestamp_ms) VALUES (65535, 0, 'S', 's', $1, $2, 1, 0)",
-            U256(300), Bytes32{});
-        rpc = std::make_unique<chain::JsonRpcClient>(chain::JsonRpcOptions{.url = "http://127.0.0.1:1"});
-        eth = std::make_unique<chain::EthClient>(*rpc);
-        hub = std::make_unique<chain::Hub>(*eth, hub_address());
-        state = std::make_unique<ChainState>(*db, *hub, kChain);
-        if (sql_challenges) challenges = std::make_unique<SqlChallengeStore>(*db);
-        else challenges = std::make_unique<service::InMemoryChallengeStore>();
-        auth = std::make_unique<service::ChallengeAuth>(*challenges, system_clock());
-        MarketApiOptions options;
-        options.rate_limit.reset();
-        MarketApiDeps deps;
-        deps.db = db.get();
-        deps.chains.push_back(ChainContext{kChain, bench_domain(), state.get(), nullptr});
-        deps.auth = auth.get();
-        deps.clock = &system_clock();
-        api = std::make_unique<MarketApi>(std::move(deps), options);
-        net::HttpServerOptions server_options;  // as market_service on 2 cores
-        server_options.threads = 2;
-        server_options.worker_threads = 2;
-        server_options.idle_spin = std::chrono::microseconds(0);  // market.limits.httpIdleSpinUs' default
-        if (const char* spin = std::getenv("WP_BENCH_IDLE_SPIN_US"))
-            server_options.idle_spin = std::chrono::microseconds(std::atoi(spin));
-        server = std::make_unique<net::HttpServer>(MarketApi::server_options(server_options, options));
-        api->install(*server);
-        if (!server->start()) fail("server start");
-        base = server->base_url();
-    }
-    ~Market() {
-        server.reset();
-        api.reset();
-        db.reset();
+        if (auto r = m->add_category(0, U256(300)); !r) fail(r.error().message);
     }
 
     template <class... A>
     void add_fact(std::string_view sql, const A&... args) {
-        auto r = db->write([&](store::Tx& tx) { return tx.exec(sql, args...); });
-        if (!r) fail(r.error().message);
+        if (auto r = m->exec(sql, args...); !r) fail(r.error().message);
     }
 };
 
@@ -208,11 +165,8 @@ std::unique_ptr<Client> make_client(Market& m, std::uint64_t& next_pool, std::si
         for (int i = 0; i < 8; ++i)
             pool_word[static_cast<std::size_t>(31 - i)] = static_cast<std::uint8_t>(pool_id >> (8 * i));
         const Address pool = Address::from_word(pool_word);
-        m.add_fact(
-            "INSERT INTO market_owners (chain_id, entry, registry, owner, block_number) VALUES (65535, $1, 2, $2, 1)",
-            pool, wallet.key.address());
-        m.add_fact("INSERT INTO market_accounts (chain_id, account, stake, block_number) VALUES (65535, $1, $2, 1)",
-                   wallet.key.address(), U256(1'000'000'000));
+        if (auto r = m.m->set_owner(Registry::kWorkerpool, pool, wallet.key.address()); !r) fail(r.error().message);
+        if (auto r = m.m->set_stake(wallet.key.address(), U256(1'000'000'000)); !r) fail(r.error().message);
         wallet.challenge_url = m.base + "/challenge?chainId=65535&address=" + wallet.key.address().to_checksum();
         c->wallets.push_back(std::move(wallet));
         pools.push_back(pool);
@@ -378,11 +332,11 @@ void bm_publish(benchmark::State& state, store::Backend backend, bool sql_challe
     state.counters["cpu_us_per_publish"] = load.cpu_seconds * 1e6 / n;
     state.counters["server_cpu_us_per_publish"] = (load.cpu_seconds - load.client_cpu_seconds) * 1e6 / n;
     state.counters["client_cpu_us_per_publish"] = load.client_cpu_seconds * 1e6 / n;
-    const auto batches = m.api->batch_stats();
+    const auto batches = m.m->api().batch_stats();
     state.counters["writer_cpu_us_per_publish"] = static_cast<double>(batches.writer_cpu_ns) / 1e3 / n;
     state.counters["items_per_tx"] =
         batches.batches == 0 ? 0 : static_cast<double>(batches.items) / static_cast<double>(batches.batches);
-    state.counters["db_retries"] = static_cast<double>(m.db->stats().retries);
+    state.counters["db_retries"] = static_cast<double>(m.m->db().stats().retries);
 }
 
 void publish_args(benchmark::internal::Benchmark* b) {

@@ -115,23 +115,32 @@ std::uint64_t SyncState::fact_block() const {
     return start_block > 0 ? start_block - 1 : 0;
 }
 
-Result<std::optional<SyncState>> load_sync_state(store::Tx& tx, std::uint64_t chain_id) {
+Result<store::Statement> sync_state_statement(std::uint64_t chain_id) {
     WP_TRY(const std::int64_t chain, db_int(chain_id, "chain id"));
-    WP_TRY(auto row, tx.query_opt("SELECT hub, start_block, complete, last_block, last_block_ms FROM market_sync "
-                                  "WHERE chain_id = $1",
-                                  chain));
-    if (!row) return std::optional<SyncState>{};
+    return store::Statement{
+        "SELECT hub, start_block, complete, last_block, last_block_ms FROM market_sync WHERE chain_id = $1", {chain}};
+}
+
+Result<std::optional<SyncState>> sync_state_from(const store::Rows& rows, std::uint64_t chain_id) {
+    if (rows.empty()) return std::optional<SyncState>{};
+    const store::Row row = rows[0];
     SyncState s;
     s.chain_id = chain_id;
-    WP_TRY(s.hub, row->get<Address>(0));
-    WP_TRY(s.start_block, row->get<std::uint64_t>(1));
-    WP_TRY(const std::int64_t complete, row->get<std::int64_t>(2));
+    WP_TRY(s.hub, row.get<Address>(0));
+    WP_TRY(s.start_block, row.get<std::uint64_t>(1));
+    WP_TRY(const std::int64_t complete, row.get<std::int64_t>(2));
     s.complete = complete != 0;
-    WP_TRY(const std::int64_t last, row->get<std::int64_t>(3));
+    WP_TRY(const std::int64_t last, row.get<std::int64_t>(3));
     if (last >= 0 && static_cast<std::uint64_t>(last) + 1 > s.start_block)
         s.last_block = static_cast<std::uint64_t>(last);
-    WP_TRY(s.last_block_ms, row->get<std::int64_t>(4));
+    WP_TRY(s.last_block_ms, row.get<std::int64_t>(4));
     return std::optional<SyncState>(std::move(s));
+}
+
+Result<std::optional<SyncState>> load_sync_state(store::Tx& tx, std::uint64_t chain_id) {
+    WP_TRY(store::Statement st, sync_state_statement(chain_id));
+    WP_TRY(store::Rows rows, tx.query_params(st.sql, st.params));
+    return sync_state_from(rows, chain_id);
 }
 
 // ---- StoredFacts ----

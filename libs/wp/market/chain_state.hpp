@@ -81,6 +81,10 @@ struct SyncState {
 
 //! The market_sync row of `chain_id` (nullopt when there is none).
 Result<std::optional<SyncState>> load_sync_state(store::Tx& tx, std::uint64_t chain_id);
+//! load_sync_state in two halves, for a Tx::query_batch: the statement (Errc::kInvalidArgument for a chain id
+//! above the int64 range), then the state from its rows.
+Result<store::Statement> sync_state_statement(std::uint64_t chain_id);
+Result<std::optional<SyncState>> sync_state_from(const store::Rows& rows, std::uint64_t chain_id);
 
 //! The stored facts of one chain, read inside the caller's transaction (no RPC): e.g. the publish transaction
 //! re-checks what it decided on before writing the order. Each lookup returns nullopt for a COLD entry (no row and

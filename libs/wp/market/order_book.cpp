@@ -492,27 +492,69 @@ std::vector<store::Param> order_insert_row(const OrderRecord& record, std::int64
     return row;
 }
 
-// insert_many in chunks of power-of-two sizes (13 rows = 8 + 4 + 1): a handful of statement texts, each prepared
-// once per connection, whatever the batch sizes.
-Result<std::int64_t> insert_in_pow2_chunks(store::Tx& tx, std::string_view table,
-                                           const std::vector<std::string>& columns,
-                                           std::span<const std::vector<store::Param>> rows, std::string_view suffix) {
-    std::int64_t total = 0;
+// One multi-row INSERT statement (Tx::insert_many's text), for a query_batch.
+store::Statement multi_row_insert(std::string_view table, const std::vector<std::string>& columns,
+                                  std::span<const std::vector<store::Param>> rows, std::string_view suffix) {
+    store::Statement st;
+    st.sql = "INSERT INTO ";
+    st.sql += table;
+    st.sql += " (";
+    for (std::size_t c = 0; c < columns.size(); ++c) {
+        if (c != 0) st.sql += ", ";
+        st.sql += columns[c];
+    }
+    st.sql += ") VALUES ";
+    st.params.reserve(rows.size() * columns.size());
+    for (std::size_t r = 0; r < rows.size(); ++r) {
+        st.sql += r != 0 ? ", (" : "(";
+        for (std::size_t c = 0; c < columns.size(); ++c) {
+            st.sql += c != 0 ? ", $" : "$";
+            st.sql += std::to_string(st.params.size() + 1);
+            st.params.push_back(rows[r][c]);
+        }
+        st.sql += ")";
+    }
+    if (!suffix.empty()) {
+        st.sql += " ";
+        st.sql += suffix;
+    }
+    return st;
+}
+
+// Multi-row INSERTs in chunks of power-of-two sizes (13 rows = 8 + 4 + 1): a handful of statement texts, each
+// prepared once per connection, whatever the batch sizes.
+void add_pow2_inserts(std::vector<store::Statement>& out, std::string_view table,
+                      const std::vector<std::string>& columns, std::span<const std::vector<store::Param>> rows,
+                      std::string_view suffix) {
     std::size_t start = 0;
     while (start < rows.size()) {
         std::size_t chunk = 256;
         while (chunk > rows.size() - start) chunk /= 2;
-        WP_TRY(std::int64_t n, tx.insert_many(table, columns, rows.subspan(start, chunk), suffix));
-        total += n;
+        out.push_back(multi_row_insert(table, columns, rows.subspan(start, chunk), suffix));
         start += chunk;
     }
-    return total;
+}
+
+const std::vector<std::string>& event_columns() {
+    static const std::vector<std::string> columns{"chain_id", "topic", "event", "payload", "created_ms"};
+    return columns;
+}
+
+Result<std::vector<std::vector<store::Param>>> event_insert_rows(std::span<const MarketEvent> events) {
+    std::vector<std::vector<store::Param>> rows;
+    rows.reserve(events.size());
+    for (const auto& e : events) {
+        if (e.topic.empty()) return make_error(Errc::kInvalidArgument, "append_events: topic is empty");
+        if (e.event.empty()) return make_error(Errc::kInvalidArgument, "append_events: event is empty");
+        rows.push_back({e.chain_id, e.topic, e.event, e.payload, e.created_ms});
+    }
+    return rows;
 }
 
 // market_order_counts for inserted rows (schema version 2 has no insert trigger, schema.cpp): +k per combination of
 // the counted columns, one upsert per combination, with the values the delete / status triggers read back from the
 // row (absent = the empty blob; workerpool for request orders only). Records that are not open count nothing.
-Result<void> count_inserted_orders(store::Tx& tx, std::span<const OrderRecord> records) {
+std::vector<store::Statement> count_statements(std::span<const OrderRecord> records, bool sharded) {
     struct Group {
         std::vector<store::Param> key;
         std::int64_t n{0};
@@ -550,19 +592,25 @@ Result<void> count_inserted_orders(store::Tx& tx, std::span<const OrderRecord> r
     }
     // PostgreSQL: a random shard of the combination (schema.cpp), as the status triggers do.
     thread_local std::minstd_rand shard_source{std::random_device{}()};
-    const bool sharded = tx.backend() == store::Backend::kPostgres;
+    std::vector<store::Statement> out;
     for (auto& [id, g] : groups) {
         std::vector<store::Param> params = std::move(g.key);
         params.emplace_back(sharded ? static_cast<std::int64_t>(shard_source() % 4) : std::int64_t{0});
         params.emplace_back(g.n);
-        WP_TRY_VOID(tx.exec_params(
+        out.push_back(store::Statement{
             "INSERT INTO market_order_counts (chain_id, kind, app_restrict, dataset_restrict, requester_restrict, "
             "workerpool_restrict, workerpool, category, tag_w0, tag_w1, tag_w2, tag_w3, bulk, shard, n) VALUES ($1, "
             "$2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) ON CONFLICT (chain_id, kind, app_restrict, "
             "dataset_restrict, requester_restrict, workerpool_restrict, workerpool, category, tag_w0, tag_w1, tag_w2, "
             "tag_w3, bulk, shard) DO UPDATE SET n = market_order_counts.n + excluded.n",
-            params));
+            std::move(params)});
     }
+    return out;
+}
+
+Result<void> count_inserted_orders(store::Tx& tx, std::span<const OrderRecord> records) {
+    for (const auto& st : count_statements(records, tx.backend() == store::Backend::kPostgres))
+        WP_TRY_VOID(tx.exec_params(st.sql, st.params));
     return {};
 }
 
@@ -600,27 +648,44 @@ Result<OrderRecord> insert_order(store::Tx& tx, const OrderRecord& record) {
     return stored;
 }
 
-Result<std::int64_t> insert_new_orders(store::Tx& tx, std::span<const OrderRecord> records, std::int64_t updated_ms) {
+Result<std::int64_t> insert_new_orders(store::Tx& tx, std::span<const OrderRecord> records, std::int64_t updated_ms,
+                                       std::span<const MarketEvent> events) {
+    WP_TRY(auto event_rows, event_insert_rows(events));
     std::vector<std::vector<store::Param>> rows;
     rows.reserve(records.size());
     for (const auto& r : records) rows.push_back(order_insert_row(r, r.published_ms, updated_ms));
-    WP_TRY(std::int64_t inserted, insert_in_pow2_chunks(tx, "market_orders", order_insert_columns(), rows,
-                                                        "ON CONFLICT (chain_id, order_hash) DO NOTHING"));
-    // Fewer rows than records: the caller fails the transaction (see the header), the counts with it.
-    if (inserted == static_cast<std::int64_t>(records.size())) WP_TRY_VOID(count_inserted_orders(tx, records));
+    // PostgreSQL: the orders (RETURNING: the inserted ones come back), their counts and the events in one
+    // query_batch. SQLite has no round trip to save: the same statements one by one, without RETURNING, the counts
+    // only when every order was inserted.
+    const bool postgres = tx.backend() == store::Backend::kPostgres;
+    std::vector<store::Statement> statements;
+    add_pow2_inserts(statements, "market_orders", order_insert_columns(), rows,
+                     postgres ? "ON CONFLICT (chain_id, order_hash) DO NOTHING RETURNING order_hash"
+                              : "ON CONFLICT (chain_id, order_hash) DO NOTHING");
+    const std::size_t order_statements = statements.size();
+    for (auto& st : count_statements(records, postgres)) statements.push_back(std::move(st));
+    add_pow2_inserts(statements, "market_events", event_columns(), event_rows, {});
+    if (!postgres) {
+        std::int64_t inserted = 0;
+        for (std::size_t i = 0; i < statements.size(); ++i) {
+            WP_TRY(std::int64_t n, tx.exec_params(statements[i].sql, statements[i].params));
+            if (i >= order_statements) continue;
+            inserted += n;
+            if (i + 1 == order_statements && inserted != static_cast<std::int64_t>(records.size())) return inserted;
+        }
+        return inserted;
+    }
+    WP_TRY(const auto results, tx.query_batch(statements));
+    std::int64_t inserted = 0;
+    for (std::size_t i = 0; i < order_statements; ++i) inserted += static_cast<std::int64_t>(results[i].size());
     return inserted;
 }
 
 Result<void> append_events(store::Tx& tx, std::span<const MarketEvent> events) {
-    static const std::vector<std::string> columns{"chain_id", "topic", "event", "payload", "created_ms"};
-    std::vector<std::vector<store::Param>> rows;
-    rows.reserve(events.size());
-    for (const auto& e : events) {
-        if (e.topic.empty()) return make_error(Errc::kInvalidArgument, "append_events: topic is empty");
-        if (e.event.empty()) return make_error(Errc::kInvalidArgument, "append_events: event is empty");
-        rows.push_back({e.chain_id, e.topic, e.event, e.payload, e.created_ms});
-    }
-    WP_TRY_VOID(insert_in_pow2_chunks(tx, "market_events", columns, rows, {}));
+    WP_TRY(auto rows, event_insert_rows(events));
+    std::vector<store::Statement> statements;
+    add_pow2_inserts(statements, "market_events", event_columns(), rows, {});
+    WP_TRY_VOID(tx.query_batch(statements));
     return {};
 }
 

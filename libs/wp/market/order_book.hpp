@@ -201,13 +201,18 @@ bool is_bulk_datasetorder(const DatasetOrder& order) noexcept;
 //! Errors: Errc::kInvalidArgument "order already published" when a row of that hash exists and is not dead.
 Result<OrderRecord> insert_order(store::Tx& tx, const OrderRecord& record);
 
+struct MarketEvent;
+
 //! Inserts orders known to be new (the caller checked in this transaction that no row has their hash; the publish
 //! batch, publish.hpp) with their status, remaining, signer and published_ms as given (a re-published dead order
 //! carries its first publication time: the caller deleted the dead row) and updated_ms, in multi-row statements.
+//! `events` are appended after them (as append_events). The rows, market_order_counts (one upsert per combination
+//! of counted columns) and the events go in one Tx::query_batch: one round trip on PostgreSQL.
 //! Returns the rows inserted: fewer than records.size() when a row of one of the hashes appeared meanwhile (another
-//! writer; ON CONFLICT DO NOTHING) — the caller then treats the transaction as failed (market_order_counts is only
-//! updated, one upsert per combination of counted columns, when every record was inserted).
-Result<std::int64_t> insert_new_orders(store::Tx& tx, std::span<const OrderRecord> records, std::int64_t updated_ms);
+//! writer; ON CONFLICT DO NOTHING) — the caller MUST then fail the transaction: the counts and events were written
+//! for every record. Errors: the store's; append_events' for an empty topic or event (nothing written).
+Result<std::int64_t> insert_new_orders(store::Tx& tx, std::span<const OrderRecord> records, std::int64_t updated_ms,
+                                       std::span<const MarketEvent> events = {});
 
 //! The order of that hash (any status), or nullopt. With `kind`, an order of another kind is nullopt too (GET
 //! /workerpoolorders/<hash of an apporder> is a 404 in the reference).

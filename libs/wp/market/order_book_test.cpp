@@ -1140,6 +1140,37 @@ TEST_P(OrderCountsUpgradeTest, AVersionOneDatabaseUpgradesAndEveryChangeKeepsThe
     ASSERT_TRUE(deleted) << deleted.error().message;
     EXPECT_EQ(total(counted()), 5) << "the filled order was no longer counted";
     EXPECT_EQ(counted(), recount());
+
+    // insert_new_orders with events (orders, counts and events in one query_batch). A hash stored already (the
+    // request order 14 is still open): fewer rows inserted, the caller fails the transaction and nothing stays.
+    const std::vector<OrderRecord> more{record_of(workerpool_order(16), 40), fresh[2]};
+    const std::vector<MarketEvent> events{MarketEvent{0, kChain, "orders", "workerpoolorder_published", "{}", 40}};
+    const auto last_seq = [&] {
+        auto all = db_->read([&](store::Tx& tx) { return events_after(tx, 0, 100000); });
+        EXPECT_TRUE(all) << all.error().message;
+        return all && !all->empty() ? all->back().seq : 0;
+    };
+    const std::int64_t seq_before = last_seq();
+    auto partial = db_->write([&](store::Tx& tx) -> Result<std::int64_t> {
+        WP_TRY(std::int64_t n, insert_new_orders(tx, more, 41, events));
+        EXPECT_EQ(n, 1);
+        return make_error(Errc::kIo, "an order of the batch was inserted by another writer");
+    });
+    ASSERT_FALSE(partial);
+    EXPECT_EQ(total(counted()), 5);
+    EXPECT_EQ(counted(), recount());
+    EXPECT_EQ(last_seq(), seq_before);
+    auto inserted = db_->write(
+        [&](store::Tx& tx) { return insert_new_orders(tx, std::span<const OrderRecord>(more).first(1), 41, events); });
+    ASSERT_TRUE(inserted) << inserted.error().message;
+    EXPECT_EQ(*inserted, 1);
+    EXPECT_EQ(total(counted()), 6);
+    EXPECT_EQ(counted(), recount());
+    auto appended = db_->read([&](store::Tx& tx) { return events_after(tx, seq_before, 10); });
+    ASSERT_TRUE(appended) << appended.error().message;
+    ASSERT_EQ(appended->size(), 1U);
+    EXPECT_EQ(appended->front().event, "workerpoolorder_published");
+    EXPECT_EQ(appended->front().created_ms, 40);
 }
 
 }  // namespace

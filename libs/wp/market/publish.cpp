@@ -88,9 +88,10 @@ class BatchFacts {
         std::int64_t published_ms{0};
     };
 
-    BatchFacts(std::uint64_t chain_id, SyncState sync) : chain_id_(chain_id), sync_(std::move(sync)) {}
+    explicit BatchFacts(std::uint64_t chain_id) : chain_id_(chain_id) {}
 
-    //! Reads the facts of these items (all of this chain).
+    //! Reads the chain's sync state and the facts of these items (all of this chain). Errors: the store's, or
+    //! Errc::kInvalidArgument when the chain has no market_sync row.
     Result<void> load(store::Tx& tx, std::span<PreparedPublish* const> items) {
         std::vector<Bytes32> hashes;
         std::vector<Address> entries;
@@ -112,67 +113,81 @@ class BatchFacts {
         unique(callers);
         unique(categories);
         unique(kinds);
-        WP_TRY(auto orders, query_in(tx,
-                                     "SELECT order_hash, status, published_ms FROM market_orders WHERE chain_id = $1 "
-                                     "AND order_hash IN (",
-                                     {}, hashes));
-        for (const auto& row : orders) {
-            WP_TRY(Bytes32 h, row.get<Bytes32>(0));
-            WP_TRY(std::int64_t code, row.get<std::int64_t>(1));
-            WP_TRY(OrderStatus st, order_status_of(code));
-            WP_TRY(std::int64_t published, row.get<std::int64_t>(2));
-            existing_[h] = Existing{st, published};
-        }
-        if (!entries.empty()) {
-            WP_TRY(auto rows, query_in(tx,
-                                       "SELECT entry, registry, owner FROM market_owners WHERE chain_id = $1 AND "
-                                       "entry IN (",
-                                       {}, entries));
-            for (const auto& row : rows) {
+        // The lookups are independent: one query_batch (a single round trip on PostgreSQL).
+        std::vector<store::Statement> statements;
+        WP_TRY(store::Statement sync_statement, sync_state_statement(chain_id_));
+        statements.push_back(std::move(sync_statement));
+        const Span orders_at = add_in(statements,
+                                      "SELECT order_hash, status, published_ms FROM market_orders WHERE chain_id = $1 "
+                                      "AND order_hash IN (",
+                                      {}, hashes);
+        const Span owners_at = add_in(statements,
+                                      "SELECT entry, registry, owner FROM market_owners WHERE chain_id = $1 AND "
+                                      "entry IN (",
+                                      {}, entries);
+        // The stake rule reads the signer's stake, and the signer is the caller by then (rule 3).
+        const Span stakes_at = add_in(
+            statements, "SELECT account, stake FROM market_accounts WHERE chain_id = $1 AND account IN (", {}, callers);
+        const Span consumed_at = add_in(statements,
+                                        "SELECT order_hash, consumed FROM market_consumed WHERE chain_id = $1 AND "
+                                        "order_hash IN (",
+                                        {}, hashes);
+        const Span categories_at = add_in(
+            statements, "SELECT catid FROM market_categories WHERE chain_id = $1 AND catid IN (", {}, categories);
+        std::vector<Span> open_at;
+        for (std::int64_t kind : kinds)
+            open_at.push_back(add_in(statements,
+                                     "SELECT signer, COUNT(*) FROM market_orders WHERE chain_id = $1 AND kind = $2 "
+                                     "AND status = $3 AND signer IN (",
+                                     {kind, static_cast<std::int64_t>(OrderStatus::kOpen)}, callers,
+                                     " GROUP BY signer"));
+        WP_TRY(const std::vector<store::Rows> results, tx.query_batch(statements));
+
+        WP_TRY(auto sync, sync_state_from(results.front(), chain_id_));
+        if (!sync)
+            return make_error(Errc::kInvalidArgument, "market sync for chain " + std::to_string(chain_id_) +
+                                                          " is not initialised (market_sync has no row)");
+        sync_ = std::move(*sync);
+
+        for (std::size_t s = orders_at.first; s < orders_at.second; ++s)
+            for (const auto& row : results[s]) {
+                WP_TRY(Bytes32 h, row.get<Bytes32>(0));
+                WP_TRY(std::int64_t code, row.get<std::int64_t>(1));
+                WP_TRY(OrderStatus st, order_status_of(code));
+                WP_TRY(std::int64_t published, row.get<std::int64_t>(2));
+                existing_[h] = Existing{st, published};
+            }
+        for (std::size_t s = owners_at.first; s < owners_at.second; ++s)
+            for (const auto& row : results[s]) {
                 WP_TRY(Address e, row.get<Address>(0));
                 WP_TRY(std::int64_t reg, row.get<std::int64_t>(1));
                 WP_TRY(Address o, row.get<Address>(2));
                 owners_[e] = std::make_pair(reg, o);
             }
-        }
-        // The stake rule reads the signer's stake, and the signer is the caller by then (rule 3).
-        WP_TRY(auto stakes,
-               query_in(tx, "SELECT account, stake FROM market_accounts WHERE chain_id = $1 AND account IN (", {},
-                        callers));
-        for (const auto& row : stakes) {
-            WP_TRY(Address a, row.get<Address>(0));
-            WP_TRY(U256 v, row.get<U256>(1));
-            stakes_[a] = v;
-        }
-        WP_TRY(auto consumed, query_in(tx,
-                                       "SELECT order_hash, consumed FROM market_consumed WHERE chain_id = $1 AND "
-                                       "order_hash IN (",
-                                       {}, hashes));
-        for (const auto& row : consumed) {
-            WP_TRY(Bytes32 h, row.get<Bytes32>(0));
-            WP_TRY(U256 v, row.get<U256>(1));
-            consumed_[h] = v;
-        }
-        if (!categories.empty()) {
-            WP_TRY(auto rows, query_in(tx, "SELECT catid FROM market_categories WHERE chain_id = $1 AND catid IN (", {},
-                                       categories));
-            for (const auto& row : rows) {
+        for (std::size_t s = stakes_at.first; s < stakes_at.second; ++s)
+            for (const auto& row : results[s]) {
+                WP_TRY(Address a, row.get<Address>(0));
+                WP_TRY(U256 v, row.get<U256>(1));
+                stakes_[a] = v;
+            }
+        for (std::size_t s = consumed_at.first; s < consumed_at.second; ++s)
+            for (const auto& row : results[s]) {
+                WP_TRY(Bytes32 h, row.get<Bytes32>(0));
+                WP_TRY(U256 v, row.get<U256>(1));
+                consumed_[h] = v;
+            }
+        for (std::size_t s = categories_at.first; s < categories_at.second; ++s)
+            for (const auto& row : results[s]) {
                 WP_TRY(std::int64_t id, row.get<std::int64_t>(0));
                 categories_.insert(id);
             }
-        }
-        for (std::int64_t kind : kinds) {
-            WP_TRY(auto rows,
-                   query_in(tx,
-                            "SELECT signer, COUNT(*) FROM market_orders WHERE chain_id = $1 AND kind = $2 "
-                            "AND status = $3 AND signer IN (",
-                            {kind, static_cast<std::int64_t>(OrderStatus::kOpen)}, callers, " GROUP BY signer"));
-            for (const auto& row : rows) {
-                WP_TRY(Address a, row.get<Address>(0));
-                WP_TRY(std::int64_t n, row.get<std::int64_t>(1));
-                open_[std::make_pair(kind, a)] = static_cast<std::uint64_t>(n);
-            }
-        }
+        for (std::size_t k = 0; k < kinds.size(); ++k)
+            for (std::size_t s = open_at[k].first; s < open_at[k].second; ++s)
+                for (const auto& row : results[s]) {
+                    WP_TRY(Address a, row.get<Address>(0));
+                    WP_TRY(std::int64_t n, row.get<std::int64_t>(1));
+                    open_[std::make_pair(kinds[k], a)] = static_cast<std::uint64_t>(n);
+                }
         return {};
     }
 
@@ -229,34 +244,36 @@ class BatchFacts {
         v.erase(std::unique(v.begin(), v.end()), v.end());
     }
 
-    // `head` ends with "IN (": the keys follow as parameters after `fixed` ($1 is the chain id). The key list is
-    // padded to a power of two (repeating the last key) so that a few statement texts serve every batch size.
+    // The statements [first, second) of a query_batch.
+    using Span = std::pair<std::size_t, std::size_t>;
+
+    // Appends the statements of one lookup: `head` ends with "IN (", the keys follow as parameters after `fixed` ($1
+    // is the chain id), at most 256 keys per statement; none for no key. The key list is padded to a power of two
+    // (repeating the last key) so that a few statement texts serve every batch size.
     template <class K>
-    Result<std::vector<store::Row>> query_in(store::Tx& tx, std::string_view head, std::vector<store::Param> fixed,
-                                             const std::vector<K>& keys, std::string_view tail = {}) const {
-        std::vector<store::Row> out;
+    Span add_in(std::vector<store::Statement>& statements, std::string_view head, std::vector<store::Param> fixed,
+                const std::vector<K>& keys, std::string_view tail = {}) const {
+        const std::size_t first = statements.size();
         constexpr std::size_t kMaxChunk = 256;
         for (std::size_t start = 0; start < keys.size(); start += kMaxChunk) {
             const std::size_t n = std::min(kMaxChunk, keys.size() - start);
             std::size_t padded = 1;
             while (padded < n) padded *= 2;
-            std::vector<store::Param> params;
-            params.reserve(1 + fixed.size() + padded);
-            params.emplace_back(chain_id_);
-            for (const auto& f : fixed) params.push_back(f);
-            std::string sql(head);
+            store::Statement& st = statements.emplace_back();
+            st.params.reserve(1 + fixed.size() + padded);
+            st.params.emplace_back(chain_id_);
+            for (const auto& f : fixed) st.params.push_back(f);
+            st.sql = head;
             for (std::size_t i = 0; i < padded; ++i) {
-                if (i != 0) sql += ", ";
-                sql += '$';
-                sql += std::to_string(params.size() + 1);
-                params.emplace_back(keys[start + std::min(i, n - 1)]);
+                if (i != 0) st.sql += ", ";
+                st.sql += '$';
+                st.sql += std::to_string(st.params.size() + 1);
+                st.params.emplace_back(keys[start + std::min(i, n - 1)]);
             }
-            sql += ")";
-            sql += tail;
-            WP_TRY(auto rows, tx.query_params(sql, params));
-            for (const auto& row : rows) out.push_back(row);
+            st.sql += ")";
+            st.sql += tail;
         }
-        return out;
+        return Span{first, statements.size()};
     }
 
     std::uint64_t chain_id_;
@@ -558,10 +575,9 @@ struct PendingWrites {
         for (const auto& h : dead_rows)
             WP_TRY_VOID(tx.exec("DELETE FROM market_orders WHERE chain_id = $1 AND order_hash = $2",
                                 orders.front().chain_id, h));
-        WP_TRY(std::int64_t inserted, insert_new_orders(tx, orders, now));
+        WP_TRY(std::int64_t inserted, insert_new_orders(tx, orders, now, events));
         if (inserted != static_cast<std::int64_t>(orders.size()))
             return make_error(Errc::kIo, "publish batch: an order of the batch was inserted by another writer");
-        WP_TRY_VOID(append_events(tx, events));
         orders.clear();
         events.clear();
         items.clear();
@@ -622,11 +638,7 @@ std::vector<BatchItemOutcome> Publisher::write_batch(std::span<PreparedPublish> 
                     items.push_back(&batch[i]);
                     index.push_back(i);
                 }
-            WP_TRY(auto sync, load_sync_state(tx, chain_id));
-            if (!sync)
-                return make_error(Errc::kInvalidArgument, "market sync for chain " + std::to_string(chain_id) +
-                                                              " is not initialised (market_sync has no row)");
-            BatchFacts facts(chain_id, std::move(*sync));
+            BatchFacts facts(chain_id);
             WP_TRY_VOID(facts.load(tx, items));
             PendingWrites pending;
             std::vector<Bytes32> dead_rows;

@@ -147,22 +147,23 @@ std::string_view resource_key(OrderKind kind) {
     }
     return "app";
 }
+// {"target": <target>, "<resource key>": <address>}: the body of unpublish_last / unpublish_all.
+json::object resource_body(std::string_view target, OrderKind kind, const Address& resource) {
+    json::object body;
+    body["target"] = target;
+    body[resource_key(kind)] = resource.to_checksum();
+    return body;
+}
 }  // namespace
 
 Result<std::vector<Bytes32>> MarketClient::unpublish_last(OrderKind kind, const Address& resource,
                                                           const PrivateKey& key) {
-    json::object body;
-    body["target"] = "unpublish_last";
-    body[resource_key(kind)] = resource.to_checksum();
-    return unpublish(kind, std::move(body), key);
+    return unpublish(kind, resource_body("unpublish_last", kind, resource), key);
 }
 
 Result<std::vector<Bytes32>> MarketClient::unpublish_all(OrderKind kind, const Address& resource,
                                                          const PrivateKey& key) {
-    json::object body;
-    body["target"] = "unpublish_all";
-    body[resource_key(kind)] = resource.to_checksum();
-    return unpublish(kind, std::move(body), key);
+    return unpublish(kind, resource_body("unpublish_all", kind, resource), key);
 }
 
 Result<PublishedOrder> MarketClient::order(OrderKind kind, const Bytes32& order_hash) {

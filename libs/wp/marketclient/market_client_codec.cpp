@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <variant>
 
 #include <boost/json.hpp>
 
@@ -56,24 +57,122 @@ void put(Params& p, std::string_view key, const std::optional<Address>& v) {
 void put(Params& p, std::string_view key, const std::optional<Bytes32>& v) {
     if (v) p.emplace_back(key, to_hex(*v));
 }
-void put(Params& p, std::string_view key, const std::optional<U256>& v) {
-    if (v) p.emplace_back(key, v->to_dec());
-}
-void put_nonzero(Params& p, std::string_view key, const std::optional<U256>& v) {
-    if (v && !v->is_zero()) p.emplace_back(key, v->to_dec());
-}
 void put_restrict(Params& p, std::string_view key, std::string_view strict_key, const RestrictQuery& r) {
     put(p, key, r.value);
     p.emplace_back(strict_key, bool_text(r.strict));
 }
-void put_page(Params& p, const PageQuery& page) {
-    p.emplace_back("pageIndex", std::to_string(page.index));
-    p.emplace_back("pageSize", std::to_string(page.size));
+
+// One query-string member of a query struct: the key, the struct member, and how it is written. The encoder below
+// takes a table of them per query (the order does not matter: keys are sorted when joined).
+template <class Q>
+using Member = std::variant<std::optional<AddressOrAny> Q::*, std::optional<Address> Q::*, std::optional<Bytes32> Q::*,
+                            std::optional<U256> Q::*, RestrictQuery Q::*, bool Q::*>;
+
+template <class Q>
+struct Field {
+    std::string_view key;
+    Member<Q> member;
+    std::string_view strict_key{};  //!< a RestrictQuery: the key of its isXStrict flag (always sent)
+    bool nonzero{false};            //!< a U256 sent only when non-zero (the SDK's `minTrust &&`)
+};
+
+template <class Q>
+void put_field(Params& p, const Field<Q>& f, const std::optional<U256>& v) {
+    if (v && (!f.nonzero || !v->is_zero())) p.emplace_back(f.key, v->to_dec());
 }
-void put_tags(Params& p, const std::optional<Bytes32>& min_tag, const std::optional<Bytes32>& max_tag) {
-    put(p, "minTag", min_tag);
-    put(p, "maxTag", max_tag);
+template <class Q>
+void put_field(Params& p, const Field<Q>& f, const RestrictQuery& r) {
+    put_restrict(p, f.key, f.strict_key, r);
 }
+template <class Q>
+void put_field(Params& p, const Field<Q>& f, bool v) {
+    p.emplace_back(f.key, bool_text(v));
+}
+template <class Q, class V>
+void put_field(Params& p, const Field<Q>& f, const std::optional<V>& v) {
+    put(p, f.key, v);
+}
+
+// chainId, the table's members, then pageIndex and pageSize (every query has a `page`).
+template <class Q, std::size_t N>
+std::string encode(std::uint64_t chain_id, const Q& q, const Field<Q> (&fields)[N]) {
+    Params p{{"chainId", std::to_string(chain_id)}};
+    for (const Field<Q>& f : fields) std::visit([&](auto member) { put_field(p, f, q.*member); }, f.member);
+    p.emplace_back("pageIndex", std::to_string(q.page.index));
+    p.emplace_back("pageSize", std::to_string(q.page.size));
+    return join(std::move(p));
+}
+
+using W = WorkerpoolOrderbookQuery;
+const Field<W> kWorkerpoolFields[] = {
+    {"category", &W::category},
+    {"workerpool", &W::workerpool},
+    {"workerpoolOwner", &W::workerpool_owner},
+    {"app", &W::app, "isAppStrict"},
+    {"dataset", &W::dataset, "isDatasetStrict"},
+    {"requester", &W::requester, "isRequesterStrict"},
+    {"minTag", &W::min_tag},
+    {"maxTag", &W::max_tag},
+    {"minTrust", &W::min_trust, {}, true},
+    {"minVolume", &W::min_volume, {}, true},
+};
+using A = AppOrderbookQuery;
+const Field<A> kAppFields[] = {
+    {"app", &A::app},
+    {"appOwner", &A::app_owner},
+    {"dataset", &A::dataset, "isDatasetStrict"},
+    {"workerpool", &A::workerpool, "isWorkerpoolStrict"},
+    {"requester", &A::requester, "isRequesterStrict"},
+    {"minTag", &A::min_tag},
+    {"maxTag", &A::max_tag},
+    {"minVolume", &A::min_volume, {}, true},
+};
+using D = DatasetOrderbookQuery;
+const Field<D> kDatasetFields[] = {
+    {"dataset", &D::dataset},
+    {"datasetOwner", &D::dataset_owner},
+    {"app", &D::app, "isAppStrict"},
+    {"workerpool", &D::workerpool, "isWorkerpoolStrict"},
+    {"requester", &D::requester, "isRequesterStrict"},
+    {"minTag", &D::min_tag},
+    {"maxTag", &D::max_tag},
+    {"minVolume", &D::min_volume, {}, true},
+    {"bulkOnly", &D::bulk_only},
+};
+using R = RequestOrderbookQuery;
+const Field<R> kRequestFields[] = {
+    {"requester", &R::requester},
+    {"beneficiary", &R::beneficiary},
+    {"app", &R::app},
+    {"dataset", &R::dataset},
+    {"workerpool", &R::workerpool, "isWorkerpoolStrict"},
+    {"category", &R::category},
+    {"minTag", &R::min_tag},
+    {"maxTag", &R::max_tag},
+    {"maxTrust", &R::max_trust, {}, true},
+    {"minVolume", &R::min_volume, {}, true},
+};
+using Deals = DealsQuery;
+const Field<Deals> kDealsFields[] = {
+    {"category", &Deals::category},
+    {"requester", &Deals::requester},
+    {"beneficiary", &Deals::beneficiary},
+    {"app", &Deals::app},
+    {"dataset", &Deals::dataset},
+    {"workerpool", &Deals::workerpool},
+    {"appOwner", &Deals::app_owner},
+    {"datasetOwner", &Deals::dataset_owner},
+    {"workerpoolOwner", &Deals::workerpool_owner},
+    {"apporderHash", &Deals::apporder_hash},
+    {"datasetorderHash", &Deals::datasetorder_hash},
+    {"workerpoolorderHash", &Deals::workerpoolorder_hash},
+    {"requestorderHash", &Deals::requestorder_hash},
+};
+using C = CategoriesQuery;
+const Field<C> kCategoriesFields[] = {
+    {"minWorkClockTimeRef", &C::min_work_clock_time_ref},
+    {"maxWorkClockTimeRef", &C::max_work_clock_time_ref},
+};
 
 Error decoding(std::string message) { return Error{Errc::kDecoding, std::move(message)}; }
 
@@ -161,87 +260,20 @@ Result<PublishedOrder> published_order_from_json(OrderKind kind, const boost::js
 // ---- query strings ------------------------------------------------------------------------------------------------
 
 std::string to_query_string(std::uint64_t chain_id, const WorkerpoolOrderbookQuery& q) {
-    Params p{{"chainId", std::to_string(chain_id)}};
-    put(p, "category", q.category);
-    put(p, "workerpool", q.workerpool);
-    put(p, "workerpoolOwner", q.workerpool_owner);
-    put_restrict(p, "app", "isAppStrict", q.app);
-    put_restrict(p, "dataset", "isDatasetStrict", q.dataset);
-    put_restrict(p, "requester", "isRequesterStrict", q.requester);
-    put_tags(p, q.min_tag, q.max_tag);
-    put_nonzero(p, "minTrust", q.min_trust);
-    put_nonzero(p, "minVolume", q.min_volume);
-    put_page(p, q.page);
-    return join(std::move(p));
+    return encode(chain_id, q, kWorkerpoolFields);
 }
-
 std::string to_query_string(std::uint64_t chain_id, const AppOrderbookQuery& q) {
-    Params p{{"chainId", std::to_string(chain_id)}};
-    put(p, "app", q.app);
-    put(p, "appOwner", q.app_owner);
-    put_restrict(p, "dataset", "isDatasetStrict", q.dataset);
-    put_restrict(p, "workerpool", "isWorkerpoolStrict", q.workerpool);
-    put_restrict(p, "requester", "isRequesterStrict", q.requester);
-    put_tags(p, q.min_tag, q.max_tag);
-    put_nonzero(p, "minVolume", q.min_volume);
-    put_page(p, q.page);
-    return join(std::move(p));
+    return encode(chain_id, q, kAppFields);
 }
-
 std::string to_query_string(std::uint64_t chain_id, const DatasetOrderbookQuery& q) {
-    Params p{{"chainId", std::to_string(chain_id)}};
-    put(p, "dataset", q.dataset);
-    put(p, "datasetOwner", q.dataset_owner);
-    put_restrict(p, "app", "isAppStrict", q.app);
-    put_restrict(p, "workerpool", "isWorkerpoolStrict", q.workerpool);
-    put_restrict(p, "requester", "isRequesterStrict", q.requester);
-    put_tags(p, q.min_tag, q.max_tag);
-    put_nonzero(p, "minVolume", q.min_volume);
-    p.emplace_back("bulkOnly", bool_text(q.bulk_only));
-    put_page(p, q.page);
-    return join(std::move(p));
+    return encode(chain_id, q, kDatasetFields);
 }
-
 std::string to_query_string(std::uint64_t chain_id, const RequestOrderbookQuery& q) {
-    Params p{{"chainId", std::to_string(chain_id)}};
-    put(p, "requester", q.requester);
-    put(p, "beneficiary", q.beneficiary);
-    put(p, "app", q.app);
-    put(p, "dataset", q.dataset);
-    put_restrict(p, "workerpool", "isWorkerpoolStrict", q.workerpool);
-    put(p, "category", q.category);
-    put_tags(p, q.min_tag, q.max_tag);
-    put_nonzero(p, "maxTrust", q.max_trust);
-    put_nonzero(p, "minVolume", q.min_volume);
-    put_page(p, q.page);
-    return join(std::move(p));
+    return encode(chain_id, q, kRequestFields);
 }
-
-std::string to_query_string(std::uint64_t chain_id, const DealsQuery& q) {
-    Params p{{"chainId", std::to_string(chain_id)}};
-    put(p, "category", q.category);
-    put(p, "requester", q.requester);
-    put(p, "beneficiary", q.beneficiary);
-    put(p, "app", q.app);
-    put(p, "dataset", q.dataset);
-    put(p, "workerpool", q.workerpool);
-    put(p, "appOwner", q.app_owner);
-    put(p, "datasetOwner", q.dataset_owner);
-    put(p, "workerpoolOwner", q.workerpool_owner);
-    put(p, "apporderHash", q.apporder_hash);
-    put(p, "datasetorderHash", q.datasetorder_hash);
-    put(p, "workerpoolorderHash", q.workerpoolorder_hash);
-    put(p, "requestorderHash", q.requestorder_hash);
-    put_page(p, q.page);
-    return join(std::move(p));
-}
-
+std::string to_query_string(std::uint64_t chain_id, const DealsQuery& q) { return encode(chain_id, q, kDealsFields); }
 std::string to_query_string(std::uint64_t chain_id, const CategoriesQuery& q) {
-    Params p{{"chainId", std::to_string(chain_id)}};
-    put(p, "minWorkClockTimeRef", q.min_work_clock_time_ref);
-    put(p, "maxWorkClockTimeRef", q.max_work_clock_time_ref);
-    put_page(p, q.page);
-    return join(std::move(p));
+    return encode(chain_id, q, kCategoriesFields);
 }
 
 // ---- authorization -----------------------------------------------------------------------------------------------

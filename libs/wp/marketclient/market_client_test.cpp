@@ -1,4 +1,4 @@
-// MarketClient against OUR market running in-process on 127.0.0.1 (net::HttpServer + market::MarketApi on a scratch
+// MarketClient against OUR market running in-process on 127.0.0.1 (market_test_support.hpp: MarketApi on a scratch
 // SQLite database whose chain-mirror tables are written directly: no RPC), and against small servers that misbehave
 // (5xx, text bodies, a socket that never answers, a closed port). Proves: the Authorization header equals the
 // reference vector (vectors.md §6) and is accepted once by the real verifier; publish / get / unpublish (hash, last,
@@ -18,18 +18,11 @@
 
 #include <boost/json.hpp>
 
-#include <wp/chain/eth.hpp>
-#include <wp/chain/hub.hpp>
-#include <wp/chain/rpc.hpp>
 #include <wp/core/clock.hpp>
 #include <wp/core/hex.hpp>
-#include <wp/market/api.hpp>
-#include <wp/market/chain_state.hpp>
-#include <wp/market/challenge_store.hpp>
-#include <wp/market/schema.hpp>
+#include <wp/market/market_test_support.hpp>
 #include <wp/net/http_server.hpp>
 #include <wp/protocol/tag.hpp>
-#include <wp/store/pg_test_support.hpp>
 
 namespace wp::marketclient {
 namespace {
@@ -103,6 +96,20 @@ TEST(MarketClientPure, QueryStringsUseTheSdkKeysSorted) {
               "bulkOnly=true&chainId=1&datasetOwner=any&isAppStrict=false&isRequesterStrict=false&"
               "isWorkerpoolStrict=false&pageIndex=0&pageSize=20");
 
+    RequestOrderbookQuery r;
+    r.requester = AddressOrAny{true, {}};
+    r.workerpool.strict = true;
+    r.category = U256(0);    // 0 is sent (only the trust and volume filters skip 0)
+    r.max_trust = U256(0);   // not sent
+    r.min_volume = U256(2);  // sent
+    EXPECT_EQ(to_query_string(1, r),
+              "category=0&chainId=1&isWorkerpoolStrict=true&minVolume=2&pageIndex=0&pageSize=20&requester=any");
+
+    CategoriesQuery c;
+    c.max_work_clock_time_ref = U256(1000);
+    c.page = PageQuery{1, 10};
+    EXPECT_EQ(to_query_string(1, c), "chainId=1&maxWorkClockTimeRef=1000&pageIndex=1&pageSize=10");
+
     DealsQuery deals;
     deals.workerpoolorder_hash = Bytes32{};
     EXPECT_EQ(to_query_string(1, deals),
@@ -132,74 +139,24 @@ TEST(MarketClientPure, PublishedOrderDocumentErrorsNameTheMember) {
 class MarketClientTest : public ::testing::Test {
   protected:
     void SetUp() override {
-        auto opened = store::testing::open_scratch(store::Backend::kSqlite, "cli_market_client", {.pool_size = 4});
-        ASSERT_TRUE(opened) << opened.error().message;
-        scratch_.emplace(std::move(opened->scratch));
-        db_ = std::move(opened->db);
-        ASSERT_TRUE(market::migrate_market_schema(*db_));
-        exec(
-            "INSERT INTO market_sync (chain_id, hub, start_block, complete, last_block, last_block_ms) "
-            "VALUES ($1, $2, 0, 1, 120, 0)",
-            kChain, kHub);
-        rpc_ = std::make_unique<chain::JsonRpcClient>(chain::JsonRpcOptions{.url = "http://127.0.0.1:1"});
-        eth_ = std::make_unique<chain::EthClient>(*rpc_);
-        hub_ = std::make_unique<chain::Hub>(*eth_, kHub);
-        state_ = std::make_unique<market::ChainState>(*db_, *hub_, kChain);
-        challenges_ = std::make_unique<market::SqlChallengeStore>(*db_);
-        auth_ = std::make_unique<service::ChallengeAuth>(*challenges_, clock_);
-
-        market::MarketApiDeps deps;
-        deps.db = db_.get();
-        deps.chains.push_back(market::ChainContext{kChain, domain(), state_.get(), nullptr});
-        deps.auth = auth_.get();
-        deps.clock = &clock_;
-        market::MarketApiOptions options;
-        options.rate_limit.reset();
-        api_ = std::make_unique<market::MarketApi>(std::move(deps), options);
-        server_ = std::make_unique<net::HttpServer>(market::MarketApi::server_options({}, options));
-        api_->install(*server_);
-        ASSERT_TRUE(server_->start());
-        auto client = MarketClient::create({.url = server_->base_url() + "/", .chain_id = kChain});
+        auto started = market::testing::InProcessMarket::start({.tag = "cli_market_client", .hub = kHub}, clock_);
+        ASSERT_TRUE(started) << started.error().message;
+        market_ = std::move(*started);
+        auto client = MarketClient::create({.url = market_->base_url() + "/", .chain_id = kChain});
         ASSERT_TRUE(client) << client.error().message;
         client_.emplace(std::move(*client));
 
-        set_owner(market::Registry::kWorkerpool, pool_, owner_.address());
-        set_owner(market::Registry::kApp, app_, owner_.address());
-        set_owner(market::Registry::kDataset, dataset_, owner_.address());
-        set_stake(owner_.address(), U256(1'000'000));
-        set_stake(requester_.address(), U256(1'000'000));
-        add_category(0);
-        add_category(1);
+        ASSERT_TRUE(market_->set_owner(market::Registry::kWorkerpool, pool_, owner_.address()));
+        ASSERT_TRUE(market_->set_owner(market::Registry::kApp, app_, owner_.address()));
+        ASSERT_TRUE(market_->set_owner(market::Registry::kDataset, dataset_, owner_.address()));
+        ASSERT_TRUE(market_->set_stake(owner_.address(), U256(1'000'000)));
+        ASSERT_TRUE(market_->set_stake(requester_.address(), U256(1'000'000)));
+        ASSERT_TRUE(market_->add_category(0, U256(300)));
+        ASSERT_TRUE(market_->add_category(1, U256(600)));
     }
     void TearDown() override {
         client_.reset();
-        server_.reset();
-        api_.reset();
-        db_.reset();
-    }
-
-    template <class... A>
-    void exec(std::string_view sql, const A&... args) {
-        auto r = db_->write([&](store::Tx& tx) { return tx.exec(sql, args...); });
-        ASSERT_TRUE(r) << r.error().message;
-    }
-    void set_owner(market::Registry registry, const Address& entry, const Address& owner) {
-        exec(
-            "INSERT INTO market_owners (chain_id, entry, registry, owner, block_number) VALUES ($1, $2, $3, $4, 1) "
-            "ON CONFLICT (chain_id, entry) DO UPDATE SET owner = excluded.owner",
-            kChain, entry, static_cast<std::int64_t>(registry), owner);
-    }
-    void set_stake(const Address& account, const U256& stake) {
-        exec(
-            "INSERT INTO market_accounts (chain_id, account, stake, block_number) VALUES ($1, $2, $3, 1) "
-            "ON CONFLICT (chain_id, account) DO UPDATE SET stake = excluded.stake",
-            kChain, account, stake);
-    }
-    void add_category(std::uint64_t catid) {
-        exec(
-            "INSERT INTO market_categories (chain_id, catid, name, description, work_clock_time_ref, "
-            "transaction_hash, block_number, block_timestamp_ms) VALUES ($1, $2, 'S', 'small', $3, $4, 1, 0)",
-            kChain, catid, U256(300 * (catid + 1)), Bytes32{});
+        market_.reset();
     }
 
     static Domain domain() { return Domain::iexec(U256(kChain), kHub); }
@@ -252,16 +209,7 @@ class MarketClientTest : public ::testing::Test {
     MarketClient& client() { return *client_; }
 
     ManualClock clock_;
-    std::optional<store::testing::ScratchDatabase> scratch_;
-    std::unique_ptr<store::Database> db_;
-    std::unique_ptr<chain::JsonRpcClient> rpc_;
-    std::unique_ptr<chain::EthClient> eth_;
-    std::unique_ptr<chain::Hub> hub_;
-    std::unique_ptr<market::ChainState> state_;
-    std::unique_ptr<market::SqlChallengeStore> challenges_;
-    std::unique_ptr<service::ChallengeAuth> auth_;
-    std::unique_ptr<market::MarketApi> api_;
-    std::unique_ptr<net::HttpServer> server_;
+    std::unique_ptr<market::testing::InProcessMarket> market_;
     std::optional<MarketClient> client_;
 
     const PrivateKey owner_ = PrivateKey::generate();

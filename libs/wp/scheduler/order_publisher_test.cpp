@@ -1,5 +1,5 @@
-// OrderPublisher (order_publisher.hpp) against OUR market running in-process on 127.0.0.1 (market::MarketApi on a
-// scratch SQLite database whose chain-mirror tables are written directly, as in marketclient's test) and the core's
+// OrderPublisher (order_publisher.hpp) against OUR market running in-process on 127.0.0.1 (market_test_support.hpp:
+// MarketApi on a scratch SQLite database whose chain-mirror tables are written directly) and the core's
 // own scratch SQLite database (scheduler schema: workers and deals written through SchedulerStore). Proves: workers
 // joining publish the capacity's volume (signed by the owner: the market recovers the signer); a lost worker and a
 // backlog (a fill's tasks) shrink it by unpublish + publish; tick() runs a round only when something changed; a
@@ -17,17 +17,10 @@
 
 #include <boost/json.hpp>
 
-#include <wp/chain/eth.hpp>
-#include <wp/chain/hub.hpp>
-#include <wp/chain/rpc.hpp>
 #include <wp/core/clock.hpp>
 #include <wp/core/hex.hpp>
-#include <wp/market/api.hpp>
-#include <wp/market/chain_state.hpp>
-#include <wp/market/challenge_store.hpp>
-#include <wp/market/schema.hpp>
+#include <wp/market/market_test_support.hpp>
 #include <wp/marketclient/market_client.hpp>
-#include <wp/net/http_server.hpp>
 #include <wp/protocol/tag.hpp>
 #include <wp/store/pg_test_support.hpp>
 
@@ -48,43 +41,15 @@ const Address kPool = Address::parse("0x2222222222222222222222222222222222222222
 class OrderPublisherTest : public ::testing::Test {
   protected:
     void SetUp() override {
-        auto opened = store::testing::open_scratch(store::Backend::kSqlite, "policy_market", {.pool_size = 4});
-        ASSERT_TRUE(opened) << opened.error().message;
-        market_scratch_.emplace(std::move(opened->scratch));
-        market_db_ = std::move(opened->db);
-        ASSERT_TRUE(market::migrate_market_schema(*market_db_));
-        exec(
-            "INSERT INTO market_sync (chain_id, hub, start_block, complete, last_block, last_block_ms) "
-            "VALUES ($1, $2, 0, 1, 120, 0)",
-            kChain, kHub);
-        rpc_ = std::make_unique<chain::JsonRpcClient>(chain::JsonRpcOptions{.url = "http://127.0.0.1:1"});
-        eth_ = std::make_unique<chain::EthClient>(*rpc_);
-        hub_ = std::make_unique<chain::Hub>(*eth_, kHub);
-        state_ = std::make_unique<market::ChainState>(*market_db_, *hub_, kChain);
-        challenges_ = std::make_unique<market::SqlChallengeStore>(*market_db_);
-        auth_ = std::make_unique<service::ChallengeAuth>(*challenges_, clock_);
-        market::MarketApiDeps deps;
-        deps.db = market_db_.get();
-        deps.chains.push_back(market::ChainContext{kChain, domain(), state_.get(), nullptr});
-        deps.auth = auth_.get();
-        deps.clock = &clock_;
-        market::MarketApiOptions options;
-        options.rate_limit.reset();
-        api_ = std::make_unique<market::MarketApi>(std::move(deps), options);
-        server_ = std::make_unique<net::HttpServer>(market::MarketApi::server_options({}, options));
-        api_->install(*server_);
-        ASSERT_TRUE(server_->start());
-        auto client = marketclient::MarketClient::create({.url = server_->base_url(), .chain_id = kChain});
+        auto started = market::testing::InProcessMarket::start({.tag = "policy_market", .hub = kHub}, clock_);
+        ASSERT_TRUE(started) << started.error().message;
+        market_ = std::move(*started);
+        auto client = marketclient::MarketClient::create({.url = market_->base_url(), .chain_id = kChain});
         ASSERT_TRUE(client) << client.error().message;
         client_.emplace(std::move(*client));
-        exec("INSERT INTO market_owners (chain_id, entry, registry, owner, block_number) VALUES ($1, $2, $3, $4, 1)",
-             kChain, kPool, static_cast<std::int64_t>(market::Registry::kWorkerpool), owner_.address());
-        exec("INSERT INTO market_accounts (chain_id, account, stake, block_number) VALUES ($1, $2, $3, 1)", kChain,
-             owner_.address(), U256(1'000'000));
-        exec(
-            "INSERT INTO market_categories (chain_id, catid, name, description, work_clock_time_ref, "
-            "transaction_hash, block_number, block_timestamp_ms) VALUES ($1, 0, 'S', 'small', $2, $3, 1, 0)",
-            kChain, U256(300), Bytes32{});
+        ASSERT_TRUE(market_->set_owner(market::Registry::kWorkerpool, kPool, owner_.address()));
+        ASSERT_TRUE(market_->set_stake(owner_.address(), U256(1'000'000)));
+        ASSERT_TRUE(market_->add_category(0, U256(300)));
 
         auto core = store::testing::open_scratch(store::Backend::kSqlite, "policy_core", {.pool_size = 2});
         ASSERT_TRUE(core) << core.error().message;
@@ -95,24 +60,16 @@ class OrderPublisherTest : public ::testing::Test {
     }
     void TearDown() override {
         client_.reset();
-        server_.reset();
-        api_.reset();
+        market_.reset();
         store_.reset();
         core_db_.reset();
-        market_db_.reset();
-    }
-
-    template <class... A>
-    void exec(std::string_view sql, const A&... args) {
-        auto r = market_db_->write([&](store::Tx& tx) { return tx.exec(sql, args...); });
-        ASSERT_TRUE(r) << r.error().message;
     }
 
     static Domain domain() { return Domain::iexec(U256(kChain), kHub); }
 
     OrderPublisherOptions options(std::string url = {}) {
         OrderPublisherOptions o;
-        o.market_url = url.empty() ? server_->base_url() : url;
+        o.market_url = url.empty() ? market_->base_url() : url;
         o.chain_id = kChain;
         o.hub = kHub;
         o.workerpool = kPool;
@@ -195,16 +152,9 @@ class OrderPublisherTest : public ::testing::Test {
     }
 
     ManualClock clock_;
-    std::optional<store::testing::ScratchDatabase> market_scratch_, core_scratch_;
-    std::unique_ptr<store::Database> market_db_, core_db_;
-    std::unique_ptr<chain::JsonRpcClient> rpc_;
-    std::unique_ptr<chain::EthClient> eth_;
-    std::unique_ptr<chain::Hub> hub_;
-    std::unique_ptr<market::ChainState> state_;
-    std::unique_ptr<market::SqlChallengeStore> challenges_;
-    std::unique_ptr<service::ChallengeAuth> auth_;
-    std::unique_ptr<market::MarketApi> api_;
-    std::unique_ptr<net::HttpServer> server_;
+    std::unique_ptr<market::testing::InProcessMarket> market_;
+    std::optional<store::testing::ScratchDatabase> core_scratch_;
+    std::unique_ptr<store::Database> core_db_;
     std::optional<marketclient::MarketClient> client_;
     std::unique_ptr<SchedulerStore> store_;
     const PrivateKey owner_ = PrivateKey::generate();
@@ -269,7 +219,7 @@ TEST_F(OrderPublisherTest, FollowsWorkersAndBacklogOnTheMarket) {
 
     // The dashboard view: the open order and the plan's terms.
     const json::object view = policy->view();
-    EXPECT_EQ(view.at("market").as_string(), server_->base_url());
+    EXPECT_EQ(view.at("market").as_string(), market_->base_url());
     ASSERT_EQ(view.at("orders").as_array().size(), 1U);
     const auto& o = view.at("orders").as_array()[0].as_object();
     EXPECT_EQ(o.at("remaining").to_number<std::uint64_t>(), 9U);
@@ -386,7 +336,7 @@ TEST_F(OrderPublisherTest, ARefusalClosesTheRowWithTheMarketsMessage) {
 }
 
 TEST_F(OrderPublisherTest, MarketOrdersCacheReadsTheOpenOrdersWithoutThePolicy) {
-    auto cache = MarketOrdersCache::create(server_->base_url(), kChain, kPool);
+    auto cache = MarketOrdersCache::create(market_->base_url(), kChain, kPool);
     ASSERT_TRUE(cache) << cache.error().message;
     EXPECT_FALSE((*cache)->get());  // nothing read yet: "openOrdersKnown": false
     ASSERT_TRUE((*cache)->refresh());

@@ -55,6 +55,13 @@ class Connection {
     //! Runs one statement with its parameters; rows go to `out` when not null. Returns the changed-row count.
     virtual Result<std::int64_t> run(std::string_view sql, std::span<const Param> params, ResultData* out) = 0;
     virtual Result<void> exec_script(std::string_view sql) = 0;
+    //! Runs statements in order, the rows of statement i into outs[i] (same sizes); stops at the first failure.
+    //! Default: one run() each. PostgreSQL overrides it with pipeline mode (one round trip).
+    virtual Result<void> run_batch(std::span<const Statement> statements, std::span<ResultData> outs) {
+        for (std::size_t i = 0; i < statements.size(); ++i)
+            WP_TRY_VOID(run(statements[i].sql, statements[i].params, &outs[i]));
+        return {};
+    }
     //! True when the connection is unusable (PostgreSQL: dropped by the server).
     virtual bool broken() const = 0;
 

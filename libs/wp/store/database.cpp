@@ -203,6 +203,17 @@ Result<Rows> Tx::query_params(std::string_view sql, std::span<const Param> param
     return detail::Connection::make_rows(std::move(data));
 }
 
+Result<std::vector<Rows>> Tx::query_batch(std::span<const Statement> statements) {
+    WP_TRY_VOID(check_not_doomed(*conn_));
+    std::vector<detail::ResultData> data(statements.size());
+    WP_TRY_VOID(conn_->run_batch(statements, data));
+    std::vector<Rows> out;
+    out.reserve(data.size());
+    for (auto& d : data)
+        out.push_back(detail::Connection::make_rows(std::make_shared<detail::ResultData>(std::move(d))));
+    return out;
+}
+
 Result<Row> Tx::query_row_params(std::string_view sql, std::span<const Param> params) {
     WP_TRY(Rows rows, query_params(sql, params));
     if (rows.size() != 1)

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <cstring>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -51,8 +52,8 @@ struct Prepared {
 
 class PostgresConnection final : public Connection {
   public:
-    PostgresConnection(PGconn* conn, std::string db_name, std::size_t cache_limit)
-        : Connection(std::move(db_name), cache_limit), conn_(conn) {}
+    PostgresConnection(PGconn* conn, std::string db_name, std::size_t cache_limit, bool pipeline)
+        : Connection(std::move(db_name), cache_limit), conn_(conn), pipeline_(pipeline) {}
     ~PostgresConnection() override { PQfinish(conn_); }
 
     Backend backend() const override { return Backend::kPostgres; }
@@ -75,61 +76,65 @@ class PostgresConnection final : public Connection {
 
     Result<std::int64_t> run(std::string_view sql, std::span<const Param> params, ResultData* out) override {
         WP_TRY(const Prepared* prepared, prepare(sql));
-        if (prepared->param_types.size() != params.size())
-            return make_error(fail(Failure::kOther, Errc::kInvalidArgument, sql,
-                                   "expects " + std::to_string(prepared->param_types.size()) + " parameters, got " +
-                                       std::to_string(params.size())));
-        const std::size_t n = params.size();
-        std::vector<std::string> ints(n);
-        std::vector<const char*> values(n, nullptr);
-        std::vector<int> lengths(n, 0);
-        std::vector<int> formats(n, 0);
-        for (std::size_t k = 0; k < n; ++k) {
-            const Param& p = params[k];
-            const Oid type = prepared->param_types[k];
-            auto mismatch = [&](std::string_view what) {
-                return make_error(fail(Failure::kOther, Errc::kInvalidArgument, sql,
-                                       "parameter $" + std::to_string(k + 1) + ": cannot bind " + std::string(what) +
-                                           " to a parameter of type oid " + std::to_string(type)));
-            };
-            switch (p.kind()) {
-                case Param::Kind::kNull: break;
-                case Param::Kind::kInt:
-                    if (!is_int_type(type)) return mismatch("an integer");
-                    ints[k] = std::to_string(p.int_value());
-                    values[k] = ints[k].c_str();
-                    break;
-                case Param::Kind::kBool:
-                    if (type != kBoolOid) return mismatch("a bool");
-                    values[k] = p.int_value() != 0 ? "t" : "f";
-                    break;
-                case Param::Kind::kText:
-                    if (type == kByteaOid || type == kBoolOid || is_int_type(type)) return mismatch("text");
-                    if (p.data().find('\0') != std::string::npos)
-                        return make_error(fail(Failure::kOther, Errc::kInvalidArgument, sql,
-                                               "parameter $" + std::to_string(k + 1) + ": text contains a NUL byte"));
-                    values[k] = p.data().c_str();
-                    break;
-                case Param::Kind::kBytes:
-                    if (type != kByteaOid) return mismatch("bytes");
-                    values[k] = p.data().data();
-                    lengths[k] = static_cast<int>(p.data().size());
-                    formats[k] = 1;
-                    break;
-                case Param::Kind::kInvalid:
-                    return make_error(fail(Failure::kOther, Errc::kInvalidArgument, sql,
-                                           "parameter $" + std::to_string(k + 1) + ": " + p.data()));
+        Bound b;
+        WP_TRY_VOID(bind(sql, *prepared, params, b));
+        ResultPtr res(PQexecPrepared(conn_, prepared->name.c_str(), static_cast<int>(params.size()), b.values.data(),
+                                     b.lengths.data(), b.formats.data(), 0));
+        return take_result(sql, res.get(), out);
+    }
+
+    // Pipeline mode (libpq 14+): every statement is sent, then one Sync, then the results are read in order. The
+    // statements are prepared first (PQprepare waits for its answer, which pipeline mode does not allow). The
+    // connection stays in blocking mode: the statements of a batch and their results are small enough for the
+    // socket buffers, so neither side can block the other while the client is still sending.
+    Result<void> run_batch(std::span<const Statement> statements, std::span<ResultData> outs) override {
+        if (statements.size() <= 1 || !pipeline_) return Connection::run_batch(statements, outs);
+        std::vector<const Prepared*> prepared(statements.size());
+        std::vector<Bound> bound(statements.size());
+        for (std::size_t i = 0; i < statements.size(); ++i) {
+            WP_TRY(prepared[i], prepare(statements[i].sql));
+            WP_TRY_VOID(bind(statements[i].sql, *prepared[i], statements[i].params, bound[i]));
+        }
+        if (PQenterPipelineMode(conn_) != 1) return make_error(result_error(statements.front().sql, nullptr));
+        std::size_t sent = 0;
+        for (; sent < statements.size(); ++sent) {
+            const Bound& b = bound[sent];
+            if (PQsendQueryPrepared(conn_, prepared[sent]->name.c_str(), static_cast<int>(b.values.size()),
+                                    b.values.data(), b.lengths.data(), b.formats.data(), 0) != 1)
+                break;
+        }
+        std::optional<Error> first;
+        if (sent < statements.size()) first = result_error(statements[sent].sql, nullptr);
+        if (PQpipelineSync(conn_) != 1) {
+            // Nothing more can be read: the connection is unusable (reported broken, dropped by the pool).
+            if (!first) first = result_error(statements.front().sql, nullptr);
+            return make_error(std::move(*first));
+        }
+        for (std::size_t i = 0; i < sent; ++i) {
+            ResultPtr res(PQgetResult(conn_));
+            if (!res) {
+                if (!first) first = result_error(statements[i].sql, nullptr);
+                return make_error(std::move(*first));
             }
+            if (PQresultStatus(res.get()) == PGRES_PIPELINE_ABORTED) {
+                if (!first) first = result_error(statements[i].sql, res.get());
+            } else if (!first) {
+                if (auto r = take_result(statements[i].sql, res.get(), &outs[i]); !r) first = r.error();
+            }
+            ResultPtr end(PQgetResult(conn_));  // NULL: the end of this statement's results
         }
-        ResultPtr res(PQexecPrepared(conn_, prepared->name.c_str(), static_cast<int>(n), values.data(), lengths.data(),
-                                     formats.data(), 0));
-        const ExecStatusType status = res ? PQresultStatus(res.get()) : PGRES_FATAL_ERROR;
-        if (status == PGRES_TUPLES_OK) {
-            if (out != nullptr) WP_TRY_VOID(materialise(sql, res.get(), *out));
-            return parse_count(res.get());
+        for (;;) {  // up to the Sync's result, then back to normal mode
+            ResultPtr res(PQgetResult(conn_));
+            if (!res) {
+                if (PQstatus(conn_) != CONNECTION_OK) break;
+                continue;
+            }
+            if (PQresultStatus(res.get()) == PGRES_PIPELINE_SYNC) break;
         }
-        if (status == PGRES_COMMAND_OK) return parse_count(res.get());
-        return make_error(result_error(sql, res.get()));
+        if (PQstatus(conn_) == CONNECTION_OK && PQexitPipelineMode(conn_) != 1 && !first)
+            first = result_error(statements.front().sql, nullptr);
+        if (first) return make_error(std::move(*first));
+        return {};
     }
 
     Result<void> exec_script(std::string_view sql) override {
@@ -146,6 +151,75 @@ class PostgresConnection final : public Connection {
     }
 
   private:
+    // The parameters of one statement as libpq takes them (values point into `ints` or the Params).
+    struct Bound {
+        std::vector<std::string> ints;
+        std::vector<const char*> values;
+        std::vector<int> lengths;
+        std::vector<int> formats;
+    };
+
+    Result<void> bind(std::string_view sql, const Prepared& prepared, std::span<const Param> params, Bound& b) {
+        if (prepared.param_types.size() != params.size())
+            return make_error(fail(Failure::kOther, Errc::kInvalidArgument, sql,
+                                   "expects " + std::to_string(prepared.param_types.size()) + " parameters, got " +
+                                       std::to_string(params.size())));
+        const std::size_t n = params.size();
+        b.ints.assign(n, std::string());
+        b.values.assign(n, nullptr);
+        b.lengths.assign(n, 0);
+        b.formats.assign(n, 0);
+        for (std::size_t k = 0; k < n; ++k) {
+            const Param& p = params[k];
+            const Oid type = prepared.param_types[k];
+            auto mismatch = [&](std::string_view what) {
+                return make_error(fail(Failure::kOther, Errc::kInvalidArgument, sql,
+                                       "parameter $" + std::to_string(k + 1) + ": cannot bind " + std::string(what) +
+                                           " to a parameter of type oid " + std::to_string(type)));
+            };
+            switch (p.kind()) {
+                case Param::Kind::kNull: break;
+                case Param::Kind::kInt:
+                    if (!is_int_type(type)) return mismatch("an integer");
+                    b.ints[k] = std::to_string(p.int_value());
+                    b.values[k] = b.ints[k].c_str();
+                    break;
+                case Param::Kind::kBool:
+                    if (type != kBoolOid) return mismatch("a bool");
+                    b.values[k] = p.int_value() != 0 ? "t" : "f";
+                    break;
+                case Param::Kind::kText:
+                    if (type == kByteaOid || type == kBoolOid || is_int_type(type)) return mismatch("text");
+                    if (p.data().find('\0') != std::string::npos)
+                        return make_error(fail(Failure::kOther, Errc::kInvalidArgument, sql,
+                                               "parameter $" + std::to_string(k + 1) + ": text contains a NUL byte"));
+                    b.values[k] = p.data().c_str();
+                    break;
+                case Param::Kind::kBytes:
+                    if (type != kByteaOid) return mismatch("bytes");
+                    b.values[k] = p.data().data();
+                    b.lengths[k] = static_cast<int>(p.data().size());
+                    b.formats[k] = 1;
+                    break;
+                case Param::Kind::kInvalid:
+                    return make_error(fail(Failure::kOther, Errc::kInvalidArgument, sql,
+                                           "parameter $" + std::to_string(k + 1) + ": " + p.data()));
+            }
+        }
+        return {};
+    }
+
+    // One statement's result: its rows into `out` (when not null) and its changed-row count, or its error.
+    Result<std::int64_t> take_result(std::string_view sql, const PGresult* res, ResultData* out) {
+        const ExecStatusType status = res != nullptr ? PQresultStatus(res) : PGRES_FATAL_ERROR;
+        if (status == PGRES_TUPLES_OK) {
+            if (out != nullptr) WP_TRY_VOID(materialise(sql, res, *out));
+            return parse_count(res);
+        }
+        if (status == PGRES_COMMAND_OK) return parse_count(res);
+        return make_error(result_error(sql, res));
+    }
+
     Result<void> simple(const char* sql) {
         ResultPtr res(PQexec(conn_, sql));
         const ExecStatusType status = res ? PQresultStatus(res.get()) : PGRES_FATAL_ERROR;
@@ -252,6 +326,7 @@ class PostgresConnection final : public Connection {
     }
 
     PGconn* conn_;
+    bool pipeline_;
     std::unordered_map<std::string, Prepared> cache_;
     std::uint64_t counter_{0};
 };
@@ -272,7 +347,7 @@ Result<std::unique_ptr<Connection>> open_postgres(const std::string& conninfo, c
         while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) message.pop_back();
         return make_error(Errc::kIo, "database " + db_name + ": cannot connect: " + message);
     }
-    auto c = std::make_unique<PostgresConnection>(conn, db_name, options.statement_cache_size);
+    auto c = std::make_unique<PostgresConnection>(conn, db_name, options.statement_cache_size, options.pipeline);
     WP_TRY_VOID(c->configure());
     return std::unique_ptr<Connection>(std::move(c));
 }

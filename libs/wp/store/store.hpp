@@ -123,6 +123,9 @@ struct Options {
     std::chrono::milliseconds retry_max_delay{200};
     //! Prepared statements kept per connection (the cache is emptied between transactions when it is full).
     std::size_t statement_cache_size{256};
+    //! PostgreSQL: Tx::query_batch sends its statements in one round trip (libpq pipeline mode). false runs them one
+    //! by one (same results; for measuring what pipelining gains). No effect on SQLite.
+    bool pipeline{true};
     //! PostgreSQL connect timeout (libpq connect_timeout, whole seconds, at least 1 s).
     std::chrono::milliseconds connect_timeout{std::chrono::seconds(10)};
     //! The clock of the back-off sleeps and of migrations' applied_at; nullptr = wp::system_clock().
@@ -246,6 +249,12 @@ class Rows {
     std::shared_ptr<const detail::ResultData> data_;
 };
 
+//! One statement of Tx::query_batch: its SQL and its parameters.
+struct Statement {
+    std::string sql;
+    std::vector<Param> params;
+};
+
 //! The transaction handed to the fn of Database::write / read. Every statement goes through the connection's
 //! prepared-statement cache (keyed by the SQL text), so the same SQL run in a loop is prepared once and reused.
 //! In a read transaction, statements that write fail (SQLite: read-only connection; PostgreSQL: READ ONLY).
@@ -283,6 +292,15 @@ class Tx {
     Result<Rows> query_params(std::string_view sql, std::span<const Param> params);
     Result<Row> query_row_params(std::string_view sql, std::span<const Param> params);
     Result<std::optional<Row>> query_opt_params(std::string_view sql, std::span<const Param> params);
+
+    //! Runs independent statements in order and returns each one's rows (an empty Rows for a statement without
+    //! rows), as query_params would one by one. PostgreSQL sends them all at once and waits for their results
+    //! once (libpq pipeline mode: one round trip instead of one per statement); SQLite runs them one after the
+    //! other. Meant for a handful of statements with small results (a batch of lookups): a statement must not
+    //! depend on the rows of an earlier one of the same batch. Errors: the first failing statement's error, as
+    //! query_params returns it; the statements after it are not run, and the transaction is doomed as after any
+    //! failed statement (the caller propagates the error).
+    Result<std::vector<Rows>> query_batch(std::span<const Statement> statements);
 
     //! Batched insert: INSERT INTO table (columns) VALUES (...), (...), ... [suffix], as multi-row statements of up
     //! to 500 rows (fewer when the row is wide; each statement size is prepared once and reused). suffix is

@@ -483,6 +483,69 @@ TEST_P(StoreTest, InsertManyWritesEveryRow) {
     EXPECT_EQ(bad_name.error().code, Errc::kInvalidArgument);
 }
 
+TEST_P(StoreTest, QueryBatchReturnsEachStatementsRowsInOrder) {
+    Database db = open();
+    ASSERT_TRUE(create_kv(db));
+    ASSERT_TRUE(db.write([](Tx& tx) { return tx.exec("INSERT INTO kv (k, v) VALUES ('a', 1), ('b', 2), ('c', 3)"); }));
+    // Reads of several shapes, a write with RETURNING and a statement without rows, in one batch (one round trip on
+    // PostgreSQL): each result is the one query_params would have returned.
+    auto batch = db.write([](Tx& tx) -> Result<std::vector<Rows>> {
+        const std::vector<Statement> statements = {
+            {"SELECT k, v FROM kv WHERE v >= $1 ORDER BY v", {std::int64_t{2}}},
+            {"SELECT COUNT(*) FROM kv", {}},
+            {"INSERT INTO kv (k, v) VALUES ($1, $2) RETURNING v", {"d", std::int64_t{4}}},
+            {"UPDATE kv SET v = v + 10 WHERE k = $1", {"a"}},
+            {"SELECT k FROM kv WHERE k = $1", {"none"}},
+        };
+        return tx.query_batch(statements);
+    });
+    ASSERT_TRUE(batch) << batch.error().message;
+    ASSERT_EQ(batch->size(), 5U);
+    ASSERT_EQ((*batch)[0].size(), 2U);
+    EXPECT_EQ(*(*batch)[0][0].get<std::string>("k"), "b");
+    EXPECT_EQ(*(*batch)[0][1].get<std::int64_t>("v"), 3);
+    EXPECT_EQ(*(*batch)[1][0].get<std::int64_t>(0), 3);
+    EXPECT_EQ(*(*batch)[2][0].get<std::int64_t>(0), 4);
+    EXPECT_TRUE((*batch)[3].empty());
+    EXPECT_TRUE((*batch)[4].empty());
+    EXPECT_EQ(*read_kv(db, "a"), 11);
+    EXPECT_EQ(*read_kv(db, "d"), 4);
+
+    // A failing statement: its error (naming it, as query_params would), the transaction rolled back, and the
+    // connection usable again (PostgreSQL: out of pipeline mode).
+    for (int round = 0; round < 2; ++round) {
+        auto failed = db.write([](Tx& tx) -> Result<std::vector<Rows>> {
+            const std::vector<Statement> statements = {
+                {"UPDATE kv SET v = 100 WHERE k = $1", {"b"}},
+                {"INSERT INTO kv (k, v) VALUES ($1, $2)", {"c", std::int64_t{9}}},  // duplicate key
+                {"SELECT v FROM kv", {}},
+            };
+            return tx.query_batch(statements);
+        });
+        ASSERT_FALSE(failed);
+        EXPECT_EQ(failed.error().code, Errc::kIo);
+        EXPECT_NE(failed.error().message.find("statement 'INSERT INTO kv (k, v) VALUES ($1, $2)'"), std::string::npos)
+            << failed.error().message;
+        EXPECT_EQ(*read_kv(db, "b"), 2);  // the first statement was rolled back
+    }
+    auto after = db.write([](Tx& tx) -> Result<std::vector<Rows>> {
+        const std::vector<Statement> statements = {{"SELECT v FROM kv WHERE k = $1", {"c"}},
+                                                   {"SELECT v FROM kv WHERE k = $1", {"d"}}};
+        return tx.query_batch(statements);
+    });
+    ASSERT_TRUE(after) << after.error().message;
+    EXPECT_EQ(*(*after)[0][0].get<std::int64_t>(0), 3);
+    EXPECT_EQ(*(*after)[1][0].get<std::int64_t>(0), 4);
+    // A parameter count mismatch is found before anything is sent.
+    auto mismatch = db.read([](Tx& tx) -> Result<std::vector<Rows>> {
+        const std::vector<Statement> statements = {{"SELECT v FROM kv", {}}, {"SELECT v FROM kv WHERE k = $1", {}}};
+        return tx.query_batch(statements);
+    });
+    ASSERT_FALSE(mismatch);
+    EXPECT_NE(mismatch.error().message.find("expects 1 parameters, got 0"), std::string::npos)
+        << mismatch.error().message;
+}
+
 TEST_P(StoreTest, StatementCacheStaysBoundedAndCorrect) {
     Options o;
     o.statement_cache_size = 2;
