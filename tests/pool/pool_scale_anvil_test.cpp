@@ -126,7 +126,8 @@ TEST_F(PoolScale, BagOf1000TasksCompletes) {
     const App echo = deploy_demo_app("echo");
     const auto started = std::chrono::steady_clock::now();
     const Bytes32 deal = create_deal({.app = echo, .volume = kVolume, .trust = 1, .params = R"({"iexec_args":"bag"})"});
-    const DealTasks done = wait_deal_done(deal, kVolume, 270s);
+    // 780 s: a completion proof, not a timing test (ctest gives 900 s); under a loaded CI the bag runs at 1.5–4 tasks/s.
+    const DealTasks done = wait_deal_done(deal, kVolume, 780s);
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     std::printf("bag of %llu tasks: %.1f s end to end, %.1f tasks/s\n", static_cast<unsigned long long>(kVolume),
                 seconds, static_cast<double>(done.completed) / seconds);
