@@ -161,6 +161,14 @@ class IntentsAnvil : public test::CoreChainFixture {
     test::OwnerTransactions owner_since(std::uint64_t from) {
         return test::owner_transactions(rpc(), address(test::kScheduler), from, head());
     }
+    //! `submitted` (an intents step after the reconciliation) sent nothing, and nothing of the owner was mined since
+    //! block `from`.
+    void expect_nothing_sent(const Result<std::size_t>& submitted, std::uint64_t from) {
+        ASSERT_TRUE(submitted) << submitted.error().message;
+        EXPECT_EQ(*submitted, 0U);
+        settle();
+        EXPECT_EQ(owner_since(from).count, 0U);
+    }
 
     std::unique_ptr<scheduler::CoreScheduler> core_;
     std::shared_ptr<chain::SqlTxJournal> journal_;
@@ -363,11 +371,7 @@ TEST_F(IntentsAnvil, AFinalizeThatLandedWithItsJournalLostCompletesTheTaskWithou
     ASSERT_TRUE(lost) << lost.error().message;
     EXPECT_EQ(*lost, 0U);
     EXPECT_EQ(status(deal, 0), TaskStatus::kCompleted);
-    auto finalized = intents_->finalize_ready();
-    ASSERT_TRUE(finalized);
-    EXPECT_EQ(*finalized, 0U);
-    settle();
-    EXPECT_EQ(owner_since(from).count, 0U);
+    expect_nothing_sent(intents_->finalize_ready(), from);
 }
 
 TEST_F(IntentsAnvil, ATaskCompletedOnChainUnseenIsCompletedByTheReconciliation) {
@@ -389,9 +393,8 @@ TEST_F(IntentsAnvil, ATaskCompletedOnChainUnseenIsCompletedByTheReconciliation) 
     ASSERT_TRUE(t && *t);
     EXPECT_EQ((*t)->result_link, link);
     // Nothing left for the intents: no finalize, no claim.
-    ASSERT_TRUE(intents_->round({}, {}));
-    settle();
-    EXPECT_EQ(owner_since(from).count, 0U);
+    expect_nothing_sent(intents_->finalize_ready(), from);
+    expect_nothing_sent(intents_->claim_ready(), from);
 }
 
 TEST_F(IntentsAnvil, ATaskClaimedOnChainBySomebodyElseFailsHereWithoutAClaim) {
@@ -413,11 +416,7 @@ TEST_F(IntentsAnvil, ATaskClaimedOnChainBySomebodyElseFailsHereWithoutAClaim) {
     EXPECT_EQ(r.tasks, 1U);
     EXPECT_EQ(status(deal, 0), TaskStatus::kFailed);
     ASSERT_TRUE(core_->run_due());
-    auto n = intents_->claim_ready();
-    ASSERT_TRUE(n) << n.error().message;
-    EXPECT_EQ(*n, 0U);
-    settle();
-    EXPECT_EQ(owner_since(from).count, 0U);
+    expect_nothing_sent(intents_->claim_ready(), from);
 }
 
 TEST_F(IntentsAnvil, AReopenTheCoreDidNotSeeSchedulesTheTaskAgain) {
@@ -444,11 +443,7 @@ TEST_F(IntentsAnvil, AReopenTheCoreDidNotSeeSchedulesTheTaskAgain) {
     auto rep = replicate_of(deal, 0);
     ASSERT_TRUE(rep);
     EXPECT_EQ(rep->status, workerapi::ReplicateStatus::kFailed);  // it did not reveal: it may not contribute again
-    auto n = intents_->reopen_ready();
-    ASSERT_TRUE(n);
-    EXPECT_EQ(*n, 0U);
-    settle();
-    EXPECT_EQ(owner_since(from).count, 0U);
+    expect_nothing_sent(intents_->reopen_ready(), from);
 }
 
 TEST_F(IntentsAnvil, AnInitializeThatLandedWithItsJournalLostIsNotSentAgain) {

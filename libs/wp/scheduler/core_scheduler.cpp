@@ -53,6 +53,26 @@ Notification make(const Bytes32& task_id, Action action) {
     return n;
 }
 
+//! The reveal timeout's effect on the replicates (also a reopen seen only on chain): the contributors that did not
+//! reveal FAILED, every non-final replicate told PLEASE_ABORT (TASK_FAILED) through `notify(worker, notification)`.
+template <class Notify>
+Result<void> fail_unrevealed(SchedulerStore& store, store::Tx& tx, const TaskRecord& task,
+                             const std::vector<ReplicateRecord>& reps, const std::string& why, std::int64_t now,
+                             Notify&& notify) {
+    for (const auto& r : reps) {
+        if (is_final(r.status)) continue;
+        if (r.status == R::kContributed || r.status == R::kRevealing) {
+            workerapi::StatusDetails d;
+            d.message = why;
+            WP_TRY_VOID(store.set_replicate_status(tx, r, R::kFailed, Modifier::kScheduler, d, now));
+        }
+        Notification n = make(task.task_id, Action::kAbort);
+        n.abort_cause = AbortCause::kTaskFailed;
+        WP_TRY_VOID(notify(r.worker, std::move(n)));
+    }
+    return {};
+}
+
 }  // namespace
 
 CoreScheduler::CoreScheduler(SchedulerStore& store, Clock& clock, CoreOptions options)
@@ -560,17 +580,9 @@ Result<bool> CoreScheduler::fire_due(store::Tx& tx, const TaskRecord& stale, std
         c.due_ms = task.final_deadline * 1000;
         WP_TRY(bool moved, move(TaskEvent::kRevealTimeoutNoReveal, c));
         if (!moved) return false;
-        for (const auto& r : reps) {
-            if (is_final(r.status)) continue;
-            if (r.status == R::kContributed || r.status == R::kRevealing) {
-                workerapi::StatusDetails d;
-                d.message = "reveal timeout";
-                WP_TRY_VOID(store_.set_replicate_status(tx, r, R::kFailed, Modifier::kScheduler, d, now));
-            }
-            Notification n = make(task.task_id, Action::kAbort);
-            n.abort_cause = AbortCause::kTaskFailed;
-            WP_TRY_VOID(notify(tx, r.worker, std::move(n), out));
-        }
+        WP_TRY_VOID(
+            fail_unrevealed(store_, tx, task, reps, "reveal timeout", now,
+                            [&](const Address& w, Notification n) { return notify(tx, w, std::move(n), out); }));
         return true;
     }
     if (task.status == TaskStatus::kResultUploading) {
@@ -775,17 +787,9 @@ Result<bool> CoreScheduler::reconcile_task(store::Tx& tx, const ChainTaskView& v
             WP_TRY_VOID(move(TaskEvent::kRescheduled, back).map([](bool) {}));
             if (was_revealing) {
                 // What the reveal timeout would have done (fire_due): the contributors that did not reveal failed.
-                for (const auto& r : reps) {
-                    if (is_final(r.status)) continue;
-                    if (r.status == R::kContributed || r.status == R::kRevealing) {
-                        workerapi::StatusDetails d;
-                        d.message = "reveal timeout (task reopened on chain)";
-                        WP_TRY_VOID(store_.set_replicate_status(tx, r, R::kFailed, Modifier::kScheduler, d, now));
-                    }
-                    Notification n = make(task.task_id, Action::kAbort);
-                    n.abort_cause = AbortCause::kTaskFailed;
-                    WP_TRY_VOID(notify(tx, r.worker, std::move(n), out));
-                }
+                WP_TRY_VOID(fail_unrevealed(
+                    store_, tx, task, reps, "reveal timeout (task reopened on chain)", now,
+                    [&](const Address& w, Notification n) { return notify(tx, w, std::move(n), out); }));
             }
             return true;
         }
