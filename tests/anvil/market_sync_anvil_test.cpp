@@ -24,6 +24,7 @@
 #include <wp/market/sync.hpp>
 #include <wp/store/pg_test_support.hpp>
 
+#include "mirror_sync.hpp"
 #include "poco_orders.hpp"
 
 namespace wp {
@@ -72,18 +73,7 @@ class MarketSyncAnvil : public test::PocoOrdersFixture, public ::testing::WithPa
         handler_.reset();
     }
     //! Polls until the mirror reached the head; returns whether a reorg was rolled back.
-    bool sync() {
-        bool rolled_back = false;
-        for (int i = 0; i < 200; ++i) {
-            auto step = mirror_->poll();
-            EXPECT_TRUE(step) << step.error().message;
-            if (!step) return rolled_back;
-            if (step->rolled_back_from) rolled_back = true;
-            if (step->caught_up && !step->retry) return rolled_back;
-        }
-        ADD_FAILURE() << "the mirror did not catch up";
-        return rolled_back;
-    }
+    bool sync() { return test::sync_mirror(*mirror_); }
 
     // ---- the book ----
 

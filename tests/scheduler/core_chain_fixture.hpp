@@ -24,6 +24,7 @@
 #include <wp/scheduler/schema.hpp>
 #include <wp/store/pg_test_support.hpp>
 
+#include "mirror_sync.hpp"
 #include "poco_orders.hpp"
 
 namespace wp::test {
@@ -73,18 +74,7 @@ class CoreChainFixture : public PocoOrdersFixture {
         mirror_.reset();
         intake_.reset();
     }
-    bool sync() {
-        bool rolled_back = false;
-        for (int i = 0; i < 200; ++i) {
-            auto step = mirror_->poll();
-            EXPECT_TRUE(step) << step.error().message;
-            if (!step) return rolled_back;
-            if (step->rolled_back_from) rolled_back = true;
-            if (step->caught_up && !step->retry) return rolled_back;
-        }
-        ADD_FAILURE() << "the mirror did not catch up";
-        return rolled_back;
-    }
+    bool sync() { return sync_mirror(*mirror_); }
     Bytes32 match(const Orders& o) {
         const auto id = deal_id_of(o);
         auto r = send(hub().match_orders(o.app, o.dataset, o.workerpool, o.request), key(kRequester));

@@ -33,7 +33,7 @@
 #include <wp/scheduler/scheduler_store.hpp>
 #include <wp/workerapi/messages.hpp>
 
-#include "poco_orders.hpp"
+#include "core_service_fixture.hpp"
 
 namespace wp {
 namespace {
@@ -66,62 +66,17 @@ Bytes make_zip(const std::vector<std::pair<std::string, std::string>>& entries) 
     return out;
 }
 
-class CoreServiceAnvil : public test::PocoOrdersFixture {
+class CoreServiceAnvil : public test::CoreServiceFixture {
   protected:
+    CoreServiceAnvil() : CoreServiceFixture("wp_core_service") {}
     void SetUp() override {
-        PocoOrdersFixture::SetUp();
+        CoreServiceFixture::SetUp();
         if (HasFatalFailure()) return;
-        dir_ = std::filesystem::path(::testing::TempDir()) / ("wp_core_service_" + std::to_string(::getpid()));
-        std::filesystem::remove_all(dir_);
-        std::filesystem::create_directories(dir_);
-        auto ts = block_timestamp();
-        ASSERT_TRUE(ts);
-        clock_.advance(std::chrono::seconds(static_cast<std::int64_t>(*ts) - 1767225600));
-        assets_ = create_assets();
-        auto head = eth().block_number();
-        ASSERT_TRUE(head);
-        config_.rpc = info().rpc;
-        config_.hub = info().hub;
-        config_.workerpool = assets_.workerpool;
         config_.lost_after = std::chrono::seconds(600);  // the test moves the clock up to a minute at once
-        config_.start_block = *head;
-        config_.poll_interval = std::chrono::milliseconds(100);
-        config_.private_key = to_hex(info().accounts.at(test::kScheduler).private_key.view());
-        config_.db = "sqlite:" + (dir_ / "core.db").string();
-        config_.port = 0;
-        config_.results_dir = (dir_ / "results").string();
-    }
-    void TearDown() override {
-        stop();
-        std::filesystem::remove_all(dir_);
-        PocoOrdersFixture::TearDown();
     }
 
-    void start() {
-        auto opened = scheduler::CoreService::open(config_, (dir_ / "core.url").string(), &clock_);
-        ASSERT_TRUE(opened) << opened.error().message;
-        core_ = std::move(*opened);
-        for (auto* c : core_->components()) {
-            auto started = c->start();
-            ASSERT_TRUE(started) << c->name() << ": " << started.error().message;
-            started_.push_back(c);
-        }
-    }
-    void stop() {
-        for (auto it = started_.rbegin(); it != started_.rend(); ++it) (*it)->stop(service::StopMode::kGraceful);
-        started_.clear();
-        core_.reset();
-    }
-
-    //! Waits (bounded) for `done`, the daemon's loops running meanwhile.
-    template <class F>
-    bool eventually(F done) {
-        for (int i = 0; i < 600; ++i) {
-            if (done()) return true;
-            std::this_thread::sleep_for(std::chrono::milliseconds(100));
-        }
-        return done();
-    }
+    void start() { start_core((dir_ / "core.url").string()); }
+    void stop() { stop_core(); }
 
     json::value get_json(const std::string& path, unsigned expected = 200) {
         auto r = http_.get(core_->url() + path);
@@ -129,37 +84,6 @@ class CoreServiceAnvil : public test::PocoOrdersFixture {
         if (!r) return nullptr;
         EXPECT_EQ(r->status, expected) << path << ": " << r->body;
         return json::parse(r->body);
-    }
-
-    //! Login (EIP-712 challenge signed by the worker's key) and registration through the HTTP API.
-    void register_worker(const PrivateKey& wallet, std::uint32_t slots) {
-        const std::string base = core_->url() + "/api/v1";
-        auto challenge = http_.get(base + "/login/challenge?address=" + wallet.address().to_checksum());
-        ASSERT_TRUE(challenge) << challenge.error().message;
-        ASSERT_EQ(challenge->status, 200U) << challenge->body;
-        auto lc = workerapi::login_challenge_from_json(json::parse(challenge->body));
-        ASSERT_TRUE(lc) << lc.error().message;
-        auto typed = eip712::parse_typed_data(json::value(lc->typed_data));
-        ASSERT_TRUE(typed) << typed.error().message;
-        auto digest = eip712::digest(*typed);
-        ASSERT_TRUE(digest);
-        const Signature sig = sign_hash(wallet, *digest);
-        const std::string header =
-            to_hex(digest->view()) + "_" + to_hex(ByteView(sig.to_bytes65())) + "_" + wallet.address().to_checksum();
-        auto login = http_.post(base + "/login", "", {{"Authorization", header}});
-        ASSERT_TRUE(login) << login.error().message;
-        ASSERT_EQ(login->status, 200U) << login->body;
-        auto answer = workerapi::login_answer_from_json(json::parse(login->body));
-        ASSERT_TRUE(answer) << answer.error().message;
-        token_ = answer->token;
-        workerapi::WorkerRegistration reg;
-        reg.name = "anvil-worker";
-        reg.version = "0.1.0";
-        reg.cpu_slots = slots;
-        auto registered = http_.post(base + "/register", workerapi::serialize(workerapi::to_json(reg)),
-                                     {{"Authorization", "Bearer " + answer->token}});
-        ASSERT_TRUE(registered) << registered.error().message;
-        ASSERT_EQ(registered->status, 200U) << registered->body;
     }
 
     TaskStatus status(const Bytes32& deal, std::uint64_t idx) {
@@ -176,15 +100,6 @@ class CoreServiceAnvil : public test::PocoOrdersFixture {
         EXPECT_TRUE(r) << r.error().message;
         return deal_id(order_hash(domain(), Order(o.request)), U256(0));
     }
-
-    std::filesystem::path dir_;
-    ManualClock clock_{false};
-    test::Assets assets_;
-    scheduler::CoreConfig config_;
-    std::unique_ptr<scheduler::CoreService> core_;
-    std::vector<service::Component*> started_;
-    net::HttpClient http_;
-    std::string token_;
 };
 
 TEST_F(CoreServiceAnvil, TakesInADealInitializesItsTasksAndServesTheDashboard) {

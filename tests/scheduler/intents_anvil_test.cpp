@@ -3,6 +3,11 @@
 // and INITIALIZED here; a crash between the status commit and the submit → resubmitted with the same key, one
 // transaction in all; final deadline → claim (initializeAndClaimArray for a task never initialized) → FAILED on
 // chain, the requester refunded.
+// The restart reconciliation (TaskIntents::reconcile_with_chain, resubmit_lost): the chain is driven by hand to the
+// state the lost reports / outcomes would have reported (a worker's contribute and reveal, the owner's finalize,
+// reopen or initialize whose outcome the core lost, a claim by the requester), then the core restarts on its
+// database and must end in the chain's state, with no transaction of the owner sent by the core
+// (owner_transactions.hpp reads the blocks back).
 #include <memory>
 #include <optional>
 #include <string>
@@ -22,6 +27,7 @@
 #include <wp/store/pg_test_support.hpp>
 
 #include "core_chain_fixture.hpp"
+#include "owner_transactions.hpp"
 
 namespace wp {
 namespace {
@@ -84,6 +90,84 @@ class IntentsAnvil : public test::CoreChainFixture {
         auto n = eth().get_transaction_count(who, chain::BlockTag::latest());
         EXPECT_TRUE(n);
         return n ? static_cast<std::size_t>(*n) : 0;
+    }
+
+    // ---- the restart reconciliation ----
+
+    //! A deal of `volume` tasks matched, taken in and initialized (one initializeArray): INITIALIZED here.
+    Bytes32 initialized_deal(std::uint64_t salt, std::uint64_t volume = 1) {
+        const Bytes32 deal = match(make_orders(assets_, U256(volume), false, salt));
+        sync();
+        auto n = intents_->initialize_ready();
+        EXPECT_TRUE(n) << n.error().message;
+        settle();
+        for (std::uint64_t i = 0; i < volume; ++i) EXPECT_EQ(status(deal, i), TaskStatus::kInitialized);
+        return deal;
+    }
+    //! The dev worker registered and given the task (a CREATED replicate, its authorization signed by the owner).
+    void assign_worker() {
+        workerapi::WorkerRegistration r;
+        r.name = "reconciled";
+        r.version = "1";
+        r.cpu_slots = 4;
+        auto registered = core_->register_worker(address(test::kWorker), r);
+        ASSERT_TRUE(registered) << registered.error().message;
+        auto n = core_->assign_round();
+        ASSERT_TRUE(n) << n.error().message;
+        ASSERT_EQ(*n, 1U);
+    }
+    //! What the worker does on chain and whose report the core never gets.
+    void contribute_on_chain(const Bytes32& task, const Bytes32& digest) {
+        const Address w = address(test::kWorker);
+        const Bytes auth = sign_authorization(key(test::kScheduler), w, task, Address{});
+        auto r = send(hub().contribute(task, result_hash(task, digest), result_seal(w, task, digest), Address{},
+                                       ByteView{}, auth),
+                      key(test::kWorker));
+        ASSERT_TRUE(r) << r.error().message;
+    }
+    void reveal_on_chain(const Bytes32& task, const Bytes32& digest) {
+        auto r = send(hub().reveal(task, digest), key(test::kWorker));
+        ASSERT_TRUE(r) << r.error().message;
+    }
+    //! A new process on the same database: the scheduler, its journal, TxManager and mirror opened again.
+    void restart() {
+        close_core();
+        scheduler::CoreOptions o = core_->options();
+        core_ = std::make_unique<scheduler::CoreScheduler>(*store_, clock_, o);
+        open_core();
+        sync();
+    }
+    scheduler::ChainReconciliation reconcile() {
+        auto r = intents_->reconcile_with_chain_counted();
+        EXPECT_TRUE(r) << r.error().message;
+        return r ? *r : scheduler::ChainReconciliation{};
+    }
+    std::optional<scheduler::ReplicateRecord> replicate_of(const Bytes32& deal, std::uint64_t idx) {
+        auto r = store_->replicate(scheduler::TaskKey{deal, idx}, address(test::kWorker));
+        EXPECT_TRUE(r);
+        return r ? *r : std::nullopt;
+    }
+    wp::TaskStatus chain_status(const Bytes32& task) {
+        auto v = hub().view_task(task);
+        EXPECT_TRUE(v);
+        return v ? v->status : wp::TaskStatus::kUnset;
+    }
+    std::uint64_t head() {
+        auto h = eth().block_number();
+        EXPECT_TRUE(h);
+        return h ? *h : 0;
+    }
+    //! The owner's transactions in blocks (from, head].
+    test::OwnerTransactions owner_since(std::uint64_t from) {
+        return test::owner_transactions(rpc(), address(test::kScheduler), from, head());
+    }
+    //! `submitted` (an intents step after the reconciliation) sent nothing, and nothing of the owner was mined since
+    //! block `from`.
+    void expect_nothing_sent(const Result<std::size_t>& submitted, std::uint64_t from) {
+        ASSERT_TRUE(submitted) << submitted.error().message;
+        EXPECT_EQ(*submitted, 0U);
+        settle();
+        EXPECT_EQ(owner_since(from).count, 0U);
     }
 
     std::unique_ptr<scheduler::CoreScheduler> core_;
@@ -188,6 +272,201 @@ TEST_F(IntentsAnvil, FinalDeadlineClaimsAndRefundsTheRequester) {
     ASSERT_TRUE(end);
     EXPECT_EQ(end->locked, start->locked);  // nothing of the deal stays locked
     EXPECT_EQ(end->stake, start->stake);    // the requester got every nRLC back
+}
+
+const Bytes32 kDigest = keccak256(test::bytes_of("reconciled result"));
+
+TEST_F(IntentsAnvil, ReconcileReadsEveryTaskInBatches) {
+    // 250 tasks RECEIVED: one viewTask each, in 3 JSON-RPC batches of at most 100; nothing moves, nothing is sent.
+    const Bytes32 deal = match(make_orders(assets_, U256(250), false, 9900));
+    sync();
+    ASSERT_EQ(task_count(), 250U);
+    const std::uint64_t from = head();
+    const auto r = reconcile();
+    EXPECT_EQ(r.task_batches, 3U);
+    EXPECT_EQ(r.tasks + r.replicates + r.consensus, 0U);
+    EXPECT_EQ(r.contribution_batches, 0U);
+    EXPECT_EQ(status(deal, 249), TaskStatus::kReceived);
+    EXPECT_EQ(owner_since(from).count, 0U);
+}
+
+TEST_F(IntentsAnvil, ReconcileAppliesAContributionConsensusAndRevealWhoseReportsWereLost) {
+    const Bytes32 deal = initialized_deal(10'000);
+    ASSERT_NO_FATAL_FAILURE(assign_worker());
+    const Bytes32 task = task_id(deal, U256(0));
+    const std::uint64_t from = head();
+    // The worker contributes (trust 1: the consensus at once, REVEALING on chain); its report and the mirror's
+    // TaskConsensus observation are lost with the process.
+    ASSERT_NO_FATAL_FAILURE(contribute_on_chain(task, kDigest));
+    ASSERT_EQ(chain_status(task), wp::TaskStatus::kRevealing);
+    restart();
+    auto r = reconcile();
+    EXPECT_EQ(r.replicates, 1U);
+    EXPECT_EQ(r.consensus, 1U);
+    EXPECT_EQ(r.contribution_batches, 1U);
+    EXPECT_EQ(status(deal, 0), TaskStatus::kConsensusReached);
+    auto rep = replicate_of(deal, 0);
+    ASSERT_TRUE(rep);
+    EXPECT_EQ(rep->status, workerapi::ReplicateStatus::kContributed);
+    EXPECT_EQ(rep->details.result_hash, result_hash(task, kDigest));
+    auto t = store_->task_by_id(task);
+    ASSERT_TRUE(t && *t);
+    EXPECT_EQ((*t)->consensus, result_hash(task, kDigest));
+    // The worker reveals; that report is lost too: the first reveal asks it to upload.
+    ASSERT_NO_FATAL_FAILURE(reveal_on_chain(task, kDigest));
+    restart();
+    r = reconcile();
+    EXPECT_EQ(r.replicates, 1U);
+    EXPECT_EQ(status(deal, 0), TaskStatus::kResultUploading);
+    rep = replicate_of(deal, 0);
+    ASSERT_TRUE(rep);
+    EXPECT_EQ(rep->status, workerapi::ReplicateStatus::kResultUploadRequested);
+    t = store_->task_by_id(task);
+    ASSERT_TRUE(t && *t);
+    EXPECT_EQ((*t)->uploader, address(test::kWorker));
+    // The worker repeating a lost report gets the recorded answer (the same as a live report would have had).
+    workerapi::StatusUpdate again;
+    again.status = workerapi::ReplicateStatus::kContributed;
+    again.details.result_hash = result_hash(task, kDigest);
+    again.details.result_seal = result_seal(address(test::kWorker), task, kDigest);
+    auto answer = core_->update_status(address(test::kWorker), task, again);
+    ASSERT_TRUE(answer) << answer.error().message;
+    EXPECT_EQ(answer->http_status, 200U);
+    // A second pass finds nothing to do; the core sent nothing.
+    r = reconcile();
+    EXPECT_EQ(r.tasks + r.replicates + r.consensus, 0U);
+    EXPECT_EQ(owner_since(from).count, 0U);
+}
+
+TEST_F(IntentsAnvil, AFinalizeThatLandedWithItsJournalLostCompletesTheTaskWithoutASecondFinalize) {
+    const Bytes32 deal = initialized_deal(10'100);
+    ASSERT_NO_FATAL_FAILURE(assign_worker());
+    const Bytes32 task = task_id(deal, U256(0));
+    ASSERT_NO_FATAL_FAILURE(contribute_on_chain(task, kDigest));
+    ASSERT_NO_FATAL_FAILURE(reveal_on_chain(task, kDigest));
+    restart();
+    reconcile();
+    ASSERT_EQ(status(deal, 0), TaskStatus::kResultUploading);
+    const std::string link = R"({"storage":"pool","location":"reconciled"})";
+    for (auto s : {workerapi::ReplicateStatus::kResultUploading, workerapi::ReplicateStatus::kResultUploaded}) {
+        workerapi::StatusUpdate u;
+        u.status = s;
+        if (s == workerapi::ReplicateStatus::kResultUploaded) u.details.result_link = link;
+        auto a = core_->update_status(address(test::kWorker), task, u);
+        ASSERT_TRUE(a) << a.error().message;
+    }
+    ASSERT_EQ(status(deal, 0), TaskStatus::kResultUploaded);
+    // The finalize intent is in the task row, its call landed on chain, and the journal lost it (another journal).
+    auto t = store_->task_by_id(task);
+    ASSERT_TRUE(t && *t);
+    scheduler::TaskChange change;
+    change.finalize_intent = "finalize:" + to_hex(task.view()) + ":" + std::to_string((*t)->version);
+    ASSERT_TRUE(store_->transition_task(**t, scheduler::TaskEvent::kFinalizeSubmitted, change, clock_.unix_ms()));
+    auto sent = send(hub().finalize(task, test::bytes_of(link), ByteView{}), key(test::kScheduler));
+    ASSERT_TRUE(sent) << sent.error().message;
+    ASSERT_EQ(chain_status(task), wp::TaskStatus::kCompleted);
+    restart();
+    const std::uint64_t from = head();
+    auto lost = intents_->resubmit_lost();
+    ASSERT_TRUE(lost) << lost.error().message;
+    EXPECT_EQ(*lost, 0U);
+    EXPECT_EQ(status(deal, 0), TaskStatus::kCompleted);
+    expect_nothing_sent(intents_->finalize_ready(), from);
+}
+
+TEST_F(IntentsAnvil, ATaskCompletedOnChainUnseenIsCompletedByTheReconciliation) {
+    // The row lost the FINALIZING step altogether (RESULT_UPLOADED here), the finalize landed on chain.
+    const Bytes32 deal = initialized_deal(10'200);
+    ASSERT_NO_FATAL_FAILURE(assign_worker());
+    const Bytes32 task = task_id(deal, U256(0));
+    ASSERT_NO_FATAL_FAILURE(contribute_on_chain(task, kDigest));
+    ASSERT_NO_FATAL_FAILURE(reveal_on_chain(task, kDigest));
+    const std::string link = R"({"storage":"pool","location":"unseen"})";
+    auto sent = send(hub().finalize(task, test::bytes_of(link), ByteView{}), key(test::kScheduler));
+    ASSERT_TRUE(sent) << sent.error().message;
+    restart();
+    const std::uint64_t from = head();
+    auto r = reconcile();
+    EXPECT_EQ(r.tasks, 1U);
+    EXPECT_EQ(status(deal, 0), TaskStatus::kCompleted);
+    auto t = store_->task_by_id(task);
+    ASSERT_TRUE(t && *t);
+    EXPECT_EQ((*t)->result_link, link);
+    // Nothing left for the intents: no finalize, no claim.
+    expect_nothing_sent(intents_->finalize_ready(), from);
+    expect_nothing_sent(intents_->claim_ready(), from);
+}
+
+TEST_F(IntentsAnvil, ATaskClaimedOnChainBySomebodyElseFailsHereWithoutAClaim) {
+    const Bytes32 deal = initialized_deal(10'300);
+    ASSERT_NO_FATAL_FAILURE(assign_worker());
+    const Bytes32 task = task_id(deal, U256(0));
+    auto d = store_->deal(deal);
+    ASSERT_TRUE(d && *d);
+    auto now = block_timestamp();
+    ASSERT_TRUE(now);
+    const auto wait = static_cast<std::uint64_t>((*d)->final_deadline) - *now + 5;
+    ASSERT_TRUE(advance_time(wait));
+    clock_.advance(std::chrono::seconds(static_cast<std::int64_t>(wait)));
+    auto claimed = send(hub().claim(task), key(test::kRequester));  // anybody may claim past the final deadline
+    ASSERT_TRUE(claimed) << claimed.error().message;
+    restart();
+    const std::uint64_t from = head();
+    auto r = reconcile();
+    EXPECT_EQ(r.tasks, 1U);
+    EXPECT_EQ(status(deal, 0), TaskStatus::kFailed);
+    ASSERT_TRUE(core_->run_due());
+    expect_nothing_sent(intents_->claim_ready(), from);
+}
+
+TEST_F(IntentsAnvil, AReopenTheCoreDidNotSeeSchedulesTheTaskAgain) {
+    const Bytes32 deal = initialized_deal(10'400);
+    ASSERT_NO_FATAL_FAILURE(assign_worker());
+    const Bytes32 task = task_id(deal, U256(0));
+    ASSERT_NO_FATAL_FAILURE(contribute_on_chain(task, kDigest));
+    reconcile();
+    ASSERT_EQ(status(deal, 0), TaskStatus::kConsensusReached);
+    // Nobody reveals; past the reveal deadline the owner's reopen lands (its outcome lost with the journal).
+    auto v = hub().view_task(task);
+    ASSERT_TRUE(v);
+    auto now = block_timestamp();
+    ASSERT_TRUE(now);
+    ASSERT_TRUE(advance_time(v->reveal_deadline.low_u64() - *now + 2));
+    auto reopened = send(hub().reopen(task), key(test::kScheduler));
+    ASSERT_TRUE(reopened) << reopened.error().message;
+    ASSERT_EQ(chain_status(task), wp::TaskStatus::kActive);
+    restart();
+    const std::uint64_t from = head();
+    auto r = reconcile();
+    EXPECT_EQ(r.tasks, 1U);
+    EXPECT_EQ(status(deal, 0), TaskStatus::kInitialized);
+    auto rep = replicate_of(deal, 0);
+    ASSERT_TRUE(rep);
+    EXPECT_EQ(rep->status, workerapi::ReplicateStatus::kFailed);  // it did not reveal: it may not contribute again
+    expect_nothing_sent(intents_->reopen_ready(), from);
+}
+
+TEST_F(IntentsAnvil, AnInitializeThatLandedWithItsJournalLostIsNotSentAgain) {
+    const Bytes32 deal = match(make_orders(assets_, U256(1), false, 10'500));
+    sync();
+    auto t = store_->task(scheduler::TaskKey{deal, 0});
+    ASSERT_TRUE(t && *t);
+    scheduler::TaskChange change;
+    change.initialize_intent = "initialize:" + to_hex((*t)->task_id.view());
+    change.clear_due = true;
+    ASSERT_TRUE(store_->transition_task(**t, scheduler::TaskEvent::kInitializeSubmitted, change, clock_.unix_ms()));
+    auto sent = send(hub().initialize(deal, U256(0)), key(test::kScheduler));
+    ASSERT_TRUE(sent) << sent.error().message;
+    restart();
+    const std::uint64_t from = head();
+    auto lost = intents_->resubmit_lost();
+    ASSERT_TRUE(lost) << lost.error().message;
+    EXPECT_EQ(*lost, 0U);
+    EXPECT_EQ(status(deal, 0), TaskStatus::kInitialized);
+    settle();
+    const auto txs = owner_since(from);
+    EXPECT_EQ(txs.count, 0U);
+    EXPECT_TRUE(txs.initialized.empty());
 }
 
 }  // namespace

@@ -29,7 +29,7 @@
 #include <wp/scheduler/scheduler_store.hpp>
 #include <wp/workerapi/messages.hpp>
 
-#include "poco_orders.hpp"
+#include "core_service_fixture.hpp"
 
 namespace wp {
 namespace {
@@ -37,26 +37,17 @@ namespace {
 namespace json = boost::json;
 using namespace std::chrono_literals;
 
-class OrdersPolicyAnvil : public test::PocoOrdersFixture {
+class OrdersPolicyAnvil : public test::CoreServiceFixture {
   protected:
+    OrdersPolicyAnvil() : CoreServiceFixture("wp_orders_policy") {}
     void SetUp() override {
-        PocoOrdersFixture::SetUp();
+        CoreServiceFixture::SetUp();
         if (HasFatalFailure()) return;
-        dir_ = std::filesystem::path(::testing::TempDir()) / ("wp_orders_policy_" + std::to_string(::getpid()));
-        std::filesystem::remove_all(dir_);
-        std::filesystem::create_directories(dir_);
-        auto ts = block_timestamp();
-        ASSERT_TRUE(ts);
-        clock_.advance(std::chrono::seconds(static_cast<std::int64_t>(*ts) - 1767225600));
-        assets_ = create_assets();
-        auto head = eth().block_number();
-        ASSERT_TRUE(head);
-
         market::MarketConfig m;
         m.port = 0;
         m.db = "sqlite:" + (dir_ / "market.db").string();
         m.chains.push_back(market::ChainEndpoint{info().rpc, info().hub});
-        m.start_block = *head;
+        m.start_block = head_;
         m.poll_interval = 100ms;
         m.rate_limit_max = 0;
         auto opened = market::MarketService::open(m);
@@ -71,84 +62,20 @@ class OrdersPolicyAnvil : public test::PocoOrdersFixture {
         auto client = marketclient::MarketClient::create({.url = market_->url(), .chain_id = info().chain_id});
         ASSERT_TRUE(client) << client.error().message;
         client_.emplace(std::move(*client));
-
-        config_.rpc = info().rpc;
-        config_.hub = info().hub;
-        config_.workerpool = assets_.workerpool;
-        config_.start_block = *head;
-        config_.poll_interval = 100ms;
-        config_.private_key = to_hex(info().accounts.at(test::kScheduler).private_key.view());
-        config_.db = "sqlite:" + (dir_ / "core.db").string();
-        config_.port = 0;
-        config_.results_dir = (dir_ / "results").string();
         config_.market_url = market_->url();
         config_.orders_enabled = true;
         config_.offers = scheduler::parse_offers("category=0,tag=0x0,price=0,trust=1").value();
     }
     void TearDown() override {
-        stop_core();
+        stop_core();  // before the market it publishes to
         for (auto it = market_started_.rbegin(); it != market_started_.rend(); ++it)
             (*it)->stop(service::StopMode::kGraceful);
         market_started_.clear();
         market_.reset();
-        std::filesystem::remove_all(dir_);
-        PocoOrdersFixture::TearDown();
+        CoreServiceFixture::TearDown();
     }
-
-    void start_core() {
-        auto opened = scheduler::CoreService::open(config_, {}, &clock_);
-        ASSERT_TRUE(opened) << opened.error().message;
-        core_ = std::move(*opened);
-        for (auto* c : core_->components()) {
-            auto started = c->start();
-            ASSERT_TRUE(started) << c->name() << ": " << started.error().message;
-            core_started_.push_back(c);
-        }
-    }
-    void stop_core() {
-        for (auto it = core_started_.rbegin(); it != core_started_.rend(); ++it)
-            (*it)->stop(service::StopMode::kGraceful);
-        core_started_.clear();
-        core_.reset();
-    }
-
-    template <class F>
-    bool eventually(F done) {
-        for (int i = 0; i < 600; ++i) {
-            if (done()) return true;
-            std::this_thread::sleep_for(100ms);
-        }
-        return done();
-    }
-
-    //! Login (EIP-712 challenge signed by the worker's key) and registration through the core's HTTP API.
     void register_worker(const PrivateKey& wallet, std::uint32_t slots) {
-        const std::string base = core_->url() + "/api/v1";
-        auto challenge = http_.get(base + "/login/challenge?address=" + wallet.address().to_checksum());
-        ASSERT_TRUE(challenge) << challenge.error().message;
-        ASSERT_EQ(challenge->status, 200U) << challenge->body;
-        auto lc = workerapi::login_challenge_from_json(json::parse(challenge->body));
-        ASSERT_TRUE(lc) << lc.error().message;
-        auto typed = eip712::parse_typed_data(json::value(lc->typed_data));
-        ASSERT_TRUE(typed) << typed.error().message;
-        auto digest = eip712::digest(*typed);
-        ASSERT_TRUE(digest);
-        const Signature sig = sign_hash(wallet, *digest);
-        const std::string header =
-            to_hex(digest->view()) + "_" + to_hex(ByteView(sig.to_bytes65())) + "_" + wallet.address().to_checksum();
-        auto login = http_.post(base + "/login", "", {{"Authorization", header}});
-        ASSERT_TRUE(login) << login.error().message;
-        ASSERT_EQ(login->status, 200U) << login->body;
-        auto answer = workerapi::login_answer_from_json(json::parse(login->body));
-        ASSERT_TRUE(answer) << answer.error().message;
-        workerapi::WorkerRegistration reg;
-        reg.name = "policy-worker";
-        reg.version = "0.1.0";
-        reg.cpu_slots = slots;
-        auto registered = http_.post(base + "/register", workerapi::serialize(workerapi::to_json(reg)),
-                                     {{"Authorization", "Bearer " + answer->token}});
-        ASSERT_TRUE(registered) << registered.error().message;
-        ASSERT_EQ(registered->status, 200U) << registered->body;
+        CoreServiceFixture::register_worker(wallet, slots, "policy-worker");
     }
 
     //! The workerpool's open orders on the market (what a requester sees): hash → remaining.
@@ -175,16 +102,9 @@ class OrdersPolicyAnvil : public test::PocoOrdersFixture {
         return s;
     }
 
-    std::filesystem::path dir_;
-    ManualClock clock_{false};
-    test::Assets assets_;
     std::unique_ptr<market::MarketService> market_;
     std::vector<service::Component*> market_started_;
     std::optional<marketclient::MarketClient> client_;
-    scheduler::CoreConfig config_;
-    std::unique_ptr<scheduler::CoreService> core_;
-    std::vector<service::Component*> core_started_;
-    net::HttpClient http_;
 };
 
 TEST_F(OrdersPolicyAnvil, OpenVolumeFollowsWorkersFillsAndSurvivesARestart) {

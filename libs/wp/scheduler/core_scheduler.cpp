@@ -53,6 +53,26 @@ Notification make(const Bytes32& task_id, Action action) {
     return n;
 }
 
+//! The reveal timeout's effect on the replicates (also a reopen seen only on chain): the contributors that did not
+//! reveal FAILED, every non-final replicate told PLEASE_ABORT (TASK_FAILED) through `notify(worker, notification)`.
+template <class Notify>
+Result<void> fail_unrevealed(SchedulerStore& store, store::Tx& tx, const TaskRecord& task,
+                             const std::vector<ReplicateRecord>& reps, const std::string& why, std::int64_t now,
+                             Notify&& notify) {
+    for (const auto& r : reps) {
+        if (is_final(r.status)) continue;
+        if (r.status == R::kContributed || r.status == R::kRevealing) {
+            workerapi::StatusDetails d;
+            d.message = why;
+            WP_TRY_VOID(store.set_replicate_status(tx, r, R::kFailed, Modifier::kScheduler, d, now));
+        }
+        Notification n = make(task.task_id, Action::kAbort);
+        n.abort_cause = AbortCause::kTaskFailed;
+        WP_TRY_VOID(notify(r.worker, std::move(n)));
+    }
+    return {};
+}
+
 }  // namespace
 
 CoreScheduler::CoreScheduler(SchedulerStore& store, Clock& clock, CoreOptions options)
@@ -318,18 +338,16 @@ Result<CoreScheduler::Applied> CoreScheduler::apply_status(store::Tx& tx, const 
     const auto item_error = [](Errc code, std::string message) { return Applied{Error{code, std::move(message)}, {}}; };
     const auto answered = [](StatusOutcome o) { return Applied{std::nullopt, o}; };
 
-    WP_TRY(auto found, store_.task_by_id(tx, task_id));
-    if (!found) return item_error(Errc::kInvalidArgument, "unknown task " + to_hex(task_id.view()));
-    const TaskKey key = found->key;
+    // The task, the recorded answer and the worker's replicate in one statement (SchedulerStore::status_context).
+    WP_TRY(auto context, store_.status_context(tx, task_id, worker, update.status));
+    if (!context) return item_error(Errc::kInvalidArgument, "unknown task " + to_hex(task_id.view()));
+    const TaskKey key = context->task.key;
     WP_TRY(DealRecord deal, deal_of(tx, key.deal_id));
-    WP_TRY(auto recorded, store_.recorded_answer(tx, key, worker, update.status));
-    if (recorded) return answered(StatusOutcome{200, *recorded});
-    WP_TRY(auto reps, store_.replicates_of_task(tx, key));
-    auto it = std::find_if(reps.begin(), reps.end(), [&](const auto& r) { return r.worker == worker; });
-    if (it == reps.end())
+    if (context->recorded) return answered(StatusOutcome{200, *context->recorded});
+    if (!context->replicate)
         return item_error(Errc::kInvalidArgument,
                           "no replicate of worker " + worker.to_checksum() + " for task " + to_hex(task_id.view()));
-    const ReplicateRecord rep = *it;
+    const ReplicateRecord rep = *context->replicate;
     const ReplicateStatus from = is_interruption(rep.status) ? rep.last_relevant : rep.status;
     if (auto allowed = replicate_transition(from, update.status, Modifier::kWorker); !allowed) {
         // Refused: not recorded (a later legal update is still possible), the worker is told to stop.
@@ -341,7 +359,7 @@ Result<CoreScheduler::Applied> CoreScheduler::apply_status(store::Tx& tx, const 
     if (!applied) return make_error(Errc::kIo, "replicate changed concurrently; retry the update");
 
     // Effects on the task, in the same transaction (the replicate's change does not touch the task row).
-    TaskRecord task = *found;
+    TaskRecord task = context->task;
     const auto advance = [&](TaskEvent e, const TaskChange& c) -> Result<void> {
         WP_TRY(auto next, store_.transition_task(tx, task, e, c, now));
         if (!next) return make_error(Errc::kIo, "task changed concurrently; retry the update");
@@ -562,17 +580,9 @@ Result<bool> CoreScheduler::fire_due(store::Tx& tx, const TaskRecord& stale, std
         c.due_ms = task.final_deadline * 1000;
         WP_TRY(bool moved, move(TaskEvent::kRevealTimeoutNoReveal, c));
         if (!moved) return false;
-        for (const auto& r : reps) {
-            if (is_final(r.status)) continue;
-            if (r.status == R::kContributed || r.status == R::kRevealing) {
-                workerapi::StatusDetails d;
-                d.message = "reveal timeout";
-                WP_TRY_VOID(store_.set_replicate_status(tx, r, R::kFailed, Modifier::kScheduler, d, now));
-            }
-            Notification n = make(task.task_id, Action::kAbort);
-            n.abort_cause = AbortCause::kTaskFailed;
-            WP_TRY_VOID(notify(tx, r.worker, std::move(n), out));
-        }
+        WP_TRY_VOID(
+            fail_unrevealed(store_, tx, task, reps, "reveal timeout", now,
+                            [&](const Address& w, Notification n) { return notify(tx, w, std::move(n), out); }));
         return true;
     }
     if (task.status == TaskStatus::kResultUploading) {
@@ -696,6 +706,95 @@ Result<workerapi::Recovery> CoreScheduler::recovery(const Address& worker) {
             workerapi::RecoveryItem{task->task_id, last, action.action, action.abort_cause, std::move(assignment)});
     }
     return out;
+}
+
+// ---- Restart reconciliation ----------------------------------------------------------------------------------------
+
+Result<std::vector<bool>> CoreScheduler::reconcile_tasks(const std::vector<ChainTaskView>& items) {
+    const std::int64_t now = now_ms();
+    std::vector<Pending> committed;
+    std::vector<bool> out(items.size(), false);
+    auto written = store_.database().write([&](store::Tx& tx) -> Result<void> {
+        committed.clear();
+        for (std::size_t i = 0; i < items.size(); ++i) {
+            WP_TRY(bool moved, reconcile_task(tx, items[i], now, committed));
+            out[i] = moved;
+        }
+        return {};
+    });
+    if (!written) return make_error(std::move(written).error());
+    publish(committed);
+    return out;
+}
+
+Result<bool> CoreScheduler::reconcile_task(store::Tx& tx, const ChainTaskView& view, std::int64_t now,
+                                           std::vector<Pending>& out) {
+    WP_TRY(auto found, store_.task_by_id(tx, view.task_id));
+    if (!found || is_final(found->status)) return false;
+    TaskRecord task = *found;
+    const auto move = [&](TaskEvent e, const TaskChange& c) -> Result<bool> {
+        WP_TRY(auto next, store_.transition_task(tx, task, e, c, now));
+        if (!next) return make_error(Errc::kIo, "task changed concurrently during the reconciliation");
+        task = *next;
+        return true;
+    };
+    WP_TRY(auto reps, store_.replicates_of_task(tx, task.key));
+    switch (view.status) {
+        case wp::TaskStatus::kCompleted: {
+            if (task.status != TaskStatus::kFinalized) {
+                TaskChange c;
+                if (!task.result_link && !view.results.empty())
+                    c.result_link = std::string(view.results.begin(), view.results.end());
+                const TaskEvent e =
+                    task.status == TaskStatus::kFinalizing ? TaskEvent::kFinalizeMined : TaskEvent::kFinalizedOnChain;
+                WP_TRY_VOID(move(e, c).map([](bool) {}));
+            }
+            TaskChange done;
+            done.clear_due = true;
+            WP_TRY_VOID(move(TaskEvent::kCompleted, done).map([](bool) {}));
+            for (const auto& r : reps) {
+                if (is_final(r.status) || r.status == R::kAborted || r.status == R::kCompleting) continue;
+                WP_TRY_VOID(notify(tx, r.worker, make(task.task_id, Action::kComplete), out));
+            }
+            return true;
+        }
+        case wp::TaskStatus::kFailed: {
+            TaskChange c;
+            c.clear_due = true;
+            if (task.status != TaskStatus::kClaiming) c.failure = "claimed on chain";
+            const TaskEvent e =
+                task.status == TaskStatus::kClaiming ? TaskEvent::kClaimMined : TaskEvent::kClaimedOnChain;
+            WP_TRY_VOID(move(e, c).map([](bool) {}));
+            for (const auto& r : reps) {
+                if (is_final(r.status) || r.status == R::kAborted) continue;
+                Notification n = make(task.task_id, Action::kAbort);
+                n.abort_cause = AbortCause::kFinalDeadline;
+                WP_TRY_VOID(notify(tx, r.worker, std::move(n), out));
+            }
+            return true;
+        }
+        case wp::TaskStatus::kActive: {
+            if (task.status == TaskStatus::kReceived || task.status == TaskStatus::kInitializing) {
+                TaskChange c;
+                c.due_ms = task.contribution_deadline * 1000;
+                return move(TaskEvent::kInitializeMined, c);
+            }
+            if (!task_transition(task.status, TaskEvent::kReopenedOnChain)) return false;
+            const bool was_revealing = task.status == TaskStatus::kConsensusReached;
+            WP_TRY_VOID(move(TaskEvent::kReopenedOnChain, TaskChange{}).map([](bool) {}));
+            TaskChange back;
+            back.due_ms = task.contribution_deadline * 1000;
+            WP_TRY_VOID(move(TaskEvent::kRescheduled, back).map([](bool) {}));
+            if (was_revealing) {
+                // What the reveal timeout would have done (fire_due): the contributors that did not reveal failed.
+                WP_TRY_VOID(fail_unrevealed(
+                    store_, tx, task, reps, "reveal timeout (task reopened on chain)", now,
+                    [&](const Address& w, Notification n) { return notify(tx, w, std::move(n), out); }));
+            }
+            return true;
+        }
+        default: return false;
+    }
 }
 
 }  // namespace wp::scheduler

@@ -41,6 +41,7 @@
 #include <wp/core/clock.hpp>
 #include <wp/core/result.hpp>
 #include <wp/crypto/secp256k1.hpp>
+#include <wp/protocol/types.hpp>
 #include <wp/workerapi/messages.hpp>
 
 #include "planner.hpp"
@@ -89,6 +90,13 @@ struct StatusItem {
     Address worker;
     Bytes32 task_id;
     workerapi::StatusUpdate update;
+};
+
+//! What the chain shows of one task (an item of CoreScheduler::reconcile_tasks).
+struct ChainTaskView {
+    Bytes32 task_id;
+    wp::TaskStatus status{wp::TaskStatus::kUnset};  //!< viewTask's status
+    Bytes results;                                  //!< viewTask's results (COMPLETED: the result link)
 };
 
 class CoreScheduler {
@@ -146,6 +154,22 @@ class CoreScheduler {
     //! ours, not a TEE task, or not in one of those statuses (standard tasks complete through their finalize intent).
     Result<bool> apply_finalized(const Bytes32& task_id, const std::optional<std::string>& result_link);
 
+    //! The restart reconciliation of task statuses (TaskIntents::reconcile_with_chain reads the chain and calls it):
+    //! every item's task is re-read and moved to what the chain shows, in ONE write transaction:
+    //!  - COMPLETED on chain, not final here (the finalize landed, its outcome was lost; or a TEE task's
+    //!    contributeAndFinalize) → FINALIZED (the result link from `results` when the row has none) → COMPLETED, and
+    //!    PLEASE_COMPLETE to the replicates as notify_completed();
+    //!  - FAILED on chain (claimed, by this core or anybody), not final here → FAILED, PLEASE_ABORT (FINAL_DEADLINE)
+    //!    to the replicates not final nor aborted;
+    //!  - ACTIVE on chain: RECEIVED / INITIALIZING here → INITIALIZED (due at the contribution deadline);
+    //!    CONSENSUS_REACHED / REOPENING / REOPEN_FAILED here (a reopen this core did not see) → REOPENED →
+    //!    INITIALIZED (due at the contribution deadline), the contributors that did not reveal FAILED and told
+    //!    PLEASE_ABORT (TASK_FAILED) as the reveal timeout does;
+    //!  - anything else: unchanged (REVEALING with the task INITIALIZED / RUNNING here is apply_consensus's).
+    //! Per item, whether its task moved (false for an unknown task). Notifications are published after the commit.
+    //! Thread safety: as the class; meant for the chain thread at start.
+    Result<std::vector<bool>> reconcile_tasks(const std::vector<ChainTaskView>& items);
+
     //! The timers: every task whose durable due-time has come (SchedulerStore::due_tasks), among the statuses this
     //! class owns, is moved by its deadline, each in its own transaction (docs/scheduler.md "Timers"):
     //!  - final deadline passed (not finalized) → FINAL_DEADLINE_REACHED, PLEASE_ABORT FINAL_DEADLINE to the workers
@@ -191,6 +215,7 @@ class CoreScheduler {
     Result<Applied> apply_status(store::Tx& tx, const StatusItem& item, std::int64_t now, std::vector<Pending>& out);
     Result<DealRecord> deal_of(store::Tx& tx, const Bytes32& deal_id);
     Result<bool> fire_due(store::Tx& tx, const TaskRecord& task, std::vector<Pending>& out);
+    Result<bool> reconcile_task(store::Tx& tx, const ChainTaskView& view, std::int64_t now, std::vector<Pending>& out);
     Result<workerapi::Notification> notify(store::Tx& tx, const Address& worker, workerapi::Notification n,
                                            std::vector<Pending>& out);
     std::int64_t now_ms() const { return clock_.unix_ms(); }

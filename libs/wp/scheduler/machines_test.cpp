@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "replicate_machine.hpp"
+#include "task_intents.hpp"
 #include "task_machine.hpp"
 
 namespace wp::scheduler {
@@ -60,6 +61,14 @@ TEST(TaskMachine, FailurePaths) {
         {S::kFinalDeadlineReached, E::kClaimSubmitted, S::kClaiming},
         {S::kClaiming, E::kClaimReverted, S::kClaiming},
         {S::kClaiming, E::kClaimMined, S::kFailed},
+        // The restart reconciliation: what the chain did while the core was not watching.
+        {S::kResultUploaded, E::kFinalizedOnChain, S::kFinalized},
+        {S::kFinalizing, E::kFinalizedOnChain, S::kFinalized},
+        {S::kRunning, E::kClaimedOnChain, S::kFailed},
+        {S::kFinalDeadlineReached, E::kClaimedOnChain, S::kFailed},
+        {S::kConsensusReached, E::kReopenedOnChain, S::kReopened},
+        {S::kReopening, E::kReopenedOnChain, S::kReopened},
+        {S::kReopenFailed, E::kReopenedOnChain, S::kReopened},
     };
     for (const auto& c : cases) {
         auto next = task_transition(c.from, c.event);
@@ -76,13 +85,15 @@ TEST(TaskMachine, RefusedEdgesNameTheEventAndStatus) {
     EXPECT_FALSE(task_transition(S::kFinalized, E::kFinalDeadline));  // finalized on chain: nothing to claim
     EXPECT_FALSE(task_transition(S::kFailed, E::kRefused));
     EXPECT_FALSE(task_transition(S::kConsensusReached, E::kReplicateStarted));
+    EXPECT_FALSE(task_transition(S::kFinalized, E::kFinalizedOnChain));
+    EXPECT_FALSE(task_transition(S::kRunning, E::kReopenedOnChain));
     // Every status: no event leaves a final status.
     for (std::uint8_t s = 0; s < kTaskStatusCount; ++s) {
         const auto status = static_cast<S>(s);
         EXPECT_EQ(*parse_task_status(to_string(status)), status);
         EXPECT_EQ(*task_status_from_int(s), status);
         if (!is_final(status)) continue;
-        for (std::uint8_t e = 0; e <= static_cast<std::uint8_t>(E::kAbandoned); ++e)
+        for (std::uint8_t e = 0; e <= static_cast<std::uint8_t>(E::kReopenedOnChain); ++e)
             EXPECT_FALSE(task_transition(status, static_cast<E>(e))) << to_string(status);
     }
     EXPECT_FALSE(task_status_from_int(kTaskStatusCount));
@@ -214,6 +225,27 @@ TEST(ReplicateMachine, SlotsAndContributions) {
     EXPECT_FALSE(holds_slot(R::kWorkerLost));
     EXPECT_TRUE(has_contributed(R::kRevealing));
     EXPECT_FALSE(has_contributed(R::kContributing));
+}
+
+// The restart reconciliation's walks (task_intents.hpp reconcile_path): each step one the worker may report.
+TEST(ReplicateMachine, ReconcilePathWalksTheWorkersMainPath) {
+    EXPECT_EQ(reconcile_path(R::kCreated, R::kContributed),
+              (std::vector<R>{R::kStarting, R::kStarted, R::kAppDownloading, R::kAppDownloaded, R::kDataDownloading,
+                              R::kDataDownloaded, R::kComputing, R::kComputed, R::kContributing, R::kContributed}));
+    EXPECT_EQ(reconcile_path(R::kComputed, R::kRevealed),
+              (std::vector<R>{R::kContributing, R::kContributed, R::kRevealing, R::kRevealed}));
+    EXPECT_EQ(reconcile_path(R::kContributed, R::kRevealed), (std::vector<R>{R::kRevealing, R::kRevealed}));
+    // A download failure is contributed as the error result.
+    EXPECT_EQ(reconcile_path(R::kAppDownloadFailed, R::kContributed),
+              (std::vector<R>{R::kContributing, R::kContributed}));
+    // Already there or past it; or no walk (a failure the chain cannot undo, aborted, final).
+    EXPECT_TRUE(reconcile_path(R::kContributed, R::kContributed).empty());
+    EXPECT_TRUE(reconcile_path(R::kRevealed, R::kContributed).empty());
+    EXPECT_TRUE(reconcile_path(R::kResultUploaded, R::kRevealed).empty());
+    EXPECT_TRUE(reconcile_path(R::kComputeFailed, R::kContributed).empty());
+    EXPECT_TRUE(reconcile_path(R::kAborted, R::kContributed).empty());
+    EXPECT_TRUE(reconcile_path(R::kCompleted, R::kRevealed).empty());
+    EXPECT_TRUE(reconcile_path(R::kCreated, R::kCompleted).empty());  // not a reconciliation target
 }
 
 }  // namespace

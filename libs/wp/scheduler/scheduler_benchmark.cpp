@@ -3,6 +3,8 @@
 //  - scheduler/task_cycle/<backend>: the scheduler's whole share of a trust-1 task called in-process, one caller:
 //    the assignment round, 14 worker status updates (each its own transaction: a lone caller gets no group commit),
 //    consensus, the upload request — per task. No chain, no HTTP: the database's part;
+//  - scheduler/status_reads/<backend>/folded:F: what one status update reads before it decides, the three statements
+//    of before (folded:0) against SchedulerStore::status_context's one (folded:1), one read transaction each;
 //  - scheduler/worker_api_cycle/<backend>/batch:B/clients:C: the same trust-1 lifecycle through the REAL worker API
 //    on 127.0.0.1 (HttpServer + WorkerApi + CoreScheduler + SchedulerStore; bearer tokens, JSON, keep-alive), C
 //    worker clients (threads, one request at a time each, like C worker processes), status updates answered only
@@ -13,6 +15,7 @@
 // (its private cluster from store/pg_test_support.hpp). Counters, per task (one task = one replicate at trust 1):
 //   tasks_per_s        tasks through the whole scheduler share per second of wall time
 //   commits_per_task   committed write transactions (each one fsync / commit flush)
+//   statements_per_task  statements run (store::Stats::statements: with PostgreSQL each one round trip)
 //   cpu_ms_per_task    CPU of this process (server AND clients: they share the 2 cores, as on a real host)
 //   items_per_tx       status updates per status transaction (worker_api_cycle with group commit)
 //   writer_cpu_ms_per_task  CPU of the StatusBatcher's writer thread (the serial part of the updates)
@@ -171,6 +174,67 @@ workerapi::StatusDetails details_for(R s, const Bytes32& tid) {
     return d;
 }
 
+//! What a status update reads before it decides: the three statements of before (task_by_id, recorded_answer,
+//! replicates_of_task) against SchedulerStore::status_context's one, in one read transaction per update, on a task
+//! with one replicate. `folded:0` is the path before, `folded:1` the path now; same run, same database.
+void status_reads(benchmark::State& state) {
+    const auto backend = state.range(0) == 0 ? store::Backend::kSqlite : store::Backend::kPostgres;
+    const bool folded = state.range(1) != 0;
+    Db db(backend);
+    if (!db.error.empty()) {
+        state.SkipWithError(db.error.c_str());
+        return;
+    }
+    ManualClock clock;
+    CoreScheduler core(*db.store, clock, CoreOptions{});
+    workerapi::WorkerRegistration reg;
+    reg.name = "w";
+    reg.version = "1";
+    reg.cpu_slots = 64;
+    const Address w = worker_address(1);
+    (void)core.register_worker(w, reg);
+    constexpr std::uint64_t kBag = 32;
+    const DealRecord d = add_deal(*db.store, clock, 1, kBag);
+    if (auto created = core.assign_round(); !created || *created != kBag) {
+        state.SkipWithError("assignment failed");
+        return;
+    }
+    const auto statements_from = db.db->stats().statements;
+    std::int64_t reads = 0;
+    for (auto _ : state) {
+        const std::uint64_t i = static_cast<std::uint64_t>(reads) % kBag;
+        const Bytes32 tid = task_id(d.deal_id, U256(i));
+        auto r = db.db->read([&](store::Tx& tx) -> Result<bool> {
+            if (folded) {
+                WP_TRY(auto c, db.store->status_context(tx, tid, w, R::kStarted));
+                return c && c->replicate.has_value();
+            }
+            WP_TRY(auto t, db.store->task_by_id(tx, tid));
+            if (!t) return false;
+            WP_TRY(auto recorded, db.store->recorded_answer(tx, t->key, w, R::kStarted));
+            WP_TRY(auto reps, db.store->replicates_of_task(tx, t->key));
+            return !recorded && !reps.empty();
+        });
+        if (!r || !*r) {
+            state.SkipWithError("status read failed");
+            break;
+        }
+        ++reads;
+    }
+    state.SetItemsProcessed(reads);
+    state.counters["statements_per_update"] = static_cast<double>(db.db->stats().statements - statements_from) /
+                                              static_cast<double>(std::max<std::int64_t>(reads, 1));
+}
+BENCHMARK(status_reads)
+    ->Name("scheduler/status_reads")
+    ->ArgNames({"pg", "folded"})
+    ->Args({0, 0})
+    ->Args({0, 1})
+    ->Args({1, 0})
+    ->Args({1, 1})
+    ->UseRealTime()
+    ->Unit(benchmark::kMicrosecond);
+
 void task_cycle(benchmark::State& state) {
     const auto backend = state.range(0) == 0 ? store::Backend::kSqlite : store::Backend::kPostgres;
     const auto bag = static_cast<std::uint64_t>(state.range(1));
@@ -190,11 +254,13 @@ void task_cycle(benchmark::State& state) {
     std::uint64_t deal_no = 0;
     std::int64_t tasks_done = 0;
     std::uint64_t commits = 0;
+    std::uint64_t statements = 0;
     double cpu = 0;
     for (auto _ : state) {
         state.PauseTiming();
         const DealRecord d = add_deal(*db.store, clock, ++deal_no, bag);
         const auto commits_from = db.db->stats().write_commits;
+        const auto statements_from = db.db->stats().statements;
         const double cpu_from = process_cpu_seconds();
         state.ResumeTiming();
 
@@ -219,6 +285,7 @@ void task_cycle(benchmark::State& state) {
         state.PauseTiming();
         cpu += process_cpu_seconds() - cpu_from;
         commits += db.db->stats().write_commits - commits_from;
+        statements += db.db->stats().statements - statements_from;
         tasks_done += static_cast<std::int64_t>(bag);
         state.ResumeTiming();
     }
@@ -226,6 +293,7 @@ void task_cycle(benchmark::State& state) {
     const double n = static_cast<double>(std::max<std::int64_t>(tasks_done, 1));
     state.counters["tasks_per_s"] = benchmark::Counter(static_cast<double>(tasks_done), benchmark::Counter::kIsRate);
     state.counters["commits_per_task"] = static_cast<double>(commits) / n;
+    state.counters["statements_per_task"] = static_cast<double>(statements) / n;
     state.counters["cpu_ms_per_task"] = cpu * 1000.0 / n;
 }
 BENCHMARK(task_cycle)
@@ -288,6 +356,7 @@ void worker_api_cycle(benchmark::State& state) {
     std::uint64_t deal_no = 0;
     std::int64_t tasks_done = 0;
     std::uint64_t commits = 0;
+    std::uint64_t statements = 0;
     double cpu = 0;
     std::atomic<bool> failed{false};
     std::string failure;
@@ -297,6 +366,7 @@ void worker_api_cycle(benchmark::State& state) {
         state.PauseTiming();
         const DealRecord d = add_deal(*db.store, clock, ++deal_no, bag);
         const auto commits_from = db.db->stats().write_commits;
+        const auto statements_from = db.db->stats().statements;
         const double cpu_from = process_cpu_seconds();
         state.ResumeTiming();
 
@@ -346,6 +416,7 @@ void worker_api_cycle(benchmark::State& state) {
         state.PauseTiming();
         cpu += process_cpu_seconds() - cpu_from;
         commits += db.db->stats().write_commits - commits_from;
+        statements += db.db->stats().statements - statements_from;
         tasks_done += static_cast<std::int64_t>(bag);
         state.ResumeTiming();
     }
@@ -357,6 +428,7 @@ void worker_api_cycle(benchmark::State& state) {
     const double n = static_cast<double>(std::max<std::int64_t>(tasks_done, 1));
     state.counters["tasks_per_s"] = benchmark::Counter(static_cast<double>(tasks_done), benchmark::Counter::kIsRate);
     state.counters["commits_per_task"] = static_cast<double>(commits) / n;
+    state.counters["statements_per_task"] = static_cast<double>(statements) / n;
     state.counters["cpu_ms_per_task"] = cpu * 1000.0 / n;
     if (stats.batches > 0)
         state.counters["writer_cpu_ms_per_task"] = static_cast<double>(stats.writer_cpu_ns) / 1e6 / n;

@@ -59,37 +59,61 @@ Result<TaskRecord> task_from_row(const Row& row) {
     return t;
 }
 
-Result<ReplicateRecord> replicate_from_row(const Row& row) {
+//! A replicate from its columns, named `<prefix><column>` (prefix "" for a plain SELECT of kReplicateColumns).
+Result<ReplicateRecord> replicate_from_row(const Row& row, std::string_view prefix = {}) {
+    std::string name_buf;
+    const auto col = [&](std::string_view c) -> std::string_view {
+        if (prefix.empty()) return c;
+        name_buf.assign(prefix);
+        name_buf += c;
+        return name_buf;
+    };
     ReplicateRecord r;
-    WP_TRY(r.task.deal_id, row.get<Bytes32>("deal_id"));
-    WP_TRY(r.task.index, row.get<std::uint64_t>("task_index"));
-    WP_TRY(r.worker, row.get<Address>("worker"));
-    WP_TRY(std::int64_t status, row.get<std::int64_t>("status"));
+    WP_TRY(r.task.deal_id, row.get<Bytes32>(col("deal_id")));
+    WP_TRY(r.task.index, row.get<std::uint64_t>(col("task_index")));
+    WP_TRY(r.worker, row.get<Address>(col("worker")));
+    WP_TRY(std::int64_t status, row.get<std::int64_t>(col("status")));
     WP_TRY(r.status, workerapi::replicate_status_from_int(status));
-    WP_TRY(std::int64_t relevant, row.get<std::int64_t>("last_relevant"));
+    WP_TRY(std::int64_t relevant, row.get<std::int64_t>(col("last_relevant")));
     WP_TRY(r.last_relevant, workerapi::replicate_status_from_int(relevant));
-    WP_TRY(r.version, row.get<std::int64_t>("version"));
-    WP_TRY(r.holds_slot, row.get<bool>("holds_slot"));
-    WP_TRY(r.score, row.get<U256>("score"));
-    WP_TRY(r.created_ms, row.get<std::int64_t>("created_ms"));
-    WP_TRY(r.updated_ms, row.get<std::int64_t>("updated_ms"));
+    WP_TRY(r.version, row.get<std::int64_t>(col("version")));
+    WP_TRY(r.holds_slot, row.get<bool>(col("holds_slot")));
+    WP_TRY(r.score, row.get<U256>(col("score")));
+    WP_TRY(r.created_ms, row.get<std::int64_t>(col("created_ms")));
+    WP_TRY(r.updated_ms, row.get<std::int64_t>(col("updated_ms")));
     auto& d = r.details;
-    WP_TRY(d.result_digest, row.get<std::optional<Bytes32>>("result_digest"));
-    WP_TRY(d.result_hash, row.get<std::optional<Bytes32>>("result_hash"));
-    WP_TRY(d.result_seal, row.get<std::optional<Bytes32>>("result_seal"));
-    WP_TRY(d.tx_hash, row.get<std::optional<Bytes32>>("tx_hash"));
-    WP_TRY(auto block, row.get<std::optional<std::uint64_t>>("block_number"));
+    WP_TRY(d.result_digest, row.get<std::optional<Bytes32>>(col("result_digest")));
+    WP_TRY(d.result_hash, row.get<std::optional<Bytes32>>(col("result_hash")));
+    WP_TRY(d.result_seal, row.get<std::optional<Bytes32>>(col("result_seal")));
+    WP_TRY(d.tx_hash, row.get<std::optional<Bytes32>>(col("tx_hash")));
+    WP_TRY(auto block, row.get<std::optional<std::uint64_t>>(col("block_number")));
     d.block_number = block;
-    WP_TRY(d.result_link, row.get<std::optional<std::string>>("result_link"));
-    WP_TRY(d.callback_data, row.get<std::optional<Bytes>>("callback_data"));
-    WP_TRY(auto cause, row.get<std::optional<std::int64_t>>("cause"));
+    WP_TRY(d.result_link, row.get<std::optional<std::string>>(col("result_link")));
+    WP_TRY(d.callback_data, row.get<std::optional<Bytes>>(col("callback_data")));
+    WP_TRY(auto cause, row.get<std::optional<std::int64_t>>(col("cause")));
     if (cause) {
         if (*cause < 0 || *cause > static_cast<std::int64_t>(workerapi::FailureCause::kAbortedByScheduler))
             return make_error(Errc::kDecoding, "sched_replicates.cause: " + std::to_string(*cause) + " out of range");
         d.cause = static_cast<workerapi::FailureCause>(*cause);
     }
-    WP_TRY(d.message, row.get<std::optional<std::string>>("message"));
+    WP_TRY(d.message, row.get<std::optional<std::string>>(col("message")));
     return r;
+}
+
+//! A recorded answer (sched_replicate_updates.action, abort_cause), marked duplicate.
+Result<workerapi::StatusAnswer> answer_from(std::int64_t action, const Result<std::optional<std::int64_t>>& cause_col) {
+    WP_TRY(auto cause, cause_col);
+    if (action < 0 || action > static_cast<std::int64_t>(Action::kAbort))
+        return make_error(Errc::kDecoding, "sched_replicate_updates.action out of range");
+    workerapi::StatusAnswer a;
+    a.action = static_cast<Action>(action);
+    if (cause) {
+        if (*cause < 0 || *cause > static_cast<std::int64_t>(AbortCause::kRefused))
+            return make_error(Errc::kDecoding, "sched_replicate_updates.abort_cause out of range");
+        a.abort_cause = static_cast<AbortCause>(*cause);
+    }
+    a.duplicate = true;
+    return a;
 }
 
 std::int64_t tee_mask(const std::vector<workerapi::TeeFramework>& f) {
@@ -701,17 +725,7 @@ Result<std::optional<workerapi::StatusAnswer>> SchedulerStore::recorded_answer(T
                                   task.deal_id, task.index, worker, static_cast<std::int64_t>(status)));
     if (!row) return std::optional<workerapi::StatusAnswer>{};
     WP_TRY(std::int64_t action, row->get<std::int64_t>("action"));
-    WP_TRY(auto cause, row->get<std::optional<std::int64_t>>("abort_cause"));
-    if (action < 0 || action > static_cast<std::int64_t>(Action::kAbort))
-        return make_error(Errc::kDecoding, "sched_replicate_updates.action out of range");
-    workerapi::StatusAnswer a;
-    a.action = static_cast<Action>(action);
-    if (cause) {
-        if (*cause < 0 || *cause > static_cast<std::int64_t>(AbortCause::kRefused))
-            return make_error(Errc::kDecoding, "sched_replicate_updates.abort_cause out of range");
-        a.abort_cause = static_cast<AbortCause>(*cause);
-    }
-    a.duplicate = true;
+    WP_TRY(auto a, answer_from(action, row->get<std::optional<std::int64_t>>("abort_cause")));
     return std::optional<workerapi::StatusAnswer>(a);
 }
 
@@ -724,6 +738,61 @@ Result<void> SchedulerStore::record_answer(Tx& tx, const TaskKey& task, const Ad
         task.deal_id, task.index, worker, static_cast<std::int64_t>(status), static_cast<std::int64_t>(answer.action),
         answer.abort_cause ? Param(static_cast<std::int64_t>(*answer.abort_cause)) : Param(nullptr), now_ms));
     return {};
+}
+
+// ---- A status update's context in one statement ---------------------------------------------------------------------
+
+Result<std::optional<StatusContext>> SchedulerStore::status_context(Tx& tx, const Bytes32& task_id,
+                                                                    const Address& worker, ReplicateStatus status) {
+    // The task, the answer recorded for (task, worker, status) and the worker's replicate: one round trip instead of
+    // three (docs/scheduler.md "Where the time goes": PostgreSQL pays per statement).
+    static const std::string sql = [] {
+        std::string task_cols;
+        std::string rep_cols;
+        const auto each = [](std::string_view list, auto&& f) {
+            for (std::string_view rest = list; !rest.empty();) {
+                const auto comma = rest.find(',');
+                std::string_view c = rest.substr(0, comma);
+                while (!c.empty() && c.front() == ' ') c.remove_prefix(1);
+                f(c);
+                rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
+            }
+        };
+        each(kTaskColumns, [&](std::string_view c) {
+            if (!task_cols.empty()) task_cols += ", ";
+            task_cols += "t.";
+            task_cols += c;
+            task_cols += " AS ";
+            task_cols += c;
+        });
+        each(kReplicateColumns, [&](std::string_view c) {
+            rep_cols += ", r.";
+            rep_cols += c;
+            rep_cols += " AS r_";
+            rep_cols += c;
+        });
+        return "SELECT " + task_cols + ", u.action AS u_action, u.abort_cause AS u_abort_cause" + rep_cols +
+               " FROM sched_tasks t"
+               " LEFT JOIN sched_replicate_updates u ON u.deal_id = t.deal_id AND u.task_index = t.task_index AND"
+               " u.worker = $2 AND u.status = $3"
+               " LEFT JOIN sched_replicates r ON r.deal_id = t.deal_id AND r.task_index = t.task_index AND"
+               " r.worker = $2"
+               " WHERE t.task_id = $1";
+    }();
+    WP_TRY(auto row, tx.query_opt(sql, task_id, worker, static_cast<std::int64_t>(status)));
+    if (!row) return std::optional<StatusContext>{};
+    StatusContext out;
+    WP_TRY(out.task, task_from_row(*row));
+    WP_TRY(auto action, row->get<std::optional<std::int64_t>>("u_action"));
+    if (action) {
+        WP_TRY(auto answer, answer_from(*action, row->get<std::optional<std::int64_t>>("u_abort_cause")));
+        out.recorded = answer;
+    }
+    if (!row->is_null("r_worker")) {
+        WP_TRY(auto rep, replicate_from_row(*row, "r_"));
+        out.replicate = std::move(rep);
+    }
+    return std::optional<StatusContext>(std::move(out));
 }
 
 // ---- Notifications --------------------------------------------------------------------------------------------------

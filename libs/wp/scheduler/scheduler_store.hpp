@@ -121,6 +121,13 @@ struct ReplicateRecord {
     workerapi::StatusDetails details;  //!< the contribution / failure details reported so far (merged)
 };
 
+//! What a worker's status update needs to be decided (SchedulerStore::status_context).
+struct StatusContext {
+    TaskRecord task;
+    std::optional<workerapi::StatusAnswer> recorded;  //!< the answer already given to this (worker, status)
+    std::optional<ReplicateRecord> replicate;         //!< the worker's replicate of the task
+};
+
 class SchedulerStore {
   public:
     explicit SchedulerStore(store::Database& db) : db_(db) {}
@@ -210,6 +217,12 @@ class SchedulerStore {
                                                                    const Address& worker, ReplicateStatus status);
     Result<void> record_answer(store::Tx& tx, const TaskKey& task, const Address& worker, ReplicateStatus status,
                                const workerapi::StatusAnswer& answer, std::int64_t now_ms);
+
+    //! The task `task_id`, the answer recorded for (task, worker, status) and the worker's replicate of the task, in
+    //! ONE statement (what recorded_answer(), task_by_id() and replicates_of_task() give in three). nullopt for an
+    //! unknown task.
+    Result<std::optional<StatusContext>> status_context(store::Tx& tx, const Bytes32& task_id, const Address& worker,
+                                                        ReplicateStatus status);
 
     // ---- Notification inbox ----
     //! Appends `n` (its seq is assigned: the worker's last_seq + 1) and returns it with its seq.

@@ -243,8 +243,38 @@ Result<std::size_t> TaskIntents::resubmit_lost() {
         }
     }
     if (!outcomes.empty()) WP_TRY_VOID(apply_outcomes(outcomes).map([](std::size_t) {}));
+    // Nothing was journaled for these keys, so nothing was sent by this journal; but the chain may show the action
+    // done all the same (a journal lost or replaced): such tasks are reconciled, never sent again.
+    if (!by_key.empty()) {
+        std::vector<Bytes32> ids;
+        for (const auto& [key, list] : by_key)
+            for (const auto& t : list) ids.push_back(t.task_id);
+        auto views = hub_.view_tasks(ids);
+        std::map<Bytes32, Task> chain_of;
+        std::vector<ChainTaskView> done;
+        for (std::size_t i = 0; i < views.size(); ++i) {
+            if (!views[i]) return make_error(Errc::kIo, "resubmit: viewTask: " + views[i].error().to_error().message);
+            chain_of.emplace(ids[i], std::move(*views[i]));
+        }
+        for (auto& [key, list] : by_key) {
+            const std::string kind = kind_of(key);
+            std::vector<TaskRecord> needed;
+            for (auto& t : list) {
+                const Task& v = chain_of.at(t.task_id);
+                const wp::TaskStatus c = v.status;
+                const bool still = kind == "initialize"                     ? c == wp::TaskStatus::kUnset
+                                   : kind == "finalize" || kind == "reopen" ? c == wp::TaskStatus::kRevealing
+                                                                            : c != wp::TaskStatus::kFailed;
+                if (still) needed.push_back(std::move(t));
+                else done.push_back(ChainTaskView{t.task_id, c, v.results});
+            }
+            list = std::move(needed);
+        }
+        if (!done.empty()) WP_TRY_VOID(core_.reconcile_tasks(done).map([](const std::vector<bool>&) {}));
+    }
     std::size_t n = 0;
     for (auto& [key, list] : by_key) {
+        if (list.empty()) continue;
         std::sort(list.begin(), list.end(), [](const TaskRecord& a, const TaskRecord& b) { return a.key < b.key; });
         WP_TRY_VOID(submit(key, list, list.front().status));
         n += list.size();
@@ -401,25 +431,199 @@ Result<std::size_t> TaskIntents::apply_observations(const std::vector<TaskObserv
     return n;
 }
 
-Result<std::size_t> TaskIntents::reconcile_with_chain() {
-    WP_TRY(auto held, store_.tasks_in({TaskStatus::kInitialized, TaskStatus::kRunning}, 100000));
-    std::size_t n = 0;
-    constexpr std::size_t kBatch = 200;
-    for (std::size_t first = 0; first < held.size(); first += kBatch) {
-        const std::size_t last = std::min(held.size(), first + kBatch);
-        std::vector<Bytes32> ids;
-        for (std::size_t i = first; i < last; ++i) ids.push_back(held[i].task_id);
-        auto views = hub_.view_tasks(ids);
-        for (std::size_t i = 0; i < views.size(); ++i) {
-            if (!views[i]) return make_error(views[i].error().to_error());
-            const Task& v = *views[i];
-            if (v.status != wp::TaskStatus::kRevealing) continue;
-            const auto reveal = static_cast<std::int64_t>(v.reveal_deadline.low_u64());
-            WP_TRY(bool applied, core_.apply_consensus(ids[i], v.consensus_value, reveal, 0));
-            if (applied) ++n;
+namespace {
+
+//! The worker's main path up to REVEALED: the statuses a reconciled replicate walks through.
+constexpr ReplicateStatus kMainPath[] = {
+    ReplicateStatus::kStarting,      ReplicateStatus::kStarted,         ReplicateStatus::kAppDownloading,
+    ReplicateStatus::kAppDownloaded, ReplicateStatus::kDataDownloading, ReplicateStatus::kDataDownloaded,
+    ReplicateStatus::kComputing,     ReplicateStatus::kComputed,        ReplicateStatus::kContributing,
+    ReplicateStatus::kContributed,   ReplicateStatus::kRevealing,       ReplicateStatus::kRevealed,
+};
+
+std::optional<std::size_t> main_index(ReplicateStatus s) {
+    for (std::size_t i = 0; i < std::size(kMainPath); ++i)
+        if (kMainPath[i] == s) return i;
+    return std::nullopt;
+}
+
+}  // namespace
+
+std::vector<ReplicateStatus> reconcile_path(ReplicateStatus from, ReplicateStatus target) {
+    const auto goal = main_index(target);
+    if (!goal) return {};
+    std::vector<ReplicateStatus> path;
+    ReplicateStatus at = from;
+    while (at != target) {
+        const auto here = main_index(at);
+        if (here && *here >= *goal) return {};  // already there or past it
+        std::optional<ReplicateStatus> step;
+        for (std::size_t i = here ? *here + 1 : 0; i <= *goal && !step; ++i)
+            if (replicate_transition(at, kMainPath[i], Modifier::kWorker)) step = kMainPath[i];
+        if (!step) return {};  // a failure or final status: nothing the chain's view can repair
+        path.push_back(*step);
+        at = *step;
+    }
+    return path;
+}
+
+Result<ChainReconciliation> TaskIntents::reconcile_with_chain_counted() {
+    ChainReconciliation out;
+    WP_TRY(auto held, store_.tasks_in({TaskStatus::kReceived,
+                                       TaskStatus::kInitializing,
+                                       TaskStatus::kInitialized,
+                                       TaskStatus::kInitializeFailed,
+                                       TaskStatus::kRunning,
+                                       TaskStatus::kRunningFailed,
+                                       TaskStatus::kContributionTimeout,
+                                       TaskStatus::kConsensusReached,
+                                       TaskStatus::kReopening,
+                                       TaskStatus::kReopened,
+                                       TaskStatus::kReopenFailed,
+                                       TaskStatus::kAtLeastOneRevealed,
+                                       TaskStatus::kResultUploading,
+                                       TaskStatus::kResultUploaded,
+                                       TaskStatus::kResultUploadTimeout,
+                                       TaskStatus::kFinalizing,
+                                       TaskStatus::kFinalized,
+                                       TaskStatus::kFinalizeFailed,
+                                       TaskStatus::kFinalDeadlineReached,
+                                       TaskStatus::kClaiming},
+                                      1'000'000));
+    if (held.empty()) return out;
+    // One block for every read: the task views and the contributions agree.
+    auto head = hub_.eth().block_number();
+    if (!head) return make_error(Errc::kIo, "reconciliation: eth_blockNumber: " + head.error().message);
+    const chain::BlockTag block = chain::BlockTag::number(*head);
+    std::vector<Bytes32> ids;
+    ids.reserve(held.size());
+    for (const auto& t : held) ids.push_back(t.task_id);
+    auto views = hub_.view_tasks(ids, block);  // JSON-RPC batches of max_calls_per_batch() eth_calls
+    out.task_batches = (ids.size() + hub_.max_calls_per_batch() - 1) / hub_.max_calls_per_batch();
+    std::map<Bytes32, Task> chain_of;
+    for (std::size_t i = 0; i < views.size(); ++i) {
+        if (!views[i]) return make_error(Errc::kIo, "reconciliation: viewTask: " + views[i].error().to_error().message);
+        chain_of.emplace(ids[i], *views[i]);
+    }
+
+    // 1. Task statuses the chain moved (COMPLETED, FAILED, ACTIVE after an initialize or a reopen not seen).
+    std::vector<ChainTaskView> fixes;
+    for (const auto& t : held) {
+        const Task& v = chain_of.at(t.task_id);
+        const bool fix = v.status == wp::TaskStatus::kCompleted || v.status == wp::TaskStatus::kFailed ||
+                         (v.status == wp::TaskStatus::kActive &&
+                          (t.status == TaskStatus::kReceived || t.status == TaskStatus::kInitializing ||
+                           task_transition(t.status, TaskEvent::kReopenedOnChain)));
+        if (fix) fixes.push_back(ChainTaskView{t.task_id, v.status, v.results});
+    }
+    if (!fixes.empty()) {
+        WP_TRY(auto moved, core_.reconcile_tasks(fixes));
+        out.tasks = static_cast<std::size_t>(std::count(moved.begin(), moved.end(), true));
+    }
+
+    // 2. Contributions and reveals on chain whose status reports were lost: the replicates still short of them.
+    struct Lag {
+        TaskRecord task;
+        ReplicateRecord replicate;
+    };
+    std::vector<Lag> lags;
+    for (const auto& t : held) {
+        const Task& v = chain_of.at(t.task_id);
+        if (v.contributors.empty()) continue;
+        if (v.status != wp::TaskStatus::kActive && v.status != wp::TaskStatus::kRevealing) continue;
+        WP_TRY(auto current, store_.task(t.key));
+        if (!current) continue;
+        const TaskStatus s = current->status;
+        if (s != TaskStatus::kInitialized && s != TaskStatus::kRunning && s != TaskStatus::kConsensusReached) continue;
+        WP_TRY(auto reps, store_.replicates_of_task(t.key));
+        for (auto& r : reps) {
+            if (std::find(v.contributors.begin(), v.contributors.end(), r.worker) == v.contributors.end()) continue;
+            const ReplicateStatus from = is_interruption(r.status) ? r.last_relevant : r.status;
+            if (reconcile_path(from, ReplicateStatus::kRevealed).empty()) continue;
+            lags.push_back(Lag{*current, std::move(r)});
         }
     }
-    return n;
+    std::vector<Contribution> contributions;
+    if (!lags.empty()) {
+        std::vector<chain::ContractCall> calls;
+        for (const auto& l : lags) {
+            auto call =
+                hub_.build(chain::HubFn::kViewContribution, hub_.addresses().hub,
+                           {AbiValue::fixed_bytes(l.task.task_id.view()), AbiValue::address(l.replicate.worker)});
+            if (!call) return make_error(call.error().to_error());
+            calls.push_back(std::move(*call));
+        }
+        auto answers = hub_.simulate_batch(calls, block);  // every task's lagging contributors, in batches
+        out.contribution_batches = (calls.size() + hub_.max_calls_per_batch() - 1) / hub_.max_calls_per_batch();
+        for (auto& a : answers) {
+            if (!a) return make_error(Errc::kIo, "reconciliation: viewContribution: " + a.error().to_error().message);
+            auto c = chain::decode_contribution(*a);
+            if (!c) return make_error(c.error().to_error());
+            contributions.push_back(*c);
+        }
+    }
+    // The missed reports, as the worker would have sent them (update_status_batch: the replicate machine, the
+    // task's effects, the recorded answers a worker repeating them gets), first up to CONTRIBUTED, then the
+    // consensus, then the reveals (a first reveal needs the task CONSENSUS_REACHED).
+    const auto report = [&](ReplicateStatus target) -> Result<void> {
+        std::vector<StatusItem> items;
+        std::vector<std::size_t> last_item_of;  // per replicate brought up: the index of its last report
+        for (std::size_t i = 0; i < lags.size(); ++i) {
+            const Contribution& c = contributions[i];
+            const bool contributed =
+                c.status == ContributionStatus::kContributed || c.status == ContributionStatus::kProved;
+            if (!contributed) continue;
+            if (target == ReplicateStatus::kRevealed && c.status != ContributionStatus::kProved) continue;
+            WP_TRY(auto r, store_.replicate(lags[i].task.key, lags[i].replicate.worker));
+            if (!r) continue;
+            const ReplicateStatus from = is_interruption(r->status) ? r->last_relevant : r->status;
+            const auto path = reconcile_path(from, target);
+            for (ReplicateStatus step : path) {
+                StatusItem item{lags[i].replicate.worker, lags[i].task.task_id, {}};
+                item.update.status = step;
+                item.update.details.message = "reconciled with the chain";
+                if (step == ReplicateStatus::kContributed) {
+                    item.update.details.result_hash = c.result_hash;
+                    item.update.details.result_seal = c.result_seal;
+                }
+                if (step == ReplicateStatus::kRevealed)
+                    item.update.details.result_digest = chain_of.at(lags[i].task.task_id).result_digest;
+                items.push_back(std::move(item));
+            }
+            if (!path.empty()) last_item_of.push_back(items.size() - 1);
+        }
+        if (items.empty()) return {};
+        // One transaction for all of them (group commit); an item refused or failing leaves its replicate as it was
+        // (the worker's own report, or the next start, may still bring it up).
+        const auto outcomes = core_.update_status_batch(items);
+        for (std::size_t last : last_item_of)
+            if (outcomes[last] && outcomes[last]->http_status == 200) ++out.replicates;
+        return {};
+    };
+    WP_TRY_VOID(report(ReplicateStatus::kContributed));
+
+    // 3. Consensus on chain the core missed (killed after the mirror's commit, before the observation was applied).
+    std::vector<ConsensusItem> consensus;
+    for (const auto& t : held) {
+        const Task& v = chain_of.at(t.task_id);
+        if (v.status != wp::TaskStatus::kRevealing) continue;
+        WP_TRY(auto current, store_.task(t.key));
+        if (!current || (current->status != TaskStatus::kInitialized && current->status != TaskStatus::kRunning))
+            continue;
+        consensus.push_back(
+            ConsensusItem{t.task_id, v.consensus_value, static_cast<std::int64_t>(v.reveal_deadline.low_u64()), 0});
+    }
+    if (!consensus.empty()) {
+        WP_TRY(auto applied, core_.apply_consensus_batch(consensus));
+        out.consensus = static_cast<std::size_t>(std::count(applied.begin(), applied.end(), true));
+    }
+    WP_TRY_VOID(report(ReplicateStatus::kRevealed));
+    return out;
+}
+
+Result<std::size_t> TaskIntents::reconcile_with_chain() {
+    WP_TRY(ChainReconciliation r, reconcile_with_chain_counted());
+    return r.tasks + r.replicates + r.consensus;
 }
 
 Result<void> TaskIntents::round(const std::vector<chain::TxOutcome>& outcomes,

@@ -12,6 +12,9 @@
 //   "finalize:<task id>:<version>"        (a retry after FINALIZE_FAILED gets a new key)
 //   "reopen:<task id>:<version>"
 //   "claim:<task id>"                      (initializeAndClaimArray when the task was never initialized)
+// A key in a task row that TxManager does not know is submitted again only while the chain still needs it: a task the
+// chain shows already done (initialized, finalized, reopened, claimed: the journal lost the call) is reconciled
+// instead (CoreScheduler::reconcile_tasks), never sent twice.
 // Nothing here waits for a receipt: apply_outcomes() takes what TxManager::take_outcomes() returned:
 //   initialize mined → INITIALIZED (due at the contribution deadline); reverted → INITIALIZED when the chain shows
 //   the task ACTIVE (somebody else initialized it), else INITIALIZE_FAILED;
@@ -56,6 +59,20 @@ struct IntentCounters {
     std::uint64_t failed{0};
 };
 
+//! What one restart reconciliation did (TaskIntents::reconcile_with_chain_counted).
+struct ChainReconciliation {
+    std::size_t tasks{0};                 //!< tasks moved to the chain's status (CoreScheduler::reconcile_tasks)
+    std::size_t replicates{0};            //!< replicates brought up to their contribution / reveal on chain
+    std::size_t consensus{0};             //!< tasks that got the consensus seen on chain
+    std::size_t task_batches{0};          //!< JSON-RPC batches of viewTask
+    std::size_t contribution_batches{0};  //!< JSON-RPC batches of viewContribution
+};
+
+//! The worker statuses a replicate at `from` (its last relevant status) walks through to reach `target` (CONTRIBUTED
+//! or REVEALED) on the worker's main path, each step one the replicate machine allows a worker; empty when `from`
+//! is already there or past it, or when no such walk exists (a failure, ABORTED, a final status). Pure.
+std::vector<ReplicateStatus> reconcile_path(ReplicateStatus from, ReplicateStatus target);
+
 class TaskIntents {
   public:
     TaskIntents(SchedulerStore& store, CoreScheduler& core, chain::Hub& hub, chain::TxManager& txm, Clock& clock,
@@ -81,10 +98,22 @@ class TaskIntents {
     //! finalized by its worker's contributeAndFinalize completes); TaskInitialize / TaskReopen / TaskClaimed confirm
     //! what the outcomes say.
     Result<std::size_t> apply_observations(const std::vector<TaskObservation>& observations);
-    //! The restart reconciliation: the tasks this core holds as INITIALIZED or RUNNING are read on chain (viewTask, in
-    //! batches); one REVEALING there gets apply_consensus with the chain's consensus value and reveal deadline (a
-    //! TaskConsensus the core missed: killed after the mirror's commit, before the observation was applied).
-    //! The daemon runs it once after each start, when the mirror has caught up. Returns the tasks moved.
+    //! The restart reconciliation (also for a chain event the core missed): every non-final task of this core is read
+    //! on chain at one pinned block (viewTask in JSON-RPC batches, docs/scheduler.md "Restart"), then
+    //!  1. the task statuses the chain moved: COMPLETED (a finalize that landed while its outcome was lost), FAILED
+    //!     (claimed), ACTIVE (initialized, or reopened, unseen) → CoreScheduler::reconcile_tasks, one transaction;
+    //!  2. contributions on chain of workers whose reports were lost: the contributors whose replicate here is short of
+    //!     its contribution are read (viewContribution of every such (task, worker) in JSON-RPC batches) and their
+    //!     missing reports up to CONTRIBUTED applied as the worker would have sent them (update_status_batch, the
+    //!     steps of reconcile_path(), the chain's result hash and seal);
+    //!  3. a task REVEALING on chain and INITIALIZED / RUNNING here gets apply_consensus_batch with the chain's
+    //!     consensus value and reveal deadline (a TaskConsensus the core missed);
+    //!  4. reveals on chain (contribution PROVED) whose REVEALED report was lost: the same, up to REVEALED (the first
+    //!     reveal moves the task to AT_LEAST_ONE_REVEALED and asks that worker to upload).
+    //! Nothing is sent on chain. The daemon runs it once after each start, when the mirror has caught up, before
+    //! resubmit_lost(). Errors: the chain's reads (nothing applied from a failed read), the store's.
+    Result<ChainReconciliation> reconcile_with_chain_counted();
+    //! reconcile_with_chain_counted(); returns tasks + replicates + consensus moved.
     Result<std::size_t> reconcile_with_chain();
     //! Everything above once, in order (the chain loop's body, after a mirror poll and a TxManager round).
     Result<void> round(const std::vector<chain::TxOutcome>& outcomes, const std::vector<TaskObservation>& observations);

@@ -31,7 +31,7 @@ constexpr std::array<std::string_view, kTaskStatusCount> kNames = {
     "CLAIMING",
 };
 
-constexpr std::array<std::string_view, 27> kEventNames = {
+constexpr std::array<std::string_view, 30> kEventNames = {
     "refused",
     "initialize submitted",
     "initialize mined",
@@ -59,6 +59,9 @@ constexpr std::array<std::string_view, 27> kEventNames = {
     "claim mined",
     "claim reverted",
     "abandoned",
+    "finalized on chain",
+    "claimed on chain",
+    "reopened on chain",
 };
 
 using S = TaskStatus;
@@ -75,6 +78,15 @@ std::optional<TaskStatus> edge(TaskStatus from, TaskEvent e) {
             case S::kClaiming: return std::nullopt;
             default: return S::kFinalDeadlineReached;
         }
+    }
+    if (e == E::kClaimedOnChain) return is_final(from) ? std::nullopt : std::optional<TaskStatus>(S::kFailed);
+    if (e == E::kFinalizedOnChain) {
+        if (is_final(from) || from == S::kFinalized) return std::nullopt;
+        return S::kFinalized;
+    }
+    if (e == E::kReopenedOnChain) {
+        if (from == S::kConsensusReached || from == S::kReopening || from == S::kReopenFailed) return S::kReopened;
+        return std::nullopt;
     }
     switch (from) {
         case S::kReceived:

@@ -84,6 +84,10 @@ enum class TaskEvent : std::uint8_t {
     kClaimMined,              //!< claim succeeded (or the task was found FAILED on chain)
     kClaimReverted,           //!< claim reverted: stays CLAIMING, retried
     kAbandoned,               //!< cannot be claimed (never initialized) or a terminal failure
+    // The restart reconciliation (TaskIntents::reconcile_with_chain): the chain moved while the core missed it.
+    kFinalizedOnChain,  //!< the task is COMPLETED on chain (any status before FINALIZED) → FINALIZED
+    kClaimedOnChain,    //!< the task is FAILED on chain (claimed; any non-final status) → FAILED
+    kReopenedOnChain,  //!< the task is ACTIVE again on chain (CONSENSUS_REACHED, REOPENING, REOPEN_FAILED) → REOPENED
 };
 
 std::string_view to_string(TaskStatus s) noexcept;

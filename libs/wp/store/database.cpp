@@ -193,12 +193,14 @@ Backend Tx::backend() const { return conn_->backend(); }
 
 Result<std::int64_t> Tx::exec_params(std::string_view sql, std::span<const Param> params) {
     WP_TRY_VOID(check_not_doomed(*conn_));
+    statements_->fetch_add(1, std::memory_order_relaxed);
     return conn_->run(sql, params, nullptr);
 }
 
 Result<Rows> Tx::query_params(std::string_view sql, std::span<const Param> params) {
     WP_TRY_VOID(check_not_doomed(*conn_));
     auto data = std::make_shared<detail::ResultData>();
+    statements_->fetch_add(1, std::memory_order_relaxed);
     WP_TRY_VOID(conn_->run(sql, params, data.get()));
     return detail::Connection::make_rows(std::move(data));
 }
@@ -284,6 +286,7 @@ Result<std::int64_t> Tx::insert_many(std::string_view table, const std::vector<s
 
 Result<void> Tx::exec_script(std::string_view sql) {
     WP_TRY_VOID(check_not_doomed(*conn_));
+    statements_->fetch_add(1, std::memory_order_relaxed);
     return conn_->exec_script(sql);
 }
 
@@ -411,7 +414,7 @@ class DatabaseImpl {
                 }
                 return begun;
             }
-            Tx tx(*conn, writable);
+            Tx tx(*conn, writable, statements_);
             std::optional<Result<void>> outcome;
             try {
                 outcome.emplace(fn(tx));
@@ -477,6 +480,7 @@ class DatabaseImpl {
     std::atomic<std::uint64_t> write_commits_{0};
     std::atomic<std::uint64_t> retries_{0};
     std::atomic<std::uint64_t> reconnects_{0};
+    std::atomic<std::uint64_t> statements_{0};
 };
 
 }  // namespace detail
@@ -505,7 +509,7 @@ const std::string& Database::name() const { return impl_->url_.redacted; }
 const Options& Database::options() const { return impl_->options_; }
 Stats Database::stats() const {
     return Stats{impl_->transactions_.load(), impl_->retries_.load(), impl_->reconnects_.load(),
-                 impl_->write_commits_.load()};
+                 impl_->write_commits_.load(), impl_->statements_.load()};
 }
 
 }  // namespace wp::store

@@ -76,6 +76,7 @@
 //   SQLITE_BUSY and retries, and they are what triggers the WAL-reset bug of SQLite < 3.52; Debian 12 has 3.40.1).
 
 #include <array>
+#include <atomic>
 #include <chrono>
 #include <concepts>
 #include <cstddef>
@@ -319,9 +320,11 @@ class Tx {
 
   private:
     friend class detail::DatabaseImpl;
-    Tx(detail::Connection& conn, bool writable) : conn_(&conn), writable_(writable) {}
+    Tx(detail::Connection& conn, bool writable, std::atomic<std::uint64_t>& statements)
+        : conn_(&conn), writable_(writable), statements_(&statements) {}
     detail::Connection* conn_;
     bool writable_;
+    std::atomic<std::uint64_t>* statements_;
 };
 
 //! Counters since open (for tests and metrics).
@@ -330,6 +333,9 @@ struct Stats {
     std::uint64_t retries{0};        //!< attempts restarted after a retryable failure
     std::uint64_t reconnects{0};     //!< PostgreSQL connections dropped after a connection failure and reopened
     std::uint64_t write_commits{0};  //!< write() transactions committed (each one WAL sync / commit flush)
+    //! Statements run through a Tx (exec / query / each statement of insert_many / exec_script), without BEGIN and
+    //! COMMIT: with PostgreSQL each is one round trip to the server.
+    std::uint64_t statements{0};
 };
 
 class Database {
