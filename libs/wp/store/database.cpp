@@ -208,6 +208,7 @@ Result<Rows> Tx::query_params(std::string_view sql, std::span<const Param> param
 Result<std::vector<Rows>> Tx::query_batch(std::span<const Statement> statements) {
     WP_TRY_VOID(check_not_doomed(*conn_));
     std::vector<detail::ResultData> data(statements.size());
+    statements_->fetch_add(statements.size(), std::memory_order_relaxed);
     WP_TRY_VOID(conn_->run_batch(statements, data));
     std::vector<Rows> out;
     out.reserve(data.size());

@@ -333,8 +333,9 @@ struct Stats {
     std::uint64_t retries{0};        //!< attempts restarted after a retryable failure
     std::uint64_t reconnects{0};     //!< PostgreSQL connections dropped after a connection failure and reopened
     std::uint64_t write_commits{0};  //!< write() transactions committed (each one WAL sync / commit flush)
-    //! Statements run through a Tx (exec / query / each statement of insert_many / exec_script), without BEGIN and
-    //! COMMIT: with PostgreSQL each is one round trip to the server.
+    //! Statements run through a Tx (exec / query / each statement of insert_many / exec_script / query_batch), without
+    //! BEGIN and COMMIT: with PostgreSQL each is one round trip to the server, except that a query_batch's statements
+    //! share one (pipeline mode).
     std::uint64_t statements{0};
 };
 
