@@ -47,6 +47,7 @@
 #include "schema.hpp"
 #include "task_intents.hpp"
 #include "worker_api.hpp"
+#include "worker_scores.hpp"
 
 namespace wp::scheduler {
 namespace json = boost::json;
@@ -73,6 +74,7 @@ struct CoreService::Impl {
     std::unique_ptr<chain::ChainMirror> mirror;
     std::unique_ptr<CoreScheduler> core;
     std::unique_ptr<TaskIntents> intents;
+    std::unique_ptr<WorkerScores> scores;  //!< the workers' on-chain scores, read on the "scores" loop
     std::optional<ResultStore> results;
     std::optional<service::TokenKeyring> keyring;
     std::unique_ptr<service::TokenService> tokens;
@@ -144,7 +146,22 @@ struct CoreService::Impl {
             if (thread.joinable()) thread.join();
         }
     };
-    Loop chain_loop, due_loop, dashboard_loop, orders_loop;
+    Loop chain_loop, due_loop, dashboard_loop, orders_loop, scores_loop;
+
+    //! The workers' on-chain scores (worker_scores.hpp): marked at registration and after finalizes, read here in one
+    //! batched call, off the request path and the chain loop (a slow node delays nothing else).
+    std::atomic<bool> scores_failing{false};
+    void scores_round() {
+        if (!scores->pending()) return;
+        auto r = scores->refresh();
+        if (!r || r->failed > 0) {
+            if (!scores_failing.exchange(true))
+                service::log_warn("core: worker scores read failed (retrying)",
+                                  {{"error", r ? std::to_string(r->failed) + " reads failed" : r.error().message}});
+            return;
+        }
+        if (scores_failing.exchange(false)) service::log_info("core: worker scores read recovered");
+    }
 
     //! The order publishing policy's thread: a round when workers, backlog or pending rows changed (never on a
     //! request thread; the market's answers never hold a database transaction open).
@@ -251,7 +268,7 @@ struct CoreService::Impl {
     };
     HeadWatcher head_watcher;
 
-    bool reconciled{false};                          //!< chain thread only
+    bool reconciled{false};  //!< chain thread only
     void chain_round() {
         bool behind = true;
         for (int i = 0; i < 50 && behind; ++i) {
@@ -620,6 +637,7 @@ CoreService::CoreService(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 CoreService::~CoreService() {
     if (!impl_) return;
     impl_->orders_loop.halt();
+    impl_->scores_loop.halt();
     impl_->dashboard_loop.halt();
     impl_->due_loop.halt();
     impl_->head_watcher.halt();
@@ -736,6 +754,12 @@ Result<std::unique_ptr<CoreService>> CoreService::open(const CoreConfig& config,
     intent_options.initialize_batch = static_cast<std::size_t>(config.initialize_batch);
     if (const char* kill = std::getenv("WP_TEST_KILL_AFTER_INTENTS"); kill != nullptr && *kill != '\0')
         impl->kill_after_intents = std::strtoull(kill, nullptr, 10);  // crash tests only (task_intents.hpp)
+    impl->scores = std::make_unique<WorkerScores>(*impl->hub, *impl->store);
+    impl->scores->mark_all_stored();  // the chain may have moved while this core was not running
+    intent_options.on_completed = [scores_impl = impl.get()](const std::vector<Bytes32>& tasks) {
+        scores_impl->scores->mark_tasks(tasks);  // their finalize changed their workers' scores
+        scores_impl->scores_loop.kick();
+    };
     impl->intents = std::make_unique<TaskIntents>(*impl->store, *impl->core, *impl->hub, *impl->txm, *impl->chain_clock,
                                                   intent_options);
 
@@ -808,6 +832,10 @@ Result<std::unique_ptr<CoreService>> CoreService::open(const CoreConfig& config,
         if (s == R::kContributed || s == R::kResultUploaded || s == R::kContributeAndFinalizeDone)
             self->chain_loop.kick();
     };
+    api_options.on_register = [self](const Address& worker) {
+        self->scores->mark(worker);
+        self->scores_loop.kick();
+    };
     impl->worker_api = std::make_unique<WorkerApi>(*impl->core, *impl->tokens, *impl->challenges, api_options);
 
     net::HttpServerOptions server_options;
@@ -836,6 +864,8 @@ std::vector<service::Component*> CoreService::components() {
         if (!self->head_watcher.url.empty()) components_.push_back(std::make_unique<HeadWatcherComponent>(*self));
         components_.push_back(std::make_unique<LoopComponent>(
             "due", self->due_loop, [self] { self->due_round(); }, std::chrono::milliseconds(1000)));
+        components_.push_back(std::make_unique<LoopComponent>(
+            "scores", self->scores_loop, [self] { self->scores_round(); }, std::chrono::milliseconds(5000)));
         components_.push_back(std::make_unique<LoopComponent>(
             "dashboard", self->dashboard_loop, [self] { self->dashboard_round(); }, std::chrono::milliseconds(2000)));
         if (self->orders || self->market_orders)

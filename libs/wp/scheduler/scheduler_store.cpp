@@ -568,6 +568,35 @@ Result<void> SchedulerStore::set_worker_score(const Address& address, const U256
     });
 }
 
+Result<std::vector<Address>> SchedulerStore::set_worker_scores(const std::vector<std::pair<Address, U256>>& scores) {
+    return db_.write([&](Tx& tx) -> Result<std::vector<Address>> {
+        std::vector<Address> changed;
+        for (const auto& [address, score] : scores) {
+            WP_TRY(auto row, tx.query_opt("SELECT score FROM sched_workers WHERE address = $1", address));
+            if (!row) continue;  // not registered
+            WP_TRY(U256 before, row->get<U256>("score"));
+            if (before == score) continue;
+            WP_TRY_VOID(tx.exec("UPDATE sched_workers SET score = $1 WHERE address = $2", score, address));
+            changed.push_back(address);
+            if (!(score < before)) continue;
+            WP_TRY(auto reps, tx.query(std::string("SELECT ") + kReplicateColumns +
+                                           " FROM sched_replicates WHERE worker = $1 AND status NOT IN ($2, $3, $4)",
+                                       address, static_cast<std::int64_t>(ReplicateStatus::kCompleted),
+                                       static_cast<std::int64_t>(ReplicateStatus::kFailed),
+                                       static_cast<std::int64_t>(ReplicateStatus::kWorkerLost)));
+            for (const Row& rr : reps) {
+                WP_TRY(ReplicateRecord r, replicate_from_row(rr));
+                if (!(score < r.score)) continue;
+                WP_TRY_VOID(
+                    tx.exec("UPDATE sched_replicates SET score = $1 WHERE deal_id = $2 AND task_index = $3"
+                            " AND worker = $4",
+                            score, r.task.deal_id, r.task.index, address));
+            }
+        }
+        return changed;
+    });
+}
+
 Result<std::vector<Address>> SchedulerStore::mark_lost_workers(std::int64_t now_ms, std::int64_t lost_after_ms) {
     return db_.write([&](Tx& tx) -> Result<std::vector<Address>> {
         WP_TRY(auto rows, tx.query("UPDATE sched_workers SET alive = FALSE WHERE alive AND last_seen_ms <= $1"

@@ -188,6 +188,13 @@ class SchedulerStore {
     Result<std::optional<WorkerRecord>> worker(const Address& address);
     Result<std::vector<WorkerRecord>> workers();
     Result<void> set_worker_score(const Address& address, const U256& score);
+    //! The workers' on-chain scores (WorkerScores, worker_scores.hpp), in ONE write transaction: each registered
+    //! worker's stored score is replaced (unregistered addresses are skipped). When a score went down, the score
+    //! recorded in that worker's replicates that are not final (COMPLETED, FAILED, WORKER_LOST) is lowered to it
+    //! where it was higher, so the planner never counts on more weight than the chain gives (a lower weight costs at
+    //! most one more replicate; a higher one would leave a task waiting for a consensus that does not come). Returns
+    //! the workers whose stored score changed.
+    Result<std::vector<Address>> set_worker_scores(const std::vector<std::pair<Address, U256>>& scores);
     //! Alive workers silent since before now_ms − lost_after_ms become not alive, and each of their non-final
     //! replicates becomes WORKER_LOST (releasing its slot). Returns the workers marked lost.
     Result<std::vector<Address>> mark_lost_workers(std::int64_t now_ms, std::int64_t lost_after_ms);

@@ -231,6 +231,49 @@ TEST_P(SchedulerStoreTest, SilentWorkersAreLostAndTheirReplicatesFreed) {
     EXPECT_TRUE((*store_->worker(addr(5)))->alive);
 }
 
+TEST_P(SchedulerStoreTest, WorkerScoresAreStoredAndALowerScoreLowersTheOpenReplicates) {
+    ASSERT_TRUE(store_->insert_deal(sample_deal(9), kNowMs));
+    ASSERT_TRUE(store_->insert_deal(sample_deal(10), kNowMs));
+    ASSERT_TRUE(store_->upsert_worker(addr(5), registration(4), kNowMs));
+    ASSERT_TRUE(store_->upsert_worker(addr(6), registration(4), kNowMs));
+    // Scores read from the chain: the unregistered addr(7) is skipped, an unchanged score is not reported.
+    auto changed = store_->set_worker_scores({{addr(5), U256(30)}, {addr(6), U256(0)}, {addr(7), U256(9)}});
+    ASSERT_TRUE(changed) << changed.error().message;
+    EXPECT_EQ(*changed, std::vector<Address>{addr(5)});
+    EXPECT_EQ((*store_->worker(addr(5)))->score, U256(30));
+    EXPECT_FALSE(*store_->worker(addr(7)));
+    // A re-registration keeps the score.
+    ASSERT_TRUE(store_->upsert_worker(addr(5), registration(4), kNowMs + 1));
+    EXPECT_EQ((*store_->worker(addr(5)))->score, U256(30));
+    // Replicates created at 30 (two open, one lost) and at 6.
+    ASSERT_TRUE(db_->write([&](store::Tx& tx) -> Result<void> {
+        for (std::uint64_t i = 10; i < 13; ++i) {
+            WP_TRY(bool ok, store_->create_replicate(tx, TaskKey{h(9), i}, addr(5), U256(30), kNowMs));
+            if (!ok) return make_error(Errc::kIo, "replicate not created");
+        }
+        return {};
+    }));
+    ASSERT_TRUE(store_->mark_lost_workers(kNowMs + 1, 0));   // every replicate of addr(5) is WORKER_LOST ...
+    ASSERT_TRUE(store_->touch_worker(addr(5), kNowMs + 2));  // ... the worker back: two new replicates, one at 6
+    ASSERT_TRUE(db_->write([&](store::Tx& tx) -> Result<void> {
+        WP_TRY(bool a, store_->create_replicate(tx, TaskKey{h(10), 10}, addr(5), U256(30), kNowMs));
+        WP_TRY(bool b, store_->create_replicate(tx, TaskKey{h(10), 11}, addr(5), U256(6), kNowMs));
+        if (!a || !b) return make_error(Errc::kIo, "replicate not created");
+        return {};
+    }));
+    // The score drops to 12: the open replicate at 30 is lowered, the one at 6 and the lost ones are left alone.
+    changed = store_->set_worker_scores({{addr(5), U256(12)}});
+    ASSERT_TRUE(changed) << changed.error().message;
+    EXPECT_EQ(changed->size(), 1U);
+    EXPECT_EQ((*store_->replicate(TaskKey{h(10), 10}, addr(5)))->score, U256(12));
+    EXPECT_EQ((*store_->replicate(TaskKey{h(10), 11}, addr(5)))->score, U256(6));
+    EXPECT_EQ((*store_->replicate(TaskKey{h(9), 10}, addr(5)))->score, U256(30));
+    // A rise changes no replicate.
+    ASSERT_TRUE(store_->set_worker_scores({{addr(5), U256(40)}}));
+    EXPECT_EQ((*store_->replicate(TaskKey{h(10), 11}, addr(5)))->score, U256(6));
+    EXPECT_EQ((*store_->worker(addr(5)))->score, U256(40));
+}
+
 TEST_P(SchedulerStoreTest, AnswersAndInbox) {
     ASSERT_TRUE(store_->insert_deal(sample_deal(9), kNowMs));
     ASSERT_TRUE(store_->upsert_worker(addr(5), registration(2), kNowMs));

@@ -390,6 +390,7 @@ Result<std::size_t> TaskIntents::apply_outcomes(const std::vector<chain::TxOutco
         }
         return n;
     }));
+    if (!completed.empty() && options_.on_completed) options_.on_completed(completed);
     if (!completed.empty()) WP_TRY_VOID(core_.notify_completed(completed).map([](std::size_t) {}));
     return moved;
 }

@@ -28,6 +28,7 @@
 // Thread safety: one thread (the daemon's chain loop) calls the members; the store and TxManager are shared.
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -50,6 +51,10 @@ struct IntentOptions {
     //! `iexec-pool core` arms it from the environment variable WP_TEST_KILL_AFTER_INTENTS once it has been ready for
     //! a second (tests only).
     std::uint64_t kill_after_intents{0};
+    //! Called with the tasks a round of outcomes finalized (COMPLETED), after the commit, on the caller's thread;
+    //! empty: none. The daemon marks their workers for a read of their on-chain scores (worker_scores.hpp), which
+    //! the finalize changed. Must not block.
+    std::function<void(const std::vector<Bytes32>&)> on_completed{};
 };
 
 struct IntentCounters {

@@ -173,6 +173,7 @@ void WorkerApi::install(net::HttpServer& server) {
             if (!reg) return tl::unexpected(reg.error());
             auto answer = core_.register_worker(identity(request), *reg);
             if (!answer) return tl::unexpected(error_of(answer.error()));
+            if (options_.on_register) options_.on_register(identity(request));
             if (options_.assign_on_events) (void)core_.assign_round();
             return json_reply(200, workerapi::to_json(*answer));
         },

@@ -59,6 +59,9 @@ struct WorkerApiOptions {
     //! when a status means there is something to read or send on chain (a contribution, an uploaded result).
     //! Must not block.
     std::function<void(workerapi::ReplicateStatus)> on_status{};
+    //! Called after each accepted registration, with the worker, on the handler thread; empty: none. The daemon
+    //! marks the worker for a read of its on-chain score (worker_scores.hpp) with it. Must not block.
+    std::function<void(const Address&)> on_register{};
 };
 
 class WorkerApi {
