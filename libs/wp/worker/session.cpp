@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include <spdlog/spdlog.h>
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
 
@@ -175,19 +176,44 @@ Result<workerapi::StatusAnswer> SchedulerSession::report(const Bytes32& task_id,
 }
 
 Result<std::string> SchedulerSession::upload_result(const std::string& upload_url, std::string zip) {
-    for (int attempt = 0;; ++attempt) {
+    const unsigned max_attempts = options_.max_report_attempts != 0 ? options_.max_report_attempts : kMaxUploadAttempts;
+    Backoff backoff(options_.backoff_initial, options_.backoff_max);
+    bool relogged = false;
+    for (unsigned attempt = 1;; ++attempt) {
+        // A transient failure (the core restarting, a reset connection, a 5xx) is retried after a back-off.
+        const auto retry = [&](Error err) -> std::optional<Error> {
+            if (attempt >= max_attempts || (interrupted_.load() && attempt >= 3)) return err;
+            spdlog::warn("result upload to {} failed ({}); attempt {} of {}", upload_url, err.message, attempt,
+                         max_attempts);
+            clock_.sleep_for(backoff.next());
+            return std::nullopt;
+        };
         if (bearer().empty()) {
-            if (auto l = login(); !l) return make_error(l.error());
+            if (auto l = login(); !l) {
+                if (auto e = retry(l.error())) return make_error(std::move(*e));
+                continue;
+            }
         }
         net::HttpRequest req;
         req.method = "PUT";
         req.url = upload_url;
         req.headers = {{"Authorization", "Bearer " + bearer()}, {"Content-Type", "application/zip"}};
         req.body = zip;
-        WP_TRY(auto resp, http_.request(std::move(req)));
-        if (resp.status == 401 && attempt == 0) {
+        auto sent = http_.request(std::move(req));
+        if (!sent) {
+            if (auto e = retry(sent.error())) return make_error(std::move(*e));
+            continue;
+        }
+        const net::HttpResponse& resp = *sent;
+        if (resp.status == 401 && !relogged) {
+            relogged = true;
             std::lock_guard lock(mutex_);
             token_.clear();
+            continue;
+        }
+        if (resp.status >= 500) {
+            if (auto e = retry(http_error("PUT", "upload " + upload_url, resp.status, resp.body)))
+                return make_error(std::move(*e));
             continue;
         }
         if (resp.status != 200 && resp.status != 201) {

@@ -104,7 +104,10 @@ class SchedulerSession {
     Result<std::vector<workerapi::Notification>> next_notifications();
     //! PUTs a result archive to a PLEASE_UPLOAD url (Bearer, application/zip; the core's result store,
     //! docs/scheduler.md) and returns the result link: the answer's "resultLink" string when it has one, else
-    //! {"storage":"pool","location":"<url>"} (the store's link format).
+    //! {"storage":"pool","location":"<url>"} (the store's link format). Transport errors and 5xx answers (a core
+    //! restarting: the connection reset mid-upload) are retried with back-off, at most max_report_attempts times,
+    //! or kMaxUploadAttempts (≈ 25 s of back-off) when that is 0; 4xx answers are returned at once.
+    static constexpr unsigned kMaxUploadAttempts = 8;
     Result<std::string> upload_result(const std::string& upload_url, std::string zip);
     //! The scheduler's result-store URL of a task (<scheduler>/api/v1/results/0x<taskId>): where a TEE trust-1
     //! replicate uploads before its contributeAndFinalize (docs/worker_protocol.md "TEE simulation").
