@@ -19,6 +19,7 @@
 #include <wp/chain/mirror.hpp>
 #include <wp/core/clock.hpp>
 #include <wp/protocol/ids.hpp>
+#include <wp/scheduler/core_scheduler.hpp>
 #include <wp/scheduler/deal_intake.hpp>
 #include <wp/scheduler/scheduler_store.hpp>
 #include <wp/scheduler/schema.hpp>
@@ -60,6 +61,15 @@ class CoreChainFixture : public PocoOrdersFixture {
         db_.reset();
         scratch_.reset();
         PocoOrdersFixture::TearDown();
+    }
+
+    //! A CoreScheduler of the fixture's workerpool on its store and clock, signing with the scheduler account.
+    std::unique_ptr<scheduler::CoreScheduler> make_core() {
+        scheduler::CoreOptions core_options;
+        core_options.workerpool = assets_.workerpool;
+        core_options.chain_id = info().chain_id;
+        core_options.signer = key(test::kScheduler);
+        return std::make_unique<scheduler::CoreScheduler>(*store_, clock_, core_options);
     }
 
     void open_intake() {

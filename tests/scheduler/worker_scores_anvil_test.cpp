@@ -46,11 +46,7 @@ class WorkerScoresAnvil : public test::CoreChainFixture {
     void SetUp() override {
         CoreChainFixture::SetUp();
         if (HasFatalFailure()) return;
-        scheduler::CoreOptions core_options;
-        core_options.workerpool = assets_.workerpool;
-        core_options.chain_id = info().chain_id;
-        core_options.signer = key(test::kScheduler);
-        core_ = std::make_unique<scheduler::CoreScheduler>(*store_, clock_, core_options);
+        core_ = make_core();
         open_intake();
         if (HasFatalFailure()) return;
         auto journal = chain::SqlTxJournal::open(*db_, "core-test");
