@@ -15,6 +15,7 @@
 #include <wp/crypto/keystore.hpp>
 #include <wp/net/http_server.hpp>
 
+#include "cli_test_support.hpp"
 #include "cmd_crypto.hpp"
 #include "context.hpp"
 
@@ -25,59 +26,24 @@ namespace wp::cli {
 namespace {
 
 namespace fs = std::filesystem;
+using test::read_file;
+using test::write_file;
 namespace json = boost::json;
 
 // vectors: anvil account 1 (a public test key).
 constexpr const char* kKey1 = "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d";
 constexpr const char* kAddress1 = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8";
 
-std::string read(const fs::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    std::ostringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
-
-void write(const fs::path& p, std::string_view text) {
-    fs::create_directories(p.parent_path());
-    std::ofstream out(p, std::ios::binary | std::ios::trunc);
-    out << text;
-}
-
-class CryptoCommandTest : public ::testing::Test {
+class CryptoCommandTest : public test::CliScratchTest {
   protected:
-    void SetUp() override {
-        const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-        dir_ = fs::path(::testing::TempDir()) / ("wp_cli_crypto_" + std::to_string(::getpid()) + "_" + info->name());
-        fs::remove_all(dir_);
-        fs::create_directories(dir_ / "home");
-        env_.cwd = dir_;
-        env_.home = dir_ / "home";
-        env_.out = &out_;
-        env_.err = &err_;
-        env_.rpc_timeout = std::chrono::milliseconds(300);
-    }
-    void TearDown() override { fs::remove_all(dir_); }
-
-    int run(std::vector<std::string> args) {
-        out_.str("");
-        err_.str("");
-        args.insert(args.begin(), "iexec");
-        std::vector<const char*> argv;
-        for (const auto& a : args) argv.push_back(a.c_str());
-        return run_iexec(static_cast<int>(argv.size()), argv.data(), env_);
-    }
+    CryptoCommandTest() : CliScratchTest("wp_cli_crypto_") {}
     void add_wallet() {
         auto key = PrivateKey::from_hex(kKey1);
-        write(dir_ / "home/.ethereum/keystore" /
-                  ("UTC--2026-01-01T00-00-00.000Z--" + key->address().to_checksum().substr(2)),
-              keystore_encrypt(*key, "pw", KeystoreOptions{1024, 8, 1}));
+        write_file(dir_ / "home/.ethereum/keystore" /
+                       ("UTC--2026-01-01T00-00-00.000Z--" + key->address().to_checksum().substr(2)),
+                   keystore_encrypt(*key, "pw", KeystoreOptions{1024, 8, 1}));
     }
     json::object raw_out() { return json::parse(out_.str()).as_object(); }
-
-    fs::path dir_;
-    Environment env_;
-    std::ostringstream out_, err_;
 };
 
 TEST_F(CryptoCommandTest, DatasetEncryptWritesKeysEncryptedFilesAndChecksums) {
@@ -96,8 +62,8 @@ TEST_F(CryptoCommandTest, DatasetEncryptWritesKeysEncryptedFilesAndChecksums) {
         std::string::npos)
         << err_.str();
 
-    write(dir_ / "datasets/original/b.txt", "second dataset");
-    write(dir_ / "datasets/original/a.bin", std::string(100000, 'a'));
+    write_file(dir_ / "datasets/original/b.txt", "second dataset");
+    write_file(dir_ / "datasets/original/a.bin", std::string(100000, 'a'));
     fs::create_directories(dir_ / "datasets/original/folder");
     ASSERT_EQ(run({"dataset", "encrypt", "--raw"}), 0) << err_.str();
     const json::object r = raw_out();
@@ -112,26 +78,26 @@ TEST_F(CryptoCommandTest, DatasetEncryptWritesKeysEncryptedFilesAndChecksums) {
         EXPECT_EQ(f.at("original").as_string(), (dir_ / "datasets/original" / name).string());
         EXPECT_EQ(f.at("encrypted").as_string(), (dir_ / "datasets/encrypted" / (name + ".enc")).string());
         EXPECT_EQ(f.at("key").as_string(), (dir_ / ".secrets/datasets" / (name + ".key")).string());
-        const std::string sealed = read(dir_ / "datasets/encrypted" / (name + ".enc"));
+        const std::string sealed = read_file(dir_ / "datasets/encrypted" / (name + ".enc"));
         EXPECT_EQ(f.at("checksum").as_string(), sha256_hex(as_bytes(sealed)));
-        const std::string key_text = read(dir_ / ".secrets/datasets" / (name + ".key"));
+        const std::string key_text = read_file(dir_ / ".secrets/datasets" / (name + ".key"));
         EXPECT_EQ(key_text.size(), 44u);  // base64, no newline
         auto plain = aes256_cbc_decrypt(as_bytes(sealed), *parse_dataset_key(key_text));
         ASSERT_TRUE(plain);
-        EXPECT_EQ(std::string(plain->begin(), plain->end()), read(dir_ / "datasets/original" / name));
+        EXPECT_EQ(std::string(plain->begin(), plain->end()), read_file(dir_ / "datasets/original" / name));
     }
     // dataset.key is the last file's key.
-    EXPECT_EQ(read(dir_ / ".secrets/datasets/dataset.key"), read(dir_ / ".secrets/datasets/b.txt.key"));
+    EXPECT_EQ(read_file(dir_ / ".secrets/datasets/dataset.key"), read_file(dir_ / ".secrets/datasets/b.txt.key"));
 
     // Again, human mode, no terminal, no --force: the existing key file is not replaced.
-    const std::string before = read(dir_ / ".secrets/datasets/a.bin.key");
+    const std::string before = read_file(dir_ / ".secrets/datasets/a.bin.key");
     EXPECT_EQ(run({"dataset", "encrypt"}), 1);
     EXPECT_NE(err_.str().find("\"a.bin.key\" already exists, replace it with new one?"), std::string::npos)
         << err_.str();
-    EXPECT_EQ(read(dir_ / ".secrets/datasets/a.bin.key"), before);
+    EXPECT_EQ(read_file(dir_ / ".secrets/datasets/a.bin.key"), before);
     // --force replaces; human lines as the SDK's.
     ASSERT_EQ(run({"dataset", "encrypt", "--force"}), 0) << err_.str();
-    EXPECT_NE(read(dir_ / ".secrets/datasets/a.bin.key"), before);
+    EXPECT_NE(read_file(dir_ / ".secrets/datasets/a.bin.key"), before);
     EXPECT_NE(err_.str().find("Datasets must be single file, skipping folder"), std::string::npos) << err_.str();
     EXPECT_NE(err_.str().find("Encrypting a.bin"), std::string::npos);
     EXPECT_NE(err_.str().find("Dataset checksum is 0x"), std::string::npos);
@@ -140,7 +106,7 @@ TEST_F(CryptoCommandTest, DatasetEncryptWritesKeysEncryptedFilesAndChecksums) {
         << out_.str();
 
     // Custom folders, relative to the working directory.
-    write(dir_ / "in/x", "x");
+    write_file(dir_ / "in/x", "x");
     fs::create_directories(dir_ / "out");
     fs::create_directories(dir_ / "keys");
     ASSERT_EQ(run({"dataset", "encrypt", "--original-dataset-dir", "in", "--encrypted-dataset-dir", "out",
@@ -164,24 +130,24 @@ TEST_F(CryptoCommandTest, KeyPairThenDecryptAResultArchive) {
     const std::string pub = std::string(kAddress1) + "_key.pub";
     EXPECT_EQ(out_.str(), "{\"ok\":true,\"secretPath\":" + json::serialize(json::value(folder.string())) +
                               ",\"privateKeyFile\":\"" + priv + "\",\"publicKeyFile\":\"" + pub + "\"}\n");
-    const std::string private_pem = read(folder / priv);
-    const std::string public_pem = read(folder / pub);
+    const std::string private_pem = read_file(folder / priv);
+    const std::string public_pem = read_file(folder / pub);
     EXPECT_TRUE(private_pem.starts_with("-----BEGIN PRIVATE KEY-----\n"));
     EXPECT_TRUE(public_pem.starts_with("-----BEGIN PUBLIC KEY-----\n"));
     // The private key is never printed.
     EXPECT_EQ(out_.str().find("PRIVATE"), std::string::npos);
     // Human mode without --force: the private key is kept (no terminal to confirm).
     EXPECT_EQ(run({"result", "generate-keys"}), 1);
-    EXPECT_EQ(read(folder / priv), private_pem);
+    EXPECT_EQ(read_file(folder / priv), private_pem);
 
     // An archive made for this key, decrypted to results.zip.
     const std::string zip = "PK\x03\x04 a result zip";
     const Bytes archive = *encrypt_result_archive(as_bytes(zip), public_pem);
-    write(dir_ / "encryptedResults.zip", std::string(archive.begin(), archive.end()));
+    write_file(dir_ / "encryptedResults.zip", std::string(archive.begin(), archive.end()));
     ASSERT_EQ(run({"result", "decrypt", "--raw"}), 0) << err_.str();
     EXPECT_EQ(out_.str(),
               "{\"ok\":true,\"resultsPath\":" + json::serialize(json::value((dir_ / "results.zip").string())) + "}\n");
-    EXPECT_EQ(read(dir_ / "results.zip"), zip);
+    EXPECT_EQ(read_file(dir_ / "results.zip"), zip);
     // results.zip exists: human mode needs a confirmation.
     EXPECT_EQ(run({"result", "decrypt"}), 1);
     EXPECT_NE(err_.str().find("File " + (dir_ / "results.zip").string() + " already exists, continue and replace?"),
@@ -202,7 +168,7 @@ TEST_F(CryptoCommandTest, KeyPairThenDecryptAResultArchive) {
     EXPECT_NE(err_.str().find("ENOENT: no such file or directory, open 'missing.zip'"), std::string::npos)
         << err_.str();
     // Not an archive.
-    write(dir_ / "bad.zip", "garbage");
+    write_file(dir_ / "bad.zip", "garbage");
     EXPECT_EQ(run({"result", "decrypt", "bad.zip", "--force", "--raw"}), 1);
     EXPECT_NE(err_.str().find("Failed to load encrypted results zip file"), std::string::npos) << err_.str();
 }
@@ -212,7 +178,7 @@ TEST_F(CryptoCommandTest, KeyPairThenDecryptAResultArchive) {
 // key file gives the SDK's task show wording.
 TEST_F(CryptoCommandTest, DownloadDecryptsTheTaskResult) {
     const RsaKeyPair keys = *generate_rsa_keypair(2048);
-    write(dir_ / ".secrets/beneficiary/mine_key", keys.private_pem);
+    write_file(dir_ / ".secrets/beneficiary/mine_key", keys.private_pem);
     const std::string zip = "PK\x03\x04 the task result";
     const Bytes archive = *encrypt_result_archive(as_bytes(zip), keys.public_pem);
     net::HttpServer server{net::HttpServerOptions{}};
@@ -233,10 +199,10 @@ TEST_F(CryptoCommandTest, DownloadDecryptsTheTaskResult) {
     auto name = download_task_result(ctx, task, "out", &key);
     ASSERT_TRUE(name) << name.error().message;
     EXPECT_EQ(*name, "out.zip");
-    EXPECT_EQ(read(dir_ / "out.zip"), zip);
+    EXPECT_EQ(read_file(dir_ / "out.zip"), zip);
     // Without --decrypt: the archive itself.
     ASSERT_TRUE(download_task_result(ctx, task, "raw.zip", nullptr));
-    EXPECT_EQ(read(dir_ / "raw.zip"), std::string(archive.begin(), archive.end()));
+    EXPECT_EQ(read_file(dir_ / "raw.zip"), std::string(archive.begin(), archive.end()));
     // A missing key file: task show's wording.
     key.key_file = "other_key";
     auto missing = download_task_result(ctx, task, "out", &key);

@@ -15,6 +15,7 @@
 
 #include <wp/crypto/keystore.hpp>
 
+#include "cli_test_support.hpp"
 #include "context.hpp"
 #include "iexec_cli.hpp"
 
@@ -22,46 +23,20 @@ namespace wp::cli {
 namespace {
 
 namespace fs = std::filesystem;
+using test::read_file;
+using test::write_file;
 
 // vectors: anvil accounts 1 and 2 (public test keys).
 constexpr const char* kKey1 = "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d";
 constexpr const char* kKey2 = "0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a";
 
-std::string read(const fs::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    std::ostringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
-
-void write(const fs::path& p, std::string_view text) {
-    std::ofstream out(p, std::ios::binary | std::ios::trunc);
-    out << text;
-}
-
-class ContextTest : public ::testing::Test {
+class ContextTest : public test::CliScratchTest {
   protected:
-    void SetUp() override {
-        const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-        dir_ = fs::path(::testing::TempDir()) / ("wp_cli_" + std::to_string(::getpid()) + "_" + info->name());
-        fs::remove_all(dir_);
-        fs::create_directories(dir_ / "home");
-        env_.cwd = dir_;
-        env_.home = dir_ / "home";
-        env_.out = &out_;
-        env_.err = &err_;
-        env_.rpc_timeout = std::chrono::milliseconds(300);
-        env_.keystore_scrypt_n = 1024;
-    }
-    void TearDown() override { fs::remove_all(dir_); }
+    ContextTest() : CliScratchTest("wp_cli_") {}
 
-    int run(std::vector<std::string> args) {
-        out_.str("");
-        err_.str("");
-        args.insert(args.begin(), "iexec");
-        std::vector<const char*> argv;
-        for (const auto& a : args) argv.push_back(a.c_str());
-        return run_iexec(static_cast<int>(argv.size()), argv.data(), env_);
+    void SetUp() override {
+        CliScratchTest::SetUp();
+        env_.keystore_scrypt_n = 1024;
     }
     std::unique_ptr<Context> context(GlobalOptions options = {}) {
         return std::make_unique<Context>(std::move(options), env_, "iexec test");
@@ -71,34 +46,30 @@ class ContextTest : public ::testing::Test {
                          const fs::path& where) {
         auto key = PrivateKey::from_hex(key_hex);
         const std::string name = "UTC--" + stamp + "--" + key->address().to_checksum().substr(2);
-        write(where / name, keystore_encrypt(*key, password, KeystoreOptions{1024, 8, 1}));
+        write_file(where / name, keystore_encrypt(*key, password, KeystoreOptions{1024, 8, 1}));
         return name;
     }
-
-    fs::path dir_;
-    Environment env_;
-    std::ostringstream out_, err_;
 };
 
 TEST_F(ContextTest, InitWritesTheFilesAndNeverOverwritesWithoutConsent) {
     ASSERT_EQ(run({"init", "--skip-wallet", "--raw"}), 0) << err_.str();
     EXPECT_EQ(out_.str(), "{\"ok\":true,\"configFile\":\"iexec.json\",\"chainConfigFile\":\"chain.json\"}\n");
-    EXPECT_EQ(read(dir_ / "chain.json").substr(0, 39), "{\n  \"default\": \"arbitrum-sepolia-testne");
-    write(dir_ / "iexec.json", "{\"mine\":1}");
+    EXPECT_EQ(read_file(dir_ / "chain.json").substr(0, 39), "{\n  \"default\": \"arbitrum-sepolia-testne");
+    write_file(dir_ / "iexec.json", "{\"mine\":1}");
     // No terminal to ask and no --force: refused, the file is unchanged.
     EXPECT_EQ(run({"init", "--skip-wallet"}), 1);
     EXPECT_NE(err_.str().find("\"iexec.json\" already exists, replace it with new one? (no terminal to confirm: use "
                               "--force)"),
               std::string::npos)
         << err_.str();
-    EXPECT_EQ(read(dir_ / "iexec.json"), "{\"mine\":1}");
+    EXPECT_EQ(read_file(dir_ / "iexec.json"), "{\"mine\":1}");
     // A terminal answering no: refused too.
     env_.ask = [](std::string_view, bool) { return std::optional<std::string>("n"); };
     EXPECT_EQ(run({"init", "--skip-wallet"}), 1);
-    EXPECT_EQ(read(dir_ / "iexec.json"), "{\"mine\":1}");
+    EXPECT_EQ(read_file(dir_ / "iexec.json"), "{\"mine\":1}");
     env_.ask = [](std::string_view, bool) { return std::optional<std::string>("y"); };
     EXPECT_EQ(run({"init", "--skip-wallet"}), 0) << err_.str();
-    EXPECT_NE(read(dir_ / "iexec.json"), "{\"mine\":1}");
+    EXPECT_NE(read_file(dir_ / "iexec.json"), "{\"mine\":1}");
     // Human mode: the SDK's lines.
     EXPECT_NE(out_.str().find("\u2714 iExec project is ready"), std::string::npos) << out_.str();
     // No temporary file is left behind.
@@ -111,7 +82,7 @@ TEST_F(ContextTest, InitWithAWalletUsesThePasswordAndTheKeystoreDirectory) {
     auto line = boost::json::parse(out_.str()).as_object();
     const std::string file(line["walletFile"].as_string());
     EXPECT_EQ(file.rfind("UTC--", 0), 0u) << file;
-    auto key = keystore_decrypt(read(dir_ / file), "pw");
+    auto key = keystore_decrypt(read_file(dir_ / file), "pw");
     ASSERT_TRUE(key) << key.error().message;
     EXPECT_EQ(key->address().to_checksum(), std::string(line["walletAddress"].as_string()));
     // Global keystore: <home>/.ethereum/keystore, reported with its full path.
@@ -130,26 +101,26 @@ TEST_F(ContextTest, MissingAndMalformedFilesAreReportedAndUntouched) {
     EXPECT_NE(err_.str().find("Missing \\\"iexec.json\\\" file, did you forget to run \\\"iexec init\\\"?"),
               std::string::npos)
         << err_.str();
-    write(dir_ / "iexec.json", "{\"workerpool\": {");
+    write_file(dir_ / "iexec.json", "{\"workerpool\": {");
     EXPECT_EQ(run({"workerpool", "init", "--raw"}), 1);
     EXPECT_NE(err_.str().find("SyntaxError: "), std::string::npos) << err_.str();
-    EXPECT_EQ(read(dir_ / "iexec.json"), "{\"workerpool\": {");
+    EXPECT_EQ(read_file(dir_ / "iexec.json"), "{\"workerpool\": {");
     // A valid iexec.json gets the section, other keys kept.
-    write(dir_ / "iexec.json", "{\"keep\":\"me\"}");
+    write_file(dir_ / "iexec.json", "{\"keep\":\"me\"}");
     ASSERT_EQ(run({"workerpool", "init", "--raw"}), 0) << err_.str();
     EXPECT_EQ(out_.str(),
               "{\"ok\":true,\"workerpool\":{\"owner\":\"0x0000000000000000000000000000000000000000\","
               "\"description\":\"my-workerpool\"}}\n");
-    EXPECT_EQ(read(dir_ / "iexec.json"),
+    EXPECT_EQ(read_file(dir_ / "iexec.json"),
               "{\n  \"keep\": \"me\",\n  \"workerpool\": {\n    \"owner\": "
               "\"0x0000000000000000000000000000000000000000\",\n    \"description\": "
               "\"my-workerpool\"\n  }\n}");
     // chain.json problems come before any connection.
-    write(dir_ / "chain.json", R"({"chains":{"dev":{"id":"1","host":"http://127.0.0.1:1","native":true}}})");
+    write_file(dir_ / "chain.json", R"({"chains":{"dev":{"id":"1","host":"http://127.0.0.1:1","native":true}}})");
     EXPECT_EQ(run({"info", "--raw"}), 1);
     EXPECT_NE(err_.str().find("ValidationError: Unknown key \\\"native\\\" in chain.json"), std::string::npos)
         << err_.str();
-    write(dir_ / "chain.json", R"({"default":"dev","chains":{"dev":{"id":"1","host":"http://127.0.0.1:1"}}})");
+    write_file(dir_ / "chain.json", R"({"default":"dev","chains":{"dev":{"id":"1","host":"http://127.0.0.1:1"}}})");
     EXPECT_EQ(run({"info", "--chain", "nope", "--raw"}), 1);
     EXPECT_NE(err_.str().find("Missing \\\"nope\\\" chain in \\\"chain.json\\\""), std::string::npos) << err_.str();
 }
@@ -181,7 +152,7 @@ TEST_F(ContextTest, WalletLoadingOrderIsTheSdks) {
     by_file.wallet_file = older;
     EXPECT_EQ(context(by_file)->wallet_address()->to_checksum(), "0x70997970C51812dc3A010C7d01b50e0d17dc79C8");
     // ./wallet.json (unencrypted) comes before the keystore files.
-    write(dir_ / "wallet.json", std::string("{\"privateKey\":\"") + kKey1 + "\"}");
+    write_file(dir_ / "wallet.json", std::string("{\"privateKey\":\"") + kKey1 + "\"}");
     auto ctx = context(local);
     EXPECT_EQ(ctx->wallet_address()->to_checksum(), "0x70997970C51812dc3A010C7d01b50e0d17dc79C8");
     ASSERT_TRUE(ctx->wallet());
@@ -238,8 +209,8 @@ TEST_F(ContextTest, AnUnreachableNodeFailsFastWithItsAddress) {
     socklen_t len = sizeof a;
     ASSERT_EQ(::getsockname(s, reinterpret_cast<sockaddr*>(&a), &len), 0);
     const std::string port = std::to_string(ntohs(a.sin_port));
-    write(dir_ / "chain.json", R"({"default":"dev","chains":{"dev":{"id":"31337","host":"http://127.0.0.1:)" + port +
-                                   R"(","hub":"0x5FC8d32690cc91D4c39d9d3abcBD16989F875707"}}})");
+    write_file(dir_ / "chain.json", R"({"default":"dev","chains":{"dev":{"id":"31337","host":"http://127.0.0.1:)" +
+                                        port + R"(","hub":"0x5FC8d32690cc91D4c39d9d3abcBD16989F875707"}}})");
     EXPECT_EQ(run({"category", "count", "--raw"}), 1);
     EXPECT_NE(err_.str().find("Cannot reach the JSON-RPC node at http://127.0.0.1:" + port + " (chain dev)"),
               std::string::npos)
