@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <poll.h>
+#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/mount.h>
@@ -13,8 +14,10 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 #include <fstream>
+#include <memory>
 #include <sstream>
 #include <system_error>
 #include <thread>
@@ -99,6 +102,109 @@ std::size_t format_pid(char* buf, long v) {
     return n + 1;
 }
 
+// What the child does between clone and execve, precomputed by the parent (the child may not allocate).
+struct ChildSetup {
+    bool use_cgroup{false};
+    int cg_fd{-1};
+    int devnull{-1};
+    int out_fd{-1};
+    const std::vector<std::pair<std::string, std::string>>* staged{nullptr};  // (from, to) bind stagings
+    rlim_t cpu_seconds{0};
+    rlim_t fsize{0};
+    bool use_rlimit_as{false};
+    rlim_t as_bytes{0};
+    bool drop_root{false};
+    uid_t uid{0};
+    gid_t gid{0};
+    const char* path{nullptr};
+    char** argv{nullptr};
+    char** envp{nullptr};
+    sigset_t parent_mask{};
+};
+
+// The child, started by clone(CLONE_VM | CLONE_VFORK): it runs on the parent's memory (no copy of the worker's
+// address space, no copy-on-write faults, no TLB shootdowns across the worker's threads: fork() of the
+// multithreaded worker was most of its CPU per task) while the parent thread waits for the execve. So: raw system
+// calls only — no allocation, no lock, and no glibc set*id wrapper (those signal every thread of the worker).
+int child_main(void* arg) {
+    const ChildSetup& c = *static_cast<const ChildSetup*>(arg);
+    // The worker's signal handlers must not run here (they would run on the worker's memory): back to the
+    // defaults (SIG_IGN included, so the app starts with standard dispositions), then the caller's mask.
+    struct sigaction dfl {};
+    dfl.sa_handler = SIG_DFL;
+    for (int sig = 1; sig < NSIG; ++sig) {
+        if (sig == SIGKILL || sig == SIGSTOP) continue;
+        ::sigaction(sig, &dfl, nullptr);
+    }
+    ::sigprocmask(SIG_SETMASK, &c.parent_mask, nullptr);
+    ::setpgid(0, 0);
+    if (c.use_cgroup) {
+        char buf[32];
+        const std::size_t n = format_pid(buf, static_cast<long>(::syscall(SYS_getpid)));
+        if (::write(c.cg_fd, buf, n) != static_cast<ssize_t>(n)) ::_exit(125);
+    }
+    if (c.devnull >= 0) ::dup2(c.devnull, 0);
+    ::dup2(c.out_fd, 1);
+    ::dup2(c.out_fd, 2);
+    if (!c.staged->empty()) {
+        // Descriptors opened inside the new namespace (a bind source must belong to it), before /tmp is covered.
+        static constexpr char kMsg[] = "sandbox: cannot stage the bind mounts (mount namespace, tmpfs on /tmp)\n";
+        auto fail = [] {
+            [[maybe_unused]] auto n = ::write(2, kMsg, sizeof kMsg - 1);
+            ::_exit(125);
+        };
+        if (::unshare(CLONE_NEWNS) != 0 || ::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) fail();
+        const auto& staged = *c.staged;
+        int fds[3] = {-1, -1, -1};
+        for (std::size_t i = 0; i < staged.size() && i < 3; ++i) {
+            fds[i] = ::open(staged[i].first.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+            if (fds[i] < 0) fail();
+        }
+        if (::mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755") != 0) fail();
+        for (std::size_t i = 0; i < staged.size() && i < 3; ++i) {
+            char from[48] = "/proc/self/fd/";
+            const std::size_t n = format_pid(from + 14, static_cast<long>(fds[i]));
+            from[14 + n - 1] = '\0';  // format_pid ends with a newline
+            if (::mkdir(staged[i].second.c_str(), 0755) != 0 ||
+                ::mount(from, staged[i].second.c_str(), nullptr, MS_BIND | MS_REC, nullptr) != 0)
+                fail();
+            ::close(fds[i]);
+        }
+    }
+    ::close_range(3, ~0U, 0);  // nothing of the worker (sockets, files) reaches the app
+    struct rlimit rl {};
+    rl.rlim_cur = rl.rlim_max = c.cpu_seconds;
+    ::setrlimit(RLIMIT_CPU, &rl);
+    rl.rlim_cur = rl.rlim_max = c.fsize;
+    ::setrlimit(RLIMIT_FSIZE, &rl);
+    rl.rlim_cur = rl.rlim_max = 0;
+    ::setrlimit(RLIMIT_CORE, &rl);
+    if (c.use_rlimit_as) {
+        rl.rlim_cur = rl.rlim_max = c.as_bytes;
+        ::setrlimit(RLIMIT_AS, &rl);
+    }
+    // Raw system calls: they change this task only (the child), which is what is wanted.
+    if (c.drop_root &&
+        (::syscall(SYS_setgroups, 0, nullptr) != 0 || ::syscall(SYS_setresgid, c.gid, c.gid, c.gid) != 0 ||
+         ::syscall(SYS_setresuid, c.uid, c.uid, c.uid) != 0))
+        ::_exit(125);
+    ::execve(c.path, c.argv, c.envp);
+    ::_exit(127);
+}
+
+// Starts child_main on its own stack; returns its pid (the child has exec'd or exited by then), or -1 with `err`.
+pid_t spawn_child(ChildSetup& setup, int& err) {
+    constexpr std::size_t kStack = 64 * 1024;
+    auto stack = std::make_unique_for_overwrite<unsigned char[]>(kStack);
+    sigset_t all;
+    ::sigfillset(&all);
+    ::pthread_sigmask(SIG_SETMASK, &all, &setup.parent_mask);  // no handler of ours runs in the child
+    void* top = reinterpret_cast<void*>((reinterpret_cast<std::uintptr_t>(stack.get() + kStack)) & ~std::uintptr_t{15});
+    const pid_t pid = ::clone(child_main, top, CLONE_VM | CLONE_VFORK | SIGCHLD, &setup);
+    err = errno;
+    ::pthread_sigmask(SIG_SETMASK, &setup.parent_mask, nullptr);
+    return pid;
+}
 }  // namespace
 
 SandboxRuntime::SandboxRuntime(SandboxOptions options) : options_(std::move(options)) {
@@ -183,11 +289,7 @@ Result<RunOutcome> SandboxRuntime::run(const RunSpec& spec, const std::atomic<bo
     const bool drop_root = ::geteuid() == 0;
     const uid_t uid = static_cast<uid_t>(options_.sandbox_uid);
     const gid_t gid = static_cast<gid_t>(options_.sandbox_gid);
-    struct Staged {
-        std::string from;  // the folder (absolute path)
-        std::string to;    // /tmp/wp-…
-    };
-    std::vector<Staged> staged;
+    std::vector<std::pair<std::string, std::string>> staged;  // (the folder's absolute path, /tmp/wp-…)
     fs::path app_src = fs::absolute(spec.app), in_src = spec.in_dir.empty() ? fs::path{} : fs::absolute(spec.in_dir),
              out_src = fs::absolute(spec.out_dir);
     if (drop_root && (!reachable_by(app_src / "x", uid, gid) || !reachable_by(out_src / "x", uid, gid) ||
@@ -195,8 +297,8 @@ Result<RunOutcome> SandboxRuntime::run(const RunSpec& spec, const std::atomic<bo
         using Source = std::pair<fs::path*, const char*>;
         for (const auto& [src, name] : {Source{&app_src, "app"}, Source{&in_src, "in"}, Source{&out_src, "out"}}) {
             if (src->empty()) continue;
-            staged.push_back({src->string(), std::string("/tmp/wp-") + name});
-            *src = staged.back().to;
+            staged.emplace_back(src->string(), std::string("/tmp/wp-") + name);
+            *src = staged.back().second;
         }
     }
 
@@ -274,8 +376,6 @@ Result<RunOutcome> SandboxRuntime::run(const RunSpec& spec, const std::atomic<bo
     const rlim_t fsize = static_cast<rlim_t>(spec.max_output_bytes + 1);
     const bool use_rlimit_as = spec.memory_bytes > 0 && cgroup_procs < 0;
     const rlim_t as_bytes = static_cast<rlim_t>(spec.memory_bytes);
-    const bool use_cgroup = cgroup_procs >= 0;
-    const int cg_fd = cgroup_procs;
     const char* bwrap_path = options_.bwrap.c_str();
     if (drop_root && ::chown(spec.out_dir.c_str(), uid, gid) != 0) {
         const int err = errno;
@@ -286,67 +386,32 @@ Result<RunOutcome> SandboxRuntime::run(const RunSpec& spec, const std::atomic<bo
         return make_error(sandbox_error(Errc::kIo, "chown " + spec.out_dir.string() + ": " + std::strerror(err)));
     }
 
+    ChildSetup setup;
+    setup.use_cgroup = cgroup_procs >= 0;
+    setup.cg_fd = cgroup_procs;
+    setup.devnull = devnull;
+    setup.out_fd = pipefd[1];
+    setup.staged = &staged;
+    setup.cpu_seconds = cpu_seconds;
+    setup.fsize = fsize;
+    setup.use_rlimit_as = use_rlimit_as;
+    setup.as_bytes = as_bytes;
+    setup.drop_root = drop_root;
+    setup.uid = uid;
+    setup.gid = gid;
+    setup.path = bwrap_path;
+    setup.argv = argv.data();
+    setup.envp = envp.data();
+
     const auto start = Clock::now();
-    const pid_t pid = ::fork();
+    int spawn_err = 0;
+    const pid_t pid = spawn_child(setup, spawn_err);
     if (pid < 0) {
-        const int err = errno;
         ::close(pipefd[0]);
         ::close(pipefd[1]);
         if (devnull >= 0) ::close(devnull);
         remove_cgroup();
-        return make_error(sandbox_error(Errc::kIo, std::string("fork: ") + std::strerror(err)));
-    }
-    if (pid == 0) {
-        // Child: only async-signal-safe calls from here to execve.
-        ::setpgid(0, 0);
-        if (use_cgroup) {
-            char buf[32];
-            const std::size_t n = format_pid(buf, static_cast<long>(::getpid()));
-            if (::write(cg_fd, buf, n) != static_cast<ssize_t>(n)) ::_exit(125);
-        }
-        if (devnull >= 0) ::dup2(devnull, 0);
-        ::dup2(pipefd[1], 1);
-        ::dup2(pipefd[1], 2);
-        if (!staged.empty()) {
-            // Descriptors opened inside the new namespace (a bind source must belong to it), before /tmp is covered.
-            static constexpr char kMsg[] = "sandbox: cannot stage the bind mounts (mount namespace, tmpfs on /tmp)\n";
-            auto fail = [] {
-                [[maybe_unused]] auto n = ::write(2, kMsg, sizeof kMsg - 1);
-                ::_exit(125);
-            };
-            if (::unshare(CLONE_NEWNS) != 0 || ::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0)
-                fail();
-            int fds[3] = {-1, -1, -1};
-            for (std::size_t i = 0; i < staged.size() && i < 3; ++i) {
-                fds[i] = ::open(staged[i].from.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
-                if (fds[i] < 0) fail();
-            }
-            if (::mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755") != 0) fail();
-            for (std::size_t i = 0; i < staged.size() && i < 3; ++i) {
-                char from[48] = "/proc/self/fd/";
-                const std::size_t n = format_pid(from + 14, static_cast<long>(fds[i]));
-                from[14 + n - 1] = '\0';  // format_pid ends with a newline
-                if (::mkdir(staged[i].to.c_str(), 0755) != 0 ||
-                    ::mount(from, staged[i].to.c_str(), nullptr, MS_BIND | MS_REC, nullptr) != 0)
-                    fail();
-                ::close(fds[i]);
-            }
-        }
-        ::close_range(3, ~0U, 0);  // nothing of the worker (sockets, files) reaches the app
-        struct rlimit rl {};
-        rl.rlim_cur = rl.rlim_max = cpu_seconds;
-        ::setrlimit(RLIMIT_CPU, &rl);
-        rl.rlim_cur = rl.rlim_max = fsize;
-        ::setrlimit(RLIMIT_FSIZE, &rl);
-        rl.rlim_cur = rl.rlim_max = 0;
-        ::setrlimit(RLIMIT_CORE, &rl);
-        if (use_rlimit_as) {
-            rl.rlim_cur = rl.rlim_max = as_bytes;
-            ::setrlimit(RLIMIT_AS, &rl);
-        }
-        if (drop_root && (::setgroups(0, nullptr) != 0 || ::setgid(gid) != 0 || ::setuid(uid) != 0)) ::_exit(125);
-        ::execve(bwrap_path, argv.data(), envp.data());
-        ::_exit(127);
+        return make_error(sandbox_error(Errc::kIo, std::string("clone: ") + std::strerror(spawn_err)));
     }
     ::close(pipefd[1]);
     if (devnull >= 0) ::close(devnull);
