@@ -106,6 +106,7 @@ std::size_t format_pid(char* buf, long v) {
 struct ChildSetup {
     bool use_cgroup{false};
     int cg_fd{-1};
+    int pids_fd{-1};  // the v1 pids group's cgroup.procs (-1: none)
     int devnull{-1};
     int out_fd{-1};
     const std::vector<std::pair<std::string, std::string>>* staged{nullptr};  // (from, to) bind stagings
@@ -142,6 +143,11 @@ int child_main(void* arg) {
         char buf[32];
         const std::size_t n = format_pid(buf, static_cast<long>(::syscall(SYS_getpid)));
         if (::write(c.cg_fd, buf, n) != static_cast<ssize_t>(n)) ::_exit(125);
+    }
+    if (c.pids_fd >= 0) {
+        char buf[32];
+        const std::size_t n = format_pid(buf, static_cast<long>(::syscall(SYS_getpid)));
+        if (::write(c.pids_fd, buf, n) != static_cast<ssize_t>(n)) ::_exit(125);
     }
     if (c.devnull >= 0) ::dup2(c.devnull, 0);
     ::dup2(c.out_fd, 1);
@@ -208,47 +214,64 @@ pid_t spawn_child(ChildSetup& setup, int& err) {
 }  // namespace
 
 SandboxRuntime::SandboxRuntime(SandboxOptions options) : options_(std::move(options)) {
-    if (!options_.use_memory_cgroup) return;
     std::error_code ec;
-    // cgroup v2 (unified) first, then the v1 memory hierarchy; keep the one where a child group can be created.
+    // cgroup v2 (unified) first, then the v1 hierarchies; keep the one where a child group can be created and has
+    // the controller's file.
     struct Candidate {
         fs::path root;
         bool v2;
+        const char* controller;
         const char* limit_file;
     };
-    const Candidate candidates[] = {{"/sys/fs/cgroup/wp-sandbox", true, "memory.max"},
-                                    {"/sys/fs/cgroup/memory/wp-sandbox", false, "memory.limit_in_bytes"}};
-    for (const auto& c : candidates) {
-        if (!fs::exists(c.root.parent_path(), ec)) continue;
+    auto probe = [&](const Candidate& c) {
+        if (!fs::exists(c.root.parent_path(), ec)) return false;
         fs::create_directory(c.root, ec);
-        if (c.v2) write_text(c.root / "cgroup.subtree_control", "+memory");
-        const fs::path probe = c.root / random_name();
-        if (::mkdir(probe.c_str(), 0755) != 0) continue;
-        const bool ok = fs::exists(probe / c.limit_file, ec);
-        ::rmdir(probe.c_str());
-        if (ok) {
-            cgroup_root_ = c.root.string();
-            cgroup_v2_ = c.v2;
-            return;
+        if (c.v2) write_text(c.root / "cgroup.subtree_control", std::string("+") + c.controller);
+        const fs::path dir = c.root / random_name();
+        if (::mkdir(dir.c_str(), 0755) != 0) return false;
+        const bool ok = fs::exists(dir / c.limit_file, ec);
+        ::rmdir(dir.c_str());
+        return ok;
+    };
+    if (options_.use_memory_cgroup) {
+        for (const Candidate& c :
+             {Candidate{"/sys/fs/cgroup/wp-sandbox", true, "memory", "memory.max"},
+              Candidate{"/sys/fs/cgroup/memory/wp-sandbox", false, "memory", "memory.limit_in_bytes"}}) {
+            if (probe(c)) {
+                cgroup_root_ = c.root.string();
+                cgroup_v2_ = c.v2;
+                break;
+            }
+        }
+    }
+    if (options_.use_pids_cgroup) {
+        for (const Candidate& c : {Candidate{"/sys/fs/cgroup/wp-sandbox", true, "pids", "pids.max"},
+                                   Candidate{"/sys/fs/cgroup/pids/wp-sandbox", false, "pids", "pids.max"}}) {
+            if (probe(c)) {
+                pids_root_ = c.root.string();
+                break;
+            }
         }
     }
 }
 
 SandboxRuntime::~SandboxRuntime() {
     std::lock_guard lock(pool_mu_);
-    for (const auto& c : pool_) ::rmdir(c.c_str());
+    for (const auto& [root, groups] : pools_)
+        for (const auto& c : groups) ::rmdir(c.c_str());
 }
 
-fs::path SandboxRuntime::acquire_cgroup() {
+fs::path SandboxRuntime::acquire_cgroup(const std::string& root) {
     {
         std::lock_guard lock(pool_mu_);
-        if (!pool_.empty()) {
-            fs::path c = std::move(pool_.back());
-            pool_.pop_back();
+        auto& pool = pools_[root];
+        if (!pool.empty()) {
+            fs::path c = std::move(pool.back());
+            pool.pop_back();
             return c;
         }
     }
-    fs::path c = fs::path(cgroup_root_) / random_name();
+    fs::path c = fs::path(root) / random_name();
     if (::mkdir(c.c_str(), 0755) != 0) return {};
     return c;
 }
@@ -260,7 +283,7 @@ void SandboxRuntime::release_cgroup(const fs::path& cgroup) {
         std::string pid;
         if (!(procs >> pid)) {
             std::lock_guard lock(pool_mu_);
-            pool_.push_back(cgroup);
+            pools_[cgroup.parent_path().string()].push_back(cgroup);
             return;
         }
         std::this_thread::sleep_for(std::chrono::milliseconds(5));
@@ -302,46 +325,34 @@ Result<RunOutcome> SandboxRuntime::run(const RunSpec& spec, const std::atomic<bo
         }
     }
 
-    // ---- the command line -----------------------------------------------------------------------------------
-    std::vector<std::string> args = {
-        options_.bwrap,   "--unshare-all", "--unshare-user",    "--uid",          "1000",         "--gid",  "1000",
-        "--cap-drop",     "ALL",           "--die-with-parent", "--new-session",  "--hostname",   "iexec",  "--ro-bind",
-        options_.busybox, "/bin/sh",       "--ro-bind",         options_.busybox, "/bin/busybox", "--proc", "/proc",
-        "--dev",          "/dev",          "--ro-bind",         app_src.string(), "/app"};
-    if (!in_src.empty()) {
-        args.insert(args.end(), {"--ro-bind", in_src.string(), spec.in_mount});
-    }
-    args.insert(args.end(), {"--bind", out_src.string(), spec.out_mount, "--remount-ro", "/dev", "--remount-ro", "/",
-                             "--chdir", "/app", "--", "/bin/sh", "-c"});
-    if (spec.max_pids > 0) {
-        args.push_back("ulimit -u " + std::to_string(spec.max_pids) + " || exit 126; exec \"$0\" \"$@\"");
-    } else {
-        args.push_back("exec \"$0\" \"$@\"");
-    }
-    args.push_back("/app/" + manifest.entrypoint);
-    const auto& app_args = spec.args.empty() ? manifest.args : spec.args;
-    args.insert(args.end(), app_args.begin(), app_args.end());
-    std::vector<std::string> env;
-    for (const auto& [k, v] : spec.env) env.push_back(k + "=" + v);
-    std::vector<char*> argv, envp;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    for (auto& e : env) envp.push_back(e.data());
-    envp.push_back(nullptr);
-
-    // ---- memory cgroup (reused from a pool: creating and removing one costs tens of ms) ----------------------
-    fs::path cgroup;
+    // ---- cgroups (reused from a pool: creating and removing one costs tens of ms) -----------------------------
+    // Memory: memory_bytes. Processes: pids.max = max_pids + 2 (bwrap's monitor and its pid-1 init are in the group
+    // too). cgroup v2: one group carries both limits; v1: one group per hierarchy.
+    fs::path cgroup;      // the memory group (or the v2 group): its OOM counter is read at the end
+    fs::path pids_group;  // the v1 pids group
     int cgroup_procs = -1;
+    int pids_procs = -1;
+    bool pids_by_cgroup = false;
     std::uint64_t oom_before = 0;
     const std::string oom_file = cgroup_v2_ ? "memory.events" : "memory.oom_control";
-    if (spec.memory_bytes > 0 && !cgroup_root_.empty()) {
-        cgroup = acquire_cgroup();
+    const bool want_memory = spec.memory_bytes > 0 && !cgroup_root_.empty();
+    const bool want_pids = spec.max_pids > 0 && !pids_root_.empty();
+    const bool unified = cgroup_v2_ && !cgroup_root_.empty() && pids_root_ == cgroup_root_;
+    const std::string pids_max = std::to_string(static_cast<std::uint64_t>(spec.max_pids) + 2);
+    if (want_memory || (unified && want_pids)) {
+        cgroup = acquire_cgroup(cgroup_root_);
         if (!cgroup.empty()) {
-            const std::string limit = std::to_string(spec.memory_bytes);
+            const std::string limit = want_memory ? std::to_string(spec.memory_bytes) : "max";
             bool ok = false;
             if (cgroup_v2_) {
                 ok = write_text(cgroup / "memory.max", limit);
                 write_text(cgroup / "memory.swap.max", "0");
+                if (unified) {
+                    // A pooled group keeps its last limits: both are written on every run.
+                    pids_by_cgroup = want_pids && write_text(cgroup / "pids.max", want_pids ? pids_max : "max");
+                    if (!want_pids) write_text(cgroup / "pids.max", "max");
+                    ok = ok && (!want_pids || pids_by_cgroup);
+                }
             } else {
                 // memory.limit_in_bytes ≤ memory.memsw.limit_in_bytes must hold at every step (memsw is absent
                 // without swap accounting): limit, memsw, limit works whether the limit goes up or down.
@@ -354,16 +365,60 @@ Result<RunOutcome> SandboxRuntime::run(const RunSpec& spec, const std::atomic<bo
             if (cgroup_procs < 0) {
                 release_cgroup(cgroup);
                 cgroup.clear();
+                pids_by_cgroup = false;
+            }
+        }
+    }
+    if (want_pids && !unified) {
+        pids_group = acquire_cgroup(pids_root_);
+        if (!pids_group.empty()) {
+            if (write_text(pids_group / "pids.max", pids_max))
+                pids_procs = ::open((pids_group / "cgroup.procs").c_str(), O_WRONLY | O_CLOEXEC);
+            if (pids_procs < 0) {
+                release_cgroup(pids_group);
+                pids_group.clear();
+            } else {
+                pids_by_cgroup = true;
             }
         }
     }
     auto remove_cgroup = [&] {
         if (cgroup_procs >= 0) ::close(cgroup_procs);
-        cgroup_procs = -1;
-        if (cgroup.empty()) return;
-        release_cgroup(cgroup);
+        if (pids_procs >= 0) ::close(pids_procs);
+        cgroup_procs = pids_procs = -1;
+        if (!cgroup.empty()) release_cgroup(cgroup);
+        if (!pids_group.empty()) release_cgroup(pids_group);
         cgroup.clear();
+        pids_group.clear();
     };
+
+    // ---- the command line -----------------------------------------------------------------------------------
+    std::vector<std::string> args = {
+        options_.bwrap,   "--unshare-all", "--unshare-user",    "--uid",          "1000",         "--gid",  "1000",
+        "--cap-drop",     "ALL",           "--die-with-parent", "--new-session",  "--hostname",   "iexec",  "--ro-bind",
+        options_.busybox, "/bin/sh",       "--ro-bind",         options_.busybox, "/bin/busybox", "--proc", "/proc",
+        "--dev",          "/dev",          "--ro-bind",         app_src.string(), "/app"};
+    if (!in_src.empty()) {
+        args.insert(args.end(), {"--ro-bind", in_src.string(), spec.in_mount});
+    }
+    args.insert(args.end(), {"--bind", out_src.string(), spec.out_mount, "--remount-ro", "/dev", "--remount-ro", "/",
+                             "--chdir", "/app", "--"});
+    // The process limit: the pids cgroup when there is one (the entrypoint is then exec'd directly: one program
+    // start less per task), else a shell sets RLIMIT_NPROC inside the user namespace and execs the entrypoint.
+    if (spec.max_pids > 0 && !pids_by_cgroup) {
+        args.insert(args.end(), {"/bin/sh", "-c",
+                                 "ulimit -u " + std::to_string(spec.max_pids) + " || exit 126; exec \"$0\" \"$@\""});
+    }
+    args.push_back("/app/" + manifest.entrypoint);
+    const auto& app_args = spec.args.empty() ? manifest.args : spec.args;
+    args.insert(args.end(), app_args.begin(), app_args.end());
+    std::vector<std::string> env;
+    for (const auto& [k, v] : spec.env) env.push_back(k + "=" + v);
+    std::vector<char*> argv, envp;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    for (auto& e : env) envp.push_back(e.data());
+    envp.push_back(nullptr);
 
     int pipefd[2];
     if (::pipe2(pipefd, O_CLOEXEC) != 0) {
@@ -389,6 +444,7 @@ Result<RunOutcome> SandboxRuntime::run(const RunSpec& spec, const std::atomic<bo
     ChildSetup setup;
     setup.use_cgroup = cgroup_procs >= 0;
     setup.cg_fd = cgroup_procs;
+    setup.pids_fd = pids_procs;
     setup.devnull = devnull;
     setup.out_fd = pipefd[1];
     setup.staged = &staged;
@@ -487,6 +543,12 @@ Result<RunOutcome> SandboxRuntime::run(const RunSpec& spec, const std::atomic<bo
     outcome.log_tail = std::move(tail);
     if (outcome.exit_code == 127 && outcome.log_tail.empty())
         return make_error(sandbox_error(Errc::kIo, "cannot start " + options_.bwrap));
+    // An entrypoint the kernel cannot execute (a missing loader, not a program) is the app's failure, as a shell's
+    // "not found" (127) was.
+    if (outcome.exit_code == 1 && outcome.log_tail.rfind("bwrap: execvp ", 0) == 0) {
+        outcome.exit_code = 127;
+        return outcome;
+    }
     // bwrap's own failures (a mount it cannot make, namespaces refused) are the runtime's, not the app's.
     if (outcome.exit_code == 1 && outcome.log_tail.rfind("bwrap: ", 0) == 0)
         return make_error(sandbox_error(Errc::kIo, outcome.log_tail.substr(0, outcome.log_tail.find('\n'))));

@@ -21,8 +21,10 @@
 //     /sys/fs/cgroup/memory; empty groups are kept in a pool and reused, removed with the runtime), killed by the
 //     kernel's OOM killer → out_of_memory; otherwise RLIMIT_AS per process (allocations fail; the app usually exits
 //     non-zero, out_of_memory stays false);
-//   - processes spec.max_pids: RLIMIT_NPROC set inside the sandbox's user namespace (counts only the app's
-//     processes), so a fork bomb stops at the limit;
+//   - processes spec.max_pids: a pids cgroup (v2, or v1 under /sys/fs/cgroup/pids; pooled like the memory groups)
+//     with pids.max = max_pids + 2 (bubblewrap's own two processes are in it), and the entrypoint exec'd directly;
+//     without one, a busybox shell sets RLIMIT_NPROC inside the sandbox's user namespace (counts only the app's
+//     processes) and execs the entrypoint. Either way a fork bomb stops at the limit;
 //   - output spec.max_output_bytes: RLIMIT_FSIZE per file, and the total size of out_dir is watched (every
 //     `output_check_interval`) → the tree is killed and output_too_large set;
 //   - the log: stdout and stderr go through a pipe; only the last `log_tail_bytes` are kept (no disk, no limit on
@@ -34,6 +36,7 @@
 #include <chrono>
 #include <cstddef>
 #include <filesystem>
+#include <map>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -50,6 +53,8 @@ struct SandboxOptions {
     std::size_t log_tail_bytes{8192};
     //! Try a memory cgroup for memory_bytes (falls back to RLIMIT_AS when the host does not allow it).
     bool use_memory_cgroup{true};
+    //! Try a pids cgroup for max_pids (falls back to a shell setting RLIMIT_NPROC: one more program start per run).
+    bool use_pids_cgroup{true};
     //! When the worker runs as root, bubblewrap (and so the app) runs as this host uid / gid instead: root's own
     //! processes are exempt from RLIMIT_NPROC, and the app must not be root on the host even through a user
     //! namespace. out_dir is given to this uid before the run; the folders above in_dir / out_dir / the bundle
@@ -70,16 +75,19 @@ class SandboxRuntime : public AppRuntime {
 
     //! Whether memory limits use a cgroup on this host (probed once, at construction).
     bool memory_cgroup_available() const { return !cgroup_root_.empty(); }
+    //! Whether process limits use a pids cgroup on this host (probed once, at construction).
+    bool pids_cgroup_available() const { return !pids_root_.empty(); }
 
   private:
-    std::filesystem::path acquire_cgroup();
+    std::filesystem::path acquire_cgroup(const std::string& root);
     void release_cgroup(const std::filesystem::path& cgroup);
 
     SandboxOptions options_;
     std::string cgroup_root_;  // where per-run memory cgroups are created ("" = none)
     bool cgroup_v2_{false};
+    std::string pids_root_;  // where per-run pids cgroups are created ("" = none; == cgroup_root_ on cgroup v2)
     std::mutex pool_mu_;
-    std::vector<std::filesystem::path> pool_;  // empty memory cgroups ready for the next run
+    std::map<std::string, std::vector<std::filesystem::path>> pools_;  // per root: empty groups for the next run
 };
 
 }  // namespace wp::worker

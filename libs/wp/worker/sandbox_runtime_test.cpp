@@ -73,9 +73,12 @@ exit 3)");
     EXPECT_EQ(read_file(d / "out/copy.txt"), "from input");
     EXPECT_EQ(read_file(d / "out/uid.txt"), "1000\n");
     EXPECT_EQ(read_file(d / "out/pwd.txt"), "/app\n");
-    // Exactly the given environment (plus PWD / SHLVL, which the shell itself sets).
-    EXPECT_EQ(read_file(d / "out/env.txt"),
-              "IEXEC_IN=/iexec_in\nIEXEC_OUT=/iexec_out\nIEXEC_TASK_ID=0xabc\nPATH=/bin\nPWD=/app\nSHLVL=2\n");
+    // Exactly the given environment (plus PWD / SHLVL, which the shell itself sets: level 2 when the RLIMIT_NPROC
+    // shell started the app, 1 when the pids cgroup limits it and the entrypoint is exec'd directly).
+    const std::string shlvl = rt.pids_cgroup_available() ? "1" : "2";
+    EXPECT_EQ(
+        read_file(d / "out/env.txt"),
+        "IEXEC_IN=/iexec_in\nIEXEC_OUT=/iexec_out\nIEXEC_TASK_ID=0xabc\nPATH=/bin\nPWD=/app\nSHLVL=" + shlvl + "\n");
     EXPECT_NE(o.log_tail.find("to-stdout\n"), std::string::npos);
     EXPECT_NE(o.log_tail.find("to-stderr\n"), std::string::npos);
 
@@ -237,11 +240,15 @@ TEST(Sandbox, MemoryBombIsStopped) {
     }
 }
 
-TEST(Sandbox, ForkBombIsStopped) {
+// Both ways of limiting processes: the pids cgroup (when the host has one) and the RLIMIT_NPROC shell.
+class SandboxPids : public ::testing::TestWithParam<bool> {};
+
+TEST_P(SandboxPids, ForkBombIsStopped) {
     ScratchDir d("sb-fork");
+    SandboxRuntime rt({.use_pids_cgroup = GetParam()});
+    if (GetParam() && !rt.pids_cgroup_available()) GTEST_SKIP() << "no pids cgroup on this host";
     // First: 100 background processes with a limit of 16; the shell reports that it cannot fork.
     auto app = make_app(d, "i=0; while [ $i -lt 100 ]; do sleep 3 & i=$((i+1)); done; echo started > $IEXEC_OUT/x.txt");
-    SandboxRuntime rt;
     auto spec = spec_for(d, app);
     spec.max_pids = 16;
     spec.max_time = std::chrono::seconds(10);
@@ -255,7 +262,30 @@ TEST(Sandbox, ForkBombIsStopped) {
     spec.max_time = std::chrono::seconds(2);
     o = run_ok(rt, spec);
     EXPECT_FALSE(o.success());
+    // A run without a process limit on a pooled group is not held by the previous run's limit.
+    fs::remove_all(d / "app");
+    app = make_app(d, "i=0; while [ $i -lt 40 ]; do sleep 1 & i=$((i+1)); done; wait; echo done > $IEXEC_OUT/x.txt");
+    spec = spec_for(d, app);
+    spec.max_pids = 0;
+    o = run_ok(rt, spec);
+    EXPECT_EQ(o.exit_code, 0) << o.log_tail;
+    EXPECT_EQ(read_file(d / "out/x.txt"), "done\n");
 }
+
+// An entrypoint the kernel cannot start (its interpreter is missing) is the app's failure (exit 127, as a shell's
+// "not found"), not the runtime's.
+TEST_P(SandboxPids, AnEntrypointThatCannotStartIsTheAppsFailure) {
+    ScratchDir d("sb-noexec");
+    SandboxRuntime rt({.use_pids_cgroup = GetParam()});
+    const auto app = make_app(d, "exit 0");
+    write_file(app / "run.sh", "#!/nonexistent/interpreter\n");
+    auto o = run_ok(rt, spec_for(d, app));
+    EXPECT_EQ(o.exit_code, 127) << o.log_tail;
+    EXPECT_FALSE(o.success());
+}
+
+INSTANTIATE_TEST_SUITE_P(Limit, SandboxPids, ::testing::Values(true, false),
+                         [](const auto& p) { return p.param ? "PidsCgroup" : "RlimitShell"; });
 
 TEST(Sandbox, CancelStopsTheApp) {
     ScratchDir d("sb-cancel");
