@@ -69,15 +69,27 @@ std::vector<Bytes32> ReplicateRunner::results_on_disk() const {
     return out;
 }
 
+Result<void> ReplicateRunner::reserve_disk(std::uint64_t needed) {
+    const std::uint64_t quota = options_.disk_quota_bytes;
+    auto fits = [&](std::uint64_t used) { return used < quota && quota - used >= needed; };
+    std::lock_guard lock(quota_mu_);
+    if (runs_since_measure_ >= kQuotaRemeasureRuns || !fits(usage_bound_)) {
+        usage_bound_ = disk_usage();
+        runs_since_measure_ = 0;
+        if (!fits(usage_bound_))
+            return make_error(Errc::kTooLarge, "work folder: " + std::to_string(usage_bound_) + " bytes used, quota " +
+                                                   std::to_string(quota) + ", this replicate needs up to " +
+                                                   std::to_string(needed));
+    }
+    usage_bound_ += needed;
+    ++runs_since_measure_;
+    return {};
+}
+
 Result<ReplicateResult> ReplicateRunner::run(const ReplicateRequest& req, const std::atomic<bool>& cancel,
                                              const SimulatedEnclave* enclave) {
     WP_TRY_VOID(make_dir(options_.work_dir));
-    const std::uint64_t used = disk_usage();
-    const std::uint64_t needed = req.max_output_bytes + (req.dataset_url ? options_.max_dataset_bytes : 0);
-    if (used >= options_.disk_quota_bytes || options_.disk_quota_bytes - used < needed)
-        return make_error(Errc::kTooLarge, "work folder: " + std::to_string(used) + " bytes used, quota " +
-                                               std::to_string(options_.disk_quota_bytes) +
-                                               ", this replicate needs up to " + std::to_string(needed));
+    WP_TRY_VOID(reserve_disk(req.max_output_bytes + (req.dataset_url ? options_.max_dataset_bytes : 0)));
 
     const fs::path dir = task_dir(req.task.task_id);
     const fs::path in = dir / "input";

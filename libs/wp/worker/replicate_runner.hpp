@@ -19,7 +19,10 @@
 // used, quota Q"), I/O failures, or `cancel` was set (Errc::kTimeout, "replicate canceled").
 //
 // Disk quota: before a replicate starts, the work folder's size (bundles + tasks) must leave at least
-// max_output_bytes + max_dataset_bytes under `disk_quota_bytes`.
+// max_output_bytes + max_dataset_bytes under `disk_quota_bytes`. The size is an upper bound kept between
+// measurements: the last measured size plus what every replicate started since may write; the folder is walked
+// again when that bound would not leave room, and at least every `kQuotaRemeasureRuns` runs (walking it for every
+// task cost a worker more CPU than its result archive).
 // Thread safety: run() for different tasks may be called concurrently; run() and cleanup() of the same task must
 // not overlap.
 
@@ -28,6 +31,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -105,12 +109,19 @@ class ReplicateRunner {
     std::uint64_t disk_usage() const;
     BundleCache& bundles() { return bundles_; }
 
+    static constexpr unsigned kQuotaRemeasureRuns = 16;
+
   private:
+    Result<void> reserve_disk(std::uint64_t needed);
+
     RunnerOptions options_;
     Address worker_;
     std::shared_ptr<AppRuntime> runtime_;
     Fetcher fetcher_;
     BundleCache bundles_;
+    std::mutex quota_mu_;
+    std::uint64_t usage_bound_{0};                      // bytes: measured size + what the runs started since may write
+    unsigned runs_since_measure_{kQuotaRemeasureRuns};  // ≥ kQuotaRemeasureRuns: measure at the next run
 };
 
 }  // namespace wp::worker

@@ -236,5 +236,35 @@ TEST_F(Runner, DiskQuotaAndCancel) {
     EXPECT_EQ(canceled.error().message, "replicate canceled");
 }
 
+// The quota's bound between measurements: runs whose reservations add up past the quota still start when the folder
+// itself has room (the bound is measured again); a folder that really fills up is refused at the next run, bound or
+// not.
+TEST_F(Runner, DiskQuotaBoundIsMeasuredAgainBeforeRefusing) {
+    ReplicateRunner small(RunnerOptions{.work_dir = dir_ / "bounded", .disk_quota_bytes = 4 << 20}, kWorker,
+                          std::make_shared<SandboxRuntime>());
+    auto r = request("bounded", R"(echo 1 > $IEXEC_OUT/r.txt
+echo '{"deterministic-output-path":"/iexec_out/r.txt"}' > $IEXEC_OUT/computed.json)");
+    r.max_output_bytes = 1 << 20;
+    std::atomic<bool> cancel{false};
+    for (int i = 0; i < 6; ++i) {  // 6 × 1 MiB reserved > 4 MiB: runs 4+ start after a new measurement
+        auto res = small.run(r, cancel);
+        ASSERT_TRUE(res) << "run " << i << ": " << res.error().message;
+        EXPECT_FALSE(res->failure);
+        ASSERT_TRUE(small.cleanup(r.task.task_id));
+    }
+    // 3.5 MiB written into the folder by someone else: seen at the latest kQuotaRemeasureRuns runs later (here at
+    // the second, when the bound no longer leaves room), and the run is refused.
+    write_file(dir_ / "bounded" / "filler.bin", std::string(7u << 19, 'x'));
+    std::optional<Error> refused;
+    for (unsigned i = 0; i <= ReplicateRunner::kQuotaRemeasureRuns && !refused; ++i) {
+        auto res = small.run(r, cancel);
+        if (!res) refused = res.error();
+        ASSERT_TRUE(small.cleanup(r.task.task_id));
+    }
+    ASSERT_TRUE(refused);
+    EXPECT_EQ(refused->code, Errc::kTooLarge);
+    EXPECT_NE(refused->message.find("work folder:"), std::string::npos) << refused->message;
+}
+
 }  // namespace
 }  // namespace wp::worker

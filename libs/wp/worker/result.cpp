@@ -183,7 +183,12 @@ Result<CollectedResult> collect_result(const fs::path& out_dir, bool callback_de
     {
         const int fd = ::open(computed.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
         if (fd < 0) return make_error(io_error("read " + computed.string(), errno));
-        text.resize(kMaxComputedJsonRead);
+        // As much as the file holds (+1, to see a file over the limit), never more than the limit + 1: no 256 KiB
+        // buffer cleared for a 60-byte file.
+        struct stat file_stat {};
+        const std::size_t size =
+            ::fstat(fd, &file_stat) == 0 && file_stat.st_size > 0 ? static_cast<std::size_t>(file_stat.st_size) : 0;
+        text.resize(std::min(size + 1, kMaxComputedJsonRead));
         std::size_t got = 0;
         while (got < text.size()) {
             const ssize_t n = ::read(fd, text.data() + got, text.size() - got);
