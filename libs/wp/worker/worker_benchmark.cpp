@@ -8,10 +8,15 @@
 //                                 PocoChainPort hands to the TxManager; sending it is the chain's time, not the
 //                                 worker's)
 //   worker/overhead_ratio         both measured in alternating rounds; counters ratio_{min,med,max} =
-//                                 trivial_task time / bare bwrap time, and task_ms / bare_ms medians
+//                                 trivial_task time / bare bwrap time, and task_ms / bare_ms medians; and the CPU
+//                                 of each (user + system, this process and its reaped children — bwrap, the app —
+//                                 from getrusage): task_cpu_ms / bare_cpu_ms medians. The benchmark process keeps
+//                                 8 idle threads, as a worker has (its HTTP, heartbeat and replicate threads): a
+//                                 start that copies the address space (fork) pays for them
 //
 // Needs /usr/bin/bwrap and /bin/busybox (scripts/install-deps.sh); skipped with an error message otherwise.
 
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -19,9 +24,12 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <benchmark/benchmark.h>
@@ -40,6 +48,41 @@ namespace {
 
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
+
+// CPU time (user + system) of this process and its reaped children, in ms.
+double cpu_ms() {
+    auto ms = [](const rusage& u) {
+        return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) * 1e3 +
+               static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e3;
+    };
+    rusage self{}, children{};
+    ::getrusage(RUSAGE_SELF, &self);
+    ::getrusage(RUSAGE_CHILDREN, &children);
+    return ms(self) + ms(children);
+}
+
+// Threads that only wait, as the worker's (a multithreaded process is what the sandbox start runs from).
+struct IdleThreads {
+    std::mutex m;
+    std::condition_variable cv;
+    bool stop = false;
+    std::vector<std::thread> threads;
+    explicit IdleThreads(int n) {
+        for (int i = 0; i < n; ++i)
+            threads.emplace_back([this] {
+                std::unique_lock lock(m);
+                cv.wait(lock, [this] { return stop; });
+            });
+    }
+    ~IdleThreads() {
+        {
+            std::lock_guard lock(m);
+            stop = true;
+        }
+        cv.notify_all();
+        for (auto& t : threads) t.join();
+    }
+};
 
 bool tools_present() { return ::access("/usr/bin/bwrap", X_OK) == 0 && ::access("/bin/busybox", X_OK) == 0; }
 
@@ -142,25 +185,30 @@ BENCHMARK(bm_task)->Name("worker/trivial_task")->UseRealTime()->Unit(benchmark::
 void bm_ratio(benchmark::State& state) {
     if (!tools_present()) return state.SkipWithError("bwrap or busybox missing");
     TaskFixture fx;
+    IdleThreads idle(8);
     constexpr int kRound = 5;
-    std::vector<double> ratios, bare_ms, task_ms;
+    std::vector<double> ratios, bare_ms, task_ms, bare_cpu, task_cpu;
     for (auto _ : state) {
-        double b = 0, t = 0;
+        double b = 0, t = 0, bc = 0, tc = 0;
         for (int pass = 0; pass < 2; ++pass) {
             const bool bare_first = (ratios.size() + static_cast<std::size_t>(pass)) % 2 == 0;
             for (int which = 0; which < 2; ++which) {
                 const bool bare = (which == 0) == bare_first;
                 const auto t0 = Clock::now();
+                const double c0 = cpu_ms();
                 for (int i = 0; i < kRound; ++i) {
                     const bool ok = bare ? bare_bwrap_true() : fx.one_task();
                     if (!ok) return state.SkipWithError("a run failed");
                 }
                 const double ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count() / kRound;
                 (bare ? b : t) += ms / 2;
+                (bare ? bc : tc) += (cpu_ms() - c0) / kRound / 2;
             }
         }
         bare_ms.push_back(b);
         task_ms.push_back(t);
+        bare_cpu.push_back(bc);
+        task_cpu.push_back(tc);
         ratios.push_back(t / b);
     }
     auto med = [](std::vector<double> v) {
@@ -174,6 +222,8 @@ void bm_ratio(benchmark::State& state) {
     state.counters["ratio_max"] = sorted.back();
     state.counters["bare_ms"] = med(bare_ms);
     state.counters["task_ms"] = med(task_ms);
+    state.counters["bare_cpu_ms"] = med(bare_cpu);
+    state.counters["task_cpu_ms"] = med(task_cpu);
 }
 BENCHMARK(bm_ratio)->Name("worker/overhead_ratio")->UseRealTime()->Unit(benchmark::kMillisecond)->Iterations(6);
 
