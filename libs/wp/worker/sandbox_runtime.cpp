@@ -326,7 +326,7 @@ Result<RunOutcome> SandboxRuntime::run(const RunSpec& spec, const std::atomic<bo
     }
 
     // ---- cgroups (reused from a pool: creating and removing one costs tens of ms) -----------------------------
-    // Memory: memory_bytes. Processes: pids.max = max_pids + 2 (bwrap's monitor and its pid-1 init are in the group
+    // Memory: memory_bytes. Processes: pids.max = max_pids + 1 (bwrap's own process is in the group
     // too). cgroup v2: one group carries both limits; v1: one group per hierarchy.
     fs::path cgroup;      // the memory group (or the v2 group): its OOM counter is read at the end
     fs::path pids_group;  // the v1 pids group
@@ -338,7 +338,7 @@ Result<RunOutcome> SandboxRuntime::run(const RunSpec& spec, const std::atomic<bo
     const bool want_memory = spec.memory_bytes > 0 && !cgroup_root_.empty();
     const bool want_pids = spec.max_pids > 0 && !pids_root_.empty();
     const bool unified = cgroup_v2_ && !cgroup_root_.empty() && pids_root_ == cgroup_root_;
-    const std::string pids_max = std::to_string(static_cast<std::uint64_t>(spec.max_pids) + 2);
+    const std::string pids_max = std::to_string(static_cast<std::uint64_t>(spec.max_pids) + 1);
     if (want_memory || (unified && want_pids)) {
         cgroup = acquire_cgroup(cgroup_root_);
         if (!cgroup.empty()) {
@@ -393,11 +393,36 @@ Result<RunOutcome> SandboxRuntime::run(const RunSpec& spec, const std::atomic<bo
     };
 
     // ---- the command line -----------------------------------------------------------------------------------
-    std::vector<std::string> args = {
-        options_.bwrap,   "--unshare-all", "--unshare-user",    "--uid",          "1000",         "--gid",  "1000",
-        "--cap-drop",     "ALL",           "--die-with-parent", "--new-session",  "--hostname",   "iexec",  "--ro-bind",
-        options_.busybox, "/bin/sh",       "--ro-bind",         options_.busybox, "/bin/busybox", "--proc", "/proc",
-        "--dev",          "/dev",          "--ro-bind",         app_src.string(), "/app"};
+    // --as-pid-1: the app is the pid namespace's init (no bwrap reaper process: one fork less per task, about a fifth
+    // of a sandbox start's CPU). The run ends when the app's main process exits: the kernel then kills whatever it
+    // left in the namespace, as a container's end does (the reaper waited for every process of the namespace).
+    std::vector<std::string> args = {options_.bwrap,
+                                     "--unshare-all",
+                                     "--unshare-user",
+                                     "--uid",
+                                     "1000",
+                                     "--gid",
+                                     "1000",
+                                     "--cap-drop",
+                                     "ALL",
+                                     "--die-with-parent",
+                                     "--as-pid-1",
+                                     "--new-session",
+                                     "--hostname",
+                                     "iexec",
+                                     "--ro-bind",
+                                     options_.busybox,
+                                     "/bin/sh",
+                                     "--ro-bind",
+                                     options_.busybox,
+                                     "/bin/busybox",
+                                     "--proc",
+                                     "/proc",
+                                     "--dev",
+                                     "/dev",
+                                     "--ro-bind",
+                                     app_src.string(),
+                                     "/app"};
     if (!in_src.empty()) {
         args.insert(args.end(), {"--ro-bind", in_src.string(), spec.in_mount});
     }

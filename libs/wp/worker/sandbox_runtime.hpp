@@ -6,6 +6,8 @@
 //   - new user, pid, mount, network, IPC, UTS and cgroup namespaces (`--unshare-all --unshare-user`), the app as
 //     uid/gid 1000 inside with no capabilities (`--cap-drop ALL`), a new session (`--new-session`, no terminal
 //     injection), killed with the worker (`--die-with-parent`); no network at all (only a loopback of its own);
+//   - the app is the init (pid 1) of its pid namespace (`--as-pid-1`): the run ends when it exits, and whatever it
+//     left running is killed with the namespace;
 //   - a read-only root made only of: the bundle at /app, the host's static busybox at /bin/sh and /bin/busybox (the
 //     shell a bundle's scripts use: busybox runs its applets without /bin links), a private /proc, a minimal /dev
 //     (null, zero, random, urandom, tty; remounted read-only), IEXEC_IN read-only at spec.in_mount, IEXEC_OUT
@@ -22,7 +24,7 @@
 //     kernel's OOM killer → out_of_memory; otherwise RLIMIT_AS per process (allocations fail; the app usually exits
 //     non-zero, out_of_memory stays false);
 //   - processes spec.max_pids: a pids cgroup (v2, or v1 under /sys/fs/cgroup/pids; pooled like the memory groups)
-//     with pids.max = max_pids + 2 (bubblewrap's own two processes are in it), and the entrypoint exec'd directly;
+//     with pids.max = max_pids + 1 (bubblewrap's own process is in it), and the entrypoint exec'd directly;
 //     without one, a busybox shell sets RLIMIT_NPROC inside the sandbox's user namespace (counts only the app's
 //     processes) and execs the entrypoint. Either way a fork bomb stops at the limit;
 //   - output spec.max_output_bytes: RLIMIT_FSIZE per file, and the total size of out_dir is watched (every

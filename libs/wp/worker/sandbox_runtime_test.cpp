@@ -287,6 +287,21 @@ TEST_P(SandboxPids, AnEntrypointThatCannotStartIsTheAppsFailure) {
 INSTANTIATE_TEST_SUITE_P(Limit, SandboxPids, ::testing::Values(true, false),
                          [](const auto& p) { return p.param ? "PidsCgroup" : "RlimitShell"; });
 
+// The app is the init of its pid namespace: the run ends with the app's main process, and what it left running in
+// the background is killed with the namespace (it writes nothing afterwards).
+TEST(Sandbox, TheRunEndsWithTheAppsMainProcess) {
+    ScratchDir d("sb-pid1");
+    const auto app = make_app(d, "(sleep 30; echo late > $IEXEC_OUT/late.txt) &\necho $$ > $IEXEC_OUT/pid.txt");
+    SandboxRuntime rt;
+    auto spec = spec_for(d, app);
+    spec.max_time = std::chrono::seconds(20);
+    const auto o = run_ok(rt, spec);
+    EXPECT_EQ(o.exit_code, 0) << o.log_tail;
+    EXPECT_FALSE(o.timed_out);
+    EXPECT_EQ(read_file(d / "out/pid.txt"), "1\n");
+    EXPECT_FALSE(fs::exists(d / "out/late.txt"));
+}
+
 TEST(Sandbox, CancelStopsTheApp) {
     ScratchDir d("sb-cancel");
     const auto app = make_app(d, "echo started > $IEXEC_OUT/started.txt\nsleep 60");
