@@ -553,12 +553,14 @@ std::shared_ptr<net::WebSocketHub> MarketApi::install(net::HttpServer& server) {
         server.use(impl.limiter->filter(
             &registry.counter("wp_http_rate_limited_total", "requests refused by the per-IP rate limit")));
 
-    const auto add = [&](std::string method, std::string path, net::Handler handler) {
+    const auto add = [&](std::string method, std::string path, net::Handler handler, net::RouteOptions route = {}) {
         impl.routes.push_back(ApiRoute{method, path});
-        server.handle(std::move(method), std::move(path), std::move(handler));
+        server.handle(std::move(method), std::move(path), std::move(handler), std::move(route));
     };
+    const net::RouteOptions auth_route{.run_inline = impl.options.inline_auth_routes};
     add("GET", "/version", [&impl](const ServerRequest& r) { return impl.version(r); });
-    add("GET", "/challenge", [&impl](const ServerRequest& r) { return impl.challenge(r); });
+    add(
+        "GET", "/challenge", [&impl](const ServerRequest& r) { return impl.challenge(r); }, auth_route);
     add("GET", "/categories", [&impl](const ServerRequest& r) { return impl.categories(r); });
     add("GET", "/categories/:catid", [&impl](const ServerRequest& r) { return impl.category(r); });
     add("GET", "/deals", [&impl](const ServerRequest& r) { return impl.deals(r); });
@@ -570,9 +572,10 @@ std::shared_ptr<net::WebSocketHub> MarketApi::install(net::HttpServer& server) {
         add("GET", join({base, "/:orderHash"}),
             [&impl, kind](const ServerRequest& r) { return impl.order_by_hash(kind, r); });
         impl.routes.push_back(ApiRoute{"POST", base});
-        server.handle_async("POST", base, [&impl, kind](const ServerRequest& r, net::Responder responder) {
-            impl.publish(kind, r, responder);
-        });
+        server.handle_async(
+            "POST", base,
+            [&impl, kind](const ServerRequest& r, net::Responder responder) { impl.publish(kind, r, responder); },
+            auth_route);
         add("PUT", base, [&impl, kind](const ServerRequest& r) { return impl.unpublish(kind, r); });
     }
     add("GET", "/metrics", [&impl](const ServerRequest& r) { return impl.metrics(r); });

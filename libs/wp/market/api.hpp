@@ -80,6 +80,13 @@ struct MarketApiOptions {
     //! workerpool deployed or a deposit made in the last block). It brings the chain's mirror to the head and
     //! returns true when the mirror moved, in which case the publish is evaluated once more. Empty: no retry.
     std::function<bool(std::uint64_t chain_id)> sync_to_head{};
+    //! GET /challenge and POST /<kind>orders run on the server's I/O threads (net::RouteOptions::run_inline) instead
+    //! of its handler pool, saving two thread hand-offs per request (a publish is both). Only when neither blocks:
+    //! the challenge store is in memory (a database store writes on both routes). The publish's work on that thread
+    //! is the checks before the batcher (body, signatures: ~0.1 ms); the batcher answers from its writer. Off by
+    //! default: it saved context switches but no CPU per publish, and lost throughput on a shared machine (market.md
+    //! round 5).
+    bool inline_auth_routes{false};
 };
 
 struct MarketApiDeps {

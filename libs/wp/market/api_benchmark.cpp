@@ -15,7 +15,11 @@
 // market_service does it (2 I/O threads, 2 handler threads on 2 cores, SQLite synchronous=FULL, group commit).
 // `_sqlchallenge`: challenges in the market_challenges table (the multi-instance setting) instead of memory.
 // WP_BENCH_DURABILITY=normal runs SQLite with synchronous=NORMAL (default FULL, as the market);
-// WP_BENCH_WAL_AUTOCHECKPOINT=N sets the writer's wal_autocheckpoint (SQLite's default: 1000 pages).
+// WP_BENCH_WAL_AUTOCHECKPOINT=N sets the writer's wal_autocheckpoint (SQLite's default: 1000 pages);
+// WP_BENCH_SQLITE_PRAGMAS="a=1;b=2" runs `PRAGMA a=1`, `PRAGMA b=2` on the writer connection.
+// WP_BENCH_WAL_BATCHING=0 lets SQLite write each WAL frame with its own two pwrite calls (default: one per commit);
+// WP_BENCH_INLINE=1 runs GET /challenge and the POST on the server's I/O threads instead of its handler pool
+// (MarketApiOptions::inline_auth_routes, off by default: round 5 measured it slower on a shared machine);
 // WP_BENCH_PG_PIPELINE=0 runs a batch's lookups one statement at a time on PostgreSQL (default: one pipeline).
 // WP_BENCH_IDLE_SPIN_US overrides the server's HttpServerOptions::idle_spin (default 150 us). Counters:
 //   publishes_per_s   verified publishes answered 200 per second of wall time
@@ -108,10 +112,16 @@ struct Market {
         // WP_BENCH_PG_PIPELINE=0: the batch's lookups one statement at a time (store::Options::pipeline).
         if (const char* p = std::getenv("WP_BENCH_PG_PIPELINE"); p != nullptr && std::string_view(p) == "0")
             o.db.pipeline = false;
+        // WP_BENCH_WAL_BATCHING=0: SQLite writes each WAL frame itself (store::Options::sqlite_wal_batching).
+        if (const char* b = std::getenv("WP_BENCH_WAL_BATCHING"); b != nullptr && std::string_view(b) == "0")
+            o.db.sqlite_wal_batching = false;
         o.hub = hub_address();
         o.chain_id = kChain;
         o.last_block = 1;
         o.sql_challenges = sql_challenges;
+        // WP_BENCH_INLINE=1: GET /challenge and the POST on the I/O threads (MarketApiOptions::inline_auth_routes).
+        if (const char* i = std::getenv("WP_BENCH_INLINE"); i != nullptr && std::string_view(i) == "1")
+            o.inline_auth_routes = true;
         o.server.threads = 2;  // as market_service on 2 cores
         o.server.worker_threads = 2;
         o.server.idle_spin = std::chrono::microseconds(0);  // market.limits.httpIdleSpinUs' default
@@ -127,6 +137,17 @@ struct Market {
         if (const char* pages = std::getenv("WP_BENCH_WAL_AUTOCHECKPOINT");
             pages != nullptr && backend == store::Backend::kSqlite)
             add_fact("PRAGMA wal_autocheckpoint=" + std::to_string(std::atoi(pages)));
+        // WP_BENCH_SQLITE_PRAGMAS="cache_size=-65536;mmap_size=0": pragmas run on the writer connection.
+        if (const char* pragmas = std::getenv("WP_BENCH_SQLITE_PRAGMAS");
+            pragmas != nullptr && backend == store::Backend::kSqlite) {
+            std::string_view rest(pragmas);
+            while (!rest.empty()) {
+                const auto end = rest.find(';');
+                const std::string_view one = rest.substr(0, end);
+                if (!one.empty()) add_fact("PRAGMA " + std::string(one));
+                rest = end == std::string_view::npos ? std::string_view{} : rest.substr(end + 1);
+            }
+        }
         if (auto r = m->add_category(0, U256(300)); !r) fail(r.error().message);
     }
 

@@ -306,6 +306,27 @@ TEST_P(MarketApiTest, AuthenticationMissingMalformedWrongSignerAndReplay) {
     EXPECT_EQ(get("/challenge?chainId=65535&address=0x12").error(), "address is not a valid ethereum address");
 }
 
+// MarketApiOptions::inline_auth_routes: GET /challenge and the POST on the I/O threads answer as on the pool.
+TEST_P(MarketApiTest, InlineAuthRoutesAnswerAsThePool) {
+    MarketApiOptions options;
+    options.inline_auth_routes = true;
+    start(options);
+    deploy_pool(owner_, pool_);
+    const auto order = workerpool_order(owner_, pool_);
+    const std::string body = json::serialize(json::object{{"order", order_to_json(Order(order))}});
+    auto missing = call("POST", "/workerpoolorders?chainId=65535", body, {});
+    EXPECT_EQ(missing.status, 403u) << missing.text;
+    EXPECT_EQ(missing.text, R"({"ok":false,"error":"invalid authorization"})");
+    const std::string header = auth_header(owner_);
+    auto ok = call("POST", "/workerpoolorders?chainId=65535", body, {{"Authorization", header}});
+    EXPECT_EQ(ok.status, 200u) << ok.text;
+    auto replay = call("POST", "/workerpoolorders?chainId=65535", body, {{"Authorization", header}});
+    EXPECT_EQ(replay.status, 403u) << replay.text;
+    EXPECT_EQ(get("/challenge?chainId=65535").error(), "address is a required field");
+    auto shown = get("/workerpoolorders/" + to_hex(order_hash(domain(), Order(order))) + "?chainId=65535");
+    EXPECT_EQ(shown.status, 200u);
+}
+
 TEST_P(MarketApiTest, PublishShowListUnpublishWithLiveEvents) {
     start();
     deploy_pool(owner_, pool_);

@@ -48,6 +48,8 @@ struct InProcessMarketOptions {
     bool sql_challenges{true};
     //! The API's options; the per-IP rate limit is off unless set here.
     MarketApiOptions api{.rate_limit = std::nullopt};
+    //! MarketApiOptions::inline_auth_routes (only with challenges in memory).
+    bool inline_auth_routes{false};
     //! The server's options before MarketApi::server_options() (threads, idle_spin).
     net::HttpServerOptions server{};
 };
@@ -78,6 +80,7 @@ class InProcessMarket {
         deps.chains.push_back(ChainContext{options.chain_id, m->domain(), m->state_.get(), nullptr});
         deps.auth = m->auth_.get();
         deps.clock = &clock;
+        options.api.inline_auth_routes = options.inline_auth_routes && !options.sql_challenges;
         m->api_ = std::make_unique<MarketApi>(std::move(deps), options.api);
         m->server_ = std::make_unique<net::HttpServer>(MarketApi::server_options(options.server, options.api));
         m->api_->install(*m->server_);

@@ -718,9 +718,13 @@ struct HttpServer::Impl {
                 }
             });
         }
-        auto job = std::make_shared<Call>();
-        job->job = [this, req, entry, st] { process(req, entry, st); };
-        pool.post(std::move(job));
+        if (is_async && entry->options.run_inline) {
+            process(req, entry, st);  // on this I/O thread: the handler only starts work that completes elsewhere
+        } else {
+            auto job = std::make_shared<Call>();
+            job->job = [this, req, entry, st] { process(req, entry, st); };
+            pool.post(std::move(job));
+        }
 
         std::optional<Reply> result;
         for (;;) {

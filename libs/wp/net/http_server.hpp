@@ -155,9 +155,9 @@ struct RouteOptions {
     std::optional<std::chrono::milliseconds> timeout{};
     //! The reply when the deadline passes (default: 503 "request timed out"). Long-poll: an empty event list.
     std::function<Reply()> on_timeout{};
-    //! handle() / route() only: run the filters and the handler on the I/O thread instead of the pool, saving two
-    //! thread hand-offs per request. Only for handlers that never block (no I/O, no waiting on a lock held for long):
-    //! /metrics, /version, reads of in-memory state. The timeout does not apply.
+    //! Run the filters and the handler on the I/O thread, not the pool (two hand-offs fewer). Only for handlers that
+    //! never block (no I/O, no lock held for long): /metrics, reads of in-memory state; handle_async(): a handler that
+    //! starts work completed elsewhere (its timeout applies). handle() / route(): the timeout does not apply.
     bool run_inline{false};
 };
 

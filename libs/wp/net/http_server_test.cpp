@@ -466,6 +466,61 @@ TEST(AsyncHandlers, StopAnswersPendingLongPollsAtOnce) {
     EXPECT_EQ(r->header("connection"), "close");
 }
 
+// run_inline on an asynchronous route: the handler runs on the I/O thread (so it is served while every pool worker is
+// blocked), its filters, its reply from another thread and its timeout work as on the pool.
+TEST(AsyncHandlers, InlineRoutesRunOnTheIoThreadWithFiltersRepliesAndTimeout) {
+    LongPoll feed;
+    std::promise<void> release;
+    std::shared_future<void> released = release.get_future().share();
+    std::atomic<bool> blocking{false};
+    HttpServer server({.worker_threads = 1});
+    server.handle("GET", "/block", [&](const ServerRequest&) -> Reply {
+        blocking = true;
+        released.wait();
+        return HttpResponse::text(200, "unblocked");
+    });
+    const Filter deny = [](ServerRequest& r) -> std::optional<Reply> {
+        if (r.header("x-deny")) return Reply(tl::unexpected(HttpError{403, "denied", {}}));
+        return std::nullopt;
+    };
+    server.handle_async("GET", "/now",
+                        [](const ServerRequest&, Responder r) { r.reply(HttpResponse::text(200, "now")); },
+                        {.filters = {deny}, .run_inline = true});
+    server.handle_async("GET", "/later", [&](const ServerRequest&, Responder r) { feed.wait(r); },
+                        {.timeout = 30ms,
+                         .on_timeout = [] { return Reply(HttpResponse::json(200, R"({"events":[]})")); },
+                         .run_inline = true});
+    ASSERT_TRUE(server.start());
+    HttpClient client;
+    auto blocked = client.request_future({.url = server.base_url() + "/block"});
+    ASSERT_TRUE(eventually([&] { return blocking.load(); }));  // the only pool worker is taken
+
+    auto r = client.get(server.base_url() + "/now");
+    ASSERT_TRUE(r) << r.error().message;
+    EXPECT_EQ(r->status, 200u);
+    EXPECT_EQ(r->body, "now");
+    r = client.request({.url = server.base_url() + "/now", .headers = {{"X-Deny", "1"}}});
+    ASSERT_TRUE(r) << r.error().message;
+    EXPECT_EQ(r->status, 403u);
+    EXPECT_EQ(r->body, R"({"error":"denied"})");
+
+    auto pending = client.request_future({.url = server.base_url() + "/later"});
+    feed.wait_waiters(1);
+    EXPECT_EQ(feed.publish("deal_created"), 1u);  // answered from this thread
+    r = pending.get();
+    ASSERT_TRUE(r) << r.error().message;
+    EXPECT_EQ(r->body, R"({"events":["deal_created"]})");
+    r = client.get(server.base_url() + "/later");  // nobody answers: the route's timeout does
+    ASSERT_TRUE(r) << r.error().message;
+    EXPECT_EQ(r->body, R"({"events":[]})");
+    feed.wait_closed(1);
+
+    release.set_value();
+    auto b = blocked.get();
+    ASSERT_TRUE(b) << b.error().message;
+    EXPECT_EQ(b->body, "unblocked");
+}
+
 TEST(Limits, ConnectionCapAnswers503AndClosesExtraConnectionsAndCountsThem) {
     HttpServer server({.max_connections = 2, .error_formatter = ok_false_error_formatter()});
     server.route("GET", "/x", [](const ServerRequest&) { return HttpResponse::text(200, "x"); });

@@ -38,6 +38,11 @@ enum class Failure : std::uint8_t {
     kConnectionLost,  //!< PostgreSQL connection failure: the connection is dropped; retried unless in COMMIT
 };
 
+//! The name of the SQLite VFS that writes a transaction's WAL frames with one pwrite at the WAL's sync instead of
+//! two per page (sqlite_wal_vfs.cpp), registered on the first call; nullptr when it cannot be (then the default VFS
+//! is used). Only for connections with synchronous=FULL (a commit syncs the WAL before its frames become visible).
+const char* wal_batching_vfs();
+
 class Connection {
   public:
     Connection(std::string db_name, std::size_t cache_limit)

@@ -244,7 +244,11 @@ Result<std::unique_ptr<Connection>> open_sqlite(const std::string& path, bool wr
     sqlite3* db = nullptr;
     const int flags = (writer ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE : SQLITE_OPEN_READONLY) |
                       SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE;
-    const int rc = sqlite3_open_v2(path.c_str(), &db, flags, nullptr);
+    // The writer with synchronous=FULL gathers a commit's WAL frames into one write (Options::sqlite_wal_batching).
+    const char* vfs = writer && options.durability == Durability::kFull && options.sqlite_wal_batching
+                          ? wal_batching_vfs()
+                          : nullptr;
+    const int rc = sqlite3_open_v2(path.c_str(), &db, flags, vfs);
     if (rc != SQLITE_OK) {
         std::string message = db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
         sqlite3_close_v2(db);
