@@ -34,6 +34,8 @@ namespace {
 
 using scheduler::TaskStatus;
 
+const Bytes32 kDigest = keccak256(test::bytes_of("reconciled result"));
+
 class IntentsAnvil : public test::CoreChainFixture {
   protected:
     IntentsAnvil() : CoreChainFixture("core_intents") {}
@@ -111,6 +113,34 @@ class IntentsAnvil : public test::CoreChainFixture {
         auto n = core_->assign_round();
         ASSERT_TRUE(n) << n.error().message;
         ASSERT_EQ(*n, 1U);
+    }
+    //! How far the dev worker went on chain with its task (opened_task()); the core never got the reports.
+    enum class OnChain { kAssigned, kContributed, kRevealed };
+    struct Opened {
+        Bytes32 deal;
+        Bytes32 task;
+    };
+    //! The reconciliation cases' opening: a one-task deal initialized, its task assigned to the dev worker, which then
+    //! contributes kDigest (kContributed) and reveals it (kRevealed) on chain. Use with ASSERT_NO_FATAL_FAILURE.
+    void opened_task(std::uint64_t salt, OnChain upto, Opened& out) {
+        out.deal = initialized_deal(salt);
+        ASSERT_NO_FATAL_FAILURE(assign_worker());
+        out.task = task_id(out.deal, U256(0));
+        if (upto == OnChain::kAssigned) return;
+        ASSERT_NO_FATAL_FAILURE(contribute_on_chain(out.task, kDigest));
+        if (upto == OnChain::kRevealed) {
+            ASSERT_NO_FATAL_FAILURE(reveal_on_chain(out.task, kDigest));
+        }
+    }
+    //! The chain and the core's clock moved past the deal's final deadline.
+    void past_final_deadline(const Bytes32& deal) {
+        auto d = store_->deal(deal);
+        ASSERT_TRUE(d && *d);
+        auto now = block_timestamp();
+        ASSERT_TRUE(now);
+        const auto wait = static_cast<std::uint64_t>((*d)->final_deadline) - *now + 5;
+        ASSERT_TRUE(advance_time(wait));
+        clock_.advance(std::chrono::seconds(static_cast<std::int64_t>(wait)));
     }
     //! What the worker does on chain and whose report the core never gets.
     void contribute_on_chain(const Bytes32& task, const Bytes32& digest) {
@@ -244,14 +274,7 @@ TEST_F(IntentsAnvil, FinalDeadlineClaimsAndRefundsTheRequester) {
         ASSERT_EQ(*n, 1U);
     }
     settle();
-    // Past the final deadline on chain and on the core's clock.
-    auto d = store_->deal(deal);
-    ASSERT_TRUE(d && *d);
-    auto now = block_timestamp();
-    ASSERT_TRUE(now);
-    const auto wait = static_cast<std::uint64_t>((*d)->final_deadline) - *now + 5;
-    ASSERT_TRUE(advance_time(wait));
-    clock_.advance(std::chrono::seconds(static_cast<std::int64_t>(wait)));
+    ASSERT_NO_FATAL_FAILURE(past_final_deadline(deal));
     auto fired = core_->run_due();
     ASSERT_TRUE(fired) << fired.error().message;
     auto claimed = intents_->claim_ready();
@@ -270,8 +293,6 @@ TEST_F(IntentsAnvil, FinalDeadlineClaimsAndRefundsTheRequester) {
     EXPECT_EQ(end->stake, start->stake);    // the requester got every nRLC back
 }
 
-const Bytes32 kDigest = keccak256(test::bytes_of("reconciled result"));
-
 TEST_F(IntentsAnvil, ReconcileReadsEveryTaskInBatches) {
     // 250 tasks RECEIVED: one viewTask each, in 3 JSON-RPC batches of at most 100; nothing moves, nothing is sent.
     const Bytes32 deal = match(make_orders(assets_, U256(250), false, 9900));
@@ -287,9 +308,9 @@ TEST_F(IntentsAnvil, ReconcileReadsEveryTaskInBatches) {
 }
 
 TEST_F(IntentsAnvil, ReconcileAppliesAContributionConsensusAndRevealWhoseReportsWereLost) {
-    const Bytes32 deal = initialized_deal(10'000);
-    ASSERT_NO_FATAL_FAILURE(assign_worker());
-    const Bytes32 task = task_id(deal, U256(0));
+    Opened o;
+    ASSERT_NO_FATAL_FAILURE(opened_task(10'000, OnChain::kAssigned, o));
+    const Bytes32 deal = o.deal, task = o.task;
     const std::uint64_t from = head();
     // The worker contributes (trust 1: the consensus at once, REVEALING on chain); its report and the mirror's
     // TaskConsensus observation are lost with the process.
@@ -335,11 +356,9 @@ TEST_F(IntentsAnvil, ReconcileAppliesAContributionConsensusAndRevealWhoseReports
 }
 
 TEST_F(IntentsAnvil, AFinalizeThatLandedWithItsJournalLostCompletesTheTaskWithoutASecondFinalize) {
-    const Bytes32 deal = initialized_deal(10'100);
-    ASSERT_NO_FATAL_FAILURE(assign_worker());
-    const Bytes32 task = task_id(deal, U256(0));
-    ASSERT_NO_FATAL_FAILURE(contribute_on_chain(task, kDigest));
-    ASSERT_NO_FATAL_FAILURE(reveal_on_chain(task, kDigest));
+    Opened o;
+    ASSERT_NO_FATAL_FAILURE(opened_task(10'100, OnChain::kRevealed, o));
+    const Bytes32 deal = o.deal, task = o.task;
     restart();
     reconcile();
     ASSERT_EQ(status(deal, 0), TaskStatus::kResultUploading);
@@ -372,11 +391,9 @@ TEST_F(IntentsAnvil, AFinalizeThatLandedWithItsJournalLostCompletesTheTaskWithou
 
 TEST_F(IntentsAnvil, ATaskCompletedOnChainUnseenIsCompletedByTheReconciliation) {
     // The row lost the FINALIZING step altogether (RESULT_UPLOADED here), the finalize landed on chain.
-    const Bytes32 deal = initialized_deal(10'200);
-    ASSERT_NO_FATAL_FAILURE(assign_worker());
-    const Bytes32 task = task_id(deal, U256(0));
-    ASSERT_NO_FATAL_FAILURE(contribute_on_chain(task, kDigest));
-    ASSERT_NO_FATAL_FAILURE(reveal_on_chain(task, kDigest));
+    Opened o;
+    ASSERT_NO_FATAL_FAILURE(opened_task(10'200, OnChain::kRevealed, o));
+    const Bytes32 deal = o.deal, task = o.task;
     const std::string link = R"({"storage":"pool","location":"unseen"})";
     auto sent = send(hub().finalize(task, test::bytes_of(link), ByteView{}), key(test::kScheduler));
     ASSERT_TRUE(sent) << sent.error().message;
@@ -394,16 +411,10 @@ TEST_F(IntentsAnvil, ATaskCompletedOnChainUnseenIsCompletedByTheReconciliation) 
 }
 
 TEST_F(IntentsAnvil, ATaskClaimedOnChainBySomebodyElseFailsHereWithoutAClaim) {
-    const Bytes32 deal = initialized_deal(10'300);
-    ASSERT_NO_FATAL_FAILURE(assign_worker());
-    const Bytes32 task = task_id(deal, U256(0));
-    auto d = store_->deal(deal);
-    ASSERT_TRUE(d && *d);
-    auto now = block_timestamp();
-    ASSERT_TRUE(now);
-    const auto wait = static_cast<std::uint64_t>((*d)->final_deadline) - *now + 5;
-    ASSERT_TRUE(advance_time(wait));
-    clock_.advance(std::chrono::seconds(static_cast<std::int64_t>(wait)));
+    Opened o;
+    ASSERT_NO_FATAL_FAILURE(opened_task(10'300, OnChain::kAssigned, o));
+    const Bytes32 deal = o.deal, task = o.task;
+    ASSERT_NO_FATAL_FAILURE(past_final_deadline(deal));
     auto claimed = send(hub().claim(task), key(test::kRequester));  // anybody may claim past the final deadline
     ASSERT_TRUE(claimed) << claimed.error().message;
     restart();
@@ -416,10 +427,9 @@ TEST_F(IntentsAnvil, ATaskClaimedOnChainBySomebodyElseFailsHereWithoutAClaim) {
 }
 
 TEST_F(IntentsAnvil, AReopenTheCoreDidNotSeeSchedulesTheTaskAgain) {
-    const Bytes32 deal = initialized_deal(10'400);
-    ASSERT_NO_FATAL_FAILURE(assign_worker());
-    const Bytes32 task = task_id(deal, U256(0));
-    ASSERT_NO_FATAL_FAILURE(contribute_on_chain(task, kDigest));
+    Opened o;
+    ASSERT_NO_FATAL_FAILURE(opened_task(10'400, OnChain::kContributed, o));
+    const Bytes32 deal = o.deal, task = o.task;
     reconcile();
     ASSERT_EQ(status(deal, 0), TaskStatus::kConsensusReached);
     // Nobody reveals; past the reveal deadline the owner's reopen lands (its outcome lost with the journal).

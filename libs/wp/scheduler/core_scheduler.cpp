@@ -103,6 +103,30 @@ void CoreScheduler::publish(const std::vector<Pending>& committed) {
     }
 }
 
+template <class Body>
+auto CoreScheduler::write_then_publish(Body&& body) -> std::invoke_result_t<Body&, store::Tx&, std::vector<Pending>&> {
+    std::vector<Pending> committed;
+    auto written = store_.database().write([&](store::Tx& tx) {
+        committed.clear();
+        return body(tx, committed);
+    });
+    if (written) publish(committed);
+    return written;
+}
+
+template <class Item, class Apply>
+Result<std::vector<bool>> CoreScheduler::apply_each(const std::vector<Item>& items, Apply&& apply) {
+    const std::int64_t now = now_ms();
+    return write_then_publish([&](store::Tx& tx, std::vector<Pending>& out) -> Result<std::vector<bool>> {
+        std::vector<bool> applied(items.size(), false);
+        for (std::size_t i = 0; i < items.size(); ++i) {
+            WP_TRY(bool moved, apply(tx, items[i], now, out));
+            applied[i] = moved;
+        }
+        return applied;
+    });
+}
+
 workerapi::Assignment CoreScheduler::with_enclave_key(workerapi::Assignment a) const {
     if (!needs_enclave(a.tag)) return a;
     a.tee_simulation =
@@ -233,9 +257,7 @@ Result<std::size_t> CoreScheduler::assign_round() {
     // Reserve and bind every decision of the round in ONE write transaction (group commit: one fsync per round).
     // Each reservation is checked on its own (slot, liveness, one replicate per worker per task); one that no longer
     // holds is skipped and the next round decides again.
-    std::vector<Pending> committed;
-    WP_TRY(std::size_t created, store_.database().write([&](store::Tx& tx) -> Result<std::size_t> {
-        committed.clear();
+    return write_then_publish([&](store::Tx& tx, std::vector<Pending>& committed) -> Result<std::size_t> {
         std::size_t n = 0;
         for (std::size_t i = 0; i < decided.bindings.size(); ++i) {
             const Binding& b = decided.bindings[i];
@@ -254,9 +276,7 @@ Result<std::size_t> CoreScheduler::assign_round() {
             ++n;
         }
         return n;
-    }));
-    publish(committed);
-    return created;
+    });
 }
 
 // ---- Status updates -------------------------------------------------------------------------------------------------
@@ -295,9 +315,7 @@ std::vector<Result<StatusOutcome>> CoreScheduler::update_status_batch(const std:
     }
     if (todo.empty()) return out;
     const std::int64_t now = now_ms();
-    std::vector<Pending> committed;
-    auto written = store_.database().write([&](store::Tx& tx) -> Result<bool> {
-        committed.clear();  // the store may run this again after a retryable failure
+    auto written = write_then_publish([&](store::Tx& tx, std::vector<Pending>& committed) -> Result<bool> {
         for (std::size_t i : todo) {
             WP_TRY(Applied applied, apply_status(tx, items[i], now, committed));
             if (applied.error) out[i] = make_error(std::move(*applied.error));
@@ -312,9 +330,7 @@ std::vector<Result<StatusOutcome>> CoreScheduler::update_status_batch(const std:
         }
         // The batch's transaction failed: each item alone, so that one failing item does not fail the others.
         for (std::size_t i : todo) out[i] = std::move(update_status_batch({items[i]}).front());
-        return out;
     }
-    publish(committed);
     return out;
 }
 
@@ -431,48 +447,40 @@ Result<bool> CoreScheduler::apply_consensus(const Bytes32& task_id, const Bytes3
 }
 
 Result<std::vector<bool>> CoreScheduler::apply_consensus_batch(const std::vector<ConsensusItem>& items) {
-    const std::int64_t now = now_ms();
-    std::vector<Pending> committed;
-    std::vector<bool> out(items.size(), false);
-    auto written = store_.database().write([&](store::Tx& tx) -> Result<void> {
-        committed.clear();
-        for (std::size_t i = 0; i < items.size(); ++i) {
-            const ConsensusItem& item = items[i];
-            out[i] = false;
-            WP_TRY(auto task, store_.task_by_id(tx, item.task_id));
-            if (!task || (task->status != TaskStatus::kRunning && task->status != TaskStatus::kInitialized)) continue;
-            // A TEE trust-1 task's consensus is part of its contributeAndFinalize: TaskFinalize completes it.
-            WP_TRY(DealRecord deal, deal_of(tx, task->key.deal_id));
-            if (needs_enclave(deal.tag) && deal.trust <= 1) continue;
-            TaskChange c;
-            c.consensus = item.consensus;
-            c.reveal_deadline = item.reveal_deadline_s;
-            c.due_ms = item.reveal_deadline_s * 1000;  // the reveal timeout is the task's next timer
-            WP_TRY(auto next, store_.transition_task(tx, *task, TaskEvent::kConsensusReached, c, now));
-            if (!next) continue;
-            WP_TRY(auto reps, store_.replicates_of_task(tx, task->key));
-            for (const auto& r : reps) {
-                if (is_final(r.status)) continue;
-                // Contributing: its contribution may be in this very consensus; its CONTRIBUTED report decides
-                // (update_status).
-                if (r.status == R::kContributing) continue;
-                if (has_contributed(r.last_relevant) && r.details.result_hash == item.consensus) {
-                    Notification n = make(item.task_id, Action::kReveal);
-                    n.block_number = item.block_number;
-                    WP_TRY_VOID(notify(tx, r.worker, std::move(n), committed));
-                } else {
-                    Notification n = make(item.task_id, Action::kAbort);
-                    n.abort_cause = AbortCause::kConsensusReached;
-                    WP_TRY_VOID(notify(tx, r.worker, std::move(n), committed));
-                }
-            }
-            out[i] = true;
+    return apply_each(items, [this](store::Tx& tx, const ConsensusItem& item, std::int64_t now,
+                                    std::vector<Pending>& out) { return apply_consensus_item(tx, item, now, out); });
+}
+
+Result<bool> CoreScheduler::apply_consensus_item(store::Tx& tx, const ConsensusItem& item, std::int64_t now,
+                                                 std::vector<Pending>& out) {
+    WP_TRY(auto task, store_.task_by_id(tx, item.task_id));
+    if (!task || (task->status != TaskStatus::kRunning && task->status != TaskStatus::kInitialized)) return false;
+    // A TEE trust-1 task's consensus is part of its contributeAndFinalize: TaskFinalize completes it.
+    WP_TRY(DealRecord deal, deal_of(tx, task->key.deal_id));
+    if (needs_enclave(deal.tag) && deal.trust <= 1) return false;
+    TaskChange c;
+    c.consensus = item.consensus;
+    c.reveal_deadline = item.reveal_deadline_s;
+    c.due_ms = item.reveal_deadline_s * 1000;  // the reveal timeout is the task's next timer
+    WP_TRY(auto next, store_.transition_task(tx, *task, TaskEvent::kConsensusReached, c, now));
+    if (!next) return false;
+    WP_TRY(auto reps, store_.replicates_of_task(tx, task->key));
+    for (const auto& r : reps) {
+        if (is_final(r.status)) continue;
+        // Contributing: its contribution may be in this very consensus; its CONTRIBUTED report decides
+        // (update_status).
+        if (r.status == R::kContributing) continue;
+        if (has_contributed(r.last_relevant) && r.details.result_hash == item.consensus) {
+            Notification n = make(item.task_id, Action::kReveal);
+            n.block_number = item.block_number;
+            WP_TRY_VOID(notify(tx, r.worker, std::move(n), out));
+        } else {
+            Notification n = make(item.task_id, Action::kAbort);
+            n.abort_cause = AbortCause::kConsensusReached;
+            WP_TRY_VOID(notify(tx, r.worker, std::move(n), out));
         }
-        return {};
-    });
-    if (!written) return make_error(std::move(written).error());
-    publish(committed);
-    return out;
+    }
+    return true;
 }
 
 Result<std::size_t> CoreScheduler::notify_completed(const Bytes32& task_id) {
@@ -480,9 +488,7 @@ Result<std::size_t> CoreScheduler::notify_completed(const Bytes32& task_id) {
 }
 
 Result<std::size_t> CoreScheduler::notify_completed(const std::vector<Bytes32>& task_ids) {
-    std::vector<Pending> committed;
-    WP_TRY(std::size_t n, store_.database().write([&](store::Tx& tx) -> Result<std::size_t> {
-        committed.clear();
+    return write_then_publish([&](store::Tx& tx, std::vector<Pending>& committed) -> Result<std::size_t> {
         std::size_t count = 0;
         for (const Bytes32& task_id : task_ids) {
             WP_TRY(auto task, store_.task_by_id(tx, task_id));
@@ -495,9 +501,7 @@ Result<std::size_t> CoreScheduler::notify_completed(const std::vector<Bytes32>& 
             }
         }
         return count;
-    }));
-    publish(committed);
-    return n;
+    });
 }
 
 Result<bool> CoreScheduler::apply_finalized(const Bytes32& task_id, const std::optional<std::string>& result_link) {
@@ -506,9 +510,7 @@ Result<bool> CoreScheduler::apply_finalized(const Bytes32& task_id, const std::o
     WP_TRY(DealRecord deal, deal_of(found->key.deal_id));
     if (!needs_enclave(deal.tag) || deal.trust > 1) return false;
     const std::int64_t now = now_ms();
-    std::vector<Pending> committed;
-    WP_TRY(bool applied, store_.database().write([&](store::Tx& tx) -> Result<bool> {
-        committed.clear();
+    return write_then_publish([&](store::Tx& tx, std::vector<Pending>& committed) -> Result<bool> {
         WP_TRY(auto current, store_.task(tx, found->key));
         if (!current) return false;
         TaskRecord task = *current;
@@ -530,9 +532,7 @@ Result<bool> CoreScheduler::apply_finalized(const Bytes32& task_id, const std::o
             WP_TRY_VOID(notify(tx, r.worker, make(task_id, Action::kComplete), committed));
         }
         return true;
-    }));
-    publish(committed);
-    return applied;
+    });
 }
 
 // ---- Timers ---------------------------------------------------------------------------------------------------------
@@ -633,13 +633,10 @@ Result<std::size_t> CoreScheduler::run_due(std::size_t limit) {
     WP_TRY(auto due, store_.due_tasks(now_ms(), limit, kOwned));
     std::size_t fired = 0;
     for (const auto& task : due) {
-        std::vector<Pending> committed;
-        WP_TRY(bool changed, store_.database().write([&](store::Tx& tx) -> Result<bool> {
-            committed.clear();
-            return fire_due(tx, task, committed);
-        }));
+        WP_TRY(bool changed, write_then_publish([&](store::Tx& tx, std::vector<Pending>& committed) {
+                   return fire_due(tx, task, committed);
+               }));
         if (changed) ++fired;
-        publish(committed);
     }
     return fired;
 }
@@ -711,20 +708,8 @@ Result<workerapi::Recovery> CoreScheduler::recovery(const Address& worker) {
 // ---- Restart reconciliation ----------------------------------------------------------------------------------------
 
 Result<std::vector<bool>> CoreScheduler::reconcile_tasks(const std::vector<ChainTaskView>& items) {
-    const std::int64_t now = now_ms();
-    std::vector<Pending> committed;
-    std::vector<bool> out(items.size(), false);
-    auto written = store_.database().write([&](store::Tx& tx) -> Result<void> {
-        committed.clear();
-        for (std::size_t i = 0; i < items.size(); ++i) {
-            WP_TRY(bool moved, reconcile_task(tx, items[i], now, committed));
-            out[i] = moved;
-        }
-        return {};
-    });
-    if (!written) return make_error(std::move(written).error());
-    publish(committed);
-    return out;
+    return apply_each(items, [this](store::Tx& tx, const ChainTaskView& view, std::int64_t now,
+                                    std::vector<Pending>& out) { return reconcile_task(tx, view, now, out); });
 }
 
 Result<bool> CoreScheduler::reconcile_task(store::Tx& tx, const ChainTaskView& view, std::int64_t now,

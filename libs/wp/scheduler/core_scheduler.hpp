@@ -35,6 +35,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include <wp/core/address.hpp>
@@ -206,6 +207,17 @@ class CoreScheduler {
         workerapi::Notification notification;
     };
     void publish(const std::vector<Pending>& committed);
+    //! The one shape of every change here: ONE write transaction running `body(tx, pending)` (the store may run it
+    //! again after a retryable failure: `pending` is cleared before each attempt), then the notifications it queued
+    //! published after the commit (none on an error). Returns what `body` returned.
+    template <class Body>
+    auto write_then_publish(Body&& body) -> std::invoke_result_t<Body&, store::Tx&, std::vector<Pending>&>;
+    //! write_then_publish over `items`: `apply(tx, item, now, pending) -> Result<bool>` for each, in order, in the same
+    //! transaction; per item, whether it applied.
+    template <class Item, class Apply>
+    Result<std::vector<bool>> apply_each(const std::vector<Item>& items, Apply&& apply);
+    Result<bool> apply_consensus_item(store::Tx& tx, const ConsensusItem& item, std::int64_t now,
+                                      std::vector<Pending>& out);
     //! An item's own outcome (refusal or item error), or its error in `error` — kept apart from the transaction's
     //! error (the Result), which rolls the whole batch back.
     struct Applied {
