@@ -90,6 +90,17 @@ Result<DealRecord> CoreScheduler::deal_of(const Bytes32& deal_id) {
     return *d;
 }
 
+std::optional<double> CoreScheduler::slot_seconds() const {
+    std::lock_guard lock(slot_mutex_);
+    return slot_seconds_;
+}
+
+void CoreScheduler::observe_slot_hold(std::int64_t held_ms) {
+    const double seconds = static_cast<double>(std::max<std::int64_t>(held_ms, 0)) / 1000.0;
+    std::lock_guard lock(slot_mutex_);
+    slot_seconds_ = slot_seconds_ ? *slot_seconds_ + (seconds - *slot_seconds_) / 8.0 : seconds;
+}
+
 void CoreScheduler::publish(const std::vector<Pending>& committed) {
     if (!notifier_) return;
     for (const auto& p : committed) {
@@ -373,6 +384,7 @@ Result<CoreScheduler::Applied> CoreScheduler::apply_status(store::Tx& tx, const 
     // each item alone).
     WP_TRY(auto applied, store_.set_replicate_status(tx, rep, update.status, Modifier::kWorker, update.details, now));
     if (!applied) return make_error(Errc::kIo, "replicate changed concurrently; retry the update");
+    if (rep.holds_slot && !applied->holds_slot) observe_slot_hold(now - rep.created_ms);
 
     // Effects on the task, in the same transaction (the replicate's change does not touch the task row).
     TaskRecord task = context->task;
@@ -423,6 +435,17 @@ Result<CoreScheduler::Applied> CoreScheduler::apply_status(store::Tx& tx, const 
     const bool late = s == R::kContributed && task.consensus && revealing(task.status);
     if (late && update.details.result_hash != task.consensus)
         next = NextAction{Action::kAbort, AbortCause::kConsensusReached};
+    // The uploader's upload failed: it is asked again after a back-off (fire_due, a durable due-time) while the task's
+    // upload requests are fewer than upload_attempts — it waits with its result; otherwise the due-time is now (the
+    // fallback: another revealed worker, or RESULT_UPLOAD_TIMEOUT).
+    if (s == R::kResultUploadFailed && task.status == TaskStatus::kResultUploading && task.uploader == worker) {
+        WP_TRY(std::int64_t asked, store_.count_task_events(tx, key, TaskEvent::kUploadRequested));
+        const bool again = asked < static_cast<std::int64_t>(options_.upload_attempts);
+        if (again) next = NextAction{Action::kWait, std::nullopt};
+        WP_TRY(auto moved, store_.reschedule_task(tx, task, now + (again ? upload_backoff_ms(asked) : 0), now));
+        if (!moved) return make_error(Errc::kIo, "task changed concurrently; retry the update");
+        task = *moved;
+    }
     workerapi::StatusAnswer answer{next.action, next.abort_cause, false};
     WP_TRY_VOID(store_.record_answer(tx, key, worker, s, answer, now));
     if (late && update.details.result_hash == task.consensus)
@@ -594,6 +617,16 @@ Result<bool> CoreScheduler::fire_due(store::Tx& tx, const TaskRecord& stale, std
                 break;
             }
         if (next == nullptr) {
+            // Nobody else revealed: the uploader again, while attempts are left.
+            const ReplicateRecord* same = nullptr;
+            for (const auto& r : reps)
+                if (r.worker == task.uploader &&
+                    (r.status == R::kResultUploadFailed || r.status == R::kResultUploadRequested ||
+                     r.status == R::kResultUploading))
+                    same = &r;
+            WP_TRY(std::int64_t asked, store_.count_task_events(tx, task.key, TaskEvent::kUploadRequested));
+            if (same != nullptr && asked < static_cast<std::int64_t>(options_.upload_attempts))
+                return ask_upload_again(tx, task, *same, out);
             TaskChange c;
             c.due_ms = task.final_deadline * 1000;
             c.failure = "no revealed worker uploaded the result";
@@ -618,6 +651,37 @@ Result<bool> CoreScheduler::fire_due(store::Tx& tx, const TaskRecord& stale, std
     WP_TRY(auto moved, store_.reschedule_task(tx, task, std::max(next_due, now + 1000), now));
     (void)moved;
     return false;
+}
+
+std::int64_t CoreScheduler::upload_backoff_ms(std::int64_t asked) const {
+    const auto timeout = std::chrono::duration_cast<std::chrono::milliseconds>(options_.upload_timeout).count();
+    std::int64_t delay = options_.upload_retry.count();
+    for (std::int64_t k = 1; k < asked && delay < timeout; ++k) delay *= 2;
+    return std::min(delay, timeout);
+}
+
+Result<bool> CoreScheduler::ask_upload_again(store::Tx& tx, const TaskRecord& task, const ReplicateRecord& uploader,
+                                             std::vector<Pending>& out) {
+    const std::int64_t now = now_ms();
+    if (uploader.status == R::kResultUploadFailed) {
+        WP_TRY(auto requested,
+               store_.set_replicate_status(tx, uploader, R::kResultUploadRequested, Modifier::kScheduler, {}, now));
+        if (!requested) return false;
+        // Its next RESULT_UPLOADING / RESULT_UPLOAD_FAILED are new reports, not repetitions of the first attempt's.
+        WP_TRY_VOID(store_.forget_answers(tx, task.key, uploader.worker, {R::kResultUploading, R::kResultUploadFailed})
+                        .map([](std::int64_t) {}));
+    }
+    // Still RESULT_UPLOAD_REQUESTED / RESULT_UPLOADING (silent): the request is sent again as it is (a repeated
+    // RESULT_UPLOADING gets its recorded answer).
+    TaskChange c;
+    c.uploader = uploader.worker;
+    c.due_ms = now + std::chrono::duration_cast<std::chrono::milliseconds>(options_.upload_timeout).count();
+    WP_TRY(auto moved, store_.transition_task(tx, task, TaskEvent::kUploadRequested, c, now));
+    if (!moved) return false;
+    Notification n = make(task.task_id, Action::kUpload);
+    n.upload_url = options_.upload_url_base + "/" + to_hex(task.task_id.view());
+    WP_TRY_VOID(notify(tx, uploader.worker, std::move(n), out));
+    return true;
 }
 
 Result<std::size_t> CoreScheduler::run_due(std::size_t limit) {
@@ -710,6 +774,34 @@ Result<workerapi::Recovery> CoreScheduler::recovery(const Address& worker) {
 Result<std::vector<bool>> CoreScheduler::reconcile_tasks(const std::vector<ChainTaskView>& items) {
     return apply_each(items, [this](store::Tx& tx, const ChainTaskView& view, std::int64_t now,
                                     std::vector<Pending>& out) { return reconcile_task(tx, view, now, out); });
+}
+
+Result<std::vector<bool>> CoreScheduler::record_chain_contributions(const std::vector<ChainContribution>& items) {
+    return apply_each(
+        items,
+        [this](store::Tx& tx, const ChainContribution& item, std::int64_t now, std::vector<Pending>&) -> Result<bool> {
+            WP_TRY(auto task, store_.task_by_id(tx, item.task_id));
+            if (!task) return false;
+            WP_TRY(auto reps, store_.replicates_of_task(tx, task->key));
+            const auto rep =
+                std::find_if(reps.begin(), reps.end(), [&](const auto& r) { return r.worker == item.worker; });
+            if (rep == reps.end()) return false;
+            const R from = is_interruption(rep->status) ? rep->last_relevant : rep->status;
+            if (!contribution_repairable(from)) return false;
+            workerapi::StatusDetails d;
+            d.result_hash = item.result_hash;
+            d.result_seal = item.result_seal;
+            d.message = "contribution found on chain (reconciled)";
+            WP_TRY(auto moved, store_.set_replicate_status(tx, *rep, R::kContributed, Modifier::kScheduler, d, now));
+            if (!moved) return make_error(Errc::kIo, "replicate changed concurrently during the reconciliation");
+            if (task->status == TaskStatus::kInitialized) {
+                TaskChange c;
+                if (!task->due_ms) c.due_ms = task->contribution_deadline * 1000;
+                WP_TRY(auto running, store_.transition_task(tx, *task, TaskEvent::kReplicateStarted, c, now));
+                if (!running) return make_error(Errc::kIo, "task changed concurrently during the reconciliation");
+            }
+            return true;
+        });
 }
 
 Result<bool> CoreScheduler::reconcile_task(store::Tx& tx, const ChainTaskView& view, std::int64_t now,
