@@ -78,6 +78,27 @@ class CoreSchedulerTest : public testing::CoreFixture {
             EXPECT_EQ(report(w, task, s).http_status, 200u) << workerapi::to_string(s);
     }
 
+    //! `w` computes `t` and contributes result hash 0xab…ab (seal 0x5e…5e).
+    void contribute_ab(const Address& w, const Bytes32& t) {
+        walk_to_computed(w, t);
+        report(w, t, R::kContributing);
+        workerapi::StatusDetails det;
+        det.result_hash = h(0xab);
+        det.result_seal = h(0x5e);
+        report(w, t, R::kContributed, det);
+    }
+
+    //! The trust-1 task `t` assigned to `w` (its only worker), contributed, consensus, revealed: RESULT_UPLOADING with
+    //! `w` asked to upload (one PLEASE_UPLOAD).
+    void bring_to_upload(const Address& w, const Bytes32& t) {
+        ASSERT_EQ(*core_->assign_round(), 1u);
+        contribute_ab(w, t);
+        ASSERT_TRUE(*core_->apply_consensus(t, h(0xab), clock_.unix_ms() / 1000 + 600, 5));
+        report(w, t, R::kRevealing);
+        report(w, t, R::kRevealed);
+        ASSERT_EQ((*store_->task_by_id(t))->status, TaskStatus::kResultUploading);
+    }
+
     SimulatedSms sms_ = SimulatedSms::from_secret(h(0x99));
     std::vector<std::pair<Address, workerapi::Notification>> pushed_;
 };
@@ -516,14 +537,7 @@ TEST_P(CoreSchedulerTest, RevealTimeoutReopensAndUploadTimeoutAsksAnother) {
     ASSERT_EQ(*core_->assign_round(), 4u);  // 2 replicates per task
     const Bytes32 t0 = task_id(d.deal_id, U256(0)), t1 = task_id(d.deal_id, U256(1));
     for (const Bytes32& t : {t0, t1})
-        for (const Address& w : {a, b}) {
-            walk_to_computed(w, t);
-            report(w, t, R::kContributing);
-            workerapi::StatusDetails det;
-            det.result_hash = h(0xab);
-            det.result_seal = h(0x5e);
-            report(w, t, R::kContributed, det);
-        }
+        for (const Address& w : {a, b}) contribute_ab(w, t);
     const std::int64_t reveal_deadline = clock_.unix_ms() / 1000 + 600;
     ASSERT_TRUE(*core_->apply_consensus(t0, h(0xab), reveal_deadline, 5));
     ASSERT_TRUE(*core_->apply_consensus(t1, h(0xab), reveal_deadline, 5));
@@ -570,18 +584,8 @@ TEST_P(CoreSchedulerTest, RevealTimeoutReopensAndUploadTimeoutAsksAnother) {
 TEST_P(CoreSchedulerTest, AFailedUploadIsAskedAgainAfterABackOffAndSucceeds) {
     const DealRecord d = add_deal(1, 1);
     const Address w = add_worker(0x21, 2);
-    ASSERT_EQ(*core_->assign_round(), 1u);
     const Bytes32 t = task_id(d.deal_id, U256(0));
-    walk_to_computed(w, t);
-    report(w, t, R::kContributing);
-    workerapi::StatusDetails det;
-    det.result_hash = h(0xab);
-    det.result_seal = h(0x5e);
-    report(w, t, R::kContributed, det);
-    ASSERT_TRUE(*core_->apply_consensus(t, h(0xab), clock_.unix_ms() / 1000 + 600, 5));
-    report(w, t, R::kRevealing);
-    report(w, t, R::kRevealed);
-    ASSERT_EQ((*store_->task_by_id(t))->status, TaskStatus::kResultUploading);
+    ASSERT_NO_FATAL_FAILURE(bring_to_upload(w, t));
 
     // The upload fails: the worker is told to wait (it keeps its result), asked again 5 s later (upload_retry).
     EXPECT_EQ(report(w, t, R::kResultUploading).answer.action, Action::kContinue);
@@ -613,17 +617,8 @@ TEST_P(CoreSchedulerTest, AFailedUploadIsAskedAgainAfterABackOffAndSucceeds) {
 TEST_P(CoreSchedulerTest, AnUploaderThatKeepsFailingIsAskedUploadAttemptsTimesWithGrowingBackOff) {
     const DealRecord d = add_deal(1, 1);
     const Address w = add_worker(0x21, 2);
-    ASSERT_EQ(*core_->assign_round(), 1u);
     const Bytes32 t = task_id(d.deal_id, U256(0));
-    walk_to_computed(w, t);
-    report(w, t, R::kContributing);
-    workerapi::StatusDetails det;
-    det.result_hash = h(0xab);
-    det.result_seal = h(0x5e);
-    report(w, t, R::kContributed, det);
-    ASSERT_TRUE(*core_->apply_consensus(t, h(0xab), clock_.unix_ms() / 1000 + 600, 5));
-    report(w, t, R::kRevealing);
-    report(w, t, R::kRevealed);
+    ASSERT_NO_FATAL_FAILURE(bring_to_upload(w, t));
     // Back-offs 5, 10, 20 s after the 1st, 2nd and 3rd request; the 4th failure (upload_attempts = 4) is final.
     for (std::int64_t backoff_s : {5, 10, 20}) {
         report(w, t, R::kResultUploading);
