@@ -34,6 +34,8 @@ namespace {
 
 using scheduler::TaskStatus;
 
+const Bytes32 kDigest = keccak256(test::bytes_of("reconciled result"));
+
 class IntentsAnvil : public test::CoreChainFixture {
   protected:
     IntentsAnvil() : CoreChainFixture("core_intents") {}
@@ -61,7 +63,7 @@ class IntentsAnvil : public test::CoreChainFixture {
         ASSERT_TRUE(txm) << txm.error().message;
         txm_ = std::move(*txm);
         scheduler::IntentOptions o;
-        o.eager_initialize = true;
+        o.init_mode = scheduler::InitMode::kEager;
         intents_ = std::make_unique<scheduler::TaskIntents>(*store_, *core_, hub(), *txm_, clock_, o);
     }
     void close_core() {
@@ -111,6 +113,34 @@ class IntentsAnvil : public test::CoreChainFixture {
         auto n = core_->assign_round();
         ASSERT_TRUE(n) << n.error().message;
         ASSERT_EQ(*n, 1U);
+    }
+    //! How far the dev worker went on chain with its task (opened_task()); the core never got the reports.
+    enum class OnChain { kAssigned, kContributed, kRevealed };
+    struct Opened {
+        Bytes32 deal;
+        Bytes32 task;
+    };
+    //! The reconciliation cases' opening: a one-task deal initialized, its task assigned to the dev worker, which then
+    //! contributes kDigest (kContributed) and reveals it (kRevealed) on chain. Use with ASSERT_NO_FATAL_FAILURE.
+    void opened_task(std::uint64_t salt, OnChain upto, Opened& out) {
+        out.deal = initialized_deal(salt);
+        ASSERT_NO_FATAL_FAILURE(assign_worker());
+        out.task = task_id(out.deal, U256(0));
+        if (upto == OnChain::kAssigned) return;
+        ASSERT_NO_FATAL_FAILURE(contribute_on_chain(out.task, kDigest));
+        if (upto == OnChain::kRevealed) {
+            ASSERT_NO_FATAL_FAILURE(reveal_on_chain(out.task, kDigest));
+        }
+    }
+    //! The chain and the core's clock moved past the deal's final deadline.
+    void past_final_deadline(const Bytes32& deal) {
+        auto d = store_->deal(deal);
+        ASSERT_TRUE(d && *d);
+        auto now = block_timestamp();
+        ASSERT_TRUE(now);
+        const auto wait = static_cast<std::uint64_t>((*d)->final_deadline) - *now + 5;
+        ASSERT_TRUE(advance_time(wait));
+        clock_.advance(std::chrono::seconds(static_cast<std::int64_t>(wait)));
     }
     //! What the worker does on chain and whose report the core never gets.
     void contribute_on_chain(const Bytes32& task, const Bytes32& digest) {
@@ -236,7 +266,7 @@ TEST_F(IntentsAnvil, FinalDeadlineClaimsAndRefundsTheRequester) {
     ASSERT_TRUE(t0 && *t0);
     {
         scheduler::IntentOptions o;
-        o.eager_initialize = true;
+        o.init_mode = scheduler::InitMode::kEager;
         o.max_per_round = 1;
         scheduler::TaskIntents one(*store_, *core_, hub(), *txm_, clock_, o);
         auto n = one.initialize_ready();
@@ -244,14 +274,7 @@ TEST_F(IntentsAnvil, FinalDeadlineClaimsAndRefundsTheRequester) {
         ASSERT_EQ(*n, 1U);
     }
     settle();
-    // Past the final deadline on chain and on the core's clock.
-    auto d = store_->deal(deal);
-    ASSERT_TRUE(d && *d);
-    auto now = block_timestamp();
-    ASSERT_TRUE(now);
-    const auto wait = static_cast<std::uint64_t>((*d)->final_deadline) - *now + 5;
-    ASSERT_TRUE(advance_time(wait));
-    clock_.advance(std::chrono::seconds(static_cast<std::int64_t>(wait)));
+    ASSERT_NO_FATAL_FAILURE(past_final_deadline(deal));
     auto fired = core_->run_due();
     ASSERT_TRUE(fired) << fired.error().message;
     auto claimed = intents_->claim_ready();
@@ -270,8 +293,6 @@ TEST_F(IntentsAnvil, FinalDeadlineClaimsAndRefundsTheRequester) {
     EXPECT_EQ(end->stake, start->stake);    // the requester got every nRLC back
 }
 
-const Bytes32 kDigest = keccak256(test::bytes_of("reconciled result"));
-
 TEST_F(IntentsAnvil, ReconcileReadsEveryTaskInBatches) {
     // 250 tasks RECEIVED: one viewTask each, in 3 JSON-RPC batches of at most 100; nothing moves, nothing is sent.
     const Bytes32 deal = match(make_orders(assets_, U256(250), false, 9900));
@@ -287,9 +308,9 @@ TEST_F(IntentsAnvil, ReconcileReadsEveryTaskInBatches) {
 }
 
 TEST_F(IntentsAnvil, ReconcileAppliesAContributionConsensusAndRevealWhoseReportsWereLost) {
-    const Bytes32 deal = initialized_deal(10'000);
-    ASSERT_NO_FATAL_FAILURE(assign_worker());
-    const Bytes32 task = task_id(deal, U256(0));
+    Opened o;
+    ASSERT_NO_FATAL_FAILURE(opened_task(10'000, OnChain::kAssigned, o));
+    const Bytes32 deal = o.deal, task = o.task;
     const std::uint64_t from = head();
     // The worker contributes (trust 1: the consensus at once, REVEALING on chain); its report and the mirror's
     // TaskConsensus observation are lost with the process.
@@ -335,11 +356,9 @@ TEST_F(IntentsAnvil, ReconcileAppliesAContributionConsensusAndRevealWhoseReports
 }
 
 TEST_F(IntentsAnvil, AFinalizeThatLandedWithItsJournalLostCompletesTheTaskWithoutASecondFinalize) {
-    const Bytes32 deal = initialized_deal(10'100);
-    ASSERT_NO_FATAL_FAILURE(assign_worker());
-    const Bytes32 task = task_id(deal, U256(0));
-    ASSERT_NO_FATAL_FAILURE(contribute_on_chain(task, kDigest));
-    ASSERT_NO_FATAL_FAILURE(reveal_on_chain(task, kDigest));
+    Opened o;
+    ASSERT_NO_FATAL_FAILURE(opened_task(10'100, OnChain::kRevealed, o));
+    const Bytes32 deal = o.deal, task = o.task;
     restart();
     reconcile();
     ASSERT_EQ(status(deal, 0), TaskStatus::kResultUploading);
@@ -372,11 +391,9 @@ TEST_F(IntentsAnvil, AFinalizeThatLandedWithItsJournalLostCompletesTheTaskWithou
 
 TEST_F(IntentsAnvil, ATaskCompletedOnChainUnseenIsCompletedByTheReconciliation) {
     // The row lost the FINALIZING step altogether (RESULT_UPLOADED here), the finalize landed on chain.
-    const Bytes32 deal = initialized_deal(10'200);
-    ASSERT_NO_FATAL_FAILURE(assign_worker());
-    const Bytes32 task = task_id(deal, U256(0));
-    ASSERT_NO_FATAL_FAILURE(contribute_on_chain(task, kDigest));
-    ASSERT_NO_FATAL_FAILURE(reveal_on_chain(task, kDigest));
+    Opened o;
+    ASSERT_NO_FATAL_FAILURE(opened_task(10'200, OnChain::kRevealed, o));
+    const Bytes32 deal = o.deal, task = o.task;
     const std::string link = R"({"storage":"pool","location":"unseen"})";
     auto sent = send(hub().finalize(task, test::bytes_of(link), ByteView{}), key(test::kScheduler));
     ASSERT_TRUE(sent) << sent.error().message;
@@ -394,16 +411,10 @@ TEST_F(IntentsAnvil, ATaskCompletedOnChainUnseenIsCompletedByTheReconciliation) 
 }
 
 TEST_F(IntentsAnvil, ATaskClaimedOnChainBySomebodyElseFailsHereWithoutAClaim) {
-    const Bytes32 deal = initialized_deal(10'300);
-    ASSERT_NO_FATAL_FAILURE(assign_worker());
-    const Bytes32 task = task_id(deal, U256(0));
-    auto d = store_->deal(deal);
-    ASSERT_TRUE(d && *d);
-    auto now = block_timestamp();
-    ASSERT_TRUE(now);
-    const auto wait = static_cast<std::uint64_t>((*d)->final_deadline) - *now + 5;
-    ASSERT_TRUE(advance_time(wait));
-    clock_.advance(std::chrono::seconds(static_cast<std::int64_t>(wait)));
+    Opened o;
+    ASSERT_NO_FATAL_FAILURE(opened_task(10'300, OnChain::kAssigned, o));
+    const Bytes32 deal = o.deal, task = o.task;
+    ASSERT_NO_FATAL_FAILURE(past_final_deadline(deal));
     auto claimed = send(hub().claim(task), key(test::kRequester));  // anybody may claim past the final deadline
     ASSERT_TRUE(claimed) << claimed.error().message;
     restart();
@@ -416,10 +427,9 @@ TEST_F(IntentsAnvil, ATaskClaimedOnChainBySomebodyElseFailsHereWithoutAClaim) {
 }
 
 TEST_F(IntentsAnvil, AReopenTheCoreDidNotSeeSchedulesTheTaskAgain) {
-    const Bytes32 deal = initialized_deal(10'400);
-    ASSERT_NO_FATAL_FAILURE(assign_worker());
-    const Bytes32 task = task_id(deal, U256(0));
-    ASSERT_NO_FATAL_FAILURE(contribute_on_chain(task, kDigest));
+    Opened o;
+    ASSERT_NO_FATAL_FAILURE(opened_task(10'400, OnChain::kContributed, o));
+    const Bytes32 deal = o.deal, task = o.task;
     reconcile();
     ASSERT_EQ(status(deal, 0), TaskStatus::kConsensusReached);
     // Nobody reveals; past the reveal deadline the owner's reopen lands (its outcome lost with the journal).
@@ -463,6 +473,119 @@ TEST_F(IntentsAnvil, AnInitializeThatLandedWithItsJournalLostIsNotSentAgain) {
     const auto txs = owner_since(from);
     EXPECT_EQ(txs.count, 0U);
     EXPECT_TRUE(txs.initialized.empty());
+}
+
+TEST_F(IntentsAnvil, AheadInitializesTheFreeSlotsPlusWhatTheyTakeWithinTheHorizonInOneInitializeArray) {
+    // One worker of 2 slots, a deal of 12 tasks. Lazy would initialize 2 (the free slots); ahead, before any slot time
+    // is measured, one more task per alive slot: 2 + 2 = 4, in one initializeArray; then nothing until the waiting
+    // tasks fall to the low mark (free 2 + ⌈2 / 2⌉ = 3).
+    workerapi::WorkerRegistration r;
+    r.name = "ahead";
+    r.version = "1";
+    r.cpu_slots = 2;
+    ASSERT_TRUE(core_->register_worker(address(test::kWorker), r));
+    const Bytes32 deal = match(make_orders(assets_, U256(12), false, 10'600));
+    sync();
+    scheduler::IntentOptions o;
+    o.init_mode = scheduler::InitMode::kAhead;
+    scheduler::TaskIntents ahead(*store_, *core_, hub(), *txm_, clock_, o);
+    const std::uint64_t from = head();
+    auto n = ahead.initialize_ready();
+    ASSERT_TRUE(n) << n.error().message;
+    EXPECT_EQ(*n, 4U);
+    settle();
+    const auto txs = owner_since(from);
+    EXPECT_EQ(txs.count, 1U);  // one initializeArray
+    for (std::uint64_t i = 0; i < 12; ++i)
+        EXPECT_EQ(status(deal, i), i < 4 ? TaskStatus::kInitialized : TaskStatus::kReceived) << i;
+    auto again = ahead.initialize_ready();
+    ASSERT_TRUE(again) << again.error().message;
+    EXPECT_EQ(*again, 0U);
+    // Two of them go to the worker's slots: 0 free, the 4 tasks still INITIALIZED (until STARTED) above the low mark
+    // 0 + 1: nothing either.
+    ASSERT_EQ(*core_->assign_round(), 2U);
+    again = ahead.initialize_ready();
+    ASSERT_TRUE(again) << again.error().message;
+    EXPECT_EQ(*again, 0U);
+}
+
+TEST_F(IntentsAnvil, AFailedUploadIsAskedAgainAndTheTaskCompletesOnChainWithOneFinalize) {
+    Opened o;
+    ASSERT_NO_FATAL_FAILURE(opened_task(10'700, OnChain::kRevealed, o));
+    reconcile();  // the contribution, the consensus and the reveal: RESULT_UPLOADING, the worker asked to upload
+    ASSERT_EQ(status(o.deal, 0), TaskStatus::kResultUploading);
+    const Address w = address(test::kWorker);
+    const auto say = [&](workerapi::ReplicateStatus s, std::optional<std::string> link = std::nullopt) {
+        workerapi::StatusUpdate u;
+        u.status = s;
+        u.details.result_link = std::move(link);
+        auto a = core_->update_status(w, o.task, u);
+        EXPECT_TRUE(a) << a.error().message;
+        return a ? a->answer.action : workerapi::Action::kAbort;
+    };
+    EXPECT_EQ(say(workerapi::ReplicateStatus::kResultUploading), workerapi::Action::kContinue);
+    EXPECT_EQ(say(workerapi::ReplicateStatus::kResultUploadFailed), workerapi::Action::kWait);
+    clock_.advance(std::chrono::seconds(5));  // core.timeouts.uploadRetry
+    auto fired = core_->run_due();
+    ASSERT_TRUE(fired) << fired.error().message;
+    EXPECT_EQ(*fired, 1U);
+    auto inbox = core_->notifications(w, 0);
+    ASSERT_TRUE(inbox);
+    EXPECT_EQ(inbox->notifications.back().action, workerapi::Action::kUpload);
+    const std::string link = R"({"storage":"pool","location":"second attempt"})";
+    EXPECT_EQ(say(workerapi::ReplicateStatus::kResultUploading), workerapi::Action::kContinue);
+    EXPECT_EQ(say(workerapi::ReplicateStatus::kResultUploaded, link), workerapi::Action::kWait);
+    ASSERT_EQ(status(o.deal, 0), TaskStatus::kResultUploaded);
+    const std::uint64_t from = head();
+    auto sent = intents_->finalize_ready();
+    ASSERT_TRUE(sent) << sent.error().message;
+    EXPECT_EQ(*sent, 1U);
+    settle();
+    EXPECT_EQ(status(o.deal, 0), TaskStatus::kCompleted);
+    EXPECT_EQ(chain_status(o.task), wp::TaskStatus::kCompleted);
+    auto v = hub().view_task(o.task);
+    ASSERT_TRUE(v);
+    EXPECT_EQ(std::string(v->results.begin(), v->results.end()), link);
+    EXPECT_EQ(owner_since(from).count, 1U);  // one finalize
+}
+
+TEST_F(IntentsAnvil, AContributionThatLandedAfterTheWorkerGaveUpIsReconciledUpToTheReveal) {
+    Opened o;
+    ASSERT_NO_FATAL_FAILURE(opened_task(10'800, OnChain::kAssigned, o));
+    const Address w = address(test::kWorker);
+    // The worker's receipt wait failed: it reported CONTRIBUTE_FAILED, was told to abort and did (ABORTED); its
+    // transaction landed all the same, and it revealed (driven by hand: the chain's state the core never heard of).
+    using R = workerapi::ReplicateStatus;
+    for (R s : {R::kStarting, R::kStarted, R::kAppDownloading, R::kAppDownloaded, R::kDataDownloading,
+                R::kDataDownloaded, R::kComputing, R::kComputed, R::kContributing, R::kContributeFailed, R::kAborted}) {
+        workerapi::StatusUpdate u;
+        u.status = s;
+        auto a = core_->update_status(w, o.task, u);
+        ASSERT_TRUE(a) << a.error().message;
+        ASSERT_EQ(a->http_status, 200U) << workerapi::to_string(s);
+    }
+    const std::uint64_t from = head();
+    const auto worker_before = transactions_from(w);
+    ASSERT_NO_FATAL_FAILURE(contribute_on_chain(o.task, kDigest));
+    ASSERT_NO_FATAL_FAILURE(reveal_on_chain(o.task, kDigest));
+    restart();
+    const auto r = reconcile();
+    EXPECT_EQ(r.consensus, 1U);
+    EXPECT_EQ(r.replicates, 2U);  // CONTRIBUTED (set by the scheduler), then up to REVEALED (the reports)
+    EXPECT_EQ(status(o.deal, 0), TaskStatus::kResultUploading);
+    auto rep = replicate_of(o.deal, 0);
+    ASSERT_TRUE(rep);
+    EXPECT_EQ(rep->status, R::kResultUploadRequested);
+    EXPECT_EQ(rep->details.result_hash, result_hash(o.task, kDigest));
+    auto t = store_->task_by_id(o.task);
+    ASSERT_TRUE(t && *t);
+    EXPECT_EQ((*t)->consensus, result_hash(o.task, kDigest));
+    EXPECT_EQ((*t)->uploader, w);
+    // A second pass finds nothing; in the blocks, the owner sent nothing and the worker its two transactions once.
+    const auto again = reconcile();
+    EXPECT_EQ(again.tasks + again.replicates + again.consensus, 0U);
+    EXPECT_EQ(owner_since(from).count, 0U);
+    EXPECT_EQ(transactions_from(w), worker_before + 2);
 }
 
 }  // namespace

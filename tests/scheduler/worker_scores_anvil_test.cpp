@@ -17,6 +17,7 @@
 #include <wp/core/hex.hpp>
 #include <wp/core/keccak.hpp>
 #include <wp/protocol/ids.hpp>
+#include <wp/protocol/tag.hpp>
 #include <wp/scheduler/core_scheduler.hpp>
 #include <wp/scheduler/task_intents.hpp>
 #include <wp/scheduler/worker_scores.hpp>
@@ -56,7 +57,7 @@ class WorkerScoresAnvil : public test::CoreChainFixture {
         ASSERT_TRUE(txm) << txm.error().message;
         txm_ = std::move(*txm);
         scheduler::IntentOptions o;
-        o.eager_initialize = true;
+        o.init_mode = scheduler::InitMode::kEager;
         intents_ = std::make_unique<scheduler::TaskIntents>(*store_, *core_, hub(), *txm_, clock_, o);
         scores_ = std::make_unique<scheduler::WorkerScores>(hub(), *store_);
         workerapi::WorkerRegistration reg;
@@ -200,6 +201,86 @@ TEST_F(WorkerScoresAnvil, UnregisteredWorkersAreSkippedAndStoredWorkersAreReadOn
     EXPECT_EQ(r->read, 3U);
     EXPECT_EQ(r->changed, 1U);
     EXPECT_EQ(stored_score(workers_[1]), U256(12));
+}
+
+TEST_F(WorkerScoresAnvil, ATeeTaskFinalizedByItsWorkerHasThatWorkersScoreRead) {
+    // contributeAndFinalize changes the worker's score as a finalize does. A TEE (tee+tdx) trust-1 task is stored by
+    // hand (the devnet's app is not a TEE app): RUNNING with a replicate of a TDX worker that reported
+    // CONTRIBUTE_AND_FINALIZE_DONE; the chain's TaskFinalize observed through TaskIntents must complete it AND mark
+    // its worker for a score read (IntentOptions::on_completed, as the daemon wires it).
+    ASSERT_TRUE(scores_->refresh());  // the registrations' reads
+    ASSERT_FALSE(scores_->pending());
+    std::vector<Bytes32> completed;
+    scheduler::IntentOptions o;
+    o.on_completed = [&](const std::vector<Bytes32>& ids) {
+        completed.insert(completed.end(), ids.begin(), ids.end());
+        scores_->mark_tasks(ids);
+    };
+    scheduler::TaskIntents intents(*store_, *core_, hub(), *txm_, clock_, o);
+
+    const Address tee_worker = workers_[0];
+    workerapi::WorkerRegistration reg;
+    reg.name = "tdx";
+    reg.version = "1";
+    reg.cpu_slots = 1;
+    reg.tee_frameworks = {workerapi::TeeFramework::kTdx};
+    ASSERT_TRUE(core_->register_worker(tee_worker, reg));
+    scheduler::DealRecord d;
+    d.deal_id = keccak256(test::bytes_of("tee deal"));
+    d.app = assets_.app;
+    d.workerpool = assets_.workerpool;
+    d.requester = address(test::kRequester);
+    d.category_seconds = 300;
+    d.tag = make_tag(0x9);  // tee + tdx
+    d.trust = 1;
+    d.bot_size = 1;
+    d.start_time = clock_.unix_ms() / 1000;
+    d.contribution_deadline = d.start_time + 7 * 300;
+    d.final_deadline = d.start_time + 10 * 300;
+    d.app_uri = "file:///apps/echo.tar.gz";
+    d.app_type = "BUNDLE";
+    ASSERT_TRUE(store_->insert_deal(d, clock_.unix_ms()));
+    const scheduler::TaskKey key{d.deal_id, 0};
+    auto t = store_->task(key);
+    ASSERT_TRUE(t && *t);
+    auto submitted = store_->transition_task(**t, scheduler::TaskEvent::kInitializeSubmitted, {}, clock_.unix_ms());
+    ASSERT_TRUE(submitted && *submitted);
+    ASSERT_TRUE(store_->transition_task(**submitted, scheduler::TaskEvent::kInitializeMined, {}, clock_.unix_ms()));
+    auto created = core_->assign_round();
+    ASSERT_TRUE(created) << created.error().message;
+    ASSERT_EQ(workers_of(key), std::set<Address>{tee_worker});
+    const Bytes32 task = task_id(d.deal_id, U256(0));
+    using R = workerapi::ReplicateStatus;
+    for (R s :
+         {R::kStarting, R::kStarted, R::kAppDownloading, R::kAppDownloaded, R::kDataDownloading, R::kDataDownloaded,
+          R::kComputing, R::kComputed, R::kContributeAndFinalizeOngoing, R::kContributeAndFinalizeDone}) {
+        workerapi::StatusUpdate u;
+        u.status = s;
+        if (s == R::kContributeAndFinalizeDone) {
+            u.details.result_hash = keccak256(test::bytes_of("hash"));
+            u.details.result_seal = keccak256(test::bytes_of("seal"));
+            u.details.result_link = R"({"storage":"pool","location":"tee"})";
+        }
+        auto a = core_->update_status(tee_worker, task, u);
+        ASSERT_TRUE(a) << a.error().message;
+        ASSERT_EQ(a->http_status, 200U) << workerapi::to_string(s);
+    }
+    ASSERT_EQ(status(d.deal_id, 0), TaskStatus::kFinalized);
+
+    set_score(tee_worker, U256(17));  // what the contributeAndFinalize did on chain
+    const std::string link = R"({"storage":"pool","location":"tee"})";
+    std::vector<scheduler::TaskObservation> seen{
+        scheduler::TaskObservation{chain::events::TaskFinalize{task, Bytes(link.begin(), link.end())}, 1}};
+    auto applied = intents.apply_observations(seen);
+    ASSERT_TRUE(applied) << applied.error().message;
+    EXPECT_EQ(*applied, 1U);
+    EXPECT_EQ(status(d.deal_id, 0), TaskStatus::kCompleted);
+    EXPECT_EQ(completed, std::vector<Bytes32>{task});
+    ASSERT_TRUE(scores_->pending());
+    auto read = scores_->refresh();
+    ASSERT_TRUE(read) << read.error().message;
+    EXPECT_EQ(read->changed, 1U);
+    EXPECT_EQ(stored_score(tee_worker), U256(17));
 }
 
 }  // namespace

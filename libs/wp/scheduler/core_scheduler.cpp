@@ -90,6 +90,17 @@ Result<DealRecord> CoreScheduler::deal_of(const Bytes32& deal_id) {
     return *d;
 }
 
+std::optional<double> CoreScheduler::slot_seconds() const {
+    std::lock_guard lock(slot_mutex_);
+    return slot_seconds_;
+}
+
+void CoreScheduler::observe_slot_hold(std::int64_t held_ms) {
+    const double seconds = static_cast<double>(std::max<std::int64_t>(held_ms, 0)) / 1000.0;
+    std::lock_guard lock(slot_mutex_);
+    slot_seconds_ = slot_seconds_ ? *slot_seconds_ + (seconds - *slot_seconds_) / 8.0 : seconds;
+}
+
 void CoreScheduler::publish(const std::vector<Pending>& committed) {
     if (!notifier_) return;
     for (const auto& p : committed) {
@@ -101,6 +112,30 @@ void CoreScheduler::publish(const std::vector<Pending>& committed) {
             notifier_(p.worker, p.notification);
         }
     }
+}
+
+template <class Body>
+auto CoreScheduler::write_then_publish(Body&& body) -> std::invoke_result_t<Body&, store::Tx&, std::vector<Pending>&> {
+    std::vector<Pending> committed;
+    auto written = store_.database().write([&](store::Tx& tx) {
+        committed.clear();
+        return body(tx, committed);
+    });
+    if (written) publish(committed);
+    return written;
+}
+
+template <class Item, class Apply>
+Result<std::vector<bool>> CoreScheduler::apply_each(const std::vector<Item>& items, Apply&& apply) {
+    const std::int64_t now = now_ms();
+    return write_then_publish([&](store::Tx& tx, std::vector<Pending>& out) -> Result<std::vector<bool>> {
+        std::vector<bool> applied(items.size(), false);
+        for (std::size_t i = 0; i < items.size(); ++i) {
+            WP_TRY(bool moved, apply(tx, items[i], now, out));
+            applied[i] = moved;
+        }
+        return applied;
+    });
 }
 
 workerapi::Assignment CoreScheduler::with_enclave_key(workerapi::Assignment a) const {
@@ -233,9 +268,7 @@ Result<std::size_t> CoreScheduler::assign_round() {
     // Reserve and bind every decision of the round in ONE write transaction (group commit: one fsync per round).
     // Each reservation is checked on its own (slot, liveness, one replicate per worker per task); one that no longer
     // holds is skipped and the next round decides again.
-    std::vector<Pending> committed;
-    WP_TRY(std::size_t created, store_.database().write([&](store::Tx& tx) -> Result<std::size_t> {
-        committed.clear();
+    return write_then_publish([&](store::Tx& tx, std::vector<Pending>& committed) -> Result<std::size_t> {
         std::size_t n = 0;
         for (std::size_t i = 0; i < decided.bindings.size(); ++i) {
             const Binding& b = decided.bindings[i];
@@ -254,9 +287,7 @@ Result<std::size_t> CoreScheduler::assign_round() {
             ++n;
         }
         return n;
-    }));
-    publish(committed);
-    return created;
+    });
 }
 
 // ---- Status updates -------------------------------------------------------------------------------------------------
@@ -295,9 +326,7 @@ std::vector<Result<StatusOutcome>> CoreScheduler::update_status_batch(const std:
     }
     if (todo.empty()) return out;
     const std::int64_t now = now_ms();
-    std::vector<Pending> committed;
-    auto written = store_.database().write([&](store::Tx& tx) -> Result<bool> {
-        committed.clear();  // the store may run this again after a retryable failure
+    auto written = write_then_publish([&](store::Tx& tx, std::vector<Pending>& committed) -> Result<bool> {
         for (std::size_t i : todo) {
             WP_TRY(Applied applied, apply_status(tx, items[i], now, committed));
             if (applied.error) out[i] = make_error(std::move(*applied.error));
@@ -312,9 +341,7 @@ std::vector<Result<StatusOutcome>> CoreScheduler::update_status_batch(const std:
         }
         // The batch's transaction failed: each item alone, so that one failing item does not fail the others.
         for (std::size_t i : todo) out[i] = std::move(update_status_batch({items[i]}).front());
-        return out;
     }
-    publish(committed);
     return out;
 }
 
@@ -357,6 +384,7 @@ Result<CoreScheduler::Applied> CoreScheduler::apply_status(store::Tx& tx, const 
     // each item alone).
     WP_TRY(auto applied, store_.set_replicate_status(tx, rep, update.status, Modifier::kWorker, update.details, now));
     if (!applied) return make_error(Errc::kIo, "replicate changed concurrently; retry the update");
+    if (rep.holds_slot && !applied->holds_slot) observe_slot_hold(now - rep.created_ms);
 
     // Effects on the task, in the same transaction (the replicate's change does not touch the task row).
     TaskRecord task = context->task;
@@ -407,6 +435,17 @@ Result<CoreScheduler::Applied> CoreScheduler::apply_status(store::Tx& tx, const 
     const bool late = s == R::kContributed && task.consensus && revealing(task.status);
     if (late && update.details.result_hash != task.consensus)
         next = NextAction{Action::kAbort, AbortCause::kConsensusReached};
+    // The uploader's upload failed: it is asked again after a back-off (fire_due, a durable due-time) while the task's
+    // upload requests are fewer than upload_attempts — it waits with its result; otherwise the due-time is now (the
+    // fallback: another revealed worker, or RESULT_UPLOAD_TIMEOUT).
+    if (s == R::kResultUploadFailed && task.status == TaskStatus::kResultUploading && task.uploader == worker) {
+        WP_TRY(std::int64_t asked, store_.count_task_events(tx, key, TaskEvent::kUploadRequested));
+        const bool again = asked < static_cast<std::int64_t>(options_.upload_attempts);
+        if (again) next = NextAction{Action::kWait, std::nullopt};
+        WP_TRY(auto moved, store_.reschedule_task(tx, task, now + (again ? upload_backoff_ms(asked) : 0), now));
+        if (!moved) return make_error(Errc::kIo, "task changed concurrently; retry the update");
+        task = *moved;
+    }
     workerapi::StatusAnswer answer{next.action, next.abort_cause, false};
     WP_TRY_VOID(store_.record_answer(tx, key, worker, s, answer, now));
     if (late && update.details.result_hash == task.consensus)
@@ -431,48 +470,40 @@ Result<bool> CoreScheduler::apply_consensus(const Bytes32& task_id, const Bytes3
 }
 
 Result<std::vector<bool>> CoreScheduler::apply_consensus_batch(const std::vector<ConsensusItem>& items) {
-    const std::int64_t now = now_ms();
-    std::vector<Pending> committed;
-    std::vector<bool> out(items.size(), false);
-    auto written = store_.database().write([&](store::Tx& tx) -> Result<void> {
-        committed.clear();
-        for (std::size_t i = 0; i < items.size(); ++i) {
-            const ConsensusItem& item = items[i];
-            out[i] = false;
-            WP_TRY(auto task, store_.task_by_id(tx, item.task_id));
-            if (!task || (task->status != TaskStatus::kRunning && task->status != TaskStatus::kInitialized)) continue;
-            // A TEE trust-1 task's consensus is part of its contributeAndFinalize: TaskFinalize completes it.
-            WP_TRY(DealRecord deal, deal_of(tx, task->key.deal_id));
-            if (needs_enclave(deal.tag) && deal.trust <= 1) continue;
-            TaskChange c;
-            c.consensus = item.consensus;
-            c.reveal_deadline = item.reveal_deadline_s;
-            c.due_ms = item.reveal_deadline_s * 1000;  // the reveal timeout is the task's next timer
-            WP_TRY(auto next, store_.transition_task(tx, *task, TaskEvent::kConsensusReached, c, now));
-            if (!next) continue;
-            WP_TRY(auto reps, store_.replicates_of_task(tx, task->key));
-            for (const auto& r : reps) {
-                if (is_final(r.status)) continue;
-                // Contributing: its contribution may be in this very consensus; its CONTRIBUTED report decides
-                // (update_status).
-                if (r.status == R::kContributing) continue;
-                if (has_contributed(r.last_relevant) && r.details.result_hash == item.consensus) {
-                    Notification n = make(item.task_id, Action::kReveal);
-                    n.block_number = item.block_number;
-                    WP_TRY_VOID(notify(tx, r.worker, std::move(n), committed));
-                } else {
-                    Notification n = make(item.task_id, Action::kAbort);
-                    n.abort_cause = AbortCause::kConsensusReached;
-                    WP_TRY_VOID(notify(tx, r.worker, std::move(n), committed));
-                }
-            }
-            out[i] = true;
+    return apply_each(items, [this](store::Tx& tx, const ConsensusItem& item, std::int64_t now,
+                                    std::vector<Pending>& out) { return apply_consensus_item(tx, item, now, out); });
+}
+
+Result<bool> CoreScheduler::apply_consensus_item(store::Tx& tx, const ConsensusItem& item, std::int64_t now,
+                                                 std::vector<Pending>& out) {
+    WP_TRY(auto task, store_.task_by_id(tx, item.task_id));
+    if (!task || (task->status != TaskStatus::kRunning && task->status != TaskStatus::kInitialized)) return false;
+    // A TEE trust-1 task's consensus is part of its contributeAndFinalize: TaskFinalize completes it.
+    WP_TRY(DealRecord deal, deal_of(tx, task->key.deal_id));
+    if (needs_enclave(deal.tag) && deal.trust <= 1) return false;
+    TaskChange c;
+    c.consensus = item.consensus;
+    c.reveal_deadline = item.reveal_deadline_s;
+    c.due_ms = item.reveal_deadline_s * 1000;  // the reveal timeout is the task's next timer
+    WP_TRY(auto next, store_.transition_task(tx, *task, TaskEvent::kConsensusReached, c, now));
+    if (!next) return false;
+    WP_TRY(auto reps, store_.replicates_of_task(tx, task->key));
+    for (const auto& r : reps) {
+        if (is_final(r.status)) continue;
+        // Contributing: its contribution may be in this very consensus; its CONTRIBUTED report decides
+        // (update_status).
+        if (r.status == R::kContributing) continue;
+        if (has_contributed(r.last_relevant) && r.details.result_hash == item.consensus) {
+            Notification n = make(item.task_id, Action::kReveal);
+            n.block_number = item.block_number;
+            WP_TRY_VOID(notify(tx, r.worker, std::move(n), out));
+        } else {
+            Notification n = make(item.task_id, Action::kAbort);
+            n.abort_cause = AbortCause::kConsensusReached;
+            WP_TRY_VOID(notify(tx, r.worker, std::move(n), out));
         }
-        return {};
-    });
-    if (!written) return make_error(std::move(written).error());
-    publish(committed);
-    return out;
+    }
+    return true;
 }
 
 Result<std::size_t> CoreScheduler::notify_completed(const Bytes32& task_id) {
@@ -480,9 +511,7 @@ Result<std::size_t> CoreScheduler::notify_completed(const Bytes32& task_id) {
 }
 
 Result<std::size_t> CoreScheduler::notify_completed(const std::vector<Bytes32>& task_ids) {
-    std::vector<Pending> committed;
-    WP_TRY(std::size_t n, store_.database().write([&](store::Tx& tx) -> Result<std::size_t> {
-        committed.clear();
+    return write_then_publish([&](store::Tx& tx, std::vector<Pending>& committed) -> Result<std::size_t> {
         std::size_t count = 0;
         for (const Bytes32& task_id : task_ids) {
             WP_TRY(auto task, store_.task_by_id(tx, task_id));
@@ -495,9 +524,7 @@ Result<std::size_t> CoreScheduler::notify_completed(const std::vector<Bytes32>& 
             }
         }
         return count;
-    }));
-    publish(committed);
-    return n;
+    });
 }
 
 Result<bool> CoreScheduler::apply_finalized(const Bytes32& task_id, const std::optional<std::string>& result_link) {
@@ -506,9 +533,7 @@ Result<bool> CoreScheduler::apply_finalized(const Bytes32& task_id, const std::o
     WP_TRY(DealRecord deal, deal_of(found->key.deal_id));
     if (!needs_enclave(deal.tag) || deal.trust > 1) return false;
     const std::int64_t now = now_ms();
-    std::vector<Pending> committed;
-    WP_TRY(bool applied, store_.database().write([&](store::Tx& tx) -> Result<bool> {
-        committed.clear();
+    return write_then_publish([&](store::Tx& tx, std::vector<Pending>& committed) -> Result<bool> {
         WP_TRY(auto current, store_.task(tx, found->key));
         if (!current) return false;
         TaskRecord task = *current;
@@ -530,9 +555,7 @@ Result<bool> CoreScheduler::apply_finalized(const Bytes32& task_id, const std::o
             WP_TRY_VOID(notify(tx, r.worker, make(task_id, Action::kComplete), committed));
         }
         return true;
-    }));
-    publish(committed);
-    return applied;
+    });
 }
 
 // ---- Timers ---------------------------------------------------------------------------------------------------------
@@ -594,6 +617,16 @@ Result<bool> CoreScheduler::fire_due(store::Tx& tx, const TaskRecord& stale, std
                 break;
             }
         if (next == nullptr) {
+            // Nobody else revealed: the uploader again, while attempts are left.
+            const ReplicateRecord* same = nullptr;
+            for (const auto& r : reps)
+                if (r.worker == task.uploader &&
+                    (r.status == R::kResultUploadFailed || r.status == R::kResultUploadRequested ||
+                     r.status == R::kResultUploading))
+                    same = &r;
+            WP_TRY(std::int64_t asked, store_.count_task_events(tx, task.key, TaskEvent::kUploadRequested));
+            if (same != nullptr && asked < static_cast<std::int64_t>(options_.upload_attempts))
+                return ask_upload_again(tx, task, *same, out);
             TaskChange c;
             c.due_ms = task.final_deadline * 1000;
             c.failure = "no revealed worker uploaded the result";
@@ -620,6 +653,37 @@ Result<bool> CoreScheduler::fire_due(store::Tx& tx, const TaskRecord& stale, std
     return false;
 }
 
+std::int64_t CoreScheduler::upload_backoff_ms(std::int64_t asked) const {
+    const auto timeout = std::chrono::duration_cast<std::chrono::milliseconds>(options_.upload_timeout).count();
+    std::int64_t delay = options_.upload_retry.count();
+    for (std::int64_t k = 1; k < asked && delay < timeout; ++k) delay *= 2;
+    return std::min(delay, timeout);
+}
+
+Result<bool> CoreScheduler::ask_upload_again(store::Tx& tx, const TaskRecord& task, const ReplicateRecord& uploader,
+                                             std::vector<Pending>& out) {
+    const std::int64_t now = now_ms();
+    if (uploader.status == R::kResultUploadFailed) {
+        WP_TRY(auto requested,
+               store_.set_replicate_status(tx, uploader, R::kResultUploadRequested, Modifier::kScheduler, {}, now));
+        if (!requested) return false;
+        // Its next RESULT_UPLOADING / RESULT_UPLOAD_FAILED are new reports, not repetitions of the first attempt's.
+        WP_TRY_VOID(store_.forget_answers(tx, task.key, uploader.worker, {R::kResultUploading, R::kResultUploadFailed})
+                        .map([](std::int64_t) {}));
+    }
+    // Still RESULT_UPLOAD_REQUESTED / RESULT_UPLOADING (silent): the request is sent again as it is (a repeated
+    // RESULT_UPLOADING gets its recorded answer).
+    TaskChange c;
+    c.uploader = uploader.worker;
+    c.due_ms = now + std::chrono::duration_cast<std::chrono::milliseconds>(options_.upload_timeout).count();
+    WP_TRY(auto moved, store_.transition_task(tx, task, TaskEvent::kUploadRequested, c, now));
+    if (!moved) return false;
+    Notification n = make(task.task_id, Action::kUpload);
+    n.upload_url = options_.upload_url_base + "/" + to_hex(task.task_id.view());
+    WP_TRY_VOID(notify(tx, uploader.worker, std::move(n), out));
+    return true;
+}
+
 Result<std::size_t> CoreScheduler::run_due(std::size_t limit) {
     static const std::vector<TaskStatus> kOwned = {
         TaskStatus::kInitialized,         TaskStatus::kRunning,
@@ -633,13 +697,10 @@ Result<std::size_t> CoreScheduler::run_due(std::size_t limit) {
     WP_TRY(auto due, store_.due_tasks(now_ms(), limit, kOwned));
     std::size_t fired = 0;
     for (const auto& task : due) {
-        std::vector<Pending> committed;
-        WP_TRY(bool changed, store_.database().write([&](store::Tx& tx) -> Result<bool> {
-            committed.clear();
-            return fire_due(tx, task, committed);
-        }));
+        WP_TRY(bool changed, write_then_publish([&](store::Tx& tx, std::vector<Pending>& committed) {
+                   return fire_due(tx, task, committed);
+               }));
         if (changed) ++fired;
-        publish(committed);
     }
     return fired;
 }
@@ -711,20 +772,36 @@ Result<workerapi::Recovery> CoreScheduler::recovery(const Address& worker) {
 // ---- Restart reconciliation ----------------------------------------------------------------------------------------
 
 Result<std::vector<bool>> CoreScheduler::reconcile_tasks(const std::vector<ChainTaskView>& items) {
-    const std::int64_t now = now_ms();
-    std::vector<Pending> committed;
-    std::vector<bool> out(items.size(), false);
-    auto written = store_.database().write([&](store::Tx& tx) -> Result<void> {
-        committed.clear();
-        for (std::size_t i = 0; i < items.size(); ++i) {
-            WP_TRY(bool moved, reconcile_task(tx, items[i], now, committed));
-            out[i] = moved;
-        }
-        return {};
-    });
-    if (!written) return make_error(std::move(written).error());
-    publish(committed);
-    return out;
+    return apply_each(items, [this](store::Tx& tx, const ChainTaskView& view, std::int64_t now,
+                                    std::vector<Pending>& out) { return reconcile_task(tx, view, now, out); });
+}
+
+Result<std::vector<bool>> CoreScheduler::record_chain_contributions(const std::vector<ChainContribution>& items) {
+    return apply_each(
+        items,
+        [this](store::Tx& tx, const ChainContribution& item, std::int64_t now, std::vector<Pending>&) -> Result<bool> {
+            WP_TRY(auto task, store_.task_by_id(tx, item.task_id));
+            if (!task) return false;
+            WP_TRY(auto reps, store_.replicates_of_task(tx, task->key));
+            const auto rep =
+                std::find_if(reps.begin(), reps.end(), [&](const auto& r) { return r.worker == item.worker; });
+            if (rep == reps.end()) return false;
+            const R from = is_interruption(rep->status) ? rep->last_relevant : rep->status;
+            if (!contribution_repairable(from)) return false;
+            workerapi::StatusDetails d;
+            d.result_hash = item.result_hash;
+            d.result_seal = item.result_seal;
+            d.message = "contribution found on chain (reconciled)";
+            WP_TRY(auto moved, store_.set_replicate_status(tx, *rep, R::kContributed, Modifier::kScheduler, d, now));
+            if (!moved) return make_error(Errc::kIo, "replicate changed concurrently during the reconciliation");
+            if (task->status == TaskStatus::kInitialized) {
+                TaskChange c;
+                if (!task->due_ms) c.due_ms = task->contribution_deadline * 1000;
+                WP_TRY(auto running, store_.transition_task(tx, *task, TaskEvent::kReplicateStarted, c, now));
+                if (!running) return make_error(Errc::kIo, "task changed concurrently during the reconciliation");
+            }
+            return true;
+        });
 }
 
 Result<bool> CoreScheduler::reconcile_task(store::Tx& tx, const ChainTaskView& view, std::int64_t now,

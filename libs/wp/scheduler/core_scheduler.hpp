@@ -35,6 +35,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include <wp/core/address.hpp>
@@ -58,8 +59,14 @@ struct CoreOptions {
     std::chrono::seconds heartbeat{10};
     std::chrono::seconds lost_after{60};
     std::size_t max_tasks_per_round{1000};
-    //! How long an asked uploader has before another revealed worker is asked.
+    //! How long an asked uploader has before another revealed worker is asked (or it is asked again).
     std::chrono::seconds upload_timeout{120};
+    //! PLEASE_UPLOAD sent per task at most, counting every worker asked, before a failed (RESULT_UPLOAD_FAILED) or
+    //! silent uploader is not asked again (docs/scheduler.md "Results"). Asking another revealed worker is not bound.
+    std::uint32_t upload_attempts{4};
+    //! After RESULT_UPLOAD_FAILED, the uploader is asked again upload_retry × 2^(k−1) later (k: PLEASE_UPLOADs sent
+    //! so far for the task), at most upload_timeout: a durable due-time.
+    std::chrono::milliseconds upload_retry{std::chrono::seconds(5)};
     //! PLEASE_UPLOAD carries upload_url_base + "/" + taskId.
     std::string upload_url_base{"http://127.0.0.1/api/v1/results"};
     //! The clock of worker liveness (registration, heartbeats, lost_after); nullptr: the scheduler's clock. The
@@ -97,6 +104,15 @@ struct ChainTaskView {
     Bytes32 task_id;
     wp::TaskStatus status{wp::TaskStatus::kUnset};  //!< viewTask's status
     Bytes results;                                  //!< viewTask's results (COMPLETED: the result link)
+};
+
+//! A contribution seen on chain of a worker whose replicate here gave up before it (an item of
+//! CoreScheduler::record_chain_contributions).
+struct ChainContribution {
+    Bytes32 task_id;
+    Address worker;
+    Bytes32 result_hash;
+    Bytes32 result_seal;
 };
 
 class CoreScheduler {
@@ -169,6 +185,13 @@ class CoreScheduler {
     //! Per item, whether its task moved (false for an unknown task). Notifications are published after the commit.
     //! Thread safety: as the class; meant for the chain thread at start.
     Result<std::vector<bool>> reconcile_tasks(const std::vector<ChainTaskView>& items);
+    //! The restart reconciliation of replicates in a failure status (replicate_machine.hpp contribution_repairable:
+    //! CONTRIBUTE_FAILED, ABORTED, …) whose contribution IS on chain (the transaction landed after the worker gave up
+    //! on it): each is set CONTRIBUTED by the scheduler with the chain's result hash and seal (the task INITIALIZED →
+    //! RUNNING as a STARTED report does), in ONE write transaction; from there the consensus and the reveal follow as
+    //! for any contributor. Per item, whether its replicate moved (false: unknown task or replicate, or a status that
+    //! is not repairable). Nothing is notified here (apply_consensus asks the contributors to reveal).
+    Result<std::vector<bool>> record_chain_contributions(const std::vector<ChainContribution>& items);
 
     //! The timers: every task whose durable due-time has come (SchedulerStore::due_tasks), among the statuses this
     //! class owns, is moved by its deadline, each in its own transaction (docs/scheduler.md "Timers"):
@@ -178,8 +201,10 @@ class CoreScheduler {
     //!    CONTRIBUTION_TIMEOUT, due at the final deadline;
     //!  - CONSENSUS_REACHED past the reveal deadline (nobody revealed) → REOPENING, the unrevealed contributors FAILED
     //!    and told PLEASE_ABORT (the reopen intent is the next session's), due at the final deadline;
-    //!  - RESULT_UPLOADING past the upload timeout → another REVEALED worker is asked (PLEASE_UPLOAD), or
-    //!    RESULT_UPLOAD_TIMEOUT when none is left;
+    //!  - RESULT_UPLOADING past its due-time (the upload timeout, or the back-off after RESULT_UPLOAD_FAILED) → another
+    //!    REVEALED worker is asked (PLEASE_UPLOAD); else the uploader again (from RESULT_UPLOAD_FAILED, or still
+    //!    RESULT_UPLOAD_REQUESTED / RESULT_UPLOADING and silent) while the task's PLEASE_UPLOADs are fewer than
+    //!    upload_attempts; else RESULT_UPLOAD_TIMEOUT;
     //!  - otherwise the due-time moves to the task's next deadline.
     //! Returns the number of tasks changed. A task moved concurrently is left to the next run.
     Result<std::size_t> run_due(std::size_t limit = 1000);
@@ -200,12 +225,29 @@ class CoreScheduler {
     //! The deal of a task (cached: deal rows never change).
     Result<DealRecord> deal_of(const Bytes32& deal_id);
 
+    //! The measured time a replicate holds its worker's slot: from its creation to the worker's first report of a
+    //! status that frees it (COMPUTED, a failure, ABORTED), as an exponential moving average (weight 1/8) over this
+    //! process's reports, in seconds; nullopt before the first. It sizes TaskIntents' initialize look-ahead
+    //! (planner.hpp initialize_budget). Thread safety: any thread.
+    std::optional<double> slot_seconds() const;
+
   private:
     struct Pending {
         Address worker;
         workerapi::Notification notification;
     };
     void publish(const std::vector<Pending>& committed);
+    //! The one shape of every change here: ONE write transaction running `body(tx, pending)` (the store may run it
+    //! again after a retryable failure: `pending` is cleared before each attempt), then the notifications it queued
+    //! published after the commit (none on an error). Returns what `body` returned.
+    template <class Body>
+    auto write_then_publish(Body&& body) -> std::invoke_result_t<Body&, store::Tx&, std::vector<Pending>&>;
+    //! write_then_publish over `items`: `apply(tx, item, now, pending) -> Result<bool>` for each, in order, in the same
+    //! transaction; per item, whether it applied.
+    template <class Item, class Apply>
+    Result<std::vector<bool>> apply_each(const std::vector<Item>& items, Apply&& apply);
+    Result<bool> apply_consensus_item(store::Tx& tx, const ConsensusItem& item, std::int64_t now,
+                                      std::vector<Pending>& out);
     //! An item's own outcome (refusal or item error), or its error in `error` — kept apart from the transaction's
     //! error (the Result), which rolls the whole batch back.
     struct Applied {
@@ -215,6 +257,11 @@ class CoreScheduler {
     Result<Applied> apply_status(store::Tx& tx, const StatusItem& item, std::int64_t now, std::vector<Pending>& out);
     Result<DealRecord> deal_of(store::Tx& tx, const Bytes32& deal_id);
     Result<bool> fire_due(store::Tx& tx, const TaskRecord& task, std::vector<Pending>& out);
+    //! The uploader asked again (RESULT_UPLOAD_FAILED → RESULT_UPLOAD_REQUESTED, PLEASE_UPLOAD, the upload timeout).
+    Result<bool> ask_upload_again(store::Tx& tx, const TaskRecord& task, const ReplicateRecord& uploader,
+                                  std::vector<Pending>& out);
+    //! The back-off before the uploader is asked again after `asked` upload requests (CoreOptions::upload_retry).
+    std::int64_t upload_backoff_ms(std::int64_t asked) const;
     Result<bool> reconcile_task(store::Tx& tx, const ChainTaskView& view, std::int64_t now, std::vector<Pending>& out);
     Result<workerapi::Notification> notify(store::Tx& tx, const Address& worker, workerapi::Notification n,
                                            std::vector<Pending>& out);
@@ -230,6 +277,9 @@ class CoreScheduler {
     std::mutex assign_mutex_;
     std::mutex deals_mutex_;
     std::map<Bytes32, DealRecord> deals_;
+    void observe_slot_hold(std::int64_t held_ms);
+    mutable std::mutex slot_mutex_;
+    std::optional<double> slot_seconds_;
 };
 
 }  // namespace wp::scheduler

@@ -4,6 +4,7 @@
 
 #include "core_scheduler.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <fstream>
 #include <iterator>
@@ -75,6 +76,27 @@ class CoreSchedulerTest : public testing::CoreFixture {
         for (auto s : {R::kStarting, R::kStarted, R::kAppDownloading, R::kAppDownloaded, R::kDataDownloading,
                        R::kDataDownloaded, R::kComputing, R::kComputed})
             EXPECT_EQ(report(w, task, s).http_status, 200u) << workerapi::to_string(s);
+    }
+
+    //! `w` computes `t` and contributes result hash 0xab…ab (seal 0x5e…5e).
+    void contribute_ab(const Address& w, const Bytes32& t) {
+        walk_to_computed(w, t);
+        report(w, t, R::kContributing);
+        workerapi::StatusDetails det;
+        det.result_hash = h(0xab);
+        det.result_seal = h(0x5e);
+        report(w, t, R::kContributed, det);
+    }
+
+    //! The trust-1 task `t` assigned to `w` (its only worker), contributed, consensus, revealed: RESULT_UPLOADING with
+    //! `w` asked to upload (one PLEASE_UPLOAD).
+    void bring_to_upload(const Address& w, const Bytes32& t) {
+        ASSERT_EQ(*core_->assign_round(), 1u);
+        contribute_ab(w, t);
+        ASSERT_TRUE(*core_->apply_consensus(t, h(0xab), clock_.unix_ms() / 1000 + 600, 5));
+        report(w, t, R::kRevealing);
+        report(w, t, R::kRevealed);
+        ASSERT_EQ((*store_->task_by_id(t))->status, TaskStatus::kResultUploading);
     }
 
     SimulatedSms sms_ = SimulatedSms::from_secret(h(0x99));
@@ -515,14 +537,7 @@ TEST_P(CoreSchedulerTest, RevealTimeoutReopensAndUploadTimeoutAsksAnother) {
     ASSERT_EQ(*core_->assign_round(), 4u);  // 2 replicates per task
     const Bytes32 t0 = task_id(d.deal_id, U256(0)), t1 = task_id(d.deal_id, U256(1));
     for (const Bytes32& t : {t0, t1})
-        for (const Address& w : {a, b}) {
-            walk_to_computed(w, t);
-            report(w, t, R::kContributing);
-            workerapi::StatusDetails det;
-            det.result_hash = h(0xab);
-            det.result_seal = h(0x5e);
-            report(w, t, R::kContributed, det);
-        }
+        for (const Address& w : {a, b}) contribute_ab(w, t);
     const std::int64_t reveal_deadline = clock_.unix_ms() / 1000 + 600;
     ASSERT_TRUE(*core_->apply_consensus(t0, h(0xab), reveal_deadline, 5));
     ASSERT_TRUE(*core_->apply_consensus(t1, h(0xab), reveal_deadline, 5));
@@ -547,7 +562,79 @@ TEST_P(CoreSchedulerTest, RevealTimeoutReopensAndUploadTimeoutAsksAnother) {
     EXPECT_EQ((*store_->task_by_id(t0))->status, TaskStatus::kReopening);
     EXPECT_EQ((*store_->replicate(TaskKey{d.deal_id, 0}, a))->status, R::kFailed);
     EXPECT_EQ(inbox_of(*core_, a).back().abort_cause, workerapi::AbortCause::kTaskFailed);
+    // Nobody else revealed: the silent second uploader is asked again (3rd request), and again (4th: upload_attempts),
+    // then the task gives up.
+    EXPECT_EQ((*store_->task_by_id(t1))->status, TaskStatus::kResultUploading);
+    EXPECT_EQ((*store_->task_by_id(t1))->uploader, second);
+    const auto uploads_of_t1 = [&] {
+        const auto inbox = inbox_of(*core_, second);
+        return std::count_if(inbox.begin(), inbox.end(),
+                             [&](const auto& n) { return n.task_id == t1 && n.action == Action::kUpload; });
+    };
+    EXPECT_EQ(uploads_of_t1(), 2);
+    clock_.advance(std::chrono::seconds(120));
+    EXPECT_EQ(*core_->run_due(), 1u);
+    EXPECT_EQ((*store_->task_by_id(t1))->status, TaskStatus::kResultUploading);
+    EXPECT_EQ(uploads_of_t1(), 3);
+    clock_.advance(std::chrono::seconds(120));
+    EXPECT_EQ(*core_->run_due(), 1u);
     EXPECT_EQ((*store_->task_by_id(t1))->status, TaskStatus::kResultUploadTimeout);
+}
+
+TEST_P(CoreSchedulerTest, AFailedUploadIsAskedAgainAfterABackOffAndSucceeds) {
+    const DealRecord d = add_deal(1, 1);
+    const Address w = add_worker(0x21, 2);
+    const Bytes32 t = task_id(d.deal_id, U256(0));
+    ASSERT_NO_FATAL_FAILURE(bring_to_upload(w, t));
+
+    // The upload fails: the worker is told to wait (it keeps its result), asked again 5 s later (upload_retry).
+    EXPECT_EQ(report(w, t, R::kResultUploading).answer.action, Action::kContinue);
+    workerapi::StatusDetails failed;
+    failed.cause = workerapi::FailureCause::kUploadFailed;
+    const auto answer = report(w, t, R::kResultUploadFailed, failed);
+    EXPECT_EQ(answer.http_status, 200u);
+    EXPECT_EQ(answer.answer.action, Action::kWait);
+    EXPECT_EQ((*store_->task_by_id(t))->due_ms, clock_.unix_ms() + 5000);  // a durable due-time
+    clock_.advance(std::chrono::milliseconds(4999));
+    EXPECT_EQ(*core_->run_due(), 0u);
+    clock_.advance(std::chrono::milliseconds(1));
+    EXPECT_EQ(*core_->run_due(), 1u);
+    EXPECT_EQ((*store_->replicate(TaskKey{d.deal_id, 0}, w))->status, R::kResultUploadRequested);
+    EXPECT_EQ(inbox_of(*core_, w).back().action, Action::kUpload);
+
+    // The second attempt is a new report (not the first attempt's recorded answer) and succeeds.
+    const auto again = report(w, t, R::kResultUploading);
+    EXPECT_EQ(again.answer.action, Action::kContinue);
+    EXPECT_FALSE(again.answer.duplicate);
+    workerapi::StatusDetails link;
+    link.result_link = R"({"storage":"pool","location":"again"})";
+    EXPECT_EQ(report(w, t, R::kResultUploaded, link).answer.action, Action::kWait);
+    const auto task = **store_->task_by_id(t);
+    EXPECT_EQ(task.status, TaskStatus::kResultUploaded);
+    EXPECT_EQ(task.result_link, link.result_link);
+}
+
+TEST_P(CoreSchedulerTest, AnUploaderThatKeepsFailingIsAskedUploadAttemptsTimesWithGrowingBackOff) {
+    const DealRecord d = add_deal(1, 1);
+    const Address w = add_worker(0x21, 2);
+    const Bytes32 t = task_id(d.deal_id, U256(0));
+    ASSERT_NO_FATAL_FAILURE(bring_to_upload(w, t));
+    // Back-offs 5, 10, 20 s after the 1st, 2nd and 3rd request; the 4th failure (upload_attempts = 4) is final.
+    for (std::int64_t backoff_s : {5, 10, 20}) {
+        report(w, t, R::kResultUploading);
+        EXPECT_EQ(report(w, t, R::kResultUploadFailed).answer.action, Action::kWait);
+        EXPECT_EQ((*store_->task_by_id(t))->due_ms, clock_.unix_ms() + backoff_s * 1000);
+        clock_.advance(std::chrono::seconds(backoff_s));
+        EXPECT_EQ(*core_->run_due(), 1u);
+        EXPECT_EQ(inbox_of(*core_, w).back().action, Action::kUpload);
+    }
+    report(w, t, R::kResultUploading);
+    const auto last = report(w, t, R::kResultUploadFailed);
+    EXPECT_EQ(last.answer.action, Action::kAbort);
+    EXPECT_EQ(*core_->run_due(), 1u);  // due at once: nobody else revealed
+    const auto task = **store_->task_by_id(t);
+    EXPECT_EQ(task.status, TaskStatus::kResultUploadTimeout);
+    EXPECT_EQ(task.failure, "no revealed worker uploaded the result");
 }
 
 TEST_P(CoreSchedulerTest, ConcurrentSchedulersNeverOverfillSlots) {

@@ -732,6 +732,8 @@ Result<std::unique_ptr<CoreService>> CoreService::open(const CoreConfig& config,
     core_options.heartbeat = config.heartbeat;
     core_options.lost_after = config.lost_after;
     core_options.upload_timeout = config.upload_timeout;
+    core_options.upload_retry = config.upload_retry;
+    core_options.upload_attempts = config.upload_attempts;
     const std::string base =
         config.public_url.empty() ? "http://" + config.host + ":" + std::to_string(config.port) : config.public_url;
     core_options.upload_url_base = base + "/api/v1/results";
@@ -750,7 +752,8 @@ Result<std::unique_ptr<CoreService>> CoreService::open(const CoreConfig& config,
     impl->mirror = std::move(*mirror);
 
     IntentOptions intent_options;
-    intent_options.eager_initialize = config.eager_initialize;
+    intent_options.init_mode = config.init_mode;
+    intent_options.init_horizon = config.init_horizon;
     intent_options.initialize_batch = static_cast<std::size_t>(config.initialize_batch);
     if (const char* kill = std::getenv("WP_TEST_KILL_AFTER_INTENTS"); kill != nullptr && *kill != '\0')
         impl->kill_after_intents = std::strtoull(kill, nullptr, 10);  // crash tests only (task_intents.hpp)

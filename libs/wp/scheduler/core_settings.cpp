@@ -34,8 +34,11 @@ service::SettingsSchema build_schema() {
     s.add_byte_size("core.results.maxBytes", 100ULL * 1024 * 1024, 1024, 64ULL * 1024 * 1024 * 1024,
                     "largest result archive accepted");
     s.add_url("core.results.publicUrl", "", "base URL of the result links (\"\": http://host:port)");
-    s.add_enum("core.init.mode", "lazy", {"lazy", "eager"},
-               "initialize tasks when a worker can take them (lazy) or as soon as their deal is seen (eager)");
+    s.add_enum("core.init.mode", "lazy", {"lazy", "eager", "ahead"},
+               "initialize tasks when a worker can take them (lazy), as soon as their deal is seen (eager), or ahead "
+               "of the free slots by what the alive slots take within core.init.horizon (ahead)");
+    s.add_duration("core.init.horizon", seconds(5), std::chrono::milliseconds(100), std::chrono::hours(1),
+                   "mode ahead: initialize the tasks the alive workers' slots will take within this time");
     s.add_integer("core.init.batch", 32, 1, 500, "tasks per initializeArray transaction");
     s.add_duration("core.timeouts.lostAfter", seconds(60), seconds(5), std::chrono::hours(24),
                    "a worker silent this long is lost (its replicates are given to others)");
@@ -43,6 +46,10 @@ service::SettingsSchema build_schema() {
                    "the heartbeat period asked of the workers");
     s.add_duration("core.timeouts.upload", seconds(120), seconds(5), std::chrono::hours(24),
                    "how long an asked uploader has before another revealed worker is asked");
+    s.add_duration("core.timeouts.uploadRetry", seconds(5), std::chrono::milliseconds(100), std::chrono::hours(1),
+                   "after a failed upload the uploader is asked again this long later, doubled each time");
+    s.add_integer("core.results.uploadAttempts", 4, 1, 100,
+                  "upload requests per task at most before a failed or silent uploader is not asked again");
     s.add_string("core.workers.allowList", "", "worker addresses allowed to log in, comma-separated (\"\": anybody)");
     s.add_url("core.market.url", "",
               "the market where the order policy publishes and whose orders the dashboard shows (\"\": none)");
@@ -94,11 +101,14 @@ Result<CoreConfig> core_config(const service::Settings& s) {
     c.results_dir = s.get_string("core.results.dir");
     c.results_max_bytes = s.get_byte_size("core.results.maxBytes");
     c.public_url = s.get_string("core.results.publicUrl");
-    c.eager_initialize = s.get_string("core.init.mode") == "eager";
+    WP_TRY(c.init_mode, parse_init_mode(s.get_string("core.init.mode")));
+    c.init_horizon = std::chrono::duration_cast<std::chrono::milliseconds>(s.get_duration("core.init.horizon"));
     c.initialize_batch = static_cast<std::uint64_t>(s.get_integer("core.init.batch"));
     c.lost_after = std::chrono::duration_cast<seconds>(s.get_duration("core.timeouts.lostAfter"));
     c.heartbeat = std::chrono::duration_cast<seconds>(s.get_duration("core.timeouts.heartbeat"));
     c.upload_timeout = std::chrono::duration_cast<seconds>(s.get_duration("core.timeouts.upload"));
+    c.upload_retry = std::chrono::duration_cast<std::chrono::milliseconds>(s.get_duration("core.timeouts.uploadRetry"));
+    c.upload_attempts = static_cast<std::uint32_t>(s.get_integer("core.results.uploadAttempts"));
     std::string_view list = s.get_string("core.workers.allowList");
     std::size_t index = 0;
     while (!list.empty()) {

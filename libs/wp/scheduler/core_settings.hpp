@@ -20,6 +20,7 @@
 #include <wp/store/store.hpp>
 
 #include "order_policy.hpp"
+#include "planner.hpp"
 
 namespace wp::scheduler {
 
@@ -39,12 +40,15 @@ struct CoreConfig {
     std::uint16_t port{13000};
     std::string results_dir{"results"};
     std::uint64_t results_max_bytes{100ULL * 1024 * 1024};
-    std::string public_url;  //!< "" → http://host:port
-    bool eager_initialize{false};
+    std::string public_url;               //!< "" → http://host:port
+    InitMode init_mode{InitMode::kLazy};  //!< core.init.mode (planner.hpp initialize_budget)
+    std::chrono::milliseconds init_horizon{std::chrono::seconds(5)};  //!< core.init.horizon (mode ahead)
     std::uint64_t initialize_batch{32};
     std::chrono::seconds lost_after{60};
     std::chrono::seconds heartbeat{10};
     std::chrono::seconds upload_timeout{120};
+    std::chrono::milliseconds upload_retry{std::chrono::seconds(5)};  //!< core.timeouts.uploadRetry
+    std::uint32_t upload_attempts{4};                                 //!< core.results.uploadAttempts
     std::set<Address> allow_list;
     std::string market_url;
     //! The order publishing policy (core.orders.*, docs/scheduler.md "Order publishing policy"; off by default).

@@ -31,10 +31,13 @@ TEST(CoreSettings, DefaultsOfTheDocumentedKeys) {
     EXPECT_EQ(c->db, "sqlite:core.db");
     EXPECT_EQ(c->port, 13000);
     EXPECT_EQ(c->confirmations, 0U);
-    EXPECT_FALSE(c->eager_initialize);
+    EXPECT_EQ(c->init_mode, scheduler::InitMode::kLazy);
+    EXPECT_EQ(c->init_horizon, std::chrono::seconds(5));
     EXPECT_EQ(c->initialize_batch, 32U);
     EXPECT_EQ(c->lost_after, std::chrono::seconds(60));
     EXPECT_EQ(c->upload_timeout, std::chrono::seconds(120));
+    EXPECT_EQ(c->upload_retry, std::chrono::seconds(5));
+    EXPECT_EQ(c->upload_attempts, 4U);
     EXPECT_EQ(c->results_max_bytes, 100ULL * 1024 * 1024);
     EXPECT_TRUE(c->allow_list.empty());
 }
@@ -64,7 +67,7 @@ TEST(CoreSettings, EnvironmentOverridesAndAllowList) {
                   {{"WP_CORE_WORKERS_ALLOW_LIST", " 0x000000000000000000000000000000000000bEEF ,"},
                    {"WP_CORE_LISTEN_PORT", "14000"}});
     ASSERT_TRUE(c) << c.error().message;
-    EXPECT_TRUE(c->eager_initialize);
+    EXPECT_EQ(c->init_mode, scheduler::InitMode::kEager);
     EXPECT_EQ(c->port, 14000);
     ASSERT_EQ(c->allow_list.size(), 1U);
     auto bad = load(config(R"(,"wallet":{"privateKey":"0x01"},"workers":{"allowList":"0x12"})"));
@@ -73,6 +76,17 @@ TEST(CoreSettings, EnvironmentOverridesAndAllowList) {
     auto mode = load(config(R"(,"wallet":{"privateKey":"0x01"},"init":{"mode":"sometimes"})"));
     ASSERT_FALSE(mode);
     EXPECT_NE(mode.error().message.find("core.init.mode"), std::string::npos) << mode.error().message;
+}
+
+TEST(CoreSettings, InitModeAheadAndItsHorizon) {
+    auto c = load(config(R"(,"wallet":{"privateKey":"0x01"},"init":{"mode":"ahead","horizon":"8s"})"));
+    ASSERT_TRUE(c) << c.error().message;
+    EXPECT_EQ(c->init_mode, InitMode::kAhead);
+    EXPECT_EQ(c->init_horizon, std::chrono::seconds(8));
+    auto short_horizon = load(config(R"(,"wallet":{"privateKey":"0x01"},"init":{"horizon":"10ms"})"));
+    ASSERT_FALSE(short_horizon);
+    EXPECT_NE(short_horizon.error().message.find("core.init.horizon"), std::string::npos)
+        << short_horizon.error().message;
 }
 
 TEST(CoreSettings, OrderPolicyKeysDefaultsAndRules) {

@@ -143,7 +143,13 @@ TEST(ReplicateMachine, TableOfEdges) {
         {R::kRevealed, R::kFailed, P, false},    // a revealed replicate is not failable
         {R::kCompleted, R::kWorkerLost, P, false},
         {R::kComputing, R::kCreated, P, false},
-        {R::kComputing, R::kFailed, W, false},  // FAILED is the scheduler's
+        {R::kComputing, R::kFailed, W, false},             // FAILED is the scheduler's
+        {R::kContributeFailed, R::kContributed, P, true},  // the contribution found on chain after all
+        {R::kAborted, R::kContributed, P, true},
+        {R::kComputeFailed, R::kContributed, P, true},
+        {R::kContributeFailed, R::kContributed, W, false},  // never on the worker's word
+        {R::kRevealFailed, R::kContributed, P, false},
+        {R::kFailed, R::kContributed, P, false},
     };
     for (const auto& c : cases) {
         auto r = replicate_transition(c.from, c.to, c.who);

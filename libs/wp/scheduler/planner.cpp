@@ -1,7 +1,9 @@
 #include "planner.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <numeric>
+#include <string>
 
 #include <wp/protocol/consensus.hpp>
 #include <wp/protocol/tag.hpp>
@@ -156,6 +158,61 @@ Result<AssignmentResult> assign(std::vector<TaskSnapshot> tasks, std::vector<Wor
         }
     }
     return out;
+}
+
+// ---- Initialization look-ahead ------------------------------------------------------------------------------------
+
+std::string_view to_string(InitMode m) noexcept {
+    switch (m) {
+        case InitMode::kLazy: return "lazy";
+        case InitMode::kEager: return "eager";
+        case InitMode::kAhead: return "ahead";
+    }
+    return "?";
+}
+
+Result<InitMode> parse_init_mode(std::string_view text) {
+    for (InitMode m : {InitMode::kLazy, InitMode::kEager, InitMode::kAhead})
+        if (to_string(m) == text) return m;
+    return make_error(Errc::kInvalidArgument,
+                      "init mode: \"" + std::string(text) + "\" is not one of lazy, eager, ahead");
+}
+
+namespace {
+
+std::size_t ahead_of(const InitLoad& load) {
+    if (load.total_slots == 0) return 0;
+    double ahead = static_cast<double>(load.total_slots);
+    if (load.slot_seconds > 0 && load.horizon_seconds > 0)
+        ahead = std::ceil(static_cast<double>(load.total_slots) * load.horizon_seconds / load.slot_seconds);
+    if (!(ahead < static_cast<double>(load.max_ahead))) return load.max_ahead;
+    return static_cast<std::size_t>(ahead);
+}
+
+}  // namespace
+
+std::size_t initialize_budget(InitMode mode, const InitLoad& load, std::size_t limit) {
+    switch (mode) {
+        case InitMode::kEager: return limit;
+        case InitMode::kLazy:
+            return std::min(limit, load.free_slots > load.waiting ? load.free_slots - load.waiting : 0);
+        case InitMode::kAhead: {
+            const std::size_t ahead = ahead_of(load);
+            const std::size_t low = load.free_slots + (ahead + 1) / 2;
+            if (load.waiting > low) return 0;
+            const std::size_t target = load.free_slots + ahead;
+            return std::min(limit, target > load.waiting ? target - load.waiting : 0);
+        }
+    }
+    return 0;
+}
+
+bool initialize_reachable(const InitLoad& load, std::size_t position, double seconds_left) {
+    if (!(seconds_left > 0)) return false;
+    if (load.slot_seconds <= 0 || load.total_slots == 0) return true;
+    const double queued = position > load.free_slots ? static_cast<double>(position - load.free_slots) : 0.0;
+    const double start = queued / static_cast<double>(load.total_slots) * load.slot_seconds;
+    return start + load.slot_seconds <= seconds_left;
 }
 
 }  // namespace wp::scheduler

@@ -120,4 +120,41 @@ struct AssignmentResult {
 Result<AssignmentResult> assign(std::vector<TaskSnapshot> tasks, std::vector<WorkerSnapshot> workers,
                                 std::int64_t now_unix_s, std::size_t max_bindings = 10'000);
 
+// ---- Initialization look-ahead
+// --------------------------------------------------------------------------------------
+//
+// How many RECEIVED tasks to initialize now (TaskIntents::initialize_ready, core.init.mode):
+//  - lazy:  free − waiting — only the slots free right now; a task then waits for its initialize with its slot idle;
+//  - eager: every task (bounded by the caller's round limit);
+//  - ahead: the slots free now plus what every alive slot will take within the horizon:
+//             ahead  = min(max_ahead, ⌈total_slots × horizon / slot_time⌉)   (slot_time unmeasured: ahead = total)
+//             target = free + ahead
+//           refilled up to the target only once waiting has fallen to free + ⌈ahead / 2⌉ or below (so that the
+//           initializes go out in batches of about ahead / 2, not one small initializeArray per freed slot).
+// slot_time is the measured mean time a replicate holds its slot (assignment → COMPUTED or a failure), "waiting" the
+// tasks already INITIALIZING or INITIALIZED (they take the free slots first).
+
+enum class InitMode : std::uint8_t { kLazy, kEager, kAhead };
+std::string_view to_string(InitMode m) noexcept;
+//! "lazy", "eager", "ahead"; Errc::kInvalidArgument naming the value otherwise.
+Result<InitMode> parse_init_mode(std::string_view text);
+
+struct InitLoad {
+    std::size_t free_slots{0};   //!< Σ free CPU slots of the alive workers
+    std::size_t total_slots{0};  //!< Σ CPU slots of the alive workers
+    std::size_t waiting{0};      //!< tasks INITIALIZING or INITIALIZED
+    double slot_seconds{0};      //!< measured mean slot hold time (≤ 0: not measured yet)
+    double horizon_seconds{5};   //!< kAhead: initialize what the slots take within this time
+    std::size_t max_ahead{256};  //!< kAhead: at most this many tasks beyond the free slots
+};
+
+//! The number of RECEIVED tasks to initialize now under `mode` (kEager: `limit`); never more than `limit`.
+std::size_t initialize_budget(InitMode mode, const InitLoad& load, std::size_t limit);
+
+//! kAhead's deadline bound: the task initialized at queue position `position` (0-based, counting the waiting tasks)
+//! gets a slot after about max(0, position − free) / total × slot_time and holds it slot_time: it is initialized
+//! only if that ends before its contribution deadline, `seconds_left` from now (PoCo takes no contribution after it).
+//! Without a measured slot time or alive slots: seconds_left > 0.
+bool initialize_reachable(const InitLoad& load, std::size_t position, double seconds_left);
+
 }  // namespace wp::scheduler

@@ -189,5 +189,76 @@ TEST(Assign, LostWorkersAreNotChosen) {
     EXPECT_EQ(r->rejections[static_cast<std::size_t>(FilterReason::kNotAlive)], 1u);
 }
 
+// ---- Initialization look-ahead (expected sizes from the formula in planner.hpp, worked by hand) ----
+
+InitLoad load_of(std::size_t free, std::size_t total, std::size_t waiting, double slot_s, double horizon_s = 5) {
+    InitLoad l;
+    l.free_slots = free;
+    l.total_slots = total;
+    l.waiting = waiting;
+    l.slot_seconds = slot_s;
+    l.horizon_seconds = horizon_s;
+    return l;
+}
+
+TEST(InitBudget, LazyTakesOnlyTheFreeSlotsLessTheWaitingTasks) {
+    EXPECT_EQ(initialize_budget(InitMode::kLazy, load_of(6, 6, 0, 2), 1000), 6U);
+    EXPECT_EQ(initialize_budget(InitMode::kLazy, load_of(6, 6, 4, 2), 1000), 2U);
+    EXPECT_EQ(initialize_budget(InitMode::kLazy, load_of(2, 6, 5, 2), 1000), 0U);
+    EXPECT_EQ(initialize_budget(InitMode::kLazy, load_of(6, 6, 0, 2), 3), 3U);  // the round's limit
+}
+
+TEST(InitBudget, EagerTakesTheRoundLimit) {
+    EXPECT_EQ(initialize_budget(InitMode::kEager, load_of(0, 0, 500, 0), 1000), 1000U);
+}
+
+TEST(InitBudget, AheadAddsWhatTheSlotsTakeWithinTheHorizon) {
+    // 6 slots, 2 s per task, 5 s horizon: ⌈6 × 5 / 2⌉ = 15 ahead; all 6 free, nothing waiting → 6 + 15 = 21.
+    EXPECT_EQ(initialize_budget(InitMode::kAhead, load_of(6, 6, 0, 2), 1000), 21U);
+    // 40 slots, 2.4 s: ⌈40 × 5 / 2.4⌉ = ⌈83.3⌉ = 84; 10 free, 20 waiting → 10 + 84 − 20 = 74.
+    EXPECT_EQ(initialize_budget(InitMode::kAhead, load_of(10, 40, 20, 2.4), 1000), 74U);
+    // Not measured yet: one task per alive slot ahead (6 free + 6).
+    EXPECT_EQ(initialize_budget(InitMode::kAhead, load_of(6, 6, 0, 0), 1000), 12U);
+    // No alive slot: nothing ahead, nothing free.
+    EXPECT_EQ(initialize_budget(InitMode::kAhead, load_of(0, 0, 0, 2), 1000), 0U);
+}
+
+TEST(InitBudget, AheadRefillsInBatchesOnceHalfTheLookAheadIsUsed) {
+    // free 0, ahead 15: the low mark is 0 + ⌈15 / 2⌉ = 8.
+    EXPECT_EQ(initialize_budget(InitMode::kAhead, load_of(0, 6, 9, 2), 1000), 0U);  // 9 > 8: wait
+    EXPECT_EQ(initialize_budget(InitMode::kAhead, load_of(0, 6, 8, 2), 1000), 7U);  // refill to 15
+    // free slots always count: 3 free, 3 waiting → refilled to 3 + 15.
+    EXPECT_EQ(initialize_budget(InitMode::kAhead, load_of(3, 6, 3, 2), 1000), 15U);
+}
+
+TEST(InitBudget, AheadIsCapped) {
+    InitLoad l = load_of(0, 40, 0, 0.5, 60);  // ⌈40 × 60 / 0.5⌉ = 4800 ahead
+    l.max_ahead = 256;
+    EXPECT_EQ(initialize_budget(InitMode::kAhead, l, 1000), 256U);
+    EXPECT_EQ(initialize_budget(InitMode::kAhead, l, 100), 100U);
+}
+
+TEST(InitBudget, AheadNeverInitializesWhatTheSlotsCannotReachBeforeTheDeadline) {
+    // 6 slots, 2 free, 2 s per task. Position 2 (the first queued beyond the free slots, none ahead of it): starts at
+    // 0 s, done at 2 s. Position 14: (14 − 2) / 6 × 2 = 4 s, done at 6 s.
+    const InitLoad l = load_of(2, 6, 0, 2);
+    EXPECT_TRUE(initialize_reachable(l, 0, 2.0));
+    EXPECT_FALSE(initialize_reachable(l, 0, 1.9));
+    EXPECT_TRUE(initialize_reachable(l, 14, 6.0));
+    EXPECT_FALSE(initialize_reachable(l, 14, 5.9));
+    // Past the deadline: never (PoCo refuses initialize); unmeasured: any time left will do.
+    EXPECT_FALSE(initialize_reachable(load_of(2, 6, 0, 0), 0, 0));
+    EXPECT_TRUE(initialize_reachable(load_of(2, 6, 0, 0), 100, 0.5));
+}
+
+TEST(InitBudget, ModesParseByName) {
+    EXPECT_EQ(parse_init_mode("ahead").value(), InitMode::kAhead);
+    EXPECT_EQ(parse_init_mode("lazy").value(), InitMode::kLazy);
+    EXPECT_EQ(parse_init_mode("eager").value(), InitMode::kEager);
+    auto bad = parse_init_mode("soon");
+    ASSERT_FALSE(bad);
+    EXPECT_NE(bad.error().message.find("\"soon\""), std::string::npos) << bad.error().message;
+}
+
 }  // namespace
 }  // namespace wp::scheduler

@@ -77,6 +77,18 @@ bool holds_slot(ReplicateStatus s) noexcept {
     }
 }
 
+bool contribution_repairable(ReplicateStatus s) noexcept {
+    switch (s) {
+        case R::kStartFailed:
+        case R::kAppDownloadFailed:
+        case R::kDataDownloadFailed:
+        case R::kComputeFailed:
+        case R::kContributeFailed:
+        case R::kAborted: return true;
+        default: return false;
+    }
+}
+
 bool has_contributed(ReplicateStatus s) noexcept {
     switch (s) {
         case R::kContributed:
@@ -118,8 +130,10 @@ Result<void> replicate_transition(ReplicateStatus from, ReplicateStatus to, Modi
             if (failable(from)) return {};
             return refuse(from, to);
         default:
-            // The scheduler may also record what it saw on chain first (CONTRIBUTED, REVEALED, ...).
+            // The scheduler may also record what it saw on chain first (CONTRIBUTED, REVEALED, ...), a contribution
+            // on chain after a failure included.
             if (workflow_edge(from, to) || (is_interruption(from) && !is_final(to))) return {};
+            if (to == R::kContributed && contribution_repairable(from)) return {};
             return refuse(from, to);
     }
 }

@@ -47,6 +47,11 @@ bool holds_slot(ReplicateStatus s) noexcept;
 //! Contributed on chain (CONTRIBUTED and every later status of the contribute path).
 bool has_contributed(ReplicateStatus s) noexcept;
 
+//! A failure before the contribution (START_FAILED, APP_DOWNLOAD_FAILED, DATA_DOWNLOAD_FAILED, COMPUTE_FAILED,
+//! CONTRIBUTE_FAILED) or ABORTED: the scheduler may still set CONTRIBUTED when the chain shows the contribution (the
+//! worker's transaction landed after it gave up waiting for it; the restart reconciliation, task_intents.hpp).
+bool contribution_repairable(ReplicateStatus s) noexcept;
+
 //! Whether `to` may follow `from` when set by `who` (`from` is the CURRENT status; for worker updates after an
 //! interruption, pass the last relevant status, see the file comment). Errc::kInvalidArgument
 //! "replicate: COMPUTED → REVEALED is not allowed" / "replicate: WORKER_LOST is set by the scheduler only".

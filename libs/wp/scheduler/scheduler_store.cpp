@@ -758,6 +758,25 @@ Result<std::optional<workerapi::StatusAnswer>> SchedulerStore::recorded_answer(T
     return std::optional<workerapi::StatusAnswer>(a);
 }
 
+Result<std::int64_t> SchedulerStore::forget_answers(Tx& tx, const TaskKey& task, const Address& worker,
+                                                    const std::vector<ReplicateStatus>& statuses) {
+    std::int64_t n = 0;
+    for (ReplicateStatus s : statuses) {
+        WP_TRY(auto deleted, tx.exec("DELETE FROM sched_replicate_updates WHERE deal_id = $1 AND task_index = $2 AND"
+                                     " worker = $3 AND status = $4",
+                                     task.deal_id, task.index, worker, static_cast<std::int64_t>(s)));
+        n += static_cast<std::int64_t>(deleted);
+    }
+    return n;
+}
+
+Result<std::int64_t> SchedulerStore::count_task_events(Tx& tx, const TaskKey& task, TaskEvent event) {
+    WP_TRY(auto row, tx.query_row("SELECT COUNT(*) FROM sched_task_events WHERE deal_id = $1 AND task_index = $2 AND"
+                                  " event = $3",
+                                  task.deal_id, task.index, std::string(to_string(event))));
+    return row.get<std::int64_t>(0);
+}
+
 Result<void> SchedulerStore::record_answer(Tx& tx, const TaskKey& task, const Address& worker, ReplicateStatus status,
                                            const workerapi::StatusAnswer& answer, std::int64_t now_ms) {
     WP_TRY_VOID(tx.exec(

@@ -224,6 +224,12 @@ class SchedulerStore {
                                                                    const Address& worker, ReplicateStatus status);
     Result<void> record_answer(store::Tx& tx, const TaskKey& task, const Address& worker, ReplicateStatus status,
                                const workerapi::StatusAnswer& answer, std::int64_t now_ms);
+    //! Forgets the answers recorded for (task, worker, s) for each s of `statuses`, so that the worker may report
+    //! them again as new updates (a result upload asked again after RESULT_UPLOAD_FAILED). Returns the rows deleted.
+    Result<std::int64_t> forget_answers(store::Tx& tx, const TaskKey& task, const Address& worker,
+                                        const std::vector<ReplicateStatus>& statuses);
+    //! How many times the task went through `event` (its history, sched_task_events).
+    Result<std::int64_t> count_task_events(store::Tx& tx, const TaskKey& task, TaskEvent event);
 
     //! The task `task_id`, the answer recorded for (task, worker, status) and the worker's replicate of the task, in
     //! ONE statement (what recorded_answer(), task_by_id() and replicates_of_task() give in three). nullopt for an

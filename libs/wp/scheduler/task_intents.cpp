@@ -94,22 +94,37 @@ Result<void> TaskIntents::submit(const std::string& key, const std::vector<TaskR
 }
 
 Result<std::size_t> TaskIntents::initialize_ready() {
-    std::size_t budget = options_.max_per_round;
-    if (!options_.eager_initialize) {
+    InitLoad load;
+    if (options_.init_mode != InitMode::kEager) {
         WP_TRY(auto workers, store_.workers());
-        std::size_t free = 0;
-        for (const auto& w : workers)
-            if (w.alive && w.registration.cpu_slots > w.used_slots) free += w.registration.cpu_slots - w.used_slots;
-        // Tasks already initialized and waiting take those slots first.
-        WP_TRY(auto waiting, store_.tasks_in({TaskStatus::kInitializing, TaskStatus::kInitialized}, free + 1));
-        budget = std::min(budget, free > waiting.size() ? free - waiting.size() : 0);
+        for (const auto& w : workers) {
+            if (!w.alive) continue;
+            load.total_slots += w.registration.cpu_slots;
+            if (w.registration.cpu_slots > w.used_slots) load.free_slots += w.registration.cpu_slots - w.used_slots;
+        }
+        load.slot_seconds = core_.slot_seconds().value_or(0.0);
+        load.horizon_seconds = std::chrono::duration<double>(options_.init_horizon).count();
+        load.max_ahead = options_.init_max_ahead;
+        // Tasks already initialized and waiting take those slots first (counted up to what can matter).
+        const std::size_t enough = load.free_slots + load.max_ahead + 1;
+        WP_TRY(auto waiting, store_.tasks_in({TaskStatus::kInitializing, TaskStatus::kInitialized}, enough));
+        load.waiting = waiting.size();
     }
+    const std::size_t budget = initialize_budget(options_.init_mode, load, options_.max_per_round);
     if (budget == 0) return std::size_t{0};
     WP_TRY(auto received, store_.tasks_in({TaskStatus::kReceived}, budget + 1000));
-    // PoCo refuses initialize past the contribution deadline: such tasks wait for the final deadline (claim).
+    // PoCo refuses initialize past the contribution deadline: such tasks wait for the final deadline (claim). Ahead
+    // of the slots, a task is taken only if the slots can reach it before that deadline.
     std::vector<TaskRecord> ready;
-    for (auto& t : received)
-        if (t.contribution_deadline * 1000 > now_ms() && ready.size() < budget) ready.push_back(std::move(t));
+    const std::int64_t now = now_ms();
+    for (auto& t : received) {
+        if (ready.size() >= budget) break;
+        const double left = static_cast<double>(t.contribution_deadline * 1000 - now) / 1000.0;
+        const bool reachable = options_.init_mode == InitMode::kAhead
+                                   ? initialize_reachable(load, load.waiting + ready.size(), left)
+                                   : left > 0;
+        if (reachable) ready.push_back(std::move(t));
+    }
     std::size_t submitted = 0;
     for (std::size_t at = 0; at < ready.size(); at += options_.initialize_batch) {
         const std::size_t end = std::min(ready.size(), at + options_.initialize_batch);
@@ -419,6 +434,7 @@ Result<std::size_t> TaskIntents::apply_observations(const std::vector<TaskObserv
         WP_TRY(auto applied, core_.apply_consensus_batch(consensus));
         n += static_cast<std::size_t>(std::count(applied.begin(), applied.end(), true));
     }
+    std::vector<Bytes32> completed;
     for (const auto& obs : observations) {
         if (const auto* f = std::get_if<ev::TaskFinalize>(&obs.event)) {
             // TEE trust-1 tasks finalized by their worker's contributeAndFinalize (standard tasks complete through
@@ -426,9 +442,14 @@ Result<std::size_t> TaskIntents::apply_observations(const std::vector<TaskObserv
             std::optional<std::string> link;
             if (!f->results.empty()) link = std::string(f->results.begin(), f->results.end());
             WP_TRY(bool applied, core_.apply_finalized(f->task_id, link));
-            if (applied) ++n;
+            if (applied) {
+                ++n;
+                completed.push_back(f->task_id);
+            }
         }
     }
+    // contributeAndFinalize changed the contributor's score as a finalize does: its worker's score is read again.
+    if (!completed.empty() && options_.on_completed) options_.on_completed(completed);
     return n;
 }
 
@@ -540,7 +561,7 @@ Result<ChainReconciliation> TaskIntents::reconcile_with_chain_counted() {
         for (auto& r : reps) {
             if (std::find(v.contributors.begin(), v.contributors.end(), r.worker) == v.contributors.end()) continue;
             const ReplicateStatus from = is_interruption(r.status) ? r.last_relevant : r.status;
-            if (reconcile_path(from, ReplicateStatus::kRevealed).empty()) continue;
+            if (reconcile_path(from, ReplicateStatus::kRevealed).empty() && !contribution_repairable(from)) continue;
             lags.push_back(Lag{*current, std::move(r)});
         }
     }
@@ -568,7 +589,8 @@ Result<ChainReconciliation> TaskIntents::reconcile_with_chain_counted() {
     // consensus, then the reveals (a first reveal needs the task CONSENSUS_REACHED).
     const auto report = [&](ReplicateStatus target) -> Result<void> {
         std::vector<StatusItem> items;
-        std::vector<std::size_t> last_item_of;  // per replicate brought up: the index of its last report
+        std::vector<std::size_t> last_item_of;   // per replicate brought up: the index of its last report
+        std::vector<ChainContribution> repairs;  // replicates that gave up before their contribution landed
         for (std::size_t i = 0; i < lags.size(); ++i) {
             const Contribution& c = contributions[i];
             const bool contributed =
@@ -578,6 +600,11 @@ Result<ChainReconciliation> TaskIntents::reconcile_with_chain_counted() {
             WP_TRY(auto r, store_.replicate(lags[i].task.key, lags[i].replicate.worker));
             if (!r) continue;
             const ReplicateStatus from = is_interruption(r->status) ? r->last_relevant : r->status;
+            if (target == ReplicateStatus::kContributed && contribution_repairable(from)) {
+                repairs.push_back(
+                    ChainContribution{lags[i].task.task_id, lags[i].replicate.worker, c.result_hash, c.result_seal});
+                continue;
+            }
             const auto path = reconcile_path(from, target);
             for (ReplicateStatus step : path) {
                 StatusItem item{lags[i].replicate.worker, lags[i].task.task_id, {}};
@@ -592,6 +619,11 @@ Result<ChainReconciliation> TaskIntents::reconcile_with_chain_counted() {
                 items.push_back(std::move(item));
             }
             if (!path.empty()) last_item_of.push_back(items.size() - 1);
+        }
+        if (!repairs.empty()) {
+            // The scheduler records those contributions itself (no worker report leads from a failure to CONTRIBUTED).
+            WP_TRY(auto repaired, core_.record_chain_contributions(repairs));
+            out.replicates += static_cast<std::size_t>(std::count(repaired.begin(), repaired.end(), true));
         }
         if (items.empty()) return {};
         // One transaction for all of them (group commit); an item refused or failing leaves its replicate as it was

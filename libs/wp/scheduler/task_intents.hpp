@@ -22,11 +22,17 @@
 //   reopen mined → REOPENED → INITIALIZED; reverted → REOPEN_FAILED;
 //   claim mined → FAILED (the requester refunded); reverted → FAILED when the chain shows the task FAILED (claimed
 //   by somebody else), else it stays CLAIMING (reported in the task's failure).
-// Lazy initialization (the default): only as many RECEIVED tasks as the alive workers have free slots are
-// initialized per round; eager: every RECEIVED task.
+// Initialization (IntentOptions::init_mode, core.init.mode; the sizes are planner.hpp initialize_budget()):
+//   lazy:  only as many RECEIVED tasks as the alive workers have free slots, per round;
+//   eager: every RECEIVED task;
+//   ahead: the free slots plus what the alive slots will take within init_horizon (slots × horizon / the measured
+//          slot time, CoreScheduler::slot_seconds(); at most init_max_ahead), refilled in batches once half of it is
+//          used, and only tasks the slots can reach before their contribution deadline (initialize_reachable()).
+// Whatever the mode, the tasks go out in initializeArray calls of at most initialize_batch tasks.
 //
 // Thread safety: one thread (the daemon's chain loop) calls the members; the store and TxManager are shared.
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -38,22 +44,26 @@
 
 #include "core_scheduler.hpp"
 #include "deal_intake.hpp"
+#include "planner.hpp"
 #include "scheduler_store.hpp"
 
 namespace wp::scheduler {
 
 struct IntentOptions {
-    bool eager_initialize{false};
-    std::size_t initialize_batch{32};  //!< tasks per initializeArray
+    InitMode init_mode{InitMode::kLazy};
+    std::chrono::milliseconds init_horizon{std::chrono::seconds(5)};  //!< kAhead: the look-ahead horizon
+    std::size_t init_max_ahead{256};                                  //!< kAhead: tasks beyond the free slots, at most
+    std::size_t initialize_batch{32};                                 //!< tasks per initializeArray
     std::size_t max_per_round{1000};
     //! Crash-test seam (0: off): the process kills itself (SIGKILL) right after the Nth intent key counted from now
     //! was committed in its task row and before TxManager journals it — the intent window resubmit_lost() repairs.
     //! `iexec-pool core` arms it from the environment variable WP_TEST_KILL_AFTER_INTENTS once it has been ready for
     //! a second (tests only).
     std::uint64_t kill_after_intents{0};
-    //! Called with the tasks a round of outcomes finalized (COMPLETED), after the commit, on the caller's thread;
-    //! empty: none. The daemon marks their workers for a read of their on-chain scores (worker_scores.hpp), which
-    //! the finalize changed. Must not block.
+    //! Called with the tasks a round of outcomes finalized (COMPLETED), and with the TEE tasks a TaskFinalize
+    //! observation completed (contributeAndFinalize, apply_observations), after the commit, on the caller's thread;
+    //! empty: none. The daemon marks their workers for a read of their on-chain scores (worker_scores.hpp), which the
+    //! finalize changed. Must not block.
     std::function<void(const std::vector<Bytes32>&)> on_completed{};
 };
 
@@ -110,7 +120,9 @@ class TaskIntents {
     //!  2. contributions on chain of workers whose reports were lost: the contributors whose replicate here is short of
     //!     its contribution are read (viewContribution of every such (task, worker) in JSON-RPC batches) and their
     //!     missing reports up to CONTRIBUTED applied as the worker would have sent them (update_status_batch, the
-    //!     steps of reconcile_path(), the chain's result hash and seal);
+    //!     steps of reconcile_path(), the chain's result hash and seal); a replicate in a failure status whose
+    //!     contribution IS on chain (contribution_repairable: the worker gave up before its transaction landed) is set
+    //!     CONTRIBUTED by the scheduler (CoreScheduler::record_chain_contributions) and goes on like the others;
     //!  3. a task REVEALING on chain and INITIALIZED / RUNNING here gets apply_consensus_batch with the chain's
     //!     consensus value and reveal deadline (a TaskConsensus the core missed);
     //!  4. reveals on chain (contribution PROVED) whose REVEALED report was lost: the same, up to REVEALED (the first
