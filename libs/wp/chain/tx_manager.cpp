@@ -465,13 +465,18 @@ Result<TxOutcome> TxManager::wait_registered(TxHandle handle, std::chrono::milli
         if (round.owns_lock()) {
             // No round is running: this waiter runs one (for every call), then lets the others look. With heads
             // pushed, only when one is due or one of our transactions was mined (header comment).
+            const std::uint64_t probes = heads ? stats().head_probes : 0;
             const bool ran = !heads || round_wanted();
             if (ran) {
                 auto result = run_round();
                 if (!result) last_error = result.error().message;
+            } else {
+                publish();  // the probe's counters
             }
             round.unlock();
-            if (ran) outcomes_.round_finished();
+            // A round or a probe wakes the waiters (a call queued during a probe is sent by one of them at once); a
+            // check that did nothing (the head was already checked) wakes nobody.
+            if (ran || stats().head_probes != probes) outcomes_.round_finished();
             if (auto outcome = outcomes_.take(handle.id)) return std::move(*outcome);
             if (clock().now() >= deadline) return timed_out(last_error);
             // A head that came during the round wakes at once (heads_seen is from before it).
