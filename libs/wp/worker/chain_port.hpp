@@ -67,7 +67,7 @@ struct PocoChainPortOptions {
     //! Fixed gas limits (0: estimated with eth_estimateGas before the send, as below). A fixed limit saves that call
     //! (an EVM run of the call on the node, several for the estimate's search) but also its check: a contribution
     //! that would revert now (e.g. the consensus was reached meanwhile) is sent and mined reverted instead of
-    //! failing before the send. The limit must cover the costliest path (docs/worker.md "Gas").
+    //! failing before the send. The limit must cover the costliest path (docs/worker.md "Chain traffic").
     std::uint64_t contribute_gas{0};
     std::uint64_t reveal_gas{0};
     std::uint64_t contribute_and_finalize_gas{0};

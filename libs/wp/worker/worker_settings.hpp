@@ -23,7 +23,7 @@
 //   worker.chain.newHeads          true              receipt waits woken by eth_subscribe(newHeads) over ws:// on the
 //                                                    rpc's host and port (polling stays the fallback)
 //   worker.chain.gas.contribute    600000            fixed gas limits of the worker's transactions (no
-//   worker.chain.gas.reveal        200000            eth_estimateGas); 0: estimate (docs/worker.md "Gas")
+//   worker.chain.gas.reveal        200000            eth_estimateGas); 0: estimate (docs/worker.md "Chain traffic")
 //   worker.chain.gas.contributeAndFinalize 0
 //   worker.drainTimeout            5m                on SIGTERM: finish held replicates this long, then hand back
 //   worker.testing.faults.wrongResult  false     TEST ONLY: contribute a wrong result hash (a dissenting worker)
