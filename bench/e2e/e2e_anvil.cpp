@@ -57,11 +57,13 @@
 #include <wp/chain/eth.hpp>
 #include <wp/chain/hub.hpp>
 #include <wp/chain/rpc.hpp>
+#include <wp/chain/rpc_metrics.hpp>
 #include <wp/codec/abi.hpp>
 #include <wp/codec/abi_type.hpp>
 #include <wp/core/hex.hpp>
 #include <wp/core/keccak.hpp>
 #include <wp/devnet/devnet.hpp>
+#include <wp/net/http_client.hpp>
 #include <wp/protocol/ids.hpp>
 #include <wp/protocol/order.hpp>
 #include <wp/sys/tcp.hpp>
@@ -119,6 +121,58 @@ double cpu_ms(pid_t pid) {
     double ticks = 0;
     for (std::size_t i = 11; i <= 14; ++i) ticks += std::strtod(f[i].c_str(), nullptr);
     return ticks * 1000.0 / static_cast<double>(::sysconf(_SC_CLK_TCK));
+}
+
+//! JSON-RPC calls by method (and "(requests)": HTTP requests) as a daemon exposes them (rpc_metrics.hpp).
+using RpcCallCounts = std::map<std::string, std::uint64_t>;
+
+//! The core's counters from its GET /metrics (empty when it does not answer).
+RpcCallCounts core_rpc_counts(const std::string& core_url) {
+    net::HttpClient http;
+    auto r = http.get(core_url + "/metrics");
+    if (!r || r->status != 200) return {};
+    return chain::parse_rpc_counts(r->body);
+}
+
+//! The workers' counters from their <workDir>/metrics.prom (written every few seconds and at stop), summed.
+RpcCallCounts workers_rpc_counts(const fs::path& pool_dir, std::size_t workers) {
+    RpcCallCounts sum;
+    for (std::size_t w = 0; w < workers; ++w) {
+        std::ifstream f(pool_dir / ("worker-" + std::to_string(w)) / "metrics.prom");
+        std::stringstream ss;
+        ss << f.rdbuf();
+        for (const auto& [m, n] : chain::parse_rpc_counts(ss.str())) sum[m] += n;
+    }
+    return sum;
+}
+
+RpcCallCounts minus(const RpcCallCounts& after, const RpcCallCounts& before) {
+    RpcCallCounts d;
+    for (const auto& [m, n] : after) {
+        const auto it = before.find(m);
+        const std::uint64_t b = it == before.end() ? 0 : it->second;
+        if (n > b) d[m] = n - b;
+    }
+    return d;
+}
+
+//! "  JSON-RPC calls per task, core: 12.3 in 4.5 requests — eth_call 3.10, …" (methods by count, largest first).
+void print_rpc_counts(const char* who, const RpcCallCounts& c, double tasks) {
+    std::uint64_t total = 0;
+    std::vector<std::pair<std::uint64_t, std::string>> by_count;
+    for (const auto& [m, n] : c) {
+        if (m == "(requests)") continue;
+        total += n;
+        by_count.emplace_back(n, m);
+    }
+    std::sort(by_count.rbegin(), by_count.rend());
+    const auto req = c.find("(requests)");
+    std::printf("  JSON-RPC calls per task, %s: %.2f in %.2f HTTP requests —", who, static_cast<double>(total) / tasks,
+                req == c.end() ? 0.0 : static_cast<double>(req->second) / tasks);
+    for (std::size_t i = 0; i < by_count.size(); ++i)
+        std::printf("%s %s %.2f", i ? "," : "", by_count[i].second.c_str(),
+                    static_cast<double>(by_count[i].first) / tasks);
+    std::printf("\n");
 }
 
 struct Options {
@@ -220,6 +274,7 @@ struct PoolTx {
     Address from;
     Bytes input;
     std::uint64_t gas{0};
+    std::uint64_t gas_used{0};
     bool ok{false};
 };
 
@@ -252,8 +307,11 @@ std::vector<PoolTx> pool_transactions(Chain& c, std::uint64_t from, std::uint64_
         const auto receipts = must(c.rpc->call("eth_getBlockReceipts", {json::value(tag)}), "block receipts");
         if (!block.is_object()) continue;
         std::map<std::string, bool> status;
-        for (const auto& r : receipts.as_array())
+        std::map<std::string, std::uint64_t> gas_used;
+        for (const auto& r : receipts.as_array()) {
             status[std::string(r.at("transactionHash").as_string())] = quantity(r.at("status")) == 1;
+            gas_used[std::string(r.at("transactionHash").as_string())] = quantity(r.at("gasUsed"));
+        }
         for (const auto& t : block.at("transactions").as_array()) {
             if (t.at("to").is_null()) continue;
             const Address to_address = must(Address::parse(t.at("to").as_string()), "to");
@@ -264,6 +322,7 @@ std::vector<PoolTx> pool_transactions(Chain& c, std::uint64_t from, std::uint64_
             tx.input = must(from_hex(t.at("input").as_string()), "input");
             tx.gas = quantity(t.at("gas"));
             tx.ok = status[std::string(t.at("hash").as_string())];
+            tx.gas_used = gas_used[std::string(t.at("hash").as_string())];
             if (tx.input.size() >= 4) {
                 for (const auto& [sel, kind] : selectors)
                     if (std::equal(sel.bytes.begin(), sel.bytes.end(), tx.input.begin())) tx.kind = kind;
@@ -460,7 +519,8 @@ struct Measurement {
     double ceiling_s{0};
     double core_ms{0}, workers_ms{0}, anvil_ms{0};
     std::size_t txs{0};
-    std::string bound;  //!< the phase with the largest mean
+    double core_calls{0}, workers_calls{0};  //!< JSON-RPC calls per task
+    std::string bound;                       //!< the phase with the largest mean
     double bound_share{0};
 };
 
@@ -525,6 +585,8 @@ struct Run {
         spec.volume = v;
         spec.trust = trust;
         spec.params = R"({"iexec_args":"e2e bench"})";
+        const RpcCallCounts core_rpc0 = core_rpc_counts(pool.core_url());
+        const RpcCallCounts workers_rpc0 = workers_rpc_counts(po.dir, pool.worker_count());
         const double core0 = cpu_ms(core_pid), workers0 = workers_cpu(), anvil0 = cpu_ms(anvil_pid);
         const Bytes32 deal = match(spec, pool_workerpool);
         const auto t0 = SteadyClock::now();
@@ -571,6 +633,7 @@ struct Run {
         out.core_ms = cpu_ms(core_pid) - core0;
         out.workers_ms = workers_cpu() - workers0;
         out.anvil_ms = cpu_ms(anvil_pid) - anvil0;
+        const RpcCallCounts core_rpc = minus(core_rpc_counts(pool.core_url()), core_rpc0);
         const std::uint64_t done_block = must(chain.eth->block_number(), "block number");
         if (failed > 0) fail(std::to_string(failed) + " tasks FAILED on chain");
 
@@ -590,6 +653,8 @@ struct Run {
             all.push_back(milestones(*t, matched_ms, received_ms));
         }
         pool.stop_all();
+        // The workers write their counters once more when they stop (their calls until their last chain action).
+        const RpcCallCounts workers_rpc = minus(workers_rpc_counts(po.dir, pool.worker_count()), workers_rpc0);
 
         // 2. The pool's transactions.
         std::set<Address> senders{chain.address(kScheduler)};
@@ -669,6 +734,29 @@ struct Run {
             if (reverted_of[k] > 0) std::printf(" %s %zu", kKindNames[k], reverted_of[k]);
         std::printf(") in blocks %llu–%llu\n", static_cast<unsigned long long>(match_block + 1),
                     static_cast<unsigned long long>(done_block));
+        {
+            // The gas the successful ones used against their limits (fixed limits must keep a margin above the max).
+            std::uint64_t used_max[static_cast<std::size_t>(Kind::kCount)] = {};
+            std::uint64_t limit_min[static_cast<std::size_t>(Kind::kCount)] = {};
+            for (const auto& t : txs) {
+                if (!t.ok) continue;
+                const auto k = static_cast<std::size_t>(t.kind);
+                used_max[k] = std::max(used_max[k], t.gas_used);
+                limit_min[k] = limit_min[k] == 0 ? t.gas : std::min(limit_min[k], t.gas);
+            }
+            std::printf("  gas used (max) / limit (min):");
+            for (std::size_t k = 0; k < static_cast<std::size_t>(Kind::kCount); ++k)
+                if (used_max[k] > 0)
+                    std::printf(" %s %llu / %llu", kKindNames[k], static_cast<unsigned long long>(used_max[k]),
+                                static_cast<unsigned long long>(limit_min[k]));
+            std::printf("\n");
+        }
+        print_rpc_counts("core", core_rpc, n);
+        print_rpc_counts("workers", workers_rpc, n);
+        for (const auto& [m, k] : core_rpc)
+            if (m != "(requests)") out.core_calls += static_cast<double>(k) / n;
+        for (const auto& [m, k] : workers_rpc)
+            if (m != "(requests)") out.workers_calls += static_cast<double>(k) / n;
         const auto stats = phase_stats(all);
         double total = 0;
         for (const auto& s : stats) total += s.mean();
@@ -747,13 +835,15 @@ int main(int argc, char** argv) {
         }
     }
     std::printf("\nsummary (%zu tasks, %zu workers × %zu slots):\n", opt.tasks, opt.workers, opt.slots);
-    std::printf("%-6s %-6s %10s %12s %8s %10s %10s %10s %8s  %s\n", "round", "trust", "e2e t/s", "ceiling t/s", "ratio",
-                "core ms/t", "wrk ms/t", "anvil ms/t", "tx/task", "slowest phase (share)");
+    std::printf("%-6s %-6s %10s %12s %8s %10s %10s %10s %8s %10s %10s  %s\n", "round", "trust", "e2e t/s",
+                "ceiling t/s", "ratio", "core ms/t", "wrk ms/t", "anvil ms/t", "tx/task", "core rpc/t", "wrk rpc/t",
+                "slowest phase (share)");
     for (const auto& m : all) {
         const double n = static_cast<double>(opt.tasks);
-        std::printf("%-6zu %-6llu %10.2f %12.2f %8.3f %10.1f %10.1f %10.1f %8.2f  %s (%.0f %%)\n", m.round,
-                    static_cast<unsigned long long>(m.trust), n / m.e2e_s, n / m.ceiling_s, m.ceiling_s / m.e2e_s,
-                    m.core_ms / n, m.workers_ms / n, m.anvil_ms / n, static_cast<double>(m.txs) / n, m.bound.c_str(),
+        std::printf("%-6zu %-6llu %10.2f %12.2f %8.3f %10.1f %10.1f %10.1f %8.2f %10.1f %10.1f  %s (%.0f %%)\n",
+                    m.round, static_cast<unsigned long long>(m.trust), n / m.e2e_s, n / m.ceiling_s,
+                    m.ceiling_s / m.e2e_s, m.core_ms / n, m.workers_ms / n, m.anvil_ms / n,
+                    static_cast<double>(m.txs) / n, m.core_calls, m.workers_calls, m.bound.c_str(),
                     100.0 * m.bound_share);
     }
     (void)c.devnet->node.stop();

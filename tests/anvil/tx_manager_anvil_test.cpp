@@ -21,6 +21,7 @@
 #include <boost/json.hpp>
 
 #include <wp/chain/eth.hpp>
+#include <wp/chain/head_watcher.hpp>
 #include <wp/chain/sql_tx_journal.hpp>
 #include <wp/chain/tx_manager.hpp>
 #include <wp/core/clock.hpp>
@@ -577,6 +578,46 @@ TEST_F(TxManagerAnvil, ConcurrentWaitersAndAPoller) {
     EXPECT_EQ(polled.load(), 0u);  // every outcome went to its waiter
     EXPECT_EQ(eth_->get_balance(sink).value(), U256(40u));
     EXPECT_EQ(eth_->get_transaction_count(m->address()).value(), 40u);
+}
+
+// Waits woken by new heads: with the polling fallback an hour away, every wait completes only because the
+// eth_subscribe(newHeads) of a HeadWatcher wakes it (a head is checked by one probe, eth_getTransactionCount).
+TEST_F(TxManagerAnvil, WaitsWokenByNewHeads) {
+    ASSERT_NO_FATAL_FAILURE(start());
+    TxManagerOptions options;
+    options.poll_interval = std::chrono::hours(1);
+    options.head_fallback_interval = std::chrono::hours(1);
+    auto m = open(std::make_shared<MemoryTxJournal>(), options);
+    ASSERT_TRUE(m);
+    std::atomic<bool> live{false};
+    HeadWatcher heads(
+        HeadWatcherOptions{.url = *HeadWatcher::ws_url_for(node_->url())}, [&] { m->notify_new_head(); },
+        [&](bool is_live, const std::string&) {
+            m->set_heads_live(is_live);
+            live = is_live;
+        });
+    heads.start();
+    for (int i = 0; i < 200 && !live; ++i) std::this_thread::sleep_for(50ms);  // the subscription, not a timing
+    ASSERT_TRUE(live);
+    const Address sink = PrivateKey::generate().address();
+    std::vector<std::thread> senders;
+    std::atomic<std::size_t> ok{0};
+    for (std::uint64_t t = 0; t < 4; ++t) {
+        senders.emplace_back([&, t] {
+            for (std::uint64_t i = 0; i < 5; ++i) {
+                auto o = m->send_and_wait(transfer(sink, 1, t * 100 + i), {}, 60s);
+                EXPECT_TRUE(o) << o.error().message;
+                if (o && o->ok()) ++ok;
+            }
+        });
+    }
+    for (auto& s : senders) s.join();
+    EXPECT_EQ(ok.load(), 20u);
+    EXPECT_EQ(eth_->get_balance(sink).value(), U256(20u));
+    EXPECT_GT(heads.heads(), 0u);
+    EXPECT_GT(m->stats().head_probes, 0u);
+
+    heads.stop();
 }
 
 TEST_F(TxManagerAnvil, RevertsAreDecodedForEstimatesAndReceipts) {

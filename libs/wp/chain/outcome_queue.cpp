@@ -85,4 +85,23 @@ void OutcomeQueue::wait_for_round(std::uint64_t seen, std::chrono::milliseconds 
     round_cv_.wait_for(lock, timeout, [&] { return rounds_ != seen; });
 }
 
+void OutcomeQueue::head() {
+    {
+        std::lock_guard lock(mutex_);
+        ++heads_;
+    }
+    round_cv_.notify_all();
+}
+
+std::uint64_t OutcomeQueue::heads() const {
+    std::lock_guard lock(mutex_);
+    return heads_;
+}
+
+void OutcomeQueue::wait_for_round_or_head(std::uint64_t seen_rounds, std::uint64_t seen_heads,
+                                          std::chrono::milliseconds timeout) {
+    std::unique_lock lock(mutex_);
+    round_cv_.wait_for(lock, timeout, [&] { return rounds_ != seen_rounds || heads_ != seen_heads; });
+}
+
 }  // namespace wp::chain

@@ -43,11 +43,17 @@ class OutcomeQueue {
     std::uint64_t rounds() const;
     //! Blocks until a round ends after `seen` rounds, or `timeout` passes (a bound on a waiter's loop step).
     void wait_for_round(std::uint64_t seen, std::chrono::milliseconds timeout);
+    //! A new block was announced (TxManager::notify_new_head): wakes wait_for_round_or_head().
+    void head();
+    std::uint64_t heads() const;
+    //! Blocks until a round ends after `seen_rounds`, a head comes after `seen_heads`, or `timeout` passes.
+    void wait_for_round_or_head(std::uint64_t seen_rounds, std::uint64_t seen_heads, std::chrono::milliseconds timeout);
 
   private:
     mutable std::mutex mutex_;
     std::condition_variable round_cv_;
     std::uint64_t rounds_{0};
+    std::uint64_t heads_{0};
     std::deque<TxOutcome> ready_;
     std::set<std::uint64_t> waited_;
     std::map<std::uint64_t, TxStatus> statuses_;

@@ -5,6 +5,7 @@
 #include <cassert>
 #include <cctype>
 #include <map>
+#include <mutex>
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
@@ -13,6 +14,7 @@
 #include <wp/net/http_client.hpp>
 
 #include "revert.hpp"
+#include "rpc_metrics.hpp"
 
 namespace wp::chain {
 namespace json = boost::json;
@@ -59,6 +61,16 @@ std::optional<RpcError> error_object_of(const json::value& body, std::optional<u
     if (const auto* d = eobj->if_contains("data")) e.data = *d;
     e.http_status = http_status;
     return e;
+}
+
+// The process's counters (rpc_metrics.hpp: process_rpc_counts), shared by every client.
+std::mutex& counts_mutex() {
+    static std::mutex m;
+    return m;
+}
+RpcCounts& counts() {
+    static RpcCounts c;
+    return c;
 }
 
 }  // namespace
@@ -160,6 +172,12 @@ struct JsonRpcClient::State {
     std::atomic<std::uint64_t> next_id{1};
     std::atomic<bool> closed{false};  // set by ~JsonRpcClient: pending calls stop retrying
 
+    static void count_calls(const std::vector<std::string>& methods, bool batch) {
+        std::lock_guard lock(counts_mutex());
+        for (const auto& m : methods) ++counts().calls[m];
+        if (batch) ++counts().batches;
+    }
+
     // The outcome of the HTTP exchange: the parsed JSON body, or the final transport / decoding error; the HTTP
     // status when it was not 200 (for the JSON-RPC errors of that body).
     using BodyCallback =
@@ -182,6 +200,10 @@ struct JsonRpcClient::State {
         req.body = body;
         req.timeout = self->options.timeout;
         req.max_response_bytes = self->options.max_response_bytes;
+        {
+            std::lock_guard lock(counts_mutex());
+            ++counts().requests;
+        }
         self->http->async_request(std::move(req), [self, label = std::move(label), body = std::move(body), attempt,
                                                    done = std::move(done)](Result<net::HttpResponse> r) mutable {
             // The failure that decides whether to retry (classify_rpc_error), and what to deliver when not retrying:
@@ -262,6 +284,7 @@ void JsonRpcClient::async_call(std::string method, json::array params, Callback 
     request["id"] = id;
     request["method"] = method;
     request["params"] = std::move(params);
+    state_->count_calls({method}, false);
     State::send(state_, method, json::serialize(request), 1,
                 [id, method, done = std::move(done)](RpcResult<json::value> body, unsigned attempts,
                                                      std::optional<unsigned> http_status) {
@@ -312,6 +335,7 @@ void JsonRpcClient::async_batch(std::vector<RpcCall> calls, BatchCallback done) 
         one["params"] = std::move(c.params);
         request.push_back(std::move(one));
     }
+    state_->count_calls(methods, true);
     const std::string label = "batch of " + std::to_string(calls.size());
     State::send(state_, label, json::serialize(request), 1,
                 [ids = std::move(ids), methods = std::move(methods), label, done = std::move(done)](
@@ -396,5 +420,10 @@ std::vector<RpcResult<json::value>> batch_chunked(JsonRpcClient& rpc, std::vecto
 const JsonRpcOptions& JsonRpcClient::options() const { return state_->options; }
 
 net::HttpClient& JsonRpcClient::http() { return *state_->http; }
+
+RpcCounts process_rpc_counts() {
+    std::lock_guard lock(counts_mutex());
+    return counts();
+}
 
 }  // namespace wp::chain

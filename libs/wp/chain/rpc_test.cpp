@@ -8,6 +8,7 @@
 #include <boost/json/serialize.hpp>
 
 #include <wp/chain/rpc.hpp>
+#include <wp/chain/rpc_metrics.hpp>
 #include <wp/core/hex.hpp>
 #include <wp/net/http_client.hpp>
 #include <wp/net/http_server.hpp>
@@ -170,6 +171,29 @@ TEST(JsonRpc, RetriesHttp5xxThenSucceeds) {
     ASSERT_TRUE(r) << r.error().message;
     EXPECT_EQ(r->as_string(), "0x7a69");
     EXPECT_EQ(stub.http_requests.load(), 3);
+}
+
+TEST(JsonRpc, CountsCallsByMethodRequestsAndBatches) {
+    RpcStub stub;
+    stub.fail_next = 1;  // the first exchange is retried once: two requests, one call
+    JsonRpcClient rpc(fast_retry(stub.url()));
+    const RpcCounts before = process_rpc_counts();  // the process's: the other tests' calls came before
+    ASSERT_TRUE(rpc.call("eth_chainId"));
+    ASSERT_TRUE(rpc.call("echo", {1}));
+    auto b = rpc.batch({RpcCall{"echo", {2}}, RpcCall{"eth_chainId"}, RpcCall{"echo", {3}}});
+    ASSERT_TRUE(b);
+    ASSERT_TRUE(rpc.batch({}));  // no request
+    const RpcCounts c = process_rpc_counts();
+    const auto calls = [&](const RpcCounts& r, const char* m) {
+        auto it = r.calls.find(m);
+        return it == r.calls.end() ? std::uint64_t{0} : it->second;
+    };
+    EXPECT_EQ(c.requests - before.requests, 4u);
+    EXPECT_EQ(static_cast<int>(c.requests - before.requests), stub.http_requests.load());
+    EXPECT_EQ(c.batches - before.batches, 1u);
+    EXPECT_EQ(calls(c, "eth_chainId") - calls(before, "eth_chainId"), 2u);
+    EXPECT_EQ(calls(c, "echo") - calls(before, "echo"), 3u);
+    EXPECT_EQ(c.total_calls() - before.total_calls(), 5u);
 }
 
 TEST(JsonRpc, Retries429AndGivesUpAfterMaxAttempts) {

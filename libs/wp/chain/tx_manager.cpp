@@ -459,25 +459,79 @@ Result<TxOutcome> TxManager::wait_registered(TxHandle handle, std::chrono::milli
     for (;;) {
         if (auto outcome = outcomes_.take(handle.id)) return std::move(*outcome);
         const std::uint64_t seen = outcomes_.rounds();
+        const std::uint64_t heads_seen = outcomes_.heads();
+        const bool heads = heads_live_.load();
         std::unique_lock round(round_mutex_, std::try_to_lock);
         if (round.owns_lock()) {
-            // No round is running: this waiter runs one (for every call), then lets the others look.
-            auto result = run_round();
-            if (!result) last_error = result.error().message;
+            // No round is running: this waiter runs one (for every call), then lets the others look. With heads
+            // pushed, only when one is due or one of our transactions was mined (header comment).
+            const std::uint64_t probes = heads ? stats().head_probes : 0;
+            const bool ran = !heads || round_wanted();
+            if (ran) {
+                auto result = run_round();
+                if (!result) last_error = result.error().message;
+            } else {
+                publish();  // the probe's counters
+            }
             round.unlock();
-            outcomes_.round_finished();
+            // A round or a probe wakes the waiters (a call queued during a probe is sent by one of them at once); a
+            // check that did nothing (the head was already checked) wakes nobody.
+            if (ran || stats().head_probes != probes) outcomes_.round_finished();
             if (auto outcome = outcomes_.take(handle.id)) return std::move(*outcome);
             if (clock().now() >= deadline) return timed_out(last_error);
-            clock().sleep_for(options_.poll_interval);
+            // A head that came during the round wakes at once (heads_seen is from before it).
+            if (heads)
+                outcomes_.wait_for_round_or_head(outcomes_.rounds(), heads_seen, options_.head_fallback_interval);
+            else clock().sleep_for(options_.poll_interval);
         } else {
             // Another thread (poll() or another waiter) is running the round: wait for its end, not for the lock.
-            outcomes_.wait_for_round(seen, options_.poll_interval);
+            if (heads) outcomes_.wait_for_round_or_head(seen, heads_seen, options_.head_fallback_interval);
+            else outcomes_.wait_for_round(seen, options_.poll_interval);
             if (clock().now() >= deadline) {
                 if (auto outcome = outcomes_.take(handle.id)) return std::move(*outcome);
                 return timed_out(last_error);
             }
         }
     }
+}
+
+void TxManager::notify_new_head() { outcomes_.head(); }
+
+void TxManager::set_heads_live(bool live) {
+    heads_live_.store(live);
+    outcomes_.head();  // waiters re-read the mode
+}
+
+bool TxManager::full_round_due() {
+    if (clock().now() - last_full_round_ >= options_.head_fallback_interval) return true;
+    {
+        std::lock_guard lock(queue_mutex_);
+        if (!queue_.empty()) return true;
+    }
+    std::lock_guard lock(mutex_);
+    if (!accepted_.empty() || !closing_.empty()) return true;
+    for (const auto& [nonce, slot] : live_) {
+        if (slot.receipt || slot.send_due == SendDue::kNow || slot.replace_requested || slot.attempts.empty())
+            return true;
+        for (const auto& a : slot.attempts)
+            if (a.state == AttemptState::kSigned) return true;  // not journaled yet: the round appends it first
+    }
+    return false;
+}
+
+bool TxManager::round_wanted() {
+    if (full_round_due()) return true;
+    const std::uint64_t heads = outcomes_.heads();
+    if (heads == heads_checked_) return false;  // this head was already checked (by another waiter)
+    heads_checked_ = heads;
+    auto count = eth_.get_transaction_count(address_, BlockTag::latest());
+    std::lock_guard lock(mutex_);
+    ++stats_.head_probes;
+    if (count && *count == latest_count_) {
+        ++stats_.head_probes_skipped;
+        return false;
+    }
+    return true;  // moved (or the probe failed: the round says why)
 }
 
 // recovered_ is written by open() only (before the manager is shared): no lock.
@@ -509,6 +563,8 @@ void TxManager::publish() {
 }
 
 Result<void> TxManager::run_round() {
+    heads_checked_ = outcomes_.heads();
+    last_full_round_ = clock().now();
     auto round = advance();
     publish();
     return round;

@@ -42,6 +42,14 @@
 //     7. returns the outcomes completed in this round (and earlier ones not taken by wait() or take_outcomes()).
 //   wait(h) / send_and_wait(call) for the CLI (blocking, with a timeout): a waiter runs a round only when none is
 //   running; otherwise it waits for the end of the running one (one round at a time, whoever runs it).
+//   Between rounds a waiter sleeps poll_interval, unless new blocks are pushed to the manager (notify_new_head()
+//   from a newHeads subscription, head_watcher.hpp, with set_heads_live(true) while it is subscribed): then the
+//   waiters sleep until a new head (or head_fallback_interval), and a head wakes ONE check per manager: a full
+//   round when one is due (a call queued or to send, a receipt awaiting its confirmations, unjournaled records, or
+//   head_fallback_interval passed since the last full round), else a probe — one eth_getTransactionCount(latest)
+//   — that runs the round only when the account's count moved (one of our transactions was mined; a block of
+//   other senders' transactions costs that one call). Rebroadcasts, replacements, stalls and reorgs are then
+//   handled by the full rounds at least every head_fallback_interval.
 //
 // The state of a call (TxStatus; status(h), find(key), IntentState):
 //
@@ -162,6 +170,7 @@
 // submit() then wait() races with it (the outcome may go to poll() first, and wait() then fails "not in flight"):
 // use send_and_wait(), which registers the waiter when the call is queued.
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
@@ -244,6 +253,8 @@ struct TxManagerOptions {
     std::uint64_t replace_after_blocks{0};  //!< 0: only replace_after applies
     std::chrono::milliseconds rebroadcast_after{std::chrono::seconds(5)};
     std::chrono::milliseconds poll_interval{std::chrono::milliseconds(100)};  //!< wait() between rounds
+    //! While heads are live (set_heads_live): wait() runs a full round at least this often (header comment).
+    std::chrono::milliseconds head_fallback_interval{std::chrono::seconds(1)};
     std::size_t max_in_flight{0};  //!< at most this many unconfirmed calls with a nonce (0: no limit)
     //! A nonce below the latest transaction count with no receipt for any of our hashes fails its call once the
     //! head has advanced this many blocks since the manager first saw it so (and at least 3 rounds passed).
@@ -288,6 +299,8 @@ struct TxManagerStats {
     std::uint64_t broadcast_batches{0};  //!< JSON-RPC batch requests carrying eth_sendRawTransaction calls
     std::uint64_t stall_kicks{0};        //!< out-of-order stalls resolved (header comment)
     std::uint64_t compactions{0};        //!< journal compactions done
+    std::uint64_t head_probes{0};        //!< eth_getTransactionCount probes after a new head (header comment)
+    std::uint64_t head_probes_skipped{0};  //!< of which the count had not moved: no round
 };
 
 class TxManager {
@@ -364,6 +377,11 @@ class TxManager {
     //! The counters as of the end of the last round (or compaction). Never waits for a running round.
     TxManagerStats stats() const;
 
+    //! A new block was announced (a newHeads subscription): wakes the waiters (header comment). Any thread; no I/O.
+    void notify_new_head();
+    //! Whether heads are pushed (the subscription is live): wait() sleeps for heads instead of poll_interval.
+    void set_heads_live(bool live);
+
   private:
     using Attempt = TxAttempt;
     using Slot = TxSlot;
@@ -417,6 +435,10 @@ class TxManager {
     Result<std::vector<RpcResult<boost::json::value>>> batch(std::vector<RpcCall> calls);
     const RevertDecoder& decoder() const;
     Result<TxOutcome> wait_registered(TxHandle handle, std::chrono::milliseconds timeout);
+    //! Under round_mutex_, heads live: whether the next round must be a full one (no I/O).
+    bool full_round_due();
+    //! Under round_mutex_: true to run the round (a full round is due, or the probe saw the count move).
+    bool round_wanted();
     Result<void> append(std::span<const JournalRecord> records);
     //! Compaction; `only_if_due`: only when retention.compact_every records were appended since the last one.
     Result<void> compact_impl(bool only_if_due);
@@ -456,6 +478,10 @@ class TxManager {
     OutcomeQueue outcomes_;            //!< states of calls not yet delivered, outcomes until taken, round count
     TxManagerStats stats_;
     std::uint64_t latest_count_{0};  //!< the latest transaction count seen by the last round
+    std::atomic<bool> heads_live_{false};
+    //! Under round_mutex_: the head count when the last round or probe started, and when the last full round ran.
+    std::uint64_t heads_checked_{0};
+    Clock::time_point last_full_round_{};
 
     //! What in_flight(), next_nonce() and stats() answer without waiting for a round (a leaf lock: nothing is
     //! called while it is held).

@@ -1,15 +1,20 @@
 #include "worker_cmd.hpp"
 
+#include <condition_variable>
 #include <fstream>
 #include <iostream>
 #include <memory>
+#include <mutex>
 #include <sstream>
+#include <thread>
 
 #include <CLI/CLI.hpp>
 
 #include <wp/chain/eth.hpp>
+#include <wp/chain/head_watcher.hpp>
 #include <wp/chain/hub.hpp>
 #include <wp/chain/rpc.hpp>
+#include <wp/chain/rpc_metrics.hpp>
 #include <wp/chain/tx_journal.hpp>
 #include <wp/chain/tx_manager.hpp>
 #include <wp/crypto/keystore.hpp>
@@ -33,6 +38,54 @@ Result<std::string> read_text(const std::filesystem::path& p, std::string_view w
     ss << f.rdbuf();
     return ss.str();
 }
+
+//! The worker's metrics as a Prometheus text file, <workDir>/metrics.prom (the node_exporter textfile-collector
+//! pattern: the worker serves no HTTP), rewritten atomically every `period` and once more at stop().
+class MetricsFile {
+  public:
+    MetricsFile(std::filesystem::path path, std::function<void(net::MetricsRegistry&)> fill)
+        : path_(std::move(path)), fill_(std::move(fill)) {}
+    ~MetricsFile() {
+        if (thread_.joinable()) stop();
+    }
+    MetricsFile(const MetricsFile&) = delete;
+    MetricsFile& operator=(const MetricsFile&) = delete;
+    void start(std::chrono::milliseconds period) {
+        thread_ = std::thread([this, period] {
+            std::unique_lock lock(mutex_);
+            while (!cv_.wait_for(lock, period, [this] { return stop_; })) write();
+        });
+    }
+    void stop() {
+        {
+            std::lock_guard lock(mutex_);
+            stop_ = true;
+        }
+        cv_.notify_all();
+        if (thread_.joinable()) thread_.join();
+        write();
+    }
+
+  private:
+    void write() {
+        fill_(registry_);
+        const auto tmp = path_.string() + ".tmp";
+        {
+            std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
+            f << registry_.render();
+            if (!f) return;
+        }
+        std::error_code ec;
+        std::filesystem::rename(tmp, path_, ec);
+    }
+    std::filesystem::path path_;
+    std::function<void(net::MetricsRegistry&)> fill_;
+    net::MetricsRegistry registry_;
+    std::mutex mutex_;
+    std::condition_variable cv_;
+    bool stop_{false};
+    std::thread thread_;
+};
 
 int fail(int code, const std::string& message) {
     std::cerr << "iexec-pool worker: " << message << "\n";
@@ -97,7 +150,27 @@ int run_worker(const service::SettingsCommandLine& cl) {
     }
     auto tx = chain::TxManager::open(rpc, *wallet, std::shared_ptr<chain::TxJournal>(std::move(*journal)));
     if (!tx) return fail(1, "chain: " + tx.error().message);
-    worker::PocoChainPort chain_port(hub, **tx);
+    worker::PocoChainPortOptions port_options;
+    port_options.contribute_gas = config->gas_contribute;
+    port_options.reveal_gas = config->gas_reveal;
+    port_options.contribute_and_finalize_gas = config->gas_contribute_and_finalize;
+    worker::PocoChainPort chain_port(hub, **tx, port_options);
+    // New blocks wake the TxManager's receipt waits (one subscription for all the worker's tasks); polling every
+    // 100 ms while there is none.
+    std::unique_ptr<chain::HeadWatcher> heads;
+    if (auto ws = chain::HeadWatcher::ws_url_for(config->chain_rpc); config->new_heads && ws) {
+        chain::TxManager* txm = tx->get();
+        heads = std::make_unique<chain::HeadWatcher>(
+            chain::HeadWatcherOptions{.url = *ws}, [txm] { txm->notify_new_head(); },
+            [txm, url = *ws](bool live, const std::string& reason) {
+                txm->set_heads_live(live);
+                if (live) service::log_info("worker: new blocks seen by an eth_subscribe(newHeads)", {{"url", url}});
+                else
+                    service::log_info("worker: no newHeads subscription (polling for receipts)",
+                                      {{"url", url}, {"reason", reason}});
+            });
+        heads->start();
+    }
 
     std::shared_ptr<worker::AppRuntime> runtime;
     if (config->runtime == "docker") {
@@ -134,11 +207,22 @@ int run_worker(const service::SettingsCommandLine& cl) {
         service::log_error("worker: cannot start", {{"error", started.error().message}});
         return fail(1, started.error().message);
     }
+    MetricsFile metrics(config->work_dir / "metrics.prom", [&](net::MetricsRegistry& m) {
+        chain::export_rpc_counts(chain::process_rpc_counts(), m);
+        const auto st = (*tx)->stats();
+        m.gauge("wp_worker_tx_rounds", "transaction manager rounds").set(static_cast<double>(st.rounds));
+        m.gauge("wp_worker_head_probes", "receipt probes after a new head").set(static_cast<double>(st.head_probes));
+        m.gauge("wp_worker_heads", "new heads seen").set(heads ? static_cast<double>(heads->heads()) : 0.0);
+        m.gauge("wp_worker_replicates_active", "replicates held").set(static_cast<double>(agent.active()));
+    });
+    metrics.start(std::chrono::seconds(5));
     service::SignalWatcher signals;
     auto started = signals.start([&](int, unsigned count) { agent.stop(/*drain=*/count == 1); });
     if (!started) return fail(1, started.error().message);
     agent.run();
     signals.stop();
+    metrics.stop();
+    if (heads) heads->stop();
     service::log_info("worker: stopped");
     service::flush_logs();
     return 0;

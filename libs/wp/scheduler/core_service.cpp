@@ -15,9 +15,11 @@
 #include <boost/json.hpp>
 
 #include <wp/chain/eth.hpp>
+#include <wp/chain/head_watcher.hpp>
 #include <wp/chain/hub.hpp>
 #include <wp/chain/mirror.hpp>
 #include <wp/chain/rpc.hpp>
+#include <wp/chain/rpc_metrics.hpp>
 #include <wp/chain/sql_tx_journal.hpp>
 #include <wp/chain/tx_manager.hpp>
 #include <wp/core/hex.hpp>
@@ -187,86 +189,10 @@ struct CoreService::Impl {
         }
     }
 
-    //! New blocks seen at once: an eth_subscribe("newHeads") over the node's WebSocket (ws:// on the RPC's host
-    //! and port, as anvil, geth and reth serve it) kicks the chain loop for each new head; core.chain.pollInterval
-    //! stays the fallback (no WebSocket, a dropped subscription, a node without it). Reconnects with a backoff.
-    struct HeadWatcher {
-        std::mutex mutex;
-        std::condition_variable wake;
-        bool stop{false};
-        std::thread thread;
-        std::string url;  //!< empty: the RPC URL is not http:// (no watcher)
-        std::atomic<std::uint64_t> heads{0};
-        void start(Loop& chain) {
-            {
-                std::lock_guard lock(mutex);
-                stop = false;
-            }
-            thread = std::thread([this, &chain] { run(chain); });
-        }
-        void halt() {
-            {
-                std::lock_guard lock(mutex);
-                stop = true;
-            }
-            wake.notify_all();
-            if (thread.joinable()) thread.join();
-        }
-        bool stopping() {
-            std::lock_guard lock(mutex);
-            return stop;
-        }
-        void run(Loop& chain) {
-            auto backoff = std::chrono::milliseconds(1000);
-            bool warned = false;
-            while (!stopping()) {
-                auto failed = watch(chain);  // returns when the connection ends or the watcher stops
-                if (stopping()) return;
-                if (!warned) {
-                    service::log_info("core: no newHeads subscription (polling the chain every pollInterval)",
-                                      {{"url", url}, {"reason", failed}});
-                    warned = true;
-                }
-                std::unique_lock lock(mutex);
-                if (wake.wait_for(lock, backoff, [&] { return stop; })) return;
-                backoff = std::min(backoff * 2, std::chrono::milliseconds(30000));
-            }
-        }
-        std::string watch(Loop& chain) {
-            auto ws = net::WebSocketClient::connect(url, net::WebSocketClientOptions{std::chrono::seconds(5)});
-            if (!ws) return ws.error().message;
-            auto sent = (*ws)->send(R"({"jsonrpc":"2.0","id":1,"method":"eth_subscribe","params":["newHeads"]})");
-            if (!sent) return sent.error().message;
-            bool subscribed = false;
-            while (!stopping()) {
-                auto m = (*ws)->receive(std::chrono::milliseconds(500));
-                if (!m) {
-                    if (m.error().code == Errc::kTimeout) continue;
-                    return m.error().message;
-                }
-                boost::system::error_code ec;
-                const json::value v = json::parse(*m, ec);
-                if (ec || !v.is_object()) continue;
-                const json::object& o = v.as_object();
-                if (!subscribed) {
-                    if (const auto* e = o.if_contains("error")) return "eth_subscribe: " + json::serialize(*e);
-                    if (o.contains("result")) {
-                        subscribed = true;
-                        service::log_info("core: new blocks seen by an eth_subscribe(newHeads)", {{"url", url}});
-                    }
-                    continue;
-                }
-                if (const auto* method = o.if_contains("method");
-                    method != nullptr && method->is_string() && method->as_string() == "eth_subscription") {
-                    ++heads;
-                    chain.kick();
-                }
-            }
-            (*ws)->close();
-            return "stopped";
-        }
-    };
-    HeadWatcher head_watcher;
+    //! New blocks seen at once (chain/head_watcher.hpp): each new head kicks the chain loop; core.chain.pollInterval
+    //! stays the fallback (no WebSocket, a dropped subscription, a node without it). Null: the RPC URL is not
+    //! http:// or core.chain.newHeads is off.
+    std::unique_ptr<chain::HeadWatcher> head_watcher;
 
     bool reconciled{false};  //!< chain thread only
     void chain_round() {
@@ -488,10 +414,10 @@ class HeadWatcherComponent final : public service::Component {
     explicit HeadWatcherComponent(CoreService::Impl& impl) : impl_(impl) {}
     std::string_view name() const override { return "heads"; }
     Result<void> start() override {
-        impl_.head_watcher.start(impl_.chain_loop);
+        impl_.head_watcher->start();
         return {};
     }
-    void stop(service::StopMode) override { impl_.head_watcher.halt(); }
+    void stop(service::StopMode) override { impl_.head_watcher->stop(); }
 
   private:
     CoreService::Impl& impl_;
@@ -624,6 +550,7 @@ void CoreService::Impl::install_routes() {
             .set(static_cast<double>(self->intents_in_flight.load()));
         registry.gauge("wp_core_chain_synced", "1 once the chain mirror caught up")
             .set(self->caught_up_once.load() ? 1.0 : 0.0);
+        chain::export_rpc_counts(chain::process_rpc_counts(), registry);
         HttpResponse r;
         r.status = 200;
         r.body = registry.render();
@@ -640,7 +567,7 @@ CoreService::~CoreService() {
     impl_->scores_loop.halt();
     impl_->dashboard_loop.halt();
     impl_->due_loop.halt();
-    impl_->head_watcher.halt();
+    if (impl_->head_watcher) impl_->head_watcher->stop();
     impl_->chain_loop.halt();
     if (impl_->server) impl_->server->stop(std::chrono::milliseconds(500));
 }
@@ -692,8 +619,17 @@ Result<std::unique_ptr<CoreService>> CoreService::open(const CoreConfig& config,
     chain::JsonRpcOptions rpc_options;
     rpc_options.url = config.rpc;
     impl->rpc = std::make_unique<chain::JsonRpcClient>(rpc_options);
-    if (config.new_heads && config.rpc.rfind("http://", 0) == 0)
-        impl->head_watcher.url = "ws://" + config.rpc.substr(7);
+    if (auto ws = chain::HeadWatcher::ws_url_for(config.rpc); config.new_heads && ws) {
+        auto* loop = &impl->chain_loop;
+        impl->head_watcher = std::make_unique<chain::HeadWatcher>(
+            chain::HeadWatcherOptions{.url = *ws}, [loop] { loop->kick(); },
+            [url = *ws](bool live, const std::string& reason) {
+                if (live) service::log_info("core: new blocks seen by an eth_subscribe(newHeads)", {{"url", url}});
+                else
+                    service::log_info("core: no newHeads subscription (polling the chain every pollInterval)",
+                                      {{"url", url}, {"reason", reason}});
+            });
+    }
     impl->eth = std::make_unique<chain::EthClient>(*impl->rpc);
     auto id = impl->eth->chain_id();
     if (!id) return make_error(id.error().to_error().code, where + ": " + id.error().to_error().message);
@@ -864,7 +800,7 @@ std::vector<service::Component*> CoreService::components() {
         self->chain_loop.min_gap = self->config.poll_interval;
         components_.push_back(std::make_unique<LoopComponent>(
             "chain", self->chain_loop, [self] { self->chain_round(); }, self->config.poll_interval));
-        if (!self->head_watcher.url.empty()) components_.push_back(std::make_unique<HeadWatcherComponent>(*self));
+        if (self->head_watcher) components_.push_back(std::make_unique<HeadWatcherComponent>(*self));
         components_.push_back(std::make_unique<LoopComponent>(
             "due", self->due_loop, [self] { self->due_round(); }, std::chrono::milliseconds(1000)));
         components_.push_back(std::make_unique<LoopComponent>(

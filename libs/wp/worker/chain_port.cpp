@@ -59,7 +59,7 @@ constexpr std::uint64_t kConsensusPathGas = 150'000;
 }  // namespace
 
 ChainResult<ChainReceipt> PocoChainPort::send_once(const std::string& k, const chain::ContractCall& call,
-                                                   std::uint64_t extra_gas) {
+                                                   std::uint64_t fixed_gas, std::uint64_t extra_gas) {
     chain::TxHandle handle;
     if (auto known = tx_.find(k)) {
         if (known->final()) {
@@ -73,7 +73,9 @@ ChainResult<ChainReceipt> PocoChainPort::send_once(const std::string& k, const c
     } else {
         chain::SubmitOptions o;
         o.key = k;
-        if (extra_gas > 0) {
+        if (fixed_gas > 0) {
+            o.gas_limit = fixed_gas;
+        } else if (extra_gas > 0) {
             auto estimate = hub_.estimate_gas(call, tx_.address());
             if (!estimate) return fail(WireCause::kTransactionFailed, k + ": " + estimate.error().message);
             o.gas_limit = *estimate + *estimate / 5 + extra_gas;
@@ -122,13 +124,13 @@ ChainResult<ChainReceipt> PocoChainPort::contribute(const workerapi::Assignment&
     // consensus when mined (checkConsensus: status REVEALING, reveal deadline, more storage), it needs more gas than
     // estimated, and a limit of estimate · 1.2 runs out of gas (seen on the devnet at trust 3: "reverted without
     // data"). Room for that path.
-    return send_once(k, *call, kConsensusPathGas);
+    return send_once(k, *call, options_.contribute_gas, kConsensusPathGas);
 }
 
 ChainResult<ChainReceipt> PocoChainPort::reveal(const Bytes32& task_id, const Bytes32& digest) {
     auto call = hub_.reveal(task_id, digest);
     if (!call) return fail(WireCause::kTransactionFailed, "reveal: " + call.error().message);
-    return send_once(key(task_id, "reveal"), *call);
+    return send_once(key(task_id, "reveal"), *call, options_.reveal_gas);
 }
 
 ChainResult<ChainReceipt> PocoChainPort::contribute_and_finalize(const workerapi::Assignment& a,
@@ -141,7 +143,7 @@ ChainResult<ChainReceipt> PocoChainPort::contribute_and_finalize(const workerapi
     auto call = hub_.contribute_and_finalize(a.task_id, r.digest, results, callback, enclave, enclave_sign,
                                              a.authorization.signature);
     if (!call) return fail(WireCause::kTransactionFailed, "contributeAndFinalize: " + call.error().message);
-    return send_once(key(a.task_id, "contribute-and-finalize"), *call);
+    return send_once(key(a.task_id, "contribute-and-finalize"), *call, options_.contribute_and_finalize_gas);
 }
 
 }  // namespace wp::worker

@@ -64,6 +64,13 @@ class ChainPort {
 
 struct PocoChainPortOptions {
     std::chrono::milliseconds tx_timeout{std::chrono::minutes(5)};
+    //! Fixed gas limits (0: estimated with eth_estimateGas before the send, as below). A fixed limit saves that call
+    //! (an EVM run of the call on the node, several for the estimate's search) but also its check: a contribution
+    //! that would revert now (e.g. the consensus was reached meanwhile) is sent and mined reverted instead of
+    //! failing before the send. The limit must cover the costliest path (docs/worker.md "Chain traffic").
+    std::uint64_t contribute_gas{0};
+    std::uint64_t reveal_gas{0};
+    std::uint64_t contribute_and_finalize_gas{0};
 };
 
 class PocoChainPort final : public ChainPort {
@@ -84,10 +91,11 @@ class PocoChainPort final : public ChainPort {
     static std::string key(const Bytes32& task_id, std::string_view action);
 
   private:
-    //! `extra_gas` > 0: the gas limit is this call's estimate · 1.2 + extra_gas (estimated here; a call that would
-    //! revert now is not sent) instead of the transaction manager's estimate · margin.
+    //! `fixed_gas` > 0: that gas limit, no estimate. Else `extra_gas` > 0: the gas limit is this call's estimate ·
+    //! 1.2 + extra_gas (estimated here; a call that would revert now is not sent) instead of the transaction
+    //! manager's estimate · margin.
     ChainResult<ChainReceipt> send_once(const std::string& key, const chain::ContractCall& call,
-                                        std::uint64_t extra_gas = 0);
+                                        std::uint64_t fixed_gas, std::uint64_t extra_gas = 0);
 
     chain::Hub& hub_;
     chain::TxManager& tx_;

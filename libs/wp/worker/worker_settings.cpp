@@ -37,6 +37,16 @@ service::SettingsSchema build_schema() {
     s.add_path("worker.docker.socket", "/var/run/docker.sock", "the Docker Engine socket (runtime docker)");
     s.add_url("worker.chain.rpc", "", "JSON-RPC URL of the chain").set_required();
     s.add_address("worker.chain.hub", "", "PoCo hub address").set_required();
+    s.add_bool("worker.chain.newHeads", true,
+               "wake the receipt waits on new blocks (eth_subscribe newHeads over ws:// on the rpc's host and port; "
+               "polling stays the fallback)");
+    s.add_integer("worker.chain.gas.contribute", kDefaultContributeGas, 0, 30'000'000,
+                  "gas limit of a contribute (no eth_estimateGas); 0: estimated");
+    s.add_integer("worker.chain.gas.reveal", kDefaultRevealGas, 0, 30'000'000,
+                  "gas limit of a reveal (no eth_estimateGas); 0: estimated");
+    s.add_integer("worker.chain.gas.contributeAndFinalize", 0, 0, 30'000'000,
+                  "gas limit of a contributeAndFinalize; 0: estimated (its gas grows with the result link and the "
+                  "callback)");
     s.add_duration("worker.drainTimeout", std::chrono::minutes(5), milliseconds(0), std::chrono::hours(24),
                    "on SIGTERM: how long held replicates may finish before they are handed back");
     s.add_bool("worker.testing.faults.wrongResult", false,
@@ -110,6 +120,10 @@ Result<WorkerConfig> worker_config(const service::Settings& s) {
     c.docker_socket = s.get_string("worker.docker.socket");
     c.chain_rpc = s.get_string("worker.chain.rpc");
     c.hub = s.get_address("worker.chain.hub");
+    c.new_heads = s.get_bool("worker.chain.newHeads");
+    c.gas_contribute = static_cast<std::uint64_t>(s.get_integer("worker.chain.gas.contribute"));
+    c.gas_reveal = static_cast<std::uint64_t>(s.get_integer("worker.chain.gas.reveal"));
+    c.gas_contribute_and_finalize = static_cast<std::uint64_t>(s.get_integer("worker.chain.gas.contributeAndFinalize"));
     c.drain_timeout = s.get_duration("worker.drainTimeout");
     c.fault_wrong_result = s.get_bool("worker.testing.faults.wrongResult");
     c.fault_skip_reveal = s.get_bool("worker.testing.faults.skipReveal");

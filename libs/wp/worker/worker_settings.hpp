@@ -20,6 +20,11 @@
 //   worker.docker.socket           /var/run/docker.sock
 //   worker.chain.rpc               (required)        JSON-RPC URL
 //   worker.chain.hub               (required)        PoCo hub address
+//   worker.chain.newHeads          true              receipt waits woken by eth_subscribe(newHeads) over ws:// on the
+//                                                    rpc's host and port (polling stays the fallback)
+//   worker.chain.gas.contribute    600000            fixed gas limits of the worker's transactions (no
+//   worker.chain.gas.reveal        200000            eth_estimateGas); 0: estimate (docs/worker.md "Chain traffic")
+//   worker.chain.gas.contributeAndFinalize 0
 //   worker.drainTimeout            5m                on SIGTERM: finish held replicates this long, then hand back
 //   worker.testing.faults.wrongResult  false     TEST ONLY: contribute a wrong result hash (a dissenting worker)
 //   worker.testing.faults.skipReveal   false     TEST ONLY: ignore PLEASE_REVEAL
@@ -40,6 +45,12 @@
 
 namespace wp::worker {
 
+//! The default fixed gas limits (worker.chain.gas.*; docs/worker.md "Chain traffic"): PoCo 6.1's contribute used at
+//! most 390,771 gas and its reveal 93,455 on the devnet (wp_e2e_bench, 200 tasks at trust 1; the contribute that
+//! reaches the consensus is the costliest): about 1.5 and 2 times that.
+inline constexpr std::int64_t kDefaultContributeGas = 600'000;
+inline constexpr std::int64_t kDefaultRevealGas = 200'000;
+
 struct WorkerConfig {
     std::string name;
     std::string scheduler_url;
@@ -58,6 +69,10 @@ struct WorkerConfig {
     std::string docker_socket;
     std::string chain_rpc;
     Address hub;
+    bool new_heads{true};
+    std::uint64_t gas_contribute{0};  //!< 0: estimated
+    std::uint64_t gas_reveal{0};
+    std::uint64_t gas_contribute_and_finalize{0};
     std::chrono::milliseconds drain_timeout{0};
     bool fault_wrong_result{false};  //!< worker.testing.faults.wrongResult (dev chains only)
     bool fault_skip_reveal{false};   //!< worker.testing.faults.skipReveal (dev chains only)
