@@ -298,11 +298,14 @@ std::vector<Result<StatusOutcome>> CoreScheduler::update_status_batch(const std:
     std::vector<Pending> committed;
     auto written = store_.database().write([&](store::Tx& tx) -> Result<bool> {
         committed.clear();  // the store may run this again after a retryable failure
+        // The batch's writes are kept and sent together at the end (multi-row INSERTs, one pipelined round trip).
+        SchedulerStore::WriteBehind behind(store_, tx);
         for (std::size_t i : todo) {
             WP_TRY(Applied applied, apply_status(tx, items[i], now, committed));
             if (applied.error) out[i] = make_error(std::move(*applied.error));
             else out[i] = applied.outcome;
         }
+        WP_TRY_VOID(behind.flush());
         return true;
     });
     if (!written) {
