@@ -436,6 +436,42 @@ TEST_P(SchedulerStoreTest, WriteBehindOverlaysStatusContextAndFlushesBeforeOther
     EXPECT_EQ(stored_task.version, kept_task.version);
     EXPECT_EQ(stored_task.updated_ms, kept_task.updated_ms);
     EXPECT_EQ(stored_task.due_ms, kept_task.due_ms);
+
+    // Prefetched: the same contexts from memory, no statement per lookup (an unknown task, a worker without a
+    // replicate included).
+    auto prefetched = db_->write([&](store::Tx& tx) -> Result<bool> {
+        SchedulerStore::WriteBehind behind(*store_, tx);
+        WP_TRY_VOID(behind.prefetch_status_contexts({tid, h(0xee), h(0xef), h(0xf0), tid}));
+        const auto s0 = db_->stats().statements;
+        WP_TRY(auto ctx, store_->status_context(tx, tid, addr(5), ReplicateStatus::kStarted));
+        WP_TRY(auto unknown, store_->status_context(tx, h(0xee), addr(5), ReplicateStatus::kStarted));
+        WP_TRY(auto other, store_->status_context(tx, tid, addr(6), ReplicateStatus::kStarted));
+        EXPECT_EQ(db_->stats().statements, s0);
+        EXPECT_TRUE(ctx && ctx->replicate && ctx->recorded);
+        if (ctx && ctx->replicate && ctx->recorded) {
+            EXPECT_EQ(ctx->replicate->status, ReplicateStatus::kStarted);
+            EXPECT_EQ(ctx->replicate->version, 2);
+            EXPECT_EQ(ctx->replicate->details, kept.details);
+            EXPECT_EQ(ctx->task.status, TaskStatus::kInitializing);
+            EXPECT_EQ(ctx->task.version, kept_task.version);
+            EXPECT_TRUE(ctx->recorded->duplicate);
+            EXPECT_EQ(ctx->recorded->action, Action::kContinue);
+        }
+        EXPECT_FALSE(unknown);
+        EXPECT_TRUE(other && !other->replicate && !other->recorded);
+        // The scope's own change shows over what was prefetched.
+        if (ctx && ctx->replicate) {
+            WP_TRY(auto r3, store_->set_replicate_status(tx, *ctx->replicate, ReplicateStatus::kAppDownloading,
+                                                         Modifier::kWorker, {}, kNowMs + 4));
+            EXPECT_TRUE(r3);
+            WP_TRY(auto again, store_->status_context(tx, tid, addr(5), ReplicateStatus::kAppDownloading));
+            EXPECT_TRUE(again && again->replicate && again->replicate->version == 3 && !again->recorded);
+        }
+        WP_TRY_VOID(behind.flush());
+        return true;
+    });
+    ASSERT_TRUE(prefetched) << prefetched.error().message;
+    EXPECT_EQ((**store_->replicate(key, addr(5))).status, ReplicateStatus::kAppDownloading);
 }
 
 TEST_P(SchedulerStoreTest, WriteBehindFailsTheTransactionWhenAKeptCompareAndSetMissesAtFlush) {
