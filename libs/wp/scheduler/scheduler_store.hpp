@@ -132,7 +132,9 @@ struct StatusContext {
 
 class SchedulerStore {
   public:
-    explicit SchedulerStore(store::Database& db) : db_(db) {}
+    //! Write-behind (below) is on with PostgreSQL, off with SQLite (measured: statements are cheap there and the
+    //! overlays cost the writer more CPU than they save; docs/scheduler.md "Measured").
+    explicit SchedulerStore(store::Database& db) : db_(db), write_behind_(db.backend() == store::Backend::kPostgres) {}
 
     //! Write-behind on one write transaction (the worker status batch, CoreScheduler::update_status_batch): while a
     //! WriteBehind is open on `tx`, the writes of this store whose result the caller does not read are kept in memory
@@ -173,9 +175,9 @@ class SchedulerStore {
 
     store::Database& database() { return db_; }
 
-    //! Whether a WriteBehind defers anything (default true). false makes every WriteBehind a no-op: each write runs
-    //! at once, as before write-behind existed (for measuring what it gains). Any thread; takes effect for the
-    //! WriteBehind scopes opened after the call.
+    //! Whether a WriteBehind defers anything (default: with PostgreSQL only, see the constructor). false makes every
+    //! WriteBehind a no-op: each write runs at once, as before write-behind existed (for measuring what it gains). Any
+    //! thread; takes effect for the WriteBehind scopes opened after the call.
     void set_write_behind(bool on) { write_behind_.store(on, std::memory_order_relaxed); }
 
     // ---- Deals and tasks ----
@@ -285,7 +287,7 @@ class SchedulerStore {
 
   private:
     store::Database& db_;
-    std::atomic<bool> write_behind_{true};
+    std::atomic<bool> write_behind_;
 };
 
 }  // namespace wp::scheduler

@@ -318,6 +318,7 @@ TEST_P(SchedulerStoreTest, AnswersAndInbox) {
 // ---- Write-behind ---------------------------------------------------------------------------------------------------
 
 TEST_P(SchedulerStoreTest, WriteBehindSendsAnswersAsMultiRowInsertsAtFlush) {
+    store_->set_write_behind(true);  // the default with PostgreSQL only
     // 300 tasks, one worker: 300 answers kept, then sent as INSERTs of 256 + 32 + 8 + 4 rows; a batch of 1 as one.
     ASSERT_TRUE(store_->insert_deal(sample_deal(9, 301), kNowMs));
     ASSERT_TRUE(store_->upsert_worker(addr(5), registration(1), kNowMs));
@@ -371,6 +372,7 @@ TEST_P(SchedulerStoreTest, WriteBehindSendsAnswersAsMultiRowInsertsAtFlush) {
 }
 
 TEST_P(SchedulerStoreTest, WriteBehindOverlaysStatusContextAndFlushesBeforeOtherReads) {
+    store_->set_write_behind(true);  // the default with PostgreSQL only
     ASSERT_TRUE(store_->insert_deal(sample_deal(9), kNowMs));
     ASSERT_TRUE(store_->upsert_worker(addr(5), registration(2), kNowMs));
     const TaskKey key{h(9), 10};
@@ -475,6 +477,7 @@ TEST_P(SchedulerStoreTest, WriteBehindOverlaysStatusContextAndFlushesBeforeOther
 }
 
 TEST_P(SchedulerStoreTest, WriteBehindFailsTheTransactionWhenAKeptCompareAndSetMissesAtFlush) {
+    store_->set_write_behind(true);  // the default with PostgreSQL only
     ASSERT_TRUE(store_->insert_deal(sample_deal(9), kNowMs));
     ASSERT_TRUE(store_->upsert_worker(addr(5), registration(2), kNowMs));
     const TaskKey key{h(9), 10};
