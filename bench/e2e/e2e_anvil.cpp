@@ -69,6 +69,7 @@
 #include <wp/sys/tcp.hpp>
 
 #include "../../tests/pool/pool_processes.hpp"
+#include "../bench_support.hpp"
 #include "../lifecycle/presigned.hpp"
 
 namespace {
@@ -77,28 +78,7 @@ using namespace wp;
 using namespace wp::test;
 namespace fs = std::filesystem;
 namespace json = boost::json;
-using SteadyClock = std::chrono::steady_clock;
-
-constexpr std::size_t kAppOwner = 1;
-constexpr std::size_t kScheduler = 2;
-constexpr std::size_t kRequester = 4;
-//! The proofs' worker accounts, then dev account 5 (the dataset owner, unused here).
-constexpr std::size_t kWorkerAccounts[] = {3, 6, 7, 8, 9, 5};
-
-[[noreturn]] void fail(const std::string& what) {
-    std::fprintf(stderr, "wp_e2e_bench: %s\n", what.c_str());
-    std::exit(1);
-}
-
-template <class T, class E>
-T must(tl::expected<T, E> r, std::string_view what) {
-    if (!r) fail(std::string(what) + ": " + r.error().message);
-    if constexpr (!std::is_void_v<T>) return std::move(*r);
-}
-
-double seconds_since(SteadyClock::time_point t0) {
-    return std::chrono::duration<double>(SteadyClock::now() - t0).count();
-}
+using namespace wp::bench;  // the dev accounts' roles, fail, must, seconds_since, SteadyClock
 
 std::int64_t now_unix_ms() {
     return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())

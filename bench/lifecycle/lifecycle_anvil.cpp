@@ -56,34 +56,13 @@
 #include <wp/protocol/order.hpp>
 #include <wp/sys/tcp.hpp>
 
+#include "../bench_support.hpp"
 #include "presigned.hpp"
 
 namespace {
 
 using namespace wp;
-using SteadyClock = std::chrono::steady_clock;
-
-constexpr std::size_t kAppOwner = 1;
-constexpr std::size_t kScheduler = 2;
-constexpr std::size_t kRequester = 4;
-// Workers: dev accounts 3, 5, 6, 7, 8, 9 (funded by the devnet).
-constexpr std::size_t kWorkerAccounts[] = {3, 5, 6, 7, 8, 9};
-
-[[noreturn]] void fail(const std::string& what) {
-    std::fprintf(stderr, "wp_lifecycle_bench: %s\n", what.c_str());
-    std::exit(1);
-}
-
-//! The value of a Result / HubResult / RpcResult, or exit with its message.
-template <class T, class E>
-T must(tl::expected<T, E> r, std::string_view what) {
-    if (!r) fail(std::string(what) + ": " + r.error().message);
-    return std::move(*r);
-}
-
-double seconds_since(SteadyClock::time_point t0) {
-    return std::chrono::duration<double>(SteadyClock::now() - t0).count();
-}
+using namespace wp::bench;  // the dev accounts' roles, fail, must, seconds_since, SteadyClock
 
 enum class Mode { kPresigned, kManager };
 const char* mode_name(Mode m) { return m == Mode::kPresigned ? "presigned" : "manager"; }

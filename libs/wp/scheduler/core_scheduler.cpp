@@ -327,11 +327,17 @@ std::vector<Result<StatusOutcome>> CoreScheduler::update_status_batch(const std:
     if (todo.empty()) return out;
     const std::int64_t now = now_ms();
     auto written = write_then_publish([&](store::Tx& tx, std::vector<Pending>& committed) -> Result<bool> {
+        // The batch's writes are kept and sent together at the end (multi-row INSERTs, one pipelined round trip).
+        SchedulerStore::WriteBehind behind(store_, tx);
+        std::vector<Bytes32> task_ids;  // what the items read, in one round trip
+        for (std::size_t i : todo) task_ids.push_back(items[i].task_id);
+        WP_TRY_VOID(behind.prefetch_status_contexts(task_ids));
         for (std::size_t i : todo) {
             WP_TRY(Applied applied, apply_status(tx, items[i], now, committed));
             if (applied.error) out[i] = make_error(std::move(*applied.error));
             else out[i] = applied.outcome;
         }
+        WP_TRY_VOID(behind.flush());
         return true;
     });
     if (!written) {

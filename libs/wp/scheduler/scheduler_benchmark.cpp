@@ -5,12 +5,15 @@
 //    consensus, the upload request — per task. No chain, no HTTP: the database's part;
 //  - scheduler/status_reads/<backend>/folded:F: what one status update reads before it decides, the three statements
 //    of before (folded:0) against SchedulerStore::status_context's one (folded:1), one read transaction each;
-//  - scheduler/worker_api_cycle/<backend>/batch:B/clients:C: the same trust-1 lifecycle through the REAL worker API
+//  - scheduler/worker_api_cycle/<backend>/batch:B/clients:C/wb:W: the same trust-1 lifecycle through the REAL worker
+//  API
 //    on 127.0.0.1 (HttpServer + WorkerApi + CoreScheduler + SchedulerStore; bearer tokens, JSON, keep-alive), C
 //    worker clients (threads, one request at a time each, like C worker processes), status updates answered only
 //    after their commit. batch:0 is the behaviour before group commit (each update its own write transaction on the
 //    handler thread); batch:256 the StatusBatcher (status_batcher.hpp). Consensus is applied in-process after a
-//    client's CONTRIBUTED updates, one apply_consensus_batch per client (a mirror poll; the chain's part).
+//    client's CONTRIBUTED updates, one apply_consensus_batch per client (a mirror poll; the chain's part). wb:1 is
+//    SchedulerStore's write-behind (a status transaction's writes sent together at its end: multi-row INSERTs, one
+//    pipelined round trip with PostgreSQL), wb:0 every write at once (the behaviour before).
 // Both run as the daemon does: SQLite synchronous=FULL (one fsync per commit), PostgreSQL synchronous_commit on
 // (its private cluster from store/pg_test_support.hpp). Counters, per task (one task = one replicate at trust 1):
 //   tasks_per_s        tasks through the whole scheduler share per second of wall time
@@ -308,6 +311,7 @@ void worker_api_cycle(benchmark::State& state) {
     const auto backend = state.range(0) == 0 ? store::Backend::kSqlite : store::Backend::kPostgres;
     const auto batch = static_cast<std::size_t>(state.range(1));
     const auto clients = static_cast<std::uint64_t>(state.range(2));
+    const bool write_behind = state.range(3) != 0;
     constexpr std::uint64_t kTasksPerClient = 8;
     const std::uint64_t bag = clients * kTasksPerClient;
     Db db(backend);
@@ -327,6 +331,7 @@ void worker_api_cycle(benchmark::State& state) {
     service::TokenService tokens(*keyring, clock);
     service::InMemoryChallengeStore challenge_store;
     service::ChallengeAuth challenges(challenge_store, clock, worker_login_options());
+    db.store->set_write_behind(write_behind);
     CoreScheduler core(*db.store, clock, CoreOptions{});
     WorkerApiOptions api_options;
     api_options.status_batch = batch;
@@ -438,14 +443,19 @@ void worker_api_cycle(benchmark::State& state) {
 }
 BENCHMARK(worker_api_cycle)
     ->Name("scheduler/worker_api_cycle")
-    ->ArgNames({"pg", "batch", "clients"})
-    ->Args({0, 0, 16})
-    ->Args({0, 256, 16})
-    ->Args({0, 0, 64})
-    ->Args({0, 256, 64})
-    ->Args({1, 0, 16})
-    ->Args({1, 256, 16})
-    ->Args({1, 256, 64})
+    ->ArgNames({"pg", "batch", "clients", "wb"})
+    ->Args({0, 0, 16, 0})
+    ->Args({0, 0, 16, 1})
+    ->Args({0, 256, 16, 0})
+    ->Args({0, 256, 16, 1})
+    ->Args({0, 256, 64, 0})
+    ->Args({0, 256, 64, 1})
+    ->Args({1, 0, 16, 0})
+    ->Args({1, 0, 16, 1})
+    ->Args({1, 256, 16, 0})
+    ->Args({1, 256, 16, 1})
+    ->Args({1, 256, 64, 0})
+    ->Args({1, 256, 64, 1})
     ->UseRealTime()
     ->Unit(benchmark::kMillisecond);
 

@@ -1,12 +1,18 @@
 #include "scheduler_store.hpp"
 
+#include <algorithm>
+#include <map>
+#include <set>
+#include <span>
 #include <string>
+#include <tuple>
 #include <utility>
 
 #include <boost/json/array.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
+#include <wp/core/hex.hpp>
 #include <wp/protocol/ids.hpp>
 
 namespace wp::scheduler {
@@ -187,6 +193,48 @@ struct SetList {
     }
 };
 
+//! The task after transition_task's UPDATE (the same columns, computed in memory for the write-behind).
+TaskRecord task_after(TaskRecord t, TaskStatus next, const TaskChange& c, std::int64_t now_ms) {
+    t.status = next;
+    t.version += 1;
+    t.updated_ms = now_ms;
+    if (c.clear_due) t.due_ms.reset();
+    if (c.due_ms) t.due_ms = c.due_ms;
+    if (c.reveal_deadline) t.reveal_deadline = c.reveal_deadline;
+    if (c.enclave_challenge) t.enclave_challenge = *c.enclave_challenge;
+    if (c.consensus) t.consensus = c.consensus;
+    if (c.uploader) t.uploader = c.uploader;
+    if (c.result_link) t.result_link = c.result_link;
+    if (c.callback_data) t.callback_data = c.callback_data;
+    if (c.initialize_intent) t.initialize_intent = c.initialize_intent;
+    if (c.finalize_intent) t.finalize_intent = c.finalize_intent;
+    if (c.reopen_intent) t.reopen_intent = c.reopen_intent;
+    if (c.claim_intent) t.claim_intent = c.claim_intent;
+    if (c.failure) t.failure = c.failure;
+    return t;
+}
+
+//! The replicate after set_replicate_status's UPDATE (computed in memory for the write-behind).
+ReplicateRecord replicate_after(ReplicateRecord r, ReplicateStatus to, bool slot, const workerapi::StatusDetails& d,
+                                std::int64_t now_ms) {
+    r.status = to;
+    if (!is_interruption(to)) r.last_relevant = to;
+    r.version += 1;
+    r.holds_slot = slot;
+    r.updated_ms = now_ms;
+    auto& x = r.details;
+    if (d.result_digest) x.result_digest = d.result_digest;
+    if (d.result_hash) x.result_hash = d.result_hash;
+    if (d.result_seal) x.result_seal = d.result_seal;
+    if (d.tx_hash) x.tx_hash = d.tx_hash;
+    if (d.block_number) x.block_number = d.block_number;
+    if (d.result_link) x.result_link = d.result_link;
+    if (d.callback_data) x.callback_data = d.callback_data;
+    if (d.cause) x.cause = d.cause;
+    if (d.message) x.message = d.message;
+    return r;
+}
+
 Result<DealRecord> deal_from_row(const Row& r) {
     DealRecord d;
     WP_TRY(d.deal_id, r.get<Bytes32>("deal_id"));
@@ -225,6 +273,235 @@ Result<DealRecord> deal_from_row(const Row& r) {
 
 }  // namespace
 
+// ---- Write-behind (SchedulerStore::WriteBehind) ---------------------------------------------------------------------
+
+struct SchedulerStore::WriteBehind::State {
+    const SchedulerStore* store{nullptr};
+    Tx* tx{nullptr};
+    State* outer{nullptr};  //!< the thread's previous scope (another store's), restored at the end
+    //! A compare-and-set UPDATE … RETURNING version, and the version it must return.
+    struct Cas {
+        store::Statement statement;
+        std::int64_t version{0};
+        std::string what;
+    };
+    std::vector<Cas> updates;
+    std::vector<std::vector<Param>> answers, events, notifications;  //!< rows of the multi-row INSERTs
+    // What the kept writes changed, for status_context.
+    std::map<TaskKey, TaskRecord> tasks;
+    std::map<std::pair<TaskKey, Address>, ReplicateRecord> replicates;
+    std::map<std::tuple<TaskKey, Address, std::int64_t>, workerapi::StatusAnswer> answered;
+    // What prefetch_status_contexts read (valid until the next flush): the tasks asked for (found or not), every
+    // replicate and recorded answer of the tasks found.
+    std::set<Bytes32> prefetched;
+    std::map<Bytes32, TaskRecord> pf_tasks;
+    std::map<std::pair<TaskKey, Address>, ReplicateRecord> pf_replicates;
+    std::map<std::tuple<TaskKey, Address, std::int64_t>, workerapi::StatusAnswer> pf_answers;
+};
+
+namespace {
+
+using WriteBehindState = SchedulerStore::WriteBehind::State;
+
+thread_local WriteBehindState* t_write_behind = nullptr;
+
+//! The write-behind scope open on `tx` for `store` on this thread, if any.
+WriteBehindState* behind(const SchedulerStore* store, const Tx& tx) {
+    for (WriteBehindState* s = t_write_behind; s != nullptr; s = s->outer)
+        if (s->store == store && s->tx == &tx) return s;
+    return nullptr;
+}
+
+constexpr std::size_t kMaxRowsPerInsert = 256;
+constexpr std::size_t kStatementsPerRoundTrip = 128;
+
+//! `rows` as INSERT INTO table (columns) VALUES (…), … [suffix] statements of 256, 128, …, 1 rows (largest first):
+//! a handful of statement shapes, each prepared once per connection.
+void append_inserts(std::vector<store::Statement>& out, std::string_view table, std::string_view columns,
+                    std::size_t column_count, std::vector<std::vector<Param>>& rows, std::string_view suffix) {
+    for (std::size_t i = 0; i < rows.size();) {
+        std::size_t n = kMaxRowsPerInsert;
+        while (n > rows.size() - i) n /= 2;
+        store::Statement st;
+        st.sql.reserve(64 + n * column_count * 5);
+        st.sql += "INSERT INTO ";
+        st.sql += table;
+        st.sql += " (";
+        st.sql += columns;
+        st.sql += ") VALUES ";
+        st.params.reserve(n * column_count);
+        for (std::size_t r = 0; r < n; ++r) {
+            st.sql += r == 0 ? "(" : ", (";
+            for (std::size_t c = 0; c < column_count; ++c) {
+                st.params.push_back(std::move(rows[i + r][c]));
+                if (c > 0) st.sql += ", ";
+                st.sql += '$';
+                st.sql += std::to_string(st.params.size());
+            }
+            st.sql += ')';
+        }
+        st.sql += suffix;
+        out.push_back(std::move(st));
+        i += n;
+    }
+}
+
+Result<void> flush_state(WriteBehindState& st) {
+    st.prefetched.clear();
+    st.pf_tasks.clear();
+    st.pf_replicates.clear();
+    st.pf_answers.clear();
+    if (st.updates.empty() && st.answers.empty() && st.events.empty() && st.notifications.empty()) {
+        st.tasks.clear();
+        st.replicates.clear();
+        st.answered.clear();
+        return {};
+    }
+    std::vector<store::Statement> statements;
+    statements.reserve(st.updates.size() + 8);
+    for (auto& u : st.updates) statements.push_back(std::move(u.statement));
+    append_inserts(statements, "sched_replicate_updates",
+                   "deal_id, task_index, worker, status, action, abort_cause, at_ms", 7, st.answers,
+                   " ON CONFLICT (deal_id, task_index, worker, status) DO NOTHING");
+    append_inserts(statements, "sched_task_events", "deal_id, task_index, status, event, at_ms", 5, st.events, "");
+    append_inserts(statements, "sched_notifications", "worker, seq, task_id, action, payload, created_ms", 6,
+                   st.notifications, "");
+    // Updates first, in the order they were made (a row changed twice sees its versions in order), then the inserts.
+    const std::vector<WriteBehindState::Cas> updates = std::move(st.updates);
+    st.updates.clear();
+    st.answers.clear();
+    st.events.clear();
+    st.notifications.clear();
+    st.tasks.clear();
+    st.replicates.clear();
+    st.answered.clear();
+    for (std::size_t first = 0; first < statements.size(); first += kStatementsPerRoundTrip) {
+        const std::size_t n = std::min(kStatementsPerRoundTrip, statements.size() - first);
+        WP_TRY(auto results, st.tx->query_batch(std::span<const store::Statement>(statements).subspan(first, n)));
+        for (std::size_t i = 0; i < n && first + i < updates.size(); ++i) {
+            const auto& u = updates[first + i];
+            const store::Rows& rows = results[i];
+            if (rows.size() != 1) return make_error(Errc::kIo, u.what + " changed concurrently; retry the update");
+            WP_TRY(std::int64_t version, rows[0].get<std::int64_t>("version"));
+            if (version != u.version)
+                return make_error(Errc::kIo, u.what + ": stored version " + std::to_string(version) + ", expected " +
+                                                 std::to_string(u.version));
+        }
+    }
+    return {};
+}
+
+//! Before a statement of `tx` that reads or writes what a write-behind scope may keep: send it.
+Result<void> settle(const SchedulerStore* store, Tx& tx) {
+    if (WriteBehindState* s = behind(store, tx)) return flush_state(*s);
+    return {};
+}
+
+std::string task_what(const TaskKey& key) {
+    return "task " + to_hex(key.deal_id.view()) + "#" + std::to_string(key.index);
+}
+
+}  // namespace
+
+SchedulerStore::WriteBehind::WriteBehind(SchedulerStore& store, store::Tx& tx) {
+    if (!store.write_behind_.load(std::memory_order_relaxed)) return;  // every write at once
+    state_ = std::make_unique<State>();
+    state_->store = &store;
+    state_->tx = &tx;
+    state_->outer = t_write_behind;
+    t_write_behind = state_.get();
+}
+
+SchedulerStore::WriteBehind::~WriteBehind() {
+    // Scopes end in reverse order of their start (they live on the stack of the transaction's function).
+    if (state_ && t_write_behind == state_.get()) t_write_behind = state_->outer;
+}
+
+Result<void> SchedulerStore::WriteBehind::prefetch_status_contexts(const std::vector<Bytes32>& task_ids) {
+    if (!state_) return {};
+    State& st = *state_;
+    WP_TRY_VOID(flush_state(st));
+    const std::set<Bytes32> unique(task_ids.begin(), task_ids.end());
+    // Only where it saves statements: 3 per chunk instead of 1 per task (PostgreSQL: 1 round trip instead of 1 per
+    // task).
+    if (unique.size() < (st.tx->backend() == store::Backend::kPostgres ? 2u : 4u)) return {};
+    const std::vector<Bytes32> ids(unique.begin(), unique.end());
+    static const std::string replicate_columns = [] {
+        std::string out;
+        for (std::string_view rest = kReplicateColumns; !rest.empty();) {
+            const auto comma = rest.find(',');
+            std::string_view col = rest.substr(0, comma);
+            while (!col.empty() && col.front() == ' ') col.remove_prefix(1);
+            if (!out.empty()) out += ", ";
+            out += "r.";
+            out += col;
+            out += " AS ";
+            out += col;
+            rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
+        }
+        return out;
+    }();
+    // Per chunk of ids (256, 128, …, 1: a few statement shapes): the tasks, their replicates, their answers.
+    std::vector<store::Statement> statements;
+    for (std::size_t i = 0; i < ids.size();) {
+        std::size_t n = kMaxRowsPerInsert;
+        while (n > ids.size() - i) n /= 2;
+        std::string in;
+        std::vector<Param> params;
+        for (std::size_t k = 0; k < n; ++k) {
+            in += k == 0 ? "$" : ", $";
+            in += std::to_string(k + 1);
+            params.emplace_back(ids[i + k]);
+        }
+        statements.push_back(
+            {std::string("SELECT ") + kTaskColumns + " FROM sched_tasks WHERE task_id IN (" + in + ")", params});
+        statements.push_back({"SELECT " + replicate_columns +
+                                  " FROM sched_replicates r JOIN sched_tasks t ON t.deal_id = r.deal_id AND"
+                                  " t.task_index = r.task_index WHERE t.task_id IN (" +
+                                  in + ")",
+                              params});
+        statements.push_back(
+            {"SELECT u.deal_id AS deal_id, u.task_index AS task_index, u.worker AS worker,"
+             " u.status AS status, u.action AS action, u.abort_cause AS abort_cause"
+             " FROM sched_replicate_updates u JOIN sched_tasks t ON t.deal_id = u.deal_id AND"
+             " t.task_index = u.task_index WHERE t.task_id IN (" +
+                 in + ")",
+             std::move(params)});
+        i += n;
+    }
+    for (std::size_t first = 0; first < statements.size(); first += kStatementsPerRoundTrip - 2) {
+        const std::size_t n = std::min(kStatementsPerRoundTrip - 2, statements.size() - first);  // multiple of 3
+        WP_TRY(auto results, st.tx->query_batch(std::span<const store::Statement>(statements).subspan(first, n)));
+        for (std::size_t k = 0; k + 2 < results.size(); k += 3) {
+            for (const Row& row : results[k]) {
+                WP_TRY(auto t, task_from_row(row));
+                st.pf_tasks.emplace(t.task_id, std::move(t));
+            }
+            for (const Row& row : results[k + 1]) {
+                WP_TRY(auto r, replicate_from_row(row));
+                st.pf_replicates.emplace(std::make_pair(r.task, r.worker), std::move(r));
+            }
+            for (const Row& row : results[k + 2]) {
+                TaskKey key;
+                WP_TRY(key.deal_id, row.get<Bytes32>("deal_id"));
+                WP_TRY(key.index, row.get<std::uint64_t>("task_index"));
+                WP_TRY(Address worker, row.get<Address>("worker"));
+                WP_TRY(std::int64_t status, row.get<std::int64_t>("status"));
+                WP_TRY(std::int64_t action, row.get<std::int64_t>("action"));
+                WP_TRY(auto answer, answer_from(action, row.get<std::optional<std::int64_t>>("abort_cause")));
+                st.pf_answers.emplace(std::make_tuple(key, worker, status), answer);
+            }
+        }
+    }
+    st.prefetched = unique;
+    return {};
+}
+
+Result<void> SchedulerStore::WriteBehind::flush() {
+    if (!state_) return {};
+    return flush_state(*state_);
+}
+
 // ---- Deals and tasks ------------------------------------------------------------------------------------------------
 
 Result<bool> SchedulerStore::insert_deal(const DealRecord& d, std::int64_t now_ms) {
@@ -232,6 +509,7 @@ Result<bool> SchedulerStore::insert_deal(const DealRecord& d, std::int64_t now_m
 }
 
 Result<bool> SchedulerStore::insert_deal(Tx& tx, const DealRecord& d, std::int64_t now_ms) {
+    WP_TRY_VOID(settle(this, tx));
     if (d.bot_size == 0 || d.bot_size > 1'000'000)
         return make_error(Errc::kInvalidArgument, "deal.botSize: must be between 1 and 1000000");
     json::array files;
@@ -326,6 +604,7 @@ SchedulerStore::recent_deals(std::size_t limit) {
 }
 
 Result<std::optional<TaskRecord>> SchedulerStore::task(Tx& tx, const TaskKey& key) {
+    WP_TRY_VOID(settle(this, tx));
     WP_TRY(auto row, tx.query_opt(std::string("SELECT ") + kTaskColumns +
                                       " FROM sched_tasks WHERE deal_id = $1 AND task_index = $2",
                                   key.deal_id, key.index));
@@ -343,6 +622,7 @@ Result<std::optional<TaskRecord>> SchedulerStore::task_by_id(const Bytes32& id) 
 }
 
 Result<std::optional<TaskRecord>> SchedulerStore::task_by_id(Tx& tx, const Bytes32& id) {
+    WP_TRY_VOID(settle(this, tx));
     static const std::string sql = std::string("SELECT ") + kTaskColumns + " FROM sched_tasks WHERE task_id = $1";
     WP_TRY(auto row, tx.query_opt(sql, id));
     if (!row) return std::optional<TaskRecord>{};
@@ -470,6 +750,18 @@ Result<std::optional<TaskRecord>> SchedulerStore::transition_task(Tx& tx, const 
     set.params.emplace_back(static_cast<std::int64_t>(expected.status));
     sql += " AND version = " + set.next();
     set.params.emplace_back(expected.version);
+    if (WriteBehindState* wb = behind(this, tx)) {
+        if (auto it = wb->tasks.find(expected.key);
+            it != wb->tasks.end() && (it->second.status != expected.status || it->second.version != expected.version))
+            return std::optional<TaskRecord>{};
+        TaskRecord updated = task_after(expected, next, c, now_ms);
+        wb->updates.push_back({store::Statement{sql + " RETURNING version", std::move(set.params)}, updated.version,
+                               task_what(expected.key)});
+        wb->events.push_back({expected.key.deal_id, expected.key.index, static_cast<std::int64_t>(next),
+                              std::string(to_string(event)), now_ms});
+        wb->tasks[expected.key] = updated;
+        return std::optional<TaskRecord>(std::move(updated));
+    }
     sql += std::string(" RETURNING ") + kTaskColumns;
     WP_TRY(auto rows, tx.query_params(sql, set.params));
     if (rows.empty()) return std::optional<TaskRecord>{};
@@ -490,6 +782,7 @@ Result<std::optional<TaskRecord>> SchedulerStore::transition_task(const TaskReco
 Result<std::optional<TaskRecord>> SchedulerStore::reschedule_task(Tx& tx, const TaskRecord& expected,
                                                                   std::optional<std::int64_t> due_ms,
                                                                   std::int64_t now_ms) {
+    WP_TRY_VOID(settle(this, tx));
     WP_TRY(auto rows, tx.query(std::string("UPDATE sched_tasks SET due_ms = $1, version = version + 1, updated_ms = $2"
                                            " WHERE deal_id = $3 AND task_index = $4 AND status = $5 AND version = $6"
                                            " RETURNING ") +
@@ -502,6 +795,7 @@ Result<std::optional<TaskRecord>> SchedulerStore::reschedule_task(Tx& tx, const 
 }
 
 Result<bool> SchedulerStore::set_enclave_challenge(Tx& tx, const TaskKey& task, const Address& challenge) {
+    WP_TRY_VOID(settle(this, tx));
     WP_TRY(auto rows, tx.query("UPDATE sched_tasks SET enclave_challenge = $1 WHERE deal_id = $2 AND task_index = $3"
                                " AND enclave_challenge = $4 RETURNING task_index",
                                challenge, task.deal_id, task.index, Address{}));
@@ -626,6 +920,7 @@ Result<std::vector<Address>> SchedulerStore::mark_lost_workers(std::int64_t now_
 
 Result<bool> SchedulerStore::create_replicate(Tx& tx, const TaskKey& task, const Address& worker, const U256& score,
                                               std::int64_t now_ms) {
+    WP_TRY_VOID(settle(this, tx));
     WP_TRY(auto w, tx.query_opt(std::string("SELECT ") + kWorkerColumns + " FROM sched_workers w WHERE w.address = $1",
                                 worker));
     if (!w) return false;
@@ -657,6 +952,7 @@ Result<std::vector<ReplicateRecord>> SchedulerStore::replicates_of_task(const Ta
 }
 
 Result<std::vector<ReplicateRecord>> SchedulerStore::replicates_of_task(Tx& tx, const TaskKey& task) {
+    WP_TRY_VOID(settle(this, tx));
     return replicates_where(tx, task);
 }
 
@@ -737,6 +1033,18 @@ Result<std::optional<ReplicateRecord>> SchedulerStore::set_replicate_status(Tx& 
     set.params.emplace_back(static_cast<std::int64_t>(expected.status));
     sql += " AND version = " + set.next();
     set.params.emplace_back(expected.version);
+    if (WriteBehindState* wb = behind(this, tx)) {
+        const auto key = std::make_pair(expected.task, expected.worker);
+        if (auto it = wb->replicates.find(key); it != wb->replicates.end() && (it->second.status != expected.status ||
+                                                                               it->second.version != expected.version))
+            return std::optional<ReplicateRecord>{};
+        ReplicateRecord updated = replicate_after(expected, to, slot, d, now_ms);
+        wb->updates.push_back(
+            {store::Statement{sql + " RETURNING version", std::move(set.params)}, updated.version,
+             "replicate of worker " + expected.worker.to_checksum() + " for " + task_what(expected.task)});
+        wb->replicates[key] = updated;
+        return std::optional<ReplicateRecord>(std::move(updated));
+    }
     sql += std::string(" RETURNING ") + kReplicateColumns;
     WP_TRY(auto rows, tx.query_params(sql, set.params));
     if (rows.empty()) return std::optional<ReplicateRecord>{};
@@ -749,6 +1057,7 @@ Result<std::optional<ReplicateRecord>> SchedulerStore::set_replicate_status(Tx& 
 Result<std::optional<workerapi::StatusAnswer>> SchedulerStore::recorded_answer(Tx& tx, const TaskKey& task,
                                                                                const Address& worker,
                                                                                ReplicateStatus status) {
+    WP_TRY_VOID(settle(this, tx));
     WP_TRY(auto row, tx.query_opt("SELECT action, abort_cause FROM sched_replicate_updates WHERE deal_id = $1 AND"
                                   " task_index = $2 AND worker = $3 AND status = $4",
                                   task.deal_id, task.index, worker, static_cast<std::int64_t>(status)));
@@ -779,6 +1088,15 @@ Result<std::int64_t> SchedulerStore::count_task_events(Tx& tx, const TaskKey& ta
 
 Result<void> SchedulerStore::record_answer(Tx& tx, const TaskKey& task, const Address& worker, ReplicateStatus status,
                                            const workerapi::StatusAnswer& answer, std::int64_t now_ms) {
+    if (WriteBehindState* wb = behind(this, tx)) {
+        // ON CONFLICT DO NOTHING: the first answer recorded stays.
+        if (wb->answered.emplace(std::make_tuple(task, worker, static_cast<std::int64_t>(status)), answer).second)
+            wb->answers.push_back(
+                {task.deal_id, task.index, worker, static_cast<std::int64_t>(status),
+                 static_cast<std::int64_t>(answer.action),
+                 answer.abort_cause ? Param(static_cast<std::int64_t>(*answer.abort_cause)) : Param(nullptr), now_ms});
+        return {};
+    }
     WP_TRY_VOID(tx.exec(
         "INSERT INTO sched_replicate_updates (deal_id, task_index, worker, status, action, abort_cause,"
         " at_ms) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (deal_id, task_index, worker, status)"
@@ -827,18 +1145,44 @@ Result<std::optional<StatusContext>> SchedulerStore::status_context(Tx& tx, cons
                " r.worker = $2"
                " WHERE t.task_id = $1";
     }();
-    WP_TRY(auto row, tx.query_opt(sql, task_id, worker, static_cast<std::int64_t>(status)));
-    if (!row) return std::optional<StatusContext>{};
     StatusContext out;
-    WP_TRY(out.task, task_from_row(*row));
-    WP_TRY(auto action, row->get<std::optional<std::int64_t>>("u_action"));
-    if (action) {
-        WP_TRY(auto answer, answer_from(*action, row->get<std::optional<std::int64_t>>("u_abort_cause")));
-        out.recorded = answer;
+    const WriteBehindState* wb = behind(this, tx);
+    if (wb != nullptr && wb->prefetched.count(task_id) > 0) {
+        // Read at the start of the batch (prefetch_status_contexts), then the scope's own changes below.
+        const auto t = wb->pf_tasks.find(task_id);
+        if (t == wb->pf_tasks.end()) return std::optional<StatusContext>{};
+        out.task = t->second;
+        if (auto r = wb->pf_replicates.find({out.task.key, worker}); r != wb->pf_replicates.end())
+            out.replicate = r->second;
+        if (auto a = wb->pf_answers.find({out.task.key, worker, static_cast<std::int64_t>(status)});
+            a != wb->pf_answers.end())
+            out.recorded = a->second;
+    } else {
+        WP_TRY(auto row, tx.query_opt(sql, task_id, worker, static_cast<std::int64_t>(status)));
+        if (!row) return std::optional<StatusContext>{};
+        WP_TRY(out.task, task_from_row(*row));
+        WP_TRY(auto action, row->get<std::optional<std::int64_t>>("u_action"));
+        if (action) {
+            WP_TRY(auto answer, answer_from(*action, row->get<std::optional<std::int64_t>>("u_abort_cause")));
+            out.recorded = answer;
+        }
+        if (!row->is_null("r_worker")) {
+            WP_TRY(auto rep, replicate_from_row(*row, "r_"));
+            out.replicate = std::move(rep);
+        }
     }
-    if (!row->is_null("r_worker")) {
-        WP_TRY(auto rep, replicate_from_row(*row, "r_"));
-        out.replicate = std::move(rep);
+    if (wb != nullptr) {
+        // What this scope changed and has not sent yet.
+        if (auto it = wb->tasks.find(out.task.key); it != wb->tasks.end()) out.task = it->second;
+        if (auto it = wb->replicates.find({out.task.key, worker}); it != wb->replicates.end())
+            out.replicate = it->second;
+        if (!out.recorded) {
+            if (auto it = wb->answered.find({out.task.key, worker, static_cast<std::int64_t>(status)});
+                it != wb->answered.end()) {
+                out.recorded = it->second;
+                out.recorded->duplicate = true;
+            }
+        }
     }
     return std::optional<StatusContext>(std::move(out));
 }
@@ -852,6 +1196,11 @@ Result<workerapi::Notification> SchedulerStore::append_notification(Tx& tx, cons
                                   worker));
     if (!row) return make_error(Errc::kInvalidArgument, "notification for an unknown worker " + worker.to_checksum());
     WP_TRY(n.seq, row->get<std::uint64_t>("last_seq"));
+    if (WriteBehindState* wb = behind(this, tx)) {
+        wb->notifications.push_back({worker, n.seq, n.task_id, static_cast<std::int64_t>(n.action),
+                                     workerapi::serialize(workerapi::to_json(n)), now_ms});
+        return n;
+    }
     WP_TRY_VOID(
         tx.exec("INSERT INTO sched_notifications (worker, seq, task_id, action, payload, created_ms) VALUES"
                 " ($1, $2, $3, $4, $5, $6)",

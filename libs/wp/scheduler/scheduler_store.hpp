@@ -17,7 +17,9 @@
 //
 // Thread safety: as store::Database (any thread).
 
+#include <atomic>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -130,9 +132,53 @@ struct StatusContext {
 
 class SchedulerStore {
   public:
-    explicit SchedulerStore(store::Database& db) : db_(db) {}
+    //! Write-behind (below) is on with PostgreSQL, off with SQLite (measured: statements are cheap there and the
+    //! overlays cost the writer more CPU than they save; docs/scheduler.md "Measured").
+    explicit SchedulerStore(store::Database& db) : db_(db), write_behind_(db.backend() == store::Backend::kPostgres) {}
+
+    //! Write-behind on one write transaction (the worker status batch, CoreScheduler::update_status_batch): while a
+    //! WriteBehind is open on `tx`, the writes of this store whose result the caller does not read are kept in memory
+    //! and sent together by flush():
+    //!  - record_answer, the history row of transition_task and the row of append_notification become multi-row
+    //!    INSERTs (chunks of 256, 128, …, 1 rows: a few prepared statement shapes);
+    //!  - the compare-and-set UPDATEs of transition_task and set_replicate_status return the new record computed in
+    //!    memory; the UPDATE itself (`… RETURNING version`) runs at flush, which fails with Errc::kIo "… changed
+    //!    concurrently" when it matched no row (the caller's transaction then rolls back, as the immediate
+    //!    compare-and-set would have made it do);
+    //!  - with PostgreSQL all of it goes in one pipelined round trip (Tx::query_batch) instead of one per statement.
+    //! Reads stay consistent with the writes kept: status_context overlays the records and answers written in the
+    //! scope (a task or replicate changed twice in one batch, the same update twice); every other method of this
+    //! store called with `tx` flushes first (deal() excepted: deals are not written here). Statements the caller runs
+    //! on `tx` itself do not see what is kept: flush() before them.
+    //! flush() may be called several times; the destructor drops what was not flushed (call it only on a path where
+    //! the transaction rolls back). One WriteBehind per transaction, on the thread that runs it (it is found through
+    //! a thread-local pointer); not copyable, not movable.
+    class WriteBehind {
+      public:
+        WriteBehind(SchedulerStore& store, store::Tx& tx);
+        ~WriteBehind();
+        WriteBehind(const WriteBehind&) = delete;
+        WriteBehind& operator=(const WriteBehind&) = delete;
+        //! Sends what is kept (see above); the overlays are emptied, the scope stays open.
+        Result<void> flush();
+        //! Reads, in one round trip (three statements per chunk of 256 ids, pipelined), what status_context needs for
+        //! each of `task_ids` (the tasks, all their replicates and recorded answers): status_context then answers for
+        //! these tasks from memory (plus the scope's own changes) instead of one statement each. Valid until the
+        //! next flush (which empties it). Flushes first. Does nothing for fewer tasks than it pays for (2 with
+        //! PostgreSQL, 4 with SQLite). Errors: the store's.
+        Result<void> prefetch_status_contexts(const std::vector<Bytes32>& task_ids);
+        struct State;
+
+      private:
+        std::unique_ptr<State> state_;
+    };
 
     store::Database& database() { return db_; }
+
+    //! Whether a WriteBehind defers anything (default: with PostgreSQL only, see the constructor). false makes every
+    //! WriteBehind a no-op: each write runs at once, as before write-behind existed (for measuring what it gains). Any
+    //! thread; takes effect for the WriteBehind scopes opened after the call.
+    void set_write_behind(bool on) { write_behind_.store(on, std::memory_order_relaxed); }
 
     // ---- Deals and tasks ----
     //! Inserts the deal and one task per index in [bot_first, bot_first + bot_size) (task_id = keccak256(deal ‖ idx)),
@@ -247,6 +293,7 @@ class SchedulerStore {
 
   private:
     store::Database& db_;
+    std::atomic<bool> write_behind_;
 };
 
 }  // namespace wp::scheduler

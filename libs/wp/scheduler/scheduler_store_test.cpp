@@ -1,5 +1,6 @@
 // SchedulerStore on both backends: idempotent deal intake keyed by (deal, index), compare-and-set transitions,
-// slot-checked replicate reservation, lost workers, idempotent update answers, the notification inbox.
+// slot-checked replicate reservation, lost workers, idempotent update answers, the notification inbox; write-behind
+// (multi-row answers at flush, status_context's overlay, a kept compare-and-set that misses fails the transaction).
 
 #include "scheduler_store.hpp"
 
@@ -312,6 +313,204 @@ TEST_P(SchedulerStoreTest, AnswersAndInbox) {
     auto unknown = db_->write(
         [&](store::Tx& tx) { return store_->append_notification(tx, addr(6), workerapi::Notification{}, kNowMs); });
     EXPECT_FALSE(unknown);
+}
+
+// ---- Write-behind ---------------------------------------------------------------------------------------------------
+
+TEST_P(SchedulerStoreTest, WriteBehindSendsAnswersAsMultiRowInsertsAtFlush) {
+    store_->set_write_behind(true);  // the default with PostgreSQL only
+    // 300 tasks, one worker: 300 answers kept, then sent as INSERTs of 256 + 32 + 8 + 4 rows; a batch of 1 as one.
+    ASSERT_TRUE(store_->insert_deal(sample_deal(9, 301), kNowMs));
+    ASSERT_TRUE(store_->upsert_worker(addr(5), registration(1), kNowMs));
+    const workerapi::StatusAnswer answer{Action::kContinue, std::nullopt, false};
+    const auto record = [&](std::uint64_t first, std::uint64_t count) -> Result<std::uint64_t> {
+        return db_->write([&](store::Tx& tx) -> Result<std::uint64_t> {
+            SchedulerStore::WriteBehind behind(*store_, tx);
+            for (std::uint64_t i = first; i < first + count; ++i)
+                WP_TRY_VOID(
+                    store_->record_answer(tx, TaskKey{h(9), i}, addr(5), ReplicateStatus::kStarting, answer, kNowMs));
+            const auto before = db_->stats().statements;
+            WP_TRY_VOID(behind.flush());
+            return db_->stats().statements - before;
+        });
+    };
+    const auto before = db_->stats().statements;
+    auto sent = record(10, 300);
+    ASSERT_TRUE(sent) << sent.error().message;
+    EXPECT_EQ(*sent, 4u) << "256 + 32 + 8 + 4 rows";
+    EXPECT_EQ(db_->stats().statements - before, 4u) << "nothing ran before the flush";
+    auto one = record(310, 1);
+    ASSERT_TRUE(one) << one.error().message;
+    EXPECT_EQ(*one, 1u);
+    for (std::uint64_t i = 10; i < 311; ++i) {
+        auto a = db_->read([&](store::Tx& tx) {
+            return store_->recorded_answer(tx, {h(9), i}, addr(5), ReplicateStatus::kStarting);
+        });
+        ASSERT_TRUE(a && *a) << i;
+        EXPECT_EQ((*a)->action, Action::kContinue);
+    }
+    // The same answer again in a later batch: ON CONFLICT DO NOTHING keeps the first.
+    auto again = record(10, 2);
+    ASSERT_TRUE(again) << again.error().message;
+
+    // Write-behind off: the same calls write at once.
+    store_->set_write_behind(false);
+    ASSERT_TRUE(store_->insert_deal(sample_deal(8, 4), kNowMs));
+    auto direct = db_->write([&](store::Tx& tx) -> Result<std::uint64_t> {
+        SchedulerStore::WriteBehind behind(*store_, tx);
+        const auto s0 = db_->stats().statements;
+        for (std::uint64_t i = 10; i < 14; ++i)
+            WP_TRY_VOID(
+                store_->record_answer(tx, TaskKey{h(8), i}, addr(5), ReplicateStatus::kStarting, answer, kNowMs));
+        const auto s1 = db_->stats().statements;
+        WP_TRY_VOID(behind.flush());
+        EXPECT_EQ(db_->stats().statements, s1) << "nothing left to send";
+        return s1 - s0;
+    });
+    ASSERT_TRUE(direct) << direct.error().message;
+    EXPECT_EQ(*direct, 4u);
+}
+
+TEST_P(SchedulerStoreTest, WriteBehindOverlaysStatusContextAndFlushesBeforeOtherReads) {
+    store_->set_write_behind(true);  // the default with PostgreSQL only
+    ASSERT_TRUE(store_->insert_deal(sample_deal(9), kNowMs));
+    ASSERT_TRUE(store_->upsert_worker(addr(5), registration(2), kNowMs));
+    const TaskKey key{h(9), 10};
+    const Bytes32 tid = task_id(h(9), U256(10));
+    ASSERT_TRUE(*db_->write([&](store::Tx& tx) { return store_->create_replicate(tx, key, addr(5), 0, kNowMs); }));
+    auto task0 = **store_->task(key);
+    auto r0 = **store_->replicate(key, addr(5));
+
+    ReplicateRecord kept;
+    TaskRecord kept_task;
+    auto done = db_->write([&](store::Tx& tx) -> Result<bool> {
+        SchedulerStore::WriteBehind behind(*store_, tx);
+        const auto s0 = db_->stats().statements;
+        WP_TRY(auto r1,
+               store_->set_replicate_status(tx, r0, ReplicateStatus::kStarting, Modifier::kWorker, {}, kNowMs + 1));
+        EXPECT_TRUE(r1);
+        WP_TRY(auto r2,
+               store_->set_replicate_status(tx, *r1, ReplicateStatus::kStarted, Modifier::kWorker, {}, kNowMs + 2));
+        EXPECT_TRUE(r2);
+        // A stale record loses against what the scope already changed, as it would against the database.
+        WP_TRY(auto stale,
+               store_->set_replicate_status(tx, *r1, ReplicateStatus::kStarted, Modifier::kWorker, {}, kNowMs + 3));
+        EXPECT_FALSE(stale);
+        WP_TRY(auto t1, store_->transition_task(tx, task0, TaskEvent::kInitializeSubmitted, {}, kNowMs + 2));
+        EXPECT_TRUE(t1);
+        WP_TRY_VOID(store_->record_answer(tx, key, addr(5), ReplicateStatus::kStarted,
+                                          {Action::kContinue, std::nullopt, false}, kNowMs + 2));
+        EXPECT_EQ(db_->stats().statements, s0) << "nothing sent yet";
+        // status_context sees the scope's records and answer.
+        WP_TRY(auto ctx, store_->status_context(tx, tid, addr(5), ReplicateStatus::kStarted));
+        EXPECT_TRUE(ctx && ctx->replicate && ctx->recorded);
+        if (ctx && ctx->replicate && ctx->recorded) {
+            EXPECT_EQ(ctx->replicate->status, ReplicateStatus::kStarted);
+            EXPECT_EQ(ctx->replicate->version, 2);
+            EXPECT_EQ(ctx->task.status, TaskStatus::kInitializing);
+            EXPECT_TRUE(ctx->recorded->duplicate);
+        }
+        EXPECT_EQ(db_->stats().statements, s0 + 1) << "one read";
+        // Another read of the store sends what is kept first (2 updates, 1 task update, 2 inserts), then reads.
+        WP_TRY(auto reps, store_->replicates_of_task(tx, key));
+        EXPECT_EQ(db_->stats().statements, s0 + 1 + 5 + 1);
+        EXPECT_EQ(reps.size(), 1u);
+        if (!reps.empty()) {
+            EXPECT_EQ(reps[0].status, ReplicateStatus::kStarted);
+        }
+        kept = *r2;
+        kept_task = *t1;
+        WP_TRY_VOID(behind.flush());
+        EXPECT_EQ(db_->stats().statements, s0 + 7) << "already sent";
+        return true;
+    });
+    ASSERT_TRUE(done) << done.error().message;
+    // What the scope computed in memory is what the database holds.
+    const auto stored = **store_->replicate(key, addr(5));
+    EXPECT_EQ(stored.status, kept.status);
+    EXPECT_EQ(stored.last_relevant, kept.last_relevant);
+    EXPECT_EQ(stored.version, kept.version);
+    EXPECT_EQ(stored.holds_slot, kept.holds_slot);
+    EXPECT_EQ(stored.updated_ms, kept.updated_ms);
+    EXPECT_EQ(stored.details, kept.details);
+    const auto stored_task = **store_->task(key);
+    EXPECT_EQ(stored_task.status, kept_task.status);
+    EXPECT_EQ(stored_task.version, kept_task.version);
+    EXPECT_EQ(stored_task.updated_ms, kept_task.updated_ms);
+    EXPECT_EQ(stored_task.due_ms, kept_task.due_ms);
+
+    // Prefetched: the same contexts from memory, no statement per lookup (an unknown task, a worker without a
+    // replicate included).
+    auto prefetched = db_->write([&](store::Tx& tx) -> Result<bool> {
+        SchedulerStore::WriteBehind behind(*store_, tx);
+        WP_TRY_VOID(behind.prefetch_status_contexts({tid, h(0xee), h(0xef), h(0xf0), tid}));
+        const auto s0 = db_->stats().statements;
+        WP_TRY(auto ctx, store_->status_context(tx, tid, addr(5), ReplicateStatus::kStarted));
+        WP_TRY(auto unknown, store_->status_context(tx, h(0xee), addr(5), ReplicateStatus::kStarted));
+        WP_TRY(auto other, store_->status_context(tx, tid, addr(6), ReplicateStatus::kStarted));
+        EXPECT_EQ(db_->stats().statements, s0);
+        EXPECT_TRUE(ctx && ctx->replicate && ctx->recorded);
+        if (ctx && ctx->replicate && ctx->recorded) {
+            EXPECT_EQ(ctx->replicate->status, ReplicateStatus::kStarted);
+            EXPECT_EQ(ctx->replicate->version, 2);
+            EXPECT_EQ(ctx->replicate->details, kept.details);
+            EXPECT_EQ(ctx->task.status, TaskStatus::kInitializing);
+            EXPECT_EQ(ctx->task.version, kept_task.version);
+            EXPECT_TRUE(ctx->recorded->duplicate);
+            EXPECT_EQ(ctx->recorded->action, Action::kContinue);
+        }
+        EXPECT_FALSE(unknown);
+        EXPECT_TRUE(other && !other->replicate && !other->recorded);
+        // The scope's own change shows over what was prefetched.
+        if (ctx && ctx->replicate) {
+            WP_TRY(auto r3, store_->set_replicate_status(tx, *ctx->replicate, ReplicateStatus::kAppDownloading,
+                                                         Modifier::kWorker, {}, kNowMs + 4));
+            EXPECT_TRUE(r3);
+            WP_TRY(auto again, store_->status_context(tx, tid, addr(5), ReplicateStatus::kAppDownloading));
+            EXPECT_TRUE(again && again->replicate && again->replicate->version == 3 && !again->recorded);
+        }
+        WP_TRY_VOID(behind.flush());
+        return true;
+    });
+    ASSERT_TRUE(prefetched) << prefetched.error().message;
+    EXPECT_EQ((**store_->replicate(key, addr(5))).status, ReplicateStatus::kAppDownloading);
+}
+
+TEST_P(SchedulerStoreTest, WriteBehindFailsTheTransactionWhenAKeptCompareAndSetMissesAtFlush) {
+    store_->set_write_behind(true);  // the default with PostgreSQL only
+    ASSERT_TRUE(store_->insert_deal(sample_deal(9), kNowMs));
+    ASSERT_TRUE(store_->upsert_worker(addr(5), registration(2), kNowMs));
+    const TaskKey key{h(9), 10};
+    ASSERT_TRUE(*db_->write([&](store::Tx& tx) { return store_->create_replicate(tx, key, addr(5), 0, kNowMs); }));
+    const auto r0 = **store_->replicate(key, addr(5));
+    // Somebody moves the replicate first: r0 is stale.
+    auto moved = db_->write([&](store::Tx& tx) {
+        return store_->set_replicate_status(tx, r0, ReplicateStatus::kStarting, Modifier::kWorker, {}, kNowMs);
+    });
+    ASSERT_TRUE(moved && *moved);
+    workerapi::StatusDetails details;
+    details.message = "kept";
+    auto failed = db_->write([&](store::Tx& tx) -> Result<bool> {
+        SchedulerStore::WriteBehind behind(*store_, tx);
+        WP_TRY(auto r1,
+               store_->set_replicate_status(tx, r0, ReplicateStatus::kStarting, Modifier::kWorker, details, kNowMs));
+        EXPECT_TRUE(r1) << "not known before the flush";
+        WP_TRY_VOID(store_->record_answer(tx, key, addr(5), ReplicateStatus::kStarting,
+                                          {Action::kContinue, std::nullopt, false}, kNowMs));
+        WP_TRY_VOID(behind.flush());
+        return true;
+    });
+    ASSERT_FALSE(failed);
+    EXPECT_EQ(failed.error().code, Errc::kIo);
+    EXPECT_NE(failed.error().message.find("changed concurrently"), std::string::npos) << failed.error().message;
+    // Rolled back: neither the update nor the answer.
+    const auto stored = **store_->replicate(key, addr(5));
+    EXPECT_EQ(stored.version, 1);
+    EXPECT_FALSE(stored.details.message);
+    auto answer =
+        db_->read([&](store::Tx& tx) { return store_->recorded_answer(tx, key, addr(5), ReplicateStatus::kStarting); });
+    ASSERT_TRUE(answer);
+    EXPECT_FALSE(*answer);
 }
 
 WP_INSTANTIATE_ON_BOTH_BACKENDS(SchedulerStoreTest);
