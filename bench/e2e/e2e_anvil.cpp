@@ -166,6 +166,7 @@ struct Options {
     bool keep{false};
     ConfigOverrides core;    //!< --core key=value (dotted config keys of the core, e.g. core.init.mode=eager)
     ConfigOverrides worker;  //!< --worker key=value
+    std::vector<std::string> anvil;  //!< --anvil ARG: extra anvil arguments after up's (e.g. --prune-history)
 };
 
 //! "key=value" → (key, value as JSON when it parses, else as a string).
@@ -202,13 +203,16 @@ Options parse_args(int argc, char** argv) {
             o.timeout = value();
         } else if (arg == "--keep") {
             o.keep = true;
+        } else if (arg == "--anvil") {
+            if (i + 1 >= argc) fail("missing value after --anvil");
+            o.anvil.emplace_back(argv[++i]);
         } else if (arg == "--core" || arg == "--worker") {
             if (i + 1 >= argc) fail("missing value after " + std::string(arg));
             (arg == "--core" ? o.core : o.worker).push_back(override_of(argv[++i]));
         } else {
             fail(
                 "usage: wp_e2e_bench [--tasks V] [--workers W (1-6)] [--slots S] [--trust T]... [--rounds R] "
-                "[--batch B] [--timeout SECONDS] [--keep] [--core key=value]... [--worker key=value]...");
+                "[--batch B] [--timeout SECONDS] [--keep] [--core key=value]... [--worker key=value]... [--anvil ARG]...");
         }
     }
     if (o.trusts.empty()) o.trusts = {1, 5};
@@ -770,6 +774,7 @@ int main(int argc, char** argv) {
     options.anvil.port = must(sys::find_free_tcp_port(), "free port");
     options.anvil.data_dir = dir / "anvil";
     options.anvil.extra_args = {"--block-time", "1", "--mixed-mining"};  // as `iexec-pool up` runs it
+    options.anvil.extra_args.insert(options.anvil.extra_args.end(), opt.anvil.begin(), opt.anvil.end());
     options.poco_dir = WP_POCO_DIR;
     c.devnet.emplace(must(devnet::start_devnet(options), "start_devnet"));
     const auto& info = c.devnet->info;
@@ -801,7 +806,9 @@ int main(int argc, char** argv) {
     std::printf("wp_e2e_bench: %zu tasks, %zu workers × %zu slots, %zu round(s), trust", opt.tasks, opt.workers,
                 opt.slots, opt.rounds);
     for (auto t : opt.trusts) std::printf(" %llu", static_cast<unsigned long long>(t));
-    std::printf("; anvil --block-time 1 --mixed-mining (setup %.1f s)\n", seconds_since(setup0));
+    std::printf("; anvil --block-time 1 --mixed-mining");
+    for (const auto& a : opt.anvil) std::printf(" %s", a.c_str());
+    std::printf(" (setup %.1f s)\n", seconds_since(setup0));
 
     std::vector<Measurement> all;
     for (std::size_t round = 1; round <= opt.rounds; ++round) {
