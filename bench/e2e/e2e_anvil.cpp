@@ -164,8 +164,8 @@ struct Options {
     std::size_t batch{100};
     std::size_t timeout{600};
     bool keep{false};
-    ConfigOverrides core;    //!< --core key=value (dotted config keys of the core, e.g. core.init.mode=eager)
-    ConfigOverrides worker;  //!< --worker key=value
+    ConfigOverrides core;            //!< --core key=value (dotted config keys of the core, e.g. core.init.mode=eager)
+    ConfigOverrides worker;          //!< --worker key=value
     std::vector<std::string> anvil;  //!< --anvil ARG: extra anvil arguments after up's (e.g. --prune-history)
 };
 
@@ -212,7 +212,8 @@ Options parse_args(int argc, char** argv) {
         } else {
             fail(
                 "usage: wp_e2e_bench [--tasks V] [--workers W (1-6)] [--slots S] [--trust T]... [--rounds R] "
-                "[--batch B] [--timeout SECONDS] [--keep] [--core key=value]... [--worker key=value]... [--anvil ARG]...");
+                "[--batch B] [--timeout SECONDS] [--keep] [--core key=value]... [--worker key=value]... [--anvil "
+                "ARG]...");
         }
     }
     if (o.trusts.empty()) o.trusts = {1, 5};
