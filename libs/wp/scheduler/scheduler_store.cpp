@@ -305,6 +305,20 @@ using WriteBehindState = SchedulerStore::WriteBehind::State;
 
 thread_local WriteBehindState* t_write_behind = nullptr;
 
+//! `list` (comma-separated column names) as "<table>.<col> AS <prefix><col>, …" for a SELECT over a join.
+std::string qualified_columns(std::string_view list, std::string_view table, std::string_view prefix = {}) {
+    std::string out;
+    for (std::string_view rest = list; !rest.empty();) {
+        const auto comma = rest.find(',');
+        std::string_view col = rest.substr(0, comma);
+        while (!col.empty() && col.front() == ' ') col.remove_prefix(1);
+        if (!out.empty()) out += ", ";
+        out.append(table).append(".").append(col).append(" AS ").append(prefix).append(col);
+        rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
+    }
+    return out;
+}
+
 //! The write-behind scope open on `tx` for `store` on this thread, if any.
 WriteBehindState* behind(const SchedulerStore* store, const Tx& tx) {
     for (WriteBehindState* s = t_write_behind; s != nullptr; s = s->outer)
@@ -426,21 +440,7 @@ Result<void> SchedulerStore::WriteBehind::prefetch_status_contexts(const std::ve
     // task).
     if (unique.size() < (st.tx->backend() == store::Backend::kPostgres ? 2u : 4u)) return {};
     const std::vector<Bytes32> ids(unique.begin(), unique.end());
-    static const std::string replicate_columns = [] {
-        std::string out;
-        for (std::string_view rest = kReplicateColumns; !rest.empty();) {
-            const auto comma = rest.find(',');
-            std::string_view col = rest.substr(0, comma);
-            while (!col.empty() && col.front() == ' ') col.remove_prefix(1);
-            if (!out.empty()) out += ", ";
-            out += "r.";
-            out += col;
-            out += " AS ";
-            out += col;
-            rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
-        }
-        return out;
-    }();
+    static const std::string replicate_columns = qualified_columns(kReplicateColumns, "r");
     // Per chunk of ids (256, 128, …, 1: a few statement shapes): the tasks, their replicates, their answers.
     std::vector<store::Statement> statements;
     for (std::size_t i = 0; i < ids.size();) {
@@ -957,19 +957,9 @@ Result<std::vector<ReplicateRecord>> SchedulerStore::replicates_of_task(Tx& tx, 
 }
 
 Result<std::vector<ReplicateRecord>> SchedulerStore::replicates_of_schedulable_tasks() {
-    std::string columns;
-    for (std::string_view rest = kReplicateColumns; !rest.empty();) {
-        const auto comma = rest.find(',');
-        std::string_view col = rest.substr(0, comma);
-        while (!col.empty() && col.front() == ' ') col.remove_prefix(1);
-        if (!columns.empty()) columns += ", ";
-        columns += "r.";
-        columns += col;
-        rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
-    }
-    const std::string sql = "SELECT " + columns +
-                            " FROM sched_replicates r JOIN sched_tasks t ON t.deal_id = r.deal_id AND"
-                            " t.task_index = r.task_index WHERE t.status IN ($1, $2)";
+    static const std::string sql = "SELECT " + qualified_columns(kReplicateColumns, "r") +
+                                   " FROM sched_replicates r JOIN sched_tasks t ON t.deal_id = r.deal_id AND"
+                                   " t.task_index = r.task_index WHERE t.status IN ($1, $2)";
     return db_.read([&](Tx& tx) -> Result<std::vector<ReplicateRecord>> {
         WP_TRY(auto rows, tx.query(sql, static_cast<std::int64_t>(TaskStatus::kInitialized),
                                    static_cast<std::int64_t>(TaskStatus::kRunning)));
@@ -1113,31 +1103,9 @@ Result<std::optional<StatusContext>> SchedulerStore::status_context(Tx& tx, cons
     // The task, the answer recorded for (task, worker, status) and the worker's replicate: one round trip instead of
     // three (docs/scheduler.md "Where the time goes": PostgreSQL pays per statement).
     static const std::string sql = [] {
-        std::string task_cols;
-        std::string rep_cols;
-        const auto each = [](std::string_view list, auto&& f) {
-            for (std::string_view rest = list; !rest.empty();) {
-                const auto comma = rest.find(',');
-                std::string_view c = rest.substr(0, comma);
-                while (!c.empty() && c.front() == ' ') c.remove_prefix(1);
-                f(c);
-                rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
-            }
-        };
-        each(kTaskColumns, [&](std::string_view c) {
-            if (!task_cols.empty()) task_cols += ", ";
-            task_cols += "t.";
-            task_cols += c;
-            task_cols += " AS ";
-            task_cols += c;
-        });
-        each(kReplicateColumns, [&](std::string_view c) {
-            rep_cols += ", r.";
-            rep_cols += c;
-            rep_cols += " AS r_";
-            rep_cols += c;
-        });
-        return "SELECT " + task_cols + ", u.action AS u_action, u.abort_cause AS u_abort_cause" + rep_cols +
+        return "SELECT " + qualified_columns(kTaskColumns, "t") +
+               ", u.action AS u_action, u.abort_cause AS u_abort_cause, " +
+               qualified_columns(kReplicateColumns, "r", "r_") +
                " FROM sched_tasks t"
                " LEFT JOIN sched_replicate_updates u ON u.deal_id = t.deal_id AND u.task_index = t.task_index AND"
                " u.worker = $2 AND u.status = $3"
