@@ -114,6 +114,16 @@ class IntentsAnvil : public test::CoreChainFixture {
         ASSERT_TRUE(n) << n.error().message;
         ASSERT_EQ(*n, 1U);
     }
+    //! Task 0 of `deal` moved to INITIALIZING with its initialize intent's key committed, as the core does right
+    //! before it submits — but nothing is sent. Use with ASSERT_NO_FATAL_FAILURE.
+    void mark_initialize_submitted(const Bytes32& deal) {
+        auto t = store_->task(scheduler::TaskKey{deal, 0});
+        ASSERT_TRUE(t && *t);
+        scheduler::TaskChange change;
+        change.initialize_intent = "initialize:" + to_hex((*t)->task_id.view());
+        change.clear_due = true;
+        ASSERT_TRUE(store_->transition_task(**t, scheduler::TaskEvent::kInitializeSubmitted, change, clock_.unix_ms()));
+    }
     //! How far the dev worker went on chain with its task (opened_task()); the core never got the reports.
     enum class OnChain { kAssigned, kContributed, kRevealed };
     struct Opened {
@@ -229,12 +239,7 @@ TEST_F(IntentsAnvil, ACrashBetweenTheCommitAndTheSubmitIsResubmittedOnce) {
     const Bytes32 deal = match(make_orders(assets_, U256(1), false, 9700));
     sync();
     // The status change with its key commits, then the process dies before submit_durable.
-    auto t = store_->task(scheduler::TaskKey{deal, 0});
-    ASSERT_TRUE(t && *t);
-    scheduler::TaskChange change;
-    change.initialize_intent = "initialize:" + to_hex((*t)->task_id.view());
-    change.clear_due = true;
-    ASSERT_TRUE(store_->transition_task(**t, scheduler::TaskEvent::kInitializeSubmitted, change, clock_.unix_ms()));
+    ASSERT_NO_FATAL_FAILURE(mark_initialize_submitted(deal));
     close_core();
     open_core();
     const auto before = transactions_from(address(test::kScheduler));
@@ -455,12 +460,7 @@ TEST_F(IntentsAnvil, AReopenTheCoreDidNotSeeSchedulesTheTaskAgain) {
 TEST_F(IntentsAnvil, AnInitializeThatLandedWithItsJournalLostIsNotSentAgain) {
     const Bytes32 deal = match(make_orders(assets_, U256(1), false, 10'500));
     sync();
-    auto t = store_->task(scheduler::TaskKey{deal, 0});
-    ASSERT_TRUE(t && *t);
-    scheduler::TaskChange change;
-    change.initialize_intent = "initialize:" + to_hex((*t)->task_id.view());
-    change.clear_due = true;
-    ASSERT_TRUE(store_->transition_task(**t, scheduler::TaskEvent::kInitializeSubmitted, change, clock_.unix_ms()));
+    ASSERT_NO_FATAL_FAILURE(mark_initialize_submitted(deal));
     auto sent = send(hub().initialize(deal, U256(0)), key(test::kScheduler));
     ASSERT_TRUE(sent) << sent.error().message;
     restart();
