@@ -1555,8 +1555,13 @@ TEST_F(TxManagerAnvil, ARoundBlockedInsideAnRpcHoldsNoLock) {
     ASSERT_TRUE(m);
     const Address sink = PrivateKey::generate().address();
     const TxHandle a = m->submit_durable(transfer(sink, 1, 1), {.key = "a"}).value();
-    ASSERT_TRUE(m->poll());  // a is sent (and mined by automine), not confirmed yet
+    ASSERT_TRUE(m->poll());  // a is sent, not confirmed yet
     ASSERT_EQ(m->status(a), TxStatus::kPending);
+    // Automine mines asynchronously: the round below must find a's receipt, so wait until a is in a block.
+    for (int i = 0; i < 400 && eth_->get_transaction_count(m->address()).value() < 1; ++i) {
+        std::this_thread::sleep_for(5ms);
+    }
+    ASSERT_EQ(eth_->get_transaction_count(m->address()).value(), 1u) << "a was not mined";
     const TxHandle b = m->submit(transfer(sink, 2, 2));
 
     std::promise<void> entered;
