@@ -8,9 +8,10 @@
 //                            [--timeout SECONDS] [--keep] [--core key=value]... [--worker key=value]...
 //
 // One fresh anvil per run, mining as `iexec-pool up` runs it (--block-time 1 --mixed-mining: a block per transaction
-// and one per second), PoCo 6.1.0 by our deployer, the echo demo app, two workerpools of the scheduler account (the
-// pool's, and one for the ceiling's deals so that the core never sees them). Per round, per trust (default 1 and 5;
-// trust 5 needs W ≥ 3: three fresh workers reach 2^3 > 5 − 1):
+// and one per second; `--anvil --block-time --anvil 0.5` mines on an interval only, as `up --block-time 0.5`),
+// PoCo 6.1.0 by our deployer, the echo demo app, two workerpools of the scheduler account (the pool's, and one for the
+// ceiling's deals so that the core never sees them). Per round, per trust (default 1 and 5; trust 5 needs W ≥ 3: three
+// fresh workers reach 2^3 > 5 − 1):
 //   1. e2e: a fresh core (its own SQLite database, startBlock = the head) and W workers of S CPU slots (dev accounts
 //      3, 6, 7, 8, 9, 5) are started and listed alive; then a deal of V tasks is matched (timer starts at its receipt)
 //      and every task is read with viewTask every 100 ms until all are COMPLETED (timer stops): tasks/s. CPU
@@ -166,7 +167,8 @@ struct Options {
     bool keep{false};
     ConfigOverrides core;            //!< --core key=value (dotted config keys of the core, e.g. core.init.mode=eager)
     ConfigOverrides worker;          //!< --worker key=value
-    std::vector<std::string> anvil;  //!< --anvil ARG: extra anvil arguments after up's (e.g. --prune-history)
+    std::vector<std::string> anvil;  //!< --anvil ARG: extra anvil arguments after up's mining (e.g. --prune-history);
+                                     //!< naming --block-time / --no-mining / --mixed-mining replaces up's mining
 };
 
 //! "key=value" → (key, value as JSON when it parses, else as a string).
@@ -774,7 +776,11 @@ int main(int argc, char** argv) {
     options.anvil.binary = WP_ANVIL_BIN;
     options.anvil.port = must(sys::find_free_tcp_port(), "free port");
     options.anvil.data_dir = dir / "anvil";
-    options.anvil.extra_args = {"--block-time", "1", "--mixed-mining"};  // as `iexec-pool up` runs it
+    // As `iexec-pool up` runs it, unless --anvil chooses the mining itself (--block-time / --no-mining).
+    const bool own_mining = std::any_of(opt.anvil.begin(), opt.anvil.end(), [](const std::string& a) {
+        return a == "--block-time" || a == "-b" || a == "--no-mining" || a == "--mixed-mining";
+    });
+    if (!own_mining) options.anvil.extra_args = {"--block-time", "1", "--mixed-mining"};
     options.anvil.extra_args.insert(options.anvil.extra_args.end(), opt.anvil.begin(), opt.anvil.end());
     options.poco_dir = WP_POCO_DIR;
     c.devnet.emplace(must(devnet::start_devnet(options), "start_devnet"));
@@ -807,8 +813,8 @@ int main(int argc, char** argv) {
     std::printf("wp_e2e_bench: %zu tasks, %zu workers × %zu slots, %zu round(s), trust", opt.tasks, opt.workers,
                 opt.slots, opt.rounds);
     for (auto t : opt.trusts) std::printf(" %llu", static_cast<unsigned long long>(t));
-    std::printf("; anvil --block-time 1 --mixed-mining");
-    for (const auto& a : opt.anvil) std::printf(" %s", a.c_str());
+    std::printf("; anvil");
+    for (const auto& a : options.anvil.extra_args) std::printf(" %s", a.c_str());
     std::printf(" (setup %.1f s)\n", seconds_since(setup0));
 
     std::vector<Measurement> all;

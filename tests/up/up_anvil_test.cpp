@@ -1,13 +1,17 @@
 // `iexec-pool up` against the real chain (label "anvil"):
 //  - UpChain: the chain `up` runs (anvil + up_chain_anvil_args()) makes blocks with no traffic, so a wait for a
 //    receipt at confirmation depth 2 completes when nothing else is sent (plain automine would wait forever);
+//    `--block-time S` mines on the interval only (transactions sent together share a block); bad values refused;
 //  - UpCommand: the binary end to end, started as the README does (non-interactively): the info file with every
 //    field, the workerpool and the demo apps on chain with the bundles' checksums, the market answering; the
 //    supervised market SIGKILLed is restarted; SIGINT stops everything (exit 0, ports free); a second run resumes
 //    the same chain (nothing redeployed, same addresses, the chain's height kept).
 #include <unistd.h>
+#include <cmath>
 #include <csignal>
 #include <filesystem>
+#include <set>
+#include <sstream>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -85,6 +89,62 @@ TEST(UpChain, AReceiptReachesDepthTwoWithNoOtherTraffic) {
     ASSERT_TRUE(again);
     ASSERT_TRUE(again->has_value());
     EXPECT_EQ((*again)->block_number, mined_in);
+}
+
+// `up --block-time S` (S > 0): interval mining only, so transactions sent together share a block instead of each
+// making one (anvil's cost per block grows with PoCo's storage: README "A long-lived local chain").
+TEST(UpChain, BlockTimeMinesOnTheIntervalOnly) {
+    EXPECT_EQ(poolcli::up_chain_anvil_args(0), (std::vector<std::string>{"--block-time", "1", "--mixed-mining"}));
+    EXPECT_EQ(poolcli::up_chain_anvil_args(0.5), (std::vector<std::string>{"--block-time", "0.5"}));
+    auto port = sys::find_free_tcp_port();
+    ASSERT_TRUE(port);
+    devnet::AnvilOptions options;
+    options.binary = WP_ANVIL_BIN;
+    options.port = *port;
+    options.extra_args = poolcli::up_chain_anvil_args(0.5);
+    auto node = devnet::AnvilNode::start(options);
+    ASSERT_TRUE(node) << node.error().message;
+    chain::JsonRpcOptions rpc_options;
+    rpc_options.url = node->url();
+    chain::JsonRpcClient rpc(rpc_options);
+    chain::EthClient eth(rpc);
+    auto automine = rpc.call("anvil_getAutomine");
+    ASSERT_TRUE(automine) << automine.error().message;
+    EXPECT_EQ(*automine, boost::json::value(false)) << "no block per transaction with --block-time";
+
+    // Six transfers sent back to back (milliseconds, against a 500 ms interval): at most two blocks hold them.
+    auto keys = devnet::dev_keys(2);
+    auto fees = devnet::suggest_fees(eth);
+    ASSERT_TRUE(fees) << fees.error().message;
+    auto nonce = eth.get_transaction_count(keys[0].address(), chain::BlockTag::pending());
+    ASSERT_TRUE(nonce);
+    std::vector<devnet::SignedTx> txs;
+    for (std::uint64_t i = 0; i < 6; ++i) {
+        devnet::TxRequest request{keys[1].address(), {}, U256(1 + i), 21'000, "transfer"};
+        auto tx = devnet::sign_transaction(request, keys[0], 31337, *nonce + i, *fees);
+        ASSERT_TRUE(tx) << tx.error().message;
+        txs.push_back(*tx);
+    }
+    auto receipts = devnet::send_and_confirm(rpc, txs, 30s);
+    ASSERT_TRUE(receipts) << receipts.error().message;
+    std::set<std::uint64_t> blocks;
+    for (const auto& r : *receipts) blocks.insert(r.block_number);
+    EXPECT_LE(blocks.size(), 2u);
+}
+
+// Bad values of `up --block-time` are refused before anything starts, naming the flag and the rule.
+TEST(UpChain, BlockTimeOutOfRangeIsRefused) {
+    for (double bad : {-1.0, 0.05, 61.0, std::nan("")}) {
+        poolcli::UpArgs args;
+        args.block_time = bad;
+        args.data_dir = (fs::temp_directory_path() / "wp_up_block_time_never_created").string();
+        std::ostringstream out, err;
+        EXPECT_EQ(poolcli::run_up(args, out, err), 2) << bad;
+        EXPECT_NE(err.str().find("up: --block-time: 0 (a block per transaction and one per second) or 0.1 to 60"),
+                  std::string::npos)
+            << err.str();
+        EXPECT_FALSE(fs::exists(args.data_dir));
+    }
 }
 
 struct UpRun {
@@ -201,8 +261,8 @@ TEST_F(UpCommand, StartsEverythingRestartsACrashedServiceStopsOnSigintAndResumes
     for (const auto& name : poolcli::demo_app_names())
         EXPECT_EQ(count("/apporders?chainId=31337&app=" + std::string(apps.at(name).as_string())), 4) << name;
     const std::string tdx_tag = "0x0000000000000000000000000000000000000000000000000000000000000009";
-    EXPECT_EQ(count("/workerpoolorders?chainId=31337&minTag=" + tdx_tag + "&workerpool=" +
-                    std::string(o.at("workerpool").as_string())),
+    EXPECT_EQ(count("/workerpoolorders?chainId=31337&minTag=" + tdx_tag +
+                    "&workerpool=" + std::string(o.at("workerpool").as_string())),
               1);
     EXPECT_NE(text(data() / "logs" / "up.log").find("starting market (start 1)"), std::string::npos);
     // The market's pid: the one child of up running `market` (found through /proc, no name matching).

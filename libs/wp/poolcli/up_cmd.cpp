@@ -6,6 +6,7 @@
 #include <atomic>
 #include <chrono>
 #include <csignal>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -412,7 +413,12 @@ boost::json::object account_json(std::size_t index) {
 
 }  // namespace
 
-std::vector<std::string> up_chain_anvil_args() { return {"--block-time", "1", "--mixed-mining"}; }
+std::vector<std::string> up_chain_anvil_args(double block_time) {
+    if (block_time <= 0) return {"--block-time", "1", "--mixed-mining"};
+    char text[32];
+    std::snprintf(text, sizeof text, "%g", block_time);
+    return {"--block-time", text};
+}
 
 std::vector<std::string> demo_app_names() { return {"echo", "dir", "callback", "cpu"}; }
 
@@ -425,6 +431,12 @@ int run_up(const UpArgs& args, std::ostream& out, std::ostream& err) {
     }
     if (args.port_base > 65535 - 3 - args.workers) {
         err << "up: --port-base: too high (up uses P to P+" << (2 + args.workers) << ")\n";
+        return 2;
+    }
+    if (!(args.block_time == 0 || (args.block_time >= 0.1 && args.block_time <= 60))) {
+        err << "up: --block-time: 0 (a block per transaction and one per second) or 0.1 to 60 seconds (blocks on "
+               "that interval only), got "
+            << args.block_time << "\n";
         return 2;
     }
     if (args.anvil.empty() || args.poco_package.empty()) {
@@ -444,13 +456,14 @@ int run_up(const UpArgs& args, std::ostream& out, std::ostream& err) {
     const auto port = [&](unsigned offset) { return static_cast<std::uint16_t>(args.port_base + offset); };
 
     // 1. The chain.
-    out << "[1/4] chain: anvil on 127.0.0.1:" << args.port_base << " (one block per transaction and one per second)"
-        << std::endl;
+    out << "[1/4] chain: anvil on 127.0.0.1:" << args.port_base;
+    if (args.block_time == 0) out << " (one block per transaction and one per second)" << std::endl;
+    else out << " (a block every " << args.block_time << " s)" << std::endl;
     devnet::DevnetOptions chain_options;
     chain_options.anvil.binary = args.anvil;
     chain_options.anvil.port = args.port_base;
     chain_options.anvil.data_dir = dir / "logs";
-    chain_options.anvil.extra_args = up_chain_anvil_args();
+    chain_options.anvil.extra_args = up_chain_anvil_args(args.block_time);
     chain_options.poco_dir = args.poco_package;
     chain_options.state_file = dir / "chain-state.json";
     auto chain = devnet::start_devnet(chain_options, [&](std::string_view line) { out << "  " << line << std::endl; });
@@ -694,6 +707,10 @@ void add_up_command(CLI::App& app, int& code) {
     cmd->add_option("--port-base", args->port_base, "chain on P, market on P+1, core and dashboard on P+2")
         ->capture_default_str();
     cmd->add_option("--info-file", args->info_file, "write the addresses, URLs and dev keys there once ready");
+    cmd->add_option("--block-time", args->block_time,
+                    "0: a block per transaction and one per second; 0.1-60: blocks on that interval only (a "
+                    "long-lived or busy chain: anvil's cost per block grows with PoCo's storage)")
+        ->capture_default_str();
     cmd->add_option("--anvil", args->anvil, "anvil binary")->capture_default_str();
     cmd->add_option("--poco-package", args->poco_package, "unpacked @iexec/poco@6.1.0 package")->capture_default_str();
     cmd->add_option("--demo-apps", args->demo_apps_dir, "folder of the built demo app bundles")->capture_default_str();

@@ -52,13 +52,19 @@ struct UpArgs {
     std::string anvil;          //!< anvil binary
     std::string poco_package;   //!< unpacked @iexec/poco@6.1.0
     std::string demo_apps_dir;  //!< the built bundles (<name>.tar.gz + .sha256)
-    std::string self;           //!< this binary (children are `self market|core|worker …`); empty: /proc/self/exe
-    bool with_core{false};      //!< start `iexec-pool core` (set when the binary has the command)
-    bool with_workers{false};   //!< start `iexec-pool worker` (same)
+    //! 0: a block per transaction and one every second (anvil --block-time 1 --mixed-mining). > 0: blocks on this
+    //! interval only (0.1-60 s), many transactions per block: anvil recomputes the storage root of every account a
+    //! block touches from all of its slots, and PoCo's storage grows with every task, so on a long-lived or busy devnet
+    //! a block per transaction costs more and more CPU (README "A long-lived local chain").
+    double block_time{0};
+    std::string self;          //!< this binary (children are `self market|core|worker …`); empty: /proc/self/exe
+    bool with_core{false};     //!< start `iexec-pool core` (set when the binary has the command)
+    bool with_workers{false};  //!< start `iexec-pool worker` (same)
 };
 
-//! The anvil arguments `up` adds for its chain: {"--block-time", "1", "--mixed-mining"}.
-std::vector<std::string> up_chain_anvil_args();
+//! The anvil arguments `up` adds for its chain: {"--block-time", "1", "--mixed-mining"} for block_time 0, else
+//! {"--block-time", "<block_time>"} (interval mining only; see UpArgs::block_time).
+std::vector<std::string> up_chain_anvil_args(double block_time = 0);
 
 //! The demo apps `up` deploys, in order.
 std::vector<std::string> demo_app_names();
