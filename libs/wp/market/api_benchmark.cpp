@@ -362,7 +362,7 @@ void bm_publish(benchmark::State& state, store::Backend backend, bool sql_challe
 
 void publish_args(benchmark::internal::Benchmark* b) {
     b->ArgNames({"clients", "publishes"});
-    b->Args({1, 1000})->Args({16, 4000})->Args({64, 6400});
+    b->Args({1, 1000})->Args({16, 4000})->Args({64, 6400})->Args({256, 12800});
     b->Iterations(1)->UseManualTime()->Unit(benchmark::kMillisecond);
 }
 
