@@ -408,7 +408,14 @@ void worker_api_cycle(benchmark::State& state) {
                 std::vector<ConsensusItem> seen;
                 for (const auto& tid : mine[w]) seen.push_back(ConsensusItem{tid, tid, d.start_time + 3000, 1});
                 // (Retried like the daemon's next chain round: PostgreSQL may give up on a serialization conflict.)
-                for (int attempt = 0; attempt < 20 && !core.apply_consensus_batch(seen); ++attempt) {}
+                auto applied = core.apply_consensus_batch(seen);
+                for (int attempt = 1; attempt < 20 && !applied; ++attempt) applied = core.apply_consensus_batch(seen);
+                if (!applied) {
+                    std::lock_guard lock(failure_mu);
+                    failure = "apply_consensus_batch failed 20 times: " + applied.error().message;
+                    failed = true;
+                    return;
+                }
                 for (R s : kToUploaded)
                     for (const auto& tid : mine[w]) post(tid, s);
             });
