@@ -20,7 +20,8 @@
 // The chain never leaves anyone waiting for a block that does not come: anvil runs with --block-time 1
 // --mixed-mining (a block for each transaction AND one every second), so a confirmation depth > 0 and ethers'
 // tx.wait() (whose block watcher may start after the transaction's block) both complete; on top of that the
-// daemons `up` configures read the local chain at confirmation depth 0 (no reorg on a local chain).
+// daemons `up` configures read the local chain at confirmation depth 0 (no reorg on a local chain). `--block-time S`
+// mines a block every S seconds instead (and no block per transaction): see UpArgs::block_time.
 //
 // First run only (recorded in DIR/up.json, read back on the next runs: no redeploy): dev account 1 creates the
 // workerpool, dev account 2 deploys the demo apps (echo, dir, callback, cpu: sandbox bundles, multiaddr
