@@ -210,6 +210,17 @@ class TxManagerAnvil : public ::testing::Test {
         for (unsigned i = 0; i < blocks; ++i) call("evm_mine");
     }
     void automine(bool on) { call("evm_setAutomine", {on}); }
+    // Automine mines asynchronously (after eth_sendRawTransaction has answered): waits, bounded, until no
+    // transaction of `from` is left in anvil's pool, so that the next round finds the receipts of what it sent.
+    void wait_pool_mined(const Address& from) {
+        for (int i = 0; i < 400; ++i) {
+            auto latest = eth_->get_transaction_count(from, BlockTag::latest());
+            auto pending = eth_->get_transaction_count(from, BlockTag::pending());
+            if (latest && pending && *latest == *pending) return;
+            std::this_thread::sleep_for(5ms);
+        }
+        ADD_FAILURE() << "anvil did not mine the pool of " << from.to_checksum();
+    }
 
     std::unique_ptr<TxManager> open(std::shared_ptr<TxJournal> journal, TxManagerOptions options = {},
                                     const char* key = kKey0, JsonRpcClient* rpc = nullptr) {
@@ -874,6 +885,9 @@ TEST_F(TxManagerAnvil, AStallThatKicksDoNotMoveIsResolvedByAReplacement) {
         for (auto& o : *round) {
             if (o.handle == a) outcome = std::move(o);
         }
+        // The replacement, once sent, is mined by automine before the next round: that round must find its
+        // receipt rather than see the head still and kick a 4th time.
+        wait_pool_mined(m->address());
         clock.advance(400ms);
     }
     ASSERT_TRUE(outcome) << "still " << to_string(*m->status(a)) << " after 30 rounds";
@@ -1557,10 +1571,7 @@ TEST_F(TxManagerAnvil, ARoundBlockedInsideAnRpcHoldsNoLock) {
     const TxHandle a = m->submit_durable(transfer(sink, 1, 1), {.key = "a"}).value();
     ASSERT_TRUE(m->poll());  // a is sent, not confirmed yet
     ASSERT_EQ(m->status(a), TxStatus::kPending);
-    // Automine mines asynchronously: the round below must find a's receipt, so wait until a is in a block.
-    for (int i = 0; i < 400 && eth_->get_transaction_count(m->address()).value() < 1; ++i) {
-        std::this_thread::sleep_for(5ms);
-    }
+    wait_pool_mined(m->address());  // the round below must find a's receipt
     ASSERT_EQ(eth_->get_transaction_count(m->address()).value(), 1u) << "a was not mined";
     const TxHandle b = m->submit(transfer(sink, 2, 2));
 
