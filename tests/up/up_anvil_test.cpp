@@ -25,6 +25,7 @@
 #include <wp/devnet/dev_accounts.hpp>
 #include <wp/devnet/tx_sender.hpp>
 #include <wp/net/http_client.hpp>
+#include <wp/poolcli/iexec_pool_cli.hpp>
 #include <wp/poolcli/up_cmd.hpp>
 #include <wp/sys/process.hpp>
 #include <wp/sys/tcp.hpp>
@@ -145,6 +146,20 @@ TEST(UpChain, BlockTimeOutOfRangeIsRefused) {
             << err.str();
         EXPECT_FALSE(fs::exists(args.data_dir));
     }
+}
+
+// A command line that does not parse is a bad argument too: exit 2 with CLI11's message naming the option.
+TEST(UpChain, AValueOfTheWrongTypeExitsWithTwo) {
+    for (const char* flag : {"--block-time", "--workers"}) {
+        const char* argv[] = {"iexec-pool", "up", flag, "abc"};
+        std::ostringstream out, err;
+        EXPECT_EQ(poolcli::run_iexec_pool(4, argv, out, err), 2) << flag;
+        EXPECT_NE(err.str().find(flag), std::string::npos) << err.str();
+    }
+    const char* unknown[] = {"iexec-pool", "up", "--no-such-flag"};
+    std::ostringstream out, err;
+    EXPECT_EQ(poolcli::run_iexec_pool(3, unknown, out, err), 2);
+    EXPECT_NE(err.str().find("--no-such-flag"), std::string::npos) << err.str();
 }
 
 struct UpRun {

@@ -63,7 +63,9 @@ int run_iexec_pool(int argc, const char* const* argv, std::ostream& out, std::os
     add_worker_command(app, code);
     add_up_command(app, code);  // last: it looks for the core and worker commands
 
-    if (auto done = cli::parse_or_exit(app, argc, argv, out, err)) return *done;
+    // A command line that does not parse (unknown option, a value of the wrong type) is a bad argument: exit 2, as
+    // the commands' own checks of their values (parse_or_exit answers 1, the SDK's code, for the `iexec` CLI).
+    if (auto done = cli::parse_or_exit(app, argc, argv, out, err)) return *done == 0 ? 0 : 2;
     if (app.get_subcommands().empty()) {
         out << app.help();
     }
