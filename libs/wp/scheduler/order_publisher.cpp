@@ -369,7 +369,10 @@ struct OrderPublisher::Impl {
         const std::int64_t now = clock.unix_ms();
         std::map<std::string, std::size_t> offer_index;
         for (std::size_t i = 0; i < options.offers.size(); ++i) offer_index.emplace(options.offers[i].key(), i);
-        for (const auto& [hash, published] : listed) {
+        for (const auto& entry : listed) {
+            // Named references, not a structured binding: clang < 16 cannot capture a binding in the lambda below.
+            const auto& hash = entry.first;
+            const auto& published = entry.second;
             if (known.contains(hash)) continue;
             if (published.signer && *published.signer != owner.address()) continue;
             const auto& w = std::get<WorkerpoolOrder>(published.order);
