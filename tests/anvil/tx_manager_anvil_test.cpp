@@ -1014,7 +1014,7 @@ TEST_F(TxManagerAnvil, ReleasedNonceUsedOnChainIsNotReused) {
     EXPECT_EQ(m->next_nonce(), 0u);
     send_foreign(key, 0);  // mined by automine (asynchronously: wait for it)
     const Address wallet = PrivateKey::from_hex(key).value().address();
-    for (int i = 0; i < 200 && eth_->get_transaction_count(wallet).value() < 1; ++i) std::this_thread::sleep_for(5ms);
+    wait_pool_mined(wallet);
     ASSERT_EQ(eth_->get_transaction_count(wallet).value(), 1u);
     auto o = m->send_and_wait(transfer(sink, 3, 2), gas, 20s);
     ASSERT_TRUE(o) << o.error().message;

@@ -10,6 +10,7 @@
 #include <cmath>
 #include <csignal>
 #include <filesystem>
+#include <memory>
 #include <set>
 #include <sstream>
 #include <thread>
@@ -49,30 +50,59 @@ bool eventually(Pred pred, std::chrono::milliseconds limit) {
     return true;
 }
 
+// anvil with `up`'s arguments for `block_time` (poolcli::up_chain_anvil_args), and a client of it.
+struct UpChainNode {
+    static std::unique_ptr<UpChainNode> start(double block_time) {
+        auto port = sys::find_free_tcp_port();
+        EXPECT_TRUE(port);
+        if (!port) return nullptr;
+        devnet::AnvilOptions options;
+        options.binary = WP_ANVIL_BIN;
+        options.port = *port;
+        options.extra_args = poolcli::up_chain_anvil_args(block_time);
+        auto node = devnet::AnvilNode::start(options);
+        EXPECT_TRUE(node) << node.error().message;
+        if (!node) return nullptr;
+        return std::make_unique<UpChainNode>(std::move(*node));
+    }
+    explicit UpChainNode(devnet::AnvilNode n) : node(std::move(n)), rpc(chain::JsonRpcOptions{.url = node.url()}) {}
+
+    // `count` transfers (1, 2, … wei) from dev account 0 to dev account 1, signed with consecutive nonces from the
+    // pending one; empty after a failure (reported).
+    std::vector<devnet::SignedTx> signed_transfers(std::uint64_t count) {
+        auto keys = devnet::dev_keys(2);
+        auto fees = devnet::suggest_fees(eth);
+        EXPECT_TRUE(fees) << fees.error().message;
+        auto nonce = eth.get_transaction_count(keys[0].address(), chain::BlockTag::pending());
+        EXPECT_TRUE(nonce);
+        if (!fees || !nonce) return {};
+        std::vector<devnet::SignedTx> txs;
+        for (std::uint64_t i = 0; i < count; ++i) {
+            devnet::TxRequest request{keys[1].address(), {}, U256(1 + i), 21'000, "transfer"};
+            auto tx = devnet::sign_transaction(request, keys[0], 31337, *nonce + i, *fees);
+            EXPECT_TRUE(tx) << tx.error().message;
+            if (!tx) return {};
+            txs.push_back(*tx);
+        }
+        return txs;
+    }
+
+    devnet::AnvilNode node;
+    chain::JsonRpcClient rpc;
+    chain::EthClient eth{rpc};
+};
+
 TEST(UpChain, AReceiptReachesDepthTwoWithNoOtherTraffic) {
-    auto port = sys::find_free_tcp_port();
-    ASSERT_TRUE(port);
-    devnet::AnvilOptions options;
-    options.binary = WP_ANVIL_BIN;
-    options.port = *port;
-    options.extra_args = poolcli::up_chain_anvil_args();
-    auto node = devnet::AnvilNode::start(options);
-    ASSERT_TRUE(node) << node.error().message;
-    chain::JsonRpcOptions rpc_options;
-    rpc_options.url = node->url();
-    chain::JsonRpcClient rpc(rpc_options);
-    chain::EthClient eth(rpc);
+    auto chain = UpChainNode::start(0);
+    ASSERT_TRUE(chain);
+    auto& rpc = chain->rpc;
+    auto& eth = chain->eth;
 
     // One plain transfer; then nothing else is sent.
-    auto keys = devnet::dev_keys(2);
-    auto fees = devnet::suggest_fees(eth);
-    ASSERT_TRUE(fees) << fees.error().message;
-    auto nonce = eth.get_transaction_count(keys[0].address(), chain::BlockTag::pending());
-    ASSERT_TRUE(nonce);
-    devnet::TxRequest request{keys[1].address(), {}, U256(1), 21'000, "transfer"};
-    auto tx = devnet::sign_transaction(request, keys[0], 31337, *nonce, *fees);
-    ASSERT_TRUE(tx) << tx.error().message;
-    auto receipts = devnet::send_and_confirm(rpc, {*tx}, 30s);
+    const auto txs = chain->signed_transfers(1);
+    ASSERT_EQ(txs.size(), 1u);
+    const auto* tx = &txs[0];
+    auto receipts = devnet::send_and_confirm(rpc, txs, 30s);
     ASSERT_TRUE(receipts) << receipts.error().message;
     const std::uint64_t mined_in = receipts->at(0).block_number;
 
@@ -97,36 +127,16 @@ TEST(UpChain, AReceiptReachesDepthTwoWithNoOtherTraffic) {
 TEST(UpChain, BlockTimeMinesOnTheIntervalOnly) {
     EXPECT_EQ(poolcli::up_chain_anvil_args(0), (std::vector<std::string>{"--block-time", "1", "--mixed-mining"}));
     EXPECT_EQ(poolcli::up_chain_anvil_args(0.5), (std::vector<std::string>{"--block-time", "0.5"}));
-    auto port = sys::find_free_tcp_port();
-    ASSERT_TRUE(port);
-    devnet::AnvilOptions options;
-    options.binary = WP_ANVIL_BIN;
-    options.port = *port;
-    options.extra_args = poolcli::up_chain_anvil_args(0.5);
-    auto node = devnet::AnvilNode::start(options);
-    ASSERT_TRUE(node) << node.error().message;
-    chain::JsonRpcOptions rpc_options;
-    rpc_options.url = node->url();
-    chain::JsonRpcClient rpc(rpc_options);
-    chain::EthClient eth(rpc);
-    auto automine = rpc.call("anvil_getAutomine");
+    auto chain = UpChainNode::start(0.5);
+    ASSERT_TRUE(chain);
+    auto automine = chain->rpc.call("anvil_getAutomine");
     ASSERT_TRUE(automine) << automine.error().message;
     EXPECT_EQ(*automine, boost::json::value(false)) << "no block per transaction with --block-time";
 
     // Six transfers sent back to back (milliseconds, against a 500 ms interval): at most two blocks hold them.
-    auto keys = devnet::dev_keys(2);
-    auto fees = devnet::suggest_fees(eth);
-    ASSERT_TRUE(fees) << fees.error().message;
-    auto nonce = eth.get_transaction_count(keys[0].address(), chain::BlockTag::pending());
-    ASSERT_TRUE(nonce);
-    std::vector<devnet::SignedTx> txs;
-    for (std::uint64_t i = 0; i < 6; ++i) {
-        devnet::TxRequest request{keys[1].address(), {}, U256(1 + i), 21'000, "transfer"};
-        auto tx = devnet::sign_transaction(request, keys[0], 31337, *nonce + i, *fees);
-        ASSERT_TRUE(tx) << tx.error().message;
-        txs.push_back(*tx);
-    }
-    auto receipts = devnet::send_and_confirm(rpc, txs, 30s);
+    const auto txs = chain->signed_transfers(6);
+    ASSERT_EQ(txs.size(), 6u);
+    auto receipts = devnet::send_and_confirm(chain->rpc, txs, 30s);
     ASSERT_TRUE(receipts) << receipts.error().message;
     std::set<std::uint64_t> blocks;
     for (const auto& r : *receipts) blocks.insert(r.block_number);
